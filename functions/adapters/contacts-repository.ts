@@ -1,0 +1,100 @@
+/**
+ * Contacts table. Items: the profile (`CONTACT#<id>`) and one identity item per e-mail
+ * (`EMAIL#<address>`) and phone (`PHONE#<e164>`) holding the contactId. Identity items are
+ * claimed with a conditional put, which is what keeps one contact per e-mail without transactions.
+ */
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { Contact } from '#domain/contact.ts';
+import { dynamo } from '#shared/aws-clients.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+
+export type IdentityKind = 'EMAIL' | 'PHONE';
+
+const profileKey = (contactId: string) => ({ pk: `CONTACT#${contactId}` });
+const identityKey = (kind: IdentityKind, value: string) => ({ pk: `${kind}#${value}` });
+
+export class ContactsRepository {
+  constructor(private readonly tableName: string) {}
+
+  /** The contact id an e-mail or phone belongs to. */
+  async findByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: identityKey(kind, value), ConsistentRead: true }),
+    );
+    return typeof Item?.contactId === 'string' ? Item.contactId : undefined;
+  }
+
+  /** Claims an identity for a contact; returns the contact that owns it (another one if it was taken). */
+  async claimIdentity(kind: IdentityKind, value: string, contactId: string): Promise<string> {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...identityKey(kind, value), kind: 'identity', contactId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return contactId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.findByIdentity(kind, value)) ?? contactId;
+    }
+  }
+
+  /** A contact by id, read consistently. */
+  async get(contactId: string): Promise<Contact | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: profileKey(contactId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, kind: _kind, ...rest } = Item;
+    return Contact.parse(rest);
+  }
+
+  /**
+   * Writes a profile if nobody changed it since it was read (its version); returns false when
+   * someone did, so the caller reads again and reapplies.
+   */
+  async save(contact: Contact, readVersion: number | undefined): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...profileKey(contact.contactId),
+            kind: 'contact',
+            ...contact,
+            version: (readVersion ?? 0) + 1,
+          },
+          ConditionExpression: readVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
+          ...(readVersion === undefined ? {} : { ExpressionAttributeValues: { ':version': readVersion } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Every contact, page by page (segment of a parallel scan when `segment` is given). */
+  async *scan(options: { segment?: number; totalSegments?: number } = {}): AsyncGenerator<Contact[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#kind = :contact',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: { ':contact': 'contact' },
+          ExclusiveStartKey: startKey,
+          ...(options.totalSegments
+            ? { Segment: options.segment ?? 0, TotalSegments: options.totalSegments }
+            : {}),
+        }),
+      );
+      startKey = page.LastEvaluatedKey;
+      yield (page.Items ?? []).map(({ pk: _pk, kind: _kind, ...rest }) => Contact.parse(rest));
+    } while (startKey);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The send ledger: one item per (journey run, step, channel[, recipient]). A send begins with a
+ * conditional put, so a retried step finds its entry instead of sending again; the entry then
+ * records the outcome. Read by contact through the `byContact` index to answer "why".
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { LedgerEntry, LedgerOutcome } from '#domain/ledger.ts';
+import { dynamo } from '#shared/aws-clients.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+
+const LEDGER_RETENTION_SECONDS = 400 * 86_400;
+
+export class LedgerRepository {
+  constructor(private readonly tableName: string) {}
+
+  /** Creates the entry in flight; returns the existing entry instead when the key was already used. */
+  async begin(
+    entry: LedgerEntry,
+    nowMs: number,
+  ): Promise<{ created: true } | { created: false; existing: LedgerEntry }> {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: entry.ledgerKey,
+            ...entry,
+            expiresAt: Math.floor(nowMs / 1000) + LEDGER_RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.get(entry.ledgerKey);
+      if (!existing) throw error;
+      return { created: false, existing };
+    }
+  }
+
+  /** An entry by key. */
+  async get(ledgerKey: string): Promise<LedgerEntry | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: ledgerKey }, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, expiresAt: _expires, ...entry } = Item;
+    return entry as LedgerEntry;
+  }
+
+  /** Records the outcome of an in-flight entry (or a later delivery event on a sent one). */
+  async settle(ledgerKey: string, outcome: LedgerOutcome, at: string): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':status': outcome.status, ':at': at };
+    const sets = ['#status = :status', 'updatedAt = :at'];
+    for (const [key, value] of Object.entries(outcome)) {
+      if (key === 'status' || value === undefined) continue;
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      sets.push(`#${key} = :${key}`);
+    }
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: ledgerKey },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** Everything the ledger knows about a contact, oldest first. */
+  async forContact(contactId: string): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byContact',
+          KeyConditionExpression: 'contactId = :contact',
+          ExpressionAttributeValues: { ':contact': contactId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const { pk: _pk, expiresAt: _expires, ...entry } of page.Items ?? [])
+        entries.push(entry as LedgerEntry);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}

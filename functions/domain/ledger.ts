@@ -1,0 +1,70 @@
+/**
+ * The send ledger's vocabulary: every send a journey attempts ends as one entry with a status and,
+ * when nothing was sent, the reason. This is what `relance why` and the local page explain.
+ */
+import { createHash } from 'node:crypto';
+import type { Channel, MessageCategory } from '#workflows/language/types.ts';
+
+export type LedgerStatus = 'in_flight' | 'sent' | 'skipped' | 'deferred' | 'failed';
+
+/** Why a message was not sent. */
+export type SkipReason =
+  | 'no_email_address'
+  | 'no_phone_number'
+  | 'no_owner'
+  | 'unsubscribed'
+  | 'no_consent'
+  | 'suppressed'
+  | 'frequency_capped'
+  | 'quiet_hours'
+  | 'goal_reached'
+  | 'holdout'
+  | 'outcome_unknown_at_most_once';
+
+export interface LedgerEntry {
+  readonly ledgerKey: string;
+  readonly contactId: string;
+  readonly journeyId: string;
+  readonly runKey: string;
+  readonly gen: number;
+  readonly stepId: string;
+  readonly channel: Channel;
+  readonly template: string;
+  readonly category: MessageCategory;
+  readonly status: LedgerStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly providerMessageId?: string;
+  readonly subject?: string;
+  readonly deferredUntil?: string;
+  readonly deliveryEvents?: string[];
+}
+
+export interface LedgerOutcome {
+  readonly status: LedgerStatus;
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly providerMessageId?: string;
+  readonly subject?: string;
+  readonly deferredUntil?: string;
+}
+
+/** The ledger key of a send: (journey run, step, channel), plus the recipient for broadcasts. */
+export function ledgerKey(parts: {
+  journeyId: string;
+  runKey: string;
+  gen: number;
+  stepId: string;
+  channel: Channel;
+  recipient?: string;
+}): string {
+  const base = `${parts.journeyId}#${parts.runKey}#${parts.gen}#${parts.stepId}#${parts.channel}`;
+  return parts.recipient ? `${base}#${parts.recipient}` : base;
+}
+
+/** A short, tag-safe digest of a ledger key (SES tag values allow only [A-Za-z0-9_-.@]). */
+export function ledgerTag(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { Currency, contactEventBase, HttpUrl, Identifier, LineItem, limits, Money } from './common.ts';
+
+/** Detail-type of the event sent whenever a cart's content changes. */
+export const CART_UPDATED = 'cart.updated';
+
+/** The full current content of a cart; an empty `items` list means the cart was emptied. */
+export const CartUpdated = z
+  .object({
+    ...contactEventBase,
+    cartId: Identifier,
+    items: z.array(LineItem).max(limits.items),
+    value: Money,
+    currency: Currency,
+    cartUrl: HttpUrl.optional(),
+  })
+  .meta({ description: 'The full current content of a cart; an empty items list means it was emptied.' });
+
+/** Parsed `cart.updated` detail. */
+export type CartUpdated = z.infer<typeof CartUpdated>;

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { Currency, contactEventBase, Identifier, Money } from './common.ts';
+
+/** Detail-type of the event sent when a contact starts checking out a cart. */
+export const CHECKOUT_STARTED = 'checkout.started';
+
+/** A contact started checking out a cart. */
+export const CheckoutStarted = z
+  .object({
+    ...contactEventBase,
+    cartId: Identifier,
+    value: Money,
+    currency: Currency,
+  })
+  .meta({ description: 'A contact started checking out a cart.' });
+
+/** Parsed `checkout.started` detail. */
+export type CheckoutStarted = z.infer<typeof CheckoutStarted>;

@@ -1,0 +1,230 @@
+// Shared building blocks for event detail schemas.
+//
+// Unknown keys: every object uses zod's default (`z.object`), which strips keys it does not know
+// instead of rejecting them, so producers can send extra fields without failing and a field added
+// later does not break older producers. Stripped keys never reach journeys. Every string has a
+// maximum length and every list a maximum size so that no input is unbounded.
+import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+/** Length and size limits shared by the event schemas (documented in docs/events.md). */
+export const limits = {
+  id: 128,
+  source: 128,
+  name: 256,
+  email: 254,
+  phone: 32,
+  url: 2048,
+  locale: 64,
+  timezone: 64,
+  tag: 64,
+  tags: 50,
+  attributeKey: 64,
+  attributeValue: 1000,
+  attributes: 50,
+  items: 200,
+  message: 2000,
+} as const;
+
+/** An error option that sets the message of one issue code only, leaving e.g. length messages alone. */
+export function messageFor(code: z.core.$ZodIssueCode, message: string) {
+  return { error: (issue: z.core.$ZodRawIssue) => (issue.code === code ? message : undefined) };
+}
+
+/** A whole number (the schema-level message would otherwise also replace the min/max messages). */
+export function wholeNumber() {
+  return z.int(messageFor('invalid_type', 'must be a whole number'));
+}
+
+/** A non-empty string of at most `max` characters. */
+export function text(max: number) {
+  return z.string().min(1).max(max);
+}
+
+/** An identifier chosen by the producer (event, cart, order, SKU, lead...). */
+export const Identifier = text(limits.id);
+
+/** An absolute http(s) URL; other schemes (javascript:, data:...) would end up as links in messages. */
+export const HttpUrl = z
+  .url({ protocol: /^https?$/, ...messageFor('invalid_format', 'must be an absolute http(s) URL') })
+  .max(limits.url);
+
+// 19.99 * 100 is 1998.9999999999998 in floating point: allow a few ulps of error.
+function hasAtMostTwoDecimals(value: number): boolean {
+  const cents = value * 100;
+  return Math.abs(cents - Math.round(cents)) <= Number.EPSILON * 8 * Math.max(1, Math.abs(cents));
+}
+
+/**
+ * A money amount: a number >= 0 with at most 2 decimals, rounded to exactly 2 (0.1 + 0.2 becomes 0.3).
+ * Not `multipleOf(0.01)`: JSON Schema validators such as ajv would then reject 19.99 (float error).
+ */
+export const Money = z
+  .number()
+  .min(0)
+  .refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true })
+  .overwrite((value) => Number(value.toFixed(2)))
+  .describe('Amount >= 0 with at most 2 decimals');
+
+/** An ISO-4217 currency code: 3 upper-case letters. */
+export const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 currency code (3 upper-case letters)');
+
+/** An ISO-3166-1 alpha-2 country code: 2 upper-case letters. */
+export const CountryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)');
+
+function canonicalLocale(value: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(value)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A BCP-47 language tag, rewritten to its canonical casing (`en-us` becomes `en-US`). */
+export const Locale = z
+  .string()
+  .max(limits.locale)
+  .regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 language tag such as "en-US"')
+  .refine((value) => canonicalLocale(value) !== undefined, {
+    error: 'must be a BCP-47 language tag such as "en-US"',
+    abort: true,
+  })
+  .overwrite((value) => canonicalLocale(value) ?? value);
+
+function isTimeZone(value: string): boolean {
+  // Newer runtimes accept offsets such as "+02:00"; journeys need a zone name for DST.
+  if (/^[+-]/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name such as "Europe/Paris" (checked against the runtime's zone data). */
+export const TimeZone = z
+  .string()
+  .max(limits.timezone)
+  .refine(isTimeZone, 'must be an IANA time zone name such as "Europe/Paris"');
+
+/** A calendar date written YYYY-MM-DD. */
+export const CalendarDate = z.iso.date({ error: 'must be a date written YYYY-MM-DD' });
+
+/** An ISO-8601 date-time with a time zone designator (`Z` or `+02:00`). */
+export const Timestamp = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO-8601 date-time with an offset, e.g. 2024-05-01T12:00:00Z',
+});
+
+/** Free-form contact attributes: string keys usable in template paths, scalar values, bounded count. */
+export const Attributes = z
+  .record(
+    z
+      .string()
+      .max(limits.attributeKey)
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]*$/,
+        'attribute names use letters, digits and _ and do not start with a digit',
+      ),
+    z.union([z.string().max(limits.attributeValue), z.number(), z.boolean()]),
+  )
+  .refine(
+    (value) => Object.keys(value).length <= limits.attributes,
+    `at most ${limits.attributes} attributes`,
+  )
+  // The refine is invisible to JSON Schema; say the same thing there.
+  .meta({ maxProperties: limits.attributes });
+
+/** Country used to read phone numbers written in national format: `DEFAULT_COUNTRY`, else 'US'. */
+export function defaultPhoneCountry(): string {
+  return process.env.DEFAULT_COUNTRY?.trim().toUpperCase() || 'US';
+}
+
+/** Normalizes a phone number to E.164, reading national formats in `defaultCountry`; undefined if not valid. */
+export function normalizePhone(raw: string, defaultCountry: string): string | undefined {
+  const country = defaultCountry.toUpperCase();
+  // An unknown default country still lets international numbers (+33...) through.
+  const parsed = parsePhoneNumberFromString(raw, isSupportedCountry(country) ? country : undefined);
+  return parsed?.isValid() ? parsed.number : undefined;
+}
+
+/** A phone number in any common format, normalized to E.164 (the default country is read at parse time). */
+export const Phone = z
+  .string()
+  .max(limits.phone)
+  .transform((raw, ctx) => {
+    const normalized = normalizePhone(raw, defaultPhoneCountry());
+    if (normalized === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid phone number', input: raw });
+      return z.NEVER;
+    }
+    return normalized;
+  });
+
+/** An email address, trimmed and lower-cased before it is checked. */
+export const Email = z
+  .string()
+  .max(limits.email)
+  .trim()
+  .toLowerCase()
+  .check(z.email({ error: 'is not a valid email address' }));
+
+/** Who the event is about: at least one of contactId, email or phone. */
+export const ContactRef = z
+  .object({
+    contactId: Identifier.optional(),
+    email: Email.optional(),
+    phone: Phone.optional(),
+  })
+  .refine((c) => c.contactId !== undefined || c.email !== undefined || c.phone !== undefined, {
+    error: 'needs at least one of contactId, email or phone',
+  })
+  // The refine is invisible to JSON Schema; say the same thing there.
+  .meta({
+    anyOf: [{ required: ['contactId'] }, { required: ['email'] }, { required: ['phone'] }],
+  });
+
+/** A resolved contact reference (email lower-cased, phone in E.164). */
+export type ContactRef = z.infer<typeof ContactRef>;
+
+/** Fields present on every event detail. */
+export const eventBase = {
+  eventId: Identifier.describe('Unique per event; used to drop duplicates'),
+  occurredAt: Timestamp,
+  source: text(limits.source).describe('The producer, e.g. "shop.example.com"'),
+};
+
+/** Fields present on every event detail that is about a contact. */
+export const contactEventBase = {
+  ...eventBase,
+  contact: ContactRef,
+};
+
+/** Optional profile fields sent with `contact.signed_up` and `contact.updated`. */
+export const profileFields = {
+  firstName: text(limits.name).optional(),
+  lastName: text(limits.name).optional(),
+  locale: Locale.optional(),
+  timezone: TimeZone.optional(),
+  country: CountryCode.optional(),
+  birthday: CalendarDate.optional(),
+  attributes: Attributes.optional(),
+};
+
+/** One line of a cart or an order; `price` is the unit price. */
+export const LineItem = z.object({
+  sku: Identifier,
+  name: text(limits.name),
+  qty: wholeNumber().min(1, 'must be at least 1').max(100_000),
+  price: Money,
+  imageUrl: HttpUrl.optional(),
+  url: HttpUrl.optional(),
+});
+
+/** A cart or order line. */
+export type LineItem = z.infer<typeof LineItem>;

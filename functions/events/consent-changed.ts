@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { contactEventBase, limits, text } from './common.ts';
+
+/** Detail-type of the event sent when a contact opts in or out of a channel. */
+export const CONSENT_CHANGED = 'consent.changed';
+
+/** A change of marketing consent on one channel, with the proof kept for audits. */
+export const ConsentChanged = z
+  .object({
+    ...contactEventBase,
+    channel: z.enum(['email', 'sms']),
+    topic: text(limits.tag).optional().describe('Subscription topic; absent means the whole channel'),
+    status: z.enum(['opted_in', 'opted_out', 'pending']),
+    proof: z.object({
+      kind: z.enum(['form', 'double_opt_in', 'import', 'link', 'sms_keyword', 'support']),
+      reference: text(limits.name).optional().describe('Form id, ticket number, keyword...'),
+    }),
+  })
+  .meta({ description: 'A contact opted in or out of a channel (optionally one topic of it).' });
+
+/** Parsed `consent.changed` detail. */
+export type ConsentChanged = z.infer<typeof ConsentChanged>;

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { contactEventBase, limits, profileFields, text } from './common.ts';
+
+/** Detail-type of the event sent when someone creates an account or subscribes. */
+export const CONTACT_SIGNED_UP = 'contact.signed_up';
+
+/** A new contact, with whatever profile the signup form collected. */
+export const ContactSignedUp = z
+  .object({
+    ...contactEventBase,
+    ...profileFields,
+    signupSource: text(limits.id).optional().describe('Where the signup happened, e.g. "footer-form"'),
+  })
+  .meta({ description: 'A new contact signed up, with whatever profile the signup form collected.' });
+
+/** Parsed `contact.signed_up` detail. */
+export type ContactSignedUp = z.infer<typeof ContactSignedUp>;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import {
+  CountryCode,
+  contactEventBase,
+  Identifier,
+  Locale,
+  limits,
+  Money,
+  text,
+  wholeNumber,
+} from './common.ts';
+
+/** Detail-type of the event sent when a lead form is submitted. */
+export const LEAD_SUBMITTED = 'lead.submitted';
+
+// Campaigns often tag only some of the three, so each one is optional.
+const Utm = z.object({
+  source: text(limits.name).optional(),
+  medium: text(limits.name).optional(),
+  campaign: text(limits.name).optional(),
+});
+
+/** A B2B lead form was submitted. */
+export const LeadSubmitted = z
+  .object({
+    ...contactEventBase,
+    leadId: Identifier,
+    firstName: text(limits.name).optional(),
+    lastName: text(limits.name).optional(),
+    company: text(limits.name).optional(),
+    companySize: wholeNumber().min(1).max(10_000_000).optional(),
+    budget: Money.optional(),
+    country: CountryCode.optional(),
+    region: text(limits.name).optional(),
+    postcode: text(16).optional(),
+    productInterest: text(limits.name).optional(),
+    language: Locale.optional(),
+    message: text(limits.message).optional(),
+    formId: Identifier.optional(),
+    utm: Utm.optional(),
+  })
+  .meta({ description: 'A lead form was submitted.' });
+
+/** Parsed `lead.submitted` detail. */
+export type LeadSubmitted = z.infer<typeof LeadSubmitted>;

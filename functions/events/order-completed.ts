@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { Currency, contactEventBase, Identifier, LineItem, limits, Money } from './common.ts';
+
+/** Detail-type of the event sent when an order is paid. */
+export const ORDER_COMPLETED = 'order.completed';
+
+/** A completed order; `cartId` links it to the cart events so abandoned-cart journeys can stop. */
+export const OrderCompleted = z
+  .object({
+    ...contactEventBase,
+    orderId: Identifier,
+    cartId: Identifier.optional(),
+    items: z.array(LineItem).min(1).max(limits.items),
+    total: Money,
+    currency: Currency,
+  })
+  .meta({ description: 'An order was completed (paid).' });
+
+/** Parsed `order.completed` detail. */
+export type OrderCompleted = z.infer<typeof OrderCompleted>;

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { Currency, eventBase, HttpUrl, Identifier, limits, Money, text } from './common.ts';
+
+/** Detail-type of the event sent when a SKU's price changes. */
+export const PRODUCT_PRICE_CHANGED = 'product.price_changed';
+
+/** A SKU's price changed; about a product, so it carries no contact. */
+export const ProductPriceChanged = z
+  .object({
+    ...eventBase,
+    sku: Identifier,
+    name: text(limits.name).optional(),
+    oldPrice: Money,
+    newPrice: Money,
+    currency: Currency,
+    url: HttpUrl.optional(),
+  })
+  .meta({ description: "A SKU's price changed (no contact: the event is about a product)." });
+
+/** Parsed `product.price_changed` detail. */
+export type ProductPriceChanged = z.infer<typeof ProductPriceChanged>;

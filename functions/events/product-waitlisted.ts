@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { contactEventBase, Identifier, limits, text } from './common.ts';
+
+/** Detail-type of the event sent when a contact asks to be told when a SKU is back in stock. */
+export const PRODUCT_WAITLISTED = 'product.waitlisted';
+
+/** A contact asked to be told when the SKU is back in stock. */
+export const ProductWaitlisted = z
+  .object({
+    ...contactEventBase,
+    sku: Identifier,
+    name: text(limits.name).optional(),
+  })
+  .meta({ description: 'A contact asked to be told when the SKU is back in stock.' });
+
+/** Parsed `product.waitlisted` detail. */
+export type ProductWaitlisted = z.infer<typeof ProductWaitlisted>;

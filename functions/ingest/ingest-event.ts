@@ -1,0 +1,151 @@
+/**
+ * Ingest: validate an event, dedupe it by id, bring the contact up to date (identity, profile,
+ * aggregates, history), update product state, and only then re-publish it as accepted. Journeys
+ * listen to accepted events only, so a journey always sees the contact as the event left it.
+ */
+
+import type { Contact } from '#domain/contact.ts';
+import { applyEvent, newContact } from '#domain/profile-update.ts';
+import { type EventFieldError, hasContact, type ParsedEvent, parseEventDetail } from '#events/catalogue.ts';
+import { now, nowIso } from '#shared/clock.ts';
+import { ACCEPTED_SOURCE } from '#shared/env-names.ts';
+import type { ContactsRepository } from '../adapters/contacts-repository.ts';
+import type { BusEvent } from '../adapters/event-publisher.ts';
+import type { EventsRepository } from '../adapters/events-repository.ts';
+import type { ProductsRepository } from '../adapters/products-repository.ts';
+
+export interface Rejection {
+  readonly detailType: string;
+  readonly source: string;
+  readonly detail: unknown;
+  readonly errors: EventFieldError[];
+  readonly rejectedAt: string;
+}
+
+export interface IngestDeps {
+  readonly contacts: ContactsRepository;
+  readonly events: EventsRepository;
+  readonly products: ProductsRepository;
+  readonly publish: (events: BusEvent[]) => Promise<unknown>;
+  readonly reject: (rejection: Rejection) => Promise<void>;
+  readonly newContactId: () => string;
+  readonly historyRetentionDays: number;
+}
+
+export interface IncomingEvent {
+  readonly detailType: string;
+  readonly source: string;
+  readonly detail: unknown;
+}
+
+export type IngestResult =
+  | { readonly status: 'accepted'; readonly eventId: string; readonly contactId?: string }
+  | { readonly status: 'duplicate'; readonly eventId: string }
+  | { readonly status: 'rejected'; readonly errors: EventFieldError[] };
+
+const MAX_PROFILE_ATTEMPTS = 8;
+
+/** Finds or creates the contact an event is about; returns its id and which identities it may carry. */
+async function resolveContact(
+  contacts: ContactsRepository,
+  ref: { contactId?: string; email?: string; phone?: string },
+  newContactId: () => string,
+): Promise<{ contactId: string; email?: string; phone?: string }> {
+  let contactId =
+    ref.contactId ??
+    (ref.email ? await contacts.findByIdentity('EMAIL', ref.email) : undefined) ??
+    (ref.phone ? await contacts.findByIdentity('PHONE', ref.phone) : undefined) ??
+    newContactId();
+  let email: string | undefined;
+  if (ref.email) {
+    const owner = await contacts.claimIdentity('EMAIL', ref.email, contactId);
+    // Lost a race to create the same person: join the winner (unless the producer named the contact).
+    if (owner !== contactId && !ref.contactId) contactId = owner;
+    if (owner === contactId) email = ref.email;
+  }
+  let phone: string | undefined;
+  if (ref.phone) {
+    const owner = await contacts.claimIdentity('PHONE', ref.phone, contactId);
+    if (owner === contactId) phone = ref.phone;
+  }
+  return { contactId, ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
+}
+
+/** Applies an event to a profile with optimistic concurrency, retrying when someone wrote in between. */
+async function updateProfile(
+  contacts: ContactsRepository,
+  contactId: string,
+  event: ParsedEvent,
+): Promise<Contact> {
+  for (let attempt = 0; attempt < MAX_PROFILE_ATTEMPTS; attempt++) {
+    const existing = await contacts.get(contactId);
+    const base = existing ?? newContact(contactId, nowIso());
+    const next = applyEvent(base, event, nowIso());
+    if (next === base && existing) return existing;
+    if (await contacts.save(next, existing?.version)) return next;
+  }
+  throw new Error(`contact ${contactId} kept changing; giving up after ${MAX_PROFILE_ATTEMPTS} attempts`);
+}
+
+async function updateProducts(
+  deps: IngestDeps,
+  event: ParsedEvent,
+  contactId: string | undefined,
+): Promise<void> {
+  switch (event.type) {
+    case 'product.stock_changed':
+      await deps.products.setStock(event.detail.sku, event.detail.newQuantity, event.detail.occurredAt);
+      return;
+    case 'product.waitlisted':
+      if (!contactId) return;
+      await deps.products.addToWaitlist(event.detail.sku, contactId, event.detail.occurredAt);
+      await deps.products.noteInterest(
+        event.detail.sku,
+        contactId,
+        event.detail.occurredAt,
+        'waitlisted',
+        now(),
+      );
+      return;
+    case 'cart.updated':
+      if (!contactId) return;
+      for (const item of event.detail.items) {
+        await deps.products.noteInterest(item.sku, contactId, event.detail.occurredAt, 'carted', now());
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** Ingests one event. Never throws for bad input (it is rejected with the reasons); throws on faults so the caller retries. */
+export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Promise<IngestResult> {
+  const parsed = parseEventDetail(incoming.detailType, incoming.detail);
+  if (!parsed.ok) {
+    await deps.reject({ ...incoming, errors: parsed.errors, rejectedAt: nowIso() });
+    return { status: 'rejected', errors: parsed.errors };
+  }
+  const { eventId } = parsed.detail;
+  if (await deps.events.wasProcessed(eventId)) return { status: 'duplicate', eventId };
+
+  let contactId: string | undefined;
+  let acceptedDetail: Record<string, unknown> = { ...parsed.detail };
+  if (hasContact(parsed.type) && 'contact' in parsed.detail && parsed.detail.contact) {
+    const identity = await resolveContact(deps.contacts, parsed.detail.contact, deps.newContactId);
+    contactId = identity.contactId;
+    const contact = { ...identity };
+    const event = { ...parsed, detail: { ...parsed.detail, contact } } as ParsedEvent;
+    await updateProfile(deps.contacts, contactId, event);
+    await deps.events.append(
+      contactId,
+      { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
+      deps.historyRetentionDays,
+      now(),
+    );
+    acceptedDetail = { ...acceptedDetail, contact: { ...parsed.detail.contact, contactId } };
+  }
+  await updateProducts(deps, parsed, contactId);
+  await deps.publish([{ source: ACCEPTED_SOURCE, detailType: parsed.type, detail: acceptedDetail }]);
+  await deps.events.markProcessed(eventId, parsed.type, now());
+  return { status: 'accepted', eventId, ...(contactId ? { contactId } : {}) };
+}

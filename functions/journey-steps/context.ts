@@ -1,0 +1,85 @@
+/**
+ * What the journey-step actions share: the state-machine context (`$.ctx`), the dependencies an
+ * action needs, and how they are wired from the environment once per container.
+ */
+import type { Contact } from '#domain/contact.ts';
+import type { MessageTemplate } from '#workflows/language/template.ts';
+import type { JourneyDefinition } from '#workflows/language/types.ts';
+import type { ContactsRepository } from '../adapters/contacts-repository.ts';
+import type { LedgerRepository } from '../adapters/ledger-repository.ts';
+import type { ProductsRepository } from '../adapters/products-repository.ts';
+import type { JourneyTarget } from '../adapters/run-scheduler.ts';
+import type { RunsRepository } from '../adapters/runs-repository.ts';
+
+/** The run context Enter and Resume put at `$.ctx`; Choice states branch on it, tasks receive it. */
+export interface StepContext {
+  readonly proceed: boolean;
+  readonly reason?: string;
+  readonly journeyId: string;
+  readonly runKey?: string;
+  readonly gen?: number;
+  readonly contactId?: string;
+  readonly contact?: Record<string, unknown>;
+  readonly triggerType?: string;
+  readonly trigger?: Record<string, unknown>;
+  readonly event?: Record<string, unknown>;
+  readonly resolution?: 'event' | 'timeout' | 'wait';
+  readonly resumeAt?: string;
+  readonly splits?: Record<string, number>;
+}
+
+/** A context that proceeds: a run exists. */
+export type ActiveContext = StepContext & { runKey: string; gen: number; trigger: Record<string, unknown> };
+
+export interface SendingSettings {
+  readonly fromAddress: string;
+  readonly replyToAddress?: string;
+  readonly configurationSet?: string;
+  readonly brand: Record<string, string>;
+  readonly smsSenderId?: string;
+  readonly defaultTimezone: string;
+}
+
+export interface JourneyDeps {
+  readonly runs: RunsRepository;
+  readonly contacts: ContactsRepository;
+  readonly ledger: LedgerRepository;
+  readonly products: ProductsRepository;
+  readonly targets: Readonly<Record<string, JourneyTarget>>;
+  readonly sending: SendingSettings;
+  readonly findJourney: (id: string) => JourneyDefinition | undefined;
+  readonly templates: ReadonlyMap<string, MessageTemplate>;
+}
+
+/** Thrown for a journey, step or target that the deployed definitions do not have: a deployment mismatch. */
+export class UnknownJourneyError extends Error {
+  override readonly name = 'UnknownJourneyError';
+}
+
+/** The journey by id, or a clear error. */
+export function requireJourney(deps: JourneyDeps, journeyId: string): JourneyDefinition {
+  const journey = deps.findJourney(journeyId);
+  if (!journey) throw new UnknownJourneyError(`journey "${journeyId}" is not deployed`);
+  return journey;
+}
+
+/** The journey's scheduler target, or a clear error. */
+export function requireTarget(deps: JourneyDeps, journeyId: string): JourneyTarget {
+  const target = deps.targets[journeyId];
+  if (!target) throw new UnknownJourneyError(`no scheduler target for journey "${journeyId}"`);
+  return target;
+}
+
+/** Narrows a context to one with a run, or throws: a task after Enter/Resume always has one. */
+export function requireRun(ctx: StepContext): ActiveContext {
+  if (!ctx.runKey || ctx.gen === undefined || !ctx.trigger) throw new Error('step context has no run');
+  return ctx as ActiveContext;
+}
+
+/** Re-reads a contact, so a send sees consent as of now (an unsubscribe mid-journey counts). */
+export async function freshContact(
+  deps: JourneyDeps,
+  contactId: string | undefined,
+): Promise<Contact | undefined> {
+  return contactId ? deps.contacts.get(contactId) : undefined;
+}

@@ -1,0 +1,61 @@
+/**
+ * The journey-step function's one entry: Task states pass `{ action, journeyId, ... }` and get the
+ * action's result. Validated here with zod, since the payload crosses a service boundary.
+ */
+import { z } from 'zod';
+import { broadcast, fail, finish, pause, send, update } from './actions.ts';
+import type { JourneyDeps, StepContext } from './context.ts';
+import { enter, resume } from './enter-resume.ts';
+
+const Ctx = z.looseObject({ proceed: z.boolean(), journeyId: z.string() });
+const base = { journeyId: z.string().min(1) };
+
+export const StepRequest = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('enter'),
+    ...base,
+    event: z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) }),
+  }),
+  z.object({
+    action: z.literal('resume'),
+    ...base,
+    resume: z.object({
+      runKey: z.string(),
+      gen: z.number().int(),
+      stepId: z.string(),
+      via: z.enum(['event', 'timeout', 'wait']),
+    }),
+  }),
+  z.object({
+    action: z.enum(['send', 'wait', 'waitFor', 'update', 'broadcast']),
+    ...base,
+    stepId: z.string(),
+    ctx: Ctx,
+  }),
+  z.object({ action: z.literal('finish'), ...base, ctx: Ctx }),
+  z.object({ action: z.literal('fail'), ...base, state: z.record(z.string(), z.unknown()) }),
+]);
+export type StepRequest = z.infer<typeof StepRequest>;
+
+/** Runs one journey Task state. */
+export async function runStep(deps: JourneyDeps, request: StepRequest): Promise<unknown> {
+  switch (request.action) {
+    case 'enter':
+      return enter(deps, request.journeyId, request.event);
+    case 'resume':
+      return resume(deps, request.journeyId, request.resume);
+    case 'send':
+      return send(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+    case 'wait':
+    case 'waitFor':
+      return pause(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+    case 'update':
+      return update(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+    case 'broadcast':
+      return broadcast(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+    case 'finish':
+      return finish(deps, request.ctx as StepContext);
+    case 'fail':
+      return fail(deps, request.journeyId, request.state);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * One message to one contact through the ledger: begin the entry (a retried step finds it), decide
+ * with the delivery controls, render, call the provider, record the outcome. Used by send steps and
+ * broadcasts.
+ */
+import { type Contact, contactView } from '#domain/contact.ts';
+import { decideDelivery } from '#domain/delivery-controls.ts';
+import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
+import { renderMessage } from '#domain/rendering.ts';
+import { now, nowIso } from '#shared/clock.ts';
+import { logger } from '#shared/logger.ts';
+import type { Channel, MessageCategory } from '#workflows/language/types.ts';
+import { sendEmail } from '../adapters/email-sender.ts';
+import { sendSms } from '../adapters/sms-sender.ts';
+import type { JourneyDeps } from './context.ts';
+
+export interface MessageRequest {
+  readonly ledgerKey: string;
+  readonly journeyId: string;
+  readonly runKey: string;
+  readonly gen: number;
+  readonly stepId: string;
+  readonly channel: Channel;
+  readonly template: string;
+  readonly category: MessageCategory;
+  readonly topic?: string;
+  readonly contact: Contact;
+  readonly trigger: Record<string, unknown>;
+  readonly event?: Record<string, unknown>;
+}
+
+/** Provider errors that no retry will fix: record them as failed instead of retrying. */
+const PERMANENT_ERRORS = new Set([
+  'MessageRejected',
+  'MailFromDomainNotVerifiedException',
+  'AccountSuspendedException',
+  'SendingPausedException',
+  'BadRequestException',
+  'InvalidParameter',
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'OptedOutException',
+  'NotFoundException',
+]);
+
+function isPermanent(error: unknown): boolean {
+  return error instanceof Error && PERMANENT_ERRORS.has(error.name);
+}
+
+/**
+ * What to do with an entry a previous attempt left. A send known not to have happened (throttled)
+ * is tried again; one whose outcome is unknown (a crash around the provider call) follows the
+ * category policy: marketing at most once, transactional at least once.
+ */
+function retryDecision(existing: LedgerEntry): 'resend' | 'settled' | 'unknown_outcome' {
+  if (existing.status === 'failed' && existing.reason === 'throttled') return 'resend';
+  if (existing.status !== 'in_flight') return 'settled';
+  return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
+}
+
+/** Sends (or skips, with the reason) one message; returns the ledger outcome. */
+export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
+  const at = nowIso();
+  const template = deps.templates.get(request.template);
+  if (!template) throw new Error(`template "${request.template}" is not deployed`);
+  const entry: LedgerEntry = {
+    ledgerKey: request.ledgerKey,
+    contactId: request.contact.contactId,
+    journeyId: request.journeyId,
+    runKey: request.runKey,
+    gen: request.gen,
+    stepId: request.stepId,
+    channel: request.channel,
+    template: request.template,
+    category: request.category,
+    status: 'in_flight',
+    createdAt: at,
+    updatedAt: at,
+  };
+  const begun = await deps.ledger.begin(entry, now());
+  if (!begun.created) {
+    const decision = retryDecision(begun.existing);
+    if (decision === 'settled') return begun.existing;
+    if (decision === 'unknown_outcome') {
+      const outcome: LedgerOutcome = { status: 'skipped', reason: 'outcome_unknown_at_most_once' };
+      await deps.ledger.settle(request.ledgerKey, outcome, at);
+      return outcome;
+    }
+  }
+
+  const decision = decideDelivery(request.contact, request);
+  if (decision.action === 'skip') {
+    const outcome: LedgerOutcome = {
+      status: 'skipped',
+      reason: decision.reason,
+      ...(decision.detail ? { detail: decision.detail } : {}),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    logger.info('message skipped', { ledgerKey: request.ledgerKey, reason: decision.reason });
+    return outcome;
+  }
+
+  const rendered = await renderMessage(template, request.contact.locale, {
+    contact: contactView(request.contact),
+    trigger: request.trigger,
+    event: request.event ?? {},
+    journey: { id: request.journeyId },
+    brand: deps.sending.brand,
+    links: {},
+  });
+  const tags = {
+    journey: request.journeyId,
+    step: request.stepId,
+    run: ledgerTag(`${request.journeyId}#${request.runKey}`),
+    ledger: ledgerTag(request.ledgerKey),
+  };
+  try {
+    const providerMessageId =
+      rendered.channel === 'email'
+        ? await sendEmail({
+            to: decision.address,
+            from: deps.sending.fromAddress,
+            ...(deps.sending.replyToAddress ? { replyTo: deps.sending.replyToAddress } : {}),
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
+            tags,
+          })
+        : await sendSms({
+            to: decision.address,
+            text: rendered.text,
+            type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
+            ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
+            tags,
+          });
+    const outcome: LedgerOutcome = {
+      status: 'sent',
+      providerMessageId,
+      ...(rendered.channel === 'email' ? { subject: rendered.subject } : {}),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
+    logger.info('message sent', {
+      ledgerKey: request.ledgerKey,
+      channel: request.channel,
+      providerMessageId,
+    });
+    return outcome;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    if (isPermanent(error)) {
+      const outcome: LedgerOutcome = {
+        status: 'failed',
+        reason: 'provider_rejected',
+        detail: `${name}: ${message}`.slice(0, 500),
+      };
+      await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
+      logger.warn('message rejected by provider', { ledgerKey: request.ledgerKey, error: name });
+      return outcome;
+    }
+    // Not sent (the SDK already retried with backoff): mark it so the step's retry sends again.
+    await deps.ledger.settle(
+      request.ledgerKey,
+      { status: 'failed', reason: 'throttled', detail: name },
+      nowIso(),
+    );
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+/** Builds the journey-step dependencies from the environment, once per container. */
+import { z } from 'zod';
+import { optionalEnv, requireEnv } from '#shared/env.ts';
+import { ENV } from '#shared/env-names.ts';
+import { findJourney } from '#workflows/journeys/index.ts';
+import { templates } from '#workflows/templates/index.ts';
+import { ContactsRepository } from '../adapters/contacts-repository.ts';
+import { LedgerRepository } from '../adapters/ledger-repository.ts';
+import { ProductsRepository } from '../adapters/products-repository.ts';
+import { RunsRepository } from '../adapters/runs-repository.ts';
+import type { JourneyDeps } from './context.ts';
+
+const JourneyTargets = z.record(
+  z.string(),
+  z.object({ stateMachineArn: z.string(), scheduleGroup: z.string(), schedulerRoleArn: z.string() }),
+);
+
+/** Journey id → where its schedules go and what they start, from JOURNEY_TARGETS. */
+export function journeyTargetsFromEnvironment() {
+  const parsed = JourneyTargets.safeParse(JSON.parse(requireEnv(ENV.journeyTargets)));
+  if (!parsed.success) throw new Error(`${ENV.journeyTargets} is malformed: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Everything the journey-step actions need, wired to the tables and settings in the environment. */
+export function journeyDepsFromEnvironment(): JourneyDeps {
+  return {
+    runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
+    contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
+    ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
+    products: new ProductsRepository(requireEnv(ENV.productsTable)),
+    targets: journeyTargetsFromEnvironment(),
+    sending: {
+      fromAddress: requireEnv(ENV.fromAddress),
+      replyToAddress: optionalEnv(ENV.replyToAddress, ''),
+      configurationSet: optionalEnv(ENV.sesConfigurationSet, ''),
+      brand: z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}'))),
+      smsSenderId: optionalEnv(ENV.smsSenderId, ''),
+      defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
+    },
+    findJourney,
+    templates,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The event router: for an accepted event, find the runs that listen for it. A run whose goal it
+ * is ends (goal reached); a run paused on a waitFor for it is claimed once and resumed on the
+ * event branch, and its timeout schedule cancelled. A timeout firing later finds the claim taken.
+ */
+import { eventCorrelationValue } from '#domain/journey-runs.ts';
+import { nowIso } from '#shared/clock.ts';
+import { logger } from '#shared/logger.ts';
+import type { Correlation, JourneyDefinition } from '#workflows/language/types.ts';
+import { cancelResume, type JourneyTarget } from '../adapters/run-scheduler.ts';
+import { startRun } from '../adapters/run-starter.ts';
+import type { Run, RunsRepository } from '../adapters/runs-repository.ts';
+
+export interface RouterDeps {
+  readonly runs: RunsRepository;
+  readonly journeys: readonly JourneyDefinition[];
+  readonly targets: Readonly<Record<string, JourneyTarget>>;
+}
+
+export interface AcceptedEvent {
+  readonly 'detail-type': string;
+  readonly detail: Record<string, unknown>;
+}
+
+export type RouteOutcome = {
+  journeyId: string;
+  runKey: string;
+  outcome: 'goal_reached' | 'resumed' | 'ignored';
+  stepId?: string;
+};
+
+function correlationsFor(journey: JourneyDefinition, eventType: string): Correlation[] {
+  const list: Correlation[] = [];
+  if (journey.goal?.event === eventType) list.push(journey.goal.correlate);
+  for (const step of Object.values(journey.steps))
+    if (step.type === 'waitFor' && step.event === eventType) list.push(step.correlate);
+  return list;
+}
+
+function sameCorrelation(a: Correlation, b: Correlation): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function handleRun(
+  deps: RouterDeps,
+  journey: JourneyDefinition,
+  run: Run,
+  event: AcceptedEvent,
+  correlation: Correlation,
+): Promise<RouteOutcome> {
+  const eventType = event['detail-type'];
+  const base = { journeyId: journey.id, runKey: run.runKey };
+  if (run.status === 'ended' || run.status === 'failed') return { ...base, outcome: 'ignored' };
+  const target = deps.targets[journey.id];
+  const waiting = run.waiting;
+
+  if (journey.goal?.event === eventType && sameCorrelation(journey.goal.correlate, correlation)) {
+    const ended = await deps.runs.end(run, 'ended', 'goal_reached', nowIso());
+    if (ended && waiting && target) await cancelResume(target, waiting.scheduleName);
+    return { ...base, outcome: ended ? 'goal_reached' : 'ignored' };
+  }
+  const step = waiting ? journey.steps[waiting.stepId] : undefined;
+  if (
+    !waiting ||
+    step?.type !== 'waitFor' ||
+    step.event !== eventType ||
+    !sameCorrelation(step.correlate, correlation)
+  ) {
+    return { ...base, outcome: 'ignored' };
+  }
+  const claimed = await deps.runs.claimResume(
+    run,
+    { stepId: step.id, via: 'event', event: event.detail },
+    nowIso(),
+  );
+  if (!claimed || !target) return { ...base, outcome: 'ignored' };
+  await cancelResume(target, waiting.scheduleName);
+  await startRun(target.stateMachineArn, `${waiting.scheduleName}-event`.slice(0, 80), {
+    resume: { runKey: run.runKey, gen: run.gen, stepId: step.id, via: 'event' },
+  });
+  return { ...base, outcome: 'resumed', stepId: step.id };
+}
+
+/** Resolves goals and waitFor correlations for one accepted event. */
+export async function routeEvent(deps: RouterDeps, event: AcceptedEvent): Promise<RouteOutcome[]> {
+  const eventType = event['detail-type'];
+  const contact = event.detail.contact as { contactId?: unknown } | undefined;
+  const contactId = typeof contact?.contactId === 'string' ? contact.contactId : undefined;
+  const outcomes: RouteOutcome[] = [];
+  const handled = new Set<string>();
+  for (const journey of deps.journeys) {
+    for (const correlation of correlationsFor(journey, eventType)) {
+      const value = eventCorrelationValue(correlation, event.detail, contactId);
+      if (!value) continue;
+      for (const listener of await deps.runs.listeners(eventType, value)) {
+        const key = `${listener.journeyId}#${listener.runKey}`;
+        if (listener.journeyId !== journey.id || handled.has(key)) continue;
+        const run = await deps.runs.get(journey.id, listener.runKey);
+        if (!run || run.gen !== listener.gen) continue;
+        handled.add(key);
+        outcomes.push(await handleRun(deps, journey, run, event, correlation));
+      }
+    }
+  }
+  for (const outcome of outcomes)
+    if (outcome.outcome !== 'ignored') logger.info('event routed', { eventType, ...outcome });
+  return outcomes;
+}

@@ -1,0 +1,30 @@
+/**
+ * Environment variables the functions read, shared with the CDK app that sets them so the two
+ * cannot disagree on a name.
+ */
+export const ENV = {
+  contactsTable: 'CONTACTS_TABLE',
+  eventsTable: 'EVENTS_TABLE',
+  journeyStateTable: 'JOURNEY_STATE_TABLE',
+  ledgerTable: 'LEDGER_TABLE',
+  productsTable: 'PRODUCTS_TABLE',
+  eventBusName: 'EVENT_BUS_NAME',
+  rejectedEventsQueueUrl: 'REJECTED_EVENTS_QUEUE_URL',
+  /** JSON: journey id → { stateMachineArn, scheduleGroup, schedulerRoleArn }. */
+  journeyTargets: 'JOURNEY_TARGETS',
+  fromAddress: 'FROM_ADDRESS',
+  replyToAddress: 'REPLY_TO_ADDRESS',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  brand: 'BRAND',
+  defaultCountry: 'DEFAULT_COUNTRY',
+  defaultTimezone: 'DEFAULT_TIMEZONE',
+  smsSenderId: 'SMS_SENDER_ID',
+  historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+} as const;
+
+/** Source of events the ingest function re-publishes once the profile is up to date. */
+export const ACCEPTED_SOURCE = 'relance.ingest';
+/** Source of events the HTTP endpoint forwards to the bus. */
+export const HTTP_SOURCE = 'relance.http';
+/** Source of events relance itself emits (lead.assigned, segment.entered...). */
+export const RELANCE_SOURCE = 'relance.journeys';

@@ -1,0 +1,458 @@
+/**
+ * Amazon EventBridge event-pattern matching for the local runtime, written from the documented
+ * semantics (EventBridge User Guide: "Event patterns", "Comparison operators", "Arrays in event
+ * patterns", "Null values and empty strings"). Pure functions: no I/O, no state.
+ *
+ * Model: a pattern object names fields; a nested object descends into the event, an array lists
+ * matchers for a leaf (any one may match), sibling fields must all match, and `$or` holds
+ * alternative sub-patterns. Arrays in the event are "crushed": a leaf array offers each element as a
+ * candidate value, and an array of objects offers each object to the nested pattern.
+ */
+
+/** A JSON scalar an event leaf can hold and a pattern can match exactly. */
+export type Scalar = string | number | boolean | null;
+
+/** A content filter such as `{ "prefix": "us-" }` or `{ "numeric": [">", 0] }`. */
+export type ContentFilter = { readonly [operator: string]: unknown };
+
+/** One entry of a leaf's match list. */
+export type FieldMatcher = Scalar | ContentFilter;
+
+/** An EventBridge event pattern: nested objects, leaf match lists, and `$or` lists of sub-patterns. */
+export interface EventPattern {
+  readonly [field: string]: EventPattern | readonly FieldMatcher[] | readonly EventPattern[];
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** EventBridge rejects patterns longer than this once serialized. */
+const MAX_PATTERN_LENGTH = 2048;
+
+const OPERATORS = new Set([
+  'prefix',
+  'suffix',
+  'equals-ignore-case',
+  'wildcard',
+  'anything-but',
+  'numeric',
+  'cidr',
+  'exists',
+]);
+
+/** The filters `anything-but` can negate besides plain values. */
+const ANYTHING_BUT_FILTERS = new Set(['prefix', 'suffix', 'equals-ignore-case', 'wildcard']);
+
+const NUMERIC_COMPARATORS = new Set(['=', '<', '<=', '>', '>=']);
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+// ---------------------------------------------------------------------------------------------
+
+/** True when `event` matches `pattern` as EventBridge would; a malformed pattern matches nothing. */
+export function matchesPattern(pattern: unknown, event: unknown): boolean {
+  return isObject(pattern) && matchObject(pattern, event);
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Match a pattern object against an event node (object, array of objects, or anything else). */
+function matchObject(pattern: JsonObject, node: unknown): boolean {
+  if (Array.isArray(node)) {
+    const elements = node.flat(Number.POSITIVE_INFINITY);
+    // Array-consistent: the whole sub-pattern must hold within one element. A sub-pattern that only
+    // asserts absence holds when no element has the field (the flattened field is then missing).
+    return absenceOnly(pattern)
+      ? elements.every((element) => matchObject(pattern, element))
+      : elements.some((element) => matchObject(pattern, element));
+  }
+  // A scalar or missing node has no fields: only `exists: false` can hold beneath it.
+  const fields = isObject(node) ? node : {};
+  return Object.entries(pattern).every(([key, expected]) => matchEntry(key, expected, fields));
+}
+
+function matchEntry(key: string, expected: unknown, fields: JsonObject): boolean {
+  if (key === '$or' && isOrClause(expected)) {
+    return expected.some((alternative) => matchObject(alternative, fields));
+  }
+  // hasOwn: a field named "constructor" must not find Object.prototype.constructor.
+  const value = Object.hasOwn(fields, key) ? fields[key] : undefined;
+  if (Array.isArray(expected)) return matchLeaf(expected, leafValues(value));
+  if (isObject(expected)) return matchObject(expected, value);
+  return false;
+}
+
+/** `$or` is an array of sub-patterns; an array of content filters is a leaf list for a field named "$or". */
+function isOrClause(value: unknown): value is JsonObject[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every(
+      (alternative) => isObject(alternative) && !Object.keys(alternative).some((k) => OPERATORS.has(k)),
+    )
+  );
+}
+
+/** True when every leaf of the pattern is `exists: false` (nothing positive to pin an array element). */
+function absenceOnly(pattern: JsonObject): boolean {
+  return Object.entries(pattern).every(([key, expected]) => {
+    if (key === '$or' && isOrClause(expected)) return false;
+    if (Array.isArray(expected)) {
+      return expected.length > 0 && expected.every((m) => isObject(m) && m.exists === false);
+    }
+    return isObject(expected) && absenceOnly(expected);
+  });
+}
+
+/** The scalar values at a leaf: arrays are flattened, objects are not leaves, undefined is missing. */
+function leafValues(value: unknown): Scalar[] {
+  const candidates = Array.isArray(value) ? value.flat(Number.POSITIVE_INFINITY) : [value];
+  return candidates.filter(isScalar);
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** A leaf's match list is an OR; each value matcher succeeds if any event value satisfies it. */
+function matchLeaf(matchers: readonly unknown[], values: Scalar[]): boolean {
+  // `exists` is about presence of a leaf, not its value: null counts as present.
+  const present = values.length > 0;
+  return matchers.some((matcher) => {
+    if (isObject(matcher) && Object.hasOwn(matcher, 'exists')) return matcher.exists === present;
+    return values.some((value) => matchValue(matcher, value));
+  });
+}
+
+/** One matcher against one event value. */
+function matchValue(matcher: unknown, value: Scalar): boolean {
+  if (!isObject(matcher)) return matcher === value; // exact: no type coercion, no case-folding
+  const entries = Object.entries(matcher);
+  const [entry] = entries;
+  if (entry === undefined || entries.length > 1) return false;
+  const [operator, operand] = entry;
+  switch (operator) {
+    case 'prefix':
+      return matchAffix(operand, value, (v, a) => v.startsWith(a));
+    case 'suffix':
+      return matchAffix(operand, value, (v, a) => v.endsWith(a));
+    case 'equals-ignore-case':
+      return (
+        typeof operand === 'string' && typeof value === 'string' && foldCase(value) === foldCase(operand)
+      );
+    case 'wildcard':
+      return typeof operand === 'string' && typeof value === 'string' && wildcardRegExp(operand).test(value);
+    case 'anything-but':
+      return matchAnythingBut(operand, value);
+    case 'numeric':
+      return matchNumeric(operand, value);
+    case 'cidr':
+      return matchCidr(operand, value);
+    default:
+      return false;
+  }
+}
+
+function foldCase(text: string): string {
+  return text.toLowerCase();
+}
+
+/** prefix/suffix on strings only; the operand may be `{ "equals-ignore-case": "..." }`. */
+function matchAffix(
+  operand: unknown,
+  value: Scalar,
+  test: (value: string, affix: string) => boolean,
+): boolean {
+  if (typeof value !== 'string') return false;
+  if (typeof operand === 'string') return test(value, operand);
+  const ignoreCase = isObject(operand) ? operand['equals-ignore-case'] : undefined;
+  return typeof ignoreCase === 'string' && test(foldCase(value), foldCase(ignoreCase));
+}
+
+/**
+ * `*` matches any run of characters (including none); `\*` is a literal star and `\\` a literal
+ * backslash. Everything else is literal.
+ */
+function wildcardRegExp(wildcard: string): RegExp {
+  let source = '';
+  for (let i = 0; i < wildcard.length; i++) {
+    const char = wildcard.charAt(i);
+    if (char === '\\' && i + 1 < wildcard.length) source += escapeRegExp(wildcard.charAt(++i));
+    else source += char === '*' ? '.*' : escapeRegExp(char);
+  }
+  return new RegExp(`^${source}$`, 's');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * Negation of a value, a value list, or one string filter. The field must still be present (the
+ * caller only gets here with a value), and non-strings are never excluded by string filters.
+ */
+function matchAnythingBut(operand: unknown, value: Scalar): boolean {
+  if (isObject(operand)) {
+    const [entry] = Object.entries(operand);
+    if (entry === undefined || !ANYTHING_BUT_FILTERS.has(entry[0])) return false;
+    const [filter, argument] = entry;
+    // equals-ignore-case and wildcard accept a list inside anything-but.
+    const excluded = Array.isArray(argument) ? argument : [argument];
+    return !excluded.some((one) => matchValue({ [filter]: one }, value));
+  }
+  const excluded = Array.isArray(operand) ? operand : [operand];
+  return !excluded.includes(value);
+}
+
+/** `["op", n, "op", n]`: every comparison must hold, and only JSON numbers qualify. */
+function matchNumeric(operand: unknown, value: Scalar): boolean {
+  if (typeof value !== 'number' || !Array.isArray(operand) || operand.length === 0) return false;
+  for (let i = 0; i < operand.length; i += 2) {
+    const bound: unknown = operand[i + 1];
+    if (typeof bound !== 'number' || !compare(operand[i], value, bound)) return false;
+  }
+  return true;
+}
+
+function compare(comparator: unknown, value: number, bound: number): boolean {
+  switch (comparator) {
+    case '=':
+      return value === bound;
+    case '<':
+      return value < bound;
+    case '<=':
+      return value <= bound;
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses (cidr)
+// ---------------------------------------------------------------------------------------------
+
+interface IpAddress {
+  readonly bits: 32 | 128;
+  readonly value: bigint;
+}
+
+interface CidrBlock extends IpAddress {
+  readonly prefixLength: number;
+}
+
+function matchCidr(operand: unknown, value: Scalar): boolean {
+  if (typeof operand !== 'string' || typeof value !== 'string') return false;
+  const block = parseCidr(operand);
+  const address = parseIp(value);
+  if (block === undefined || address === undefined || block.bits !== address.bits) return false;
+  const hostBits = BigInt(block.bits - block.prefixLength);
+  return address.value >> hostBits === block.value >> hostBits;
+}
+
+function parseCidr(text: string): CidrBlock | undefined {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  const address = match?.[1] === undefined ? undefined : parseIp(match[1]);
+  const prefixLength = Number(match?.[2]);
+  if (address === undefined || prefixLength > address.bits) return undefined;
+  return { ...address, prefixLength };
+}
+
+function parseIp(text: string): IpAddress | undefined {
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return { bits: 32, value: v4 };
+  const v6 = parseIpv6(text);
+  return v6 === undefined ? undefined : { bits: 128, value: v6 };
+}
+
+function parseIpv4(text: string): bigint | undefined {
+  const octets = text.split('.');
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return undefined;
+  return octets.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
+}
+
+/** Eight hex groups with at most one `::` standing for a run of zero groups; may end in dotted IPv4. */
+function parseIpv6(text: string): bigint | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parsed = halves.map((half, i) => ipv6Groups(half, i === halves.length - 1));
+  if (parsed.includes(undefined)) return undefined;
+  const [head = [], tail = []] = parsed;
+  const compressed = halves.length === 2;
+  const missing = 8 - head.length - tail.length;
+  if (compressed ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...head, ...new Array<number>(compressed ? missing : 0).fill(0), ...tail];
+  return groups.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n);
+}
+
+/** Colon-separated 16-bit groups (a final dotted IPv4 piece counts as two); undefined if malformed. */
+function ipv6Groups(half: string, last: boolean): number[] | undefined {
+  if (half === '') return [];
+  const pieces = half.split(':');
+  const groups: number[] = [];
+  for (const [i, piece] of pieces.entries()) {
+    if (/^[0-9a-f]{1,4}$/i.test(piece)) {
+      groups.push(Number.parseInt(piece, 16));
+      continue;
+    }
+    const v4 = last && i === pieces.length - 1 ? parseIpv4(piece) : undefined;
+    if (v4 === undefined) return undefined;
+    groups.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
+  }
+  return groups;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+/** Human-readable problems with a pattern (empty when valid); reasonable, not exhaustive. */
+export function validatePattern(pattern: unknown): string[] {
+  if (!isObject(pattern)) return ['event pattern must be a JSON object'];
+  const problems: string[] = [];
+  const length = JSON.stringify(pattern).length;
+  if (length > MAX_PATTERN_LENGTH) {
+    problems.push(`event pattern is ${length} characters; the maximum is ${MAX_PATTERN_LENGTH}`);
+  }
+  validateObject(pattern, '', problems);
+  return problems;
+}
+
+function validateObject(pattern: JsonObject, path: string, problems: string[]): void {
+  for (const [key, value] of Object.entries(pattern)) {
+    const at = path === '' ? key : `${path}.${key}`;
+    if (key === '$or' && isOrClause(value)) {
+      if (value.length < 2) problems.push(`${at}: $or needs at least two sub-patterns`);
+      for (const [i, alternative] of value.entries()) validateObject(alternative, `${at}[${i}]`, problems);
+    } else if (Array.isArray(value)) {
+      validateMatchers(value, at, problems);
+    } else if (isObject(value)) {
+      validateObject(value, at, problems);
+    } else {
+      problems.push(
+        `${at}: leaf values must be arrays of matchers, got ${JSON.stringify(value) ?? 'undefined'}`,
+      );
+    }
+  }
+}
+
+function validateMatchers(matchers: readonly unknown[], at: string, problems: string[]): void {
+  if (matchers.length === 0) problems.push(`${at}: an empty match list can never match`);
+  for (const [i, matcher] of matchers.entries()) {
+    const problem = isScalar(matcher) ? undefined : matcherProblem(matcher);
+    if (problem !== undefined) problems.push(`${at}[${i}]: ${problem}`);
+  }
+}
+
+function matcherProblem(matcher: unknown): string | undefined {
+  if (!isObject(matcher)) return 'match lists hold strings, numbers, booleans, null or content filters';
+  const entries = Object.entries(matcher);
+  const [entry] = entries;
+  if (entry === undefined || entries.length > 1) return 'a content filter must have exactly one operator';
+  const [operator, operand] = entry;
+  switch (operator) {
+    case 'prefix':
+    case 'suffix':
+      return affixProblem(operator, operand);
+    case 'equals-ignore-case':
+      return typeof operand === 'string' ? undefined : 'equals-ignore-case needs a string';
+    case 'wildcard':
+      return wildcardProblem(operand);
+    case 'anything-but':
+      return anythingButProblem(operand);
+    case 'numeric':
+      return numericProblem(operand);
+    case 'cidr':
+      return typeof operand === 'string' && parseCidr(operand) !== undefined
+        ? undefined
+        : `cidr needs an IPv4 or IPv6 block such as "10.0.0.0/24", got ${JSON.stringify(operand)}`;
+    case 'exists':
+      return typeof operand === 'boolean' ? undefined : 'exists must be true or false';
+    default:
+      return `unknown operator "${operator}"`;
+  }
+}
+
+function affixProblem(operator: string, operand: unknown): string | undefined {
+  if (typeof operand === 'string') return undefined;
+  const keys = isObject(operand) ? Object.keys(operand) : [];
+  const ignoreCase = isObject(operand) ? operand['equals-ignore-case'] : undefined;
+  return keys.length === 1 && typeof ignoreCase === 'string'
+    ? undefined
+    : `${operator} needs a string or { "equals-ignore-case": string }`;
+}
+
+function wildcardProblem(operand: unknown): string | undefined {
+  if (typeof operand !== 'string') return 'wildcard needs a string';
+  let afterStar = false;
+  for (let i = 0; i < operand.length; i++) {
+    const char = operand.charAt(i);
+    if (char === '\\') {
+      // Only `\*` and `\\` are escapes.
+      const escaped = operand.charAt(++i);
+      if (escaped !== '*' && escaped !== '\\') return 'wildcard may only escape "*" or "\\"';
+      afterStar = false;
+    } else if (char === '*') {
+      if (afterStar) return 'wildcard must not contain consecutive "*"';
+      afterStar = true;
+    } else {
+      afterStar = false;
+    }
+  }
+  return undefined;
+}
+
+function anythingButProblem(operand: unknown): string | undefined {
+  if (typeof operand === 'string' || typeof operand === 'number') return undefined;
+  if (Array.isArray(operand)) {
+    const allStrings = operand.every((v) => typeof v === 'string');
+    const allNumbers = operand.every((v) => typeof v === 'number');
+    return operand.length > 0 && (allStrings || allNumbers)
+      ? undefined
+      : 'anything-but needs a non-empty list of only strings or only numbers';
+  }
+  const entries = isObject(operand) ? Object.entries(operand) : [];
+  const [entry] = entries;
+  if (entry === undefined || entries.length > 1 || !ANYTHING_BUT_FILTERS.has(entry[0])) {
+    return 'anything-but needs a string, a number, a list, or one of prefix/suffix/equals-ignore-case/wildcard';
+  }
+  const [filter, argument] = entry;
+  // Documented: anything-but takes a single prefix or suffix, but lists for the other two.
+  const listAllowed = filter === 'equals-ignore-case' || filter === 'wildcard';
+  const values = listAllowed && Array.isArray(argument) ? argument : [argument];
+  if (values.length === 0 || !values.every((v) => typeof v === 'string')) {
+    return `anything-but ${filter} needs ${listAllowed ? 'a string or a list of strings' : 'a single string'}`;
+  }
+  return filter === 'wildcard' ? values.map(wildcardProblem).find((p) => p !== undefined) : undefined;
+}
+
+function numericProblem(operand: unknown): string | undefined {
+  if (!Array.isArray(operand) || operand.length === 0 || operand.length % 2 !== 0) {
+    return 'numeric needs comparator/number pairs such as [">", 0, "<=", 5]';
+  }
+  const pairs: [unknown, unknown][] = [];
+  for (let i = 0; i < operand.length; i += 2) pairs.push([operand[i], operand[i + 1]]);
+  for (const [comparator, bound] of pairs) {
+    if (typeof comparator !== 'string' || !NUMERIC_COMPARATORS.has(comparator)) {
+      return `numeric comparator must be one of = < <= > >=, got ${JSON.stringify(comparator)}`;
+    }
+    if (typeof bound !== 'number' || !Number.isFinite(bound)) {
+      return `numeric bound must be a number, got ${JSON.stringify(bound)}`;
+    }
+  }
+  if (pairs.some(([c]) => c === '=') && pairs.length > 1)
+    return 'numeric "=" cannot be combined with a range';
+  const lower = pairs.filter(([c]) => c === '>' || c === '>=');
+  const upper = pairs.filter(([c]) => c === '<' || c === '<=');
+  if (lower.length > 1 || upper.length > 1) return 'numeric allows at most one lower and one upper bound';
+  const [, low] = lower[0] ?? [];
+  const [, high] = upper[0] ?? [];
+  if (typeof low === 'number' && typeof high === 'number' && low >= high) {
+    return 'numeric lower bound must be below the upper bound';
+  }
+  return undefined;
+}

@@ -1,0 +1,67 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface RelanceTablesProps {
+  /**
+   * What happens to the data when the stack is deleted. Keep RETAIN anywhere but a sandbox.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The state relance keeps, one table per kind of data (access patterns in docs/data.md). Only what
+ * the local stand-in also supports: conditional writes, counters, GSIs and TTL; no transactions or
+ * streams. On-demand billing: zero cost when idle.
+ */
+export class RelanceTables extends Construct {
+  /** Profiles (`CONTACT#id`) and the e-mail and phone identity items that map to them (`EMAIL#addr`, `PHONE#e164`). */
+  readonly contacts: ITableV2;
+  /** Per contact event history, newest last, with a TTL; plus event-id dedupe markers. */
+  readonly events: ITableV2;
+  /** Journey runs, their listen index (goal and waitFor correlations) and entry locks. */
+  readonly journeyState: ITableV2;
+  /** The send ledger: one item per (run, step, channel[, recipient]); by contact through a GSI. */
+  readonly ledger: ITableV2;
+  /** Per SKU: stock level, waitlist in arrival order, recent interest and price-drop notices. */
+  readonly products: ITableV2;
+
+  constructor(scope: Construct, id: string, props: RelanceTablesProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const common = {
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+    };
+    this.contacts = new TableV2(this, 'Contacts', common);
+    this.events = new TableV2(this, 'Events', {
+      ...common,
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.journeyState = new TableV2(this, 'JourneyState', {
+      ...common,
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.ledger = new TableV2(this, 'Ledger', {
+      ...common,
+      timeToLiveAttribute: 'expiresAt',
+      globalSecondaryIndexes: [
+        {
+          indexName: 'byContact',
+          partitionKey: { name: 'contactId', type: AttributeType.STRING },
+          sortKey: { name: 'createdAt', type: AttributeType.STRING },
+        },
+      ],
+    });
+    this.products = new TableV2(this, 'Products', {
+      ...common,
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+  }
+}

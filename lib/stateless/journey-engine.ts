@@ -1,0 +1,212 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ACCEPTED_SOURCE, ENV } from '../../functions/shared/env-names.ts';
+import { compileJourney } from '../../workflows/language/compiler.ts';
+import { STEP_FUNCTION_PLACEHOLDER } from '../../workflows/language/states.ts';
+import type { JourneyDefinition } from '../../workflows/language/types.ts';
+import { type RelanceConfig, senderDomain } from '../config.ts';
+import { RelanceFunction } from './relance-function.ts';
+
+export interface JourneyEngineProps {
+  readonly journeys: readonly JourneyDefinition[];
+  readonly bus: EventBus;
+  readonly deadLetters: Queue;
+  readonly tables: {
+    readonly contacts: ITableV2;
+    readonly events: ITableV2;
+    readonly journeyState: ITableV2;
+    readonly ledger: ITableV2;
+    readonly products: ITableV2;
+  };
+  readonly config: RelanceConfig;
+}
+
+/** Names derived from the stack, not from resources, so functions can name state machines without a cycle. */
+function journeyNames(stack: Stack, journeyId: string) {
+  const base = `${stack.stackName}-${journeyId}`.slice(0, 64);
+  return {
+    stateMachineName: base,
+    scheduleGroup: base,
+    stateMachineArn: stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: base,
+      arnFormat: 2 as never,
+    }),
+  };
+}
+
+/**
+ * Runs journeys: one Express state machine per journey (with its log group, its trigger rule and a
+ * schedule group for its pauses), the shared journey-step function every Task state calls, and the
+ * event router that resolves waitFor correlations and goals.
+ */
+export class JourneyEngine extends Construct {
+  readonly stepFunction: RelanceFunction;
+  readonly routerFunction: RelanceFunction;
+  readonly stateMachines = new Map<string, StateMachine>();
+
+  constructor(scope: Construct, id: string, props: JourneyEngineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { tables, config } = props;
+
+    const configurationSet = new CfnConfigurationSet(this, 'EmailConfigurationSet', {
+      reputationOptions: { reputationMetricsEnabled: true },
+      sendingOptions: { sendingEnabled: true },
+    });
+
+    const targets: Record<
+      string,
+      { stateMachineArn: string; scheduleGroup: string; schedulerRoleArn: string }
+    > = {};
+    const schedulerRoles: Role[] = [];
+    for (const journey of props.journeys) {
+      const names = journeyNames(stack, journey.id);
+      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names.scheduleGroup });
+      // The scheduler's role may start this journey's state machine and nothing else.
+      const role = new Role(this, `${journey.id}-SchedulerRole`, {
+        assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        }),
+        description: `EventBridge Scheduler resumes runs of journey ${journey.id}`,
+      });
+      role.addToPolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.stateMachineArn] }),
+      );
+      schedulerRoles.push(role);
+      targets[journey.id] = {
+        stateMachineArn: names.stateMachineArn,
+        scheduleGroup: names.scheduleGroup,
+        schedulerRoleArn: role.roleArn,
+      };
+    }
+    const journeyTargets = stack.toJsonString(targets);
+
+    const sendingEnvironment = {
+      [ENV.journeyTargets]: journeyTargets,
+      [ENV.fromAddress]: config.fromAddress,
+      [ENV.replyToAddress]: config.replyToAddress,
+      [ENV.sesConfigurationSet]: configurationSet.ref,
+      [ENV.brand]: JSON.stringify(config.brand),
+      [ENV.defaultTimezone]: config.defaultTimezone,
+      [ENV.defaultCountry]: config.defaultCountry,
+      [ENV.smsSenderId]: config.smsSenderId,
+    };
+
+    this.stepFunction = new RelanceFunction(this, 'JourneyStep', {
+      entry: 'functions/handlers/journey-step.ts',
+      description:
+        'Every Task state of every journey: enter, resume, send, wait, waitFor, update, broadcast, finish',
+      timeout: Duration.seconds(60),
+      environment: sendingEnvironment,
+    })
+      .useTable(tables.contacts, ENV.contactsTable, 'readWrite')
+      .useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite')
+      .useTable(tables.ledger, ENV.ledgerTable, 'readWrite')
+      .useTable(tables.products, ENV.productsTable, 'readWrite');
+    this.stepFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({
+            service: 'ses',
+            resource: 'identity',
+            resourceName: senderDomain(config.fromAddress),
+          }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSet.ref,
+          }),
+        ],
+      }),
+    );
+    // SMS to a phone number has no resource ARN: SNS authorizes direct SMS publishing on "*" only.
+    this.stepFunction.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    this.stepFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+        resources: Object.values(targets).map((t) =>
+          stack.formatArn({
+            service: 'scheduler',
+            resource: 'schedule',
+            resourceName: `${t.scheduleGroup}/*`,
+          }),
+        ),
+      }),
+    );
+    this.stepFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ['iam:PassRole'], resources: schedulerRoles.map((r) => r.roleArn) }),
+    );
+
+    this.routerFunction = new RelanceFunction(this, 'EventRouter', {
+      entry: 'functions/handlers/event-router.ts',
+      description: 'Resolves waitFor correlations and goals for accepted events, resuming or ending runs',
+      environment: { [ENV.journeyTargets]: journeyTargets },
+    }).useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite');
+    this.routerFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: Object.values(targets).map((t) => t.stateMachineArn),
+      }),
+    );
+    this.routerFunction.configureAsyncInvoke({ retryAttempts: 2 });
+
+    const listened = new Set<string>();
+    for (const journey of props.journeys) {
+      if (journey.goal) listened.add(journey.goal.event);
+      for (const step of Object.values(journey.steps)) if (step.type === 'waitFor') listened.add(step.event);
+    }
+    if (listened.size > 0) {
+      new Rule(this, 'RouterRule', {
+        eventBus: props.bus,
+        description: 'Accepted events some journey waits for or ends on',
+        eventPattern: { source: [ACCEPTED_SOURCE], detailType: [...listened].sort() },
+        targets: [
+          new LambdaFunction(this.routerFunction, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),
+        ],
+      });
+    }
+
+    for (const journey of props.journeys)
+      this.addJourney(journey, props, journeyNames(stack, journey.id).stateMachineName);
+  }
+
+  private addJourney(journey: JourneyDefinition, props: JourneyEngineProps, stateMachineName: string): void {
+    const logGroup = new LogGroup(this, `${journey.id}-Logs`, { retention: RetentionDays.ONE_MONTH });
+    const stateMachine = new StateMachine(this, `${journey.id}-StateMachine`, {
+      stateMachineName,
+      stateMachineType: StateMachineType.EXPRESS,
+      definitionBody: DefinitionBody.fromString(JSON.stringify(compileJourney(journey))),
+      definitionSubstitutions: { [STEP_FUNCTION_PLACEHOLDER]: this.stepFunction.functionArn },
+      logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+      tracingEnabled: true,
+      comment: journey.description,
+    });
+    this.stepFunction.grantInvoke(stateMachine);
+    this.stateMachines.set(journey.id, stateMachine);
+
+    new Rule(this, `${journey.id}-Trigger`, {
+      eventBus: props.bus,
+      description: `Starts journey ${journey.id} on accepted ${journey.trigger.event}`,
+      eventPattern: {
+        source: [ACCEPTED_SOURCE],
+        detailType: [journey.trigger.event],
+        ...(journey.trigger.filter ? { detail: journey.trigger.filter as Record<string, unknown> } : {}),
+      },
+      targets: [
+        new SfnStateMachine(stateMachine, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),
+      ],
+    });
+  }
+}

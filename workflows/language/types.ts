@@ -1,0 +1,177 @@
+/**
+ * The journey language as data. A journey is a trigger, entry rules, an optional goal and a graph of
+ * steps that point to each other by id (a missing `next` ends the run). The builder in builder.ts
+ * produces this shape; the validator checks it; the compiler turns it into Amazon States Language.
+ */
+import type { EventType } from '#events/catalogue.ts';
+
+export type Channel = 'email' | 'sms';
+
+/** A duration; the parts add up. */
+export interface Duration {
+  readonly days?: number;
+  readonly hours?: number;
+  readonly minutes?: number;
+  readonly seconds?: number;
+}
+
+/**
+ * A filter on the trigger event's detail, written as an EventBridge event pattern on `detail`
+ * (so it deploys as the rule's pattern unchanged): `{ items: { sku: [{ exists: true }] } }`.
+ */
+export type DetailFilter = { readonly [field: string]: unknown };
+
+export interface Trigger {
+  readonly event: EventType;
+  readonly filter?: DetailFilter;
+}
+
+export interface EntryRules {
+  /** May the same contact (or dedupe key) enter again once a previous run has ended? */
+  readonly reentry: boolean;
+  /** A field of the trigger detail; while a run for the same value is active, a new trigger starts nothing. */
+  readonly dedupeKey?: string;
+}
+
+/** How a later event is tied to a run: the same contact, or a field of the event equal to a field of the trigger. */
+export type Correlation =
+  | { readonly by: 'contact' }
+  | { readonly by: 'field'; readonly eventField: string; readonly triggerField: string };
+
+export interface Goal {
+  readonly event: EventType;
+  readonly correlate: Correlation;
+}
+
+/**
+ * A reference to a value a branch can test: `contact.<field>` (profile, `contact.attributes.<name>`,
+ * `contact.stats.<name>`, `contact.tags.<tag>` for tag membership), `trigger.<detail path>` or
+ * `event.<detail path>` (the event that resolved the last waitFor).
+ */
+export type FieldRef = string;
+
+export type Comparison =
+  | { readonly field: FieldRef; readonly op: 'exists' | 'notExists' | 'isTrue' | 'isFalse' }
+  | {
+      readonly field: FieldRef;
+      readonly op: 'equals' | 'notEquals';
+      readonly value: string | number | boolean;
+    }
+  | { readonly field: FieldRef; readonly op: 'gt' | 'gte' | 'lt' | 'lte'; readonly value: number }
+  /** Compares two numeric fields: `trigger.newPrice` lt `trigger.oldPrice`. */
+  | { readonly field: FieldRef; readonly op: 'gt' | 'gte' | 'lt' | 'lte'; readonly than: FieldRef };
+
+export type Condition =
+  | Comparison
+  | { readonly all: readonly Condition[] }
+  | { readonly any: readonly Condition[] }
+  | { readonly not: Condition };
+
+export interface WaitStep {
+  readonly type: 'wait';
+  readonly id: string;
+  /** Wait this long... */
+  readonly duration?: Duration;
+  /** ...or until the next occurrence of this local time (HH:MM) in the contact's timezone. */
+  readonly untilLocalTime?: string;
+  readonly next?: string;
+}
+
+export interface WaitForStep {
+  readonly type: 'waitFor';
+  readonly id: string;
+  readonly event: EventType;
+  readonly correlate: Correlation;
+  readonly timeout: Duration;
+  /** Where the run goes when the event arrives first (missing: the run ends). */
+  readonly onEvent?: string;
+  /** Where the run goes when the timeout fires first (missing: the run ends). */
+  readonly onTimeout?: string;
+}
+
+export interface BranchStep {
+  readonly type: 'branch';
+  readonly id: string;
+  /** The first case whose condition holds decides; no case: `otherwise`. */
+  readonly cases: ReadonlyArray<{ readonly when: Condition; readonly next?: string }>;
+  readonly otherwise?: string;
+}
+
+export interface SplitStep {
+  readonly type: 'split';
+  readonly id: string;
+  /** Random split, stable per run: percentages add up to 100. A variant with no `next` is a holdout. */
+  readonly variants: ReadonlyArray<{
+    readonly label: string;
+    readonly percent: number;
+    readonly next?: string;
+  }>;
+}
+
+export type SendRecipient = 'contact' | 'owner';
+export type MessageCategory = 'marketing' | 'transactional';
+
+export interface SendStep {
+  readonly type: 'send';
+  readonly id: string;
+  readonly channel: Channel;
+  readonly template: string;
+  /** The contact, or the sales rep who owns the contact. */
+  readonly to: SendRecipient;
+  /** Transactional messages skip topic consent and frequency caps, never suppression. */
+  readonly category: MessageCategory;
+  /** Consent topic for marketing e-mail (e.g. `cart_reminders`); channel consent alone when absent. */
+  readonly topic?: string;
+  readonly next?: string;
+}
+
+export interface UpdateStep {
+  readonly type: 'update';
+  readonly id: string;
+  readonly setAttributes?: Readonly<Record<string, string | number | boolean>>;
+  readonly addTags?: readonly string[];
+  readonly removeTags?: readonly string[];
+  readonly next?: string;
+}
+
+/**
+ * Who a broadcast reaches: the contacts on the trigger SKU's waitlist in arrival order (at most as
+ * many as units in stock, re-read before each batch, each taken off the list), or the contacts who
+ * waitlisted or carted the SKU recently (at most once per SKU per contact in `oncePerDays`).
+ */
+export type BroadcastAudience =
+  | { readonly kind: 'waitlist'; readonly skuField: string; readonly limitToStock: boolean }
+  | {
+      readonly kind: 'interested';
+      readonly skuField: string;
+      readonly withinDays: number;
+      readonly oncePerDays: number;
+    };
+
+/** Sends one template to an audience tied to the trigger (a product event has no single contact). */
+export interface BroadcastStep {
+  readonly type: 'broadcast';
+  readonly id: string;
+  readonly audience: BroadcastAudience;
+  readonly channel: Channel;
+  readonly template: string;
+  readonly category: MessageCategory;
+  readonly topic?: string;
+  /** Contacts handled per batch; the stock is re-read between batches. */
+  readonly batchSize: number;
+  readonly next?: string;
+}
+
+export type Step = WaitStep | WaitForStep | BranchStep | SplitStep | SendStep | UpdateStep | BroadcastStep;
+export type StepType = Step['type'];
+
+export interface JourneyDefinition {
+  /** Stable id: names the state machine, the schedules and the ledger keys. Lower-case, digits, dashes. */
+  readonly id: string;
+  readonly description: string;
+  readonly trigger: Trigger;
+  readonly entry: EntryRules;
+  readonly goal?: Goal;
+  readonly start: string;
+  readonly steps: Readonly<Record<string, Step>>;
+}

@@ -1,0 +1,375 @@
+/**
+ * A pure validator: returns every violation in a journey, never throws. The CDK app refuses to
+ * synthesize when any journey has one, so a typo fails at `cdk synth`, not at 3 a.m.
+ */
+
+import { isContactField } from '#domain/contact.ts';
+import { segmentSms } from '#domain/sms-parts.ts';
+import { eventFieldPaths, isEventType } from '#events/catalogue.ts';
+import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
+import type {
+  Comparison,
+  Condition,
+  Correlation,
+  Duration,
+  JourneyDefinition,
+  SendStep,
+  Step,
+} from './types.ts';
+
+export interface Violation {
+  readonly journey: string;
+  /** Where in the journey: `trigger.filter.items`, `steps.first-reminder.template`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ValidationContext {
+  readonly templates: ReadonlyMap<string, MessageTemplate>;
+}
+
+const MAX_WAIT_SECONDS = 365 * 24 * 3600;
+const MAX_STEPS = 100;
+const ID_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** Characters a template variable is assumed to render to when counting SMS parts at synth time. */
+const ASSUMED_VARIABLE_LENGTH = 12;
+const OWNER_FIELDS = new Set(['firstName', 'lastName', 'name', 'email', 'phone', 'repId']);
+const LINK_FIELDS = new Set(['unsubscribe', 'preferences']);
+const BRAND_FIELDS = new Set(['name', 'postalAddress', 'website', 'supportEmail']);
+
+/** Seconds in a duration. */
+export function durationSeconds(d: Duration): number {
+  return (d.days ?? 0) * 86_400 + (d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0);
+}
+
+/** Dotted detail paths of an event type with array markers removed (`items.sku`), as EventBridge flattens them. */
+function flatFields(eventType: string): Set<string> {
+  if (!isEventType(eventType)) return new Set();
+  return new Set([...eventFieldPaths(eventType).keys()].map((p) => p.replaceAll('[]', '')));
+}
+
+/** Drops numeric segments (`items.0.name` → `items.name`) so indexed reads match array fields. */
+function normalisePath(path: string): string {
+  return path
+    .split('.')
+    .filter((segment) => !/^\d+$/.test(segment))
+    .join('.');
+}
+
+/** Every violation in the journey; empty when it is valid. */
+export function validateJourney(journey: JourneyDefinition, context: ValidationContext): Violation[] {
+  const violations: Violation[] = [];
+  const report = (path: string, message: string) => violations.push({ journey: journey.id, path, message });
+
+  if (!ID_PATTERN.test(journey.id)) {
+    report(
+      'id',
+      'must be lower-case letters, digits and dashes, starting with a letter, at most 40 characters',
+    );
+  }
+  const triggerFields = flatFields(journey.trigger.event);
+  if (!isEventType(journey.trigger.event))
+    report('trigger.event', `unknown event type "${journey.trigger.event}"`);
+  else checkFilter(journey.trigger.filter, triggerFields, 'trigger.filter', report);
+
+  if (journey.entry.dedupeKey && !triggerFields.has(journey.entry.dedupeKey)) {
+    report('entry.dedupeKey', `"${journey.entry.dedupeKey}" is not a field of ${journey.trigger.event}`);
+  }
+  if (journey.goal)
+    checkCorrelation(journey.goal.event, journey.goal.correlate, triggerFields, 'goal', report);
+
+  const steps = Object.entries(journey.steps);
+  if (steps.length === 0) report('steps', 'a journey needs at least one step');
+  if (steps.length > MAX_STEPS) report('steps', `at most ${MAX_STEPS} steps`);
+  if (!journey.steps[journey.start]) report('start', `no step "${journey.start}"`);
+
+  const waitForEvents = steps.flatMap(([, s]) => (s.type === 'waitFor' ? [s.event] : []));
+  const eventFields = new Set(waitForEvents.flatMap((type) => [...flatFields(type)]));
+  const fieldScopes: FieldScopes = {
+    trigger: triggerFields,
+    event: eventFields,
+    hasWaitFor: waitForEvents.length > 0,
+  };
+
+  for (const [key, step] of steps) {
+    const where = `steps.${step.id}`;
+    if (key !== step.id) report(where, `step id "${step.id}" is used more than once`);
+    if (!ID_PATTERN.test(step.id)) report(`${where}.id`, 'must be lower-case letters, digits and dashes');
+    for (const target of successors(step)) {
+      if (!journey.steps[target]) report(where, `points to a step that does not exist: "${target}"`);
+    }
+    checkStep(step, where, fieldScopes, triggerFields, context, report);
+  }
+  checkGraph(journey, report);
+  return violations;
+}
+
+interface FieldScopes {
+  readonly trigger: Set<string>;
+  readonly event: Set<string>;
+  readonly hasWaitFor: boolean;
+}
+
+type Report = (path: string, message: string) => void;
+
+function checkStep(
+  step: Step,
+  where: string,
+  scopes: FieldScopes,
+  triggerFields: Set<string>,
+  context: ValidationContext,
+  report: Report,
+): void {
+  switch (step.type) {
+    case 'wait': {
+      const hasDuration = step.duration !== undefined;
+      const hasTime = step.untilLocalTime !== undefined;
+      if (hasDuration === hasTime) report(where, 'a wait needs exactly one of duration or untilLocalTime');
+      if (step.duration) checkDuration(step.duration, `${where}.duration`, report);
+      if (hasTime && !LOCAL_TIME.test(step.untilLocalTime ?? '')) {
+        report(`${where}.untilLocalTime`, 'must be HH:MM (24-hour)');
+      }
+      return;
+    }
+    case 'waitFor':
+      checkDuration(step.timeout, `${where}.timeout`, report);
+      checkCorrelation(step.event, step.correlate, triggerFields, where, report);
+      return;
+    case 'branch':
+      if (step.cases.length === 0) report(`${where}.cases`, 'a branch needs at least one case');
+      step.cases.forEach((c, i) => {
+        checkCondition(c.when, `${where}.cases.${i}`, scopes, report);
+      });
+      return;
+    case 'split': {
+      const total = step.variants.reduce((sum, v) => sum + v.percent, 0);
+      if (step.variants.some((v) => v.percent < 0 || v.percent > 100)) {
+        report(`${where}.variants`, 'each percentage must be between 0 and 100');
+      }
+      if (total !== 100) report(`${where}.variants`, `percentages add up to ${total}, not 100`);
+      return;
+    }
+    case 'send':
+      checkSend(step, where, scopes, context, report);
+      return;
+    case 'broadcast':
+      if (!triggerFields.has(step.audience.skuField)) {
+        report(
+          `${where}.audience.skuField`,
+          `"${step.audience.skuField}" is not a field of the trigger event`,
+        );
+      }
+      if (!Number.isInteger(step.batchSize) || step.batchSize < 1 || step.batchSize > 100) {
+        report(`${where}.batchSize`, 'must be a whole number from 1 to 100');
+      }
+      checkSend({ ...step, to: 'contact' }, where, scopes, context, report);
+      return;
+    case 'update':
+      for (const tag of [...(step.addTags ?? []), ...(step.removeTags ?? [])]) {
+        if (!/^[a-z0-9_-]{1,40}$/.test(tag))
+          report(`${where}.tags`, `tag "${tag}" must be [a-z0-9_-], 1-40 characters`);
+      }
+      return;
+  }
+}
+
+function checkDuration(duration: Duration, path: string, report: Report): void {
+  const seconds = durationSeconds(duration);
+  if (Object.values(duration).some((v) => typeof v !== 'number' || v < 0 || !Number.isFinite(v))) {
+    report(path, 'duration parts must be non-negative numbers');
+  } else if (seconds <= 0) report(path, 'must be longer than zero');
+  else if (seconds > MAX_WAIT_SECONDS) report(path, 'must not be longer than a year (365 days)');
+}
+
+function checkCorrelation(
+  eventType: string,
+  correlation: Correlation,
+  triggerFields: Set<string>,
+  path: string,
+  report: Report,
+): void {
+  if (!isEventType(eventType)) {
+    report(`${path}.event`, `unknown event type "${eventType}"`);
+    return;
+  }
+  if (correlation.by === 'contact') return;
+  if (!triggerFields.has(correlation.triggerField)) {
+    report(
+      `${path}.correlate.triggerField`,
+      `"${correlation.triggerField}" is not a field of the trigger event`,
+    );
+  }
+  if (!flatFields(eventType).has(correlation.eventField)) {
+    report(`${path}.correlate.eventField`, `"${correlation.eventField}" is not a field of ${eventType}`);
+  }
+}
+
+function checkFilter(filter: unknown, fields: Set<string>, path: string, report: Report, prefix = ''): void {
+  if (filter === undefined) return;
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
+    report(path, 'a filter is an object of detail fields to EventBridge matchers');
+    return;
+  }
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$or') {
+      if (!Array.isArray(value)) report(`${path}.$or`, '$or takes an array of filters');
+      else for (const sub of value) checkFilter(sub, fields, `${path}.$or`, report, prefix);
+      continue;
+    }
+    const field = prefix ? `${prefix}.${key}` : key;
+    if (!fields.has(field)) {
+      report(`${path}.${field}`, `"${field}" is not a field of the trigger event`);
+      continue;
+    }
+    if (Array.isArray(value)) continue;
+    checkFilter(value, fields, path, report, field);
+  }
+}
+
+function checkFieldRef(ref: string, path: string, scopes: FieldScopes, report: Report): void {
+  const [root, ...rest] = ref.split('.');
+  const field = normalisePath(rest.join('.'));
+  if (root === 'contact') {
+    if (!isContactField(field)) report(path, `"${ref}" is not a contact field`);
+  } else if (root === 'trigger') {
+    if (!scopes.trigger.has(field)) report(path, `"${ref}" is not a field of the trigger event`);
+  } else if (root === 'event') {
+    if (!scopes.hasWaitFor) report(path, `"${ref}" needs a waitFor step before it`);
+    else if (!scopes.event.has(field))
+      report(path, `"${ref}" is not a field of any event this journey waits for`);
+  } else report(path, `"${ref}" must start with contact., trigger. or event.`);
+}
+
+function comparisons(condition: Condition): Comparison[] {
+  if ('all' in condition) return condition.all.flatMap(comparisons);
+  if ('any' in condition) return condition.any.flatMap(comparisons);
+  if ('not' in condition) return comparisons(condition.not);
+  return [condition];
+}
+
+function checkCondition(condition: Condition, path: string, scopes: FieldScopes, report: Report): void {
+  if (
+    ('all' in condition && condition.all.length === 0) ||
+    ('any' in condition && condition.any.length === 0)
+  ) {
+    report(path, 'all/any need at least one condition');
+  }
+  for (const comparison of comparisons(condition)) {
+    checkFieldRef(comparison.field, path, scopes, report);
+    if ('than' in comparison) checkFieldRef(comparison.than, path, scopes, report);
+  }
+}
+
+function checkSend(
+  step: Pick<SendStep, 'template' | 'channel' | 'to'>,
+  where: string,
+  scopes: FieldScopes,
+  context: ValidationContext,
+  report: Report,
+): void {
+  const template = context.templates.get(step.template);
+  if (!template) {
+    report(`${where}.template`, `unknown template "${step.template}"`);
+    return;
+  }
+  if (template.channel !== step.channel) {
+    report(
+      `${where}.template`,
+      `template "${step.template}" is for ${template.channel}, the step sends ${step.channel}`,
+    );
+  }
+  for (const { name, source } of templateTexts(template)) {
+    const path = `${where}.template(${step.template}).${name}`;
+    const analysis = templateVariables(source);
+    if ('error' in analysis) {
+      report(path, `does not parse: ${analysis.error}`);
+      continue;
+    }
+    for (const variable of analysis.paths) checkTemplateVariable(variable, path, step.to, scopes, report);
+  }
+  if (template.channel === 'sms' && template.maxParts !== undefined) {
+    for (const { name, source } of templateTexts(template)) {
+      const estimate = source
+        .replace(/\{\{[^}]*\}\}/g, 'x'.repeat(ASSUMED_VARIABLE_LENGTH))
+        .replace(/\{%[^%]*%\}/g, '');
+      const { parts, encoding } = segmentSms(estimate);
+      if (parts > template.maxParts) {
+        report(
+          `${where}.template(${step.template}).${name}`,
+          `takes ${parts} ${encoding} SMS parts, more than the template's maximum of ${template.maxParts}`,
+        );
+      }
+    }
+  }
+}
+
+function checkTemplateVariable(
+  variable: string,
+  path: string,
+  recipient: 'contact' | 'owner',
+  scopes: FieldScopes,
+  report: Report,
+): void {
+  const [root, first] = variable.split('.');
+  if (!TEMPLATE_ROOTS.includes(root as (typeof TEMPLATE_ROOTS)[number])) {
+    report(path, `variable "${variable}" is not provided (roots: ${TEMPLATE_ROOTS.join(', ')})`);
+    return;
+  }
+  if (root === 'contact' || root === 'trigger' || root === 'event') {
+    if (variable.includes('.')) checkFieldRef(variable, path, scopes, report);
+    return;
+  }
+  const allowed =
+    root === 'owner'
+      ? OWNER_FIELDS
+      : root === 'links'
+        ? LINK_FIELDS
+        : root === 'brand'
+          ? BRAND_FIELDS
+          : new Set(['id']);
+  if (root === 'owner' && recipient !== 'owner') {
+    report(path, `"${variable}" is only provided when the message goes to the owner`);
+  } else if (first !== undefined && !allowed.has(first)) {
+    report(path, `variable "${variable}" is not provided`);
+  }
+}
+
+/** The steps a step can go to next. */
+export function successors(step: Step): string[] {
+  switch (step.type) {
+    case 'waitFor':
+      return [step.onEvent, step.onTimeout].filter((s): s is string => s !== undefined);
+    case 'branch':
+      return [...step.cases.map((c) => c.next), step.otherwise].filter((s): s is string => s !== undefined);
+    case 'split':
+      return step.variants.map((v) => v.next).filter((s): s is string => s !== undefined);
+    default:
+      return step.next ? [step.next] : [];
+  }
+}
+
+/** Unreachable steps and cycles (a run must always move forward to an end). */
+function checkGraph(journey: JourneyDefinition, report: Report): void {
+  const reached = new Set<string>();
+  const onPath = new Set<string>();
+  const cyclic = new Set<string>();
+  const visit = (id: string) => {
+    const step = journey.steps[id];
+    if (!step) return;
+    if (onPath.has(id)) {
+      cyclic.add(id);
+      return;
+    }
+    if (reached.has(id)) return;
+    reached.add(id);
+    onPath.add(id);
+    for (const next of successors(step)) visit(next);
+    onPath.delete(id);
+  };
+  visit(journey.start);
+  for (const id of cyclic) report(`steps.${id}`, 'is part of a cycle: a run must always reach an end');
+  for (const [key, step] of Object.entries(journey.steps)) {
+    if (key === step.id && !reached.has(key)) report(`steps.${key}`, 'is unreachable from the start step');
+  }
+}

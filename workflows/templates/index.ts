@@ -1,0 +1,17 @@
+/** Every message template, by id. A journey names templates by id; the validator checks they exist. */
+import type { MessageTemplate } from '../language/template.ts';
+import { cartLastCallEmail, cartReminderEmail } from './cart.ts';
+import { backInStockEmail, priceDropEmail } from './product.ts';
+import { welcomeEmail, welcomeSmsOffer, welcomeTipsEmail } from './welcome.ts';
+
+const all: MessageTemplate[] = [
+  welcomeEmail,
+  welcomeTipsEmail,
+  welcomeSmsOffer,
+  cartReminderEmail,
+  cartLastCallEmail,
+  backInStockEmail,
+  priceDropEmail,
+];
+
+export const templates: ReadonlyMap<string, MessageTemplate> = new Map(all.map((t) => [t.id, t]));
