@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
@@ -40,7 +40,7 @@ function journeyNames(stack: Stack, journeyId: string) {
       service: 'states',
       resource: 'stateMachine',
       resourceName: base,
-      arnFormat: 2 as never,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     }),
   };
 }

@@ -1,0 +1,120 @@
+/**
+ * SES v2, locally: aws-ses-v2-local on a private loopback port, reached through the edge. Its
+ * store is the outbox of e-mails; relance keeps its own copy so a restart with persistence keeps it.
+ */
+
+import type { Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as sesLocal from 'aws-ses-v2-local';
+
+type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
+// The package is CommonJS with `exports.default`; depending on the loader the factory is one or two `.default`s deep.
+const sesModule = sesLocal as unknown as { default: SesServerFactory | { default: SesServerFactory } };
+const sesServer: SesServerFactory =
+  typeof sesModule.default === 'function' ? sesModule.default : sesModule.default.default;
+
+import type { AwsRequest, AwsResponse } from './services/protocol.ts';
+
+export interface StoredEmail {
+  readonly messageId: string;
+  readonly from: string;
+  readonly replyTo: string[];
+  readonly destination: { to: string[]; cc: string[]; bcc: string[] };
+  readonly subject: string;
+  readonly body: { html?: string; text?: string };
+  readonly headers?: Array<{ name: string; value: string }>;
+  readonly at: number;
+  /** Message tags and configuration set, which the stand-in's store does not keep. */
+  readonly tags: Record<string, string>;
+  readonly configurationSet?: string;
+}
+
+export class LocalSes {
+  private server?: Server;
+  private port = 0;
+  private readonly kept: StoredEmail[] = [];
+  /** SendEmail calls, for cost accounting. */
+  sendCount = 0;
+
+  async start(): Promise<void> {
+    this.server = await sesServer({ host: '127.0.0.1', port: 0 });
+    this.port = (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** E-mails sent, oldest first. */
+  emails(): StoredEmail[] {
+    return [...this.kept];
+  }
+
+  restore(emails: StoredEmail[]): void {
+    this.kept.splice(0, this.kept.length, ...emails);
+  }
+
+  private forward(req: AwsRequest): Promise<AwsResponse> {
+    return new Promise((resolve, reject) => {
+      const query = req.query.toString();
+      const outgoing = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: req.method,
+          path: `${req.path}${query ? `?${query}` : ''}`,
+          headers: {
+            'content-type': req.headers['content-type'] ?? 'application/json',
+            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const [key, value] of Object.entries(res.headers))
+              if (typeof value === 'string') headers[key] = value;
+            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(req.body);
+    });
+  }
+
+  /** The SES v2 REST API: forwarded to the stand-in; sent mail is kept with its tags. */
+  readonly handler = async (req: AwsRequest): Promise<AwsResponse> => {
+    const response = await this.forward(req);
+    if (req.method === 'POST' && req.path === '/v2/email/outbound-emails' && response.status === 200) {
+      this.sendCount++;
+      const { MessageId } = JSON.parse(response.body) as { MessageId?: string };
+      const store = await this.forward({
+        method: 'GET',
+        path: '/store',
+        query: new URLSearchParams(),
+        headers: {},
+        body: '',
+      });
+      const { emails } = JSON.parse(store.body) as { emails: Array<Omit<StoredEmail, 'tags'>> };
+      const sent = emails.find((e) => e.messageId === MessageId);
+      const request = JSON.parse(req.body) as {
+        EmailTags?: Array<{ Name: string; Value: string }>;
+        ConfigurationSetName?: string;
+      };
+      if (sent) {
+        this.kept.push({
+          ...sent,
+          tags: Object.fromEntries((request.EmailTags ?? []).map((t) => [t.Name, t.Value])),
+          ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
+        });
+      }
+    }
+    return response;
+  };
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

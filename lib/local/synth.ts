@@ -1,0 +1,14 @@
+/**
+ * Synthesizes the CDK app in process for the local runtime: the same stacks and templates as
+ * `cdk synth`, without bundling (the runtime runs the TypeScript sources the bundles are built from).
+ */
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../app.ts';
+
+/** Writes the cloud assembly to `outdir` and returns it. */
+export function synthesizeForLocal(outdir: string): string {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  buildApp(app, { nag: false });
+  app.synth();
+  return outdir;
+}
