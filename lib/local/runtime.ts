@@ -90,10 +90,12 @@ export class LocalRuntime {
   }> = [];
 
   constructor(readonly options: RuntimeOptions) {
+    // A persistent runtime resumes journey time where it stopped, so persisted schedules keep their meaning.
+    const resumedAt = this.readState()?.clock;
     this.clock =
       options.clock.mode === 'virtual'
-        ? new VirtualClock(options.clock.start ?? Date.now())
-        : new ScaledClock(options.clock.scale);
+        ? new VirtualClock(options.clock.start ?? resumedAt ?? Date.now())
+        : new ScaledClock(options.clock.scale, Math.max(resumedAt ?? 0, Date.now()));
     const now = () => this.clock.now();
     this.sns = new SnsService({ now });
     this.sqs = new SqsService({ baseUrl: () => this.endpoint, now, maxWaitMs: 0 });
@@ -333,10 +335,15 @@ export class LocalRuntime {
     return this.stepFunctions.executions.filter((e) => e.status === 'RUNNING');
   }
 
-  private restore(): void {
+  private readState(): PersistedState | undefined {
     const path = this.statePath();
-    if (!path || !existsSync(path)) return;
-    const state = JSON.parse(readFileSync(path, 'utf8')) as PersistedState;
+    if (!path || !existsSync(path)) return undefined;
+    return JSON.parse(readFileSync(path, 'utf8')) as PersistedState;
+  }
+
+  private restore(): void {
+    const state = this.readState();
+    if (!state) return;
     this.sns.restore(state.sns);
     this.sqs.restore(state.sqs);
     this.scheduler.restore(state.scheduler);

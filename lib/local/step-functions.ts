@@ -114,7 +114,16 @@ export class StepFunctionsService {
     this.executions.push(execution);
     if (this.executions.length > MAX_EXECUTIONS_KEPT)
       this.executions.splice(0, this.executions.length - MAX_EXECUTIONS_KEPT);
-    this.options.tracker.track(() => this.run(machine, execution));
+    this.options.tracker.track(() =>
+      this.run(machine, execution).catch((error: unknown) => {
+        // The definition itself was refused (or the interpreter broke): fail the execution visibly.
+        execution.status = 'FAILED';
+        execution.error = 'States.Runtime';
+        execution.cause = error instanceof Error ? error.message : String(error);
+        execution.stopDate = this.options.now();
+        this.options.onExecutionEnd?.(execution);
+      }),
+    );
     return execution;
   }
 

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type Run, RunsRepository } from '../../functions/adapters/runs-repository.ts';
+import { ENV } from '../../functions/shared/env-names.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { synthesizeForLocal } from '../../lib/local/synth.ts';
 
@@ -26,6 +28,8 @@ export interface LocalSystem {
     address: string,
   ): Array<{ subject: string; text: string; html: string; tags: Record<string, string> }>;
   smsTo(phone: string): Array<{ message: string }>;
+  /** A journey run as stored in the journey-state table. */
+  run(journeyId: string, runKey: string): Promise<Run | undefined>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +74,8 @@ export async function startLocalSystem(options: { start?: number } = {}): Promis
         .emails()
         .filter((e) => e.destination.to.includes(address))
         .map((e) => ({ subject: e.subject, text: e.body.text ?? '', html: e.body.html ?? '', tags: e.tags })),
+    run: (journeyId, runKey) =>
+      new RunsRepository(process.env[ENV.journeyStateTable] ?? '').get(journeyId, runKey),
     smsTo: (phone) =>
       runtime.sns
         .outbox()

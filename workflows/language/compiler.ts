@@ -281,9 +281,9 @@ export function compileJourney(journey: JourneyDefinition): AslDefinition {
     },
   };
   if (points.length === 0) {
-    // A Choice needs at least one rule; a journey without pauses never resumes.
-    (states.ResumeAt as { Choices: unknown[] }).Choices = [
-      { Variable: '$.resume', IsPresent: false, Next: INACTIVE_STATE },
+    // A journey that never pauses is never resumed: a stray resume input just stops.
+    (states.Dispatch as { Choices: Array<{ Next: string }> }).Choices = [
+      { Variable: '$.resume', IsPresent: true, Next: INACTIVE_STATE } as never,
     ];
   }
   for (const step of Object.values(journey.steps)) Object.assign(states, stepStates(journey, step));
@@ -291,6 +291,30 @@ export function compileJourney(journey: JourneyDefinition): AslDefinition {
     Comment: `relance journey ${journey.id}: ${journey.description}`,
     StartAt: 'Dispatch',
     TimeoutSeconds: 300,
-    States: states,
+    States: reachableStates('Dispatch', states),
   };
+}
+
+/** Every state name a state can go to: Next, Default, choice rules and catchers. */
+function transitions(state: AslState): string[] {
+  const targets: unknown[] = [state.Next, state.Default];
+  for (const choice of (state.Choices as Array<{ Next?: string }> | undefined) ?? [])
+    targets.push(choice.Next);
+  for (const catcher of (state.Catch as Array<{ Next?: string }> | undefined) ?? [])
+    targets.push(catcher.Next);
+  return targets.filter((t): t is string => typeof t === 'string');
+}
+
+/** Drops states no path reaches: Step Functions refuses a definition with an unreachable state. */
+function reachableStates(start: string, states: Record<string, AslState>): Record<string, AslState> {
+  const reached = new Set<string>();
+  const pending = [start];
+  while (pending.length > 0) {
+    const name = pending.pop() ?? '';
+    const state = states[name];
+    if (reached.has(name) || !state) continue;
+    reached.add(name);
+    pending.push(...transitions(state));
+  }
+  return Object.fromEntries(Object.entries(states).filter(([name]) => reached.has(name)));
 }
