@@ -39,6 +39,34 @@ export class LedgerRepository {
     }
   }
 
+  /**
+   * Puts an entry known not to have been sent (throttled) back in flight before sending it again,
+   * so a crash during the new attempt is seen as an unknown outcome. False if someone else did.
+   */
+  async retryInFlight(ledgerKey: string, at: string): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: ledgerKey },
+          UpdateExpression: 'SET #status = :status, updatedAt = :at REMOVE reason, detail',
+          ConditionExpression: '#status = :failed AND reason = :throttled',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': 'in_flight',
+            ':failed': 'failed',
+            ':throttled': 'throttled',
+            ':at': at,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   /** An entry by key. */
   async get(ledgerKey: string): Promise<LedgerEntry | undefined> {
     const { Item } = await dynamo.send(

@@ -22,6 +22,8 @@ export interface RunResolution {
   readonly stepId: string;
   readonly via: 'event' | 'timeout' | 'wait';
   readonly event?: Record<string, unknown>;
+  /** Set when the resumed segment took the resolution (so a duplicate start does nothing). */
+  readonly consumedAt?: string;
 }
 
 export interface RunHistoryEntry {

@@ -58,7 +58,16 @@ export function zoneOffsetMs(instantMs: number, timeZone: string): number {
   return asUtc - Math.floor(instantMs / 1000) * 1000;
 }
 
-/** The instant a local wall-clock time occurs in a zone. */
+function showsWallTime(instant: number, timeZone: string, wall: number): boolean {
+  const p = localParts(instant, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) === wall;
+}
+
+/**
+ * The instant a local wall-clock time occurs in a zone. A time that occurs twice (the hour repeated
+ * when clocks go back) resolves to its first occurrence; a time that does not occur (the hour
+ * skipped when clocks go forward) resolves to the first instant after the gap.
+ */
 export function instantOfLocal(
   timeZone: string,
   y: number,
@@ -68,9 +77,24 @@ export function instantOfLocal(
   minute: number,
 ): number {
   const wall = Date.UTC(y, m - 1, d, hour, minute);
-  let guess = wall - zoneOffsetMs(wall, timeZone);
-  guess = wall - zoneOffsetMs(guess, timeZone);
-  return guess;
+  // The zone's offsets a day either side cover both sides of any transition that day.
+  const offsets = new Set([-86_400_000, 0, 86_400_000].map((shift) => zoneOffsetMs(wall + shift, timeZone)));
+  const guesses = [...offsets].map((offset) => wall - offset);
+  const exact = guesses.filter((instant) => showsWallTime(instant, timeZone, wall));
+  if (exact.length > 0) return Math.min(...exact);
+  // In a gap: the transition is the first instant whose local reading is past the requested time.
+  const pastWall = (instant: number) => {
+    const p = localParts(instant, timeZone);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) > wall;
+  };
+  let low = Math.min(...guesses);
+  let high = Math.max(...guesses);
+  while (high - low > 1000) {
+    const middle = Math.floor((low + high) / 2000) * 1000;
+    if (pastWall(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
 }
 
 /** Whether a string is a timezone this runtime knows. */

@@ -45,8 +45,14 @@ function setFields(contact: Contact, fields: Profile): Contact {
   return next;
 }
 
+/** The later of two timestamps as instants (producers send any offset, so text order is wrong). */
 function later(a: string | undefined, b: string): string {
-  return a !== undefined && a > b ? a : b;
+  return a !== undefined && Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+/** The earlier of two timestamps as instants. */
+function earlier(a: string | undefined, b: string): string {
+  return a !== undefined && Date.parse(a) <= Date.parse(b) ? a : b;
 }
 
 function consentFrom(event: Extract<ParsedEvent, { type: 'consent.changed' }>['detail']): ConsentRecord {
@@ -121,8 +127,7 @@ export function applyEvent(contact: Contact, event: ParsedEvent, at: string): Co
       next.stats.orderCount += 1;
       next.stats.totalSpent = Math.round((next.stats.totalSpent + d.total) * 100) / 100;
       next.stats.lastOrderAt = later(next.stats.lastOrderAt, d.occurredAt);
-      if (!next.stats.firstOrderAt || d.occurredAt < next.stats.firstOrderAt)
-        next.stats.firstOrderAt = d.occurredAt;
+      next.stats.firstOrderAt = earlier(next.stats.firstOrderAt, d.occurredAt);
       break;
     }
     case 'lead.submitted': {

@@ -86,6 +86,10 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
       await deps.ledger.settle(request.ledgerKey, outcome, at);
       return outcome;
     }
+    if (begun.existing.status === 'failed' && !(await deps.ledger.retryInFlight(request.ledgerKey, at))) {
+      // Another attempt took it back first; its outcome stands.
+      return (await deps.ledger.get(request.ledgerKey)) ?? begun.existing;
+    }
   }
 
   const decision = decideDelivery(request.contact, request);

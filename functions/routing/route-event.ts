@@ -3,7 +3,7 @@
  * is ends (goal reached); a run paused on a waitFor for it is claimed once and resumed on the
  * event branch, and its timeout schedule cancelled. A timeout firing later finds the claim taken.
  */
-import { eventCorrelationValue } from '#domain/journey-runs.ts';
+import { eventCorrelationValue, scheduleName } from '#domain/journey-runs.ts';
 import { nowIso } from '#shared/clock.ts';
 import { logger } from '#shared/logger.ts';
 import type { Correlation, JourneyDefinition } from '#workflows/language/types.ts';
@@ -37,6 +37,11 @@ function correlationsFor(journey: JourneyDefinition, eventType: string): Correla
   return list;
 }
 
+/** One execution name per (run generation, step) resumed by an event, so a repeated start is recognised. */
+function resumeExecutionName(journeyId: string, run: Pick<Run, 'runKey' | 'gen'>, stepId: string): string {
+  return `${scheduleName(journeyId, run.runKey, run.gen, stepId)}-event`.slice(0, 80);
+}
+
 function sameCorrelation(a: Correlation, b: Correlation): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -59,6 +64,21 @@ async function handleRun(
     if (ended && waiting && target) await cancelResume(target, waiting.scheduleName);
     return { ...base, outcome: ended ? 'goal_reached' : 'ignored' };
   }
+  const pending = run.resolution;
+  if (!waiting && pending?.via === 'event' && !pending.consumedAt && target) {
+    // Claimed by an earlier delivery whose StartExecution failed: start it again (the name is deterministic).
+    const claimedStep = journey.steps[pending.stepId];
+    if (
+      claimedStep?.type === 'waitFor' &&
+      claimedStep.event === eventType &&
+      sameCorrelation(claimedStep.correlate, correlation)
+    ) {
+      await startRun(target.stateMachineArn, resumeExecutionName(journey.id, run, claimedStep.id), {
+        resume: { runKey: run.runKey, gen: run.gen, stepId: claimedStep.id, via: 'event' },
+      });
+      return { ...base, outcome: 'resumed', stepId: claimedStep.id };
+    }
+  }
   const step = waiting ? journey.steps[waiting.stepId] : undefined;
   if (
     !waiting ||
@@ -75,7 +95,7 @@ async function handleRun(
   );
   if (!claimed || !target) return { ...base, outcome: 'ignored' };
   await cancelResume(target, waiting.scheduleName);
-  await startRun(target.stateMachineArn, `${waiting.scheduleName}-event`.slice(0, 80), {
+  await startRun(target.stateMachineArn, resumeExecutionName(journey.id, run, step.id), {
     resume: { runKey: run.runKey, gen: run.gen, stepId: step.id, via: 'event' },
   });
   return { ...base, outcome: 'resumed', stepId: step.id };

@@ -7,10 +7,15 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import dynalite from 'dynalite';
 import type { LocalTable } from './template.ts';
 
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+const READS = new Set(['GetItem', 'Query', 'Scan']);
+
 export class LocalDynamo {
   private readonly server: Server;
   /** Requests per operation (GetItem, PutItem, UpdateItem...), for cost accounting. */
   readonly counts = new Map<string, number>();
+  /** Estimated capacity units: writes by request size per started KB, reads one per request. */
+  readonly units = { read: 0, write: 0 };
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -25,6 +30,16 @@ export class LocalDynamo {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+    if (WRITES.has(operation)) {
+      // The request body over-estimates the item's stored size (DynamoDB JSON is verbose): a conservative estimate.
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      req.on('end', () => {
+        this.units.write += Math.max(1, Math.ceil(bytes / 1024));
+      });
+    } else if (READS.has(operation)) this.units.read += 1;
     this.server.emit('request', req, res);
   }
 

@@ -16,6 +16,7 @@ export interface InvocationRecord {
   readonly functionName: string;
   readonly at: number;
   readonly durationMs: number;
+  readonly memorySize: number;
   readonly ok: boolean;
   readonly error?: string;
 }
@@ -34,6 +35,8 @@ export class LambdaHost {
   readonly invocations: InvocationRecord[] = [];
   /** Invocation counts per function, for cost accounting. */
   readonly counts = new Map<string, number>();
+  /** GB-seconds of duration as Lambda bills it (per started millisecond), measured here. */
+  billedGbSeconds = 0;
 
   constructor(
     functions: readonly LocalFunction[],
@@ -87,7 +90,7 @@ export class LambdaHost {
       functionName: fn.name,
       functionVersion: '$LATEST',
       invokedFunctionArn: fn.arn,
-      memoryLimitInMB: '256',
+      memoryLimitInMB: String(fn.memorySize),
       logGroupName: `/aws/lambda/${fn.name}`,
       logStreamName: 'local',
       getRemainingTimeInMillis: () => Math.max(0, fn.timeoutSeconds * 1000 - (performance.now() - realStart)),
@@ -100,6 +103,7 @@ export class LambdaHost {
         functionName: fn.name,
         at: started,
         durationMs: performance.now() - realStart,
+        memorySize: fn.memorySize,
         ok: true,
       });
       return result;
@@ -109,6 +113,7 @@ export class LambdaHost {
         functionName: fn.name,
         at: started,
         durationMs: performance.now() - realStart,
+        memorySize: fn.memorySize,
         ok: false,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
@@ -134,6 +139,7 @@ export class LambdaHost {
 
   private record(entry: InvocationRecord): void {
     this.invocations.push(entry);
+    this.billedGbSeconds += (Math.ceil(entry.durationMs) / 1000) * (entry.memorySize / 1024);
     if (this.invocations.length > 2000) this.invocations.splice(0, this.invocations.length - 2000);
   }
 }

@@ -53,6 +53,8 @@ export interface Execution {
   status: ExecutionStatus;
   readonly startDate: number;
   stopDate?: number;
+  /** Wall-clock milliseconds the execution took here, for cost estimates (journey time may be virtual). */
+  realDurationMs?: number;
   readonly input: unknown;
   output?: unknown;
   error?: string;
@@ -85,6 +87,10 @@ class SfnError extends Error {
 export class StepFunctionsService {
   private readonly machines = new Map<string, LocalStateMachine>();
   readonly executions: Execution[] = [];
+  /** Executions started since start (the list above keeps only the most recent). */
+  startedCount = 0;
+  /** Wall-clock milliseconds of every finished execution, summed. */
+  readonly finishedDurationsMs: number[] = [];
 
   constructor(
     stateMachines: readonly LocalStateMachine[],
@@ -112,6 +118,7 @@ export class StepFunctionsService {
       history: [],
     };
     this.executions.push(execution);
+    this.startedCount++;
     if (this.executions.length > MAX_EXECUTIONS_KEPT)
       this.executions.splice(0, this.executions.length - MAX_EXECUTIONS_KEPT);
     this.options.tracker.track(() =>
@@ -135,6 +142,7 @@ export class StepFunctionsService {
   }
 
   private async run(machine: LocalStateMachine, execution: Execution): Promise<void> {
+    const realStart = performance.now();
     const states = (machine.definition.States ?? {}) as Record<
       string,
       { Type?: string; Resource?: string; Retry?: Array<{ IntervalSeconds?: number }> }
@@ -220,6 +228,8 @@ export class StepFunctionsService {
     }
     await logs.catch(() => undefined);
     execution.stopDate = this.options.now();
+    execution.realDurationMs = performance.now() - realStart;
+    this.finishedDurationsMs.push(execution.realDurationMs);
     this.options.onExecutionEnd?.(execution);
   }
 

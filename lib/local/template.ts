@@ -64,6 +64,7 @@ export interface LocalFunction {
   readonly entry: string;
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
+  readonly memorySize: number;
   readonly asyncRetries: number;
   readonly onFailureArn?: string;
 }
@@ -345,6 +346,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             entry,
             environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
             timeoutSeconds: Number(props.Timeout ?? 3),
+            memorySize: Number(props.MemorySize ?? 128),
             asyncRetries: 2,
           });
           break;

@@ -202,10 +202,7 @@ describe('validateJourney: trigger, entry and goal', () => {
     expect(violations).toEqual([]);
   });
 
-  // BUG: `attributes` is a free-form record (catalogue path `attributes.*`), so `attributes.plan` is a
-  // valid detail field EventBridge can match; the validator only knows `attributes.*` literally and
-  // rejects any filter on a named attribute with "not a field of the trigger event".
-  it.fails('accepts a filter on a named free-form attribute of the trigger (attributes.plan)', () => {
+  it('accepts a filter on a named free-form attribute of the trigger (attributes.plan)', () => {
     // Prepare
     const journey = {
       ...welcome,
@@ -725,9 +722,7 @@ describe('validateJourney: branch field references', () => {
     expect(violations[1]).toEqual(only(noCases, 'steps.a.cases', /at least one case/));
   });
 
-  // BUG: "needs a waitFor step before it" is checked as "the journey has a waitFor anywhere": a branch on
-  // `event.*` that runs before the only waitFor always sees no event at run time, yet is accepted.
-  it.fails('rejects an event field read by a branch that runs before the only waitFor', () => {
+  it('rejects an event field read by a branch that runs before the only waitFor', () => {
     // Prepare
     const journey = signupJourney([
       ...branchOn({ field: 'event.orderId', op: 'exists' }),
@@ -741,9 +736,7 @@ describe('validateJourney: branch field references', () => {
     expect(violations).toEqual(only(journey, 'steps.check.cases.0', /needs a waitFor step before it/));
   });
 
-  // BUG: same root cause as the filter case: `attributes` is a free-form record in the trigger detail, so
-  // `trigger.attributes.plan` is a real path (valueAt and the Choice state read it), yet it is rejected.
-  it.fails('accepts a branch on a named free-form attribute of the trigger (trigger.attributes.plan)', () => {
+  it('accepts a branch on a named free-form attribute of the trigger (trigger.attributes.plan)', () => {
     // Prepare
     const journey = signupJourney(branchOn({ field: 'trigger.attributes.plan', op: 'equals', value: 'pro' }));
 

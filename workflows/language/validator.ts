@@ -43,10 +43,32 @@ export function durationSeconds(d: Duration): number {
   return (d.days ?? 0) * 86_400 + (d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0);
 }
 
-/** Dotted detail paths of an event type with array markers removed (`items.sku`), as EventBridge flattens them. */
-function flatFields(eventType: string): Set<string> {
-  if (!isEventType(eventType)) return new Set();
-  return new Set([...eventFieldPaths(eventType).keys()].map((p) => p.replaceAll('[]', '')));
+/** The fields of an event, as EventBridge flattens them (`items.sku`); `attributes.*` stands for any key. */
+class FieldSet {
+  private readonly exact = new Set<string>();
+  private readonly patterns: string[][] = [];
+
+  add(path: string): void {
+    if (path.split('.').includes('*')) this.patterns.push(path.split('.'));
+    else this.exact.add(path);
+  }
+
+  has(path: string): boolean {
+    if (this.exact.has(path)) return true;
+    const segments = path.split('.');
+    return this.patterns.some(
+      (p) => p.length === segments.length && p.every((part, i) => part === '*' || part === segments[i]),
+    );
+  }
+}
+
+function flatFields(...eventTypes: string[]): FieldSet {
+  const fields = new FieldSet();
+  for (const eventType of eventTypes) {
+    if (!isEventType(eventType)) continue;
+    for (const path of eventFieldPaths(eventType).keys()) fields.add(path.replaceAll('[]', ''));
+  }
+  return fields;
 }
 
 /** Drops numeric segments (`items.0.name` → `items.name`) so indexed reads match array fields. */
@@ -84,15 +106,16 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
   if (steps.length > MAX_STEPS) report('steps', `at most ${MAX_STEPS} steps`);
   if (!journey.steps[journey.start]) report('start', `no step "${journey.start}"`);
 
-  const waitForEvents = steps.flatMap(([, s]) => (s.type === 'waitFor' ? [s.event] : []));
-  const eventFields = new Set(waitForEvents.flatMap((type) => [...flatFields(type)]));
-  const fieldScopes: FieldScopes = {
-    trigger: triggerFields,
-    event: eventFields,
-    hasWaitFor: waitForEvents.length > 0,
-  };
+  const waitForsBefore = precedingWaitFors(journey);
 
   for (const [key, step] of steps) {
+    // `event.*` is the event that resolved a waitFor earlier on some path to this step.
+    const before = [...(waitForsBefore.get(step.id) ?? [])];
+    const fieldScopes: FieldScopes = {
+      trigger: triggerFields,
+      event: flatFields(...before),
+      hasWaitFor: before.length > 0,
+    };
     const where = `steps.${step.id}`;
     if (key !== step.id) report(where, `step id "${step.id}" is used more than once`);
     if (!ID_PATTERN.test(step.id)) report(`${where}.id`, 'must be lower-case letters, digits and dashes');
@@ -106,9 +129,28 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
 }
 
 interface FieldScopes {
-  readonly trigger: Set<string>;
-  readonly event: Set<string>;
+  readonly trigger: FieldSet;
+  readonly event: FieldSet;
   readonly hasWaitFor: boolean;
+}
+
+/** For each step, the event types of the waitFor steps that come before it on some path from the start. */
+function precedingWaitFors(journey: JourneyDefinition): Map<string, Set<string>> {
+  const before = new Map<string, Set<string>>();
+  const pending: Array<[string, Set<string>]> = [[journey.start, new Set()]];
+  while (pending.length > 0) {
+    const [id, events] = pending.pop() ?? ['', new Set<string>()];
+    const step = journey.steps[id];
+    if (!step) continue;
+    const known = before.get(id) ?? new Set<string>();
+    const grown = [...events].some((e) => !known.has(e)) || !before.has(id);
+    if (!grown) continue;
+    for (const e of events) known.add(e);
+    before.set(id, known);
+    const after = step.type === 'waitFor' ? new Set([...known, step.event]) : known;
+    for (const next of successors(step)) pending.push([next, after]);
+  }
+  return before;
 }
 
 type Report = (path: string, message: string) => void;
@@ -117,7 +159,7 @@ function checkStep(
   step: Step,
   where: string,
   scopes: FieldScopes,
-  triggerFields: Set<string>,
+  triggerFields: FieldSet,
   context: ValidationContext,
   report: Report,
 ): void {
@@ -185,7 +227,7 @@ function checkDuration(duration: Duration, path: string, report: Report): void {
 function checkCorrelation(
   eventType: string,
   correlation: Correlation,
-  triggerFields: Set<string>,
+  triggerFields: FieldSet,
   path: string,
   report: Report,
 ): void {
@@ -205,7 +247,7 @@ function checkCorrelation(
   }
 }
 
-function checkFilter(filter: unknown, fields: Set<string>, path: string, report: Report, prefix = ''): void {
+function checkFilter(filter: unknown, fields: FieldSet, path: string, report: Report, prefix = ''): void {
   if (filter === undefined) return;
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
     report(path, 'a filter is an object of detail fields to EventBridge matchers');

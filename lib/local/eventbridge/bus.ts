@@ -76,6 +76,8 @@ export class EventBusService {
   readonly failedDeliveries: FailedDelivery[] = [];
   /** Events put, for cost accounting. */
   putCount = 0;
+  /** Rules switched off at run time (the cost script measures a run with and without its journey). */
+  readonly disabledRules = new Set<string>();
 
   constructor(private readonly options: BusOptions) {}
 
@@ -108,7 +110,11 @@ export class EventBusService {
     const busName = this.busName(entry.busName);
     this.putCount++;
     const matched = this.options.rules.filter(
-      (rule) => rule.enabled && rule.busName === busName && matchesPattern(rule.pattern, event),
+      (rule) =>
+        rule.enabled &&
+        !this.disabledRules.has(rule.name) &&
+        rule.busName === busName &&
+        matchesPattern(rule.pattern, event),
     );
     const record: EventRecord = { event, busName, matchedRules: matched.map((r) => r.name) };
     this.keep(this.events, record);

@@ -1,0 +1,234 @@
+/**
+ * `relance cost` (npm run cost): runs a typical run of each reference journey on the local runtime
+ * and counts what it uses: Express executions, schedule invocations, Lambda invocations and
+ * measured durations, DynamoDB read and write units, events. Each journey is measured twice, with
+ * and without its trigger rule, so the ingest of the trigger event is reported apart from the run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
+import { synthesizeForLocal } from '../../lib/local/synth.ts';
+import {
+  type CostBreakdown,
+  costOf,
+  expressBilledGbSeconds,
+  perRun,
+  subtractUsage,
+  type Usage,
+} from './cost-model.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Runs per journey and pass: enough to average out, small enough to take seconds. */
+const RUNS = 5;
+/** Runs start this far apart in journey time, so their segments never overlap and durations are not inflated by contention. */
+const STAGGER = 10 * 60_000;
+
+type Put = (detailType: string, detail: Record<string, unknown>) => Promise<void>;
+
+interface Scenario {
+  readonly journeyId: string;
+  readonly typical: string;
+  /** Prepares what a run needs (waitlists, interested contacts); not counted. */
+  readonly setup?: (put: Put, key: string) => Promise<void>;
+  readonly trigger: (put: Put, key: string) => Promise<void>;
+  readonly runFor: number;
+}
+
+const item = (sku: string) => ({ sku, name: `Product ${sku}`, qty: 1, price: 40 });
+
+const SCENARIOS: Scenario[] = [
+  {
+    journeyId: 'welcome',
+    typical: 'sign-up with e-mail only, no order: welcome + tips e-mails',
+    trigger: (put, key) =>
+      put('contact.signed_up', { contact: { email: `${key}@example.com` }, firstName: 'Sam' }),
+    runFor: 8 * DAY,
+  },
+  {
+    journeyId: 'abandoned-cart',
+    typical: 'cart with items, never ordered: reminder after 1 h, last call after 24 h',
+    trigger: (put, key) =>
+      put('cart.updated', {
+        contact: { email: `${key}@example.com` },
+        cartId: `cart-${key}`,
+        items: [item('SKU-1'), item('SKU-2')],
+        value: 80,
+        currency: 'EUR',
+      }),
+    runFor: 25 * HOUR,
+  },
+  {
+    journeyId: 'back-in-stock',
+    typical: 'SKU back from 0 to 5 units with 5 contacts waitlisted: 5 e-mails',
+    setup: async (put, key) => {
+      for (let i = 0; i < 5; i++)
+        await put('product.waitlisted', { contact: { email: `${key}-${i}@example.com` }, sku: `SKU-${key}` });
+    },
+    trigger: (put, key) =>
+      put('product.stock_changed', { sku: `SKU-${key}`, previousQuantity: 0, newQuantity: 5 }),
+    runFor: HOUR,
+  },
+  {
+    journeyId: 'price-drop',
+    typical: 'price lowered on a SKU 5 contacts carted in the last 30 days: 5 e-mails',
+    setup: async (put, key) => {
+      for (let i = 0; i < 5; i++) {
+        await put('cart.updated', {
+          contact: { email: `${key}-${i}@example.com` },
+          cartId: `cart-${key}-${i}`,
+          items: [item(`SKU-${key}`)],
+          value: 40,
+          currency: 'EUR',
+        });
+      }
+    },
+    trigger: (put, key) =>
+      put('product.price_changed', { sku: `SKU-${key}`, oldPrice: 40, newPrice: 30, currency: 'EUR' }),
+    runFor: HOUR,
+  },
+];
+
+function usageNow(runtime: LocalRuntime): Usage {
+  const sfn = runtime.stepFunctions;
+  return {
+    lambdaInvocations: [...runtime.lambdas.counts.values()].reduce((a, b) => a + b, 0),
+    lambdaGbSeconds: runtime.lambdas.billedGbSeconds,
+    expressExecutions: sfn.startedCount,
+    expressGbSeconds: sfn.finishedDurationsMs.reduce((sum, ms) => sum + expressBilledGbSeconds(ms), 0),
+    events: runtime.bus.putCount,
+    scheduleInvocations: runtime.scheduleFires,
+    dynamoReadUnits: runtime.dynamo.units.read,
+    dynamoWriteUnits: runtime.dynamo.units.write,
+  };
+}
+
+export interface JourneyCost {
+  readonly journeyId: string;
+  readonly typical: string;
+  readonly perRun: Usage;
+  readonly perMillionRuns: CostBreakdown;
+  readonly ingestPerEvent: Usage;
+  readonly ingestPerMillionEvents: CostBreakdown;
+}
+
+async function measure(
+  runtime: LocalRuntime,
+  put: Put,
+  scenario: Scenario,
+  pass: string,
+  withJourney: boolean,
+): Promise<Usage> {
+  const triggerRule = runtime.app.rules.find((r) =>
+    r.targets.some((t) =>
+      t.arn.endsWith(
+        `:stateMachine:${runtime.app.stateMachines.find((m) => m.name.endsWith(`-${scenario.journeyId}`))?.name}`,
+      ),
+    ),
+  );
+  if (!triggerRule) throw new Error(`no trigger rule for ${scenario.journeyId}`);
+  if (withJourney) runtime.bus.disabledRules.delete(triggerRule.name);
+  else runtime.bus.disabledRules.add(triggerRule.name);
+  for (let i = 0; i < RUNS; i++) await scenario.setup?.(put, `${scenario.journeyId}-${pass}-${i}`);
+  await runtime.idle();
+  const before = usageNow(runtime);
+  for (let i = 0; i < RUNS; i++) {
+    await scenario.trigger(put, `${scenario.journeyId}-${pass}-${i}`);
+    await runtime.advance(STAGGER);
+  }
+  await runtime.advance(scenario.runFor);
+  return subtractUsage(usageNow(runtime), before);
+}
+
+/** Measures every reference journey; returns the usage and cost per run and per million runs. */
+export async function measureJourneyCosts(projectRoot: string): Promise<JourneyCost[]> {
+  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-cost-')));
+  const runtime = await startLocalRuntime({
+    projectRoot,
+    cdkOut,
+    port: 0,
+    clock: { mode: 'virtual', start: Date.parse('2026-03-02T10:00:00Z') },
+    apiKey: 'cost',
+    environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  });
+  const client = new EventBridgeClient({ endpoint: runtime.endpoint, region: 'us-east-1' });
+  const bus = runtime.app.buses[0]?.name ?? 'default';
+  let n = 0;
+  const put: Put = async (detailType, detail) => {
+    n += 1;
+    const full = {
+      eventId: `cost-${n}`,
+      occurredAt: new Date(runtime.clock.now()).toISOString(),
+      source: 'cost.example.com',
+      ...detail,
+    };
+    await client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: bus,
+            Source: 'cost.example.com',
+            DetailType: detailType,
+            Detail: JSON.stringify(full),
+          },
+        ],
+      }),
+    );
+    await runtime.idle();
+  };
+  try {
+    const results: JourneyCost[] = [];
+    for (const scenario of SCENARIOS) {
+      const ingestOnly = await measure(runtime, put, scenario, 'ingest', false);
+      const withJourney = await measure(runtime, put, scenario, 'journey', true);
+      const journey = perRun(subtractUsage(withJourney, ingestOnly), RUNS);
+      const ingest = perRun(ingestOnly, RUNS);
+      results.push({
+        journeyId: scenario.journeyId,
+        typical: scenario.typical,
+        perRun: journey,
+        perMillionRuns: costOf(perRun(journey, 1 / 1e6)),
+        ingestPerEvent: ingest,
+        ingestPerMillionEvents: costOf(perRun(ingest, 1 / 1e6)),
+      });
+    }
+    return results;
+  } finally {
+    client.destroy();
+    await runtime.stop();
+    rmSync(cdkOut, { recursive: true, force: true });
+  }
+}
+
+const money = (n: number) => `$${n.toFixed(2)}`;
+const count = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+/** Prints the cost report; returns false when abandoned cart misses its $15 target. */
+export function printCostReport(results: readonly JourneyCost[], write: (line: string) => void): boolean {
+  write('Cost per million journey runs, AWS list prices (us-east-1), SES/SMS fees excluded');
+  write('(usage counted on the local runtime; Lambda and Express durations measured here)');
+  write('');
+  for (const r of results) {
+    const u = r.perRun;
+    const c = r.perMillionRuns;
+    write(`${r.journeyId} — ${r.typical}`);
+    write(
+      `  per run: ${count(u.expressExecutions)} Express executions, ${count(u.scheduleInvocations)} schedule invocations, ` +
+        `${count(u.lambdaInvocations)} Lambda invocations, ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units, ${count(u.events)} events`,
+    );
+    write(
+      `  per million runs: ${money(c.total)}  (Step Functions ${money(c.stepFunctions)}, Lambda ${money(c.lambda)}, ` +
+        `DynamoDB ${money(c.dynamoDb)}, Scheduler ${money(c.scheduler)}, EventBridge ${money(c.eventBridge)})`,
+    );
+    write(`  ingest of the trigger event, per million events: ${money(r.ingestPerMillionEvents.total)}`);
+    write('');
+  }
+  const cart = results.find((r) => r.journeyId === 'abandoned-cart');
+  const ok = cart !== undefined && cart.perMillionRuns.total <= 15;
+  write(
+    `target: abandoned cart at or under $15.00 per million runs — ${cart ? money(cart.perMillionRuns.total) : 'n/a'} ${ok ? '✓' : '✗'}`,
+  );
+  return ok;
+}

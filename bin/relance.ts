@@ -1,0 +1,79 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * The relance command line.
+ *   relance dev [--port 4747] [--time-scale 720] [--memory] [--no-demo] [--cdk-out DIR]
+ *   relance simulate <journey> --events <file.json>
+ *   relance why <email|phone|contactId> [--endpoint URL]
+ *   relance cost
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const projectRoot = resolve(import.meta.dirname, '..');
+
+function usage(): never {
+  process.stderr.write(
+    [
+      'usage: relance <command>',
+      '  dev [--port N] [--time-scale N] [--memory] [--no-demo]   run the whole system locally',
+      '  simulate <journey> --events <file>                        run one journey on a virtual clock',
+      '  why <email|phone|contactId> [--endpoint URL]              what was sent to a contact, and why',
+      '  cost                                                      cost per million runs of each journey',
+      '',
+    ].join('\n'),
+  );
+  process.exit(2);
+}
+
+function positiveNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    process.stderr.write(`${name} must be a number, got "${value}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'dev': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          port: { type: 'string' },
+          'time-scale': { type: 'string' },
+          memory: { type: 'boolean', default: false },
+          'no-demo': { type: 'boolean', default: false },
+          'cdk-out': { type: 'string' },
+        },
+      });
+      const { dev } = await import('./cli/dev.ts');
+      await dev({
+        projectRoot,
+        port: positiveNumber(values.port ?? process.env.RELANCE_PORT, '--port', 4747),
+        timeScale: positiveNumber(values['time-scale'], '--time-scale', 720),
+        memory: values.memory ?? false,
+        demo: !(values['no-demo'] ?? false),
+        apiKey: process.env.RELANCE_API_KEY ?? 'local-dev-key',
+        ...(values['cdk-out'] ? { cdkOut: resolve(values['cdk-out']) } : {}),
+      });
+      return;
+    }
+    case 'cost': {
+      const { measureJourneyCosts, printCostReport } = await import('./cli/cost.ts');
+      const results = await measureJourneyCosts(projectRoot);
+      const ok = printCostReport(results, (line) => process.stdout.write(`${line}\n`));
+      process.exitCode = ok ? 0 : 1;
+      return;
+    }
+    default:
+      usage();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`relance: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

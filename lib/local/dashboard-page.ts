@@ -1,0 +1,318 @@
+/**
+ * The HTML of the local page: one self-contained document (inline CSS and script, no external
+ * asset, so it works offline) that renders the `/_relance/*` JSON views and refreshes them every
+ * 2 s with fetch. Every value goes through an escape function before it becomes HTML, and e-mail
+ * HTML is shown only inside a sandboxed `<iframe srcdoc>`.
+ */
+
+/** Escapes text for an HTML element body or a quoted attribute value. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+/**
+ * Nothing leaves the machine: scripts and styles are inline, data comes from this origin, and
+ * an e-mail's remote images or links cannot load inside the (CSP-inheriting) srcdoc frame.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'unsafe-inline'",
+  "style-src 'unsafe-inline'",
+  'img-src data:',
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
+  { id: 'outbox', title: 'Outbox', hint: 'e-mails and SMS sent, newest first; click one to see it' },
+  { id: 'decisions', title: 'Decisions', hint: 'every send the ledger recorded, and why it was not sent' },
+  { id: 'runs', title: 'Journey runs', hint: 'most recently updated first' },
+  { id: 'executions', title: 'Executions', hint: 'state machine executions, newest first' },
+  { id: 'contacts', title: 'Contacts', hint: 'profiles in the contacts table' },
+  { id: 'events', title: 'Events', hint: 'what went on the bus, and what fell off it' },
+  { id: 'schedules', title: 'Schedules', hint: 'pending schedules, soonest first' },
+];
+
+const STYLE = `
+:root { --fg: #1d2330; --muted: #6b7385; --line: #e3e6ee; --bg: #f6f7fb; --card: #fff;
+  --ok: #1f7a3a; --warn: #9a6200; --bad: #b3261e; --run: #1f5fbf; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: var(--fg); background: var(--bg); }
+header { position: sticky; top: 0; z-index: 2; background: #1d2330; color: #fff; padding: 10px 20px;
+  display: flex; flex-wrap: wrap; gap: 6px 20px; align-items: baseline; }
+header h1 { font-size: 18px; margin: 0; }
+header .clock { font: 600 15px ui-monospace, monospace; }
+header .muted { color: #b9c0d0; }
+header nav a { color: #cfe0ff; margin-right: 10px; text-decoration: none; }
+header nav a:hover { text-decoration: underline; }
+#error { color: #ffb4ab; }
+main { padding: 12px 20px 40px; }
+section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; margin: 14px 0; padding: 10px 14px; }
+section h2 { font-size: 16px; margin: 2px 0 8px; }
+section h2 small { font-weight: normal; color: var(--muted); margin-left: 8px; }
+section h3 { font-size: 14px; margin: 14px 0 6px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-top: 1px solid var(--line); }
+th { color: var(--muted); font-weight: 600; border-top: 0; }
+td.mono, .mono { font-family: ui-monospace, monospace; font-size: 12px; }
+.empty { color: var(--muted); margin: 4px 0; }
+.badge { display: inline-block; padding: 0 6px; border-radius: 9px; font-size: 12px; background: #eef0f5; white-space: nowrap; }
+.badge.ok { background: #e3f4e8; color: var(--ok); }
+.badge.warn { background: #fdf1dc; color: var(--warn); }
+.badge.bad { background: #fbe4e2; color: var(--bad); }
+.badge.run { background: #e2ecfb; color: var(--run); }
+tr.unmatched td { background: #fff6d6; }
+tr:target td { background: #e2ecfb; }
+details.msg { border-top: 1px solid var(--line); }
+details.msg > summary { cursor: pointer; display: grid; gap: 10px; padding: 5px 4px; align-items: baseline;
+  grid-template-columns: 11.5em 4.5em minmax(10em, 16em) 1fr minmax(8em, 14em) minmax(6em, 16em); }
+details.msg > summary::-webkit-details-marker { display: none; }
+details.msg[open] > summary { background: #f0f3fa; }
+.msg .body { padding: 8px 4px 12px; }
+.msg iframe { width: 100%; height: 420px; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
+.msg pre, td pre { white-space: pre-wrap; background: #f6f7fb; padding: 8px; border-radius: 4px; margin: 6px 0; }
+ol.hist { margin: 0; padding-left: 18px; }
+.muted { color: var(--muted); }
+.why { color: var(--warn); }
+`;
+
+/*
+ * The browser side. Kept in String.raw (so regex backslashes stay as written) with no backtick
+ * and no dollar-brace: values are joined with `+`.
+ */
+const SCRIPT = String.raw`
+(() => {
+  'use strict';
+  const VIEWS = ['status', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules'];
+  // Which JSON views each section is drawn from.
+  const SECTIONS = {
+    outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
+    contacts: ['contacts'], events: ['events'], schedules: ['schedules'],
+  };
+  const data = {};
+  const lastText = {};
+  const opened = new Set();
+
+  const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  const esc = (v) => String(v === undefined || v === null ? '' : v).replace(/[&<>"']/g, (c) => ESC[c]);
+  const time = (v) => (v ? new Date(v).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '');
+  const TONES = { sent: 'ok', SUCCEEDED: 'ok', ended: 'ok', SUCCESS: 'ok', skipped: 'warn', deferred: 'warn',
+    waiting: 'warn', failed: 'bad', FAILED: 'bad', ABORTED: 'bad', FAILURE: 'bad', active: 'run',
+    RUNNING: 'run', in_flight: 'run' };
+  const badge = (text) => '<span class="badge ' + (TONES[text] || '') + '">' + esc(text) + '</span>';
+  const empty = (text) => '<p class="empty">' + esc(text || 'nothing yet') + '</p>';
+  const row = (cells, attrs) => '<tr' + (attrs || '') + '>' + cells.map((c) => '<td>' + c + '</td>').join('') + '</tr>';
+  const table = (head, rows, none) => rows.length === 0 ? empty(none) :
+    '<table><thead><tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr></thead><tbody>' +
+    rows.join('') + '</tbody></table>';
+  const json = (v) => '<pre class="mono">' + esc(JSON.stringify(v, null, 2)) + '</pre>';
+  const decision = (d) => d ? badge(d.status) + (d.status === 'sent' ? '' : ' <span class="why">' + esc(d.explanation) + '</span>') : '<span class="muted">no ledger entry</span>';
+  const where = (m) => esc(m.journey || '?') + ' / ' + esc(m.step || '?');
+
+  // ----- outbox: one expandable line per message; e-mail HTML only in a sandboxed frame -----
+  const messages = () => {
+    const o = data.outbox || { emails: [], sms: [] };
+    const all = o.emails.map((m) => ({ key: 'email:' + m.messageId, kind: 'e-mail', m }))
+      .concat(o.sms.map((m) => ({ key: 'sms:' + m.messageId, kind: 'SMS', m })));
+    return all.sort((a, b) => (a.m.at < b.m.at ? 1 : a.m.at > b.m.at ? -1 : 0));
+  };
+  const messageBody = (item) => {
+    const m = item.m;
+    if (item.kind === 'SMS') {
+      return '<pre>' + esc(m.text) + '</pre><div class="muted">SNS ' + badge(m.status) + ' ' + esc(m.providerResponse) +
+        ' · message ' + esc(m.messageId) + (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>';
+    }
+    return '<div class="muted">from ' + esc(m.from) + ' · message ' + esc(m.messageId) +
+      (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>' +
+      '<iframe sandbox="" referrerpolicy="no-referrer" title="e-mail HTML" srcdoc="' + esc(m.html) + '"></iframe>' +
+      '<h3>Text part</h3><pre>' + esc(m.text) + '</pre>';
+  };
+  const renderOutbox = () => {
+    const items = messages();
+    if (items.length === 0) return empty('no message sent yet');
+    return items.map((item) => {
+      const m = item.m;
+      const open = opened.has(item.key);
+      return '<details class="msg" data-key="' + esc(item.key) + '"' + (open ? ' open' : '') + '><summary>' +
+        '<span class="mono">' + esc(time(m.at)) + '</span><span>' + badge(item.kind) + '</span>' +
+        '<span class="to">' + esc(item.kind === 'SMS' ? m.phone : m.to.join(', ')) + '</span>' +
+        '<span class="subject">' + esc(item.kind === 'SMS' ? m.text : m.subject) + '</span>' +
+        '<span>' + where(m) + '</span><span>' + decision(m.ledger) + '</span></summary>' +
+        '<div class="body">' + (open ? messageBody(item) : '') + '</div></details>';
+    }).join('');
+  };
+  // Frames are built when a message is opened, not for every message on every refresh.
+  document.addEventListener('toggle', (event) => {
+    const el = event.target;
+    if (!(el instanceof HTMLDetailsElement) || !el.dataset.key) return;
+    if (!el.open) { opened.delete(el.dataset.key); return; }
+    opened.add(el.dataset.key);
+    const body = el.querySelector('.body');
+    const item = messages().find((i) => i.key === el.dataset.key);
+    if (body && item && body.innerHTML === '') body.innerHTML = messageBody(item);
+  }, true);
+
+  const renderDecisions = () => {
+    const emails = new Map((data.contacts || []).map((c) => [c.contactId, c.email || c.phone || '']));
+    return table(['Time', 'Contact', 'Journey', 'Step', 'Channel', 'Status', 'Why'], (data.ledger || []).map((e) =>
+      row(['<span class="mono">' + esc(time(e.updatedAt || e.createdAt)) + '</span>',
+        esc(emails.get(e.contactId) || '') + '<div class="muted mono">' + esc(e.contactId) + '</div>',
+        esc(e.journeyId), esc(e.stepId), esc(e.channel), badge(e.status),
+        e.status === 'sent' ? esc(e.explanation) : '<span class="why">' + esc(e.explanation) + '</span>'])),
+      'no send decided yet');
+  };
+
+  const renderRuns = () => table(['Journey', 'Run', 'Status', 'Started', 'Updated', 'History', 'Executions'],
+    (data.runs || []).map((r) => row([
+      esc(r.journeyId), '<span class="mono">' + esc(r.runKey) + '</span><div class="muted">gen ' + esc(r.gen) + '</div>',
+      badge(r.status) + (r.endReason ? '<div class="muted">' + esc(r.endReason) + '</div>' : '') +
+        (r.waiting ? '<div class="muted">' + esc(r.waiting.kind) + ' until ' + esc(time(r.waiting.until)) + '</div>' : ''),
+      '<span class="mono">' + esc(time(r.startedAt)) + '</span>', '<span class="mono">' + esc(time(r.updatedAt)) + '</span>',
+      '<ol class="hist">' + r.history.map((h) => '<li><span class="mono">' + esc(time(h.at)) + '</span> ' +
+        esc(h.step) + ': ' + esc(h.what) + '</li>').join('') + '</ol>',
+      r.executions.map((x) => '<a href="#exec-' + esc(x.name) + '">' + esc(x.name.slice(0, 8)) + '</a> ' + badge(x.status)).join('<br>'),
+    ], ' data-journey="' + esc(r.journeyId) + '"')), 'no journey run yet');
+
+  const renderExecutions = () => table(['State machine', 'Status', 'Started', 'States entered', 'Error'],
+    (data.executions || []).map((x) => row([
+      esc(x.stateMachine) + (x.journey ? '<div class="muted">journey ' + esc(x.journey) + '</div>' : '') +
+        '<div class="muted mono">' + esc(x.name) + '</div>',
+      badge(x.status), '<span class="mono">' + esc(time(x.startedAt)) + '</span>',
+      esc(x.states.join(' → ')), x.error ? '<span class="why">' + esc(x.error) + ': ' + esc(x.cause) + '</span>' : '',
+    ], ' id="exec-' + esc(x.name) + '"')), 'no execution yet');
+
+  const renderContacts = () => table(['Contact', 'E-mail', 'Phone', 'Tags', 'Consent', 'Stats'],
+    (data.contacts || []).map((c) => row([
+      esc(c.name) + '<div class="muted mono">' + esc(c.contactId) + '</div>', esc(c.email), esc(c.phone),
+      c.tags.map((t) => badge(t)).join(' '), esc(c.consent),
+      esc(c.stats.orderCount) + ' order(s), ' + esc(c.stats.totalSpent) + ' spent' +
+        (c.stats.lastOrderAt ? '<div class="muted">last order ' + esc(time(c.stats.lastOrderAt)) + '</div>' : ''),
+    ])), 'no contact yet');
+
+  const eventRows = (events) => events.map((e) => row([
+    '<span class="mono">' + esc(time(e.time)) + '</span>', esc(e.source), esc(e.detailType),
+    e.unmatched ? '<strong class="why">no rule matched</strong>' : e.matchedRules.map(esc).join('<br>'),
+    '<details><summary class="muted">detail</summary>' + json(e.detail) + '</details>',
+  ], e.unmatched ? ' class="unmatched"' : ''));
+  const renderEvents = () => {
+    const v = data.events;
+    if (!v) return empty();
+    const queues = v.queues.filter((q) => q.kind !== 'queue');
+    return '<h3>Recent events</h3>' + table(['Time', 'Source', 'Type', 'Rules matched', ''], eventRows(v.events), 'no event yet') +
+      '<h3>Events no rule matched</h3>' + table(['Time', 'Source', 'Type', 'Rules matched', ''], eventRows(v.unmatched), 'none') +
+      '<h3>Failed deliveries</h3>' + table(['Time', 'Rule', 'Target', 'Event', 'Error'], v.failedDeliveries.map((f) => row([
+        '<span class="mono">' + esc(time(f.at)) + '</span>', esc(f.rule), esc(f.targetArn.split(':').slice(-2).join(':')),
+        esc(f.detailType), '<span class="why">' + esc(f.error) + '</span>'])), 'none') +
+      queues.map((q) => '<h3>' + esc(q.kind === 'rejected-events' ? 'Rejected events' : 'Dead letters') + ' <small class="muted">' + esc(q.name) + '</small></h3>' +
+        table(['Sent', 'Attributes', 'Body'], q.messages.map((m) => row([
+          '<span class="mono">' + esc(time(m.sentAt)) + '</span>',
+          Object.keys(m.attributes).map((k) => esc(k) + ': <span class="why">' + esc(m.attributes[k]) + '</span>').join('<br>'),
+          json(m.body)])), 'empty')).join('') +
+      '<h3>Failed schedule invocations</h3>' + table(['Time', 'Schedule', 'Target', 'Error'], v.failedScheduleInvocations.map((f) => row([
+        '<span class="mono">' + esc(time(f.at)) + '</span>', esc(f.schedule), esc(f.targetArn), '<span class="why">' + esc(f.error) + '</span>'])), 'none') +
+      '<h3>Executions interrupted by the previous stop</h3>' + table(['Started', 'State machine', 'Execution', 'Input'], v.interruptedAtStart.map((x) => row([
+        '<span class="mono">' + esc(time(x.startedAt)) + '</span>', esc(x.stateMachineArn.split(':').pop()), esc(x.executionArn.split(':').pop()),
+        json(x.input)])), 'none');
+  };
+
+  const renderSchedules = () => table(['Next', 'Journey', 'Run', 'Step', 'Schedule', 'Expression'],
+    (data.schedules || []).map((s) => row([
+      '<span class="mono">' + esc(time(s.nextAt)) + '</span>', esc(s.journey), '<span class="mono">' + esc(s.runKey) + '</span>',
+      esc(s.stepId) + (s.via ? ' <span class="muted">(' + esc(s.via) + ')</span>' : ''),
+      '<span class="mono">' + esc(s.group) + '/' + esc(s.name) + '</span>', '<span class="mono">' + esc(s.expression) + '</span>',
+    ])), 'no pending schedule');
+
+  const RENDER = { outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
+    contacts: renderContacts, events: renderEvents, schedules: renderSchedules };
+
+  const renderStatus = () => {
+    const s = data.status;
+    if (!s) return;
+    document.getElementById('clock').textContent = time(s.clock);
+    document.getElementById('mode').textContent = s.mode === 'virtual' ? 'virtual clock' : s.scale + '× real time';
+    const c = s.counts;
+    const counts = { outbox: c.emails + c.sms, executions: c.executions, schedules: c.schedules,
+      events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length };
+    for (const id of Object.keys(counts)) {
+      const el = document.querySelector('[data-count="' + id + '"]');
+      if (el) el.textContent = String(counts[id]);
+    }
+    const problems = c.unmatchedEvents + c.failedDeliveries + c.deadLetters + c.rejectedEvents + c.failedScheduleInvocations + c.interruptedAtStart;
+    document.getElementById('problems').textContent = problems > 0 ? problems + ' to look at in Events' : '';
+  };
+
+  const setError = (text) => { document.getElementById('error').textContent = text; };
+
+  async function refresh() {
+    try {
+      const texts = await Promise.all(VIEWS.map((view) => fetch('/_relance/' + view, { cache: 'no-store' }).then((r) => {
+        if (!r.ok) throw new Error('/_relance/' + view + ' answered ' + r.status);
+        return r.text();
+      })));
+      const changed = new Set();
+      VIEWS.forEach((view, i) => {
+        if (texts[i] === lastText[view]) return;
+        lastText[view] = texts[i];
+        data[view] = JSON.parse(texts[i]);
+        changed.add(view);
+      });
+      // Redraw only what changed: an open message keeps its frame, a scrolled table its place.
+      for (const id of Object.keys(SECTIONS)) {
+        if (SECTIONS[id].some((view) => changed.has(view))) document.getElementById('view-' + id).innerHTML = RENDER[id]();
+      }
+      renderStatus();
+      setError('');
+    } catch (error) {
+      setError('refresh failed: ' + (error && error.message ? error.message : String(error)));
+    } finally {
+      setTimeout(refresh, 2000);
+    }
+  }
+  refresh();
+})();
+`;
+
+/** The page; `clock` is shown until the first refresh replaces it. */
+export function renderDashboardPage(options: { clock: string; mode: string }): string {
+  const nav = SECTIONS.map(
+    (s) => `<a href="#${s.id}">${escapeHtml(s.title)} <span data-count="${s.id}"></span></a>`,
+  ).join('');
+  const sections = SECTIONS.map(
+    (s) =>
+      `<section id="${s.id}"><h2>${escapeHtml(s.title)}<small>${escapeHtml(s.hint)}</small></h2>` +
+      `<div id="view-${s.id}"><p class="empty">loading…</p></div></section>`,
+  ).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>relance local</title>
+<link rel="icon" href="data:,">
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>relance local</h1>
+  <span>journey time <span id="clock" class="clock">${escapeHtml(options.clock.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))}</span></span>
+  <span id="mode" class="muted">${escapeHtml(options.mode)}</span>
+  <span id="problems" class="why"></span>
+  <span id="error"></span>
+  <nav>${nav}</nav>
+</header>
+<main>
+<noscript><p>This page draws its data with JavaScript; the same data is at /_relance/status, /_relance/outbox…</p></noscript>
+${sections}
+</main>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
