@@ -3,6 +3,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
@@ -160,7 +161,11 @@ export class JourneyEngine extends Construct {
         resources: Object.values(targets).map((t) => t.stateMachineArn),
       }),
     );
-    this.routerFunction.configureAsyncInvoke({ retryAttempts: 2 });
+    // An event the router could not process after its retries is kept, never lost.
+    this.routerFunction.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new SqsDestination(props.deadLetters),
+    });
 
     const listened = new Set<string>();
     for (const journey of props.journeys) {

@@ -1,0 +1,110 @@
+// The data stack: five on-demand tables with point-in-time recovery, kept when the stack goes away
+// except in a sandbox, TTL where data expires, and the ledger's by-contact index.
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelanceTables } from '../../lib/stateful/relance-tables.ts';
+import {
+  logicalId,
+  props,
+  resource,
+  resourcesOfType,
+  type SynthesizedRelance,
+  synthRelance,
+} from './synth.ts';
+
+const TABLE_TYPE = 'AWS::DynamoDB::GlobalTable';
+const TABLES = ['contacts', 'events', 'journeyState', 'ledger', 'products'] as const;
+const EXPIRING: ReadonlyArray<(typeof TABLES)[number]> = ['events', 'journeyState', 'ledger', 'products'];
+
+let synth: SynthesizedRelance;
+
+beforeAll(() => {
+  synth = synthRelance();
+});
+
+afterAll(() => synth?.dispose());
+
+function table(tables: RelanceTables, name: (typeof TABLES)[number]): ITableV2 {
+  return tables[name];
+}
+
+describe('tables', () => {
+  it('are five, all in the data stack', () => {
+    synth.data.resourceCountIs(TABLE_TYPE, TABLES.length);
+    synth.app.resourceCountIs(TABLE_TYPE, 0);
+    synth.app.resourceCountIs('AWS::DynamoDB::Table', 0);
+  });
+
+  it.each(TABLES)('%s is on demand with point-in-time recovery, retained by default', (name) => {
+    const id = logicalId(table(synth.stacks.data.tables, name));
+    const found = resource(synth.data, id);
+
+    expect(found.Type).toBe(TABLE_TYPE);
+    expect(found.DeletionPolicy).toBe('Retain');
+    expect(found.UpdateReplacePolicy).toBe('Retain');
+    expect(props(found)).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      Replicas: [{ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }],
+    });
+  });
+
+  it.each(EXPIRING)('%s expires items by the expiresAt attribute', (name) => {
+    const id = logicalId(table(synth.stacks.data.tables, name));
+
+    expect(props(resource(synth.data, id)).TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+  });
+
+  it('keeps contacts without a TTL', () => {
+    const id = logicalId(synth.stacks.data.tables.contacts);
+
+    expect(props(resource(synth.data, id)).TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('indexes the ledger by contact and creation time (byContact)', () => {
+    const id = logicalId(synth.stacks.data.tables.ledger);
+    const ledger = props(resource(synth.data, id));
+
+    expect(ledger.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: 'byContact',
+        KeySchema: [
+          { AttributeName: 'contactId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+      }),
+    ]);
+    expect(ledger.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'contactId', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ]),
+    );
+  });
+});
+
+describe.each([
+  { sandbox: true, policy: 'Delete' },
+  { sandbox: 'true', policy: 'Delete' },
+  { sandbox: 'false', policy: 'Retain' },
+])('with context relance:sandbox=$sandbox', ({ sandbox, policy }) => {
+  let sandboxSynth: SynthesizedRelance;
+
+  beforeAll(() => {
+    sandboxSynth = synthRelance({ 'relance:sandbox': sandbox });
+  });
+
+  afterAll(() => sandboxSynth?.dispose());
+
+  it(`tables have DeletionPolicy ${policy}`, () => {
+    const tables = [...resourcesOfType(sandboxSynth.data, TABLE_TYPE).values()];
+
+    expect(tables).toHaveLength(TABLES.length);
+    for (const found of tables) {
+      expect(found.DeletionPolicy).toBe(policy);
+      expect(found.UpdateReplacePolicy).toBe(policy);
+    }
+  });
+});
