@@ -121,16 +121,14 @@ async function measure(
   pass: string,
   withJourney: boolean,
 ): Promise<Usage> {
-  const triggerRule = runtime.app.rules.find((r) =>
-    r.targets.some((t) =>
-      t.arn.endsWith(
-        `:stateMachine:${runtime.app.stateMachines.find((m) => m.name.endsWith(`-${scenario.journeyId}`))?.name}`,
-      ),
-    ),
-  );
-  if (!triggerRule) throw new Error(`no trigger rule for ${scenario.journeyId}`);
-  if (withJourney) runtime.bus.disabledRules.delete(triggerRule.name);
-  else runtime.bus.disabledRules.add(triggerRule.name);
+  // Only the measured journey may start (when measured with it): other journeys' runs are not its cost.
+  for (const rule of runtime.app.rules) {
+    const machine = runtime.app.stateMachines.find((m) => rule.targets.some((t) => t.arn === m.arn));
+    if (!machine) continue;
+    if (withJourney && machine.name.endsWith(`-${scenario.journeyId}`))
+      runtime.bus.disabledRules.delete(rule.name);
+    else runtime.bus.disabledRules.add(rule.name);
+  }
   for (let i = 0; i < RUNS; i++) await scenario.setup?.(put, `${scenario.journeyId}-${pass}-${i}`);
   await runtime.idle();
   const before = usageNow(runtime);

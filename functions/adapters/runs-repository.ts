@@ -1,9 +1,11 @@
 /**
- * Journey-state table. A run (`RUN#<journey>#<runKey>` / `RUN`) holds the trigger, the contact,
- * its generation (bumped on each re-entry, so a stale schedule of an earlier run is ignored), its
- * status and, while paused, what it waits for. Listen items (`LISTEN#<eventType>#<value>` /
- * `<journey>#<runKey>`) let the event router find the runs a goal or waitFor event concerns.
- * Every state change is a conditional write, which is what makes at-least-once segments safe.
+ * Journey-state table. A run (`RUN#<journey>#<runKey>` / `RUN`) holds its generation (bumped on each
+ * re-entry, so a stale schedule of an earlier run is ignored), status and, while paused, what it
+ * waits for. It stays small (under 1 KB, one write unit per change): the trigger detail is its own
+ * item (`TRIGGER#<eventId>`), written once. Listen items (`LISTEN#<eventType>#<value>` /
+ * `<journey>#<runKey>`) let the router find runs a goal or waitFor event concerns when the run key
+ * cannot be computed from the event. Every state change is a conditional write: that is what makes
+ * at-least-once segments safe.
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/aws-clients.ts';
@@ -15,7 +17,6 @@ export interface RunWaiting {
   readonly stepId: string;
   readonly kind: 'wait' | 'waitFor';
   readonly until: string;
-  readonly scheduleName: string;
 }
 
 export interface RunResolution {
@@ -40,13 +41,13 @@ export interface Run {
   readonly contactId?: string;
   readonly triggerType: string;
   readonly triggerEventId: string;
-  readonly trigger: Record<string, unknown>;
   readonly startedAt: string;
   readonly updatedAt: string;
   readonly waiting?: RunWaiting;
   readonly resolution?: RunResolution;
   readonly endedAt?: string;
   readonly endReason?: string;
+  /** What the run's fields say happened, oldest first (derived, not stored). */
   readonly history: RunHistoryEntry[];
 }
 
@@ -56,18 +57,23 @@ export interface ListenItem {
   readonly gen: number;
 }
 
-const runKeyOf = (journeyId: string, runKey: string) => ({ pk: `RUN#${journeyId}#${runKey}`, sk: 'RUN' });
+type RunRef = Pick<Run, 'journeyId' | 'runKey' | 'gen'>;
+
+const runPk = (journeyId: string, runKey: string) => `RUN#${journeyId}#${runKey}`;
+const runKeyOf = (journeyId: string, runKey: string) => ({ pk: runPk(journeyId, runKey), sk: 'RUN' });
 /** Runs are forgotten a while after their longest possible life (a year of waits). */
 const RUN_RETENTION_SECONDS = 400 * 86_400;
+const STATUS = { '#status': 'status' };
 
-export type EnterResult = { entered: true; run: Run } | { entered: false; reason: string };
+export type EnterResult = { entered: true; run: Run } | { entered: false; reason: string; existing?: Run };
 
 export class RunsRepository {
   constructor(private readonly tableName: string) {}
 
   /**
    * Starts a run unless one is active for the same key (or, without re-entry, ever existed), and
-   * never twice for the same trigger event.
+   * never twice for the same trigger event. With `pause`, the run starts already paused at its
+   * first step (one write instead of two).
    */
   async enter(input: {
     journeyId: string;
@@ -77,34 +83,47 @@ export class RunsRepository {
     triggerType: string;
     triggerEventId: string;
     trigger: Record<string, unknown>;
+    pause?: RunWaiting;
     at: string;
     nowMs: number;
   }): Promise<EnterResult> {
+    const expiresAt = Math.floor(input.nowMs / 1000) + RUN_RETENTION_SECONDS;
+    // The trigger first: the run never points to a trigger that is not there.
+    await dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: runPk(input.journeyId, input.runKey),
+          sk: `TRIGGER#${input.triggerEventId}`,
+          detail: input.trigger,
+          expiresAt,
+        },
+      }),
+    );
     try {
       const { Attributes } = await dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runKeyOf(input.journeyId, input.runKey),
           UpdateExpression:
-            'SET journeyId = :journey, runKey = :runKey, #status = :active, contactId = :contact, triggerType = :type, ' +
-            'triggerEventId = :eventId, #trigger = :trigger, startedAt = :at, updatedAt = :at, expiresAt = :expires, ' +
-            'history = :history ADD gen :one REMOVE waiting, resolution, endedAt, endReason',
+            'SET journeyId = :journey, runKey = :runKey, #status = :status, contactId = :contact, triggerType = :type, ' +
+            `triggerEventId = :eventId, startedAt = :at, updatedAt = :at, expiresAt = :expires${input.pause ? ', waiting = :waiting' : ''} ` +
+            `ADD gen :one REMOVE resolution, endedAt, endReason${input.pause ? '' : ', waiting'}`,
           ConditionExpression: input.reentry
             ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
             : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status', '#trigger': 'trigger' },
+          ExpressionAttributeNames: STATUS,
           ExpressionAttributeValues: {
             ':journey': input.journeyId,
             ':runKey': input.runKey,
-            ':active': 'active',
+            ':status': input.pause ? 'waiting' : 'active',
             ':contact': input.contactId ?? null,
             ':type': input.triggerType,
             ':eventId': input.triggerEventId,
-            ':trigger': input.trigger,
             ':at': input.at,
-            ':expires': Math.floor(input.nowMs / 1000) + RUN_RETENTION_SECONDS,
-            ':history': [{ at: input.at, step: 'entry', what: `entered on ${input.triggerType}` }],
+            ':expires': expiresAt,
             ':one': 1,
+            ...(input.pause ? { ':waiting': input.pause } : {}),
             ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -114,12 +133,13 @@ export class RunsRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.get(input.journeyId, input.runKey);
+      const found = existing ? { existing } : {};
       if (existing?.triggerEventId === input.triggerEventId)
-        return { entered: false, reason: 'duplicate_trigger' };
+        return { entered: false, reason: 'duplicate_trigger', ...found };
       if (existing && (existing.status === 'active' || existing.status === 'waiting')) {
-        return { entered: false, reason: 'run_already_active' };
+        return { entered: false, reason: 'run_already_active', ...found };
       }
-      return { entered: false, reason: 'reentry_not_allowed' };
+      return { entered: false, reason: 'reentry_not_allowed', ...found };
     }
   }
 
@@ -131,15 +151,21 @@ export class RunsRepository {
     return Item ? toRun(Item) : undefined;
   }
 
+  /** The detail of the event that started a run. */
+  async trigger(run: Pick<Run, 'journeyId' | 'runKey' | 'triggerEventId'>): Promise<Record<string, unknown>> {
+    const { Item } = await dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: runPk(run.journeyId, run.runKey), sk: `TRIGGER#${run.triggerEventId}` },
+      }),
+    );
+    return (Item?.detail ?? {}) as Record<string, unknown>;
+  }
+
   /** Marks a run paused at a step; idempotent for a retried step. */
-  async pause(
-    run: Pick<Run, 'journeyId' | 'runKey' | 'gen'>,
-    waiting: RunWaiting,
-    at: string,
-  ): Promise<boolean> {
+  async pause(run: RunRef, waiting: RunWaiting, at: string): Promise<boolean> {
     return this.conditionalUpdate(run, {
-      UpdateExpression:
-        'SET #status = :waiting, waiting = :w, updatedAt = :at, history = list_append(history, :h)',
+      UpdateExpression: 'SET #status = :waiting, waiting = :w, updatedAt = :at',
       ConditionExpression: 'gen = :gen AND (#status = :active OR waiting.stepId = :step)',
       values: {
         ':waiting': 'waiting',
@@ -147,13 +173,6 @@ export class RunsRepository {
         ':at': at,
         ':active': 'active',
         ':step': waiting.stepId,
-        ':h': [
-          {
-            at,
-            step: waiting.stepId,
-            what: `${waiting.kind === 'wait' ? 'waiting' : 'waiting for event'} until ${waiting.until}`,
-          },
-        ],
       },
     });
   }
@@ -162,99 +181,36 @@ export class RunsRepository {
    * Claims the resumption of a paused run, once: the router for an event, a schedule for a timeout
    * or the end of a wait. Whoever claims first decides the branch; the others find the claim taken.
    */
-  async claimResume(
-    run: Pick<Run, 'journeyId' | 'runKey' | 'gen'>,
-    resolution: RunResolution,
-    at: string,
-  ): Promise<Run | undefined> {
-    try {
-      const { Attributes } = await dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeyOf(run.journeyId, run.runKey),
-          UpdateExpression:
-            'SET #status = :active, resolution = :r, updatedAt = :at, history = list_append(history, :h) REMOVE waiting',
-          ConditionExpression: 'gen = :gen AND #status = :waiting AND waiting.stepId = :step',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':gen': run.gen,
-            ':active': 'active',
-            ':waiting': 'waiting',
-            ':step': resolution.stepId,
-            ':r': resolution,
-            ':at': at,
-            ':h': [{ at, step: resolution.stepId, what: `resumed by ${resolution.via}` }],
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRun(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** Takes the event resolution the router claimed, once: a duplicate start of the segment finds it taken. */
-  async consumeEventResolution(
-    run: Pick<Run, 'journeyId' | 'runKey' | 'gen'>,
-    stepId: string,
-    at: string,
-  ): Promise<Run | undefined> {
-    try {
-      const { Attributes } = await dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeyOf(run.journeyId, run.runKey),
-          UpdateExpression: 'SET resolution.consumedAt = :at, updatedAt = :at',
-          ConditionExpression:
-            'gen = :gen AND #status = :active AND resolution.stepId = :step AND resolution.via = :event AND attribute_not_exists(resolution.consumedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':gen': run.gen,
-            ':active': 'active',
-            ':step': stepId,
-            ':event': 'event',
-            ':at': at,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRun(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** Ends a run (completed, goal reached, failed); false when it had already ended or was re-entered. */
-  async end(
-    run: Pick<Run, 'journeyId' | 'runKey' | 'gen'>,
-    status: 'ended' | 'failed',
-    reason: string,
-    at: string,
-  ): Promise<boolean> {
-    return this.conditionalUpdate(run, {
-      UpdateExpression:
-        'SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at, history = list_append(history, :h) REMOVE waiting',
-      ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting)',
+  async claimResume(run: RunRef, resolution: RunResolution, at: string): Promise<Run | undefined> {
+    return this.updateReturning(run, {
+      UpdateExpression: 'SET #status = :active, resolution = :r, updatedAt = :at REMOVE waiting',
+      ConditionExpression: 'gen = :gen AND #status = :waiting AND waiting.stepId = :step',
       values: {
-        ':status': status,
-        ':reason': reason,
-        ':at': at,
         ':active': 'active',
         ':waiting': 'waiting',
-        ':h': [{ at, step: 'end', what: `${status}: ${reason}` }],
+        ':step': resolution.stepId,
+        ':r': resolution,
+        ':at': at,
       },
     });
   }
 
-  /** Appends a line to a run's step history (sends, branches taken). */
-  async note(run: Pick<Run, 'journeyId' | 'runKey' | 'gen'>, entry: RunHistoryEntry): Promise<void> {
-    await this.conditionalUpdate(run, {
-      UpdateExpression: 'SET history = list_append(history, :h), updatedAt = :at',
-      ConditionExpression: 'gen = :gen',
-      values: { ':h': [entry], ':at': entry.at },
+  /** Takes the event resolution the router claimed, once: a duplicate start of the segment finds it taken. */
+  async consumeEventResolution(run: RunRef, stepId: string, at: string): Promise<Run | undefined> {
+    return this.updateReturning(run, {
+      UpdateExpression: 'SET resolution.consumedAt = :at, updatedAt = :at',
+      ConditionExpression:
+        'gen = :gen AND #status = :active AND resolution.stepId = :step AND resolution.via = :event AND attribute_not_exists(resolution.consumedAt)',
+      values: { ':active': 'active', ':step': stepId, ':event': 'event', ':at': at },
+    });
+  }
+
+  /** Ends a run (completed, goal reached, failed); false when it had already ended or was re-entered. */
+  async end(run: RunRef, status: 'ended' | 'failed', reason: string, at: string): Promise<boolean> {
+    return this.conditionalUpdate(run, {
+      UpdateExpression: 'SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at',
+      ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting)',
+      values: { ':status': status, ':reason': reason, ':at': at, ':active': 'active', ':waiting': 'waiting' },
     });
   }
 
@@ -309,8 +265,31 @@ export class RunsRepository {
     return runs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   }
 
+  private async updateReturning(
+    run: RunRef,
+    update: { UpdateExpression: string; ConditionExpression: string; values: Record<string, unknown> },
+  ): Promise<Run | undefined> {
+    try {
+      const { Attributes } = await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKeyOf(run.journeyId, run.runKey),
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: update.ConditionExpression,
+          ExpressionAttributeNames: STATUS,
+          ExpressionAttributeValues: { ':gen': run.gen, ...update.values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRun(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   private async conditionalUpdate(
-    run: Pick<Run, 'journeyId' | 'runKey' | 'gen'>,
+    run: RunRef,
     update: { UpdateExpression: string; ConditionExpression: string; values: Record<string, unknown> },
   ): Promise<boolean> {
     try {
@@ -320,9 +299,7 @@ export class RunsRepository {
           Key: runKeyOf(run.journeyId, run.runKey),
           UpdateExpression: update.UpdateExpression,
           ConditionExpression: update.ConditionExpression,
-          ...(update.UpdateExpression.includes('#status') || update.ConditionExpression.includes('#status')
-            ? { ExpressionAttributeNames: { '#status': 'status' } }
-            : {}),
+          ExpressionAttributeNames: STATUS,
           ExpressionAttributeValues: { ':gen': run.gen, ...update.values },
         }),
       );
@@ -332,6 +309,34 @@ export class RunsRepository {
       throw error;
     }
   }
+}
+
+/** What a run's fields say happened, for people reading it. */
+function historyOf(item: Record<string, unknown>): RunHistoryEntry[] {
+  const history: RunHistoryEntry[] = [
+    { at: String(item.startedAt), step: 'entry', what: `entered on ${String(item.triggerType)}` },
+  ];
+  const resolution = item.resolution as RunResolution | undefined;
+  if (resolution)
+    history.push({
+      at: String(resolution.consumedAt ?? item.updatedAt),
+      step: resolution.stepId,
+      what: `last resumed by ${resolution.via}`,
+    });
+  const waiting = item.waiting as RunWaiting | undefined;
+  if (waiting)
+    history.push({
+      at: String(item.updatedAt),
+      step: waiting.stepId,
+      what: `${waiting.kind === 'wait' ? 'waiting' : 'waiting for an event'} until ${waiting.until}`,
+    });
+  if (typeof item.endedAt === 'string')
+    history.push({
+      at: item.endedAt,
+      step: 'end',
+      what: `${String(item.status)}: ${String(item.endReason)}`,
+    });
+  return history;
 }
 
 function toRun(item: Record<string, unknown> | undefined): Run {
@@ -344,13 +349,12 @@ function toRun(item: Record<string, unknown> | undefined): Run {
     ...(typeof item.contactId === 'string' ? { contactId: item.contactId } : {}),
     triggerType: String(item.triggerType),
     triggerEventId: String(item.triggerEventId),
-    trigger: (item.trigger ?? {}) as Record<string, unknown>,
     startedAt: String(item.startedAt),
     updatedAt: String(item.updatedAt),
     ...(item.waiting ? { waiting: item.waiting as RunWaiting } : {}),
     ...(item.resolution ? { resolution: item.resolution as RunResolution } : {}),
     ...(typeof item.endedAt === 'string' ? { endedAt: item.endedAt } : {}),
     ...(typeof item.endReason === 'string' ? { endReason: item.endReason } : {}),
-    history: (item.history ?? []) as RunHistoryEntry[],
+    history: historyOf(item),
   };
 }

@@ -71,3 +71,20 @@ export function splitDraw(journeyId: string, runKey: string, gen: number, stepId
 export function durationMs(duration: Duration): number {
   return durationSeconds(duration) * 1000;
 }
+
+/**
+ * The run key an event's correlation value points to directly, when the correlation is the run's
+ * own key (a goal or waitFor on the dedupe field, or on the contact of a one-run-per-contact
+ * journey): the router then needs no listen item to find the run.
+ */
+export function directRunKey(
+  journey: JourneyDefinition,
+  correlation: Correlation,
+  value: string,
+): string | undefined {
+  if (correlation.by === 'field' && journey.entry.dedupeKey === correlation.triggerField)
+    return `key:${value}`;
+  if (correlation.by === 'contact' && !journey.entry.dedupeKey && !journey.entry.reentry)
+    return `contact:${value}`;
+  return undefined;
+}

@@ -1,19 +1,11 @@
 /** The Task states of a journey after Enter/Resume: send, wait, waitFor, update, broadcast, finish, fail. */
 import { type Contact, contactView } from '#domain/contact.ts';
-import { durationMs, scheduleName, valueAt } from '#domain/journey-runs.ts';
+import { valueAt } from '#domain/journey-runs.ts';
 import { type LedgerOutcome, ledgerKey } from '#domain/ledger.ts';
-import { nextLocalTime } from '#domain/local-time.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import type { BroadcastStep, JourneyDefinition, Step } from '#workflows/language/types.ts';
-import { scheduleResume } from '../adapters/run-scheduler.ts';
-import {
-  freshContact,
-  type JourneyDeps,
-  requireJourney,
-  requireRun,
-  requireTarget,
-  type StepContext,
-} from './context.ts';
+import { freshContact, type JourneyDeps, requireJourney, requireRun, type StepContext } from './context.ts';
+import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import { sendMessage } from './send-message.ts';
 
 function stepOf<T extends Step['type']>(
@@ -56,18 +48,6 @@ export async function send(
   });
 }
 
-/** When a wait or waitFor step should resume the run. */
-function resumeTime(deps: JourneyDeps, step: Step, ctx: StepContext): number {
-  if (step.type === 'waitFor') return now() + durationMs(step.timeout);
-  if (step.type === 'wait' && step.duration) return now() + durationMs(step.duration);
-  if (step.type === 'wait' && step.untilLocalTime) {
-    const zone =
-      typeof ctx.contact?.timezone === 'string' ? ctx.contact.timezone : deps.sending.defaultTimezone;
-    return nextLocalTime(now(), step.untilLocalTime, zone);
-  }
-  throw new Error(`step "${step.id}" does not pause`);
-}
-
 /** A wait or waitFor step: marks the run paused and schedules its resumption; the segment then ends. */
 export async function pause(
   deps: JourneyDeps,
@@ -77,19 +57,12 @@ export async function pause(
 ): Promise<{ paused: boolean; until?: string }> {
   const journey = requireJourney(deps, journeyId);
   const step = journey.steps[stepId];
-  if (!step || (step.type !== 'wait' && step.type !== 'waitFor'))
-    throw new Error(`"${stepId}" is not a wait step`);
+  if (!isPauseStep(step)) throw new Error(`"${stepId}" is not a wait step`);
   const run = requireRun(ctx);
-  const whenMs = resumeTime(deps, step, ctx);
-  const name = scheduleName(journeyId, run.runKey, run.gen, stepId);
-  const until = new Date(whenMs).toISOString();
-  const kind = step.type;
-  const paused = await deps.runs.pause(run, { stepId, kind, until, scheduleName: name }, nowIso());
-  if (!paused) return { paused: false };
-  await scheduleResume(requireTarget(deps, journeyId), name, whenMs, {
-    resume: { runKey: run.runKey, gen: run.gen, stepId, via: kind === 'wait' ? 'wait' : 'timeout' },
-  });
-  return { paused: true, until };
+  const waiting = waitingFor(deps, step, ctx.contact?.timezone);
+  if (!(await deps.runs.pause(run, waiting, nowIso()))) return { paused: false };
+  await scheduleWakeUp(deps, journeyId, run, waiting);
+  return { paused: true, until: waiting.until };
 }
 
 /** An update step: tags and attributes on the profile; returns the new contact view for later branches. */

@@ -25,6 +25,8 @@ export interface StepContext {
   readonly event?: Record<string, unknown>;
   readonly resolution?: 'event' | 'timeout' | 'wait';
   readonly resumeAt?: string;
+  /** Enter paused the run at its first step (the journey starts with a wait). */
+  readonly paused?: boolean;
   readonly splits?: Record<string, number>;
 }
 

@@ -15,6 +15,8 @@ export const StepRequest = z.discriminatedUnion('action', [
     action: z.literal('enter'),
     ...base,
     event: z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) }),
+    /** The journey starts with this pause step: Enter pauses the run itself. */
+    pauseAt: z.string().optional(),
   }),
   z.object({
     action: z.literal('resume'),
@@ -26,33 +28,59 @@ export const StepRequest = z.discriminatedUnion('action', [
       via: z.enum(['event', 'timeout', 'wait']),
     }),
   }),
+  z.object({ action: z.enum(['wait', 'waitFor']), ...base, stepId: z.string(), ctx: Ctx }),
   z.object({
-    action: z.enum(['send', 'wait', 'waitFor', 'update', 'broadcast']),
+    action: z.enum(['send', 'update', 'broadcast']),
     ...base,
     stepId: z.string(),
     ctx: Ctx,
+    /** The step ends its path: the run ends in the same invocation. */
+    finish: z.boolean().optional(),
   }),
   z.object({ action: z.literal('finish'), ...base, ctx: Ctx }),
   z.object({ action: z.literal('fail'), ...base, state: z.record(z.string(), z.unknown()) }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
+/** Runs an action, then ends the run when the step was the last of its path. */
+async function thenFinish<T>(
+  deps: JourneyDeps,
+  request: { finish?: boolean | undefined; ctx: unknown },
+  result: Promise<T>,
+): Promise<T> {
+  const value = await result;
+  if (request.finish) await finish(deps, request.ctx as StepContext);
+  return value;
+}
+
 /** Runs one journey Task state. */
 export async function runStep(deps: JourneyDeps, request: StepRequest): Promise<unknown> {
   switch (request.action) {
     case 'enter':
-      return enter(deps, request.journeyId, request.event);
+      return enter(deps, request.journeyId, request.event, request.pauseAt);
     case 'resume':
       return resume(deps, request.journeyId, request.resume);
     case 'send':
-      return send(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+      return thenFinish(
+        deps,
+        request,
+        send(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+      );
     case 'wait':
     case 'waitFor':
       return pause(deps, request.journeyId, request.stepId, request.ctx as StepContext);
     case 'update':
-      return update(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+      return thenFinish(
+        deps,
+        request,
+        update(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+      );
     case 'broadcast':
-      return broadcast(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+      return thenFinish(
+        deps,
+        request,
+        broadcast(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+      );
     case 'finish':
       return finish(deps, request.ctx as StepContext);
     case 'fail':

@@ -1,11 +1,12 @@
 /** Enter starts a run from its trigger event; Resume continues a paused run. Both build `$.ctx`. */
 import { type Contact, contactView } from '#domain/contact.ts';
-import { runCorrelationValue, runKeyFor, splitDraw } from '#domain/journey-runs.ts';
+import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from '#domain/journey-runs.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import { resumeStateAfter, splitKey } from '#workflows/language/states.ts';
 import type { Correlation, JourneyDefinition } from '#workflows/language/types.ts';
 import type { Run } from '../adapters/runs-repository.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
+import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 
 /** The EventBridge event a trigger rule delivers. */
 export interface TriggerEvent {
@@ -47,7 +48,12 @@ export function listenedCorrelations(
   return [...unique.values()];
 }
 
-function context(journey: JourneyDefinition, run: Run, contact: Contact | undefined): StepContext {
+function context(
+  journey: JourneyDefinition,
+  run: Run,
+  trigger: Record<string, unknown>,
+  contact: Contact | undefined,
+): StepContext {
   return {
     proceed: true,
     journeyId: journey.id,
@@ -56,17 +62,29 @@ function context(journey: JourneyDefinition, run: Run, contact: Contact | undefi
     ...(run.contactId ? { contactId: run.contactId } : {}),
     ...(contact ? { contact: contactView(contact) } : {}),
     triggerType: run.triggerType,
-    trigger: run.trigger,
+    trigger,
     splits: splitsFor(journey, run),
   };
 }
 
-/** Starts a run for a trigger event, unless entry rules say no; registers what the run listens for. */
-export async function enter(deps: JourneyDeps, journeyId: string, event: TriggerEvent): Promise<StepContext> {
+/**
+ * Starts a run for a trigger event, unless entry rules say no, and registers the correlations the
+ * router cannot compute from an event. When the journey starts with a pause (`pauseAt`), the run
+ * is created already paused and its wake-up scheduled, in this one invocation.
+ */
+export async function enter(
+  deps: JourneyDeps,
+  journeyId: string,
+  event: TriggerEvent,
+  pauseAt?: string,
+): Promise<StepContext> {
   const journey = requireJourney(deps, journeyId);
   const trigger = event.detail;
   const contactId = contactIdOf(trigger);
   const runKey = runKeyFor(journey, trigger, contactId);
+  const contact = contactId ? await deps.contacts.get(contactId) : undefined;
+  const firstStep = pauseAt ? journey.steps[pauseAt] : undefined;
+  const pause = isPauseStep(firstStep) ? waitingFor(deps, firstStep, contact?.timezone) : undefined;
   const result = await deps.runs.enter({
     journeyId,
     runKey,
@@ -75,16 +93,36 @@ export async function enter(deps: JourneyDeps, journeyId: string, event: Trigger
     triggerType: event['detail-type'],
     triggerEventId: String(trigger.eventId),
     trigger,
+    ...(pause ? { pause } : {}),
     at: nowIso(),
     nowMs: now(),
   });
-  if (!result.entered) return { proceed: false, reason: result.reason, journeyId, runKey };
+  if (!result.entered) {
+    // A retried Enter whose first attempt paused the run but died before scheduling: schedule now (idempotent).
+    const existing = result.existing;
+    const pending = existing?.waiting;
+    if (
+      result.reason === 'duplicate_trigger' &&
+      existing?.status === 'waiting' &&
+      pending &&
+      pending.stepId === pauseAt
+    ) {
+      await scheduleWakeUp(deps, journeyId, existing, pending);
+    }
+    return { proceed: false, reason: result.reason, journeyId, runKey };
+  }
   const { run } = result;
   for (const { event: eventType, correlate } of listenedCorrelations(journey)) {
     const value = runCorrelationValue(correlate, trigger, contactId);
-    if (value) await deps.runs.listen(eventType, value, { journeyId, runKey, gen: run.gen }, now());
+    if (value && !directRunKey(journey, correlate, value)) {
+      await deps.runs.listen(eventType, value, { journeyId, runKey, gen: run.gen }, now());
+    }
   }
-  return context(journey, run, contactId ? await deps.contacts.get(contactId) : undefined);
+  if (pause) {
+    await scheduleWakeUp(deps, journeyId, run, pause);
+    return { ...context(journey, run, trigger, contact), paused: true };
+  }
+  return context(journey, run, trigger, contact);
 }
 
 /**
@@ -97,30 +135,31 @@ export async function resume(
   request: ResumeRequest,
 ): Promise<StepContext> {
   const journey = requireJourney(deps, journeyId);
-  const stop = (reason: string): StepContext => ({
-    proceed: false,
-    reason,
-    journeyId,
-    runKey: request.runKey,
-  });
-  const current = await deps.runs.get(journeyId, request.runKey);
-  if (!current || current.gen !== request.gen) return stop('run_replaced');
-  if (current.status === 'ended' || current.status === 'failed') return stop(`run_${current.status}`);
-
-  let run: Run | undefined;
-  if (request.via === 'event') {
-    run = await deps.runs.consumeEventResolution(current, request.stepId, nowIso());
-    if (!run) return stop('event_already_handled');
-  } else {
-    run = await deps.runs.claimResume(current, { stepId: request.stepId, via: request.via }, nowIso());
-    if (!run) return stop('already_resumed');
-  }
+  const ref = { journeyId, runKey: request.runKey, gen: request.gen };
+  const run =
+    request.via === 'event'
+      ? await deps.runs.consumeEventResolution(ref, request.stepId, nowIso())
+      : await deps.runs.claimResume(ref, { stepId: request.stepId, via: request.via }, nowIso());
   const resumeAt = resumeStateAfter(journey, request.stepId);
-  if (!resumeAt) return stop('unknown_step');
-  const contact = run.contactId ? await deps.contacts.get(run.contactId) : undefined;
+  if (!run || !resumeAt) {
+    // Only now read the run, to say why it does not go on.
+    const current = await deps.runs.get(journeyId, request.runKey);
+    const reason = !resumeAt
+      ? 'unknown_step'
+      : !current || current.gen !== request.gen
+        ? 'run_replaced'
+        : current.status === 'ended' || current.status === 'failed'
+          ? `run_${current.status}`
+          : 'already_resumed';
+    return { proceed: false, reason, journeyId, runKey: request.runKey };
+  }
+  const [trigger, contact] = await Promise.all([
+    deps.runs.trigger(run),
+    run.contactId ? deps.contacts.get(run.contactId) : Promise.resolve(undefined),
+  ]);
   const resolvedEvent = run.resolution?.via === 'event' ? run.resolution.event : undefined;
   return {
-    ...context(journey, run, contact),
+    ...context(journey, run, trigger, contact),
     resumeAt,
     resolution: request.via,
     ...(resolvedEvent ? { event: resolvedEvent } : {}),

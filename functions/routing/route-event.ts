@@ -2,14 +2,16 @@
  * The event router: for an accepted event, find the runs that listen for it. A run whose goal it
  * is ends (goal reached); a run paused on a waitFor for it is claimed once and resumed on the
  * event branch, and its timeout schedule cancelled. A timeout firing later finds the claim taken.
+ * Runs are found directly when the event carries the run key (the dedupe field, or the contact of a
+ * one-run-per-contact journey), otherwise through the listen index.
  */
-import { eventCorrelationValue, scheduleName } from '#domain/journey-runs.ts';
+import { directRunKey, eventCorrelationValue, scheduleName } from '#domain/journey-runs.ts';
 import { nowIso } from '#shared/clock.ts';
 import { logger } from '#shared/logger.ts';
 import type { Correlation, JourneyDefinition } from '#workflows/language/types.ts';
 import { cancelResume, type JourneyTarget } from '../adapters/run-scheduler.ts';
 import { startRun } from '../adapters/run-starter.ts';
-import type { Run, RunsRepository } from '../adapters/runs-repository.ts';
+import type { ListenItem, Run, RunsRepository } from '../adapters/runs-repository.ts';
 
 export interface RouterDeps {
   readonly runs: RunsRepository;
@@ -32,8 +34,9 @@ export type RouteOutcome = {
 function correlationsFor(journey: JourneyDefinition, eventType: string): Correlation[] {
   const list: Correlation[] = [];
   if (journey.goal?.event === eventType) list.push(journey.goal.correlate);
-  for (const step of Object.values(journey.steps))
+  for (const step of Object.values(journey.steps)) {
     if (step.type === 'waitFor' && step.event === eventType) list.push(step.correlate);
+  }
   return list;
 }
 
@@ -44,6 +47,17 @@ function resumeExecutionName(journeyId: string, run: Pick<Run, 'runKey' | 'gen'>
 
 function sameCorrelation(a: Correlation, b: Correlation): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function startOnEventBranch(
+  target: JourneyTarget,
+  journeyId: string,
+  run: Run,
+  stepId: string,
+): Promise<void> {
+  await startRun(target.stateMachineArn, resumeExecutionName(journeyId, run, stepId), {
+    resume: { runKey: run.runKey, gen: run.gen, stepId, via: 'event' },
+  });
 }
 
 async function handleRun(
@@ -58,10 +72,11 @@ async function handleRun(
   if (run.status === 'ended' || run.status === 'failed') return { ...base, outcome: 'ignored' };
   const target = deps.targets[journey.id];
   const waiting = run.waiting;
+  const pendingSchedule = waiting ? scheduleName(journey.id, run.runKey, run.gen, waiting.stepId) : undefined;
 
   if (journey.goal?.event === eventType && sameCorrelation(journey.goal.correlate, correlation)) {
     const ended = await deps.runs.end(run, 'ended', 'goal_reached', nowIso());
-    if (ended && waiting && target) await cancelResume(target, waiting.scheduleName);
+    if (ended && pendingSchedule && target) await cancelResume(target, pendingSchedule);
     return { ...base, outcome: ended ? 'goal_reached' : 'ignored' };
   }
   const pending = run.resolution;
@@ -73,15 +88,13 @@ async function handleRun(
       claimedStep.event === eventType &&
       sameCorrelation(claimedStep.correlate, correlation)
     ) {
-      await startRun(target.stateMachineArn, resumeExecutionName(journey.id, run, claimedStep.id), {
-        resume: { runKey: run.runKey, gen: run.gen, stepId: claimedStep.id, via: 'event' },
-      });
+      await startOnEventBranch(target, journey.id, run, claimedStep.id);
       return { ...base, outcome: 'resumed', stepId: claimedStep.id };
     }
   }
   const step = waiting ? journey.steps[waiting.stepId] : undefined;
   if (
-    !waiting ||
+    !pendingSchedule ||
     step?.type !== 'waitFor' ||
     step.event !== eventType ||
     !sameCorrelation(step.correlate, correlation)
@@ -94,11 +107,27 @@ async function handleRun(
     nowIso(),
   );
   if (!claimed || !target) return { ...base, outcome: 'ignored' };
-  await cancelResume(target, waiting.scheduleName);
-  await startRun(target.stateMachineArn, resumeExecutionName(journey.id, run, step.id), {
-    resume: { runKey: run.runKey, gen: run.gen, stepId: step.id, via: 'event' },
-  });
+  await cancelResume(target, pendingSchedule);
+  await startOnEventBranch(target, journey.id, run, step.id);
   return { ...base, outcome: 'resumed', stepId: step.id };
+}
+
+/** The runs of a journey an event's correlation value points to. */
+async function candidates(
+  deps: RouterDeps,
+  journey: JourneyDefinition,
+  eventType: string,
+  correlation: Correlation,
+  value: string,
+): Promise<ListenItem[]> {
+  const direct = directRunKey(journey, correlation, value);
+  if (direct) {
+    const run = await deps.runs.get(journey.id, direct);
+    return run ? [{ journeyId: journey.id, runKey: run.runKey, gen: run.gen }] : [];
+  }
+  return (await deps.runs.listeners(eventType, value)).filter(
+    (listener) => listener.journeyId === journey.id,
+  );
 }
 
 /** Resolves goals and waitFor correlations for one accepted event. */
@@ -112,9 +141,9 @@ export async function routeEvent(deps: RouterDeps, event: AcceptedEvent): Promis
     for (const correlation of correlationsFor(journey, eventType)) {
       const value = eventCorrelationValue(correlation, event.detail, contactId);
       if (!value) continue;
-      for (const listener of await deps.runs.listeners(eventType, value)) {
+      for (const listener of await candidates(deps, journey, eventType, correlation, value)) {
         const key = `${listener.journeyId}#${listener.runKey}`;
-        if (listener.journeyId !== journey.id || handled.has(key)) continue;
+        if (handled.has(key)) continue;
         const run = await deps.runs.get(journey.id, listener.runKey);
         if (!run || run.gen !== listener.gen) continue;
         handled.add(key);
@@ -122,7 +151,8 @@ export async function routeEvent(deps: RouterDeps, event: AcceptedEvent): Promis
       }
     }
   }
-  for (const outcome of outcomes)
+  for (const outcome of outcomes) {
     if (outcome.outcome !== 'ignored') logger.info('event routed', { eventType, ...outcome });
+  }
   return outcomes;
 }

@@ -1,20 +1,27 @@
 /**
- * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts), with the
- * template's tables created at start. The edge hands it requests directly; it never listens.
+ * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts) on a
+ * private loopback port behind the edge, with the template's tables created at start. The edge asks
+ * dynalite for the consumed capacity of every request (computed from item sizes, as DynamoDB does)
+ * so the cost script counts real read and write units, then answers the caller as it asked.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { LocalTable } from './template.ts';
 
-const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
-const READS = new Set(['GetItem', 'Query', 'Scan']);
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+interface Capacity {
+  CapacityUnits?: number;
+}
 
 export class LocalDynamo {
   private readonly server: Server;
-  /** Requests per operation (GetItem, PutItem, UpdateItem...), for cost accounting. */
+  private port = 0;
+  /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
-  /** Estimated capacity units: writes by request size per started KB, reads one per request. */
+  /** Capacity units consumed, as DynamoDB would bill them on demand. */
   readonly units = { read: 0, write: 0 };
 
   constructor(path?: string) {
@@ -26,21 +33,82 @@ export class LocalDynamo {
     });
   }
 
-  /** Serves one HTTP request (X-Amz-Target: DynamoDB_20120810.*). */
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  private record(operation: string, status: number, body: string, capacityRequested: boolean): string {
+    const isWrite = WRITES.has(operation);
+    let parsed: { ConsumedCapacity?: Capacity | Capacity[]; __type?: string } | undefined;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body;
+    }
+    if (!parsed) return body;
+    if (status === 200 && parsed.ConsumedCapacity) {
+      const list = Array.isArray(parsed.ConsumedCapacity)
+        ? parsed.ConsumedCapacity
+        : [parsed.ConsumedCapacity];
+      const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (isWrite) this.units.write += units;
+      else this.units.read += units;
+    } else if (status === 400 && String(parsed.__type).endsWith('ConditionalCheckFailedException')) {
+      // A failed conditional write is still billed (at least one unit).
+      this.units.write += 1;
+    }
+    if (capacityRequested || !parsed.ConsumedCapacity) return body;
+    const { ConsumedCapacity: _dropped, ...rest } = parsed;
+    return JSON.stringify(rest);
+  }
+
+  /** Serves one request (X-Amz-Target: DynamoDB_20120810.*) through dynalite. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
-    if (WRITES.has(operation)) {
-      // The request body over-estimates the item's stored size (DynamoDB JSON is verbose): a conservative estimate.
-      let bytes = 0;
-      req.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
-      req.on('end', () => {
-        this.units.write += Math.max(1, Math.ceil(bytes / 1024));
-      });
-    } else if (READS.has(operation)) this.units.read += 1;
-    this.server.emit('request', req, res);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body = Buffer.concat(chunks).toString('utf8');
+    let capacityRequested = true;
+    try {
+      const input = JSON.parse(body) as { ReturnConsumedCapacity?: string };
+      if (input && typeof input === 'object' && !input.ReturnConsumedCapacity) {
+        capacityRequested = false;
+        body = JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' });
+      }
+    } catch {
+      // Not JSON: dynalite answers with the protocol's serialization error.
+    }
+    const headers = { ...req.headers, 'content-length': String(Buffer.byteLength(body)) };
+    const answer = await new Promise<{ status: number; headers: Record<string, string>; body: string }>(
+      (resolve, reject) => {
+        const outgoing = httpRequest(
+          { host: '127.0.0.1', port: this.port, method: req.method, path: req.url, headers },
+          (response) => {
+            const parts: Buffer[] = [];
+            response.on('data', (part: Buffer) => parts.push(part));
+            response.on('end', () => {
+              const out: Record<string, string> = {};
+              for (const [key, value] of Object.entries(response.headers))
+                if (typeof value === 'string') out[key] = value;
+              resolve({
+                status: response.statusCode ?? 500,
+                headers: out,
+                body: Buffer.concat(parts).toString('utf8'),
+              });
+            });
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end(body);
+      },
+    );
+    const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
+    // The body may have changed: its CRC32 no longer holds, and the SDK checks it only when present.
+    const { 'x-amz-crc32': _crc, 'content-length': _length, ...rest } = answer.headers;
+    res.writeHead(answer.status, { ...rest, 'content-length': String(Buffer.byteLength(responseBody)) });
+    res.end(responseBody);
   }
 
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */
@@ -78,10 +146,7 @@ export class LocalDynamo {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      // dynalite closes its LevelDB store when its server closes; it was never listening.
-      this.server.close(() => resolve());
-      this.server.emit('close');
-    });
+    this.server.closeAllConnections?.();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -10,7 +10,7 @@ import { toAwsRequest, writeResponse } from './services/http-adapter.ts';
 import type { AwsRequest, AwsResponse, AwsServiceHandler } from './services/protocol.ts';
 
 export interface EdgeRoutes {
-  readonly dynamodb: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly dynamodb: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readonly eventbridge: AwsServiceHandler;
   readonly stepfunctions: AwsServiceHandler;
   readonly sqs: AwsServiceHandler;
@@ -73,7 +73,7 @@ export class EdgeServer {
     const routes = this.routes();
     // DynamoDB reads its own body: hand it the untouched request.
     if (String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_')) {
-      routes.dynamodb(req, res);
+      await routes.dynamodb(req, res);
       return;
     }
     let request: AwsRequest;

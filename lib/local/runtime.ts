@@ -129,6 +129,7 @@ export class LocalRuntime {
     this.configureEnvironment(endpoint);
     this.restoreClock = useClock(this.clock);
     await this.ses.start();
+    await this.dynamo.start();
     const now = () => this.clock.now();
 
     this.lambdas = new LambdaHost(this.app.functions, {

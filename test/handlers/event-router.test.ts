@@ -162,16 +162,32 @@ describe('event router handler: goals', () => {
   });
 
   it('ignores a listener left by an earlier generation of the run', async () => {
-    // Prepare
-    const current = storedRun(ABANDONED_CART, 4, 'await-order');
+    // Prepare: a journey whose run key is not the cart, so the router goes through the listen index.
+    const perEvent = defineJourney({
+      id: 'cart-follow-up',
+      description: 'One run per cart event, ended by the order of that cart',
+      trigger: { event: 'cart.updated' },
+      entry: { reentry: true },
+      goal: { event: 'order.completed', correlate: byField('cartId') },
+      steps: [
+        waitFor('await-order', {
+          event: 'order.completed',
+          correlate: byField('cartId'),
+          timeout: { hours: 1 },
+        }),
+      ],
+    });
+    const current = storedRun('cart-follow-up', 4, 'await-order');
     listening('order.completed', { ...current, gen: 3 });
     ddbMock.on(GetCommand, { Key: { pk: current.pk, sk: 'RUN' } }).resolves({ Item: current });
+    const deps: RouterDeps = {
+      runs: new RunsRepository(STATE_TABLE),
+      journeys: [perEvent],
+      targets: { 'cart-follow-up': targetOf('cart-follow-up') },
+    };
 
     // Act
-    const outcomes = await handler(
-      acceptedEvent('order.completed', examples['order.completed']),
-      lambdaContext(),
-    );
+    const outcomes = await routeEvent(deps, acceptedEvent('order.completed', examples['order.completed']));
 
     // Assess
     expect(outcomes).toEqual([]);

@@ -336,7 +336,7 @@ describe('journey step: wait', () => {
       Key: { pk: `RUN#welcome#${RUN_KEY}`, sk: 'RUN' },
       ExpressionAttributeValues: {
         ':gen': GEN,
-        ':w': { stepId: 'two-days', kind: 'wait', until: '2024-05-03T12:00:00.000Z', scheduleName: name },
+        ':w': { stepId: 'two-days', kind: 'wait', until: '2024-05-03T12:00:00.000Z' },
       },
     });
     expect(updates[0]?.ConditionExpression).toContain('gen = :gen');

@@ -312,7 +312,9 @@ describe('compileJourney: the welcome journey', () => {
       ],
       Default: 'Finish',
     });
-    expect(stateOf(asl, 'Send sms-offer').Next).toBe('Finish');
+    // The last send of a path ends the run itself (finish: true) instead of a separate Finish task.
+    expect(stateOf(asl, 'Send sms-offer')).toMatchObject({ Next: 'Done', Parameters: { finish: true } });
+    expect(stateOf(asl, 'Done')).toEqual({ Type: 'Succeed' });
     expect(stateOf(asl, 'Finish')).toMatchObject({ Type: 'Task', End: true });
   });
 });
@@ -752,9 +754,9 @@ describe('the compiled welcome journey on aws-local-stepfunctions', () => {
       'ResumeAt',
       'Branch has-phone',
       'Send sms-offer',
-      'Finish',
+      'Done',
     ]);
-    expect(outcome.calls.at(-1)?.input).toMatchObject({ action: 'finish', journeyId: 'welcome' });
+    expect(outcome.calls.at(-1)?.input).toMatchObject({ action: 'send', journeyId: 'welcome', finish: true });
   });
 
   it('on day seven finishes without an SMS when the contact has no phone', async () => {
@@ -904,7 +906,7 @@ describe('the compiled price-drop journey on aws-local-stepfunctions', () => {
       'Entered',
       'Branch is-lower',
       'Broadcast notify-interested',
-      'Finish',
+      'Done',
     ]);
     expect(outcome.calls[1]?.input).toMatchObject({ action: 'broadcast', stepId: 'notify-interested' });
   });

@@ -32,6 +32,7 @@ export interface AslDefinition {
 
 const RESOURCE = `\${${STEP_FUNCTION_PLACEHOLDER}}`;
 const RECORD_FAILURE_STATE = 'Record failure';
+const DONE_STATE = 'Done';
 const FAILED_STATE = 'Failed';
 const NOT_ENTERED_STATE = 'Not entered';
 const INACTIVE_STATE = 'Run not active';
@@ -70,6 +71,23 @@ function task(
     Catch: CATCH,
     Next: next,
   };
+}
+
+/**
+ * A task that ends its path: it carries `finish: true` so the step ends the run in the same
+ * invocation, instead of a separate Finish task (one Lambda invocation less per run).
+ */
+function finishingTask(
+  journey: JourneyDefinition,
+  action: string,
+  at: Record<string, unknown>,
+  resultPath: string,
+  next: string | undefined,
+) {
+  const target = targetState(journey, next);
+  return target === FINISH_STATE
+    ? task(journey.id, action, { ...at, finish: true }, resultPath, DONE_STATE)
+    : task(journey.id, action, at, resultPath, target);
 }
 
 /** A JSONPath into the state's context for a field reference (`contact.tags.vip` → `$.ctx.contact.tags.vip`). */
@@ -173,11 +191,11 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
   const at = { stepId: step.id, 'ctx.$': '$.ctx' };
   switch (step.type) {
     case 'send':
-      return { [name]: task(journey.id, 'send', at, '$.last', targetState(journey, step.next)) };
+      return { [name]: finishingTask(journey, 'send', at, '$.last', step.next) };
     case 'update':
-      return { [name]: task(journey.id, 'update', at, '$.ctx.contact', targetState(journey, step.next)) };
+      return { [name]: finishingTask(journey, 'update', at, '$.ctx.contact', step.next) };
     case 'broadcast':
-      return { [name]: task(journey.id, 'broadcast', at, '$.last', targetState(journey, step.next)) };
+      return { [name]: finishingTask(journey, 'broadcast', at, '$.last', step.next) };
     case 'wait':
       return { [name]: task(journey.id, 'wait', at, '$.last', PAUSED_STATE) };
     case 'waitFor':
@@ -227,20 +245,41 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
 /** The state machine definition for a journey. Validate the journey first: this assumes it is valid. */
 export function compileJourney(journey: JourneyDefinition): AslDefinition {
   const points = resumePoints(journey);
+  const first = journey.steps[journey.start];
+  const startsPaused = first?.type === 'wait' || first?.type === 'waitFor';
   const states: Record<string, AslState> = {
     Dispatch: {
       Type: 'Choice',
       Choices: [{ Variable: '$.resume', IsPresent: true, Next: 'Resume' }],
       Default: 'Enter',
     },
-    Enter: task(journey.id, 'enter', { 'event.$': '$' }, '$.ctx', 'Entered'),
+    // A journey that starts with a pause lets Enter pause the run in the same invocation.
+    Enter: task(
+      journey.id,
+      'enter',
+      { 'event.$': '$', ...(startsPaused ? { pauseAt: journey.start } : {}) },
+      '$.ctx',
+      'Entered',
+    ),
     Entered: {
       Type: 'Choice',
       Choices: [
+        ...(startsPaused
+          ? [
+              {
+                And: [
+                  { Variable: '$.ctx.proceed', BooleanEquals: true },
+                  { Variable: '$.ctx.paused', IsPresent: true },
+                ],
+                Next: PAUSED_STATE,
+              },
+            ]
+          : []),
         { Variable: '$.ctx.proceed', BooleanEquals: true, Next: targetState(journey, journey.start) },
       ],
       Default: NOT_ENTERED_STATE,
     },
+    [DONE_STATE]: { Type: 'Succeed' },
     [NOT_ENTERED_STATE]: { Type: 'Succeed' },
     Resume: task(journey.id, 'resume', { 'resume.$': '$.resume' }, '$.ctx', 'ResumeAt'),
     ResumeAt: {

@@ -1,0 +1,49 @@
+/** When a paused run resumes, and the schedule that resumes it. Shared by Enter and the wait steps. */
+import { durationMs, scheduleName } from '#domain/journey-runs.ts';
+import { nextLocalTime } from '#domain/local-time.ts';
+import { now } from '#shared/clock.ts';
+import type { Step } from '#workflows/language/types.ts';
+import { scheduleResume } from '../adapters/run-scheduler.ts';
+import type { RunWaiting } from '../adapters/runs-repository.ts';
+import { type JourneyDeps, requireTarget } from './context.ts';
+
+export type PauseStep = Extract<Step, { type: 'wait' | 'waitFor' }>;
+
+/** Whether a step pauses the run. */
+export function isPauseStep(step: Step | undefined): step is PauseStep {
+  return step?.type === 'wait' || step?.type === 'waitFor';
+}
+
+/** What the run waits for at a pause step, and until when (a local time uses the contact's timezone). */
+export function waitingFor(deps: JourneyDeps, step: PauseStep, timezone: unknown): RunWaiting {
+  let whenMs: number;
+  if (step.type === 'waitFor') whenMs = now() + durationMs(step.timeout);
+  else if (step.duration) whenMs = now() + durationMs(step.duration);
+  else {
+    const zone = typeof timezone === 'string' ? timezone : deps.sending.defaultTimezone;
+    whenMs = nextLocalTime(now(), step.untilLocalTime ?? '00:00', zone);
+  }
+  return { stepId: step.id, kind: step.type, until: new Date(whenMs).toISOString() };
+}
+
+/** Creates (idempotently) the schedule that resumes a paused run. */
+export async function scheduleWakeUp(
+  deps: JourneyDeps,
+  journeyId: string,
+  run: { runKey: string; gen: number },
+  waiting: RunWaiting,
+): Promise<void> {
+  await scheduleResume(
+    requireTarget(deps, journeyId),
+    scheduleName(journeyId, run.runKey, run.gen, waiting.stepId),
+    Date.parse(waiting.until),
+    {
+      resume: {
+        runKey: run.runKey,
+        gen: run.gen,
+        stepId: waiting.stepId,
+        via: waiting.kind === 'wait' ? 'wait' : 'timeout',
+      },
+    },
+  );
+}
