@@ -61,6 +61,27 @@ async function main(): Promise<void> {
       });
       return;
     }
+    case 'simulate': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { events: { type: 'string' } },
+      });
+      const journeyId = positionals[0];
+      if (!journeyId || !values.events) usage();
+      const { readFileSync } = await import('node:fs');
+      const { formatOffset, simulateJourney } = await import('../lib/local/simulate.ts');
+      const input: unknown = JSON.parse(readFileSync(resolve(values.events), 'utf8'));
+      const timeline = await simulateJourney(
+        journeyId,
+        Array.isArray(input) ? { events: input } : (input as never),
+        { projectRoot },
+      );
+      process.stdout.write(`simulation of ${journeyId} (nothing is sent)\n`);
+      for (const entry of timeline)
+        process.stdout.write(`  ${formatOffset(entry.offsetMs)}  ${entry.kind.padEnd(11)} ${entry.text}\n`);
+      return;
+    }
     case 'cost': {
       const { measureJourneyCosts, printCostReport } = await import('./cli/cost.ts');
       const results = await measureJourneyCosts(projectRoot);

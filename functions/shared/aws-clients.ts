@@ -11,8 +11,11 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** Throttling is retried by the SDK with exponential backoff and full jitter (standard mode). */
-const retry = { maxAttempts: 5, retryMode: 'standard' } as const;
+/**
+ * Throttling is retried by the SDK with exponential backoff and full jitter (standard mode), five
+ * attempts unless AWS_MAX_ATTEMPTS (the SDK's own setting) says otherwise.
+ */
+const retry = { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5), retryMode: 'standard' } as const;
 
 export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(retry), {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

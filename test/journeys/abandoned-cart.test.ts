@@ -98,6 +98,29 @@ describe('abandoned-cart journey on the local runtime', () => {
     expect(subjects(email)).toEqual(['Hi, you left something in your cart']);
   });
 
+  it('sends once when a resume segment is delivered twice (a schedule fired twice, Express at least once)', async () => {
+    const email = 'cart.segment@example.com';
+    await system.put('cart.updated', cart(email, 'cart-segment'));
+    const timeout = system.runtime.scheduler
+      .schedules()
+      .find((s) => s.Target.Input?.includes('key:cart-segment'));
+    expect(timeout).toBeDefined();
+
+    // Act: the scheduler fires, then the same resume input is delivered once more.
+    await system.advance(hours(1) + minutes(1));
+    const machine = system.runtime.app.stateMachines.find((m) => m.name.endsWith('-abandoned-cart'));
+    system.runtime.stepFunctions.startExecution(
+      machine?.arn ?? '',
+      JSON.parse(timeout?.Target.Input ?? '{}'),
+    );
+    await system.runtime.idle();
+
+    // Assess
+    expect(subjects(email)).toEqual(['Hi, you left something in your cart']);
+    const duplicate = system.runtime.stepFunctions.executions.at(-1);
+    expect(duplicate?.history.map((h) => String(h.details.name ?? ''))).toContain('Run not active');
+  });
+
   it('starts nothing for an emptied cart: the trigger filter needs items', async () => {
     const email = 'cart.empty@example.com';
     const executionsBefore = system.runtime.stepFunctions.executions.length;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { type Run, RunsRepository } from '../../functions/adapters/runs-repository.ts';
+import type { Run } from '../../functions/adapters/runs-repository.ts';
 import { ENV } from '../../functions/shared/env-names.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { synthesizeForLocal } from '../../lib/local/synth.ts';
@@ -38,7 +38,9 @@ export const hours = (n: number) => n * 3_600_000;
 export const days = (n: number) => n * 86_400_000;
 
 /** Starts the system from a fresh in-process synth of the CDK app. */
-export async function startLocalSystem(options: { start?: number } = {}): Promise<LocalSystem> {
+export async function startLocalSystem(
+  options: { start?: number; environment?: Record<string, string> } = {},
+): Promise<LocalSystem> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')));
   const runtime = await startLocalRuntime({
     projectRoot: PROJECT_ROOT,
@@ -46,7 +48,10 @@ export async function startLocalSystem(options: { start?: number } = {}): Promis
     port: 0,
     clock: { mode: 'virtual', start: options.start ?? T0 },
     apiKey: API_KEY,
-    environmentOverrides: { POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT' },
+    environmentOverrides: {
+      POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+      ...options.environment,
+    },
   });
   const busName = runtime.app.buses[0]?.name ?? 'default';
   const events = new EventBridgeClient({
@@ -74,8 +79,11 @@ export async function startLocalSystem(options: { start?: number } = {}): Promis
         .emails()
         .filter((e) => e.destination.to.includes(address))
         .map((e) => ({ subject: e.subject, text: e.body.text ?? '', html: e.body.html ?? '', tags: e.tags })),
-    run: (journeyId, runKey) =>
-      new RunsRepository(process.env[ENV.journeyStateTable] ?? '').get(journeyId, runKey),
+    // Imported late: the SDK clients must be built after the runtime has configured the environment.
+    run: async (journeyId, runKey) => {
+      const { RunsRepository } = await import('../../functions/adapters/runs-repository.ts');
+      return new RunsRepository(process.env[ENV.journeyStateTable] ?? '').get(journeyId, runKey);
+    },
     smsTo: (phone) =>
       runtime.sns
         .outbox()
