@@ -60,17 +60,17 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
     'This queue is the dead-letter queue of the ingest rule and function.',
   );
   acknowledge(
-    stack.ingest.api,
+    stack.http.api,
     'AwsSolutions-APIG4',
     'Producers are servers authenticated by API key with a usage plan; the public lead form is anonymous by nature and protected by origin checks, honeypot and throttling.',
   );
   acknowledge(
-    stack.ingest.api,
+    stack.http.api,
     'AwsSolutions-COG4',
     'No end users sign in to this API: see AwsSolutions-APIG4.',
   );
   acknowledge(
-    stack.ingest.api,
+    stack.http.api,
     'AwsSolutions-APIG3',
     'WAF is optional: throttling and usage plans cover abuse; attach a web ACL in accounts that mandate one.',
   );

@@ -4,6 +4,7 @@ import type { JourneyDefinition } from '../workflows/language/types.ts';
 import { readConfig } from './config.ts';
 import { RelanceTables } from './stateful/relance-tables.ts';
 import { EventIngest } from './stateless/event-ingest.ts';
+import { HttpIngest } from './stateless/http-ingest.ts';
 import { JourneyEngine } from './stateless/journey-engine.ts';
 
 export interface RelanceDataStackProps extends StackProps {
@@ -28,9 +29,10 @@ export interface RelanceStackProps extends StackProps {
   readonly journeys: readonly JourneyDefinition[];
 }
 
-/** The stateless half: bus, ingest, HTTP API, journeys. */
+/** The stateless half: the bus and its ingest, the HTTP API, the journeys. */
 export class RelanceStack extends Stack {
   readonly ingest: EventIngest;
+  readonly http: HttpIngest;
   readonly engine: JourneyEngine;
 
   constructor(scope: Construct, id: string, props: RelanceStackProps) {
@@ -43,6 +45,7 @@ export class RelanceStack extends Stack {
       products: tables.products,
       config,
     });
+    this.http = new HttpIngest(this, 'Http', { bus: this.ingest.bus, config });
     this.engine = new JourneyEngine(this, 'Journeys', {
       journeys: props.journeys,
       bus: this.ingest.bus,
@@ -51,6 +54,6 @@ export class RelanceStack extends Stack {
       config,
     });
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName });
-    new CfnOutput(this, 'ApiUrl', { value: this.ingest.api.url });
+    new CfnOutput(this, 'ApiUrl', { value: this.http.api.url });
   }
 }

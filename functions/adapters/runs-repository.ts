@@ -208,7 +208,8 @@ export class RunsRepository {
   /** Ends a run (completed, goal reached, failed); false when it had already ended or was re-entered. */
   async end(run: RunRef, status: 'ended' | 'failed', reason: string, at: string): Promise<boolean> {
     return this.conditionalUpdate(run, {
-      UpdateExpression: 'SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at',
+      UpdateExpression:
+        'SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at REMOVE waiting',
       ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting)',
       values: { ':status': status, ':reason': reason, ':at': at, ':active': 'active', ':waiting': 'waiting' },
     });

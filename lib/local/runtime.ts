@@ -20,7 +20,7 @@ import { SnsService } from './services/sns.ts';
 import { SqsService } from './services/sqs.ts';
 import { LocalSes, type StoredEmail } from './ses.ts';
 import { type Execution, StepFunctionsService } from './step-functions.ts';
-import { type LocalApp, type LocalRuleTarget, loadLocalApp } from './template.ts';
+import { type LocalApp, type LocalRuleTarget, type LocalSchedule, loadLocalApp } from './template.ts';
 import { WorkTracker } from './work-tracker.ts';
 
 export interface RuntimeOptions {
@@ -170,6 +170,7 @@ export class LocalRuntime {
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);
     for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
     this.restore();
+    for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
     await this.dynamo.createTables(endpoint, this.app.tables);
     await this.lambdas.warm();
     if (this.clock.mode === 'scaled') this.startTicking();
@@ -207,6 +208,34 @@ export class LocalRuntime {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
+  }
+
+  /** Creates a schedule the template declares, unless a restored state already has it. */
+  private async ensureTemplateSchedule(schedule: LocalSchedule): Promise<void> {
+    if (
+      this.scheduler.schedules().some((s) => s.Name === schedule.name && s.GroupName === schedule.groupName)
+    )
+      return;
+    const response = await this.scheduler.handler({
+      method: 'POST',
+      path: `/schedules/${encodeURIComponent(schedule.name)}`,
+      query: new URLSearchParams(),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        GroupName: schedule.groupName,
+        ScheduleExpression: schedule.expression,
+        ...(schedule.timezone ? { ScheduleExpressionTimezone: schedule.timezone } : {}),
+        State: schedule.state,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: schedule.target.arn,
+          RoleArn: schedule.target.roleArn,
+          ...(schedule.target.input ? { Input: schedule.target.input } : {}),
+        },
+      }),
+    });
+    if (response.status >= 300)
+      throw new Error(`template schedule ${schedule.name} refused: ${response.body}`);
   }
 
   private async deliver(target: LocalRuleTarget, input: unknown): Promise<void> {

@@ -83,6 +83,16 @@ export interface LocalQueue {
   readonly arn: string;
 }
 
+/** A schedule declared in the template (cron, rate or at), created in the scheduler at start. */
+export interface LocalSchedule {
+  readonly name: string;
+  readonly groupName: string;
+  readonly expression: string;
+  readonly timezone?: string;
+  readonly state: string;
+  readonly target: { arn: string; roleArn: string; input?: string };
+}
+
 export interface LocalRoute {
   readonly method: string;
   readonly path: string;
@@ -98,6 +108,7 @@ export interface LocalApp {
   readonly stateMachines: LocalStateMachine[];
   readonly queues: LocalQueue[];
   readonly scheduleGroups: string[];
+  readonly schedules: LocalSchedule[];
   readonly routes: LocalRoute[];
   stage: string;
 }
@@ -282,6 +293,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     stateMachines: [],
     queues: [],
     scheduleGroups: [],
+    schedules: [],
     routes: [],
     stage: 'v1',
   };
@@ -379,6 +391,24 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
         case 'AWS::Scheduler::ScheduleGroup':
           app.scheduleGroups.push(name);
           break;
+        case 'AWS::Scheduler::Schedule': {
+          const target = (props.Target ?? {}) as JsonObject;
+          app.schedules.push({
+            name: typeof props.Name === 'string' ? props.Name : logicalId,
+            groupName: typeof props.GroupName === 'string' ? props.GroupName : 'default',
+            expression: String(props.ScheduleExpression),
+            ...(typeof props.ScheduleExpressionTimezone === 'string'
+              ? { timezone: props.ScheduleExpressionTimezone }
+              : {}),
+            state: typeof props.State === 'string' ? props.State : 'ENABLED',
+            target: {
+              arn: String(target.Arn),
+              roleArn: String(target.RoleArn),
+              ...(typeof target.Input === 'string' ? { input: target.Input } : {}),
+            },
+          });
+          break;
+        }
         case 'AWS::ApiGateway::Resource':
           apiResources.set(logicalId, { parent: String(props.ParentId), part: String(props.PathPart) });
           break;

@@ -12,7 +12,6 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '../../functions/shared/env-names.ts';
@@ -36,8 +35,8 @@ export function deadLetterQueue(scope: Construct, id: string): Queue {
 }
 
 /**
- * The relance event bus and the way in: producers put events on the bus (IAM) or POST them to
- * `/events` (API key). The ingest function validates each one, updates the contact, then
+ * The relance event bus and its ingest: producers put events on the bus (IAM), or POST them to the
+ * HTTP API (http-ingest.ts), which forwards them here. The ingest function validates each one, updates the contact, then
  * re-publishes it with source `relance.ingest`; journeys listen only to those, so a journey always
  * sees the contact as the event left it. Invalid events go to the rejected-events queue with the
  * reason; events the function could not process after retries go to the dead-letter queue.
@@ -46,9 +45,7 @@ export class EventIngest extends Construct {
   readonly bus: EventBus;
   readonly rejectedEvents: Queue;
   readonly deadLetters: Queue;
-  readonly api: RestApi;
   readonly ingestFunction: RelanceFunction;
-  readonly httpFunction: RelanceFunction;
 
   constructor(scope: Construct, id: string, props: EventIngestProps) {
     super(scope, id);
@@ -92,51 +89,5 @@ export class EventIngest extends Construct {
         }),
       ],
     });
-
-    this.httpFunction = new RelanceFunction(this, 'IngestFromHttp', {
-      entry: 'functions/handlers/ingest-http.ts',
-      description: 'POST /events: validates an event and forwards it to the bus',
-      environment: {
-        [ENV.eventBusName]: this.bus.eventBusName,
-        [ENV.defaultCountry]: props.config.defaultCountry,
-      },
-    });
-    this.bus.grantPutEventsTo(this.httpFunction);
-
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
-    this.api = new RestApi(this, 'Api', {
-      description: 'relance public HTTP API',
-      endpointTypes: [EndpointType.REGIONAL],
-      apiKeySourceType: ApiKeySourceType.HEADER,
-      cloudWatchRole: true,
-      deployOptions: {
-        stageName: 'v1',
-        tracingEnabled: true,
-        loggingLevel: MethodLoggingLevel.ERROR,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
-        throttlingRateLimit: 200,
-        throttlingBurstLimit: 400,
-      },
-    });
-    // The body is validated by the function with the event schemas (errors name the field); the
-    // gateway checks the request shape it can: the API key header is required.
-    const validator = this.api.addRequestValidator('RequireHeaders', {
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
-    this.api.root.addResource('events').addMethod('POST', new LambdaIntegration(this.httpFunction), {
-      apiKeyRequired: true,
-      requestValidator: validator,
-      requestParameters: { 'method.request.header.x-api-key': true },
-    });
-    const plan = this.api.addUsagePlan('Producers', {
-      description: 'Event producers: per-key throttling',
-      throttle: { rateLimit: 100, burstLimit: 200 },
-    });
-    plan.addApiStage({ stage: this.api.deploymentStage });
-    plan.addApiKey(
-      this.api.addApiKey('ProducerKey', { description: 'Default producer key; add one per producer' }),
-    );
   }
 }

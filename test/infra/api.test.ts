@@ -30,11 +30,11 @@ const MethodSetting = z.looseObject({
 });
 
 function apiId(): string {
-  return logicalId(synth.stacks.app.ingest.api);
+  return logicalId(synth.stacks.app.http.api);
 }
 
 function stageId(): string {
-  return logicalId(synth.stacks.app.ingest.api.deploymentStage);
+  return logicalId(synth.stacks.app.http.api.deploymentStage);
 }
 
 /** The properties of the one POST method on /events. */
@@ -74,7 +74,7 @@ describe('POST /events', () => {
   });
 
   it('is integrated with the HTTP ingest function', () => {
-    const fn = logicalId(synth.stacks.app.ingest.httpFunction);
+    const fn = logicalId(synth.stacks.app.http.httpFunction);
 
     expect(JSON.stringify(postEvents().Integration)).toContain(JSON.stringify({ 'Fn::GetAtt': [fn, 'Arn'] }));
   });
