@@ -9,6 +9,26 @@ export interface RelanceConfig {
   readonly defaultTimezone: string;
   readonly smsSenderId: string;
   readonly historyRetentionDays: number;
+  readonly delivery: DeliveryPolicyConfig;
+}
+
+/** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
+export interface DeliveryPolicyConfig {
+  /** Local hours, in each contact's timezone, when SMS (and e-mail where a journey says so) wait. */
+  readonly quietHours: { readonly start: string; readonly end: string };
+  /** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
+  readonly frequencyCaps: { readonly email: CapRuleConfig; readonly sms: CapRuleConfig };
+  /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
+  readonly emailTopics: Readonly<
+    Record<string, { readonly label: string; readonly mode: 'opt_in' | 'opt_out' }>
+  >;
+  /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
+  readonly inFlightGraceSeconds: number;
+}
+
+export interface CapRuleConfig {
+  readonly max: number;
+  readonly windowDays: number;
 }
 
 const DEFAULTS: RelanceConfig = {
@@ -24,6 +44,19 @@ const DEFAULTS: RelanceConfig = {
   defaultTimezone: 'Europe/Paris',
   smsSenderId: 'RELANCE',
   historyRetentionDays: 400,
+  delivery: {
+    quietHours: { start: '21:00', end: '08:00' },
+    frequencyCaps: { email: { max: 5, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+    emailTopics: {
+      newsletter: { label: 'News and new arrivals', mode: 'opt_in' },
+      onboarding: { label: 'Getting started tips', mode: 'opt_out' },
+      cart_reminders: { label: 'Reminders about my cart', mode: 'opt_out' },
+      back_in_stock: { label: 'Back-in-stock alerts I asked for', mode: 'opt_out' },
+      price_alerts: { label: 'Price drops on products I looked at', mode: 'opt_out' },
+      offers: { label: 'Special offers', mode: 'opt_in' },
+    },
+    inFlightGraceSeconds: 300,
+  },
 };
 
 /** The configuration for this app: context values override the defaults one key at a time. */
@@ -38,6 +71,7 @@ export function readConfig(scope: Construct): RelanceConfig {
     defaultTimezone: value('defaultTimezone'),
     smsSenderId: value('smsSenderId'),
     historyRetentionDays: value('historyRetentionDays'),
+    delivery: value('delivery'),
   };
 }
 

@@ -40,23 +40,25 @@ export class LedgerRepository {
   }
 
   /**
-   * Puts an entry known not to have been sent (throttled) back in flight before sending it again,
-   * so a crash during the new attempt is seen as an unknown outcome. False if someone else did.
+   * Puts an entry known not to have been sent (throttled, or deferred by quiet hours) back in flight
+   * before sending it again, so a crash during the new attempt is seen as an unknown outcome. False
+   * if another attempt did it first.
    */
-  async retryInFlight(ledgerKey: string, at: string): Promise<boolean> {
+  async reopen(ledgerKey: string, from: 'failed' | 'deferred' | string, at: string): Promise<boolean> {
     try {
       await dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: ledgerKey },
-          UpdateExpression: 'SET #status = :status, updatedAt = :at REMOVE reason, detail',
-          ConditionExpression: '#status = :failed AND reason = :throttled',
+          UpdateExpression: 'SET #status = :status, updatedAt = :at REMOVE reason, detail, deferredUntil',
+          ConditionExpression:
+            from === 'failed' ? '#status = :from AND reason = :throttled' : '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': 'in_flight',
-            ':failed': 'failed',
-            ':throttled': 'throttled',
+            ':from': from,
             ':at': at,
+            ...(from === 'failed' ? { ':throttled': 'throttled' } : {}),
           },
         }),
       );

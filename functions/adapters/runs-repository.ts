@@ -15,13 +15,14 @@ export type RunStatus = 'active' | 'waiting' | 'ended' | 'failed';
 
 export interface RunWaiting {
   readonly stepId: string;
-  readonly kind: 'wait' | 'waitFor';
+  /** A wait, a waitFor, or a send deferred (quiet hours, awaiting provider evidence). */
+  readonly kind: 'wait' | 'waitFor' | 'defer';
   readonly until: string;
 }
 
 export interface RunResolution {
   readonly stepId: string;
-  readonly via: 'event' | 'timeout' | 'wait';
+  readonly via: 'event' | 'timeout' | 'wait' | 'defer';
   readonly event?: Record<string, unknown>;
   /** Set when the resumed segment took the resolution (so a duplicate start does nothing). */
   readonly consumedAt?: string;
@@ -47,6 +48,8 @@ export interface Run {
   readonly resolution?: RunResolution;
   readonly endedAt?: string;
   readonly endReason?: string;
+  /** The trigger detail, when small enough to ride on the run item. */
+  readonly trigger?: Record<string, unknown>;
   /** What the run's fields say happened, oldest first (derived, not stored). */
   readonly history: RunHistoryEntry[];
 }
@@ -64,6 +67,8 @@ const runKeyOf = (journeyId: string, runKey: string) => ({ pk: runPk(journeyId, 
 /** Runs are forgotten a while after their longest possible life (a year of waits). */
 const RUN_RETENTION_SECONDS = 400 * 86_400;
 const STATUS = { '#status': 'status' };
+/** Largest trigger (as JSON) kept on the run item: with the run's own fields it stays under 1 KB. */
+const INLINE_TRIGGER_BYTES = 450;
 
 export type EnterResult = { entered: true; run: Run } | { entered: false; reason: string; existing?: Run };
 
@@ -88,31 +93,52 @@ export class RunsRepository {
     nowMs: number;
   }): Promise<EnterResult> {
     const expiresAt = Math.floor(input.nowMs / 1000) + RUN_RETENTION_SECONDS;
-    // The trigger first: the run never points to a trigger that is not there.
-    await dynamo.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: runPk(input.journeyId, input.runKey),
-          sk: `TRIGGER#${input.triggerEventId}`,
-          detail: input.trigger,
-          expiresAt,
-        },
-      }),
-    );
+    // A small trigger rides on the run item (still under 1 KB: one write unit per change); a large one
+    // gets its own item, written first so the run never points to a trigger that is not there.
+    const inline = JSON.stringify(input.trigger).length <= INLINE_TRIGGER_BYTES;
+    if (!inline) {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: runPk(input.journeyId, input.runKey),
+            sk: `TRIGGER#${input.triggerEventId}`,
+            detail: input.trigger,
+            expiresAt,
+          },
+        }),
+      );
+    }
+    const sets = [
+      'journeyId = :journey',
+      'runKey = :runKey',
+      '#status = :status',
+      'contactId = :contact',
+      'triggerType = :type',
+      'triggerEventId = :eventId',
+      'startedAt = :at',
+      'updatedAt = :at',
+      'expiresAt = :expires',
+      ...(input.pause ? ['waiting = :waiting'] : []),
+      ...(inline ? ['#trigger = :trigger'] : []),
+    ];
+    const removes = [
+      'resolution',
+      'endedAt',
+      'endReason',
+      ...(input.pause ? [] : ['waiting']),
+      ...(inline ? [] : ['#trigger']),
+    ];
     try {
       const { Attributes } = await dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runKeyOf(input.journeyId, input.runKey),
-          UpdateExpression:
-            'SET journeyId = :journey, runKey = :runKey, #status = :status, contactId = :contact, triggerType = :type, ' +
-            `triggerEventId = :eventId, startedAt = :at, updatedAt = :at, expiresAt = :expires${input.pause ? ', waiting = :waiting' : ''} ` +
-            `ADD gen :one REMOVE resolution, endedAt, endReason${input.pause ? '' : ', waiting'}`,
+          UpdateExpression: `SET ${sets.join(', ')} ADD gen :one REMOVE ${removes.join(', ')}`,
           ConditionExpression: input.reentry
             ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
             : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: STATUS,
+          ExpressionAttributeNames: { ...STATUS, '#trigger': 'trigger' },
           ExpressionAttributeValues: {
             ':journey': input.journeyId,
             ':runKey': input.runKey,
@@ -123,6 +149,7 @@ export class RunsRepository {
             ':at': input.at,
             ':expires': expiresAt,
             ':one': 1,
+            ...(inline ? { ':trigger': input.trigger } : {}),
             ...(input.pause ? { ':waiting': input.pause } : {}),
             ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
           },
@@ -152,7 +179,10 @@ export class RunsRepository {
   }
 
   /** The detail of the event that started a run. */
-  async trigger(run: Pick<Run, 'journeyId' | 'runKey' | 'triggerEventId'>): Promise<Record<string, unknown>> {
+  async trigger(
+    run: Pick<Run, 'journeyId' | 'runKey' | 'triggerEventId' | 'trigger'>,
+  ): Promise<Record<string, unknown>> {
+    if (run.trigger) return run.trigger;
     const { Item } = await dynamo.send(
       new GetCommand({
         TableName: this.tableName,
@@ -356,6 +386,7 @@ function toRun(item: Record<string, unknown> | undefined): Run {
     ...(item.resolution ? { resolution: item.resolution as RunResolution } : {}),
     ...(typeof item.endedAt === 'string' ? { endedAt: item.endedAt } : {}),
     ...(typeof item.endReason === 'string' ? { endReason: item.endReason } : {}),
+    ...(item.trigger ? { trigger: item.trigger as Record<string, unknown> } : {}),
     history: historyOf(item),
   };
 }

@@ -114,3 +114,12 @@ export function contactView(contact: Contact): Record<string, unknown> {
   const { appliedEventIds: _applied, lockedFields: _locked, version: _version, tags, ...rest } = contact;
   return { ...rest, tags: Object.fromEntries(tags.map((tag) => [tag, true])) };
 }
+
+/** The contact behind a view (the inverse of contactView), when it came from a valid profile. */
+export function contactFromView(view: Record<string, unknown>): Contact | undefined {
+  const tags = Object.entries((view.tags ?? {}) as Record<string, unknown>)
+    .filter(([, on]) => on === true)
+    .map(([tag]) => tag);
+  const parsed = Contact.safeParse({ ...view, tags });
+  return parsed.success ? parsed.data : undefined;
+}

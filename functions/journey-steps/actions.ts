@@ -1,5 +1,5 @@
 /** The Task states of a journey after Enter/Resume: send, wait, waitFor, update, broadcast, finish, fail. */
-import { type Contact, contactView } from '#domain/contact.ts';
+import { type Contact, contactFromView, contactView } from '#domain/contact.ts';
 import { valueAt } from '#domain/journey-runs.ts';
 import { type LedgerOutcome, ledgerKey } from '#domain/ledger.ts';
 import { now, nowIso } from '#shared/clock.ts';
@@ -28,11 +28,13 @@ export async function send(
   const journey = requireJourney(deps, journeyId);
   const step = stepOf(journey, stepId, 'send');
   const run = requireRun(ctx);
-  const contact = await freshContact(deps, run.contactId);
+  // The contact as this segment read it (Enter or Resume, milliseconds ago): consent is as of now.
+  const contact =
+    (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
   if (!contact || step.to === 'owner') {
     return { status: 'skipped', reason: step.to === 'owner' ? 'no_owner' : 'no_email_address' };
   }
-  return sendMessage(deps, {
+  const outcome = await sendMessage(deps, {
     ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
     journeyId,
     runKey: run.runKey,
@@ -42,10 +44,17 @@ export async function send(
     template: step.template,
     category: step.category,
     ...(step.topic ? { topic: step.topic } : {}),
+    ...(journey.delivery ? { delivery: journey.delivery } : {}),
     contact,
     trigger: run.trigger,
     ...(run.event ? { event: run.event } : {}),
   });
+  if (outcome.status === 'deferred' && outcome.deferredUntil) {
+    // Not now (quiet hours, or waiting for the provider's evidence): pause the run and try this step again then.
+    const waiting = { stepId, kind: 'defer' as const, until: outcome.deferredUntil };
+    if (await deps.runs.pause(run, waiting, nowIso())) await scheduleWakeUp(deps, journeyId, run, waiting);
+  }
+  return outcome;
 }
 
 /** A wait or waitFor step: marks the run paused and schedules its resumption; the segment then ends. */

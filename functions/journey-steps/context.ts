@@ -4,7 +4,8 @@
  */
 import type { Contact } from '#domain/contact.ts';
 import type { MessageTemplate } from '#workflows/language/template.ts';
-import type { JourneyDefinition } from '#workflows/language/types.ts';
+import type { CapRule, Channel, JourneyDefinition } from '#workflows/language/types.ts';
+import type { CapsRepository } from '../adapters/caps-repository.ts';
 import type { ContactsRepository } from '../adapters/contacts-repository.ts';
 import type { LedgerRepository } from '../adapters/ledger-repository.ts';
 import type { ProductsRepository } from '../adapters/products-repository.ts';
@@ -23,7 +24,7 @@ export interface StepContext {
   readonly triggerType?: string;
   readonly trigger?: Record<string, unknown>;
   readonly event?: Record<string, unknown>;
-  readonly resolution?: 'event' | 'timeout' | 'wait';
+  readonly resolution?: 'event' | 'timeout' | 'wait' | 'defer';
   readonly resumeAt?: string;
   /** Enter paused the run at its first step (the journey starts with a wait). */
   readonly paused?: boolean;
@@ -33,6 +34,16 @@ export interface StepContext {
 /** A context that proceeds: a run exists. */
 export type ActiveContext = StepContext & { runKey: string; gen: number; trigger: Record<string, unknown> };
 
+/** The deployment's delivery controls (see DeliveryPolicyConfig in lib/config.ts). */
+export interface DeliveryPolicySettings {
+  readonly quietHours: { readonly start: string; readonly end: string };
+  readonly frequencyCaps: Record<Channel, CapRule>;
+  readonly emailTopics: Readonly<
+    Record<string, { readonly label: string; readonly mode: 'opt_in' | 'opt_out' }>
+  >;
+  readonly inFlightGraceSeconds: number;
+}
+
 export interface SendingSettings {
   readonly fromAddress: string;
   readonly replyToAddress?: string;
@@ -40,12 +51,14 @@ export interface SendingSettings {
   readonly brand: Record<string, string>;
   readonly smsSenderId?: string;
   readonly defaultTimezone: string;
+  readonly policy: DeliveryPolicySettings;
 }
 
 export interface JourneyDeps {
   readonly runs: RunsRepository;
   readonly contacts: ContactsRepository;
   readonly ledger: LedgerRepository;
+  readonly caps: CapsRepository;
   readonly products: ProductsRepository;
   readonly targets: Readonly<Record<string, JourneyTarget>>;
   readonly sending: SendingSettings;

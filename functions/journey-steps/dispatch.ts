@@ -25,7 +25,7 @@ export const StepRequest = z.discriminatedUnion('action', [
       runKey: z.string(),
       gen: z.number().int(),
       stepId: z.string(),
-      via: z.enum(['event', 'timeout', 'wait']),
+      via: z.enum(['event', 'timeout', 'wait', 'defer']),
     }),
   }),
   z.object({ action: z.enum(['wait', 'waitFor']), ...base, stepId: z.string(), ctx: Ctx }),
@@ -49,7 +49,9 @@ async function thenFinish<T>(
   result: Promise<T>,
 ): Promise<T> {
   const value = await result;
-  if (request.finish) await finish(deps, request.ctx as StepContext);
+  // A deferred send has not happened yet: the run goes on when it resumes.
+  const deferred = (value as { status?: unknown } | undefined)?.status === 'deferred';
+  if (request.finish && !deferred) await finish(deps, request.ctx as StepContext);
   return value;
 }
 

@@ -18,7 +18,7 @@ export interface ResumeRequest {
   readonly runKey: string;
   readonly gen: number;
   readonly stepId: string;
-  readonly via: 'event' | 'timeout' | 'wait';
+  readonly via: 'event' | 'timeout' | 'wait' | 'defer';
 }
 
 function contactIdOf(detail: Record<string, unknown>): string | undefined {

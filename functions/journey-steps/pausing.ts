@@ -9,6 +9,9 @@ import { type JourneyDeps, requireTarget } from './context.ts';
 
 export type PauseStep = Extract<Step, { type: 'wait' | 'waitFor' }>;
 
+/** How a schedule resumes a run paused this way. */
+const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;
+
 /** Whether a step pauses the run. */
 export function isPauseStep(step: Step | undefined): step is PauseStep {
   return step?.type === 'wait' || step?.type === 'waitFor';
@@ -42,7 +45,7 @@ export async function scheduleWakeUp(
         runKey: run.runKey,
         gen: run.gen,
         stepId: waiting.stepId,
-        via: waiting.kind === 'wait' ? 'wait' : 'timeout',
+        via: VIA[waiting.kind],
       },
     },
   );

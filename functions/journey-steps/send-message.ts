@@ -9,7 +9,8 @@ import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.
 import { renderMessage } from '#domain/rendering.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import { logger } from '#shared/logger.ts';
-import type { Channel, MessageCategory } from '#workflows/language/types.ts';
+import type { MessageTemplate } from '#workflows/language/template.ts';
+import type { CapRule, Channel, DeliverySettings, MessageCategory } from '#workflows/language/types.ts';
 import { sendEmail } from '../adapters/email-sender.ts';
 import { sendSms } from '../adapters/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
@@ -27,6 +28,8 @@ export interface MessageRequest {
   readonly contact: Contact;
   readonly trigger: Record<string, unknown>;
   readonly event?: Record<string, unknown>;
+  /** The journey's delivery choices (e-mail quiet hours, caps). */
+  readonly delivery?: DeliverySettings;
 }
 
 /** Provider errors that no retry will fix: record them as failed instead of retrying. */
@@ -48,17 +51,24 @@ function isPermanent(error: unknown): boolean {
 }
 
 /**
- * What to do with an entry a previous attempt left. A send known not to have happened (throttled)
- * is tried again; one whose outcome is unknown (a crash around the provider call) follows the
- * category policy: marketing at most once, transactional at least once.
+ * What to do with an entry a previous attempt left. A send known not to have happened (throttled,
+ * or deferred by quiet hours) is tried again. One whose outcome is unknown (a crash around the
+ * provider call) first waits the grace period for the provider's evidence (a Sent event settles
+ * it), then follows the category policy: marketing at most once, transactional at least once.
  */
-function retryDecision(existing: LedgerEntry): 'resend' | 'settled' | 'unknown_outcome' {
-  if (existing.status === 'failed' && existing.reason === 'throttled') return 'resend';
+function retryDecision(
+  existing: LedgerEntry,
+  nowMs: number,
+  graceMs: number,
+): 'resend' | 'settled' | 'wait_for_evidence' | 'unknown_outcome' {
+  if (existing.status === 'deferred' || (existing.status === 'failed' && existing.reason === 'throttled'))
+    return 'resend';
   if (existing.status !== 'in_flight') return 'settled';
+  if (nowMs - Date.parse(existing.updatedAt) < graceMs) return 'wait_for_evidence';
   return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
 }
 
-/** Sends (or skips, with the reason) one message; returns the ledger outcome. */
+/** Sends (or skips or defers, with the reason) one message; returns the ledger outcome. */
 export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
   const at = nowIso();
   const template = deps.templates.get(request.template);
@@ -77,22 +87,41 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     createdAt: at,
     updatedAt: at,
   };
+  const policy = deps.sending.policy;
   const begun = await deps.ledger.begin(entry, now());
   if (!begun.created) {
-    const decision = retryDecision(begun.existing);
+    const decision = retryDecision(begun.existing, now(), policy.inFlightGraceSeconds * 1000);
     if (decision === 'settled') return begun.existing;
+    if (decision === 'wait_for_evidence') {
+      // Come back when the grace period is over; the provider's Sent event may settle it by then.
+      const until = new Date(
+        Date.parse(begun.existing.updatedAt) + policy.inFlightGraceSeconds * 1000,
+      ).toISOString();
+      return { status: 'deferred', reason: 'awaiting_provider_evidence', deferredUntil: until };
+    }
     if (decision === 'unknown_outcome') {
       const outcome: LedgerOutcome = { status: 'skipped', reason: 'outcome_unknown_at_most_once' };
       await deps.ledger.settle(request.ledgerKey, outcome, at);
       return outcome;
     }
-    if (begun.existing.status === 'failed' && !(await deps.ledger.retryInFlight(request.ledgerKey, at))) {
+    const previous = begun.existing.status;
+    if (previous !== 'in_flight' && !(await deps.ledger.reopen(request.ledgerKey, previous, at))) {
       // Another attempt took it back first; its outcome stands.
       return (await deps.ledger.get(request.ledgerKey)) ?? begun.existing;
     }
   }
 
-  const decision = decideDelivery(request.contact, request);
+  const decision = decideDelivery(
+    request.contact,
+    request,
+    {
+      emailTopics: policy.emailTopics,
+      quietHours: policy.quietHours,
+      emailQuietHours: request.delivery?.emailQuietHours ?? false,
+      defaultTimezone: deps.sending.defaultTimezone,
+    },
+    now(),
+  );
   if (decision.action === 'skip') {
     const outcome: LedgerOutcome = {
       status: 'skipped',
@@ -103,7 +132,58 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     logger.info('message skipped', { ledgerKey: request.ledgerKey, reason: decision.reason });
     return outcome;
   }
+  if (decision.action === 'defer') {
+    const outcome: LedgerOutcome = {
+      status: 'deferred',
+      reason: decision.reason,
+      deferredUntil: new Date(decision.until).toISOString(),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    logger.info('message deferred', {
+      ledgerKey: request.ledgerKey,
+      reason: decision.reason,
+      until: outcome.deferredUntil,
+    });
+    return outcome;
+  }
+  const capRule = capFor(request, policy.frequencyCaps);
+  if (capRule) {
+    const slot = await deps.caps.take(
+      request.contact.contactId,
+      request.channel,
+      capRule,
+      request.ledgerKey,
+      now(),
+    );
+    if (!slot.allowed) {
+      const outcome: LedgerOutcome = {
+        status: 'skipped',
+        reason: 'frequency_capped',
+        detail: `${slot.count} ${request.channel} messages in the last ${capRule.windowDays} days (max ${capRule.max})`,
+      };
+      await deps.ledger.settle(request.ledgerKey, outcome, at);
+      logger.info('message capped', { ledgerKey: request.ledgerKey });
+      return outcome;
+    }
+  }
+  return deliver(deps, request, template, decision.address);
+}
 
+/** The cap that applies to a send: none for transactional messages or an exempt journey. */
+function capFor(request: MessageRequest, caps: Record<Channel, CapRule>): CapRule | undefined {
+  if (request.category === 'transactional') return undefined;
+  const journeyCaps = request.delivery?.frequencyCap;
+  if (journeyCaps === 'exempt') return undefined;
+  return journeyCaps?.[request.channel] ?? caps[request.channel];
+}
+
+/** Renders, calls the provider and records the outcome. */
+async function deliver(
+  deps: JourneyDeps,
+  request: MessageRequest,
+  template: MessageTemplate,
+  address: string,
+): Promise<LedgerOutcome> {
   const rendered = await renderMessage(template, request.contact.locale, {
     contact: contactView(request.contact),
     trigger: request.trigger,
@@ -122,7 +202,7 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     const providerMessageId =
       rendered.channel === 'email'
         ? await sendEmail({
-            to: decision.address,
+            to: address,
             from: deps.sending.fromAddress,
             ...(deps.sending.replyToAddress ? { replyTo: deps.sending.replyToAddress } : {}),
             subject: rendered.subject,
@@ -132,7 +212,7 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
             tags,
           })
         : await sendSms({
-            to: decision.address,
+            to: address,
             text: rendered.text,
             type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
             ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),

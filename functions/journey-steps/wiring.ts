@@ -4,6 +4,7 @@ import { optionalEnv, requireEnv } from '#shared/env.ts';
 import { ENV } from '#shared/env-names.ts';
 import { findJourney } from '#workflows/journeys/index.ts';
 import { templates } from '#workflows/templates/index.ts';
+import { CapsRepository } from '../adapters/caps-repository.ts';
 import { ContactsRepository } from '../adapters/contacts-repository.ts';
 import { LedgerRepository } from '../adapters/ledger-repository.ts';
 import { ProductsRepository } from '../adapters/products-repository.ts';
@@ -14,6 +15,16 @@ const JourneyTargets = z.record(
   z.string(),
   z.object({ stateMachineArn: z.string(), scheduleGroup: z.string(), schedulerRoleArn: z.string() }),
 );
+
+const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+/** The deployment's delivery controls, as the CDK app writes them into DELIVERY_POLICY. */
+const DeliveryPolicy = z.object({
+  quietHours: z.object({ start: LocalTime, end: LocalTime }),
+  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
+  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: z.enum(['opt_in', 'opt_out']) })),
+  inFlightGraceSeconds: z.number().int().min(0),
+});
 
 /** Journey id → where its schedules go and what they start, from JOURNEY_TARGETS. */
 export function journeyTargetsFromEnvironment() {
@@ -28,6 +39,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
     runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
     ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
+    caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
     products: new ProductsRepository(requireEnv(ENV.productsTable)),
     targets: journeyTargetsFromEnvironment(),
     sending: {
@@ -37,6 +49,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
       brand: z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}'))),
       smsSenderId: optionalEnv(ENV.smsSenderId, ''),
       defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
+      policy: DeliveryPolicy.parse(JSON.parse(requireEnv(ENV.deliveryPolicy))),
     },
     findJourney,
     templates,

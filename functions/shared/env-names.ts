@@ -20,6 +20,8 @@ export const ENV = {
   defaultTimezone: 'DEFAULT_TIMEZONE',
   smsSenderId: 'SMS_SENDER_ID',
   historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+  /** JSON: quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. */
+  deliveryPolicy: 'DELIVERY_POLICY',
 } as const;
 
 /** Source of events the ingest function re-publishes once the profile is up to date. */

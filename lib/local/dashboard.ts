@@ -237,7 +237,14 @@ async function scanLedger(): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    // The ledger table also holds frequency-cap items: only entries have a ledger key.
+    const page = await dynamo.send(
+      new ScanCommand({
+        TableName: tableName,
+        ExclusiveStartKey: startKey,
+        FilterExpression: 'attribute_exists(ledgerKey)',
+      }),
+    );
     for (const { pk: _pk, expiresAt: _expires, ...entry } of page.Items ?? [])
       entries.push(entry as LedgerEntry);
     startKey = page.LastEvaluatedKey;

@@ -102,6 +102,7 @@ export class JourneyEngine extends Construct {
       [ENV.defaultTimezone]: config.defaultTimezone,
       [ENV.defaultCountry]: config.defaultCountry,
       [ENV.smsSenderId]: config.smsSenderId,
+      [ENV.deliveryPolicy]: JSON.stringify(config.delivery),
     };
 
     this.stepFunction = new RelanceFunction(this, 'JourneyStep', {

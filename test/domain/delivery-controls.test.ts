@@ -1,8 +1,21 @@
 // Whether a message may go out (decideDelivery): every skip reason, and what transactional mail ignores.
 import { describe, expect, it } from 'vitest';
 import type { ConsentRecord, ConsentStatus, Contact } from '../../functions/domain/contact.ts';
-import { decideDelivery, type SendIntent } from '../../functions/domain/delivery-controls.ts';
+import {
+  type DeliveryPolicy,
+  decideDelivery,
+  type SendIntent,
+} from '../../functions/domain/delivery-controls.ts';
 import { contactWith } from './fixtures.ts';
+
+/** No opt-in topics, quiet hours at night, checked at noon UTC: only consent and suppression decide. */
+const POLICY: DeliveryPolicy = {
+  emailTopics: {},
+  quietHours: { start: '21:00', end: '08:00' },
+  emailQuietHours: false,
+  defaultTimezone: 'UTC',
+};
+const NOON = Date.parse('2026-03-02T12:00:00Z');
 
 const marketingEmail: SendIntent = { channel: 'email', category: 'marketing', topic: 'cart_reminders' };
 const marketingSms: SendIntent = { channel: 'sms', category: 'marketing', topic: 'offers' };
@@ -20,7 +33,7 @@ function reachable(changes: Partial<Contact> = {}): Contact {
 describe('decideDelivery: addresses', () => {
   it('skips an e-mail to a contact without an e-mail address (no_email_address)', () => {
     // Act
-    const decision = decideDelivery(contactWith({ phone: '+33612345678' }), marketingEmail);
+    const decision = decideDelivery(contactWith({ phone: '+33612345678' }), marketingEmail, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'skip', reason: 'no_email_address' });
@@ -32,8 +45,8 @@ describe('decideDelivery: addresses', () => {
 
     // Act
     const decisions = [
-      decideDelivery(contact, marketingSms),
-      decideDelivery(contact, { channel: 'sms', category: 'transactional' }),
+      decideDelivery(contact, marketingSms, POLICY, NOON),
+      decideDelivery(contact, { channel: 'sms', category: 'transactional' }, POLICY, NOON),
     ];
 
     // Assess
@@ -53,7 +66,10 @@ describe('decideDelivery: suppression', () => {
     });
 
     // Act
-    const decisions = [decideDelivery(contact, marketingEmail), decideDelivery(contact, transactionalEmail)];
+    const decisions = [
+      decideDelivery(contact, marketingEmail, POLICY, NOON),
+      decideDelivery(contact, transactionalEmail, POLICY, NOON),
+    ];
 
     // Assess
     expect(decisions).toEqual([
@@ -69,7 +85,7 @@ describe('decideDelivery: suppression', () => {
     });
 
     // Act
-    const decision = decideDelivery(contact, marketingEmail);
+    const decision = decideDelivery(contact, marketingEmail, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'send', address: 'ada@example.com' });
@@ -79,7 +95,7 @@ describe('decideDelivery: suppression', () => {
 describe('decideDelivery: consent', () => {
   it('sends marketing e-mail to a contact who never opted out (no consent record needed)', () => {
     // Act
-    const decision = decideDelivery(reachable(), marketingEmail);
+    const decision = decideDelivery(reachable(), marketingEmail, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'send', address: 'ada@example.com' });
@@ -90,7 +106,7 @@ describe('decideDelivery: consent', () => {
     const contact = reachable({ consent: { email: { channel: record('opted_out'), topics: {} } } });
 
     // Act
-    const decision = decideDelivery(contact, marketingEmail);
+    const decision = decideDelivery(contact, marketingEmail, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'skip', reason: 'unsubscribed', detail: 'email channel' });
@@ -102,9 +118,9 @@ describe('decideDelivery: consent', () => {
 
     // Act
     const decisions = [
-      decideDelivery(contact, marketingEmail),
-      decideDelivery(contact, { ...marketingEmail, topic: 'onboarding' }),
-      decideDelivery(contact, { channel: 'email', category: 'marketing' }),
+      decideDelivery(contact, marketingEmail, POLICY, NOON),
+      decideDelivery(contact, { ...marketingEmail, topic: 'onboarding' }, POLICY, NOON),
+      decideDelivery(contact, { channel: 'email', category: 'marketing' }, POLICY, NOON),
     ];
 
     // Assess
@@ -122,7 +138,7 @@ describe('decideDelivery: consent', () => {
     });
 
     // Act
-    const decision = decideDelivery(contact, { ...transactionalEmail, topic: 'receipts' });
+    const decision = decideDelivery(contact, { ...transactionalEmail, topic: 'receipts' }, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'send', address: 'ada@example.com' });
@@ -138,7 +154,7 @@ describe('decideDelivery: consent', () => {
     const contact = reachable({ consent });
 
     // Act
-    const decision = decideDelivery(contact, marketingSms);
+    const decision = decideDelivery(contact, marketingSms, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({
@@ -153,7 +169,7 @@ describe('decideDelivery: consent', () => {
     const contact = reachable({ consent: { sms: { channel: record('opted_in'), topics: {} } } });
 
     // Act
-    const decision = decideDelivery(contact, marketingSms);
+    const decision = decideDelivery(contact, marketingSms, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'send', address: '+33612345678' });
@@ -166,7 +182,7 @@ describe('decideDelivery: consent', () => {
     });
 
     // Act
-    const decision = decideDelivery(contact, marketingSms);
+    const decision = decideDelivery(contact, marketingSms, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'skip', reason: 'unsubscribed', detail: 'topic offers' });
@@ -177,7 +193,7 @@ describe('decideDelivery: consent', () => {
     const contact = reachable({ consent: { sms: { channel: record('opted_out'), topics: {} } } });
 
     // Act
-    const decision = decideDelivery(contact, marketingSms);
+    const decision = decideDelivery(contact, marketingSms, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'skip', reason: 'unsubscribed', detail: 'sms channel' });
@@ -185,7 +201,7 @@ describe('decideDelivery: consent', () => {
 
   it('sends transactional SMS without any SMS consent', () => {
     // Act
-    const decision = decideDelivery(reachable(), { channel: 'sms', category: 'transactional' });
+    const decision = decideDelivery(reachable(), { channel: 'sms', category: 'transactional' }, POLICY, NOON);
 
     // Assess
     expect(decision).toEqual({ action: 'send', address: '+33612345678' });

@@ -3,6 +3,7 @@ import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-schedule
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CapsRepository } from '../../functions/adapters/caps-repository.ts';
 import { ContactsRepository } from '../../functions/adapters/contacts-repository.ts';
 import { LedgerRepository } from '../../functions/adapters/ledger-repository.ts';
 import { ProductsRepository } from '../../functions/adapters/products-repository.ts';
@@ -30,7 +31,18 @@ const deps: JourneyDeps = {
       schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
     },
   },
-  sending: { fromAddress: 'shop@example.com', brand: {}, defaultTimezone: 'UTC' },
+  caps: new CapsRepository('ledger'),
+  sending: {
+    fromAddress: 'shop@example.com',
+    brand: {},
+    defaultTimezone: 'UTC',
+    policy: {
+      quietHours: { start: '21:00', end: '08:00' },
+      frequencyCaps: { email: { max: 5, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+      emailTopics: {},
+      inFlightGraceSeconds: 300,
+    },
+  },
   findJourney,
   templates,
 };

@@ -55,6 +55,12 @@ beforeAll(async () => {
   process.env.FROM_ADDRESS = FROM;
   process.env.SES_CONFIGURATION_SET = CONFIGURATION_SET;
   process.env.BRAND = JSON.stringify({ name: 'Relance Test Shop', website: 'https://shop.test' });
+  process.env.DELIVERY_POLICY = JSON.stringify({
+    quietHours: { start: '21:00', end: '08:00' },
+    frequencyCaps: { email: { max: 100, windowDays: 7 }, sms: { max: 100, windowDays: 7 } },
+    emailTopics: {},
+    inFlightGraceSeconds: 300,
+  });
   ({ handler } = await import('../../functions/handlers/journey-step.ts'));
 });
 
@@ -119,7 +125,8 @@ function conditionFailed(): ConditionalCheckFailedException {
 
 /** A ledger entry a previous attempt of the send step left behind. */
 function existingEntry(status: string, changes: Record<string, unknown> = {}) {
-  ddbMock.on(PutCommand, { TableName: LEDGER }).rejects(conditionFailed());
+  // Only the entry's own put fails its condition; the frequency-cap item (same table) is written normally.
+  ddbMock.on(PutCommand, { TableName: LEDGER, Item: { pk: LEDGER_KEY } }).rejects(conditionFailed());
   ddbMock.on(GetCommand, { TableName: LEDGER, Key: { pk: LEDGER_KEY } }).resolves({
     Item: {
       pk: LEDGER_KEY,
@@ -153,7 +160,10 @@ describe('journey step: send', () => {
     // Prepare
     let ledgerPutsBeforeSes = -1;
     sesMock.on(SendEmailCommand).callsFake(() => {
-      ledgerPutsBeforeSes = ddbMock.commandCalls(PutCommand, { TableName: LEDGER }).length;
+      ledgerPutsBeforeSes = ddbMock.commandCalls(PutCommand, {
+        TableName: LEDGER,
+        Item: { pk: LEDGER_KEY },
+      }).length;
       return { MessageId: 'ses-msg-1' };
     });
 
@@ -161,7 +171,9 @@ describe('journey step: send', () => {
     const result = await handler(sendRequest, lambdaContext('journey-step'));
 
     // Assess
-    const puts = ddbMock.commandCalls(PutCommand, { TableName: LEDGER }).map((call) => call.args[0].input);
+    const puts = ddbMock
+      .commandCalls(PutCommand, { TableName: LEDGER, Item: { pk: LEDGER_KEY } })
+      .map((call) => call.args[0].input);
     expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -212,9 +224,29 @@ describe('journey step: send', () => {
     expect(result).toMatchObject({ status: 'sent', providerMessageId: 'ses-msg-0' });
   });
 
-  it('settles an in-flight marketing entry as skipped (outcome unknown, at most once) without calling SES', async () => {
-    // Prepare
+  it('waits for the provider’s evidence while an in-flight entry is within its grace period', async () => {
+    // Prepare: the previous attempt began 30 s ago; the grace period is 300 s.
     existingEntry('in_flight');
+
+    // Act
+    const result = await handler(sendRequest, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({
+      status: 'deferred',
+      reason: 'awaiting_provider_evidence',
+      deferredUntil: '2024-05-01T12:04:30.000Z',
+    });
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(ledgerSettles()).toEqual([]);
+  });
+
+  it('settles an in-flight marketing entry as skipped (outcome unknown, at most once) without calling SES', async () => {
+    // Prepare: the previous attempt began 10 minutes ago and no evidence came.
+    existingEntry('in_flight', {
+      createdAt: '2024-05-01T11:50:00.000Z',
+      updatedAt: '2024-05-01T11:50:00.000Z',
+    });
 
     // Act
     const result = await handler(sendRequest, lambdaContext());

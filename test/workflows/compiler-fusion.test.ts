@@ -39,8 +39,12 @@ describe('compiler: fewer invocations per run', () => {
     const asl = compileJourney(abandonedCart);
 
     // Assess
-    expect(asl.States['Send last-call']).toMatchObject({ Parameters: { finish: true }, Next: 'Done' });
-    expect(asl.States['Send first-reminder']).toMatchObject({ Next: 'WaitFor await-order-again' });
+    expect(asl.States['Send last-call']).toMatchObject({
+      Parameters: { finish: true },
+      Next: 'After send last-call',
+    });
+    expect(asl.States['After send last-call']).toMatchObject({ Default: 'Done' });
+    expect(asl.States['After send first-reminder']).toMatchObject({ Default: 'WaitFor await-order-again' });
     expect(asl.States['Send first-reminder']).not.toHaveProperty('Parameters.finish');
   });
 });

@@ -263,14 +263,27 @@ describe('compileJourney: the welcome journey', () => {
     expect(stateOf(asl, 'Send welcome-email')).toMatchObject({
       Parameters: { action: 'send', journeyId: 'welcome', stepId: 'welcome-email', 'ctx.$': '$.ctx' },
       ResultPath: '$.last',
-      Next: 'Wait two-days',
+      Next: 'After send welcome-email',
+    });
+    // A deferred send pauses the run; otherwise the path goes on.
+    expect(stateOf(asl, 'After send welcome-email')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.last.status', StringEquals: 'deferred', Next: 'Paused' }],
+      Default: 'Wait two-days',
     });
   });
 
-  it('resumes after each wait at the branch that follows it', () => {
+  it('resumes after each wait at the branch that follows it, and at each send (to retry a deferred one)', () => {
     // Assess
-    expect(resumePoints(welcome)).toEqual(expect.arrayContaining(['Branch ordered-yet', 'Branch has-phone']));
-    expect(resumePoints(welcome)).toHaveLength(2);
+    expect([...resumePoints(welcome)].sort()).toEqual(
+      [
+        'Branch has-phone',
+        'Branch ordered-yet',
+        'Send sms-offer',
+        'Send tips-email',
+        'Send welcome-email',
+      ].sort(),
+    );
   });
 
   it('compiles "contact.stats.orderCount > 0" to IsPresent + IsNumeric + NumericGreaterThan on $.ctx', () => {
@@ -313,7 +326,11 @@ describe('compileJourney: the welcome journey', () => {
       Default: 'Finish',
     });
     // The last send of a path ends the run itself (finish: true) instead of a separate Finish task.
-    expect(stateOf(asl, 'Send sms-offer')).toMatchObject({ Next: 'Done', Parameters: { finish: true } });
+    expect(stateOf(asl, 'Send sms-offer')).toMatchObject({
+      Next: 'After send sms-offer',
+      Parameters: { finish: true },
+    });
+    expect(stateOf(asl, 'After send sms-offer')).toMatchObject({ Default: 'Done' });
     expect(stateOf(asl, 'Done')).toEqual({ Type: 'Succeed' });
     expect(stateOf(asl, 'Finish')).toMatchObject({ Type: 'Task', End: true });
   });
@@ -354,7 +371,9 @@ describe('compileJourney: the price-drop and abandoned-cart journeys', () => {
       Default: 'Send first-reminder',
     });
     expect(stateOf(asl, 'Resolved await-order-again').Default).toBe('Send last-call');
-    expect(resumePoints(abandonedCart)).toEqual(['Resolved await-order-again', 'Resolved await-order']);
+    expect([...resumePoints(abandonedCart)].sort()).toEqual(
+      ['Resolved await-order', 'Resolved await-order-again', 'Send first-reminder', 'Send last-call'].sort(),
+    );
   });
 });
 
@@ -663,6 +682,7 @@ describe('the compiled welcome journey on aws-local-stepfunctions', () => {
       'Enter',
       'Entered',
       'Send welcome-email',
+      'After send welcome-email',
       'Wait two-days',
       'Paused',
     ]);
@@ -693,6 +713,7 @@ describe('the compiled welcome journey on aws-local-stepfunctions', () => {
       'ResumeAt',
       'Branch ordered-yet',
       'Send tips-email',
+      'After send tips-email',
       'Wait day-seven',
       'Paused',
     ]);
@@ -754,6 +775,7 @@ describe('the compiled welcome journey on aws-local-stepfunctions', () => {
       'ResumeAt',
       'Branch has-phone',
       'Send sms-offer',
+      'After send sms-offer',
       'Done',
     ]);
     expect(outcome.calls.at(-1)?.input).toMatchObject({ action: 'send', journeyId: 'welcome', finish: true });
@@ -861,6 +883,7 @@ describe('the compiled abandoned-cart journey on aws-local-stepfunctions', () =>
       'ResumeAt',
       'Resolved await-order',
       'Send first-reminder',
+      'After send first-reminder',
       'WaitFor await-order-again',
       'Paused',
     ]);

@@ -9,6 +9,7 @@ import type {
   Channel,
   Condition,
   Correlation,
+  DeliverySettings,
   DetailFilter,
   Duration,
   JourneyDefinition,
@@ -197,6 +198,7 @@ export interface JourneySpec<T extends EventType> {
   trigger: { event: T; filter?: DetailFilter };
   entry: { reentry: boolean; dedupeKey?: Extract<keyof EventDetail<T>, string> };
   goal?: { event: EventType; correlate: Correlation };
+  delivery?: DeliverySettings;
   steps: Sequence;
 }
 
@@ -231,6 +233,7 @@ export function defineJourney<T extends EventType>(spec: JourneySpec<T>): Journe
       : { event: spec.trigger.event },
     entry: spec.entry,
     ...(spec.goal ? { goal: spec.goal } : {}),
+    ...(spec.delivery ? { delivery: spec.delivery } : {}),
     start: start ?? '',
     steps,
   };

@@ -190,8 +190,19 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
   const name = stateName(step);
   const at = { stepId: step.id, 'ctx.$': '$.ctx' };
   switch (step.type) {
-    case 'send':
-      return { [name]: finishingTask(journey, 'send', at, '$.last', step.next) };
+    case 'send': {
+      // A send may be deferred (quiet hours, provider evidence pending): the run pauses and comes back here.
+      const afterSend = `After send ${step.id}`;
+      const sent = finishingTask(journey, 'send', at, '$.last', step.next);
+      return {
+        [name]: { ...sent, Next: afterSend },
+        [afterSend]: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.last.status', StringEquals: 'deferred', Next: PAUSED_STATE }],
+          Default: sent.Next,
+        },
+      };
+    }
     case 'update':
       return { [name]: finishingTask(journey, 'update', at, '$.ctx.contact', step.next) };
     case 'broadcast':

@@ -42,6 +42,8 @@ export function resumeStateAfter(journey: JourneyDefinition, stepId: string): st
   if (!step) return undefined;
   if (step.type === 'wait') return targetState(journey, step.next);
   if (step.type === 'waitFor') return resolvedStateName(step.id);
+  // A deferred send (quiet hours, awaiting provider evidence) is tried again.
+  if (step.type === 'send') return stateName(step);
   return undefined;
 }
 

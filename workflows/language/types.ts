@@ -165,6 +165,20 @@ export interface BroadcastStep {
 export type Step = WaitStep | WaitForStep | BranchStep | SplitStep | SendStep | UpdateStep | BroadcastStep;
 export type StepType = Step['type'];
 
+/** A frequency cap: at most `max` marketing messages per channel per contact in `windowDays`. */
+export interface CapRule {
+  readonly max: number;
+  readonly windowDays: number;
+}
+
+/** Per-journey delivery choices, on top of the deployment's defaults. */
+export interface DeliverySettings {
+  /** Whether e-mail waits for the end of quiet hours too (SMS always does). @default false */
+  readonly emailQuietHours?: boolean;
+  /** `exempt`, or this journey's own caps per channel, instead of the deployment's. */
+  readonly frequencyCap?: 'exempt' | Partial<Record<Channel, CapRule>>;
+}
+
 export interface JourneyDefinition {
   /** Stable id: names the state machine, the schedules and the ledger keys. Lower-case, digits, dashes. */
   readonly id: string;
@@ -172,6 +186,7 @@ export interface JourneyDefinition {
   readonly trigger: Trigger;
   readonly entry: EntryRules;
   readonly goal?: Goal;
+  readonly delivery?: DeliverySettings;
   readonly start: string;
   readonly steps: Readonly<Record<string, Step>>;
 }

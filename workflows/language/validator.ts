@@ -98,6 +98,20 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
   if (journey.entry.dedupeKey && !triggerFields.has(journey.entry.dedupeKey)) {
     report('entry.dedupeKey', `"${journey.entry.dedupeKey}" is not a field of ${journey.trigger.event}`);
   }
+  const caps = journey.delivery?.frequencyCap;
+  if (caps && caps !== 'exempt') {
+    for (const [channel, rule] of Object.entries(caps)) {
+      if (
+        !rule ||
+        !Number.isInteger(rule.max) ||
+        rule.max < 0 ||
+        !(rule.windowDays > 0) ||
+        rule.windowDays > 365
+      ) {
+        report(`delivery.frequencyCap.${channel}`, 'needs a whole max >= 0 and a window of 1 to 365 days');
+      }
+    }
+  }
   if (journey.goal)
     checkCorrelation(journey.goal.event, journey.goal.correlate, triggerFields, 'goal', report);
 

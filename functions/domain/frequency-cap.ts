@@ -1,0 +1,37 @@
+/**
+ * The frequency cap across journeys: at most `max` marketing messages per channel per contact in a
+ * rolling window. The cap item keeps the recent sends (ledger key and time); deciding is pure, the
+ * repository writes the result conditionally so two journeys racing for the last slot cannot both win.
+ */
+
+export interface CapRule {
+  readonly max: number;
+  readonly windowDays: number;
+}
+
+export interface CapEntry {
+  readonly key: string;
+  readonly at: number;
+}
+
+export type CapDecision =
+  | { readonly allowed: true; readonly entries: CapEntry[]; readonly changed: boolean }
+  | { readonly allowed: false; readonly count: number };
+
+/**
+ * Whether a send (identified by its ledger key) fits the cap, and the entries to store if it does.
+ * A send already counted (a retry) is allowed without counting twice; entries outside the window are dropped.
+ */
+export function decideCap(
+  entries: readonly CapEntry[],
+  rule: CapRule,
+  key: string,
+  nowMs: number,
+): CapDecision {
+  const windowStart = nowMs - rule.windowDays * 86_400_000;
+  const recent = entries.filter((e) => e.at > windowStart);
+  if (recent.some((e) => e.key === key))
+    return { allowed: true, entries: recent, changed: recent.length !== entries.length };
+  if (recent.length >= rule.max) return { allowed: false, count: recent.length };
+  return { allowed: true, entries: [...recent, { key, at: nowMs }], changed: true };
+}
