@@ -82,6 +82,28 @@ async function main(): Promise<void> {
         process.stdout.write(`  ${formatOffset(entry.offsetMs)}  ${entry.kind.padEnd(11)} ${entry.text}\n`);
       return;
     }
+    case 'why': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { endpoint: { type: 'string' }, aws: { type: 'boolean', default: false } },
+      });
+      const subject = positionals[0];
+      if (!subject) usage();
+      const { formatWhy, why } = await import('./cli/why.ts');
+      const report = await why(subject, {
+        projectRoot,
+        aws: values.aws ?? false,
+        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+      });
+      if (!report) {
+        process.stderr.write(`no contact found for ${subject}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      for (const line of formatWhy(report)) process.stdout.write(`${line}\n`);
+      return;
+    }
     case 'cost': {
       const { measureJourneyCosts, printCostReport } = await import('./cli/cost.ts');
       const results = await measureJourneyCosts(projectRoot);

@@ -68,3 +68,38 @@ export function ledgerKey(parts: {
 export function ledgerTag(key: string): string {
   return createHash('sha256').update(key).digest('base64url').slice(0, 22);
 }
+
+/** Why a message was (not) sent, in words a developer reads at a glance. */
+const REASONS: Record<string, string> = {
+  no_email_address: 'the contact has no e-mail address',
+  no_phone_number: 'the contact has no phone number',
+  no_owner: 'the contact has no owner to notify',
+  unsubscribed: 'the contact unsubscribed from this topic or channel',
+  no_consent: 'no opt-in for this channel or topic',
+  suppressed: 'the address is suppressed (bounce or complaint)',
+  frequency_capped: 'the frequency cap was reached',
+  quiet_hours: 'quiet hours at the contact',
+  goal_reached: 'the journey goal was already reached',
+  holdout: 'the contact is in the holdout group',
+  outcome_unknown_at_most_once: 'an earlier attempt may have sent it; at-most-once sends do not retry',
+  awaiting_provider_evidence:
+    'an earlier attempt is still unsettled; waiting for the provider’s delivery events',
+  throttled: 'the provider throttled the send; it is retried',
+  provider_rejected: 'the provider refused the message',
+};
+
+/** What a ledger entry says happened, and why, in one line a person reads at a glance. */
+export function explainEntry(entry: LedgerEntry): string {
+  const reason = entry.reason ? (REASONS[entry.reason] ?? entry.reason) : '';
+  const detail = entry.detail ? ` (${entry.detail})` : '';
+  switch (entry.status) {
+    case 'sent':
+      return entry.subject ? `sent “${entry.subject}”` : 'sent';
+    case 'in_flight':
+      return 'in flight: the send started and has no outcome yet';
+    case 'deferred':
+      return `deferred until ${entry.deferredUntil ?? '?'}${reason ? `: ${reason}` : ''}${detail}`;
+    default:
+      return `${entry.status}: ${reason || 'no reason recorded'}${detail}`;
+  }
+}

@@ -9,7 +9,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ContactsRepository } from '../../functions/adapters/contacts-repository.ts';
 import { type Run, RunsRepository } from '../../functions/adapters/runs-repository.ts';
 import type { Contact } from '../../functions/domain/contact.ts';
-import { type LedgerEntry, ledgerTag } from '../../functions/domain/ledger.ts';
+import { explainEntry as explain, type LedgerEntry, ledgerTag } from '../../functions/domain/ledger.ts';
 import { dynamo } from '../../functions/shared/aws-clients.ts';
 import { ENV } from '../../functions/shared/env-names.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
@@ -169,36 +169,6 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Newest first, at most `max`, without touching the runtime's own arrays. */
 const newest = <T>(items: readonly T[], max: number): T[] => items.slice(-max).reverse();
-
-/** Why a message was (not) sent, in words a developer reads at a glance. */
-const REASONS: Record<string, string> = {
-  no_email_address: 'the contact has no e-mail address',
-  no_phone_number: 'the contact has no phone number',
-  no_owner: 'the contact has no owner to notify',
-  unsubscribed: 'the contact unsubscribed from this topic or channel',
-  no_consent: 'no opt-in for this channel or topic',
-  suppressed: 'the address is suppressed (bounce or complaint)',
-  frequency_capped: 'the frequency cap was reached',
-  quiet_hours: 'quiet hours at the contact',
-  goal_reached: 'the journey goal was already reached',
-  holdout: 'the contact is in the holdout group',
-  outcome_unknown_at_most_once: 'an earlier attempt may have sent it; at-most-once sends do not retry',
-};
-
-function explain(entry: LedgerEntry): string {
-  const reason = entry.reason ? (REASONS[entry.reason] ?? entry.reason) : '';
-  const detail = entry.detail ? ` (${entry.detail})` : '';
-  switch (entry.status) {
-    case 'sent':
-      return entry.subject ? `sent “${entry.subject}”` : 'sent';
-    case 'in_flight':
-      return 'in flight: the send started and has no outcome yet';
-    case 'deferred':
-      return `deferred until ${entry.deferredUntil ?? '?'}${reason ? `: ${reason}` : ''}${detail}`;
-    default:
-      return `${entry.status}: ${reason || 'no reason recorded'}${detail}`;
-  }
-}
 
 function decisionOf(entry: LedgerEntry | undefined): { ledger: DecisionView } | Record<string, never> {
   if (!entry) return {};

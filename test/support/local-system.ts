@@ -19,6 +19,8 @@ export const API_KEY = 'test-api-key';
 
 export interface LocalSystem {
   readonly runtime: LocalRuntime;
+  /** The cloud assembly the runtime runs. */
+  readonly cdkOut: string;
   readonly endpoint: string;
   /** Puts a producer event on the relance bus, as a shop would. */
   put(detailType: string, detail: Record<string, unknown>, source?: string): Promise<void>;
@@ -61,6 +63,7 @@ export async function startLocalSystem(
   });
   return {
     runtime,
+    cdkOut,
     endpoint: runtime.endpoint,
     async put(detailType, detail, source = 'shop.test') {
       const result = await events.send(

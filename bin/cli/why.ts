@@ -1,0 +1,101 @@
+/**
+ * `relance why <email|phone|contactId>`: what relance sent a contact, what it did not send, and why,
+ * from the ledger; with the contact's consent and suppressions. Reads the local runtime by default
+ * (`--endpoint`), or AWS when `--aws` is given with CONTACTS_TABLE and LEDGER_TABLE set.
+ */
+import { join } from 'node:path';
+import type { Contact } from '../../functions/domain/contact.ts';
+import { explainEntry, type LedgerEntry } from '../../functions/domain/ledger.ts';
+import { loadLocalApp } from '../../lib/local/template.ts';
+
+export interface WhyOptions {
+  readonly projectRoot: string;
+  readonly endpoint?: string;
+  readonly aws: boolean;
+  /** The cloud assembly that names the local tables. @default .relance/cdk.out */
+  readonly cdkOut?: string;
+}
+
+export interface WhyReport {
+  readonly contact: Contact;
+  readonly entries: LedgerEntry[];
+}
+
+/** The tables to read: from the local template, or the environment on AWS. */
+function tables(options: WhyOptions): { contacts: string; ledger: string } {
+  if (options.aws) {
+    const contacts = process.env.CONTACTS_TABLE;
+    const ledger = process.env.LEDGER_TABLE;
+    if (!contacts || !ledger)
+      throw new Error('with --aws, set CONTACTS_TABLE and LEDGER_TABLE (the RelanceData stack outputs)');
+    return { contacts, ledger };
+  }
+  const app = loadLocalApp(
+    options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'),
+    options.endpoint ?? '',
+  );
+  const find = (part: string) => app.tables.find((t) => t.logicalId.includes(part))?.name ?? '';
+  return { contacts: find('Contacts'), ledger: find('Ledger') };
+}
+
+/** Finds the contact by e-mail, phone or id and reads its ledger. */
+export async function why(subject: string, options: WhyOptions): Promise<WhyReport | undefined> {
+  if (!options.aws) {
+    process.env.AWS_ENDPOINT_URL = options.endpoint ?? 'http://127.0.0.1:4747';
+    process.env.AWS_REGION ??= 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+  const names = tables(options);
+  // Imported now: the SDK clients are built after the endpoint is set.
+  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
+  const { LedgerRepository } = await import('../../functions/adapters/ledger-repository.ts');
+  const { normalizePhone } = await import('../../functions/events/common.ts');
+  const contacts = new ContactsRepository(names.contacts);
+  const contactId = subject.includes('@')
+    ? await contacts.findByIdentity('EMAIL', subject.trim().toLowerCase())
+    : subject.startsWith('+') || /^\d[\d\s().-]+$/.test(subject)
+      ? await contacts.findByIdentity(
+          'PHONE',
+          normalizePhone(subject, process.env.DEFAULT_COUNTRY ?? 'FR') ?? subject,
+        )
+      : subject;
+  const contact = contactId ? await contacts.get(contactId) : undefined;
+  if (!contact) return undefined;
+  const entries = (await new LedgerRepository(names.ledger).forContact(contact.contactId)).sort((a, b) =>
+    a.createdAt.localeCompare(b.createdAt),
+  );
+  return { contact, entries };
+}
+
+/** The report as lines for a terminal. */
+export function formatWhy(report: WhyReport): string[] {
+  const { contact } = report;
+  const consent = (channel: 'email' | 'sms') => {
+    const c = contact.consent[channel];
+    const topics = Object.entries(c?.topics ?? {}).map(
+      ([t, r]) => `${t}: ${r.status} (${r.proof.kind}, ${r.at})`,
+    );
+    return [
+      `${channel}: ${c?.channel ? `${c.channel.status} (${c.channel.proof.kind}, ${c.channel.at})` : 'no channel decision'}`,
+      ...topics.map((t) => `  ${t}`),
+    ];
+  };
+  const lines = [
+    `contact ${contact.contactId}${contact.email ? ` <${contact.email}>` : ''}${contact.phone ? ` ${contact.phone}` : ''}`,
+    ...consent('email').map((l) => `  consent ${l}`),
+    ...consent('sms').map((l) => `  consent ${l}`),
+    ...(['email', 'sms'] as const).flatMap((channel) => {
+      const s = contact.suppressed[channel];
+      return s ? [`  suppressed ${channel}: ${s.reason} since ${s.at}`] : [];
+    }),
+    '',
+    report.entries.length === 0 ? 'no message attempted yet' : `${report.entries.length} message(s):`,
+  ];
+  for (const entry of report.entries) {
+    lines.push(
+      `  ${entry.createdAt}  ${entry.journeyId} / ${entry.stepId}  ${entry.channel}  ${explainEntry(entry)}`,
+    );
+  }
+  return lines;
+}

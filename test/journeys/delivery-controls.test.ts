@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatWhy, why } from '../../bin/cli/why.ts';
+import {
+  days,
+  eventId,
+  hours,
+  type LocalSystem,
+  minutes,
+  PROJECT_ROOT,
+  startLocalSystem,
+} from '../support/local-system.ts';
+
+/** 23:30 in Paris on Monday 2 March 2026 (UTC+1). */
+const LATE_EVENING_PARIS = Date.parse('2026-03-02T22:30:00Z');
+const lamp = { sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 };
+
+async function ledgerFor(contactEmail: string) {
+  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
+  const { LedgerRepository } = await import('../../functions/adapters/ledger-repository.ts');
+  const contacts = new ContactsRepository(process.env.CONTACTS_TABLE ?? '');
+  const contactId = await contacts.findByIdentity('EMAIL', contactEmail);
+  return contactId ? new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId) : [];
+}
+
+describe('delivery controls on the local runtime', () => {
+  let system: LocalSystem;
+  const now = () => new Date(system.runtime.clock.now()).toISOString();
+  const base = () => ({ eventId: eventId('dc'), occurredAt: now(), source: 'shop.test' });
+
+  beforeAll(async () => {
+    system = await startLocalSystem({
+      start: LATE_EVENING_PARIS,
+      // A cap of one marketing e-mail a week makes the race for the last slot easy to see.
+      environment: {
+        DELIVERY_POLICY: JSON.stringify({
+          quietHours: { start: '21:00', end: '08:00' },
+          frequencyCaps: { email: { max: 1, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+          emailTopics: {
+            onboarding: { label: 'Tips', mode: 'opt_out' },
+            cart_reminders: { label: 'Carts', mode: 'opt_out' },
+          },
+          inFlightGraceSeconds: 300,
+        }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await system.stop();
+  });
+
+  it('defers an SMS due at 23:30 local to the end of quiet hours (08:00), not dropping it', async () => {
+    // Prepare: signed up at 23:30 Paris time; the day-7 SMS falls at 23:30 too.
+    const email = 'night.owl@example.com';
+    const phone = '+33611112222';
+    await system.put('contact.signed_up', { ...base(), contact: { email, phone }, timezone: 'Europe/Paris' });
+    await system.put('consent.changed', {
+      ...base(),
+      contact: { email },
+      channel: 'sms',
+      status: 'opted_in',
+      proof: { kind: 'form' },
+    });
+
+    // Act: day 7, 23:30 Paris, plus a minute
+    await system.advance(days(7) + minutes(1));
+
+    // Assess: nothing yet, and the ledger says why
+    expect(system.smsTo(phone)).toEqual([]);
+    const deferred = (await ledgerFor(email)).find((e) => e.stepId === 'sms-offer');
+    expect(deferred).toMatchObject({
+      status: 'deferred',
+      reason: 'quiet_hours',
+      deferredUntil: '2026-03-10T07:00:00.000Z',
+    });
+
+    // Act: 08:00 Paris the next morning
+    await system.advance(hours(8) + minutes(30));
+
+    // Assess
+    expect(system.smsTo(phone)).toHaveLength(1);
+    expect((await ledgerFor(email)).find((e) => e.stepId === 'sms-offer')).toMatchObject({ status: 'sent' });
+  });
+
+  it('lets only one of two journeys racing for the last slot of the cap send', async () => {
+    // Prepare: two carts at the same moment; their reminders fall due together, with one slot left.
+    const email = 'two.carts@example.com';
+    await system.put('cart.updated', {
+      ...base(),
+      contact: { email },
+      cartId: 'race-1',
+      items: [lamp],
+      value: 89,
+      currency: 'EUR',
+    });
+    await system.put('cart.updated', {
+      ...base(),
+      contact: { email },
+      cartId: 'race-2',
+      items: [lamp],
+      value: 89,
+      currency: 'EUR',
+    });
+
+    // Act
+    await system.advance(hours(1) + minutes(1));
+
+    // Assess
+    expect(system.emailsTo(email)).toHaveLength(1);
+    const reminders = (await ledgerFor(email)).filter((e) => e.stepId === 'first-reminder');
+    expect(reminders.map((e) => e.status).sort()).toEqual(['sent', 'skipped']);
+    expect(reminders.find((e) => e.status === 'skipped')).toMatchObject({ reason: 'frequency_capped' });
+  });
+
+  it('sends nothing more after the contact unsubscribes from the topic mid-journey', async () => {
+    // Prepare
+    const email = 'changed.mind@example.com';
+    await system.put('cart.updated', {
+      ...base(),
+      contact: { email },
+      cartId: 'mind-1',
+      items: [lamp],
+      value: 89,
+      currency: 'EUR',
+    });
+    await system.advance(minutes(30));
+
+    // Act: unsubscribes from cart reminders before the reminder is due
+    await system.put('consent.changed', {
+      ...base(),
+      contact: { email },
+      channel: 'email',
+      topic: 'cart_reminders',
+      status: 'opted_out',
+      proof: { kind: 'link' },
+    });
+    await system.advance(hours(25));
+
+    // Assess
+    expect(system.emailsTo(email)).toEqual([]);
+    const entries = await ledgerFor(email);
+    expect(entries.map((e) => [e.stepId, e.status, e.reason])).toEqual([
+      ['first-reminder', 'skipped', 'unsubscribed'],
+      ['last-call', 'skipped', 'unsubscribed'],
+    ]);
+
+    // And `relance why` says so.
+    const report = await why(email, {
+      projectRoot: PROJECT_ROOT,
+      endpoint: system.endpoint,
+      aws: false,
+      cdkOut: system.cdkOut,
+    });
+    const lines = report ? formatWhy(report) : [];
+    expect(lines[0]).toContain(`<${email}>`);
+    expect(lines).toContain('2 message(s):');
+    expect(lines.filter((l) => l.includes('abandoned-cart / first-reminder')).join()).toContain(
+      'skipped: the contact unsubscribed from this topic or channel (topic cart_reminders)',
+    );
+  });
+});
