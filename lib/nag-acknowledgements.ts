@@ -70,6 +70,11 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
     'No end users sign in to this API: see AwsSolutions-APIG4.',
   );
   acknowledge(
+    stack.preferences.secret,
+    'AwsSolutions-SMG4',
+    'The link signing key is not rotated automatically: a new key would break every unsubscribe link already delivered; rotate it by hand.',
+  );
+  acknowledge(
     stack.http.api,
     'AwsSolutions-APIG3',
     'WAF is optional: throttling and usage plans cover abuse; attach a web ACL in accounts that mandate one.',

@@ -1,11 +1,14 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { PREFERENCES_ENV } from '../functions/shared/preferences-env.ts';
 import type { JourneyDefinition } from '../workflows/language/types.ts';
 import { readConfig } from './config.ts';
 import { RelanceTables } from './stateful/relance-tables.ts';
+import { DeliveryFeedback } from './stateless/delivery-feedback.ts';
 import { EventIngest } from './stateless/event-ingest.ts';
 import { HttpIngest } from './stateless/http-ingest.ts';
 import { JourneyEngine } from './stateless/journey-engine.ts';
+import { PreferencesApi } from './stateless/preferences-api.ts';
 
 export interface RelanceDataStackProps extends StackProps {
   /** @default RemovalPolicy.RETAIN */
@@ -34,6 +37,8 @@ export class RelanceStack extends Stack {
   readonly ingest: EventIngest;
   readonly http: HttpIngest;
   readonly engine: JourneyEngine;
+  readonly feedback: DeliveryFeedback;
+  readonly preferences: PreferencesApi;
 
   constructor(scope: Construct, id: string, props: RelanceStackProps) {
     super(scope, id, props);
@@ -53,7 +58,26 @@ export class RelanceStack extends Stack {
       tables,
       config,
     });
+    this.preferences = new PreferencesApi(this, 'Preferences', {
+      api: this.http.api,
+      contacts: tables.contacts,
+      config: { emailTopics: config.delivery.emailTopics },
+    });
+    // The journey-step function signs the unsubscribe and preference links it puts in messages.
+    this.preferences.secret.grantRead(this.engine.stepFunction);
+    this.engine.stepFunction.addEnvironment(
+      PREFERENCES_ENV.linkSigningSecretArn,
+      this.preferences.secret.secretArn,
+    );
+    this.engine.stepFunction.addEnvironment(PREFERENCES_ENV.publicBaseUrl, this.http.api.url);
+    this.feedback = new DeliveryFeedback(this, 'Feedback', {
+      configurationSet: this.engine.configurationSet,
+      contacts: tables.contacts,
+      ledger: tables.ledger,
+      deadLetters: this.ingest.deadLetters,
+    });
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName });
     new CfnOutput(this, 'ApiUrl', { value: this.http.api.url });
+    new CfnOutput(this, 'InboundSmsTopicArn', { value: this.feedback.inboundSmsTopicArn });
   }
 }

@@ -1,10 +1,12 @@
 /**
- * The send ledger: one item per (journey run, step, channel[, recipient]). A send begins with a
+ * The send ledger: one item per (journey run, step, channel[, recipient]), stored under the digest
+ * of its ledger key (`ledgerTag`), which is also the `ledger` tag every message carries: provider
+ * feedback finds the entry of a message directly, with no index item. A send begins with a
  * conditional put, so a retried step finds its entry instead of sending again; the entry then
  * records the outcome. Read by contact through the `byContact` index to answer "why".
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { LedgerEntry, LedgerOutcome } from '#domain/ledger.ts';
+import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
 import { dynamo } from '#shared/aws-clients.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 
@@ -23,7 +25,7 @@ export class LedgerRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: entry.ledgerKey,
+            pk: ledgerTag(entry.ledgerKey),
             ...entry,
             expiresAt: Math.floor(nowMs / 1000) + LEDGER_RETENTION_SECONDS,
           },
@@ -49,7 +51,7 @@ export class LedgerRepository {
       await dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: ledgerKey },
+          Key: { pk: ledgerTag(ledgerKey) },
           UpdateExpression: 'SET #status = :status, updatedAt = :at REMOVE reason, detail, deferredUntil',
           ConditionExpression:
             from === 'failed' ? '#status = :from AND reason = :throttled' : '#status = :from',
@@ -71,9 +73,15 @@ export class LedgerRepository {
 
   /** An entry by key. */
   async get(ledgerKey: string): Promise<LedgerEntry | undefined> {
+    return this.getByTag(ledgerTag(ledgerKey));
+  }
+
+  /** An entry by the `ledger` tag its message carried (the digest it is stored under). */
+  async getByTag(tag: string): Promise<LedgerEntry | undefined> {
     const { Item } = await dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: ledgerKey }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: tag }, ConsistentRead: true }),
     );
+    if (typeof Item?.ledgerKey !== 'string') return undefined;
     if (!Item) return undefined;
     const { pk: _pk, expiresAt: _expires, ...entry } = Item;
     return entry as LedgerEntry;
@@ -93,7 +101,7 @@ export class LedgerRepository {
     await dynamo.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: ledgerKey },
+        Key: { pk: ledgerTag(ledgerKey) },
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: names,

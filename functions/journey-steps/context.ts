@@ -52,6 +52,11 @@ export interface SendingSettings {
   readonly smsSenderId?: string;
   readonly defaultTimezone: string;
   readonly policy: DeliveryPolicySettings;
+  /** Where signed unsubscribe and preference links point, and the key that signs them. */
+  readonly links?: {
+    readonly baseUrl: string;
+    readonly key: () => Promise<string>;
+  };
 }
 
 export interface JourneyDeps {

@@ -7,6 +7,12 @@ import { type Contact, contactView } from '#domain/contact.ts';
 import { decideDelivery } from '#domain/delivery-controls.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
 import { renderMessage } from '#domain/rendering.ts';
+import {
+  listUnsubscribeHeaders,
+  mailtoDomainOf,
+  type UnsubscribeLinks,
+  unsubscribeLinks,
+} from '#domain/signed-links.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import { logger } from '#shared/logger.ts';
 import type { MessageTemplate } from '#workflows/language/template.ts';
@@ -177,6 +183,26 @@ function capFor(request: MessageRequest, caps: Record<Channel, CapRule>): CapRul
   return journeyCaps?.[request.channel] ?? caps[request.channel];
 }
 
+/**
+ * The signed one-click unsubscribe, preference and mailto links of a marketing e-mail (for its
+ * topic, else the whole channel); none for SMS or transactional mail, or where links are not set up.
+ */
+async function messageLinks(
+  deps: JourneyDeps,
+  request: MessageRequest,
+): Promise<UnsubscribeLinks | undefined> {
+  const settings = deps.sending.links;
+  if (!settings || request.channel !== 'email' || request.category !== 'marketing') return undefined;
+  return unsubscribeLinks({
+    baseUrl: settings.baseUrl,
+    key: await settings.key(),
+    contactId: request.contact.contactId,
+    ...(request.topic ? { topic: request.topic } : {}),
+    mailtoDomain: mailtoDomainOf(deps.sending.fromAddress),
+    nowMs: now(),
+  });
+}
+
 /** Renders, calls the provider and records the outcome. */
 async function deliver(
   deps: JourneyDeps,
@@ -184,13 +210,14 @@ async function deliver(
   template: MessageTemplate,
   address: string,
 ): Promise<LedgerOutcome> {
+  const links = await messageLinks(deps, request);
   const rendered = await renderMessage(template, request.contact.locale, {
     contact: contactView(request.contact),
     trigger: request.trigger,
     event: request.event ?? {},
     journey: { id: request.journeyId },
     brand: deps.sending.brand,
-    links: {},
+    links: links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {},
   });
   const tags = {
     journey: request.journeyId,
@@ -209,6 +236,7 @@ async function deliver(
             html: rendered.html,
             text: rendered.text,
             ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
+            ...(links ? { headers: listUnsubscribeHeaders(links) } : {}),
             tags,
           })
         : await sendSms({

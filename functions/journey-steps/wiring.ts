@@ -2,11 +2,13 @@
 import { z } from 'zod';
 import { optionalEnv, requireEnv } from '#shared/env.ts';
 import { ENV } from '#shared/env-names.ts';
+import { PREFERENCES_ENV } from '#shared/preferences-env.ts';
 import { findJourney } from '#workflows/journeys/index.ts';
 import { templates } from '#workflows/templates/index.ts';
 import { CapsRepository } from '../adapters/caps-repository.ts';
 import { ContactsRepository } from '../adapters/contacts-repository.ts';
 import { LedgerRepository } from '../adapters/ledger-repository.ts';
+import { linkSigningKey } from '../adapters/link-key.ts';
 import { ProductsRepository } from '../adapters/products-repository.ts';
 import { RunsRepository } from '../adapters/runs-repository.ts';
 import type { JourneyDeps } from './context.ts';
@@ -35,6 +37,7 @@ export function journeyTargetsFromEnvironment() {
 
 /** Everything the journey-step actions need, wired to the tables and settings in the environment. */
 export function journeyDepsFromEnvironment(): JourneyDeps {
+  const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
   return {
     runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
@@ -50,6 +53,10 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
       smsSenderId: optionalEnv(ENV.smsSenderId, ''),
       defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
       policy: DeliveryPolicy.parse(JSON.parse(requireEnv(ENV.deliveryPolicy))),
+      links: {
+        baseUrl: requireEnv(PREFERENCES_ENV.publicBaseUrl),
+        key: () => linkSigningKey(linkSecretId),
+      },
     },
     findJourney,
     templates,

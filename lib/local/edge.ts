@@ -1,7 +1,7 @@
 /**
  * The one edge endpoint: every emulated AWS API answers on one port, routed by protocol, so the
  * real SDK and the AWS CLI work with AWS_ENDPOINT_URL alone. Signed requests (SigV4) go to a
- * service: by X-Amz-Target (DynamoDB, EventBridge, Step Functions, SQS), by path (SES v2,
+ * service: by X-Amz-Target (DynamoDB, EventBridge, Step Functions, SQS, Secrets Manager), by path (SES v2,
  * Scheduler), or by the awsQuery Action (SNS). Unsigned requests are the web page and the API routes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +17,7 @@ export interface EdgeRoutes {
   readonly sns: AwsServiceHandler;
   readonly ses: AwsServiceHandler;
   readonly scheduler: AwsServiceHandler;
+  readonly secretsmanager: AwsServiceHandler;
   /** Everything that is not an AWS API call: the web page, JSON views, API Gateway routes. */
   readonly web: (req: AwsRequest, sourceIp: string) => Promise<AwsResponse>;
 }
@@ -38,6 +39,7 @@ export function serviceFor(req: Pick<AwsRequest, 'path' | 'headers' | 'body'>): 
   if (target.startsWith('AWSEvents.')) return 'eventbridge';
   if (target.startsWith('AWSStepFunctions.')) return 'stepfunctions';
   if (target.startsWith('AmazonSQS.')) return 'sqs';
+  if (target.startsWith('secretsmanager.')) return 'secretsmanager';
   if (req.path.startsWith('/v2/email/')) return 'ses';
   if (req.path.startsWith('/schedules') || req.path.startsWith('/schedule-groups')) return 'scheduler';
   if ((req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') && /(^|&)Action=/.test(req.body))

@@ -7,7 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { smsKeyword } from '../../functions/domain/delivery-feedback.ts';
 import { useClock } from '../../functions/shared/clock.ts';
+import { PREFERENCES_ENV } from '../../functions/shared/preferences-env.ts';
 import { LocalApiGateway } from './api-gateway.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from './clock.ts';
 import { LocalDynamo } from './dynamodb.ts';
@@ -16,9 +19,12 @@ import { type BusEventEnvelope, EventBusService } from './eventbridge/bus.ts';
 import { LambdaHost } from './lambda-host.ts';
 import type { AwsRequest, AwsResponse } from './services/protocol.ts';
 import { SchedulerService } from './services/scheduler.ts';
+import { SecretsManagerService } from './services/secrets-manager.ts';
 import { SnsService } from './services/sns.ts';
 import { SqsService } from './services/sqs.ts';
 import { LocalSes, type StoredEmail } from './ses.ts';
+import { sesEventsFor } from './ses-feedback.ts';
+import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts';
 import { type Execution, StepFunctionsService } from './step-functions.ts';
 import { type LocalApp, type LocalRuleTarget, type LocalSchedule, loadLocalApp } from './template.ts';
 import { WorkTracker } from './work-tracker.ts';
@@ -53,6 +59,7 @@ interface PersistedState {
   readonly sns: unknown;
   readonly sqs: unknown;
   readonly scheduler: unknown;
+  readonly secretsManager?: unknown;
   readonly emails: StoredEmail[];
   readonly clock: number;
   readonly interrupted: InterruptedExecution[];
@@ -68,6 +75,7 @@ export class LocalRuntime {
   readonly sns: SnsService;
   readonly sqs: SqsService;
   readonly scheduler: SchedulerService;
+  readonly secretsManager: SecretsManagerService;
   app!: LocalApp;
   lambdas!: LambdaHost;
   stepFunctions!: StepFunctionsService;
@@ -100,6 +108,7 @@ export class LocalRuntime {
     this.sns = new SnsService({ now });
     this.sqs = new SqsService({ baseUrl: () => this.endpoint, now, maxWaitMs: 0 });
     this.scheduler = new SchedulerService({ now });
+    this.secretsManager = new SecretsManagerService({ now });
     this.dynamo = new LocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
     this.edge = new EdgeServer(() => ({
       dynamodb: (req, res) => this.dynamo.handle(req, res),
@@ -109,6 +118,7 @@ export class LocalRuntime {
       sns: this.sns.handler,
       ses: this.ses.handler,
       scheduler: this.scheduler.handler,
+      secretsmanager: this.secretsManager.handler,
       web: (req, sourceIp) => this.web(req, sourceIp),
     }));
   }
@@ -159,6 +169,14 @@ export class LocalRuntime {
       deadLetter: (arn, event, error, rule) => this.deadLetter(arn, event, error, rule),
       background: (work) => this.tracker.track(work),
     });
+    // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
+    this.ses.onSent = (email) => {
+      for (const event of sesEventsFor(email, { at: this.clock.now() })) this.putProviderEvent(event);
+    };
+    this.sns.onPublish((message) => {
+      for (const event of smsDeliveryEventsFor(message, { at: this.clock.now() }))
+        this.putProviderEvent(event);
+    });
     this.api = new LocalApiGateway({
       routes: this.app.routes,
       stage: this.app.stage,
@@ -170,6 +188,8 @@ export class LocalRuntime {
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);
     for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
     this.restore();
+    // After restore: a persisted key is kept, so links in e-mails sent before a restart still work.
+    for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
     await this.dynamo.createTables(endpoint, this.app.tables);
     await this.lambdas.warm();
@@ -196,6 +216,8 @@ export class LocalRuntime {
       }
     }
     for (const [name, value] of seen) if (name !== 'NODE_OPTIONS') process.env[name] = value;
+    // Links in messages point at the local API routes, not at the template's execute-api URL.
+    process.env[PREFERENCES_ENV.publicBaseUrl] = `${endpoint}/${this.app.stage}/`;
     Object.assign(process.env, this.options.environmentOverrides);
   }
 
@@ -236,6 +258,60 @@ export class LocalRuntime {
     });
     if (response.status >= 300)
       throw new Error(`template schedule ${schedule.name} refused: ${response.body}`);
+  }
+
+  /** Puts an event an AWS service publishes itself (SES, End User Messaging) on the default bus. */
+  private putProviderEvent(event: BusEventEnvelope): void {
+    this.bus.put({
+      busName: 'default',
+      source: event.source,
+      detailType: event['detail-type'],
+      detail: event.detail,
+      time: event.time,
+      resources: event.resources,
+    });
+  }
+
+  /**
+   * A recipient's SMS reply (two-way SMS): the inbound topic's function receives the notification
+   * SNS would deliver. An opt-out keyword also puts the number on the opt-out list, as End User
+   * Messaging does.
+   */
+  async receiveSms(from: string, body: string): Promise<void> {
+    const fn = this.app.functions.find((f) => f.entry === 'functions/handlers/sms-inbound.ts');
+    if (!fn) throw new Error('the template has no sms-inbound function');
+    if (smsKeyword(body)?.kind === 'opt_out') this.sns.optOut(from);
+    const notification = inboundSmsNotification({ from, body, at: this.clock.now() });
+    this.tracker.track(() => this.lambdas.invokeAsync(fn.arn, notification));
+    await this.idle();
+  }
+
+  /** POST /_relance/sms/inbound `{ "from": "+1...", "body": "STOP" }`: simulates a reply. */
+  private async inboundSmsEndpoint(req: AwsRequest): Promise<AwsResponse> {
+    const answer = (status: number, payload: unknown): AwsResponse => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(req.body || '{}');
+    } catch {
+      return answer(400, { errors: [{ field: 'body', message: 'is not JSON' }] });
+    }
+    const request = z
+      .object({
+        from: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number'),
+        body: z.string().min(1),
+      })
+      .safeParse(json);
+    if (!request.success) {
+      return answer(400, {
+        errors: request.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })),
+      });
+    }
+    await this.receiveSms(request.data.from, request.data.body);
+    return answer(202, { accepted: true });
   }
 
   private async deliver(target: LocalRuleTarget, input: unknown): Promise<void> {
@@ -347,6 +423,7 @@ export class LocalRuntime {
 
   /** Requests that are not AWS API calls: API routes first, then the page and JSON views. */
   private async web(req: AwsRequest, sourceIp: string): Promise<AwsResponse> {
+    if (req.method === 'POST' && req.path === '/_relance/sms/inbound') return this.inboundSmsEndpoint(req);
     if (this.api.match(req.method, req.path) || (req.method !== 'GET' && this.api.servesPath(req.path))) {
       return this.api.handle(req, sourceIp);
     }
@@ -377,6 +454,7 @@ export class LocalRuntime {
     this.sns.restore(state.sns);
     this.sqs.restore(state.sqs);
     this.scheduler.restore(state.scheduler);
+    if (state.secretsManager !== undefined) this.secretsManager.restore(state.secretsManager);
     this.ses.restore(state.emails ?? []);
     this.interruptedAtStart = state.interrupted ?? [];
   }
@@ -389,6 +467,7 @@ export class LocalRuntime {
       sns: this.sns.snapshot(),
       sqs: this.sqs.snapshot(),
       scheduler: this.scheduler.snapshot(),
+      secretsManager: this.secretsManager.snapshot(),
       emails: this.ses.emails(),
       clock: this.clock.now(),
       interrupted: this.runningExecutions().map((e) => ({

@@ -36,6 +36,8 @@ export class LocalSes {
   private readonly kept: StoredEmail[] = [];
   /** SendEmail calls, for cost accounting. */
   sendCount = 0;
+  /** Called with each e-mail sent (the runtime publishes the events SES would publish for it). */
+  onSent?: (email: StoredEmail) => void;
 
   async start(): Promise<void> {
     this.server = await sesServer({ host: '127.0.0.1', port: 0 });
@@ -101,11 +103,13 @@ export class LocalSes {
         ConfigurationSetName?: string;
       };
       if (sent) {
-        this.kept.push({
+        const kept: StoredEmail = {
           ...sent,
           tags: Object.fromEntries((request.EmailTags ?? []).map((t) => [t.Name, t.Value])),
           ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
-        });
+        };
+        this.kept.push(kept);
+        this.onSent?.(kept);
       }
     }
     return response;

@@ -100,6 +100,12 @@ export interface LocalRoute {
   readonly apiKeyRequired: boolean;
 }
 
+export interface LocalSecret {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+}
+
 export interface LocalApp {
   readonly tables: LocalTable[];
   readonly buses: Array<{ logicalId: string; name: string; arn: string }>;
@@ -110,6 +116,7 @@ export interface LocalApp {
   readonly scheduleGroups: string[];
   readonly schedules: LocalSchedule[];
   readonly routes: LocalRoute[];
+  readonly secrets: LocalSecret[];
   stage: string;
 }
 
@@ -165,6 +172,8 @@ class Resolver {
         return this.text(props.StateMachineName) ?? logicalId;
       case 'AWS::SQS::Queue':
         return named('QueueName') ?? logicalId;
+      case 'AWS::SecretsManager::Secret':
+        return named('Name') ?? logicalId;
       case 'AWS::Events::EventBus':
       case 'AWS::Scheduler::ScheduleGroup':
       case 'AWS::Events::Rule':
@@ -197,6 +206,9 @@ class Resolver {
         return arn('states', `stateMachine:${name}`);
       case 'AWS::SQS::Queue':
         return this.queueUrl(name);
+      case 'AWS::SecretsManager::Secret':
+        // Ref is the ARN; a fixed 6-character suffix keeps it the same across restarts.
+        return arn('secretsmanager', `secret:${name}-LOCAL0`);
       default:
         return name;
     }
@@ -295,6 +307,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     scheduleGroups: [],
     schedules: [],
     routes: [],
+    secrets: [],
     stage: 'v1',
   };
   const exports = new Map<string, Json>();
@@ -390,6 +403,9 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
           break;
         case 'AWS::Scheduler::ScheduleGroup':
           app.scheduleGroups.push(name);
+          break;
+        case 'AWS::SecretsManager::Secret':
+          app.secrets.push({ logicalId, name, arn: resolver.ref(logicalId) });
           break;
         case 'AWS::Scheduler::Schedule': {
           const target = (props.Target ?? {}) as JsonObject;

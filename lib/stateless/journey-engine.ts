@@ -55,6 +55,8 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
+  /** The configuration set journey e-mail goes through; DeliveryFeedback publishes its events. */
+  readonly configurationSet: CfnConfigurationSet;
 
   constructor(scope: Construct, id: string, props: JourneyEngineProps) {
     super(scope, id);
@@ -65,6 +67,7 @@ export class JourneyEngine extends Construct {
       reputationOptions: { reputationMetricsEnabled: true },
       sendingOptions: { sendingEnabled: true },
     });
+    this.configurationSet = configurationSet;
 
     const targets: Record<
       string,

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   MessageRejected,
   SESv2Client,
@@ -37,11 +38,14 @@ const LEDGER_KEY = ledgerKey({
   stepId: SEND_STEP,
   channel: 'email',
 });
+/** Entries are stored under the digest of their key (the `ledger` tag of their message). */
+const LEDGER_PK = ledgerTag(LEDGER_KEY);
 const NOW = new Date('2024-05-01T12:00:00.000Z');
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESv2Client);
 const schedulerMock = mockClient(SchedulerClient);
+const secretsMock = mockClient(SecretsManagerClient);
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 let handler: Handler;
@@ -54,6 +58,9 @@ beforeAll(async () => {
   process.env.JOURNEY_TARGETS = JSON.stringify({ welcome: WELCOME_TARGET });
   process.env.FROM_ADDRESS = FROM;
   process.env.SES_CONFIGURATION_SET = CONFIGURATION_SET;
+  process.env.LINK_SIGNING_SECRET_ARN =
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:link-key-AbCdEf';
+  process.env.PUBLIC_BASE_URL = 'https://api.shop.test/v1/';
   process.env.BRAND = JSON.stringify({ name: 'Relance Test Shop', website: 'https://shop.test' });
   process.env.DELIVERY_POLICY = JSON.stringify({
     quietHours: { start: '21:00', end: '08:00' },
@@ -73,6 +80,7 @@ beforeEach(() => {
   ddbMock.on(UpdateCommand).resolves({});
   sesMock.on(SendEmailCommand).resolves({ MessageId: 'ses-msg-1' });
   schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+  secretsMock.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
 });
 
 afterEach(() => {
@@ -80,6 +88,7 @@ afterEach(() => {
   ddbMock.reset();
   sesMock.reset();
   schedulerMock.reset();
+  secretsMock.reset();
 });
 
 /** A stored contact profile (valid for `Contact.parse`). */
@@ -126,10 +135,10 @@ function conditionFailed(): ConditionalCheckFailedException {
 /** A ledger entry a previous attempt of the send step left behind. */
 function existingEntry(status: string, changes: Record<string, unknown> = {}) {
   // Only the entry's own put fails its condition; the frequency-cap item (same table) is written normally.
-  ddbMock.on(PutCommand, { TableName: LEDGER, Item: { pk: LEDGER_KEY } }).rejects(conditionFailed());
-  ddbMock.on(GetCommand, { TableName: LEDGER, Key: { pk: LEDGER_KEY } }).resolves({
+  ddbMock.on(PutCommand, { TableName: LEDGER, Item: { pk: LEDGER_PK } }).rejects(conditionFailed());
+  ddbMock.on(GetCommand, { TableName: LEDGER, Key: { pk: LEDGER_PK } }).resolves({
     Item: {
-      pk: LEDGER_KEY,
+      pk: LEDGER_PK,
       ledgerKey: LEDGER_KEY,
       contactId: 'c-42',
       journeyId: 'welcome',
@@ -162,7 +171,7 @@ describe('journey step: send', () => {
     sesMock.on(SendEmailCommand).callsFake(() => {
       ledgerPutsBeforeSes = ddbMock.commandCalls(PutCommand, {
         TableName: LEDGER,
-        Item: { pk: LEDGER_KEY },
+        Item: { pk: LEDGER_PK },
       }).length;
       return { MessageId: 'ses-msg-1' };
     });
@@ -172,13 +181,13 @@ describe('journey step: send', () => {
 
     // Assess
     const puts = ddbMock
-      .commandCalls(PutCommand, { TableName: LEDGER, Item: { pk: LEDGER_KEY } })
+      .commandCalls(PutCommand, { TableName: LEDGER, Item: { pk: LEDGER_PK } })
       .map((call) => call.args[0].input);
     expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: {
-        pk: LEDGER_KEY,
+        pk: LEDGER_PK,
         ledgerKey: LEDGER_KEY,
         status: 'in_flight',
         contactId: 'c-42',
@@ -209,6 +218,19 @@ describe('journey step: send', () => {
       expect.objectContaining({ ':status': 'sent', ':providerMessageId': 'ses-msg-1' }),
     ]);
     expect(result).toMatchObject({ status: 'sent', providerMessageId: 'ses-msg-1' });
+  });
+
+  it('gives a marketing e-mail RFC 8058 List-Unsubscribe headers with a signed one-click link', async () => {
+    // Act
+    await handler(sendRequest, lambdaContext('journey-step'));
+
+    // Assess
+    const headers = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Headers ?? [];
+    const byName = Object.fromEntries(headers.map((h) => [h.Name, h.Value]));
+    expect(byName['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(byName['List-Unsubscribe']).toMatch(
+      /^<https:\/\/api\.shop\.test\/v1\/u\/[\w-]+\.[\w-]+>, <mailto:unsubscribe@shop\.test\?subject=unsubscribe-[\w.-]+>$/,
+    );
   });
 
   it('does not call SES again when the retried step finds its entry already sent', async () => {

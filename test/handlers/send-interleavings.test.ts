@@ -8,6 +8,7 @@ import { ContactsRepository } from '../../functions/adapters/contacts-repository
 import { LedgerRepository } from '../../functions/adapters/ledger-repository.ts';
 import { ProductsRepository } from '../../functions/adapters/products-repository.ts';
 import { RunsRepository } from '../../functions/adapters/runs-repository.ts';
+import { ledgerTag } from '../../functions/domain/ledger.ts';
 import { newContact } from '../../functions/domain/profile-update.ts';
 import type { JourneyDeps } from '../../functions/journey-steps/context.ts';
 import { type MessageRequest, sendMessage } from '../../functions/journey-steps/send-message.ts';
@@ -61,9 +62,9 @@ function request(category: 'marketing' | 'transactional'): MessageRequest {
 function leftBehind(category: 'marketing' | 'transactional', status: string, minutesAgo: number) {
   const at = new Date(NOW - minutesAgo * 60_000).toISOString();
   ddbMock
-    .on(PutCommand, { TableName: LEDGER, Item: { pk: KEY } })
+    .on(PutCommand, { TableName: LEDGER, Item: { pk: ledgerTag(KEY) } })
     .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-  ddbMock.on(GetCommand, { TableName: LEDGER, Key: { pk: KEY } }).resolves({
+  ddbMock.on(GetCommand, { TableName: LEDGER, Key: { pk: ledgerTag(KEY) } }).resolves({
     Item: {
       pk: KEY,
       ledgerKey: KEY,

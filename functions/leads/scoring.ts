@@ -1,0 +1,248 @@
+/**
+ * Lead scoring as data: declarative rules give points for what a lead says about itself (company
+ * size, budget, country, product interest...) and for what the contact did recently (a pricing page
+ * viewed, a demo requested), the latter decaying exponentially with the event's age. The result is a
+ * score, a grade (A/B/C) and the rules that fired, so a rep can see why a lead scored as it did.
+ *
+ * Everything here is pure: the model is validated once (`validateScoringModel`), then `scoreLead`
+ * computes from the lead, its recent behaviour and a clock reading.
+ */
+import { z } from 'zod';
+import type { LeadSubmitted } from '#events/lead-submitted.ts';
+
+/** Lead fields an attribute rule may test. */
+export const ScoringField = z.enum([
+  'companySize',
+  'budget',
+  'country',
+  'productInterest',
+  'region',
+  'language',
+]);
+export type ScoringField = z.infer<typeof ScoringField>;
+
+/** The kind of value each scoring field holds. */
+export const SCORING_FIELDS: Readonly<Record<ScoringField, 'number' | 'string'>> = {
+  companySize: 'number',
+  budget: 'number',
+  country: 'string',
+  productInterest: 'string',
+  region: 'string',
+  language: 'string',
+};
+
+const RuleId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids use lower-case letters, digits and -');
+
+const Scalar = z.union([z.string().min(1).max(256), z.number()]);
+
+/** Points for an attribute of the lead, e.g. `companySize gte 250 → +10`. */
+export const AttributeRule = z.object({
+  kind: z.literal('attribute'),
+  id: RuleId,
+  field: ScoringField,
+  op: z.enum(['gte', 'lte', 'equals', 'in']),
+  value: z.union([Scalar, z.array(Scalar).min(1).max(200)]),
+  /** May be negative (a disqualifying attribute); never 0. */
+  points: z.number(),
+});
+export type AttributeRule = z.infer<typeof AttributeRule>;
+
+/** A condition on one field of a behaviour event's detail: equality, or a string prefix. */
+export const DetailMatch = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.object({ prefix: z.string().min(1).max(2048) }),
+]);
+export type DetailMatch = z.infer<typeof DetailMatch>;
+
+/**
+ * Points for recent behaviour, e.g. `page.viewed` with `path` starting with `/pricing`. Each
+ * matching event is worth `points × 0.5^(age / halfLifeDays)`; the `maxEvents` most recent matching
+ * events count (1 unless set), so three pricing-page views can count more than one.
+ */
+export const BehaviourRule = z.object({
+  kind: z.literal('behaviour'),
+  id: RuleId,
+  /** Event type, e.g. `page.viewed`, `demo.requested`. */
+  event: z.string().min(1).max(128),
+  /** Conditions on the event detail, by dot path (`path`, `page.url`); all must hold. */
+  match: z.record(z.string().min(1).max(128), DetailMatch).optional(),
+  points: z.number(),
+  halfLifeDays: z.number().positive(),
+  maxEvents: z.int().min(1).max(100).optional(),
+});
+export type BehaviourRule = z.infer<typeof BehaviourRule>;
+
+export const ScoringRule = z.discriminatedUnion('kind', [AttributeRule, BehaviourRule]);
+export type ScoringRule = z.infer<typeof ScoringRule>;
+
+/** Rules plus grade thresholds: score >= A is grade A, score >= B is grade B, else C. */
+export const ScoringModel = z.object({
+  rules: z.array(ScoringRule).max(500),
+  thresholds: z.object({ A: z.number(), B: z.number() }),
+});
+export type ScoringModel = z.infer<typeof ScoringModel>;
+
+export type Grade = 'A' | 'B' | 'C';
+
+export interface FiredRule {
+  readonly ruleId: string;
+  readonly points: number;
+}
+
+export interface LeadScore {
+  readonly score: number;
+  readonly grade: Grade;
+  readonly fired: FiredRule[];
+}
+
+/** One event of the contact's recent history, as the events table keeps it. */
+export interface BehaviourEvent {
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/** The lead fields scoring reads (a whole `lead.submitted` detail fits). */
+export type ScoredLead = Partial<Pick<LeadSubmitted, ScoringField>>;
+
+const DAY_MS = 86_400_000;
+
+const round1 = (value: number) => Math.round(value * 10) / 10 + 0; // + 0 turns -0 into 0
+
+/**
+ * Every violation in a scoring model, each naming the rule (empty when valid): schema errors
+ * (unknown field or operator, missing points...), duplicate ids, thresholds not A > B, values that
+ * do not fit the field or the operator, rules worth 0 points.
+ */
+export function validateScoringModel(model: unknown): string[] {
+  const parsed = ScoringModel.safeParse(model);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'model'}: ${issue.message}`);
+  }
+  const { rules, thresholds } = parsed.data;
+  const errors: string[] = [];
+  if (!(thresholds.A > thresholds.B)) {
+    errors.push(`thresholds: A (${thresholds.A}) must be greater than B (${thresholds.B})`);
+  }
+  const seen = new Set<string>();
+  for (const rule of rules) {
+    const where = `rule ${rule.id}`;
+    if (seen.has(rule.id)) errors.push(`${where}: duplicate id`);
+    seen.add(rule.id);
+    if (!Number.isFinite(rule.points) || rule.points === 0) {
+      errors.push(`${where}: points must be a non-zero number`);
+    }
+    if (rule.kind === 'attribute') errors.push(...attributeRuleErrors(rule).map((e) => `${where}: ${e}`));
+    else if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(rule.event)) {
+      errors.push(`${where}: event "${rule.event}" is not an event type such as "page.viewed"`);
+    }
+  }
+  return errors;
+}
+
+function attributeRuleErrors(rule: AttributeRule): string[] {
+  const kind = SCORING_FIELDS[rule.field];
+  const values = Array.isArray(rule.value) ? rule.value : [rule.value];
+  const errors: string[] = [];
+  if (rule.op === 'in' && !Array.isArray(rule.value)) errors.push(`"in" needs a list of values`);
+  if (rule.op !== 'in' && Array.isArray(rule.value)) errors.push(`"${rule.op}" needs a single value`);
+  if ((rule.op === 'gte' || rule.op === 'lte') && kind !== 'number') {
+    errors.push(`"${rule.op}" compares numbers, and ${rule.field} is not a number`);
+  }
+  if (values.some((value) => typeof value !== kind)) errors.push(`${rule.field} values must be ${kind}s`);
+  if (rule.field === 'country' && values.some((v) => typeof v === 'string' && !/^[A-Z]{2}$/.test(v))) {
+    errors.push('countries are ISO-3166-1 alpha-2 codes such as "FR"');
+  }
+  return errors;
+}
+
+/**
+ * Scores a lead: the sum of the points of every rule that fires, each rounded to 1 decimal (so the
+ * listed rules add up to the score), and the grade the score reaches. The model is assumed valid.
+ */
+export function scoreLead(
+  lead: ScoredLead,
+  behaviour: readonly BehaviourEvent[],
+  model: ScoringModel,
+  nowMs: number,
+): LeadScore {
+  const fired: FiredRule[] = [];
+  for (const rule of model.rules) {
+    const raw =
+      rule.kind === 'attribute' ? attributePoints(rule, lead) : behaviourPoints(rule, behaviour, nowMs);
+    const points = round1(raw);
+    if (points !== 0) fired.push({ ruleId: rule.id, points });
+  }
+  const score = round1(fired.reduce((sum, rule) => sum + rule.points, 0));
+  return { score, grade: gradeOf(score, model.thresholds), fired };
+}
+
+/** The grade a score reaches. */
+export function gradeOf(score: number, thresholds: ScoringModel['thresholds']): Grade {
+  if (score >= thresholds.A) return 'A';
+  if (score >= thresholds.B) return 'B';
+  return 'C';
+}
+
+function attributePoints(rule: AttributeRule, lead: ScoredLead): number {
+  const actual = lead[rule.field];
+  if (actual === undefined) return 0;
+  return attributeHolds(rule, actual) ? rule.points : 0;
+}
+
+function attributeHolds(rule: AttributeRule, actual: string | number): boolean {
+  switch (rule.op) {
+    case 'gte':
+      return typeof actual === 'number' && typeof rule.value === 'number' && actual >= rule.value;
+    case 'lte':
+      return typeof actual === 'number' && typeof rule.value === 'number' && actual <= rule.value;
+    case 'equals':
+      return !Array.isArray(rule.value) && sameValue(rule.field, actual, rule.value);
+    case 'in':
+      return Array.isArray(rule.value) && rule.value.some((value) => sameValue(rule.field, actual, value));
+  }
+}
+
+/** Strings compare without case; a language rule `fr` also matches `fr-CA`. */
+function sameValue(field: ScoringField, actual: string | number, expected: string | number): boolean {
+  if (typeof actual === 'number' || typeof expected === 'number') return actual === expected;
+  const a = actual.toLowerCase();
+  const e = expected.toLowerCase();
+  return a === e || (field === 'language' && a.startsWith(`${e}-`));
+}
+
+function behaviourPoints(rule: BehaviourRule, events: readonly BehaviourEvent[], nowMs: number): number {
+  const ages = events
+    .filter((event) => event.type === rule.event && detailMatches(event.detail, rule.match))
+    .map((event) => Date.parse(event.occurredAt))
+    .filter((at) => Number.isFinite(at))
+    // An event stamped in the future (clock skew) counts as happening now.
+    .map((at) => Math.max(0, nowMs - at))
+    .sort((a, b) => a - b)
+    .slice(0, rule.maxEvents ?? 1);
+  return ages.reduce((sum, age) => sum + rule.points * 0.5 ** (age / (rule.halfLifeDays * DAY_MS)), 0);
+}
+
+function detailMatches(detail: Record<string, unknown>, match: BehaviourRule['match']): boolean {
+  if (!match) return true;
+  return Object.entries(match).every(([path, expected]) => {
+    const actual = valueAt(detail, path);
+    if (typeof expected === 'object') return typeof actual === 'string' && actual.startsWith(expected.prefix);
+    return actual === expected;
+  });
+}
+
+function valueAt(detail: Record<string, unknown>, path: string): unknown {
+  let current: unknown = detail;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
