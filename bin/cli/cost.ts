@@ -105,6 +105,12 @@ function usageNow(runtime: LocalRuntime): Usage {
   };
 }
 
+/** The cost of processing provider feedback (SES Sent and Delivered events) for one e-mail. */
+export interface FeedbackCost {
+  readonly perMessage: Usage;
+  readonly perMillionMessages: CostBreakdown;
+}
+
 export interface JourneyCost {
   readonly journeyId: string;
   readonly typical: string;
@@ -120,7 +126,13 @@ async function measure(
   scenario: Scenario,
   pass: string,
   withJourney: boolean,
+  withFeedback = false,
 ): Promise<Usage> {
+  // Provider feedback (SES events on the default bus) is a per-message cost, measured apart.
+  for (const rule of runtime.app.rules.filter((r) => r.busName === 'default')) {
+    if (withFeedback) runtime.bus.disabledRules.delete(rule.name);
+    else runtime.bus.disabledRules.add(rule.name);
+  }
   // Only the measured journey may start (when measured with it): other journeys' runs are not its cost.
   for (const rule of runtime.app.rules) {
     const machine = runtime.app.stateMachines.find((m) => rule.targets.some((t) => t.arn === m.arn));
@@ -141,7 +153,9 @@ async function measure(
 }
 
 /** Measures every reference journey; returns the usage and cost per run and per million runs. */
-export async function measureJourneyCosts(projectRoot: string): Promise<JourneyCost[]> {
+export async function measureJourneyCosts(
+  projectRoot: string,
+): Promise<{ journeys: JourneyCost[]; feedback: FeedbackCost }> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-cost-')));
   const runtime = await startLocalRuntime({
     projectRoot,
@@ -192,7 +206,21 @@ export async function measureJourneyCosts(projectRoot: string): Promise<JourneyC
         ingestPerMillionEvents: costOf(perRun(ingest, 1 / 1e6)),
       });
     }
-    return results;
+    // Feedback: the abandoned cart again, with the SES event rules on; the difference per e-mail sent.
+    const cart = SCENARIOS.find((s) => s.journeyId === 'abandoned-cart');
+    if (!cart) throw new Error('no abandoned-cart scenario');
+    const emailsBefore = runtime.ses.emails().length;
+    const withoutFeedback = await measure(runtime, put, cart, 'plain', true);
+    const emailsPlain = runtime.ses.emails().length - emailsBefore;
+    const withFeedback = await measure(runtime, put, cart, 'feedback', true, true);
+    const feedbackPerMessage = perRun(subtractUsage(withFeedback, withoutFeedback), Math.max(1, emailsPlain));
+    return {
+      journeys: results,
+      feedback: {
+        perMessage: feedbackPerMessage,
+        perMillionMessages: costOf(perRun(feedbackPerMessage, 1 / 1e6)),
+      },
+    };
   } finally {
     client.destroy();
     await runtime.stop();
@@ -204,7 +232,10 @@ const money = (n: number) => `$${n.toFixed(2)}`;
 const count = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
 /** Prints the cost report; returns false when abandoned cart misses its $15 target. */
-export function printCostReport(results: readonly JourneyCost[], write: (line: string) => void): boolean {
+export function printCostReport(
+  { journeys: results, feedback }: { journeys: readonly JourneyCost[]; feedback: FeedbackCost },
+  write: (line: string) => void,
+): boolean {
   write('Cost per million journey runs, AWS list prices (us-east-1), SES/SMS fees excluded');
   write('(usage counted on the local runtime; Lambda and Express durations measured here)');
   write('');
@@ -223,6 +254,13 @@ export function printCostReport(results: readonly JourneyCost[], write: (line: s
     write(`  ingest of the trigger event, per million events: ${money(r.ingestPerMillionEvents.total)}`);
     write('');
   }
+  const f = feedback.perMessage;
+  write('delivery feedback — SES Sent and Delivered events recorded on the ledger entry, per e-mail');
+  write(
+    `  per e-mail: ${count(f.lambdaInvocations)} Lambda invocations, ${count(f.dynamoReadUnits)} read units, ${count(f.dynamoWriteUnits)} write units (AWS service events on the default bus are free)`,
+  );
+  write(`  per million e-mails: ${money(feedback.perMillionMessages.total)}`);
+  write('');
   const cart = results.find((r) => r.journeyId === 'abandoned-cart');
   const ok = cart !== undefined && cart.perMillionRuns.total <= 15;
   write(

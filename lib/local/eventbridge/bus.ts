@@ -74,7 +74,7 @@ export class EventBusService {
   readonly events: EventRecord[] = [];
   readonly unmatched: EventRecord[] = [];
   readonly failedDeliveries: FailedDelivery[] = [];
-  /** Events put, for cost accounting. */
+  /** Custom events put, for cost accounting (events AWS services publish to the default bus are free). */
   putCount = 0;
   /** Rules switched off at run time (the cost script measures a run with and without its journey). */
   readonly disabledRules = new Set<string>();
@@ -108,7 +108,7 @@ export class EventBusService {
       detail: entry.detail,
     };
     const busName = this.busName(entry.busName);
-    this.putCount++;
+    if (!entry.source.startsWith('aws.')) this.putCount++;
     const matched = this.options.rules.filter(
       (rule) =>
         rule.enabled &&
