@@ -50,3 +50,25 @@ export async function renderMessage(
     locale: used,
   };
 }
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+/**
+ * The footer every marketing e-mail carries, whatever its template: a visible link to the
+ * preference page (where the contact can also unsubscribe) and the sender's postal address
+ * (CAN-SPAM). Added by the sender so no template can forget it.
+ */
+export function withMarketingFooter(
+  message: Extract<RenderedMessage, { channel: 'email' }>,
+  footer: { preferencesUrl: string; brandName?: string; postalAddress?: string },
+): Extract<RenderedMessage, { channel: 'email' }> {
+  const who = footer.brandName ? `${footer.brandName}, ` : '';
+  const address = footer.postalAddress ? `${who}${footer.postalAddress}` : (footer.brandName ?? '');
+  const html = `<hr><p style="font-size:12px;color:#666">You receive this because you are a customer${footer.brandName ? ` of ${escapeHtml(footer.brandName)}` : ''}. <a href="${escapeHtml(footer.preferencesUrl)}">Manage your e-mail preferences or unsubscribe</a>.${address ? `<br>${escapeHtml(address)}` : ''}</p>`;
+  const text = `\n\n--\nManage your e-mail preferences or unsubscribe: ${footer.preferencesUrl}${address ? `\n${address}` : ''}`;
+  return { ...message, html: `${message.html}\n${html}`, text: `${message.text}${text}` };
+}

@@ -6,7 +6,7 @@
 import { type Contact, contactView } from '#domain/contact.ts';
 import { decideDelivery } from '#domain/delivery-controls.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
-import { renderMessage } from '#domain/rendering.ts';
+import { renderMessage, withMarketingFooter } from '#domain/rendering.ts';
 import {
   listUnsubscribeHeaders,
   mailtoDomainOf,
@@ -211,7 +211,7 @@ async function deliver(
   address: string,
 ): Promise<LedgerOutcome> {
   const links = await messageLinks(deps, request);
-  const rendered = await renderMessage(template, request.contact.locale, {
+  const body = await renderMessage(template, request.contact.locale, {
     contact: contactView(request.contact),
     trigger: request.trigger,
     event: request.event ?? {},
@@ -219,6 +219,14 @@ async function deliver(
     brand: deps.sending.brand,
     links: links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {},
   });
+  const rendered =
+    links && body.channel === 'email'
+      ? withMarketingFooter(body, {
+          preferencesUrl: links.preferences,
+          ...(deps.sending.brand.name ? { brandName: deps.sending.brand.name } : {}),
+          ...(deps.sending.brand.postalAddress ? { postalAddress: deps.sending.brand.postalAddress } : {}),
+        })
+      : body;
   const tags = {
     journey: request.journeyId,
     step: request.stepId,
