@@ -115,6 +115,33 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
     newQuantity: 1,
   });
 
+  say('demo: Linus leaves a cart, then unsubscribes from cart reminders → both reminders skipped, and why');
+  await put('cart.updated', {
+    contact: { email: 'linus@example.com' },
+    cartId: `${run}-cart-linus`,
+    items: [mug],
+    value: 29,
+    currency: 'EUR',
+  });
+  await put('consent.changed', {
+    contact: { email: 'linus@example.com' },
+    channel: 'email',
+    topic: 'cart_reminders',
+    status: 'opted_out',
+    proof: { kind: 'link' },
+  });
+
+  say(
+    'demo: a cart for the SES simulator bounce address → the reminder bounces, the last call is suppressed',
+  );
+  await put('cart.updated', {
+    contact: { email: 'bounce@simulator.amazonses.com' },
+    cartId: `${run}-cart-bounce`,
+    items: [lamp],
+    value: 89,
+    currency: 'EUR',
+  });
+
   say('demo: the brass lamp Grace carted gets cheaper → price-drop e-mail');
   await put('product.price_changed', {
     sku: 'LAMP-01',

@@ -87,6 +87,9 @@ export async function dev(options: DevOptions): Promise<void> {
   if (options.demo) {
     await playDemo(runtime, say);
     say('demo: events sent; journeys go on in journey time — watch the messages below and on the page.');
+    say(
+      `demo: ask why a contact got (or did not get) a message: npm run relance -- why linus@example.com --endpoint ${url}`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -8,6 +8,7 @@ import { decideDelivery } from '#domain/delivery-controls.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
 import { renderMessage, withMarketingFooter } from '#domain/rendering.ts';
 import {
+  confirmationLink,
   listUnsubscribeHeaders,
   mailtoDomainOf,
   type UnsubscribeLinks,
@@ -203,6 +204,23 @@ async function messageLinks(
   });
 }
 
+/**
+ * The double opt-in link a confirmation e-mail carries (`links.confirm`), for the topic the trigger
+ * names (a pending `consent.changed`) or the whole channel. Signed for this contact only.
+ */
+async function doubleOptInLink(deps: JourneyDeps, request: MessageRequest): Promise<string | undefined> {
+  const settings = deps.sending.links;
+  if (!settings || request.channel !== 'email') return undefined;
+  const topic = typeof request.trigger.topic === 'string' ? request.trigger.topic : undefined;
+  return confirmationLink({
+    baseUrl: settings.baseUrl,
+    key: await settings.key(),
+    contactId: request.contact.contactId,
+    ...(topic ? { topic } : {}),
+    nowMs: now(),
+  });
+}
+
 /** Renders, calls the provider and records the outcome. */
 async function deliver(
   deps: JourneyDeps,
@@ -211,13 +229,17 @@ async function deliver(
   address: string,
 ): Promise<LedgerOutcome> {
   const links = await messageLinks(deps, request);
+  const confirm = await doubleOptInLink(deps, request);
   const body = await renderMessage(template, request.contact.locale, {
     contact: contactView(request.contact),
     trigger: request.trigger,
     event: request.event ?? {},
     journey: { id: request.journeyId },
     brand: deps.sending.brand,
-    links: links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {},
+    links: {
+      ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
+      ...(confirm ? { confirm } : {}),
+    },
   });
   const rendered =
     links && body.channel === 'email'

@@ -22,6 +22,13 @@ async function ledgerFor(contactEmail: string) {
   return contactId ? new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId) : [];
 }
 
+async function contactFor(contactEmail: string) {
+  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
+  const contacts = new ContactsRepository(process.env.CONTACTS_TABLE ?? '');
+  const contactId = await contacts.findByIdentity('EMAIL', contactEmail);
+  return contactId ? contacts.get(contactId) : undefined;
+}
+
 describe('delivery controls on the local runtime', () => {
   let system: LocalSystem;
   const now = () => new Date(system.runtime.clock.now()).toISOString();
@@ -156,5 +163,124 @@ describe('delivery controls on the local runtime', () => {
     expect(lines.filter((l) => l.includes('abandoned-cart / first-reminder')).join()).toContain(
       'skipped: the contact unsubscribed from this topic or channel (topic cart_reminders)',
     );
+  });
+
+  /** The one-click URL of a received e-mail's List-Unsubscribe header (RFC 8058). */
+  const oneClickUrl = (headers: Record<string, string>) => {
+    const url = /<(https?:[^>]+)>/.exec(headers['List-Unsubscribe'] ?? '')?.[1];
+    if (!url) throw new Error('no https List-Unsubscribe URL');
+    return url;
+  };
+  const postOneClick = (url: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+  const abandonCart = async (email: string, cartId: string) => {
+    await system.put('cart.updated', {
+      ...base(),
+      contact: { email },
+      cartId,
+      items: [lamp],
+      value: 89,
+      currency: 'EUR',
+    });
+    await system.advance(hours(1) + minutes(5));
+  };
+
+  it('unsubscribes by one-click POST mid-journey: the last call is never sent', async () => {
+    // Prepare: the first reminder arrives with its one-click header
+    const email = 'one.click@example.com';
+    await abandonCart(email, 'one-click-1');
+    const [reminder] = system.emailsTo(email);
+    expect(reminder?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(reminder?.text).toContain('Manage your e-mail preferences or unsubscribe');
+
+    // Act: the mailbox provider POSTs the one-click URL
+    const answer = await postOneClick(oneClickUrl(reminder?.headers ?? {}));
+    await system.advance(hours(24));
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(system.emailsTo(email)).toHaveLength(1);
+    const entries = await ledgerFor(email);
+    expect(entries.map((e) => [e.stepId, e.status, e.reason])).toEqual([
+      ['first-reminder', 'sent', undefined],
+      ['last-call', 'skipped', 'unsubscribed'],
+    ]);
+  });
+
+  it('refuses a forged one-click token with a 4xx and changes nothing', async () => {
+    // Prepare
+    const email = 'forged.link@example.com';
+    await abandonCart(email, 'forged-1');
+    const [reminder] = system.emailsTo(email);
+    const url = new URL(oneClickUrl(reminder?.headers ?? {}));
+    const token = decodeURIComponent(url.pathname.split('/').at(-1) ?? '');
+    const [payload = '', signature = ''] = token.split('.');
+    const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+    url.pathname = url.pathname.replace(/[^/]+$/, encodeURIComponent(`${payload}.${flipped}`));
+
+    // Act
+    const answer = await postOneClick(url.toString());
+    await system.advance(hours(24));
+
+    // Assess: refused, the contact's consent untouched, and the last call not skipped as unsubscribed
+    // (this suite's cap of one e-mail a week stops it instead)
+    expect(answer.status).toBe(403);
+    const contact = await contactFor(email);
+    expect(contact?.consent.email?.channel?.status).not.toBe('opted_out');
+    expect(contact?.consent.email?.topics.cart_reminders).toBeUndefined();
+    const entries = await ledgerFor(email);
+    expect(entries.map((e) => [e.stepId, e.status, e.reason])).toEqual([
+      ['first-reminder', 'sent', undefined],
+      ['last-call', 'skipped', 'frequency_capped'],
+    ]);
+  });
+
+  it('suppresses an address SES reports as bouncing: the next message is skipped', async () => {
+    // Prepare: the mailbox simulator's bounce address answers the first reminder with a permanent bounce
+    const email = 'bounce@simulator.amazonses.com';
+    await abandonCart(email, 'bounce-1');
+    expect(system.emailsTo(email)).toHaveLength(1);
+
+    // Act
+    await system.advance(hours(24));
+
+    // Assess
+    expect(system.emailsTo(email)).toHaveLength(1);
+    const entries = await ledgerFor(email);
+    expect(entries.map((e) => [e.stepId, e.status, e.reason])).toEqual([
+      ['first-reminder', 'sent', undefined],
+      ['last-call', 'skipped', 'suppressed'],
+    ]);
+    expect(entries[0]?.deliveryEvents?.join()).toMatch(/bounced/);
+    expect((await contactFor(email))?.suppressed.email?.reason).toMatch(/bounce/);
+  });
+
+  it('double opt-in: a pending subscription gets a confirmation e-mail whose link records the opt-in', async () => {
+    // Prepare
+    const email = 'careful.reader@example.com';
+    await system.put('consent.changed', {
+      ...base(),
+      contact: { email },
+      channel: 'email',
+      topic: 'newsletter',
+      status: 'pending',
+      proof: { kind: 'form', reference: 'footer-signup' },
+    });
+    const [confirmation] = system.emailsTo(email);
+    const link = /Confirm: (\S+)/.exec(confirmation?.text ?? '')?.[1];
+    expect(confirmation?.subject).toContain('confirm your subscription');
+    expect(link).toBeDefined();
+
+    // Act
+    const answer = await fetch(link ?? '');
+
+    // Assess
+    expect(answer.status).toBe(200);
+    const topic = (await contactFor(email))?.consent.email?.topics.newsletter;
+    expect(topic).toMatchObject({ status: 'opted_in', proof: { kind: 'double_opt_in' } });
   });
 });

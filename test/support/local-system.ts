@@ -26,9 +26,13 @@ export interface LocalSystem {
   put(detailType: string, detail: Record<string, unknown>, source?: string): Promise<void>;
   /** Moves virtual time forward and waits until the system is quiet. */
   advance(ms: number): Promise<void>;
-  emailsTo(
-    address: string,
-  ): Array<{ subject: string; text: string; html: string; tags: Record<string, string> }>;
+  emailsTo(address: string): Array<{
+    subject: string;
+    text: string;
+    html: string;
+    tags: Record<string, string>;
+    headers: Record<string, string>;
+  }>;
   smsTo(phone: string): Array<{ message: string }>;
   /** A journey run as stored in the journey-state table. */
   run(journeyId: string, runKey: string): Promise<Run | undefined>;
@@ -81,7 +85,13 @@ export async function startLocalSystem(
       runtime.ses
         .emails()
         .filter((e) => e.destination.to.includes(address))
-        .map((e) => ({ subject: e.subject, text: e.body.text ?? '', html: e.body.html ?? '', tags: e.tags })),
+        .map((e) => ({
+          subject: e.subject,
+          text: e.body.text ?? '',
+          html: e.body.html ?? '',
+          tags: e.tags,
+          headers: Object.fromEntries((e.headers ?? []).map((h) => [h.name, h.value])),
+        })),
     // Imported late: the SDK clients must be built after the runtime has configured the environment.
     run: async (journeyId, runKey) => {
       const { RunsRepository } = await import('../../functions/adapters/runs-repository.ts');

@@ -91,11 +91,12 @@ describe('validateJourney: the reference journeys', () => {
     expect(violations).toEqual([]);
   });
 
-  it('deploys four journeys with distinct ids', () => {
+  it('deploys every reference journey, with distinct ids', () => {
     // Assess
     expect(journeys.map((j) => j.id).sort()).toEqual([
       'abandoned-cart',
       'back-in-stock',
+      'double-opt-in',
       'price-drop',
       'welcome',
     ]);

@@ -2,10 +2,17 @@
 import type { JourneyDefinition } from '../language/types.ts';
 import { abandonedCart } from './abandoned-cart.ts';
 import { backInStock } from './back-in-stock.ts';
+import { doubleOptIn } from './double-opt-in.ts';
 import { priceDrop } from './price-drop.ts';
 import { welcome } from './welcome.ts';
 
-export const journeys: readonly JourneyDefinition[] = [welcome, abandonedCart, backInStock, priceDrop];
+export const journeys: readonly JourneyDefinition[] = [
+  welcome,
+  abandonedCart,
+  backInStock,
+  priceDrop,
+  doubleOptIn,
+];
 
 const byId = new Map(journeys.map((j) => [j.id, j]));
 

@@ -35,7 +35,7 @@ const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** Characters a template variable is assumed to render to when counting SMS parts at synth time. */
 const ASSUMED_VARIABLE_LENGTH = 12;
 const OWNER_FIELDS = new Set(['firstName', 'lastName', 'name', 'email', 'phone', 'repId']);
-const LINK_FIELDS = new Set(['unsubscribe', 'preferences']);
+const LINK_FIELDS = new Set(['unsubscribe', 'preferences', 'confirm']);
 const BRAND_FIELDS = new Set(['name', 'postalAddress', 'website', 'supportEmail']);
 
 /** Seconds in a duration. */

@@ -1,6 +1,7 @@
 /** Every message template, by id. A journey names templates by id; the validator checks they exist. */
 import type { MessageTemplate } from '../language/template.ts';
 import { cartLastCallEmail, cartReminderEmail } from './cart.ts';
+import { confirmSubscriptionEmail } from './consent.ts';
 import { backInStockEmail, priceDropEmail } from './product.ts';
 import { welcomeEmail, welcomeSmsOffer, welcomeTipsEmail } from './welcome.ts';
 
@@ -12,6 +13,7 @@ const all: MessageTemplate[] = [
   cartLastCallEmail,
   backInStockEmail,
   priceDropEmail,
+  confirmSubscriptionEmail,
 ];
 
 export const templates: ReadonlyMap<string, MessageTemplate> = new Map(all.map((t) => [t.id, t]));
