@@ -1,10 +1,14 @@
 // The event catalogue: detail-type → zod schema, plus validation and introspection built on it.
 import { z } from 'zod';
+import { APPOINTMENT_BOOKED, AppointmentBooked } from './appointment-booked.ts';
 import { CART_UPDATED, CartUpdated } from './cart-updated.ts';
 import { CHECKOUT_STARTED, CheckoutStarted } from './checkout-started.ts';
 import { CONSENT_CHANGED, ConsentChanged } from './consent-changed.ts';
 import { CONTACT_SIGNED_UP, ContactSignedUp } from './contact-signed-up.ts';
 import { CONTACT_UPDATED, ContactUpdated } from './contact-updated.ts';
+import { LEAD_ASSIGNED, LeadAssigned } from './lead-assigned.ts';
+import { LEAD_CONTACTED, LeadContacted } from './lead-contacted.ts';
+import { LEAD_SLA_BREACHED, LeadSlaBreached } from './lead-sla-breached.ts';
 import { LEAD_SUBMITTED, LeadSubmitted } from './lead-submitted.ts';
 import { ORDER_COMPLETED, OrderCompleted } from './order-completed.ts';
 import { PRODUCT_PRICE_CHANGED, ProductPriceChanged } from './product-price-changed.ts';
@@ -23,6 +27,10 @@ export const eventCatalogue = {
   [PRODUCT_PRICE_CHANGED]: ProductPriceChanged,
   [PRODUCT_WAITLISTED]: ProductWaitlisted,
   [LEAD_SUBMITTED]: LeadSubmitted,
+  [LEAD_ASSIGNED]: LeadAssigned,
+  [LEAD_CONTACTED]: LeadContacted,
+  [LEAD_SLA_BREACHED]: LeadSlaBreached,
+  [APPOINTMENT_BOOKED]: AppointmentBooked,
 } as const;
 
 /** An event type (EventBridge detail-type), e.g. 'cart.updated'. */
@@ -45,6 +53,7 @@ export const eventTypes: readonly EventType[] = Object.freeze(
 export const contactlessEventTypes = [
   PRODUCT_STOCK_CHANGED,
   PRODUCT_PRICE_CHANGED,
+  LEAD_SLA_BREACHED,
 ] as const satisfies readonly EventType[];
 
 /** True when events of this type carry a `contact` (every type but the product-level ones). */

@@ -6,6 +6,7 @@ import {
   Locale,
   limits,
   Money,
+  TimeZone,
   text,
   wholeNumber,
 } from './common.ts';
@@ -38,6 +39,10 @@ export const LeadSubmitted = z
     message: text(limits.message).optional(),
     formId: Identifier.optional(),
     utm: Utm.optional(),
+    /** The IANA zone the browser reported; fills the profile's timezone when it has none. */
+    timezone: TimeZone.optional(),
+    /** Consent boxes the prospect ticked on the form; recorded with proof `form` (an unticked box records nothing). */
+    consent: z.object({ email: z.boolean().optional(), sms: z.boolean().optional() }).optional(),
   })
   .meta({ description: 'A lead form was submitted.' });
 

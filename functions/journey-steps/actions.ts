@@ -1,7 +1,9 @@
 /** The Task states of a journey after Enter/Resume: send, wait, waitFor, update, broadcast, finish, fail. */
 import { type Contact, contactFromView, contactView } from '#domain/contact.ts';
 import { valueAt } from '#domain/journey-runs.ts';
-import { type LedgerOutcome, ledgerKey } from '#domain/ledger.ts';
+import { type LedgerOutcome, ledgerKey, ledgerTag } from '#domain/ledger.ts';
+import { parseEventDetail } from '#events/catalogue.ts';
+import { RELANCE_SOURCE } from '#shared/env-names.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import type { BroadcastStep, JourneyDefinition, Step } from '#workflows/language/types.ts';
 import { freshContact, type JourneyDeps, requireJourney, requireRun, type StepContext } from './context.ts';
@@ -63,15 +65,57 @@ export async function pause(
   journeyId: string,
   stepId: string,
   ctx: StepContext,
-): Promise<{ paused: boolean; until?: string }> {
+): Promise<{ paused: boolean; until?: string; ended?: boolean }> {
   const journey = requireJourney(deps, journeyId);
   const step = journey.steps[stepId];
   if (!isPauseStep(step)) throw new Error(`"${stepId}" is not a wait step`);
   const run = requireRun(ctx);
-  const waiting = waitingFor(deps, step, ctx.contact?.timezone);
+  const waiting = waitingFor(deps, step, ctx);
+  if (waiting === 'past') {
+    // `until` has passed and the journey says such a run ends here (see WaitUntil).
+    return { paused: false, ended: await deps.runs.end(run, 'ended', 'wait_time_passed', nowIso()) };
+  }
   if (!(await deps.runs.pause(run, waiting, nowIso()))) return { paused: false };
   await scheduleWakeUp(deps, journeyId, run, waiting);
   return { paused: true, until: waiting.until };
+}
+
+/**
+ * An emit step: one event on the bus, its detail resolved from the run. The event id is derived from
+ * the run, generation and step, so a retried step emits the same event; an invalid detail fails the
+ * step (and the run, with the reason) rather than putting a malformed event on the bus.
+ */
+export async function emit(
+  deps: JourneyDeps,
+  journeyId: string,
+  stepId: string,
+  ctx: StepContext,
+): Promise<{ emitted: string }> {
+  const journey = requireJourney(deps, journeyId);
+  const step = stepOf(journey, stepId, 'emit');
+  const run = requireRun(ctx);
+  if (!deps.publish) throw new Error(`emit step "${stepId}": this deployment has no event bus configured`);
+  const scopes: Record<string, unknown> = { trigger: run.trigger, contact: ctx.contact, event: ctx.event };
+  const resolved = Object.fromEntries(
+    Object.entries(step.detail).map(([name, value]) => {
+      if (typeof value !== 'object') return [name, value];
+      const [root = '', ...path] = value.from.split('.');
+      return [name, valueAt(scopes[root], path.join('.'))];
+    }),
+  );
+  const eventId = `${journeyId}-${ledgerTag(`${run.runKey}#${run.gen}#${stepId}`)}`;
+  const parsed = parseEventDetail(step.event, {
+    ...resolved,
+    eventId,
+    occurredAt: nowIso(),
+    source: RELANCE_SOURCE,
+  });
+  if (!parsed.ok) {
+    const problems = parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new Error(`emit step "${stepId}" built an invalid ${step.event}: ${problems}`);
+  }
+  await deps.publish([{ source: RELANCE_SOURCE, detailType: step.event, detail: { ...parsed.detail } }]);
+  return { emitted: eventId };
 }
 
 /** An update step: tags and attributes on the profile; returns the new contact view for later branches. */

@@ -2,6 +2,7 @@
  * What the journey-step actions share: the state-machine context (`$.ctx`), the dependencies an
  * action needs, and how they are wired from the environment once per container.
  */
+import type { BusEvent } from '../adapters/event-publisher.ts';
 import type { Contact } from '#domain/contact.ts';
 import type { MessageTemplate } from '#workflows/language/template.ts';
 import type { CapRule, Channel, JourneyDefinition } from '#workflows/language/types.ts';
@@ -68,6 +69,8 @@ export interface JourneyDeps {
   readonly targets: Readonly<Record<string, JourneyTarget>>;
   readonly sending: SendingSettings;
   readonly findJourney: (id: string) => JourneyDefinition | undefined;
+  /** Puts events on the relance bus (emit steps); absent where no journey emits. */
+  readonly publish?: (events: readonly BusEvent[]) => Promise<void>;
   readonly templates: ReadonlyMap<string, MessageTemplate>;
 }
 

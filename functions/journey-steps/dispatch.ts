@@ -3,7 +3,7 @@
  * action's result. Validated here with zod, since the payload crosses a service boundary.
  */
 import { z } from 'zod';
-import { broadcast, fail, finish, pause, send, update } from './actions.ts';
+import { broadcast, emit, fail, finish, pause, send, update } from './actions.ts';
 import type { JourneyDeps, StepContext } from './context.ts';
 import { enter, resume } from './enter-resume.ts';
 
@@ -30,7 +30,7 @@ export const StepRequest = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.enum(['wait', 'waitFor']), ...base, stepId: z.string(), ctx: Ctx }),
   z.object({
-    action: z.enum(['send', 'update', 'broadcast']),
+    action: z.enum(['send', 'update', 'broadcast', 'emit']),
     ...base,
     stepId: z.string(),
     ctx: Ctx,
@@ -82,6 +82,12 @@ export async function runStep(deps: JourneyDeps, request: StepRequest): Promise<
         deps,
         request,
         broadcast(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+      );
+    case 'emit':
+      return thenFinish(
+        deps,
+        request,
+        emit(deps, request.journeyId, request.stepId, request.ctx as StepContext),
       );
     case 'finish':
       return finish(deps, request.ctx as StepContext);

@@ -84,7 +84,11 @@ export async function enter(
   const runKey = runKeyFor(journey, trigger, contactId);
   const contact = contactId ? await deps.contacts.get(contactId) : undefined;
   const firstStep = pauseAt ? journey.steps[pauseAt] : undefined;
-  const pause = isPauseStep(firstStep) ? waitingFor(deps, firstStep, contact?.timezone) : undefined;
+  const waiting = isPauseStep(firstStep)
+    ? waitingFor(deps, firstStep, { trigger, contact: { timezone: contact?.timezone } })
+    : undefined;
+  // A first wait whose moment has passed is left to its own Task state, which ends the run.
+  const pause = waiting === 'past' ? undefined : waiting;
   const result = await deps.runs.enter({
     journeyId,
     runKey,

@@ -1,11 +1,11 @@
 /** When a paused run resumes, and the schedule that resumes it. Shared by Enter and the wait steps. */
-import { durationMs, scheduleName } from '#domain/journey-runs.ts';
+import { durationMs, scheduleName, valueAt } from '#domain/journey-runs.ts';
 import { nextLocalTime } from '#domain/local-time.ts';
 import { now } from '#shared/clock.ts';
 import type { Step } from '#workflows/language/types.ts';
 import { scheduleResume } from '../adapters/run-scheduler.ts';
 import type { RunWaiting } from '../adapters/runs-repository.ts';
-import { type JourneyDeps, requireTarget } from './context.ts';
+import { type JourneyDeps, requireTarget, type StepContext } from './context.ts';
 
 export type PauseStep = Extract<Step, { type: 'wait' | 'waitFor' }>;
 
@@ -17,12 +17,34 @@ export function isPauseStep(step: Step | undefined): step is PauseStep {
   return step?.type === 'wait' || step?.type === 'waitFor';
 }
 
-/** What the run waits for at a pause step, and until when (a local time uses the contact's timezone). */
-export function waitingFor(deps: JourneyDeps, step: PauseStep, timezone: unknown): RunWaiting {
+/**
+ * A moment named by a field of the run is never scheduled in the past: one that has just passed is
+ * moved this far ahead, so the resume schedule is always a future one-time schedule.
+ */
+const PAST_MOMENT_DELAY_MS = 60_000;
+
+/**
+ * What the run waits for at a pause step, and until when (a local time uses the contact's
+ * timezone). `past` when a wait `until` a moment of the run finds it gone and must end the run.
+ */
+export function waitingFor(
+  deps: JourneyDeps,
+  step: PauseStep,
+  ctx: Pick<StepContext, 'contact' | 'trigger' | 'event'>,
+): RunWaiting | 'past' {
   let whenMs: number;
   if (step.type === 'waitFor') whenMs = now() + durationMs(step.timeout);
   else if (step.duration) whenMs = now() + durationMs(step.duration);
-  else {
+  else if (step.until) {
+    const [root = '', ...path] = step.until.field.split('.');
+    const scopes: Record<string, unknown> = { trigger: ctx.trigger, contact: ctx.contact, event: ctx.event };
+    const moment = Date.parse(String(valueAt(scopes[root], path.join('.')) ?? ''));
+    if (Number.isNaN(moment)) throw new Error(`wait "${step.id}": ${step.until.field} is not a date-time`);
+    const target = moment - (step.until.before ? durationMs(step.until.before) : 0);
+    if (target <= now() && step.until.ifPast === 'end') return 'past';
+    whenMs = Math.max(target, now() + PAST_MOMENT_DELAY_MS);
+  } else {
+    const timezone = ctx.contact?.timezone;
     const zone = typeof timezone === 'string' ? timezone : deps.sending.defaultTimezone;
     whenMs = nextLocalTime(now(), step.untilLocalTime ?? '00:00', zone);
   }

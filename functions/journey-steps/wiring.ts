@@ -6,6 +6,7 @@ import { PREFERENCES_ENV } from '#shared/preferences-env.ts';
 import { findJourney } from '#workflows/journeys/index.ts';
 import { templates } from '#workflows/templates/index.ts';
 import { CapsRepository } from '../adapters/caps-repository.ts';
+import { publishEvents } from '../adapters/event-publisher.ts';
 import { ContactsRepository } from '../adapters/contacts-repository.ts';
 import { LedgerRepository } from '../adapters/ledger-repository.ts';
 import { linkSigningKey } from '../adapters/link-key.ts';
@@ -60,5 +61,8 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
     },
     findJourney,
     templates,
+    publish: async (events) => {
+      await publishEvents(requireEnv(ENV.eventBusName), events);
+    },
   };
 }

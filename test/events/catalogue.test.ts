@@ -11,9 +11,9 @@ import { examples } from './examples.ts';
 import { exampleWith, expectFieldError } from './helpers.ts';
 
 describe('eventCatalogue', () => {
-  it('lists the ten event types', () => {
+  it('lists the fourteen event types', () => {
     expect(eventTypes).toEqual(Object.keys(eventCatalogue));
-    expect(eventTypes).toHaveLength(10);
+    expect(eventTypes).toHaveLength(14);
     expect(Object.keys(examples).sort()).toEqual([...eventTypes].sort());
   });
 
@@ -24,8 +24,12 @@ describe('eventCatalogue', () => {
     expect(isEventType(42)).toBe(false);
   });
 
-  it('marks only the product-level events as contactless', () => {
-    expect([...contactlessEventTypes].sort()).toEqual(['product.price_changed', 'product.stock_changed']);
+  it('marks only the product-level events and the lead SLA signal as contactless', () => {
+    expect([...contactlessEventTypes].sort()).toEqual([
+      'lead.sla_breached',
+      'product.price_changed',
+      'product.stock_changed',
+    ]);
     expect(hasContact('product.waitlisted')).toBe(true);
     expect(hasContact('product.stock_changed')).toBe(false);
   });

@@ -1,5 +1,6 @@
 // The validator returns every violation with the path where it is: one journey per rule, broken on purpose.
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../../functions/events/catalogue.ts';
 import { journeys, journeyViolations, templates } from '../../workflows/index.ts';
 import { abandonedCart } from '../../workflows/journeys/abandoned-cart.ts';
 import { backInStock } from '../../workflows/journeys/back-in-stock.ts';
@@ -11,6 +12,7 @@ import {
   byContact,
   byField,
   defineJourney,
+  emit,
   exit,
   type Sequence,
   send,
@@ -542,7 +544,7 @@ describe('validateJourney: waits', () => {
     const violations = validate(journey);
 
     // Assess
-    expect(violations).toEqual(only(journey, 'steps.a', /exactly one of duration or untilLocalTime/));
+    expect(violations).toEqual(only(journey, 'steps.a', /exactly one of duration, untilLocalTime or until/));
   });
 
   it('rejects a wait with neither a duration nor a local time at the step path', () => {
@@ -576,6 +578,31 @@ describe('validateJourney: waits', () => {
 
     // Assess
     expect(violations).toEqual([]);
+  });
+
+  it('accepts a wait until a moment of the trigger, less an offset', () => {
+    // Act
+    const violations = validate(
+      signupJourney([
+        wait('before', { until: { field: 'trigger.occurredAt', before: { days: 1 }, ifPast: 'end' } }),
+      ]),
+    );
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+
+  it('rejects a wait until a field the trigger does not have at "steps.<id>.until.field"', () => {
+    // Prepare
+    const journey = signupJourney([
+      wait('before', { until: { field: 'trigger.startsAt', ifPast: 'continue' } }),
+    ]);
+
+    // Act
+    const violations = validate(journey);
+
+    // Assess
+    expect(violations).toEqual(only(journey, 'steps.before.until.field', /not a field of the trigger/));
   });
 
   it('counts every part of a duration in seconds', () => {
@@ -997,3 +1024,63 @@ function broadcastStep(journey: JourneyDefinition) {
   if (step?.type !== 'broadcast') throw new Error(`${journey.id} has no broadcast step`);
   return step;
 }
+
+describe('validateJourney: emit', () => {
+  it('accepts literals and fields of the run that the event has', () => {
+    // Act
+    const violations = validate(
+      signupJourney([
+        emit('tell', {
+          event: 'lead.sla_breached',
+          detail: { leadId: { from: 'trigger.eventId' }, assignmentId: 'a-1', stage: 'remind' },
+        }),
+      ]),
+    );
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+
+  it('rejects an unknown event type at "steps.<id>.event"', () => {
+    // Prepare
+    const journey = signupJourney([emit('tell', { event: 'lead.lost' as EventType, detail: {} })]);
+
+    // Act
+    const violations = validate(journey);
+
+    // Assess
+    expect(violations).toEqual(only(journey, 'steps.tell.event', /unknown event type "lead.lost"/));
+  });
+
+  it('rejects a detail field the event does not have, one the step fills itself, and a bad reference', () => {
+    // Prepare
+    const journey = signupJourney([
+      emit('tell', {
+        event: 'lead.sla_breached',
+        detail: { stage: 'remind', priority: 1, eventId: 'x', leadId: { from: 'trigger.leadId' } },
+      }),
+    ]);
+
+    // Act
+    const violations = validate(journey);
+
+    // Assess
+    expect(violations).toEqual([
+      {
+        journey: journey.id,
+        path: 'steps.tell.detail.priority',
+        message: expect.stringMatching(/not a field of lead.sla_breached/),
+      },
+      {
+        journey: journey.id,
+        path: 'steps.tell.detail.eventId',
+        message: expect.stringMatching(/set by the emit step/),
+      },
+      {
+        journey: journey.id,
+        path: 'steps.tell.detail.leadId',
+        message: expect.stringMatching(/not a field of the trigger/),
+      },
+    ]);
+  });
+});

@@ -14,8 +14,10 @@ import type {
   Duration,
   JourneyDefinition,
   MessageCategory,
+  EmitValue,
   SendRecipient,
   Step,
+  WaitUntil,
 } from './types.ts';
 
 const EXIT = Symbol('exit');
@@ -49,10 +51,10 @@ export const byField = (triggerField: string, eventField: string = triggerField)
 /** Ties a later event to the run by contact. */
 export const byContact = (): Correlation => ({ by: 'contact' });
 
-/** Waits a duration, or until a local time of day in the contact's timezone. */
+/** Waits a duration, until a local time of day in the contact's timezone, or until a moment of the run. */
 export const wait = (
   id: string,
-  options: { duration: Duration } | { untilLocalTime: string },
+  options: { duration: Duration } | { untilLocalTime: string } | { until: WaitUntil },
 ): StepElement => ({
   kind: 'step',
   id,
@@ -189,6 +191,22 @@ export const update = (
   kind: 'step',
   id,
   build: (next) => ({ type: 'update', id, ...options, ...(next ? { next } : {}) }),
+});
+
+/** Puts an event on the bus, its detail made of literals and fields of the run. */
+export const emit = (
+  id: string,
+  options: { event: EventType; detail: Record<string, EmitValue> },
+): StepElement => ({
+  kind: 'step',
+  id,
+  build: (next) => ({
+    type: 'emit',
+    id,
+    event: options.event,
+    detail: options.detail,
+    ...(next ? { next } : {}),
+  }),
 });
 
 /** The part of a journey a builder call gives, typed on its trigger event. */

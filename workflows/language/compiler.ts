@@ -207,6 +207,8 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
       return { [name]: finishingTask(journey, 'update', at, '$.ctx.contact', step.next) };
     case 'broadcast':
       return { [name]: finishingTask(journey, 'broadcast', at, '$.last', step.next) };
+    case 'emit':
+      return { [name]: finishingTask(journey, 'emit', at, '$.last', step.next) };
     case 'wait':
       return { [name]: task(journey.id, 'wait', at, '$.last', PAUSED_STATE) };
     case 'waitFor':

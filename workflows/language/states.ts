@@ -18,6 +18,7 @@ const PREFIX: Record<Step['type'], string> = {
   send: 'Send',
   update: 'Update',
   broadcast: 'Broadcast',
+  emit: 'Emit',
 };
 
 /** The ASL state a step compiles to. */

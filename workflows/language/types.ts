@@ -67,13 +67,26 @@ export type Condition =
   | { readonly any: readonly Condition[] }
   | { readonly not: Condition };
 
+/**
+ * A moment read from the run: a time field (`trigger.startsAt`) less an optional offset. When the
+ * moment has passed by the time the run reaches the wait, `ifPast` decides: go on at once, or end
+ * the run (a reminder for an appointment booked at short notice is noise).
+ */
+export interface WaitUntil {
+  readonly field: FieldRef;
+  readonly before?: Duration;
+  readonly ifPast: 'continue' | 'end';
+}
+
 export interface WaitStep {
   readonly type: 'wait';
   readonly id: string;
   /** Wait this long... */
   readonly duration?: Duration;
-  /** ...or until the next occurrence of this local time (HH:MM) in the contact's timezone. */
+  /** ...or until the next occurrence of this local time (HH:MM) in the contact's timezone... */
   readonly untilLocalTime?: string;
+  /** ...or until a moment a field of the run names. */
+  readonly until?: WaitUntil;
   readonly next?: string;
 }
 
@@ -162,7 +175,31 @@ export interface BroadcastStep {
   readonly next?: string;
 }
 
-export type Step = WaitStep | WaitForStep | BranchStep | SplitStep | SendStep | UpdateStep | BroadcastStep;
+/** A value of an emitted event's detail: a literal, or a field of the run (`{ from: 'trigger.leadId' }`). */
+export type EmitValue = string | number | boolean | { readonly from: FieldRef };
+
+/**
+ * Puts an event on the bus for another part of the system to act on (the lead router reminds or
+ * reassigns on `lead.sla_breached`). The event id is derived from the run and step, so a retried
+ * step emits the same event and consumers can deduplicate.
+ */
+export interface EmitStep {
+  readonly type: 'emit';
+  readonly id: string;
+  readonly event: EventType;
+  readonly detail: Readonly<Record<string, EmitValue>>;
+  readonly next?: string;
+}
+
+export type Step =
+  | WaitStep
+  | WaitForStep
+  | BranchStep
+  | SplitStep
+  | SendStep
+  | UpdateStep
+  | BroadcastStep
+  | EmitStep;
 export type StepType = Step['type'];
 
 /** A frequency cap: at most `max` marketing messages per channel per contact in `windowDays`. */

@@ -169,6 +169,9 @@ function precedingWaitFors(journey: JourneyDefinition): Map<string, Set<string>>
 
 type Report = (path: string, message: string) => void;
 
+/** The envelope fields an emit step fills: a deterministic id, the time, relance as the source. */
+const EMIT_AUTOMATIC_FIELDS = new Set(['eventId', 'occurredAt', 'source']);
+
 function checkStep(
   step: Step,
   where: string,
@@ -179,11 +182,14 @@ function checkStep(
 ): void {
   switch (step.type) {
     case 'wait': {
-      const hasDuration = step.duration !== undefined;
-      const hasTime = step.untilLocalTime !== undefined;
-      if (hasDuration === hasTime) report(where, 'a wait needs exactly one of duration or untilLocalTime');
+      const kinds = [step.duration, step.untilLocalTime, step.until].filter((k) => k !== undefined);
+      if (kinds.length !== 1) report(where, 'a wait needs exactly one of duration, untilLocalTime or until');
       if (step.duration) checkDuration(step.duration, `${where}.duration`, report);
-      if (hasTime && !LOCAL_TIME.test(step.untilLocalTime ?? '')) {
+      if (step.until) {
+        checkFieldRef(step.until.field, `${where}.until.field`, scopes, report);
+        if (step.until.before) checkDuration(step.until.before, `${where}.until.before`, report);
+      }
+      if (step.untilLocalTime !== undefined && !LOCAL_TIME.test(step.untilLocalTime)) {
         report(`${where}.untilLocalTime`, 'must be HH:MM (24-hour)');
       }
       return;
@@ -221,6 +227,22 @@ function checkStep(
       }
       checkSend({ ...step, to: 'contact' }, where, scopes, context, report);
       return;
+    case 'emit': {
+      if (!isEventType(step.event)) {
+        report(`${where}.event`, `unknown event type "${step.event}"`);
+        return;
+      }
+      const fields = flatFields(step.event);
+      for (const [name, value] of Object.entries(step.detail)) {
+        if (EMIT_AUTOMATIC_FIELDS.has(name)) {
+          report(`${where}.detail.${name}`, 'is set by the emit step itself');
+        } else if (!fields.has(name)) {
+          report(`${where}.detail.${name}`, `"${name}" is not a field of ${step.event}`);
+        }
+        if (typeof value === 'object') checkFieldRef(value.from, `${where}.detail.${name}`, scopes, report);
+      }
+      return;
+    }
     case 'update':
       for (const tag of [...(step.addTags ?? []), ...(step.removeTags ?? [])]) {
         if (!/^[a-z0-9_-]{1,40}$/.test(tag))

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { contactEventBase, Identifier } from './common.ts';
+
+/** Detail-type of the event relance publishes when a lead gets an owner (first time, pass or SLA). */
+export const LEAD_ASSIGNED = 'lead.assigned';
+
+/** A lead was given to a sales rep; the SLA journey starts from it. */
+export const LeadAssigned = z
+  .object({
+    ...contactEventBase,
+    leadId: Identifier,
+    /** One per assignment of the lead (`<leadId>.<n>`): a reassigned lead starts a new SLA run. */
+    assignmentId: Identifier,
+    repId: Identifier,
+    /** The routing rule that chose the rep. */
+    rule: z.enum(['key_account', 'territory_skills', 'round_robin', 'fallback', 'manual']),
+    score: z.number(),
+    grade: z.enum(['A', 'B', 'C']),
+    /** Why the lead changed hands: a new lead, the previous rep passed it, or the SLA lapsed. */
+    reason: z.enum(['new', 'passed', 'sla_lapsed']),
+    previousRepId: Identifier.optional(),
+  })
+  .meta({ description: 'relance gave a lead to a sales rep (published by relance, source relance.leads).' });
+
+/** Parsed `lead.assigned` detail. */
+export type LeadAssigned = z.infer<typeof LeadAssigned>;

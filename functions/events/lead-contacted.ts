@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { contactEventBase, Identifier } from './common.ts';
+
+/** Detail-type of the event relance publishes when the owner of a lead responds to it. */
+export const LEAD_CONTACTED = 'lead.contacted';
+
+/**
+ * The owner accepted the lead or marked it contacted (from the signed links of their notification,
+ * or a CRM posting it). Either one is a response: it stops the SLA clock.
+ */
+export const LeadContacted = z
+  .object({
+    ...contactEventBase,
+    leadId: Identifier,
+    repId: Identifier,
+    action: z.enum(['accepted', 'contacted']),
+  })
+  .meta({ description: 'The owner of a lead accepted it or contacted the prospect.' });
+
+/** Parsed `lead.contacted` detail. */
+export type LeadContacted = z.infer<typeof LeadContacted>;
