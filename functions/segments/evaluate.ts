@@ -1,0 +1,394 @@
+/**
+ * Whether a contact is in a segment, from its profile and aggregates only (no I/O), and what a
+ * segment reads, so real-time re-evaluation can skip the segments a change cannot affect.
+ *
+ * Each condition is compiled once into a closure (cached by object identity: segment definitions are
+ * treated as immutable), so evaluating is a walk of closures with no parsing or dispatch on keys.
+ * The costly parts (RFM, the contact's local date) are computed at most once per contact evaluation.
+ */
+import type { Contact } from '#domain/contact.ts';
+import { isValidTimeZone, type LocalParts, localParts } from '#domain/local-time.ts';
+import { ORDER_COMPLETED } from '#events/order-completed.ts';
+import {
+  countInLastDays,
+  daysSinceLastOrder,
+  EMAIL_CLICKED,
+  EMAIL_OPENED,
+  lastEngagement,
+  orderTotalInWindow,
+  type ProfileAggregates,
+  utcDay,
+} from './aggregates.ts';
+import type { Comparison, Condition, NumberOp, ScoreRange, SegmentDefinition } from './language.ts';
+import { type RfmScore, type RfmThresholds, rfmScore } from './rfm.ts';
+
+/** Whether the contact being evaluated is in the segment with this id. */
+export type ResolveSegment = (id: string) => boolean;
+
+export interface EvaluationOptions {
+  /** RFM thresholds instead of the defaults of rfm.ts. */
+  readonly rfm?: Partial<RfmThresholds>;
+  /** Timezone for the birthday of contacts without a valid one. @default 'UTC' */
+  readonly defaultTimezone?: string;
+}
+
+/** One contact at one instant; shared by every segment evaluated for it. */
+export class ContactEvaluation {
+  readonly contact: Contact;
+  readonly aggregates: ProfileAggregates;
+  readonly nowMs: number;
+  readonly resolveSegment: ResolveSegment;
+  readonly options: EvaluationOptions;
+  // null: not computed yet (undefined is a valid RFM: never ordered).
+  private rfmMemo: RfmScore | undefined | null = null;
+  private birthdayMemo: boolean | undefined;
+
+  constructor(
+    contact: Contact,
+    aggregates: ProfileAggregates,
+    nowMs: number,
+    resolveSegment: ResolveSegment,
+    options: EvaluationOptions = {},
+  ) {
+    this.contact = contact;
+    this.aggregates = aggregates;
+    this.nowMs = nowMs;
+    this.resolveSegment = resolveSegment;
+    this.options = options;
+  }
+
+  rfm(): RfmScore | undefined {
+    if (this.rfmMemo === null) this.rfmMemo = rfmScore(this.aggregates, this.nowMs, this.options.rfm);
+    return this.rfmMemo;
+  }
+
+  isBirthday(): boolean {
+    this.birthdayMemo ??= isBirthdayToday(this.contact, this.nowMs, this.options.defaultTimezone ?? 'UTC');
+    return this.birthdayMemo;
+  }
+
+  matches(segment: SegmentDefinition): boolean {
+    return predicateOf(segment.where)(this);
+  }
+}
+
+/** Whether the contact is in the segment at `nowMs`; `resolveSegment` answers `inSegment` conditions. */
+export function evaluateSegment(
+  segment: SegmentDefinition,
+  contact: Contact,
+  aggregates: ProfileAggregates,
+  nowMs: number,
+  resolveSegment: ResolveSegment,
+  options?: EvaluationOptions,
+): boolean {
+  return new ContactEvaluation(contact, aggregates, nowMs, resolveSegment, options).matches(segment);
+}
+
+type Predicate = (evaluation: ContactEvaluation) => boolean;
+
+const predicates = new WeakMap<Condition, Predicate>();
+
+function predicateOf(condition: Condition): Predicate {
+  let predicate = predicates.get(condition);
+  if (predicate === undefined) {
+    predicate = compile(condition);
+    predicates.set(condition, predicate);
+  }
+  return predicate;
+}
+
+function numberTest(op: NumberOp, value: number): (n: number) => boolean {
+  switch (op) {
+    case 'equals':
+      return (n) => n === value;
+    case 'notEquals':
+      return (n) => n !== value;
+    case 'gt':
+      return (n) => n > value;
+    case 'gte':
+      return (n) => n >= value;
+    case 'lt':
+      return (n) => n < value;
+    case 'lte':
+      return (n) => n <= value;
+  }
+}
+
+function scoreTest(range: ScoreRange | undefined): (score: number) => boolean {
+  const low = range?.gte ?? Number.NEGATIVE_INFINITY;
+  const high = range?.lte ?? Number.POSITIVE_INFINITY;
+  return (score) => score >= low && score <= high;
+}
+
+/** Reads `contact.<path>` (own properties only, so `contact.constructor` is simply missing). */
+function accessor(field: string): (contact: Contact) => unknown {
+  const path = (field.startsWith('contact.') ? field.slice('contact.'.length) : field).split('.');
+  return (contact) => {
+    let current: unknown = contact;
+    for (const key of path) {
+      if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+      current = (current as Record<string, unknown>)[key];
+    }
+    return current;
+  };
+}
+
+/** A test of a field value against a bound: a number only compares with a number, a string with a string. */
+function orderedTest(op: 'gt' | 'gte' | 'lt' | 'lte', bound: number | string): (value: unknown) => boolean {
+  if (typeof bound === 'number') {
+    const test = numberTest(op, bound);
+    return (value) => typeof value === 'number' && test(value);
+  }
+  switch (op) {
+    case 'gt':
+      return (value) => typeof value === 'string' && value > bound;
+    case 'gte':
+      return (value) => typeof value === 'string' && value >= bound;
+    case 'lt':
+      return (value) => typeof value === 'string' && value < bound;
+    case 'lte':
+      return (value) => typeof value === 'string' && value <= bound;
+  }
+}
+
+function valueTest(comparison: Comparison): (value: unknown) => boolean {
+  switch (comparison.op) {
+    case 'exists':
+      return (value) => value !== undefined && value !== null;
+    case 'notExists':
+      return (value) => value === undefined || value === null;
+    case 'equals': {
+      const expected = comparison.value;
+      return (value) => value === expected;
+    }
+    case 'notEquals': {
+      const expected = comparison.value;
+      return (value) => value !== expected;
+    }
+    case 'in': {
+      const allowed = new Set<unknown>(comparison.values);
+      return (value) => allowed.has(value);
+    }
+    case 'between': {
+      const atLeast = orderedTest('gte', comparison.min);
+      const atMost = orderedTest('lte', comparison.max);
+      return (value) => atLeast(value) && atMost(value);
+    }
+    default:
+      return orderedTest(comparison.op, comparison.value);
+  }
+}
+
+function compile(condition: Condition): Predicate {
+  if ('field' in condition) {
+    const read = accessor(condition.field);
+    const test = valueTest(condition);
+    return (e) => test(read(e.contact));
+  }
+  if ('all' in condition) {
+    const parts = condition.all.map(predicateOf);
+    return (e) => {
+      for (const part of parts) if (!part(e)) return false;
+      return true;
+    };
+  }
+  if ('any' in condition) {
+    const parts = condition.any.map(predicateOf);
+    return (e) => {
+      for (const part of parts) if (part(e)) return true;
+      return false;
+    };
+  }
+  if ('not' in condition) {
+    const inner = predicateOf(condition.not);
+    return (e) => !inner(e);
+  }
+  if ('hasTag' in condition) {
+    const tag = condition.hasTag;
+    return (e) => e.contact.tags.includes(tag);
+  }
+  if ('consent' in condition) {
+    const { channel, topic, status } = condition.consent;
+    if (topic === undefined) return (e) => e.contact.consent[channel]?.channel?.status === status;
+    return (e) => e.contact.consent[channel]?.topics[topic]?.status === status;
+  }
+  if ('notSuppressed' in condition) {
+    const channel = condition.notSuppressed;
+    return (e) => e.contact.suppressed[channel] === undefined;
+  }
+  if ('eventCount' in condition) {
+    const { event, withinDays, op, value } = condition.eventCount;
+    const test = numberTest(op, value);
+    return (e) => test(countInLastDays(e.aggregates, event, withinDays, e.nowMs));
+  }
+  if ('orderTotal' in condition) {
+    const { fromDaysAgo, toDaysAgo = 0, op, value } = condition.orderTotal;
+    const test = numberTest(op, value);
+    return (e) => test(orderTotalInWindow(e.aggregates, fromDaysAgo, toDaysAgo, e.nowMs));
+  }
+  if ('orderTotalRatio' in condition) {
+    const { days, op, value } = condition.orderTotalRatio;
+    const test = numberTest(op, value);
+    return (e) => {
+      const before = orderTotalInWindow(e.aggregates, 2 * days, days, e.nowMs);
+      return before > 0 && test(orderTotalInWindow(e.aggregates, days, 0, e.nowMs) / before);
+    };
+  }
+  if ('daysSinceLastOrder' in condition) {
+    const { op, value } = condition.daysSinceLastOrder;
+    const test = numberTest(op, value);
+    return (e) => {
+      const days = daysSinceLastOrder(e.aggregates, e.nowMs);
+      return days !== undefined && test(days);
+    };
+  }
+  if ('hasOrdered' in condition) {
+    const expected = condition.hasOrdered;
+    return (e) => e.aggregates.orderCount > 0 === expected;
+  }
+  if ('engaged' in condition) {
+    const { action, withinDays } = condition.engaged;
+    return (e) => {
+      const last = lastEngagement(e.aggregates, action);
+      return last !== undefined && utcDay(e.nowMs) - utcDay(Date.parse(last)) < withinDays;
+    };
+  }
+  if ('rfm' in condition) {
+    const recency = scoreTest(condition.rfm.recency);
+    const frequency = scoreTest(condition.rfm.frequency);
+    const monetary = scoreTest(condition.rfm.monetary);
+    const total = scoreTest(condition.rfm.total);
+    return (e) => {
+      const score = e.rfm();
+      return (
+        score !== undefined &&
+        recency(score.recency) &&
+        frequency(score.frequency) &&
+        monetary(score.monetary) &&
+        total(score.total)
+      );
+    };
+  }
+  if ('birthdayToday' in condition) return (e) => e.isBirthday();
+  if ('inSegment' in condition) {
+    const id = condition.inSegment;
+    return (e) => e.resolveSegment(id);
+  }
+  throw new Error(`not a segment condition: ${JSON.stringify(condition).slice(0, 200)}`);
+}
+
+// The local date changes only at a local midnight, which falls on a UTC quarter hour in every
+// zone in use: one lookup per zone and quarter hour is enough.
+const QUARTER_HOUR_MS = 900_000;
+const localDates = new Map<string, { readonly quarter: number; readonly date: LocalParts }>();
+const LOCAL_DATE_CACHE_SIZE = 1000;
+
+function localDate(nowMs: number, zone: string, fallbackZone: string): LocalParts {
+  const quarter = Math.floor(nowMs / QUARTER_HOUR_MS);
+  const cached = localDates.get(zone);
+  if (cached?.quarter === quarter) return cached.date;
+  if (!isValidTimeZone(zone)) return localDate(nowMs, fallbackZone, 'UTC');
+  if (localDates.size >= LOCAL_DATE_CACHE_SIZE) localDates.clear();
+  const date = localParts(nowMs, zone);
+  localDates.set(zone, { quarter, date });
+  return date;
+}
+
+const MONTH_DAY = /(\d{2})-(\d{2})$/;
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** Whether today, in the contact's timezone (else `defaultZone`), is their birthday (YYYY-MM-DD or --MM-DD). */
+function isBirthdayToday(contact: Contact, nowMs: number, defaultZone: string): boolean {
+  const match = contact.birthday === undefined ? null : MONTH_DAY.exec(contact.birthday);
+  if (!match) return false;
+  const month = Number(match[1]);
+  const day = Number(match[2]);
+  const today = localDate(nowMs, contact.timezone ?? defaultZone, defaultZone);
+  if (today.month === month && today.day === day) return true;
+  return month === 2 && day === 29 && today.month === 2 && today.day === 28 && !isLeapYear(today.year);
+}
+
+/** What a segment reads; profile fields are paths without `contact.` (`country`, `attributes.plan`, `consent.email`). */
+export interface SegmentDependencies {
+  readonly fields: ReadonlySet<string>;
+  /** Event types whose aggregates it reads (RFM and order conditions read `order.completed`). */
+  readonly events: ReadonlySet<string>;
+  /** Segments it refers to directly (theirs are not included). */
+  readonly segments: ReadonlySet<string>;
+}
+
+/** Every condition of a tree, the tree itself first. */
+function* conditionsOf(condition: Condition): Generator<Condition> {
+  yield condition;
+  if ('all' in condition) for (const part of condition.all) yield* conditionsOf(part);
+  else if ('any' in condition) for (const part of condition.any) yield* conditionsOf(part);
+  else if ('not' in condition) yield* conditionsOf(condition.not);
+}
+
+/** The profile fields, event types and segments a segment reads. */
+export function dependsOn(segment: SegmentDefinition): SegmentDependencies {
+  const fields = new Set<string>();
+  const events = new Set<string>();
+  const segments = new Set<string>();
+  for (const c of conditionsOf(segment.where)) {
+    if ('field' in c) fields.add(c.field.startsWith('contact.') ? c.field.slice('contact.'.length) : c.field);
+    else if ('hasTag' in c) fields.add('tags');
+    else if ('consent' in c) fields.add(`consent.${c.consent.channel}`);
+    else if ('notSuppressed' in c) fields.add(`suppressed.${c.notSuppressed}`);
+    else if ('birthdayToday' in c) {
+      fields.add('birthday');
+      fields.add('timezone');
+    } else if ('eventCount' in c) events.add(c.eventCount.event);
+    else if ('engaged' in c) events.add(c.engaged.action === 'opened' ? EMAIL_OPENED : EMAIL_CLICKED);
+    else if ('inSegment' in c) segments.add(c.inSegment);
+    else if (
+      'orderTotal' in c ||
+      'orderTotalRatio' in c ||
+      'daysSinceLastOrder' in c ||
+      'hasOrdered' in c ||
+      'rfm' in c
+    ) {
+      events.add(ORDER_COMPLETED);
+    }
+  }
+  return { fields, events, segments };
+}
+
+/** Conditions whose answer changes with the clock alone (windows, days since, RFM, birthdays). */
+function changesWithTime(condition: Condition): boolean {
+  return (
+    'eventCount' in condition ||
+    'orderTotal' in condition ||
+    'orderTotalRatio' in condition ||
+    'daysSinceLastOrder' in condition ||
+    'engaged' in condition ||
+    'rfm' in condition ||
+    'birthdayToday' in condition
+  );
+}
+
+/**
+ * Whether membership can change with time alone, so a daily pass must re-evaluate the segment. A
+ * referenced segment counts as time-dependent unless `segmentById` finds it and it is not.
+ */
+export function isTimeDependent(
+  segment: SegmentDefinition,
+  segmentById?: (id: string) => SegmentDefinition | undefined,
+): boolean {
+  const visited = new Set<string>([segment.id]);
+  const pending = [segment];
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    for (const c of conditionsOf(current.where)) {
+      if (changesWithTime(c)) return true;
+      if (!('inSegment' in c) || visited.has(c.inSegment)) continue;
+      const referenced = segmentById?.(c.inSegment);
+      if (referenced === undefined) return true;
+      visited.add(c.inSegment);
+      pending.push(referenced);
+    }
+  }
+  return false;
+}

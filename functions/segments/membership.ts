@@ -1,0 +1,100 @@
+/**
+ * A contact's memberships across all segments, and what changed since the last evaluation (the
+ * entries and exits that trigger journeys).
+ */
+import type { Contact } from '#domain/contact.ts';
+import type { ProfileAggregates } from './aggregates.ts';
+import { ContactEvaluation, type EvaluationOptions } from './evaluate.ts';
+import type { Condition, SegmentDefinition } from './language.ts';
+
+export interface MembershipChanges {
+  readonly entered: string[];
+  readonly exited: string[];
+}
+
+/** The segments entered (in `after` only) and exited (in `before` only), in set order. */
+export function membershipChanges(
+  before: ReadonlySet<string>,
+  after: ReadonlySet<string>,
+): MembershipChanges {
+  const entered: string[] = [];
+  const exited: string[] = [];
+  for (const id of after) if (!before.has(id)) entered.push(id);
+  for (const id of before) if (!after.has(id)) exited.push(id);
+  return { entered, exited };
+}
+
+/** The segments in an order where each comes after the segments it refers to, and where each one is. */
+interface Plan {
+  readonly order: readonly SegmentDefinition[];
+  readonly position: ReadonlyMap<string, number>;
+}
+
+// Segment lists are fixed at deploy time: order each list once.
+const plans = new WeakMap<readonly SegmentDefinition[], Plan>();
+
+function referencedIds(condition: Condition, into: string[]): string[] {
+  if ('inSegment' in condition) into.push(condition.inSegment);
+  else if ('all' in condition) for (const c of condition.all) referencedIds(c, into);
+  else if ('any' in condition) for (const c of condition.any) referencedIds(c, into);
+  else if ('not' in condition) referencedIds(condition.not, into);
+  return into;
+}
+
+/** Orders the segments by dependency; throws on what segmentViolations reports (duplicates, unknown ids, cycles). */
+function planFor(segments: readonly SegmentDefinition[]): Plan {
+  const cached = plans.get(segments);
+  if (cached) return cached;
+  const byId = new Map<string, SegmentDefinition>();
+  for (const s of segments) {
+    if (byId.has(s.id)) throw new Error(`segment "${s.id}" is defined twice`);
+    byId.set(s.id, s);
+  }
+  const order: SegmentDefinition[] = [];
+  const placed = new Set<string>();
+  const inProgress = new Set<string>();
+  const place = (segment: SegmentDefinition) => {
+    if (placed.has(segment.id)) return;
+    if (inProgress.has(segment.id)) throw new Error(`segment "${segment.id}" is part of a cycle`);
+    inProgress.add(segment.id);
+    for (const id of referencedIds(segment.where, [])) {
+      const referenced = byId.get(id);
+      if (!referenced) throw new Error(`segment "${segment.id}" refers to unknown segment "${id}"`);
+      place(referenced);
+    }
+    inProgress.delete(segment.id);
+    placed.add(segment.id);
+    order.push(segment);
+  };
+  for (const s of segments) place(s);
+  const plan = { order, position: new Map(order.map((s, i) => [s.id, i])) };
+  plans.set(segments, plan);
+  return plan;
+}
+
+/**
+ * The ids of the segments the contact is in at `nowMs`. Segments are evaluated once each, those
+ * referred to first, and RFM and the local date are computed once for all of them.
+ */
+export function evaluateAll(
+  segments: readonly SegmentDefinition[],
+  contact: Contact,
+  aggregates: ProfileAggregates,
+  nowMs: number,
+  options?: EvaluationOptions,
+): Set<string> {
+  const { order, position } = planFor(segments);
+  const results = new Uint8Array(order.length);
+  // The plan guarantees a referenced segment is already evaluated when it is asked for.
+  const resolve = (id: string) => results[position.get(id) ?? -1] === 1;
+  const evaluation = new ContactEvaluation(contact, aggregates, nowMs, resolve, options);
+  const members = new Set<string>();
+  for (let i = 0; i < order.length; i++) {
+    const segment = order[i];
+    if (segment !== undefined && evaluation.matches(segment)) {
+      results[i] = 1;
+      members.add(segment.id);
+    }
+  }
+  return members;
+}
