@@ -10,6 +10,26 @@ export interface RelanceConfig {
   readonly smsSenderId: string;
   readonly historyRetentionDays: number;
   readonly delivery: DeliveryPolicyConfig;
+  readonly leads: LeadsConfig;
+}
+
+/** The public lead form and where assigned leads are announced. */
+export interface LeadsConfig {
+  /** Site origins allowed to post the form (`https://www.example.com`); CORS and the origin check use them. */
+  readonly formOrigins: readonly string[];
+  /** The hidden field bots fill in. */
+  readonly honeypotField: string;
+  /** Submissions per client (source IP) per minute, enforced by the function. */
+  readonly perClientPerMinute: number;
+  /** API Gateway throttling of `POST /leads` across all clients. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Optional captcha (Turnstile, reCAPTCHA, hCaptcha): the verify URL and the Secrets Manager secret with the key. */
+  readonly captcha?: { readonly verifyUrl: string; readonly secretName: string };
+  /**
+   * Optional webhook receiving every `lead.assigned` (an EventBridge API destination): a Slack
+   * workflow or a CRM. The API key header value is read from the named Secrets Manager secret.
+   */
+  readonly webhook?: { readonly url: string; readonly headerName: string; readonly secretName: string };
 }
 
 /** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
@@ -57,6 +77,12 @@ const DEFAULTS: RelanceConfig = {
     },
     inFlightGraceSeconds: 300,
   },
+  leads: {
+    formOrigins: ['https://shop.example.com', 'http://127.0.0.1:4747', 'http://localhost:4747'],
+    honeypotField: 'website',
+    perClientPerMinute: 10,
+    throttle: { rateLimit: 20, burstLimit: 40 },
+  },
 };
 
 /** The configuration for this app: context values override the defaults one key at a time. */
@@ -72,6 +98,7 @@ export function readConfig(scope: Construct): RelanceConfig {
     smsSenderId: value('smsSenderId'),
     historyRetentionDays: value('historyRetentionDays'),
     delivery: value('delivery'),
+    leads: value('leads'),
   };
 }
 

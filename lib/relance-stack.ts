@@ -6,8 +6,9 @@ import { readConfig } from './config.ts';
 import { RelanceTables } from './stateful/relance-tables.ts';
 import { DeliveryFeedback } from './stateless/delivery-feedback.ts';
 import { EventIngest } from './stateless/event-ingest.ts';
-import { HttpIngest } from './stateless/http-ingest.ts';
+import { HttpIngest, publicBaseUrl } from './stateless/http-ingest.ts';
 import { JourneyEngine } from './stateless/journey-engine.ts';
+import { LeadRouting } from './stateless/lead-routing.ts';
 import { PreferencesApi } from './stateless/preferences-api.ts';
 
 export interface RelanceDataStackProps extends StackProps {
@@ -39,6 +40,7 @@ export class RelanceStack extends Stack {
   readonly engine: JourneyEngine;
   readonly feedback: DeliveryFeedback;
   readonly preferences: PreferencesApi;
+  readonly leads: LeadRouting;
 
   constructor(scope: Construct, id: string, props: RelanceStackProps) {
     super(scope, id, props);
@@ -69,13 +71,23 @@ export class RelanceStack extends Stack {
       PREFERENCES_ENV.linkSigningSecretArn,
       this.preferences.secret.secretArn,
     );
-    this.engine.stepFunction.addEnvironment(PREFERENCES_ENV.publicBaseUrl, this.http.api.url);
+    this.engine.stepFunction.addEnvironment(PREFERENCES_ENV.publicBaseUrl, publicBaseUrl(this.http.api));
     this.feedback = new DeliveryFeedback(this, 'Feedback', {
       configurationSet: this.engine.configurationSet,
       contacts: tables.contacts,
       ledger: tables.ledger,
       deadLetters: this.ingest.deadLetters,
     });
+    this.leads = new LeadRouting(this, 'Leads', {
+      api: this.http.api,
+      bus: this.ingest.bus,
+      deadLetters: this.ingest.deadLetters,
+      tables: { contacts: tables.contacts, events: tables.events, leads: tables.leads },
+      linkSigningKey: this.preferences.secret,
+      configurationSetName: this.engine.configurationSet.ref,
+      config,
+    });
+    new CfnOutput(this, 'LeadFormUrl', { value: `${this.http.api.url}leads` });
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName });
     new CfnOutput(this, 'ApiUrl', { value: this.http.api.url });
     new CfnOutput(this, 'InboundSmsTopicArn', { value: this.feedback.inboundSmsTopicArn });

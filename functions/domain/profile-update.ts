@@ -137,7 +137,20 @@ export function applyEvent(contact: Contact, event: ParsedEvent, at: string): Co
         lastName: d.lastName,
         country: d.country,
         company: d.company,
+        timezone: next.timezone ? undefined : d.timezone,
       });
+      // A ticked box is an opt-in proven by the form; an unticked one changes nothing.
+      for (const channel of ['email', 'sms'] as const) {
+        if (d.consent?.[channel] !== true) continue;
+        const current = next.consent[channel] ?? { topics: {} };
+        const record: ConsentRecord = {
+          status: 'opted_in',
+          at: d.occurredAt,
+          source: d.source,
+          proof: { kind: 'form', reference: d.formId ?? d.leadId },
+        };
+        next.consent = { ...next.consent, [channel]: { ...current, channel: record } };
+      }
       break;
     }
     default:

@@ -2,11 +2,17 @@
  * Renders message templates with Liquid: the locale variant closest to the contact's locale
  * (`fr-CA` → `fr-CA`, then `fr`, then the default), HTML values escaped.
  */
-import { Liquid } from 'liquidjs';
-import type { EmailContent, MessageTemplate, SmsContent } from '#workflows/language/template.ts';
 
-const liquid = new Liquid({ strictFilters: true, outputEscape: undefined, cache: true });
-const htmlLiquid = new Liquid({ strictFilters: true, outputEscape: 'escape', cache: true });
+import { escapeHtml } from '#shared/html-page.ts';
+import {
+  type EmailContent,
+  type MessageTemplate,
+  relanceLiquid,
+  type SmsContent,
+} from '#workflows/language/template.ts';
+
+const liquid = relanceLiquid({ strictFilters: true, outputEscape: undefined, cache: true });
+const htmlLiquid = relanceLiquid({ strictFilters: true, outputEscape: 'escape', cache: true });
 
 /** The content variant for a locale, falling back to its language, then to the default. */
 export function pickVariant<T extends EmailContent | SmsContent>(
@@ -50,12 +56,6 @@ export async function renderMessage(
     locale: used,
   };
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 /**
  * The footer every marketing e-mail carries, whatever its template: a visible link to the

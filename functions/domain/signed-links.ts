@@ -49,11 +49,22 @@ function mac(key: string, payload: string): Buffer {
   return createHmac('sha256', key).update(payload).digest();
 }
 
-/** A token for `claims`, signed with `key`. */
-export function signToken(key: string, claims: LinkClaims): string {
-  const checked = LinkClaims.parse(claims);
+/** Claims a signed token may carry: any strict schema with an expiry (epoch seconds). */
+type ExpiringClaims = z.ZodType<{ exp: number }>;
+
+/**
+ * A token for claims of any kind, signed with `key`. Each kind of token has its own strict schema,
+ * so a token made for one purpose never parses as another (see signToken, and the lead action links).
+ */
+export function signClaims<S extends ExpiringClaims>(key: string, schema: S, claims: z.infer<S>): string {
+  const checked = schema.parse(claims);
   const payload = Buffer.from(JSON.stringify(checked), 'utf8').toString('base64url');
   return `${payload}.${mac(key, payload).toString('base64url')}`;
+}
+
+/** A token for `claims`, signed with `key`. */
+export function signToken(key: string, claims: LinkClaims): string {
+  return signClaims(key, LinkClaims, claims);
 }
 
 /**
@@ -62,6 +73,16 @@ export function signToken(key: string, claims: LinkClaims): string {
  * is even decoded.
  */
 export function verifyToken(key: string, token: string, nowMs: number): VerifyResult {
+  return verifyClaims(key, token, LinkClaims, nowMs);
+}
+
+/** Like verifyToken, for claims of the given schema. */
+export function verifyClaims<S extends ExpiringClaims>(
+  key: string,
+  token: string,
+  schema: S,
+  nowMs: number,
+): { ok: true; claims: z.infer<S> } | { ok: false; reason: VerifyFailure } {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
   if (parts.length !== 2) return { ok: false, reason: 'malformed' };
@@ -84,7 +105,7 @@ export function verifyToken(key: string, token: string, nowMs: number): VerifyRe
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const claims = LinkClaims.safeParse(decoded);
+  const claims = schema.safeParse(decoded);
   if (!claims.success) return { ok: false, reason: 'malformed' };
   if (claims.data.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   return { ok: true, claims: claims.data };

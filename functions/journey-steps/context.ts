@@ -2,12 +2,13 @@
  * What the journey-step actions share: the state-machine context (`$.ctx`), the dependencies an
  * action needs, and how they are wired from the environment once per container.
  */
-import type { BusEvent } from '../adapters/event-publisher.ts';
+
 import type { Contact } from '#domain/contact.ts';
 import type { MessageTemplate } from '#workflows/language/template.ts';
 import type { CapRule, Channel, JourneyDefinition } from '#workflows/language/types.ts';
 import type { CapsRepository } from '../adapters/caps-repository.ts';
 import type { ContactsRepository } from '../adapters/contacts-repository.ts';
+import type { BusEvent } from '../adapters/event-publisher.ts';
 import type { LedgerRepository } from '../adapters/ledger-repository.ts';
 import type { ProductsRepository } from '../adapters/products-repository.ts';
 import type { JourneyTarget } from '../adapters/run-scheduler.ts';

@@ -3,6 +3,8 @@
  * with the delivery controls, render, call the provider, record the outcome. Used by send steps and
  * broadcasts.
  */
+import { z } from 'zod';
+import { appointmentAttachment } from '#domain/calendar.ts';
 import { type Contact, contactView } from '#domain/contact.ts';
 import { decideDelivery } from '#domain/delivery-controls.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
@@ -221,6 +223,29 @@ async function doubleOptInLink(deps: JourneyDeps, request: MessageRequest): Prom
   });
 }
 
+/** The .ics invitation of the appointment that triggered the run, from the brand to the contact. */
+function calendarInviteFor(deps: JourneyDeps, request: MessageRequest, address: string) {
+  const appointment = AppointmentFields.parse(request.trigger);
+  const organizerEmail = /<([^>]+)>/.exec(deps.sending.fromAddress)?.[1] ?? deps.sending.fromAddress;
+  const name = [request.contact.firstName, request.contact.lastName].filter(Boolean).join(' ');
+  return appointmentAttachment(appointment, {
+    organizer: {
+      email: organizerEmail,
+      ...(deps.sending.brand.name ? { name: deps.sending.brand.name } : {}),
+    },
+    attendee: { email: address, ...(name ? { name } : {}) },
+    stampedAt: nowIso(),
+  });
+}
+
+const AppointmentFields = z.object({
+  appointmentId: z.string(),
+  startsAt: z.string(),
+  durationMinutes: z.number(),
+  location: z.string(),
+  title: z.string().optional(),
+});
+
 /** Renders, calls the provider and records the outcome. */
 async function deliver(
   deps: JourneyDeps,
@@ -267,6 +292,9 @@ async function deliver(
             text: rendered.text,
             ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
             ...(links ? { headers: listUnsubscribeHeaders(links) } : {}),
+            ...(template.channel === 'email' && template.calendarInvite
+              ? { attachments: [calendarInviteFor(deps, request, address)] }
+              : {}),
             tags,
           })
         : await sendSms({

@@ -71,6 +71,10 @@ const StoredLead = z.object({
   grade: z.enum(['A', 'B', 'C']).optional(),
   fired: z.array(z.object({ ruleId: z.string(), points: z.number() })).optional(),
   history: z.array(LeadHistoryEntry).default([]),
+  contactId: z.string().optional(),
+  /** The `lead.submitted` detail as the form sent it. */
+  submission: z.record(z.string(), z.unknown()).optional(),
+  submittedAt: z.string().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
   closedAt: z.string().optional(),
@@ -112,6 +116,36 @@ type Claim =
 
 export class AssignmentRepository {
   constructor(private readonly tableName: string) {}
+
+  /**
+   * Keeps what the form said (the `lead.submitted` detail) and whose lead it is, so reminders and
+   * reassignments can show the lead again. The first submission wins: a redelivery changes nothing.
+   */
+  async recordSubmission(
+    leadId: string,
+    submission: { contactId: string; detail: Record<string, unknown>; submittedAt: string },
+    at: string,
+  ): Promise<void> {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: leadKey(leadId),
+        UpdateExpression:
+          'SET leadId = :leadId, contactId = if_not_exists(contactId, :contactId), submission = if_not_exists(submission, :detail), ' +
+          'submittedAt = if_not_exists(submittedAt, :submittedAt), updatedAt = :at, createdAt = if_not_exists(createdAt, :at), ' +
+          '#status = if_not_exists(#status, :new)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':leadId': leadId,
+          ':contactId': submission.contactId,
+          ':detail': submission.detail,
+          ':submittedAt': submission.submittedAt,
+          ':at': at,
+          ':new': 'new',
+        },
+      }),
+    );
+  }
 
   /** Stores a lead's score (creating the lead as `new` if needed); never touches ownership. */
   async recordScore(leadId: string, result: LeadScore, at: string): Promise<void> {

@@ -16,6 +16,14 @@ const sesServer: SesServerFactory =
 
 import type { AwsRequest, AwsResponse } from './services/protocol.ts';
 
+/** An attachment as the SendEmail request carried it. */
+export interface StoredAttachment {
+  readonly fileName: string;
+  readonly contentType: string;
+  /** The text, read as UTF-8, when the content type is `text/*` (an .ics stays readable); base64 otherwise. */
+  readonly content: string;
+}
+
 export interface StoredEmail {
   readonly messageId: string;
   readonly from: string;
@@ -24,10 +32,30 @@ export interface StoredEmail {
   readonly subject: string;
   readonly body: { html?: string; text?: string };
   readonly headers?: Array<{ name: string; value: string }>;
+  readonly attachments?: StoredAttachment[];
   readonly at: number;
   /** Message tags and configuration set, which the stand-in's store does not keep. */
   readonly tags: Record<string, string>;
   readonly configurationSet?: string;
+}
+
+/** An SES v2 `Attachment` as JSON: the SDK sends the `RawContent` blob base64-encoded. */
+interface WireAttachment {
+  FileName: string;
+  ContentType?: string;
+  RawContent: string;
+}
+
+function keptAttachment(attachment: WireAttachment): StoredAttachment {
+  // The stand-in's default when the request names no type.
+  const contentType = attachment.ContentType ?? 'application/octet-stream';
+  return {
+    fileName: attachment.FileName,
+    contentType,
+    content: /^text\//i.test(contentType)
+      ? Buffer.from(attachment.RawContent, 'base64').toString('utf8')
+      : attachment.RawContent,
+  };
 }
 
 export class LocalSes {
@@ -96,17 +124,24 @@ export class LocalSes {
         headers: {},
         body: '',
       });
-      const { emails } = JSON.parse(store.body) as { emails: Array<Omit<StoredEmail, 'tags'>> };
+      // The stand-in's store has its own attachment shape; relance keeps the request's instead.
+      const { emails } = JSON.parse(store.body) as {
+        emails: Array<Omit<StoredEmail, 'tags' | 'attachments'> & { attachments?: unknown }>;
+      };
       const sent = emails.find((e) => e.messageId === MessageId);
       const request = JSON.parse(req.body) as {
         EmailTags?: Array<{ Name: string; Value: string }>;
         ConfigurationSetName?: string;
+        Content?: { Simple?: { Attachments?: WireAttachment[] } };
       };
       if (sent) {
+        const { attachments: _standInAttachments, ...email } = sent;
+        const attachments = request.Content?.Simple?.Attachments ?? [];
         const kept: StoredEmail = {
-          ...sent,
+          ...email,
           tags: Object.fromEntries((request.EmailTags ?? []).map((t) => [t.Name, t.Value])),
           ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
+          ...(attachments.length > 0 ? { attachments: attachments.map(keptAttachment) } : {}),
         };
         this.kept.push(kept);
         this.onSent?.(kept);

@@ -26,6 +26,8 @@ export class RelanceTables extends Construct {
   readonly ledger: ITableV2;
   /** Per SKU: stock level, waitlist in arrival order, recent interest and price-drop notices. */
   readonly products: ITableV2;
+  /** Leads and rep loads, roster edits, form submissions (idempotency) and per-client rate counters. */
+  readonly leads: ITableV2;
 
   constructor(scope: Construct, id: string, props: RelanceTablesProps = {}) {
     super(scope, id);
@@ -59,6 +61,11 @@ export class RelanceTables extends Construct {
       ],
     });
     this.products = new TableV2(this, 'Products', {
+      ...common,
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.leads = new TableV2(this, 'Leads', {
       ...common,
       sortKey: { name: 'sk', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',

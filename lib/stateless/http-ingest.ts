@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -13,6 +14,19 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env-names.ts';
 import type { RelanceConfig } from '../config.ts';
 import { RelanceFunction } from './relance-function.ts';
+
+/** The API's one stage, the first segment of every public URL. */
+export const API_STAGE_NAME = 'v1';
+
+/**
+ * The API's public base URL (`https://<id>.execute-api.<region>.<suffix>/v1/`), for functions that
+ * put links in messages. Built from the API id rather than `api.url`, which names the deployment
+ * stage: a function behind the API that read it would depend on its own deployment (a cycle).
+ */
+export function publicBaseUrl(api: RestApi): string {
+  const stack = Stack.of(api);
+  return `https://${api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE_NAME}/`;
+}
 
 export interface HttpIngestProps {
   readonly bus: EventBus;
@@ -48,13 +62,20 @@ export class HttpIngest extends Construct {
       apiKeySourceType: ApiKeySourceType.HEADER,
       cloudWatchRole: true,
       deployOptions: {
-        stageName: 'v1',
+        stageName: API_STAGE_NAME,
         tracingEnabled: true,
         loggingLevel: MethodLoggingLevel.ERROR,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         throttlingRateLimit: 200,
         throttlingBurstLimit: 400,
+        // The public lead form gets its own, lower ceiling; each client is limited again by the function.
+        methodOptions: {
+          '/leads/POST': {
+            throttlingRateLimit: props.config.leads.throttle.rateLimit,
+            throttlingBurstLimit: props.config.leads.throttle.burstLimit,
+          },
+        },
       },
     });
     // The body is validated by the function with the event schemas (errors name the field); the

@@ -119,25 +119,14 @@ export class JourneyEngine extends Construct {
       .useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite')
       .useTable(tables.ledger, ENV.ledgerTable, 'readWrite')
       .useTable(tables.products, ENV.productsTable, 'readWrite');
-    this.stepFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendEmail'],
-        resources: [
-          stack.formatArn({
-            service: 'ses',
-            resource: 'identity',
-            resourceName: senderDomain(config.fromAddress),
-          }),
-          stack.formatArn({
-            service: 'ses',
-            resource: 'configuration-set',
-            resourceName: configurationSet.ref,
-          }),
-        ],
-      }),
-    );
-    // SMS to a phone number has no resource ARN: SNS authorizes direct SMS publishing on "*" only.
-    this.stepFunction.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    this.stepFunction
+      .allowSendingEmail(senderDomain(config.fromAddress), configurationSet.ref)
+      .allowSendingSms();
+    // Emit steps put events on the bus: only a deployment with such a journey gets the permission.
+    if (props.journeys.some((j) => Object.values(j.steps).some((s) => s.type === 'emit'))) {
+      props.bus.grantPutEventsTo(this.stepFunction);
+      this.stepFunction.addEnvironment(ENV.eventBusName, props.bus.eventBusName);
+    }
     this.stepFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],

@@ -83,6 +83,31 @@ export class RelanceFunction extends NodejsFunction {
     return this;
   }
 
+  /** Allows sending e-mail from the sender's domain identity through the configuration set only. */
+  allowSendingEmail(senderDomain: string, configurationSetName: string): this {
+    const stack = Stack.of(this);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSetName,
+          }),
+        ],
+      }),
+    );
+    return this;
+  }
+
+  /** Allows sending SMS. SMS to a phone number has no resource ARN: SNS authorizes it on "*" only. */
+  allowSendingSms(): this {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    return this;
+  }
+
   /** The account and region this function runs in, for ARNs it builds. */
   get stackEnv(): { account: string; region: string } {
     const stack = Stack.of(this);

@@ -34,6 +34,9 @@ const EXPECTED_TRIGGERS: Record<string, { detailType: string; detail?: unknown }
   },
   'price-drop': { detailType: 'product.price_changed' },
   'double-opt-in': { detailType: 'consent.changed', detail: { channel: ['email'], status: ['pending'] } },
+  'lead-confirmation': { detailType: 'lead.submitted' },
+  'lead-sla': { detailType: 'lead.assigned' },
+  appointment: { detailType: 'appointment.booked' },
 };
 
 const FAKE_STEP_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:journey-step';

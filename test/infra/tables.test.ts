@@ -1,4 +1,4 @@
-// The data stack: five on-demand tables with point-in-time recovery, kept when the stack goes away
+// The data stack: six on-demand tables with point-in-time recovery, kept when the stack goes away
 // except in a sandbox, TTL where data expires, and the ledger's by-contact index.
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +13,14 @@ import {
 } from './synth.ts';
 
 const TABLE_TYPE = 'AWS::DynamoDB::GlobalTable';
-const TABLES = ['contacts', 'events', 'journeyState', 'ledger', 'products'] as const;
-const EXPIRING: ReadonlyArray<(typeof TABLES)[number]> = ['events', 'journeyState', 'ledger', 'products'];
+const TABLES = ['contacts', 'events', 'journeyState', 'ledger', 'products', 'leads'] as const;
+const EXPIRING: ReadonlyArray<(typeof TABLES)[number]> = [
+  'events',
+  'journeyState',
+  'ledger',
+  'products',
+  'leads',
+];
 
 let synth: SynthesizedRelance;
 
@@ -29,7 +35,7 @@ function table(tables: RelanceTables, name: (typeof TABLES)[number]): ITableV2 {
 }
 
 describe('tables', () => {
-  it('are five, all in the data stack', () => {
+  it('are six, all in the data stack', () => {
     synth.data.resourceCountIs(TABLE_TYPE, TABLES.length);
     synth.app.resourceCountIs(TABLE_TYPE, 0);
     synth.app.resourceCountIs('AWS::DynamoDB::Table', 0);

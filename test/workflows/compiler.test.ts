@@ -83,7 +83,14 @@ const isWaiting = (step: Step) => step.type === 'wait' || step.type === 'waitFor
 describe('compileJourney: every reference journey', () => {
   it('has journeys of both kinds to check: pausing and never pausing', () => {
     // Assess
-    expect(pausing.map(([id]) => id).sort()).toEqual(['abandoned-cart', 'double-opt-in', 'welcome']);
+    expect(pausing.map(([id]) => id).sort()).toEqual([
+      'abandoned-cart',
+      'appointment',
+      'double-opt-in',
+      'lead-confirmation',
+      'lead-sla',
+      'welcome',
+    ]);
     expect(neverPausing.map(([id]) => id).sort()).toEqual(['back-in-stock', 'price-drop']);
   });
 

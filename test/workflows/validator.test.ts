@@ -97,8 +97,11 @@ describe('validateJourney: the reference journeys', () => {
     // Assess
     expect(journeys.map((j) => j.id).sort()).toEqual([
       'abandoned-cart',
+      'appointment',
       'back-in-stock',
       'double-opt-in',
+      'lead-confirmation',
+      'lead-sla',
       'price-drop',
       'welcome',
     ]);

@@ -1,8 +1,10 @@
 /** Every journey that deploys. Adding one here gives it a state machine, a rule and a schedule group. */
 import type { JourneyDefinition } from '../language/types.ts';
 import { abandonedCart } from './abandoned-cart.ts';
+import { appointment } from './appointment.ts';
 import { backInStock } from './back-in-stock.ts';
 import { doubleOptIn } from './double-opt-in.ts';
+import { leadConfirmation, leadSla } from './lead-follow-up.ts';
 import { priceDrop } from './price-drop.ts';
 import { welcome } from './welcome.ts';
 
@@ -12,6 +14,9 @@ export const journeys: readonly JourneyDefinition[] = [
   backInStock,
   priceDrop,
   doubleOptIn,
+  leadConfirmation,
+  leadSla,
+  appointment,
 ];
 
 const byId = new Map(journeys.map((j) => [j.id, j]));

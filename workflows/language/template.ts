@@ -20,6 +20,11 @@ export interface EmailTemplate {
   readonly content: EmailContent;
   /** Variants by locale (`fr`, `de-CH`); a contact's locale falls back to its language, then to `content`. */
   readonly locales?: Readonly<Record<string, EmailContent>>;
+  /**
+   * Attach the trigger's appointment (`appointmentId`, `startsAt`, `durationMinutes`, `location`,
+   * `title`) as an .ics invitation, so the contact can add it to their calendar in one click.
+   */
+  readonly calendarInvite?: boolean;
 }
 
 export interface SmsTemplate {
@@ -37,7 +42,41 @@ export type MessageTemplate = EmailTemplate | SmsTemplate;
 export const TEMPLATE_ROOTS = ['contact', 'trigger', 'event', 'journey', 'links', 'brand', 'owner'] as const;
 export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
 
-const analyser = new Liquid({ strictFilters: true });
+/**
+ * `{{ trigger.startsAt | local_time: contact.timezone, trigger.timezone }}`: an instant written in
+ * the first of the given IANA zones that is valid (UTC, said so, when none is), e.g.
+ * "Tuesday 3 March 2026 at 15:00". Shared by the renderer and the static analysis so a template
+ * that uses it validates.
+ */
+export function localTimeFilter(value: unknown, ...zones: unknown[]): string {
+  const instant = new Date(String(value));
+  if (Number.isNaN(instant.getTime())) return String(value ?? '');
+  const zone = zones.find((z): z is string => typeof z === 'string' && z !== '' && isValidZone(z));
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone ?? 'UTC',
+    dateStyle: 'full',
+    timeStyle: 'short',
+  }).format(instant);
+  return zone ? text : `${text} UTC`;
+}
+
+function isValidZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A Liquid engine with relance's filters. */
+export function relanceLiquid(options: ConstructorParameters<typeof Liquid>[0]): Liquid {
+  const engine = new Liquid(options);
+  engine.registerFilter('local_time', localTimeFilter);
+  return engine;
+}
+
+const analyser = relanceLiquid({ strictFilters: true });
 
 /** Every text of a template, across locales, by a readable name. */
 export function templateTexts(template: MessageTemplate): Array<{ name: string; source: string }> {

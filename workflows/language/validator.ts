@@ -169,6 +169,9 @@ function precedingWaitFors(journey: JourneyDefinition): Map<string, Set<string>>
 
 type Report = (path: string, message: string) => void;
 
+/** The trigger fields an .ics invitation is made of. */
+const CALENDAR_FIELDS = ['appointmentId', 'startsAt', 'durationMinutes', 'location'];
+
 /** The envelope fields an emit step fills: a deterministic id, the time, relance as the source. */
 const EMIT_AUTOMATIC_FIELDS = new Set(['eventId', 'occurredAt', 'source']);
 
@@ -365,6 +368,15 @@ function checkSend(
       continue;
     }
     for (const variable of analysis.paths) checkTemplateVariable(variable, path, step.to, scopes, report);
+  }
+  if (template.channel === 'email' && template.calendarInvite) {
+    const missing = CALENDAR_FIELDS.filter((field) => !scopes.trigger.has(field));
+    if (missing.length > 0) {
+      report(
+        `${where}.template(${step.template})`,
+        `attaches a calendar invitation, but the trigger has no ${missing.join(', ')} (use appointment.booked)`,
+      );
+    }
   }
   if (template.channel === 'sms' && template.maxParts !== undefined) {
     for (const { name, source } of templateTexts(template)) {

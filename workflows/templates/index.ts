@@ -2,6 +2,13 @@
 import type { MessageTemplate } from '../language/template.ts';
 import { cartLastCallEmail, cartReminderEmail } from './cart.ts';
 import { confirmSubscriptionEmail } from './consent.ts';
+import {
+  appointmentConfirmationEmail,
+  appointmentConfirmationSms,
+  appointmentReminderSms,
+  leadReceivedEmail,
+  leadReceivedSms,
+} from './leads.ts';
 import { backInStockEmail, priceDropEmail } from './product.ts';
 import { welcomeEmail, welcomeSmsOffer, welcomeTipsEmail } from './welcome.ts';
 
@@ -14,6 +21,11 @@ const all: MessageTemplate[] = [
   backInStockEmail,
   priceDropEmail,
   confirmSubscriptionEmail,
+  leadReceivedEmail,
+  leadReceivedSms,
+  appointmentConfirmationEmail,
+  appointmentConfirmationSms,
+  appointmentReminderSms,
 ];
 
 export const templates: ReadonlyMap<string, MessageTemplate> = new Map(all.map((t) => [t.id, t]));

@@ -1,0 +1,449 @@
+/**
+ * The life of a lead after the form: score it, give it to the right rep, tell the rep at once, and
+ * act on what follows (the rep's accept / contacted / pass links, the SLA journey's reminders and
+ * reassignments, booked appointments). Plain functions over injected dependencies; the handlers
+ * wire them to DynamoDB, SES, SNS and the bus.
+ *
+ * Delivery to reps is at least once: a notification is sent before anything records it, so a crash
+ * may repeat it on retry, never lose it. Assignment itself is exactly once (see assignment-repository).
+ */
+
+import { appointmentAttachment } from '#domain/calendar.ts';
+import type { Contact } from '#domain/contact.ts';
+import type { AppointmentBooked } from '#events/appointment-booked.ts';
+import type { LeadAssigned } from '#events/lead-assigned.ts';
+import type { LeadContacted } from '#events/lead-contacted.ts';
+import type { LeadSlaBreached } from '#events/lead-sla-breached.ts';
+import type { LeadSubmitted } from '#events/lead-submitted.ts';
+import type { OutgoingEmail } from '../adapters/email-sender.ts';
+import type { BusEvent } from '../adapters/event-publisher.ts';
+import type { HistoryEntry } from '../adapters/events-repository.ts';
+import type { OutgoingSms } from '../adapters/sms-sender.ts';
+import { type LeadActionClaims, leadActionLinks } from './action-links.ts';
+import type { AssignmentRepository, AssignmentRule, LeadRecord } from './assignment-repository.ts';
+import {
+  appointmentEmail,
+  type ContactHistory,
+  type LeadScoreView,
+  type LeadSummary,
+  leadName,
+  newLeadEmail,
+  newLeadSms,
+  reminderEmail,
+  reminderSms,
+  slaLapsedManagerEmail,
+} from './rep-notifications.ts';
+import { isAvailable, type RepRoster, type SalesRep } from './reps.ts';
+import { chooseOwner } from './routing.ts';
+import { type ScoringModel, scoreLead } from './scoring.ts';
+
+/** Source of the events the lead service publishes; ingest accepts them like any producer's. */
+export const LEADS_SOURCE = 'relance.leads';
+
+/** How far back behaviour counts for scoring, in events. */
+const HISTORY_FOR_SCORING = 100;
+/** Recent events shown to the rep. */
+const HISTORY_SHOWN = 8;
+
+export interface LeadDeps {
+  readonly assignments: AssignmentRepository;
+  readonly roster: () => Promise<RepRoster>;
+  readonly contact: (contactId: string) => Promise<Contact | undefined>;
+  readonly history: (contactId: string, limit: number) => Promise<HistoryEntry[]>;
+  readonly sendEmail: (email: OutgoingEmail) => Promise<string>;
+  readonly sendSms: (sms: OutgoingSms) => Promise<string>;
+  readonly publish: (events: readonly BusEvent[]) => Promise<void>;
+  readonly links: { readonly baseUrl: string; readonly key: () => Promise<string> };
+  readonly scoring: ScoringModel;
+  readonly sending: {
+    readonly fromAddress: string;
+    readonly replyToAddress?: string;
+    readonly configurationSet?: string;
+    readonly smsSenderId?: string;
+  };
+  readonly nowMs: () => number;
+}
+
+export type AssignmentOutcome =
+  | {
+      readonly outcome: 'assigned';
+      readonly repId: string;
+      readonly assignmentId: string;
+      readonly rule: AssignmentRule;
+    }
+  | { readonly outcome: 'unassigned'; readonly reason: string };
+
+/** A lead submitted through the form or the events API, after ingest resolved its contact. */
+export async function handleLeadSubmitted(
+  deps: LeadDeps,
+  detail: LeadSubmitted & { contact: { contactId?: string } },
+): Promise<AssignmentOutcome> {
+  const contactId = detail.contact.contactId;
+  if (!contactId) return { outcome: 'unassigned', reason: 'no_contact' };
+  const at = new Date(deps.nowMs()).toISOString();
+  const { consent: _consent, ...submission } = detail;
+  await deps.assignments.recordSubmission(
+    detail.leadId,
+    { contactId, detail: submission, submittedAt: detail.occurredAt },
+    at,
+  );
+  const existing = await deps.assignments.lead(detail.leadId);
+  if (existing?.owner) {
+    // A redelivered event, or a retry after a crash: the lead was routed already. Announcing it
+    // again may repeat the rep's e-mail but never loses it (the bus event keeps its id).
+    if (existing.status !== 'assigned') return { outcome: 'unassigned', reason: 'already_handled' };
+    const rule = existing.rule ?? 'manual';
+    const owner = existing.owner;
+    await announce(deps, { ...existing, owner }, { rule, reason: 'new' });
+    return { outcome: 'assigned', repId: owner, assignmentId: assignmentIdOf(existing), rule };
+  }
+  const behaviour = (await deps.history(contactId, HISTORY_FOR_SCORING)).map((e) => ({
+    type: e.type,
+    occurredAt: e.occurredAt,
+    detail: e.detail,
+  }));
+  const score = scoreLead(detail, behaviour, deps.scoring, deps.nowMs());
+  await deps.assignments.recordScore(detail.leadId, score, at);
+  return assignAndNotify(deps, detail.leadId, { reason: 'new', exclude: [] });
+}
+
+/** Routes a lead that has no owner, gives it to the first rep with room, and tells everyone. */
+async function assignAndNotify(
+  deps: LeadDeps,
+  leadId: string,
+  change: { reason: LeadAssigned['reason']; exclude: readonly string[]; previousRepId?: string },
+): Promise<AssignmentOutcome> {
+  const lead = await deps.assignments.lead(leadId);
+  if (!lead?.contactId) return { outcome: 'unassigned', reason: 'unknown_lead' };
+  const summary = summaryOf(lead);
+  const roster = await deps.roster();
+  const contact = await deps.contact(lead.contactId);
+  const nowMs = deps.nowMs();
+  const loads = await deps.assignments.loads(roster.reps.map((rep) => rep.id));
+  const decision = chooseOwner({
+    lead: summary,
+    ...(contact?.ownerId ? { contactOwnerId: contact.ownerId } : {}),
+    roster,
+    state: loads,
+    nowMs,
+    excludeRepIds: change.exclude,
+  });
+  const capacityOf = (repId: string) => roster.reps.find((rep) => rep.id === repId)?.capacity;
+  const at = new Date(nowMs).toISOString();
+  const result = await deps.assignments.assignFirst(leadId, decision.attempts, at, decision.rule, capacityOf);
+  if (result.outcome === 'all_full') return { outcome: 'unassigned', reason: 'everyone_full' };
+  if (result.outcome === 'lead_taken') return { outcome: 'unassigned', reason: `owned_by_${result.owner}` };
+  const assigned = { ...((await deps.assignments.lead(leadId)) ?? lead), owner: result.repId };
+  const rule = assigned.rule ?? decision.rule;
+  const assignmentId = await announce(deps, assigned, { ...change, rule, roster });
+  return { outcome: 'assigned', repId: result.repId, assignmentId, rule };
+}
+
+/** Tells the owner of a freshly assigned lead, then publishes `lead.assigned` (which starts the SLA journey). */
+async function announce(
+  deps: LeadDeps,
+  lead: LeadRecord & { owner: string },
+  change: {
+    rule: AssignmentRule;
+    reason: LeadAssigned['reason'];
+    previousRepId?: string;
+    roster?: RepRoster;
+  },
+): Promise<string> {
+  const nowMs = deps.nowMs();
+  const roster = change.roster ?? (await deps.roster());
+  const assignmentId = assignmentIdOf(lead);
+  const rep = roster.reps.find((r) => r.id === lead.owner);
+  if (rep) {
+    await notifyNewOwner(deps, { lead, rep, assignmentId, rule: change.rule, reason: change.reason, nowMs });
+  }
+  if (!lead.contactId) return assignmentId;
+  const event: LeadAssigned = {
+    eventId: `${assignmentId}-assigned`,
+    occurredAt: new Date(nowMs).toISOString(),
+    source: LEADS_SOURCE,
+    contact: { contactId: lead.contactId },
+    leadId: lead.leadId,
+    assignmentId,
+    repId: lead.owner,
+    rule: change.rule,
+    score: lead.score ?? 0,
+    grade: lead.grade ?? 'C',
+    reason: change.reason,
+    ...(change.previousRepId ? { previousRepId: change.previousRepId } : {}),
+  };
+  await deps.publish([{ source: LEADS_SOURCE, detailType: 'lead.assigned', detail: { ...event } }]);
+  return assignmentId;
+}
+
+/** `<leadId>.<n>`: the n-th assignment of the lead, counted from its history. */
+export function assignmentIdOf(lead: Pick<LeadRecord, 'leadId' | 'history'>): string {
+  const count = lead.history.filter((entry) => entry.what === 'assigned').length;
+  return `${lead.leadId}.${Math.max(count, 1)}`;
+}
+
+function summaryOf(lead: LeadRecord): LeadSummary & Partial<LeadSubmitted> {
+  const detail = (lead.submission ?? {}) as Partial<LeadSubmitted>;
+  return {
+    ...detail,
+    leadId: lead.leadId,
+    ...(detail.contact?.email ? { email: detail.contact.email } : {}),
+    ...(detail.contact?.phone ? { phone: detail.contact.phone } : {}),
+  };
+}
+
+function scoreOf(lead: LeadRecord): LeadScoreView {
+  return { score: lead.score ?? 0, grade: lead.grade ?? 'C', fired: lead.fired ?? [] };
+}
+
+async function contactHistory(deps: LeadDeps, contactId: string): Promise<ContactHistory> {
+  const contact = await deps.contact(contactId);
+  const recent = await deps.history(contactId, HISTORY_SHOWN);
+  return {
+    orderCount: contact?.stats.orderCount ?? 0,
+    totalSpent: contact?.stats.totalSpent ?? 0,
+    ...(contact?.stats.lastOrderAt ? { lastOrderAt: contact.stats.lastOrderAt } : {}),
+    recentEvents: recent.map((e) => ({ type: e.type, occurredAt: e.occurredAt })),
+  };
+}
+
+/** SES tag values allow letters, digits and `_-.@` only. */
+const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_\-.@]/g, '_').slice(0, 256);
+
+async function emailRep(
+  deps: LeadDeps,
+  rep: Pick<SalesRep, 'email'>,
+  message: { subject: string; html: string; text: string },
+  leadId: string | undefined,
+  attachments?: OutgoingEmail['attachments'],
+): Promise<void> {
+  await deps.sendEmail({
+    to: rep.email,
+    from: deps.sending.fromAddress,
+    ...(deps.sending.replyToAddress ? { replyTo: deps.sending.replyToAddress } : {}),
+    ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
+    subject: message.subject,
+    html: message.html,
+    text: message.text,
+    tags: { kind: 'lead', ...(leadId ? { lead: tagValue(leadId) } : {}) },
+    ...(attachments ? { attachments } : {}),
+  });
+}
+
+async function smsRep(
+  deps: LeadDeps,
+  rep: Pick<SalesRep, 'phone'>,
+  text: string,
+  leadId: string,
+): Promise<void> {
+  if (!rep.phone) return;
+  await deps.sendSms({
+    to: rep.phone,
+    text,
+    type: 'Transactional',
+    ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
+    tags: { kind: 'lead', lead: tagValue(leadId) },
+  });
+}
+
+async function actionLinks(deps: LeadDeps, leadId: string, assignmentId: string, repId: string) {
+  return leadActionLinks({
+    baseUrl: deps.links.baseUrl,
+    key: await deps.links.key(),
+    leadId,
+    assignmentId,
+    repId,
+    nowMs: deps.nowMs(),
+  });
+}
+
+/** The new owner's e-mail, and an SMS when they are on duty now. */
+async function notifyNewOwner(
+  deps: LeadDeps,
+  input: {
+    lead: LeadRecord;
+    rep: SalesRep;
+    assignmentId: string;
+    rule: string;
+    reason: LeadAssigned['reason'];
+    nowMs: number;
+  },
+): Promise<void> {
+  const { lead, rep } = input;
+  const links = await actionLinks(deps, lead.leadId, input.assignmentId, rep.id);
+  const summary = summaryOf(lead);
+  const score = scoreOf(lead);
+  const history = lead.contactId
+    ? await contactHistory(deps, lead.contactId)
+    : { orderCount: 0, totalSpent: 0, recentEvents: [] };
+  const email = newLeadEmail({
+    lead: summary,
+    score,
+    history,
+    rep,
+    links,
+    rule: input.rule,
+    reason: input.reason,
+    submittedAt: lead.submittedAt ?? new Date(input.nowMs).toISOString(),
+  });
+  await emailRep(deps, rep, email, lead.leadId);
+  if (isAvailable(rep, input.nowMs)) {
+    await smsRep(deps, rep, newLeadSms({ lead: summary, score, links }), lead.leadId);
+  }
+}
+
+/** What a rep's action link did. */
+export type RepActionOutcome =
+  | {
+      readonly outcome: 'done';
+      readonly action: LeadActionClaims['action'];
+      readonly lead: string;
+      readonly newOwner?: string;
+    }
+  | { readonly outcome: 'stale'; readonly why: 'not_your_lead' | 'closed' | 'reassigned' };
+
+/**
+ * Accept, mark contacted, or pass: only for the assignment the link was made for. Accepting and
+ * contacting publish `lead.contacted` (which stops the SLA clock); passing releases the lead and
+ * routes it again without this rep.
+ */
+export async function handleRepAction(deps: LeadDeps, claims: LeadActionClaims): Promise<RepActionOutcome> {
+  const lead = await deps.assignments.lead(claims.leadId);
+  if (!lead || lead.owner !== claims.repId) return { outcome: 'stale', why: 'not_your_lead' };
+  if (lead.status === 'closed') return { outcome: 'stale', why: 'closed' };
+  if (assignmentIdOf(lead) !== claims.assignmentId) return { outcome: 'stale', why: 'reassigned' };
+  const at = new Date(deps.nowMs()).toISOString();
+  const name = leadName(summaryOf(lead));
+  if (claims.action === 'pass') {
+    await deps.assignments.release(claims.leadId, claims.repId, at, 'reassigned');
+    const next = await assignAndNotify(deps, claims.leadId, {
+      reason: 'passed',
+      exclude: previousOwners(lead, claims.repId),
+      previousRepId: claims.repId,
+    });
+    return {
+      outcome: 'done',
+      action: 'pass',
+      lead: name,
+      ...(next.outcome === 'assigned' ? { newOwner: next.repId } : {}),
+    };
+  }
+  const status = claims.action === 'accept' ? 'accepted' : 'contacted';
+  if (!(await deps.assignments.setStatus(claims.leadId, claims.repId, status, at))) {
+    return { outcome: 'stale', why: 'not_your_lead' };
+  }
+  if (lead.contactId) {
+    const event: LeadContacted = {
+      eventId: `${claims.assignmentId}-${status}`,
+      occurredAt: at,
+      source: LEADS_SOURCE,
+      contact: { contactId: lead.contactId },
+      leadId: claims.leadId,
+      repId: claims.repId,
+      action: status,
+    };
+    await deps.publish([{ source: LEADS_SOURCE, detailType: 'lead.contacted', detail: { ...event } }]);
+  }
+  return { outcome: 'done', action: claims.action, lead: name };
+}
+
+/** Reps who held the lead and gave it up (passed or let the SLA lapse): a new routing skips them. */
+function previousOwners(lead: LeadRecord, current: string): string[] {
+  const released = lead.history
+    .filter((e) => e.what === 'reassigned' && e.repId)
+    .map((e) => e.repId as string);
+  return [...new Set([...released, current])];
+}
+
+/**
+ * The SLA journey's signal for one assignment: remind the owner, or take the lead from them, route
+ * it again without them and tell their manager. Ignored when the assignment is no longer current or
+ * the owner already responded (the journey's wait and the rep's click can cross).
+ */
+export async function handleSlaBreach(
+  deps: LeadDeps,
+  breach: Pick<LeadSlaBreached, 'leadId' | 'assignmentId' | 'stage'>,
+): Promise<{ outcome: 'reminded' | 'reassigned' | 'ignored'; newOwner?: string }> {
+  const lead = await deps.assignments.lead(breach.leadId);
+  if (!lead?.owner || lead.status !== 'assigned' || assignmentIdOf(lead) !== breach.assignmentId) {
+    return { outcome: 'ignored' };
+  }
+  const roster = await deps.roster();
+  const owner = roster.reps.find((rep) => rep.id === lead.owner);
+  const summary = summaryOf(lead);
+  const score = scoreOf(lead);
+  if (breach.stage === 'remind') {
+    if (owner) {
+      const links = await actionLinks(deps, lead.leadId, breach.assignmentId, owner.id);
+      await emailRep(deps, owner, reminderEmail({ lead: summary, score, rep: owner, links }), lead.leadId);
+      if (isAvailable(owner, deps.nowMs())) {
+        await smsRep(deps, owner, reminderSms({ lead: summary, links }), lead.leadId);
+      }
+    }
+    return { outcome: 'reminded' };
+  }
+  const at = new Date(deps.nowMs()).toISOString();
+  await deps.assignments.release(lead.leadId, lead.owner, at, 'reassigned');
+  const next = await assignAndNotify(deps, lead.leadId, {
+    reason: 'sla_lapsed',
+    exclude: previousOwners(lead, lead.owner),
+    previousRepId: lead.owner,
+  });
+  const managerId = owner?.managerId ?? roster.fallbackQueue.managerId;
+  const manager = roster.reps.find((rep) => rep.id === managerId);
+  if (manager) {
+    const newOwner = next.outcome === 'assigned' ? roster.reps.find((r) => r.id === next.repId) : undefined;
+    await emailRep(
+      deps,
+      manager,
+      slaLapsedManagerEmail({
+        lead: summary,
+        score,
+        manager,
+        lapsedRep: owner ?? { name: lead.owner },
+        ...(newOwner ? { newOwner } : {}),
+      }),
+      lead.leadId,
+    );
+  }
+  return { outcome: 'reassigned', ...(next.outcome === 'assigned' ? { newOwner: next.repId } : {}) };
+}
+
+/** A booked appointment goes into the rep's notifications, with the same invitation the contact gets. */
+export async function handleAppointmentBooked(
+  deps: LeadDeps,
+  appointment: AppointmentBooked & { contact: { contactId?: string } },
+): Promise<{ outcome: 'notified' | 'unknown_rep' }> {
+  const roster = await deps.roster();
+  const rep = roster.reps.find((r) => r.id === appointment.repId);
+  if (!rep) return { outcome: 'unknown_rep' };
+  const contact = appointment.contact.contactId
+    ? await deps.contact(appointment.contact.contactId)
+    : undefined;
+  const contactName =
+    [contact?.firstName, contact?.lastName].filter(Boolean).join(' ') ||
+    contact?.email ||
+    appointment.contact.email ||
+    'a contact';
+  const invite = appointmentAttachment(appointment, {
+    organizer: { name: rep.name, email: rep.email },
+    attendee: { email: contact?.email ?? appointment.contact.email ?? rep.email, name: contactName },
+    stampedAt: new Date(deps.nowMs()).toISOString(),
+  });
+  await emailRep(
+    deps,
+    rep,
+    appointmentEmail({
+      rep,
+      contactName,
+      startsAt: appointment.startsAt,
+      durationMinutes: appointment.durationMinutes,
+      location: appointment.location,
+      ...(appointment.title ? { title: appointment.title } : {}),
+      ...(appointment.leadId ? { leadId: appointment.leadId } : {}),
+    }),
+    appointment.leadId,
+    [invite],
+  );
+  return { outcome: 'notified' };
+}

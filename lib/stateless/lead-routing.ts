@@ -1,0 +1,188 @@
+import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Cors, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  ApiDestination,
+  Authorization,
+  Connection,
+  type EventBus,
+  HttpMethod,
+  Rule,
+} from 'aws-cdk-lib/aws-events';
+import { ApiDestination as ApiDestinationTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '../../functions/shared/env-names.ts';
+import { LEAD_ENV } from '../../functions/shared/lead-env.ts';
+import { PREFERENCES_ENV } from '../../functions/shared/preferences-env.ts';
+import { type RelanceConfig, senderDomain } from '../config.ts';
+import { publicBaseUrl } from './http-ingest.ts';
+import { RelanceFunction } from './relance-function.ts';
+
+export interface LeadRoutingProps {
+  readonly api: RestApi;
+  readonly bus: EventBus;
+  readonly deadLetters: IQueue;
+  readonly tables: { readonly contacts: ITableV2; readonly events: ITableV2; readonly leads: ITableV2 };
+  /** The key that signs the rep's action links (the preference links' key). */
+  readonly linkSigningKey: ISecret;
+  readonly configurationSetName: string;
+  readonly config: RelanceConfig;
+}
+
+/**
+ * Inbound leads, from the form to the rep: the public `POST /leads` endpoint, the lead router
+ * (score, route, assign, notify, announce `lead.assigned`; SLA reminders and reassignments;
+ * appointments), the rep action links, the authenticated reps API, and the optional webhook.
+ */
+export class LeadRouting extends Construct {
+  readonly formFunction: RelanceFunction;
+  readonly routerFunction: RelanceFunction;
+  readonly actionsFunction: RelanceFunction;
+  readonly repsFunction: RelanceFunction;
+  readonly webhookConnection?: Connection;
+
+  constructor(scope: Construct, id: string, props: LeadRoutingProps) {
+    super(scope, id);
+    const { config, tables, bus, api } = props;
+    const leads = config.leads;
+
+    this.formFunction = new RelanceFunction(this, 'LeadForm', {
+      entry: 'functions/handlers/lead-form.ts',
+      description:
+        'POST /leads: the public lead form endpoint (origin, rate limit, validation, captcha, idempotency)',
+      environment: {
+        [ENV.eventBusName]: bus.eventBusName,
+        [ENV.defaultCountry]: config.defaultCountry,
+        [LEAD_ENV.formOrigins]: JSON.stringify(leads.formOrigins),
+        [LEAD_ENV.honeypotField]: leads.honeypotField,
+        [LEAD_ENV.perClientPerMinute]: String(leads.perClientPerMinute),
+      },
+    }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
+    bus.grantPutEventsTo(this.formFunction);
+    if (leads.captcha) {
+      const secret = Secret.fromSecretNameV2(this, 'CaptchaSecret', leads.captcha.secretName);
+      secret.grantRead(this.formFunction);
+      this.formFunction.addEnvironment(LEAD_ENV.captchaVerifyUrl, leads.captcha.verifyUrl);
+      this.formFunction.addEnvironment(LEAD_ENV.captchaSecretArn, secret.secretArn);
+    }
+
+    const linkBaseUrl = publicBaseUrl(api);
+
+    // The router and the action links share the lead service: same tables, providers and key.
+    const serviceFunction = (functionId: string, entry: string, description: string) => {
+      const fn = new RelanceFunction(this, functionId, {
+        entry,
+        description,
+        environment: {
+          [ENV.eventBusName]: bus.eventBusName,
+          [ENV.fromAddress]: config.fromAddress,
+          [ENV.replyToAddress]: config.replyToAddress,
+          [ENV.sesConfigurationSet]: props.configurationSetName,
+          [ENV.smsSenderId]: config.smsSenderId,
+          [ENV.defaultCountry]: config.defaultCountry,
+          [PREFERENCES_ENV.linkSigningSecretArn]: props.linkSigningKey.secretArn,
+          [PREFERENCES_ENV.publicBaseUrl]: linkBaseUrl,
+        },
+      })
+        .useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite')
+        .useTable(tables.contacts, ENV.contactsTable, 'read')
+        .useTable(tables.events, ENV.eventsTable, 'read')
+        .allowSendingEmail(senderDomain(config.fromAddress), props.configurationSetName)
+        .allowSendingSms();
+      bus.grantPutEventsTo(fn);
+      props.linkSigningKey.grantRead(fn);
+      return fn;
+    };
+    this.routerFunction = serviceFunction(
+      'LeadRouter',
+      'functions/handlers/lead-router.ts',
+      'Scores and routes leads, notifies reps, reminds and reassigns on SLA breach, passes on appointments',
+    );
+    this.routerFunction.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(props.deadLetters),
+    });
+    this.actionsFunction = serviceFunction(
+      'LeadActions',
+      'functions/handlers/lead-actions.ts',
+      "The rep's signed lead links: accept, mark contacted, pass on",
+    );
+    this.repsFunction = new RelanceFunction(this, 'RepsApi', {
+      entry: 'functions/handlers/reps-api.ts',
+      description: 'The sales roster API: list, read, create or update, remove reps',
+    }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
+
+    new Rule(this, 'LeadEvents', {
+      eventBus: bus,
+      description: 'Accepted lead submissions and appointments, to the lead router',
+      eventPattern: { source: [ACCEPTED_SOURCE], detailType: ['lead.submitted', 'appointment.booked'] },
+      targets: [
+        new LambdaFunction(this.routerFunction, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),
+      ],
+    });
+    new Rule(this, 'LeadSlaEvents', {
+      eventBus: bus,
+      description: 'SLA breaches emitted by the lead-sla journey, to the lead router',
+      eventPattern: { source: [RELANCE_SOURCE], detailType: ['lead.sla_breached'] },
+      targets: [
+        new LambdaFunction(this.routerFunction, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),
+      ],
+    });
+
+    // Routes. The form is public (CORS for the site's origins); action links carry their credential;
+    // the reps API needs the API key.
+    const leadsResource = api.root.addResource('leads', {
+      defaultCorsPreflightOptions: {
+        allowOrigins: leads.formOrigins.length > 0 ? [...leads.formOrigins] : Cors.ALL_ORIGINS,
+        allowMethods: ['POST'],
+        allowHeaders: ['content-type'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    leadsResource.addMethod('POST', new LambdaIntegration(this.formFunction, { allowTestInvoke: false }), {
+      apiKeyRequired: false,
+    });
+    const actions = new LambdaIntegration(this.actionsFunction, { allowTestInvoke: false });
+    const action = leadsResource.addResource('actions').addResource('{token}');
+    action.addMethod('GET', actions, { apiKeyRequired: false });
+    action.addMethod('POST', actions, { apiKeyRequired: false });
+    const reps = new LambdaIntegration(this.repsFunction, { allowTestInvoke: false });
+    const repsResource = api.root.addResource('reps');
+    repsResource.addMethod('GET', reps, { apiKeyRequired: true });
+    const rep = repsResource.addResource('{repId}');
+    for (const method of ['GET', 'PUT', 'DELETE']) rep.addMethod(method, reps, { apiKeyRequired: true });
+
+    if (leads.webhook) {
+      this.webhookConnection = new Connection(this, 'WebhookConnection', {
+        description: 'relance lead.assigned webhook',
+        authorization: Authorization.apiKey(
+          leads.webhook.headerName,
+          SecretValue.secretsManager(leads.webhook.secretName),
+        ),
+      });
+      const destination = new ApiDestination(this, 'WebhookDestination', {
+        connection: this.webhookConnection,
+        endpoint: leads.webhook.url,
+        httpMethod: HttpMethod.POST,
+        rateLimitPerSecond: 10,
+        description: 'Receives every lead.assigned',
+      });
+      new Rule(this, 'LeadAssignedWebhook', {
+        eventBus: bus,
+        description: 'Every accepted lead.assigned, to the configured webhook',
+        eventPattern: { source: [ACCEPTED_SOURCE], detailType: ['lead.assigned'] },
+        targets: [
+          new ApiDestinationTarget(destination, {
+            deadLetterQueue: props.deadLetters,
+            retryAttempts: 185,
+            maxEventAge: Duration.hours(24),
+          }),
+        ],
+      });
+    }
+  }
+}

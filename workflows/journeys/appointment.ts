@@ -1,0 +1,52 @@
+import { branch, defineJourney, send, wait } from '../language/builder.ts';
+
+const hasPhone = { field: 'contact.phone', op: 'exists' } as const;
+
+/**
+ * A booked appointment: a confirmation e-mail with the .ics invitation and an SMS at once, then an
+ * SMS reminder the day before (an SMS falling in quiet hours waits for their end). Booked less than
+ * a day ahead, there is no reminder. Transactional: the contact booked it.
+ */
+export const appointment = defineJourney({
+  id: 'appointment',
+  description: 'Confirm a booked appointment and remind the contact the day before',
+  trigger: { event: 'appointment.booked' },
+  entry: { reentry: true, dedupeKey: 'appointmentId' },
+  delivery: { frequencyCap: 'exempt' },
+  steps: [
+    send('confirmation-email', {
+      channel: 'email',
+      template: 'appointment-confirmation',
+      category: 'transactional',
+    }),
+    branch('can-text', {
+      cases: [
+        {
+          when: hasPhone,
+          steps: [
+            send('confirmation-sms', {
+              channel: 'sms',
+              template: 'appointment-confirmation-sms',
+              category: 'transactional',
+            }),
+          ],
+        },
+      ],
+    }),
+    wait('day-before', { until: { field: 'trigger.startsAt', before: { days: 1 }, ifPast: 'end' } }),
+    branch('can-text-reminder', {
+      cases: [
+        {
+          when: hasPhone,
+          steps: [
+            send('reminder-sms', {
+              channel: 'sms',
+              template: 'appointment-reminder-sms',
+              category: 'transactional',
+            }),
+          ],
+        },
+      ],
+    }),
+  ],
+});
