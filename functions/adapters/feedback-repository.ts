@@ -9,6 +9,7 @@
  * are stored under that digest, and written in flight before the provider call, so the entry of any
  * message a provider event mentions is one GetItem away, with no index item to write.
  */
+
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#domain/contact.ts';
@@ -16,6 +17,7 @@ import {
   applySmsConsent,
   applySuppression,
   type ConsentEffect,
+  type EngagementEffect,
   type FeedbackEffects,
   type LedgerEvidence,
   ledgerChange,
@@ -24,6 +26,7 @@ import {
 } from '#domain/delivery-feedback.ts';
 import { ledgerTag } from '#domain/ledger.ts';
 import { dynamo, sqs } from '#shared/aws-clients.ts';
+import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '../segments/aggregates.ts';
 import { ContactsRepository, type IdentityKind } from './contacts-repository.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
 import { LedgerRepository } from './ledger-repository.ts';
@@ -93,6 +96,7 @@ export class FeedbackRepository {
   async apply(effects: FeedbackEffects, nowIso: string): Promise<AppliedFeedback> {
     const suppressed = effects.suppress ? await this.suppress(effects.suppress, nowIso) : undefined;
     const consent = effects.consent ? await this.setSmsConsent(effects.consent, nowIso) : undefined;
+    if (effects.engagement) await this.recordEngagement(effects.engagement, nowIso);
     const ledger = effects.ledgerEvidence
       ? await this.recordEvidence(effects.ledgerEvidence, nowIso)
       : undefined;
@@ -112,6 +116,26 @@ export class FeedbackRepository {
         await this.changeContact(kind, address, (contact) =>
           applySuppression(contact, effect, address, nowIso),
         ),
+      );
+    }
+    return results;
+  }
+
+  /** Counts an open or a click on the recipient's profile aggregates (segments read them). */
+  async recordEngagement(effect: EngagementEffect, nowIso: string): Promise<ContactChangeResult[]> {
+    const type = effect.kind === 'opened' ? EMAIL_OPENED : EMAIL_CLICKED;
+    const results: ContactChangeResult[] = [];
+    for (const address of effect.addresses) {
+      results.push(
+        await this.changeContact('EMAIL', address, (contact) => ({
+          ...contact,
+          aggregates: applyAggregates(
+            contact.aggregates,
+            { type, at: effect.at, detail: {} },
+            { nowMs: Date.parse(nowIso) },
+          ),
+          updatedAt: nowIso,
+        })),
       );
     }
     return results;

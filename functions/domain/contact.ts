@@ -3,6 +3,7 @@
  * functions; the repository in functions/adapters stores it.
  */
 import { z } from 'zod';
+import { ProfileAggregates } from '../segments/aggregates.ts';
 
 const Primitive = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -61,6 +62,14 @@ export const Contact = z.object({
   consent: z.object({ email: ChannelConsent.optional(), sms: ChannelConsent.optional() }).default({}),
   suppressed: z.object({ email: Suppression.optional(), sms: Suppression.optional() }).default({}),
   stats: ContactStats.default({ orderCount: 0, totalSpent: 0 }),
+  /** Bounded per-day behaviour (counts, order totals, engagement) that segments read. */
+  aggregates: ProfileAggregates.default(() => ProfileAggregates.parse({})),
+  /** The segments the contact is in, as last evaluated (entering or leaving one emits an event). */
+  segments: z.array(z.string()).default([]),
+  /** Entries and exits of the last few events, kept until announced (published again on a retry). */
+  segmentChanges: z
+    .array(z.object({ eventId: z.string(), entered: z.array(z.string()), exited: z.array(z.string()) }))
+    .default([]),
   /** The last event ids applied, so a redelivered event never counts twice. */
   appliedEventIds: z.array(z.string()).default([]),
   version: z.number().int().default(0),

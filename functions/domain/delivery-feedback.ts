@@ -58,7 +58,15 @@ export interface ConsentEffect {
   readonly reference: string;
 }
 
+/** An open or a click of a relance e-mail, counted on the recipient's profile for segments. */
+export interface EngagementEffect {
+  readonly addresses: readonly string[];
+  readonly kind: 'opened' | 'clicked';
+  readonly at: string;
+}
+
 export interface FeedbackEffects {
+  readonly engagement?: EngagementEffect;
   readonly suppress?: SuppressEffect;
   readonly ledgerEvidence?: LedgerEvidence;
   readonly consent?: ConsentEffect;
@@ -284,10 +292,22 @@ function interpretSes(
   // A bounce or complaint is about the address, so it counts without relance's tags too.
   const suppress = sesSuppression(record);
   if (!ledgerEvidence && !suppress) return { kind: 'ignored', reason: 'no relance ledger tag' };
+  const engagement: EngagementEffect | undefined =
+    ledgerEvidence && (record.eventType === 'Open' || record.eventType === 'Click')
+      ? {
+          addresses: record.mail.destination.map(normalizeEmail),
+          kind: record.eventType === 'Open' ? 'opened' : 'clicked',
+          at: ledgerEvidence.at,
+        }
+      : undefined;
   return {
     kind: 'effects',
     eventType: record.eventType,
-    effects: { ...(suppress ? { suppress } : {}), ...(ledgerEvidence ? { ledgerEvidence } : {}) },
+    effects: {
+      ...(suppress ? { suppress } : {}),
+      ...(ledgerEvidence ? { ledgerEvidence } : {}),
+      ...(engagement ? { engagement } : {}),
+    },
   };
 }
 

@@ -2,7 +2,9 @@
  * How an accepted event changes a contact's profile. Pure: the ingest use case reads the profile,
  * applies the event here and writes it back conditionally on its version.
  */
+
 import type { ParsedEvent } from '#events/catalogue.ts';
+import { applyEvent as applyAggregates, ProfileAggregates } from '../segments/aggregates.ts';
 import { type ConsentRecord, type Contact, SALES_MAINTAINED_FIELDS } from './contact.ts';
 
 /** How many applied event ids a profile remembers to make redelivery harmless. */
@@ -25,6 +27,9 @@ export function newContact(contactId: string, at: string): Contact {
     consent: {},
     suppressed: {},
     stats: { orderCount: 0, totalSpent: 0 },
+    aggregates: ProfileAggregates.parse({}),
+    segments: [],
+    segmentChanges: [],
     appliedEventIds: [],
     version: 0,
     createdAt: at,
@@ -157,6 +162,11 @@ export function applyEvent(contact: Contact, event: ParsedEvent, at: string): Co
       break;
   }
   next.stats.lastEventAt = later(next.stats.lastEventAt, detail.occurredAt);
+  next.aggregates = applyAggregates(
+    next.aggregates,
+    { type: event.type, at: detail.occurredAt, detail },
+    { nowMs: Date.parse(at) },
+  );
   next.appliedEventIds = [...next.appliedEventIds, detail.eventId].slice(-APPLIED_EVENT_MEMORY);
   next.updatedAt = at;
   return next;

@@ -14,6 +14,7 @@ import { ORDER_COMPLETED, OrderCompleted } from './order-completed.ts';
 import { PRODUCT_PRICE_CHANGED, ProductPriceChanged } from './product-price-changed.ts';
 import { PRODUCT_STOCK_CHANGED, ProductStockChanged } from './product-stock-changed.ts';
 import { PRODUCT_WAITLISTED, ProductWaitlisted } from './product-waitlisted.ts';
+import { SEGMENT_ENTERED, SEGMENT_EXITED, SegmentEntered, SegmentExited } from './segment-changed.ts';
 
 /** Every event type relance accepts, keyed by EventBridge detail-type. */
 export const eventCatalogue = {
@@ -31,6 +32,8 @@ export const eventCatalogue = {
   [LEAD_CONTACTED]: LeadContacted,
   [LEAD_SLA_BREACHED]: LeadSlaBreached,
   [APPOINTMENT_BOOKED]: AppointmentBooked,
+  [SEGMENT_ENTERED]: SegmentEntered,
+  [SEGMENT_EXITED]: SegmentExited,
 } as const;
 
 /** An event type (EventBridge detail-type), e.g. 'cart.updated'. */

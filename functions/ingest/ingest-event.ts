@@ -4,6 +4,7 @@
  * listen to accepted events only, so a journey always sees the contact as the event left it.
  */
 
+import { createHash } from 'node:crypto';
 import type { Contact } from '#domain/contact.ts';
 import { applyEvent, newContact } from '#domain/profile-update.ts';
 import { type EventFieldError, hasContact, type ParsedEvent, parseEventDetail } from '#events/catalogue.ts';
@@ -13,6 +14,8 @@ import type { ContactsRepository } from '../adapters/contacts-repository.ts';
 import type { BusEvent } from '../adapters/event-publisher.ts';
 import type { EventsRepository } from '../adapters/events-repository.ts';
 import type { ProductsRepository } from '../adapters/products-repository.ts';
+import type { SegmentDefinition } from '../segments/language.ts';
+import { withMembership } from '../segments/realtime.ts';
 
 export interface Rejection {
   readonly detailType: string;
@@ -30,6 +33,10 @@ export interface IngestDeps {
   readonly reject: (rejection: Rejection) => Promise<void>;
   readonly newContactId: () => string;
   readonly historyRetentionDays: number;
+  /** The deployed segments: membership is kept up to date on each profile change. */
+  readonly segments: readonly SegmentDefinition[];
+  /** The zone of contacts without one (birthdays are in local dates). */
+  readonly defaultTimezone: string;
 }
 
 export interface IncomingEvent {
@@ -76,12 +83,24 @@ async function updateProfile(
   contacts: ContactsRepository,
   contactId: string,
   event: ParsedEvent,
+  segments: readonly SegmentDefinition[],
+  defaultTimezone: string,
 ): Promise<Contact> {
   for (let attempt = 0; attempt < MAX_PROFILE_ATTEMPTS; attempt++) {
     const existing = await contacts.get(contactId);
     const base = existing ?? newContact(contactId, nowIso());
-    const next = applyEvent(base, event, nowIso());
-    if (next === base && existing) return existing;
+    const applied = applyEvent(base, event, nowIso());
+    if (applied === base && existing) return existing;
+    const next = withMembership(
+      segments,
+      base,
+      applied,
+      { type: event.type, eventId: event.detail.eventId },
+      now(),
+      {
+        defaultTimezone,
+      },
+    );
     if (await contacts.save(next, existing?.version)) return next;
   }
   throw new Error(`contact ${contactId} kept changing; giving up after ${MAX_PROFILE_ATTEMPTS} attempts`);
@@ -118,6 +137,31 @@ async function updateProducts(
   }
 }
 
+/** Source of segment.entered / segment.exited; ingest accepts them like any producer's. */
+export const SEGMENTS_SOURCE = 'relance.segments';
+
+/** The segment events of the profile change an event made (recorded on the profile under its id). */
+function segmentChangeEvents(profile: Contact, eventId: string, occurredAt: string): BusEvent[] {
+  const change = profile.segmentChanges.find((c) => c.eventId === eventId);
+  if (!change) return [];
+  const event = (segment: string, kind: 'entered' | 'exited'): BusEvent => ({
+    source: SEGMENTS_SOURCE,
+    detailType: `segment.${kind}`,
+    detail: {
+      eventId: `seg-${createHash('sha256').update(`${eventId}#${segment}#${kind}`).digest('base64url').slice(0, 24)}`,
+      occurredAt,
+      source: SEGMENTS_SOURCE,
+      contact: { contactId: profile.contactId },
+      segment,
+      causedBy: eventId,
+    },
+  });
+  return [
+    ...change.entered.map((segment) => event(segment, 'entered')),
+    ...change.exited.map((segment) => event(segment, 'exited')),
+  ];
+}
+
 /** Ingests one event. Never throws for bad input (it is rejected with the reasons); throws on faults so the caller retries. */
 export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Promise<IngestResult> {
   const parsed = parseEventDetail(incoming.detailType, incoming.detail);
@@ -129,13 +173,15 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
   if (await deps.events.wasProcessed(eventId)) return { status: 'duplicate', eventId };
 
   let contactId: string | undefined;
+  let segmentEvents: BusEvent[] = [];
   let acceptedDetail: Record<string, unknown> = { ...parsed.detail };
   if (hasContact(parsed.type) && 'contact' in parsed.detail && parsed.detail.contact) {
     const identity = await resolveContact(deps.contacts, parsed.detail.contact, deps.newContactId);
     contactId = identity.contactId;
     const contact = { ...identity };
     const event = { ...parsed, detail: { ...parsed.detail, contact } } as ParsedEvent;
-    await updateProfile(deps.contacts, contactId, event);
+    const profile = await updateProfile(deps.contacts, contactId, event, deps.segments, deps.defaultTimezone);
+    segmentEvents = segmentChangeEvents(profile, eventId, parsed.detail.occurredAt);
     await deps.events.append(
       contactId,
       { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
@@ -146,6 +192,11 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
   }
   await updateProducts(deps, parsed, contactId);
   await deps.publish([{ source: ACCEPTED_SOURCE, detailType: parsed.type, detail: acceptedDetail }]);
+  // Entries and exits go through ingest like any event (history, then journeys); a retry of this
+  // event publishes them again with the same ids, so none is lost and none counts twice.
+  for (let start = 0; start < segmentEvents.length; start += 10) {
+    await deps.publish(segmentEvents.slice(start, start + 10));
+  }
   await deps.events.markProcessed(eventId, parsed.type, now());
   return { status: 'accepted', eventId, ...(contactId ? { contactId } : {}) };
 }

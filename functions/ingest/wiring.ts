@@ -4,6 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqs } from '#shared/aws-clients.ts';
 import { optionalEnv, requireEnv } from '#shared/env.ts';
 import { ENV } from '#shared/env-names.ts';
+import { segments } from '#workflows/segments/index.ts';
 import { ContactsRepository } from '../adapters/contacts-repository.ts';
 import { publishEvents } from '../adapters/event-publisher.ts';
 import { EventsRepository } from '../adapters/events-repository.ts';
@@ -33,5 +34,7 @@ export function ingestDepsFromEnvironment(): IngestDeps {
     },
     newContactId: () => randomUUID(),
     historyRetentionDays: Number(optionalEnv(ENV.historyRetentionDays, '400')),
+    segments,
+    defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
   };
 }

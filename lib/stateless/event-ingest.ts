@@ -53,6 +53,7 @@ export class EventIngest extends Construct {
         [ENV.eventBusName]: this.bus.eventBusName,
         [ENV.defaultCountry]: props.config.defaultCountry,
         [ENV.historyRetentionDays]: String(props.config.historyRetentionDays),
+        [ENV.defaultTimezone]: props.config.defaultTimezone,
       },
     })
       .useTable(props.contacts, ENV.contactsTable, 'readWrite')

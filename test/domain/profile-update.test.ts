@@ -22,11 +22,45 @@ describe('newContact', () => {
       consent: {},
       suppressed: {},
       stats: { orderCount: 0, totalSpent: 0 },
+      aggregates: { counts: {}, orderTotals: {}, orderCount: 0 },
+      segments: [],
+      segmentChanges: [],
       appliedEventIds: [],
       version: 0,
       createdAt: CREATED_AT,
       updatedAt: CREATED_AT,
     });
+  });
+});
+
+describe('applyEvent: aggregates and lead consent', () => {
+  it('counts every event in the aggregates, and an order in the per-day totals', () => {
+    // Prepare
+    const placed = order('evt-agg-1', '2024-05-01T09:30:00Z', 42.5);
+
+    // Act
+    const after = applyEvent(contactWith(), placed, NOW);
+
+    // Assess
+    expect(after.aggregates.counts['order.completed']).toEqual({ '2024-05-01': 1 });
+    expect(after.aggregates.orderTotals['2024-05-01']).toBe(42.5);
+    expect(after.aggregates.orderCount).toBe(1);
+  });
+
+  it('records the boxes ticked on a lead form as opt-ins with the form as proof, and nothing for unticked ones', () => {
+    // Prepare
+    const lead = parsedEvent('lead.submitted');
+
+    // Act
+    const after = applyEvent(contactWith(), lead, NOW);
+
+    // Assess: the example ticks e-mail only
+    expect(after.consent.email?.channel).toMatchObject({
+      status: 'opted_in',
+      proof: { kind: 'form', reference: 'demo-request' },
+    });
+    expect(after.consent.sms).toBeUndefined();
+    expect(after.timezone).toBe('America/Los_Angeles');
   });
 });
 

@@ -146,6 +146,22 @@ export const examples: Record<EventType, Record<string, unknown>> = {
     assignmentId: 'lead-77.1',
     stage: 'remind',
   },
+  'segment.entered': {
+    ...base,
+    source: 'relance.segments',
+    eventId: 'seg-entered-1',
+    contact: { contactId: 'c-77' },
+    segment: 'vip',
+    causedBy: 'evt-order-9',
+  },
+  'segment.exited': {
+    ...base,
+    source: 'relance.segments',
+    eventId: 'seg-exited-1',
+    contact: { contactId: 'c-77' },
+    segment: 'lapsed-90',
+    causedBy: 'evt-order-9',
+  },
   'appointment.booked': {
     ...base,
     eventId: 'evt-appointment-1',

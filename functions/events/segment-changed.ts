@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { contactEventBase, Identifier } from './common.ts';
+
+/** Detail-types of the events relance publishes when a contact enters or leaves a segment. */
+export const SEGMENT_ENTERED = 'segment.entered';
+export const SEGMENT_EXITED = 'segment.exited';
+
+const segmentChange = {
+  ...contactEventBase,
+  /** The segment's id (see workflows/segments). */
+  segment: Identifier,
+  /** The event whose profile change moved the contact, or the daily pass run. */
+  causedBy: Identifier,
+};
+
+/** A contact entered a segment (published by relance, source relance.segments). */
+export const SegmentEntered = z
+  .object(segmentChange)
+  .meta({ description: 'A contact entered a segment (published by relance).' });
+export type SegmentEntered = z.infer<typeof SegmentEntered>;
+
+/** A contact left a segment (published by relance, source relance.segments). */
+export const SegmentExited = z
+  .object(segmentChange)
+  .meta({ description: 'A contact left a segment (published by relance).' });
+export type SegmentExited = z.infer<typeof SegmentExited>;
