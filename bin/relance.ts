@@ -4,6 +4,8 @@
  *   relance dev [--port 4747] [--time-scale 720] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL]
+ *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws]
+ *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD]
  *   relance cost
  */
 import { resolve } from 'node:path';
@@ -18,6 +20,8 @@ function usage(): never {
       '  dev [--port N] [--time-scale N] [--memory] [--no-demo]   run the whole system locally',
       '  simulate <journey> --events <file>                        run one journey on a virtual clock',
       '  why <email|phone|contactId> [--endpoint URL]              what was sent to a contact, and why',
+      '  audience <segment> [--sample N] [--endpoint URL] [--aws]   who is in a segment now, with a sample',
+      '  campaign <journey> --dry-run [--endpoint URL]             what the next pass of a scheduled journey would send, and cost',
       '  cost                                                      cost per million runs of each journey',
       '',
     ].join('\n'),
@@ -104,6 +108,54 @@ async function main(): Promise<void> {
       for (const line of formatWhy(report)) process.stdout.write(`${line}\n`);
       return;
     }
+    case 'audience': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          sample: { type: 'string' },
+          endpoint: { type: 'string' },
+          'cdk-out': { type: 'string' },
+          aws: { type: 'boolean', default: false },
+        },
+      });
+      const segment = positionals[0];
+      if (!segment) usage();
+      const { audience, formatAudience } = await import('./cli/audience.ts');
+      const report = await audience(segment, {
+        projectRoot,
+        sample: positiveNumber(values.sample, '--sample', 10),
+        aws: values.aws ?? false,
+        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+        ...(values['cdk-out'] ? { cdkOut: resolve(values['cdk-out']) } : {}),
+      });
+      for (const line of formatAudience(report)) process.stdout.write(`${line}\n`);
+      return;
+    }
+    case 'campaign': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          'dry-run': { type: 'boolean', default: false },
+          endpoint: { type: 'string' },
+          'cdk-out': { type: 'string' },
+          'sms-price': { type: 'string' },
+        },
+      });
+      const journeyId = positionals[0];
+      if (!journeyId) usage();
+      const { campaign, DEFAULT_SMS_PRICE, formatCampaign } = await import('./cli/campaign.ts');
+      const forecast = await campaign(journeyId, {
+        projectRoot,
+        dryRun: values['dry-run'] ?? false,
+        smsPrice: positiveNumber(values['sms-price'], '--sms-price', DEFAULT_SMS_PRICE),
+        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+        ...(values['cdk-out'] ? { cdkOut: resolve(values['cdk-out']) } : {}),
+      });
+      for (const line of formatCampaign(forecast)) process.stdout.write(`${line}\n`);
+      return;
+    }
     case 'cost': {
       const { measureJourneyCosts, printCostReport } = await import('./cli/cost.ts');
       const results = await measureJourneyCosts(projectRoot);
@@ -118,5 +170,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`relance: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  // A mistake in the command line (unknown segment or journey, no --dry-run) exits 2, like usage().
+  process.exit(error instanceof Error && error.name === 'UsageError' ? 2 : 1);
 });

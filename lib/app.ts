@@ -1,6 +1,6 @@
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { journeys, journeyViolations } from '../workflows/index.ts';
+import { journeys, journeyViolations, segmentViolations } from '../workflows/index.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
 
@@ -19,10 +19,12 @@ export class JourneyValidationError extends Error {}
  * Context `relance:sandbox=true` makes the tables removable with the stack (never in production).
  */
 export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp {
-  const violations = journeyViolations();
+  const violations = [...segmentViolations(), ...journeyViolations()];
   if (violations.length > 0) {
     const lines = violations.map((v) => `  - ${v.journey} › ${v.path}: ${v.message}`);
-    throw new JourneyValidationError(`Invalid journeys (${violations.length}):\n${lines.join('\n')}`);
+    throw new JourneyValidationError(
+      `Invalid journeys or segments (${violations.length}):\n${lines.join('\n')}`,
+    );
   }
   // Lock in CloudFormation exports between the data and app stacks (producer-protecting).
   if (app.node.tryGetContext(CROSS_STACK_FLAG) === undefined) app.node.setContext(CROSS_STACK_FLAG, 'strong');

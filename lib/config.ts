@@ -11,6 +11,20 @@ export interface RelanceConfig {
   readonly historyRetentionDays: number;
   readonly delivery: DeliveryPolicyConfig;
   readonly leads: LeadsConfig;
+  readonly audiencePasses: AudiencePassConfig;
+}
+
+/** How scheduled journeys reach their segment: scan parallelism and the provider rates to stay under. */
+export interface AudiencePassConfig {
+  /** Parallel scan segments, one worker each. */
+  readonly workers: number;
+  /** Contacts per scan page (a worker holds one page in memory). */
+  readonly pageSize: number;
+  readonly maxPagesPerInvocation: number;
+  /** A worker admits its share of the rate per slot, then waits for the next. */
+  readonly slotSeconds: number;
+  /** The account's SES sending rate and SMS throughput to stay under, per second. */
+  readonly rates: { readonly email: number; readonly sms: number };
 }
 
 /** The public lead form and where assigned leads are announced. */
@@ -74,6 +88,10 @@ const DEFAULTS: RelanceConfig = {
       back_in_stock: { label: 'Back-in-stock alerts I asked for', mode: 'opt_out' },
       price_alerts: { label: 'Price drops on products I looked at', mode: 'opt_out' },
       offers: { label: 'Special offers', mode: 'opt_in' },
+      win_back: { label: 'Offers when I have not ordered in a while', mode: 'opt_out' },
+      birthday: { label: 'Birthday wishes and gifts', mode: 'opt_out' },
+      wishlist: { label: 'Offers on products I saved', mode: 'opt_out' },
+      vip: { label: 'Thanks and previews for our best customers', mode: 'opt_out' },
     },
     inFlightGraceSeconds: 300,
   },
@@ -82,6 +100,14 @@ const DEFAULTS: RelanceConfig = {
     honeypotField: 'website',
     perClientPerMinute: 10,
     throttle: { rateLimit: 20, burstLimit: 40 },
+  },
+  audiencePasses: {
+    workers: 8,
+    pageSize: 200,
+    maxPagesPerInvocation: 50,
+    slotSeconds: 60,
+    // SES's starting quota in production is 14 e-mails per second; a long code sends about 1 SMS per second.
+    rates: { email: 14, sms: 1 },
   },
 };
 
@@ -99,6 +125,7 @@ export function readConfig(scope: Construct): RelanceConfig {
     historyRetentionDays: value('historyRetentionDays'),
     delivery: value('delivery'),
     leads: value('leads'),
+    audiencePasses: value('audiencePasses'),
   };
 }
 

@@ -79,4 +79,19 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
     'AwsSolutions-APIG3',
     'WAF is optional: throttling and usage plans cover abuse; attach a web ACL in accounts that mandate one.',
   );
+  acknowledge(
+    stack,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-audience-passes/*]`,
+    "An audience pass schedules each worker's next slot with a generated name, inside the passes' own schedule group only.",
+  );
+  Validations.of(stack.passes.stateMachine).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.passes.fn.node.defaultChild as never)}.Arn>:*]`,
+    reason:
+      'Invoking the pass function by any version or alias is what the CDK grant produces; the function itself is fixed.',
+  });
+  acknowledge(
+    stack.passes,
+    'AwsSolutions-SF1',
+    'The pass machine logs ERROR only, like the journeys: its progress and totals are recorded on the pass record, and failures are kept.',
+  );
 }

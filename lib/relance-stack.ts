@@ -1,9 +1,11 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { LEAD_ENV } from '../functions/shared/lead-env.ts';
 import { PREFERENCES_ENV } from '../functions/shared/preferences-env.ts';
 import type { JourneyDefinition } from '../workflows/language/types.ts';
 import { readConfig } from './config.ts';
 import { RelanceTables } from './stateful/relance-tables.ts';
+import { AudiencePasses } from './stateless/audience-passes.ts';
 import { DeliveryFeedback } from './stateless/delivery-feedback.ts';
 import { EventIngest } from './stateless/event-ingest.ts';
 import { HttpIngest, publicBaseUrl } from './stateless/http-ingest.ts';
@@ -41,6 +43,7 @@ export class RelanceStack extends Stack {
   readonly feedback: DeliveryFeedback;
   readonly preferences: PreferencesApi;
   readonly leads: LeadRouting;
+  readonly passes: AudiencePasses;
 
   constructor(scope: Construct, id: string, props: RelanceStackProps) {
     super(scope, id, props);
@@ -78,6 +81,8 @@ export class RelanceStack extends Stack {
       ledger: tables.ledger,
       deadLetters: this.ingest.deadLetters,
     });
+    // Sends `to: 'owner'` read the sales roster (bundled, overlaid with the reps API's edits).
+    this.engine.stepFunction.useTable(tables.leads, LEAD_ENV.leadsTable, 'read');
     this.leads = new LeadRouting(this, 'Leads', {
       api: this.http.api,
       bus: this.ingest.bus,
@@ -85,6 +90,13 @@ export class RelanceStack extends Stack {
       tables: { contacts: tables.contacts, events: tables.events, leads: tables.leads },
       linkSigningKey: this.preferences.secret,
       configurationSetName: this.engine.configurationSet.ref,
+      config,
+    });
+    this.passes = new AudiencePasses(this, 'AudiencePasses', {
+      journeys: props.journeys,
+      journeyStateMachines: this.engine.stateMachines,
+      journeyTargets: this.engine.journeyTargets,
+      tables: { contacts: tables.contacts, journeyState: tables.journeyState },
       config,
     });
     new CfnOutput(this, 'LeadFormUrl', { value: `${this.http.api.url}leads` });

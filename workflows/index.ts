@@ -1,15 +1,27 @@
 /** The journeys and templates that deploy, and their validation (run by the CDK app before synth). */
+
+import { segmentViolations as validateSegments } from '../functions/segments/validator.ts';
 import { journeys } from './journeys/index.ts';
 import { type Violation, validateJourney } from './language/validator.ts';
+import { declaredAttributes, segments } from './segments/index.ts';
 import { templates } from './templates/index.ts';
 
 export { findJourney, journeys } from './journeys/index.ts';
 export { templates } from './templates/index.ts';
+
+/** Every violation across the segments (unknown attributes, events, segments; bad numbers; cycles). */
+export function segmentViolations(): Violation[] {
+  return validateSegments(segments, { attributes: declaredAttributes }).map((message) => {
+    const [, id = '', path = '', text = message] = /^segment (\S+): ([^:]+): (.*)$/.exec(message) ?? [];
+    return { journey: `segment ${id}`, path, message: text };
+  });
+}
 
 /** Every violation across all journeys, plus duplicate journey ids. */
 export function journeyViolations(): Violation[] {
   const duplicates = journeys
     .filter((j, index) => journeys.findIndex((other) => other.id === j.id) !== index)
     .map((j) => ({ journey: j.id, path: 'id', message: 'another journey has the same id' }));
-  return [...duplicates, ...journeys.flatMap((j) => validateJourney(j, { templates }))];
+  const segmentIds = new Set(segments.map((s) => s.id));
+  return [...duplicates, ...journeys.flatMap((j) => validateJourney(j, { templates, segmentIds }))];
 }

@@ -3,7 +3,8 @@
  * (`EMAIL#<address>`) and phone (`PHONE#<e164>`) holding the contactId. Identity items are
  * claimed with a conditional put, which is what keeps one contact per e-mail without transactions.
  */
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Contact } from '#domain/contact.ts';
 import { dynamo } from '#shared/aws-clients.ts';
 import { isConditionFailure } from './dynamo-errors.ts';
@@ -12,6 +13,7 @@ export type IdentityKind = 'EMAIL' | 'PHONE';
 
 const profileKey = (contactId: string) => ({ pk: `CONTACT#${contactId}` });
 const identityKey = (kind: IdentityKind, value: string) => ({ pk: `${kind}#${value}` });
+const ZONES_KEY = { pk: 'ZONES' };
 
 export class ContactsRepository {
   constructor(private readonly tableName: string) {}
@@ -75,6 +77,70 @@ export class ContactsRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** The table's item count as DynamoDB last computed it (about every six hours): to size a scan, not to count. */
+  async approximateCount(): Promise<number> {
+    const answer = await dynamo.send(new DescribeTableCommand({ TableName: this.tableName }));
+    return answer.Table?.ItemCount ?? 0;
+  }
+
+  /**
+   * The IANA zones contacts have, so an "at 09:00 in each contact's timezone" pass scans only in
+   * the hours when it is 09:00 somewhere a contact lives (one registry item, `ZONES`).
+   */
+  async zonesInUse(): Promise<string[]> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: ZONES_KEY, ConsistentRead: true }),
+    );
+    return Item?.zones instanceof Set ? [...Item.zones].map(String).sort() : [];
+  }
+
+  /** Adds a zone to the registry (idempotent). */
+  async noteZone(zone: string): Promise<void> {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ZONES_KEY,
+        UpdateExpression: 'ADD zones :zone SET #kind = :registry',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':zone': new Set([zone]), ':registry': 'registry' },
+      }),
+    );
+  }
+
+  /**
+   * One page of a parallel scan's segment, from `startKey` (a contact's key: a scan resumes after
+   * any item of its segment). `limit` bounds the items read, so a worker's memory stays bounded.
+   */
+  async scanPage(options: {
+    segment: number;
+    totalSegments: number;
+    startKey?: Record<string, unknown> | undefined;
+    limit: number;
+  }): Promise<{
+    contacts: Array<{ key: Record<string, unknown>; contact: Contact }>;
+    nextKey?: Record<string, unknown>;
+  }> {
+    const page = await dynamo.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: '#kind = :contact',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':contact': 'contact' },
+        ExclusiveStartKey: options.startKey,
+        Segment: options.segment,
+        TotalSegments: options.totalSegments,
+        Limit: options.limit,
+      }),
+    );
+    return {
+      contacts: (page.Items ?? []).map(({ pk, kind: _kind, ...rest }) => ({
+        key: { pk },
+        contact: Contact.parse(rest),
+      })),
+      ...(page.LastEvaluatedKey ? { nextKey: page.LastEvaluatedKey } : {}),
+    };
   }
 
   /** Every contact, page by page (segment of a parallel scan when `segment` is given). */

@@ -1,6 +1,7 @@
 // The event catalogue: detail-type → zod schema, plus validation and introspection built on it.
 import { z } from 'zod';
 import { APPOINTMENT_BOOKED, AppointmentBooked } from './appointment-booked.ts';
+import { AUDIENCE_MEMBER, AudienceMember } from './audience-member.ts';
 import { CART_UPDATED, CartUpdated } from './cart-updated.ts';
 import { CHECKOUT_STARTED, CheckoutStarted } from './checkout-started.ts';
 import { CONSENT_CHANGED, ConsentChanged } from './consent-changed.ts';
@@ -34,6 +35,7 @@ export const eventCatalogue = {
   [APPOINTMENT_BOOKED]: AppointmentBooked,
   [SEGMENT_ENTERED]: SegmentEntered,
   [SEGMENT_EXITED]: SegmentExited,
+  [AUDIENCE_MEMBER]: AudienceMember,
 } as const;
 
 /** An event type (EventBridge detail-type), e.g. 'cart.updated'. */

@@ -137,6 +137,9 @@ async function updateProducts(
   }
 }
 
+/** Zones this container has put in the registry already (see ContactsRepository.zonesInUse). */
+const zonesNoted = new Set<string>();
+
 /** Source of segment.entered / segment.exited; ingest accepts them like any producer's. */
 export const SEGMENTS_SOURCE = 'relance.segments';
 
@@ -181,6 +184,10 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
     const contact = { ...identity };
     const event = { ...parsed, detail: { ...parsed.detail, contact } } as ParsedEvent;
     const profile = await updateProfile(deps.contacts, contactId, event, deps.segments, deps.defaultTimezone);
+    if (profile.timezone && !zonesNoted.has(profile.timezone)) {
+      await deps.contacts.noteZone(profile.timezone);
+      zonesNoted.add(profile.timezone);
+    }
     segmentEvents = segmentChangeEvents(profile, eventId, parsed.detail.occurredAt);
     await deps.events.append(
       contactId,

@@ -8,7 +8,7 @@ import { RELANCE_SOURCE } from '#shared/env-names.ts';
 import type { BroadcastStep, JourneyDefinition, Step } from '#workflows/language/types.ts';
 import { freshContact, type JourneyDeps, requireJourney, requireRun, type StepContext } from './context.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
-import { sendMessage } from './send-message.ts';
+import { type OwnerRecipient, sendMessage } from './send-message.ts';
 
 function stepOf<T extends Step['type']>(
   journey: JourneyDefinition,
@@ -33,8 +33,11 @@ export async function send(
   // The contact as this segment read it (Enter or Resume, milliseconds ago): consent is as of now.
   const contact =
     (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
-  if (!contact || step.to === 'owner') {
-    return { status: 'skipped', reason: step.to === 'owner' ? 'no_owner' : 'no_email_address' };
+  if (!contact) return { status: 'skipped', reason: 'no_email_address' };
+  const owner = step.to === 'owner' ? await ownerOf(deps, contact) : undefined;
+  if (step.to === 'owner' && !owner) {
+    const outcome: LedgerOutcome = { status: 'skipped', reason: 'no_owner' };
+    return outcome;
   }
   const outcome = await sendMessage(deps, {
     ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
@@ -50,6 +53,7 @@ export async function send(
     contact,
     trigger: run.trigger,
     ...(run.event ? { event: run.event } : {}),
+    ...(owner ? { owner } : {}),
   });
   if (outcome.status === 'deferred' && outcome.deferredUntil) {
     // Not now (quiet hours, or waiting for the provider's evidence): pause the run and try this step again then.
@@ -57,6 +61,15 @@ export async function send(
     if (await deps.runs.pause(run, waiting, nowIso())) await scheduleWakeUp(deps, journeyId, run, waiting);
   }
   return outcome;
+}
+
+/** The contact's sales rep (`ownerId`) from the roster, when there is one. */
+async function ownerOf(deps: JourneyDeps, contact: Contact): Promise<OwnerRecipient | undefined> {
+  if (!contact.ownerId || !deps.owners) return undefined;
+  const rep = await deps.owners(contact.ownerId);
+  return rep
+    ? { repId: rep.id, name: rep.name, email: rep.email, ...(rep.phone ? { phone: rep.phone } : {}) }
+    : undefined;
 }
 
 /** A wait or waitFor step: marks the run paused and schedules its resumption; the segment then ends. */

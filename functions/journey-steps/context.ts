@@ -13,6 +13,7 @@ import type { LedgerRepository } from '../adapters/ledger-repository.ts';
 import type { ProductsRepository } from '../adapters/products-repository.ts';
 import type { JourneyTarget } from '../adapters/run-scheduler.ts';
 import type { RunsRepository } from '../adapters/runs-repository.ts';
+import type { SalesRep } from '../leads/reps.ts';
 
 /** The run context Enter and Resume put at `$.ctx`; Choice states branch on it, tasks receive it. */
 export interface StepContext {
@@ -70,6 +71,8 @@ export interface JourneyDeps {
   readonly targets: Readonly<Record<string, JourneyTarget>>;
   readonly sending: SendingSettings;
   readonly findJourney: (id: string) => JourneyDefinition | undefined;
+  /** The sales rep with this id (for sends `to: 'owner'`); absent where no roster is deployed. */
+  readonly owners?: (repId: string) => Promise<SalesRep | undefined>;
   /** Puts events on the relance bus (emit steps); absent where no journey emits. */
   readonly publish?: (events: readonly BusEvent[]) => Promise<void>;
   readonly templates: ReadonlyMap<string, MessageTemplate>;

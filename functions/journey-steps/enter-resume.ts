@@ -1,10 +1,12 @@
 /** Enter starts a run from its trigger event; Resume continues a paused run. Both build `$.ctx`. */
+
 import { type Contact, contactView } from '#domain/contact.ts';
 import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from '#domain/journey-runs.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import { resumeStateAfter, splitKey } from '#workflows/language/states.ts';
 import type { Correlation, JourneyDefinition } from '#workflows/language/types.ts';
 import type { Run } from '../adapters/runs-repository.ts';
+import { inHoldout } from '../segments/holdout.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 
@@ -116,6 +118,11 @@ export async function enter(
     return { proceed: false, reason: result.reason, journeyId, runKey };
   }
   const { run } = result;
+  if (journey.holdout && contactId && inHoldout(contactId, journeyId, journey.holdout.percent)) {
+    // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
+    await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
+    return { proceed: false, reason: 'holdout', journeyId, runKey };
+  }
   for (const { event: eventType, correlate } of listenedCorrelations(journey)) {
     const value = runCorrelationValue(correlate, trigger, contactId);
     if (value && !directRunKey(journey, correlate, value)) {

@@ -39,6 +39,19 @@ export interface MessageRequest {
   readonly event?: Record<string, unknown>;
   /** The journey's delivery choices (e-mail quiet hours, caps). */
   readonly delivery?: DeliverySettings;
+  /**
+   * The message goes to the contact's sales rep, about the contact: an internal notification, so
+   * the contact's consent, quiet hours and caps do not apply (the ledger still makes it exactly once).
+   */
+  readonly owner?: OwnerRecipient;
+}
+
+/** A sales rep receiving a message about a contact they own. */
+export interface OwnerRecipient {
+  readonly repId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly phone?: string;
 }
 
 /** Provider errors that no retry will fix: record them as failed instead of retrying. */
@@ -120,6 +133,19 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     }
   }
 
+  if (request.owner) {
+    const address = request.channel === 'email' ? request.owner.email : request.owner.phone;
+    if (!address) {
+      const outcome: LedgerOutcome = {
+        status: 'skipped',
+        reason: 'no_phone_number',
+        detail: 'the owner has no phone',
+      };
+      await deps.ledger.settle(request.ledgerKey, outcome, at);
+      return outcome;
+    }
+    return deliver(deps, request, template, address);
+  }
   const decision = decideDelivery(
     request.contact,
     request,
@@ -195,7 +221,9 @@ async function messageLinks(
   request: MessageRequest,
 ): Promise<UnsubscribeLinks | undefined> {
   const settings = deps.sending.links;
-  if (!settings || request.channel !== 'email' || request.category !== 'marketing') return undefined;
+  if (!settings || request.channel !== 'email' || request.category !== 'marketing' || request.owner) {
+    return undefined;
+  }
   return unsubscribeLinks({
     baseUrl: settings.baseUrl,
     key: await settings.key(),
@@ -246,6 +274,19 @@ const AppointmentFields = z.object({
   title: z.string().optional(),
 });
 
+/** What a template sees of the owner: `owner.name`, `owner.firstName`, `owner.email`... */
+function ownerView(owner: OwnerRecipient): Record<string, string> {
+  const [firstName = owner.name, ...rest] = owner.name.split(' ');
+  return {
+    repId: owner.repId,
+    name: owner.name,
+    firstName,
+    lastName: rest.join(' '),
+    email: owner.email,
+    ...(owner.phone ? { phone: owner.phone } : {}),
+  };
+}
+
 /** Renders, calls the provider and records the outcome. */
 async function deliver(
   deps: JourneyDeps,
@@ -261,6 +302,7 @@ async function deliver(
     event: request.event ?? {},
     journey: { id: request.journeyId },
     brand: deps.sending.brand,
+    ...(request.owner ? { owner: ownerView(request.owner) } : {}),
     links: {
       ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
       ...(confirm ? { confirm } : {}),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { optionalEnv, requireEnv } from '#shared/env.ts';
 import { ENV } from '#shared/env-names.ts';
+import { LEAD_ENV } from '#shared/lead-env.ts';
 import { PREFERENCES_ENV } from '#shared/preferences-env.ts';
 import { findJourney } from '#workflows/journeys/index.ts';
 import { templates } from '#workflows/templates/index.ts';
@@ -12,6 +13,8 @@ import { LedgerRepository } from '../adapters/ledger-repository.ts';
 import { linkSigningKey } from '../adapters/link-key.ts';
 import { ProductsRepository } from '../adapters/products-repository.ts';
 import { RunsRepository } from '../adapters/runs-repository.ts';
+import { loadRoster } from '../leads/roster.ts';
+import { RosterRepository } from '../leads/roster-repository.ts';
 import type { JourneyDeps } from './context.ts';
 
 const JourneyTargets = z.record(
@@ -34,6 +37,13 @@ export function journeyTargetsFromEnvironment() {
   const parsed = JourneyTargets.safeParse(JSON.parse(requireEnv(ENV.journeyTargets)));
   if (!parsed.success) throw new Error(`${ENV.journeyTargets} is malformed: ${parsed.error.message}`);
   return parsed.data;
+}
+
+let rosterRepository: RosterRepository | undefined;
+/** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
+function roster(): RosterRepository {
+  rosterRepository ??= new RosterRepository(requireEnv(LEAD_ENV.leadsTable), loadRoster());
+  return rosterRepository;
 }
 
 /** Everything the journey-step actions need, wired to the tables and settings in the environment. */
@@ -61,6 +71,10 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
     },
     findJourney,
     templates,
+    owners: async (repId) => {
+      const current = await roster().current();
+      return current.roster.reps.find((rep) => rep.id === repId);
+    },
     publish: async (events) => {
       await publishEvents(requireEnv(ENV.eventBusName), events);
     },

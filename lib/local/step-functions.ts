@@ -37,6 +37,28 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+type AslState = {
+  Type?: string;
+  Resource?: string;
+  Retry?: Array<{ IntervalSeconds?: number }>;
+  ItemProcessor?: { States?: Record<string, AslState> };
+  Iterator?: { States?: Record<string, AslState> };
+  Branches?: Array<{ States?: Record<string, AslState> }>;
+};
+
+/**
+ * Every state of a definition with its name, those inside Map and Parallel states included: the
+ * interpreter looks local handlers up by state name at any depth, and a Task without one would try
+ * to call a real Lambda.
+ */
+function* allStates(definition: { States?: unknown }): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries((definition.States ?? {}) as Record<string, AslState>)) {
+    yield [name, state];
+    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])];
+    for (const inner of nested) if (inner) yield* allStates(inner);
+  }
+}
+
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
 export interface HistoryEvent {
@@ -141,15 +163,23 @@ export class StepFunctionsService {
     return execution;
   }
 
+  /** Interpreters by state machine: building one validates the definition, which takes a few hundred ms. */
+  private readonly interpreters = new Map<LocalStateMachine, StateMachine>();
+
+  private interpreterFor(machine: LocalStateMachine): StateMachine {
+    let interpreter = this.interpreters.get(machine);
+    if (!interpreter) {
+      interpreter = new StateMachine(machine.definition as never, { validationOptions: { checkArn: false } });
+      this.interpreters.set(machine, interpreter);
+    }
+    return interpreter;
+  }
+
   private async run(machine: LocalStateMachine, execution: Execution): Promise<void> {
     const realStart = performance.now();
-    const states = (machine.definition.States ?? {}) as Record<
-      string,
-      { Type?: string; Resource?: string; Retry?: Array<{ IntervalSeconds?: number }> }
-    >;
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     const retryIntervalOverrides: Record<string, number> = {};
-    for (const [stateName, state] of Object.entries(states)) {
+    for (const [stateName, state] of allStates(machine.definition)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const resource = state.Resource;
       taskResourceLocalHandlers[stateName] = async (input) =>
@@ -157,9 +187,7 @@ export class StepFunctionsService {
       if (state.Retry?.length)
         retryIntervalOverrides[stateName] = this.options.retryDelayMs(state.Retry[0]?.IntervalSeconds ?? 1);
     }
-    const stateMachine = new StateMachine(machine.definition as never, {
-      validationOptions: { checkArn: false },
-    });
+    const stateMachine = this.interpreterFor(machine);
     const push = (type: string, details: Record<string, unknown>) =>
       execution.history.push({
         id: execution.history.length + 1,

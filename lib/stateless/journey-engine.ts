@@ -55,6 +55,8 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
+  /** JSON: journey id → its state machine, schedule group and scheduler role (JOURNEY_TARGETS). */
+  readonly journeyTargets: string;
   /** The configuration set journey e-mail goes through; DeliveryFeedback publishes its events. */
   readonly configurationSet: CfnConfigurationSet;
 
@@ -95,6 +97,7 @@ export class JourneyEngine extends Construct {
       };
     }
     const journeyTargets = stack.toJsonString(targets);
+    this.journeyTargets = journeyTargets;
 
     const sendingEnvironment = {
       [ENV.journeyTargets]: journeyTargets,
@@ -194,6 +197,8 @@ export class JourneyEngine extends Construct {
     this.stepFunction.grantInvoke(stateMachine);
     this.stateMachines.set(journey.id, stateMachine);
 
+    // A scheduled journey's runs are started by audience passes, not by an event on the bus.
+    if (journey.schedule) return;
     new Rule(this, `${journey.id}-Trigger`, {
       eventBus: props.bus,
       description: `Starts journey ${journey.id} on accepted ${journey.trigger.event}`,

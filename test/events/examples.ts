@@ -162,6 +162,16 @@ export const examples: Record<EventType, Record<string, unknown>> = {
     segment: 'lapsed-90',
     causedBy: 'evt-order-9',
   },
+  'audience.member': {
+    ...base,
+    source: 'relance.segments',
+    eventId: 'win-back.2024-05-01T06:00:00Z.c-77',
+    contact: { contactId: 'c-77' },
+    journeyId: 'win-back',
+    passId: 'win-back.2024-05-01T06:00:00Z',
+    segment: 'lapsed-90',
+    memberKey: 'c-77.2024-01-15T10:00:00.000Z',
+  },
   'appointment.booked': {
     ...base,
     eventId: 'evt-appointment-1',

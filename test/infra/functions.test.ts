@@ -69,7 +69,7 @@ function grantsOf(functionId: string, ...actions: string[]): PolicyStatement[] {
 
 describe('Lambda functions', () => {
   it('are all in the app stack, none in the data stack', () => {
-    expect(functions()).toHaveLength(11);
+    expect(functions()).toHaveLength(12);
     synth.data.resourceCountIs('AWS::Lambda::Function', 0);
   });
 

@@ -31,7 +31,7 @@ describe('buildApp with an invalid journey', () => {
 
     expect(thrown).toBeInstanceOf(JourneyValidationError);
     const message = thrown instanceof Error ? thrown.message : '';
-    expect(message).toContain('Invalid journeys (2)');
+    expect(message).toContain('Invalid journeys or segments (2)');
     expect(message).toContain(
       'restock-typo › trigger.filter.quantity: "quantity" is not a field of the trigger event',
     );

@@ -37,6 +37,16 @@ const EXPECTED_TRIGGERS: Record<string, { detailType: string; detail?: unknown }
   'lead-confirmation': { detailType: 'lead.submitted' },
   'lead-sla': { detailType: 'lead.assigned' },
   appointment: { detailType: 'appointment.booked' },
+  'wishlist-nudge': { detailType: 'product.waitlisted' },
+  'vip-welcome': { detailType: 'segment.entered', detail: { segment: ['vip'] } },
+};
+
+/** What each scheduled journey's pass runs on: written out here, not derived from the definitions. */
+const EXPECTED_PASSES: Record<string, { expression: string; timezone: string }> = {
+  'win-back': { expression: 'cron(0 8 * * ? *)', timezone: 'Europe/Paris' },
+  // "09:00 in each contact's timezone": a pass every hour on the hour.
+  birthday: { expression: 'cron(0 * * * ? *)', timezone: 'UTC' },
+  'account-revenue-drop': { expression: 'cron(0 7 ? * MON *)', timezone: 'Europe/Paris' },
 };
 
 const FAKE_STEP_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:journey-step';
@@ -83,8 +93,11 @@ function logGroupOf(journey: JourneyDefinition): string {
 
 describe('journeys', () => {
   it('deploys every reference journey', () => {
-    expect(journeys.map((j) => j.id).sort()).toEqual(Object.keys(EXPECTED_TRIGGERS).sort());
-    synth.app.resourceCountIs('AWS::StepFunctions::StateMachine', journeys.length);
+    expect(journeys.map((j) => j.id).sort()).toEqual(
+      [...Object.keys(EXPECTED_TRIGGERS), ...Object.keys(EXPECTED_PASSES)].sort(),
+    );
+    // Plus the audience-pass machine.
+    synth.app.resourceCountIs('AWS::StepFunctions::StateMachine', journeys.length + 1);
   });
 
   describe.each(journeys.map((j) => [j.id, j] as const))('%s', (_id, journey) => {
@@ -120,29 +133,47 @@ describe('journeys', () => {
       });
     });
 
-    it('starts from one trigger rule with its filter, with a dead-letter queue', () => {
-      const expected = EXPECTED_TRIGGERS[journey.id];
-      const ingest = synth.stacks.app.ingest;
+    it.runIf(journey.schedule)('starts from its audience pass schedule, not from a bus rule', () => {
+      const expected = EXPECTED_PASSES[journey.id];
+      const schedules = [...resourcesOfType(synth.app, 'AWS::Scheduler::Schedule').values()]
+        .map(props)
+        .filter((s) => s.Name === `${journey.id}-pass`);
 
-      const rules = rulesTargeting({ Ref: stateMachineId(journey) });
-
-      expect(rules).toHaveLength(1);
-      expect(rules[0]?.EventPattern).toEqual({
-        source: [ACCEPTED_SOURCE],
-        'detail-type': [expected?.detailType],
-        ...(expected?.detail ? { detail: expected.detail } : {}),
+      expect(rulesTargeting({ Ref: stateMachineId(journey) })).toEqual([]);
+      expect(schedules).toHaveLength(1);
+      expect(schedules[0]).toMatchObject({
+        ScheduleExpression: expected?.expression,
+        ScheduleExpressionTimezone: expected?.timezone,
+        Target: { Input: JSON.stringify({ journeyId: journey.id }) },
       });
-      expect(rules[0]).toMatchObject({
-        EventBusName: { Ref: logicalId(ingest.bus) },
-        Targets: [
-          {
-            Arn: { Ref: stateMachineId(journey) },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(ingest.deadLetters), 'Arn'] } },
-          },
-        ],
-      });
-      expect(journey.trigger.filter).toEqual(expected?.detail);
     });
+
+    it.skipIf(journey.schedule)(
+      'starts from one trigger rule with its filter, with a dead-letter queue',
+      () => {
+        const expected = EXPECTED_TRIGGERS[journey.id];
+        const ingest = synth.stacks.app.ingest;
+
+        const rules = rulesTargeting({ Ref: stateMachineId(journey) });
+
+        expect(rules).toHaveLength(1);
+        expect(rules[0]?.EventPattern).toEqual({
+          source: [ACCEPTED_SOURCE],
+          'detail-type': [expected?.detailType],
+          ...(expected?.detail ? { detail: expected.detail } : {}),
+        });
+        expect(rules[0]).toMatchObject({
+          EventBusName: { Ref: logicalId(ingest.bus) },
+          Targets: [
+            {
+              Arn: { Ref: stateMachineId(journey) },
+              DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(ingest.deadLetters), 'Arn'] } },
+            },
+          ],
+        });
+        expect(journey.trigger.filter).toEqual(expected?.detail);
+      },
+    );
 
     it('has its own schedule group', () => {
       synth.app.resourcePropertiesCountIs(
@@ -196,12 +227,13 @@ describe('journeys', () => {
     expect([...pattern['detail-type']].sort()).toEqual([...listened].sort());
   });
 
-  it('names the schedule groups and state machines consistently (one group per journey)', () => {
-    synth.app.resourceCountIs('AWS::Scheduler::ScheduleGroup', journeys.length);
+  it('names the schedule groups and state machines consistently (one group per journey, one for passes)', () => {
+    synth.app.resourceCountIs('AWS::Scheduler::ScheduleGroup', journeys.length + 1);
     const names = [...resourcesOfType(synth.app, 'AWS::StepFunctions::StateMachine').values()].map((m) =>
       flatten(props(m).StateMachineName),
     );
-    expect(names.sort()).toEqual(journeys.map(stateMachineName).sort());
+    const passMachine = `${synth.stacks.app.stackName}-audience-pass`;
+    expect(names.sort()).toEqual([...journeys.map(stateMachineName), passMachine].sort());
   });
 });
 

@@ -85,11 +85,16 @@ describe('compileJourney: every reference journey', () => {
     // Assess
     expect(pausing.map(([id]) => id).sort()).toEqual([
       'abandoned-cart',
+      'account-revenue-drop',
       'appointment',
+      'birthday',
       'double-opt-in',
       'lead-confirmation',
       'lead-sla',
+      'vip-welcome',
       'welcome',
+      'win-back',
+      'wishlist-nudge',
     ]);
     expect(neverPausing.map(([id]) => id).sort()).toEqual(['back-in-stock', 'price-drop']);
   });

@@ -97,13 +97,18 @@ describe('validateJourney: the reference journeys', () => {
     // Assess
     expect(journeys.map((j) => j.id).sort()).toEqual([
       'abandoned-cart',
+      'account-revenue-drop',
       'appointment',
       'back-in-stock',
+      'birthday',
       'double-opt-in',
       'lead-confirmation',
       'lead-sla',
       'price-drop',
+      'vip-welcome',
       'welcome',
+      'win-back',
+      'wishlist-nudge',
     ]);
     expect(new Set(journeys.map((j) => j.id)).size).toBe(journeys.length);
   });

@@ -6,6 +6,7 @@ import { backInStock } from './back-in-stock.ts';
 import { doubleOptIn } from './double-opt-in.ts';
 import { leadConfirmation, leadSla } from './lead-follow-up.ts';
 import { priceDrop } from './price-drop.ts';
+import { accountRevenueDrop, birthday, vipWelcome, winBack, wishlistNudge } from './retention.ts';
 import { welcome } from './welcome.ts';
 
 export const journeys: readonly JourneyDefinition[] = [
@@ -17,6 +18,11 @@ export const journeys: readonly JourneyDefinition[] = [
   leadConfirmation,
   leadSla,
   appointment,
+  winBack,
+  birthday,
+  wishlistNudge,
+  vipWelcome,
+  accountRevenueDrop,
 ];
 
 const byId = new Map(journeys.map((j) => [j.id, j]));

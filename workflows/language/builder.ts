@@ -14,6 +14,7 @@ import type {
   Duration,
   EmitValue,
   JourneyDefinition,
+  JourneySchedule,
   MessageCategory,
   SendRecipient,
   Step,
@@ -217,7 +218,35 @@ export interface JourneySpec<T extends EventType> {
   entry: { reentry: boolean; dedupeKey?: Extract<keyof EventDetail<T>, string> };
   goal?: { event: EventType; correlate: Correlation };
   delivery?: DeliverySettings;
+  holdout?: { percent: number };
   steps: Sequence;
+}
+
+/** A journey started by audience passes over a segment, on a schedule. */
+export interface ScheduledJourneySpec {
+  id: string;
+  description: string;
+  schedule: JourneySchedule;
+  goal?: { event: EventType; correlate: Correlation };
+  delivery?: DeliverySettings;
+  holdout?: { percent: number };
+  steps: Sequence;
+}
+
+/**
+ * A scheduled journey: its runs start from `audience.member` (one run per member key, see
+ * Audience.once); `trigger.*` in its steps are the member's fields.
+ */
+export function defineScheduledJourney(spec: ScheduledJourneySpec): JourneyDefinition {
+  const { schedule, ...rest } = spec;
+  return {
+    ...defineJourney({
+      ...rest,
+      trigger: { event: 'audience.member', filter: { journeyId: [spec.id] } },
+      entry: { reentry: false, dedupeKey: 'memberKey' },
+    }),
+    schedule,
+  };
 }
 
 /**
@@ -252,6 +281,7 @@ export function defineJourney<T extends EventType>(spec: JourneySpec<T>): Journe
     entry: spec.entry,
     ...(spec.goal ? { goal: spec.goal } : {}),
     ...(spec.delivery ? { delivery: spec.delivery } : {}),
+    ...(spec.holdout ? { holdout: spec.holdout } : {}),
     start: start ?? '',
     steps,
   };

@@ -216,6 +216,26 @@ export interface DeliverySettings {
   readonly frequencyCap?: 'exempt' | Partial<Record<Channel, CapRule>>;
 }
 
+/** Who a scheduled journey runs over, and how often one contact may enter it. */
+export interface Audience {
+  /** A segment of workflows/segments. */
+  readonly segment: string;
+  /**
+   * One run per contact `ever`, per calendar year (`per_year`: a birthday), per month, or per last
+   * order (`per_last_order`: a win-back runs once per lapse; a new order makes the contact eligible again).
+   */
+  readonly once: 'ever' | 'per_year' | 'per_month' | 'per_last_order';
+}
+
+/**
+ * When an audience pass runs: an EventBridge Scheduler expression (`cron(0 8 * * ? *)`,
+ * `rate(1 day)`, or a one-time `at(2026-12-01T09:00:00)` broadcast) read in `timezone`; or, with
+ * `localTime`, every hour, admitting each contact when it is that time in their own timezone.
+ */
+export type JourneySchedule =
+  | { readonly expression: string; readonly timezone: string; readonly audience: Audience }
+  | { readonly localTime: string; readonly audience: Audience };
+
 export interface JourneyDefinition {
   /** Stable id: names the state machine, the schedules and the ledger keys. Lower-case, digits, dashes. */
   readonly id: string;
@@ -224,6 +244,10 @@ export interface JourneyDefinition {
   readonly entry: EntryRules;
   readonly goal?: Goal;
   readonly delivery?: DeliverySettings;
+  /** A scheduled journey: audience passes over a segment start its runs (its trigger is `audience.member`). */
+  readonly schedule?: JourneySchedule;
+  /** A random share of entrants (stable per contact and journey) that receives nothing and is recorded, to measure uplift. */
+  readonly holdout?: { readonly percent: number };
   readonly start: string;
   readonly steps: Readonly<Record<string, Step>>;
 }

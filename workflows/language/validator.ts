@@ -26,6 +26,8 @@ export interface Violation {
 
 export interface ValidationContext {
   readonly templates: ReadonlyMap<string, MessageTemplate>;
+  /** The deployed segments' ids: scheduled audiences and segment triggers must name one. */
+  readonly segmentIds?: ReadonlySet<string>;
 }
 
 const MAX_WAIT_SECONDS = 365 * 24 * 3600;
@@ -114,6 +116,7 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
   }
   if (journey.goal)
     checkCorrelation(journey.goal.event, journey.goal.correlate, triggerFields, 'goal', report);
+  checkScheduling(journey, context, report);
 
   const steps = Object.entries(journey.steps);
   if (steps.length === 0) report('steps', 'a journey needs at least one step');
@@ -168,6 +171,63 @@ function precedingWaitFors(journey: JourneyDefinition): Map<string, Set<string>>
 }
 
 type Report = (path: string, message: string) => void;
+
+const SCHEDULE_EXPRESSION =
+  /^(cron\((\S+ ){5}\S+\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/;
+const AUDIENCE_ONCE = new Set(['ever', 'per_year', 'per_month', 'per_last_order']);
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A scheduled journey's schedule and audience, a segment trigger's segments, and the holdout share. */
+function checkScheduling(journey: JourneyDefinition, context: ValidationContext, report: Report): void {
+  const known = context.segmentIds;
+  const checkSegment = (id: string, path: string) => {
+    if (known && !known.has(id)) report(path, `unknown segment "${id}"`);
+  };
+  const { schedule } = journey;
+  if (schedule) {
+    if (journey.trigger.event !== 'audience.member') {
+      report('trigger.event', 'a scheduled journey starts from audience.member (use defineScheduledJourney)');
+    }
+    if ('expression' in schedule) {
+      if (!SCHEDULE_EXPRESSION.test(schedule.expression)) {
+        report(
+          'schedule.expression',
+          'must be cron(m h dom mon dow y), rate(n minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)',
+        );
+      }
+      if (!isTimeZone(schedule.timezone))
+        report('schedule.timezone', `"${schedule.timezone}" is not an IANA zone`);
+    } else if (!LOCAL_TIME.test(schedule.localTime)) {
+      report('schedule.localTime', 'must be HH:MM (24-hour)');
+    }
+    checkSegment(schedule.audience.segment, 'schedule.audience.segment');
+    if (!AUDIENCE_ONCE.has(schedule.audience.once)) {
+      report('schedule.audience.once', 'must be ever, per_year, per_month or per_last_order');
+    }
+  } else if (journey.trigger.event === 'audience.member') {
+    report('trigger.event', 'audience.member starts scheduled journeys only: give the journey a schedule');
+  }
+  if (journey.trigger.event === 'segment.entered' || journey.trigger.event === 'segment.exited') {
+    const wanted = (journey.trigger.filter as { segment?: unknown } | undefined)?.segment;
+    if (!Array.isArray(wanted) || wanted.length === 0) {
+      report('trigger.filter.segment', 'name the segment(s): filter: { segment: ["vip"] }');
+    } else {
+      for (const id of wanted) checkSegment(String(id), 'trigger.filter.segment');
+    }
+  }
+  if (journey.holdout) {
+    const { percent } = journey.holdout;
+    if (!(percent > 0 && percent < 100)) report('holdout.percent', 'must be more than 0 and less than 100');
+  }
+}
 
 /** The trigger fields an .ics invitation is made of. */
 const CALENDAR_FIELDS = ['appointmentId', 'startsAt', 'durationMinutes', 'location'];

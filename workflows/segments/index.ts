@@ -91,6 +91,12 @@ export const segments: readonly SegmentDefinition[] = [
   accountRevenueDrop,
 ];
 
+/**
+ * The custom profile attributes (`contact.attributes.<name>`) segments may read: declared here so
+ * a typo in a segment fails at synth time instead of silently matching nobody.
+ */
+export const declaredAttributes: readonly string[] = ['plan', 'accountTier', 'industry'];
+
 const byId = new Map(segments.map((s) => [s.id, s]));
 
 /** The segment with this id, or undefined. */

@@ -10,6 +10,15 @@ import {
   leadReceivedSms,
 } from './leads.ts';
 import { backInStockEmail, priceDropEmail } from './product.ts';
+import {
+  birthdayEmail,
+  revenueDropOwnerNotice,
+  vipOwnerNotice,
+  vipThanksEmail,
+  winBackLastChanceEmail,
+  winBackOfferEmail,
+  wishlistOfferEmail,
+} from './retention.ts';
 import { welcomeEmail, welcomeSmsOffer, welcomeTipsEmail } from './welcome.ts';
 
 const all: MessageTemplate[] = [
@@ -26,6 +35,13 @@ const all: MessageTemplate[] = [
   appointmentConfirmationEmail,
   appointmentConfirmationSms,
   appointmentReminderSms,
+  winBackOfferEmail,
+  winBackLastChanceEmail,
+  birthdayEmail,
+  wishlistOfferEmail,
+  vipThanksEmail,
+  vipOwnerNotice,
+  revenueDropOwnerNotice,
 ];
 
 export const templates: ReadonlyMap<string, MessageTemplate> = new Map(all.map((t) => [t.id, t]));

@@ -1,0 +1,48 @@
+/**
+ * Runs one benchmark in its own process, started by bench/run.ts: the shared SDK clients bind to
+ * the endpoint of the first benchmark that loads them, and a heap figure means something only in
+ * a process doing nothing else. Sends its tables to the parent over IPC.
+ */
+import { benchAudience } from './audience.ts';
+import type { BenchOptions, ChildMessage, Table } from './report.ts';
+import { benchSegments } from './segments.ts';
+import { benchSpeedToLead } from './speed-to-lead.ts';
+
+const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
+  speed: (o) => benchSpeedToLead({ leads: o.leads, inFlight: o.inFlight, startMs: o.nowMs }),
+  segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
+  audience: (o) =>
+    benchAudience({
+      contacts: o.contacts,
+      seed: o.seed,
+      nowMs: o.nowMs,
+      scanSegments: 8,
+      pageSize: 500,
+      segment: 'lapsed-90',
+    }),
+};
+
+function reply(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send) process.send(message, () => resolve());
+    else {
+      process.stdout.write(`${JSON.stringify(message)}\n`);
+      resolve();
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  const [name = '', options = '{}'] = process.argv.slice(2);
+  const bench = BENCHMARKS[name];
+  if (!bench) throw new Error(`unknown benchmark "${name}"`);
+  await reply({ tables: await bench(JSON.parse(options) as BenchOptions) });
+}
+
+// Exit explicitly: SDK keep-alive sockets would otherwise hold the process open.
+main()
+  .then(() => process.exit(0))
+  .catch(async (error: unknown) => {
+    await reply({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    process.exit(1);
+  });
