@@ -13,7 +13,17 @@ export const APPLIED_EVENT_MEMORY = 50;
 type Profile = Partial<
   Pick<
     Contact,
-    'firstName' | 'lastName' | 'locale' | 'timezone' | 'country' | 'birthday' | 'signupSource' | 'company'
+    | 'firstName'
+    | 'lastName'
+    | 'locale'
+    | 'timezone'
+    | 'country'
+    | 'birthday'
+    | 'signupSource'
+    | 'company'
+    | 'ownerId'
+    | 'accountId'
+    | 'stage'
   >
 >;
 
@@ -97,6 +107,9 @@ export function applyEvent(contact: Contact, event: ParsedEvent, at: string): Co
         country: d.country,
         birthday: d.birthday,
         ...('signupSource' in d ? { signupSource: d.signupSource } : {}),
+        ...('ownerId' in d
+          ? { ownerId: d.ownerId, accountId: d.accountId, company: d.company, stage: d.stage }
+          : {}),
       });
       if (d.attributes) {
         const unlocked = Object.entries(d.attributes).filter(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contactEventBase, limits, profileFields } from './common.ts';
+import { contactEventBase, Identifier, limits, profileFields, text } from './common.ts';
 
 /** Detail-type of the event sent when a contact's profile or tags change. */
 export const CONTACT_UPDATED = 'contact.updated';
@@ -27,6 +27,11 @@ export const ContactUpdated = z
     ...contactEventBase,
     ...profileFields,
     tags: TagChanges.optional(),
+    /** Sales fields, as a CRM syncs them: filled when empty, never overwritten once set (see SALES_MAINTAINED_FIELDS). */
+    ownerId: Identifier.optional(),
+    accountId: Identifier.optional(),
+    company: text(limits.name).optional(),
+    stage: text(limits.name).optional(),
   })
   .meta({ description: "A contact's profile changed; absent fields are left as they are." });
 

@@ -139,6 +139,7 @@ export class LocalRuntime {
     this.configureEnvironment(endpoint);
     this.restoreClock = useClock(this.clock);
     await this.ses.start();
+    this.ses.now = () => this.clock.now();
     await this.dynamo.start();
     const now = () => this.clock.now();
 

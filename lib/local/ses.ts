@@ -39,6 +39,23 @@ export interface StoredEmail {
   readonly configurationSet?: string;
 }
 
+/** The parts of a SES v2 SendEmail request the outbox keeps. */
+interface SendEmailRequest {
+  FromEmailAddress?: string;
+  ReplyToAddresses?: string[];
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  EmailTags?: Array<{ Name: string; Value: string }>;
+  ConfigurationSetName?: string;
+  Content?: {
+    Simple?: {
+      Subject?: { Data?: string };
+      Body?: { Html?: { Data?: string }; Text?: { Data?: string } };
+      Headers?: Array<{ Name: string; Value: string }>;
+      Attachments?: WireAttachment[];
+    };
+  };
+}
+
 /** An SES v2 `Attachment` as JSON: the SDK sends the `RawContent` blob base64-encoded. */
 interface WireAttachment {
   FileName: string;
@@ -66,6 +83,8 @@ export class LocalSes {
   sendCount = 0;
   /** Called with each e-mail sent (the runtime publishes the events SES would publish for it). */
   onSent?: (email: StoredEmail) => void;
+  /** The runtime's clock, for the time an e-mail was sent. */
+  now: () => number = Date.now;
 
   async start(): Promise<void> {
     this.server = await sesServer({ host: '127.0.0.1', port: 0 });
@@ -117,35 +136,35 @@ export class LocalSes {
     if (req.method === 'POST' && req.path === '/v2/email/outbound-emails' && response.status === 200) {
       this.sendCount++;
       const { MessageId } = JSON.parse(response.body) as { MessageId?: string };
-      const store = await this.forward({
-        method: 'GET',
-        path: '/store',
-        query: new URLSearchParams(),
-        headers: {},
-        body: '',
-      });
-      // The stand-in's store has its own attachment shape; relance keeps the request's instead.
-      const { emails } = JSON.parse(store.body) as {
-        emails: Array<Omit<StoredEmail, 'tags' | 'attachments'> & { attachments?: unknown }>;
+      // Built from the request the stand-in accepted (reading its whole store back on every send
+      // would cost O(n) per e-mail); `at` is the runtime's clock, virtual or not.
+      const request = JSON.parse(req.body) as SendEmailRequest;
+      const simple = request.Content?.Simple;
+      const attachments = simple?.Attachments ?? [];
+      const kept: StoredEmail = {
+        messageId: MessageId ?? '',
+        from: request.FromEmailAddress ?? '',
+        replyTo: request.ReplyToAddresses ?? [],
+        destination: {
+          to: request.Destination?.ToAddresses ?? [],
+          cc: request.Destination?.CcAddresses ?? [],
+          bcc: request.Destination?.BccAddresses ?? [],
+        },
+        subject: simple?.Subject?.Data ?? '',
+        body: {
+          ...(simple?.Body?.Html?.Data !== undefined ? { html: simple.Body.Html.Data } : {}),
+          ...(simple?.Body?.Text?.Data !== undefined ? { text: simple.Body.Text.Data } : {}),
+        },
+        ...(simple?.Headers
+          ? { headers: simple.Headers.map((h) => ({ name: h.Name, value: h.Value })) }
+          : {}),
+        at: this.now(),
+        tags: Object.fromEntries((request.EmailTags ?? []).map((t) => [t.Name, t.Value])),
+        ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
+        ...(attachments.length > 0 ? { attachments: attachments.map(keptAttachment) } : {}),
       };
-      const sent = emails.find((e) => e.messageId === MessageId);
-      const request = JSON.parse(req.body) as {
-        EmailTags?: Array<{ Name: string; Value: string }>;
-        ConfigurationSetName?: string;
-        Content?: { Simple?: { Attachments?: WireAttachment[] } };
-      };
-      if (sent) {
-        const { attachments: _standInAttachments, ...email } = sent;
-        const attachments = request.Content?.Simple?.Attachments ?? [];
-        const kept: StoredEmail = {
-          ...email,
-          tags: Object.fromEntries((request.EmailTags ?? []).map((t) => [t.Name, t.Value])),
-          ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
-          ...(attachments.length > 0 ? { attachments: attachments.map(keptAttachment) } : {}),
-        };
-        this.kept.push(kept);
-        this.onSent?.(kept);
-      }
+      this.kept.push(kept);
+      this.onSent?.(kept);
     }
     return response;
   };
