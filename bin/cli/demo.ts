@@ -142,6 +142,47 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
     currency: 'EUR',
   });
 
+  say(
+    'demo: a website form posts a lead → scored and routed (Paris territory, or the fallback queue when nobody there is on duty); the rep gets an e-mail, and an SMS when on duty',
+  );
+  const lead = await fetch(`${runtime.endpoint}/v1/leads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:4747' },
+    body: new URLSearchParams({
+      submissionId: `${run}-lead`,
+      email: 'marie.curie@radium.example',
+      phone: '+33 6 11 22 33 44',
+      firstName: 'Marie',
+      lastName: 'Curie',
+      company: 'Radium SA',
+      companySize: '300',
+      country: 'FR',
+      postcode: '75005',
+      productInterest: 'analytics',
+      language: 'fr',
+      smsConsent: 'on',
+      message: 'Nous voulons une démo.',
+    }).toString(),
+  });
+  const { leadId } = (await lead.json()) as { leadId?: string };
+  await runtime.idle();
+  say(
+    `demo: lead ${leadId ?? '(refused)'} accepted (${lead.status}); the rep has 1 h of journey time to respond`,
+  );
+
+  say(
+    'demo: Grace books a demo with her rep for the day after tomorrow → invitation (.ics), reminder the day before',
+  );
+  await put('appointment.booked', {
+    contact: { email: 'grace@example.com' },
+    appointmentId: `${run}-appointment`,
+    repId: 'claire-martin',
+    startsAt: iso(runtime, 2 * 86_400_000),
+    durationMinutes: 30,
+    location: 'https://meet.example.com/claire',
+    title: 'relance demo',
+  });
+
   say('demo: the brass lamp Grace carted gets cheaper → price-drop e-mail');
   await put('product.price_changed', {
     sku: 'LAMP-01',

@@ -20,6 +20,13 @@ export interface DevOptions {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/** Where a message comes from: `[journey / step]`, or `[lead lead-…]` for a rep's notification. */
+function origin(tag: (name: string) => string | undefined): string {
+  if (tag('journey')) return `[${tag('journey')} / ${tag('step') ?? '?'}]`;
+  if (tag('kind') === 'lead') return `[lead ${tag('lead') ?? ''}]`.replace(' ]', ']');
+  return '[?]';
+}
+
 /** Prints each new e-mail and SMS as it leaves, so the demo can be followed in the terminal. */
 function followOutbox(runtime: LocalRuntime): () => void {
   let emails = 0;
@@ -27,13 +34,13 @@ function followOutbox(runtime: LocalRuntime): () => void {
   const timer = setInterval(() => {
     for (const email of runtime.ses.emails().slice(emails)) {
       say(
-        `  ✉  e-mail  → ${email.destination.to.join(', ')}  “${email.subject}”  [${email.tags.journey ?? '?'} / ${email.tags.step ?? '?'}]`,
+        `  ✉  e-mail  → ${email.destination.to.join(', ')}  “${email.subject}”  ${origin((name) => email.tags[name])}`,
       );
     }
     emails = runtime.ses.emails().length;
     for (const message of runtime.sns.outbox().slice(sms)) {
       say(
-        `  ✆  SMS     → ${message.phoneNumber ?? message.topicArn ?? '?'}  “${message.message}”  [${message.attributes['relance.journey'] ?? '?'} / ${message.attributes['relance.step'] ?? '?'}]`,
+        `  ✆  SMS     → ${message.phoneNumber ?? message.topicArn ?? '?'}  “${message.message}”  ${origin((name) => message.attributes[`relance.${name}`])}`,
       );
     }
     sms = runtime.sns.outbox().length;
@@ -63,6 +70,7 @@ export async function dev(options: DevOptions): Promise<void> {
     `  AWS endpoint      ${url}   (export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local)`,
   );
   say(`  HTTP API          POST ${url}/events   (header x-api-key: ${options.apiKey})`);
+  say(`  lead form         POST ${url}/v1/leads   (public; see README "Lead form")`);
   say(
     `  journey time      ${options.timeScale}× real time${options.timeScale === 1 ? '' : ` (1 h of journey time = ${(3600 / options.timeScale).toFixed(1)} s)`}`,
   );
