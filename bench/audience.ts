@@ -168,7 +168,7 @@ export async function benchAudience(options: AudienceBenchOptions): Promise<Tabl
         notes: [
           `${options.scanSegments} scan segments read concurrently, pages of ${options.pageSize} (ContactsRepository.scanPage: Contact.parse per item), evaluateAll per contact`,
           'the load time includes generating the contacts and counting the expected members in memory',
-          "dynalite's in-memory store lives in the same heap: the figure to watch is the rise during the build",
+          'heap: V8 heap used by this process, which also runs dynalite; the rise during the build is the build (pages in flight)',
         ],
       },
     ];

@@ -222,7 +222,7 @@ export async function benchSpeedToLead(options: SpeedBenchOptions): Promise<Tabl
           ...rows(`${options.inFlight} in flight`, concurrent.timings),
         ],
         notes: [
-          `throughput: ${leadsPerSecond(sequential)} leads/s one at a time, ${leadsPerSecond(concurrent)} leads/s with ${options.inFlight} in flight (the runtime is one process: CPU-bound)`,
+          `throughput: ${leadsPerSecond(sequential)} leads/s one at a time, ${leadsPerSecond(concurrent)} leads/s with ${options.inFlight} in flight (the whole runtime and this benchmark share one Node process)`,
           `runtime ready in ${milliseconds(readyMs)} ms (synth + start); virtual clock at ${new Date(options.startMs).toISOString()}`,
           `every lead routed to ${PARIS_REP} (capacity raised through the reps API); the prospect's confirmation runs alongside`,
           missing === 0

@@ -10,12 +10,17 @@ import { z } from 'zod';
 import {
   memberKey,
   type PassSettings,
+  PassSettingsSchema,
   slotBudget,
   workersFor,
 } from '../../functions/campaigns/audience-pass.ts';
 import type { Contact } from '../../functions/domain/contact.ts';
-import { type DeliveryPolicy, decideDelivery } from '../../functions/domain/delivery-controls.ts';
-import { type CapEntry, type CapRule, decideCap } from '../../functions/domain/frequency-cap.ts';
+import {
+  type DeliveryPolicy,
+  DeliveryPolicySettings,
+  decideDelivery,
+} from '../../functions/domain/delivery-controls.ts';
+import { type CapEntry, type CapRule, capRuleFor, decideCap } from '../../functions/domain/frequency-cap.ts';
 import { runKeyFor } from '../../functions/domain/journey-runs.ts';
 import { inHoldout } from '../../functions/segments/holdout.ts';
 import { ENV } from '../../functions/shared/env-names.ts';
@@ -46,22 +51,10 @@ const ASSUMED_INVOCATION_MS = 100;
 const JOURNEY_STEP_ENTRY = 'functions/handlers/journey-step.ts';
 const PASS_ENTRY = 'functions/handlers/audience-pass.ts';
 
-const LocalTime = z.string().regex(/^\d{2}:\d{2}$/);
-const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
-/** The parts of DELIVERY_POLICY (as the CDK app writes it for the journey-step function) a dry run needs. */
-const DeployedPolicy = z.object({
-  quietHours: z.object({ start: LocalTime, end: LocalTime }),
-  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
-  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: z.enum(['opt_in', 'opt_out']) })),
-});
-/** The parts of PASS_SETTINGS (the audience-pass function's) the estimate needs. */
-const DeployedPassSettings = z.object({
-  workers: z.int().min(1),
-  pageSize: z.int().min(1),
-  maxPagesPerInvocation: z.int().min(1),
-  slotSeconds: z.int().min(1),
-  rates: z.object({ email: z.number().positive(), sms: z.number().positive() }),
-});
+/** DELIVERY_POLICY as the CDK app writes it for the journey-step function. */
+const DeployedPolicy = DeliveryPolicySettings;
+/** PASS_SETTINGS as the CDK app writes it for the audience-pass function. */
+const DeployedPassSettings = PassSettingsSchema;
 
 export interface CampaignOptions extends DeploymentOptions {
   /** Only dry runs are supported: passes run on their schedule. */
@@ -165,16 +158,13 @@ function stepsInOrder(journey: JourneyDefinition): Step[] {
   return ordered;
 }
 
-/** The cap that applies to a send step, as the send does it: none for transactional or an exempt journey. */
+/** The cap that applies to a send step, as the send does it. */
 function capFor(
   journey: JourneyDefinition,
   step: SendStep,
   caps: Record<Channel, CapRule>,
 ): CapRule | undefined {
-  if (step.category === 'transactional' || step.to === 'owner') return undefined;
-  const own = journey.delivery?.frequencyCap;
-  if (own === 'exempt') return undefined;
-  return own?.[step.channel] ?? caps[step.channel];
+  return capRuleFor({ ...step, toOwner: step.to === 'owner' }, journey.delivery?.frequencyCap, caps);
 }
 
 /** Items by key, 100 keys per BatchGetItem, unprocessed keys asked again. */
@@ -197,9 +187,17 @@ async function batchGet(
   return items;
 }
 
+/** What a dry run counts for one send step. */
+interface Tally {
+  readonly step: SendStep;
+  send: number;
+  deferred: number;
+  readonly skipped: Record<string, number>;
+}
+
 const CapEntries = z.array(z.object({ key: z.string(), at: z.number() }));
 
-/** Forecasts the journey's next audience pass; throws UsageError without `dryRun` or for a journey without an audience. */
+/** Forecasts the journey's next audience pass; UsageError without `dryRun` or for a journey without an audience. */
 export async function campaign(journeyId: string, options: CampaignOptions): Promise<CampaignForecast> {
   if (!options.dryRun) {
     throw new UsageError(
@@ -225,28 +223,20 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
   const cappedChannels = [
     ...new Set(sendSteps.filter((s) => capFor(journey, s, deployed.frequencyCaps)).map((s) => s.channel)),
   ];
-  const forecasts = sendSteps.map((step) => ({
-    step,
-    send: 0,
-    deferred: 0,
-    skipped: {} as Record<string, number>,
-  }));
-  const counts = { alreadyEntered: 0, heldOut: 0, entering: 0, capReads: 0 };
+  const forecasts: Tally[] = sendSteps.map((step) => ({ step, send: 0, deferred: 0, skipped: {} }));
+  const counts = { alreadyEntered: 0, heldOut: 0, entering: 0 };
 
   const scan = await scanSegment(contactsTable, segment.id, nowMs, defaultTimezone, async (members) => {
-    const keyOf = (contact: Contact) =>
-      runKeyFor(
-        journey,
-        { memberKey: memberKey(schedule.audience.once, contact, nowMs).slice(0, 128) },
-        contact.contactId,
-      );
+    // The run an audience pass would start: keyed by the member key, as Enter keys it.
+    const runPk = (contact: Contact) =>
+      `RUN#${journey.id}#${runKeyFor(journey, { memberKey: memberKey(schedule.audience.once, contact, nowMs).slice(0, 128) }, contact.contactId)}`;
     const runs = await batchGet(
       runsTable,
-      members.map((contact) => ({ pk: `RUN#${journey.id}#${keyOf(contact)}`, sk: 'RUN' })),
+      members.map((contact) => ({ pk: runPk(contact), sk: 'RUN' })),
     );
     const entered = new Set(runs.map((run) => String(run.pk)));
     const entering = members.filter((contact) => {
-      if (entered.has(`RUN#${journey.id}#${keyOf(contact)}`)) {
+      if (entered.has(runPk(contact))) {
         counts.alreadyEntered++;
         return false;
       }
@@ -260,7 +250,6 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
     const capKeys = entering.flatMap((c) =>
       cappedChannels.map((channel) => ({ pk: `CAP#${c.contactId}#${channel}` })),
     );
-    counts.capReads += capKeys.length;
     const caps = new Map(
       (await batchGet(ledgerTable, capKeys)).map((item) => [
         String(item.pk),
@@ -346,6 +335,11 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
       'every entering member reaches every send step: branches, waitFor exits and goals only lower these counts',
       'each step is decided now (consent, suppression, quiet hours, caps as stored now); earlier steps of this campaign count against the frequency cap as if sent now',
       'an owner notice counts when the contact has an owner (the roster is not read)',
+      ...('localTime' in schedule
+        ? [
+            `hourly passes admit each member at ${schedule.localTime} in their own timezone: counted here as one pass`,
+          ]
+        : []),
       ...estimate.assumptions,
     ],
   };
@@ -444,7 +438,7 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       `AWS list prices (us-east-1): Express $${PRICES.expressPerRequest * 1e6} per million executions, Lambda $${PRICES.lambdaPerRequest * 1e6} per million requests, DynamoDB on demand $${PRICES.dynamoPerReadUnit * 1e6} / $${PRICES.dynamoPerWriteUnit * 1e6} per million read / write units, SES $${SES_PRICE_PER_EMAIL * 1000} per 1,000 e-mails, SMS $${input.smsPrice} per message (one part each; --sms-price for your destinations)`,
       `${ASSUMED_INVOCATION_MS} ms per Lambda invocation; every item read or written is under 4 KB / 1 KB (one unit), the scan half a unit per 4 KB`,
       settings
-        ? `the pass: ${workers} workers, ${slots} slot(s) of ${settings.slotSeconds} s each to stay under ${settings.rates.email} e-mails / ${settings.rates.sms} SMS per second`
+        ? `the pass: ${workers} worker(s), ${slots} slot(s) of ${settings.slotSeconds} s each to stay under ${settings.rates.email} e-mails / ${settings.rates.sms} SMS per second`
         : 'the pass: no PASS_SETTINGS in this deployment, counted as one worker and one slot',
     ],
   };

@@ -11,6 +11,7 @@
  * refuses a second run for the key); the page's counts are recorded once (conditional on the page
  * number).
  */
+import { z } from 'zod';
 import type { Contact } from '#domain/contact.ts';
 import { localParts } from '#domain/local-time.ts';
 import type { AudienceMember } from '#events/audience-member.ts';
@@ -21,19 +22,17 @@ import type { SegmentDefinition } from '../segments/language.ts';
 import { evaluateAll } from '../segments/membership.ts';
 import { NO_COUNTS, type PassCounts, type PassRepository } from './pass-repository.ts';
 
-export interface PassSettings {
-  /** Workers, one per segment of the parallel scan. */
-  readonly workers: number;
-  /** Contacts read per scan page (bounds a worker's memory). */
-  readonly pageSize: number;
-  /** Pages one invocation reads at most (bounds its run time). */
-  readonly maxPagesPerInvocation: number;
-  /** The pacing slot: a worker admits at most its budget per slot. */
-  readonly slotSeconds: number;
-  /** Provider rates to stay under, messages per second. */
-  readonly rates: { readonly email: number; readonly sms: number };
-  readonly defaultTimezone: string;
-}
+/** PASS_SETTINGS, as the CDK app writes it. */
+export const PassSettingsSchema = z.object({
+  workers: z.int().min(1).max(64),
+  pageSize: z.int().min(1).max(1000),
+  maxPagesPerInvocation: z.int().min(1).max(1000),
+  slotSeconds: z.int().min(1).max(3600),
+  rates: z.object({ email: z.number().positive(), sms: z.number().positive() }),
+  defaultTimezone: z.string(),
+});
+
+export type PassSettings = z.infer<typeof PassSettingsSchema>;
 
 /** What a worker's page needs to find its place. */
 export interface PageInput {

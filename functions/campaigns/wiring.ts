@@ -11,17 +11,8 @@ import { ContactsRepository } from '../adapters/contacts-repository.ts';
 import { scheduleResume } from '../adapters/run-scheduler.ts';
 import { startRun } from '../adapters/run-starter.ts';
 import { journeyTargetsFromEnvironment } from '../journey-steps/wiring.ts';
-import type { PassDeps } from './audience-pass.ts';
+import { type PassDeps, PassSettingsSchema } from './audience-pass.ts';
 import { PassRepository } from './pass-repository.ts';
-
-const Settings = z.object({
-  workers: z.int().min(1).max(64),
-  pageSize: z.int().min(1).max(1000),
-  maxPagesPerInvocation: z.int().min(1).max(1000),
-  slotSeconds: z.int().min(1).max(3600),
-  rates: z.object({ email: z.number().positive(), sms: z.number().positive() }),
-  defaultTimezone: z.string(),
-});
 
 const Target = z.object({
   stateMachineArn: z.string(),
@@ -38,7 +29,7 @@ function boundedName(name: string, max: number): string {
 
 /** Everything an audience pass needs, wired to the tables, state machines and schedules in the environment. */
 export function passDepsFromEnvironment(): PassDeps {
-  const settings = Settings.parse(JSON.parse(requireEnv(PASS_ENV.settings)));
+  const settings = PassSettingsSchema.parse(JSON.parse(requireEnv(PASS_ENV.settings)));
   const passTarget = Target.parse(JSON.parse(requireEnv(PASS_ENV.target)));
   const journeyTargets = journeyTargetsFromEnvironment();
   return {

@@ -2,6 +2,7 @@
  * Whether a message may go to a contact now. Every send passes here; the answer is recorded in the
  * ledger, so each skipped or deferred message says why.
  */
+import { z } from 'zod';
 import type { Channel, MessageCategory } from '#workflows/language/types.ts';
 import type { Contact } from './contact.ts';
 import type { SkipReason } from './ledger.ts';
@@ -69,3 +70,13 @@ export function decideDelivery(
   }
   return { action: 'send', address };
 }
+
+const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+/** The deployment's delivery controls, as the CDK app writes them into DELIVERY_POLICY. */
+export const DeliveryPolicySettings = z.object({
+  quietHours: z.object({ start: LocalTime, end: LocalTime }),
+  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
+  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: z.enum(['opt_in', 'opt_out']) })),
+  inFlightGraceSeconds: z.number().int().min(0),
+});

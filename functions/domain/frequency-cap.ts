@@ -35,3 +35,21 @@ export function decideCap(
   if (recent.length >= rule.max) return { allowed: false, count: recent.length };
   return { allowed: true, entries: [...recent, { key, at: nowMs }], changed: true };
 }
+
+/**
+ * The cap that applies to a send: none for transactional messages (or an internal note to a sales
+ * rep) or an exempt journey; else the journey's own cap for the channel, else the deployment's.
+ */
+export function capRuleFor(
+  send: {
+    readonly category: 'marketing' | 'transactional';
+    readonly channel: 'email' | 'sms';
+    readonly toOwner?: boolean;
+  },
+  journeyCaps: 'exempt' | Partial<Record<'email' | 'sms', CapRule>> | undefined,
+  deploymentCaps: Readonly<Record<'email' | 'sms', CapRule>>,
+): CapRule | undefined {
+  if (send.category === 'transactional' || send.toOwner) return undefined;
+  if (journeyCaps === 'exempt') return undefined;
+  return journeyCaps?.[send.channel] ?? deploymentCaps[send.channel];
+}

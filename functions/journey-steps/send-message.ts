@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { appointmentAttachment } from '#domain/calendar.ts';
 import { type Contact, contactView } from '#domain/contact.ts';
 import { decideDelivery } from '#domain/delivery-controls.ts';
+import { capRuleFor } from '#domain/frequency-cap.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
 import { renderMessage, withMarketingFooter } from '#domain/rendering.ts';
 import {
@@ -19,7 +20,7 @@ import {
 import { now, nowIso } from '#shared/clock.ts';
 import { logger } from '#shared/logger.ts';
 import type { MessageTemplate } from '#workflows/language/template.ts';
-import type { CapRule, Channel, DeliverySettings, MessageCategory } from '#workflows/language/types.ts';
+import type { Channel, DeliverySettings, MessageCategory } from '#workflows/language/types.ts';
 import { sendEmail } from '../adapters/email-sender.ts';
 import { sendSms } from '../adapters/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
@@ -181,7 +182,7 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     });
     return outcome;
   }
-  const capRule = capFor(request, policy.frequencyCaps);
+  const capRule = capRuleFor(request, request.delivery?.frequencyCap, policy.frequencyCaps);
   if (capRule) {
     const slot = await deps.caps.take(
       request.contact.contactId,
@@ -202,14 +203,6 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     }
   }
   return deliver(deps, request, template, decision.address);
-}
-
-/** The cap that applies to a send: none for transactional messages or an exempt journey. */
-function capFor(request: MessageRequest, caps: Record<Channel, CapRule>): CapRule | undefined {
-  if (request.category === 'transactional') return undefined;
-  const journeyCaps = request.delivery?.frequencyCap;
-  if (journeyCaps === 'exempt') return undefined;
-  return journeyCaps?.[request.channel] ?? caps[request.channel];
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Builds the journey-step dependencies from the environment, once per container. */
 import { z } from 'zod';
+import { DeliveryPolicySettings } from '#domain/delivery-controls.ts';
 import { optionalEnv, requireEnv } from '#shared/env.ts';
 import { ENV } from '#shared/env-names.ts';
 import { LEAD_ENV } from '#shared/lead-env.ts';
@@ -21,16 +22,6 @@ const JourneyTargets = z.record(
   z.string(),
   z.object({ stateMachineArn: z.string(), scheduleGroup: z.string(), schedulerRoleArn: z.string() }),
 );
-
-const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
-const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
-/** The deployment's delivery controls, as the CDK app writes them into DELIVERY_POLICY. */
-const DeliveryPolicy = z.object({
-  quietHours: z.object({ start: LocalTime, end: LocalTime }),
-  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
-  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: z.enum(['opt_in', 'opt_out']) })),
-  inFlightGraceSeconds: z.number().int().min(0),
-});
 
 /** Journey id → where its schedules go and what they start, from JOURNEY_TARGETS. */
 export function journeyTargetsFromEnvironment() {
@@ -63,7 +54,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
       brand: z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}'))),
       smsSenderId: optionalEnv(ENV.smsSenderId, ''),
       defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
-      policy: DeliveryPolicy.parse(JSON.parse(requireEnv(ENV.deliveryPolicy))),
+      policy: DeliveryPolicySettings.parse(JSON.parse(requireEnv(ENV.deliveryPolicy))),
       links: {
         baseUrl: requireEnv(PREFERENCES_ENV.publicBaseUrl),
         key: () => linkSigningKey(linkSecretId),
