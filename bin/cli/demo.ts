@@ -183,6 +183,31 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
     title: 'relance demo',
   });
 
+  say(
+    'demo: Hedy last ordered four months ago → segments customers and lapsed-90; the next 08:00 win-back pass writes to her (unless she is in its 10% holdout)',
+  );
+  await put('contact.signed_up', {
+    contact: { email: 'hedy@example.com' },
+    firstName: 'Hedy',
+    timezone: 'Europe/Vienna',
+  });
+  for (const daysAgo of [150, 120]) {
+    await put('order.completed', {
+      occurredAt: iso(runtime, -daysAgo * 86_400_000),
+      contact: { email: 'hedy@example.com' },
+      orderId: `${run}-order-hedy-${daysAgo}`,
+      items: [lamp],
+      total: 89,
+      currency: 'EUR',
+    });
+  }
+  await put('consent.changed', {
+    contact: { email: 'ada@example.com' },
+    channel: 'email',
+    status: 'opted_in',
+    proof: { kind: 'form', reference: 'signup' },
+  });
+
   say('demo: the brass lamp Grace carted gets cheaper → price-drop e-mail');
   await put('product.price_changed', {
     sku: 'LAMP-01',
