@@ -119,18 +119,26 @@ async function assignAndNotify(
   const roster = await deps.roster();
   const contact = await deps.contact(lead.contactId);
   const nowMs = deps.nowMs();
-  const loads = await deps.assignments.loads(roster.reps.map((rep) => rep.id));
-  const decision = chooseOwner({
-    lead: summary,
-    ...(contact?.ownerId ? { contactOwnerId: contact.ownerId } : {}),
-    roster,
-    state: loads,
-    nowMs,
-    excludeRepIds: change.exclude,
-  });
   const capacityOf = (repId: string) => roster.reps.find((rep) => rep.id === repId)?.capacity;
   const at = new Date(nowMs).toISOString();
-  const result = await deps.assignments.assignFirst(leadId, decision.attempts, at, decision.rule, capacityOf);
+  // Reps found full when written to (other leads took their last slots since the loads were read)
+  // are left out and the lead is routed again, down to the fallback queue and its manager.
+  const full: string[] = [];
+  let decision: ReturnType<typeof chooseOwner>;
+  let result: Awaited<ReturnType<AssignmentRepository['assignFirst']>>;
+  do {
+    const loads = await deps.assignments.loads(roster.reps.map((rep) => rep.id));
+    decision = chooseOwner({
+      lead: summary,
+      ...(contact?.ownerId ? { contactOwnerId: contact.ownerId } : {}),
+      roster,
+      state: loads,
+      nowMs,
+      excludeRepIds: [...change.exclude, ...full],
+    });
+    result = await deps.assignments.assignFirst(leadId, decision.attempts, at, decision.rule, capacityOf);
+    if (result.outcome === 'all_full') full.push(...result.tried);
+  } while (result.outcome === 'all_full' && result.tried.length > 0);
   if (result.outcome === 'all_full') return { outcome: 'unassigned', reason: 'everyone_full' };
   if (result.outcome === 'lead_taken') return { outcome: 'unassigned', reason: `owned_by_${result.owner}` };
   const assigned = { ...((await deps.assignments.lead(leadId)) ?? lead), owner: result.repId };
@@ -176,9 +184,14 @@ async function announce(
   return assignmentId;
 }
 
-/** `<leadId>.<n>`: the n-th assignment of the lead, counted from its history. */
+/**
+ * `<leadId>.<n>`: the n-th assignment of the lead, counted from its history. A claim undone because
+ * the rep turned out to be full (`assigned` then `skipped`) is not an assignment.
+ */
 export function assignmentIdOf(lead: Pick<LeadRecord, 'leadId' | 'history'>): string {
-  const count = lead.history.filter((entry) => entry.what === 'assigned').length;
+  const claims = lead.history.filter((entry) => entry.what === 'assigned').length;
+  const undone = lead.history.filter((entry) => entry.what === 'skipped').length;
+  const count = claims - undone;
   return `${lead.leadId}.${Math.max(count, 1)}`;
 }
 
