@@ -331,7 +331,35 @@ export class LocalRuntime {
       await this.sendToQueueArn(target.arn, input);
       return;
     }
+    if (target.arn.includes(':api-destination/')) {
+      await this.callApiDestination(target.arn, input);
+      return;
+    }
     throw new Error(`Target type not supported locally: ${target.arn}`);
+  }
+
+  /**
+   * An API destination: the event as JSON to its endpoint, with the connection's API key header
+   * (its value read from the secret the connection names). Anything but a 2xx is a failed delivery.
+   */
+  private async callApiDestination(arn: string, input: unknown): Promise<void> {
+    const destination = this.app.apiDestinations.find((d) => d.arn === arn);
+    if (!destination) throw new Error(`ResourceNotFoundException: API destination not found: ${arn}`);
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    if (destination.apiKey) {
+      const value = this.secretsManager.valueOf(destination.apiKey.secretName);
+      if (value === undefined) {
+        throw new Error(`the connection's secret ${destination.apiKey.secretName} does not exist`);
+      }
+      headers[destination.apiKey.header] = value;
+    }
+    const answer = await fetch(destination.endpoint, {
+      method: destination.httpMethod,
+      headers,
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!answer.ok) throw new Error(`API destination answered ${answer.status}`);
   }
 
   private async deadLetter(arn: string, event: BusEventEnvelope, error: string, rule: string): Promise<void> {

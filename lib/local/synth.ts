@@ -6,8 +6,8 @@ import { App } from 'aws-cdk-lib';
 import { buildApp } from '../app.ts';
 
 /** Writes the cloud assembly to `outdir` and returns it. */
-export function synthesizeForLocal(outdir: string): string {
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+export function synthesizeForLocal(outdir: string, context: Record<string, unknown> = {}): string {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   buildApp(app, { nag: false });
   app.synth();
   return outdir;

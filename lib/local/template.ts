@@ -106,8 +106,18 @@ export interface LocalSecret {
   readonly arn: string;
 }
 
+/** An EventBridge API destination with its connection's API key header (the value a secret reference). */
+export interface LocalApiDestination {
+  readonly logicalId: string;
+  readonly arn: string;
+  readonly endpoint: string;
+  readonly httpMethod: string;
+  readonly apiKey?: { readonly header: string; readonly secretName: string };
+}
+
 export interface LocalApp {
   readonly tables: LocalTable[];
+  readonly apiDestinations: LocalApiDestination[];
   readonly buses: Array<{ logicalId: string; name: string; arn: string }>;
   readonly rules: LocalRule[];
   readonly functions: LocalFunction[];
@@ -230,6 +240,8 @@ class Resolver {
         'AWS::IAM::Role': `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`,
         'AWS::Logs::LogGroup': arn('logs', `log-group:${name}:*`),
         'AWS::Scheduler::ScheduleGroup': arn('scheduler', `schedule-group/${name}`),
+        'AWS::Events::ApiDestination': arn('events', `api-destination/${name}/local`),
+        'AWS::Events::Connection': arn('events', `connection/${name}/local`),
       };
       return byType[type] ?? arn('local', `${type}/${name}`);
     }
@@ -307,6 +319,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     scheduleGroups: [],
     schedules: [],
     routes: [],
+    apiDestinations: [],
     secrets: [],
     stage: 'v1',
   };
@@ -357,6 +370,24 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             })),
           });
           break;
+        case 'AWS::Events::ApiDestination': {
+          const connectionId = /connection\/([^/]+)\//.exec(String(props.ConnectionArn))?.[1];
+          const connection = connectionId ? template.Resources[connectionId] : undefined;
+          const apiKey = (connection?.Properties?.AuthParameters as JsonObject | undefined)
+            ?.ApiKeyAuthParameters as JsonObject | undefined;
+          // The key's value is a dynamic reference to a secret: `{{resolve:secretsmanager:<name>:SecretString:::}}`.
+          const secretName = /\{\{resolve:secretsmanager:([^:}]+)/.exec(
+            String(apiKey?.ApiKeyValue ?? ''),
+          )?.[1];
+          app.apiDestinations.push({
+            logicalId,
+            arn: resolver.getAtt(logicalId, 'Arn'),
+            endpoint: String(props.InvocationEndpoint),
+            httpMethod: String(props.HttpMethod ?? 'POST'),
+            ...(apiKey && secretName ? { apiKey: { header: String(apiKey.ApiKeyName), secretName } } : {}),
+          });
+          break;
+        }
         case 'AWS::Lambda::Function': {
           const entry = resource.Metadata?.[LOCAL_ENTRY_METADATA];
           if (typeof entry !== 'string') break;

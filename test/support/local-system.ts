@@ -45,9 +45,9 @@ export const days = (n: number) => n * 86_400_000;
 
 /** Starts the system from a fresh in-process synth of the CDK app. */
 export async function startLocalSystem(
-  options: { start?: number; environment?: Record<string, string> } = {},
+  options: { start?: number; environment?: Record<string, string>; context?: Record<string, unknown> } = {},
 ): Promise<LocalSystem> {
-  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')));
+  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
   const runtime = await startLocalRuntime({
     projectRoot: PROJECT_ROOT,
     cdkOut,

@@ -134,6 +134,11 @@ export class SecretsManagerService {
     return arn;
   }
 
+  /** The current value of a secret, by ARN or name; undefined when there is none. */
+  valueOf(arnOrName: string): string | undefined {
+    return this.find(arnOrName)?.value;
+  }
+
   /** JSON-serializable state for persistence. */
   snapshot(): SecretsManagerSnapshot {
     return structuredClone({ secrets: [...this.store.values()] });
