@@ -34,11 +34,7 @@ export async function send(
   const contact =
     (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
   if (!contact) return { status: 'skipped', reason: 'no_email_address' };
-  const owner = step.to === 'owner' ? await ownerOf(deps, contact) : undefined;
-  if (step.to === 'owner' && !owner) {
-    const outcome: LedgerOutcome = { status: 'skipped', reason: 'no_owner' };
-    return outcome;
-  }
+  const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
   const outcome = await sendMessage(deps, {
     ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
     journeyId,

@@ -44,7 +44,7 @@ export interface MessageRequest {
    * The message goes to the contact's sales rep, about the contact: an internal notification, so
    * the contact's consent, quiet hours and caps do not apply (the ledger still makes it exactly once).
    */
-  readonly owner?: OwnerRecipient;
+  readonly owner?: OwnerRecipient | 'none';
 }
 
 /** A sales rep receiving a message about a contact they own. */
@@ -134,6 +134,12 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     }
   }
 
+  if (request.owner === 'none') {
+    // Recorded like any skip, so `relance why` can say the contact has no sales rep.
+    const outcome: LedgerOutcome = { status: 'skipped', reason: 'no_owner' };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    return outcome;
+  }
   if (request.owner) {
     const address = request.channel === 'email' ? request.owner.email : request.owner.phone;
     if (!address) {
@@ -214,7 +220,12 @@ async function messageLinks(
   request: MessageRequest,
 ): Promise<UnsubscribeLinks | undefined> {
   const settings = deps.sending.links;
-  if (!settings || request.channel !== 'email' || request.category !== 'marketing' || request.owner) {
+  if (
+    !settings ||
+    request.channel !== 'email' ||
+    request.category !== 'marketing' ||
+    request.owner !== undefined
+  ) {
     return undefined;
   }
   return unsubscribeLinks({
@@ -295,7 +306,7 @@ async function deliver(
     event: request.event ?? {},
     journey: { id: request.journeyId },
     brand: deps.sending.brand,
-    ...(request.owner ? { owner: ownerView(request.owner) } : {}),
+    ...(request.owner && request.owner !== 'none' ? { owner: ownerView(request.owner) } : {}),
     links: {
       ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
       ...(confirm ? { confirm } : {}),

@@ -218,6 +218,35 @@ describe('journeys started by behaviour and by segment entry', () => {
     expect(notice[0]?.body.text).toContain('5 orders, 750 spent');
   });
 
+  it('VIP without a sales rep: the note to the rep is skipped, and the ledger says why', async () => {
+    // Prepare
+    const email = 'unowned.vip@retention.example';
+    await put('contact.signed_up', { contact: { email }, firstName: 'Olga' });
+
+    // Act
+    for (let i = 0; i < 5; i++) {
+      await put('order.completed', {
+        contact: { email },
+        orderId: eventId('unowned-order'),
+        items: [{ sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 150 }],
+        total: 150,
+        currency: 'EUR',
+      });
+    }
+
+    // Assess
+    const { contacts } = await repositories();
+    const { LedgerRepository } = await import('../../functions/adapters/ledger-repository.ts');
+    const contactId = (await contacts.findByIdentity('EMAIL', email)) ?? '';
+    const entries = await new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId);
+    expect(entries.map((e) => [e.journeyId, e.stepId, e.status, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['vip-welcome', 'thanks', 'sent', undefined],
+        ['vip-welcome', 'tell-owner', 'skipped', 'no_owner'],
+      ]),
+    );
+  });
+
   it('account revenue drop: the Monday review tells the rep of an account ordering 30% less', async () => {
     // Prepare: an account of Claire's that ordered 1,000 four months ago and 200 last month
     const { contacts } = await repositories();
