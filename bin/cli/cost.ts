@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { synthesizeForLocal } from '../../lib/local/synth.ts';
 import {
@@ -165,6 +166,15 @@ export async function measureJourneyCosts(
     apiKey: 'cost',
     environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   });
+  // Audience passes run on their own schedules whatever the journeys do: a fixed cost per pass
+  // (estimated by `relance campaign <journey> --dry-run`), not part of any run. Off while measuring.
+  const scheduler = new SchedulerClient({ endpoint: runtime.endpoint, region: 'us-east-1' });
+  for (const schedule of runtime.scheduler.schedules()) {
+    if (schedule.GroupName?.endsWith('-audience-passes')) {
+      await scheduler.send(new DeleteScheduleCommand({ Name: schedule.Name, GroupName: schedule.GroupName }));
+    }
+  }
+  scheduler.destroy();
   const client = new EventBridgeClient({ endpoint: runtime.endpoint, region: 'us-east-1' });
   const bus = runtime.app.buses[0]?.name ?? 'default';
   let n = 0;
