@@ -194,6 +194,34 @@ describe('SES events', () => {
     expect(effects.suppress).toBeUndefined();
   });
 
+  it.each([
+    ['Open', 'Email Opened', { open: { timestamp: '2024-05-02T08:00:00Z' } }, 'opened'],
+    [
+      'Click',
+      'Email Clicked',
+      { click: { timestamp: '2024-05-02T08:01:00Z', link: 'https://shop.test/' } },
+      'clicked',
+    ],
+  ])('counts a %s as engagement of the recipient, for segments', (eventType, detailType, body, kind) => {
+    // Act
+    const effects = effectsOf(interpret(sesEvent(eventType, detailType, body)));
+
+    // Assess
+    expect(effects.engagement).toMatchObject({ addresses: ['ada@example.com'], kind });
+  });
+
+  it('counts no engagement for a delivery', () => {
+    // Act
+    const effects = effectsOf(
+      interpret(
+        sesEvent('Delivery', 'Email Delivered', { delivery: { timestamp: SENT_AT, recipients: [] } }),
+      ),
+    );
+
+    // Assess
+    expect(effects.engagement).toBeUndefined();
+  });
+
   it('ignores a delivery without relance tags, but still suppresses an address that bounced permanently', () => {
     // Prepare
     const untagged = { 'ses:configuration-set': [CONFIGURATION_SET] };

@@ -193,4 +193,29 @@ describe('contacts', () => {
       },
     });
   });
+
+  it('counts opens and clicks on the recipient profile aggregates, for segments', async () => {
+    // Prepare
+    const contact = { ...newContact('c-2', '2026-03-01T00:00:00.000Z'), email: 'grace@example.com' };
+    await client.send(
+      new PutCommand({ TableName: CONTACTS, Item: { pk: 'CONTACT#c-2', kind: 'contact', ...contact } }),
+    );
+    await client.send(
+      new PutCommand({ TableName: CONTACTS, Item: { pk: 'EMAIL#grace@example.com', contactId: 'c-2' } }),
+    );
+
+    // Act
+    await repository.recordEngagement({ addresses: ['grace@example.com'], kind: 'opened', at: NOW }, NOW);
+    await repository.recordEngagement({ addresses: ['grace@example.com'], kind: 'clicked', at: NOW }, NOW);
+
+    // Assess
+    const stored = (await client.send(new GetCommand({ TableName: CONTACTS, Key: { pk: 'CONTACT#c-2' } })))
+      .Item;
+    const day = NOW.slice(0, 10);
+    expect(stored?.aggregates).toMatchObject({
+      counts: { 'email.opened': { [day]: 1 }, 'email.clicked': { [day]: 1 } },
+      lastOpenedAt: new Date(NOW).toISOString(),
+      lastClickedAt: new Date(NOW).toISOString(),
+    });
+  });
 });
