@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { appointmentAttachment } from '#domain/calendar.ts';
 import { type Contact, contactView } from '#domain/contact.ts';
 import { decideDelivery } from '#domain/delivery-controls.ts';
+import { applySuppression } from '#domain/delivery-feedback.ts';
 import { capRuleFor } from '#domain/frequency-cap.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '#domain/ledger.ts';
 import { renderMessage, withMarketingFooter } from '#domain/rendering.ts';
@@ -291,6 +292,28 @@ function ownerView(owner: OwnerRecipient): Record<string, string> {
   };
 }
 
+/** What SNS answers for a number it cannot send to (InvalidParameter on PhoneNumber). */
+const INVALID_NUMBER = /InvalidParameter.*phone ?number|phone ?number.*invalid/i;
+
+/**
+ * An SMS refused because the number is invalid suppresses the number for SMS (as a bounce does
+ * for e-mail): later sends are skipped as `suppressed` instead of failing again.
+ */
+async function suppressNumber(deps: JourneyDeps, contactId: string, number: string, detail: string) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const contact = await deps.contacts.get(contactId);
+    if (!contact) return;
+    const at = nowIso();
+    const next = applySuppression(
+      contact,
+      { channel: 'sms', addresses: [number], reason: 'invalid_number', at, detail },
+      number,
+      at,
+    );
+    if (!next || (await deps.contacts.save(next, contact.version))) return;
+  }
+}
+
 /** Renders, calls the provider and records the outcome. */
 async function deliver(
   deps: JourneyDeps,
@@ -373,6 +396,9 @@ async function deliver(
       };
       await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
       logger.warn('message rejected by provider', { ledgerKey: request.ledgerKey, error: name });
+      if (request.channel === 'sms' && !request.owner && INVALID_NUMBER.test(`${name} ${message}`)) {
+        await suppressNumber(deps, request.contact.contactId, address, `${name}: ${message}`.slice(0, 300));
+      }
       return outcome;
     }
     // Not sent (the SDK already retried with backoff): mark it so the step's retry sends again.

@@ -7,6 +7,7 @@ import {
   SendEmailCommand,
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
+import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -335,6 +336,42 @@ describe('journey step: send', () => {
       expect.objectContaining({ ':status': 'failed', ':reason': 'provider_rejected' }),
     ]);
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('suppresses a number SNS refuses as invalid, so later SMS are skipped instead of failing again', async () => {
+    // Prepare: an SMS opt-in on a number SNS will refuse
+    const snsMock = mockClient(SNSClient);
+    snsMock.on(PublishCommand).rejects(
+      new InvalidParameterException({
+        message: 'Invalid parameter: PhoneNumber Reason: +33612345678 is not valid to publish to',
+        $metadata: {},
+      }),
+    );
+    const optedIn = {
+      status: 'opted_in',
+      at: '2024-05-01T11:00:00.000Z',
+      source: 'form',
+      proof: { kind: 'form' },
+    };
+    ddbMock
+      .on(GetCommand, { TableName: CONTACTS, Key: { pk: 'CONTACT#c-42' } })
+      .resolves({
+        Item: contact({ phone: '+33612345678', consent: { sms: { channel: optedIn, topics: {} } } }),
+      });
+
+    // Act
+    const outcome = await handler({ ...sendRequest, stepId: 'sms-offer' }, lambdaContext());
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'provider_rejected' });
+    const saved = ddbMock.commandCalls(PutCommand, { TableName: CONTACTS }).map((c) => c.args[0].input.Item);
+    expect(saved).toEqual([
+      expect.objectContaining({
+        suppressed: { sms: expect.objectContaining({ reason: 'invalid_number' }) },
+        version: 2,
+      }),
+    ]);
+    snsMock.restore();
   });
 
   it('sends again when the previous attempt was throttled', async () => {
