@@ -331,7 +331,7 @@ export async function handleRepAction(deps: LeadDeps, claims: LeadActionClaims):
     await deps.assignments.release(claims.leadId, claims.repId, at, 'reassigned');
     const next = await assignAndNotify(deps, claims.leadId, {
       reason: 'passed',
-      exclude: previousOwners(lead, claims.repId),
+      exclude: previousOwners(lead, claims.repId, await deps.roster()),
       previousRepId: claims.repId,
     });
     return {
@@ -361,11 +361,14 @@ export async function handleRepAction(deps: LeadDeps, claims: LeadActionClaims):
 }
 
 /** Reps who held the lead and gave it up (passed or let the SLA lapse): a new routing skips them. */
-function previousOwners(lead: LeadRecord, current: string): string[] {
+function previousOwners(lead: LeadRecord, current: string, roster: RepRoster): string[] {
   const released = lead.history
     .filter((e) => e.what === 'reassigned' && e.repId)
     .map((e) => e.repId as string);
-  return [...new Set([...released, current])];
+  // The fallback queue's manager is the end of the line: never left out, so a lead always lands
+  // with someone accountable however many reps passed it or let it lapse.
+  const manager = roster.fallbackQueue.managerId;
+  return [...new Set([...released, current])].filter((repId) => repId !== manager);
 }
 
 /**
@@ -385,7 +388,9 @@ export async function handleSlaBreach(
   const owner = roster.reps.find((rep) => rep.id === lead.owner);
   const summary = summaryOf(lead);
   const score = scoreOf(lead);
-  if (breach.stage === 'remind') {
+  // The fallback manager holds the lead as the last resort: lapsing there reminds them again.
+  const lastResort = lead.owner === roster.fallbackQueue.managerId;
+  if (breach.stage === 'remind' || lastResort) {
     if (owner) {
       const links = await actionLinks(deps, lead.leadId, breach.assignmentId, owner.id);
       await emailRep(deps, owner, reminderEmail({ lead: summary, score, rep: owner, links }), lead.leadId);
@@ -399,7 +404,7 @@ export async function handleSlaBreach(
   await deps.assignments.release(lead.leadId, lead.owner, at, 'reassigned');
   const next = await assignAndNotify(deps, lead.leadId, {
     reason: 'sla_lapsed',
-    exclude: previousOwners(lead, lead.owner),
+    exclude: previousOwners(lead, lead.owner, roster),
     previousRepId: lead.owner,
   });
   const managerId = owner?.managerId ?? roster.fallbackQueue.managerId;

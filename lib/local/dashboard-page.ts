@@ -36,6 +36,10 @@ const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
   { id: 'runs', title: 'Journey runs', hint: 'most recently updated first' },
   { id: 'executions', title: 'Executions', hint: 'state machine executions, newest first' },
   { id: 'contacts', title: 'Contacts', hint: 'profiles in the contacts table' },
+  { id: 'leads', title: 'Leads', hint: 'newest first: who owns each lead, why, and what happened to it' },
+  { id: 'reps', title: 'Reps', hint: 'the roster: open leads against capacity, on duty at journey time' },
+  { id: 'segments', title: 'Segments', hint: 'deployed segments and the contacts in them' },
+  { id: 'passes', title: 'Audience passes', hint: 'scheduled journeys reaching their segment, newest first' },
   { id: 'events', title: 'Events', hint: 'what went on the bus, and what fell off it' },
   { id: 'schedules', title: 'Schedules', hint: 'pending schedules, soonest first' },
 ];
@@ -79,6 +83,8 @@ details.msg[open] > summary { background: #f0f3fa; }
 .msg iframe { width: 100%; height: 420px; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
 .msg pre, td pre { white-space: pre-wrap; background: #f6f7fb; padding: 8px; border-radius: 4px; margin: 6px 0; }
 ol.hist { margin: 0; padding-left: 18px; }
+details.att { margin: 4px 0; }
+details.att > summary { cursor: pointer; }
 .muted { color: var(--muted); }
 .why { color: var(--warn); }
 `;
@@ -90,11 +96,13 @@ ol.hist { margin: 0; padding-left: 18px; }
 const SCRIPT = String.raw`
 (() => {
   'use strict';
-  const VIEWS = ['status', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules'];
+  const VIEWS = ['status', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
+    'leads', 'reps', 'passes', 'segments'];
   // Which JSON views each section is drawn from.
   const SECTIONS = {
     outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
-    contacts: ['contacts'], events: ['events'], schedules: ['schedules'],
+    contacts: ['contacts'], leads: ['leads', 'reps'], reps: ['reps'], segments: ['segments', 'contacts'],
+    passes: ['passes'], events: ['events'], schedules: ['schedules'],
   };
   const data = {};
   const lastText = {};
@@ -105,7 +113,8 @@ const SCRIPT = String.raw`
   const time = (v) => (v ? new Date(v).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '');
   const TONES = { sent: 'ok', SUCCEEDED: 'ok', ended: 'ok', SUCCESS: 'ok', skipped: 'warn', deferred: 'warn',
     waiting: 'warn', failed: 'bad', FAILED: 'bad', ABORTED: 'bad', FAILURE: 'bad', active: 'run',
-    RUNNING: 'run', in_flight: 'run' };
+    RUNNING: 'run', in_flight: 'run', new: 'warn', assigned: 'run', accepted: 'ok', contacted: 'ok',
+    reassigned: 'warn', running: 'run', finished: 'ok', 'on duty': 'ok', 'out of office': 'warn', full: 'bad' };
   const badge = (text) => '<span class="badge ' + (TONES[text] || '') + '">' + esc(text) + '</span>';
   const empty = (text) => '<p class="empty">' + esc(text || 'nothing yet') + '</p>';
   const row = (cells, attrs) => '<tr' + (attrs || '') + '>' + cells.map((c) => '<td>' + c + '</td>').join('') + '</tr>';
@@ -123,6 +132,15 @@ const SCRIPT = String.raw`
       .concat(o.sms.map((m) => ({ key: 'sms:' + m.messageId, kind: 'SMS', m })));
     return all.sort((a, b) => (a.m.at < b.m.at ? 1 : a.m.at > b.m.at ? -1 : 0));
   };
+  // A text attachment (an .ics invitation) opens in place; its open state survives redraws like a message's.
+  const attachments = (m) => !m.attachments ? '' : '<h3>Attachments</h3>' + m.attachments.map((a, i) => {
+    const line = '<span class="mono">' + esc(a.fileName) + '</span> <span class="muted">' + esc(a.contentType) +
+      ' · ' + esc(a.bytes) + ' bytes</span>';
+    if (a.text === undefined) return '<div class="att">' + line + '</div>';
+    const key = 'attachment:' + m.messageId + ':' + i;
+    return '<details class="att" data-key="' + esc(key) + '"' + (opened.has(key) ? ' open' : '') + '><summary>' +
+      line + '</summary><pre class="mono">' + esc(a.text) + '</pre></details>';
+  }).join('');
   const messageBody = (item) => {
     const m = item.m;
     if (item.kind === 'SMS') {
@@ -132,7 +150,7 @@ const SCRIPT = String.raw`
     return '<div class="muted">from ' + esc(m.from) + ' · message ' + esc(m.messageId) +
       (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>' +
       '<iframe sandbox="" referrerpolicy="no-referrer" title="e-mail HTML" srcdoc="' + esc(m.html) + '"></iframe>' +
-      '<h3>Text part</h3><pre>' + esc(m.text) + '</pre>';
+      '<h3>Text part</h3><pre>' + esc(m.text) + '</pre>' + attachments(m);
   };
   const renderOutbox = () => {
     const items = messages();
@@ -143,7 +161,8 @@ const SCRIPT = String.raw`
       return '<details class="msg" data-key="' + esc(item.key) + '"' + (open ? ' open' : '') + '><summary>' +
         '<span class="mono">' + esc(time(m.at)) + '</span><span>' + badge(item.kind) + '</span>' +
         '<span class="to">' + esc(item.kind === 'SMS' ? m.phone : m.to.join(', ')) + '</span>' +
-        '<span class="subject">' + esc(item.kind === 'SMS' ? m.text : m.subject) + '</span>' +
+        '<span class="subject">' + esc(item.kind === 'SMS' ? m.text : m.subject) +
+          (m.attachments ? ' <span class="muted">+ ' + esc(m.attachments.map((a) => a.fileName).join(', ')) + '</span>' : '') + '</span>' +
         '<span>' + where(m) + '</span><span>' + decision(m.ledger) + '</span></summary>' +
         '<div class="body">' + (open ? messageBody(item) : '') + '</div></details>';
     }).join('');
@@ -196,6 +215,62 @@ const SCRIPT = String.raw`
         (c.stats.lastOrderAt ? '<div class="muted">last order ' + esc(time(c.stats.lastOrderAt)) + '</div>' : ''),
     ])), 'no contact yet');
 
+  const repName = (id) => {
+    const rep = ((data.reps || {}).reps || []).find((r) => r.id === id);
+    return rep ? rep.name : id;
+  };
+  const renderLeads = () => table(['Submitted', 'Lead', 'Owner', 'Score', 'Status', 'History'],
+    (data.leads || []).map((l) => row([
+      '<span class="mono">' + esc(time(l.submittedAt)) + '</span>',
+      esc(l.name) + (l.company ? ' <span class="muted">' + esc(l.company) + '</span>' : '') +
+        '<div>' + esc(l.email || l.phone) + '</div><div class="muted mono">' + esc(l.leadId) + '</div>',
+      l.owner ? esc(l.owner.name || l.owner.repId) + '<div class="muted">' + esc(l.rule) + '</div>' : '<span class="why">no owner</span>',
+      (l.grade ? badge(l.grade) + ' ' + esc(l.score) : '') + '<div class="muted">' +
+        l.fired.map((f) => esc(f.ruleId) + ' ' + (f.points > 0 ? '+' : '') + esc(f.points)).join(', ') + '</div>',
+      badge(l.status),
+      '<ol class="hist">' + l.history.map((h) => '<li><span class="mono">' + esc(time(h.at)) + '</span> ' + esc(h.what) +
+        (h.repId ? ' ' + esc(repName(h.repId)) : '') + (h.rule ? ' (' + esc(h.rule) + ')' : '') +
+        (h.reason ? ': <span class="why">' + esc(h.reason) + '</span>' : '') + '</li>').join('') + '</ol>',
+    ], ' data-lead="' + esc(l.leadId) + '"')), 'no lead yet');
+
+  const DAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const list = (items) => esc((items || []).join(', '));
+  const renderReps = () => {
+    const v = data.reps;
+    if (!v) return empty();
+    return (v.violations.length > 0 ? '<p class="why">' + v.violations.map(esc).join('<br>') + '</p>' : '') +
+      table(['Rep', 'Duty', 'Open / capacity', 'Territory', 'Skills', 'Hours', 'Manager'], v.reps.map((r) => row([
+        esc(r.name) + (r.fallback ? ' ' + badge('fallback') : '') + '<div class="muted mono">' + esc(r.id) + '</div>' +
+          '<div class="muted">' + esc(r.email) + '</div>',
+        badge(r.onDuty ? 'on duty' : r.outOfOfficeNow ? 'out of office' : 'off duty'),
+        esc(r.open) + ' / ' + esc(r.capacity) + (r.open >= r.capacity ? ' ' + badge('full') : ''),
+        list(r.territory.countries) + (r.territory.regions ? '<div class="muted">' + list(r.territory.regions) + '</div>' : '') +
+          (r.territory.postcodePrefixes ? '<div class="muted">postcodes ' + list(r.territory.postcodePrefixes) + '</div>' : ''),
+        list(r.skills.products) + '<div class="muted">' + list(r.skills.languages) + '</div>',
+        esc(r.workingHours.days.map((d) => DAYS[d]).join(' ')) + ' ' + esc(r.workingHours.start) + '–' + esc(r.workingHours.end) +
+          '<div class="muted">' + esc(r.timezone) + '</div>' +
+          (r.outOfOffice ? '<div class="muted">away ' + esc(r.outOfOffice.from) + ' to ' + esc(r.outOfOffice.to) + '</div>' : ''),
+        esc(r.managerId ? repName(r.managerId) : '') + (r.id === v.fallbackManagerId ? '<div class="muted">manages the fallback queue</div>' : ''),
+      ], ' data-rep="' + esc(r.id) + '"')), 'no rep in the roster');
+  };
+
+  const renderSegments = () => {
+    const emails = new Map((data.contacts || []).map((c) => [c.contactId, c.email || c.phone || '']));
+    return table(['Segment', 'Members', 'Some members'], (data.segments || []).map((s) => row([
+      '<span class="mono">' + esc(s.id) + '</span><div class="muted">' + esc(s.description) + '</div>', esc(s.members),
+      s.sample.map((id) => esc(emails.get(id) || '') + ' <span class="muted mono">' + esc(id) + '</span>').join('<br>'),
+    ], ' data-segment="' + esc(s.id) + '"')), 'no segment deployed');
+  };
+
+  const renderPasses = () => table(['Started', 'Journey', 'Segment', 'Status', 'Workers done', 'Scanned', 'Matched',
+    'Not local time', 'Held out', 'Admitted'], (data.passes || []).map((p) => row([
+      '<span class="mono">' + esc(time(p.startedAt)) + '</span><div class="muted mono">' + esc(p.passId) + '</div>',
+      esc(p.journeyId), esc(p.segment),
+      badge(p.status) + (p.finishedAt ? '<div class="muted">' + esc(time(p.finishedAt)) + '</div>' : ''),
+      esc(p.workersDone) + ' / ' + esc(p.workers), esc(p.totals.scanned), esc(p.totals.matched), esc(p.totals.notLocalTime),
+      esc(p.totals.heldOut), esc(p.totals.admitted),
+    ], ' data-pass="' + esc(p.passId) + '"')), 'no audience pass yet');
+
   const eventRows = (events) => events.map((e) => row([
     '<span class="mono">' + esc(time(e.time)) + '</span>', esc(e.source), esc(e.detailType),
     e.unmatched ? '<strong class="why">no rule matched</strong>' : e.matchedRules.map(esc).join('<br>'),
@@ -230,7 +305,8 @@ const SCRIPT = String.raw`
     ])), 'no pending schedule');
 
   const RENDER = { outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
-    contacts: renderContacts, events: renderEvents, schedules: renderSchedules };
+    contacts: renderContacts, leads: renderLeads, reps: renderReps, segments: renderSegments, passes: renderPasses,
+    events: renderEvents, schedules: renderSchedules };
 
   const renderStatus = () => {
     const s = data.status;
@@ -239,7 +315,9 @@ const SCRIPT = String.raw`
     document.getElementById('mode').textContent = s.mode === 'virtual' ? 'virtual clock' : s.scale + '× real time';
     const c = s.counts;
     const counts = { outbox: c.emails + c.sms, executions: c.executions, schedules: c.schedules,
-      events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length };
+      events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length,
+      leads: (data.leads || []).length, reps: data.reps ? data.reps.reps.length : 0, segments: (data.segments || []).length,
+      passes: (data.passes || []).length };
     for (const id of Object.keys(counts)) {
       const el = document.querySelector('[data-count="' + id + '"]');
       if (el) el.textContent = String(counts[id]);

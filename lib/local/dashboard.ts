@@ -2,27 +2,44 @@
  * The local web page and its JSON views, served by the runtime's edge for unsigned requests that
  * are not API routes (`RuntimeOptions.web`). Everything is read live from the running system: the
  * stand-ins' memory (outbox, events, executions, schedules, queues) and the DynamoDB tables through
- * the production repositories. It is the local developer's own outbox, so recipients are shown;
- * nothing here logs.
+ * the production repositories. It is the local developer's own outbox and leads, so recipients and
+ * prospects are shown; nothing here logs.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ContactsRepository } from '../../functions/adapters/contacts-repository.ts';
 import { type Run, RunsRepository } from '../../functions/adapters/runs-repository.ts';
+import type { PassSummary } from '../../functions/campaigns/pass-repository.ts';
 import type { Contact } from '../../functions/domain/contact.ts';
 import { explainEntry as explain, type LedgerEntry, ledgerTag } from '../../functions/domain/ledger.ts';
+import type {
+  AssignmentRule,
+  LeadHistoryEntry,
+  LeadRecord,
+  LeadStatus,
+} from '../../functions/leads/assignment-repository.ts';
+import { isAvailable, isOutOfOffice, type SalesRep } from '../../functions/leads/reps.ts';
+import { loadRoster } from '../../functions/leads/roster.ts';
+import type { RosterSnapshot } from '../../functions/leads/roster-repository.ts';
 import { dynamo } from '../../functions/shared/aws-clients.ts';
 import { ENV } from '../../functions/shared/env-names.ts';
+import { LEAD_ENV } from '../../functions/shared/lead-env.ts';
+import { segments } from '../../workflows/segments/index.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
 import type { EventRecord } from './eventbridge/bus.ts';
 import type { LocalRuntime } from './runtime.ts';
 import type { AwsRequest, AwsResponse } from './services/protocol.ts';
 import { nextFireTime, type SchedulerSnapshot } from './services/scheduler.ts';
+import type { StoredAttachment } from './ses.ts';
 import type { Execution } from './step-functions.ts';
 
 /** Caps on list lengths: the page stays responsive after a long `relance dev` session. */
 const MAX_MESSAGES = 500;
 const MAX_EVENTS = 200;
 const MAX_ROWS = 1000;
+/** Each pass costs two reads for its totals: the newest ones are what a developer looks at. */
+const MAX_PASSES = 100;
+/** Member ids shown per segment: enough to find one, not a member list. */
+const MAX_SEGMENT_SAMPLE = 5;
 
 // ----- views (the JSON the page renders) ------------------------------------------------------
 
@@ -32,6 +49,14 @@ export interface DecisionView {
   readonly status: LedgerEntry['status'];
   readonly reason?: string;
   readonly explanation: string;
+}
+
+/** An attachment as sent; the text of a `text/*` one (an .ics invitation) so it can be read. */
+export interface AttachmentView {
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly bytes: number;
+  readonly text?: string;
 }
 
 export interface EmailView {
@@ -45,6 +70,7 @@ export interface EmailView {
   readonly journey?: string;
   readonly step?: string;
   readonly ledger?: DecisionView;
+  readonly attachments?: AttachmentView[];
 }
 
 export interface SmsView {
@@ -150,6 +176,54 @@ export interface ScheduleView {
   readonly via?: string;
 }
 
+/** A lead as routed: who submitted it, who owns it and why, and everything that happened to it. */
+export interface LeadView {
+  readonly leadId: string;
+  readonly submittedAt?: string;
+  readonly contactId?: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly name?: string;
+  readonly company?: string;
+  readonly owner?: { readonly repId: string; readonly name?: string };
+  readonly rule?: AssignmentRule;
+  readonly score?: number;
+  readonly grade?: LeadRecord['grade'];
+  readonly fired: NonNullable<LeadRecord['fired']>;
+  readonly status: LeadStatus;
+  readonly history: LeadHistoryEntry[];
+  readonly updatedAt?: string;
+}
+
+/** A rep of the current roster (bundle plus API edits) with their load and duty at the runtime's time. */
+export type RepView = SalesRep & {
+  /** Open leads counted against `capacity`. */
+  readonly open: number;
+  readonly onDuty: boolean;
+  /** Inside the rep's `outOfOffice` period today. */
+  readonly outOfOfficeNow: boolean;
+  /** 0 while the rep is as bundled. */
+  readonly version: number;
+};
+
+export interface RepsView {
+  readonly fallbackManagerId: string;
+  readonly reps: RepView[];
+  readonly violations: readonly string[];
+}
+
+/** Newest first. */
+export type PassesView = PassSummary[];
+
+export interface SegmentView {
+  readonly id: string;
+  readonly description: string;
+  /** Contacts whose profile lists the segment, as last evaluated. */
+  readonly members: number;
+  /** A few member contact ids, most recently updated first. */
+  readonly sample: string[];
+}
+
 export interface StatusView {
   readonly clock: string;
   readonly clockMs: number;
@@ -166,6 +240,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const stringOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /** Newest first, at most `max`, without touching the runtime's own arrays. */
 const newest = <T>(items: readonly T[], max: number): T[] => items.slice(-max).reverse();
@@ -200,26 +276,35 @@ function journeyByStateMachine(): Map<string, string> {
 
 // ----- data from DynamoDB ---------------------------------------------------------------------
 
-/** Every ledger entry: a scan is fine for a local table, and the page wants all decisions. */
-async function scanLedger(): Promise<LedgerEntry[]> {
-  const tableName = process.env[ENV.ledgerTable];
+/** The items of a table that pass the filter: a scan is fine for a local table. */
+async function scanItems(
+  tableName: string | undefined,
+  filter: string,
+  values?: Record<string, unknown>,
+): Promise<NonNullable<ScanCommandOutput['Items']>> {
   if (!tableName) return [];
-  const entries: LedgerEntry[] = [];
+  const items: NonNullable<ScanCommandOutput['Items']> = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    // The ledger table also holds frequency-cap items: only entries have a ledger key.
     const page = await dynamo.send(
       new ScanCommand({
         TableName: tableName,
         ExclusiveStartKey: startKey,
-        FilterExpression: 'attribute_exists(ledgerKey)',
+        FilterExpression: filter,
+        ...(values ? { ExpressionAttributeValues: values } : {}),
       }),
     );
-    for (const { pk: _pk, expiresAt: _expires, ...entry } of page.Items ?? [])
-      entries.push(entry as LedgerEntry);
+    items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return entries;
+  return items;
+}
+
+/** Every ledger entry: the page wants all decisions. */
+async function scanLedger(): Promise<LedgerEntry[]> {
+  // The ledger table also holds frequency-cap items: only entries have a ledger key.
+  const items = await scanItems(process.env[ENV.ledgerTable], 'attribute_exists(ledgerKey)');
+  return items.map(({ pk: _pk, expiresAt: _expires, ...entry }) => entry as LedgerEntry);
 }
 
 async function listRuns(): Promise<Run[]> {
@@ -235,6 +320,34 @@ async function listContacts(): Promise<Contact[]> {
   return contacts;
 }
 
+const byUpdatedDesc = (a: Contact, b: Contact) => b.updatedAt.localeCompare(a.updatedAt);
+
+/**
+ * The lead and pass repositories, imported now: the SDK clients are built after the runtime has
+ * set the environment.
+ */
+async function repositories() {
+  const [{ AssignmentRepository }, { RosterRepository }, { PassRepository }] = await Promise.all([
+    import('../../functions/leads/assignment-repository.ts'),
+    import('../../functions/leads/roster-repository.ts'),
+    import('../../functions/campaigns/pass-repository.ts'),
+  ]);
+  return { AssignmentRepository, RosterRepository, PassRepository };
+}
+
+/**
+ * The roster as the lead router reads it (the bundle overlaid with the reps API's edits). Never
+ * cached: an edit shows on the next refresh.
+ */
+async function currentRoster(runtime: LocalRuntime, leadsTable: string | undefined): Promise<RosterSnapshot> {
+  if (!leadsTable) return { roster: loadRoster(), versions: {}, fallbackQueueVersion: 0, violations: [] };
+  const { RosterRepository } = await repositories();
+  return new RosterRepository(leadsTable, loadRoster(), {
+    ttlMs: 0,
+    now: () => runtime.clock.now(),
+  }).current();
+}
+
 // ----- the views ------------------------------------------------------------------------------
 
 /**
@@ -244,6 +357,17 @@ async function listContacts(): Promise<Contact[]> {
 function emailTime(storedAt: number, entry: LedgerEntry | undefined): string {
   if (entry) return entry.createdAt;
   return iso(storedAt < 1e11 ? storedAt * 1000 : storedAt);
+}
+
+function attachmentView(attachment: StoredAttachment): AttachmentView {
+  const text = /^text\//i.test(attachment.contentType);
+  return {
+    fileName: attachment.fileName,
+    contentType: attachment.contentType,
+    // The stand-in keeps text/* as text and anything else base64-encoded.
+    bytes: Buffer.byteLength(attachment.content, text ? 'utf8' : 'base64'),
+    ...(text ? { text: attachment.content } : {}),
+  };
 }
 
 /** E-mails and SMS, each tied to its ledger entry through the `ledger` tag the sender attaches. */
@@ -262,6 +386,7 @@ export async function outboxView(runtime: LocalRuntime): Promise<OutboxView> {
       ...(email.tags.journey ? { journey: email.tags.journey } : {}),
       ...(email.tags.step ? { step: email.tags.step } : {}),
       ...decisionOf(entry),
+      ...(email.attachments?.length ? { attachments: email.attachments.map(attachmentView) } : {}),
     };
   });
   const sms = newest(runtime.sns.outbox(), MAX_MESSAGES).map((message): SmsView => {
@@ -354,7 +479,7 @@ function consentSummary(contact: Contact): string {
 export async function contactsView(): Promise<ContactView[]> {
   const contacts = await listContacts();
   return contacts
-    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    .sort(byUpdatedDesc)
     .slice(0, MAX_ROWS)
     .map((c) => {
       const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
@@ -486,6 +611,109 @@ export function schedulesView(runtime: LocalRuntime): ScheduleView[] {
   return pending.sort((a, b) => a.at - b.at).map((p) => p.view);
 }
 
+/** Leads, newest submission first, with what the form said about the person and who owns them. */
+export async function leadsView(runtime: LocalRuntime): Promise<LeadView[]> {
+  const leadsTable = process.env[LEAD_ENV.leadsTable];
+  if (!leadsTable) return [];
+  // The leads table also holds rep loads, roster edits, submissions and rate counters.
+  const [items, roster] = await Promise.all([
+    scanItems(leadsTable, 'sk = :lead', { ':lead': 'LEAD' }),
+    currentRoster(runtime, leadsTable),
+  ]);
+  const names = new Map(roster.roster.reps.map((rep) => [rep.id, rep.name]));
+  const leads = items.map((item) => item as LeadRecord);
+  const submitted = (lead: LeadRecord) => lead.submittedAt ?? lead.createdAt ?? '';
+  return leads
+    .sort((a, b) => submitted(b).localeCompare(submitted(a)) || a.leadId.localeCompare(b.leadId))
+    .slice(0, MAX_ROWS)
+    .map((lead): LeadView => {
+      const form = lead.submission ?? {};
+      const contact = isRecord(form.contact) ? form.contact : {};
+      const email = stringOf(contact.email);
+      const phone = stringOf(contact.phone);
+      const name = [stringOf(form.firstName), stringOf(form.lastName)].filter(Boolean).join(' ');
+      const company = stringOf(form.company);
+      const ownerName = lead.owner === undefined ? undefined : names.get(lead.owner);
+      return {
+        leadId: lead.leadId,
+        ...(lead.submittedAt ? { submittedAt: lead.submittedAt } : {}),
+        ...(lead.contactId ? { contactId: lead.contactId } : {}),
+        ...(email ? { email } : {}),
+        ...(phone ? { phone } : {}),
+        ...(name ? { name } : {}),
+        ...(company ? { company } : {}),
+        ...(lead.owner ? { owner: { repId: lead.owner, ...(ownerName ? { name: ownerName } : {}) } } : {}),
+        ...(lead.rule ? { rule: lead.rule } : {}),
+        ...(lead.score !== undefined ? { score: lead.score } : {}),
+        ...(lead.grade ? { grade: lead.grade } : {}),
+        fired: lead.fired ?? [],
+        status: lead.status ?? 'new',
+        history: lead.history ?? [],
+        ...(lead.updatedAt ? { updatedAt: lead.updatedAt } : {}),
+      };
+    });
+}
+
+/**
+ * The roster in its order, each rep with the open leads counted against their capacity and whether
+ * they are on duty at the runtime's time (the time the router reads).
+ */
+export async function repsView(runtime: LocalRuntime): Promise<RepsView> {
+  const nowMs = runtime.clock.now();
+  const leadsTable = process.env[LEAD_ENV.leadsTable];
+  const snapshot = await currentRoster(runtime, leadsTable);
+  const { reps, fallbackQueue } = snapshot.roster;
+  const { AssignmentRepository } = await repositories();
+  const loads = leadsTable ? await new AssignmentRepository(leadsTable).loads(reps.map((r) => r.id)) : {};
+  return {
+    fallbackManagerId: fallbackQueue.managerId,
+    reps: reps.map((rep) => ({
+      ...rep,
+      open: loads[rep.id]?.open ?? 0,
+      onDuty: isAvailable(rep, nowMs),
+      outOfOfficeNow: isOutOfOffice(rep, nowMs),
+      version: snapshot.versions[rep.id] ?? 0,
+    })),
+    violations: snapshot.violations,
+  };
+}
+
+/** Audience passes, newest first, with their progress summed over the workers. */
+export async function passesView(): Promise<PassesView> {
+  const tableName = process.env[ENV.journeyStateTable];
+  if (!tableName) return [];
+  const items = await scanItems(tableName, 'begins_with(pk, :pass) AND sk = :record', {
+    ':pass': 'PASS#',
+    ':record': 'PASS',
+  });
+  const newestIds = items
+    .map((item) => ({
+      passId: String(item.pk).slice('PASS#'.length),
+      startedAt: String(item.startedAt ?? ''),
+    }))
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.passId.localeCompare(b.passId))
+    .slice(0, MAX_PASSES)
+    .map((p) => p.passId);
+  const { PassRepository } = await repositories();
+  const passes = new PassRepository(tableName);
+  const summaries = await Promise.all(newestIds.map((passId) => passes.summary(passId)));
+  return summaries.filter((summary) => summary !== undefined);
+}
+
+/** Each deployed segment with its members, as the profiles record them (no evaluation here). */
+export async function segmentsView(): Promise<SegmentView[]> {
+  const contacts = (await listContacts()).sort(byUpdatedDesc);
+  return segments.map((segment) => {
+    const members = contacts.filter((c) => c.segments.includes(segment.id)).map((c) => c.contactId);
+    return {
+      id: segment.id,
+      description: segment.description,
+      members: members.length,
+      sample: members.slice(0, MAX_SEGMENT_SAMPLE),
+    };
+  });
+}
+
 export function statusView(runtime: LocalRuntime): StatusView {
   const queues = runtime.sqs.queues();
   const queued = (kind: QueueView['kind']) =>
@@ -528,6 +756,10 @@ export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>
   ['/_relance/contacts', contactsView],
   ['/_relance/events', eventsView],
   ['/_relance/schedules', schedulesView],
+  ['/_relance/leads', leadsView],
+  ['/_relance/reps', repsView],
+  ['/_relance/passes', passesView],
+  ['/_relance/segments', segmentsView],
   ['/_relance/status', statusView],
 ]);
 

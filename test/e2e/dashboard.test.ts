@@ -115,7 +115,17 @@ describe('the local page and its JSON views', () => {
   it('serves the status, the other views, and 404 for unknown paths', async () => {
     // Act
     const status = await getJson<StatusView>('/_relance/status');
-    for (const view of ['ledger', 'runs', 'executions', 'contacts', 'schedules'])
+    for (const view of [
+      'ledger',
+      'runs',
+      'executions',
+      'contacts',
+      'schedules',
+      'leads',
+      'reps',
+      'passes',
+      'segments',
+    ])
       await getJson(`/_relance/${view}`);
     const missing = await fetch(`${runtime.endpoint}/_relance/nope`);
 
@@ -161,6 +171,67 @@ describe('the local page and its JSON views', () => {
     expect(await page.locator('#clock').textContent()).toBe('2026-03-02 10:00:00Z');
     expect(await page.locator('#events').textContent()).toContain(HOSTILE);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+    expect(blocked).toEqual([]);
+    await context.close();
+  });
+
+  it('shows leads, reps, segments and passes, and an e-mail attachment as text', async () => {
+    // Prepare: a Paris lead (Julien's postcode territory) and a demo booked with Claire
+    const posted = await fetch(`${runtime.endpoint}/v1/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://shop.example.com' },
+      body: new URLSearchParams({
+        email: 'page.prospect@client.example',
+        country: 'FR',
+        postcode: '75011',
+        productInterest: 'analytics',
+        language: 'fr',
+      }).toString(),
+    });
+    expect(posted.status).toBe(202);
+    const { leadId } = (await posted.json()) as { leadId: string };
+    await put('shop.test', 'appointment.booked', {
+      eventId: eventId('appointment'),
+      occurredAt: new Date(T0).toISOString(),
+      source: 'calendar.test',
+      contact: { email: GRACE },
+      appointmentId: 'apt-page-1',
+      repId: 'claire-martin',
+      startsAt: '2026-03-04T14:00:00Z',
+      durationMinutes: 45,
+      location: 'https://meet.example.com/claire',
+      title: 'relance demo',
+    });
+    browser ??= await launchChromium();
+    const { context, blocked } = await loopbackContext(browser);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // Act
+    await page.goto(`${runtime.endpoint}/`);
+    const lead = page.locator(`#leads tr[data-lead="${leadId}"]`);
+    await lead.waitFor();
+    const confirmation = page.locator('#outbox details.msg', { hasText: 'Your appointment' });
+    // The message's own line: its attachments have summaries too.
+    const confirmationLine = confirmation.locator(':scope > summary');
+    await confirmationLine.click();
+    const attachment = confirmation.locator('details.att');
+    await attachment.locator('summary').click();
+
+    // Assess
+    expect(await lead.textContent()).toContain('Julien Moreau');
+    expect(await lead.textContent()).toContain('territory_skills');
+    expect(await page.locator('#reps tr[data-rep="julien-moreau"]').textContent()).toContain('1 / 30');
+    expect(await page.locator('#reps tr[data-rep="julien-moreau"]').textContent()).toContain('on duty');
+    expect(await page.locator('#segments tr[data-segment="customers"]').textContent()).toContain(
+      'Placed at least one order.',
+    );
+    expect(await page.locator('#passes').textContent()).toContain('no audience pass yet');
+    expect(await confirmationLine.textContent()).toContain('relance-demo.ics');
+    expect(await attachment.locator('summary').textContent()).toContain('text/calendar');
+    expect(await attachment.locator('pre').textContent()).toContain('DTSTART:20260304T140000Z');
     expect(pageErrors).toEqual([]);
     expect(blocked).toEqual([]);
     await context.close();
