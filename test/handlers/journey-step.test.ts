@@ -353,11 +353,9 @@ describe('journey step: send', () => {
       source: 'form',
       proof: { kind: 'form' },
     };
-    ddbMock
-      .on(GetCommand, { TableName: CONTACTS, Key: { pk: 'CONTACT#c-42' } })
-      .resolves({
-        Item: contact({ phone: '+33612345678', consent: { sms: { channel: optedIn, topics: {} } } }),
-      });
+    ddbMock.on(GetCommand, { TableName: CONTACTS, Key: { pk: 'CONTACT#c-42' } }).resolves({
+      Item: contact({ phone: '+33612345678', consent: { sms: { channel: optedIn, topics: {} } } }),
+    });
 
     // Act
     const outcome = await handler({ ...sendRequest, stepId: 'sms-offer' }, lambdaContext());
