@@ -5,7 +5,6 @@
  * deployment's delivery controls (consent, suppression, quiet hours, frequency caps), and estimates
  * the AWS bill. Reads the contacts, the runs and the cap items; sends nothing, writes nothing.
  */
-import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
   memberKey,
@@ -167,26 +166,6 @@ function capFor(
   return capRuleFor({ ...step, toOwner: step.to === 'owner' }, journey.delivery?.frequencyCap, caps);
 }
 
-/** Items by key, 100 keys per BatchGetItem, unprocessed keys asked again. */
-async function batchGet(
-  table: string,
-  keys: Array<Record<string, string>>,
-): Promise<Array<Record<string, unknown>>> {
-  const { dynamo } = await import('#shared/aws-clients.ts');
-  const items: Array<Record<string, unknown>> = [];
-  for (let start = 0; start < keys.length; start += 100) {
-    let pending: Array<Record<string, unknown>> | undefined = keys.slice(start, start + 100);
-    while (pending && pending.length > 0) {
-      const answer: BatchGetCommandOutput = await dynamo.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
-      );
-      items.push(...(answer.Responses?.[table] ?? []));
-      pending = answer.UnprocessedKeys?.[table]?.Keys;
-    }
-  }
-  return items;
-}
-
 /** What a dry run counts for one send step. */
 interface Tally {
   readonly step: SendStep;
@@ -226,10 +205,22 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
   const forecasts: Tally[] = sendSteps.map((step) => ({ step, send: 0, deferred: 0, skipped: {} }));
   const counts = { alreadyEntered: 0, heldOut: 0, entering: 0 };
 
+  // Imported late: the SDK clients must be built after the deployment's endpoint is set.
+  const { batchGetAll } = await import('../../functions/adapters/batch-get.ts');
+  const { runKeyOf } = await import('../../functions/adapters/runs-repository.ts');
+  const batchGet = (table: string, keys: Record<string, string>[]) =>
+    batchGetAll(table, keys, { consistent: false });
   const scan = await scanSegment(contactsTable, segment.id, nowMs, defaultTimezone, async (members) => {
     // The run an audience pass would start: keyed by the member key, as Enter keys it.
     const runPk = (contact: Contact) =>
-      `RUN#${journey.id}#${runKeyFor(journey, { memberKey: memberKey(schedule.audience.once, contact, nowMs).slice(0, 128) }, contact.contactId)}`;
+      runKeyOf(
+        journey.id,
+        runKeyFor(
+          journey,
+          { memberKey: memberKey(schedule.audience.once, contact, nowMs) },
+          contact.contactId,
+        ),
+      ).pk;
     const runs = await batchGet(
       runsTable,
       members.map((contact) => ({ pk: runPk(contact), sk: 'RUN' })),

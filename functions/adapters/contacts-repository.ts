@@ -110,14 +110,15 @@ export class ContactsRepository {
   }
 
   /**
-   * One page of a parallel scan's segment, from `startKey` (a contact's key: a scan resumes after
-   * any item of its segment). `limit` bounds the items read, so a worker's memory stays bounded.
+   * One page of the contacts (of a parallel scan's segment when `totalSegments` is given), from
+   * `startKey` (a contact's key: a scan resumes after any item of its segment). `limit` bounds the
+   * items read, so a worker's memory stays bounded.
    */
   async scanPage(options: {
-    segment: number;
-    totalSegments: number;
+    segment?: number;
+    totalSegments?: number;
     startKey?: Record<string, unknown> | undefined;
-    limit: number;
+    limit?: number;
   }): Promise<{
     contacts: Array<{ key: Record<string, unknown>; contact: Contact }>;
     nextKey?: Record<string, unknown>;
@@ -129,9 +130,10 @@ export class ContactsRepository {
         ExpressionAttributeNames: { '#kind': 'kind' },
         ExpressionAttributeValues: { ':contact': 'contact' },
         ExclusiveStartKey: options.startKey,
-        Segment: options.segment,
-        TotalSegments: options.totalSegments,
-        Limit: options.limit,
+        ...(options.totalSegments
+          ? { Segment: options.segment ?? 0, TotalSegments: options.totalSegments }
+          : {}),
+        ...(options.limit ? { Limit: options.limit } : {}),
       }),
     );
     return {
@@ -147,20 +149,9 @@ export class ContactsRepository {
   async *scan(options: { segment?: number; totalSegments?: number } = {}): AsyncGenerator<Contact[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await dynamo.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: '#kind = :contact',
-          ExpressionAttributeNames: { '#kind': 'kind' },
-          ExpressionAttributeValues: { ':contact': 'contact' },
-          ExclusiveStartKey: startKey,
-          ...(options.totalSegments
-            ? { Segment: options.segment ?? 0, TotalSegments: options.totalSegments }
-            : {}),
-        }),
-      );
-      startKey = page.LastEvaluatedKey;
-      yield (page.Items ?? []).map(({ pk: _pk, kind: _kind, ...rest }) => Contact.parse(rest));
+      const page = await this.scanPage({ ...options, startKey });
+      startKey = page.nextKey;
+      yield page.contacts.map((c) => c.contact);
     } while (startKey);
   }
 }

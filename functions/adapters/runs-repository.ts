@@ -63,7 +63,8 @@ export interface ListenItem {
 type RunRef = Pick<Run, 'journeyId' | 'runKey' | 'gen'>;
 
 const runPk = (journeyId: string, runKey: string) => `RUN#${journeyId}#${runKey}`;
-const runKeyOf = (journeyId: string, runKey: string) => ({ pk: runPk(journeyId, runKey), sk: 'RUN' });
+/** The key of a run's item (for batch reads by other tools, e.g. the campaign dry run). */
+export const runKeyOf = (journeyId: string, runKey: string) => ({ pk: runPk(journeyId, runKey), sk: 'RUN' });
 /** Runs are forgotten a while after their longest possible life (a year of waits). */
 const RUN_RETENTION_SECONDS = 400 * 86_400;
 const STATUS = { '#status': 'status' };

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { Contact } from '#domain/contact.ts';
-import { localParts } from '#domain/local-time.ts';
+import { isValidTimeZone, localParts } from '#domain/local-time.ts';
 import type { AudienceMember } from '#events/audience-member.ts';
 import type { Audience, JourneyDefinition } from '#workflows/language/types.ts';
 import type { ContactsRepository } from '../adapters/contacts-repository.ts';
@@ -77,6 +77,13 @@ export function slotBudget(journey: JourneyDefinition, settings: PassSettings, w
 
 /** The run key of a member: one run per contact, per year, per month, or per last order. */
 export function memberKey(once: Audience['once'], contact: Contact, nowMs: number): string {
+  return memberKeyParts(once, contact, nowMs).slice(0, MAX_MEMBER_KEY_LENGTH);
+}
+
+/** An identifier of the event catalogue holds at most this many characters. */
+const MAX_MEMBER_KEY_LENGTH = 128;
+
+function memberKeyParts(once: Audience['once'], contact: Contact, nowMs: number): string {
   const now = new Date(nowMs).toISOString();
   switch (once) {
     case 'ever':
@@ -133,22 +140,12 @@ export function workersFor(count: number, settings: Pick<PassSettings, 'workers'
 }
 
 function hourIn(zone: string, nowMs: number): number | undefined {
-  try {
-    return localParts(nowMs, zone).hour;
-  } catch {
-    return undefined;
-  }
+  return isValidTimeZone(zone) ? localParts(nowMs, zone).hour : undefined;
 }
 
-/** Whether it is the schedule's local time (hour) for the contact now. */
+/** Whether it is the schedule's local time (hour) for the contact now (in the default zone when theirs is unknown). */
 function atLocalTime(contact: Contact, localTime: string, nowMs: number, defaultZone: string): boolean {
-  const zone = contact.timezone ?? defaultZone;
-  let hour: number;
-  try {
-    hour = localParts(nowMs, zone).hour;
-  } catch {
-    hour = localParts(nowMs, defaultZone).hour;
-  }
+  const hour = hourIn(contact.timezone ?? defaultZone, nowMs) ?? hourIn(defaultZone, nowMs);
   return hour === Number(localTime.slice(0, 2));
 }
 
@@ -206,7 +203,7 @@ export async function runPage(
         journeyId: journey.id,
         passId: input.passId,
         segment: segmentId,
-        memberKey: memberKey(schedule.audience.once, contact, startedMs).slice(0, 128),
+        memberKey: memberKey(schedule.audience.once, contact, startedMs),
       });
       if (heldOut) counts.heldOut++;
       else {

@@ -4,8 +4,9 @@
  * counts. A page's progress is one conditional update on the worker's page number, so a retried
  * page never counts twice; the pass totals are the sum of its workers, read when asked.
  */
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/aws-clients.ts';
+import { batchGetAll } from '../adapters/batch-get.ts';
 import { isConditionFailure } from '../adapters/dynamo-errors.ts';
 
 /** Passes are kept a year: long enough to compare this year's campaign with last year's. */
@@ -182,20 +183,7 @@ export class PassRepository {
     const pass = await this.pass(passId);
     if (!pass) return undefined;
     const keys = Array.from({ length: pass.workers }, (_, worker) => workerKey(passId, worker));
-    const items: Record<string, unknown>[] = [];
-    for (let start = 0; start < keys.length; start += 100) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + 100);
-      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
-        const answer = await dynamo.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        items.push(...(answer.Responses?.[this.tableName] ?? []));
-        pending = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 25));
-      }
-    }
+    const items = await batchGetAll(this.tableName, keys, { consistent: true });
     const totals = items.map(countsOf).reduce(
       (sum, c) => ({
         scanned: sum.scanned + c.scanned,

@@ -16,18 +16,14 @@ import { leadDepsFromEnvironment } from '../leads/wiring.ts';
 const deps = leadDepsFromEnvironment();
 
 const Envelope = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
-const WithContactId = z.object({ contact: z.looseObject({ contactId: z.string().optional() }) });
 
 async function route(raw: unknown): Promise<unknown> {
   const event = Envelope.parse(raw);
   switch (event['detail-type']) {
     case 'lead.submitted': {
+      // Ingest resolved the contact: `contact.contactId` is set.
       const detail = LeadSubmitted.parse(event.detail);
-      const { contact } = WithContactId.parse(event.detail);
-      const result = await handleLeadSubmitted(deps, {
-        ...detail,
-        contact: { ...detail.contact, ...contact },
-      });
+      const result = await handleLeadSubmitted(deps, detail);
       logger.info('lead routed', { leadId: detail.leadId, ...result });
       return result;
     }
@@ -39,11 +35,7 @@ async function route(raw: unknown): Promise<unknown> {
     }
     case 'appointment.booked': {
       const detail = AppointmentBooked.parse(event.detail);
-      const { contact } = WithContactId.parse(event.detail);
-      const result = await handleAppointmentBooked(deps, {
-        ...detail,
-        contact: { ...detail.contact, ...contact },
-      });
+      const result = await handleAppointmentBooked(deps, detail);
       logger.info('appointment passed on to the rep', { appointmentId: detail.appointmentId, ...result });
       return result;
     }

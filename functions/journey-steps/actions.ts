@@ -6,7 +6,14 @@ import { parseEventDetail } from '#events/catalogue.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import { RELANCE_SOURCE } from '#shared/env-names.ts';
 import type { BroadcastStep, JourneyDefinition, Step } from '#workflows/language/types.ts';
-import { freshContact, type JourneyDeps, requireJourney, requireRun, type StepContext } from './context.ts';
+import {
+  freshContact,
+  type JourneyDeps,
+  requireJourney,
+  requireRun,
+  type StepContext,
+  valueOfRef,
+} from './context.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import { type OwnerRecipient, sendMessage } from './send-message.ts';
 
@@ -104,13 +111,11 @@ export async function emit(
   const step = stepOf(journey, stepId, 'emit');
   const run = requireRun(ctx);
   if (!deps.publish) throw new Error(`emit step "${stepId}": this deployment has no event bus configured`);
-  const scopes: Record<string, unknown> = { trigger: run.trigger, contact: ctx.contact, event: ctx.event };
   const resolved = Object.fromEntries(
-    Object.entries(step.detail).map(([name, value]) => {
-      if (typeof value !== 'object') return [name, value];
-      const [root = '', ...path] = value.from.split('.');
-      return [name, valueAt(scopes[root], path.join('.'))];
-    }),
+    Object.entries(step.detail).map(([name, value]) => [
+      name,
+      typeof value === 'object' ? valueOfRef({ ...ctx, trigger: run.trigger }, value.from) : value,
+    ]),
   );
   const eventId = `${journeyId}-${ledgerTag(`${run.runKey}#${run.gen}#${stepId}`)}`;
   const parsed = parseEventDetail(step.event, {

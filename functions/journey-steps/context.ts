@@ -4,6 +4,7 @@
  */
 
 import type { Contact } from '#domain/contact.ts';
+import { valueAt } from '#domain/journey-runs.ts';
 import type { MessageTemplate } from '#workflows/language/template.ts';
 import type { CapRule, Channel, JourneyDefinition } from '#workflows/language/types.ts';
 import type { CapsRepository } from '../adapters/caps-repository.ts';
@@ -109,4 +110,11 @@ export async function freshContact(
   contactId: string | undefined,
 ): Promise<Contact | undefined> {
   return contactId ? deps.contacts.get(contactId) : undefined;
+}
+
+/** The value a field reference of the journey language reads (`trigger.startsAt`, `contact.email`, `event.leadId`). */
+export function valueOfRef(ctx: Pick<StepContext, 'trigger' | 'contact' | 'event'>, ref: string): unknown {
+  const [root = '', ...path] = ref.split('.');
+  const scopes: Record<string, unknown> = { trigger: ctx.trigger, contact: ctx.contact, event: ctx.event };
+  return valueAt(scopes[root], path.join('.'));
 }

@@ -1,11 +1,11 @@
 /** When a paused run resumes, and the schedule that resumes it. Shared by Enter and the wait steps. */
-import { durationMs, scheduleName, valueAt } from '#domain/journey-runs.ts';
+import { durationMs, scheduleName } from '#domain/journey-runs.ts';
 import { nextLocalTime } from '#domain/local-time.ts';
 import { now } from '#shared/clock.ts';
 import type { Step } from '#workflows/language/types.ts';
 import { scheduleResume } from '../adapters/run-scheduler.ts';
 import type { RunWaiting } from '../adapters/runs-repository.ts';
-import { type JourneyDeps, requireTarget, type StepContext } from './context.ts';
+import { type JourneyDeps, requireTarget, type StepContext, valueOfRef } from './context.ts';
 
 export type PauseStep = Extract<Step, { type: 'wait' | 'waitFor' }>;
 
@@ -36,9 +36,7 @@ export function waitingFor(
   if (step.type === 'waitFor') whenMs = now() + durationMs(step.timeout);
   else if (step.duration) whenMs = now() + durationMs(step.duration);
   else if (step.until) {
-    const [root = '', ...path] = step.until.field.split('.');
-    const scopes: Record<string, unknown> = { trigger: ctx.trigger, contact: ctx.contact, event: ctx.event };
-    const moment = Date.parse(String(valueAt(scopes[root], path.join('.')) ?? ''));
+    const moment = Date.parse(String(valueOfRef(ctx, step.until.field) ?? ''));
     if (Number.isNaN(moment)) throw new Error(`wait "${step.id}": ${step.until.field} is not a date-time`);
     const target = moment - (step.until.before ? durationMs(step.until.before) : 0);
     if (target <= now() && step.until.ifPast === 'end') return 'past';

@@ -20,7 +20,7 @@ import {
 } from '#domain/signed-links.ts';
 import { now, nowIso } from '#shared/clock.ts';
 import { logger } from '#shared/logger.ts';
-import type { MessageTemplate } from '#workflows/language/template.ts';
+import { type MessageTemplate, templateTexts } from '#workflows/language/template.ts';
 import type { Channel, DeliverySettings, MessageCategory } from '#workflows/language/types.ts';
 import { sendEmail } from '../adapters/email-sender.ts';
 import { sendSms } from '../adapters/sms-sender.ts';
@@ -243,9 +243,14 @@ async function messageLinks(
  * The double opt-in link a confirmation e-mail carries (`links.confirm`), for the topic the trigger
  * names (a pending `consent.changed`) or the whole channel. Signed for this contact only.
  */
-async function doubleOptInLink(deps: JourneyDeps, request: MessageRequest): Promise<string | undefined> {
+async function doubleOptInLink(
+  deps: JourneyDeps,
+  request: MessageRequest,
+  template: MessageTemplate,
+): Promise<string | undefined> {
   const settings = deps.sending.links;
-  if (!settings || request.channel !== 'email') return undefined;
+  // Signed only for the templates that show it (a confirmation e-mail), not for every e-mail.
+  if (!settings || request.channel !== 'email' || !usesConfirmLink(template)) return undefined;
   const topic = typeof request.trigger.topic === 'string' ? request.trigger.topic : undefined;
   return confirmationLink({
     baseUrl: settings.baseUrl,
@@ -314,6 +319,18 @@ async function suppressNumber(deps: JourneyDeps, contactId: string, number: stri
   }
 }
 
+const confirmLinkUse = new WeakMap<MessageTemplate, boolean>();
+
+/** Whether any text of the template reads `links.confirm`. */
+function usesConfirmLink(template: MessageTemplate): boolean {
+  let uses = confirmLinkUse.get(template);
+  if (uses === undefined) {
+    uses = templateTexts(template).some(({ source }) => source.includes('links.confirm'));
+    confirmLinkUse.set(template, uses);
+  }
+  return uses;
+}
+
 /** Renders, calls the provider and records the outcome. */
 async function deliver(
   deps: JourneyDeps,
@@ -322,7 +339,7 @@ async function deliver(
   address: string,
 ): Promise<LedgerOutcome> {
   const links = await messageLinks(deps, request);
-  const confirm = await doubleOptInLink(deps, request);
+  const confirm = await doubleOptInLink(deps, request, template);
   const body = await renderMessage(template, request.contact.locale, {
     contact: contactView(request.contact),
     trigger: request.trigger,

@@ -30,9 +30,10 @@
  *   a lead they no longer own (one slot lost, never exceeded) until the retry removes it; both
  *   writes are conditional and idempotent.
  */
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '#shared/aws-clients.ts';
+import { batchGetAll } from '../adapters/batch-get.ts';
 import { isConditionFailure } from '../adapters/dynamo-errors.ts';
 import type { AssignmentAttempt, RepState } from './routing.ts';
 import type { LeadScore } from './scoring.ts';
@@ -106,8 +107,6 @@ export interface AssignOptions {
 const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
 const loadKey = (repId: string) => ({ pk: `REP#${repId}`, sk: 'LOAD' });
 const NAMES = { '#owner': 'owner', '#status': 'status', '#history': 'history' };
-const BATCH_SIZE = 100;
-const BATCH_ATTEMPTS = 5;
 const CLAIM_ATTEMPTS = 4;
 
 type Claim =
@@ -314,22 +313,9 @@ export class AssignmentRepository {
     const out: Record<string, RepLoad> = Object.fromEntries(
       unique.map((repId) => [repId, { repId, open: 0, leads: [] }]),
     );
-    for (let start = 0; start < unique.length; start += BATCH_SIZE) {
-      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_SIZE).map(loadKey);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt === BATCH_ATTEMPTS) throw new Error('rep loads: unprocessed keys after retries');
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 25));
-        const answer = await dynamo.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of answer.Responses?.[this.tableName] ?? []) {
-          const load = toLoad(item);
-          if (load) out[load.repId] = load;
-        }
-        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+    for (const item of await batchGetAll(this.tableName, unique.map(loadKey), { consistent: true })) {
+      const load = toLoad(item);
+      if (load) out[load.repId] = load;
     }
     return out;
   }

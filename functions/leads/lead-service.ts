@@ -74,10 +74,7 @@ export type AssignmentOutcome =
   | { readonly outcome: 'unassigned'; readonly reason: string };
 
 /** A lead submitted through the form or the events API, after ingest resolved its contact. */
-export async function handleLeadSubmitted(
-  deps: LeadDeps,
-  detail: LeadSubmitted & { contact: { contactId?: string } },
-): Promise<AssignmentOutcome> {
+export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted): Promise<AssignmentOutcome> {
   const contactId = detail.contact.contactId;
   if (!contactId) return { outcome: 'unassigned', reason: 'no_contact' };
   const at = new Date(deps.nowMs()).toISOString();
@@ -143,7 +140,7 @@ async function assignAndNotify(
   if (result.outcome === 'lead_taken') return { outcome: 'unassigned', reason: `owned_by_${result.owner}` };
   const assigned = { ...((await deps.assignments.lead(leadId)) ?? lead), owner: result.repId };
   const rule = assigned.rule ?? decision.rule;
-  const assignmentId = await announce(deps, assigned, { ...change, rule, roster });
+  const assignmentId = await announce(deps, assigned, { ...change, rule, roster, contact });
   return { outcome: 'assigned', repId: result.repId, assignmentId, rule };
 }
 
@@ -156,6 +153,8 @@ async function announce(
     reason: LeadAssigned['reason'];
     previousRepId?: string;
     roster?: RepRoster;
+    /** The contact as routing read it (saves reading it again for the notification). */
+    contact?: Contact | undefined;
   },
 ): Promise<string> {
   const nowMs = deps.nowMs();
@@ -163,7 +162,15 @@ async function announce(
   const assignmentId = assignmentIdOf(lead);
   const rep = roster.reps.find((r) => r.id === lead.owner);
   if (rep) {
-    await notifyNewOwner(deps, { lead, rep, assignmentId, rule: change.rule, reason: change.reason, nowMs });
+    await notifyNewOwner(deps, {
+      lead,
+      rep,
+      assignmentId,
+      rule: change.rule,
+      reason: change.reason,
+      nowMs,
+      contact: change.contact,
+    });
   }
   if (!lead.contactId) return assignmentId;
   const event: LeadAssigned = {
@@ -209,8 +216,8 @@ function scoreOf(lead: LeadRecord): LeadScoreView {
   return { score: lead.score ?? 0, grade: lead.grade ?? 'C', fired: lead.fired ?? [] };
 }
 
-async function contactHistory(deps: LeadDeps, contactId: string): Promise<ContactHistory> {
-  const contact = await deps.contact(contactId);
+async function contactHistory(deps: LeadDeps, contactId: string, known?: Contact): Promise<ContactHistory> {
+  const contact = known ?? (await deps.contact(contactId));
   const recent = await deps.history(contactId, HISTORY_SHOWN);
   return {
     orderCount: contact?.stats.orderCount ?? 0,
@@ -280,6 +287,7 @@ async function notifyNewOwner(
     rule: string;
     reason: LeadAssigned['reason'];
     nowMs: number;
+    contact?: Contact | undefined;
   },
 ): Promise<void> {
   const { lead, rep } = input;
@@ -287,7 +295,7 @@ async function notifyNewOwner(
   const summary = summaryOf(lead);
   const score = scoreOf(lead);
   const history = lead.contactId
-    ? await contactHistory(deps, lead.contactId)
+    ? await contactHistory(deps, lead.contactId, input.contact)
     : { orderCount: 0, totalSpent: 0, recentEvents: [] };
   const email = newLeadEmail({
     lead: summary,
@@ -430,7 +438,7 @@ export async function handleSlaBreach(
 /** A booked appointment goes into the rep's notifications, with the same invitation the contact gets. */
 export async function handleAppointmentBooked(
   deps: LeadDeps,
-  appointment: AppointmentBooked & { contact: { contactId?: string } },
+  appointment: AppointmentBooked,
 ): Promise<{ outcome: 'notified' | 'unknown_rep' }> {
   const roster = await deps.roster();
   const rep = roster.reps.find((r) => r.id === appointment.repId);

@@ -24,11 +24,12 @@
  * Readers overlay `pending`, so a change is visible from its commit. A crash between 2 and 3 is
  * finished by the next writer before it commits its own change.
  */
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Identifier } from '#events/common.ts';
 import { dynamo } from '#shared/aws-clients.ts';
 import { now } from '#shared/clock.ts';
+import { batchGetAll } from '../adapters/batch-get.ts';
 import { isConditionFailure } from '../adapters/dynamo-errors.ts';
 import { RepRoster, SalesRep, validateRoster } from './reps.ts';
 
@@ -94,8 +95,6 @@ const profileKey = (repId: string) => ({ pk: `REP#${repId}`, sk: 'PROFILE' });
 const itemId = (key: { pk: unknown; sk: unknown }) => `${String(key.pk)}|${String(key.sk)}`;
 
 const DEFAULT_TTL_MS = 30_000;
-const BATCH_SIZE = 100;
-const BATCH_ATTEMPTS = 5;
 /** Each lost commit means another writer's commit landed, so this many concurrent writers all get through. */
 const WRITE_ATTEMPTS = 8;
 
@@ -343,21 +342,8 @@ export class RosterRepository {
     keys: readonly Record<string, string>[],
   ): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    for (let start = 0; start < keys.length; start += BATCH_SIZE) {
-      let batch: Record<string, unknown>[] = keys.slice(start, start + BATCH_SIZE);
-      for (let attempt = 0; batch.length > 0; attempt++) {
-        if (attempt === BATCH_ATTEMPTS) throw new Error('roster: unprocessed keys after retries');
-        if (attempt > 0) await sleep(2 ** attempt * 25);
-        const answer = await dynamo.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } },
-          }),
-        );
-        for (const item of answer.Responses?.[this.tableName] ?? []) {
-          found.set(itemId({ pk: item.pk, sk: item.sk }), item);
-        }
-        batch = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+    for (const item of await batchGetAll(this.tableName, keys, { consistent: true })) {
+      found.set(itemId({ pk: item.pk, sk: item.sk }), item);
     }
     return found;
   }

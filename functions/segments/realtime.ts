@@ -51,6 +51,21 @@ const touches = (dependency: string, changed: ReadonlySet<string>) => {
   return false;
 };
 
+// Segment lists are fixed at deploy time and read on every ingested event: analyse each list once.
+const analysed = new WeakMap<
+  readonly SegmentDefinition[],
+  ReadonlyArray<{ segment: SegmentDefinition; reads: ReturnType<typeof dependsOn> }>
+>();
+
+function dependenciesOf(segments: readonly SegmentDefinition[]) {
+  let dependencies = analysed.get(segments);
+  if (!dependencies) {
+    dependencies = segments.map((segment) => ({ segment, reads: dependsOn(segment) }));
+    analysed.set(segments, dependencies);
+  }
+  return dependencies;
+}
+
 /** The ids of the segments an event of `eventType` that changed `changed` may move the contact in or out of. */
 export function affectedSegments(
   segments: readonly SegmentDefinition[],
@@ -58,7 +73,7 @@ export function affectedSegments(
   changed: ReadonlySet<string>,
 ): Set<string> {
   const affected = new Set<string>();
-  const dependencies = segments.map((segment) => ({ segment, reads: dependsOn(segment) }));
+  const dependencies = dependenciesOf(segments);
   for (const { segment, reads } of dependencies) {
     if (reads.events.has(eventType) || [...reads.fields].some((f) => touches(f, changed))) {
       affected.add(segment.id);

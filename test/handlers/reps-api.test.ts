@@ -1,36 +1,28 @@
 // The reps API against a real DynamoDB API (dynalite in process): every route, every refusal with
 // its status and named fields, 201 for a new rep and 200 for a replaced one, faults as a bare 503,
 // and no e-mail address or phone number in the logs.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import dynalite from 'dynalite';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as ApiModule from '../../functions/handlers/reps-api.ts';
 import type { RosterRepository } from '../../functions/leads/roster-repository.ts';
 import type * as LoggerModule from '../../functions/shared/logger.ts';
 import { rep, roster } from '../leads/fixtures.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 const TABLE = 'reps-api-test';
 const BUNDLED = roster([rep('manager'), rep('ann', { managerId: 'manager' }), rep('carl')]);
 
-let server: Server;
-let client: DynamoDBClient;
+let dynamo: LocalDynamo;
 let api: typeof ApiModule;
 let logger: typeof LoggerModule.logger;
 let Repository: typeof RosterRepository;
 let tables = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({ endpoint });
-  await createTable(TABLE);
+  dynamo = await startDynalite();
+  await dynamo.createTable(TABLE);
   // The shared clients and the handler's repository are created when their modules load.
-  process.env.AWS_ENDPOINT_URL = endpoint;
   process.env.LEADS_TABLE = TABLE;
   api = await import('../../functions/handlers/reps-api.ts');
   ({ RosterRepository: Repository } = await import('../../functions/leads/roster-repository.ts'));
@@ -42,34 +34,14 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL;
-  delete process.env.LEADS_TABLE_NAME;
-  client?.destroy();
-  server?.closeAllConnections?.();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  delete process.env.LEADS_TABLE;
+  await dynamo?.stop();
 });
-
-async function createTable(name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-}
 
 /** A repository on a table of its own (no cache, as in the handler). */
 async function freshRoster(): Promise<RosterRepository> {
   const name = `reps-api-${++tables}`;
-  await createTable(name);
+  await dynamo.createTable(name);
   return new Repository(name, BUNDLED, { ttlMs: 0 });
 }
 

@@ -1,53 +1,28 @@
 // Lead assignment against a real DynamoDB API (dynalite in process): conditional writes, idempotent
 // retries, the crash window between claiming a lead and taking capacity, and races: many leads for
 // few slots, many reps for one lead.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssignmentRepository as Repository } from '../../functions/leads/assignment-repository.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'leads-test';
 const AT = '2026-11-23T10:00:00.000Z';
 
-let server: Server;
-let client: DynamoDBClient;
+let dynamo: LocalDynamo;
 let raw: DynamoDBDocumentClient;
 let repository: Repository;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({ endpoint });
-  raw = DynamoDBDocumentClient.from(client);
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  // The shared clients are created when their module loads: point them at dynalite first.
-  process.env.AWS_ENDPOINT_URL = endpoint;
+  dynamo = await startDynalite();
+  raw = dynamo.documents;
+  await dynamo.createTable(TABLE);
   const { AssignmentRepository } = await import('../../functions/leads/assignment-repository.ts');
   repository = new AssignmentRepository(TABLE);
 });
 
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL;
-  client?.destroy();
-  server?.closeAllConnections?.();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await dynamo?.stop();
 });
 
 describe('assign', () => {

@@ -1,14 +1,11 @@
 // The roster repository against a real DynamoDB API (dynalite in process): the bundle overlaid with
 // stored edits, optimistic concurrency, roster-wide validation before anything is written, the
 // commit/apply protocol (a crash in between is finished by the next writer) and the read cache.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepRoster } from '../../functions/leads/reps.ts';
 import type * as RosterModule from '../../functions/leads/roster-repository.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 import { rep, roster } from './fixtures.ts';
 
 const AT = Date.parse('2026-11-23T10:00:00.000Z');
@@ -21,47 +18,25 @@ const BUNDLED: RepRoster = roster([
   rep('carl'),
 ]);
 
-let server: Server;
-let client: DynamoDBClient;
+let dynamo: LocalDynamo;
 let raw: DynamoDBDocumentClient;
 let module: typeof RosterModule;
 let tables = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({ endpoint });
-  raw = DynamoDBDocumentClient.from(client);
-  // The shared clients are created when their module loads: point them at dynalite first.
-  process.env.AWS_ENDPOINT_URL = endpoint;
+  dynamo = await startDynalite();
+  raw = dynamo.documents;
   module = await import('../../functions/leads/roster-repository.ts');
 });
 
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL;
-  client?.destroy();
-  server?.closeAllConnections?.();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await dynamo?.stop();
 });
 
 /** A table of its own for each test, so no test sees another's edits. */
 async function freshTable(): Promise<string> {
   const name = `roster-test-${++tables}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await dynamo.createTable(name);
   return name;
 }
 

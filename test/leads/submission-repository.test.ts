@@ -1,58 +1,33 @@
 // Lead form submissions and rate limits against a real DynamoDB API (dynalite in process): claims
 // that make retries idempotent, the crash window before publishing, and races for one id or one
 // rate window.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LeadForm } from '../../functions/leads/lead-form.ts';
 import type { SubmissionRepository as Repository } from '../../functions/leads/submission-repository.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'lead-submissions-test';
 const AT = '2026-11-23T10:00:00.000Z';
 const AT_SECONDS = Date.parse(AT) / 1000;
 const WEEK_SECONDS = 7 * 24 * 60 * 60;
 
-let server: Server;
-let client: DynamoDBClient;
+let dynamo: LocalDynamo;
 let raw: DynamoDBDocumentClient;
 let repository: Repository;
 let digestOf: (form: LeadForm) => string;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({ endpoint });
-  raw = DynamoDBDocumentClient.from(client);
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  // The shared clients are created when their module loads: point them at dynalite first.
-  process.env.AWS_ENDPOINT_URL = endpoint;
+  dynamo = await startDynalite();
+  raw = dynamo.documents;
+  await dynamo.createTable(TABLE);
   const module = await import('../../functions/leads/submission-repository.ts');
   repository = new module.SubmissionRepository(TABLE);
   digestOf = module.digestOf;
 });
 
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL;
-  client?.destroy();
-  server?.closeAllConnections?.();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await dynamo?.stop();
 });
 
 function form(overrides: Partial<LeadForm> = {}): LeadForm {

@@ -1,10 +1,6 @@
 // The feedback repository against dynalite (the local DynamoDB): its condition and update
 // expressions as DynamoDB evaluates them, not as a mock accepts them.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   FeedbackRepository as Repository,
@@ -12,6 +8,7 @@ import type {
 } from '../../functions/adapters/feedback-repository.ts';
 import { ledgerTag } from '../../functions/domain/ledger.ts';
 import { newContact } from '../../functions/domain/profile-update.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 
 const CONTACTS = 'contacts';
 const LEDGER = 'ledger';
@@ -19,29 +16,15 @@ const KEY = 'welcome#contact:c-1#1#welcome-email#email';
 const TAG = ledgerTag(KEY);
 const NOW = '2026-03-02T10:00:05.000Z';
 
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBDocumentClient;
 let repository: Repository;
 let tags: TagIndex;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // The adapters' shared client reads the endpoint when first imported.
-  process.env.AWS_ENDPOINT_URL = endpoint;
-  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1' });
-  client = DynamoDBDocumentClient.from(raw);
-  for (const name of [CONTACTS, LEDGER]) {
-    await raw.send(
-      new CreateTableCommand({
-        TableName: name,
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  }
+  dynamo = await startDynalite();
+  client = dynamo.documents;
+  for (const name of [CONTACTS, LEDGER]) await dynamo.createTable(name, { sortKey: false });
   const { FeedbackRepository, LedgerTagIndex } = await import(
     '../../functions/adapters/feedback-repository.ts'
   );
@@ -50,8 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dynamo?.stop();
 });
 
 async function givenEntry(status: string, changes: Record<string, unknown> = {}) {

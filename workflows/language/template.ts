@@ -3,6 +3,7 @@
  * this file holds the shape and the static analysis the validator uses.
  */
 import { Liquid } from 'liquidjs';
+import { isValidTimeZone } from '#domain/local-time.ts';
 
 export interface EmailContent {
   readonly subject: string;
@@ -51,22 +52,13 @@ export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
 export function localTimeFilter(value: unknown, ...zones: unknown[]): string {
   const instant = new Date(String(value));
   if (Number.isNaN(instant.getTime())) return String(value ?? '');
-  const zone = zones.find((z): z is string => typeof z === 'string' && z !== '' && isValidZone(z));
+  const zone = zones.find((z): z is string => typeof z === 'string' && z !== '' && isValidTimeZone(z));
   const text = new Intl.DateTimeFormat('en-GB', {
     timeZone: zone ?? 'UTC',
     dateStyle: 'full',
     timeStyle: 'short',
   }).format(instant);
   return zone ? text : `${text} UTC`;
-}
-
-function isValidZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A Liquid engine with relance's filters. */

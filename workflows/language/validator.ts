@@ -4,6 +4,7 @@
  */
 
 import { isContactField } from '#domain/contact.ts';
+import { isValidTimeZone } from '#domain/local-time.ts';
 import { segmentSms } from '#domain/sms-parts.ts';
 import { eventFieldPaths, isEventType } from '#events/catalogue.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
@@ -176,15 +177,6 @@ const SCHEDULE_EXPRESSION =
   /^(cron\((\S+ ){5}\S+\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/;
 const AUDIENCE_ONCE = new Set(['ever', 'per_year', 'per_month', 'per_last_order']);
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A scheduled journey's schedule and audience, a segment trigger's segments, and the holdout share. */
 function checkScheduling(journey: JourneyDefinition, context: ValidationContext, report: Report): void {
   const known = context.segmentIds;
@@ -203,7 +195,7 @@ function checkScheduling(journey: JourneyDefinition, context: ValidationContext,
           'must be cron(m h dom mon dow y), rate(n minutes|hours|days) or at(yyyy-mm-ddThh:mm:ss)',
         );
       }
-      if (!isTimeZone(schedule.timezone))
+      if (!isValidTimeZone(schedule.timezone))
         report('schedule.timezone', `"${schedule.timezone}" is not an IANA zone`);
     } else if (!LOCAL_TIME.test(schedule.localTime)) {
       report('schedule.localTime', 'must be HH:MM (24-hour)');

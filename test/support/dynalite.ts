@@ -1,0 +1,48 @@
+/**
+ * DynamoDB in process for repository tests: dynalite on a loopback port, tables created on demand.
+ * The adapters' shared SDK clients read AWS_ENDPOINT_URL when their module first loads, so start
+ * this before importing them (lazily) and stop it in afterAll.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  /** A document client on the local DynamoDB, for the test's own reads and writes. */
+  readonly documents: DynamoDBDocumentClient;
+  /** Creates a table keyed by `pk` (and `sk` unless `sortKey: false`), both strings. */
+  createTable(name: string, options?: { sortKey?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDynalite(): Promise<LocalDynamo> {
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  return {
+    endpoint,
+    documents: DynamoDBDocumentClient.from(client),
+    async createTable(name, options = {}) {
+      const keys = options.sortKey === false ? ['pk'] : ['pk', 'sk'];
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+          AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    },
+    async stop() {
+      delete process.env.AWS_ENDPOINT_URL;
+      client.destroy();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
