@@ -4,7 +4,7 @@
  * of behaviour in their aggregates: orders, carts, e-mail opens and clicks. Deterministic for a
  * seed, so runs compare.
  */
-import type { ConsentRecord, Contact } from '#domain/contact.ts';
+import type { ConsentRecord, Contact } from '#catalogue/contact.ts';
 import {
   AGGREGATE_WINDOW_DAYS,
   dayKey,
@@ -12,7 +12,7 @@ import {
   EMAIL_OPENED,
   type ProfileAggregates,
   utcDay,
-} from '../functions/segments/aggregates.ts';
+} from '#catalogue/profile-aggregates.ts';
 import { Random } from './random.ts';
 
 const DAY_MS = 86_400_000;

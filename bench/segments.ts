@@ -3,11 +3,11 @@
  * audience passes do) and one realistic complex segment on its own (`evaluateSegment`), over
  * synthetic contacts with a year of behaviour.
  */
-import type { Contact } from '#domain/contact.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import { segmentViolations } from '#language/segment-validator.ts';
+import type { SegmentDefinition } from '#language/segments.ts';
 import { evaluateSegment } from '../functions/segments/evaluate.ts';
-import type { SegmentDefinition } from '../functions/segments/language.ts';
 import { evaluateAll } from '../functions/segments/membership.ts';
-import { segmentViolations } from '../functions/segments/validator.ts';
 import { declaredAttributes, segments } from '../workflows/segments/index.ts';
 import { syntheticContacts } from './contacts.ts';
 import { count, rate, seconds, type Table } from './report.ts';

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type LocalRuntime, startLocalRuntime } from '../lib/local/runtime.ts';
-import { synthesizeForLocal } from '../lib/local/synth.ts';
+import { type LocalRuntime, startLocalRuntime } from '../local/dev/runtime.ts';
+import { synthesizeForLocal } from '../local/dev/synth.ts';
 import { count, milliseconds, percentile, type Table } from './report.ts';
 
 export interface SpeedBenchOptions {

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { eventJsonSchema, eventTypes } from '../functions/events/catalogue.ts';
+import { eventJsonSchema, eventTypes } from '#catalogue/catalogue.ts';
 
 /** Directory holding the generated JSON Schema files. */
 export const schemasDir = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/schemas');

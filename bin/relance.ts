@@ -53,7 +53,7 @@ async function main(): Promise<void> {
           'cdk-out': { type: 'string' },
         },
       });
-      const { dev } = await import('./cli/dev.ts');
+      const { dev } = await import('../local/dev/dev.ts');
       await dev({
         projectRoot,
         port: positiveNumber(values.port ?? process.env.RELANCE_PORT, '--port', 4747),
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       const journeyId = positionals[0];
       if (!journeyId || !values.events) usage();
       const { readFileSync } = await import('node:fs');
-      const { formatOffset, simulateJourney } = await import('../lib/local/simulate.ts');
+      const { formatOffset, simulateJourney } = await import('../local/dev/simulate.ts');
       const input: unknown = JSON.parse(readFileSync(resolve(values.events), 'utf8'));
       const timeline = await simulateJourney(
         journeyId,

@@ -1,8 +1,8 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { LEAD_ENV } from '../functions/shared/lead-env.ts';
-import { PREFERENCES_ENV } from '../functions/shared/preferences-env.ts';
-import type { JourneyDefinition } from '../workflows/language/types.ts';
+import type { JourneyDefinition } from '#language/types.ts';
+import { LEAD_ENV } from '#platform/lead-env.ts';
+import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { readConfig } from './config.ts';
 import { RelanceTables } from './stateful/relance-tables.ts';
 import { AudiencePasses } from './stateless/audience-passes.ts';

@@ -1,8 +1,8 @@
 /** The journeys and templates that deploy, and their validation (run by the CDK app before synth). */
 
-import { segmentViolations as validateSegments } from '../functions/segments/validator.ts';
+import { segmentViolations as validateSegments } from '#language/segment-validator.ts';
+import { type Violation, validateJourney } from '#language/validator.ts';
 import { journeys } from './journeys/index.ts';
-import { type Violation, validateJourney } from './language/validator.ts';
 import { declaredAttributes, segments } from './segments/index.ts';
 import { templates } from './templates/index.ts';
 

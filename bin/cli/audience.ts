@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Contact } from '../../functions/domain/contact.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import { ENV } from '#platform/env-names.ts';
 import { evaluateAll } from '../../functions/segments/membership.ts';
-import { ENV } from '../../functions/shared/env-names.ts';
-import { loadLocalApp } from '../../lib/local/template.ts';
+import { loadLocalApp } from '../../local/aws/template.ts';
 import { segmentById, segments } from '../../workflows/segments/index.ts';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4747';
@@ -33,7 +33,7 @@ export interface DeploymentOptions {
 /** What the deployed functions are configured with (table names, delivery policy...), by variable. */
 export interface Deployment {
   readonly variables: Readonly<Record<string, string | undefined>>;
-  /** Memory of each function, by handler entry (`functions/handlers/journey-step.ts`); local only. */
+  /** Memory of each function, by handler entry (`functions/journeys/step-handler.ts`); local only. */
   readonly memoryMb: Readonly<Record<string, number>>;
   /** The local runtime's endpoint; absent on AWS. */
   readonly endpoint?: string;
@@ -118,7 +118,7 @@ export async function scanSegment(
   onMembers: (members: Contact[]) => Promise<void> | void,
 ): Promise<SegmentScan> {
   // Imported now: the SDK clients are built after openDeployment has set the endpoint.
-  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
   const contacts = new ContactsRepository(contactsTable);
   const totals = { scanned: 0, members: 0, scannedBytes: 0 };
   await Promise.all(

@@ -6,26 +6,31 @@
  * the AWS bill. Reads the contacts, the runs and the cap items; sends nothing, writes nothing.
  */
 import { z } from 'zod';
+import type { Contact } from '#catalogue/contact.ts';
+import type { Channel, JourneyDefinition, SendStep, Step } from '#language/types.ts';
+import { ENV } from '#platform/env-names.ts';
+import { PASS_ENV } from '#platform/pass-env.ts';
 import {
   memberKey,
   type PassSettings,
   PassSettingsSchema,
   slotBudget,
   workersFor,
-} from '../../functions/campaigns/audience-pass.ts';
-import type { Contact } from '../../functions/domain/contact.ts';
+} from '../../functions/audience-passes/audience-pass.ts';
 import {
   type DeliveryPolicy,
   DeliveryPolicySettings,
   decideDelivery,
-} from '../../functions/domain/delivery-controls.ts';
-import { type CapEntry, type CapRule, capRuleFor, decideCap } from '../../functions/domain/frequency-cap.ts';
-import { runKeyFor } from '../../functions/domain/journey-runs.ts';
+} from '../../functions/delivery/delivery-controls.ts';
+import {
+  type CapEntry,
+  type CapRule,
+  capRuleFor,
+  decideCap,
+} from '../../functions/delivery/frequency-cap.ts';
+import { runKeyFor } from '../../functions/journeys/journey-runs.ts';
 import { inHoldout } from '../../functions/segments/holdout.ts';
-import { ENV } from '../../functions/shared/env-names.ts';
-import { PASS_ENV } from '../../functions/shared/pass-env.ts';
 import { journeys as deployedJourneys } from '../../workflows/journeys/index.ts';
-import type { Channel, JourneyDefinition, SendStep, Step } from '../../workflows/language/types.ts';
 import {
   type Deployment,
   type DeploymentOptions,
@@ -47,8 +52,8 @@ export const SES_PRICE_PER_EMAIL = 0.1 / 1000;
 export const DEFAULT_SMS_PRICE = 0.0085;
 /** Wall time assumed per Lambda invocation (the cost report measures real ones). */
 const ASSUMED_INVOCATION_MS = 100;
-const JOURNEY_STEP_ENTRY = 'functions/handlers/journey-step.ts';
-const PASS_ENTRY = 'functions/handlers/audience-pass.ts';
+const JOURNEY_STEP_ENTRY = 'functions/journeys/step-handler.ts';
+const PASS_ENTRY = 'functions/audience-passes/pass-handler.ts';
 
 /** DELIVERY_POLICY as the CDK app writes it for the journey-step function. */
 const DeployedPolicy = DeliveryPolicySettings;
@@ -206,8 +211,8 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
   const counts = { alreadyEntered: 0, heldOut: 0, entering: 0 };
 
   // Imported late: the SDK clients must be built after the deployment's endpoint is set.
-  const { batchGetAll } = await import('../../functions/adapters/batch-get.ts');
-  const { runKeyOf } = await import('../../functions/adapters/runs-repository.ts');
+  const { batchGetAll } = await import('#platform/batch-get.ts');
+  const { runKeyOf } = await import('../../functions/journeys/runs-repository.ts');
   const batchGet = (table: string, keys: Record<string, string>[]) =>
     batchGetAll(table, keys, { consistent: false });
   const scan = await scanSegment(contactsTable, segment.id, nowMs, defaultTimezone, async (members) => {

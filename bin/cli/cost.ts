@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
-import { synthesizeForLocal } from '../../lib/local/synth.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
+import { synthesizeForLocal } from '../../local/dev/synth.ts';
 import {
   type CostBreakdown,
   costOf,

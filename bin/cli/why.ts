@@ -4,9 +4,9 @@
  * (`--endpoint`), or AWS when `--aws` is given with CONTACTS_TABLE and LEDGER_TABLE set.
  */
 import { join } from 'node:path';
-import type { Contact } from '../../functions/domain/contact.ts';
-import { explainEntry, type LedgerEntry } from '../../functions/domain/ledger.ts';
-import { loadLocalApp } from '../../lib/local/template.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import { explainEntry, type LedgerEntry } from '../../functions/delivery/ledger.ts';
+import { loadLocalApp } from '../../local/aws/template.ts';
 
 export interface WhyOptions {
   readonly projectRoot: string;
@@ -48,9 +48,9 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
   }
   const names = tables(options);
   // Imported now: the SDK clients are built after the endpoint is set.
-  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
-  const { LedgerRepository } = await import('../../functions/adapters/ledger-repository.ts');
-  const { normalizePhone } = await import('../../functions/events/common.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
+  const { normalizePhone } = await import('#catalogue/common.ts');
   const contacts = new ContactsRepository(names.contacts);
   const contactId = subject.includes('@')
     ? await contacts.findByIdentity('EMAIL', subject.trim().toLowerCase())

@@ -5,16 +5,21 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { Contact } from '#domain/contact.ts';
-import { applyEvent, newContact } from '#domain/profile-update.ts';
-import { type EventFieldError, hasContact, type ParsedEvent, parseEventDetail } from '#events/catalogue.ts';
-import { now, nowIso } from '#shared/clock.ts';
-import { ACCEPTED_SOURCE } from '#shared/env-names.ts';
-import type { ContactsRepository } from '../adapters/contacts-repository.ts';
-import type { BusEvent } from '../adapters/event-publisher.ts';
-import type { EventsRepository } from '../adapters/events-repository.ts';
-import type { ProductsRepository } from '../adapters/products-repository.ts';
-import type { SegmentDefinition } from '../segments/language.ts';
+import {
+  type EventFieldError,
+  hasContact,
+  type ParsedEvent,
+  parseEventDetail,
+} from '#catalogue/catalogue.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import type { SegmentDefinition } from '#language/segments.ts';
+import { now, nowIso } from '#platform/clock.ts';
+import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
+import type { BusEvent } from '#platform/event-publisher.ts';
+import type { ContactsRepository } from '../contacts/contacts-repository.ts';
+import type { EventsRepository } from '../contacts/events-repository.ts';
+import { applyEvent, newContact } from '../contacts/profile-update.ts';
+import type { ProductsRepository } from '../products/products-repository.ts';
 import { withMembership } from '../segments/realtime.ts';
 
 export interface Rejection {

@@ -1,14 +1,14 @@
 /** Builds the ingest dependencies from the environment, once per container. */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { sqs } from '#shared/aws-clients.ts';
-import { optionalEnv, requireEnv } from '#shared/env.ts';
-import { ENV } from '#shared/env-names.ts';
-import { segments } from '#workflows/segments/index.ts';
-import { ContactsRepository } from '../adapters/contacts-repository.ts';
-import { publishEvents } from '../adapters/event-publisher.ts';
-import { EventsRepository } from '../adapters/events-repository.ts';
-import { ProductsRepository } from '../adapters/products-repository.ts';
+import { sqs } from '#platform/aws-clients.ts';
+import { optionalEnv, requireEnv } from '#platform/env.ts';
+import { ENV } from '#platform/env-names.ts';
+import { publishEvents } from '#platform/event-publisher.ts';
+import { segments } from '../../workflows/segments/index.ts';
+import { ContactsRepository } from '../contacts/contacts-repository.ts';
+import { EventsRepository } from '../contacts/events-repository.ts';
+import { ProductsRepository } from '../products/products-repository.ts';
 import type { IngestDeps } from './ingest-event.ts';
 
 /** Ingest wired to the tables, the bus and the rejected-events queue in the environment. */

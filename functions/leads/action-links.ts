@@ -5,7 +5,7 @@
  * from a lead's earlier owner, or a contact's unsubscribe token, never verifies here.
  */
 import { z } from 'zod';
-import { signClaims, type VerifyFailure, verifyClaims } from '#domain/signed-links.ts';
+import { signClaims, type VerifyFailure, verifyClaims } from '../consent/signed-links.ts';
 
 export const LeadAction = z.enum(['accept', 'contacted', 'pass']);
 export type LeadAction = z.infer<typeof LeadAction>;

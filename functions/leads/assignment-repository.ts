@@ -32,9 +32,9 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#shared/aws-clients.ts';
-import { batchGetAll } from '../adapters/batch-get.ts';
-import { isConditionFailure } from '../adapters/dynamo-errors.ts';
+import { dynamo } from '#platform/aws-clients.ts';
+import { batchGetAll } from '#platform/batch-get.ts';
+import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { AssignmentAttempt, RepState } from './routing.ts';
 import type { LeadScore } from './scoring.ts';
 

@@ -31,9 +31,9 @@
  * stored. Every error is reported at once, each naming its field.
  */
 import { z } from 'zod';
-import { normalizePhone } from '#events/common.ts';
-import { LeadSubmitted } from '#events/lead-submitted.ts';
-import { type FieldError, parseJson } from '#shared/http.ts';
+import { normalizePhone } from '#catalogue/common.ts';
+import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { type FieldError, parseJson } from '#platform/http.ts';
 
 export const DEFAULT_HONEYPOT_FIELD = 'website';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;

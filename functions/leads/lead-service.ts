@@ -8,17 +8,17 @@
  * may repeat it on retry, never lose it. Assignment itself is exactly once (see assignment-repository).
  */
 
-import { appointmentAttachment } from '#domain/calendar.ts';
-import type { Contact } from '#domain/contact.ts';
-import type { AppointmentBooked } from '#events/appointment-booked.ts';
-import type { LeadAssigned } from '#events/lead-assigned.ts';
-import type { LeadContacted } from '#events/lead-contacted.ts';
-import type { LeadSlaBreached } from '#events/lead-sla-breached.ts';
-import type { LeadSubmitted } from '#events/lead-submitted.ts';
-import type { OutgoingEmail } from '../adapters/email-sender.ts';
-import type { BusEvent } from '../adapters/event-publisher.ts';
-import type { HistoryEntry } from '../adapters/events-repository.ts';
-import type { OutgoingSms } from '../adapters/sms-sender.ts';
+import type { AppointmentBooked } from '#catalogue/appointment-booked.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import type { LeadAssigned } from '#catalogue/lead-assigned.ts';
+import type { LeadContacted } from '#catalogue/lead-contacted.ts';
+import type { LeadSlaBreached } from '#catalogue/lead-sla-breached.ts';
+import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import type { BusEvent } from '#platform/event-publisher.ts';
+import type { HistoryEntry } from '../contacts/events-repository.ts';
+import { appointmentAttachment } from '../delivery/calendar-invite.ts';
+import type { OutgoingEmail } from '../delivery/email-sender.ts';
+import type { OutgoingSms } from '../delivery/sms-sender.ts';
 import { type LeadActionClaims, leadActionLinks } from './action-links.ts';
 import type { AssignmentRepository, AssignmentRule, LeadRecord } from './assignment-repository.ts';
 import {

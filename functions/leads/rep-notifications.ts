@@ -3,7 +3,7 @@
  * the action links), the SLA reminder, the manager's alert and the appointment notice. Pure
  * functions from data to e-mail and SMS text; the lead service sends them.
  */
-import { escapeHtml } from '#shared/html-page.ts';
+import { escapeHtml } from '#platform/html-page.ts';
 import type { LeadActionLinks } from './action-links.ts';
 import type { SalesRep } from './reps.ts';
 import type { FiredRule, Grade } from './scoring.ts';

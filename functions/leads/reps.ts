@@ -5,7 +5,6 @@
  * is loaded by roster.ts and routing.ts decides who gets a lead.
  */
 import { z } from 'zod';
-import { localParts } from '#domain/local-time.ts';
 import {
   CalendarDate,
   CountryCode,
@@ -15,8 +14,9 @@ import {
   Phone,
   TimeZone,
   text,
-} from '#events/common.ts';
-import type { LeadSubmitted } from '#events/lead-submitted.ts';
+} from '#catalogue/common.ts';
+import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { localParts } from '#language/local-time.ts';
 
 /** HH:MM from 00:00 to 24:00 (24:00 only makes sense as an end). */
 const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;

@@ -26,11 +26,11 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { Identifier } from '#events/common.ts';
-import { dynamo } from '#shared/aws-clients.ts';
-import { now } from '#shared/clock.ts';
-import { batchGetAll } from '../adapters/batch-get.ts';
-import { isConditionFailure } from '../adapters/dynamo-errors.ts';
+import { Identifier } from '#catalogue/common.ts';
+import { dynamo } from '#platform/aws-clients.ts';
+import { batchGetAll } from '#platform/batch-get.ts';
+import { now } from '#platform/clock.ts';
+import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { RepRoster, SalesRep, validateRoster } from './reps.ts';
 
 export type FallbackQueue = RepRoster['fallbackQueue'];

@@ -8,7 +8,7 @@
  * computes from the lead, its recent behaviour and a clock reading.
  */
 import { z } from 'zod';
-import type { LeadSubmitted } from '#events/lead-submitted.ts';
+import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 
 /** Lead fields an attribute rule may test. */
 export const ScoringField = z.enum([

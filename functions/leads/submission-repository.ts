@@ -26,8 +26,8 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#shared/aws-clients.ts';
-import { isConditionFailure } from '../adapters/dynamo-errors.ts';
+import { dynamo } from '#platform/aws-clients.ts';
+import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { LeadForm } from './lead-form.ts';
 
 /** How long a submission id is remembered: retries come within minutes, a week is plenty. */

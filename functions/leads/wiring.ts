@@ -1,16 +1,16 @@
 /** Builds the lead service's dependencies from the environment, once per container. */
 
-import { now } from '#shared/clock.ts';
-import { optionalEnv, requireEnv } from '#shared/env.ts';
-import { ENV } from '#shared/env-names.ts';
-import { LEAD_ENV } from '#shared/lead-env.ts';
-import { PREFERENCES_ENV } from '#shared/preferences-env.ts';
-import { ContactsRepository } from '../adapters/contacts-repository.ts';
-import { sendEmail } from '../adapters/email-sender.ts';
-import { publishEvents } from '../adapters/event-publisher.ts';
-import { EventsRepository } from '../adapters/events-repository.ts';
-import { linkSigningKey } from '../adapters/link-key.ts';
-import { sendSms } from '../adapters/sms-sender.ts';
+import { now } from '#platform/clock.ts';
+import { optionalEnv, requireEnv } from '#platform/env.ts';
+import { ENV } from '#platform/env-names.ts';
+import { publishEvents } from '#platform/event-publisher.ts';
+import { LEAD_ENV } from '#platform/lead-env.ts';
+import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
+import { linkSigningKey } from '../consent/link-key.ts';
+import { ContactsRepository } from '../contacts/contacts-repository.ts';
+import { EventsRepository } from '../contacts/events-repository.ts';
+import { sendEmail } from '../delivery/email-sender.ts';
+import { sendSms } from '../delivery/sms-sender.ts';
 import { AssignmentRepository } from './assignment-repository.ts';
 import type { LeadDeps } from './lead-service.ts';
 import { loadRoster } from './roster.ts';

@@ -6,9 +6,8 @@
  * treated as immutable), so evaluating is a walk of closures with no parsing or dispatch on keys.
  * The costly parts (RFM, the contact's local date) are computed at most once per contact evaluation.
  */
-import type { Contact } from '#domain/contact.ts';
-import { isValidTimeZone, type LocalParts, localParts } from '#domain/local-time.ts';
-import { ORDER_COMPLETED } from '#events/order-completed.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import { ORDER_COMPLETED } from '#catalogue/order-completed.ts';
 import {
   countInLastDays,
   daysSinceLastOrder,
@@ -18,8 +17,9 @@ import {
   orderTotalInWindow,
   type ProfileAggregates,
   utcDay,
-} from './aggregates.ts';
-import type { Comparison, Condition, NumberOp, ScoreRange, SegmentDefinition } from './language.ts';
+} from '#catalogue/profile-aggregates.ts';
+import { isValidTimeZone, type LocalParts, localParts } from '#language/local-time.ts';
+import type { Comparison, Condition, NumberOp, ScoreRange, SegmentDefinition } from '#language/segments.ts';
 import { type RfmScore, type RfmThresholds, rfmScore } from './rfm.ts';
 
 /** Whether the contact being evaluated is in the segment with this id. */

@@ -2,10 +2,10 @@
  * A contact's memberships across all segments, and what changed since the last evaluation (the
  * entries and exits that trigger journeys).
  */
-import type { Contact } from '#domain/contact.ts';
-import type { ProfileAggregates } from './aggregates.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import type { ProfileAggregates } from '#catalogue/profile-aggregates.ts';
+import type { Condition, SegmentDefinition } from '#language/segments.ts';
 import { ContactEvaluation, type EvaluationOptions } from './evaluate.ts';
-import type { Condition, SegmentDefinition } from './language.ts';
 
 export interface MembershipChanges {
   readonly entered: string[];

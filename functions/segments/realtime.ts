@@ -5,9 +5,9 @@
  * in 90 days). The changes are kept on the profile, per event, so the events that announce them can
  * be published again after a crash (see SegmentChange).
  */
-import type { Contact } from '#domain/contact.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import type { SegmentDefinition } from '#language/segments.ts';
 import { dependsOn, type EvaluationOptions } from './evaluate.ts';
-import type { SegmentDefinition } from './language.ts';
 import { evaluateAll, membershipChanges } from './membership.ts';
 
 /** Segment entries and exits caused by one event, kept on the profile until they are announced. */

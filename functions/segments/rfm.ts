@@ -10,13 +10,13 @@
  * A contact who never ordered has no RFM score (undefined), not 1-1-1: "not a customer" is not
  * "the worst customer", and RFM conditions never match them.
  */
-import { ORDER_COMPLETED } from '#events/order-completed.ts';
+import { ORDER_COMPLETED } from '#catalogue/order-completed.ts';
 import {
   countInLastDays,
   daysSinceLastOrder,
   orderTotalInWindow,
   type ProfileAggregates,
-} from './aggregates.ts';
+} from '#catalogue/profile-aggregates.ts';
 
 export type RfmValue = 1 | 2 | 3 | 4 | 5;
 

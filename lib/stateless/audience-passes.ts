@@ -5,9 +5,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/shared/env-names.ts';
-import { PASS_ENV } from '../../functions/shared/pass-env.ts';
-import type { JourneyDefinition } from '../../workflows/language/types.ts';
+import type { JourneyDefinition } from '#language/types.ts';
+import { ENV } from '#platform/env-names.ts';
+import { PASS_ENV } from '#platform/pass-env.ts';
 import type { RelanceConfig } from '../config.ts';
 import { RelanceFunction } from './relance-function.ts';
 
@@ -120,7 +120,7 @@ export class AudiencePasses extends Construct {
     );
 
     this.fn = new RelanceFunction(this, 'AudiencePass', {
-      entry: 'functions/handlers/audience-pass.ts',
+      entry: 'functions/audience-passes/pass-handler.ts',
       description: 'Audience passes: plans a pass, scans one worker slot, starts the journey per member',
       timeout: Duration.minutes(2),
       memorySize: 512,

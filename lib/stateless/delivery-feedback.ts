@@ -9,13 +9,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '#platform/env-names.ts';
+import { FEEDBACK_ENV } from '#platform/feedback-env-names.ts';
 import {
   SES_CONFIGURATION_SET_TAG,
   SES_DETAIL_TYPES,
   SMS_DELIVERY_DETAIL_TYPE,
-} from '../../functions/domain/delivery-feedback.ts';
-import { ENV } from '../../functions/shared/env-names.ts';
-import { FEEDBACK_ENV } from '../../functions/shared/feedback-env-names.ts';
+} from '../../functions/delivery/provider-feedback.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 export interface DeliveryFeedbackProps {
@@ -66,7 +66,7 @@ export class DeliveryFeedback extends Construct {
     });
 
     this.feedbackFunction = new RelanceFunction(this, 'DeliveryFeedback', {
-      entry: 'functions/handlers/delivery-feedback.ts',
+      entry: 'functions/delivery/feedback-handler.ts',
       description:
         'Records SES and SMS delivery events on the ledger entry; suppresses bounced, complained and invalid addresses',
       environment: { ...deadLettersEnvironment, [ENV.sesConfigurationSet]: configurationSet.ref },
@@ -115,7 +115,7 @@ export class DeliveryFeedback extends Construct {
       }),
     );
     this.smsInboundFunction = new RelanceFunction(this, 'SmsInbound', {
-      entry: 'functions/handlers/sms-inbound.ts',
+      entry: 'functions/delivery/sms-inbound-handler.ts',
       description:
         'Incoming SMS: STOP and the other opt-out keywords opt the number out of SMS, START back in',
       environment: deadLettersEnvironment,

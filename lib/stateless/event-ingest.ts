@@ -5,7 +5,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '../../functions/shared/env-names.ts';
+import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
 import type { RelanceConfig } from '../config.ts';
 import { RelanceFunction } from './relance-function.ts';
 
@@ -45,7 +45,7 @@ export class EventIngest extends Construct {
     this.deadLetters = deadLetterQueue(this, 'IngestDeadLetters');
 
     this.ingestFunction = new RelanceFunction(this, 'IngestFromBus', {
-      entry: 'functions/handlers/ingest-bus.ts',
+      entry: 'functions/ingest/bus-handler.ts',
       description:
         'Validates producer events, updates the contact and history, re-publishes them as accepted',
       environment: {

@@ -11,7 +11,7 @@ import {
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/shared/env-names.ts';
+import { ENV } from '#platform/env-names.ts';
 import type { RelanceConfig } from '../config.ts';
 import { RelanceFunction } from './relance-function.ts';
 
@@ -46,7 +46,7 @@ export class HttpIngest extends Construct {
     super(scope, id);
     const { bus } = props;
     this.httpFunction = new RelanceFunction(this, 'IngestFromHttp', {
-      entry: 'functions/handlers/ingest-http.ts',
+      entry: 'functions/ingest/http-handler.ts',
       description: 'POST /events: validates an event and forwards it to the bus',
       environment: {
         [ENV.eventBusName]: bus.eventBusName,

@@ -10,10 +10,10 @@ import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ACCEPTED_SOURCE, ENV } from '../../functions/shared/env-names.ts';
-import { compileJourney } from '../../workflows/language/compiler.ts';
-import { STEP_FUNCTION_PLACEHOLDER } from '../../workflows/language/states.ts';
-import type { JourneyDefinition } from '../../workflows/language/types.ts';
+import { compileJourney } from '#language/compiler.ts';
+import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
+import type { JourneyDefinition } from '#language/types.ts';
+import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { RelanceFunction } from './relance-function.ts';
 
@@ -112,7 +112,7 @@ export class JourneyEngine extends Construct {
     };
 
     this.stepFunction = new RelanceFunction(this, 'JourneyStep', {
-      entry: 'functions/handlers/journey-step.ts',
+      entry: 'functions/journeys/step-handler.ts',
       description:
         'Every Task state of every journey: enter, resume, send, wait, waitFor, update, broadcast, finish',
       timeout: Duration.seconds(60),
@@ -147,7 +147,7 @@ export class JourneyEngine extends Construct {
     );
 
     this.routerFunction = new RelanceFunction(this, 'EventRouter', {
-      entry: 'functions/handlers/event-router.ts',
+      entry: 'functions/journeys/event-router-handler.ts',
       description: 'Resolves waitFor correlations and goals for accepted events, resuming or ending runs',
       environment: { [ENV.journeyTargets]: journeyTargets },
     }).useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite');

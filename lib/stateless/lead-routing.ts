@@ -14,9 +14,9 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '../../functions/shared/env-names.ts';
-import { LEAD_ENV } from '../../functions/shared/lead-env.ts';
-import { PREFERENCES_ENV } from '../../functions/shared/preferences-env.ts';
+import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
+import { LEAD_ENV } from '#platform/lead-env.ts';
+import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { publicBaseUrl } from './http-ingest.ts';
 import { RelanceFunction } from './relance-function.ts';
@@ -50,7 +50,7 @@ export class LeadRouting extends Construct {
     const leads = config.leads;
 
     this.formFunction = new RelanceFunction(this, 'LeadForm', {
-      entry: 'functions/handlers/lead-form.ts',
+      entry: 'functions/leads/form-handler.ts',
       description:
         'POST /leads: the public lead form endpoint (origin, rate limit, validation, captcha, idempotency)',
       environment: {
@@ -98,7 +98,7 @@ export class LeadRouting extends Construct {
     };
     this.routerFunction = serviceFunction(
       'LeadRouter',
-      'functions/handlers/lead-router.ts',
+      'functions/leads/router-handler.ts',
       'Scores and routes leads, notifies reps, reminds and reassigns on SLA breach, passes on appointments',
     );
     this.routerFunction.configureAsyncInvoke({
@@ -108,11 +108,11 @@ export class LeadRouting extends Construct {
     });
     this.actionsFunction = serviceFunction(
       'LeadActions',
-      'functions/handlers/lead-actions.ts',
+      'functions/leads/actions-handler.ts',
       "The rep's signed lead links: accept, mark contacted, pass on",
     );
     this.repsFunction = new RelanceFunction(this, 'RepsApi', {
-      entry: 'functions/handlers/reps-api.ts',
+      entry: 'functions/leads/reps-api-handler.ts',
       description: 'The sales roster API: list, read, create or update, remove reps',
     }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
 

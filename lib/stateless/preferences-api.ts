@@ -3,8 +3,8 @@ import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/shared/env-names.ts';
-import { PREFERENCES_ENV } from '../../functions/shared/preferences-env.ts';
+import { ENV } from '#platform/env-names.ts';
+import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 export interface PreferencesApiProps {
@@ -46,7 +46,7 @@ export class PreferencesApi extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.fn = new RelanceFunction(this, 'Preferences', {
-      entry: 'functions/handlers/preferences.ts',
+      entry: 'functions/consent/preferences-handler.ts',
       description: 'Signed-link pages: one-click unsubscribe, preference page, double opt-in confirmation',
       environment: {
         [PREFERENCES_ENV.linkSigningSecretArn]: this.secret.secretArn,

@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 export const LOCAL_ENTRY_METADATA = 'relance:entry';
 
 export interface RelanceFunctionProps {
-  /** Source file of the handler, relative to the repository root (`functions/handlers/ingest-bus.ts`). */
+  /** Source file of the handler, relative to the repository root (`functions/ingest/bus-handler.ts`). */
   readonly entry: string;
   readonly description: string;
   /** @default 256 */

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELANCE_SOURCE } from '../../functions/shared/env-names.ts';
+import { RELANCE_SOURCE } from '#platform/env-names.ts';
 import {
   dashboardWeb,
   type EventsView,
   type OutboxView,
   type StatusView,
-} from '../../lib/local/dashboard.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
-import { synthesizeForLocal } from '../../lib/local/synth.ts';
+} from '../../local/dev/dashboard.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
+import { synthesizeForLocal } from '../../local/dev/synth.ts';
 import { API_KEY, eventId, PROJECT_ROOT, T0 } from '../support/local-system.ts';
 import { launchChromium, loopbackContext } from './browser.ts';
 

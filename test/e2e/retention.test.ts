@@ -2,9 +2,9 @@
 // contacts (every lapsed customer reached once, the send rate held, a holdout kept and recorded),
 // birthdays at 09:00 in each contact's own zone, the wishlist nudge, VIP entry and account reviews.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/domain/contact.ts';
-import { newContact } from '../../functions/domain/profile-update.ts';
-import { applyEvent as applyAggregates, ProfileAggregates } from '../../functions/segments/aggregates.ts';
+import type { Contact } from '#catalogue/contact.ts';
+import { applyEvent as applyAggregates, ProfileAggregates } from '#catalogue/profile-aggregates.ts';
+import { newContact } from '../../functions/contacts/profile-update.ts';
 import { inHoldout } from '../../functions/segments/holdout.ts';
 import {
   days,
@@ -45,9 +45,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const now = () => system.runtime.clock.now();
 
 async function repositories() {
-  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
-  const { RunsRepository } = await import('../../functions/adapters/runs-repository.ts');
-  const { PassRepository } = await import('../../functions/campaigns/pass-repository.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const { PassRepository } = await import('../../functions/audience-passes/pass-repository.ts');
   return {
     contacts: new ContactsRepository(process.env.CONTACTS_TABLE ?? ''),
     runs: new RunsRepository(process.env.JOURNEY_STATE_TABLE ?? ''),
@@ -236,7 +236,7 @@ describe('journeys started by behaviour and by segment entry', () => {
 
     // Assess
     const { contacts } = await repositories();
-    const { LedgerRepository } = await import('../../functions/adapters/ledger-repository.ts');
+    const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
     const contactId = (await contacts.findByIdentity('EMAIL', email)) ?? '';
     const entries = await new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId);
     expect(entries.map((e) => [e.journeyId, e.stepId, e.status, e.reason])).toEqual(

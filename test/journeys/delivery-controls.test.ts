@@ -15,15 +15,15 @@ const LATE_EVENING_PARIS = Date.parse('2026-03-02T22:30:00Z');
 const lamp = { sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 };
 
 async function ledgerFor(contactEmail: string) {
-  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
-  const { LedgerRepository } = await import('../../functions/adapters/ledger-repository.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
   const contacts = new ContactsRepository(process.env.CONTACTS_TABLE ?? '');
   const contactId = await contacts.findByIdentity('EMAIL', contactEmail);
   return contactId ? new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId) : [];
 }
 
 async function contactFor(contactEmail: string) {
-  const { ContactsRepository } = await import('../../functions/adapters/contacts-repository.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
   const contacts = new ContactsRepository(process.env.CONTACTS_TABLE ?? '');
   const contactId = await contacts.findByIdentity('EMAIL', contactEmail);
   return contactId ? contacts.get(contactId) : undefined;

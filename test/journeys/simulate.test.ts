@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateJourney } from '../../lib/local/simulate.ts';
+import { simulateJourney } from '../../local/dev/simulate.ts';
 import { PROJECT_ROOT } from '../support/local-system.ts';
 
 const cart = (cartId: string) => ({

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Run } from '../../functions/adapters/runs-repository.ts';
-import { ENV } from '../../functions/shared/env-names.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
-import { synthesizeForLocal } from '../../lib/local/synth.ts';
+import { ENV } from '#platform/env-names.ts';
+import type { Run } from '../../functions/journeys/runs-repository.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
+import { synthesizeForLocal } from '../../local/dev/synth.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 /** A fixed start for virtual time: Monday 2026-03-02 10:00 UTC. */
@@ -94,7 +94,7 @@ export async function startLocalSystem(
         })),
     // Imported late: the SDK clients must be built after the runtime has configured the environment.
     run: async (journeyId, runKey) => {
-      const { RunsRepository } = await import('../../functions/adapters/runs-repository.ts');
+      const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
       return new RunsRepository(process.env[ENV.journeyStateTable] ?? '').get(journeyId, runKey);
     },
     smsTo: (phone) =>

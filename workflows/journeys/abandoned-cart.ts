@@ -1,4 +1,4 @@
-import { byField, defineJourney, exit, send, waitFor } from '../language/builder.ts';
+import { byField, defineJourney, exit, send, waitFor } from '#language/builder.ts';
 
 const orderForThisCart = { event: 'order.completed', correlate: byField('cartId') } as const;
 

@@ -1,4 +1,4 @@
-import { branch, defineJourney, send, wait } from '../language/builder.ts';
+import { branch, defineJourney, send, wait } from '#language/builder.ts';
 
 const hasPhone = { field: 'contact.phone', op: 'exists' } as const;
 

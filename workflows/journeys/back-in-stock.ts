@@ -1,4 +1,4 @@
-import { broadcast, defineJourney } from '../language/builder.ts';
+import { broadcast, defineJourney } from '#language/builder.ts';
 
 /**
  * A SKU goes from 0 to some stock → notify its waitlist in arrival order, no more contacts than

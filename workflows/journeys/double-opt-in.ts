@@ -1,4 +1,4 @@
-import { defineJourney, send } from '../language/builder.ts';
+import { defineJourney, send } from '#language/builder.ts';
 
 /**
  * Double opt-in: an e-mail consent recorded as `pending` (a sign-up form on a topic in `opt_in`

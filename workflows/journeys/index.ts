@@ -1,5 +1,5 @@
 /** Every journey that deploys. Adding one here gives it a state machine, a rule and a schedule group. */
-import type { JourneyDefinition } from '../language/types.ts';
+import type { JourneyDefinition } from '#language/types.ts';
 import { abandonedCart } from './abandoned-cart.ts';
 import { appointment } from './appointment.ts';
 import { backInStock } from './back-in-stock.ts';

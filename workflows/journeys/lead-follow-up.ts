@@ -1,5 +1,5 @@
-import { branch, byField, defineJourney, emit, exit, send, waitFor } from '../language/builder.ts';
-import type { Duration } from '../language/types.ts';
+import { branch, byField, defineJourney, emit, exit, send, waitFor } from '#language/builder.ts';
+import type { Duration } from '#language/types.ts';
 
 /**
  * The prospect's side of a lead: a confirmation e-mail at once, and an SMS when they ticked the

@@ -1,4 +1,4 @@
-import { branch, broadcast, defineJourney } from '../language/builder.ts';
+import { branch, broadcast, defineJourney } from '#language/builder.ts';
 
 /** A lower price → e-mail who waitlisted or carted the SKU in the last 30 days, once per SKU per contact in 30 days. */
 export const priceDrop = defineJourney({

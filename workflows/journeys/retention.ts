@@ -3,14 +3,7 @@
  * journeys started by behaviour (wishlist nudge, entering VIP). Each keeps a 10% holdout where the
  * uplift is worth measuring.
  */
-import {
-  byContact,
-  defineJourney,
-  defineScheduledJourney,
-  exit,
-  send,
-  waitFor,
-} from '../language/builder.ts';
+import { byContact, defineJourney, defineScheduledJourney, exit, send, waitFor } from '#language/builder.ts';
 
 const anOrder = { event: 'order.completed', correlate: byContact() } as const;
 

@@ -1,4 +1,4 @@
-import { branch, defineJourney, send, wait } from '../language/builder.ts';
+import { branch, defineJourney, send, wait } from '#language/builder.ts';
 
 /** Sign-up → welcome e-mail now → after 2 days tips unless they ordered → at day 7 an SMS offer to contacts with a phone. */
 export const welcome = defineJourney({

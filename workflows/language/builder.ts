@@ -3,7 +3,7 @@
  * journey; `defineJourney` flattens them into the step graph of types.ts. After a branch or a waitFor,
  * each path continues with the step that follows it, unless the path ends with `exit()`.
  */
-import type { EventDetail, EventType } from '#events/catalogue.ts';
+import type { EventDetail, EventType } from '#catalogue/catalogue.ts';
 import type {
   BroadcastAudience,
   Channel,

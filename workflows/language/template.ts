@@ -3,7 +3,7 @@
  * this file holds the shape and the static analysis the validator uses.
  */
 import { Liquid } from 'liquidjs';
-import { isValidTimeZone } from '#domain/local-time.ts';
+import { isValidTimeZone } from './local-time.ts';
 
 export interface EmailContent {
   readonly subject: string;

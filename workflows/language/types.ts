@@ -3,7 +3,7 @@
  * steps that point to each other by id (a missing `next` ends the run). The builder in builder.ts
  * produces this shape; the validator checks it; the compiler turns it into Amazon States Language.
  */
-import type { EventType } from '#events/catalogue.ts';
+import type { EventType } from '#catalogue/catalogue.ts';
 
 export type Channel = 'email' | 'sms';
 

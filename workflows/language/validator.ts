@@ -3,10 +3,10 @@
  * synthesize when any journey has one, so a typo fails at `cdk synth`, not at 3 a.m.
  */
 
-import { isContactField } from '#domain/contact.ts';
-import { isValidTimeZone } from '#domain/local-time.ts';
-import { segmentSms } from '#domain/sms-parts.ts';
-import { eventFieldPaths, isEventType } from '#events/catalogue.ts';
+import { eventFieldPaths, isEventType } from '#catalogue/catalogue.ts';
+import { isContactField } from '#catalogue/contact.ts';
+import { isValidTimeZone } from './local-time.ts';
+import { segmentSms } from './sms-parts.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
 import type {
   Comparison,

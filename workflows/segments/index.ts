@@ -1,8 +1,8 @@
 /**
  * The segments the retention flows use (win-back, VIP, birthday, account reviews). Each is data in
- * the language of functions/segments/language.ts; segmentViolations checks them before deploy.
+ * the language of workflows/language/segments.ts; segmentViolations checks them before deploy.
  */
-import type { SegmentDefinition } from '../../functions/segments/language.ts';
+import type { SegmentDefinition } from '#language/segments.ts';
 
 /** Contacts with at least one order, ever. */
 export const customers: SegmentDefinition = {

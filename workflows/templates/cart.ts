@@ -1,4 +1,4 @@
-import type { EmailTemplate } from '../language/template.ts';
+import type { EmailTemplate } from '#language/template.ts';
 
 const itemsHtml = `<ul>{% for item in trigger.items %}<li>{{ item.qty }} × {{ item.name }}: {{ item.price }} {{ trigger.currency }}</li>{% endfor %}</ul>`;
 const itemsText = `{% for item in trigger.items %}- {{ item.qty }} x {{ item.name }}: {{ item.price }} {{ trigger.currency }}

@@ -1,5 +1,5 @@
 /** Every message template, by id. A journey names templates by id; the validator checks they exist. */
-import type { MessageTemplate } from '../language/template.ts';
+import type { MessageTemplate } from '#language/template.ts';
 import { cartLastCallEmail, cartReminderEmail } from './cart.ts';
 import { confirmSubscriptionEmail } from './consent.ts';
 import {

@@ -1,4 +1,4 @@
-import type { EmailTemplate } from '../language/template.ts';
+import type { EmailTemplate } from '#language/template.ts';
 
 export const backInStockEmail: EmailTemplate = {
   id: 'back-in-stock',

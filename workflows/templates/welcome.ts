@@ -1,4 +1,4 @@
-import type { EmailTemplate, SmsTemplate } from '../language/template.ts';
+import type { EmailTemplate, SmsTemplate } from '#language/template.ts';
 
 export const welcomeEmail: EmailTemplate = {
   id: 'welcome',

@@ -1,0 +1,81 @@
+/**
+ * Events table: each contact's event history (`CONTACT#<id>` / `AT#<occurredAt>#<eventId>`, with a
+ * TTL) and one dedupe marker per processed event (`EVENT#<eventId>` / `DEDUPE`).
+ */
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '#platform/aws-clients.ts';
+
+const DEDUPE_DAYS = 7;
+
+export interface HistoryEntry {
+  readonly type: string;
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export class EventsRepository {
+  constructor(private readonly tableName: string) {}
+
+  /** Whether this event id was already fully processed. */
+  async wasProcessed(eventId: string): Promise<boolean> {
+    const { Item } = await dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `EVENT#${eventId}`, sk: 'DEDUPE' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /** Marks an event processed (after its effects are durable), kept long enough to absorb redeliveries. */
+  async markProcessed(eventId: string, type: string, nowMs: number): Promise<void> {
+    await dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `EVENT#${eventId}`,
+          sk: 'DEDUPE',
+          type,
+          processedAt: new Date(nowMs).toISOString(),
+          expiresAt: Math.floor(nowMs / 1000) + DEDUPE_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  /** Appends to a contact's history; the key makes a repeated append a no-op overwrite. */
+  async append(contactId: string, entry: HistoryEntry, retentionDays: number, nowMs: number): Promise<void> {
+    await dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `CONTACT#${contactId}`,
+          sk: `AT#${entry.occurredAt}#${entry.eventId}`,
+          ...entry,
+          expiresAt: Math.floor(nowMs / 1000) + retentionDays * 86_400,
+        },
+      }),
+    );
+  }
+
+  /** A contact's most recent events, newest first. */
+  async recent(contactId: string, limit: number): Promise<HistoryEntry[]> {
+    const { Items } = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :at)',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':at': 'AT#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((item) => ({
+      type: String(item.type),
+      eventId: String(item.eventId),
+      occurredAt: String(item.occurredAt),
+      detail: (item.detail ?? {}) as Record<string, unknown>,
+    }));
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Whether a message may go to a contact now. Every send passes here; the answer is recorded in the
+ * ledger, so each skipped or deferred message says why.
+ */
+import { z } from 'zod';
+import type { Contact } from '#catalogue/contact.ts';
+import type { Channel, MessageCategory } from '#language/types.ts';
+import type { SkipReason } from './ledger.ts';
+import { nextAllowedTime, type QuietHours } from './quiet-hours.ts';
+
+export type DeliveryDecision =
+  | { readonly action: 'send'; readonly address: string }
+  | { readonly action: 'skip'; readonly reason: SkipReason; readonly detail?: string }
+  | { readonly action: 'defer'; readonly until: number; readonly reason: 'quiet_hours' };
+
+export interface SendIntent {
+  readonly channel: Channel;
+  readonly category: MessageCategory;
+  readonly topic?: string;
+}
+
+/** How an e-mail topic's consent works: `opt_in` needs a recorded yes; `opt_out` sends until a no. */
+export type TopicMode = 'opt_in' | 'opt_out';
+
+export interface DeliveryPolicy {
+  readonly emailTopics: Readonly<Record<string, { readonly label: string; readonly mode: TopicMode }>>;
+  readonly quietHours: QuietHours;
+  /** Whether quiet hours apply to e-mail too (per journey; SMS always respects them). */
+  readonly emailQuietHours: boolean;
+  readonly defaultTimezone: string;
+}
+
+/**
+ * Consent, suppression and quiet hours. Transactional messages need only an address that is not
+ * suppressed. Marketing e-mail follows its topic's mode (opt-out by default); marketing SMS needs an
+ * explicit opt-in (TCPA) and waits for the end of quiet hours.
+ */
+export function decideDelivery(
+  contact: Contact,
+  intent: SendIntent,
+  policy: DeliveryPolicy,
+  nowMs: number,
+): DeliveryDecision {
+  const address = intent.channel === 'email' ? contact.email : contact.phone;
+  if (!address)
+    return { action: 'skip', reason: intent.channel === 'email' ? 'no_email_address' : 'no_phone_number' };
+  const suppression = contact.suppressed[intent.channel];
+  if (suppression) return { action: 'skip', reason: 'suppressed', detail: suppression.reason };
+
+  if (intent.category === 'marketing') {
+    const consent = contact.consent[intent.channel];
+    const channelStatus = consent?.channel?.status;
+    if (channelStatus === 'opted_out')
+      return { action: 'skip', reason: 'unsubscribed', detail: `${intent.channel} channel` };
+    const topicStatus = intent.topic ? consent?.topics[intent.topic]?.status : undefined;
+    if (topicStatus === 'opted_out')
+      return { action: 'skip', reason: 'unsubscribed', detail: `topic ${intent.topic}` };
+    if (intent.channel === 'sms' && channelStatus !== 'opted_in') {
+      return { action: 'skip', reason: 'no_consent', detail: 'SMS marketing needs an explicit opt-in' };
+    }
+    const mode = intent.topic ? policy.emailTopics[intent.topic]?.mode : undefined;
+    if (intent.channel === 'email' && mode === 'opt_in' && topicStatus !== 'opted_in') {
+      return { action: 'skip', reason: 'no_consent', detail: `topic ${intent.topic} needs an opt-in` };
+    }
+  }
+  if (intent.channel === 'sms' || policy.emailQuietHours) {
+    const zone = contact.timezone ?? policy.defaultTimezone;
+    const allowed = nextAllowedTime(nowMs, policy.quietHours, zone);
+    if (allowed > nowMs) return { action: 'defer', until: allowed, reason: 'quiet_hours' };
+  }
+  return { action: 'send', address };
+}
+
+const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+/** The deployment's delivery controls, as the CDK app writes them into DELIVERY_POLICY. */
+export const DeliveryPolicySettings = z.object({
+  quietHours: z.object({ start: LocalTime, end: LocalTime }),
+  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
+  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: z.enum(['opt_in', 'opt_out']) })),
+  inFlightGraceSeconds: z.number().int().min(0),
+});

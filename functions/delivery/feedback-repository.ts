@@ -1,0 +1,284 @@
+/**
+ * What provider feedback changes in DynamoDB: a contact's suppression and SMS consent
+ * (read-modify-write on the profile version, like ingest), and the ledger entry a message tag
+ * points to.
+ *
+ * Finding the entry: SES has no idempotency key, so relance tags each message with `ledger`, a
+ * 22-character digest of its ledger key (a full key does not fit SES tag values: up to ~300
+ * characters with `#` and `:`, where a tag value allows 256 of `[A-Za-z0-9_\-.@]`). Ledger entries
+ * are stored under that digest, and written in flight before the provider call, so the entry of any
+ * message a provider event mentions is one GetItem away, with no index item to write.
+ */
+
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Contact } from '#catalogue/contact.ts';
+import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '#catalogue/profile-aggregates.ts';
+import { dynamo, sqs } from '#platform/aws-clients.ts';
+import { isConditionFailure } from '#platform/dynamo-errors.ts';
+import { ContactsRepository, type IdentityKind } from '../contacts/contacts-repository.ts';
+import { ledgerTag } from './ledger.ts';
+import { LedgerRepository } from './ledger-repository.ts';
+import {
+  applySmsConsent,
+  applySuppression,
+  type ConsentEffect,
+  type EngagementEffect,
+  type FeedbackEffects,
+  type LedgerEvidence,
+  ledgerChange,
+  MAX_DELIVERY_EVENTS,
+  type SuppressEffect,
+} from './provider-feedback.ts';
+
+/** Kept as long as the ledger entries they point to. */
+const MAX_PROFILE_ATTEMPTS = 8;
+const MAX_LEDGER_ATTEMPTS = 3;
+
+/** The `TAG#<digest>` → ledger key items of the ledger table. */
+/** Finds a ledger entry by the `ledger` tag its message carried: entries are stored under that tag. */
+export class LedgerTagIndex {
+  constructor(private readonly tableName: string) {}
+
+  /** The ledger key a tag stands for, when relance sent the message. */
+  async resolve(tag: string): Promise<string | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: tag }, ConsistentRead: true }),
+    );
+    return typeof Item?.ledgerKey === 'string' ? Item.ledgerKey : undefined;
+  }
+}
+
+export type ContactChangeOutcome = 'updated' | 'unchanged' | 'no_contact';
+
+export interface ContactChangeResult {
+  readonly outcome: ContactChangeOutcome;
+  readonly contactId?: string;
+}
+
+export type EvidenceResult =
+  | { readonly outcome: 'settled' | 'appended'; readonly ledgerKey: string }
+  | { readonly outcome: 'unchanged'; readonly ledgerKey: string; readonly reason: string }
+  | { readonly outcome: 'no_entry' };
+
+/** What applying a provider event did; ids only, never an address. */
+export interface AppliedFeedback {
+  readonly suppressed?: readonly ContactChangeResult[];
+  readonly consent?: ContactChangeResult;
+  readonly ledger?: EvidenceResult;
+}
+
+export interface FeedbackTables {
+  readonly contacts: string;
+  /** Needed for ledger evidence only (the incoming-SMS function has none to record). */
+  readonly ledger?: string;
+}
+
+export class FeedbackRepository {
+  private readonly contacts: ContactsRepository;
+  private readonly ledger?: {
+    readonly table: string;
+    readonly entries: LedgerRepository;
+    readonly tags: LedgerTagIndex;
+  };
+
+  constructor(tables: FeedbackTables) {
+    this.contacts = new ContactsRepository(tables.contacts);
+    if (tables.ledger)
+      this.ledger = {
+        table: tables.ledger,
+        entries: new LedgerRepository(tables.ledger),
+        tags: new LedgerTagIndex(tables.ledger),
+      };
+  }
+
+  /** Applies the effects of one provider event: suppression and consent first, then the ledger. */
+  async apply(effects: FeedbackEffects, nowIso: string): Promise<AppliedFeedback> {
+    const suppressed = effects.suppress ? await this.suppress(effects.suppress, nowIso) : undefined;
+    const consent = effects.consent ? await this.setSmsConsent(effects.consent, nowIso) : undefined;
+    if (effects.engagement) await this.recordEngagement(effects.engagement, nowIso);
+    const ledger = effects.ledgerEvidence
+      ? await this.recordEvidence(effects.ledgerEvidence, nowIso)
+      : undefined;
+    return {
+      ...(suppressed ? { suppressed } : {}),
+      ...(consent ? { consent } : {}),
+      ...(ledger ? { ledger } : {}),
+    };
+  }
+
+  /** Suppresses each address on the contact that owns it (conditional save on the profile version). */
+  async suppress(effect: SuppressEffect, nowIso: string): Promise<ContactChangeResult[]> {
+    const kind: IdentityKind = effect.channel === 'email' ? 'EMAIL' : 'PHONE';
+    const results: ContactChangeResult[] = [];
+    for (const address of effect.addresses) {
+      results.push(
+        await this.changeContact(kind, address, (contact) =>
+          applySuppression(contact, effect, address, nowIso),
+        ),
+      );
+    }
+    return results;
+  }
+
+  /** Counts an open or a click on the recipient's profile aggregates (segments read them). */
+  async recordEngagement(effect: EngagementEffect, nowIso: string): Promise<ContactChangeResult[]> {
+    const type = effect.kind === 'opened' ? EMAIL_OPENED : EMAIL_CLICKED;
+    const results: ContactChangeResult[] = [];
+    for (const address of effect.addresses) {
+      results.push(
+        await this.changeContact('EMAIL', address, (contact) => ({
+          ...contact,
+          aggregates: applyAggregates(
+            contact.aggregates,
+            { type, at: effect.at, detail: {} },
+            { nowMs: Date.parse(nowIso) },
+          ),
+          updatedAt: nowIso,
+        })),
+      );
+    }
+    return results;
+  }
+
+  /** Records an SMS keyword as the contact's SMS channel consent. */
+  async setSmsConsent(effect: ConsentEffect, nowIso: string): Promise<ContactChangeResult> {
+    return this.changeContact('PHONE', effect.address, (contact) => applySmsConsent(contact, effect, nowIso));
+  }
+
+  /**
+   * Records evidence on the entry the tag stands for: settles an entry still waiting for an
+   * outcome (conditioned on that state, so a racing attempt's own outcome is never overwritten),
+   * else appends the event to its delivery events (conditioned on it not being there yet).
+   */
+  async recordEvidence(evidence: LedgerEvidence, nowIso: string): Promise<EvidenceResult> {
+    if (!this.ledger) throw new Error('ledger evidence needs the ledger table');
+    for (let attempt = 0; attempt < MAX_LEDGER_ATTEMPTS; attempt++) {
+      // The entry is stored under the message's tag: one read finds it.
+      const entry = await this.ledger.entries.getByTag(evidence.tag);
+      if (!entry) return { outcome: 'no_entry' };
+      const { ledgerKey } = entry;
+      const change = ledgerChange(entry, evidence);
+      if (change.kind === 'none') return { outcome: 'unchanged', ledgerKey, reason: change.reason };
+      if (change.kind === 'append') {
+        const appended = await this.appendEvent(this.ledger.table, ledgerKey, change.event);
+        return appended
+          ? { outcome: 'appended', ledgerKey }
+          : { outcome: 'unchanged', ledgerKey, reason: 'duplicate' };
+      }
+      if (await this.settle(this.ledger.table, ledgerKey, evidence.providerMessageId, change.event, nowIso))
+        return { outcome: 'settled', ledgerKey };
+      // Another attempt settled it in between: read it again and append instead.
+    }
+    throw new Error(`ledger entry of tag ${evidence.tag} kept changing; retry the feedback event`);
+  }
+
+  private async settle(
+    tableName: string,
+    ledgerKey: string,
+    providerMessageId: string,
+    event: string | undefined,
+    nowIso: string,
+  ): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: ledgerTag(ledgerKey) },
+          UpdateExpression: `SET #status = :sent, #messageId = :messageId, #updatedAt = :now${
+            event ? ', #events = list_append(if_not_exists(#events, :empty), :event)' : ''
+          } REMOVE #reason, #detail, #deferredUntil`,
+          ConditionExpression: '#status = :inFlight OR (#status = :failed AND #reason = :throttled)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#messageId': 'providerMessageId',
+            '#updatedAt': 'updatedAt',
+            '#reason': 'reason',
+            '#detail': 'detail',
+            '#deferredUntil': 'deferredUntil',
+            ...(event ? { '#events': 'deliveryEvents' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':messageId': providerMessageId,
+            ':now': nowIso,
+            ':inFlight': 'in_flight',
+            ':failed': 'failed',
+            ':throttled': 'throttled',
+            ...(event ? { ':empty': [], ':event': [event] } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Appends an event once; false when it is already listed or the list is full. */
+  private async appendEvent(tableName: string, ledgerKey: string, event: string): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: ledgerTag(ledgerKey) },
+          UpdateExpression: 'SET #events = list_append(if_not_exists(#events, :empty), :event)',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#events) OR (NOT contains(#events, :text) AND size(#events) < :max))',
+          ExpressionAttributeNames: { '#events': 'deliveryEvents' },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':event': [event],
+            ':text': event,
+            ':max': MAX_DELIVERY_EVENTS,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Finds the contact behind an identity and applies a change with optimistic concurrency. */
+  private async changeContact(
+    kind: IdentityKind,
+    address: string,
+    change: (contact: Contact) => Contact | undefined,
+  ): Promise<ContactChangeResult> {
+    const contactId = await this.contacts.findByIdentity(kind, address);
+    if (!contactId) return { outcome: 'no_contact' };
+    for (let attempt = 0; attempt < MAX_PROFILE_ATTEMPTS; attempt++) {
+      const contact = await this.contacts.get(contactId);
+      if (!contact) return { outcome: 'no_contact' };
+      const next = change(contact);
+      if (!next) return { outcome: 'unchanged', contactId };
+      if (await this.contacts.save(next, contact.version)) return { outcome: 'updated', contactId };
+    }
+    throw new Error(`contact ${contactId} kept changing; giving up after ${MAX_PROFILE_ATTEMPTS} attempts`);
+  }
+}
+
+/**
+ * The feedback dead letters, for events that fail validation: sent once with the failing fields
+ * (no retry can fix them), kept for an operator. Faults reach the same queue through Lambda's
+ * on-failure destination after the retries.
+ */
+export class FeedbackDeadLetters {
+  constructor(private readonly queueUrl: string) {}
+
+  async malformed(payload: unknown, issues: readonly string[]): Promise<void> {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify({ reason: 'malformed', issues, payload }),
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: 'malformed' },
+          firstIssue: { DataType: 'String', StringValue: issues[0]?.slice(0, 256) || 'unknown' },
+        },
+      }),
+    );
+  }
+}

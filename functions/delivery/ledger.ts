@@ -1,0 +1,105 @@
+/**
+ * The send ledger's vocabulary: every send a journey attempts ends as one entry with a status and,
+ * when nothing was sent, the reason. This is what `relance why` and the local page explain.
+ */
+import { createHash } from 'node:crypto';
+import type { Channel, MessageCategory } from '#language/types.ts';
+
+export type LedgerStatus = 'in_flight' | 'sent' | 'skipped' | 'deferred' | 'failed';
+
+/** Why a message was not sent. */
+export type SkipReason =
+  | 'no_email_address'
+  | 'no_phone_number'
+  | 'no_owner'
+  | 'unsubscribed'
+  | 'no_consent'
+  | 'suppressed'
+  | 'frequency_capped'
+  | 'quiet_hours'
+  | 'goal_reached'
+  | 'holdout'
+  | 'outcome_unknown_at_most_once';
+
+export interface LedgerEntry {
+  readonly ledgerKey: string;
+  readonly contactId: string;
+  readonly journeyId: string;
+  readonly runKey: string;
+  readonly gen: number;
+  readonly stepId: string;
+  readonly channel: Channel;
+  readonly template: string;
+  readonly category: MessageCategory;
+  readonly status: LedgerStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly providerMessageId?: string;
+  readonly subject?: string;
+  readonly deferredUntil?: string;
+  readonly deliveryEvents?: string[];
+}
+
+export interface LedgerOutcome {
+  readonly status: LedgerStatus;
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly providerMessageId?: string;
+  readonly subject?: string;
+  readonly deferredUntil?: string;
+}
+
+/** The ledger key of a send: (journey run, step, channel), plus the recipient for broadcasts. */
+export function ledgerKey(parts: {
+  journeyId: string;
+  runKey: string;
+  gen: number;
+  stepId: string;
+  channel: Channel;
+  recipient?: string;
+}): string {
+  const base = `${parts.journeyId}#${parts.runKey}#${parts.gen}#${parts.stepId}#${parts.channel}`;
+  return parts.recipient ? `${base}#${parts.recipient}` : base;
+}
+
+/** A short, tag-safe digest of a ledger key (SES tag values allow only [A-Za-z0-9_-.@]). */
+export function ledgerTag(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}
+
+/** Why a message was (not) sent, in words a developer reads at a glance. */
+const REASONS: Record<string, string> = {
+  no_email_address: 'the contact has no e-mail address',
+  no_phone_number: 'the contact has no phone number',
+  no_owner: 'the contact has no owner to notify',
+  unsubscribed: 'the contact unsubscribed from this topic or channel',
+  no_consent: 'no opt-in for this channel or topic',
+  suppressed: 'the address is suppressed (bounce or complaint)',
+  frequency_capped: 'the frequency cap was reached',
+  quiet_hours: 'quiet hours at the contact',
+  goal_reached: 'the journey goal was already reached',
+  holdout: 'the contact is in the holdout group',
+  outcome_unknown_at_most_once: 'an earlier attempt may have sent it; at-most-once sends do not retry',
+  awaiting_provider_evidence:
+    'an earlier attempt is still unsettled; waiting for the provider’s delivery events',
+  throttled: 'the provider throttled the send; it is retried',
+  provider_rejected: 'the provider refused the message',
+};
+
+/** What a ledger entry says happened, and why, in one line a person reads at a glance. */
+export function explainEntry(entry: LedgerEntry): string {
+  const reason = entry.reason ? (REASONS[entry.reason] ?? entry.reason) : '';
+  const detail = entry.detail ? ` (${entry.detail})` : '';
+  switch (entry.status) {
+    case 'sent':
+      return entry.subject ? `sent “${entry.subject}”` : 'sent';
+    case 'in_flight':
+      return 'in flight: the send started and has no outcome yet';
+    case 'deferred':
+      return `deferred until ${entry.deferredUntil ?? '?'}${reason ? `: ${reason}` : ''}${detail}`;
+    default:
+      return `${entry.status}: ${reason || 'no reason recorded'}${detail}`;
+  }
+}

@@ -1,0 +1,262 @@
+/** The Task states of a journey after Enter/Resume: send, wait, waitFor, update, broadcast, finish, fail. */
+
+import { parseEventDetail } from '#catalogue/catalogue.ts';
+import { type Contact, contactFromView, contactView } from '#catalogue/contact.ts';
+import type { BroadcastStep, JourneyDefinition, Step } from '#language/types.ts';
+import { now, nowIso } from '#platform/clock.ts';
+import { RELANCE_SOURCE } from '#platform/env-names.ts';
+import { type LedgerOutcome, ledgerKey, ledgerTag } from '../delivery/ledger.ts';
+import {
+  freshContact,
+  type JourneyDeps,
+  requireJourney,
+  requireRun,
+  type StepContext,
+  valueOfRef,
+} from './context.ts';
+import { valueAt } from './journey-runs.ts';
+import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
+import { type OwnerRecipient, sendMessage } from './send-message.ts';
+
+function stepOf<T extends Step['type']>(
+  journey: JourneyDefinition,
+  stepId: string,
+  type: T,
+): Extract<Step, { type: T }> {
+  const step = journey.steps[stepId];
+  if (!step || step.type !== type) throw new Error(`journey "${journey.id}" has no ${type} step "${stepId}"`);
+  return step as Extract<Step, { type: T }>;
+}
+
+/** A send step: one message to the contact (or, later, its owner) through the ledger. */
+export async function send(
+  deps: JourneyDeps,
+  journeyId: string,
+  stepId: string,
+  ctx: StepContext,
+): Promise<LedgerOutcome> {
+  const journey = requireJourney(deps, journeyId);
+  const step = stepOf(journey, stepId, 'send');
+  const run = requireRun(ctx);
+  // The contact as this segment read it (Enter or Resume, milliseconds ago): consent is as of now.
+  const contact =
+    (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
+  if (!contact) return { status: 'skipped', reason: 'no_email_address' };
+  const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
+  const outcome = await sendMessage(deps, {
+    ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
+    journeyId,
+    runKey: run.runKey,
+    gen: run.gen,
+    stepId,
+    channel: step.channel,
+    template: step.template,
+    category: step.category,
+    ...(step.topic ? { topic: step.topic } : {}),
+    ...(journey.delivery ? { delivery: journey.delivery } : {}),
+    contact,
+    trigger: run.trigger,
+    ...(run.event ? { event: run.event } : {}),
+    ...(owner ? { owner } : {}),
+  });
+  if (outcome.status === 'deferred' && outcome.deferredUntil) {
+    // Not now (quiet hours, or waiting for the provider's evidence): pause the run and try this step again then.
+    const waiting = { stepId, kind: 'defer' as const, until: outcome.deferredUntil };
+    if (await deps.runs.pause(run, waiting, nowIso())) await scheduleWakeUp(deps, journeyId, run, waiting);
+  }
+  return outcome;
+}
+
+/** The contact's sales rep (`ownerId`) from the roster, when there is one. */
+async function ownerOf(deps: JourneyDeps, contact: Contact): Promise<OwnerRecipient | undefined> {
+  if (!contact.ownerId || !deps.owners) return undefined;
+  const rep = await deps.owners(contact.ownerId);
+  return rep
+    ? { repId: rep.id, name: rep.name, email: rep.email, ...(rep.phone ? { phone: rep.phone } : {}) }
+    : undefined;
+}
+
+/** A wait or waitFor step: marks the run paused and schedules its resumption; the segment then ends. */
+export async function pause(
+  deps: JourneyDeps,
+  journeyId: string,
+  stepId: string,
+  ctx: StepContext,
+): Promise<{ paused: boolean; until?: string; ended?: boolean }> {
+  const journey = requireJourney(deps, journeyId);
+  const step = journey.steps[stepId];
+  if (!isPauseStep(step)) throw new Error(`"${stepId}" is not a wait step`);
+  const run = requireRun(ctx);
+  const waiting = waitingFor(deps, step, ctx);
+  if (waiting === 'past') {
+    // `until` has passed and the journey says such a run ends here (see WaitUntil).
+    return { paused: false, ended: await deps.runs.end(run, 'ended', 'wait_time_passed', nowIso()) };
+  }
+  if (!(await deps.runs.pause(run, waiting, nowIso()))) return { paused: false };
+  await scheduleWakeUp(deps, journeyId, run, waiting);
+  return { paused: true, until: waiting.until };
+}
+
+/**
+ * An emit step: one event on the bus, its detail resolved from the run. The event id is derived from
+ * the run, generation and step, so a retried step emits the same event; an invalid detail fails the
+ * step (and the run, with the reason) rather than putting a malformed event on the bus.
+ */
+export async function emit(
+  deps: JourneyDeps,
+  journeyId: string,
+  stepId: string,
+  ctx: StepContext,
+): Promise<{ emitted: string }> {
+  const journey = requireJourney(deps, journeyId);
+  const step = stepOf(journey, stepId, 'emit');
+  const run = requireRun(ctx);
+  if (!deps.publish) throw new Error(`emit step "${stepId}": this deployment has no event bus configured`);
+  const resolved = Object.fromEntries(
+    Object.entries(step.detail).map(([name, value]) => [
+      name,
+      typeof value === 'object' ? valueOfRef({ ...ctx, trigger: run.trigger }, value.from) : value,
+    ]),
+  );
+  const eventId = `${journeyId}-${ledgerTag(`${run.runKey}#${run.gen}#${stepId}`)}`;
+  const parsed = parseEventDetail(step.event, {
+    ...resolved,
+    eventId,
+    occurredAt: nowIso(),
+    source: RELANCE_SOURCE,
+  });
+  if (!parsed.ok) {
+    const problems = parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new Error(`emit step "${stepId}" built an invalid ${step.event}: ${problems}`);
+  }
+  await deps.publish([{ source: RELANCE_SOURCE, detailType: step.event, detail: { ...parsed.detail } }]);
+  return { emitted: eventId };
+}
+
+/** An update step: tags and attributes on the profile; returns the new contact view for later branches. */
+export async function update(
+  deps: JourneyDeps,
+  journeyId: string,
+  stepId: string,
+  ctx: StepContext,
+): Promise<Record<string, unknown> | undefined> {
+  const journey = requireJourney(deps, journeyId);
+  const step = stepOf(journey, stepId, 'update');
+  const run = requireRun(ctx);
+  if (!run.contactId) return ctx.contact;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const contact = await deps.contacts.get(run.contactId);
+    if (!contact) return ctx.contact;
+    const tags = new Set(contact.tags);
+    for (const tag of step.addTags ?? []) tags.add(tag);
+    for (const tag of step.removeTags ?? []) tags.delete(tag);
+    const next: Contact = {
+      ...contact,
+      tags: [...tags],
+      attributes: { ...contact.attributes, ...step.setAttributes },
+      updatedAt: nowIso(),
+    };
+    if (await deps.contacts.save(next, contact.version))
+      return contactView({ ...next, version: contact.version + 1 });
+  }
+  throw new Error(`contact ${run.contactId} kept changing during update step "${stepId}"`);
+}
+
+/** The end of a path: the run is over. */
+export async function finish(deps: JourneyDeps, ctx: StepContext): Promise<{ ended: boolean }> {
+  const run = requireRun(ctx);
+  return { ended: await deps.runs.end(run, 'ended', 'completed', nowIso()) };
+}
+
+/** A step failed after retries: the run is marked failed with the error, so it is not silently lost. */
+export async function fail(
+  deps: JourneyDeps,
+  journeyId: string,
+  state: Record<string, unknown>,
+): Promise<{ failed: boolean }> {
+  const ctx = state.ctx as StepContext | undefined;
+  const error = state.error as { Error?: string; Cause?: string } | undefined;
+  if (!ctx?.runKey || ctx.gen === undefined) return { failed: false };
+  const reason = `${error?.Error ?? 'Error'}: ${String(error?.Cause ?? '').slice(0, 300)}`;
+  return {
+    failed: await deps.runs.end({ journeyId, runKey: ctx.runKey, gen: ctx.gen }, 'failed', reason, nowIso()),
+  };
+}
+
+const MAX_BATCHES_PER_SEGMENT = 40;
+
+/** A broadcast step: one template to the SKU's waitlist (bounded by stock) or its recently interested contacts. */
+export async function broadcast(
+  deps: JourneyDeps,
+  journeyId: string,
+  stepId: string,
+  ctx: StepContext,
+): Promise<{ sent: number; skipped: number }> {
+  const journey = requireJourney(deps, journeyId);
+  const step = stepOf(journey, stepId, 'broadcast');
+  const run = requireRun(ctx);
+  const sku = String(valueAt(run.trigger, step.audience.skuField));
+  const tally = { sent: 0, skipped: 0 };
+  const notify = async (contactId: string): Promise<LedgerOutcome | undefined> => {
+    const contact = await deps.contacts.get(contactId);
+    if (!contact) return undefined;
+    const outcome = await sendMessage(deps, {
+      ledgerKey: ledgerKey({
+        journeyId,
+        runKey: run.runKey,
+        gen: run.gen,
+        stepId,
+        channel: step.channel,
+        recipient: contactId,
+      }),
+      journeyId,
+      runKey: run.runKey,
+      gen: run.gen,
+      stepId,
+      channel: step.channel,
+      template: step.template,
+      category: step.category,
+      ...(step.topic ? { topic: step.topic } : {}),
+      contact,
+      trigger: run.trigger,
+    });
+    if (outcome.status === 'sent') tally.sent++;
+    else tally.skipped++;
+    return outcome;
+  };
+  if (step.audience.kind === 'waitlist') await notifyWaitlist(deps, step, sku, run.trigger, notify);
+  else {
+    const since = new Date(now() - step.audience.withinDays * 86_400_000).toISOString();
+    for await (const page of deps.products.interested(sku, since, step.batchSize)) {
+      for (const contactId of page) {
+        if (await deps.products.claimNotice(sku, journeyId, contactId, now(), step.audience.oncePerDays))
+          await notify(contactId);
+      }
+    }
+  }
+  return tally;
+}
+
+/** Waitlist in arrival order, no more sends than units in stock, the stock re-read before each batch. */
+async function notifyWaitlist(
+  deps: JourneyDeps,
+  step: BroadcastStep,
+  sku: string,
+  trigger: Record<string, unknown>,
+  notify: (contactId: string) => Promise<LedgerOutcome | undefined>,
+): Promise<void> {
+  let notified = 0;
+  for (let batch = 0; batch < MAX_BATCHES_PER_SEGMENT; batch++) {
+    const stock = (await deps.products.stock(sku)) ?? Number(trigger.newQuantity ?? 0);
+    const available =
+      step.audience.kind === 'waitlist' && step.audience.limitToStock ? stock - notified : step.batchSize;
+    if (available <= 0) return;
+    const entries = await deps.products.waitlist(sku, Math.min(step.batchSize, available));
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      const outcome = await notify(entry.contactId);
+      if (outcome?.status === 'sent') notified++;
+      await deps.products.removeFromWaitlist(entry);
+    }
+  }
+}

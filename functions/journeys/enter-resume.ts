@@ -1,0 +1,178 @@
+/** Enter starts a run from its trigger event; Resume continues a paused run. Both build `$.ctx`. */
+
+import { type Contact, contactView } from '#catalogue/contact.ts';
+import { resumeStateAfter, splitKey } from '#language/states.ts';
+import type { Correlation, JourneyDefinition } from '#language/types.ts';
+import { now, nowIso } from '#platform/clock.ts';
+import { inHoldout } from '../segments/holdout.ts';
+import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
+import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from './journey-runs.ts';
+import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
+import type { Run } from './runs-repository.ts';
+
+/** The EventBridge event a trigger rule delivers. */
+export interface TriggerEvent {
+  readonly 'detail-type': string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface ResumeRequest {
+  readonly runKey: string;
+  readonly gen: number;
+  readonly stepId: string;
+  readonly via: 'event' | 'timeout' | 'wait' | 'defer';
+}
+
+function contactIdOf(detail: Record<string, unknown>): string | undefined {
+  const contact = detail.contact as { contactId?: unknown } | undefined;
+  return typeof contact?.contactId === 'string' ? contact.contactId : undefined;
+}
+
+function splitsFor(journey: JourneyDefinition, run: Pick<Run, 'runKey' | 'gen'>): Record<string, number> {
+  return Object.fromEntries(
+    Object.values(journey.steps)
+      .filter((step) => step.type === 'split')
+      .map((step) => [splitKey(step.id), splitDraw(journey.id, run.runKey, run.gen, step.id)]),
+  );
+}
+
+/** Every (event type, correlation) a run of this journey listens for: its goal and its waitFor steps. */
+export function listenedCorrelations(
+  journey: JourneyDefinition,
+): Array<{ event: string; correlate: Correlation }> {
+  const all = [
+    ...(journey.goal ? [{ event: journey.goal.event, correlate: journey.goal.correlate }] : []),
+    ...Object.values(journey.steps).flatMap((s) =>
+      s.type === 'waitFor' ? [{ event: s.event, correlate: s.correlate }] : [],
+    ),
+  ];
+  const unique = new Map(all.map((c) => [`${c.event}|${JSON.stringify(c.correlate)}`, c]));
+  return [...unique.values()];
+}
+
+function context(
+  journey: JourneyDefinition,
+  run: Run,
+  trigger: Record<string, unknown>,
+  contact: Contact | undefined,
+): StepContext {
+  return {
+    proceed: true,
+    journeyId: journey.id,
+    runKey: run.runKey,
+    gen: run.gen,
+    ...(run.contactId ? { contactId: run.contactId } : {}),
+    ...(contact ? { contact: contactView(contact) } : {}),
+    triggerType: run.triggerType,
+    trigger,
+    splits: splitsFor(journey, run),
+  };
+}
+
+/**
+ * Starts a run for a trigger event, unless entry rules say no, and registers the correlations the
+ * router cannot compute from an event. When the journey starts with a pause (`pauseAt`), the run
+ * is created already paused and its wake-up scheduled, in this one invocation.
+ */
+export async function enter(
+  deps: JourneyDeps,
+  journeyId: string,
+  event: TriggerEvent,
+  pauseAt?: string,
+): Promise<StepContext> {
+  const journey = requireJourney(deps, journeyId);
+  const trigger = event.detail;
+  const contactId = contactIdOf(trigger);
+  const runKey = runKeyFor(journey, trigger, contactId);
+  const contact = contactId ? await deps.contacts.get(contactId) : undefined;
+  const firstStep = pauseAt ? journey.steps[pauseAt] : undefined;
+  const waiting = isPauseStep(firstStep)
+    ? waitingFor(deps, firstStep, { trigger, contact: { timezone: contact?.timezone } })
+    : undefined;
+  // A first wait whose moment has passed is left to its own Task state, which ends the run.
+  const pause = waiting === 'past' ? undefined : waiting;
+  const result = await deps.runs.enter({
+    journeyId,
+    runKey,
+    reentry: journey.entry.reentry,
+    ...(contactId ? { contactId } : {}),
+    triggerType: event['detail-type'],
+    triggerEventId: String(trigger.eventId),
+    trigger,
+    ...(pause ? { pause } : {}),
+    at: nowIso(),
+    nowMs: now(),
+  });
+  if (!result.entered) {
+    // A retried Enter whose first attempt paused the run but died before scheduling: schedule now (idempotent).
+    const existing = result.existing;
+    const pending = existing?.waiting;
+    if (
+      result.reason === 'duplicate_trigger' &&
+      existing?.status === 'waiting' &&
+      pending &&
+      pending.stepId === pauseAt
+    ) {
+      await scheduleWakeUp(deps, journeyId, existing, pending);
+    }
+    return { proceed: false, reason: result.reason, journeyId, runKey };
+  }
+  const { run } = result;
+  if (journey.holdout && contactId && inHoldout(contactId, journeyId, journey.holdout.percent)) {
+    // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
+    await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
+    return { proceed: false, reason: 'holdout', journeyId, runKey };
+  }
+  for (const { event: eventType, correlate } of listenedCorrelations(journey)) {
+    const value = runCorrelationValue(correlate, trigger, contactId);
+    if (value && !directRunKey(journey, correlate, value)) {
+      await deps.runs.listen(eventType, value, { journeyId, runKey, gen: run.gen }, now());
+    }
+  }
+  if (pause) {
+    await scheduleWakeUp(deps, journeyId, run, pause);
+    return { ...context(journey, run, trigger, contact), paused: true };
+  }
+  return context(journey, run, trigger, contact);
+}
+
+/**
+ * Resumes a paused run once: a timeout or the end of a wait claims the run here; an event was
+ * claimed by the router, and is consumed here so a duplicate start does nothing.
+ */
+export async function resume(
+  deps: JourneyDeps,
+  journeyId: string,
+  request: ResumeRequest,
+): Promise<StepContext> {
+  const journey = requireJourney(deps, journeyId);
+  const ref = { journeyId, runKey: request.runKey, gen: request.gen };
+  const run =
+    request.via === 'event'
+      ? await deps.runs.consumeEventResolution(ref, request.stepId, nowIso())
+      : await deps.runs.claimResume(ref, { stepId: request.stepId, via: request.via }, nowIso());
+  const resumeAt = resumeStateAfter(journey, request.stepId);
+  if (!run || !resumeAt) {
+    // Only now read the run, to say why it does not go on.
+    const current = await deps.runs.get(journeyId, request.runKey);
+    const reason = !resumeAt
+      ? 'unknown_step'
+      : !current || current.gen !== request.gen
+        ? 'run_replaced'
+        : current.status === 'ended' || current.status === 'failed'
+          ? `run_${current.status}`
+          : 'already_resumed';
+    return { proceed: false, reason, journeyId, runKey: request.runKey };
+  }
+  const [trigger, contact] = await Promise.all([
+    deps.runs.trigger(run),
+    run.contactId ? deps.contacts.get(run.contactId) : Promise.resolve(undefined),
+  ]);
+  const resolvedEvent = run.resolution?.via === 'event' ? run.resolution.event : undefined;
+  return {
+    ...context(journey, run, trigger, contact),
+    resumeAt,
+    resolution: request.via,
+    ...(resolvedEvent ? { event: resolvedEvent } : {}),
+  };
+}

@@ -1,0 +1,25 @@
+/** Lambda: accepted events that some journey waits for or ends on. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { requireEnv } from '#platform/env.ts';
+import { ENV } from '#platform/env-names.ts';
+import { logger } from '#platform/logger.ts';
+import { journeys } from '../../workflows/journeys/index.ts';
+import { routeEvent } from './event-router.ts';
+import { RunsRepository } from './runs-repository.ts';
+import { journeyTargetsFromEnvironment } from './wiring.ts';
+
+const deps = {
+  runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
+  journeys,
+  targets: journeyTargetsFromEnvironment(),
+};
+
+const AcceptedEvent = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
+
+async function route(event: unknown) {
+  return routeEvent(deps, AcceptedEvent.parse(event));
+}
+
+export const handler = middy(route).use(injectLambdaContext(logger, { resetKeys: true }));

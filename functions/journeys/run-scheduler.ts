@@ -1,0 +1,55 @@
+/**
+ * One-time EventBridge Scheduler schedules that resume journey runs. Names are deterministic per
+ * (run, generation, step), so a retried step finds its schedule instead of creating a second one.
+ */
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
+import { scheduler } from '#platform/aws-clients.ts';
+
+export interface JourneyTarget {
+  readonly stateMachineArn: string;
+  readonly scheduleGroup: string;
+  readonly schedulerRoleArn: string;
+}
+
+/** `at()` wants a UTC time without zone or milliseconds. */
+export function atExpression(whenMs: number): string {
+  return `at(${new Date(whenMs).toISOString().slice(0, 19)})`;
+}
+
+/** Creates a one-time schedule that starts the journey's state machine with `input`; already existing is fine. */
+export async function scheduleResume(
+  target: JourneyTarget,
+  name: string,
+  whenMs: number,
+  input: unknown,
+): Promise<void> {
+  try {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: name,
+        GroupName: target.scheduleGroup,
+        ScheduleExpression: atExpression(whenMs),
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: {
+          Arn: target.stateMachineArn,
+          RoleArn: target.schedulerRoleArn,
+          Input: JSON.stringify(input),
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictException)) throw error;
+  }
+}
+
+/** Deletes a pending schedule (an event resolved the wait first); already gone is fine. */
+export async function cancelResume(target: JourneyTarget, name: string): Promise<void> {
+  try {
+    await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: target.scheduleGroup }));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+  }
+}

@@ -1,0 +1,429 @@
+/**
+ * One message to one contact through the ledger: begin the entry (a retried step finds it), decide
+ * with the delivery controls, render, call the provider, record the outcome. Used by send steps and
+ * broadcasts.
+ */
+import { z } from 'zod';
+import { type Contact, contactView } from '#catalogue/contact.ts';
+import { type MessageTemplate, templateTexts } from '#language/template.ts';
+import type { Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
+import { now, nowIso } from '#platform/clock.ts';
+import { logger } from '#platform/logger.ts';
+import {
+  confirmationLink,
+  listUnsubscribeHeaders,
+  mailtoDomainOf,
+  type UnsubscribeLinks,
+  unsubscribeLinks,
+} from '../consent/signed-links.ts';
+import { appointmentAttachment } from '../delivery/calendar-invite.ts';
+import { decideDelivery } from '../delivery/delivery-controls.ts';
+import { sendEmail } from '../delivery/email-sender.ts';
+import { capRuleFor } from '../delivery/frequency-cap.ts';
+import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '../delivery/ledger.ts';
+import { applySuppression } from '../delivery/provider-feedback.ts';
+import { renderMessage, withMarketingFooter } from '../delivery/rendering.ts';
+import { sendSms } from '../delivery/sms-sender.ts';
+import type { JourneyDeps } from './context.ts';
+
+export interface MessageRequest {
+  readonly ledgerKey: string;
+  readonly journeyId: string;
+  readonly runKey: string;
+  readonly gen: number;
+  readonly stepId: string;
+  readonly channel: Channel;
+  readonly template: string;
+  readonly category: MessageCategory;
+  readonly topic?: string;
+  readonly contact: Contact;
+  readonly trigger: Record<string, unknown>;
+  readonly event?: Record<string, unknown>;
+  /** The journey's delivery choices (e-mail quiet hours, caps). */
+  readonly delivery?: DeliverySettings;
+  /**
+   * The message goes to the contact's sales rep, about the contact: an internal notification, so
+   * the contact's consent, quiet hours and caps do not apply (the ledger still makes it exactly once).
+   */
+  readonly owner?: OwnerRecipient | 'none';
+}
+
+/** A sales rep receiving a message about a contact they own. */
+export interface OwnerRecipient {
+  readonly repId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly phone?: string;
+}
+
+/** Provider errors that no retry will fix: record them as failed instead of retrying. */
+const PERMANENT_ERRORS = new Set([
+  'MessageRejected',
+  'MailFromDomainNotVerifiedException',
+  'AccountSuspendedException',
+  'SendingPausedException',
+  'BadRequestException',
+  'InvalidParameter',
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'OptedOutException',
+  'NotFoundException',
+]);
+
+function isPermanent(error: unknown): boolean {
+  return error instanceof Error && PERMANENT_ERRORS.has(error.name);
+}
+
+/**
+ * What to do with an entry a previous attempt left. A send known not to have happened (throttled,
+ * or deferred by quiet hours) is tried again. One whose outcome is unknown (a crash around the
+ * provider call) first waits the grace period for the provider's evidence (a Sent event settles
+ * it), then follows the category policy: marketing at most once, transactional at least once.
+ */
+function retryDecision(
+  existing: LedgerEntry,
+  nowMs: number,
+  graceMs: number,
+): 'resend' | 'settled' | 'wait_for_evidence' | 'unknown_outcome' {
+  if (existing.status === 'deferred' || (existing.status === 'failed' && existing.reason === 'throttled'))
+    return 'resend';
+  if (existing.status !== 'in_flight') return 'settled';
+  if (nowMs - Date.parse(existing.updatedAt) < graceMs) return 'wait_for_evidence';
+  return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
+}
+
+/** Sends (or skips or defers, with the reason) one message; returns the ledger outcome. */
+export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
+  const at = nowIso();
+  const template = deps.templates.get(request.template);
+  if (!template) throw new Error(`template "${request.template}" is not deployed`);
+  const entry: LedgerEntry = {
+    ledgerKey: request.ledgerKey,
+    contactId: request.contact.contactId,
+    journeyId: request.journeyId,
+    runKey: request.runKey,
+    gen: request.gen,
+    stepId: request.stepId,
+    channel: request.channel,
+    template: request.template,
+    category: request.category,
+    status: 'in_flight',
+    createdAt: at,
+    updatedAt: at,
+  };
+  const policy = deps.sending.policy;
+  const begun = await deps.ledger.begin(entry, now());
+  if (!begun.created) {
+    const decision = retryDecision(begun.existing, now(), policy.inFlightGraceSeconds * 1000);
+    if (decision === 'settled') return begun.existing;
+    if (decision === 'wait_for_evidence') {
+      // Come back when the grace period is over; the provider's Sent event may settle it by then.
+      const until = new Date(
+        Date.parse(begun.existing.updatedAt) + policy.inFlightGraceSeconds * 1000,
+      ).toISOString();
+      return { status: 'deferred', reason: 'awaiting_provider_evidence', deferredUntil: until };
+    }
+    if (decision === 'unknown_outcome') {
+      const outcome: LedgerOutcome = { status: 'skipped', reason: 'outcome_unknown_at_most_once' };
+      await deps.ledger.settle(request.ledgerKey, outcome, at);
+      return outcome;
+    }
+    const previous = begun.existing.status;
+    if (previous !== 'in_flight' && !(await deps.ledger.reopen(request.ledgerKey, previous, at))) {
+      // Another attempt took it back first; its outcome stands.
+      return (await deps.ledger.get(request.ledgerKey)) ?? begun.existing;
+    }
+  }
+
+  if (request.owner === 'none') {
+    // Recorded like any skip, so `relance why` can say the contact has no sales rep.
+    const outcome: LedgerOutcome = { status: 'skipped', reason: 'no_owner' };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    return outcome;
+  }
+  if (request.owner) {
+    const address = request.channel === 'email' ? request.owner.email : request.owner.phone;
+    if (!address) {
+      const outcome: LedgerOutcome = {
+        status: 'skipped',
+        reason: 'no_phone_number',
+        detail: 'the owner has no phone',
+      };
+      await deps.ledger.settle(request.ledgerKey, outcome, at);
+      return outcome;
+    }
+    return deliver(deps, request, template, address);
+  }
+  const decision = decideDelivery(
+    request.contact,
+    request,
+    {
+      emailTopics: policy.emailTopics,
+      quietHours: policy.quietHours,
+      emailQuietHours: request.delivery?.emailQuietHours ?? false,
+      defaultTimezone: deps.sending.defaultTimezone,
+    },
+    now(),
+  );
+  if (decision.action === 'skip') {
+    const outcome: LedgerOutcome = {
+      status: 'skipped',
+      reason: decision.reason,
+      ...(decision.detail ? { detail: decision.detail } : {}),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    logger.info('message skipped', { ledgerKey: request.ledgerKey, reason: decision.reason });
+    return outcome;
+  }
+  if (decision.action === 'defer') {
+    const outcome: LedgerOutcome = {
+      status: 'deferred',
+      reason: decision.reason,
+      deferredUntil: new Date(decision.until).toISOString(),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    logger.info('message deferred', {
+      ledgerKey: request.ledgerKey,
+      reason: decision.reason,
+      until: outcome.deferredUntil,
+    });
+    return outcome;
+  }
+  const capRule = capRuleFor(request, request.delivery?.frequencyCap, policy.frequencyCaps);
+  if (capRule) {
+    const slot = await deps.caps.take(
+      request.contact.contactId,
+      request.channel,
+      capRule,
+      request.ledgerKey,
+      now(),
+    );
+    if (!slot.allowed) {
+      const outcome: LedgerOutcome = {
+        status: 'skipped',
+        reason: 'frequency_capped',
+        detail: `${slot.count} ${request.channel} messages in the last ${capRule.windowDays} days (max ${capRule.max})`,
+      };
+      await deps.ledger.settle(request.ledgerKey, outcome, at);
+      logger.info('message capped', { ledgerKey: request.ledgerKey });
+      return outcome;
+    }
+  }
+  return deliver(deps, request, template, decision.address);
+}
+
+/**
+ * The signed one-click unsubscribe, preference and mailto links of a marketing e-mail (for its
+ * topic, else the whole channel); none for SMS or transactional mail, or where links are not set up.
+ */
+async function messageLinks(
+  deps: JourneyDeps,
+  request: MessageRequest,
+): Promise<UnsubscribeLinks | undefined> {
+  const settings = deps.sending.links;
+  if (
+    !settings ||
+    request.channel !== 'email' ||
+    request.category !== 'marketing' ||
+    request.owner !== undefined
+  ) {
+    return undefined;
+  }
+  return unsubscribeLinks({
+    baseUrl: settings.baseUrl,
+    key: await settings.key(),
+    contactId: request.contact.contactId,
+    ...(request.topic ? { topic: request.topic } : {}),
+    mailtoDomain: mailtoDomainOf(deps.sending.fromAddress),
+    nowMs: now(),
+  });
+}
+
+/**
+ * The double opt-in link a confirmation e-mail carries (`links.confirm`), for the topic the trigger
+ * names (a pending `consent.changed`) or the whole channel. Signed for this contact only.
+ */
+async function doubleOptInLink(
+  deps: JourneyDeps,
+  request: MessageRequest,
+  template: MessageTemplate,
+): Promise<string | undefined> {
+  const settings = deps.sending.links;
+  // Signed only for the templates that show it (a confirmation e-mail), not for every e-mail.
+  if (!settings || request.channel !== 'email' || !usesConfirmLink(template)) return undefined;
+  const topic = typeof request.trigger.topic === 'string' ? request.trigger.topic : undefined;
+  return confirmationLink({
+    baseUrl: settings.baseUrl,
+    key: await settings.key(),
+    contactId: request.contact.contactId,
+    ...(topic ? { topic } : {}),
+    nowMs: now(),
+  });
+}
+
+/** The .ics invitation of the appointment that triggered the run, from the brand to the contact. */
+function calendarInviteFor(deps: JourneyDeps, request: MessageRequest, address: string) {
+  const appointment = AppointmentFields.parse(request.trigger);
+  const organizerEmail = /<([^>]+)>/.exec(deps.sending.fromAddress)?.[1] ?? deps.sending.fromAddress;
+  const name = [request.contact.firstName, request.contact.lastName].filter(Boolean).join(' ');
+  return appointmentAttachment(appointment, {
+    organizer: {
+      email: organizerEmail,
+      ...(deps.sending.brand.name ? { name: deps.sending.brand.name } : {}),
+    },
+    attendee: { email: address, ...(name ? { name } : {}) },
+    stampedAt: nowIso(),
+  });
+}
+
+const AppointmentFields = z.object({
+  appointmentId: z.string(),
+  startsAt: z.string(),
+  durationMinutes: z.number(),
+  location: z.string(),
+  title: z.string().optional(),
+});
+
+/** What a template sees of the owner: `owner.name`, `owner.firstName`, `owner.email`... */
+function ownerView(owner: OwnerRecipient): Record<string, string> {
+  const [firstName = owner.name, ...rest] = owner.name.split(' ');
+  return {
+    repId: owner.repId,
+    name: owner.name,
+    firstName,
+    lastName: rest.join(' '),
+    email: owner.email,
+    ...(owner.phone ? { phone: owner.phone } : {}),
+  };
+}
+
+/** What SNS answers for a number it cannot send to (InvalidParameter on PhoneNumber). */
+const INVALID_NUMBER = /InvalidParameter.*phone ?number|phone ?number.*invalid/i;
+
+/**
+ * An SMS refused because the number is invalid suppresses the number for SMS (as a bounce does
+ * for e-mail): later sends are skipped as `suppressed` instead of failing again.
+ */
+async function suppressNumber(deps: JourneyDeps, contactId: string, number: string, detail: string) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const contact = await deps.contacts.get(contactId);
+    if (!contact) return;
+    const at = nowIso();
+    const next = applySuppression(
+      contact,
+      { channel: 'sms', addresses: [number], reason: 'invalid_number', at, detail },
+      number,
+      at,
+    );
+    if (!next || (await deps.contacts.save(next, contact.version))) return;
+  }
+}
+
+const confirmLinkUse = new WeakMap<MessageTemplate, boolean>();
+
+/** Whether any text of the template reads `links.confirm`. */
+function usesConfirmLink(template: MessageTemplate): boolean {
+  let uses = confirmLinkUse.get(template);
+  if (uses === undefined) {
+    uses = templateTexts(template).some(({ source }) => source.includes('links.confirm'));
+    confirmLinkUse.set(template, uses);
+  }
+  return uses;
+}
+
+/** Renders, calls the provider and records the outcome. */
+async function deliver(
+  deps: JourneyDeps,
+  request: MessageRequest,
+  template: MessageTemplate,
+  address: string,
+): Promise<LedgerOutcome> {
+  const links = await messageLinks(deps, request);
+  const confirm = await doubleOptInLink(deps, request, template);
+  const body = await renderMessage(template, request.contact.locale, {
+    contact: contactView(request.contact),
+    trigger: request.trigger,
+    event: request.event ?? {},
+    journey: { id: request.journeyId },
+    brand: deps.sending.brand,
+    ...(request.owner && request.owner !== 'none' ? { owner: ownerView(request.owner) } : {}),
+    links: {
+      ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
+      ...(confirm ? { confirm } : {}),
+    },
+  });
+  const rendered =
+    links && body.channel === 'email'
+      ? withMarketingFooter(body, {
+          preferencesUrl: links.preferences,
+          ...(deps.sending.brand.name ? { brandName: deps.sending.brand.name } : {}),
+          ...(deps.sending.brand.postalAddress ? { postalAddress: deps.sending.brand.postalAddress } : {}),
+        })
+      : body;
+  const tags = {
+    journey: request.journeyId,
+    step: request.stepId,
+    run: ledgerTag(`${request.journeyId}#${request.runKey}`),
+    ledger: ledgerTag(request.ledgerKey),
+  };
+  try {
+    const providerMessageId =
+      rendered.channel === 'email'
+        ? await sendEmail({
+            to: address,
+            from: deps.sending.fromAddress,
+            ...(deps.sending.replyToAddress ? { replyTo: deps.sending.replyToAddress } : {}),
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
+            ...(links ? { headers: listUnsubscribeHeaders(links) } : {}),
+            ...(template.channel === 'email' && template.calendarInvite
+              ? { attachments: [calendarInviteFor(deps, request, address)] }
+              : {}),
+            tags,
+          })
+        : await sendSms({
+            to: address,
+            text: rendered.text,
+            type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
+            ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
+            tags,
+          });
+    const outcome: LedgerOutcome = {
+      status: 'sent',
+      providerMessageId,
+      ...(rendered.channel === 'email' ? { subject: rendered.subject } : {}),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
+    logger.info('message sent', {
+      ledgerKey: request.ledgerKey,
+      channel: request.channel,
+      providerMessageId,
+    });
+    return outcome;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    if (isPermanent(error)) {
+      const outcome: LedgerOutcome = {
+        status: 'failed',
+        reason: 'provider_rejected',
+        detail: `${name}: ${message}`.slice(0, 500),
+      };
+      await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
+      logger.warn('message rejected by provider', { ledgerKey: request.ledgerKey, error: name });
+      if (request.channel === 'sms' && !request.owner && INVALID_NUMBER.test(`${name} ${message}`)) {
+        await suppressNumber(deps, request.contact.contactId, address, `${name}: ${message}`.slice(0, 300));
+      }
+      return outcome;
+    }
+    // Not sent (the SDK already retried with backoff): mark it so the step's retry sends again.
+    await deps.ledger.settle(
+      request.ledgerKey,
+      { status: 'failed', reason: 'throttled', detail: name },
+      nowIso(),
+    );
+    throw error;
+  }
+}

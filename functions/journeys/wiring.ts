@@ -1,0 +1,73 @@
+/** Builds the journey-step dependencies from the environment, once per container. */
+import { z } from 'zod';
+import { optionalEnv, requireEnv } from '#platform/env.ts';
+import { ENV } from '#platform/env-names.ts';
+import { publishEvents } from '#platform/event-publisher.ts';
+import { LEAD_ENV } from '#platform/lead-env.ts';
+import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
+import { findJourney } from '../../workflows/journeys/index.ts';
+import { templates } from '../../workflows/templates/index.ts';
+import { linkSigningKey } from '../consent/link-key.ts';
+import { ContactsRepository } from '../contacts/contacts-repository.ts';
+import { CapsRepository } from '../delivery/caps-repository.ts';
+import { DeliveryPolicySettings } from '../delivery/delivery-controls.ts';
+import { LedgerRepository } from '../delivery/ledger-repository.ts';
+import { loadRoster } from '../leads/roster.ts';
+import { RosterRepository } from '../leads/roster-repository.ts';
+import { ProductsRepository } from '../products/products-repository.ts';
+import type { JourneyDeps } from './context.ts';
+import { RunsRepository } from './runs-repository.ts';
+
+const JourneyTargets = z.record(
+  z.string(),
+  z.object({ stateMachineArn: z.string(), scheduleGroup: z.string(), schedulerRoleArn: z.string() }),
+);
+
+/** Journey id → where its schedules go and what they start, from JOURNEY_TARGETS. */
+export function journeyTargetsFromEnvironment() {
+  const parsed = JourneyTargets.safeParse(JSON.parse(requireEnv(ENV.journeyTargets)));
+  if (!parsed.success) throw new Error(`${ENV.journeyTargets} is malformed: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+let rosterRepository: RosterRepository | undefined;
+/** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
+function roster(): RosterRepository {
+  rosterRepository ??= new RosterRepository(requireEnv(LEAD_ENV.leadsTable), loadRoster());
+  return rosterRepository;
+}
+
+/** Everything the journey-step actions need, wired to the tables and settings in the environment. */
+export function journeyDepsFromEnvironment(): JourneyDeps {
+  const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
+  return {
+    runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
+    contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
+    ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
+    caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
+    products: new ProductsRepository(requireEnv(ENV.productsTable)),
+    targets: journeyTargetsFromEnvironment(),
+    sending: {
+      fromAddress: requireEnv(ENV.fromAddress),
+      replyToAddress: optionalEnv(ENV.replyToAddress, ''),
+      configurationSet: optionalEnv(ENV.sesConfigurationSet, ''),
+      brand: z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}'))),
+      smsSenderId: optionalEnv(ENV.smsSenderId, ''),
+      defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
+      policy: DeliveryPolicySettings.parse(JSON.parse(requireEnv(ENV.deliveryPolicy))),
+      links: {
+        baseUrl: requireEnv(PREFERENCES_ENV.publicBaseUrl),
+        key: () => linkSigningKey(linkSecretId),
+      },
+    },
+    findJourney,
+    templates,
+    owners: async (repId) => {
+      const current = await roster().current();
+      return current.roster.reps.find((rep) => rep.id === repId);
+    },
+    publish: async (events) => {
+      await publishEvents(requireEnv(ENV.eventBusName), events);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The local runtime's clock. `virtual` time moves only when a test advances it (schedules due on
+ * the way fire in order); `scaled` time runs N times faster than the wall clock, so a 23-hour wait
+ * passes in seconds for a demo. Handlers see the same clock through functions/platform/clock.ts.
+ */
+/** Anything that tells the time in epoch milliseconds. */
+export interface Clock {
+  now(): number;
+}
+
+export interface LocalClock extends Clock {
+  readonly mode: 'virtual' | 'scaled';
+  /** Journey milliseconds per real millisecond. */
+  readonly scale: number;
+}
+
+/** A clock that moves only when told to. */
+export class VirtualClock implements LocalClock {
+  readonly mode = 'virtual';
+  readonly scale = 0;
+  constructor(private current: number) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  /** Sets the time; it never goes backwards. */
+  set(ms: number): void {
+    this.current = Math.max(this.current, ms);
+  }
+}
+
+/** Wall time from a start, accelerated by `scale`. */
+export class ScaledClock implements LocalClock {
+  readonly mode = 'scaled';
+  private readonly realStart = Date.now();
+  constructor(
+    readonly scale: number,
+    private readonly start: number = Date.now(),
+  ) {
+    if (!(scale >= 1)) throw new Error('--time-scale must be a number >= 1');
+  }
+
+  now(): number {
+    return Math.floor(this.start + (Date.now() - this.realStart) * this.scale);
+  }
+
+  /** Real milliseconds until a journey time. */
+  realDelayUntil(ms: number): number {
+    return Math.max(0, (ms - this.now()) / this.scale);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The one edge endpoint: every emulated AWS API answers on one port, routed by protocol, so the
+ * real SDK and the AWS CLI work with AWS_ENDPOINT_URL alone. Signed requests (SigV4) go to a
+ * service: by X-Amz-Target (DynamoDB, EventBridge, Step Functions, SQS, Secrets Manager), by path (SES v2,
+ * Scheduler), or by the awsQuery Action (SNS). Unsigned requests are the web page and the API routes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toAwsRequest, writeResponse } from './http-adapter.ts';
+import type { AwsRequest, AwsResponse, AwsServiceHandler } from './protocol.ts';
+
+export interface EdgeRoutes {
+  readonly dynamodb: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readonly eventbridge: AwsServiceHandler;
+  readonly stepfunctions: AwsServiceHandler;
+  readonly sqs: AwsServiceHandler;
+  readonly sns: AwsServiceHandler;
+  readonly ses: AwsServiceHandler;
+  readonly scheduler: AwsServiceHandler;
+  readonly secretsmanager: AwsServiceHandler;
+  /** Everything that is not an AWS API call: the web page, JSON views, API Gateway routes. */
+  readonly web: (req: AwsRequest, sourceIp: string) => Promise<AwsResponse>;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+function awsJsonError(type: string, message: string, status = 400): AwsResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+    body: JSON.stringify({ __type: type, message }),
+  };
+}
+
+/** Which service a signed request is for. */
+export function serviceFor(req: Pick<AwsRequest, 'path' | 'headers' | 'body'>): keyof EdgeRoutes | undefined {
+  const target = req.headers['x-amz-target'] ?? '';
+  if (target.startsWith('DynamoDB_')) return 'dynamodb';
+  if (target.startsWith('AWSEvents.')) return 'eventbridge';
+  if (target.startsWith('AWSStepFunctions.')) return 'stepfunctions';
+  if (target.startsWith('AmazonSQS.')) return 'sqs';
+  if (target.startsWith('secretsmanager.')) return 'secretsmanager';
+  if (req.path.startsWith('/v2/email/')) return 'ses';
+  if (req.path.startsWith('/schedules') || req.path.startsWith('/schedule-groups')) return 'scheduler';
+  if ((req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') && /(^|&)Action=/.test(req.body))
+    return 'sns';
+  return undefined;
+}
+
+function isSigned(req: IncomingMessage): boolean {
+  return (
+    String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256') ||
+    req.headers['x-amz-target'] !== undefined
+  );
+}
+
+export class EdgeServer {
+  private readonly server: Server;
+  /** Set after listen. */
+  url = '';
+
+  constructor(private readonly routes: () => EdgeRoutes) {
+    this.server = createServer((req, res) => {
+      this.serve(req, res).catch((error: unknown) => {
+        writeResponse(
+          res,
+          awsJsonError('InternalFailure', error instanceof Error ? error.message : String(error), 500),
+        );
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const routes = this.routes();
+    // DynamoDB reads its own body: hand it the untouched request.
+    if (String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_')) {
+      await routes.dynamodb(req, res);
+      return;
+    }
+    let request: AwsRequest;
+    try {
+      request = await toAwsRequest(req, MAX_BODY);
+    } catch {
+      writeResponse(res, awsJsonError('RequestEntityTooLarge', 'Request body too large', 413));
+      return;
+    }
+    const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+    if (!isSigned(req)) {
+      writeResponse(res, await routes.web(request, sourceIp));
+      return;
+    }
+    const service = serviceFor(request);
+    if (!service || service === 'dynamodb' || service === 'web') {
+      writeResponse(
+        res,
+        awsJsonError(
+          'UnknownOperationException',
+          `No local service answers ${request.method} ${request.path}`,
+        ),
+      );
+      return;
+    }
+    writeResponse(res, await routes[service](request));
+  }
+
+  /** Listens on a loopback port (0 picks a free one); returns the endpoint URL. */
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://${host}:${address.port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

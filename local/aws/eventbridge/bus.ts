@@ -1,0 +1,259 @@
+/**
+ * EventBridge, locally: PutEvents over the AWS JSON 1.1 protocol, every rule of the template
+ * matched with the documented pattern semantics, and its targets honoured (Lambda asynchronously,
+ * Step Functions by StartExecution, `Input` / `InputPath`). A delivery that keeps failing goes to
+ * the target's dead-letter queue; events that match no rule are kept and shown.
+ */
+import { randomUUID } from 'node:crypto';
+import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from '../protocol.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule, type LocalRuleTarget } from '../template.ts';
+import { matchesPattern } from './event-pattern.ts';
+
+export interface BusEventEnvelope {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: Record<string, unknown>;
+}
+
+export interface EventRecord {
+  readonly event: BusEventEnvelope;
+  readonly busName: string;
+  readonly matchedRules: string[];
+}
+
+export interface FailedDelivery {
+  readonly at: string;
+  readonly rule: string;
+  readonly targetArn: string;
+  readonly eventId: string;
+  readonly detailType: string;
+  readonly error: string;
+  readonly deadLetterArn?: string;
+}
+
+export interface BusOptions {
+  readonly rules: readonly LocalRule[];
+  readonly buses: ReadonlyArray<{ name: string; arn: string }>;
+  readonly now: () => number;
+  /** Delivers to a target; throws when the target refuses the event. */
+  readonly deliver: (target: LocalRuleTarget, input: unknown) => Promise<void>;
+  /** Sends an undeliverable event to a dead-letter queue (by ARN). */
+  readonly deadLetter: (arn: string, event: BusEventEnvelope, error: string, rule: string) => Promise<void>;
+  /** Runs work in the background (deliveries are asynchronous, as in EventBridge). */
+  readonly background: (work: () => Promise<void>) => void;
+}
+
+const MAX_KEPT = 1000;
+/** Attempts made locally before a delivery counts as failed (AWS retries up to 185 times over 24 h). */
+const LOCAL_DELIVERY_ATTEMPTS = 3;
+
+/** A JSONPath of the form `$.a.b` applied to an event (the InputPath subset rules use). */
+function applyInputPath(event: unknown, path: string): unknown {
+  if (path === '$') return event;
+  let current: unknown = event;
+  for (const segment of path.replace(/^\$\.?/, '').split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+export class EventBusService {
+  readonly events: EventRecord[] = [];
+  readonly unmatched: EventRecord[] = [];
+  readonly failedDeliveries: FailedDelivery[] = [];
+  /** Custom events put, for cost accounting (events AWS services publish to the default bus are free). */
+  putCount = 0;
+  /** Rules switched off at run time (the cost script measures a run with and without its journey). */
+  readonly disabledRules = new Set<string>();
+
+  constructor(private readonly options: BusOptions) {}
+
+  private busName(nameOrArn: string | undefined): string {
+    if (!nameOrArn) return 'default';
+    const match = /event-bus\/(.+)$/.exec(nameOrArn);
+    return match?.[1] ?? nameOrArn;
+  }
+
+  /** Puts one event on a bus and dispatches it to matching rules. */
+  put(entry: {
+    busName?: string;
+    source: string;
+    detailType: string;
+    detail: Record<string, unknown>;
+    time?: string;
+    resources?: string[];
+  }): BusEventEnvelope {
+    const event: BusEventEnvelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.detailType,
+      source: entry.source,
+      account: LOCAL_ACCOUNT,
+      time: entry.time ?? new Date(this.options.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: LOCAL_REGION,
+      resources: entry.resources ?? [],
+      detail: entry.detail,
+    };
+    const busName = this.busName(entry.busName);
+    if (!entry.source.startsWith('aws.')) this.putCount++;
+    const matched = this.options.rules.filter(
+      (rule) =>
+        rule.enabled &&
+        !this.disabledRules.has(rule.name) &&
+        rule.busName === busName &&
+        matchesPattern(rule.pattern, event),
+    );
+    const record: EventRecord = { event, busName, matchedRules: matched.map((r) => r.name) };
+    this.keep(this.events, record);
+    if (matched.length === 0) this.keep(this.unmatched, record);
+    for (const rule of matched) {
+      for (const target of rule.targets) this.options.background(() => this.deliver(rule, target, event));
+    }
+    return event;
+  }
+
+  private keep<T>(list: T[], item: T): void {
+    list.push(item);
+    if (list.length > MAX_KEPT) list.splice(0, list.length - MAX_KEPT);
+  }
+
+  private async deliver(rule: LocalRule, target: LocalRuleTarget, event: BusEventEnvelope): Promise<void> {
+    const input =
+      target.input !== undefined
+        ? JSON.parse(target.input)
+        : target.inputPath
+          ? applyInputPath(event, target.inputPath)
+          : event;
+    let lastError = '';
+    const attempts = Math.min(LOCAL_DELIVERY_ATTEMPTS, target.maxRetries + 1);
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      try {
+        await this.options.deliver(target, input);
+        return;
+      } catch (error) {
+        lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+    }
+    this.keep(this.failedDeliveries, {
+      at: new Date(this.options.now()).toISOString(),
+      rule: rule.name,
+      targetArn: target.arn,
+      eventId: event.id,
+      detailType: event['detail-type'],
+      error: lastError,
+      ...(target.deadLetterArn ? { deadLetterArn: target.deadLetterArn } : {}),
+    });
+    if (target.deadLetterArn)
+      await this.options.deadLetter(target.deadLetterArn, event, lastError, rule.name);
+  }
+
+  /** The AWS JSON 1.1 protocol (X-Amz-Target: AWSEvents.*). */
+  readonly handler = async (req: AwsRequest): Promise<AwsResponse> => {
+    const operation = (header(req, 'x-amz-target') ?? '').split('.')[1] ?? '';
+    const body = parseJsonObject(req.body || '{}');
+    if (!body) return this.error('SerializationException', 'Request body is not a JSON object');
+    switch (operation) {
+      case 'PutEvents':
+        return this.putEvents(body);
+      case 'ListEventBuses':
+        return this.ok({ EventBuses: this.options.buses.map((b) => ({ Name: b.name, Arn: b.arn })) });
+      case 'ListRules':
+        return this.ok({
+          Rules: this.options.rules
+            .filter((r) => !body.EventBusName || r.busName === this.busName(String(body.EventBusName)))
+            .filter((r) => !body.NamePrefix || r.name.startsWith(String(body.NamePrefix)))
+            .map((r) => this.describeRule(r)),
+        });
+      case 'DescribeRule': {
+        const rule = this.options.rules.find((r) => r.name === body.Name);
+        return rule
+          ? this.ok(this.describeRule(rule))
+          : this.error('ResourceNotFoundException', `Rule ${String(body.Name)} does not exist.`);
+      }
+      case 'ListTargetsByRule': {
+        const rule = this.options.rules.find((r) => r.name === body.Rule);
+        return rule
+          ? this.ok({
+              Targets: rule.targets.map((t) => ({
+                Id: t.id,
+                Arn: t.arn,
+                ...(t.deadLetterArn ? { DeadLetterConfig: { Arn: t.deadLetterArn } } : {}),
+              })),
+            })
+          : this.error('ResourceNotFoundException', `Rule ${String(body.Rule)} does not exist.`);
+      }
+      default:
+        return this.error(
+          'UnknownOperationException',
+          `Operation ${operation || '(none)'} is not supported locally`,
+        );
+    }
+  };
+
+  private describeRule(rule: LocalRule): Record<string, unknown> {
+    return {
+      Name: rule.name,
+      Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule.busName}/${rule.name}`,
+      EventBusName: rule.busName,
+      EventPattern: JSON.stringify(rule.pattern),
+      State: rule.enabled ? 'ENABLED' : 'DISABLED',
+      ...(rule.description ? { Description: rule.description } : {}),
+    };
+  }
+
+  private putEvents(body: Record<string, unknown>): AwsResponse {
+    const entries = body.Entries;
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
+      return this.error('ValidationException', 'Entries must hold between 1 and 10 entries');
+    }
+    const results = entries.map((raw: unknown) => {
+      const entry = (raw ?? {}) as Record<string, unknown>;
+      if (typeof entry.Source !== 'string' || entry.Source === '')
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid.' };
+      if (typeof entry.DetailType !== 'string' || entry.DetailType === '') {
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter DetailType is not valid.' };
+      }
+      const detail = typeof entry.Detail === 'string' ? parseJsonObject(entry.Detail) : undefined;
+      if (!detail) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+      if (Buffer.byteLength(String(entry.Detail)) > 256 * 1024)
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry too large.' };
+      const busName = this.busName(typeof entry.EventBusName === 'string' ? entry.EventBusName : undefined);
+      if (busName !== 'default' && !this.options.buses.some((b) => b.name === busName)) {
+        return {
+          ErrorCode: 'ResourceNotFoundException',
+          ErrorMessage: `Event bus ${busName} does not exist.`,
+        };
+      }
+      const time = typeof entry.Time === 'number' ? new Date(entry.Time * 1000).toISOString() : undefined;
+      const event = this.put({
+        busName,
+        source: entry.Source,
+        detailType: entry.DetailType,
+        detail,
+        ...(time ? { time } : {}),
+        ...(Array.isArray(entry.Resources) ? { resources: entry.Resources.map(String) } : {}),
+      });
+      return { EventId: event.id };
+    });
+    return this.ok({ FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
+  }
+
+  private ok(payload: Record<string, unknown>): AwsResponse {
+    return jsonResponse(200, 'application/x-amz-json-1.1', payload);
+  }
+
+  private error(type: string, message: string): AwsResponse {
+    return {
+      status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+      body: JSON.stringify({ __type: type, message }),
+    };
+  }
+}

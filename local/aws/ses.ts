@@ -1,0 +1,178 @@
+/**
+ * SES v2, locally: aws-ses-v2-local on a private loopback port, reached through the edge. Its
+ * store is the outbox of e-mails; relance keeps its own copy so a restart with persistence keeps it.
+ */
+
+import type { Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as sesLocal from 'aws-ses-v2-local';
+
+type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
+// The package is CommonJS with `exports.default`; depending on the loader the factory is one or two `.default`s deep.
+const sesModule = sesLocal as unknown as { default: SesServerFactory | { default: SesServerFactory } };
+const sesServer: SesServerFactory =
+  typeof sesModule.default === 'function' ? sesModule.default : sesModule.default.default;
+
+import type { AwsRequest, AwsResponse } from './protocol.ts';
+
+/** An attachment as the SendEmail request carried it. */
+export interface StoredAttachment {
+  readonly fileName: string;
+  readonly contentType: string;
+  /** The text, read as UTF-8, when the content type is `text/*` (an .ics stays readable); base64 otherwise. */
+  readonly content: string;
+}
+
+export interface StoredEmail {
+  readonly messageId: string;
+  readonly from: string;
+  readonly replyTo: string[];
+  readonly destination: { to: string[]; cc: string[]; bcc: string[] };
+  readonly subject: string;
+  readonly body: { html?: string; text?: string };
+  readonly headers?: Array<{ name: string; value: string }>;
+  readonly attachments?: StoredAttachment[];
+  readonly at: number;
+  /** Message tags and configuration set, which the stand-in's store does not keep. */
+  readonly tags: Record<string, string>;
+  readonly configurationSet?: string;
+}
+
+/** The parts of a SES v2 SendEmail request the outbox keeps. */
+interface SendEmailRequest {
+  FromEmailAddress?: string;
+  ReplyToAddresses?: string[];
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  EmailTags?: Array<{ Name: string; Value: string }>;
+  ConfigurationSetName?: string;
+  Content?: {
+    Simple?: {
+      Subject?: { Data?: string };
+      Body?: { Html?: { Data?: string }; Text?: { Data?: string } };
+      Headers?: Array<{ Name: string; Value: string }>;
+      Attachments?: WireAttachment[];
+    };
+  };
+}
+
+/** An SES v2 `Attachment` as JSON: the SDK sends the `RawContent` blob base64-encoded. */
+interface WireAttachment {
+  FileName: string;
+  ContentType?: string;
+  RawContent: string;
+}
+
+function keptAttachment(attachment: WireAttachment): StoredAttachment {
+  // The stand-in's default when the request names no type.
+  const contentType = attachment.ContentType ?? 'application/octet-stream';
+  return {
+    fileName: attachment.FileName,
+    contentType,
+    content: /^text\//i.test(contentType)
+      ? Buffer.from(attachment.RawContent, 'base64').toString('utf8')
+      : attachment.RawContent,
+  };
+}
+
+export class LocalSes {
+  private server?: Server;
+  private port = 0;
+  private readonly kept: StoredEmail[] = [];
+  /** SendEmail calls, for cost accounting. */
+  sendCount = 0;
+  /** Called with each e-mail sent (the runtime publishes the events SES would publish for it). */
+  onSent?: (email: StoredEmail) => void;
+  /** The runtime's clock, for the time an e-mail was sent. */
+  now: () => number = Date.now;
+
+  async start(): Promise<void> {
+    this.server = await sesServer({ host: '127.0.0.1', port: 0 });
+    this.port = (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** E-mails sent, oldest first. */
+  emails(): StoredEmail[] {
+    return [...this.kept];
+  }
+
+  restore(emails: StoredEmail[]): void {
+    this.kept.splice(0, this.kept.length, ...emails);
+  }
+
+  private forward(req: AwsRequest): Promise<AwsResponse> {
+    return new Promise((resolve, reject) => {
+      const query = req.query.toString();
+      const outgoing = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: req.method,
+          path: `${req.path}${query ? `?${query}` : ''}`,
+          headers: {
+            'content-type': req.headers['content-type'] ?? 'application/json',
+            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const [key, value] of Object.entries(res.headers))
+              if (typeof value === 'string') headers[key] = value;
+            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(req.body);
+    });
+  }
+
+  /** The SES v2 REST API: forwarded to the stand-in; sent mail is kept with its tags. */
+  readonly handler = async (req: AwsRequest): Promise<AwsResponse> => {
+    const response = await this.forward(req);
+    if (req.method === 'POST' && req.path === '/v2/email/outbound-emails' && response.status === 200) {
+      this.sendCount++;
+      const { MessageId } = JSON.parse(response.body) as { MessageId?: string };
+      // Built from the request the stand-in accepted (reading its whole store back on every send
+      // would cost O(n) per e-mail); `at` is the runtime's clock, virtual or not.
+      const request = JSON.parse(req.body) as SendEmailRequest;
+      const simple = request.Content?.Simple;
+      const attachments = simple?.Attachments ?? [];
+      const kept: StoredEmail = {
+        messageId: MessageId ?? '',
+        from: request.FromEmailAddress ?? '',
+        replyTo: request.ReplyToAddresses ?? [],
+        destination: {
+          to: request.Destination?.ToAddresses ?? [],
+          cc: request.Destination?.CcAddresses ?? [],
+          bcc: request.Destination?.BccAddresses ?? [],
+        },
+        subject: simple?.Subject?.Data ?? '',
+        body: {
+          ...(simple?.Body?.Html?.Data !== undefined ? { html: simple.Body.Html.Data } : {}),
+          ...(simple?.Body?.Text?.Data !== undefined ? { text: simple.Body.Text.Data } : {}),
+        },
+        ...(simple?.Headers
+          ? { headers: simple.Headers.map((h) => ({ name: h.Name, value: h.Value })) }
+          : {}),
+        at: this.now(),
+        tags: Object.fromEntries((request.EmailTags ?? []).map((t) => [t.Name, t.Value])),
+        ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
+        ...(attachments.length > 0 ? { attachments: attachments.map(keptAttachment) } : {}),
+      };
+      this.kept.push(kept);
+      this.onSent?.(kept);
+    }
+    return response;
+  };
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

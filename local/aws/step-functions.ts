@@ -1,0 +1,409 @@
+/**
+ * Step Functions, locally: each state machine's ASL from the template runs on
+ * aws-local-stepfunctions; Task states call the local Lambda host by their Resource ARN, with the
+ * retries and catches as written (retry intervals follow the local clock). Executions and their
+ * history are kept and served over the AWS JSON 1.0 protocol (StartExecution, DescribeExecution,
+ * ListStateMachines, ListExecutions, GetExecutionHistory...).
+ */
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { LambdaHost } from './lambda-host.ts';
+import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from './protocol.ts';
+import type { LocalStateMachine } from './template.ts';
+import type { WorkTracker } from './work-tracker.ts';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node 22); provide it on Node 20.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: <T>() => {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+type AslState = {
+  Type?: string;
+  Resource?: string;
+  Retry?: Array<{ IntervalSeconds?: number }>;
+  ItemProcessor?: { States?: Record<string, AslState> };
+  Iterator?: { States?: Record<string, AslState> };
+  Branches?: Array<{ States?: Record<string, AslState> }>;
+};
+
+/**
+ * Every state of a definition with its name, those inside Map and Parallel states included: the
+ * interpreter looks local handlers up by state name at any depth, and a Task without one would try
+ * to call a real Lambda.
+ */
+function* allStates(definition: { States?: unknown }): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries((definition.States ?? {}) as Record<string, AslState>)) {
+    yield [name, state];
+    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])];
+    for (const inner of nested) if (inner) yield* allStates(inner);
+  }
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+export interface HistoryEvent {
+  readonly id: number;
+  readonly timestamp: number;
+  readonly type: string;
+  readonly details: Record<string, unknown>;
+}
+
+export interface Execution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  status: ExecutionStatus;
+  readonly startDate: number;
+  stopDate?: number;
+  /** Wall-clock milliseconds the execution took here, for cost estimates (journey time may be virtual). */
+  realDurationMs?: number;
+  readonly input: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  readonly history: HistoryEvent[];
+}
+
+export interface StepFunctionsOptions {
+  readonly lambdas: LambdaHost;
+  readonly tracker: WorkTracker;
+  readonly now: () => number;
+  /** Real milliseconds a retry waits for a given interval in journey seconds (0 on a virtual clock). */
+  readonly retryDelayMs: (intervalSeconds: number) => number;
+  /** Called when an execution ends, for the dashboard and run history. */
+  readonly onExecutionEnd?: (execution: Execution) => void;
+}
+
+const MAX_EXECUTIONS_KEPT = 2000;
+
+class SfnError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The Step Functions service for the state machines of the template. */
+export class StepFunctionsService {
+  private readonly machines = new Map<string, LocalStateMachine>();
+  readonly executions: Execution[] = [];
+  /** Executions started since start (the list above keeps only the most recent). */
+  startedCount = 0;
+  /** Wall-clock milliseconds of every finished execution, summed. */
+  readonly finishedDurationsMs: number[] = [];
+
+  constructor(
+    stateMachines: readonly LocalStateMachine[],
+    private readonly options: StepFunctionsOptions,
+  ) {
+    for (const machine of stateMachines) this.machines.set(machine.arn, machine);
+  }
+
+  get stateMachines(): LocalStateMachine[] {
+    return [...this.machines.values()];
+  }
+
+  /** Starts an execution in the background; returns its ARN at once, like the API. */
+  startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): Execution {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine)
+      throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const execution: Execution = {
+      executionArn: `${stateMachineArn.replace(':stateMachine:', `:${machine.type === 'EXPRESS' ? 'express' : 'execution'}:`)}:${name}`,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: this.options.now(),
+      input,
+      history: [],
+    };
+    this.executions.push(execution);
+    this.startedCount++;
+    if (this.executions.length > MAX_EXECUTIONS_KEPT)
+      this.executions.splice(0, this.executions.length - MAX_EXECUTIONS_KEPT);
+    this.options.tracker.track(() =>
+      this.run(machine, execution).catch((error: unknown) => {
+        // The definition itself was refused (or the interpreter broke): fail the execution visibly.
+        execution.status = 'FAILED';
+        execution.error = 'States.Runtime';
+        execution.cause = error instanceof Error ? error.message : String(error);
+        execution.stopDate = this.options.now();
+        this.options.onExecutionEnd?.(execution);
+      }),
+    );
+    return execution;
+  }
+
+  /** Runs an execution to its end and returns it (StartSyncExecution). */
+  async startSyncExecution(stateMachineArn: string, input: unknown, name?: string): Promise<Execution> {
+    const execution = this.startExecution(stateMachineArn, input, name);
+    await this.options.tracker.idle();
+    return execution;
+  }
+
+  /** Interpreters by state machine: building one validates the definition, which takes a few hundred ms. */
+  private readonly interpreters = new Map<LocalStateMachine, StateMachine>();
+
+  private interpreterFor(machine: LocalStateMachine): StateMachine {
+    let interpreter = this.interpreters.get(machine);
+    if (!interpreter) {
+      interpreter = new StateMachine(machine.definition as never, { validationOptions: { checkArn: false } });
+      this.interpreters.set(machine, interpreter);
+    }
+    return interpreter;
+  }
+
+  private async run(machine: LocalStateMachine, execution: Execution): Promise<void> {
+    const realStart = performance.now();
+    const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const [stateName, state] of allStates(machine.definition)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      const resource = state.Resource;
+      taskResourceLocalHandlers[stateName] = async (input) =>
+        (await this.options.lambdas.invoke(resource, input)) as JsonValue;
+      if (state.Retry?.length)
+        retryIntervalOverrides[stateName] = this.options.retryDelayMs(state.Retry[0]?.IntervalSeconds ?? 1);
+    }
+    const stateMachine = this.interpreterFor(machine);
+    const push = (type: string, details: Record<string, unknown>) =>
+      execution.history.push({
+        id: execution.history.length + 1,
+        timestamp: this.options.now(),
+        type,
+        details,
+      });
+    const run = stateMachine.run(execution.input as never, {
+      overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+      context: {
+        Execution: {
+          Id: execution.executionArn,
+          Name: execution.name,
+          StartTime: new Date(execution.startDate).toISOString(),
+          Input: execution.input as never,
+        },
+      },
+    });
+    const logs = (async () => {
+      for await (const log of run.eventLogs) {
+        const state =
+          'state' in log
+            ? (log.state as { name: string; type: string; input?: unknown; output?: unknown })
+            : undefined;
+        switch (log.type) {
+          case 'ExecutionStarted':
+            push('ExecutionStarted', { input: log.input });
+            break;
+          case 'StateEntered':
+            push(`${state?.type ?? ''}StateEntered`, { name: state?.name, input: state?.input });
+            break;
+          case 'StateExited':
+            push(`${state?.type ?? ''}StateExited`, { name: state?.name, output: state?.output });
+            break;
+          case 'StateRetried':
+            push('TaskRetried', { name: state?.name });
+            break;
+          case 'StateFailed':
+          case 'StateCaught':
+            push(log.type === 'StateFailed' ? 'TaskFailed' : 'TaskCaught', {
+              name: state?.name,
+              ...('Error' in log ? { error: log.Error, cause: String(log.Cause ?? '') } : {}),
+            });
+            break;
+          default:
+            break;
+        }
+      }
+    })();
+    try {
+      execution.output = await run.result;
+      execution.status = 'SUCCEEDED';
+      push('ExecutionSucceeded', { output: execution.output });
+    } catch (error) {
+      execution.status = 'FAILED';
+      const failure = error as {
+        name?: string;
+        message?: string;
+        cause?: { Error?: string; Cause?: string } | unknown;
+      };
+      execution.error = String(
+        (failure.cause as { name?: string } | undefined)?.name ?? failure.name ?? 'Error',
+      );
+      execution.cause = String(failure.message ?? error);
+      push('ExecutionFailed', { error: execution.error, cause: execution.cause });
+    }
+    await logs.catch(() => undefined);
+    execution.stopDate = this.options.now();
+    execution.realDurationMs = performance.now() - realStart;
+    this.finishedDurationsMs.push(execution.realDurationMs);
+    this.options.onExecutionEnd?.(execution);
+  }
+
+  /** The AWS JSON 1.0 protocol (X-Amz-Target: AWSStepFunctions.*). */
+  readonly handler = async (req: AwsRequest): Promise<AwsResponse> => {
+    const operation = (header(req, 'x-amz-target') ?? '').split('.')[1] ?? '';
+    const body = parseJsonObject(req.body || '{}');
+    if (!body) return this.error('SerializationException', 'Request body is not a JSON object');
+    try {
+      return jsonResponse(200, 'application/x-amz-json-1.0', await this.dispatch(operation, body));
+    } catch (error) {
+      if (error instanceof SfnError) return this.error(error.type, error.message);
+      return this.error('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+    }
+  };
+
+  private error(type: string, message: string, status = 400): AwsResponse {
+    return {
+      status,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type },
+      body: JSON.stringify({ __type: type, message }),
+    };
+  }
+
+  private describe(execution: Execution): Record<string, unknown> {
+    return {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: execution.startDate / 1000,
+      ...(execution.stopDate ? { stopDate: execution.stopDate / 1000 } : {}),
+      input: JSON.stringify(execution.input),
+      ...(execution.output !== undefined ? { output: JSON.stringify(execution.output) } : {}),
+      ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+    };
+  }
+
+  private findExecution(arn: unknown): Execution {
+    const execution = this.executions.find((e) => e.executionArn === arn);
+    if (!execution) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    return execution;
+  }
+
+  private async dispatch(operation: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const parseInput = (): unknown => {
+      if (body.input === undefined) return {};
+      try {
+        return JSON.parse(String(body.input));
+      } catch {
+        throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not valid JSON');
+      }
+    };
+    switch (operation) {
+      case 'StartExecution': {
+        const execution = this.startExecution(
+          String(body.stateMachineArn),
+          parseInput(),
+          body.name ? String(body.name) : undefined,
+        );
+        return { executionArn: execution.executionArn, startDate: execution.startDate / 1000 };
+      }
+      case 'StartSyncExecution': {
+        const execution = await this.startSyncExecution(
+          String(body.stateMachineArn),
+          parseInput(),
+          body.name ? String(body.name) : undefined,
+        );
+        return this.describe(execution);
+      }
+      case 'ListStateMachines':
+        return {
+          stateMachines: this.stateMachines.map((m) => ({
+            stateMachineArn: m.arn,
+            name: m.name,
+            type: m.type,
+            creationDate: 0,
+          })),
+        };
+      case 'DescribeStateMachine': {
+        const machine = this.machines.get(String(body.stateMachineArn));
+        if (!machine)
+          throw new SfnError(
+            'StateMachineDoesNotExist',
+            `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
+          );
+        return {
+          stateMachineArn: machine.arn,
+          name: machine.name,
+          type: machine.type,
+          status: 'ACTIVE',
+          definition: JSON.stringify(machine.definition),
+          roleArn: `arn:aws:iam::000000000000:role/${machine.name}`,
+          creationDate: 0,
+        };
+      }
+      case 'ListExecutions': {
+        const max = Number(body.maxResults ?? 100) || 100;
+        return {
+          executions: this.executions
+            .filter(
+              (e) =>
+                e.stateMachineArn === body.stateMachineArn &&
+                (!body.statusFilter || e.status === body.statusFilter),
+            )
+            .slice(-max)
+            .reverse()
+            .map((e) => ({
+              executionArn: e.executionArn,
+              stateMachineArn: e.stateMachineArn,
+              name: e.name,
+              status: e.status,
+              startDate: e.startDate / 1000,
+              ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}),
+            })),
+        };
+      }
+      case 'DescribeExecution':
+        return this.describe(this.findExecution(body.executionArn));
+      case 'GetExecutionHistory': {
+        const execution = this.findExecution(body.executionArn);
+        return {
+          events: execution.history.map((e) => ({
+            id: e.id,
+            previousEventId: e.id - 1,
+            timestamp: e.timestamp / 1000,
+            type: e.type,
+            ...historyDetails(e),
+          })),
+        };
+      }
+      default:
+        throw new SfnError(
+          'UnknownOperationException',
+          `Operation ${operation || '(none)'} is not supported locally`,
+        );
+    }
+  }
+}
+
+/** The AWS shape of a history event's details. */
+function historyDetails(event: HistoryEvent): Record<string, unknown> {
+  const d = event.details;
+  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
+  if (event.type === 'ExecutionStarted') return { executionStartedEventDetails: { input: json(d.input) } };
+  if (event.type === 'ExecutionSucceeded')
+    return { executionSucceededEventDetails: { output: json(d.output) } };
+  if (event.type === 'ExecutionFailed')
+    return { executionFailedEventDetails: { error: d.error, cause: d.cause } };
+  if (event.type.endsWith('StateEntered'))
+    return { stateEnteredEventDetails: { name: d.name, input: json(d.input) } };
+  if (event.type.endsWith('StateExited'))
+    return { stateExitedEventDetails: { name: d.name, output: json(d.output) } };
+  return { taskFailedEventDetails: { error: d.error, cause: d.cause, resource: d.name } };
+}

@@ -1,0 +1,507 @@
+/**
+ * Reads the synthesized cloud assembly (cdk.out) into the model the local runtime runs: tables,
+ * buses and rules, functions, state machines, queues, schedule groups and API routes. Intrinsic
+ * functions are resolved to local physical names and ARNs, so what runs locally is what deploys.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The template metadata key naming a function's source file (the CDK construct writes it), so the
+ * Lambda host can run the handler from source instead of a bundle.
+ */
+export const LOCAL_ENTRY_METADATA = 'relance:entry';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: JsonObject;
+  readonly Metadata?: JsonObject;
+}
+
+interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, { Value: Json; Export?: { Name: Json } }>;
+}
+
+export interface LocalTable {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly keySchema: Array<{ AttributeName: string; KeyType: string }>;
+  readonly attributeDefinitions: Array<{ AttributeName: string; AttributeType: string }>;
+  readonly globalSecondaryIndexes: Array<{
+    IndexName: string;
+    KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+    Projection: JsonObject;
+  }>;
+  readonly ttlAttribute?: string;
+}
+
+export interface LocalRuleTarget {
+  readonly id: string;
+  readonly arn: string;
+  readonly input?: string;
+  readonly inputPath?: string;
+  readonly deadLetterArn?: string;
+  readonly maxRetries: number;
+}
+
+export interface LocalRule {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly busName: string;
+  readonly description?: string;
+  readonly pattern: JsonObject;
+  readonly enabled: boolean;
+  readonly targets: LocalRuleTarget[];
+}
+
+export interface LocalFunction {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  /** Source file of the handler, relative to the project root. */
+  readonly entry: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly asyncRetries: number;
+  readonly onFailureArn?: string;
+}
+
+export interface LocalStateMachine {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly definition: JsonObject;
+}
+
+export interface LocalQueue {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** A schedule declared in the template (cron, rate or at), created in the scheduler at start. */
+export interface LocalSchedule {
+  readonly name: string;
+  readonly groupName: string;
+  readonly expression: string;
+  readonly timezone?: string;
+  readonly state: string;
+  readonly target: { arn: string; roleArn: string; input?: string };
+}
+
+export interface LocalRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly functionArn: string;
+  readonly apiKeyRequired: boolean;
+}
+
+export interface LocalSecret {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** An EventBridge API destination with its connection's API key header (the value a secret reference). */
+export interface LocalApiDestination {
+  readonly logicalId: string;
+  readonly arn: string;
+  readonly endpoint: string;
+  readonly httpMethod: string;
+  readonly apiKey?: { readonly header: string; readonly secretName: string };
+}
+
+export interface LocalApp {
+  readonly tables: LocalTable[];
+  readonly apiDestinations: LocalApiDestination[];
+  readonly buses: Array<{ logicalId: string; name: string; arn: string }>;
+  readonly rules: LocalRule[];
+  readonly functions: LocalFunction[];
+  readonly stateMachines: LocalStateMachine[];
+  readonly queues: LocalQueue[];
+  readonly scheduleGroups: string[];
+  readonly schedules: LocalSchedule[];
+  readonly routes: LocalRoute[];
+  readonly secrets: LocalSecret[];
+  stage: string;
+}
+
+const arn = (service: string, resource: string) =>
+  `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+
+/** The stack templates of a cloud assembly, dependencies first. */
+export function readAssembly(cdkOut: string): Array<{ stackName: string; template: CfnTemplate }> {
+  const manifest = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<
+      string,
+      { type: string; properties?: { templateFile?: string }; dependencies?: string[] }
+    >;
+  };
+  const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+  const ordered: typeof stacks = [];
+  const visit = (name: string) => {
+    if (ordered.some(([n]) => n === name)) return;
+    const entry = stacks.find(([n]) => n === name);
+    if (!entry) return;
+    for (const dependency of entry[1].dependencies ?? []) visit(dependency);
+    ordered.push(entry);
+  };
+  for (const [name] of stacks) visit(name);
+  return ordered.map(([stackName, artifact]) => ({
+    stackName,
+    template: JSON.parse(
+      readFileSync(join(cdkOut, artifact.properties?.templateFile ?? `${stackName}.template.json`), 'utf8'),
+    ),
+  }));
+}
+
+/** Resolves CloudFormation intrinsics against local names. */
+class Resolver {
+  constructor(
+    private readonly stackName: string,
+    private readonly resources: Record<string, CfnResource>,
+    private readonly exports: Map<string, Json>,
+    private readonly queueUrl: (name: string) => string,
+  ) {}
+
+  physicalName(logicalId: string): string {
+    const resource = this.resources[logicalId];
+    const props = resource?.Properties ?? {};
+    const named = (key: string) => (typeof props[key] === 'string' ? (props[key] as string) : undefined);
+    switch (resource?.Type) {
+      case 'AWS::DynamoDB::GlobalTable':
+      case 'AWS::DynamoDB::Table':
+        return named('TableName') ?? logicalId;
+      case 'AWS::Lambda::Function':
+        return named('FunctionName') ?? logicalId;
+      case 'AWS::StepFunctions::StateMachine':
+        return this.text(props.StateMachineName) ?? logicalId;
+      case 'AWS::SQS::Queue':
+        return named('QueueName') ?? logicalId;
+      case 'AWS::SecretsManager::Secret':
+        return named('Name') ?? logicalId;
+      case 'AWS::Events::EventBus':
+      case 'AWS::Scheduler::ScheduleGroup':
+      case 'AWS::Events::Rule':
+        return this.text(props.Name) ?? logicalId;
+      default:
+        return logicalId;
+    }
+  }
+
+  private text(value: Json | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const resolved = this.resolve(value);
+    return typeof resolved === 'string' ? resolved : undefined;
+  }
+
+  ref(logicalId: string): string {
+    const pseudo: Record<string, string> = {
+      'AWS::Region': LOCAL_REGION,
+      'AWS::AccountId': LOCAL_ACCOUNT,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': this.stackName,
+      'AWS::NoValue': '',
+    };
+    if (pseudo[logicalId] !== undefined) return pseudo[logicalId];
+    const resource = this.resources[logicalId];
+    const name = this.physicalName(logicalId);
+    switch (resource?.Type) {
+      case 'AWS::StepFunctions::StateMachine':
+        return arn('states', `stateMachine:${name}`);
+      case 'AWS::SQS::Queue':
+        return this.queueUrl(name);
+      case 'AWS::SecretsManager::Secret':
+        // Ref is the ARN; a fixed 6-character suffix keeps it the same across restarts.
+        return arn('secretsmanager', `secret:${name}-LOCAL0`);
+      default:
+        return name;
+    }
+  }
+
+  getAtt(logicalId: string, attribute: string): string {
+    const resource = this.resources[logicalId];
+    const name = this.physicalName(logicalId);
+    const type = resource?.Type ?? '';
+    if (attribute === 'Arn') {
+      const byType: Record<string, string> = {
+        'AWS::DynamoDB::GlobalTable': arn('dynamodb', `table/${name}`),
+        'AWS::DynamoDB::Table': arn('dynamodb', `table/${name}`),
+        'AWS::Lambda::Function': arn('lambda', `function:${name}`),
+        'AWS::SQS::Queue': arn('sqs', name),
+        'AWS::Events::EventBus': arn('events', `event-bus/${name}`),
+        'AWS::Events::Rule': arn('events', `rule/${name}`),
+        'AWS::StepFunctions::StateMachine': arn('states', `stateMachine:${name}`),
+        'AWS::IAM::Role': `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`,
+        'AWS::Logs::LogGroup': arn('logs', `log-group:${name}:*`),
+        'AWS::Scheduler::ScheduleGroup': arn('scheduler', `schedule-group/${name}`),
+        'AWS::Events::ApiDestination': arn('events', `api-destination/${name}/local`),
+        'AWS::Events::Connection': arn('events', `connection/${name}/local`),
+      };
+      return byType[type] ?? arn('local', `${type}/${name}`);
+    }
+    if (attribute === 'QueueUrl') return this.queueUrl(name);
+    if (attribute === 'QueueName' || attribute === 'Name') return name;
+    if (attribute === 'RootResourceId') return `${logicalId}/`;
+    return `${logicalId}.${attribute}`;
+  }
+
+  resolve(value: Json): Json {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const [key] = keys as [string];
+      const arg = value[key] as Json;
+      switch (key) {
+        case 'Ref':
+          return this.ref(String(arg));
+        case 'Fn::GetAtt': {
+          const [id, attribute] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
+          return this.getAtt(id ?? '', attribute ?? '');
+        }
+        case 'Fn::Join': {
+          const [separator, parts] = arg as [string, Json[]];
+          return (this.resolve(parts) as Json[]).map(String).join(separator);
+        }
+        case 'Fn::Select': {
+          const [index, list] = arg as [number, Json];
+          return (this.resolve(list) as Json[])[Number(index)] ?? null;
+        }
+        case 'Fn::Split': {
+          const [separator, source] = arg as [string, Json];
+          return String(this.resolve(source)).split(separator);
+        }
+        case 'Fn::ImportValue': {
+          const name = String(this.resolve(arg));
+          const exported = this.exports.get(name);
+          if (exported === undefined) throw new Error(`Fn::ImportValue: no export named ${name}`);
+          return exported;
+        }
+        case 'Fn::Sub': {
+          const [text, vars] = Array.isArray(arg) ? (arg as [string, JsonObject]) : [String(arg), {}];
+          return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+            if (vars[name] !== undefined) return String(this.resolve(vars[name] as Json));
+            const [id, attribute] = name.split('.');
+            return attribute ? this.getAtt(id ?? '', attribute) : this.ref(name);
+          });
+        }
+        default:
+          break;
+      }
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+  }
+}
+
+function substituteDefinition(definition: string, substitutions: JsonObject): JsonObject {
+  const text = definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (match, name: string) =>
+    substitutions[name] === undefined ? match : String(substitutions[name]),
+  );
+  return JSON.parse(text) as JsonObject;
+}
+
+/** The local model of every stack in a cloud assembly; queue URLs point at the edge endpoint. */
+export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
+  const queueUrl = (name: string) => `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
+  const app: LocalApp = {
+    tables: [],
+    buses: [],
+    rules: [],
+    functions: [],
+    stateMachines: [],
+    queues: [],
+    scheduleGroups: [],
+    schedules: [],
+    routes: [],
+    apiDestinations: [],
+    secrets: [],
+    stage: 'v1',
+  };
+  const exports = new Map<string, Json>();
+  for (const { stackName, template } of readAssembly(cdkOut)) {
+    const resolver = new Resolver(stackName, template.Resources, exports, queueUrl);
+    const asyncConfigs = new Map<string, { retries: number; onFailureArn?: string }>();
+    const apiResources = new Map<string, { parent: string; part: string }>();
+
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      const props = (resolver.resolve(resource.Properties ?? {}) ?? {}) as JsonObject;
+      const name = resolver.physicalName(logicalId);
+      switch (resource.Type) {
+        case 'AWS::DynamoDB::GlobalTable':
+        case 'AWS::DynamoDB::Table':
+          app.tables.push({
+            logicalId,
+            name,
+            keySchema: props.KeySchema as LocalTable['keySchema'],
+            attributeDefinitions: props.AttributeDefinitions as LocalTable['attributeDefinitions'],
+            globalSecondaryIndexes: (props.GlobalSecondaryIndexes ??
+              []) as LocalTable['globalSecondaryIndexes'],
+            ...((props.TimeToLiveSpecification as JsonObject | undefined)?.AttributeName
+              ? { ttlAttribute: String((props.TimeToLiveSpecification as JsonObject).AttributeName) }
+              : {}),
+          });
+          break;
+        case 'AWS::Events::EventBus':
+          app.buses.push({ logicalId, name, arn: resolver.getAtt(logicalId, 'Arn') });
+          break;
+        case 'AWS::Events::Rule':
+          app.rules.push({
+            logicalId,
+            name: `${stackName}-${logicalId}`,
+            busName: String(props.EventBusName ?? 'default'),
+            ...(typeof props.Description === 'string' ? { description: props.Description } : {}),
+            pattern: (props.EventPattern ?? {}) as JsonObject,
+            enabled: props.State !== 'DISABLED',
+            targets: ((props.Targets ?? []) as JsonObject[]).map((t) => ({
+              id: String(t.Id),
+              arn: String(t.Arn),
+              ...(typeof t.Input === 'string' ? { input: t.Input } : {}),
+              ...(typeof t.InputPath === 'string' ? { inputPath: t.InputPath } : {}),
+              ...((t.DeadLetterConfig as JsonObject | undefined)?.Arn
+                ? { deadLetterArn: String((t.DeadLetterConfig as JsonObject).Arn) }
+                : {}),
+              maxRetries: Number((t.RetryPolicy as JsonObject | undefined)?.MaximumRetryAttempts ?? 185),
+            })),
+          });
+          break;
+        case 'AWS::Events::ApiDestination': {
+          const connectionId = /connection\/([^/]+)\//.exec(String(props.ConnectionArn))?.[1];
+          const connection = connectionId ? template.Resources[connectionId] : undefined;
+          const apiKey = (connection?.Properties?.AuthParameters as JsonObject | undefined)
+            ?.ApiKeyAuthParameters as JsonObject | undefined;
+          // The key's value is a dynamic reference to a secret: `{{resolve:secretsmanager:<name>:SecretString:::}}`.
+          const secretName = /\{\{resolve:secretsmanager:([^:}]+)/.exec(
+            String(apiKey?.ApiKeyValue ?? ''),
+          )?.[1];
+          app.apiDestinations.push({
+            logicalId,
+            arn: resolver.getAtt(logicalId, 'Arn'),
+            endpoint: String(props.InvocationEndpoint),
+            httpMethod: String(props.HttpMethod ?? 'POST'),
+            ...(apiKey && secretName ? { apiKey: { header: String(apiKey.ApiKeyName), secretName } } : {}),
+          });
+          break;
+        }
+        case 'AWS::Lambda::Function': {
+          const entry = resource.Metadata?.[LOCAL_ENTRY_METADATA];
+          if (typeof entry !== 'string') break;
+          const variables = ((props.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<
+            string,
+            Json
+          >;
+          app.functions.push({
+            logicalId,
+            name,
+            arn: resolver.getAtt(logicalId, 'Arn'),
+            entry,
+            environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+            timeoutSeconds: Number(props.Timeout ?? 3),
+            memorySize: Number(props.MemorySize ?? 128),
+            asyncRetries: 2,
+          });
+          break;
+        }
+        case 'AWS::Lambda::EventInvokeConfig': {
+          const onFailure = (
+            (props.DestinationConfig as JsonObject | undefined)?.OnFailure as JsonObject | undefined
+          )?.Destination;
+          asyncConfigs.set(String(props.FunctionName), {
+            retries: Number(props.MaximumRetryAttempts ?? 2),
+            ...(onFailure ? { onFailureArn: String(onFailure) } : {}),
+          });
+          break;
+        }
+        case 'AWS::StepFunctions::StateMachine':
+          app.stateMachines.push({
+            logicalId,
+            name,
+            arn: resolver.getAtt(logicalId, 'Arn'),
+            type: props.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+            definition: substituteDefinition(
+              String(props.DefinitionString),
+              (props.DefinitionSubstitutions ?? {}) as JsonObject,
+            ),
+          });
+          break;
+        case 'AWS::SQS::Queue':
+          app.queues.push({ logicalId, name, arn: resolver.getAtt(logicalId, 'Arn') });
+          break;
+        case 'AWS::Scheduler::ScheduleGroup':
+          app.scheduleGroups.push(name);
+          break;
+        case 'AWS::SecretsManager::Secret':
+          app.secrets.push({ logicalId, name, arn: resolver.ref(logicalId) });
+          break;
+        case 'AWS::Scheduler::Schedule': {
+          const target = (props.Target ?? {}) as JsonObject;
+          app.schedules.push({
+            name: typeof props.Name === 'string' ? props.Name : logicalId,
+            groupName: typeof props.GroupName === 'string' ? props.GroupName : 'default',
+            expression: String(props.ScheduleExpression),
+            ...(typeof props.ScheduleExpressionTimezone === 'string'
+              ? { timezone: props.ScheduleExpressionTimezone }
+              : {}),
+            state: typeof props.State === 'string' ? props.State : 'ENABLED',
+            target: {
+              arn: String(target.Arn),
+              roleArn: String(target.RoleArn),
+              ...(typeof target.Input === 'string' ? { input: target.Input } : {}),
+            },
+          });
+          break;
+        }
+        case 'AWS::ApiGateway::Resource':
+          apiResources.set(logicalId, { parent: String(props.ParentId), part: String(props.PathPart) });
+          break;
+        case 'AWS::ApiGateway::Stage':
+          if (typeof props.StageName === 'string') app.stage = props.StageName;
+          break;
+        default:
+          break;
+      }
+    }
+    const pathOf = (resourceId: string): string => {
+      if (resourceId.endsWith('/')) return '';
+      const resource = apiResources.get(resourceId);
+      return resource ? `${pathOf(resource.parent)}/${resource.part}` : '';
+    };
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::ApiGateway::Method') continue;
+      const props = resolver.resolve(resource.Properties ?? {}) as JsonObject;
+      const uri = String((props.Integration as JsonObject | undefined)?.Uri ?? '');
+      const functionArn = /functions\/(arn:aws:lambda:[^/]+)\/invocations/.exec(uri)?.[1];
+      if (!functionArn || props.HttpMethod === 'OPTIONS') continue;
+      app.routes.push({
+        method: String(props.HttpMethod),
+        path: pathOf(String(props.ResourceId)) || '/',
+        functionArn,
+        apiKeyRequired: props.ApiKeyRequired === true,
+      });
+    }
+    for (const [i, fn] of app.functions.entries()) {
+      const config = asyncConfigs.get(fn.name);
+      if (config)
+        app.functions[i] = {
+          ...fn,
+          asyncRetries: config.retries,
+          ...(config.onFailureArn ? { onFailureArn: config.onFailureArn } : {}),
+        };
+    }
+    for (const output of Object.values(template.Outputs ?? {})) {
+      if (output.Export)
+        exports.set(String(resolver.resolve(output.Export.Name)), resolver.resolve(output.Value));
+    }
+  }
+  return app;
+}

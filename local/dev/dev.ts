@@ -1,0 +1,114 @@
+/**
+ * `relance dev`: the whole system on this machine from the synthesized template, on one port,
+ * with the web page at `/`, optional persistence under .relance/, and the demo scenario.
+ */
+import { join } from 'node:path';
+import { dashboardWeb } from './dashboard.ts';
+import { playDemo } from './demo.ts';
+import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import { synthesizeForLocal } from './synth.ts';
+
+export interface DevOptions {
+  readonly projectRoot: string;
+  readonly port: number;
+  readonly timeScale: number;
+  readonly memory: boolean;
+  readonly demo: boolean;
+  readonly apiKey: string;
+  readonly cdkOut?: string;
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Where a message comes from: `[journey / step]`, or `[lead lead-…]` for a rep's notification. */
+function origin(tag: (name: string) => string | undefined): string {
+  if (tag('journey')) return `[${tag('journey')} / ${tag('step') ?? '?'}]`;
+  if (tag('kind') === 'lead') return `[lead ${tag('lead') ?? ''}]`.replace(' ]', ']');
+  return '[?]';
+}
+
+/** Prints each new e-mail and SMS as it leaves, so the demo can be followed in the terminal. */
+function followOutbox(runtime: LocalRuntime): () => void {
+  let emails = 0;
+  let sms = 0;
+  const timer = setInterval(() => {
+    for (const email of runtime.ses.emails().slice(emails)) {
+      say(
+        `  ✉  e-mail  → ${email.destination.to.join(', ')}  “${email.subject}”  ${origin((name) => email.tags[name])}`,
+      );
+    }
+    emails = runtime.ses.emails().length;
+    for (const message of runtime.sns.outbox().slice(sms)) {
+      say(
+        `  ✆  SMS     → ${message.phoneNumber ?? message.topicArn ?? '?'}  “${message.message}”  ${origin((name) => message.attributes[`relance.${name}`])}`,
+      );
+    }
+    sms = runtime.sns.outbox().length;
+  }, 250);
+  return () => clearInterval(timer);
+}
+
+/** Starts the local system and keeps it running until Ctrl-C. */
+export async function dev(options: DevOptions): Promise<void> {
+  const started = performance.now();
+  const cdkOut = options.cdkOut ?? synthesizeForLocal(join(options.projectRoot, '.relance', 'cdk.out'));
+  const runtime = await startLocalRuntime({
+    projectRoot: options.projectRoot,
+    cdkOut,
+    port: options.port,
+    clock: { mode: 'scaled', scale: options.timeScale },
+    ...(options.memory ? {} : { dataDir: join(options.projectRoot, '.relance', 'data') }),
+    apiKey: options.apiKey,
+    environmentOverrides: { POWERTOOLS_LOG_LEVEL: process.env.RELANCE_LOG_LEVEL ?? 'WARN' },
+    web: dashboardWeb,
+  });
+  const url = runtime.endpoint;
+  say('');
+  say(`relance is running locally — ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  say(`  web page          ${url}/`);
+  say(
+    `  AWS endpoint      ${url}   (export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local)`,
+  );
+  say(`  HTTP API          POST ${url}/events   (header x-api-key: ${options.apiKey})`);
+  say(`  lead form         POST ${url}/v1/leads   (public; see README "Lead form")`);
+  say(
+    `  journey time      ${options.timeScale}× real time${options.timeScale === 1 ? '' : ` (1 h of journey time = ${(3600 / options.timeScale).toFixed(1)} s)`}`,
+  );
+  say(
+    `  data              ${options.memory ? 'in memory (--memory)' : '.relance/data (kept across restarts; --memory to keep nothing)'}`,
+  );
+  for (const interrupted of runtime.interruptedAtStart) {
+    say(
+      `  ! interrupted     an execution of ${interrupted.stateMachineArn.split(':').at(-1)} started ${interrupted.startedAt} was cut off by the last stop; its run is shown on the page`,
+    );
+  }
+  say(`  try               aws --endpoint-url ${url} stepfunctions list-state-machines`);
+  say(
+    '                    aws --endpoint-url ' +
+      url +
+      ' dynamodb scan --table-name ' +
+      (runtime.app.tables.find((t) => t.logicalId.includes('Ledger'))?.name ?? 'TABLE'),
+  );
+  say('  stop              Ctrl-C');
+  say('');
+  const stopFollowing = followOutbox(runtime);
+  if (options.demo) {
+    await playDemo(runtime, say);
+    say('demo: events sent; journeys go on in journey time — watch the messages below and on the page.');
+    say(
+      `demo: ask why a contact got (or did not get) a message: npm run relance -- why linus@example.com --endpoint ${url}`,
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  say('\nstopping…');
+  stopFollowing();
+  const interrupted = runtime.runningExecutions().length;
+  await runtime.stop();
+  say(
+    `stopped${interrupted > 0 ? ` (${interrupted} execution(s) in flight reported as interrupted at next start)` : ''}; paused runs resume on the next start${options.memory ? ' — not with --memory' : ''}.`,
+  );
+}

@@ -1,0 +1,259 @@
+// Every function carries the house defaults, and IAM grants are as narrow as the code needs.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ACCEPTED_SOURCE, HTTP_SOURCE, RELANCE_SOURCE } from '#platform/env-names.ts';
+import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
+import { LOCAL_ENTRY_METADATA as LOCAL_RUNTIME_ENTRY_KEY } from '../../local/aws/template.ts';
+import {
+  allStatements,
+  functionRoleId,
+  getAttOf,
+  logicalId,
+  type PolicyStatement,
+  props,
+  refOf,
+  resource,
+  resourcesOfType,
+  roleOf,
+  type SynthesizedRelance,
+  stackArn,
+  statementResources,
+  statementsForRole,
+  synthRelance,
+} from './synth.ts';
+
+const LoggingConfig = z.looseObject({ LogGroup: z.unknown() });
+const RuleTargets = z.array(z.looseObject({ Arn: z.unknown() }));
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let synth: SynthesizedRelance;
+
+beforeAll(() => {
+  synth = synthRelance();
+});
+
+afterAll(() => synth?.dispose());
+
+function functions() {
+  return [...resourcesOfType(synth.app, 'AWS::Lambda::Function').entries()];
+}
+
+/** The async invoke configurations of a function. */
+function invokeConfigsOf(functionId: string): Array<Record<string, unknown>> {
+  return [...resourcesOfType(synth.app, 'AWS::Lambda::EventInvokeConfig').values()]
+    .map(props)
+    .filter((config) => isDeepStrictEqual(config.FunctionName, { Ref: functionId }));
+}
+
+/** The rules (id and properties) with a target that is this function. */
+function rulesInvoking(functionId: string): Array<[string, Record<string, unknown>]> {
+  return [...resourcesOfType(synth.app, 'AWS::Events::Rule').entries()]
+    .map(([id, rule]): [string, Record<string, unknown>] => [id, props(rule)])
+    .filter(([, rule]) =>
+      RuleTargets.parse(rule.Targets).some((t) =>
+        isDeepStrictEqual(t.Arn, { 'Fn::GetAtt': [functionId, 'Arn'] }),
+      ),
+    );
+}
+
+/** The statements of a function's role that grant any of these actions. */
+function grantsOf(functionId: string, ...actions: string[]): PolicyStatement[] {
+  return statementsForRole(synth.app, functionRoleId(synth.app, functionId)).filter(
+    (s) => s.Effect === 'Allow' && (s.Action ?? []).some((a) => actions.includes(a)),
+  );
+}
+
+describe('Lambda functions', () => {
+  it('are all in the app stack, none in the data stack', () => {
+    expect(functions()).toHaveLength(12);
+    synth.data.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  it('run Node.js 22 on arm64 with active tracing', () => {
+    synth.app.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
+
+  it('log to their own log group, which has a retention, and may write only there', () => {
+    for (const [id, fn] of functions()) {
+      const logGroupId = refOf(LoggingConfig.parse(props(fn).LoggingConfig).LogGroup);
+      const logGroup = resource(synth.app, logGroupId);
+
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(props(logGroup).RetentionInDays, id).toEqual(expect.any(Number));
+      const logWrites = grantsOf(id, 'logs:PutLogEvents');
+      expect(logWrites.flatMap(statementResources), id).toEqual([`\${${logGroupId}.Arn}`]);
+    }
+  });
+
+  it('name their handler source, an existing handler file in a capability folder under functions/', () => {
+    expect(LOCAL_ENTRY_METADATA, 'the key the local runtime reads').toBe(LOCAL_RUNTIME_ENTRY_KEY);
+    for (const [id, fn] of functions()) {
+      const entry = fn.Metadata?.[LOCAL_ENTRY_METADATA];
+
+      expect(entry, id).toEqual(expect.stringMatching(/^functions\/[\w-]+\/[\w-]+-handler\.ts$/));
+      expect(existsSync(resolve(REPO_ROOT, String(entry))), `${id}: ${String(entry)}`).toBe(true);
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('uses no AWSLambdaBasicExecutionRole', () => {
+    for (const template of [synth.data, synth.app]) {
+      expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
+      for (const id of resourcesOfType(template, 'AWS::IAM::Role').keys()) {
+        const managed = (roleOf(template, id).ManagedPolicyArns ?? []).map((arn) => JSON.stringify(arn));
+        for (const arn of managed) expect(arn, id).not.toContain('AWSLambdaBasicExecutionRole');
+      }
+    }
+  });
+
+  it('allows no wildcard action in either stack', () => {
+    const statements = [...allStatements(synth.data), ...allStatements(synth.app)];
+    expect(statements.length).toBeGreaterThan(0);
+
+    const wildcards = statements
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .flatMap(({ where, statement }) => [
+        ...(statement.NotAction ? [`${where}: NotAction ${statement.NotAction.join(',')}`] : []),
+        ...(statement.Action ?? [])
+          .filter((action) => action === '*' || /^[\w-]+:\*$/.test(action))
+          .map((action) => `${where}: ${action}`),
+      ]);
+    expect(wildcards).toEqual([]);
+  });
+
+  it('has wildcard actions only in the TLS-only guards of queue policies, which deny', () => {
+    const denies = [...allStatements(synth.app)].filter(({ statement }) =>
+      (statement.Action ?? []).some((a) => a === '*' || a.endsWith(':*')),
+    );
+
+    for (const { where, statement } of denies) {
+      expect(resource(synth.app, where.split('.')[0] ?? '').Type).toBe('AWS::SQS::QueuePolicy');
+      expect(statement).toMatchObject({
+        Effect: 'Deny',
+        Action: ['sqs:*'],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    }
+  });
+
+  it('lets the journey-step function send e-mail only as the SES identity with the configuration set', () => {
+    const stepFunction = logicalId(synth.stacks.app.engine.stepFunction);
+    const [configurationSet, ...more] = resourcesOfType(synth.app, 'AWS::SES::ConfigurationSet').keys();
+    const sesStatements = statementsForRole(synth.app, functionRoleId(synth.app, stepFunction)).filter((s) =>
+      (s.Action ?? []).some((a) => a.startsWith('ses:')),
+    );
+
+    expect(more).toEqual([]);
+    expect(sesStatements).toHaveLength(1);
+    expect(sesStatements[0]?.Effect).toBe('Allow');
+    expect(sesStatements[0]?.Action).toEqual(['ses:SendEmail']);
+    expect(sesStatements[0] && statementResources(sesStatements[0]).sort()).toEqual(
+      [
+        stackArn('ses', 'identity/shop.example.com'),
+        stackArn('ses', `configuration-set/\${${configurationSet}}`),
+      ].sort(),
+    );
+  });
+
+  it('lets no function other than the senders (journey-step, lead router, lead actions) use SES', () => {
+    const { engine, leads } = synth.stacks.app;
+    const senders = [engine.stepFunction, leads.routerFunction, leads.actionsFunction].map(logicalId);
+    for (const [id] of functions().filter(([id]) => !senders.includes(id))) {
+      const ses = statementsForRole(synth.app, functionRoleId(synth.app, id)).filter((s) =>
+        (s.Action ?? []).some((a) => a.startsWith('ses:')),
+      );
+      expect(ses, id).toEqual([]);
+    }
+  });
+});
+
+describe('ingest function', () => {
+  const ids = () => {
+    const ingest = synth.stacks.app.ingest;
+    return {
+      fn: logicalId(ingest.ingestFunction),
+      bus: logicalId(ingest.bus),
+      rejected: logicalId(ingest.rejectedEvents),
+      deadLetters: logicalId(ingest.deadLetters),
+    };
+  };
+
+  it('can send to the rejected-events queue', () => {
+    const { fn, rejected } = ids();
+
+    const sends = grantsOf(fn, 'sqs:SendMessage');
+    expect(sends.flatMap(statementResources)).toContain(`\${${rejected}.Arn}`);
+  });
+
+  it('can put events on the relance bus', () => {
+    const { fn, bus } = ids();
+
+    const puts = grantsOf(fn, 'events:PutEvents');
+    expect(puts.flatMap(statementResources)).toEqual([`\${${bus}.Arn}`]);
+  });
+
+  it('retries async invocations, then sends the failure to the dead-letter queue it may write to', () => {
+    const { fn, deadLetters } = ids();
+    const configs = invokeConfigsOf(fn);
+
+    expect(configs).toHaveLength(1);
+    expect(configs[0]).toMatchObject({
+      MaximumRetryAttempts: expect.any(Number),
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [deadLetters, 'Arn'] } } },
+    });
+    expect(grantsOf(fn, 'sqs:SendMessage').flatMap(statementResources)).toContain(`\${${deadLetters}.Arn}`);
+  });
+
+  it('receives every producer event, but not the ones relance itself publishes, with a dead-letter queue', () => {
+    const { fn, deadLetters, bus } = ids();
+    const rules = rulesInvoking(fn);
+
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] ?? [];
+    expect(rule?.EventBusName).toEqual({ Ref: bus });
+    expect(rule?.EventPattern).toEqual({
+      source: [{ 'anything-but': expect.arrayContaining([ACCEPTED_SOURCE, RELANCE_SOURCE]) }],
+    });
+    // Events the HTTP endpoint forwards must still go through ingest.
+    expect(JSON.stringify(rule?.EventPattern)).not.toContain(HTTP_SOURCE);
+    expect(rule?.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetters, 'Arn'] } },
+      }),
+    ]);
+  });
+
+  it('may be invoked by EventBridge only from that rule', () => {
+    const { fn } = ids();
+    const [ruleId] = rulesInvoking(fn).map(([id]) => id);
+    const permissions = [...resourcesOfType(synth.app, 'AWS::Lambda::Permission').values()]
+      .map(props)
+      .filter((p) => p.Principal === 'events.amazonaws.com' && getAttOf(p.FunctionName) === fn);
+
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.SourceArn).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+  });
+});
+
+describe('event router', () => {
+  it('the event router also keeps the events it failed to process (on-failure destination)', () => {
+    const configs = invokeConfigsOf(logicalId(synth.stacks.app.engine.routerFunction));
+
+    expect(configs).toHaveLength(1);
+    expect(configs[0]).toMatchObject({
+      MaximumRetryAttempts: expect.any(Number),
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
+  });
+});

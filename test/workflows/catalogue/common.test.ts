@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseEventDetail } from '#catalogue/catalogue.ts';
+import { defaultPhoneCountry, normalizePhone } from '#catalogue/common.ts';
+import { exampleWith } from './helpers.ts';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('normalizePhone', () => {
+  it('reads national formats in the default country', () => {
+    expect(normalizePhone('(213) 373-4253', 'US')).toBe('+12133734253');
+    expect(normalizePhone('06 12 34 56 78', 'FR')).toBe('+33612345678');
+    expect(normalizePhone('06 12 34 56 78', 'fr')).toBe('+33612345678');
+  });
+
+  it('keeps international numbers whatever the default country', () => {
+    expect(normalizePhone('+44 20 7946 0958', 'US')).toBe('+442079460958');
+    expect(normalizePhone('+33 6 12 34 56 78', 'not-a-country')).toBe('+33612345678');
+  });
+
+  it('returns undefined for numbers that are not valid', () => {
+    expect(normalizePhone('123', 'US')).toBeUndefined();
+    expect(normalizePhone('+1 555 000 0000', 'US')).toBeUndefined();
+    expect(normalizePhone('hello', 'US')).toBeUndefined();
+    expect(normalizePhone('06 12 34 56 78', 'not-a-country')).toBeUndefined();
+  });
+});
+
+describe('default phone country', () => {
+  it('is US unless DEFAULT_COUNTRY says otherwise', () => {
+    vi.stubEnv('DEFAULT_COUNTRY', '');
+    expect(defaultPhoneCountry()).toBe('US');
+    vi.stubEnv('DEFAULT_COUNTRY', ' gb ');
+    expect(defaultPhoneCountry()).toBe('GB');
+  });
+
+  it('normalizes a national-format contact phone to E.164 with the configured country', () => {
+    vi.stubEnv('DEFAULT_COUNTRY', 'US');
+    const us = parseEventDetail(
+      'cart.updated',
+      exampleWith('cart.updated', { contact: { phone: '(213) 373-4253' } }),
+    );
+    expect(us).toMatchObject({ ok: true, detail: { contact: { phone: '+12133734253' } } });
+
+    vi.stubEnv('DEFAULT_COUNTRY', 'FR');
+    const fr = parseEventDetail(
+      'cart.updated',
+      exampleWith('cart.updated', { contact: { phone: '06 12 34 56 78' } }),
+    );
+    expect(fr).toMatchObject({ ok: true, detail: { contact: { phone: '+33612345678' } } });
+  });
+});
