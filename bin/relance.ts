@@ -1,175 +1,278 @@
 #!/usr/bin/env -S npx tsx
 /**
- * The relance command line.
+ * The relance command line, on commander: `relance --help`, `relance <command> --help`.
  *   relance dev [--port 4747] [--time-scale 720] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
- *   relance why <email|phone|contactId> [--endpoint URL]
- *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws]
- *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD]
- *   relance cost
+ *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
+ *   relance cost [--json]
+ * A mistake in the command line exits 2 with the command's usage; a failure exits 1.
+ * Each command imports its module only when it runs, so help and usage errors load nothing else.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 const projectRoot = resolve(import.meta.dirname, '..');
+/** The port `relance dev` listens on, and the other commands find it at, without RELANCE_PORT. */
+const DEFAULT_PORT = 4747;
 
-function usage(): never {
-  process.stderr.write(
-    [
-      'usage: relance <command>',
-      '  dev [--port N] [--time-scale N] [--memory] [--no-demo]   run the whole system locally',
-      '  simulate <journey> --events <file>                        run one journey on a virtual clock',
-      '  why <email|phone|contactId> [--endpoint URL]              what was sent to a contact, and why',
-      '  audience <segment> [--sample N] [--endpoint URL] [--aws]   who is in a segment now, with a sample',
-      '  campaign <journey> --dry-run [--endpoint URL]             what the next pass of a scheduled journey would send, and cost',
-      '  cost                                                      cost per million runs of each journey',
-      '',
-    ].join('\n'),
-  );
-  process.exit(2);
-}
+const print = (lines: readonly string[]) => {
+  for (const line of lines) process.stdout.write(`${line}\n`);
+};
+const printJson = (document: unknown) => process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 
-function positiveNumber(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
+// Argument parsers: a bad value is a usage error (exit 2, with the command's usage).
+function nonNegative(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) {
-    process.stderr.write(`${name} must be a number, got "${value}"\n`);
-    process.exit(2);
-  }
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('Expected a non-negative number.');
   return n;
 }
+function count(value: string): number {
+  const n = nonNegative(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('Expected a whole number.');
+  return n;
+}
+function port(value: string): number {
+  const n = count(value);
+  if (n > 65_535) throw new InvalidArgumentError('Expected a port number (0 to 65535).');
+  return n;
+}
+function url(value: string): string {
+  if (!URL.canParse(value)) throw new InvalidArgumentError('Expected a URL such as http://127.0.0.1:4747.');
+  return value;
+}
 
-async function main(): Promise<void> {
-  const [command, ...rest] = process.argv.slice(2);
-  switch (command) {
-    case 'dev': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          port: { type: 'string' },
-          'time-scale': { type: 'string' },
-          memory: { type: 'boolean', default: false },
-          'no-demo': { type: 'boolean', default: false },
-          'cdk-out': { type: 'string' },
-        },
-      });
-      const { dev } = await import('../local/dev/dev.ts');
-      await dev({
-        projectRoot,
-        port: positiveNumber(values.port ?? process.env.RELANCE_PORT, '--port', 4747),
-        timeScale: positiveNumber(values['time-scale'], '--time-scale', 720),
-        memory: values.memory ?? false,
-        demo: !(values['no-demo'] ?? false),
-        apiKey: process.env.RELANCE_API_KEY ?? 'local-dev-key',
-        ...(values['cdk-out'] ? { cdkOut: resolve(values['cdk-out']) } : {}),
-      });
-      return;
-    }
-    case 'simulate': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { events: { type: 'string' } },
-      });
-      const journeyId = positionals[0];
-      if (!journeyId || !values.events) usage();
-      const { readFileSync } = await import('node:fs');
-      const { formatOffset, simulateJourney } = await import('../local/dev/simulate.ts');
-      const input: unknown = JSON.parse(readFileSync(resolve(values.events), 'utf8'));
-      const timeline = await simulateJourney(
-        journeyId,
-        Array.isArray(input) ? { events: input } : (input as never),
-        { projectRoot },
-      );
-      process.stdout.write(`simulation of ${journeyId} (nothing is sent)\n`);
-      for (const entry of timeline)
-        process.stdout.write(`  ${formatOffset(entry.offsetMs)}  ${entry.kind.padEnd(11)} ${entry.text}\n`);
-      return;
-    }
-    case 'why': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { endpoint: { type: 'string' }, aws: { type: 'boolean', default: false } },
-      });
-      const subject = positionals[0];
-      if (!subject) usage();
-      const { formatWhy, why } = await import('./cli/why.ts');
-      const report = await why(subject, {
-        projectRoot,
-        aws: values.aws ?? false,
-        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-      });
-      if (!report) {
-        process.stderr.write(`no contact found for ${subject}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      for (const line of formatWhy(report)) process.stdout.write(`${line}\n`);
-      return;
-    }
-    case 'audience': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          sample: { type: 'string' },
-          endpoint: { type: 'string' },
-          'cdk-out': { type: 'string' },
-          aws: { type: 'boolean', default: false },
-        },
-      });
-      const segment = positionals[0];
-      if (!segment) usage();
-      const { audience, formatAudience } = await import('./cli/audience.ts');
-      const report = await audience(segment, {
-        projectRoot,
-        sample: positiveNumber(values.sample, '--sample', 10),
-        aws: values.aws ?? false,
-        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-        ...(values['cdk-out'] ? { cdkOut: resolve(values['cdk-out']) } : {}),
-      });
-      for (const line of formatAudience(report)) process.stdout.write(`${line}\n`);
-      return;
-    }
-    case 'campaign': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          'dry-run': { type: 'boolean', default: false },
-          endpoint: { type: 'string' },
-          'cdk-out': { type: 'string' },
-          'sms-price': { type: 'string' },
-        },
-      });
-      const journeyId = positionals[0];
-      if (!journeyId) usage();
-      const { campaign, DEFAULT_SMS_PRICE, formatCampaign } = await import('./cli/campaign.ts');
-      const forecast = await campaign(journeyId, {
-        projectRoot,
-        dryRun: values['dry-run'] ?? false,
-        smsPrice: positiveNumber(values['sms-price'], '--sms-price', DEFAULT_SMS_PRICE),
-        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-        ...(values['cdk-out'] ? { cdkOut: resolve(values['cdk-out']) } : {}),
-      });
-      for (const line of formatCampaign(forecast)) process.stdout.write(`${line}\n`);
-      return;
-    }
-    case 'cost': {
-      const { measureJourneyCosts, printCostReport } = await import('./cli/cost.ts');
-      const results = await measureJourneyCosts(projectRoot);
-      const ok = printCostReport(results, (line) => process.stdout.write(`${line}\n`));
-      process.exitCode = ok ? 0 : 1;
-      return;
-    }
-    default:
-      usage();
+interface LocalFlags {
+  readonly endpoint: string;
+  readonly cdkOut?: string;
+  readonly aws?: boolean;
+}
+
+/** RELANCE_PORT: where `relance dev` listens, and where the other commands find it. */
+function envPort(command: Command): number | undefined {
+  const value = process.env.RELANCE_PORT;
+  if (value === undefined) return undefined;
+  try {
+    return port(value);
+  } catch {
+    command.error(`error: RELANCE_PORT must be a port number (0 to 65535), got "${value}"`, { exitCode: 2 });
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`relance: ${error instanceof Error ? error.message : String(error)}\n`);
-  // A mistake in the command line (unknown segment or journey, no --dry-run) exits 2, like usage().
-  process.exit(error instanceof Error && error.name === 'UsageError' ? 2 : 1);
-});
+/** The default of an option that RELANCE_PORT sets, as help shows it. */
+function fromEnvPort(rendered: string): string | undefined {
+  return process.env.RELANCE_PORT === undefined ? undefined : `${rendered}, from RELANCE_PORT`;
+}
+
+/** --endpoint: the running local runtime, at RELANCE_PORT when it is set. */
+function endpointOption(): Option {
+  const fallback = `http://127.0.0.1:${process.env.RELANCE_PORT ?? DEFAULT_PORT}`;
+  return new Option(
+    '--endpoint <url>',
+    'URL of the running local runtime, relance dev (RELANCE_PORT sets the default port)',
+  )
+    .default(fallback, fromEnvPort(JSON.stringify(fallback)))
+    .argParser(url);
+}
+
+/** What the local-runtime commands pass on: the endpoint (RELANCE_PORT checked), the cloud assembly, --aws. */
+function deploymentOf(flags: LocalFlags, command: Command) {
+  if (!flags.aws && command.getOptionValueSource('endpoint') === 'default') envPort(command);
+  return {
+    projectRoot,
+    endpoint: flags.endpoint,
+    aws: flags.aws ?? false,
+    ...(flags.cdkOut ? { cdkOut: resolve(flags.cdkOut) } : {}),
+  };
+}
+
+async function devCommand(
+  flags: { port: number; timeScale: number; memory?: boolean; demo: boolean; cdkOut?: string },
+  command: Command,
+): Promise<void> {
+  const portFromEnv = command.getOptionValueSource('port') === 'default' ? envPort(command) : undefined;
+  const { dev } = await import('../local/dev/dev.ts');
+  await dev({
+    projectRoot,
+    port: portFromEnv ?? flags.port,
+    timeScale: flags.timeScale,
+    memory: flags.memory ?? false,
+    demo: flags.demo,
+    apiKey: process.env.RELANCE_API_KEY ?? 'local-dev-key',
+    ...(flags.cdkOut ? { cdkOut: resolve(flags.cdkOut) } : {}),
+  });
+}
+
+async function simulateCommand(journeyId: string, flags: { events: string }): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const { formatOffset, simulateJourney } = await import('../local/dev/simulate.ts');
+  const input: unknown = JSON.parse(readFileSync(resolve(flags.events), 'utf8'));
+  const timeline = await simulateJourney(
+    journeyId,
+    Array.isArray(input) ? { events: input } : (input as never),
+    { projectRoot },
+  );
+  print([
+    `simulation of ${journeyId} (nothing is sent)`,
+    ...timeline.map((entry) => `  ${formatOffset(entry.offsetMs)}  ${entry.kind.padEnd(11)} ${entry.text}`),
+  ]);
+}
+
+async function whyCommand(
+  subject: string,
+  flags: LocalFlags & { json?: boolean },
+  command: Command,
+): Promise<void> {
+  const options = deploymentOf(flags, command);
+  const { formatWhy, why, whyDocument } = await import('./cli/why.ts');
+  const report = await why(subject, options);
+  if (!report) {
+    process.stderr.write(`no contact found for ${subject}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (flags.json) printJson(whyDocument(report));
+  else print(formatWhy(report));
+}
+
+async function audienceCommand(
+  segment: string,
+  flags: LocalFlags & { sample: number; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const options = { ...deploymentOf(flags, command), sample: flags.sample };
+  const { audience, formatAudience } = await import('./cli/audience.ts');
+  const report = await audience(segment, options);
+  if (flags.json) printJson(report);
+  else print(formatAudience(report));
+}
+
+async function campaignCommand(
+  journeyId: string,
+  flags: LocalFlags & { dryRun?: boolean; smsPrice?: number; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const options = {
+    ...deploymentOf(flags, command),
+    dryRun: flags.dryRun ?? false,
+    ...(flags.smsPrice === undefined ? {} : { smsPrice: flags.smsPrice }),
+  };
+  const { campaign, formatCampaign } = await import('./cli/campaign.ts');
+  const forecast = await campaign(journeyId, options);
+  if (flags.json) printJson(forecast);
+  else print(formatCampaign(forecast));
+}
+
+async function costCommand(flags: { json?: boolean }): Promise<void> {
+  const { costDocument, measureJourneyCosts, printCostReport } = await import('./cli/cost.ts');
+  const results = await measureJourneyCosts(projectRoot);
+  const document = costDocument(results);
+  if (flags.json) printJson(document);
+  else printCostReport(results, (line) => process.stdout.write(`${line}\n`));
+  process.exitCode = document.target.met ? 0 : 1;
+}
+
+const cdkOutOption = () =>
+  new Option('--cdk-out <dir>', 'cloud assembly that names the local resources (default: .relance/cdk.out)');
+const jsonOption = () => new Option('--json', 'print the report as one JSON document');
+
+function program(): Command {
+  const relance = new Command('relance')
+    .description('Serverless marketing automation on AWS: journeys as code, and a local runtime to run them.')
+    .usage('<command> [options]')
+    .exitOverride()
+    .showHelpAfterError();
+
+  relance
+    .command('dev')
+    .description('run the whole system locally: every AWS service on one port, the web page and the demo')
+    .addOption(
+      new Option('--port <n>', 'port to listen on (RELANCE_PORT sets the default)')
+        .default(DEFAULT_PORT, fromEnvPort(process.env.RELANCE_PORT ?? ''))
+        .argParser(port),
+    )
+    .addOption(
+      new Option('--time-scale <n>', 'journey time runs N times faster than real time')
+        .default(720)
+        .argParser(nonNegative),
+    )
+    .option('--memory', 'keep nothing (no data under .relance/)')
+    .option('--no-demo', 'start empty, without the demo scenario')
+    .option(
+      '--cdk-out <dir>',
+      'run this cloud assembly instead of synthesizing the app into .relance/cdk.out',
+    )
+    .action(devCommand);
+
+  relance
+    .command('simulate')
+    .description('run one journey on a virtual clock with the events of a file; nothing is sent')
+    .argument('<journey>', 'journey id')
+    .requiredOption(
+      '--events <file>',
+      'JSON file: an array of events ({ at, type, detail }), or { start, events, runFor }',
+    )
+    .action(simulateCommand);
+
+  relance
+    .command('why')
+    .description(
+      'what relance sent a contact, what it did not send, and why (the ledger, consent, suppressions)',
+    )
+    .argument('<contact>', 'e-mail address, phone number or contact id')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read AWS instead: CONTACTS_TABLE and LEDGER_TABLE from the environment')
+    .addOption(jsonOption())
+    .action(whyCommand);
+
+  relance
+    .command('audience')
+    .description('who is in a segment now: the count and a sample with masked addresses; reads only')
+    .argument('<segment>', 'segment id')
+    .addOption(new Option('--sample <n>', 'members to show').default(10).argParser(count))
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read AWS instead: table names and settings from the environment (the stack outputs)')
+    .addOption(jsonOption())
+    .action(audienceCommand);
+
+  relance
+    .command('campaign')
+    .description('what the next audience pass of a scheduled journey would send, and its cost; sends nothing')
+    .argument('<journey>', 'scheduled journey id')
+    .option('--dry-run', 'forecast without sending (required: passes run on their schedule)')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .addOption(
+      new Option(
+        '--sms-price <usd>',
+        'price of one SMS part in USD (default: 0.0085, roughly a US long-code message)',
+      ).argParser(nonNegative),
+    )
+    .addOption(jsonOption())
+    .action(campaignCommand);
+
+  relance
+    .command('cost')
+    .description('cost per million runs of each reference journey, measured on the local runtime')
+    .addOption(jsonOption())
+    .action(costCommand);
+
+  return relance;
+}
+
+try {
+  await program().parseAsync();
+} catch (error: unknown) {
+  if (error instanceof CommanderError) {
+    // Commander has printed the help, or the error with the command's usage.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`relance: ${error instanceof Error ? error.message : String(error)}\n`);
+    // A mistake in the command line found by a command (unknown segment or journey, no --dry-run): 2.
+    process.exit(error instanceof Error && error.name === 'UsageError' ? 2 : 1);
+  }
+}

@@ -241,15 +241,44 @@ export async function measureJourneyCosts(
 const money = (n: number) => `$${n.toFixed(2)}`;
 const count = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
+export interface CostResults {
+  readonly journeys: readonly JourneyCost[];
+  readonly feedback: FeedbackCost;
+}
+
+/** The budget: an abandoned cart at or under $15 per million runs. */
+export interface CostTarget {
+  readonly journeyId: 'abandoned-cart';
+  readonly maxPerMillionRuns: number;
+  /** Absent when abandoned cart was not measured. */
+  readonly perMillionRuns?: number;
+  readonly met: boolean;
+}
+
+/** Whether abandoned cart stays within its $15 per million runs. */
+export function costTarget(results: CostResults): CostTarget {
+  const cart = results.journeys.find((r) => r.journeyId === 'abandoned-cart');
+  const maxPerMillionRuns = 15;
+  return {
+    journeyId: 'abandoned-cart',
+    maxPerMillionRuns,
+    ...(cart ? { perMillionRuns: cart.perMillionRuns.total } : {}),
+    met: cart !== undefined && cart.perMillionRuns.total <= maxPerMillionRuns,
+  };
+}
+
+/** The report as one JSON document (`relance cost --json`): the measurements and the target. */
+export function costDocument(results: CostResults): CostResults & { readonly target: CostTarget } {
+  return { journeys: results.journeys, feedback: results.feedback, target: costTarget(results) };
+}
+
 /** Prints the cost report; returns false when abandoned cart misses its $15 target. */
-export function printCostReport(
-  { journeys: results, feedback }: { journeys: readonly JourneyCost[]; feedback: FeedbackCost },
-  write: (line: string) => void,
-): boolean {
+export function printCostReport(results: CostResults, write: (line: string) => void): boolean {
+  const { journeys, feedback } = results;
   write('Cost per million journey runs, AWS list prices (us-east-1), SES/SMS fees excluded');
   write('(usage counted on the local runtime; Lambda and Express durations measured here)');
   write('');
-  for (const r of results) {
+  for (const r of journeys) {
     const u = r.perRun;
     const c = r.perMillionRuns;
     write(`${r.journeyId} — ${r.typical}`);
@@ -271,10 +300,9 @@ export function printCostReport(
   );
   write(`  per million e-mails: ${money(feedback.perMillionMessages.total)}`);
   write('');
-  const cart = results.find((r) => r.journeyId === 'abandoned-cart');
-  const ok = cart !== undefined && cart.perMillionRuns.total <= 15;
+  const target = costTarget(results);
   write(
-    `target: abandoned cart at or under $15.00 per million runs — ${cart ? money(cart.perMillionRuns.total) : 'n/a'} ${ok ? '✓' : '✗'}`,
+    `target: abandoned cart at or under ${money(target.maxPerMillionRuns)} per million runs — ${target.perMillionRuns === undefined ? 'n/a' : money(target.perMillionRuns)} ${target.met ? '✓' : '✗'}`,
   );
-  return ok;
+  return target.met;
 }

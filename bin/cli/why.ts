@@ -68,6 +68,20 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
   return { contact, entries };
 }
 
+/** A ledger entry with the sentence `formatWhy` shows for it. */
+export type ExplainedEntry = LedgerEntry & { readonly explanation: string };
+
+/** The report as one JSON document (`relance why --json`): the contact and each entry, explained. */
+export function whyDocument(report: WhyReport): {
+  readonly contact: Contact;
+  readonly entries: ExplainedEntry[];
+} {
+  return {
+    contact: report.contact,
+    entries: report.entries.map((entry) => ({ ...entry, explanation: explainEntry(entry) })),
+  };
+}
+
 /** The report as lines for a terminal. */
 export function formatWhy(report: WhyReport): string[] {
   const { contact } = report;

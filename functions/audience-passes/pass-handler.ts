@@ -1,6 +1,6 @@
 /**
  * Lambda: the Task states of the audience-pass state machine. `plan` records a pass of a scheduled
- * journey and names its workers; `page` runs one slot of one worker (see campaigns/audience-pass).
+ * journey and names its workers; `page` runs one slot of one worker (see audience-passes/audience-pass).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';

@@ -1,5 +1,5 @@
 /**
- * Message templates: Liquid text with per-locale variants. Rendering lives in functions/domain;
+ * Message templates: Liquid text with per-locale variants. Rendering lives in functions/delivery;
  * this file holds the shape and the static analysis the validator uses.
  */
 import { Liquid } from 'liquidjs';

@@ -1,0 +1,227 @@
+// The relance command line as a user runs it: help for every command, usage errors exit 2 with the
+// command's usage, RELANCE_PORT as the endpoint's default; help and usage errors load no command module
+// (help-loads-nothing.ts fails any such import). And the JSON documents of why and cost.
+import { describe, expect, it } from 'vitest';
+import { Contact } from '#catalogue/contact.ts';
+import type { JourneyCost } from '../../bin/cli/cost.ts';
+import { costDocument, costTarget, printCostReport } from '../../bin/cli/cost.ts';
+import { ZERO_USAGE } from '../../bin/cli/cost-model.ts';
+import { formatWhy, whyDocument } from '../../bin/cli/why.ts';
+import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
+import { relance } from './relance.ts';
+
+/** Help as one line: commander wraps it to the terminal's width. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+describe('relance --help', () => {
+  it('lists the commands and exits 0', async () => {
+    // Act
+    const { code, stdout } = await relance(['--help'], { loadsNothing: true });
+
+    // Assess
+    expect(code).toBe(0);
+    for (const command of ['dev', 'simulate', 'why', 'audience', 'campaign', 'cost'])
+      expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it.each([
+    [
+      'why',
+      ['<contact>', '--endpoint <url>', '(default: "http://127.0.0.1:4747")', '--cdk-out', '--aws', '--json'],
+    ],
+    [
+      'audience',
+      ['<segment>', '--sample <n> members to show (default: 10)', '--endpoint <url>', '--aws', '--json'],
+    ],
+    ['simulate', ['<journey>', '--events <file>']],
+    ['campaign', ['<journey>', '--dry-run', '--endpoint <url>', '--sms-price <usd>', '--json']],
+    ['cost', ['--json']],
+    ['dev', ['--port <n>', '(default: 4747)', '--time-scale <n>', '(default: 720)', '--memory', '--no-demo']],
+  ])('relance %s --help prints its usage and exits 0', async (command, expected) => {
+    // Act
+    const { code, stdout } = await relance([command, '--help'], { loadsNothing: true });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: relance ${command} [options]`);
+    for (const text of expected) expect(flat(stdout)).toContain(text);
+  });
+
+  it('shows the SMS price campaign uses when --sms-price is not given', async () => {
+    // Arrange
+    const { DEFAULT_SMS_PRICE } = await import('../../bin/cli/campaign.ts');
+
+    // Act
+    const { stdout } = await relance(['campaign', '--help'], { loadsNothing: true });
+
+    // Assess
+    expect(flat(stdout)).toContain(`(default: ${DEFAULT_SMS_PRICE},`);
+  });
+
+  it('takes the endpoint and the port from RELANCE_PORT', async () => {
+    // Act
+    const why = await relance(['why', '--help'], { env: { RELANCE_PORT: '5123' }, loadsNothing: true });
+    const dev = await relance(['dev', '--help'], { env: { RELANCE_PORT: '5123' }, loadsNothing: true });
+
+    // Assess
+    expect(flat(why.stdout)).toContain('(default: "http://127.0.0.1:5123", from RELANCE_PORT)');
+    expect(flat(dev.stdout)).toContain('(default: 5123, from RELANCE_PORT)');
+  });
+});
+
+describe('relance usage errors', () => {
+  it.each([
+    [['why', '--bogus'], "unknown option '--bogus'", 'why'],
+    [['audience'], "missing required argument 'segment'", 'audience'],
+    [['audience', 'lapsed-90', '--sample', 'ten'], "argument 'ten' is invalid", 'audience'],
+    [['campaign', 'win-back', '--dry-run', '--sms-price', '-1'], "argument '-1' is invalid", 'campaign'],
+    [['dev', '--port', '99999'], "argument '99999' is invalid", 'dev'],
+    [['simulate', 'welcome'], "required option '--events <file>' not specified", 'simulate'],
+    [['why', 'a@example.com', 'b@example.com'], 'too many arguments', 'why'],
+  ])('relance %j exits 2 with the error and the command usage', async (args, error, command) => {
+    // Act
+    const { code, stdout, stderr } = await relance(args, { loadsNothing: true });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(error);
+    expect(stderr).toContain(`Usage: relance ${command} [options]`);
+  });
+
+  it('refuses an unknown command with the list of commands', async () => {
+    // Act
+    const { code, stderr } = await relance(['nope'], { loadsNothing: true });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown command 'nope'");
+    expect(stderr).toContain('Usage: relance <command> [options]');
+  });
+
+  it('prints the commands on stderr and exits 2 without a command', async () => {
+    // Act
+    const { code, stdout, stderr } = await relance([], { loadsNothing: true });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^ {2}audience /m);
+  });
+
+  it('refuses a RELANCE_PORT that is not a port before reading anything', async () => {
+    // Act
+    const { code, stderr } = await relance(['audience', 'lapsed-90'], {
+      env: { RELANCE_PORT: 'abc' },
+      loadsNothing: true,
+    });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toContain('RELANCE_PORT must be a port number (0 to 65535), got "abc"');
+  });
+
+  it('exits 2 on a UsageError from a command, 1 on any other failure', async () => {
+    // Act
+    const unknown = await relance(['audience', 'lapsed-9']);
+    const noTables = await relance(['why', 'ada@example.com', '--aws'], {
+      env: { CONTACTS_TABLE: '', LEDGER_TABLE: '' },
+    });
+
+    // Assess
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^relance: unknown segment "lapsed-9"; known segments: /);
+    expect(noTables.code).toBe(1);
+    expect(noTables.stderr).toBe(
+      'relance: with --aws, set CONTACTS_TABLE and LEDGER_TABLE (the RelanceData stack outputs)\n',
+    );
+  });
+});
+
+describe('relance why --json', () => {
+  it('is the contact and its ledger entries, each with the sentence the text shows', () => {
+    // Arrange
+    const contact = Contact.parse({
+      contactId: 'c-1',
+      email: 'ada@example.com',
+      createdAt: '2026-03-01T00:00:00.000Z',
+      updatedAt: '2026-03-01T00:00:00.000Z',
+    });
+    const entry: LedgerEntry = {
+      ledgerKey: 'k-1',
+      contactId: 'c-1',
+      journeyId: 'welcome',
+      runKey: 'r-1',
+      gen: 0,
+      stepId: 'welcome-email',
+      channel: 'email',
+      template: 'welcome',
+      category: 'marketing',
+      status: 'sent',
+      createdAt: '2026-03-01T00:00:01.000Z',
+      updatedAt: '2026-03-01T00:00:02.000Z',
+      subject: 'Welcome, Ada',
+    };
+
+    // Act
+    const document = JSON.parse(JSON.stringify(whyDocument({ contact, entries: [entry] })));
+
+    // Assess
+    expect(document).toEqual({ contact, entries: [{ ...entry, explanation: 'sent “Welcome, Ada”' }] });
+    expect(formatWhy({ contact, entries: [entry] }).at(-1)).toContain('sent “Welcome, Ada”');
+  });
+});
+
+describe('relance cost --json', () => {
+  const journey = (journeyId: string, total: number): JourneyCost => {
+    const breakdown = { lambda: 0, stepFunctions: total, eventBridge: 0, scheduler: 0, dynamoDb: 0, total };
+    return {
+      journeyId,
+      typical: 'a typical run',
+      perRun: ZERO_USAGE,
+      perMillionRuns: breakdown,
+      ingestPerEvent: ZERO_USAGE,
+      ingestPerMillionEvents: breakdown,
+    };
+  };
+  const feedback = {
+    perMessage: ZERO_USAGE,
+    perMillionMessages: { lambda: 0, stepFunctions: 0, eventBridge: 0, scheduler: 0, dynamoDb: 0, total: 0 },
+  };
+
+  it('is the measurements with the target, met as the text report says', () => {
+    // Arrange
+    const results = { journeys: [journey('welcome', 20), journey('abandoned-cart', 12.5)], feedback };
+    const lines: string[] = [];
+
+    // Act
+    const document = costDocument(results);
+    const ok = printCostReport(results, (line) => lines.push(line));
+
+    // Assess
+    expect(document).toEqual({
+      ...results,
+      target: { journeyId: 'abandoned-cart', maxPerMillionRuns: 15, perMillionRuns: 12.5, met: true },
+    });
+    expect(ok).toBe(true);
+    expect(lines.at(-1)).toBe('target: abandoned cart at or under $15.00 per million runs — $12.50 ✓');
+  });
+
+  it('misses the target over $15, or without an abandoned-cart measurement', () => {
+    // Act
+    const over = costTarget({ journeys: [journey('abandoned-cart', 15.01)], feedback });
+    const none = costTarget({ journeys: [journey('welcome', 1)], feedback });
+    const lines: string[] = [];
+    printCostReport({ journeys: [], feedback }, (line) => lines.push(line));
+
+    // Assess
+    expect(over).toEqual({
+      journeyId: 'abandoned-cart',
+      maxPerMillionRuns: 15,
+      perMillionRuns: 15.01,
+      met: false,
+    });
+    expect(none).toEqual({ journeyId: 'abandoned-cart', maxPerMillionRuns: 15, met: false });
+    expect(lines.at(-1)).toBe('target: abandoned cart at or under $15.00 per million runs — n/a ✗');
+  });
+});
