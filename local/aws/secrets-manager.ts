@@ -1,10 +1,11 @@
 /**
- * AWS Secrets Manager stand-in for the local runtime, speaking AWS JSON 1.1
- * (`X-Amz-Target: secretsmanager.<Action>`, `application/x-amz-json-1.1`), in memory. Only what the
- * functions need: GetSecretValue, DescribeSecret and ListSecrets, written from the Secrets Manager
- * API Reference (a secret is found by full ARN, partial ARN without the 6-character suffix, or
- * name; one version, staged AWSCURRENT). The runtime creates the template's secrets with
- * `ensureSecret`, which generates a value the way CloudFormation's GenerateSecretString would.
+ * AWS Secrets Manager stand-in for the local runtime. It speaks AWS JSON 1.1
+ * (`X-Amz-Target: secretsmanager.<Action>`, `application/x-amz-json-1.1`) and keeps everything in
+ * memory. It serves GetSecretValue, the one call the functions make, written from the Secrets
+ * Manager API Reference: a secret is found by full ARN, by partial ARN (without the 6-character
+ * suffix) or by name, and has one version, staged AWSCURRENT. The runtime creates the template's
+ * secrets with `ensureSecret`, which generates a value the way CloudFormation's
+ * GenerateSecretString would.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -27,26 +28,14 @@ const GENERATED_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** The 6-character suffix Secrets Manager appends to a secret's name in its ARN. */
 const ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
-const MAX_PAGE = 100;
-const FILTER_KEYS = [
-  'description',
-  'name',
-  'tag-key',
-  'tag-value',
-  'primary-region',
-  'owning-service',
-  'all',
-];
 
 const secretSchema = z.object({
   arn: z.string(),
   name: z.string(),
-  description: z.string().optional(),
   value: z.string(),
   versionId: z.string(),
-  createdAt: z.number(),
+  /** When the current version was made (GetSecretValue's CreatedDate). */
   changedAt: z.number(),
-  accessedAt: z.number().optional(),
 });
 
 type StoredSecret = z.infer<typeof secretSchema>;
@@ -56,7 +45,7 @@ const snapshotSchema = z.object({ secrets: z.array(secretSchema) });
 /** The persisted state of the Secrets Manager stand-in (values included: it is local test data). */
 export type SecretsManagerSnapshot = z.infer<typeof snapshotSchema>;
 
-/** Constructor options; `now` stamps creation and access dates. */
+/** Constructor options; `now` stamps the versions. */
 export interface SecretsManagerOptions {
   region?: string;
   accountId?: string;
@@ -128,7 +117,6 @@ export class SecretsManagerService {
       name,
       value: value ?? randomString(GENERATED_ALPHABET, GENERATED_LENGTH),
       versionId: randomUUID(),
-      createdAt: now,
       changedAt: now,
     });
     return arn;
@@ -180,35 +168,25 @@ export class SecretsManagerService {
       if (input === undefined) {
         throw new SecretsManagerError(400, 'SerializationException', 'Request body is not a JSON object.');
       }
-      return jsonResponse(200, CONTENT_TYPE, this.dispatch(target.slice(TARGET_PREFIX.length), input));
+      const action = target.slice(TARGET_PREFIX.length);
+      if (action !== 'GetSecretValue') {
+        throw new SecretsManagerError(
+          400,
+          'UnknownOperationException',
+          `The local Secrets Manager stand-in serves GetSecretValue only, not ${action}.`,
+        );
+      }
+      return jsonResponse(200, CONTENT_TYPE, this.getSecretValue(input));
     } catch (err) {
       return errorResponse(err);
     }
   }
 
-  private dispatch(action: string, input: Input): Output {
-    switch (action) {
-      case 'GetSecretValue':
-        return this.getSecretValue(input);
-      case 'DescribeSecret':
-        return this.describeSecret(input);
-      case 'ListSecrets':
-        return this.listSecrets(input);
-      default:
-        throw new SecretsManagerError(400, 'UnknownOperationException', `Unknown operation ${action}.`);
-    }
-  }
-
-  private resolve(input: Input): StoredSecret {
+  private getSecretValue(input: Input): Output {
     const secretId = optionalString(input, 'SecretId');
     if (secretId === undefined || secretId === '') throw invalidParameter('SecretId is required.');
     const secret = this.find(secretId);
     if (secret === undefined) throw notFound();
-    return secret;
-  }
-
-  private getSecretValue(input: Input): Output {
-    const secret = this.resolve(input);
     const versionId = optionalString(input, 'VersionId');
     const stage = optionalString(input, 'VersionStage');
     if (versionId !== undefined && versionId !== secret.versionId) {
@@ -217,8 +195,6 @@ export class SecretsManagerService {
     if (stage !== undefined && stage !== CURRENT_STAGE) {
       throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${stage}`);
     }
-    // Secrets Manager keeps the access date to the day.
-    secret.accessedAt = Math.floor(this.now() / 86_400_000) * 86_400_000;
     return {
       ARN: secret.arn,
       Name: secret.name,
@@ -227,34 +203,6 @@ export class SecretsManagerService {
       VersionStages: [CURRENT_STAGE],
       CreatedDate: secret.changedAt / 1000,
     };
-  }
-
-  private describeSecret(input: Input): Output {
-    const secret = this.resolve(input);
-    return {
-      ...listEntry(secret),
-      VersionIdsToStages: { [secret.versionId]: [CURRENT_STAGE] },
-    };
-  }
-
-  private listSecrets(input: Input): Output {
-    const max = input.MaxResults;
-    if (
-      max !== undefined &&
-      (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_PAGE)
-    ) {
-      throw invalidParameter(`MaxResults must be an integer from 1 to ${MAX_PAGE}.`);
-    }
-    const filters = parseFilters(input.Filters);
-    const descending = input.SortOrder === 'desc';
-    const secrets = [...this.store.values()]
-      .filter((secret) => filters.every((filter) => matchesFilter(secret, filter)))
-      .sort((a, b) => (descending ? b.createdAt - a.createdAt : a.createdAt - b.createdAt));
-    const start = decodeOffset(optionalString(input, 'NextToken'));
-    const end = start + (typeof max === 'number' ? max : MAX_PAGE);
-    const output: Output = { SecretList: secrets.slice(start, end).map(listEntry) };
-    if (end < secrets.length) output.NextToken = Buffer.from(String(end)).toString('base64');
-    return output;
   }
 }
 
@@ -266,73 +214,6 @@ function nameFromArn(arn: string): string {
   const at = arn.indexOf(marker);
   if (at < 0) return '';
   return arn.slice(at + marker.length).replace(ARN_SUFFIX, '');
-}
-
-function listEntry(secret: StoredSecret): Output {
-  return {
-    ARN: secret.arn,
-    Name: secret.name,
-    ...(secret.description === undefined ? {} : { Description: secret.description }),
-    CreatedDate: secret.createdAt / 1000,
-    LastChangedDate: secret.changedAt / 1000,
-    ...(secret.accessedAt === undefined ? {} : { LastAccessedDate: secret.accessedAt / 1000 }),
-    SecretVersionsToStages: { [secret.versionId]: [CURRENT_STAGE] },
-  };
-}
-
-interface Filter {
-  key: string;
-  values: string[];
-}
-
-function parseFilters(value: unknown): Filter[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw invalidParameter('Filters must be a list.');
-  return value.map((entry: unknown) => {
-    const parsed = z.object({ Key: z.string(), Values: z.array(z.string()).min(1).max(10) }).safeParse(entry);
-    if (!parsed.success || !FILTER_KEYS.includes(parsed.data.Key)) {
-      throw invalidParameter(`Invalid filter: keys are ${FILTER_KEYS.join(', ')}, with 1 to 10 values.`);
-    }
-    return { key: parsed.data.Key, values: parsed.data.Values };
-  });
-}
-
-/** The attribute values a filter key searches, and whether it ignores case. */
-function searched(secret: StoredSecret, key: string): { values: string[]; ignoreCase: boolean } {
-  switch (key) {
-    case 'name':
-      return { values: [secret.name], ignoreCase: false };
-    case 'description':
-      return { values: secret.description === undefined ? [] : [secret.description], ignoreCase: true };
-    case 'all':
-      return {
-        values: [secret.name, secret.description ?? ''].flatMap((text) => text.split(/[\s/_+=.@-]+/)),
-        ignoreCase: true,
-      };
-    default:
-      return { values: [], ignoreCase: false }; // No tags, regions or owning services here.
-  }
-}
-
-/** Prefix match on any value of the filter (`!value` negates); values of one filter are OR-ed. */
-function matchesFilter(secret: StoredSecret, filter: Filter): boolean {
-  const { values, ignoreCase } = searched(secret, filter.key);
-  const fold = (text: string) => (ignoreCase ? text.toLowerCase() : text);
-  return filter.values.some((raw) => {
-    const negated = raw.startsWith('!');
-    const prefix = fold(negated ? raw.slice(1) : raw);
-    const hit = values.some((value) => fold(value).startsWith(prefix));
-    return negated ? !hit : hit;
-  });
-}
-
-function decodeOffset(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const offset = Number(Buffer.from(token, 'base64').toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new SecretsManagerError(400, 'InvalidNextTokenException', 'The NextToken value is invalid.');
-  }
-  return offset;
 }
 
 function optionalString(input: Input, key: string): string | undefined {

@@ -1,13 +1,14 @@
 /**
- * Amazon SNS stand-in for the local runtime: the awsQuery protocol (form-encoded POST, XML answers
- * in the 2010-03-31 namespace), in memory. Written from the SNS API Reference: Publish,
- * CreateTopic, ListTopics, Subscribe, CheckIfPhoneNumberIsOptedOut, OptInPhoneNumber and
- * ListPhoneNumbersOptedOut. Nothing is delivered anywhere: every accepted Publish lands in an
- * outbox the runtime and dashboard read.
+ * Amazon SNS stand-in for the local runtime. It speaks the awsQuery protocol (form-encoded POST,
+ * XML answers in the 2010-03-31 namespace) and keeps everything in memory. It serves Publish to a
+ * phone number, the one call relance makes (its SMS sender), written from the SNS API Reference.
+ * Nothing is delivered anywhere: every accepted Publish lands in an outbox that the runtime and the
+ * local page read.
  *
- * Opt-outs follow AWS: Publish to an opted-out number is accepted (200, a MessageId) and the
- * delivery then fails ("Phone is currently opted out" in SNS's delivery-status logs), so the
- * outbox record carries `status: 'FAILURE'` instead of the call throwing.
+ * Opt-outs follow AWS: a Publish to an opted-out number is accepted (200, a MessageId) and then the
+ * delivery fails ("Phone is currently opted out" in SNS's delivery-status logs). So the outbox
+ * record carries `status: 'FAILURE'`; the call does not throw. Numbers join the opt-out list
+ * through `optOut`, as a recipient's STOP reply does.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -17,61 +18,26 @@ import {
   type AwsServiceHandler,
   awsQueryError,
   newRequestId,
-  xmlEscape,
 } from './protocol.ts';
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
-const PAGE_SIZE = 100;
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const OPTED_OUT_RESPONSE = 'Phone is currently opted out';
-const SUBSCRIPTION_PROTOCOLS = new Set([
-  'http',
-  'https',
-  'email',
-  'email-json',
-  'sms',
-  'sqs',
-  'application',
-  'lambda',
-  'firehose',
-]);
-// Protocols AWS confirms on the spot; the others wait for the endpoint to confirm.
-const AUTO_CONFIRMED = new Set(['sms', 'sqs', 'application', 'lambda', 'firehose']);
 
-/** One published message as the outbox keeps it. */
+/** One published SMS as the outbox keeps it. */
 export interface SnsMessage {
   messageId: string;
   /** When it was accepted, ISO 8601. */
   at: string;
-  phoneNumber?: string;
-  topicArn?: string;
-  targetArn?: string;
+  /** E.164, with its `+`. */
+  phoneNumber: string;
   message: string;
-  subject?: string;
   /** Message attributes by name; Binary values are base64. */
   attributes: Record<string, string>;
-  /** SUCCESS when it would reach the phone/topic; FAILURE when SNS drops it (opted-out number). */
+  /** SUCCESS when it would reach the phone; FAILURE when SNS drops it (opted-out number). */
   status: 'SUCCESS' | 'FAILURE';
   /** Why a FAILURE was not delivered, worded as SNS's delivery-status logs word it. */
   providerResponse?: string;
-}
-
-/** A topic created through CreateTopic. */
-export interface SnsTopic {
-  arn: string;
-  name: string;
-  attributes: Record<string, string>;
-  tags: Record<string, string>;
-}
-
-/** A stored subscription (never delivered to). */
-export interface SnsSubscription {
-  arn: string;
-  topicArn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: Record<string, string>;
-  confirmed: boolean;
 }
 
 /** Errors `failNext` can inject into Publish. */
@@ -79,8 +45,6 @@ export type SnsInjectedFailure = 'Throttling' | 'InvalidParameter';
 
 /** Constructor options; `now` lets the runtime's clock stamp messages. */
 export interface SnsOptions {
-  region?: string;
-  accountId?: string;
   now?: () => number;
 }
 
@@ -100,30 +64,15 @@ class SnsError extends Error {
 
 const invalidParameter = (message: string) => new SnsError(400, 'InvalidParameter', message);
 
-const record = z.record(z.string(), z.string());
 const snapshotSchema = z.object({
-  topics: z.array(z.object({ arn: z.string(), name: z.string(), attributes: record, tags: record })),
-  subscriptions: z.array(
-    z.object({
-      arn: z.string(),
-      topicArn: z.string(),
-      protocol: z.string(),
-      endpoint: z.string(),
-      attributes: record,
-      confirmed: z.boolean(),
-    }),
-  ),
   optedOut: z.array(z.string()),
   outbox: z.array(
     z.object({
       messageId: z.string(),
       at: z.string(),
-      phoneNumber: z.string().optional(),
-      topicArn: z.string().optional(),
-      targetArn: z.string().optional(),
+      phoneNumber: z.string(),
       message: z.string(),
-      subject: z.string().optional(),
-      attributes: record,
+      attributes: z.record(z.string(), z.string()),
       status: z.enum(['SUCCESS', 'FAILURE']),
       providerResponse: z.string().optional(),
     }),
@@ -135,22 +84,16 @@ export type SnsSnapshot = z.infer<typeof snapshotSchema>;
 
 /** In-memory SNS: serve `handler`, read `outbox()`, observe with `onPublish`. */
 export class SnsService {
-  readonly region: string;
-  readonly accountId: string;
   /** The awsQuery endpoint; never throws. */
   readonly handler: AwsServiceHandler = (req) => Promise.resolve(this.handle(req));
 
   private readonly now: () => number;
-  private topicsByArn = new Map<string, SnsTopic>();
-  private subscriptionsByArn = new Map<string, SnsSubscription>();
   private optedOut = new Set<string>();
   private messages: SnsMessage[] = [];
   private listeners = new Set<PublishListener>();
   private injected: SnsInjectedFailure[] = [];
 
   constructor(options: SnsOptions = {}) {
-    this.region = options.region ?? 'us-east-1';
-    this.accountId = options.accountId ?? '000000000000';
     this.now = options.now ?? Date.now;
   }
 
@@ -159,12 +102,7 @@ export class SnsService {
     return this.messages.map((m) => ({ ...m, attributes: { ...m.attributes } }));
   }
 
-  /** Forget the outbox (topics, subscriptions and opt-outs stay). */
-  clearOutbox(): void {
-    this.messages = [];
-  }
-
-  /** Call `listener` for each accepted Publish; returns an unsubscribe function. */
+  /** Calls `listener` for each accepted Publish; returns an unsubscribe function. */
   onPublish(listener: PublishListener): () => void {
     this.listeners.add(listener);
     return () => {
@@ -172,59 +110,27 @@ export class SnsService {
     };
   }
 
-  /** Make the next `count` Publish calls fail with `code` (Throttling is retried by SDKs). */
+  /** Makes the next `count` Publish calls fail with `code` (Throttling is retried by SDKs). */
   failNext(code: SnsInjectedFailure, count = 1): void {
     for (let i = 0; i < count; i++) this.injected.push(code);
   }
 
-  /** Simulate a recipient replying STOP: the number joins the account's opt-out list. */
+  /** Simulates a recipient replying STOP: the number joins the account's opt-out list. */
   optOut(phoneNumber: string): void {
     this.optedOut.add(normalizePhone(phoneNumber) ?? phoneNumber);
   }
 
-  /** Whether a number is on the opt-out list. */
-  isOptedOut(phoneNumber: string): boolean {
-    return this.optedOut.has(normalizePhone(phoneNumber) ?? phoneNumber);
-  }
-
-  /** Topics created so far (copies). */
-  topics(): SnsTopic[] {
-    return [...this.topicsByArn.values()].map((t) => ({
-      ...t,
-      attributes: { ...t.attributes },
-      tags: { ...t.tags },
-    }));
-  }
-
-  /** Subscriptions stored so far (copies). */
-  subscriptions(): SnsSubscription[] {
-    return [...this.subscriptionsByArn.values()].map((s) => ({ ...s, attributes: { ...s.attributes } }));
-  }
-
-  /** Create a topic from the runtime side (idempotent); returns its ARN. */
-  ensureTopic(name: string): string {
-    return this.createTopic(name, {}, {});
-  }
-
-  /** JSON-serializable state for persistence and the dashboard. */
+  /** JSON-serializable state for persistence. */
   snapshot(): SnsSnapshot {
-    return {
-      topics: this.topics(),
-      subscriptions: this.subscriptions(),
-      optedOut: [...this.optedOut],
-      outbox: this.outbox(),
-    };
+    return { optedOut: [...this.optedOut], outbox: this.outbox() };
   }
 
-  /** Replace the state with a snapshot; throws on data that is not one. */
+  /** Replaces the state with a snapshot; throws on data that is not one. */
   restore(data: unknown): void {
     const parsed = snapshotSchema.safeParse(data);
     if (!parsed.success) throw new Error(`Invalid SNS snapshot: ${parsed.error.message}`);
-    const snap = parsed.data;
-    this.topicsByArn = new Map(snap.topics.map((t) => [t.arn, t]));
-    this.subscriptionsByArn = new Map(snap.subscriptions.map((s) => [s.arn, s]));
-    this.optedOut = new Set(snap.optedOut);
-    this.messages = snap.outbox;
+    this.optedOut = new Set(parsed.data.optedOut);
+    this.messages = parsed.data.outbox;
   }
 
   private handle(req: AwsRequest): AwsResponse {
@@ -234,36 +140,14 @@ export class SnsService {
       if (action === undefined || action === '') {
         throw new SnsError(400, 'MissingAction', 'The request must contain the parameter Action.');
       }
-      return this.dispatch(action, params);
+      if (action !== 'Publish') {
+        throw new SnsError(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
+      }
+      return queryResponse(action, `<MessageId>${this.publish(params)}</MessageId>`);
     } catch (err) {
       if (err instanceof SnsError) return awsQueryError(err.status, err.code, err.message, { xmlns: XMLNS });
       const message = err instanceof Error ? err.message : String(err);
       return awsQueryError(500, 'InternalError', message, { type: 'Receiver', xmlns: XMLNS });
-    }
-  }
-
-  private dispatch(action: string, params: Params): AwsResponse {
-    switch (action) {
-      case 'Publish':
-        return queryResponse(action, `<MessageId>${this.publish(params)}</MessageId>`);
-      case 'CreateTopic':
-        return queryResponse(action, `<TopicArn>${xmlEscape(this.createTopicAction(params))}</TopicArn>`);
-      case 'ListTopics':
-        return queryResponse(action, this.listTopics(params));
-      case 'Subscribe':
-        return queryResponse(
-          action,
-          `<SubscriptionArn>${xmlEscape(this.subscribe(params))}</SubscriptionArn>`,
-        );
-      case 'CheckIfPhoneNumberIsOptedOut':
-        return queryResponse(action, `<isOptedOut>${this.checkOptedOut(params)}</isOptedOut>`);
-      case 'OptInPhoneNumber':
-        this.optedOut.delete(requirePhone(params, 'phoneNumber'));
-        return queryResponse(action, '');
-      case 'ListPhoneNumbersOptedOut':
-        return queryResponse(action, this.listOptedOut(params));
-      default:
-        throw new SnsError(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
     }
   }
 
@@ -272,17 +156,14 @@ export class SnsService {
     if (injected === 'Throttling') throw new SnsError(400, 'Throttling', 'Rate exceeded');
     if (injected === 'InvalidParameter') throw invalidParameter('Invalid parameter: injected failure');
 
-    const destination = this.publishDestination(params);
-    const message = publishText(params, destination.phoneNumber !== undefined);
-    const subject = params.get('Subject');
-    if (subject !== undefined) validateSubject(subject);
-    const optedOut = destination.phoneNumber !== undefined && this.optedOut.has(destination.phoneNumber);
+    const phoneNumber = publishDestination(params);
+    const message = publishText(params);
+    const optedOut = this.optedOut.has(phoneNumber);
     const entry: SnsMessage = {
       messageId: randomUUID(),
       at: new Date(this.now()).toISOString(),
-      ...destination,
+      phoneNumber,
       message,
-      ...(subject === undefined ? {} : { subject }),
       attributes: parseMessageAttributes(params),
       status: optedOut ? 'FAILURE' : 'SUCCESS',
       ...(optedOut ? { providerResponse: OPTED_OUT_RESPONSE } : {}),
@@ -290,39 +171,6 @@ export class SnsService {
     this.messages.push(entry);
     this.notify(entry);
     return entry.messageId;
-  }
-
-  // Exactly one of TopicArn, TargetArn and PhoneNumber names where the message goes.
-  private publishDestination(params: Params): Pick<SnsMessage, 'phoneNumber' | 'topicArn' | 'targetArn'> {
-    const topicArn = params.get('TopicArn') || undefined;
-    const targetArn = params.get('TargetArn') || undefined;
-    const phone = params.get('PhoneNumber') || undefined;
-    const given = [topicArn, targetArn, phone].filter((v) => v !== undefined).length;
-    if (given === 0) {
-      throw invalidParameter(
-        'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
-      );
-    }
-    if (given > 1) {
-      throw invalidParameter(
-        'Invalid parameter: TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified',
-      );
-    }
-    if (phone !== undefined) {
-      const phoneNumber = normalizePhone(phone);
-      if (phoneNumber === undefined) {
-        throw invalidParameter(`Invalid parameter: PhoneNumber Reason: ${phone} is not valid to publish to`);
-      }
-      return { phoneNumber };
-    }
-    if (topicArn !== undefined) {
-      if (!this.topicsByArn.has(topicArn)) throw new SnsError(404, 'NotFound', 'Topic does not exist');
-      return { topicArn };
-    }
-    // A TargetArn may name a topic or a platform endpoint; endpoints are not modelled here.
-    const arn = targetArn ?? '';
-    if (!this.topicsByArn.has(arn)) throw new SnsError(404, 'NotFound', 'Endpoint does not exist');
-    return { targetArn: arn, topicArn: arn };
   }
 
   private notify(entry: SnsMessage): void {
@@ -334,72 +182,34 @@ export class SnsService {
       }
     }
   }
+}
 
-  private createTopicAction(params: Params): string {
-    const name = params.get('Name') ?? '';
-    return this.createTopic(name, collectMap(params, 'Attributes', 'key', 'value'), collectTags(params));
-  }
-
-  private createTopic(
-    name: string,
-    attributes: Record<string, string>,
-    tags: Record<string, string>,
-  ): string {
-    validateTopicName(name, attributes);
-    const arn = `arn:aws:sns:${this.region}:${this.accountId}:${name}`;
-    const existing = this.topicsByArn.get(arn);
-    if (existing === undefined) {
-      this.topicsByArn.set(arn, { arn, name, attributes, tags });
-    } else {
-      // CreateTopic is idempotent; later calls only add what they name.
-      Object.assign(existing.attributes, attributes);
-      Object.assign(existing.tags, tags);
-    }
-    return arn;
-  }
-
-  private listTopics(params: Params): string {
-    const arns = [...this.topicsByArn.keys()].sort();
-    const { page, nextToken } = paginate(arns, params.get('NextToken'));
-    const members = page.map((arn) => `<member><TopicArn>${xmlEscape(arn)}</TopicArn></member>`).join('');
-    return `<Topics>${members}</Topics>${tokenXml('NextToken', nextToken)}`;
-  }
-
-  private subscribe(params: Params): string {
-    const topicArn = params.get('TopicArn') ?? '';
-    const protocol = params.get('Protocol') ?? '';
-    const endpoint = params.get('Endpoint') ?? '';
-    if (!this.topicsByArn.has(topicArn)) throw new SnsError(404, 'NotFound', 'Topic does not exist');
-    if (!SUBSCRIPTION_PROTOCOLS.has(protocol)) {
-      throw invalidParameter(`Invalid parameter: Protocol Reason: ${protocol} is not a valid protocol`);
-    }
-    if (endpoint === '') throw invalidParameter('Invalid parameter: Endpoint Reason: must not be empty');
-    const existing = [...this.subscriptionsByArn.values()].find(
-      (s) => s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint,
+/**
+ * The phone number a Publish names. Exactly one of TopicArn, TargetArn and PhoneNumber names where
+ * the message goes; the local account has no topics or platform endpoints, so an ARN is not found.
+ */
+function publishDestination(params: Params): string {
+  const topicArn = params.get('TopicArn') || undefined;
+  const targetArn = params.get('TargetArn') || undefined;
+  const phone = params.get('PhoneNumber') || undefined;
+  const given = [topicArn, targetArn, phone].filter((v) => v !== undefined).length;
+  if (given === 0) {
+    throw invalidParameter(
+      'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
     );
-    const subscription = existing ?? {
-      arn: `${topicArn}:${randomUUID()}`,
-      topicArn,
-      protocol,
-      endpoint,
-      attributes: collectMap(params, 'Attributes', 'key', 'value'),
-      confirmed: AUTO_CONFIRMED.has(protocol),
-    };
-    this.subscriptionsByArn.set(subscription.arn, subscription);
-    const showArn = subscription.confirmed || params.get('ReturnSubscriptionArn') === 'true';
-    return showArn ? subscription.arn : 'pending confirmation';
   }
-
-  private checkOptedOut(params: Params): boolean {
-    return this.optedOut.has(requirePhone(params, 'phoneNumber'));
+  if (given > 1) {
+    throw invalidParameter(
+      'Invalid parameter: TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified',
+    );
   }
-
-  private listOptedOut(params: Params): string {
-    const numbers = [...this.optedOut].sort();
-    const { page, nextToken } = paginate(numbers, params.get('nextToken'));
-    const members = page.map((n) => `<member>${xmlEscape(n)}</member>`).join('');
-    return `<phoneNumbers>${members}</phoneNumbers>${tokenXml('nextToken', nextToken)}`;
+  if (topicArn !== undefined) throw new SnsError(404, 'NotFound', 'Topic does not exist');
+  if (targetArn !== undefined) throw new SnsError(404, 'NotFound', 'Endpoint does not exist');
+  const phoneNumber = normalizePhone(phone ?? '');
+  if (phoneNumber === undefined) {
+    throw invalidParameter(`Invalid parameter: PhoneNumber Reason: ${phone} is not valid to publish to`);
   }
+  return phoneNumber;
 }
 
 /** Query-string and form-body parameters together, body winning, as awsQuery services read them. */
@@ -418,38 +228,14 @@ function queryResponse(action: string, resultXml: string): AwsResponse {
   return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
 }
 
-function tokenXml(element: string, token: string | undefined): string {
-  return token === undefined ? '' : `<${element}>${token}</${element}>`;
-}
-
-/** Offset-based pages of `PAGE_SIZE`; the token is the next offset. */
-function paginate<T>(items: T[], token: string | undefined): { page: T[]; nextToken?: string } {
-  const start = token === undefined || token === '' ? 0 : Number(token);
-  if (!Number.isInteger(start) || start < 0) throw invalidParameter('Invalid parameter: NextToken');
-  const page = items.slice(start, start + PAGE_SIZE);
-  const next = start + PAGE_SIZE;
-  return next < items.length ? { page, nextToken: String(next) } : { page };
-}
-
 /** E.164 with or without the leading `+`; returns the `+` form, or undefined when invalid. */
 function normalizePhone(value: string): string | undefined {
   const match = /^\+?([1-9]\d{1,14})$/.exec(value.trim());
   return match === null ? undefined : `+${match[1]}`;
 }
 
-function requirePhone(params: Params, name: string): string {
-  const raw = params.get(name);
-  if (raw === undefined || raw === '') {
-    throw invalidParameter(`Invalid parameter: ${name} Reason: no value for required parameter`);
-  }
-  const phone = normalizePhone(raw);
-  if (phone === undefined)
-    throw invalidParameter(`Invalid parameter: PhoneNumber Reason: ${raw} is not valid`);
-  return phone;
-}
-
-/** The text to deliver; with MessageStructure=json the per-protocol key (or `default`) is used. */
-function publishText(params: Params, toPhone: boolean): string {
+/** The text to deliver; with MessageStructure=json the `sms` key (or `default`) is used. */
+function publishText(params: Params): string {
   const message = params.get('Message') ?? '';
   if (message === '') throw invalidParameter('Invalid parameter: Empty message');
   if (Buffer.byteLength(message, 'utf8') > MAX_MESSAGE_BYTES) {
@@ -457,7 +243,7 @@ function publishText(params: Params, toPhone: boolean): string {
   }
   if (params.get('MessageStructure') !== 'json') return message;
   const structured = parseStructuredMessage(message);
-  const text = (toPhone ? structured.sms : undefined) ?? structured.default;
+  const text = structured.sms ?? structured.default;
   if (typeof text !== 'string') {
     throw invalidParameter('Invalid parameter: Message Structure - No default entry in JSON message body');
   }
@@ -474,56 +260,6 @@ function parseStructuredMessage(message: string): Record<string, unknown> {
     // Falls through to the same error as a non-object.
   }
   throw invalidParameter('Invalid parameter: Message Structure - JSON message body failed to parse');
-}
-
-function validateSubject(subject: string): void {
-  // AWS: ASCII text, no line breaks or control characters, at most 100 characters.
-  if (subject === '' || subject.length > 100 || hasControlCharacter(subject)) {
-    throw invalidParameter('Invalid parameter: Subject');
-  }
-}
-
-function hasControlCharacter(text: string): boolean {
-  for (const char of text) {
-    const code = char.charCodeAt(0);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-
-function validateTopicName(name: string, attributes: Record<string, string>): void {
-  const fifo = name.endsWith('.fifo');
-  const base = fifo ? name.slice(0, -'.fifo'.length) : name;
-  if (!/^[A-Za-z0-9_-]{1,256}$/.test(base) || name.length > 256) {
-    throw invalidParameter('Invalid parameter: Topic Name');
-  }
-  if (fifo !== (attributes.FifoTopic === 'true') && (fifo || attributes.FifoTopic !== undefined)) {
-    throw invalidParameter('Invalid parameter: Fifo Topic names must end with .fifo and must be made FIFO');
-  }
-}
-
-/** `Prefix.entry.N.key` / `.value` pairs (how awsQuery flattens a map) into a record. */
-function collectMap(
-  params: Params,
-  prefix: string,
-  keyName: string,
-  valueName: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of entryIndexes(params, `${prefix}.entry.`)) {
-    const key = params.get(`${prefix}.entry.${n}.${keyName}`);
-    if (key !== undefined) out[key] = params.get(`${prefix}.entry.${n}.${valueName}`) ?? '';
-  }
-  return out;
-}
-
-function collectTags(params: Params): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of entryIndexes(params, 'Tags.member.')) {
-    const key = params.get(`Tags.member.${n}.Key`);
-    if (key !== undefined) out[key] = params.get(`Tags.member.${n}.Value`) ?? '';
-  }
-  return out;
 }
 
 /** The distinct N of `prefixN.…` keys, in numeric order. */

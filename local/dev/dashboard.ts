@@ -1,35 +1,36 @@
 /**
  * The local web page and its JSON views, served by the runtime's edge for unsigned requests that
  * are not API routes (`RuntimeOptions.web`). Everything is read live from the running system: the
- * stand-ins' memory (outbox, events, executions, schedules, queues) and the DynamoDB tables through
- * the production repositories. It is the local developer's own outbox and leads, so recipients and
- * prospects are shown; nothing here logs.
+ * stand-ins' memory (outbox, events, executions, schedules, queues) and the DynamoDB tables named
+ * by the runtime's template, through the production repositories' reads. It is the local
+ * developer's own outbox and leads, so recipients and prospects are shown; nothing here logs.
  */
-import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
-import { dynamo } from '#platform/aws-clients.ts';
-import { ENV } from '#platform/env-names.ts';
-import { LEAD_ENV } from '#platform/lead-env.ts';
-import type { PassSummary } from '../../functions/audience-passes/pass-repository.ts';
+import { PassRepository, type PassSummary } from '../../functions/audience-passes/pass-repository.ts';
 import { ContactsRepository } from '../../functions/contacts/contacts-repository.ts';
 import { explainEntry as explain, type LedgerEntry, ledgerTag } from '../../functions/delivery/ledger.ts';
 import { type Run, RunsRepository } from '../../functions/journeys/runs-repository.ts';
-import type {
-  AssignmentRule,
-  LeadHistoryEntry,
-  LeadRecord,
-  LeadStatus,
+import {
+  AssignmentRepository,
+  type AssignmentRule,
+  type LeadHistoryEntry,
+  type LeadRecord,
+  type LeadStatus,
 } from '../../functions/leads/assignment-repository.ts';
 import { isAvailable, isOutOfOffice, type SalesRep } from '../../functions/leads/reps.ts';
 import { loadRoster } from '../../functions/leads/roster.ts';
-import type { RosterSnapshot } from '../../functions/leads/roster-repository.ts';
+import { RosterRepository, type RosterSnapshot } from '../../functions/leads/roster-repository.ts';
 import { segments } from '../../workflows/segments/index.ts';
 import type { EventRecord } from '../aws/eventbridge/bus.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
 import { nextFireTime, type SchedulerSnapshot } from '../aws/scheduler/scheduler.ts';
 import type { StoredAttachment } from '../aws/ses.ts';
 import type { Execution } from '../aws/step-functions.ts';
+import { LOCAL_REGION } from '../aws/template.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
+import { journeysByStateMachine, type RelanceTables, relanceTables } from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 /** Caps on list lengths: the page stays responsive after a long `relance dev` session. */
@@ -142,6 +143,7 @@ export interface EventView {
 export interface QueueMessageView {
   readonly messageId: string;
   readonly sentAt: string;
+  /** Always 0 locally: nothing receives from the queues. */
   readonly receiveCount: number;
   readonly attributes: Record<string, string>;
   /** The body, parsed when it is JSON. */
@@ -258,26 +260,35 @@ function decisionOf(entry: LedgerEntry | undefined): { ledger: DecisionView } | 
   };
 }
 
-/** Journey id → state machine ARN, from the variable the journey functions read. */
-function journeyByStateMachine(): Map<string, string> {
-  const byArn = new Map<string, string>();
-  try {
-    const targets: unknown = JSON.parse(process.env[ENV.journeyTargets] ?? '{}');
-    if (!isRecord(targets)) return byArn;
-    for (const [journey, target] of Object.entries(targets)) {
-      if (isRecord(target) && typeof target.stateMachineArn === 'string')
-        byArn.set(target.stateMachineArn, journey);
-    }
-  } catch {
-    // A malformed variable only loses the journey column; the functions themselves report it.
-  }
-  return byArn;
-}
-
 // ----- data from DynamoDB ---------------------------------------------------------------------
 
-/** The items of a table that pass the filter: a scan is fine for a local table. */
+/** The tables of the runtime's template. */
+const tablesOf = (runtime: LocalRuntime): RelanceTables => relanceTables(runtime.app);
+
+/** The page's own client for its scans, on the runtime's endpoint. */
+const scanClients = new WeakMap<LocalRuntime, DynamoDBDocumentClient>();
+
+function scanClient(runtime: LocalRuntime): DynamoDBDocumentClient {
+  let client = scanClients.get(runtime);
+  if (!client) {
+    client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: runtime.endpoint,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    scanClients.set(runtime, client);
+  }
+  return client;
+}
+
+/**
+ * The items of a table that pass the filter, for lists no repository reads (ledger entries, leads,
+ * pass records). A scan is fine for a local table.
+ */
 async function scanItems(
+  runtime: LocalRuntime,
   tableName: string | undefined,
   filter: string,
   values?: Record<string, unknown>,
@@ -286,7 +297,7 @@ async function scanItems(
   const items: NonNullable<ScanCommandOutput['Items']> = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await dynamo.send(
+    const page = await scanClient(runtime).send(
       new ScanCommand({
         TableName: tableName,
         ExclusiveStartKey: startKey,
@@ -301,19 +312,19 @@ async function scanItems(
 }
 
 /** Every ledger entry: the page wants all decisions. */
-async function scanLedger(): Promise<LedgerEntry[]> {
+async function scanLedger(runtime: LocalRuntime): Promise<LedgerEntry[]> {
   // The ledger table also holds frequency-cap items: only entries have a ledger key.
-  const items = await scanItems(process.env[ENV.ledgerTable], 'attribute_exists(ledgerKey)');
+  const items = await scanItems(runtime, tablesOf(runtime).ledger, 'attribute_exists(ledgerKey)');
   return items.map(({ pk: _pk, expiresAt: _expires, ...entry }) => entry as LedgerEntry);
 }
 
-async function listRuns(): Promise<Run[]> {
-  const tableName = process.env[ENV.journeyStateTable];
+async function listRuns(runtime: LocalRuntime): Promise<Run[]> {
+  const tableName = tablesOf(runtime).journeyState;
   return tableName ? new RunsRepository(tableName).list(MAX_ROWS) : [];
 }
 
-async function listContacts(): Promise<Contact[]> {
-  const tableName = process.env[ENV.contactsTable];
+async function listContacts(runtime: LocalRuntime): Promise<Contact[]> {
+  const tableName = tablesOf(runtime).contacts;
   if (!tableName) return [];
   const contacts: Contact[] = [];
   for await (const page of new ContactsRepository(tableName).scan()) contacts.push(...page);
@@ -323,25 +334,11 @@ async function listContacts(): Promise<Contact[]> {
 const byUpdatedDesc = (a: Contact, b: Contact) => b.updatedAt.localeCompare(a.updatedAt);
 
 /**
- * The lead and pass repositories, imported now: the SDK clients are built after the runtime has
- * set the environment.
- */
-async function repositories() {
-  const [{ AssignmentRepository }, { RosterRepository }, { PassRepository }] = await Promise.all([
-    import('../../functions/leads/assignment-repository.ts'),
-    import('../../functions/leads/roster-repository.ts'),
-    import('../../functions/audience-passes/pass-repository.ts'),
-  ]);
-  return { AssignmentRepository, RosterRepository, PassRepository };
-}
-
-/**
  * The roster as the lead router reads it (the bundle overlaid with the reps API's edits). Never
  * cached: an edit shows on the next refresh.
  */
 async function currentRoster(runtime: LocalRuntime, leadsTable: string | undefined): Promise<RosterSnapshot> {
   if (!leadsTable) return { roster: loadRoster(), versions: {}, fallbackQueueVersion: 0, violations: [] };
-  const { RosterRepository } = await repositories();
   return new RosterRepository(leadsTable, loadRoster(), {
     ttlMs: 0,
     now: () => runtime.clock.now(),
@@ -372,7 +369,7 @@ function attachmentView(attachment: StoredAttachment): AttachmentView {
 
 /** E-mails and SMS, each tied to its ledger entry through the `ledger` tag the sender attaches. */
 export async function outboxView(runtime: LocalRuntime): Promise<OutboxView> {
-  const byTag = new Map((await scanLedger()).map((entry) => [ledgerTag(entry.ledgerKey), entry]));
+  const byTag = new Map((await scanLedger(runtime)).map((entry) => [ledgerTag(entry.ledgerKey), entry]));
   const emails = newest(runtime.ses.emails(), MAX_MESSAGES).map((email): EmailView => {
     const entry = email.tags.ledger ? byTag.get(email.tags.ledger) : undefined;
     return {
@@ -410,8 +407,8 @@ export async function outboxView(runtime: LocalRuntime): Promise<OutboxView> {
 }
 
 /** Every send decision, newest first. */
-export async function ledgerView(): Promise<LedgerView> {
-  const entries = await scanLedger();
+export async function ledgerView(runtime: LocalRuntime): Promise<LedgerView> {
+  const entries = await scanLedger(runtime);
   return entries
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .slice(0, MAX_ROWS)
@@ -429,9 +426,9 @@ function executionBelongsTo(run: Run, execution: Execution): boolean {
 
 /** Runs, most recently updated first, each with links to the executions that advanced it. */
 export async function runsView(runtime: LocalRuntime): Promise<RunsView> {
-  const journeys = journeyByStateMachine();
+  const journeys = journeysByStateMachine(runtime.app);
   const executions = runtime.stepFunctions.executions;
-  return (await listRuns()).map((run) => ({
+  return (await listRuns(runtime)).map((run) => ({
     ...run,
     executions: executions
       .filter((e) => journeys.get(e.stateMachineArn) === run.journeyId && executionBelongsTo(run, e))
@@ -440,7 +437,7 @@ export async function runsView(runtime: LocalRuntime): Promise<RunsView> {
 }
 
 export function executionsView(runtime: LocalRuntime): ExecutionView[] {
-  const journeys = journeyByStateMachine();
+  const journeys = journeysByStateMachine(runtime.app);
   return newest(runtime.stepFunctions.executions, MAX_ROWS).map((e) => {
     const journey = journeys.get(e.stateMachineArn);
     return {
@@ -476,8 +473,8 @@ function consentSummary(contact: Contact): string {
     .join('; ');
 }
 
-export async function contactsView(): Promise<ContactView[]> {
-  const contacts = await listContacts();
+export async function contactsView(runtime: LocalRuntime): Promise<ContactView[]> {
+  const contacts = await listContacts(runtime);
   return contacts
     .sort(byUpdatedDesc)
     .slice(0, MAX_ROWS)
@@ -532,7 +529,7 @@ function queuesView(runtime: LocalRuntime): QueueView[] {
     messages: newest(queue.messages, MAX_MESSAGES).map((m) => ({
       messageId: m.messageId,
       sentAt: m.sentAt,
-      receiveCount: m.receiveCount,
+      receiveCount: 0,
       attributes: Object.fromEntries(
         Object.entries(m.messageAttributes).map(([k, v]) => [k, v.StringValue ?? v.BinaryValue ?? '']),
       ),
@@ -584,7 +581,7 @@ function nextFire(stored: SchedulerSnapshot['schedules'][number]): number | unde
 
 /** Pending schedules, soonest first, with the run each one resumes. */
 export function schedulesView(runtime: LocalRuntime): ScheduleView[] {
-  const journeys = journeyByStateMachine();
+  const journeys = journeysByStateMachine(runtime.app);
   const pending: Array<{ at: number; view: ScheduleView }> = [];
   for (const stored of runtime.scheduler.snapshot().schedules) {
     const at = nextFire(stored);
@@ -613,11 +610,11 @@ export function schedulesView(runtime: LocalRuntime): ScheduleView[] {
 
 /** Leads, newest submission first, with what the form said about the person and who owns them. */
 export async function leadsView(runtime: LocalRuntime): Promise<LeadView[]> {
-  const leadsTable = process.env[LEAD_ENV.leadsTable];
+  const leadsTable = tablesOf(runtime).leads;
   if (!leadsTable) return [];
   // The leads table also holds rep loads, roster edits, submissions and rate counters.
   const [items, roster] = await Promise.all([
-    scanItems(leadsTable, 'sk = :lead', { ':lead': 'LEAD' }),
+    scanItems(runtime, leadsTable, 'sk = :lead', { ':lead': 'LEAD' }),
     currentRoster(runtime, leadsTable),
   ]);
   const names = new Map(roster.roster.reps.map((rep) => [rep.id, rep.name]));
@@ -660,10 +657,9 @@ export async function leadsView(runtime: LocalRuntime): Promise<LeadView[]> {
  */
 export async function repsView(runtime: LocalRuntime): Promise<RepsView> {
   const nowMs = runtime.clock.now();
-  const leadsTable = process.env[LEAD_ENV.leadsTable];
+  const leadsTable = tablesOf(runtime).leads;
   const snapshot = await currentRoster(runtime, leadsTable);
   const { reps, fallbackQueue } = snapshot.roster;
-  const { AssignmentRepository } = await repositories();
   const loads = leadsTable ? await new AssignmentRepository(leadsTable).loads(reps.map((r) => r.id)) : {};
   return {
     fallbackManagerId: fallbackQueue.managerId,
@@ -679,10 +675,10 @@ export async function repsView(runtime: LocalRuntime): Promise<RepsView> {
 }
 
 /** Audience passes, newest first, with their progress summed over the workers. */
-export async function passesView(): Promise<PassesView> {
-  const tableName = process.env[ENV.journeyStateTable];
+export async function passesView(runtime: LocalRuntime): Promise<PassesView> {
+  const tableName = tablesOf(runtime).journeyState;
   if (!tableName) return [];
-  const items = await scanItems(tableName, 'begins_with(pk, :pass) AND sk = :record', {
+  const items = await scanItems(runtime, tableName, 'begins_with(pk, :pass) AND sk = :record', {
     ':pass': 'PASS#',
     ':record': 'PASS',
   });
@@ -694,15 +690,14 @@ export async function passesView(): Promise<PassesView> {
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.passId.localeCompare(b.passId))
     .slice(0, MAX_PASSES)
     .map((p) => p.passId);
-  const { PassRepository } = await repositories();
   const passes = new PassRepository(tableName);
   const summaries = await Promise.all(newestIds.map((passId) => passes.summary(passId)));
   return summaries.filter((summary) => summary !== undefined);
 }
 
 /** Each deployed segment with its members, as the profiles record them (no evaluation here). */
-export async function segmentsView(): Promise<SegmentView[]> {
-  const contacts = (await listContacts()).sort(byUpdatedDesc);
+export async function segmentsView(runtime: LocalRuntime): Promise<SegmentView[]> {
+  const contacts = (await listContacts(runtime)).sort(byUpdatedDesc);
   return segments.map((segment) => {
     const members = contacts.filter((c) => c.segments.includes(segment.id)).map((c) => c.contactId);
     return {

@@ -40,7 +40,7 @@ function followOutbox(runtime: LocalRuntime): () => void {
     emails = runtime.ses.emails().length;
     for (const message of runtime.sns.outbox().slice(sms)) {
       say(
-        `  ✆  SMS     → ${message.phoneNumber ?? message.topicArn ?? '?'}  “${message.message}”  ${origin((name) => message.attributes[`relance.${name}`])}`,
+        `  ✆  SMS     → ${message.phoneNumber}  “${message.message}”  ${origin((name) => message.attributes[`relance.${name}`])}`,
       );
     }
     sms = runtime.sns.outbox().length;

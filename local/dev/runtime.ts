@@ -106,7 +106,7 @@ export class LocalRuntime {
         : new ScaledClock(options.clock.scale, Math.max(resumedAt ?? 0, Date.now()));
     const now = () => this.clock.now();
     this.sns = new SnsService({ now });
-    this.sqs = new SqsService({ baseUrl: () => this.endpoint, now, maxWaitMs: 0 });
+    this.sqs = new SqsService({ baseUrl: () => this.endpoint, now });
     this.scheduler = new SchedulerService({ now });
     this.secretsManager = new SecretsManagerService({ now });
     this.dynamo = new LocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
@@ -516,7 +516,6 @@ export class LocalRuntime {
     if (this.ticker) clearTimeout(this.ticker);
     if (this.saver) clearInterval(this.saver);
     this.save();
-    this.sqs.wakeAll();
     await this.edge.close();
     await this.ses.close();
     await this.dynamo.close();

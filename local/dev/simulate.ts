@@ -11,8 +11,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ENV } from '#platform/env-names.ts';
 import type { Execution } from '../aws/step-functions.ts';
+import { relanceTables } from './relance-template.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { synthesizeForLocal } from './synth.ts';
 
@@ -174,15 +174,18 @@ export async function simulateJourney(
     )) {
       timeline.push(...executionEntries(execution, start));
     }
-    // A client of our own: this module may load before the runtime points the SDK at itself.
+    const tables = relanceTables(runtime.app);
+    if (!tables.ledger || !tables.journeyState)
+      throw new Error('the template has no ledger or journey-state table');
+    // A client of our own, on the runtime's endpoint.
     const dynamo = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: runtime.endpoint, region: 'us-east-1' }),
     );
     const [ledger, runs] = await Promise.all([
-      dynamo.send(new ScanCommand({ TableName: process.env[ENV.ledgerTable] })),
+      dynamo.send(new ScanCommand({ TableName: tables.ledger })),
       dynamo.send(
         new ScanCommand({
-          TableName: process.env[ENV.journeyStateTable],
+          TableName: tables.journeyState,
           FilterExpression: 'sk = :run',
           ExpressionAttributeValues: { ':run': 'RUN' },
         }),

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ENV } from '#platform/env-names.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
+import { relanceTables } from '../../local/dev/relance-template.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
 import { synthesizeForLocal } from '../../local/dev/synth.ts';
 
@@ -60,6 +60,10 @@ export async function startLocalSystem(
     },
   });
   const busName = runtime.app.buses[0]?.name ?? 'default';
+  // Loaded once the runtime has started: product modules read their environment when they load
+  // (aws-clients reads AWS_MAX_ATTEMPTS), and `environment` above only takes effect at start.
+  const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const runs = new RunsRepository(relanceTables(runtime.app).journeyState ?? '');
   const events = new EventBridgeClient({
     endpoint: runtime.endpoint,
     region: 'us-east-1',
@@ -92,11 +96,7 @@ export async function startLocalSystem(
           tags: e.tags,
           headers: Object.fromEntries((e.headers ?? []).map((h) => [h.name, h.value])),
         })),
-    // Imported late: the SDK clients must be built after the runtime has configured the environment.
-    run: async (journeyId, runKey) => {
-      const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
-      return new RunsRepository(process.env[ENV.journeyStateTable] ?? '').get(journeyId, runKey);
-    },
+    run: (journeyId, runKey) => runs.get(journeyId, runKey),
     smsTo: (phone) =>
       runtime.sns
         .outbox()

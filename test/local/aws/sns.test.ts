@@ -1,15 +1,10 @@
 import {
   CheckIfPhoneNumberIsOptedOutCommand,
-  CreateTopicCommand,
   InvalidParameterException,
   InvalidParameterValueException,
-  ListPhoneNumbersOptedOutCommand,
-  ListTopicsCommand,
   NotFoundException,
-  OptInPhoneNumberCommand,
   PublishCommand,
   SNSClient,
-  SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ServedAws, serveAws } from '../../../local/aws/http-adapter.ts';
@@ -25,8 +20,7 @@ let server: ServedAws;
 let client: SNSClient;
 
 beforeAll(async () => {
-  sns = new SnsService({ now: () => clock });
-  server = await serveAws(sns.handler, { host: '127.0.0.1', port: 0 });
+  server = await serveAws((req) => sns.handler(req), { host: '127.0.0.1', port: 0 });
   client = new SNSClient({ endpoint: server.url, region: 'us-east-1', credentials });
 });
 
@@ -37,7 +31,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   clock = T0;
-  sns.clearOutbox();
+  sns = new SnsService({ now: () => clock });
 });
 
 /** Send a raw request, bypassing the SDK, to see exactly what the wire carries. */
@@ -141,18 +135,6 @@ describe('SNS Publish to a phone number', () => {
 describe('SNS opt-outs', () => {
   const phone = '+14155550199';
 
-  it('reports, lists and clears an opted-out number', async () => {
-    sns.optOut(phone);
-    const check = await client.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: phone }));
-    expect(check.isOptedOut).toBe(true);
-    const list = await client.send(new ListPhoneNumbersOptedOutCommand({}));
-    expect(list.phoneNumbers).toContain(phone);
-
-    await client.send(new OptInPhoneNumberCommand({ phoneNumber: phone }));
-    const after = await client.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: phone }));
-    expect(after.isOptedOut).toBe(false);
-  });
-
   it('accepts a Publish to an opted-out number but records a failed delivery, as AWS does', async () => {
     sns.optOut(phone);
     const result = await client.send(new PublishCommand({ PhoneNumber: phone, Message: 'promo' }));
@@ -160,62 +142,35 @@ describe('SNS opt-outs', () => {
     expect(sns.outbox()).toMatchObject([
       { messageId: result.MessageId, status: 'FAILURE', providerResponse: 'Phone is currently opted out' },
     ]);
-    await client.send(new OptInPhoneNumberCommand({ phoneNumber: phone }));
   });
 
-  it('rejects an invalid number in CheckIfPhoneNumberIsOptedOut', async () => {
-    const error = await rejection(
-      client.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: 'abc' })),
-    );
-    expect(error).toBeInstanceOf(InvalidParameterException);
+  it('opts out a number given without its +', async () => {
+    sns.optOut('14155550199');
+    await client.send(new PublishCommand({ PhoneNumber: phone, Message: 'promo' }));
+    expect(sns.outbox()).toMatchObject([{ phoneNumber: phone, status: 'FAILURE' }]);
   });
 });
 
-describe('SNS topics and subscriptions', () => {
-  it('creates topics idempotently, lists them and publishes to one', async () => {
-    const first = await client.send(
-      new CreateTopicCommand({ Name: 'journey-events', Attributes: { DisplayName: 'J' } }),
+describe('SNS topics and platform endpoints', () => {
+  it('answers NotFound for a topic or endpoint ARN: the local account has none', async () => {
+    const topic = await rejection(
+      client.send(
+        new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:missing', Message: 'x' }),
+      ),
     );
-    const again = await client.send(new CreateTopicCommand({ Name: 'journey-events' }));
-    expect(first.TopicArn).toBe('arn:aws:sns:us-east-1:000000000000:journey-events');
-    expect(again.TopicArn).toBe(first.TopicArn);
-
-    const listed = await client.send(new ListTopicsCommand({}));
-    expect(listed.Topics?.map((t) => t.TopicArn)).toContain(first.TopicArn);
-
-    await client.send(
-      new PublishCommand({ TopicArn: first.TopicArn, Message: 'hello', Subject: 'Greeting' }),
+    expect(topic).toBeInstanceOf(NotFoundException);
+    expect(topic.$metadata.httpStatusCode).toBe(404);
+    expect(topic.message).toBe('Topic does not exist');
+    const endpoint = await rejection(
+      client.send(
+        new PublishCommand({
+          TargetArn: 'arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/0d2b0f3a',
+          Message: 'x',
+        }),
+      ),
     );
-    expect(sns.outbox()).toMatchObject([{ topicArn: first.TopicArn, subject: 'Greeting', message: 'hello' }]);
-  });
-
-  it('stores subscriptions: sms confirmed at once, email pending confirmation', async () => {
-    const { TopicArn } = await client.send(new CreateTopicCommand({ Name: 'alerts' }));
-    const sms = await client.send(
-      new SubscribeCommand({ TopicArn, Protocol: 'sms', Endpoint: '+14155550100' }),
-    );
-    const email = await client.send(
-      new SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: 'a@example.com' }),
-    );
-    expect(sms.SubscriptionArn).toMatch(/^arn:aws:sns:us-east-1:000000000000:alerts:/);
-    expect(email.SubscriptionArn).toBe('pending confirmation');
-    expect(sns.subscriptions().filter((s) => s.topicArn === TopicArn)).toHaveLength(2);
-  });
-
-  it('fails with NotFound for an unknown topic', async () => {
-    const arn = 'arn:aws:sns:us-east-1:000000000000:missing';
-    const publish = await rejection(client.send(new PublishCommand({ TopicArn: arn, Message: 'x' })));
-    expect(publish).toBeInstanceOf(NotFoundException);
-    expect(publish.$metadata.httpStatusCode).toBe(404);
-    const subscribe = await rejection(
-      client.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'sms', Endpoint: '+14155550100' })),
-    );
-    expect(subscribe).toBeInstanceOf(NotFoundException);
-  });
-
-  it('rejects an invalid topic name', async () => {
-    const error = await rejection(client.send(new CreateTopicCommand({ Name: 'bad name!' })));
-    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(endpoint).toBeInstanceOf(NotFoundException);
+    expect(sns.outbox()).toEqual([]);
   });
 });
 
@@ -268,6 +223,14 @@ describe('SNS wire errors', () => {
     expect(text).toContain('<Code>InvalidAction</Code>');
   });
 
+  it('answers InvalidAction for an SNS action it does not serve', async () => {
+    const error = await rejection(
+      client.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: '+14155550100' })),
+    );
+    expect(error.name).toBe('InvalidAction');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+  });
+
   it('escapes XML in error messages', async () => {
     const { text } = await raw('Action=Publish&Version=2010-03-31&PhoneNumber=%3Cb%3E&Message=x');
     expect(text).toContain('&lt;b&gt; is not valid to publish to');
@@ -281,11 +244,30 @@ describe('SNS persistence', () => {
     const copy = new SnsService();
     copy.restore(JSON.parse(JSON.stringify(sns.snapshot())));
     expect(copy.outbox()).toEqual(sns.outbox());
-    expect(copy.isOptedOut('+14155550111')).toBe(true);
-    expect(copy.topics()).toEqual(sns.topics());
+    expect(copy.snapshot()).toEqual(sns.snapshot());
+  });
+
+  it('reads the state an earlier version saved, with topics and subscriptions it no longer keeps', () => {
+    const saved = {
+      topics: [{ arn: 'arn:aws:sns:us-east-1:000000000000:t', name: 't', attributes: {}, tags: {} }],
+      subscriptions: [],
+      optedOut: ['+14155550111'],
+      outbox: [
+        {
+          messageId: 'm-1',
+          at: '2025-03-01T12:00:00.000Z',
+          phoneNumber: '+14155550100',
+          message: 'kept',
+          attributes: {},
+          status: 'SUCCESS',
+        },
+      ],
+    };
+    sns.restore(saved);
+    expect(sns.snapshot()).toEqual({ optedOut: saved.optedOut, outbox: saved.outbox });
   });
 
   it('refuses data that is not a snapshot', () => {
-    expect(() => new SnsService().restore({ topics: 'nope' })).toThrow(/Invalid SNS snapshot/);
+    expect(() => new SnsService().restore({ optedOut: 'nope' })).toThrow(/Invalid SNS snapshot/);
   });
 });

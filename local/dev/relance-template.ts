@@ -1,0 +1,66 @@
+/**
+ * Where relance's state lives in a synthesized template. This is read the way the functions
+ * receive it: from the environment variables the template gives them, under the names the CDK app
+ * and the functions share. It is never read from this process's environment, so the local page,
+ * `simulate` and the tests read the tables of the runtime they were given.
+ */
+import { ENV } from '#platform/env-names.ts';
+import { LEAD_ENV } from '#platform/lead-env.ts';
+import type { LocalApp } from '../aws/template.ts';
+
+/** The tables the local tools read; a table absent from the template is undefined. */
+export interface RelanceTables {
+  readonly contacts?: string;
+  readonly journeyState?: string;
+  readonly ledger?: string;
+  readonly leads?: string;
+}
+
+/**
+ * The value the template gives its functions for a variable. The runtime refuses a template whose
+ * functions disagree on one, so the first function that has it speaks for all.
+ */
+export function functionVariable(app: Pick<LocalApp, 'functions'>, name: string): string | undefined {
+  for (const fn of app.functions) {
+    const value = fn.environment[name];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The variable that names each table. */
+const TABLE_VARIABLES: Readonly<Record<keyof RelanceTables, string>> = {
+  contacts: ENV.contactsTable,
+  journeyState: ENV.journeyStateTable,
+  ledger: ENV.ledgerTable,
+  leads: LEAD_ENV.leadsTable,
+};
+
+/** The physical names of relance's tables in a template. */
+export function relanceTables(app: Pick<LocalApp, 'functions'>): RelanceTables {
+  const tables: Partial<Record<keyof RelanceTables, string>> = {};
+  for (const [key, variable] of Object.entries(TABLE_VARIABLES) as Array<[keyof RelanceTables, string]>) {
+    const name = functionVariable(app, variable);
+    if (name) tables[key] = name;
+  }
+  return tables;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Journey id by the ARN of its state machine, from the journey targets the template sets. */
+export function journeysByStateMachine(app: Pick<LocalApp, 'functions'>): Map<string, string> {
+  const byArn = new Map<string, string>();
+  try {
+    const targets: unknown = JSON.parse(functionVariable(app, ENV.journeyTargets) ?? '{}');
+    if (!isRecord(targets)) return byArn;
+    for (const [journey, target] of Object.entries(targets)) {
+      if (isRecord(target) && typeof target.stateMachineArn === 'string')
+        byArn.set(target.stateMachineArn, journey);
+    }
+  } catch {
+    // A malformed variable only loses the journey column; the functions themselves report it.
+  }
+  return byArn;
+}
