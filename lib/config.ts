@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { DeliveryPolicySettings } from '../functions/delivery/delivery-policy.ts';
 
 /** Deployment settings, read from cdk.json context (`relance:*`) with working defaults. */
 export interface RelanceConfig {
@@ -9,7 +10,7 @@ export interface RelanceConfig {
   readonly defaultTimezone: string;
   readonly smsSenderId: string;
   readonly historyRetentionDays: number;
-  readonly delivery: DeliveryPolicyConfig;
+  readonly delivery: DeliveryPolicySettings;
   readonly leads: LeadsConfig;
   readonly audiencePasses: AudiencePassConfig;
 }
@@ -44,25 +45,6 @@ export interface LeadsConfig {
    * workflow or a CRM. The API key header value is read from the named Secrets Manager secret.
    */
   readonly webhook?: { readonly url: string; readonly headerName: string; readonly secretName: string };
-}
-
-/** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
-export interface DeliveryPolicyConfig {
-  /** Local hours, in each contact's timezone, when SMS (and e-mail where a journey says so) wait. */
-  readonly quietHours: { readonly start: string; readonly end: string };
-  /** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
-  readonly frequencyCaps: { readonly email: CapRuleConfig; readonly sms: CapRuleConfig };
-  /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
-  readonly emailTopics: Readonly<
-    Record<string, { readonly label: string; readonly mode: 'opt_in' | 'opt_out' }>
-  >;
-  /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
-  readonly inFlightGraceSeconds: number;
-}
-
-export interface CapRuleConfig {
-  readonly max: number;
-  readonly windowDays: number;
 }
 
 const DEFAULTS: RelanceConfig = {
@@ -123,7 +105,8 @@ export function readConfig(scope: Construct): RelanceConfig {
     defaultTimezone: value('defaultTimezone'),
     smsSenderId: value('smsSenderId'),
     historyRetentionDays: value('historyRetentionDays'),
-    delivery: value('delivery'),
+    // Checked here so a bad value fails the synth, not the first send.
+    delivery: DeliveryPolicySettings.parse(value('delivery')),
     leads: value('leads'),
     audiencePasses: value('audiencePasses'),
   };

@@ -11,10 +11,7 @@ export { templates } from './templates/index.ts';
 
 /** Every violation across the segments (unknown attributes, events, segments; bad numbers; cycles). */
 export function segmentViolations(): Violation[] {
-  return validateSegments(segments, { attributes: declaredAttributes }).map((message) => {
-    const [, id = '', path = '', text = message] = /^segment (\S+): ([^:]+): (.*)$/.exec(message) ?? [];
-    return { journey: `segment ${id}`, path, message: text };
-  });
+  return validateSegments(segments, { attributes: declaredAttributes });
 }
 
 /** Every violation across all journeys, plus duplicate journey ids. */

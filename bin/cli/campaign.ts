@@ -5,9 +5,8 @@
  * deployment's delivery controls (consent, suppression, quiet hours, frequency caps), and estimates
  * the AWS bill. Reads the contacts, the runs and the cap items; sends nothing, writes nothing.
  */
-import { z } from 'zod';
 import type { Contact } from '#catalogue/contact.ts';
-import type { Channel, JourneyDefinition, SendStep, Step } from '#language/types.ts';
+import type { CapRule, Channel, JourneyDefinition, SendStep, Step } from '#language/types.ts';
 import { ENV } from '#platform/env-names.ts';
 import { PASS_ENV } from '#platform/pass-env.ts';
 import {
@@ -18,18 +17,14 @@ import {
   workersFor,
 } from '../../functions/audience-passes/audience-pass.ts';
 import {
-  type DeliveryPolicy,
-  DeliveryPolicySettings,
-  decideDelivery,
-} from '../../functions/delivery/delivery-controls.ts';
-import {
-  type CapEntry,
-  type CapRule,
-  capRuleFor,
-  decideCap,
-} from '../../functions/delivery/frequency-cap.ts';
+  type DeliveryPolicySettings,
+  parseDeliveryPolicy,
+} from '../../functions/delivery/delivery-policy.ts';
+import { CapEntries, type CapEntry, capRuleFor, decideCap } from '../../functions/delivery/frequency-cap.ts';
+import type { SkipReason } from '../../functions/delivery/ledger.ts';
+import { decideSend, type SendInput } from '../../functions/delivery/send-decision.ts';
 import { runKeyFor } from '../../functions/journeys/journey-runs.ts';
-import { inHoldout } from '../../functions/segments/holdout.ts';
+import { isHeldOut } from '../../functions/segments/holdout.ts';
 import { journeys as deployedJourneys } from '../../workflows/journeys/index.ts';
 import {
   type Deployment,
@@ -55,8 +50,6 @@ const ASSUMED_INVOCATION_MS = 100;
 const JOURNEY_STEP_ENTRY = 'functions/journeys/step-handler.ts';
 const PASS_ENTRY = 'functions/audience-passes/pass-handler.ts';
 
-/** DELIVERY_POLICY as the CDK app writes it for the journey-step function. */
-const DeployedPolicy = DeliveryPolicySettings;
 /** PASS_SETTINGS as the CDK app writes it for the audience-pass function. */
 const DeployedPassSettings = PassSettingsSchema;
 
@@ -179,7 +172,50 @@ interface Tally {
   readonly skipped: Record<string, number>;
 }
 
-const CapEntries = z.array(z.object({ key: z.string(), at: z.number() }));
+/** An owner who can be reached on any channel: the dry run does not read the roster. */
+const ROSTER_NOT_READ = { email: 'owner', phone: 'owner' } as const;
+
+/** One send step of the campaign for one contact, as the dry run sees it. */
+export interface SendForecastInput {
+  readonly contact: Contact;
+  readonly step: SendStep;
+  readonly journey: JourneyDefinition;
+  readonly policy: DeliveryPolicySettings;
+  readonly defaultTimezone: string;
+  readonly nowMs: number;
+}
+
+/**
+ * What a send step would do for a contact: `send`, `deferred` (then sent when quiet hours end), or
+ * the reason the ledger would record. Decided by the send path's own `decideSend`; the cap is taken
+ * from `taken` (the stored entries plus this campaign's earlier sends), which it updates.
+ */
+export async function forecastSend(
+  { contact, step, journey, policy, defaultTimezone, nowMs }: SendForecastInput,
+  taken: Map<Channel, CapEntry[]>,
+): Promise<'send' | 'deferred' | SkipReason> {
+  const takeCap = (at: number) => (rule: CapRule) => {
+    const slot = decideCap(taken.get(step.channel) ?? [], rule, `dry-run#${step.id}`, at);
+    if (slot.allowed) taken.set(step.channel, slot.entries);
+    return slot;
+  };
+  const input = (at: number): SendInput => ({
+    contact,
+    channel: step.channel,
+    category: step.category,
+    ...(step.topic ? { topic: step.topic } : {}),
+    ...(step.to === 'owner' ? { owner: contact.ownerId ? ROSTER_NOT_READ : 'none' } : {}),
+    ...(journey.delivery ? { journey: journey.delivery } : {}),
+    policy,
+    defaultTimezone,
+    nowMs: at,
+  });
+  const now = await decideSend(input(nowMs), takeCap(nowMs));
+  // A deferred send is decided again when quiet hours end, as the resumed step decides it.
+  const later = now.outcome === 'defer' ? await decideSend(input(now.until), takeCap(now.until)) : now;
+  if (later.outcome === 'skip') return later.reason;
+  return now.outcome === 'defer' ? 'deferred' : 'send';
+}
 
 /** Forecasts the journey's next audience pass; UsageError without `dryRun` or for a journey without an audience. */
 export async function campaign(journeyId: string, options: CampaignOptions): Promise<CampaignForecast> {
@@ -194,18 +230,13 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
   const contactsTable = setting(deployment, ENV.contactsTable);
   const runsTable = setting(deployment, ENV.journeyStateTable);
   const ledgerTable = setting(deployment, ENV.ledgerTable);
-  const deployed = DeployedPolicy.parse(JSON.parse(setting(deployment, ENV.deliveryPolicy)));
+  // DELIVERY_POLICY as the CDK app writes it for the journey-step function.
+  const policy = parseDeliveryPolicy(setting(deployment, ENV.deliveryPolicy));
   const defaultTimezone = deployment.variables[ENV.defaultTimezone] ?? 'UTC';
   const nowMs = options.nowMs ?? (await deploymentNow(deployment));
-  const policy: DeliveryPolicy = {
-    emailTopics: deployed.emailTopics,
-    quietHours: deployed.quietHours,
-    emailQuietHours: journey.delivery?.emailQuietHours ?? false,
-    defaultTimezone,
-  };
   const sendSteps = stepsInOrder(journey).filter((s): s is SendStep => s.type === 'send');
   const cappedChannels = [
-    ...new Set(sendSteps.filter((s) => capFor(journey, s, deployed.frequencyCaps)).map((s) => s.channel)),
+    ...new Set(sendSteps.filter((s) => capFor(journey, s, policy.frequencyCaps)).map((s) => s.channel)),
   ];
   const forecasts: Tally[] = sendSteps.map((step) => ({ step, send: 0, deferred: 0, skipped: {} }));
   const counts = { alreadyEntered: 0, heldOut: 0, entering: 0 };
@@ -236,7 +267,7 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
         counts.alreadyEntered++;
         return false;
       }
-      if (journey.holdout && inHoldout(contact.contactId, journey.id, journey.holdout.percent)) {
+      if (isHeldOut(journey, contact.contactId)) {
         counts.heldOut++;
         return false;
       }
@@ -247,47 +278,19 @@ export async function campaign(journeyId: string, options: CampaignOptions): Pro
       cappedChannels.map((channel) => ({ pk: `CAP#${c.contactId}#${channel}` })),
     );
     const caps = new Map(
-      (await batchGet(ledgerTable, capKeys)).map((item) => [
-        String(item.pk),
-        CapEntries.parse(item.entries ?? []),
-      ]),
+      (await batchGet(ledgerTable, capKeys)).map((item) => [String(item.pk), CapEntries.parse(item.entries)]),
     );
     for (const contact of entering) {
-      // This campaign's earlier sends count against the cap as if they left now.
+      // This campaign's earlier sends count against the cap from when they would leave.
       const taken = new Map<Channel, CapEntry[]>(
         cappedChannels.map((channel) => [channel, caps.get(`CAP#${contact.contactId}#${channel}`) ?? []]),
       );
       for (const forecast of forecasts) {
         const { step } = forecast;
-        const skip = (reason: string) => {
-          forecast.skipped[reason] = (forecast.skipped[reason] ?? 0) + 1;
-        };
-        if (step.to === 'owner') {
-          if (contact.ownerId) forecast.send++;
-          else skip('no_owner');
-          continue;
-        }
-        const decision = decideDelivery(
-          contact,
-          { channel: step.channel, category: step.category, ...(step.topic ? { topic: step.topic } : {}) },
-          policy,
-          nowMs,
-        );
-        if (decision.action === 'skip') {
-          skip(decision.reason);
-          continue;
-        }
-        const rule = capFor(journey, step, deployed.frequencyCaps);
-        if (rule) {
-          const slot = decideCap(taken.get(step.channel) ?? [], rule, `dry-run#${step.id}`, nowMs);
-          if (!slot.allowed) {
-            skip('frequency_capped');
-            continue;
-          }
-          taken.set(step.channel, slot.entries);
-        }
-        if (decision.action === 'defer') forecast.deferred++;
-        else forecast.send++;
+        const answer = await forecastSend({ contact, step, journey, policy, defaultTimezone, nowMs }, taken);
+        if (answer === 'send') forecast.send++;
+        else if (answer === 'deferred') forecast.deferred++;
+        else forecast.skipped[answer] = (forecast.skipped[answer] ?? 0) + 1;
       }
     }
   });

@@ -18,7 +18,7 @@ import { isValidTimeZone, localParts } from '#language/local-time.ts';
 import type { SegmentDefinition } from '#language/segments.ts';
 import type { Audience, JourneyDefinition } from '#language/types.ts';
 import type { ContactsRepository } from '../contacts/contacts-repository.ts';
-import { inHoldout } from '../segments/holdout.ts';
+import { isHeldOut } from '../segments/holdout.ts';
 import { evaluateAll } from '../segments/membership.ts';
 import { NO_COUNTS, type PassCounts, type PassRepository } from './pass-repository.ts';
 
@@ -191,9 +191,7 @@ export async function runPage(
         counts.notLocalTime++;
         continue;
       }
-      const heldOut = journey.holdout
-        ? inHoldout(contact.contactId, journey.id, journey.holdout.percent)
-        : false;
+      const heldOut = isHeldOut(journey, contact.contactId);
       // A held-out member's run is started too: the journey records it as held out and sends nothing.
       await deps.startRun(journey.id, {
         eventId: `${input.passId}.${contact.contactId}`.slice(0, 128),

@@ -5,6 +5,7 @@
  * page never counts twice; the pass totals are the sum of its workers, read when asked.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '#platform/aws-clients.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
@@ -12,36 +13,43 @@ import { isConditionFailure } from '#platform/dynamo-errors.ts';
 /** Passes are kept a year: long enough to compare this year's campaign with last year's. */
 const PASS_TTL_SECONDS = 400 * 86_400;
 
-export interface PassCounts {
+export const PassCounts = z.object({
   /** Contacts read. */
-  readonly scanned: number;
+  scanned: z.number().default(0),
   /** In the segment. */
-  readonly matched: number;
+  matched: z.number().default(0),
   /** In the segment but not at their local time this hour (admitted by a later pass). */
-  readonly notLocalTime: number;
+  notLocalTime: z.number().default(0),
   /** In the holdout share: recorded by the journey, sent nothing. */
-  readonly heldOut: number;
+  heldOut: z.number().default(0),
   /** Runs started. */
-  readonly admitted: number;
-}
+  admitted: z.number().default(0),
+});
+export type PassCounts = z.infer<typeof PassCounts>;
 
 export const NO_COUNTS: PassCounts = { scanned: 0, matched: 0, notLocalTime: 0, heldOut: 0, admitted: 0 };
 
-export interface PassRecord {
-  readonly passId: string;
-  readonly journeyId: string;
-  readonly segment: string;
-  readonly workers: number;
-  readonly startedAt: string;
-}
+export const PassRecord = z.object({
+  passId: z.string(),
+  journeyId: z.string(),
+  segment: z.string(),
+  workers: z.number(),
+  startedAt: z.string(),
+});
+export type PassRecord = z.infer<typeof PassRecord>;
 
-export interface WorkerProgress {
-  readonly page: number;
-  readonly cursor?: Record<string, unknown>;
-  readonly done: boolean;
+/** A worker item: its counts (kept flat on the item so pages can ADD to them) and where it is. */
+const StoredWorker = PassCounts.extend({
+  page: z.number().default(0),
+  cursor: z.record(z.string(), z.unknown()).optional(),
+  done: z.boolean().default(false),
+  finishedAt: z.string().optional(),
+});
+
+/** A worker's progress: the item with its counts grouped. */
+export type WorkerProgress = Omit<z.infer<typeof StoredWorker>, keyof PassCounts> & {
   readonly counts: PassCounts;
-  readonly finishedAt?: string;
-}
+};
 
 export interface PassSummary extends PassRecord {
   readonly status: 'running' | 'finished';
@@ -53,17 +61,6 @@ export interface PassSummary extends PassRecord {
 const passKey = (passId: string) => ({ pk: `PASS#${passId}`, sk: 'PASS' });
 const workerKey = (passId: string, worker: number) => ({ pk: `PASS#${passId}`, sk: `WORKER#${worker}` });
 const expiresAt = (nowMs: number) => Math.floor(nowMs / 1000) + PASS_TTL_SECONDS;
-
-function countsOf(item: Record<string, unknown> | undefined): PassCounts {
-  const n = (name: keyof PassCounts) => (typeof item?.[name] === 'number' ? (item[name] as number) : 0);
-  return {
-    scanned: n('scanned'),
-    matched: n('matched'),
-    notLocalTime: n('notLocalTime'),
-    heldOut: n('heldOut'),
-    admitted: n('admitted'),
-  };
-}
 
 export class PassRepository {
   constructor(private readonly tableName: string) {}
@@ -98,14 +95,7 @@ export class PassRepository {
     const { Item } = await dynamo.send(
       new GetCommand({ TableName: this.tableName, Key: passKey(passId), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return {
-      passId,
-      journeyId: String(Item.journeyId),
-      segment: String(Item.segment),
-      workers: Number(Item.workers),
-      startedAt: String(Item.startedAt),
-    };
+    return Item ? PassRecord.parse(Item) : undefined;
   }
 
   async worker(passId: string, worker: number): Promise<WorkerProgress | undefined> {
@@ -113,13 +103,8 @@ export class PassRepository {
       new GetCommand({ TableName: this.tableName, Key: workerKey(passId, worker), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    return {
-      page: Number(Item.page ?? 0),
-      ...(Item.cursor ? { cursor: Item.cursor as Record<string, unknown> } : {}),
-      done: Item.done === true,
-      counts: countsOf(Item),
-      ...(typeof Item.finishedAt === 'string' ? { finishedAt: Item.finishedAt } : {}),
-    };
+    const { page, cursor, done, finishedAt, ...counts } = StoredWorker.parse(Item);
+    return { page, ...(cursor ? { cursor } : {}), done, counts, ...(finishedAt ? { finishedAt } : {}) };
   }
 
   /**
@@ -183,8 +168,10 @@ export class PassRepository {
     const pass = await this.pass(passId);
     if (!pass) return undefined;
     const keys = Array.from({ length: pass.workers }, (_, worker) => workerKey(passId, worker));
-    const items = await batchGetAll(this.tableName, keys, { consistent: true });
-    const totals = items.map(countsOf).reduce(
+    const items = (await batchGetAll(this.tableName, keys, { consistent: true })).map((item) =>
+      StoredWorker.parse(item),
+    );
+    const totals = items.reduce<PassCounts>(
       (sum, c) => ({
         scanned: sum.scanned + c.scanned,
         matched: sum.matched + c.matched,
@@ -194,9 +181,9 @@ export class PassRepository {
       }),
       NO_COUNTS,
     );
-    const done = items.filter((item) => item.done === true);
+    const done = items.filter((item) => item.done);
     const finishedAt = done
-      .map((item) => String(item.finishedAt ?? ''))
+      .map((item) => item.finishedAt ?? '')
       .sort()
       .at(-1);
     const finished = done.length === pass.workers;

@@ -11,6 +11,77 @@ import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 export type IdentityKind = 'EMAIL' | 'PHONE';
 
+/** Reads and conditional writes `updateContact` makes before giving up (a contact is rarely written that often). */
+const DEFAULT_UPDATE_ATTEMPTS = 8;
+
+/** A contact kept changing between our read and our write for every attempt. */
+export class ContactConflictError extends Error {
+  constructor(
+    readonly contactId: string,
+    readonly attempts: number,
+  ) {
+    super(`contact ${contactId} kept changing; giving up after ${attempts} attempts`);
+  }
+}
+
+export interface ContactUpdateOptions {
+  /** Reads and conditional writes before `ContactConflictError` (default `DEFAULT_UPDATE_ATTEMPTS`). */
+  readonly attempts?: number;
+  /**
+   * The contact to start from when there is none; the result is then created (even if `change`
+   * leaves it as is). Without it, a missing contact is left missing.
+   */
+  readonly create?: () => Contact;
+}
+
+export interface ContactUpdate {
+  /** The contact as stored after the update (its `version` the one written when `changed`). */
+  readonly contact: Contact;
+  readonly changed: boolean;
+}
+
+/**
+ * The one way to change a stored contact: reads it, applies `change`, and writes the result on
+ * condition that the version read is still the stored one; when someone wrote in between, reads
+ * again and reapplies (so `change` must be pure), up to `attempts` times, then throws
+ * `ContactConflictError`. `change` returns undefined (or the contact it was given) for no change;
+ * `isNew` tells it the contact comes from `options.create`. Undefined when the contact does not
+ * exist and no `create` is given.
+ */
+export async function updateContact(
+  contacts: ContactsRepository,
+  contactId: string,
+  change: (current: Contact, isNew: boolean) => Contact | undefined,
+  options: ContactUpdateOptions & { create: () => Contact },
+): Promise<ContactUpdate>;
+export async function updateContact(
+  contacts: ContactsRepository,
+  contactId: string,
+  change: (current: Contact, isNew: boolean) => Contact | undefined,
+  options?: ContactUpdateOptions,
+): Promise<ContactUpdate | undefined>;
+export async function updateContact(
+  contacts: ContactsRepository,
+  contactId: string,
+  change: (current: Contact, isNew: boolean) => Contact | undefined,
+  options: ContactUpdateOptions = {},
+): Promise<ContactUpdate | undefined> {
+  const attempts = options.attempts ?? DEFAULT_UPDATE_ATTEMPTS;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const stored = await contacts.get(contactId);
+    const current = stored ?? options.create?.();
+    if (!current) return undefined;
+    const changed = change(current, !stored);
+    if (stored && (changed === undefined || changed === stored)) return { contact: stored, changed: false };
+    const next = changed ?? current;
+    const readVersion = stored?.version;
+    if (await contacts.save(next, readVersion)) {
+      return { contact: { ...next, version: (readVersion ?? 0) + 1 }, changed: true };
+    }
+  }
+  throw new ContactConflictError(contactId, attempts);
+}
+
 const profileKey = (contactId: string) => ({ pk: `CONTACT#${contactId}` });
 const identityKey = (kind: IdentityKind, value: string) => ({ pk: `${kind}#${value}` });
 const ZONES_KEY = { pk: 'ZONES' };
@@ -55,7 +126,7 @@ export class ContactsRepository {
 
   /**
    * Writes a profile if nobody changed it since it was read (its version); returns false when
-   * someone did, so the caller reads again and reapplies.
+   * someone did. Changes go through `updateContact`, which reads again and reapplies.
    */
   async save(contact: Contact, readVersion: number | undefined): Promise<boolean> {
     try {

@@ -3,16 +3,19 @@
  * TTL) and one dedupe marker per processed event (`EVENT#<eventId>` / `DEDUPE`).
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '#platform/aws-clients.ts';
 
 const DEDUPE_DAYS = 7;
 
-export interface HistoryEntry {
-  readonly type: string;
-  readonly eventId: string;
-  readonly occurredAt: string;
-  readonly detail: Record<string, unknown>;
-}
+/** One event of a contact's history: the accepted event's detail under its type. */
+export const HistoryEntry = z.object({
+  type: z.string(),
+  eventId: z.string(),
+  occurredAt: z.string(),
+  detail: z.record(z.string(), z.unknown()).default({}),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 export class EventsRepository {
   constructor(private readonly tableName: string) {}
@@ -71,11 +74,6 @@ export class EventsRepository {
         Limit: limit,
       }),
     );
-    return (Items ?? []).map((item) => ({
-      type: String(item.type),
-      eventId: String(item.eventId),
-      occurredAt: String(item.occurredAt),
-      detail: (item.detail ?? {}) as Record<string, unknown>,
-    }));
+    return (Items ?? []).map((item) => HistoryEntry.parse(item));
   }
 }

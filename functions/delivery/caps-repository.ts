@@ -4,10 +4,10 @@
  * racing for the last slot cannot both take it: the loser re-reads and finds the cap reached.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Channel } from '#language/types.ts';
+import type { CapRule, Channel } from '#language/types.ts';
 import { dynamo } from '#platform/aws-clients.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
-import { type CapDecision, type CapEntry, type CapRule, decideCap } from './frequency-cap.ts';
+import { type CapDecision, CapEntries, decideCap } from './frequency-cap.ts';
 
 const ATTEMPTS = 8;
 
@@ -28,7 +28,7 @@ export class CapsRepository {
         new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
       const version = typeof Item?.version === 'number' ? Item.version : undefined;
-      const decision = decideCap((Item?.entries ?? []) as CapEntry[], rule, ledgerKey, nowMs);
+      const decision = decideCap(CapEntries.parse(Item?.entries), rule, ledgerKey, nowMs);
       if (!decision.allowed || !decision.changed) return decision;
       try {
         await dynamo.send(

@@ -2,11 +2,14 @@
  * Whether a message may go to a contact now. Every send passes here; the answer is recorded in the
  * ledger, so each skipped or deferred message says why.
  */
-import { z } from 'zod';
 import type { Contact } from '#catalogue/contact.ts';
 import type { Channel, MessageCategory } from '#language/types.ts';
+import type { DeliveryPolicySettings } from './delivery-policy.ts';
 import type { SkipReason } from './ledger.ts';
-import { nextAllowedTime, type QuietHours } from './quiet-hours.ts';
+import { nextAllowedTime } from './quiet-hours.ts';
+
+// Consent code reads the topic modes from here.
+export type { TopicMode } from './delivery-policy.ts';
 
 export type DeliveryDecision =
   | { readonly action: 'send'; readonly address: string }
@@ -19,16 +22,12 @@ export interface SendIntent {
   readonly topic?: string;
 }
 
-/** How an e-mail topic's consent works: `opt_in` needs a recorded yes; `opt_out` sends until a no. */
-export type TopicMode = 'opt_in' | 'opt_out';
-
-export interface DeliveryPolicy {
-  readonly emailTopics: Readonly<Record<string, { readonly label: string; readonly mode: TopicMode }>>;
-  readonly quietHours: QuietHours;
+/** The deployment's policy as one send sees it: with its journey's and the deployment's settings. */
+export type DeliveryPolicy = Pick<DeliveryPolicySettings, 'emailTopics' | 'quietHours'> & {
   /** Whether quiet hours apply to e-mail too (per journey; SMS always respects them). */
   readonly emailQuietHours: boolean;
   readonly defaultTimezone: string;
-}
+};
 
 /**
  * Consent, suppression and quiet hours. Transactional messages need only an address that is not
@@ -70,13 +69,3 @@ export function decideDelivery(
   }
   return { action: 'send', address };
 }
-
-const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
-const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
-/** The deployment's delivery controls, as the CDK app writes them into DELIVERY_POLICY. */
-export const DeliveryPolicySettings = z.object({
-  quietHours: z.object({ start: LocalTime, end: LocalTime }),
-  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
-  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: z.enum(['opt_in', 'opt_out']) })),
-  inFlightGraceSeconds: z.number().int().min(0),
-});

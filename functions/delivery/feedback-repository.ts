@@ -16,7 +16,7 @@ import type { Contact } from '#catalogue/contact.ts';
 import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '#catalogue/profile-aggregates.ts';
 import { dynamo, sqs } from '#platform/aws-clients.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
-import { ContactsRepository, type IdentityKind } from '../contacts/contacts-repository.ts';
+import { ContactsRepository, type IdentityKind, updateContact } from '../contacts/contacts-repository.ts';
 import { ledgerTag } from './ledger.ts';
 import { LedgerRepository } from './ledger-repository.ts';
 import {
@@ -31,11 +31,9 @@ import {
   type SuppressEffect,
 } from './provider-feedback.ts';
 
-/** Kept as long as the ledger entries they point to. */
-const MAX_PROFILE_ATTEMPTS = 8;
+/** Reads of a ledger entry before giving up when its state keeps changing under us. */
 const MAX_LEDGER_ATTEMPTS = 3;
 
-/** The `TAG#<digest>` → ledger key items of the ledger table. */
 /** Finds a ledger entry by the `ledger` tag its message carried: entries are stored under that tag. */
 export class LedgerTagIndex {
   constructor(private readonly tableName: string) {}
@@ -250,14 +248,9 @@ export class FeedbackRepository {
   ): Promise<ContactChangeResult> {
     const contactId = await this.contacts.findByIdentity(kind, address);
     if (!contactId) return { outcome: 'no_contact' };
-    for (let attempt = 0; attempt < MAX_PROFILE_ATTEMPTS; attempt++) {
-      const contact = await this.contacts.get(contactId);
-      if (!contact) return { outcome: 'no_contact' };
-      const next = change(contact);
-      if (!next) return { outcome: 'unchanged', contactId };
-      if (await this.contacts.save(next, contact.version)) return { outcome: 'updated', contactId };
-    }
-    throw new Error(`contact ${contactId} kept changing; giving up after ${MAX_PROFILE_ATTEMPTS} attempts`);
+    const result = await updateContact(this.contacts, contactId, change);
+    if (!result) return { outcome: 'no_contact' };
+    return { outcome: result.changed ? 'updated' : 'unchanged', contactId };
   }
 }
 

@@ -4,15 +4,14 @@
  * repository writes the result conditionally so two journeys racing for the last slot cannot both win.
  */
 
-export interface CapRule {
-  readonly max: number;
-  readonly windowDays: number;
-}
+import { z } from 'zod';
+import type { CapRule } from '#language/types.ts';
 
-export interface CapEntry {
-  readonly key: string;
-  readonly at: number;
-}
+/** A send counted in a cap: its ledger key and when it left. */
+export const CapEntry = z.object({ key: z.string(), at: z.number() });
+export type CapEntry = z.infer<typeof CapEntry>;
+/** The entries of a cap item (none when the item does not exist yet). */
+export const CapEntries = z.array(CapEntry).default([]);
 
 export type CapDecision =
   | { readonly allowed: true; readonly entries: CapEntry[]; readonly changed: boolean }

@@ -8,7 +8,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#platform/aws-clients.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
-import { type LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
+import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 
 const LEDGER_RETENTION_SECONDS = 400 * 86_400;
 
@@ -82,9 +82,7 @@ export class LedgerRepository {
       new GetCommand({ TableName: this.tableName, Key: { pk: tag }, ConsistentRead: true }),
     );
     if (typeof Item?.ledgerKey !== 'string') return undefined;
-    if (!Item) return undefined;
-    const { pk: _pk, expiresAt: _expires, ...entry } = Item;
-    return entry as LedgerEntry;
+    return LedgerEntry.parse(Item);
   }
 
   /** Records the outcome of an in-flight entry (or a later delivery event on a sent one). */
@@ -124,8 +122,7 @@ export class LedgerRepository {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const { pk: _pk, expiresAt: _expires, ...entry } of page.Items ?? [])
-        entries.push(entry as LedgerEntry);
+      for (const item of page.Items ?? []) entries.push(LedgerEntry.parse(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return entries;

@@ -3,9 +3,11 @@
  * when nothing was sent, the reason. This is what `relance why` and the local page explain.
  */
 import { createHash } from 'node:crypto';
-import type { Channel, MessageCategory } from '#language/types.ts';
+import { z } from 'zod';
+import type { Channel } from '#language/types.ts';
 
-export type LedgerStatus = 'in_flight' | 'sent' | 'skipped' | 'deferred' | 'failed';
+export const LedgerStatus = z.enum(['in_flight', 'sent', 'skipped', 'deferred', 'failed']);
+export type LedgerStatus = z.infer<typeof LedgerStatus>;
 
 /** Why a message was not sent. */
 export type SkipReason =
@@ -21,26 +23,29 @@ export type SkipReason =
   | 'holdout'
   | 'outcome_unknown_at_most_once';
 
-export interface LedgerEntry {
-  readonly ledgerKey: string;
-  readonly contactId: string;
-  readonly journeyId: string;
-  readonly runKey: string;
-  readonly gen: number;
-  readonly stepId: string;
-  readonly channel: Channel;
-  readonly template: string;
-  readonly category: MessageCategory;
-  readonly status: LedgerStatus;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly reason?: string;
-  readonly detail?: string;
-  readonly providerMessageId?: string;
-  readonly subject?: string;
-  readonly deferredUntil?: string;
-  readonly deliveryEvents?: string[];
-}
+/** One send as the ledger keeps it (the item, less its key and expiry). */
+export const LedgerEntry = z.object({
+  ledgerKey: z.string(),
+  contactId: z.string(),
+  journeyId: z.string(),
+  runKey: z.string(),
+  gen: z.number(),
+  stepId: z.string(),
+  channel: z.enum(['email', 'sms']),
+  template: z.string(),
+  category: z.enum(['marketing', 'transactional']),
+  status: LedgerStatus,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  reason: z.string().optional(),
+  detail: z.string().optional(),
+  providerMessageId: z.string().optional(),
+  subject: z.string().optional(),
+  deferredUntil: z.string().optional(),
+  /** Provider delivery events after the send (delivered, opened...), at most MAX_DELIVERY_EVENTS. */
+  deliveryEvents: z.array(z.string()).optional(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
 export interface LedgerOutcome {
   readonly status: LedgerStatus;

@@ -1,76 +1,22 @@
 /**
- * Lambda: incoming SMS from the two-way SMS topic (SNS). An opt-out keyword (STOP, ARRET...) opts
- * the number out of SMS, an opt-in keyword (START, UNSTOP) back in, with the message as proof.
- * Other replies are ignored. A record that fails validation goes to the feedback dead letters once;
+ * Lambda: incoming SMS from the two-way SMS topic (SNS), see inbound-sms.ts: STOP-like keywords
+ * opt the number out of SMS, START-like ones back in. Malformed records are dead-lettered once;
  * faults throw, so Lambda retries and then sends the event to the same queue.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
-import { nowIso } from '#platform/clock.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { FEEDBACK_ENV } from '#platform/feedback-env-names.ts';
 import { logger } from '#platform/logger.ts';
-import { type AppliedFeedback, FeedbackDeadLetters, FeedbackRepository } from './feedback-repository.ts';
-import { type FeedbackInterpretation, interpretInboundSms } from './provider-feedback.ts';
+import { FeedbackDeadLetters, FeedbackRepository } from './feedback-repository.ts';
+import { type InboundSmsDeps, receiveSms } from './inbound-sms.ts';
 
-const repository = new FeedbackRepository({ contacts: requireEnv(ENV.contactsTable) });
-const deadLetters = new FeedbackDeadLetters(requireEnv(FEEDBACK_ENV.deadLettersQueueUrl));
+const deps: InboundSmsDeps = {
+  feedback: new FeedbackRepository({ contacts: requireEnv(ENV.contactsTable) }),
+  deadLetters: new FeedbackDeadLetters(requireEnv(FEEDBACK_ENV.deadLettersQueueUrl)),
+};
 
-/** The SNS notification as Lambda receives it (the fields used). */
-const SnsRecord = z.looseObject({
-  Sns: z.looseObject({ MessageId: z.string(), Message: z.string(), Timestamp: z.string() }),
-});
-const SnsEvent = z.looseObject({ Records: z.array(z.unknown()) });
-
-type RecordResult =
-  | { readonly status: 'recorded'; readonly eventType: string; readonly applied: AppliedFeedback }
-  | { readonly status: 'ignored'; readonly reason: string }
-  | { readonly status: 'dead_lettered'; readonly issues: readonly string[] };
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function interpret(record: unknown): FeedbackInterpretation & { messageId?: string } {
-  const parsed = SnsRecord.safeParse(record);
-  if (!parsed.success) return { kind: 'malformed', issues: ['Sns: is not an SNS notification'] };
-  const { MessageId, Message, Timestamp } = parsed.data.Sns;
-  const at = Number.isNaN(Date.parse(Timestamp)) ? nowIso() : new Date(Timestamp).toISOString();
-  const body = parseJson(Message);
-  if (body === undefined)
-    return { kind: 'malformed', issues: ['Sns.Message: is not JSON'], messageId: MessageId };
-  return { ...interpretInboundSms(body, at), messageId: MessageId };
-}
-
-async function handleRecord(record: unknown): Promise<RecordResult> {
-  const interpretation = interpret(record);
-  const keys = interpretation.messageId ? { snsMessageId: interpretation.messageId } : {};
-  if (interpretation.kind === 'ignored') {
-    logger.info('incoming SMS ignored', { ...keys, reason: interpretation.reason });
-    return { status: 'ignored', reason: interpretation.reason };
-  }
-  if (interpretation.kind === 'malformed') {
-    logger.warn('malformed incoming SMS dead-lettered', { ...keys, issues: interpretation.issues });
-    await deadLetters.malformed(record, interpretation.issues);
-    return { status: 'dead_lettered', issues: interpretation.issues };
-  }
-  const applied = await repository.apply(interpretation.effects, nowIso());
-  logger.info('incoming SMS recorded', { ...keys, eventType: interpretation.eventType, applied });
-  return { status: 'recorded', eventType: interpretation.eventType, applied };
-}
-
-async function receiveSms(event: unknown): Promise<RecordResult[]> {
-  const parsed = SnsEvent.safeParse(event);
-  const records = parsed.success ? parsed.data.Records : [event];
-  const results: RecordResult[] = [];
-  for (const record of records) results.push(await handleRecord(record));
-  return results;
-}
-
-export const handler = middy(receiveSms).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy((event: unknown) => receiveSms(deps, event)).use(
+  injectLambdaContext(logger, { resetKeys: true }),
+);

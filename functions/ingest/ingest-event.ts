@@ -16,7 +16,7 @@ import type { SegmentDefinition } from '#language/segments.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
-import type { ContactsRepository } from '../contacts/contacts-repository.ts';
+import { type ContactsRepository, updateContact } from '../contacts/contacts-repository.ts';
 import type { EventsRepository } from '../contacts/events-repository.ts';
 import { applyEvent, newContact } from '../contacts/profile-update.ts';
 import type { ProductsRepository } from '../products/products-repository.ts';
@@ -55,8 +55,6 @@ export type IngestResult =
   | { readonly status: 'duplicate'; readonly eventId: string }
   | { readonly status: 'rejected'; readonly errors: EventFieldError[] };
 
-const MAX_PROFILE_ATTEMPTS = 8;
-
 /** Finds or creates the contact an event is about; returns its id and which identities it may carry. */
 async function resolveContact(
   contacts: ContactsRepository,
@@ -91,24 +89,26 @@ async function updateProfile(
   segments: readonly SegmentDefinition[],
   defaultTimezone: string,
 ): Promise<Contact> {
-  for (let attempt = 0; attempt < MAX_PROFILE_ATTEMPTS; attempt++) {
-    const existing = await contacts.get(contactId);
-    const base = existing ?? newContact(contactId, nowIso());
-    const applied = applyEvent(base, event, nowIso());
-    if (applied === base && existing) return existing;
-    const next = withMembership(
-      segments,
-      base,
-      applied,
-      { type: event.type, eventId: event.detail.eventId },
-      now(),
-      {
-        defaultTimezone,
-      },
-    );
-    if (await contacts.save(next, existing?.version)) return next;
-  }
-  throw new Error(`contact ${contactId} kept changing; giving up after ${MAX_PROFILE_ATTEMPTS} attempts`);
+  const { contact } = await updateContact(
+    contacts,
+    contactId,
+    (base, isNew) => {
+      const applied = applyEvent(base, event, nowIso());
+      if (applied === base && !isNew) return undefined;
+      return withMembership(
+        segments,
+        base,
+        applied,
+        { type: event.type, eventId: event.detail.eventId },
+        now(),
+        {
+          defaultTimezone,
+        },
+      );
+    },
+    { create: () => newContact(contactId, nowIso()) },
+  );
+  return contact;
 }
 
 async function updateProducts(

@@ -5,6 +5,7 @@ import { type Contact, contactFromView, contactView } from '#catalogue/contact.t
 import type { BroadcastStep, JourneyDefinition, Step } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { RELANCE_SOURCE } from '#platform/env-names.ts';
+import { updateContact } from '../contacts/contacts-repository.ts';
 import { type LedgerOutcome, ledgerKey, ledgerTag } from '../delivery/ledger.ts';
 import {
   freshContact,
@@ -17,6 +18,9 @@ import {
 import { valueAt } from './journey-runs.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import { type OwnerRecipient, sendMessage } from './send-message.ts';
+
+/** Profile writes an update step tries before it fails. */
+const UPDATE_STEP_ATTEMPTS = 5;
 
 function stepOf<T extends Step['type']>(
   journey: JourneyDefinition,
@@ -144,22 +148,23 @@ export async function update(
   const step = stepOf(journey, stepId, 'update');
   const run = requireRun(ctx);
   if (!run.contactId) return ctx.contact;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const contact = await deps.contacts.get(run.contactId);
-    if (!contact) return ctx.contact;
-    const tags = new Set(contact.tags);
-    for (const tag of step.addTags ?? []) tags.add(tag);
-    for (const tag of step.removeTags ?? []) tags.delete(tag);
-    const next: Contact = {
-      ...contact,
-      tags: [...tags],
-      attributes: { ...contact.attributes, ...step.setAttributes },
-      updatedAt: nowIso(),
-    };
-    if (await deps.contacts.save(next, contact.version))
-      return contactView({ ...next, version: contact.version + 1 });
-  }
-  throw new Error(`contact ${run.contactId} kept changing during update step "${stepId}"`);
+  const result = await updateContact(
+    deps.contacts,
+    run.contactId,
+    (contact) => {
+      const tags = new Set(contact.tags);
+      for (const tag of step.addTags ?? []) tags.add(tag);
+      for (const tag of step.removeTags ?? []) tags.delete(tag);
+      return {
+        ...contact,
+        tags: [...tags],
+        attributes: { ...contact.attributes, ...step.setAttributes },
+        updatedAt: nowIso(),
+      };
+    },
+    { attempts: UPDATE_STEP_ATTEMPTS },
+  );
+  return result ? contactView(result.contact) : ctx.contact;
 }
 
 /** The end of a path: the run is over. */

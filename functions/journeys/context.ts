@@ -5,10 +5,11 @@
 
 import type { Contact } from '#catalogue/contact.ts';
 import type { MessageTemplate } from '#language/template.ts';
-import type { CapRule, Channel, JourneyDefinition } from '#language/types.ts';
+import type { JourneyDefinition } from '#language/types.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
 import type { ContactsRepository } from '../contacts/contacts-repository.ts';
 import type { CapsRepository } from '../delivery/caps-repository.ts';
+import type { DeliveryPolicySettings } from '../delivery/delivery-policy.ts';
 import type { LedgerRepository } from '../delivery/ledger-repository.ts';
 import type { SalesRep } from '../leads/reps.ts';
 import type { ProductsRepository } from '../products/products-repository.ts';
@@ -37,16 +38,6 @@ export interface StepContext {
 
 /** A context that proceeds: a run exists. */
 export type ActiveContext = StepContext & { runKey: string; gen: number; trigger: Record<string, unknown> };
-
-/** The deployment's delivery controls (see DeliveryPolicyConfig in lib/config.ts). */
-export interface DeliveryPolicySettings {
-  readonly quietHours: { readonly start: string; readonly end: string };
-  readonly frequencyCaps: Record<Channel, CapRule>;
-  readonly emailTopics: Readonly<
-    Record<string, { readonly label: string; readonly mode: 'opt_in' | 'opt_out' }>
-  >;
-  readonly inFlightGraceSeconds: number;
-}
 
 export interface SendingSettings {
   readonly fromAddress: string;

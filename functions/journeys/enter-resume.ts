@@ -4,7 +4,7 @@ import { type Contact, contactView } from '#catalogue/contact.ts';
 import { resumeStateAfter, splitKey } from '#language/states.ts';
 import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
-import { inHoldout } from '../segments/holdout.ts';
+import { isHeldOut } from '../segments/holdout.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
 import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from './journey-runs.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
@@ -118,7 +118,7 @@ export async function enter(
     return { proceed: false, reason: result.reason, journeyId, runKey };
   }
   const { run } = result;
-  if (journey.holdout && contactId && inHoldout(contactId, journeyId, journey.holdout.percent)) {
+  if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
     await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
     return { proceed: false, reason: 'holdout', journeyId, runKey };

@@ -8,25 +8,29 @@
  * at-least-once segments safe.
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '#platform/aws-clients.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
-export type RunStatus = 'active' | 'waiting' | 'ended' | 'failed';
+export const RunStatus = z.enum(['active', 'waiting', 'ended', 'failed']);
+export type RunStatus = z.infer<typeof RunStatus>;
 
-export interface RunWaiting {
-  readonly stepId: string;
+export const RunWaiting = z.object({
+  stepId: z.string(),
   /** A wait, a waitFor, or a send deferred (quiet hours, awaiting provider evidence). */
-  readonly kind: 'wait' | 'waitFor' | 'defer';
-  readonly until: string;
-}
+  kind: z.enum(['wait', 'waitFor', 'defer']),
+  until: z.string(),
+});
+export type RunWaiting = z.infer<typeof RunWaiting>;
 
-export interface RunResolution {
-  readonly stepId: string;
-  readonly via: 'event' | 'timeout' | 'wait' | 'defer';
-  readonly event?: Record<string, unknown>;
+export const RunResolution = z.object({
+  stepId: z.string(),
+  via: z.enum(['event', 'timeout', 'wait', 'defer']),
+  event: z.record(z.string(), z.unknown()).optional(),
   /** Set when the resumed segment took the resolution (so a duplicate start does nothing). */
-  readonly consumedAt?: string;
-}
+  consumedAt: z.string().optional(),
+});
+export type RunResolution = z.infer<typeof RunResolution>;
 
 export interface RunHistoryEntry {
   readonly at: string;
@@ -34,31 +38,35 @@ export interface RunHistoryEntry {
   readonly what: string;
 }
 
-export interface Run {
-  readonly journeyId: string;
-  readonly runKey: string;
-  readonly gen: number;
-  readonly status: RunStatus;
-  readonly contactId?: string;
-  readonly triggerType: string;
-  readonly triggerEventId: string;
-  readonly startedAt: string;
-  readonly updatedAt: string;
-  readonly waiting?: RunWaiting;
-  readonly resolution?: RunResolution;
-  readonly endedAt?: string;
-  readonly endReason?: string;
+/** A run item as stored, less its keys and expiry. */
+const StoredRun = z.object({
+  journeyId: z.string(),
+  runKey: z.string(),
+  gen: z.number(),
+  status: RunStatus,
+  contactId: z.string().optional(),
+  triggerType: z.string(),
+  triggerEventId: z.string(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  waiting: RunWaiting.optional(),
+  resolution: RunResolution.optional(),
+  endedAt: z.string().optional(),
+  endReason: z.string().optional(),
   /** The trigger detail, when small enough to ride on the run item. */
-  readonly trigger?: Record<string, unknown>;
+  trigger: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type Run = z.infer<typeof StoredRun> & {
   /** What the run's fields say happened, oldest first (derived, not stored). */
   readonly history: RunHistoryEntry[];
-}
+};
 
-export interface ListenItem {
-  readonly journeyId: string;
-  readonly runKey: string;
-  readonly gen: number;
-}
+const TriggerDetail = z.record(z.string(), z.unknown()).default({});
+
+/** A run listening for an event (goal or waitFor), as its listen item names it. */
+export const ListenItem = z.object({ journeyId: z.string(), runKey: z.string(), gen: z.number() });
+export type ListenItem = z.infer<typeof ListenItem>;
 
 type RunRef = Pick<Run, 'journeyId' | 'runKey' | 'gen'>;
 
@@ -190,7 +198,7 @@ export class RunsRepository {
         Key: { pk: runPk(run.journeyId, run.runKey), sk: `TRIGGER#${run.triggerEventId}` },
       }),
     );
-    return (Item?.detail ?? {}) as Record<string, unknown>;
+    return TriggerDetail.parse(Item?.detail);
   }
 
   /** Marks a run paused at a step; idempotent for a retried step. */
@@ -271,11 +279,7 @@ export class RunsRepository {
         ConsistentRead: true,
       }),
     );
-    return (Items ?? []).map((item) => ({
-      journeyId: String(item.journeyId),
-      runKey: String(item.runKey),
-      gen: Number(item.gen),
-    }));
+    return (Items ?? []).map((item) => ListenItem.parse(item));
   }
 
   /** Runs, most recently updated first, for the local page and the CLI (a scan: not for hot paths). */
@@ -344,50 +348,36 @@ export class RunsRepository {
 }
 
 /** What a run's fields say happened, for people reading it. */
-function historyOf(item: Record<string, unknown>): RunHistoryEntry[] {
+function historyOf(run: z.infer<typeof StoredRun>): RunHistoryEntry[] {
   const history: RunHistoryEntry[] = [
-    { at: String(item.startedAt), step: 'entry', what: `entered on ${String(item.triggerType)}` },
+    { at: run.startedAt, step: 'entry', what: `entered on ${run.triggerType}` },
   ];
-  const resolution = item.resolution as RunResolution | undefined;
+  const { resolution, waiting } = run;
   if (resolution)
     history.push({
-      at: String(resolution.consumedAt ?? item.updatedAt),
+      at: resolution.consumedAt ?? run.updatedAt,
       step: resolution.stepId,
       what: `last resumed by ${resolution.via}`,
     });
-  const waiting = item.waiting as RunWaiting | undefined;
   if (waiting)
     history.push({
-      at: String(item.updatedAt),
+      at: run.updatedAt,
       step: waiting.stepId,
       what: `${waiting.kind === 'wait' ? 'waiting' : 'waiting for an event'} until ${waiting.until}`,
     });
-  if (typeof item.endedAt === 'string')
+  if (run.endedAt)
     history.push({
-      at: item.endedAt,
+      at: run.endedAt,
       step: 'end',
-      what: `${String(item.status)}: ${String(item.endReason)}`,
+      what: `${run.status}: ${String(run.endReason)}`,
     });
   return history;
 }
 
 function toRun(item: Record<string, unknown> | undefined): Run {
   if (!item) throw new Error('DynamoDB returned no run attributes');
-  return {
-    journeyId: String(item.journeyId),
-    runKey: String(item.runKey),
-    gen: Number(item.gen),
-    status: item.status as RunStatus,
-    ...(typeof item.contactId === 'string' ? { contactId: item.contactId } : {}),
-    triggerType: String(item.triggerType),
-    triggerEventId: String(item.triggerEventId),
-    startedAt: String(item.startedAt),
-    updatedAt: String(item.updatedAt),
-    ...(item.waiting ? { waiting: item.waiting as RunWaiting } : {}),
-    ...(item.resolution ? { resolution: item.resolution as RunResolution } : {}),
-    ...(typeof item.endedAt === 'string' ? { endedAt: item.endedAt } : {}),
-    ...(typeof item.endReason === 'string' ? { endReason: item.endReason } : {}),
-    ...(item.trigger ? { trigger: item.trigger as Record<string, unknown> } : {}),
-    history: historyOf(item),
-  };
+  // A run without a contact stores contactId as null.
+  const { contactId, ...rest } = item;
+  const run = StoredRun.parse(typeof contactId === 'string' ? item : rest);
+  return { ...run, history: historyOf(run) };
 }

@@ -16,13 +16,13 @@ import {
   type UnsubscribeLinks,
   unsubscribeLinks,
 } from '../consent/signed-links.ts';
+import { ContactConflictError, updateContact } from '../contacts/contacts-repository.ts';
 import { appointmentAttachment } from '../delivery/calendar-invite.ts';
-import { decideDelivery } from '../delivery/delivery-controls.ts';
 import { sendEmail } from '../delivery/email-sender.ts';
-import { capRuleFor } from '../delivery/frequency-cap.ts';
 import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '../delivery/ledger.ts';
 import { applySuppression } from '../delivery/provider-feedback.ts';
 import { renderMessage, withMarketingFooter } from '../delivery/rendering.ts';
+import { decideSend } from '../delivery/send-decision.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
 
@@ -135,47 +135,35 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     }
   }
 
-  if (request.owner === 'none') {
-    // Recorded like any skip, so `relance why` can say the contact has no sales rep.
-    const outcome: LedgerOutcome = { status: 'skipped', reason: 'no_owner' };
-    await deps.ledger.settle(request.ledgerKey, outcome, at);
-    return outcome;
-  }
-  if (request.owner) {
-    const address = request.channel === 'email' ? request.owner.email : request.owner.phone;
-    if (!address) {
-      const outcome: LedgerOutcome = {
-        status: 'skipped',
-        reason: 'no_phone_number',
-        detail: 'the owner has no phone',
-      };
-      await deps.ledger.settle(request.ledgerKey, outcome, at);
-      return outcome;
-    }
-    return deliver(deps, request, template, address);
-  }
-  const decision = decideDelivery(
-    request.contact,
-    request,
+  const decision = await decideSend(
     {
-      emailTopics: policy.emailTopics,
-      quietHours: policy.quietHours,
-      emailQuietHours: request.delivery?.emailQuietHours ?? false,
+      contact: request.contact,
+      channel: request.channel,
+      category: request.category,
+      ...(request.topic ? { topic: request.topic } : {}),
+      ...(request.owner ? { owner: request.owner } : {}),
+      ...(request.delivery ? { journey: request.delivery } : {}),
+      policy,
       defaultTimezone: deps.sending.defaultTimezone,
+      nowMs: now(),
     },
-    now(),
+    (rule) => deps.caps.take(request.contact.contactId, request.channel, rule, request.ledgerKey, now()),
   );
-  if (decision.action === 'skip') {
+  if (decision.outcome === 'skip') {
+    // Recorded like any outcome, so `relance why` can say why nothing was sent.
     const outcome: LedgerOutcome = {
       status: 'skipped',
       reason: decision.reason,
       ...(decision.detail ? { detail: decision.detail } : {}),
     };
     await deps.ledger.settle(request.ledgerKey, outcome, at);
-    logger.info('message skipped', { ledgerKey: request.ledgerKey, reason: decision.reason });
+    logger.info(decision.reason === 'frequency_capped' ? 'message capped' : 'message skipped', {
+      ledgerKey: request.ledgerKey,
+      reason: decision.reason,
+    });
     return outcome;
   }
-  if (decision.action === 'defer') {
+  if (decision.outcome === 'defer') {
     const outcome: LedgerOutcome = {
       status: 'deferred',
       reason: decision.reason,
@@ -188,26 +176,6 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
       until: outcome.deferredUntil,
     });
     return outcome;
-  }
-  const capRule = capRuleFor(request, request.delivery?.frequencyCap, policy.frequencyCaps);
-  if (capRule) {
-    const slot = await deps.caps.take(
-      request.contact.contactId,
-      request.channel,
-      capRule,
-      request.ledgerKey,
-      now(),
-    );
-    if (!slot.allowed) {
-      const outcome: LedgerOutcome = {
-        status: 'skipped',
-        reason: 'frequency_capped',
-        detail: `${slot.count} ${request.channel} messages in the last ${capRule.windowDays} days (max ${capRule.max})`,
-      };
-      await deps.ledger.settle(request.ledgerKey, outcome, at);
-      logger.info('message capped', { ledgerKey: request.ledgerKey });
-      return outcome;
-    }
   }
   return deliver(deps, request, template, decision.address);
 }
@@ -305,17 +273,24 @@ const INVALID_NUMBER = /InvalidParameter.*phone ?number|phone ?number.*invalid/i
  * for e-mail): later sends are skipped as `suppressed` instead of failing again.
  */
 async function suppressNumber(deps: JourneyDeps, contactId: string, number: string, detail: string) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const contact = await deps.contacts.get(contactId);
-    if (!contact) return;
-    const at = nowIso();
-    const next = applySuppression(
-      contact,
-      { channel: 'sms', addresses: [number], reason: 'invalid_number', at, detail },
-      number,
-      at,
+  try {
+    await updateContact(
+      deps.contacts,
+      contactId,
+      (contact) => {
+        const at = nowIso();
+        return applySuppression(
+          contact,
+          { channel: 'sms', addresses: [number], reason: 'invalid_number', at, detail },
+          number,
+          at,
+        );
+      },
+      { attempts: 5 },
     );
-    if (!next || (await deps.contacts.save(next, contact.version))) return;
+  } catch (error) {
+    // Best effort: the send is recorded as failed either way, and the next one will try again.
+    if (!(error instanceof ContactConflictError)) throw error;
   }
 }
 

@@ -10,7 +10,7 @@ import { templates } from '../../workflows/templates/index.ts';
 import { linkSigningKey } from '../consent/link-key.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { CapsRepository } from '../delivery/caps-repository.ts';
-import { DeliveryPolicySettings } from '../delivery/delivery-controls.ts';
+import { parseDeliveryPolicy } from '../delivery/delivery-policy.ts';
 import { LedgerRepository } from '../delivery/ledger-repository.ts';
 import { loadRoster } from '../leads/roster.ts';
 import { RosterRepository } from '../leads/roster-repository.ts';
@@ -54,7 +54,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
       brand: z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}'))),
       smsSenderId: optionalEnv(ENV.smsSenderId, ''),
       defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
-      policy: DeliveryPolicySettings.parse(JSON.parse(requireEnv(ENV.deliveryPolicy))),
+      policy: parseDeliveryPolicy(requireEnv(ENV.deliveryPolicy)),
       links: {
         baseUrl: requireEnv(PREFERENCES_ENV.publicBaseUrl),
         key: () => linkSigningKey(linkSecretId),

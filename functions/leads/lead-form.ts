@@ -1,6 +1,6 @@
 /**
- * The public lead form (`POST /leads`): parsing, validation and CORS checks, kept pure so they are
- * tested without Lambda. A form becomes a `lead.submitted` event, and its fields are checked with
+ * The public lead form (`POST /leads`): parsing and validation, kept pure so they are tested
+ * without Lambda (the origin check and CORS headers are the `cors` middleware's, re-exported here). A form becomes a `lead.submitted` event, and its fields are checked with
  * that event's own schemas, so the form can never accept what the event would refuse.
  *
  * | field | type | required | notes |
@@ -33,7 +33,11 @@
 import { z } from 'zod';
 import { normalizePhone } from '#catalogue/common.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { mediaTypeOf } from '#platform/http/body.ts';
 import { type FieldError, parseJson } from '#platform/http.ts';
+
+/** The form's origin check and CORS headers (the `cors` middleware applies them). */
+export { corsHeaders, originAllowed } from '#platform/http/cors.ts';
 
 export const DEFAULT_HONEYPOT_FIELD = 'website';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
@@ -285,46 +289,12 @@ export function leadSubmittedDetail(
   };
 }
 
-/**
- * Whether a browser on `origin` may post the form: its scheme, host (any case) and port must be
- * those of an allowed origin; `*` in the list matches nothing, and the opaque origin `null`
- * (sandboxed frames, `file:` pages) is refused.
- *
- * A request without an `Origin` header is allowed: browsers send one on every cross-origin POST,
- * so its absence means a server, a test or curl, and those can send any `Origin` they like anyway.
- * The check keeps other sites' pages from posting with their visitors' browsers; it is not
- * authentication, which is why the captcha and the rate limit exist. The handler must refuse a
- * disallowed origin itself: a form-encoded POST is a "simple" request that browsers send without a
- * preflight, so leaving out the CORS headers only hides the answer, it does not stop the post.
- */
-export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (origin === undefined) return true;
-  const wanted = originOf(origin);
-  return wanted !== undefined && allowed.some((entry) => originOf(entry) === wanted);
-}
-
-/**
- * CORS headers for an allowed browser origin (echoed, never `*`), or none: without them the
- * browser keeps the answer from the page. `Vary: Origin` keeps caches from reusing one site's answer
- * for another.
- */
-export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
-  if (origin === undefined || !originAllowed(origin, allowed)) return {};
-  return {
-    'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Methods': 'POST, OPTIONS',
-    'Access-Control-Allow-Headers': 'content-type',
-    'Access-Control-Max-Age': '600',
-    Vary: 'Origin',
-  };
-}
-
 function refuse(status: 400 | 413 | 415, errors: FieldError[]): LeadFormResult {
   return { ok: false, status, errors };
 }
 
 function encodingOf(contentType: string | undefined): 'json' | 'form' | undefined {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  const mediaType = contentType === undefined ? undefined : mediaTypeOf(contentType);
   if (mediaType === 'application/json') return 'json';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
   return undefined;
@@ -388,13 +358,4 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'too_big') return `must be at most ${issue.maximum}${unit}`;
   if (issue.code === 'too_small') return `must be at least ${issue.minimum}${unit}`;
   return undefined;
-}
-
-function originOf(value: string): string | undefined {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
-  } catch {
-    return undefined;
-  }
 }

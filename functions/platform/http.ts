@@ -1,4 +1,7 @@
-/** Small helpers for API Gateway proxy handlers: JSON answers and body parsing with field-level errors. */
+/**
+ * Small helpers for API Gateway proxy handlers: JSON answers and body parsing with field-level
+ * errors. The middlewares built on them (errors, bodies, CORS, routes) are in `http/`.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 export interface FieldError {

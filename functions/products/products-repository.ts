@@ -5,18 +5,21 @@
  * notices (`NOTIFIED#<journey>#<contactId>`).
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '#platform/aws-clients.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 const skuKey = (sku: string) => `SKU#${sku}`;
 const INTEREST_DAYS = 30;
 
-export interface WaitlistEntry {
-  readonly sku: string;
-  readonly contactId: string;
-  readonly waitlistedAt: string;
-  readonly sk: string;
-}
+export const WaitlistEntry = z.object({
+  sku: z.string(),
+  contactId: z.string(),
+  waitlistedAt: z.string(),
+  /** The entry's sort key, to take it off the list. */
+  sk: z.string(),
+});
+export type WaitlistEntry = z.infer<typeof WaitlistEntry>;
 
 export class ProductsRepository {
   constructor(private readonly tableName: string) {}
@@ -77,12 +80,7 @@ export class ProductsRepository {
         ConsistentRead: true,
       }),
     );
-    return (Items ?? []).map((item) => ({
-      sku,
-      contactId: String(item.contactId),
-      waitlistedAt: String(item.waitlistedAt),
-      sk: String(item.sk),
-    }));
+    return (Items ?? []).map((item) => WaitlistEntry.parse({ ...item, sku }));
   }
 
   /** Takes a contact off a waitlist. */

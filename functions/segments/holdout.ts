@@ -17,3 +17,11 @@ export function inHoldout(contactId: string, campaignId: string, percent: number
     .digest();
   return digest.readUInt32BE(0) < (percent / 100) * DRAWS;
 }
+
+/** Whether a contact is held out of a journey with a holdout: its run is recorded and sends nothing. */
+export function isHeldOut(
+  journey: { readonly id: string; readonly holdout?: { readonly percent: number } },
+  contactId: string,
+): boolean {
+  return journey.holdout ? inHoldout(contactId, journey.id, journey.holdout.percent) : false;
+}

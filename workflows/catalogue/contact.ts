@@ -1,6 +1,6 @@
 /**
  * The contact profile: one per person, found by contactId, e-mail or phone. Plain data and pure
- * functions; the repository in functions/adapters stores it.
+ * functions; the repository in functions/contacts stores it.
  */
 import { z } from 'zod';
 import { ProfileAggregates } from './profile-aggregates.ts';

@@ -1,13 +1,14 @@
 /**
- * A pure validator for segments: returns every violation, never throws. Each message names the
- * segment and where in it: `segment vip: where.all[1].rfm.recency.gte: must be a whole number from 1 to 5`.
- * The schemas of language.ts check the shape; this checks the meaning.
+ * A pure validator for segments: returns every violation, never throws. Each names the segment
+ * (`segment vip`, in the place of a journey's id) and where in it (`where.all[1].rfm.recency.gte`).
+ * The schemas of segments.ts check the shape; this checks the meaning.
  */
 
 import { eventTypes } from '#catalogue/catalogue.ts';
 import { CONTACT_FIELDS } from '#catalogue/contact.ts';
 import { AGGREGATE_WINDOW_DAYS, ENGAGEMENT_EVENT_TYPES } from '#catalogue/profile-aggregates.ts';
 import type { Comparison, Condition, ScoreRange, SegmentDefinition } from './segments.ts';
+import type { Violation } from './validator.ts';
 
 export interface SegmentCatalogue {
   /** Declared contact attributes: `contact.attributes.<name>` must be one of them, so typos fail. */
@@ -43,8 +44,8 @@ interface Known {
 export function segmentViolations(
   segments: readonly SegmentDefinition[],
   catalogue: SegmentCatalogue,
-): string[] {
-  const violations: string[] = [];
+): Violation[] {
+  const violations: Violation[] = [];
   const known: Known = {
     attributes: new Set(catalogue.attributes),
     eventTypes: new Set(catalogue.eventTypes ?? DEFAULT_EVENT_TYPES),
@@ -53,7 +54,7 @@ export function segmentViolations(
   };
   const seen = new Set<string>();
   for (const segment of segments) {
-    const report: Report = (path, message) => violations.push(`segment ${segment.id}: ${path}: ${message}`);
+    const report: Report = (path, message) => violations.push(segmentViolation(segment.id, path, message));
     if (seen.has(segment.id)) report('id', 'another segment has the same id');
     seen.add(segment.id);
     if (!ID_PATTERN.test(segment.id)) {
@@ -67,6 +68,11 @@ export function segmentViolations(
   }
   violations.push(...cycles(segments));
   return violations;
+}
+
+/** A violation in a segment: named `segment <id>` where a journey's would name the journey. */
+function segmentViolation(id: string, path: string, message: string): Violation {
+  return { journey: `segment ${id}`, path, message };
 }
 
 function isWhole(value: number, min: number, max: number): boolean {
@@ -213,10 +219,10 @@ function references(condition: Condition, path: string): Array<{ id: string; pat
 }
 
 /** One violation per reference that closes a cycle (a segment cannot be evaluated before itself). */
-function cycles(segments: readonly SegmentDefinition[]): string[] {
+function cycles(segments: readonly SegmentDefinition[]): Violation[] {
   const refs = new Map<string, Array<{ id: string; path: string }>>();
   for (const s of segments) if (!refs.has(s.id)) refs.set(s.id, references(s.where, 'where'));
-  const found: string[] = [];
+  const found: Violation[] = [];
   const done = new Set<string>();
   const stack: string[] = [];
   const visit = (id: string) => {
@@ -225,7 +231,7 @@ function cycles(segments: readonly SegmentDefinition[]): string[] {
       const start = stack.indexOf(ref.id);
       if (start >= 0) {
         const loop = [...stack.slice(start), ref.id].join(' → ');
-        found.push(`segment ${id}: ${ref.path}: makes a cycle: ${loop}`);
+        found.push(segmentViolation(id, ref.path, `makes a cycle: ${loop}`));
       } else if (!done.has(ref.id) && refs.has(ref.id)) visit(ref.id);
     }
     stack.pop();

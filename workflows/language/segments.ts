@@ -6,7 +6,7 @@
  * A condition is an object with one key naming what it tests (`{ hasTag: 'vip' }`,
  * `{ rfm: { recency: { gte: 4 } } }`, `{ all: [...] }`), or a field comparison written as in
  * journey branches (`{ field: 'contact.country', op: 'in', values: ['FR', 'BE'] }`).
- * These schemas check the shape only; segmentViolations (validator.ts) checks the meaning: known
+ * These schemas check the shape only; segmentViolations (segment-validator.ts) checks the meaning: known
  * fields and events, numbers in range, references and cycles.
  */
 import { z } from 'zod';

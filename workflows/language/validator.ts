@@ -18,7 +18,9 @@ import type {
   Step,
 } from './types.ts';
 
+/** A problem a validator found; the segment validator reports the same, with `segment <id>` as `journey`. */
 export interface Violation {
+  /** The journey's id, or `segment <id>`. */
   readonly journey: string;
   /** Where in the journey: `trigger.filter.items`, `steps.first-reminder.template`. */
   readonly path: string;

@@ -236,7 +236,12 @@ describe('routeEvent: waitFor resolved by an event', () => {
     const run = storedRun(NUDGE, 2, 'await-checkout');
     listening('checkout.started', run);
     ddbMock.on(UpdateCommand).resolves({
-      Attributes: { ...run, status: 'active', waiting: undefined, resolution: { stepId: 'await-checkout' } },
+      Attributes: {
+        ...run,
+        status: 'active',
+        waiting: undefined,
+        resolution: { stepId: 'await-checkout', via: 'event' },
+      },
     });
 
     // Act

@@ -1,7 +1,8 @@
-// The segment validator: every violation kind, each message naming the segment and the path.
+// The segment validator: every violation kind, each naming the segment and the path.
 import { describe, expect, it } from 'vitest';
 import { type SegmentCatalogue, segmentViolations } from '#language/segment-validator.ts';
 import type { Condition, SegmentDefinition } from '#language/segments.ts';
+import type { Violation } from '#language/validator.ts';
 
 const catalogue: SegmentCatalogue = { attributes: ['plan', 'seats'] };
 
@@ -10,7 +11,7 @@ function seg(id: string, where: Condition): SegmentDefinition {
 }
 
 /** The violations of one segment, `vip`, with this condition. */
-function violationsOf(where: Condition, options: SegmentCatalogue = catalogue): string[] {
+function violationsOf(where: Condition, options: SegmentCatalogue = catalogue): Violation[] {
   return segmentViolations([seg('vip', where)], options);
 }
 
@@ -47,120 +48,168 @@ describe('segmentViolations', () => {
     expect(violations).toEqual([]);
   });
 
-  it.each<[string, Condition, string]>([
+  it.each<[string, Condition, Violation]>([
     [
       'an unknown contact field',
       { field: 'contact.favouriteColour', op: 'exists' },
-      'segment vip: where.field: "contact.favouriteColour" is not a contact field',
+      {
+        journey: 'segment vip',
+        path: 'where.field',
+        message: '"contact.favouriteColour" is not a contact field',
+      },
     ],
     [
       'a field outside the contact',
       { field: 'trigger.total', op: 'exists' },
-      'segment vip: where.field: "trigger.total" must start with contact.',
+      { journey: 'segment vip', path: 'where.field', message: '"trigger.total" must start with contact.' },
     ],
     [
       'an undeclared attribute (a typo)',
       { field: 'contact.attributes.plna', op: 'equals', value: 'pro' },
-      'segment vip: where.field: attribute "plna" is not declared (declared: plan, seats)',
+      {
+        journey: 'segment vip',
+        path: 'where.field',
+        message: 'attribute "plna" is not declared (declared: plan, seats)',
+      },
     ],
     [
       'a tag read as a field',
       { field: 'contact.tags.vip', op: 'exists' },
-      'segment vip: where.field: "contact.tags.vip": test tags with { hasTag }',
+      {
+        journey: 'segment vip',
+        path: 'where.field',
+        message: '"contact.tags.vip": test tags with { hasTag }',
+      },
     ],
     [
       'an unknown event type',
       { eventCount: { event: 'cart.updatd', withinDays: 7, op: 'gte', value: 1 } },
-      'segment vip: where.eventCount.event: unknown event type "cart.updatd"',
+      { journey: 'segment vip', path: 'where.eventCount.event', message: 'unknown event type "cart.updatd"' },
     ],
     [
       'negative days',
       { eventCount: { event: 'cart.updated', withinDays: -7, op: 'gte', value: 1 } },
-      'segment vip: where.eventCount.withinDays: must be a whole number from 1 to 400',
+      {
+        journey: 'segment vip',
+        path: 'where.eventCount.withinDays',
+        message: 'must be a whole number from 1 to 400',
+      },
     ],
     [
       'more days than the aggregates keep',
       { engaged: { action: 'opened', withinDays: 401 } },
-      'segment vip: where.engaged.withinDays: must be a whole number from 1 to 400',
+      {
+        journey: 'segment vip',
+        path: 'where.engaged.withinDays',
+        message: 'must be a whole number from 1 to 400',
+      },
     ],
     [
       'a negative count',
       { eventCount: { event: 'cart.updated', withinDays: 7, op: 'lt', value: -1 } },
-      'segment vip: where.eventCount.value: must be a number, 0 or more',
+      { journey: 'segment vip', path: 'where.eventCount.value', message: 'must be a number, 0 or more' },
     ],
     [
       'an empty window',
       { orderTotal: { fromDaysAgo: 90, toDaysAgo: 90, op: 'gt', value: 0 } },
-      'segment vip: where.orderTotal.fromDaysAgo: must be greater than toDaysAgo (90)',
+      {
+        journey: 'segment vip',
+        path: 'where.orderTotal.fromDaysAgo',
+        message: 'must be greater than toDaysAgo (90)',
+      },
     ],
     [
       'two windows that do not fit',
       { orderTotalRatio: { days: 201, op: 'lt', value: 1 } },
-      'segment vip: where.orderTotalRatio.days: must be a whole number from 1 to 200',
+      {
+        journey: 'segment vip',
+        path: 'where.orderTotalRatio.days',
+        message: 'must be a whole number from 1 to 200',
+      },
     ],
     [
       'not a number of days since the last order',
       { daysSinceLastOrder: { op: 'gt', value: Number.NaN } },
-      'segment vip: where.daysSinceLastOrder.value: must be a number, 0 or more',
+      {
+        journey: 'segment vip',
+        path: 'where.daysSinceLastOrder.value',
+        message: 'must be a number, 0 or more',
+      },
     ],
     [
       'a range with min > max',
       { field: 'contact.attributes.seats', op: 'between', min: 10, max: 5 },
-      'segment vip: where: min (10) is greater than max (5)',
+      { journey: 'segment vip', path: 'where', message: 'min (10) is greater than max (5)' },
     ],
     [
       'a range mixing numbers and strings',
       { field: 'contact.attributes.seats', op: 'between', min: 1, max: '5' },
-      'segment vip: where: min and max must both be numbers or both strings',
+      { journey: 'segment vip', path: 'where', message: 'min and max must both be numbers or both strings' },
     ],
     [
       'an empty list of values',
       { field: 'contact.country', op: 'in', values: [] },
-      'segment vip: where.values: needs at least one value',
+      { journey: 'segment vip', path: 'where.values', message: 'needs at least one value' },
     ],
     [
       'an RFM score outside 1-5',
       { all: [{ hasOrdered: true }, { rfm: { recency: { gte: 6 } } }] },
-      'segment vip: where.all[1].rfm.recency.gte: must be a whole number from 1 to 5',
+      {
+        journey: 'segment vip',
+        path: 'where.all[1].rfm.recency.gte',
+        message: 'must be a whole number from 1 to 5',
+      },
     ],
     [
       'an RFM total outside 3-15',
       { rfm: { total: { lte: 16 } } },
-      'segment vip: where.rfm.total.lte: must be a whole number from 3 to 15',
+      { journey: 'segment vip', path: 'where.rfm.total.lte', message: 'must be a whole number from 3 to 15' },
     ],
     [
       'an RFM range with gte > lte',
       { rfm: { frequency: { gte: 4, lte: 2 } } },
-      'segment vip: where.rfm.frequency: gte (4) is greater than lte (2)',
+      { journey: 'segment vip', path: 'where.rfm.frequency', message: 'gte (4) is greater than lte (2)' },
     ],
     [
       'an empty RFM range',
       { rfm: { monetary: {} } },
-      'segment vip: where.rfm.monetary: needs gte, lte or both',
+      { journey: 'segment vip', path: 'where.rfm.monetary', message: 'needs gte, lte or both' },
     ],
     [
       'an RFM condition with no dimension',
       { rfm: {} },
-      'segment vip: where.rfm: needs at least one of recency, frequency, monetary or total',
+      {
+        journey: 'segment vip',
+        path: 'where.rfm',
+        message: 'needs at least one of recency, frequency, monetary or total',
+      },
     ],
-    ['an empty all', { not: { all: [] } }, 'segment vip: where.not.all: needs at least one condition'],
-    ['an empty tag', { any: [{ hasTag: ' ' }] }, 'segment vip: where.any[0].hasTag: must not be empty'],
+    [
+      'an empty all',
+      { not: { all: [] } },
+      { journey: 'segment vip', path: 'where.not.all', message: 'needs at least one condition' },
+    ],
+    [
+      'an empty tag',
+      { any: [{ hasTag: ' ' }] },
+      { journey: 'segment vip', path: 'where.any[0].hasTag', message: 'must not be empty' },
+    ],
     [
       'an unknown segment',
       { any: [{ hasOrdered: true }, { inSegment: 'vipp' }] },
-      'segment vip: where.any[1].inSegment: unknown segment "vipp"',
+      { journey: 'segment vip', path: 'where.any[1].inSegment', message: 'unknown segment "vipp"' },
     ],
     [
       'a segment referring to itself',
       { inSegment: 'vip' },
-      'segment vip: where.inSegment: makes a cycle: vip → vip',
+      { journey: 'segment vip', path: 'where.inSegment', message: 'makes a cycle: vip → vip' },
     ],
-  ])('reports %s', (_name, where, message) => {
+  ])('reports %s', (_name, where, violation) => {
     // Act
     const violations = violationsOf(where);
 
     // Assess
-    expect(violations).toEqual([message]);
+    expect(violations).toEqual([violation]);
   });
 
   it('reports an unknown consent topic when topics are given', () => {
@@ -171,7 +220,9 @@ describe('segmentViolations', () => {
     );
 
     // Assess
-    expect(violations).toEqual(['segment vip: where.consent.topic: unknown consent topic "ofers"']);
+    expect(violations).toEqual([
+      { journey: 'segment vip', path: 'where.consent.topic', message: 'unknown consent topic "ofers"' },
+    ]);
   });
 
   it('reports cycles between segments once, at the reference that closes them', () => {
@@ -187,7 +238,9 @@ describe('segmentViolations', () => {
     const violations = segmentViolations(segments, catalogue);
 
     // Assess
-    expect(violations).toEqual(['segment c: where.not.inSegment: makes a cycle: a → b → c → a']);
+    expect(violations).toEqual([
+      { journey: 'segment c', path: 'where.not.inSegment', message: 'makes a cycle: a → b → c → a' },
+    ]);
   });
 
   it('reports duplicate ids, bad ids and empty descriptions', () => {
@@ -204,9 +257,14 @@ describe('segmentViolations', () => {
 
     // Assess
     expect(violations).toEqual([
-      'segment vip: id: another segment has the same id',
-      'segment VIP Customers: id: must be lower-case letters, digits and dashes, starting with a letter, at most 40 characters',
-      'segment quiet: description: must not be empty',
+      { journey: 'segment vip', path: 'id', message: 'another segment has the same id' },
+      {
+        journey: 'segment VIP Customers',
+        path: 'id',
+        message:
+          'must be lower-case letters, digits and dashes, starting with a letter, at most 40 characters',
+      },
+      { journey: 'segment quiet', path: 'description', message: 'must not be empty' },
     ]);
   });
 
@@ -221,9 +279,17 @@ describe('segmentViolations', () => {
 
     // Assess
     expect(violations).toEqual([
-      'segment vip: where.all[0].field: "contact.nope" is not a contact field',
-      'segment vip: where.all[1].eventCount.event: unknown event type "nope"',
-      'segment vip: where.all[1].eventCount.withinDays: must be a whole number from 1 to 400',
+      {
+        journey: 'segment vip',
+        path: 'where.all[0].field',
+        message: '"contact.nope" is not a contact field',
+      },
+      { journey: 'segment vip', path: 'where.all[1].eventCount.event', message: 'unknown event type "nope"' },
+      {
+        journey: 'segment vip',
+        path: 'where.all[1].eventCount.withinDays',
+        message: 'must be a whole number from 1 to 400',
+      },
     ]);
   });
 
@@ -235,7 +301,9 @@ describe('segmentViolations', () => {
     const violations = violationsOf(where);
 
     // Assess
-    expect(violations).toEqual(['segment vip: where: is not a segment condition']);
+    expect(violations).toEqual([
+      { journey: 'segment vip', path: 'where', message: 'is not a segment condition' },
+    ]);
   });
 
   it('counts event types from the catalogue it is given', () => {
@@ -246,6 +314,12 @@ describe('segmentViolations', () => {
     );
 
     // Assess
-    expect(violations).toEqual(['segment vip: where.eventCount.event: unknown event type "cart.updated"']);
+    expect(violations).toEqual([
+      {
+        journey: 'segment vip',
+        path: 'where.eventCount.event',
+        message: 'unknown event type "cart.updated"',
+      },
+    ]);
   });
 });

@@ -1,0 +1,40 @@
+/** The e-mail topics the preference page lists (`EMAIL_TOPICS`): topic → label and consent mode. */
+import { z } from 'zod';
+import { requireEnv } from '#platform/env.ts';
+import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
+import type { TopicMode } from '../delivery/delivery-controls.ts';
+import type { ConsentChannel } from './consent-changes.ts';
+
+export const EmailTopics = z.record(
+  z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  z.object({ label: z.string().min(1), mode: z.enum(['opt_in', 'opt_out']) }),
+);
+export type EmailTopics = z.infer<typeof EmailTopics>;
+
+/** The topics of `EMAIL_TOPICS`; throws at cold start, naming the variable, when it is wrong. */
+export function emailTopicsFromEnvironment(): EmailTopics {
+  const name = PREFERENCES_ENV.emailTopics;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(requireEnv(name));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new Error(`${name} is not valid JSON`);
+    throw error;
+  }
+  const parsed = EmailTopics.safeParse(raw);
+  if (!parsed.success) throw new Error(`${name} is malformed: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** The topics the preference page lists for a channel (e-mail only has topics). */
+export function topicsOf(
+  topics: EmailTopics,
+  channel: ConsentChannel,
+): Array<[string, { label: string; mode: TopicMode }]> {
+  return channel === 'email' ? Object.entries(topics) : [];
+}
+
+/** A topic's label for people (its name when it has none on this channel). */
+export function topicLabel(topics: EmailTopics, channel: ConsentChannel, topic: string): string {
+  return (channel === 'email' ? topics[topic]?.label : undefined) ?? topic;
+}

@@ -1,0 +1,32 @@
+/**
+ * The deployment's delivery policy: one schema for the CDK config (lib/config.ts), the
+ * DELIVERY_POLICY variable the app writes from it, the journey-step function that parses it back,
+ * and `relance campaign --dry-run`, so the three cannot disagree.
+ */
+import { z } from 'zod';
+
+/** How an e-mail topic's consent works: `opt_in` needs a recorded yes; `opt_out` sends until a no. */
+export const TopicMode = z.enum(['opt_in', 'opt_out']);
+export type TopicMode = z.infer<typeof TopicMode>;
+
+/** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
+export const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
+
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+
+/** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
+export const DeliveryPolicySettings = z.object({
+  /** Local hours, in each contact's timezone, when SMS (and e-mail where a journey says so) wait. */
+  quietHours: z.object({ start: LocalTime, end: LocalTime }),
+  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
+  /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
+  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: TopicMode })),
+  /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
+  inFlightGraceSeconds: z.number().int().min(0),
+});
+export type DeliveryPolicySettings = z.infer<typeof DeliveryPolicySettings>;
+
+/** The policy from the DELIVERY_POLICY variable's JSON (throws, naming what is wrong, when it is malformed). */
+export function parseDeliveryPolicy(json: string): DeliveryPolicySettings {
+  return DeliveryPolicySettings.parse(JSON.parse(json));
+}
