@@ -5,7 +5,7 @@
  * came from, when, and its proof.
  */
 import type { ChannelConsent, ConsentRecord, Contact } from '#catalogue/contact.ts';
-import type { TopicMode } from '../delivery/delivery-controls.ts';
+import type { TopicMode } from '../delivery/delivery-policy.ts';
 
 export type ConsentChannel = 'email' | 'sms';
 

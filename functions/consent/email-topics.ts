@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { requireEnv } from '#platform/env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
-import type { TopicMode } from '../delivery/delivery-controls.ts';
+import type { TopicMode } from '../delivery/delivery-policy.ts';
 import type { ConsentChannel } from './consent-changes.ts';
 
 export const EmailTopics = z.record(

@@ -3,8 +3,8 @@
  * links), read from Secrets Manager through the container's secret cache.
  */
 import { requireEnv } from '#platform/env.ts';
-import { secrets } from '#platform/http/secrets.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
+import { secrets } from '#platform/secrets.ts';
 
 /** Keys shorter than this are a configuration mistake (the deployed secret has 64 characters). */
 const MIN_KEY_LENGTH = 32;

@@ -8,9 +8,6 @@ import type { DeliveryPolicySettings } from './delivery-policy.ts';
 import type { SkipReason } from './ledger.ts';
 import { nextAllowedTime } from './quiet-hours.ts';
 
-// Consent code reads the topic modes from here.
-export type { TopicMode } from './delivery-policy.ts';
-
 export type DeliveryDecision =
   | { readonly action: 'send'; readonly address: string }
   | { readonly action: 'skip'; readonly reason: SkipReason; readonly detail?: string }

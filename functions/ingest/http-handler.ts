@@ -15,7 +15,7 @@ import { publishEvents } from '#platform/event-publisher.ts';
 import { jsonBody, type ParsedJsonEvent } from '#platform/http/body.ts';
 import { httpErrors } from '#platform/http/error-handler.ts';
 import { HttpError } from '#platform/http/http-error.ts';
-import { json } from '#platform/http.ts';
+import { json } from '#platform/http/responses.ts';
 import { logger } from '#platform/logger.ts';
 
 const busName = requireEnv(ENV.eventBusName);

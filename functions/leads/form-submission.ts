@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { BusEvent } from '#platform/event-publisher.ts';
-import { clientError, json } from '#platform/http.ts';
+import { clientError, json } from '#platform/http/responses.ts';
 import { logger } from '#platform/logger.ts';
 import { verifyCaptcha } from './captcha.ts';
 import { LEAD_FORM_SOURCE, type LeadForm, leadSubmittedDetail, parseLeadForm } from './lead-form.ts';

@@ -34,7 +34,7 @@ import { z } from 'zod';
 import { normalizePhone } from '#catalogue/common.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { mediaTypeOf } from '#platform/http/body.ts';
-import { type FieldError, parseJson } from '#platform/http.ts';
+import { type FieldError, parseJson } from '#platform/http/responses.ts';
 
 /** The form's origin check and CORS headers (the `cors` middleware applies them). */
 export { corsHeaders, originAllowed } from '#platform/http/cors.ts';

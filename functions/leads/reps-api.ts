@@ -18,8 +18,8 @@ import type { z } from 'zod';
 import { Identifier } from '#catalogue/common.ts';
 import { readJsonBody } from '#platform/http/body.ts';
 import { refusal } from '#platform/http/http-error.ts';
+import { clientError, type FieldError, header, json } from '#platform/http/responses.ts';
 import type { MethodsOfResource } from '#platform/http/routes.ts';
-import { clientError, type FieldError, header, json } from '#platform/http.ts';
 import { logger } from '#platform/logger.ts';
 import { SalesRep } from './reps.ts';
 import {

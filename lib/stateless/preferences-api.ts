@@ -5,6 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '#platform/env-names.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
+import type { DeliveryPolicySettings } from '../../functions/delivery/delivery-policy.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 export interface PreferencesApiProps {
@@ -14,9 +15,7 @@ export interface PreferencesApiProps {
   readonly contacts: ITableV2;
   readonly config: {
     /** The e-mail topics the preference page lists, with their consent mode. */
-    readonly emailTopics: Readonly<
-      Record<string, { readonly label: string; readonly mode: 'opt_in' | 'opt_out' }>
-    >;
+    readonly emailTopics: DeliveryPolicySettings['emailTopics'];
   };
   /**
    * What happens to the signing key when the stack is deleted. A new key invalidates every link

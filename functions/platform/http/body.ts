@@ -14,8 +14,8 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { bodyText, header, parseJson } from '../http.ts';
 import { HttpError, refusal } from './http-error.ts';
+import { bodyText, header, parseJson } from './responses.ts';
 
 type BodyEvent = Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>;
 

@@ -9,8 +9,8 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { header } from '../http.ts';
 import { refusal } from './http-error.ts';
+import { header } from './responses.ts';
 
 export interface CorsPolicy {
   /** @default 'POST, OPTIONS' */

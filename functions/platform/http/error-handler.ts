@@ -11,9 +11,9 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { clientError } from '../http.ts';
 import { logger } from '../logger.ts';
 import { type HttpError, isRefusal } from './http-error.ts';
+import { clientError } from './responses.ts';
 
 export interface HttpErrorsOptions {
   /** Logged at error level with `{ error: <the error's name> }` when a fault is answered. */

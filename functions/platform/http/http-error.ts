@@ -3,7 +3,7 @@
  * it; the error middleware (`httpErrors`) turns a 4xx into `{ errors: [{ field, message }] }` (or
  * the handler's page). Any other error is a fault, answered without detail.
  */
-import type { FieldError } from '../http.ts';
+import type { FieldError } from './responses.ts';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

@@ -3,9 +3,9 @@
 // left missing (or created), and a contact that keeps changing ends in ContactConflictError.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Contact } from '#catalogue/contact.ts';
 import type * as Repository from '../../../functions/contacts/contacts-repository.ts';
 import { newContact } from '../../../functions/contacts/profile-update.ts';
-import type { Contact } from '../../../workflows/catalogue/contact.ts';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
 
 const TABLE = 'contacts-test';

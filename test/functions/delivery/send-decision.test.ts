@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { CapRule } from '#language/types.ts';
 import { newContact } from '../../../functions/contacts/profile-update.ts';
 import type { DeliveryPolicySettings } from '../../../functions/delivery/delivery-policy.ts';
 import type { CapDecision } from '../../../functions/delivery/frequency-cap.ts';
 import { decideSend, type SendInput } from '../../../functions/delivery/send-decision.ts';
-import type { CapRule } from '../../../workflows/language/types.ts';
 
 const POLICY: DeliveryPolicySettings = {
   quietHours: { start: '21:00', end: '08:00' },

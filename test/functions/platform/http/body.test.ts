@@ -12,7 +12,7 @@ import {
 } from '#platform/http/body.ts';
 import { httpErrors } from '#platform/http/error-handler.ts';
 import { HttpError } from '#platform/http/http-error.ts';
-import { json } from '#platform/http.ts';
+import { json } from '#platform/http/responses.ts';
 import { apiEvent, errorsOf, invoke } from './support.ts';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };

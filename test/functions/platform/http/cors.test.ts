@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { cors } from '#platform/http/cors.ts';
 import { httpErrors } from '#platform/http/error-handler.ts';
-import { json } from '#platform/http.ts';
+import { json } from '#platform/http/responses.ts';
 import { apiEvent, errorsOf, invoke } from './support.ts';
 
 const SITE = 'https://www.acme.example';

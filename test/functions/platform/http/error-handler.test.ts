@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpErrors } from '#platform/http/error-handler.ts';
 import { HttpError, refusal } from '#platform/http/http-error.ts';
-import { json } from '#platform/http.ts';
+import { json } from '#platform/http/responses.ts';
 import { logger } from '#platform/logger.ts';
 import { apiEvent, errorsOf, invoke } from './support.ts';
 

@@ -3,8 +3,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { httpErrors } from '#platform/http/error-handler.ts';
+import { json } from '#platform/http/responses.ts';
 import { allowedMethods } from '#platform/http/routes.ts';
-import { json } from '#platform/http.ts';
 import { apiEvent, errorsOf, invoke } from './support.ts';
 
 const handler = middy(async (event: APIGatewayProxyEvent) => json(200, { served: event.resource }))
