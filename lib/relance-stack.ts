@@ -95,7 +95,7 @@ export class RelanceStack extends Stack {
     this.passes = new AudiencePasses(this, 'AudiencePasses', {
       journeys: props.journeys,
       journeyStateMachines: this.engine.stateMachines,
-      journeyTargets: this.engine.journeyTargets,
+      journeyNaming: this.engine.journeyNaming,
       tables: { contacts: tables.contacts, journeyState: tables.journeyState },
       config,
     });
