@@ -1,6 +1,7 @@
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { journeys, journeyViolations, segmentViolations } from '../workflows/index.ts';
+import { DeployLimitsPlugin } from './deploy-limits.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
 
@@ -40,6 +41,8 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp 
     tables: data.tables,
     journeys,
   });
+  // Every AWS limit a deploy would hit fails synth, with or without cdk-nag (the local runtime too).
+  Validations.of(app).addPlugins(new DeployLimitsPlugin());
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     acknowledgeNagFindings(stack);
