@@ -10,7 +10,10 @@ export const TopicMode = z.enum(['opt_in', 'opt_out']);
 export type TopicMode = z.infer<typeof TopicMode>;
 
 /** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
-export const CapRuleSchema = z.strictObject({ max: z.number().int().min(0), windowDays: z.number().positive() });
+export const CapRuleSchema = z.strictObject({
+  max: z.number().int().min(0),
+  windowDays: z.number().positive(),
+});
 
 const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 

@@ -137,8 +137,15 @@ export class AudiencePasses extends Construct {
         }),
       },
     })
-      .useTable(props.tables.contacts, ENV.contactsTable, 'read')
-      .useTable(props.tables.journeyState, ENV.journeyStateTable, 'readWrite');
+      // Contacts: the registry of zones, a parallel scan, the table's item count.
+      .useTable(props.tables.contacts, ENV.contactsTable, ['GetItem', 'Scan', 'DescribeTable'])
+      // Pass and worker records.
+      .useTable(props.tables.journeyState, ENV.journeyStateTable, [
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'BatchGetItem',
+      ]);
     const journeyMachines = scheduled
       .map((j) => props.journeyStateMachines.get(j.id))
       .filter((m): m is StateMachine => m !== undefined);

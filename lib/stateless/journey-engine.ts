@@ -3,7 +3,6 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
@@ -15,7 +14,7 @@ import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
-import { RelanceFunction } from './relance-function.ts';
+import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface JourneyEngineProps {
   readonly journeys: readonly JourneyDefinition[];
@@ -128,10 +127,10 @@ export class JourneyEngine extends Construct {
       timeout: Duration.seconds(60),
       environment: sendingEnvironment,
     })
-      .useTable(tables.contacts, ENV.contactsTable, 'readWrite')
-      .useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite')
-      .useTable(tables.ledger, ENV.ledgerTable, 'readWrite')
-      .useTable(tables.products, ENV.productsTable, 'readWrite');
+      .useTable(tables.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      .useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'PutItem', 'UpdateItem'])
+      .useTable(tables.ledger, ENV.ledgerTable, ['GetItem', 'PutItem', 'UpdateItem'])
+      .useTable(tables.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
     this.stepFunction
       .allowSendingEmail(senderDomain(config.fromAddress), configurationSet.ref)
       .allowSendingSms();
@@ -142,7 +141,7 @@ export class JourneyEngine extends Construct {
     }
     this.stepFunction.addToRolePolicy(
       new PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+        actions: ['scheduler:CreateSchedule'],
         resources: names.map((n) =>
           stack.formatArn({
             service: 'scheduler',
@@ -160,7 +159,7 @@ export class JourneyEngine extends Construct {
       entry: 'functions/journeys/event-router-handler.ts',
       description: 'Resolves waitFor correlations and goals for accepted events, resuming or ending runs',
       environment: { ...this.journeyNaming },
-    }).useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite');
+    }).useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'UpdateItem', 'Query']);
     this.routerFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:StartExecution'],
@@ -170,7 +169,7 @@ export class JourneyEngine extends Construct {
     // An event the router could not process after its retries is kept, never lost.
     this.routerFunction.configureAsyncInvoke({
       retryAttempts: 2,
-      onFailure: new SqsDestination(props.deadLetters),
+      onFailure: new SendOnlyQueueDestination(props.deadLetters),
     });
 
     const listened = new Set<string>();
