@@ -1,6 +1,8 @@
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { journeys, journeyViolations, segmentViolations } from '../workflows/index.ts';
+import { readConfig } from './config.ts';
+import { DeployLimitsPlugin } from './deploy-limits.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
 
@@ -28,9 +30,8 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp 
   }
   // Lock in CloudFormation exports between the data and app stacks (producer-protecting).
   if (app.node.tryGetContext(CROSS_STACK_FLAG) === undefined) app.node.setContext(CROSS_STACK_FLAG, 'strong');
-  const sandbox =
-    app.node.tryGetContext('relance:sandbox') === true ||
-    app.node.tryGetContext('relance:sandbox') === 'true';
+  // The `relance:*` context is checked before anything is built: a bad key fails synth naming it.
+  const { sandbox } = readConfig(app);
   const data = new RelanceDataStack(app, 'RelanceData', {
     description: 'relance: contacts, events, journey state, send ledger, products',
     removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -40,6 +41,8 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp 
     tables: data.tables,
     journeys,
   });
+  // Every AWS limit a deploy would hit fails synth, with or without cdk-nag (the local runtime too).
+  Validations.of(app).addPlugins(new DeployLimitsPlugin());
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     acknowledgeNagFindings(stack);

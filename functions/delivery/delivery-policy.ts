@@ -10,17 +10,20 @@ export const TopicMode = z.enum(['opt_in', 'opt_out']);
 export type TopicMode = z.infer<typeof TopicMode>;
 
 /** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
-export const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
+export const CapRuleSchema = z.strictObject({
+  max: z.number().int().min(0),
+  windowDays: z.number().positive(),
+});
 
 const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 
 /** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
-export const DeliveryPolicySettings = z.object({
+export const DeliveryPolicySettings = z.strictObject({
   /** Local hours, in each contact's timezone, when SMS (and e-mail where a journey says so) wait. */
-  quietHours: z.object({ start: LocalTime, end: LocalTime }),
-  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
+  quietHours: z.strictObject({ start: LocalTime, end: LocalTime }),
+  frequencyCaps: z.strictObject({ email: CapRuleSchema, sms: CapRuleSchema }),
   /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
-  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: TopicMode })),
+  emailTopics: z.record(z.string(), z.strictObject({ label: z.string(), mode: TopicMode })),
   /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
   inFlightGraceSeconds: z.number().int().min(0),
 });

@@ -7,13 +7,16 @@ import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
 import { routeEvent } from './event-router.ts';
+import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
-import { journeyTargetsFromEnvironment } from './wiring.ts';
 
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
   journeys,
-  targets: journeyTargetsFromEnvironment(),
+  targets: journeyTargets(
+    journeyNamingFromEnvironment(),
+    journeys.map((j) => j.id),
+  ),
 };
 
 const AcceptedEvent = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });

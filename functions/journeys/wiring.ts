@@ -5,7 +5,7 @@ import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
-import { findJourney } from '../../workflows/journeys/index.ts';
+import { findJourney, journeys } from '../../workflows/journeys/index.ts';
 import { templates } from '../../workflows/templates/index.ts';
 import { linkSigningKey } from '../consent/link-key.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
@@ -16,19 +16,8 @@ import { loadRoster } from '../leads/roster.ts';
 import { RosterRepository } from '../leads/roster-repository.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { JourneyDeps } from './context.ts';
+import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
-
-const JourneyTargets = z.record(
-  z.string(),
-  z.object({ stateMachineArn: z.string(), scheduleGroup: z.string(), schedulerRoleArn: z.string() }),
-);
-
-/** Journey id → where its schedules go and what they start, from JOURNEY_TARGETS. */
-export function journeyTargetsFromEnvironment() {
-  const parsed = JourneyTargets.safeParse(JSON.parse(requireEnv(ENV.journeyTargets)));
-  if (!parsed.success) throw new Error(`${ENV.journeyTargets} is malformed: ${parsed.error.message}`);
-  return parsed.data;
-}
 
 let rosterRepository: RosterRepository | undefined;
 /** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
@@ -46,7 +35,10 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
     ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
     caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
     products: new ProductsRepository(requireEnv(ENV.productsTable)),
-    targets: journeyTargetsFromEnvironment(),
+    targets: journeyTargets(
+      journeyNamingFromEnvironment(),
+      journeys.map((j) => j.id),
+    ),
     sending: {
       fromAddress: requireEnv(ENV.fromAddress),
       replyToAddress: optionalEnv(ENV.replyToAddress, ''),

@@ -32,8 +32,8 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#platform/aws-clients.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { AssignmentAttempt, RepState } from './routing.ts';
 import type { LeadScore } from './scoring.ts';

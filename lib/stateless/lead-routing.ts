@@ -10,7 +10,6 @@ import {
   Rule,
 } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -19,7 +18,7 @@ import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { publicBaseUrl } from './http-ingest.ts';
-import { RelanceFunction } from './relance-function.ts';
+import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface LeadRoutingProps {
   readonly api: RestApi;
@@ -60,13 +59,12 @@ export class LeadRouting extends Construct {
         [LEAD_ENV.honeypotField]: leads.honeypotField,
         [LEAD_ENV.perClientPerMinute]: String(leads.perClientPerMinute),
       },
-    }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
+    }).useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'PutItem', 'UpdateItem']);
     bus.grantPutEventsTo(this.formFunction);
     if (leads.captcha) {
       const secret = Secret.fromSecretNameV2(this, 'CaptchaSecret', leads.captcha.secretName);
-      secret.grantRead(this.formFunction);
+      this.formFunction.allowReadingSecret(secret, LEAD_ENV.captchaSecretArn);
       this.formFunction.addEnvironment(LEAD_ENV.captchaVerifyUrl, leads.captcha.verifyUrl);
-      this.formFunction.addEnvironment(LEAD_ENV.captchaSecretArn, secret.secretArn);
     }
 
     const linkBaseUrl = publicBaseUrl(api);
@@ -87,13 +85,14 @@ export class LeadRouting extends Construct {
           [PREFERENCES_ENV.publicBaseUrl]: linkBaseUrl,
         },
       })
-        .useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite')
-        .useTable(tables.contacts, ENV.contactsTable, 'read')
-        .useTable(tables.events, ENV.eventsTable, 'read')
+        // Assignments and the roster; the contact and its recent history, read only.
+        .useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'UpdateItem', 'BatchGetItem'])
+        .useTable(tables.contacts, ENV.contactsTable, ['GetItem'])
+        .useTable(tables.events, ENV.eventsTable, ['Query'])
         .allowSendingEmail(senderDomain(config.fromAddress), props.configurationSetName)
         .allowSendingSms();
       bus.grantPutEventsTo(fn);
-      props.linkSigningKey.grantRead(fn);
+      fn.allowReadingSecret(props.linkSigningKey);
       return fn;
     };
     this.routerFunction = serviceFunction(
@@ -104,7 +103,7 @@ export class LeadRouting extends Construct {
     this.routerFunction.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(props.deadLetters),
+      onFailure: new SendOnlyQueueDestination(props.deadLetters),
     });
     this.actionsFunction = serviceFunction(
       'LeadActions',
@@ -114,7 +113,7 @@ export class LeadRouting extends Construct {
     this.repsFunction = new RelanceFunction(this, 'RepsApi', {
       entry: 'functions/leads/reps-api-handler.ts',
       description: 'The sales roster API: list, read, create or update, remove reps',
-    }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
+    }).useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'PutItem', 'UpdateItem', 'BatchGetItem']);
 
     new Rule(this, 'LeadEvents', {
       eventBus: bus,

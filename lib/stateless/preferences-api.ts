@@ -30,7 +30,7 @@ export interface PreferencesApiProps {
  * confirmation page, the preference page, and double opt-in confirmation. Creates the HMAC key (a
  * generated Secrets Manager secret, never in code or the template) and the one function serving
  * every route. The routes are public (no API key): the signed token in the path is the credential.
- * Grant `secret` read access to any function that signs links (`secret.grantRead(fn)`).
+ * Grant `secret` read access to any function that signs links (`fn.allowReadingSecret(secret)`).
  */
 export class PreferencesApi extends Construct {
   /** The HMAC key that signs and verifies links. */
@@ -51,8 +51,9 @@ export class PreferencesApi extends Construct {
         [PREFERENCES_ENV.linkSigningSecretArn]: this.secret.secretArn,
         [PREFERENCES_ENV.emailTopics]: JSON.stringify(props.config.emailTopics),
       },
-    }).useTable(props.contacts, ENV.contactsTable, 'readWrite');
-    this.secret.grantRead(this.fn);
+    })
+      .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      .allowReadingSecret(this.secret);
 
     // One integration for every route; no test-invoke permissions (the console's test button).
     const integration = new LambdaIntegration(this.fn, { allowTestInvoke: false });

@@ -4,10 +4,14 @@
  */
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../lib/app.ts';
+import { projectContext } from '../../lib/context.ts';
 
 /** Writes the cloud assembly to `outdir` and returns it. */
 export function synthesizeForLocal(outdir: string, context: Record<string, unknown> = {}): string {
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({
+    outdir,
+    context: { ...projectContext(), 'aws:cdk:bundling-stacks': [], ...context },
+  });
   buildApp(app, { nag: false });
   app.synth();
   return outdir;

@@ -1,7 +1,6 @@
 // Each reference journey deploys as an Express state machine carrying the compiler's ASL, a trigger
 // rule with the journey's filter, a schedule group and a scheduler role that can start only it.
 import { isDeepStrictEqual } from 'node:util';
-import { Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { compileJourney } from '#language/compiler.ts';
@@ -182,33 +181,37 @@ describe('journeys', () => {
         1,
       );
     });
+  });
 
-    it('has a scheduler role that may only start this state machine', () => {
-      const role = synth.stacks.app.engine.node.tryFindChild(`${journey.id}-SchedulerRole`);
-      if (!(role instanceof Role)) throw new Error(`no scheduler role for ${journey.id}`);
-      const roleId = logicalId(role);
-      const { AssumeRolePolicyDocument, ManagedPolicyArns } = roleOf(synth.app, roleId);
+  it("has one scheduler role, which may start the journeys' state machines (each listed) and nothing else", () => {
+    const role = synth.stacks.app.engine.schedulerRole;
+    const roleId = logicalId(role);
+    const { AssumeRolePolicyDocument, ManagedPolicyArns } = roleOf(synth.app, roleId);
 
-      expect(AssumeRolePolicyDocument.Statement).toHaveLength(1);
-      expect(AssumeRolePolicyDocument.Statement[0]).toMatchObject({
-        Effect: 'Allow',
-        Action: ['sts:AssumeRole'],
-        Principal: { Service: 'scheduler.amazonaws.com' },
-        // Confused-deputy guard: only schedules of this account may use the role.
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-      });
-      expect(ManagedPolicyArns).toBeUndefined();
-
-      const statements = statementsForRole(synth.app, roleId);
-      expect(statements).toHaveLength(1);
-      const [only] = statements;
-      expect(only?.Effect).toBe('Allow');
-      expect(only?.Action).toEqual(['states:StartExecution']);
-      expect(only?.NotAction).toBeUndefined();
-      expect(only && statementResources(only)).toEqual([
-        stackArn('states', `stateMachine:${stateMachineName(journey)}`),
-      ]);
+    expect(AssumeRolePolicyDocument.Statement).toHaveLength(1);
+    expect(AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole'],
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      // Confused-deputy guard: only schedules of this account may use the role.
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
     });
+    expect(ManagedPolicyArns).toBeUndefined();
+    synth.app.resourcePropertiesCountIs(
+      'AWS::IAM::Role',
+      { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } },
+      2, // this one and the audience passes'
+    );
+
+    const statements = statementsForRole(synth.app, roleId);
+    expect(statements).toHaveLength(1);
+    const [only] = statements;
+    expect(only?.Effect).toBe('Allow');
+    expect(only?.Action).toEqual(['states:StartExecution']);
+    expect(only?.NotAction).toBeUndefined();
+    expect(only && statementResources(only).sort()).toEqual(
+      journeys.map((j) => stackArn('states', `stateMachine:${stateMachineName(j)}`)).sort(),
+    );
   });
 
   it('lists in the router rule exactly the events journeys wait for or end on', () => {

@@ -61,7 +61,7 @@ export async function startLocalSystem(
   });
   const busName = runtime.app.buses[0]?.name ?? 'default';
   // Loaded once the runtime has started: product modules read their environment when they load
-  // (aws-clients reads AWS_MAX_ATTEMPTS), and `environment` above only takes effect at start.
+  // (the clients read AWS_MAX_ATTEMPTS), and `environment` above only takes effect at start.
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const runs = new RunsRepository(relanceTables(runtime.app).journeyState ?? '');
   const events = new EventBridgeClient({
