@@ -82,6 +82,32 @@ export function whyDocument(report: WhyReport): {
   };
 }
 
+/** Merges and identity conflicts, each with the event that caused it. */
+function identityLines(contact: Contact): string[] {
+  const lines: string[] = [];
+  if (contact.mergedInto) {
+    const by = contact.mergedBy;
+    lines.push(
+      `  merged into contact ${contact.mergedInto}${by ? ` at ${by.at} (event ${by.eventId}: ${by.reason})` : ''}; nothing is sent to it, its journey runs end at their next step (merged)`,
+    );
+  }
+  for (const merge of contact.mergedFrom) {
+    lines.push(
+      `  absorbed contact ${merge.contactId} at ${merge.at} (event ${merge.eventId}: ${merge.reason})`,
+    );
+  }
+  for (const conflict of contact.identityConflicts) {
+    const what =
+      conflict.identifier === 'phone'
+        ? `phone ${conflict.value} is also given by contact ${conflict.otherContactId}`
+        : `${conflict.identifier} ${conflict.value} belongs to contact ${conflict.otherContactId}`;
+    lines.push(
+      `  identity conflict: ${what} (${conflict.eventType} ${conflict.eventId} at ${conflict.at}, applied to ${conflict.appliedTo}; nothing merged or overwritten)`,
+    );
+  }
+  return lines;
+}
+
 /** The report as lines for a terminal. */
 export function formatWhy(report: WhyReport): string[] {
   const { contact } = report;
@@ -103,6 +129,7 @@ export function formatWhy(report: WhyReport): string[] {
       const s = contact.suppressed[channel];
       return s ? [`  suppressed ${channel}: ${s.reason} since ${s.at}`] : [];
     }),
+    ...identityLines(contact),
     '',
     report.entries.length === 0 ? 'no message attempted yet' : `${report.entries.length} message(s):`,
   ];

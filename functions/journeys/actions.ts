@@ -155,10 +155,14 @@ export async function update(
       const tags = new Set(contact.tags);
       for (const tag of step.addTags ?? []) tags.add(tag);
       for (const tag of step.removeTags ?? []) tags.delete(tag);
+      // An attribute a rep locked is theirs: a journey never overwrites it either.
+      const unlocked = Object.entries(step.setAttributes ?? {}).filter(
+        ([name]) => !contact.lockedFields.includes(`attributes.${name}`),
+      );
       return {
         ...contact,
         tags: [...tags],
-        attributes: { ...contact.attributes, ...step.setAttributes },
+        attributes: { ...contact.attributes, ...Object.fromEntries(unlocked) },
         updatedAt: nowIso(),
       };
     },
