@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Contact } from '#catalogue/contact.ts';
-import { explainEntry, type LedgerEntry } from '../../functions/delivery/ledger.ts';
+import { explainEntry, explainRenderedFrom, type LedgerEntry } from '../../functions/delivery/ledger.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
 
 export interface WhyOptions {
@@ -137,6 +137,9 @@ export function formatWhy(report: WhyReport): string[] {
     lines.push(
       `  ${entry.createdAt}  ${entry.journeyId} / ${entry.stepId}  ${entry.channel}  ${explainEntry(entry)}`,
     );
+    for (const version of entry.renderedFrom ?? []) {
+      lines.push(`      rendered from ${explainRenderedFrom(version)}`);
+    }
   }
   return lines;
 }

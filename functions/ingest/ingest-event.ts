@@ -120,7 +120,20 @@ async function updateProducts(
 ): Promise<void> {
   switch (event.type) {
     case 'product.stock_changed':
-      await deps.products.setStock(event.detail.sku, event.detail.newQuantity, event.detail.occurredAt);
+      await deps.products.setStock(
+        event.detail.sku,
+        event.detail.newQuantity,
+        event.detail.occurredAt,
+        event.detail.eventId,
+      );
+      return;
+    case 'product.price_changed':
+      await deps.products.setPrice(event.detail.sku, {
+        price: event.detail.newPrice,
+        currency: event.detail.currency,
+        updatedAt: event.detail.occurredAt,
+        eventId: event.detail.eventId,
+      });
       return;
     case 'product.waitlisted':
       if (!contactId) return;
@@ -133,12 +146,19 @@ async function updateProducts(
         now(),
       );
       return;
-    case 'cart.updated':
+    case 'cart.updated': {
+      // The latest content of the cart, which reminders render at send time.
+      const { cartId, items, value, currency, cartUrl, occurredAt, eventId } = event.detail;
+      await deps.products.saveCart(
+        { cartId, items, value, currency, ...(cartUrl ? { cartUrl } : {}), updatedAt: occurredAt, eventId },
+        now(),
+      );
       if (!contactId) return;
       for (const item of event.detail.items) {
         await deps.products.noteInterest(item.sku, contactId, event.detail.occurredAt, 'carted', now());
       }
       return;
+    }
     default:
       return;
   }

@@ -16,6 +16,7 @@ import {
   valueOfRef,
 } from './context.ts';
 import { valueAt } from './journey-runs.ts';
+import { latestState } from './latest-state.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import { type OwnerRecipient, sendMessage } from './send-message.ts';
 
@@ -47,6 +48,8 @@ export async function send(
     (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
   if (!contact) return { status: 'skipped', reason: 'no_email_address' };
   const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
+  // The cart, stock or price as it is now, not as the trigger saw it.
+  const latest = await latestState(deps.products, run.triggerType, run.trigger);
   const outcome = await sendMessage(deps, {
     ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
     journeyId,
@@ -59,7 +62,9 @@ export async function send(
     ...(step.topic ? { topic: step.topic } : {}),
     ...(journey.delivery ? { delivery: journey.delivery } : {}),
     contact,
-    trigger: run.trigger,
+    trigger: latest.trigger,
+    renderedFrom: latest.renderedFrom,
+    ...(latest.skip ? { stale: latest.skip } : {}),
     ...(run.event ? { event: run.event } : {}),
     ...(owner ? { owner } : {}),
   });
@@ -206,6 +211,8 @@ export async function broadcast(
   const run = requireRun(ctx);
   const sku = String(valueAt(run.trigger, step.audience.skuField));
   const tally = { sent: 0, skipped: 0 };
+  // The SKU's stock or price as it is now, not as the trigger saw it.
+  const latest = await latestState(deps.products, run.triggerType, run.trigger);
   const notify = async (contactId: string): Promise<LedgerOutcome | undefined> => {
     const contact = await deps.contacts.get(contactId);
     if (!contact) return undefined;
@@ -227,7 +234,9 @@ export async function broadcast(
       category: step.category,
       ...(step.topic ? { topic: step.topic } : {}),
       contact,
-      trigger: run.trigger,
+      trigger: latest.trigger,
+      renderedFrom: latest.renderedFrom,
+      ...(latest.skip ? { stale: latest.skip } : {}),
     });
     if (outcome.status === 'sent') tally.sent++;
     else tally.skipped++;

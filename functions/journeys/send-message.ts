@@ -19,7 +19,13 @@ import {
 import { ContactConflictError, updateContact } from '../contacts/contacts-repository.ts';
 import { appointmentAttachment } from '../delivery/calendar-invite.ts';
 import { sendEmail } from '../delivery/email-sender.ts';
-import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '../delivery/ledger.ts';
+import {
+  type LedgerEntry,
+  type LedgerOutcome,
+  ledgerTag,
+  type RenderedFrom,
+  type SkipReason,
+} from '../delivery/ledger.ts';
 import { applySuppression } from '../delivery/provider-feedback.ts';
 import { renderMessage, withMarketingFooter } from '../delivery/rendering.ts';
 import { decideSend } from '../delivery/send-decision.ts';
@@ -46,6 +52,10 @@ export interface MessageRequest {
    * the contact's consent, quiet hours and caps do not apply (the ledger still makes it exactly once).
    */
   readonly owner?: OwnerRecipient | 'none';
+  /** The entity versions `trigger` holds (latest state at send time), recorded in the ledger. */
+  readonly renderedFrom?: readonly RenderedFrom[];
+  /** Set when the entity's latest state says the message no longer makes sense: skipped, with why. */
+  readonly stale?: { readonly reason: SkipReason; readonly detail: string };
 }
 
 /** A sales rep receiving a message about a contact they own. */
@@ -92,6 +102,11 @@ function retryDecision(
   return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
 }
 
+/** The versions a request renders, as an outcome records them (a resend records its own). */
+function renderedFromOf(request: MessageRequest): Pick<LedgerOutcome, 'renderedFrom'> {
+  return request.renderedFrom?.length ? { renderedFrom: request.renderedFrom } : {};
+}
+
 /** Sends (or skips or defers, with the reason) one message; returns the ledger outcome. */
 export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
   const at = nowIso();
@@ -110,6 +125,7 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     status: 'in_flight',
     createdAt: at,
     updatedAt: at,
+    ...(request.renderedFrom?.length ? { renderedFrom: [...request.renderedFrom] } : {}),
   };
   const policy = deps.sending.policy;
   const begun = await deps.ledger.begin(entry, now());
@@ -133,6 +149,18 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
       // Another attempt took it back first; its outcome stands.
       return (await deps.ledger.get(request.ledgerKey)) ?? begun.existing;
     }
+  }
+
+  if (request.stale) {
+    const outcome: LedgerOutcome = {
+      status: 'skipped',
+      reason: request.stale.reason,
+      detail: request.stale.detail,
+      ...renderedFromOf(request),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    logger.info('message skipped', { ledgerKey: request.ledgerKey, reason: request.stale.reason });
+    return outcome;
   }
 
   const decision = await decideSend(
@@ -369,6 +397,7 @@ async function deliver(
       status: 'sent',
       providerMessageId,
       ...(rendered.channel === 'email' ? { subject: rendered.subject } : {}),
+      ...renderedFromOf(request),
     };
     await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
     logger.info('message sent', {
