@@ -2,7 +2,7 @@
 
 import { parseEventDetail } from '#catalogue/catalogue.ts';
 import { type Contact, contactFromView, contactView } from '#catalogue/contact.ts';
-import type { BroadcastStep, JourneyDefinition, Step } from '#language/types.ts';
+import type { BroadcastStep, Channel, JourneyDefinition, Step } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { RELANCE_SOURCE } from '#platform/env-names.ts';
 import { updateContact } from '../contacts/contacts-repository.ts';
@@ -50,30 +50,47 @@ export async function send(
   const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
   // The cart, stock or price as it is now, not as the trigger saw it.
   const latest = await latestState(deps.products, run.triggerType, run.trigger);
-  const outcome = await sendMessage(deps, {
-    ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
-    journeyId,
-    runKey: run.runKey,
-    gen: run.gen,
-    stepId,
-    channel: step.channel,
-    template: step.template,
-    category: step.category,
-    ...(step.topic ? { topic: step.topic } : {}),
-    ...(journey.delivery ? { delivery: journey.delivery } : {}),
-    contact,
-    trigger: latest.trigger,
-    renderedFrom: latest.renderedFrom,
-    ...(latest.skip ? { stale: latest.skip } : {}),
-    ...(run.event ? { event: run.event } : {}),
-    ...(owner ? { owner } : {}),
-  });
+  const on = (channel: Channel, template: string) =>
+    sendMessage(deps, {
+      ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel }),
+      journeyId,
+      runKey: run.runKey,
+      gen: run.gen,
+      stepId,
+      channel,
+      template,
+      category: step.category,
+      ...(step.topic ? { topic: step.topic } : {}),
+      ...(journey.delivery ? { delivery: journey.delivery } : {}),
+      contact,
+      trigger: latest.trigger,
+      renderedFrom: latest.renderedFrom,
+      ...(latest.skip ? { stale: latest.skip } : {}),
+      ...(run.event ? { event: run.event } : {}),
+      ...(owner ? { owner } : {}),
+    });
+  let outcome = await on(step.channel, step.template);
+  // The channel cannot reach the contact: the step's fallback channel, through its own ledger entry.
+  if (step.fallback && needsFallback(outcome))
+    outcome = await on(step.fallback.channel, step.fallback.template);
   if (outcome.status === 'deferred' && outcome.deferredUntil) {
     // Not now (quiet hours, or waiting for the provider's evidence): pause the run and try this step again then.
     const waiting = { stepId, kind: 'defer' as const, until: outcome.deferredUntil };
     if (await deps.runs.pause(run, waiting, nowIso())) await scheduleWakeUp(deps, journeyId, run, waiting);
   }
   return outcome;
+}
+
+/** Outcomes after which a send step with a fallback tries its other channel. */
+const FALLBACK_SKIPS: ReadonlySet<string> = new Set(['sms_opted_out', 'suppressed']);
+
+/**
+ * Whether the channel could not reach the contact: skipped because the number opted out of SMS or
+ * the address is suppressed, or refused by the provider. A throttled send is retried instead.
+ */
+export function needsFallback(outcome: LedgerOutcome): boolean {
+  if (outcome.status === 'skipped') return FALLBACK_SKIPS.has(outcome.reason ?? '');
+  return outcome.status === 'failed' && outcome.reason !== 'throttled';
 }
 
 /** The contact's sales rep (`ownerId`) from the roster, when there is one. */

@@ -66,7 +66,10 @@ export interface OwnerRecipient {
   readonly phone?: string;
 }
 
-/** Provider errors that no retry will fix: record them as failed instead of retrying. */
+/**
+ * Provider errors that no retry will fix: recorded as failed (`provider_rejected`, with the
+ * provider's code and message), never retried, never `sent`.
+ */
 const PERMANENT_ERRORS = new Set([
   'MessageRejected',
   'MailFromDomainNotVerifiedException',
@@ -81,7 +84,10 @@ const PERMANENT_ERRORS = new Set([
 ]);
 
 function isPermanent(error: unknown): boolean {
-  return error instanceof Error && PERMANENT_ERRORS.has(error.name);
+  return (
+    error instanceof Error &&
+    (PERMANENT_ERRORS.has(error.name) || OPTED_OUT.test(`${error.name} ${error.message}`))
+  );
 }
 
 /**
@@ -100,6 +106,12 @@ function retryDecision(
   if (existing.status !== 'in_flight') return 'settled';
   if (nowMs - Date.parse(existing.updatedAt) < graceMs) return 'wait_for_evidence';
   return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
+}
+
+/** The number an SMS request would go to (the contact's, or its owner's for a note to the rep). */
+function smsAddressOf(request: MessageRequest): string | undefined {
+  if (request.channel !== 'sms' || request.owner === 'none') return undefined;
+  return request.owner ? request.owner.phone : request.contact.phone;
 }
 
 /** The versions a request renders, as an outcome records them (a resend records its own). */
@@ -163,9 +175,13 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     return outcome;
   }
 
+  // An SMS goes to a number, whoever gives it: a STOP recorded for the number stops it.
+  const smsNumber = smsAddressOf(request);
+  const smsNumberState = smsNumber ? await deps.contacts.smsOptOut(smsNumber) : undefined;
   const decision = await decideSend(
     {
       contact: request.contact,
+      ...(smsNumberState ? { smsNumberState } : {}),
       channel: request.channel,
       category: request.category,
       ...(request.topic ? { topic: request.topic } : {}),
@@ -296,6 +312,22 @@ function ownerView(owner: OwnerRecipient): Record<string, string> {
 /** What SNS answers for a number it cannot send to (InvalidParameter on PhoneNumber). */
 const INVALID_NUMBER = /InvalidParameter.*phone ?number|phone ?number.*invalid/i;
 
+/** What a provider answers for a number that opted out (SNS, End User Messaging). */
+const OPTED_OUT = /opted.?out|DESTINATION_PHONE_NUMBER_OPTED_OUT/i;
+
+/**
+ * A provider refused an SMS because the number opted out (a STOP relance never received): the
+ * number's state records it, so the next SMS to it is skipped `sms_opted_out` before any call.
+ */
+async function recordProviderOptOut(deps: JourneyDeps, number: string, detail: string): Promise<void> {
+  await deps.contacts.recordSmsOptOut(number, {
+    status: 'opted_out',
+    at: nowIso(),
+    keyword: 'provider',
+    reference: detail.slice(0, 200),
+  });
+}
+
 /**
  * An SMS refused because the number is invalid suppresses the number for SMS (as a bounce does
  * for e-mail): later sends are skipped as `suppressed` instead of failing again.
@@ -420,12 +452,16 @@ async function deliver(
       if (request.channel === 'sms' && !request.owner && INVALID_NUMBER.test(`${name} ${message}`)) {
         await suppressNumber(deps, request.contact.contactId, address, `${name}: ${message}`.slice(0, 300));
       }
+      if (request.channel === 'sms' && OPTED_OUT.test(`${name} ${message}`)) {
+        await recordProviderOptOut(deps, address, `${name}: ${message}`);
+      }
       return outcome;
     }
-    // Not sent (the SDK already retried with backoff): mark it so the step's retry sends again.
+    // Not sent (the SDK already retried with backoff): failed, until the step's retry sends it
+    // again; when every retry is throttled too, the run fails and the entry stays failed.
     await deps.ledger.settle(
       request.ledgerKey,
-      { status: 'failed', reason: 'throttled', detail: name },
+      { status: 'failed', reason: 'throttled', detail: `${name}: ${message}`.slice(0, 300) },
       nowIso(),
     );
     throw error;
