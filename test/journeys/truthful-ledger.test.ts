@@ -59,9 +59,9 @@ describe('a truthful ledger on the local runtime', () => {
     expect(entries).toContainEqual(['reminder-sms', 'email', 'sent', undefined]);
     expect(system.emailsTo(email).filter((m) => m.subject.startsWith('Your appointment'))).toHaveLength(2);
     const found = await report(email);
-    expect(found ? formatWhy(found).join('\n') : '').toContain(
-      'skipped: the number opted out of SMS (STOP); carriers refuse every SMS to it',
-    );
+    const lines = found ? formatWhy(found).join('\n') : '';
+    expect(lines).toContain('skipped: the number opted out of SMS (STOP); carriers refuse every SMS to it');
+    expect(lines).toContain(`sms number ${phone}: opted out (STOP at `);
   });
 
   it('applies a STOP to the number, so a household member who shares it gets no SMS either', async () => {
@@ -88,6 +88,10 @@ describe('a truthful ledger on the local runtime', () => {
       'skipped',
       'sms_opted_out',
     ]);
+    // `relance why` on the number names both people who give it
+    const byNumber = await report(phone);
+    expect(byNumber?.phoneGivenBy).toHaveLength(2);
+    expect(byNumber ? formatWhy(byNumber).join('\n') : '').toContain('phone given by 2 contacts');
   });
 
   it('records a provider refusal as failed with the provider reason, never sent', async () => {
