@@ -10,16 +10,18 @@
  *   one), else the contact the `externalId` names, else the one the `email` names. An identifier
  *   that names nothing yet is claimed for that contact. When none names a contact, a new contact is
  *   made, with a phone number given by other contacts too.
- * - A phone number alone finds a contact only when exactly one contact gives it; when several do,
- *   the event is refused (the producer must say which, with an identifier); when none does, a new
- *   contact is made.
+ * - A phone number alone finds a contact when exactly one contact gives it. When several do (a
+ *   household, a switchboard), it is not guessed which of the identified people it is: the event goes
+ *   to the number's unidentified contact (one made from the phone alone, with no e-mail or external
+ *   id; the oldest if there are several), made for it when there is none, and the shared number is
+ *   recorded as a conflict. When no contact gives it, a new contact is made. No event is refused for
+ *   its phone (a lead that gave only a number must reach a rep).
  * - When an event's identifiers name two different contacts (an e-mail owned by another contact,
  *   or a phone number another contact also gives), nothing is merged or overwritten: the event is
  *   applied to the contact its strongest identifier names, the identifier stays with its owner, and
  *   the conflict is recorded on both contacts (`relance why` shows it). Merging is an explicit
  *   `contact.merged` event.
  */
-import type { EventFieldError } from '#catalogue/catalogue.ts';
 import type { ContactRef } from '#catalogue/common.ts';
 import type { IdentityConflict } from '#catalogue/contact.ts';
 import type { ContactsRepository, IdentifierKind } from './contacts-repository.ts';
@@ -36,17 +38,17 @@ const MAX_CONFLICTS_PER_IDENTIFIER = 5;
 /** A conflict found while resolving, before it is dated and recorded. */
 export type ConflictNote = Pick<IdentityConflict, 'identifier' | 'value' | 'otherContactId' | 'reason'>;
 
-export type IdentityResolution =
-  | {
-      readonly ok: true;
-      readonly contactId: string;
-      /** What the profile may take from the event: the identifiers it owns, and the phone given. */
-      readonly identity: Pick<ContactRef, 'externalId' | 'email' | 'phone'>;
-      readonly conflicts: readonly ConflictNote[];
-      /** Whether the contact already gives the phone number (its identity item lists it). */
-      readonly phoneListed: boolean;
-    }
-  | { readonly ok: false; readonly errors: EventFieldError[] };
+export interface IdentityResolution {
+  readonly contactId: string;
+  /** What the profile may take from the event: the identifiers it owns, and the phone given. */
+  readonly identity: Pick<ContactRef, 'externalId' | 'email' | 'phone'>;
+  readonly conflicts: readonly ConflictNote[];
+  /** Whether the contact already gives the phone number (its identity item lists it). */
+  readonly phoneListed: boolean;
+}
+
+/** Contacts read, at most, to find a number's unidentified contact among those who give it. */
+const MAX_HOLDERS_READ = 10;
 
 type ContactRefInput = {
   contactId?: string | undefined;
@@ -60,9 +62,7 @@ export async function resolveIdentity(
   contacts: ContactsRepository,
   ref: ContactRefInput,
   newContactId: () => string,
-  options: { readonly field?: string } = {},
 ): Promise<IdentityResolution> {
-  const field = options.field ?? 'detail.contact';
   const owners = new Map<IdentifierKind, string | undefined>();
   for (const { field: name, kind } of IDENTIFIERS) {
     const value = ref[name];
@@ -73,18 +73,8 @@ export async function resolveIdentity(
 
   let contactId = ref.contactId ?? owners.get('EXTERNAL') ?? owners.get('EMAIL');
   if (!contactId && !hasIdentifier) {
-    if (phoneHolders.length > 1) {
-      return {
-        ok: false,
-        errors: [
-          {
-            field: `${field}.phone`,
-            message: `is given by ${phoneHolders.length} contacts; add contactId, externalId or email to say which one`,
-          },
-        ],
-      };
-    }
-    contactId = phoneHolders[0];
+    contactId =
+      phoneHolders.length === 1 ? phoneHolders[0] : await unidentifiedHolder(contacts, phoneHolders);
   }
   let isNew = false;
   if (!contactId) {
@@ -129,7 +119,24 @@ export async function resolveIdentity(
       });
     }
   }
-  return { ok: true, contactId, identity, conflicts, phoneListed: phoneHolders.includes(contactId) };
+  return { contactId, identity, conflicts, phoneListed: phoneHolders.includes(contactId) };
+}
+
+/** Among the contacts that give a number, the oldest one with no identifier (made from the phone alone). */
+async function unidentifiedHolder(
+  contacts: ContactsRepository,
+  holders: readonly string[],
+): Promise<string | undefined> {
+  if (holders.length === 0) return undefined;
+  const profiles = await Promise.all(holders.slice(0, MAX_HOLDERS_READ).map((id) => contacts.get(id)));
+  const unidentified = profiles
+    .filter((p) => p !== undefined && !p.email && !p.externalId && !p.mergedInto)
+    .sort(
+      (a, b) =>
+        (a?.createdAt ?? '').localeCompare(b?.createdAt ?? '') ||
+        (a?.contactId ?? '').localeCompare(b?.contactId ?? ''),
+    );
+  return unidentified[0]?.contactId;
 }
 
 /** The conflict records of a resolution, as both contacts keep them (from `appliedTo`'s side). */

@@ -226,10 +226,6 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
     );
   } else if (hasContact(parsed.type) && 'contact' in parsed.detail && parsed.detail.contact) {
     const resolution = await resolveIdentity(deps.contacts, parsed.detail.contact, deps.newContactId);
-    if (!resolution.ok) {
-      await deps.reject({ ...incoming, errors: resolution.errors, rejectedAt: nowIso() });
-      return { status: 'rejected', errors: resolution.errors };
-    }
     contactId = resolution.contactId;
     const event = {
       ...parsed,

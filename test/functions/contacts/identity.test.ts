@@ -42,7 +42,6 @@ describe('resolveIdentity', () => {
 
     // Assess
     expect(result).toEqual({
-      ok: true,
       contactId: expect.stringMatching(/^new-/),
       identity: { email: 'sami@ex.com', phone: '+33600000001' },
       conflicts: [
@@ -50,7 +49,7 @@ describe('resolveIdentity', () => {
       ],
       phoneListed: false,
     });
-    expect(await contacts.findByIdentity('EMAIL', 'sami@ex.com')).toBe(result.ok && result.contactId);
+    expect(await contacts.findByIdentity('EMAIL', 'sami@ex.com')).toBe(result.contactId);
   });
 
   it('finds the contact of a phone number given alone when exactly one contact gives it', async () => {
@@ -61,27 +60,34 @@ describe('resolveIdentity', () => {
     const result = await resolve({ phone: '+33600000002' });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, contactId: 'solo', conflicts: [], phoneListed: true });
+    expect(result).toMatchObject({ contactId: 'solo', conflicts: [], phoneListed: true });
   });
 
-  it('refuses a phone number given alone when several contacts give it, naming the field', async () => {
-    // Prepare
-    await contacts.addPhoneHolder('+33600000003', 'home-1');
-    await contacts.addPhoneHolder('+33600000003', 'home-2');
+  it('does not guess between identified contacts that share a number given alone: the number’s unidentified contact', async () => {
+    // Prepare: two identified people give the number
+    const { newContact } = await import('../../../functions/contacts/profile-update.ts');
+    for (const id of ['home-1', 'home-2']) {
+      await contacts.save(
+        { ...newContact(id, '2026-03-01T00:00:00.000Z'), email: `${id}@ex.com` },
+        undefined,
+      );
+      await contacts.addPhoneHolder('+33600000003', id);
+    }
 
-    // Act
-    const result = await resolve({ phone: '+33600000003' });
+    // Act: a phone-only event (a lead that gave only the number)
+    const first = await resolve({ phone: '+33600000003' });
+
+    // Assess: a new contact, the shared number noted with both
+    expect(first.contactId).toMatch(/^new-/);
+    expect(first.conflicts.map((c) => c.otherContactId)).toEqual(['home-1', 'home-2']);
+
+    // Act: once that contact exists and gives the number, the next phone-only event joins it
+    await contacts.save(newContact(first.contactId, '2026-03-02T00:00:00.000Z'), undefined);
+    await contacts.addPhoneHolder('+33600000003', first.contactId);
+    const second = await resolve({ phone: '+33600000003' });
 
     // Assess
-    expect(result).toEqual({
-      ok: false,
-      errors: [
-        {
-          field: 'detail.contact.phone',
-          message: 'is given by 2 contacts; add contactId, externalId or email to say which one',
-        },
-      ],
-    });
+    expect(second).toMatchObject({ contactId: first.contactId, phoneListed: true });
   });
 
   it('makes a new contact for a phone number nobody gives', async () => {
@@ -89,7 +95,7 @@ describe('resolveIdentity', () => {
     const result = await resolve({ phone: '+33600000004' });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, contactId: expect.stringMatching(/^new-/), conflicts: [] });
+    expect(result).toMatchObject({ contactId: expect.stringMatching(/^new-/), conflicts: [] });
   });
 
   it('applies to the contact the id names, leaving an e-mail that belongs to another with its owner', async () => {
@@ -101,7 +107,6 @@ describe('resolveIdentity', () => {
 
     // Assess
     expect(result).toEqual({
-      ok: true,
       contactId: 'lea',
       identity: {},
       conflicts: [
@@ -126,7 +131,6 @@ describe('resolveIdentity', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: true,
       contactId: 'iris',
       identity: { externalId: 'cust-7', email: 'iris.new@ex.com' },
       conflicts: [],
@@ -142,7 +146,7 @@ describe('resolveIdentity', () => {
     const result = await resolve({ externalId: 'cust-8', email: 'olga@ex.com' });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, contactId: 'olga', identity: { externalId: 'cust-8' } });
+    expect(result).toMatchObject({ contactId: 'olga', identity: { externalId: 'cust-8' } });
     expect(await contacts.findByIdentity('EXTERNAL', 'cust-8')).toBe('olga');
   });
 
@@ -156,7 +160,6 @@ describe('resolveIdentity', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: true,
       contactId: 'paul',
       identity: { externalId: 'cust-9' },
       conflicts: [expect.objectContaining({ identifier: 'email', otherContactId: 'paula' })],
@@ -177,7 +180,7 @@ describe('resolveIdentity', () => {
     const result = await identity.resolveIdentity(racing, { email: 'race@ex.com' }, newId);
 
     // Assess
-    expect(result).toMatchObject({ ok: true, contactId: 'winner', identity: { email: 'race@ex.com' } });
+    expect(result).toMatchObject({ contactId: 'winner', identity: { email: 'race@ex.com' } });
   });
 });
 
