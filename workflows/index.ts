@@ -1,5 +1,6 @@
 /** The journeys and templates that deploy, and their validation (run by the CDK app before synth). */
 
+import { fallbackViolations } from '#language/fallback.ts';
 import { segmentViolations as validateSegments } from '#language/segment-validator.ts';
 import { type Violation, validateJourney } from '#language/validator.ts';
 import { journeys } from './journeys/index.ts';
@@ -20,5 +21,11 @@ export function journeyViolations(): Violation[] {
     .filter((j, index) => journeys.findIndex((other) => other.id === j.id) !== index)
     .map((j) => ({ journey: j.id, path: 'id', message: 'another journey has the same id' }));
   const segmentIds = new Set(segments.map((s) => s.id));
-  return [...duplicates, ...journeys.flatMap((j) => validateJourney(j, { templates, segmentIds }))];
+  return [
+    ...duplicates,
+    ...journeys.flatMap((j) => [
+      ...validateJourney(j, { templates, segmentIds }),
+      ...fallbackViolations(j, { templates, segmentIds }),
+    ]),
+  ];
 }

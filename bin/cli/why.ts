@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Contact } from '#catalogue/contact.ts';
-import { explainEntry, type LedgerEntry } from '../../functions/delivery/ledger.ts';
+import type { SmsOptOutState } from '../../functions/contacts/contacts-repository.ts';
+import { explainEntry, explainRenderedFrom, type LedgerEntry } from '../../functions/delivery/ledger.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
 
 export interface WhyOptions {
@@ -19,6 +20,10 @@ export interface WhyOptions {
 export interface WhyReport {
   readonly contact: Contact;
   readonly entries: LedgerEntry[];
+  /** When the subject was a phone number several contacts give: all of them (the first is shown). */
+  readonly phoneGivenBy?: readonly string[];
+  /** The SMS opt-out state of the contact's number (STOP / START), when one is recorded. */
+  readonly smsNumber?: SmsOptOutState;
 }
 
 /** The tables to read: from the local template, or the environment on AWS. */
@@ -52,20 +57,29 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
   const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
   const { normalizePhone } = await import('#catalogue/common.ts');
   const contacts = new ContactsRepository(names.contacts);
+  const isPhone = !subject.includes('@') && (subject.startsWith('+') || /^\d[\d\s().-]+$/.test(subject));
+  // A phone number describes: several contacts may give it (a household); all are named.
+  const phoneGivenBy = isPhone
+    ? await contacts.phoneHolders(normalizePhone(subject, process.env.DEFAULT_COUNTRY ?? 'FR') ?? subject)
+    : [];
   const contactId = subject.includes('@')
     ? await contacts.findByIdentity('EMAIL', subject.trim().toLowerCase())
-    : subject.startsWith('+') || /^\d[\d\s().-]+$/.test(subject)
-      ? await contacts.findByIdentity(
-          'PHONE',
-          normalizePhone(subject, process.env.DEFAULT_COUNTRY ?? 'FR') ?? subject,
-        )
+    : isPhone
+      ? phoneGivenBy[0]
       : subject;
   const contact = contactId ? await contacts.get(contactId) : undefined;
   if (!contact) return undefined;
-  const entries = (await new LedgerRepository(names.ledger).forContact(contact.contactId)).sort((a, b) =>
-    a.createdAt.localeCompare(b.createdAt),
-  );
-  return { contact, entries };
+  const [entries, smsNumber] = await Promise.all([
+    new LedgerRepository(names.ledger).forContact(contact.contactId),
+    contact.phone ? contacts.smsOptOut(contact.phone) : Promise.resolve(undefined),
+  ]);
+  entries.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return {
+    contact,
+    entries,
+    ...(phoneGivenBy.length > 1 ? { phoneGivenBy } : {}),
+    ...(smsNumber ? { smsNumber } : {}),
+  };
 }
 
 /** A ledger entry with the sentence `formatWhy` shows for it. */
@@ -75,11 +89,41 @@ export type ExplainedEntry = LedgerEntry & { readonly explanation: string };
 export function whyDocument(report: WhyReport): {
   readonly contact: Contact;
   readonly entries: ExplainedEntry[];
+  readonly phoneGivenBy?: readonly string[];
+  readonly smsNumber?: SmsOptOutState;
 } {
   return {
     contact: report.contact,
     entries: report.entries.map((entry) => ({ ...entry, explanation: explainEntry(entry) })),
+    ...(report.phoneGivenBy ? { phoneGivenBy: report.phoneGivenBy } : {}),
+    ...(report.smsNumber ? { smsNumber: report.smsNumber } : {}),
   };
+}
+
+/** Merges and identity conflicts, each with the event that caused it. */
+function identityLines(contact: Contact): string[] {
+  const lines: string[] = [];
+  if (contact.mergedInto) {
+    const by = contact.mergedBy;
+    lines.push(
+      `  merged into contact ${contact.mergedInto}${by ? ` at ${by.at} (event ${by.eventId}: ${by.reason})` : ''}; nothing is sent to it, its journey runs end at their next step (merged)`,
+    );
+  }
+  for (const merge of contact.mergedFrom) {
+    lines.push(
+      `  absorbed contact ${merge.contactId} at ${merge.at} (event ${merge.eventId}: ${merge.reason})`,
+    );
+  }
+  for (const conflict of contact.identityConflicts) {
+    const what =
+      conflict.identifier === 'phone'
+        ? `phone ${conflict.value} is also given by contact ${conflict.otherContactId}`
+        : `${conflict.identifier} ${conflict.value} belongs to contact ${conflict.otherContactId}`;
+    lines.push(
+      `  identity conflict: ${what} (${conflict.eventType} ${conflict.eventId} at ${conflict.at}, applied to ${conflict.appliedTo}; nothing merged or overwritten)`,
+    );
+  }
+  return lines;
 }
 
 /** The report as lines for a terminal. */
@@ -103,6 +147,17 @@ export function formatWhy(report: WhyReport): string[] {
       const s = contact.suppressed[channel];
       return s ? [`  suppressed ${channel}: ${s.reason} since ${s.at}`] : [];
     }),
+    ...(report.smsNumber?.status === 'opted_out'
+      ? [
+          `  sms number ${contact.phone}: opted out (${report.smsNumber.keyword} at ${report.smsNumber.at}); no SMS is sent to it, transactional ones included`,
+        ]
+      : []),
+    ...(report.phoneGivenBy
+      ? [
+          `  phone given by ${report.phoneGivenBy.length} contacts: ${report.phoneGivenBy.join(', ')} (showing the first)`,
+        ]
+      : []),
+    ...identityLines(contact),
     '',
     report.entries.length === 0 ? 'no message attempted yet' : `${report.entries.length} message(s):`,
   ];
@@ -110,6 +165,9 @@ export function formatWhy(report: WhyReport): string[] {
     lines.push(
       `  ${entry.createdAt}  ${entry.journeyId} / ${entry.stepId}  ${entry.channel}  ${explainEntry(entry)}`,
     );
+    for (const version of entry.renderedFrom ?? []) {
+      lines.push(`      rendered from ${explainRenderedFrom(version)}`);
+    }
   }
   return lines;
 }

@@ -76,4 +76,22 @@ export class EventsRepository {
     );
     return (Items ?? []).map((item) => HistoryEntry.parse(item));
   }
+
+  /** A contact's whole history, oldest first, page by page (a merge copies it to the survivor). */
+  async *history(contactId: string, pageSize = 100): AsyncGenerator<HistoryEntry[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :at)',
+          ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':at': 'AT#' },
+          Limit: pageSize,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      startKey = page.LastEvaluatedKey;
+      yield (page.Items ?? []).map((item) => HistoryEntry.parse(item));
+    } while (startKey);
+  }
 }

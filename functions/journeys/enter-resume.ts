@@ -85,6 +85,8 @@ export async function enter(
   const contactId = contactIdOf(trigger);
   const runKey = runKeyFor(journey, trigger, contactId);
   const contact = contactId ? await deps.contacts.get(contactId) : undefined;
+  // Merged into another contact: the survivor's own events start its runs.
+  if (contact?.mergedInto) return { proceed: false, reason: 'contact_merged', journeyId, runKey };
   const firstStep = pauseAt ? journey.steps[pauseAt] : undefined;
   const waiting = isPauseStep(firstStep)
     ? waitingFor(deps, firstStep, { trigger, contact: { timezone: contact?.timezone } })
@@ -138,7 +140,8 @@ export async function enter(
 
 /**
  * Resumes a paused run once: a timeout or the end of a wait claims the run here; an event was
- * claimed by the router, and is consumed here so a duplicate start does nothing.
+ * claimed by the router, and is consumed here so a duplicate start does nothing. A run whose contact
+ * was merged into another ends here with the reason `merged`.
  */
 export async function resume(
   deps: JourneyDeps,
@@ -168,6 +171,11 @@ export async function resume(
     deps.runs.trigger(run),
     run.contactId ? deps.contacts.get(run.contactId) : Promise.resolve(undefined),
   ]);
+  if (contact?.mergedInto) {
+    // The contact was merged into another (contact.merged): its runs end here, with the reason.
+    await deps.runs.end(run, 'ended', 'merged', nowIso());
+    return { proceed: false, reason: 'contact_merged', journeyId, runKey: request.runKey };
+  }
   const resolvedEvent = run.resolution?.via === 'event' ? run.resolution.event : undefined;
   return {
     ...context(journey, run, trigger, contact),

@@ -5,6 +5,7 @@ import { AUDIENCE_MEMBER, AudienceMember } from './audience-member.ts';
 import { CART_UPDATED, CartUpdated } from './cart-updated.ts';
 import { CHECKOUT_STARTED, CheckoutStarted } from './checkout-started.ts';
 import { CONSENT_CHANGED, ConsentChanged } from './consent-changed.ts';
+import { CONTACT_MERGED, ContactMerged } from './contact-merged.ts';
 import { CONTACT_SIGNED_UP, ContactSignedUp } from './contact-signed-up.ts';
 import { CONTACT_UPDATED, ContactUpdated } from './contact-updated.ts';
 import { LEAD_ASSIGNED, LeadAssigned } from './lead-assigned.ts';
@@ -22,6 +23,7 @@ export const eventCatalogue = {
   [CONTACT_SIGNED_UP]: ContactSignedUp,
   [CONTACT_UPDATED]: ContactUpdated,
   [CONSENT_CHANGED]: ConsentChanged,
+  [CONTACT_MERGED]: ContactMerged,
   [CART_UPDATED]: CartUpdated,
   [CHECKOUT_STARTED]: CheckoutStarted,
   [ORDER_COMPLETED]: OrderCompleted,

@@ -135,7 +135,20 @@ export interface SendStep {
   readonly category: MessageCategory;
   /** Consent topic for marketing e-mail (e.g. `cart_reminders`); channel consent alone when absent. */
   readonly topic?: string;
+  /**
+   * Another channel to use when this one cannot reach the contact: the message was skipped because
+   * the number opted out of SMS (`sms_opted_out`) or the address is suppressed, or the provider
+   * refused it (`failed`). The fallback goes through the ledger and the delivery controls like any
+   * send, under its own channel.
+   */
+  readonly fallback?: SendFallback;
   readonly next?: string;
+}
+
+/** A send step's fallback: the channel (not the step's own) and its template. */
+export interface SendFallback {
+  readonly channel: Channel;
+  readonly template: string;
 }
 
 export interface UpdateStep {

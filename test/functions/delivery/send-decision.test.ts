@@ -86,4 +86,15 @@ describe('decideSend', () => {
     });
     expect(slot.asked).toEqual([]);
   });
+
+  it('skips an SMS note to an owner whose number replied STOP', async () => {
+    const slot = cap({ allowed: true, entries: [], changed: true });
+    const owner = { email: 'rep@example.com', phone: '+33612345678' };
+    const smsNumberState = { status: 'opted_out', at: '2026-03-01T00:00:00.000Z', keyword: 'STOP' } as const;
+    expect(await decideSend(input({ channel: 'sms', owner, smsNumberState }), slot.take)).toEqual({
+      outcome: 'skip',
+      reason: 'sms_opted_out',
+      detail: 'STOP at 2026-03-01T00:00:00.000Z',
+    });
+  });
 });

@@ -199,7 +199,7 @@ describe('POST /events', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(fieldsOf(response.body)).toEqual(['detail.contact']);
-    expect(response.raw).toMatch(/contactId, email or phone/);
+    expect(response.raw).toMatch(/contactId, externalId, email or phone/);
     expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 

@@ -43,6 +43,13 @@ export const examples: Record<EventType, Record<string, unknown>> = {
     status: 'opted_in',
     proof: { kind: 'double_opt_in', reference: 'confirm-8f2c' },
   },
+  'contact.merged': {
+    ...base,
+    eventId: 'evt-merge-1',
+    contact: { contactId: 'c-42' },
+    absorbed: { email: 'ada.lovelace@example.com' },
+    reason: 'same person: duplicate created by a guest checkout',
+  },
   'cart.updated': {
     ...base,
     eventId: 'evt-cart-1',
