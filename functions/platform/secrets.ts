@@ -65,7 +65,7 @@ export class SecretCache {
 }
 
 /** The container's cache, shared by every secret the functions read. */
-export const secrets = new SecretCache(new SecretsManagerClient(retry));
+export const secrets = new SecretCache(new SecretsManagerClient(retry()));
 
 /** A secret's string value from the container's cache. */
 export function secretString(secretId: string): Promise<string> {

@@ -3,6 +3,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { retry } from './retry.ts';
 
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(retry), {
+export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(retry()), {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });

@@ -2,4 +2,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { retry } from './retry.ts';
 
-export const eventBridge = new EventBridgeClient(retry);
+export const eventBridge = new EventBridgeClient(retry());

@@ -8,7 +8,8 @@
  * clients reach the stand-ins through the SDK's endpoint variables (AWS_ENDPOINT_URL...), so no
  * code here knows where it runs.
  */
-export const retry = {
-  maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5),
-  retryMode: 'standard',
-} as const;
+export function retry() {
+  // Read when each client is made, not when this module loads, so every client sees the variable
+  // its function starts with.
+  return { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5), retryMode: 'standard' } as const;
+}

@@ -2,4 +2,4 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { retry } from './retry.ts';
 
-export const scheduler = new SchedulerClient(retry);
+export const scheduler = new SchedulerClient(retry());

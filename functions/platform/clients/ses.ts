@@ -2,4 +2,4 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { retry } from './retry.ts';
 
-export const ses = new SESv2Client(retry);
+export const ses = new SESv2Client(retry());

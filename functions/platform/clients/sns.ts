@@ -2,4 +2,4 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { retry } from './retry.ts';
 
-export const sns = new SNSClient(retry);
+export const sns = new SNSClient(retry());

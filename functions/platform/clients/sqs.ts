@@ -2,4 +2,4 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { retry } from './retry.ts';
 
-export const sqs = new SQSClient(retry);
+export const sqs = new SQSClient(retry());

@@ -2,4 +2,4 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { retry } from './retry.ts';
 
-export const stepFunctions = new SFNClient(retry);
+export const stepFunctions = new SFNClient(retry());
