@@ -5,8 +5,9 @@
  * segments/holdout.ts).
  *
  * The order, first answer wins: a note to the contact's sales rep needs only the rep's address;
- * then the delivery controls (address, suppression, consent, quiet hours); then the frequency cap,
- * taken only by a message that would go out now (a deferred one is decided again when it resumes).
+ * then the delivery controls (address, suppression, consent, quiet hours); then the message itself
+ * (a template variable with no value: `missing_data`); then the frequency cap, taken only by a
+ * message that would go out now (a deferred one is decided again when it resumes).
  */
 import type { Contact } from '#catalogue/contact.ts';
 import type { CapRule, Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
@@ -36,6 +37,11 @@ export interface SendInput {
   /** The zone of contacts without one (quiet hours are local). */
   readonly defaultTimezone: string;
   readonly nowMs: number;
+  /**
+   * Set when the message could not be rendered for want of data: the variable that has no value
+   * and where (`trigger.value in default.text`). Such a message is never sent.
+   */
+  readonly missingData?: string;
 }
 
 /**
@@ -51,6 +57,7 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
   if (owner) {
     const address = input.channel === 'email' ? owner.email : owner.phone;
     if (!address) return { outcome: 'skip', reason: 'no_phone_number', detail: 'the owner has no phone' };
+    if (input.missingData) return { outcome: 'skip', reason: 'missing_data', detail: input.missingData };
     return { outcome: 'send', address };
   }
   const delivery = decideDelivery(
@@ -73,6 +80,7 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
   }
   if (delivery.action === 'defer')
     return { outcome: 'defer', reason: delivery.reason, until: delivery.until };
+  if (input.missingData) return { outcome: 'skip', reason: 'missing_data', detail: input.missingData };
   const rule = capRuleFor(input, input.journey?.frequencyCap, input.policy.frequencyCaps);
   if (rule) {
     const slot = await takeCap(rule);
