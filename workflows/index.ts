@@ -2,10 +2,12 @@
 
 import { segmentViolations as validateSegments } from '#language/segment-validator.ts';
 import { type Violation, validateJourney } from '#language/validator.ts';
+import { contactAttributes } from './attributes.ts';
 import { journeys } from './journeys/index.ts';
 import { declaredAttributes, segments } from './segments/index.ts';
 import { templates } from './templates/index.ts';
 
+export { contactAttributes } from './attributes.ts';
 export { findJourney, journeys } from './journeys/index.ts';
 export { templates } from './templates/index.ts';
 
@@ -20,5 +22,8 @@ export function journeyViolations(): Violation[] {
     .filter((j, index) => journeys.findIndex((other) => other.id === j.id) !== index)
     .map((j) => ({ journey: j.id, path: 'id', message: 'another journey has the same id' }));
   const segmentIds = new Set(segments.map((s) => s.id));
-  return [...duplicates, ...journeys.flatMap((j) => validateJourney(j, { templates, segmentIds }))];
+  return [
+    ...duplicates,
+    ...journeys.flatMap((j) => validateJourney(j, { templates, segmentIds, attributes: contactAttributes })),
+  ];
 }
