@@ -16,6 +16,7 @@ import {
   type SmsContent,
 } from '#language/template.ts';
 import { escapeHtml } from '#platform/html-page.ts';
+import { type TextLanguage, textLanguage } from '#platform/text-language.ts';
 
 // `lenientIf`: `{% if contact.firstName %}` and `{{ x | default: "..." }}` test for a value, so
 // a missing one is not an error there.
@@ -131,9 +132,9 @@ export async function renderMessage(
   return { channel: 'sms', text: text.trim(), locale: used };
 }
 
-/** The footer's words, by language; English for any other. */
+/** The footer's words, by language. */
 const FOOTERS: Readonly<
-  Record<string, { readonly because: (brand?: string) => string; readonly manage: string }>
+  Record<TextLanguage, { readonly because: (brand?: string) => string; readonly manage: string }>
 > = {
   en: {
     because: (brand) => `You receive this because you are a customer${brand ? ` of ${brand}` : ''}.`,
@@ -145,12 +146,6 @@ const FOOTERS: Readonly<
   },
 };
 
-/** The language of a locale relance has texts for (`fr-CA` → `fr`), else `en`. */
-export function textLanguage(locale: string | undefined, languages: Iterable<string>): string {
-  const language = locale?.split('-')[0]?.toLowerCase();
-  return language && [...languages].includes(language) ? language : 'en';
-}
-
 /**
  * The footer every marketing e-mail carries, whatever its template: a visible link to the
  * preference page (where the contact can also unsubscribe) and the sender's postal address
@@ -160,8 +155,7 @@ export function withMarketingFooter(
   message: Extract<RenderedMessage, { channel: 'email' }>,
   footer: { preferencesUrl: string; brandName?: string; postalAddress?: string; locale?: string },
 ): Extract<RenderedMessage, { channel: 'email' }> {
-  const words = FOOTERS[textLanguage(footer.locale, Object.keys(FOOTERS))] ?? FOOTERS.en;
-  if (!words) return message;
+  const words = FOOTERS[textLanguage(footer.locale)];
   const who = footer.brandName ? `${footer.brandName}, ` : '';
   const address = footer.postalAddress ? `${who}${footer.postalAddress}` : (footer.brandName ?? '');
   const html = `<hr><p style="font-size:12px;color:#666">${escapeHtml(words.because(footer.brandName))} <a href="${escapeHtml(footer.preferencesUrl)}">${escapeHtml(words.manage)}</a>.${address ? `<br>${escapeHtml(address)}` : ''}</p>`;
