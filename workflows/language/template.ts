@@ -107,9 +107,8 @@ export function formatMoney(value: unknown, currency: unknown, format: FormatSet
   if (value === null || value === '' || !Number.isFinite(amount)) return String(value ?? '');
   const locale = supportedLocale(format.locale, 'en-GB');
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
-    return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(
-      amount,
-    );
+    // No currency known: the number the locale's way ("1 234,5" in fr-FR, "1,234.5" in en-GB).
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(amount);
   }
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
 }
