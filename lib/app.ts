@@ -1,5 +1,7 @@
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { scoringModelViolations } from '../functions/leads/scoring.ts';
+import { defaultScoringModel } from '../functions/leads/scoring-model.ts';
 import { journeys, journeyViolations, segmentViolations } from '../workflows/index.ts';
 import { readConfig } from './config.ts';
 import { DeployLimitsPlugin } from './deploy-limits.ts';
@@ -13,15 +15,20 @@ export interface RelanceApp {
 
 const CROSS_STACK_FLAG = '@aws-cdk/core:defaultCrossStackReferences';
 
-/** Thrown when a journey is invalid: synth stops and lists every violation. */
+/** Thrown when a journey, segment or the lead scoring model is invalid: synth stops and lists every violation. */
 export class JourneyValidationError extends Error {}
 
 /**
- * Builds the relance stacks on an App. Refuses to synthesize while any journey has a violation.
+ * Builds the relance stacks on an App. Refuses to synthesize while any journey, segment or scoring
+ * rule has a violation.
  * Context `relance:sandbox=true` makes the tables removable with the stack (never in production).
  */
 export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp {
-  const violations = [...segmentViolations(), ...journeyViolations()];
+  const violations = [
+    ...segmentViolations(),
+    ...journeyViolations(),
+    ...scoringModelViolations(defaultScoringModel),
+  ];
   if (violations.length > 0) {
     const lines = violations.map((v) => `  - ${v.journey} › ${v.path}: ${v.message}`);
     throw new JourneyValidationError(

@@ -3,10 +3,12 @@
 import { fallbackViolations } from '#language/fallback.ts';
 import { segmentViolations as validateSegments } from '#language/segment-validator.ts';
 import { type Violation, validateJourney } from '#language/validator.ts';
+import { contactAttributes } from './attributes.ts';
 import { journeys } from './journeys/index.ts';
 import { declaredAttributes, segments } from './segments/index.ts';
 import { templates } from './templates/index.ts';
 
+export { contactAttributes } from './attributes.ts';
 export { findJourney, journeys } from './journeys/index.ts';
 export { templates } from './templates/index.ts';
 
@@ -24,8 +26,8 @@ export function journeyViolations(): Violation[] {
   return [
     ...duplicates,
     ...journeys.flatMap((j) => [
-      ...validateJourney(j, { templates, segmentIds }),
-      ...fallbackViolations(j, { templates, segmentIds }),
+      ...validateJourney(j, { templates, segmentIds, attributes: contactAttributes }),
+      ...fallbackViolations(j, { templates, segmentIds, attributes: contactAttributes }),
     ]),
   ];
 }

@@ -23,11 +23,30 @@ export const DeliveryPolicySettings = z.strictObject({
   quietHours: z.strictObject({ start: LocalTime, end: LocalTime }),
   frequencyCaps: z.strictObject({ email: CapRuleSchema, sms: CapRuleSchema }),
   /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
-  emailTopics: z.record(z.string(), z.strictObject({ label: z.string(), mode: TopicMode })),
+  emailTopics: z.record(
+    z.string(),
+    z.strictObject({
+      label: z.string(),
+      mode: TopicMode,
+      /** The label in other languages (`fr`), for the preference page of contacts speaking them. */
+      labels: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
   /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
   inFlightGraceSeconds: z.number().int().min(0),
 });
 export type DeliveryPolicySettings = z.infer<typeof DeliveryPolicySettings>;
+
+/**
+ * The policy as the sending functions need it: the topics' translated labels (for the preference
+ * page only) left out, so the DELIVERY_POLICY variable stays small.
+ */
+export function sendingPolicy(policy: DeliveryPolicySettings): DeliveryPolicySettings {
+  const emailTopics = Object.fromEntries(
+    Object.entries(policy.emailTopics).map(([topic, { labels: _labels, ...rest }]) => [topic, rest]),
+  );
+  return { ...policy, emailTopics };
+}
 
 /** The policy from the DELIVERY_POLICY variable's JSON (throws, naming what is wrong, when it is malformed). */
 export function parseDeliveryPolicy(json: string): DeliveryPolicySettings {

@@ -21,6 +21,7 @@ export type SkipReason =
   | 'quiet_hours'
   | 'goal_reached'
   | 'holdout'
+  | 'missing_data'
   | 'outcome_unknown_at_most_once'
   | 'cart_emptied'
   | 'price_no_longer_lower'
@@ -108,6 +109,7 @@ const REASONS: Record<string, string> = {
   quiet_hours: 'quiet hours at the contact',
   goal_reached: 'the journey goal was already reached',
   holdout: 'the contact is in the holdout group',
+  missing_data: 'a template variable has no value and the template gives no default',
   outcome_unknown_at_most_once: 'an earlier attempt may have sent it; at-most-once sends do not retry',
   awaiting_provider_evidence:
     'an earlier attempt is still unsettled; waiting for the provider’s delivery events',

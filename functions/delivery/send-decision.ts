@@ -6,8 +6,9 @@
  *
  * The order, first answer wins: a note to the contact's sales rep needs only the rep's address (and,
  * for an SMS, a number that has not replied STOP); then the delivery controls (address,
- * suppression, SMS opt-out, consent, quiet hours); then the frequency cap,
- * taken only by a message that would go out now (a deferred one is decided again when it resumes).
+ * suppression, SMS opt-out, consent, quiet hours); then the message itself (a template variable
+ * with no value: `missing_data`); then the frequency cap, taken only by a message that would go out
+ * now (a deferred one is decided again when it resumes).
  */
 import type { Contact } from '#catalogue/contact.ts';
 import type { CapRule, Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
@@ -39,6 +40,11 @@ export interface SendInput {
   readonly nowMs: number;
   /** For an SMS: the opt-out state of the number it goes to (STOP / START), when known. */
   readonly smsNumberState?: SmsKeywordState;
+  /**
+   * Set when the message could not be rendered for want of data: the variable that has no value
+   * and where (`trigger.value in default.text`). Such a message is never sent.
+   */
+  readonly missingData?: string;
 }
 
 /**
@@ -57,6 +63,7 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
     const stopped = input.channel === 'sms' ? smsOptOutSkip(input.smsNumberState) : undefined;
     if (stopped?.action === 'skip')
       return { outcome: 'skip', reason: stopped.reason, detail: stopped.detail ?? '' };
+    if (input.missingData) return { outcome: 'skip', reason: 'missing_data', detail: input.missingData };
     return { outcome: 'send', address };
   }
   const delivery = decideDelivery(
@@ -80,6 +87,7 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
   }
   if (delivery.action === 'defer')
     return { outcome: 'defer', reason: delivery.reason, until: delivery.until };
+  if (input.missingData) return { outcome: 'skip', reason: 'missing_data', detail: input.missingData };
   const rule = capRuleFor(input, input.journey?.frequencyCap, input.policy.frequencyCaps);
   if (rule) {
     const slot = await takeCap(rule);

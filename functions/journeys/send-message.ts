@@ -1,7 +1,7 @@
 /**
- * One message to one contact through the ledger: begin the entry (a retried step finds it), decide
- * with the delivery controls, render, call the provider, record the outcome. Used by send steps and
- * broadcasts.
+ * One message to one contact through the ledger: begin the entry (a retried step finds it), render
+ * (a variable with no value is a `missing_data` skip), decide with the delivery controls, call the
+ * provider, record the outcome. Used by send steps and broadcasts.
  */
 import { z } from 'zod';
 import { type Contact, contactView } from '#catalogue/contact.ts';
@@ -27,7 +27,12 @@ import {
   type SkipReason,
 } from '../delivery/ledger.ts';
 import { applySuppression } from '../delivery/provider-feedback.ts';
-import { renderMessage, withMarketingFooter } from '../delivery/rendering.ts';
+import {
+  MissingTemplateData,
+  type RenderedMessage,
+  renderMessage,
+  withMarketingFooter,
+} from '../delivery/rendering.ts';
 import { decideSend } from '../delivery/send-decision.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
@@ -178,8 +183,12 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
   // An SMS goes to a number, whoever gives it: a STOP recorded for the number stops it.
   const smsNumber = smsAddressOf(request);
   const smsNumberState = smsNumber ? await deps.contacts.smsOptOut(smsNumber) : undefined;
+
+  // Rendered before deciding, so a message missing data is skipped before it takes a cap slot.
+  const prepared = await prepareMessage(deps, request, template);
   const decision = await decideSend(
     {
+      ...('missing' in prepared ? { missingData: prepared.missing } : {}),
       contact: request.contact,
       ...(smsNumberState ? { smsNumberState } : {}),
       channel: request.channel,
@@ -221,7 +230,8 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     });
     return outcome;
   }
-  return deliver(deps, request, template, decision.address);
+  if ('missing' in prepared) throw new Error('a message missing data cannot be sent');
+  return deliver(deps, request, template, decision.address, prepared);
 }
 
 /**
@@ -366,35 +376,62 @@ function usesConfirmLink(template: MessageTemplate): boolean {
   return uses;
 }
 
-/** Renders, calls the provider and records the outcome. */
-async function deliver(
+/** A message ready to go (rendered, with its links), or the variable it is missing. */
+type PreparedMessage =
+  | { readonly rendered: RenderedMessage; readonly links: UnsubscribeLinks | undefined }
+  | { readonly missing: string };
+
+/** Renders the message for the contact: the template's locale variant, links and marketing footer. */
+async function prepareMessage(
   deps: JourneyDeps,
   request: MessageRequest,
   template: MessageTemplate,
-  address: string,
-): Promise<LedgerOutcome> {
+): Promise<PreparedMessage> {
   const links = await messageLinks(deps, request);
   const confirm = await doubleOptInLink(deps, request, template);
-  const body = await renderMessage(template, request.contact.locale, {
-    contact: contactView(request.contact),
-    trigger: request.trigger,
-    event: request.event ?? {},
-    journey: { id: request.journeyId },
-    brand: deps.sending.brand,
-    ...(request.owner && request.owner !== 'none' ? { owner: ownerView(request.owner) } : {}),
-    links: {
-      ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
-      ...(confirm ? { confirm } : {}),
-    },
-  });
+  let body: RenderedMessage;
+  try {
+    body = await renderMessage(
+      template,
+      request.contact.locale,
+      {
+        contact: contactView(request.contact),
+        trigger: request.trigger,
+        event: request.event ?? {},
+        journey: { id: request.journeyId },
+        brand: deps.sending.brand,
+        ...(request.owner && request.owner !== 'none' ? { owner: ownerView(request.owner) } : {}),
+        links: {
+          ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
+          ...(confirm ? { confirm } : {}),
+        },
+      },
+      { defaultTimezone: deps.sending.defaultTimezone },
+    );
+  } catch (error) {
+    if (error instanceof MissingTemplateData) return { missing: `${error.variable} in ${error.part}` };
+    throw error;
+  }
   const rendered =
     links && body.channel === 'email'
       ? withMarketingFooter(body, {
           preferencesUrl: links.preferences,
           ...(deps.sending.brand.name ? { brandName: deps.sending.brand.name } : {}),
           ...(deps.sending.brand.postalAddress ? { postalAddress: deps.sending.brand.postalAddress } : {}),
+          ...(request.contact.locale ? { locale: request.contact.locale } : {}),
         })
       : body;
+  return { rendered, links };
+}
+
+/** Calls the provider with the prepared message and records the outcome. */
+async function deliver(
+  deps: JourneyDeps,
+  request: MessageRequest,
+  template: MessageTemplate,
+  address: string,
+  { rendered, links }: Exclude<PreparedMessage, { missing: string }>,
+): Promise<LedgerOutcome> {
   const tags = {
     journey: request.journeyId,
     step: request.stepId,

@@ -13,6 +13,7 @@ import { compileJourney } from '#language/compiler.ts';
 import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
+import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
@@ -117,7 +118,7 @@ export class JourneyEngine extends Construct {
       [ENV.defaultTimezone]: config.defaultTimezone,
       [ENV.defaultCountry]: config.defaultCountry,
       [ENV.smsSenderId]: config.smsSenderId,
-      [ENV.deliveryPolicy]: JSON.stringify(config.delivery),
+      [ENV.deliveryPolicy]: JSON.stringify(sendingPolicy(config.delivery)),
     };
 
     this.stepFunction = new RelanceFunction(this, 'JourneyStep', {

@@ -1,5 +1,6 @@
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Cors, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { type Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import {
   ApiDestination,
@@ -10,11 +11,14 @@ import {
   Rule,
 } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
-import { LEAD_ENV } from '#platform/lead-env.ts';
+import { LEAD_ENV, UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { publicBaseUrl } from './http-ingest.ts';
@@ -42,6 +46,8 @@ export class LeadRouting extends Construct {
   readonly actionsFunction: RelanceFunction;
   readonly repsFunction: RelanceFunction;
   readonly webhookConnection?: Connection;
+  /** In alarm while leads wait in the unassigned queue (every rep and the fallback manager full). */
+  readonly unassignedLeadsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: LeadRoutingProps) {
     super(scope, id);
@@ -130,6 +136,51 @@ export class LeadRouting extends Construct {
       targets: [
         new LambdaFunction(this.routerFunction, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),
       ],
+    });
+
+    // The unassigned queue: a pass every hour routes its leads again and sends the managers one
+    // digest of those still waiting; the queue's size, logged by the router, feeds a metric and an
+    // alarm that stays on while any lead waits.
+    const schedulerRole = new Role(this, 'UnassignedPassRole', {
+      // Confused-deputy guard: only schedules of this account may use the role.
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'EventBridge Scheduler starts the hourly pass over the unassigned leads',
+    });
+    // The function itself, not `:*` (its versions): the schedule invokes $LATEST.
+    schedulerRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.routerFunction.functionArn],
+      }),
+    );
+    new CfnSchedule(this, 'UnassignedPass', {
+      description: 'Routes the unassigned leads again and sends the managers a digest of those still waiting',
+      scheduleExpression: 'rate(1 hour)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.routerFunction.functionArn,
+        roleArn: schedulerRole.roleArn,
+        input: JSON.stringify({ 'detail-type': UNASSIGNED_QUEUE.passDetailType, detail: {} }),
+        retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+    const unassigned = new MetricFilter(this, 'UnassignedLeadsMetric', {
+      logGroup: this.routerFunction.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', UNASSIGNED_QUEUE.logMessage),
+      metricNamespace: UNASSIGNED_QUEUE.metricNamespace,
+      metricName: UNASSIGNED_QUEUE.metricName,
+      metricValue: '$.unassignedLeads',
+    }).metric({ statistic: Stats.MAXIMUM, period: Duration.hours(1) });
+    this.unassignedLeadsAlarm = unassigned.createAlarm(this, 'UnassignedLeadsAlarm', {
+      alarmDescription:
+        'Leads wait in the unassigned queue: every rep who could take them and the fallback manager are at capacity',
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // The router logs the size on each queued lead and at each hourly pass (0 once drained).
+      treatMissingData: TreatMissingData.IGNORE,
     });
 
     // Routes. The form is public (CORS for the site's origins); action links carry their credential;

@@ -64,10 +64,9 @@ export class PreferencesApi extends Construct {
     const preferences = root.addResource('preferences').addResource('{token}');
     preferences.addMethod('GET', integration, { apiKeyRequired: false });
     preferences.addMethod('POST', integration, { apiKeyRequired: false });
-    root
-      .addResource('consent')
-      .addResource('confirm')
-      .addResource('{token}')
-      .addMethod('GET', integration, { apiKeyRequired: false });
+    // Double opt-in: GET shows the page with its button, only POST confirms (scanners prefetch GETs).
+    const confirm = root.addResource('consent').addResource('confirm').addResource('{token}');
+    confirm.addMethod('GET', integration, { apiKeyRequired: false });
+    confirm.addMethod('POST', integration, { apiKeyRequired: false });
   }
 }

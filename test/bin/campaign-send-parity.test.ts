@@ -203,7 +203,7 @@ beforeAll(async () => {
     targets: {},
     sending: {
       fromAddress: 'shop@example.com',
-      brand: { name: 'Shop' },
+      brand: { name: 'Shop', website: 'https://shop.example.com' },
       defaultTimezone: TZ,
       policy: POLICY,
     },

@@ -275,8 +275,13 @@ describe('delivery controls on the local runtime', () => {
     expect(confirmation?.subject).toContain('confirm your subscription');
     expect(link).toBeDefined();
 
-    // Act
-    const answer = await fetch(link ?? '');
+    // Act: the page (a GET changes nothing), then its button
+    await fetch(link ?? '');
+    const answer = await fetch(link ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'confirm=yes',
+    });
 
     // Assess
     expect(answer.status).toBe(200);

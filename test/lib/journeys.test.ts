@@ -200,7 +200,7 @@ describe('journeys', () => {
     synth.app.resourcePropertiesCountIs(
       'AWS::IAM::Role',
       { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } },
-      2, // this one and the audience passes'
+      3, // this one, the audience passes' and the unassigned-leads pass's
     );
 
     const statements = statementsForRole(synth.app, roleId);

@@ -24,7 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { validateJourney } from '#language/validator.ts';
 import { buildApp, type RelanceApp } from '../../lib/app.ts';
-import { journeys, journeyViolations, templates } from '../../workflows/index.ts';
+import { contactAttributes, journeys, journeyViolations, templates } from '../../workflows/index.ts';
 import { abandonedCart } from '../../workflows/journeys/abandoned-cart.ts';
 
 const SLOW = 120_000;
@@ -205,7 +205,7 @@ describe('journey validation', () => {
   it('reports a broken copy of a reference journey with the path of the violation', () => {
     const broken = { ...abandonedCart, entry: { ...abandonedCart.entry, dedupeKey: 'basketId' } };
 
-    const violations = validateJourney(broken, { templates });
+    const violations = validateJourney(broken, { templates, attributes: contactAttributes });
 
     expect(violations).toEqual([
       {

@@ -7,6 +7,15 @@ import type { EventType } from '#catalogue/catalogue.ts';
 
 export type Channel = 'email' | 'sms';
 
+/** The type of a custom contact attribute's values. */
+export type AttributeType = 'string' | 'number' | 'boolean';
+
+/**
+ * The custom contact attributes (`contact.attributes.<name>`) a deployment uses, each with its type:
+ * a branch, trigger filter, update or template that names another fails at synth time.
+ */
+export type AttributeDeclarations = Readonly<Record<string, AttributeType>>;
+
 /** A duration; the parts add up. */
 export interface Duration {
   readonly days?: number;

@@ -248,6 +248,20 @@ describe('POST /u/{token} (RFC 8058 one-click)', () => {
 });
 
 describe('GET /u/{token}', () => {
+  it('speaks French to a French contact', async () => {
+    // Prepare
+    storeContact(contactWith({ email: 'ada@example.com', locale: 'fr-CA' }), 3);
+
+    // Act
+    const response = await call(request('GET', '/u/{token}', token({ topic: undefined })));
+
+    // Assess
+    expect(response.body).toContain('<html lang="fr">');
+    expect(response.body).toContain('Ne plus recevoir tous les e-mails marketing ?');
+    expect(response.body).toContain('Me désinscrire');
+    expect(response.body).not.toContain('Stop receiving');
+  });
+
   it('shows a confirmation page with a POST button and changes nothing', async () => {
     // Act
     const response = await call(request('GET', '/u/{token}', token()));
@@ -379,15 +393,14 @@ describe('refused links', () => {
     expect(puts()).toEqual([]);
   });
 
-  it('answers 405 for a POST to the confirmation link', async () => {
+  it('answers 405 for a PUT to the confirmation link', async () => {
     // Act
-    const response = await call(
-      request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), ''),
-    );
+    const event = request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), '');
+    const response = await call({ ...event, httpMethod: 'PUT' });
 
     // Assess
     expect(response.statusCode).toBe(405);
-    expect(response.headers?.allow).toBe('GET');
+    expect(response.headers?.allow).toBe('GET, POST');
     expect(puts()).toEqual([]);
   });
 });
@@ -493,9 +506,48 @@ describe('POST /preferences/{token}', () => {
 });
 
 describe('GET /consent/confirm/{token}', () => {
-  it('records the double opt-in and thanks the contact', async () => {
+  it('shows a page whose button POSTs to the same link, and changes nothing (mail scanners prefetch GETs)', async () => {
     // Act
     const response = await call(request('GET', '/consent/confirm/{token}', token({ purpose: 'confirm' })));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<form method="post"><input type="hidden" name="confirm" value="yes">');
+    expect(response.body).toContain('Yes, subscribe me');
+    expect(puts()).toEqual([]);
+  });
+
+  it('speaks the contact’s language', async () => {
+    // Prepare
+    storeContact(contactWith({ email: 'ada@example.com', locale: 'fr-FR' }), 3);
+
+    // Act
+    const response = await call(request('GET', '/consent/confirm/{token}', token({ purpose: 'confirm' })));
+
+    // Assess
+    expect(response.body).toContain('<html lang="fr">');
+    expect(response.body).toContain('Confirmez votre inscription');
+    expect(response.body).toContain('Oui, je m&#39;inscris');
+  });
+});
+
+describe('POST /consent/confirm/{token}', () => {
+  it('refuses a POST without the page’s field, storing nothing', async () => {
+    // Act
+    const response = await call(
+      request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), ''),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(puts()).toEqual([]);
+  });
+
+  it('records the double opt-in and thanks the contact', async () => {
+    // Act
+    const response = await call(
+      request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), 'confirm=yes'),
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);

@@ -136,6 +136,27 @@ export const examples: Record<EventType, Record<string, unknown>> = {
     grade: 'A',
     reason: 'new',
   },
+  'page.viewed': {
+    ...base,
+    eventId: 'evt-page-1',
+    contact: { email: 'grace@acme.example' },
+    path: '/pricing',
+    url: 'https://www.acme.example/pricing',
+    title: 'Pricing',
+  },
+  'demo.requested': {
+    ...base,
+    eventId: 'evt-demo-1',
+    contact: { email: 'grace@acme.example' },
+    product: 'analytics',
+  },
+  'webinar.attended': {
+    ...base,
+    eventId: 'evt-webinar-1',
+    contact: { email: 'grace@acme.example' },
+    webinarId: 'wb-2024-05',
+    minutesAttended: 42,
+  },
   'lead.contacted': {
     ...base,
     source: 'relance.leads',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defineJourney, send } from '#language/builder.ts';
 import { fallbackViolations } from '#language/fallback.ts';
 import type { JourneyDefinition, SendFallback } from '#language/types.ts';
-import { journeyViolations, templates } from '../../../workflows/index.ts';
+import { contactAttributes, journeyViolations, templates } from '../../../workflows/index.ts';
 import { appointment } from '../../../workflows/journeys/appointment.ts';
 
 function appointmentSms(fallback: SendFallback): JourneyDefinition {
@@ -36,12 +36,12 @@ describe('send fallback', () => {
 
   it('accepts another channel with a template for it', () => {
     const journey = appointmentSms({ channel: 'email', template: 'appointment-confirmation' });
-    expect(fallbackViolations(journey, { templates })).toEqual([]);
+    expect(fallbackViolations(journey, { templates, attributes: contactAttributes })).toEqual([]);
   });
 
   it('refuses the step’s own channel', () => {
     const journey = appointmentSms({ channel: 'sms', template: 'appointment-confirmation-sms' });
-    expect(fallbackViolations(journey, { templates })).toEqual([
+    expect(fallbackViolations(journey, { templates, attributes: contactAttributes })).toEqual([
       {
         journey: 'reminder',
         path: 'steps.remind.fallback.channel',
@@ -54,21 +54,21 @@ describe('send fallback', () => {
     const unknown = appointmentSms({ channel: 'email', template: 'no-such-template' });
     const wrongChannel = appointmentSms({ channel: 'email', template: 'appointment-reminder-sms' });
     const cart = appointmentSms({ channel: 'email', template: 'cart-reminder' });
-    expect(fallbackViolations(unknown, { templates })).toEqual([
+    expect(fallbackViolations(unknown, { templates, attributes: contactAttributes })).toEqual([
       expect.objectContaining({
         path: 'steps.remind.fallback.template',
         message: 'unknown template "no-such-template"',
       }),
     ]);
-    expect(fallbackViolations(wrongChannel, { templates })).toEqual([
+    expect(fallbackViolations(wrongChannel, { templates, attributes: contactAttributes })).toEqual([
       expect.objectContaining({
         path: 'steps.remind.fallback.template',
         message: expect.stringContaining('is for sms'),
       }),
     ]);
-    expect(fallbackViolations(cart, { templates }).length).toBeGreaterThan(0);
+    expect(fallbackViolations(cart, { templates, attributes: contactAttributes }).length).toBeGreaterThan(0);
     expect(
-      fallbackViolations(cart, { templates }).every((v) =>
+      fallbackViolations(cart, { templates, attributes: contactAttributes }).every((v) =>
         v.path.startsWith('steps.remind.fallback.template'),
       ),
     ).toBe(true);
