@@ -52,10 +52,10 @@ describe('latest entity state at send time on the local runtime', () => {
 
     // Assess: the reminder lists the latest content and total
     const [reminder] = system.emailsTo(email);
-    expect(reminder?.text).toContain('1 x Brass desk lamp: 89 EUR');
-    expect(reminder?.text).toContain('1 x Glass vase: 35 EUR');
+    expect(reminder?.text).toContain('1 x Brass desk lamp: €89.00');
+    expect(reminder?.text).toContain('1 x Glass vase: €35.00');
     expect(reminder?.text).not.toContain('Stoneware mug');
-    expect(reminder?.text).toContain('Total: 124 EUR');
+    expect(reminder?.text).toContain('Total: €124.00');
 
     // The ledger keeps the version used, and `relance why` shows it
     const found = await report(email);
@@ -93,7 +93,7 @@ describe('latest entity state at send time on the local runtime', () => {
 
     // Assess
     const [reminder] = system.emailsTo(email);
-    expect(reminder?.text).toContain('1 x Glass vase: 35 EUR');
+    expect(reminder?.text).toContain('1 x Glass vase: €35.00');
     expect(reminder?.text).not.toContain('Brass desk lamp');
   });
 
