@@ -200,7 +200,9 @@ export class EventBusService {
   private describeRule(rule: LocalRule): Record<string, unknown> {
     return {
       Name: rule.name,
-      Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule.busName}/${rule.name}`,
+      Arn:
+        rule.arn ??
+        `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule.busName === 'default' ? '' : `${rule.busName}/`}${rule.name}`,
       EventBusName: rule.busName,
       EventPattern: JSON.stringify(rule.pattern),
       State: rule.enabled ? 'ENABLED' : 'DISABLED',
