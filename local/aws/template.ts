@@ -113,6 +113,8 @@ export interface LocalQueue {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
+  /** The queue policy (AWS::SQS::QueuePolicy): what services may send to it. */
+  readonly resourcePolicy?: PolicyStatement[];
 }
 
 /** A schedule declared in the template (cron, rate or at), created in the scheduler at start. */
@@ -506,6 +508,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
   const policiesByRole = new Map<string, PolicyDocument[]>();
   const managedPolicies = new Map<string, PolicyDocument>();
   const permissions: Array<{ functionName: string; props: JsonObject }> = [];
+  const queuePolicies: JsonObject[] = [];
   const roleProps = new Map<string, { logicalId: string; name: string; arn: string; props: JsonObject }>();
   const exports = new Map<string, Json>();
   for (const { stackName, template } of readAssembly(cdkOut)) {
@@ -669,6 +672,9 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
         case 'AWS::Lambda::Permission':
           permissions.push({ functionName: String(props.FunctionName), props });
           break;
+        case 'AWS::SQS::QueuePolicy':
+          queuePolicies.push(props);
+          break;
         case 'AWS::SNS::Topic':
           app.topics.push({ logicalId, name, arn: resolver.ref(logicalId) });
           break;
@@ -774,6 +780,16 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
         (f) => f.arn === functionName || f.name === functionName || functionName.startsWith(`${f.arn}:`),
       );
       fn?.resourcePolicy?.push(permissionStatement(props, fn.arn));
+    }
+    for (const props of queuePolicies.splice(0)) {
+      const document = props.PolicyDocument as unknown as PolicyDocument;
+      const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+      for (const url of (props.Queues ?? []) as Json[]) {
+        const index = app.queues.findIndex((q) => queueUrl(q.name) === url || q.arn === url);
+        const queue = app.queues[index];
+        if (queue)
+          app.queues[index] = { ...queue, resourcePolicy: [...(queue.resourcePolicy ?? []), ...statements] };
+      }
     }
     for (const output of Object.values(template.Outputs ?? {})) {
       if (output.Export)

@@ -66,7 +66,7 @@ async function submit(fields: Record<string, string>): Promise<string> {
 
 async function lead(leadId: string) {
   const { AssignmentRepository } = await import('../../functions/leads/assignment-repository.ts');
-  return new AssignmentRepository(process.env.LEADS_TABLE ?? '').lead(leadId);
+  return new AssignmentRepository(system.tables.leads ?? '').lead(leadId);
 }
 
 const mailTo = (address: string, subject: RegExp) =>
