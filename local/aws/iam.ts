@@ -52,13 +52,23 @@ const statementsOf = (document: PolicyDocument): readonly PolicyStatement[] =>
 
 const escapeRegExp = (text: string) => text.replace(/[.+^${}()|[\]\\/]/g, '\\$&');
 
+const wildcardPatterns = new Map<string, RegExp>();
+
 /** `*` any run of characters, `?` one character, across the whole string. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : escapeRegExp(c)))
-    .join('');
-  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
+  if (!pattern.includes('*') && !pattern.includes('?'))
+    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let regex = wildcardPatterns.get(key);
+  if (!regex) {
+    const source = pattern
+      .split('')
+      .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : escapeRegExp(c)))
+      .join('');
+    regex = new RegExp(`^${source}$`, ignoreCase ? 'i' : '');
+    wildcardPatterns.set(key, regex);
+  }
+  return regex.test(value);
 }
 
 /** An action pattern (`dynamodb:Get*`, `*`) against an action (`dynamodb:GetItem`): case-insensitive. */
@@ -75,6 +85,7 @@ const resourcePatterns = new Map<string, RegExp>();
  */
 export function resourceMatches(pattern: string, resource: string): boolean {
   if (pattern === '*') return true;
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === resource;
   let regex = resourcePatterns.get(pattern);
   if (!regex) {
     const segments = pattern.split(':').map((segment) =>

@@ -5,7 +5,7 @@
  * the file when any call was denied during it (a missing grant would fail in AWS just the same),
  * unless the test expects denials.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -140,6 +140,54 @@ export async function startLocalSystem(
       }
     },
   };
+}
+
+type TemplateJson = {
+  Resources: Record<
+    string,
+    { Type: string; Metadata?: Record<string, unknown>; Properties?: Record<string, unknown> }
+  >;
+};
+
+/** An `editAssembly` that changes the app stack's template (Relance.template.json) in place. */
+export function editAppTemplate(edit: (template: TemplateJson) => void): (cdkOut: string) => void {
+  return (cdkOut) => {
+    const path = join(cdkOut, 'Relance.template.json');
+    const template = JSON.parse(readFileSync(path, 'utf8')) as TemplateJson;
+    edit(template);
+    writeFileSync(path, JSON.stringify(template));
+  };
+}
+
+/**
+ * Removes an action from the identity policies of the roles whose logical id starts with
+ * `rolePrefix` (a statement left without actions goes): the grant the CDK code would have forgotten.
+ */
+export function withoutGrant(rolePrefix: string, action: string): (cdkOut: string) => void {
+  return editAppTemplate((template) => {
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const roles = (resource.Properties?.Roles ?? []) as Array<{ Ref?: string }>;
+      if (!roles.some((r) => r.Ref?.startsWith(rolePrefix))) continue;
+      const document = resource.Properties?.PolicyDocument as {
+        Statement: Array<{ Action: string | string[] }>;
+      };
+      document.Statement = document.Statement.flatMap((statement) => {
+        const actions = (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).filter(
+          (a) => a !== action,
+        );
+        return actions.length === 0 ? [] : [{ ...statement, Action: actions }];
+      });
+    }
+  });
+}
+
+/** Removes the Lambda permissions (resource policy statements) whose logical id starts with `prefix`. */
+export function withoutPermission(prefix: string): (cdkOut: string) => void {
+  return editAppTemplate((template) => {
+    for (const [id, resource] of Object.entries(template.Resources))
+      if (resource.Type === 'AWS::Lambda::Permission' && id.startsWith(prefix)) delete template.Resources[id];
+  });
 }
 
 let sequence = 0;
