@@ -280,6 +280,8 @@ export class LocalRuntime {
    * ones, and credentials of its execution role (a local access key the edge knows it by).
    */
   private functionEnvironment(fn: LocalFunction): Record<string, string> {
+    // Lambda runs the function with its execution role, which must trust lambda.amazonaws.com.
+    refuseIf(this.authorizeAssume(fn.roleArn, 'lambda.amazonaws.com', fn.arn));
     const credentials = this.iam.credentialsFor(
       fn.roleArn ?? `arn:aws:iam::${LOCAL_ACCOUNT}:role/none`,
       fn.name,
@@ -422,6 +424,10 @@ export class LocalRuntime {
           Arn: schedule.target.arn,
           RoleArn: schedule.target.roleArn,
           ...(schedule.target.input ? { Input: schedule.target.input } : {}),
+          ...(schedule.target.retryPolicy ? { RetryPolicy: schedule.target.retryPolicy } : {}),
+          ...(schedule.target.deadLetterArn
+            ? { DeadLetterConfig: { Arn: schedule.target.deadLetterArn } }
+            : {}),
         },
       }),
     });

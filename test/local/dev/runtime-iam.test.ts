@@ -62,6 +62,27 @@ function writeAssembly(dir: string): void {
       Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'Dead' } },
       Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'app-key' } },
       Group: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: 'app-group' } },
+      Nightly: {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Name: 'nightly',
+          GroupName: 'app-group',
+          ScheduleExpression: 'cron(0 3 * * ? *)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: {
+            Arn: { Ref: 'Machine' },
+            RoleArn: SCHEDULER_ROLE,
+            RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
+          },
+        },
+      },
+      // A function whose role Lambda may not assume (its trust policy names another service).
+      Misassigned: {
+        Type: 'AWS::Lambda::Function',
+        Metadata: { 'relance:entry': 'test/local/aws/fixtures/counting-handler.ts' },
+        Properties: { FunctionName: 'misassigned', Role: SCHEDULER_ROLE, Timeout: 3 },
+      },
       Machine: {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {
@@ -325,6 +346,22 @@ describe('calls signed with a role’s credentials', () => {
     const dynamo = new DynamoDBClient({ ...asAdmin, maxAttempts: 1 });
     await dynamo.send(new PutItemCommand({ TableName: 'Other', Item: { pk: { S: 'admin' } } }));
     dynamo.destroy();
+  });
+});
+
+describe('roles Lambda and Scheduler assume', () => {
+  it('refuse to run a function whose role does not trust Lambda', async () => {
+    await expect(runtime.lambdas.invoke('misassigned', {})).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('sts:AssumeRole'),
+    });
+  });
+
+  it('create the template’s schedules with their retry policy and dead-letter queue', () => {
+    expect(runtime.scheduler.schedules().find((s) => s.Name === 'nightly')?.Target).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+      DeadLetterConfig: { Arn: arn('sqs', 'Dead') },
+    });
   });
 });
 
