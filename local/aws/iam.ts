@@ -150,6 +150,25 @@ const NEGATED: Record<string, string> = {
 /** Operators met while evaluating that this evaluator does not implement (they never match). */
 export const unsupportedOperators = new Set<string>();
 
+/** Whether this evaluator implements a condition operator (`ForAnyValue:StringLikeIfExists`...). */
+export function isSupportedOperator(operatorName: string): boolean {
+  const operator = operatorName
+    .toLowerCase()
+    .replace(/^for(any|all)values?:/, '')
+    .replace(/ifexists$/, '');
+  return operator === 'null' || operator in OPERATORS || operator in NEGATED;
+}
+
+/** The condition operators of a set of documents this evaluator does not implement. */
+export function unsupportedOperatorsIn(documents: readonly PolicyDocument[]): string[] {
+  const found = new Set<string>();
+  for (const document of documents)
+    for (const statement of statementsOf(document))
+      for (const operator of Object.keys(statement.Condition ?? {}))
+        if (!isSupportedOperator(operator)) found.add(operator);
+  return [...found];
+}
+
 function contextValue(context: RequestContext, key: string): readonly string[] | undefined {
   const wanted = key.toLowerCase();
   for (const [name, value] of Object.entries(context)) {

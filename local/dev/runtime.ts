@@ -20,7 +20,14 @@ import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
 import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
-import { type Denial, denialMessage, evaluateResourcePolicy, type IamCheck, LocalIam } from '../aws/iam.ts';
+import {
+  type Denial,
+  denialMessage,
+  evaluateResourcePolicy,
+  type IamCheck,
+  LocalIam,
+  unsupportedOperatorsIn,
+} from '../aws/iam.ts';
 import { accessDeniedResponse, accessKeyOf, checksFor } from '../aws/iam-requests.ts';
 import { LambdaHost } from '../aws/lambda-host.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
@@ -177,6 +184,18 @@ export class LocalRuntime {
         this.options.onDenied ??
         ((denial) => process.stderr.write(`[iam] AccessDenied: ${denialMessage(denial)}\n`)),
     });
+    // Say which conditions cannot be evaluated here: the statements that need them never apply.
+    for (const role of this.app.roles) {
+      const unsupported = unsupportedOperatorsIn([...role.policies, ...(role.trust ? [role.trust] : [])]);
+      if (unsupported.length > 0)
+        process.stderr.write(
+          `[iam] role ${role.name}: condition operator(s) ${unsupported.join(', ')} not evaluated locally; statements that use them never match\n`,
+        );
+      if (role.unknownManagedPolicies.length > 0)
+        process.stderr.write(
+          `[iam] role ${role.name}: managed policies ${role.unknownManagedPolicies.join(', ')} unknown locally; they grant nothing here\n`,
+        );
+    }
     this.configureEnvironment(endpoint);
     this.restoreClock = useClock(this.clock);
     await this.ses.start();

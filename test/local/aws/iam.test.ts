@@ -12,6 +12,7 @@ import {
   type PolicyDocument,
   resourceMatches,
   unsupportedOperators,
+  unsupportedOperatorsIn,
 } from '../../../local/aws/iam.ts';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/Contacts';
@@ -223,6 +224,18 @@ describe('conditions', () => {
     });
     expect(evaluatePolicies([allowAll, deny], { action: 'sqs:SendMessage', resource: '*' })).toBe('Allow');
     expect([...unsupportedOperators]).toEqual(expect.arrayContaining(['IpAddress', 'DateLessThan']));
+    expect(
+      unsupportedOperatorsIn([
+        allow,
+        deny,
+        doc({
+          Effect: 'Allow',
+          Action: '*',
+          Resource: '*',
+          Condition: { 'ForAnyValue:StringLikeIfExists': { k: 'v' } },
+        }),
+      ]),
+    ).toEqual(['IpAddress', 'DateLessThan']);
   });
 });
 
