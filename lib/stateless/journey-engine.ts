@@ -140,17 +140,13 @@ export class JourneyEngine extends Construct {
       props.bus.grantPutEventsTo(this.stepFunction);
       this.stepFunction.addEnvironment(ENV.eventBusName, props.bus.eventBusName);
     }
+    // The journeys' pause schedules, one group per journey.
+    const pauseSchedules = names.map((n) =>
+      stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${n.scheduleGroup}/*` }),
+    );
+    // Wait steps create the schedule that resumes a run; they never read nor delete one.
     this.stepFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['scheduler:CreateSchedule'],
-        resources: names.map((n) =>
-          stack.formatArn({
-            service: 'scheduler',
-            resource: 'schedule',
-            resourceName: `${n.scheduleGroup}/*`,
-          }),
-        ),
-      }),
+      new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: pauseSchedules }),
     );
     this.stepFunction.addToRolePolicy(
       new PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
@@ -166,6 +162,10 @@ export class JourneyEngine extends Construct {
         actions: ['states:StartExecution'],
         resources: names.map((n) => n.stateMachineArn),
       }),
+    );
+    // An event that resolves a waitFor cancels the run's timeout schedule.
+    this.routerFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: pauseSchedules }),
     );
     // An event the router could not process after its retries is kept, never lost.
     this.routerFunction.configureAsyncInvoke({

@@ -119,6 +119,8 @@ export class LeadRouting extends Construct {
     this.repsFunction = new RelanceFunction(this, 'RepsApi', {
       entry: 'functions/leads/reps-api-handler.ts',
       description: 'The sales roster API: list, read, create or update, remove reps',
+      // Reps' phone numbers written in national format are read in the deployment's country.
+      environment: { [ENV.defaultCountry]: config.defaultCountry },
     }).useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'PutItem', 'UpdateItem', 'BatchGetItem']);
 
     new Rule(this, 'LeadEvents', {

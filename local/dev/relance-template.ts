@@ -19,8 +19,8 @@ export interface RelanceTables {
 }
 
 /**
- * The value the template gives its functions for a variable. The runtime refuses a template whose
- * functions disagree on one, so the first function that has it speaks for all.
+ * The value the template gives its functions for a variable: the first function that has it (the
+ * variables read here, table names and journey targets, are the same for every function that has them).
  */
 export function functionVariable(app: Pick<LocalApp, 'functions'>, name: string): string | undefined {
   for (const fn of app.functions) {

@@ -10,6 +10,7 @@ import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
 import {
   flatten,
+  functionRoleId,
   getAttOf,
   logicalId,
   props,
@@ -228,6 +229,23 @@ describe('journeys', () => {
     const pattern = RouterPattern.parse(rules[0]?.EventPattern);
     expect(pattern.source).toEqual([ACCEPTED_SOURCE]);
     expect([...pattern['detail-type']].sort()).toEqual([...listened].sort());
+  });
+
+  it('lets the step function create pause schedules and the router delete them, in the journeys’ groups only', () => {
+    const scheduleActions = (fn: typeof synth.stacks.app.engine.stepFunction) =>
+      statementsForRole(synth.app, functionRoleId(synth.app, logicalId(fn)))
+        .filter((s) => (s.Action ?? []).some((a) => a.startsWith('scheduler:')))
+        .map((s) => ({ actions: s.Action, resources: statementResources(s) }));
+    const groups = journeys.map((j) => stackArn('scheduler', `schedule/${stateMachineName(j)}/*`));
+
+    // The step handler only creates the schedule that resumes a run (run-scheduler.ts scheduleResume).
+    expect(scheduleActions(synth.stacks.app.engine.stepFunction)).toEqual([
+      { actions: ['scheduler:CreateSchedule'], resources: groups },
+    ]);
+    // The router cancels the timeout of a wait an event resolved (run-scheduler.ts cancelResume).
+    expect(scheduleActions(synth.stacks.app.engine.routerFunction)).toEqual([
+      { actions: ['scheduler:DeleteSchedule'], resources: groups },
+    ]);
   });
 
   it('names the schedule groups and state machines consistently (one group per journey, one for passes)', () => {
