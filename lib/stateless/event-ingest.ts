@@ -56,7 +56,7 @@ export class EventIngest extends Construct {
       },
     })
       .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem', 'UpdateItem'])
-      .useTable(props.events, ENV.eventsTable, ['GetItem', 'PutItem'])
+      .useTable(props.events, ENV.eventsTable, ['GetItem', 'PutItem', 'Query'])
       .useTable(props.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query'])
       .allowSendingTo(this.rejectedEvents);
     this.bus.grantPutEventsTo(this.ingestFunction);

@@ -92,7 +92,14 @@ export class LeadRouting extends Construct {
         },
       })
         // Assignments and the roster; the contact and its recent history, read only.
-        .useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'UpdateItem', 'BatchGetItem'])
+        .useTable(tables.leads, LEAD_ENV.leadsTable, [
+          'GetItem',
+          'PutItem',
+          'UpdateItem',
+          'DeleteItem',
+          'Query',
+          'BatchGetItem',
+        ])
         .useTable(tables.contacts, ENV.contactsTable, ['GetItem'])
         .useTable(tables.events, ENV.eventsTable, ['Query'])
         .allowSendingEmail(senderDomain(config.fromAddress), props.configurationSetName)

@@ -16,10 +16,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import type { InvokeMessage, SandboxMessage, SerializedError } from './lambda-sandbox.ts';
 import type { LocalFunction } from './template.ts';
 
@@ -45,6 +45,11 @@ export interface LambdaHostOptions {
    * `workerData.bootstrap` (a SharedArrayBuffer stays shared).
    */
   readonly bootstrap?: { readonly module: string; readonly data?: unknown };
+  /**
+   * Modules bundled in place of others, by absolute path (a test's own journey list instead of the
+   * project's): the handlers run the fixture a test synthesized the template from.
+   */
+  readonly substitutes?: Readonly<Record<string, string>>;
 }
 
 /** An error a function returned, rebuilt with the name and message the sandbox reported. */
@@ -54,6 +59,25 @@ export class LambdaFunctionError extends Error {
     this.name = serialized.name;
     if (serialized.stack) this.stack = serialized.stack;
   }
+}
+
+/** An esbuild plugin that bundles a substitute for each listed module a relative import reaches. */
+function substitutionPlugins(substitutes: Readonly<Record<string, string>> | undefined): Plugin[] {
+  if (!substitutes || Object.keys(substitutes).length === 0) return [];
+  return [
+    {
+      name: 'substitutes',
+      setup(build) {
+        const replacements = new Set(Object.values(substitutes));
+        build.onResolve({ filter: /^\./ }, (args) => {
+          // A substitute may build on the module it replaces: its own imports are left alone.
+          if (replacements.has(args.importer)) return undefined;
+          const substitute = substitutes[resolvePath(args.resolveDir, args.path)];
+          return substitute ? { path: substitute } : undefined;
+        });
+      },
+    },
+  ];
 }
 
 const SANDBOX_MODULE = fileURLToPath(new URL('./lambda-sandbox.ts', import.meta.url));
@@ -277,6 +301,7 @@ export class LambdaHost {
           js: "import { createRequire as __relanceCreateRequire } from 'node:module'; const require = __relanceCreateRequire(import.meta.url);",
         },
         logLevel: 'silent',
+        plugins: substitutionPlugins(this.options.substitutes),
       }).then(() => outfile);
       this.bundles.set(fn.name, bundled);
       bundled.catch(() => this.bundles.delete(fn.name));

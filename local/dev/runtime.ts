@@ -78,6 +78,8 @@ export interface RuntimeOptions {
    * set 0 so a failing target does not hold them for minutes; attempts and ages keep their meaning.
    */
   readonly retryBackoffScale?: number;
+  /** Modules the functions' bundles take in place of others, by absolute path (test fixtures). */
+  readonly moduleSubstitutes?: Readonly<Record<string, string>>;
   /** Told about every call IAM refuses (the default writes it to stderr). */
   readonly onDenied?: (denial: Denial) => void;
   /** Web answers for unsigned requests that are not API routes (the page, JSON views). */
@@ -208,6 +210,7 @@ export class LocalRuntime {
       now,
       environment: (fn) => this.functionEnvironment(fn),
       bootstrap: { module: LAMBDA_BOOTSTRAP, data: { clock: this.clock.shared } },
+      ...(this.options.moduleSubstitutes ? { substitutes: this.options.moduleSubstitutes } : {}),
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;
         // Lambda sends to the on-failure destination with the function's execution role.

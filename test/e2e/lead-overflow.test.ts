@@ -3,6 +3,7 @@
 // and when every rep and the fallback queue's manager are full, a lead goes to the unassigned queue:
 // nobody past their capacity, no per-lead reminders, one digest to the managers per period.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relanceTables } from '../../local/dev/relance-template.ts';
 import { API_KEY, hours, type LocalSystem, minutes, startLocalSystem } from '../support/local-system.ts';
 
 /** Monday 2 March 2026, 11:00 in Paris: the French reps are on duty. */
@@ -73,7 +74,7 @@ async function postEvent(type: string, detail: Record<string, unknown>): Promise
 
 async function assignments() {
   const { AssignmentRepository } = await import('../../functions/leads/assignment-repository.ts');
-  return new AssignmentRepository(process.env.LEADS_TABLE ?? '');
+  return new AssignmentRepository(relanceTables(system.runtime.app).leads ?? '');
 }
 
 async function roster() {

@@ -4,6 +4,7 @@
 // merging is an explicit `contact.merged` event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatWhy, why } from '../../bin/cli/why.ts';
+import { functionVariable } from '../../local/dev/relance-template.ts';
 import {
   eventId,
   hours,
@@ -13,12 +14,14 @@ import {
   startLocalSystem,
 } from '../support/local-system.ts';
 
+let system: LocalSystem;
+
 async function repositories() {
   const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
   const { EventsRepository } = await import('../../functions/contacts/events-repository.ts');
   return {
-    contacts: new ContactsRepository(process.env.CONTACTS_TABLE ?? ''),
-    events: new EventsRepository(process.env.EVENTS_TABLE ?? ''),
+    contacts: new ContactsRepository(functionVariable(system.runtime.app, 'CONTACTS_TABLE') ?? ''),
+    events: new EventsRepository(functionVariable(system.runtime.app, 'EVENTS_TABLE') ?? ''),
   };
 }
 
@@ -29,7 +32,6 @@ async function contactByEmail(email: string) {
 }
 
 describe('identity resolution on the local runtime', () => {
-  let system: LocalSystem;
   const now = () => new Date(system.runtime.clock.now()).toISOString();
   const base = (prefix: string) => ({ eventId: eventId(prefix), occurredAt: now(), source: 'shop.test' });
   const whyLines = async (subject: string) => {

@@ -2,9 +2,9 @@
 // the send as `missing_data` (explained by `relance why`) instead of mailing `<a href="">`; French
 // contacts read French messages, footers, amounts and pages; a contact with no time zone reads
 // appointment times in the shop's zone; the double opt-in link confirms on the page's POST only.
+
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { MessageTemplate } from '#language/template.ts';
-import type { JourneyDefinition } from '#language/types.ts';
 import { formatWhy, why } from '../../bin/cli/why.ts';
 import { relanceTables } from '../../local/dev/relance-template.ts';
 import {
@@ -16,33 +16,24 @@ import {
   startLocalSystem,
 } from '../support/local-system.ts';
 
-// A journey whose template reads an optional field without a default: the cart's link.
+// A journey whose template reads an optional field without a default (the cart's link): the synth
+// here sees it through vi.mock, the functions' sandboxes through the runtime's module substitutes.
 vi.mock('../../workflows/journeys/index.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../workflows/journeys/index.ts')>();
-  const { defineJourney, send } = await import('#language/builder.ts');
-  const cartLink: JourneyDefinition = defineJourney({
-    id: 'cart-link',
-    description: 'Send the cart link at once',
-    trigger: { event: 'cart.updated' },
-    entry: { reentry: true, dedupeKey: 'cartId' },
-    steps: [send('link', { channel: 'email', template: 'cart-link', category: 'transactional' })],
-  });
-  const journeys = [...original.journeys, cartLink];
+  const { cartLinkJourney } = await import('./fixtures/cart-link.ts');
+  const journeys = [...original.journeys, cartLinkJourney];
   return { ...original, journeys, findJourney: (id: string) => journeys.find((j) => j.id === id) };
 });
 vi.mock('../../workflows/templates/index.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../workflows/templates/index.ts')>();
-  const cartLink: MessageTemplate = {
-    id: 'cart-link',
-    channel: 'email',
-    content: {
-      subject: 'Your cart',
-      html: '<p><a href="{{ trigger.cartUrl }}">Back to my cart</a></p>',
-      text: 'Back to my cart: {{ trigger.cartUrl }}',
-    },
-  };
-  return { templates: new Map([...original.templates, [cartLink.id, cartLink]]) };
+  const { cartLinkTemplate } = await import('./fixtures/cart-link.ts');
+  return { templates: new Map([...original.templates, [cartLinkTemplate.id, cartLinkTemplate]]) };
 });
+const FIXTURES = resolve(import.meta.dirname, 'fixtures');
+const SUBSTITUTES = {
+  [resolve(PROJECT_ROOT, 'workflows/journeys/index.ts')]: join(FIXTURES, 'cart-link-journeys.ts'),
+  [resolve(PROJECT_ROOT, 'workflows/templates/index.ts')]: join(FIXTURES, 'cart-link-templates.ts'),
+};
 
 /** Monday 2 March 2026, 11:00 in Paris. */
 const MONDAY_MORNING_PARIS = Date.parse('2026-03-02T10:00:00Z');
@@ -51,7 +42,7 @@ let system: LocalSystem;
 const now = () => new Date(system.runtime.clock.now()).toISOString();
 
 beforeAll(async () => {
-  system = await startLocalSystem({ start: MONDAY_MORNING_PARIS });
+  system = await startLocalSystem({ start: MONDAY_MORNING_PARIS, moduleSubstitutes: SUBSTITUTES });
 });
 afterAll(async () => {
   await system.stop();

@@ -61,6 +61,11 @@ export async function startLocalSystem(
     editAssembly?: (cdkOut: string) => void;
     /** The test provokes denials on purpose: `stop` does not fail on them. */
     allowDenials?: boolean;
+    /**
+     * Modules the functions run in place of others, by absolute path: the fixture a test's own
+     * `vi.mock` gave the synth (a mock reaches this process only, not the functions' sandboxes).
+     */
+    moduleSubstitutes?: Record<string, string>;
   } = {},
 ): Promise<LocalSystem> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
@@ -77,6 +82,7 @@ export async function startLocalSystem(
     },
     // Retries of failing targets do not wait in tests; their number and age limits are unchanged.
     retryBackoffScale: 0,
+    ...(options.moduleSubstitutes ? { moduleSubstitutes: options.moduleSubstitutes } : {}),
     // Denials are listed by `stop`, and shown when a test that expects them wants to look.
     onDenied: () => undefined,
   });
