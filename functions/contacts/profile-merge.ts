@@ -12,7 +12,7 @@
  */
 import type { ChannelConsent, ConsentRecord, Contact, MergeRecord } from '#catalogue/contact.ts';
 import { IDENTITY_CONFLICT_MEMORY } from '#catalogue/contact.ts';
-import { combineAggregates } from '#catalogue/profile-aggregates.ts';
+import { combineAggregates, earlierOf, laterOf } from '#catalogue/profile-aggregates.ts';
 import { APPLIED_EVENT_MEMORY } from './profile-update.ts';
 
 const FILLED_FIELDS = [
@@ -59,18 +59,6 @@ function mergeChannel(
   }
   const channel = stricterConsent(a.channel, b.channel);
   return { ...(channel ? { channel } : {}), topics };
-}
-
-function laterOf(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Date.parse(a) >= Date.parse(b) ? a : b;
-}
-
-function earlierOf(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Date.parse(a) <= Date.parse(b) ? a : b;
 }
 
 function defined<T extends Record<string, unknown>>(value: T): T {

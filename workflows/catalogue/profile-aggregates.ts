@@ -182,13 +182,15 @@ export function applyEvent(
   return next;
 }
 
-function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+/** The later of two optional ISO timestamps. */
+export function laterOf(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
-function earlierOf(a: string | undefined, b: string | undefined): string | undefined {
+/** The earlier of two optional ISO timestamps. */
+export function earlierOf(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Date.parse(a) <= Date.parse(b) ? a : b;
