@@ -72,8 +72,8 @@ const RelanceConfigSchema = z.strictObject({
   delivery: DeliveryPolicySettings,
   leads: LeadsConfigSchema,
   audiencePasses: AudiencePassConfigSchema,
-  /** Tables removable with the stack (never in production). `-c relance:sandbox=true` gives a string. */
-  sandbox: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+  /** Tables removable with the stack (never in production). */
+  sandbox: z.boolean(),
 });
 export type RelanceConfig = z.output<typeof RelanceConfigSchema>;
 
@@ -191,6 +191,19 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
 }
 
 /**
+ * `cdk synth -c key=value` gives every value as a string: a key whose value is not a string (an
+ * object, a number, a boolean) reads it as the JSON cdk.json would hold.
+ */
+function fromCommandLine(value: unknown, fallback: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (typeof value !== 'string' || typeof fallback === 'string') return { ok: true, value };
+  try {
+    return { ok: true, value: JSON.parse(value) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
  * The configuration for this app: every `relance:*` context key is checked (an unknown one fails),
  * each value is merged into its default and the result validated. Throws ConfigValidationError
  * listing every problem with its path.
@@ -203,7 +216,11 @@ export function readConfig(scope: Construct): RelanceConfig {
     if (!name.startsWith('relance:')) continue;
     const key = name.slice('relance:'.length);
     if (!Object.hasOwn(DEFAULTS, key)) problems.push(`${name}: unknown key`);
-    else given[key] = value;
+    else {
+      const read = fromCommandLine(value, DEFAULTS[key as keyof RelanceConfig]);
+      if (read.ok) given[key] = read.value;
+      else problems.push(`${name}: given on the command line, it must be JSON like cdk.json's value`);
+    }
   }
   const parsed = RelanceConfigSchema.safeParse(merged(DEFAULTS, given, ''));
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));

@@ -50,7 +50,7 @@ describe('readConfig', () => {
   });
 
   it('fails on a wrong type, naming its path', () => {
-    expect(failureOf({ 'relance:historyRetentionDays': '30' })).toMatch(
+    expect(failureOf({ 'relance:historyRetentionDays': true })).toMatch(
       /relance:historyRetentionDays: .*expected number/,
     );
     expect(failureOf({ 'relance:leads': { throttle: { rateLimit: 'fast' } } })).toMatch(
@@ -110,6 +110,18 @@ describe('readConfig', () => {
     expect(configOf({ 'relance:sandbox': 'true' }).sandbox).toBe(true);
     expect(configOf({ 'relance:sandbox': 'false' }).sandbox).toBe(false);
     expect(failureOf({ 'relance:sandbox': 'yes' })).toContain('relance:sandbox:');
+  });
+
+  it('reads an object given with -c as JSON, and still names an unknown key in it', () => {
+    const delivery = configOf({
+      'relance:delivery': '{"quietHours":{"start":"22:00","end":"07:00"}}',
+    }).delivery;
+    expect(delivery.quietHours).toEqual({ start: '22:00', end: '07:00' });
+    expect(failureOf({ 'relance:delivery': '{"quietHours":{"strat":"21:00"}}' })).toContain(
+      'relance:delivery.quietHours.strat: unknown key',
+    );
+    expect(configOf({ 'relance:historyRetentionDays': '30' }).historyRetentionDays).toBe(30);
+    expect(failureOf({ 'relance:leads': '{not json' })).toContain('relance:leads: given on the command line');
   });
 });
 
