@@ -237,25 +237,13 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
       contactId,
       nowIso(),
     );
-    let profile = await updateProfile(
-      deps.contacts,
-      contactId,
-      event,
-      conflicts,
-      deps.segments,
-      deps.defaultTimezone,
-    );
+    const applyTo = (id: string) =>
+      updateProfile(deps.contacts, id, event, conflicts, deps.segments, deps.defaultTimezone);
+    let profile = await applyTo(contactId);
     // The contact was merged into another: the event belongs to the survivor.
     for (let hop = 0; profile.mergedInto && hop < MAX_MERGE_HOPS; hop++) {
       contactId = profile.mergedInto;
-      profile = await updateProfile(
-        deps.contacts,
-        contactId,
-        event,
-        conflicts,
-        deps.segments,
-        deps.defaultTimezone,
-      );
+      profile = await applyTo(contactId);
     }
     for (const conflict of conflicts)
       await recordOnOther(deps.contacts, { ...conflict, appliedTo: contactId });

@@ -351,6 +351,15 @@ export class LambdaHost {
     const started = this.options.now();
     this.counts.set(fn.name, (this.counts.get(fn.name) ?? 0) + 1);
     let realStart = performance.now();
+    const record = (outcome: { ok: true } | { ok: false; error: string }) =>
+      this.record({
+        requestId,
+        functionName: fn.name,
+        at: started,
+        durationMs: performance.now() - realStart,
+        memorySize: fn.memorySize,
+        ...outcome,
+      });
     try {
       const sandbox = await this.sandboxFor(fn);
       realStart = performance.now();
@@ -362,22 +371,10 @@ export class LambdaHost {
         logGroupName: `/aws/lambda/${fn.name}`,
         logStreamName: 'local',
       });
-      this.record({
-        requestId,
-        functionName: fn.name,
-        at: started,
-        durationMs: performance.now() - realStart,
-        memorySize: fn.memorySize,
-        ok: true,
-      });
+      record({ ok: true });
       return result;
     } catch (error) {
-      this.record({
-        requestId,
-        functionName: fn.name,
-        at: started,
-        durationMs: performance.now() - realStart,
-        memorySize: fn.memorySize,
+      record({
         ok: false,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });

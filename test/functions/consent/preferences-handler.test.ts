@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import { type LinkClaims, signToken, verifyToken } from '../../../functions/consent/signed-links.ts';
+import { apiEvent } from '../api-event.ts';
 import { contactWith } from '../fixtures.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
@@ -83,49 +84,14 @@ function request(
     : { 'Content-Type': 'application/x-www-form-urlencoded' },
 ): APIGatewayProxyEvent {
   const path = resource.replace('{token}', tokenValue);
-  return {
+  return apiEvent({
     body,
     headers,
-    multiValueHeaders: {},
     httpMethod: method,
-    isBase64Encoded: false,
     path,
     pathParameters: { token: tokenValue },
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
     resource,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.10',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
-      path: `/v1${path}`,
-      stage: 'v1',
-      requestId: 'req-1',
-      requestTimeEpoch: NOW,
-      resourceId: 'res-1',
-      resourcePath: resource,
-    },
-  };
+  });
 }
 
 async function call(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
