@@ -8,7 +8,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { evaluateAll } from '../functions/segments/membership.ts';
 import { segments } from '../workflows/segments/index.ts';
@@ -69,12 +69,12 @@ export async function benchAudience(options: AudienceBenchOptions): Promise<Tabl
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    // The shared SDK clients are built when their module loads: point them at dynalite first.
+    // The shared SDK clients are built on first use: point them at dynalite first.
     process.env.AWS_ENDPOINT_URL = endpoint;
     process.env.AWS_REGION = 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID = 'bench';
     process.env.AWS_SECRET_ACCESS_KEY = 'bench';
-    const { dynamo } = await import('#platform/clients/dynamo.ts');
+    const loader = DynamoDBDocumentClient.from(admin, { marshallOptions: { removeUndefinedValues: true } });
     const { ContactsRepository } = await import('../functions/contacts/contacts-repository.ts');
 
     // Load: profiles as ContactsRepository.save writes them, 25 per BatchWriteItem.
@@ -99,7 +99,7 @@ export async function benchAudience(options: AudienceBenchOptions): Promise<Tabl
             PutRequest: { Item },
           }));
           while (requests && requests.length > 0) {
-            const answer = await dynamo.send(new BatchWriteCommand({ RequestItems: { [TABLE]: requests } }));
+            const answer = await loader.send(new BatchWriteCommand({ RequestItems: { [TABLE]: requests } }));
             requests = answer.UnprocessedItems?.[TABLE] as Record<string, unknown>[] | undefined;
           }
         }

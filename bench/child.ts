@@ -3,12 +3,15 @@
  * the endpoint of the first benchmark that loads them, and a heap figure means something only in
  * a process doing nothing else. Sends its tables to the parent over IPC.
  */
+import { resolve } from 'node:path';
 import { benchAudience } from './audience.ts';
+import { benchColdStart } from './cold-start.ts';
 import type { BenchOptions, ChildMessage, Table } from './report.ts';
 import { benchSegments } from './segments.ts';
 import { benchSpeedToLead } from './speed-to-lead.ts';
 
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
+  'cold-start': () => benchColdStart({ projectRoot: resolve(import.meta.dirname, '..'), processes: 5 }),
   speed: (o) => benchSpeedToLead({ leads: o.leads, inFlight: o.inFlight, startMs: o.nowMs }),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>

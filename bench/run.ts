@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only speed|segments|audience] [--leads N] [--in-flight N] [--contacts N] [--seed N]`
+ * `npm run bench [-- --only cold-start|speed|segments|audience] [--leads N] [--in-flight N] [--contacts N] [--seed N]`
  *
  * Prints figures, never judges them: timings depend on the machine and on what else runs on it.
  * Each benchmark runs in its own process (bench/child.ts), one after the other.
@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchOptions, type ChildMessage, formatTable } from './report.ts';
 
-const NAMES = ['speed', 'segments', 'audience'] as const;
+const NAMES = ['cold-start', 'speed', 'segments', 'audience'] as const;
 type Name = (typeof NAMES)[number];
 /** Monday 2 March 2026, 10:00 UTC (11:00 in Paris): the French reps are on duty. */
 const MONDAY_MORNING = Date.parse('2026-03-02T10:00:00Z');

@@ -11,7 +11,7 @@
  * refuses a second run for the key); the page's counts are recorded once (conditional on the page
  * number).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AudienceMember } from '#catalogue/audience-member.ts';
 import type { Contact } from '#catalogue/contact.ts';
 import { isValidTimeZone, localParts } from '#language/local-time.ts';

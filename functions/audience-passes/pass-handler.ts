@@ -4,7 +4,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '#platform/logger.ts';
 import { planPass, runPage } from './audience-pass.ts';
 import { passDepsFromEnvironment } from './wiring.ts';

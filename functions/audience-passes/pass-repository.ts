@@ -4,10 +4,10 @@
  * counts. A page's progress is one conditional update on the worker's page number, so a retried
  * page never counts twice; the pass totals are the sum of its workers, read when asked.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+
+import * as z from 'zod';
 import { batchGetAll } from '#platform/batch-get.ts';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import { dynamo, GetCommand, PutCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 /** Passes are kept a year: long enough to compare this year's campaign with last year's. */

@@ -1,6 +1,6 @@
 /** Builds the audience-pass dependencies from the environment, once per container. */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { now } from '#platform/clock.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';

@@ -1,5 +1,5 @@
 /** The e-mail topics the preference page lists (`EMAIL_TOPICS`): topic → label and consent mode. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireEnv } from '#platform/env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import type { TopicMode } from '../delivery/delivery-policy.ts';

@@ -5,7 +5,7 @@
  * was made for. Pure functions: the key is passed in (it lives in Secrets Manager, never in code).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const LinkPurpose = z.enum(['unsubscribe', 'preferences', 'confirm']);
 export type LinkPurpose = z.infer<typeof LinkPurpose>;

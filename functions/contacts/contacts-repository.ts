@@ -6,11 +6,17 @@
  * the first), since a number describes and may be shared; and the number's SMS opt-out state
  * (`SMSOPTOUT#<e164>`), kept apart from any contact because carriers apply a STOP to the number.
  */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+
+import * as z from 'zod';
 import { Contact } from '#catalogue/contact.ts';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import {
+  DescribeTableCommand,
+  dynamo,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 /** Identity items: identifiers (`EMAIL`, `EXTERNAL`: one contact each) and phone numbers (shared). */

@@ -2,9 +2,9 @@
  * Events table: each contact's event history (`CONTACT#<id>` / `AT#<occurredAt>#<eventId>`, with a
  * TTL) and one dedupe marker per processed event (`EVENT#<eventId>` / `DEDUPE`).
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import { dynamo } from '#platform/clients/dynamo.ts';
+
+import * as z from 'zod';
+import { dynamo, GetCommand, PutCommand, QueryCommand } from '#platform/clients/dynamo.ts';
 
 const DEDUPE_DAYS = 7;
 

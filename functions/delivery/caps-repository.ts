@@ -3,9 +3,9 @@
  * of a contact on a channel. Updated with optimistic concurrency on a version, so two journeys
  * racing for the last slot cannot both take it: the loser re-reads and finds the cap reached.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { CapRule, Channel } from '#language/types.ts';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import { dynamo, GetCommand, PutCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { type CapDecision, CapEntries, decideCap } from './frequency-cap.ts';
 

@@ -3,7 +3,7 @@
  * DELIVERY_POLICY variable the app writes from it, the journey-step function that parses it back,
  * and `relance campaign --dry-run`, so the three cannot disagree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How an e-mail topic's consent works: `opt_in` needs a recorded yes; `opt_out` sends until a no. */
 export const TopicMode = z.enum(['opt_in', 'opt_out']);

@@ -1,6 +1,6 @@
 /** Sends e-mail through SES v2 with a configuration set and message tags, so delivery events come back. */
-import { type Attachment, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ses } from '#platform/clients/ses.ts';
+import type { Attachment } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, ses } from '#platform/clients/ses.ts';
 
 export interface OutgoingEmail {
   readonly to: string;

@@ -6,7 +6,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { nowIso } from '#platform/clock.ts';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';

@@ -10,12 +10,10 @@
  * message a provider event mentions is one GetItem away, with no index item to write.
  */
 
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
 import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '#catalogue/profile-aggregates.ts';
-import { dynamo } from '#platform/clients/dynamo.ts';
-import { sqs } from '#platform/clients/sqs.ts';
+import { dynamo, GetCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
+import { SendMessageCommand, sqs } from '#platform/clients/sqs.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { ContactsRepository, type IdentityKind, updateContact } from '../contacts/contacts-repository.ts';
 import { ledgerTag } from './ledger.ts';

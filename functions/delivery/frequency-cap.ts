@@ -4,7 +4,7 @@
  * repository writes the result conditionally so two journeys racing for the last slot cannot both win.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CapRule } from '#language/types.ts';
 
 /** A send counted in a cap: its ledger key and when it left. */

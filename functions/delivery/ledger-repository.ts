@@ -5,8 +5,7 @@
  * conditional put, so a retried step finds its entry instead of sending again; the entry then
  * records the outcome. Read by contact through the `byContact` index to answer "why".
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import { dynamo, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 

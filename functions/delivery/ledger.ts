@@ -3,7 +3,7 @@
  * when nothing was sent, the reason. This is what `relance why` and the local page explain.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '#language/types.ts';
 
 export const LedgerStatus = z.enum(['in_flight', 'sent', 'skipped', 'deferred', 'failed']);

@@ -13,7 +13,7 @@
  * - Two-way SMS delivers each incoming message to an SNS topic as JSON (`originationNumber`,
  *   `destinationNumber`, `messageBody`, `inboundMessageId`...).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsentRecord, Contact, Suppression } from '#catalogue/contact.ts';
 import type { Channel } from '#language/types.ts';
 import type { LedgerEntry, LedgerOutcome } from './ledger.ts';

@@ -1,7 +1,7 @@
 /** Lambda: every producer event on the bus. Invalid ones go to the rejected-events queue with the reasons. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '#platform/logger.ts';
 import { ingestEvent } from './ingest-event.ts';
 import { ingestDepsFromEnvironment } from './wiring.ts';

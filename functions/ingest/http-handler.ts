@@ -7,7 +7,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEventDetail } from '#catalogue/catalogue.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV, HTTP_SOURCE } from '#platform/env-names.ts';

@@ -4,8 +4,7 @@
  * scheduler call it makes: CreateSchedule for the journey-step function and audience passes,
  * DeleteSchedule for the router.
  */
-import { DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
-import { scheduler } from '#platform/clients/scheduler.ts';
+import { DeleteScheduleCommand, scheduler } from '#platform/clients/scheduler.ts';
 import type { JourneyTarget } from './run-scheduler.ts';
 
 /** Deletes a pending schedule (an event resolved the wait first); already gone is fine. */

@@ -2,7 +2,7 @@
  * The journey-step function's one entry: Task states pass `{ action, journeyId, ... }` and get the
  * action's result. Validated here with zod, since the payload crosses a service boundary.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { broadcast, emit, fail, finish, pause, send, update } from './actions.ts';
 import type { JourneyDeps, StepContext } from './context.ts';
 import { enter, resume } from './enter-resume.ts';

@@ -2,8 +2,7 @@
  * One-time EventBridge Scheduler schedules that resume journey runs. Names are deterministic per
  * (run, generation, step), so a retried step finds its schedule instead of creating a second one.
  */
-import { ConflictException, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { scheduler } from '#platform/clients/scheduler.ts';
+import { CreateScheduleCommand, scheduler } from '#platform/clients/scheduler.ts';
 
 export interface JourneyTarget {
   readonly stateMachineArn: string;
@@ -41,6 +40,6 @@ export async function scheduleResume(
       }),
     );
   } catch (error) {
-    if (!(error instanceof ConflictException)) throw error;
+    if (!(error instanceof Error && error.name === 'ConflictException')) throw error;
   }
 }

@@ -7,9 +7,16 @@
  * cannot be computed from the event. Every state change is a conditional write: that is what makes
  * at-least-once segments safe.
  */
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import { dynamo } from '#platform/clients/dynamo.ts';
+
+import * as z from 'zod';
+import {
+  dynamo,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 export const RunStatus = z.enum(['active', 'waiting', 'ended', 'failed']);

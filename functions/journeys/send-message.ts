@@ -3,7 +3,7 @@
  * (a variable with no value is a `missing_data` skip), decide with the delivery controls, call the
  * provider, record the outcome. Used by send steps and broadcasts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Contact, contactView } from '#catalogue/contact.ts';
 import { type MessageTemplate, templateTexts } from '#language/template.ts';
 import type { Channel, DeliverySettings, MessageCategory } from '#language/types.ts';

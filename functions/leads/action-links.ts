@@ -4,7 +4,7 @@
  * claims name the lead, the assignment and the rep, so a link acts on that assignment only: a link
  * from a lead's earlier owner, or a contact's unsubscribe token, never verifies here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { signClaims, type VerifyFailure, verifyClaims } from '../consent/signed-links.ts';
 
 export const LeadAction = z.enum(['accept', 'contacted', 'pass']);

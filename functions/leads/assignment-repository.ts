@@ -38,10 +38,17 @@
  * the queue item of a lead that found an owner (`dequeue`); a queue item whose lead has an owner (a
  * crash between the assignment and the dequeue) is dropped by the next pass.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+
+import * as z from 'zod';
 import { batchGetAll } from '#platform/batch-get.ts';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import {
+  DeleteCommand,
+  dynamo,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { AssignmentAttempt, RepState } from './routing.ts';
 import type { LeadScore } from './scoring.ts';

@@ -13,7 +13,7 @@
  *
  * The secret and the token are never logged nor returned, not even inside `detail`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface CaptchaConfig {
   /** e.g. https://challenges.cloudflare.com/turnstile/v0/siteverify */

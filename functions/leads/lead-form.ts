@@ -30,7 +30,7 @@
  * `budget`. A field sent twice is refused, and so are unknown fields, so nothing undeclared is ever
  * stored. Every error is reported at once, each naming its field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizePhone } from '#catalogue/common.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { mediaTypeOf } from '#platform/http/body.ts';

@@ -14,7 +14,7 @@
  * addresses and phone numbers are never logged: rep ids only.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { Identifier } from '#catalogue/common.ts';
 import { readJsonBody } from '#platform/http/body.ts';
 import { refusal } from '#platform/http/http-error.ts';

@@ -4,7 +4,7 @@
  * timezone, time out of office and their manager. Pure schema, validation and matching; the roster
  * is loaded by roster.ts and routing.ts decides who gets a lead.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CalendarDate,
   CountryCode,

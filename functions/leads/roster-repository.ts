@@ -24,11 +24,11 @@
  * Readers overlay `pending`, so a change is visible from its commit. A crash between 2 and 3 is
  * finished by the next writer before it commits its own change.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+
+import * as z from 'zod';
 import { Identifier } from '#catalogue/common.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import { dynamo, GetCommand, PutCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { now } from '#platform/clock.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { RepRoster, SalesRep, validateRoster } from './reps.ts';

@@ -7,7 +7,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppointmentBooked } from '#catalogue/appointment-booked.ts';
 import { LeadSlaBreached } from '#catalogue/lead-sla-breached.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';

@@ -7,7 +7,7 @@
  * Everything here is pure: the model is validated once (`validateScoringModel`), then `scoreLead`
  * computes from the lead, its recent behaviour and a clock reading.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventTypes } from '#catalogue/catalogue.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { ENGAGEMENT_EVENT_TYPES, type ProfileAggregates } from '#catalogue/profile-aggregates.ts';

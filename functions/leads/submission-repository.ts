@@ -24,9 +24,8 @@
  * the items disappear shortly after their window, but it is not anonymization.
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import { dynamo } from '#platform/clients/dynamo.ts';
+import * as z from 'zod';
+import { dynamo, GetCommand, PutCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { LeadForm } from './lead-form.ts';
 

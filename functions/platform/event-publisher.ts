@@ -1,6 +1,5 @@
 /** Puts events on the relance bus, failing loudly when EventBridge rejects an entry. */
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { eventBridge } from '#platform/clients/eventbridge.ts';
+import { eventBridge, PutEventsCommand } from '#platform/clients/eventbridge.ts';
 
 export interface BusEvent {
   readonly source: string;

@@ -8,8 +8,8 @@
  * refused origin would wait on, and fail with, Secrets Manager), and the link-signing key is also
  * read outside HTTP handlers (journeys, the lead router).
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { retry } from './clients/retry.ts';
+import type { LazyClient } from './clients/lazy.ts';
+import { GetSecretValueCommand, secretsManager } from './clients/secrets-manager.ts';
 
 /** How long a value is used before it is read again. */
 export const DEFAULT_SECRET_TTL_MS = 15 * 60_000;
@@ -32,7 +32,7 @@ export class SecretCache {
   private readonly now: () => number;
 
   constructor(
-    private readonly client: SecretsManagerClient,
+    private readonly client: LazyClient,
     options: SecretCacheOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
@@ -65,7 +65,7 @@ export class SecretCache {
 }
 
 /** The container's cache, shared by every secret the functions read. */
-export const secrets = new SecretCache(new SecretsManagerClient(retry()));
+export const secrets = new SecretCache(secretsManager);
 
 /** A secret's string value from the container's cache. */
 export function secretString(secretId: string): Promise<string> {

@@ -7,9 +7,9 @@
  * Latest-state items are written on condition that they are newer (time, then event id), so an
  * event arriving late never replaces a newer one.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import { dynamo } from '#platform/clients/dynamo.ts';
+
+import * as z from 'zod';
+import { DeleteCommand, dynamo, GetCommand, PutCommand, QueryCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 const skuKey = (sku: string) => `SKU#${sku}`;

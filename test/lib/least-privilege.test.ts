@@ -72,13 +72,18 @@ const PENDING_GRANTS: Record<string, readonly string[]> = {
 };
 
 interface Reach {
-  /** `@aws-sdk/*` packages the bundle imports. */
+  /** `@aws-sdk/*` packages the bundle imports (statically, or on first use). */
   readonly packages: Set<string>;
-  /** SDK classes the bundle imports by name. */
+  /** SDK command classes the bundle names (its client modules' commands, or SDK imports by name). */
   readonly names: Set<string>;
 }
 
-/** The SDK imports of a handler's bundle: esbuild as the CDK runs it, the SDK left external. */
+/**
+ * The SDK reach of a handler's bundle: esbuild as the CDK runs it, the SDK left external. The
+ * clients in functions/platform/clients/ import their SDK packages on first use and name each SDK
+ * command in a class of their own (`sdkName = "GetCommand"`), which esbuild leaves out of a bundle
+ * that never builds it.
+ */
 async function sdkReach(entry: string): Promise<Reach> {
   const result = await build({
     entryPoints: [entry],
@@ -101,6 +106,9 @@ async function sdkReach(entry: string): Promise<Reach> {
       if (imported) names.add(imported);
     }
   }
+  for (const match of text.matchAll(/import\(\s*["'](@aws-sdk\/[^"']+)["']\s*\)/g))
+    packages.add(match[1] ?? '');
+  for (const match of text.matchAll(/sdkName\s*=\s*["'](\w+)["']/g)) names.add(match[1] ?? '');
   return { packages, names };
 }
 

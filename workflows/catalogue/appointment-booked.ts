@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, Identifier, limits, Timestamp, TimeZone, text } from './common.ts';
 
 /** Detail-type of the event sent when a meeting with a sales rep is booked. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, Identifier } from './common.ts';
 
 /** Detail-type of the trigger a scheduled journey's run starts from. */

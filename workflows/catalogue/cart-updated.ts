@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Currency, contactEventBase, HttpUrl, Identifier, LineItem, limits, Money } from './common.ts';
 
 /** Detail-type of the event sent whenever a cart's content changes. */

@@ -1,5 +1,5 @@
 // The event catalogue: detail-type → zod schema, plus validation and introspection built on it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { APPOINTMENT_BOOKED, AppointmentBooked } from './appointment-booked.ts';
 import { AUDIENCE_MEMBER, AudienceMember } from './audience-member.ts';
 import { CART_UPDATED, CartUpdated } from './cart-updated.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Currency, contactEventBase, Identifier, Money } from './common.ts';
 
 /** Detail-type of the event sent when a contact starts checking out a cart. */

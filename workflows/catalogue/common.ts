@@ -4,8 +4,8 @@
 // instead of rejecting them, so producers can send extra fields without failing and a field added
 // later does not break older producers. Stripped keys never reach journeys. Every string has a
 // maximum length and every list a maximum size so that no input is unbounded.
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import * as z from 'zod';
 
 /** Length and size limits shared by the event schemas (documented in docs/events.md). */
 export const limits = {

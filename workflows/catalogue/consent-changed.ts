@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, limits, text } from './common.ts';
 
 /** Detail-type of the event sent when a contact opts in or out of a channel. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContactRef, contactEventBase, limits, text } from './common.ts';
 
 /** Detail-type of the event that merges two contacts into one. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, limits, profileFields, text } from './common.ts';
 
 /** Detail-type of the event sent when someone creates an account or subscribes. */

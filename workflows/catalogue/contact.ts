@@ -3,7 +3,7 @@
  * by a phone number only one contact gives. Plain data and pure functions; the repository in
  * functions/contacts stores it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProfileAggregates } from './profile-aggregates.ts';
 
 const Primitive = z.union([z.string(), z.number(), z.boolean()]);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, Identifier } from './common.ts';
 
 /** Detail-type of the event relance publishes when a lead gets an owner (first time, pass or SLA). */

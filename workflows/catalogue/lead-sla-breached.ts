@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventBase, Identifier } from './common.ts';
 
 /** Detail-type of the event the lead SLA journey emits when the owner has not responded in time. */

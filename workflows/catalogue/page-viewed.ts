@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, HttpUrl, limits, text } from './common.ts';
 
 /** Detail-type of the event sent when a known contact views a page of the site. */

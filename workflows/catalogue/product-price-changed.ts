@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Currency, eventBase, HttpUrl, Identifier, limits, Money, text } from './common.ts';
 
 /** Detail-type of the event sent when a SKU's price changes. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventBase, HttpUrl, Identifier, limits, text, wholeNumber } from './common.ts';
 
 /** Detail-type of the event sent when a SKU's stock level changes. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, Identifier, limits, text } from './common.ts';
 
 /** Detail-type of the event sent when a contact asks to be told when a SKU is back in stock. */

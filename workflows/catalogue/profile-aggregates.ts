@@ -8,7 +8,7 @@
  * default) of them, so a profile holds at most windowDays × (event types + 1) day entries whatever
  * the contact's history (the event types are the catalogue's plus the two engagement ones).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ORDER_COMPLETED } from './order-completed.ts';
 
 /** E-mail engagement fed from SES events: counted per day like any event and remembered as last open / click. */

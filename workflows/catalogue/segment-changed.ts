@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactEventBase, Identifier } from './common.ts';
 
 /** Detail-types of the events relance publishes when a contact enters or leaves a segment. */

@@ -9,7 +9,7 @@
  * These schemas check the shape only; segmentViolations (segment-validator.ts) checks the meaning: known
  * fields and events, numbers in range, references and cycles.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConsentStatus } from '#catalogue/contact.ts';
 
 const Channel = z.enum(['email', 'sms']);

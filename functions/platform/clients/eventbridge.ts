@@ -1,5 +1,13 @@
-/** The EventBridge client (see ./retry.ts). */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+/** The EventBridge client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+import type { PutEventsCommandInput, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
+import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const eventBridge = new EventBridgeClient(retry());
+export const eventBridge = lazyClient(async () => {
+  const sdk = await import('@aws-sdk/client-eventbridge');
+  return { client: new sdk.EventBridgeClient(retry()), commands: sdk };
+});
+
+export class PutEventsCommand extends SdkCommand<PutEventsCommandInput, PutEventsCommandOutput> {
+  readonly sdkName = 'PutEventsCommand';
+}

@@ -3,8 +3,9 @@
  * backoff and full jitter (standard mode), five attempts unless AWS_MAX_ATTEMPTS (the SDK's own
  * setting) says otherwise.
  *
- * Each client has its own module (`#platform/clients/<service>.ts`), created when a handler's code
- * first imports it: a handler's bundle reaches only the SDK packages its own calls need. Locally the
+ * Each client has its own module (`#platform/clients/<service>.ts`), loaded and created when a
+ * function first sends one of its commands (./lazy.ts): a handler's bundle reaches only the SDK
+ * packages its own calls need, and loads them only when it calls them. Locally the
  * clients reach the stand-ins through the SDK's endpoint variables (AWS_ENDPOINT_URL...), so no
  * code here knows where it runs.
  */

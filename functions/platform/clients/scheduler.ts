@@ -1,5 +1,23 @@
-/** The EventBridge Scheduler client (see ./retry.ts). */
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+/** The EventBridge Scheduler client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+import type * as Sdk from '@aws-sdk/client-scheduler';
+import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const scheduler = new SchedulerClient(retry());
+export const scheduler = lazyClient(async () => {
+  const sdk = await import('@aws-sdk/client-scheduler');
+  return { client: new sdk.SchedulerClient(retry()), commands: sdk };
+});
+
+export class CreateScheduleCommand extends SdkCommand<
+  Sdk.CreateScheduleCommandInput,
+  Sdk.CreateScheduleCommandOutput
+> {
+  readonly sdkName = 'CreateScheduleCommand';
+}
+
+export class DeleteScheduleCommand extends SdkCommand<
+  Sdk.DeleteScheduleCommandInput,
+  Sdk.DeleteScheduleCommandOutput
+> {
+  readonly sdkName = 'DeleteScheduleCommand';
+}

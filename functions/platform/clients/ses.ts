@@ -1,5 +1,13 @@
-/** The SES v2 client (see ./retry.ts). */
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+/** The SES v2 client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+import type { SendEmailCommandInput, SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
+import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const ses = new SESv2Client(retry());
+export const ses = lazyClient(async () => {
+  const sdk = await import('@aws-sdk/client-sesv2');
+  return { client: new sdk.SESv2Client(retry()), commands: sdk };
+});
+
+export class SendEmailCommand extends SdkCommand<SendEmailCommandInput, SendEmailCommandOutput> {
+  readonly sdkName = 'SendEmailCommand';
+}

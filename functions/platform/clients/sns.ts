@@ -1,5 +1,13 @@
-/** The SNS client (see ./retry.ts). */
-import { SNSClient } from '@aws-sdk/client-sns';
+/** The SNS client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+import type { PublishCommandInput, PublishCommandOutput } from '@aws-sdk/client-sns';
+import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const sns = new SNSClient(retry());
+export const sns = lazyClient(async () => {
+  const sdk = await import('@aws-sdk/client-sns');
+  return { client: new sdk.SNSClient(retry()), commands: sdk };
+});
+
+export class PublishCommand extends SdkCommand<PublishCommandInput, PublishCommandOutput> {
+  readonly sdkName = 'PublishCommand';
+}

@@ -1,5 +1,13 @@
-/** The SQS client (see ./retry.ts). */
-import { SQSClient } from '@aws-sdk/client-sqs';
+/** The SQS client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+import type { SendMessageCommandInput, SendMessageCommandOutput } from '@aws-sdk/client-sqs';
+import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const sqs = new SQSClient(retry());
+export const sqs = lazyClient(async () => {
+  const sdk = await import('@aws-sdk/client-sqs');
+  return { client: new sdk.SQSClient(retry()), commands: sdk };
+});
+
+export class SendMessageCommand extends SdkCommand<SendMessageCommandInput, SendMessageCommandOutput> {
+  readonly sdkName = 'SendMessageCommand';
+}

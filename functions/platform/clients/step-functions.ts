@@ -1,5 +1,16 @@
-/** The Step Functions client (see ./retry.ts). */
-import { SFNClient } from '@aws-sdk/client-sfn';
+/** The Step Functions client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+import type { StartExecutionCommandInput, StartExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const stepFunctions = new SFNClient(retry());
+export const stepFunctions = lazyClient(async () => {
+  const sdk = await import('@aws-sdk/client-sfn');
+  return { client: new sdk.SFNClient(retry()), commands: sdk };
+});
+
+export class StartExecutionCommand extends SdkCommand<
+  StartExecutionCommandInput,
+  StartExecutionCommandOutput
+> {
+  readonly sdkName = 'StartExecutionCommand';
+}

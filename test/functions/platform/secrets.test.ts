@@ -3,6 +3,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { secretsManager } from '#platform/clients/secrets-manager.ts';
 import { SecretCache } from '#platform/secrets.ts';
 
 const secretsMock = mockClient(SecretsManagerClient);
@@ -15,7 +16,7 @@ afterEach(() => {
 
 function cache(ttlMs = 60_000) {
   const clock = { ms: 1_000_000 };
-  const secrets = new SecretCache(new SecretsManagerClient({}), { ttlMs, now: () => clock.ms });
+  const secrets = new SecretCache(secretsManager, { ttlMs, now: () => clock.ms });
   return { secrets, clock };
 }
 

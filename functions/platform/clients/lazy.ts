@@ -1,0 +1,55 @@
+/**
+ * AWS clients loaded on first use. The SDK is not bundled (Lambda provides it), and importing one
+ * of its packages takes 50-130 ms: a function imports a package only when it first sends one of
+ * its commands, so module initialisation stays short and a call path that never reaches a service
+ * never loads it.
+ *
+ * Code builds commands with the classes of each client module (`new GetCommand(input)`, typed with
+ * the SDK's own input and output types); `send` builds the SDK's command of that name on the loaded
+ * client. The SDK's errors (ConditionalCheckFailedException...) are recognised by `name`.
+ */
+
+/** A command for a lazily loaded client: the SDK command's class name and its input. */
+export interface Command<Input, Output> {
+  readonly sdkName: string;
+  readonly input: Input;
+  /** Never set: carries the SDK's output type to `send`. */
+  readonly output?: Output;
+}
+
+/** The base of each client module's command classes: the SDK command's name and its input. */
+export abstract class SdkCommand<Input, Output> implements Command<Input, Output> {
+  abstract readonly sdkName: string;
+  declare readonly output?: Output;
+  constructor(readonly input: Input) {}
+}
+
+/** What a client module loads: the client and the SDK command classes by name. */
+export interface LoadedClient {
+  readonly client: { send(command: never): Promise<unknown> };
+  readonly commands: Readonly<Record<string, unknown>>;
+}
+
+export interface LazyClient {
+  /** Loads the client on the first call, then sends the SDK command named by `command`. */
+  send<Input, Output>(command: Command<Input, Output>): Promise<Output>;
+}
+
+type SdkCommandClass = new (input: unknown) => never;
+
+/** A client made by `load` on the first `send`; a failed load is tried again by the next one. */
+export function lazyClient(load: () => Promise<LoadedClient>): LazyClient {
+  let loading: Promise<LoadedClient> | undefined;
+  return {
+    async send<Input, Output>(command: Command<Input, Output>): Promise<Output> {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      const { client, commands } = await loading;
+      const SdkCommand = commands[command.sdkName] as SdkCommandClass | undefined;
+      if (!SdkCommand) throw new Error(`the SDK has no command ${command.sdkName}`);
+      return (await client.send(new SdkCommand(command.input))) as Output;
+    },
+  };
+}
