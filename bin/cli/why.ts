@@ -55,7 +55,7 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
   // Imported now: the SDK clients are built after the endpoint is set.
   const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
   const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
-  const { normalizePhone } = await import('#catalogue/common.ts');
+  const { normalizePhone } = await import('#catalogue/phone.ts');
   const contacts = new ContactsRepository(names.contacts);
   const isPhone = !subject.includes('@') && (subject.startsWith('+') || /^\d[\d\s().-]+$/.test(subject));
   // A phone number describes: several contacts may give it (a household); all are named.

@@ -22,8 +22,9 @@
  *   the conflict is recorded on both contacts (`relance why` shows it). Merging is an explicit
  *   `contact.merged` event.
  */
-import type { ContactRef } from '#catalogue/common.ts';
+
 import type { IdentityConflict } from '#catalogue/contact.ts';
+import type { ContactRef } from '#catalogue/contact-ref.ts';
 import type { ContactsRepository, IdentifierKind } from './contacts-repository.ts';
 
 /** The identifiers, strongest first after contactId, with their identity item kind. */

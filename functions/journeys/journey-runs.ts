@@ -3,8 +3,8 @@
  * deterministic names and draws that make at-least-once segments idempotent.
  */
 import { createHash } from 'node:crypto';
+import { durationSeconds } from '#language/duration.ts';
 import type { Correlation, Duration, JourneyDefinition } from '#language/types.ts';
-import { durationSeconds } from '#language/validator.ts';
 
 /** A value at a dotted path (`items.0.sku`), or undefined. */
 export function valueAt(source: unknown, path: string): unknown {

@@ -22,7 +22,7 @@ import { RunsRepository } from './runs-repository.ts';
 let rosterRepository: RosterRepository | undefined;
 /** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
 function roster(): RosterRepository {
-  rosterRepository ??= new RosterRepository(requireEnv(LEAD_ENV.leadsTable), loadRoster());
+  rosterRepository ??= new RosterRepository(requireEnv(LEAD_ENV.leadsTable), () => loadRoster());
   return rosterRepository;
 }
 

@@ -31,8 +31,8 @@
  * stored. Every error is reported at once, each naming its field.
  */
 import * as z from 'zod';
-import { normalizePhone } from '#catalogue/common.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { normalizePhone } from '#catalogue/phone.ts';
 import { mediaTypeOf } from '#platform/http/body.ts';
 import { type FieldError, parseJson } from '#platform/http/responses.ts';
 

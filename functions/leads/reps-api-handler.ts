@@ -42,7 +42,9 @@ export function serveReps(
 }
 
 /** The leads table holds the rep edits. Edits must show at once (an `If-Match` needs the current version): no cache. */
-const repository = new RosterRepository(requireEnv(LEAD_ENV.leadsTable), loadRoster(), { ttlMs: 0 });
+const repository = new RosterRepository(requireEnv(LEAD_ENV.leadsTable), () => loadRoster(), {
+  ttlMs: 0,
+});
 
 export const handler = middy((event: APIGatewayProxyEvent) => answerRepsRequest(event, repository))
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -5,17 +5,9 @@
  * is loaded by roster.ts and routing.ts decides who gets a lead.
  */
 import * as z from 'zod';
-import {
-  CalendarDate,
-  CountryCode,
-  Email,
-  Identifier,
-  limits,
-  Phone,
-  TimeZone,
-  text,
-} from '#catalogue/common.ts';
+import { CalendarDate, CountryCode, Email, Identifier, limits, TimeZone, text } from '#catalogue/common.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { Phone } from '#catalogue/phone.ts';
 import { localParts } from '#language/local-time.ts';
 
 /** HH:MM from 00:00 to 24:00 (24:00 only makes sense as an end). */

@@ -136,13 +136,24 @@ export class RosterRepository {
   private readonly now: () => number;
   private cached: { readonly snapshot: RosterSnapshot; readonly at: number } | undefined;
 
+  private bundledRoster: RepRoster | undefined;
+
+  /**
+   * `bundled` is the roster shipped with the code, or how to load it: a function loads (and
+   * validates) it on the first read rather than at cold start.
+   */
   constructor(
     private readonly tableName: string,
-    private readonly bundled: RepRoster,
+    private readonly bundled: RepRoster | (() => RepRoster),
     options: RosterRepositoryOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     this.now = options.now ?? now;
+  }
+
+  private bundledReps(): RepRoster {
+    this.bundledRoster ??= typeof this.bundled === 'function' ? this.bundled() : this.bundled;
+    return this.bundledRoster;
   }
 
   /** The current roster; answered from memory for `ttlMs` since a Lambda reads it on every lead. */
@@ -330,7 +341,7 @@ export class RosterRepository {
       version: Stamp.parse(settingsItem).version,
     };
     return {
-      snapshot: overlay(this.bundled, edits, settings),
+      snapshot: overlay(this.bundledReps(), edits, settings),
       revision: index.revision,
       pending,
       storedVersions: new Map([...edits].map(([repId, edit]) => [repId, edit.version])),

@@ -22,7 +22,7 @@ export function leadDepsFromEnvironment(): LeadDeps {
   const leadsTable = requireEnv(LEAD_ENV.leadsTable);
   const contacts = new ContactsRepository(requireEnv(ENV.contactsTable));
   const events = new EventsRepository(requireEnv(ENV.eventsTable));
-  const roster = new RosterRepository(leadsTable, loadRoster());
+  const roster = new RosterRepository(leadsTable, () => loadRoster());
   const busName = requireEnv(ENV.eventBusName);
   const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
   const replyTo = optionalEnv(ENV.replyToAddress, '');

@@ -7,13 +7,13 @@
  * The costly parts (RFM, the contact's local date) are computed at most once per contact evaluation.
  */
 import type { Contact } from '#catalogue/contact.ts';
-import { ORDER_COMPLETED } from '#catalogue/order-completed.ts';
 import {
   countInLastDays,
   daysSinceLastOrder,
   EMAIL_CLICKED,
   EMAIL_OPENED,
   lastEngagement,
+  ORDER_COMPLETED,
   orderTotalInWindow,
   type ProfileAggregates,
   utcDay,

@@ -10,10 +10,10 @@
  * A contact who never ordered has no RFM score (undefined), not 1-1-1: "not a customer" is not
  * "the worst customer", and RFM conditions never match them.
  */
-import { ORDER_COMPLETED } from '#catalogue/order-completed.ts';
 import {
   countInLastDays,
   daysSinceLastOrder,
+  ORDER_COMPLETED,
   orderTotalInWindow,
   type ProfileAggregates,
 } from '#catalogue/profile-aggregates.ts';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier, limits, Timestamp, TimeZone, text } from './common.ts';
+import { Identifier, limits, Timestamp, TimeZone, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a meeting with a sales rep is booked. */
 export const APPOINTMENT_BOOKED = 'appointment.booked';

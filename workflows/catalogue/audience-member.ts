@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier } from './common.ts';
+import { Identifier } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the trigger a scheduled journey's run starts from. */
 export const AUDIENCE_MEMBER = 'audience.member';

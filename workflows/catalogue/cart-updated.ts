@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { Currency, contactEventBase, HttpUrl, Identifier, LineItem, limits, Money } from './common.ts';
+import { Currency, HttpUrl, Identifier, LineItem, limits, Money } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent whenever a cart's content changes. */
 export const CART_UPDATED = 'cart.updated';

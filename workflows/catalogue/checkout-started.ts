@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { Currency, contactEventBase, Identifier, Money } from './common.ts';
+import { Currency, Identifier, Money } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact starts checking out a cart. */
 export const CHECKOUT_STARTED = 'checkout.started';

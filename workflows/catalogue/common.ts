@@ -4,7 +4,6 @@
 // instead of rejecting them, so producers can send extra fields without failing and a field added
 // later does not break older producers. Stripped keys never reach journeys. Every string has a
 // maximum length and every list a maximum size so that no input is unbounded.
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import * as z from 'zod';
 
 /** Length and size limits shared by the event schemas (documented in docs/events.md). */
@@ -140,32 +139,6 @@ export const Attributes = z
   // The refine is invisible to JSON Schema; say the same thing there.
   .meta({ maxProperties: limits.attributes });
 
-/** Country used to read phone numbers written in national format: `DEFAULT_COUNTRY`, else 'US'. */
-export function defaultPhoneCountry(): string {
-  return process.env.DEFAULT_COUNTRY?.trim().toUpperCase() || 'US';
-}
-
-/** Normalizes a phone number to E.164, reading national formats in `defaultCountry`; undefined if not valid. */
-export function normalizePhone(raw: string, defaultCountry: string): string | undefined {
-  const country = defaultCountry.toUpperCase();
-  // An unknown default country still lets international numbers (+33...) through.
-  const parsed = parsePhoneNumberFromString(raw, isSupportedCountry(country) ? country : undefined);
-  return parsed?.isValid() ? parsed.number : undefined;
-}
-
-/** A phone number in any common format, normalized to E.164 (the default country is read at parse time). */
-export const Phone = z
-  .string()
-  .max(limits.phone)
-  .transform((raw, ctx) => {
-    const normalized = normalizePhone(raw, defaultPhoneCountry());
-    if (normalized === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid phone number', input: raw });
-      return z.NEVER;
-    }
-    return normalized;
-  });
-
 /** An email address, trimmed and lower-cased before it is checked. */
 export const Email = z
   .string()
@@ -174,54 +147,11 @@ export const Email = z
   .toLowerCase()
   .check(z.email({ error: 'is not a valid email address' }));
 
-/**
- * Who the event is about: at least one of contactId, externalId, email or phone. contactId, the
- * producer's `externalId` (a customer id in the shop or CRM) and email identify a person; a phone
- * number only describes one (a household or a switchboard shares it), so it never joins an event to
- * a contact that another identifier names, and finds a contact alone only when exactly one contact
- * gives that number. See "Identity resolution" in the README.
- */
-export const ContactRef = z
-  .object({
-    contactId: Identifier.optional(),
-    externalId: Identifier.optional().describe(
-      "The producer's own id for the person (shop customer id, CRM id)",
-    ),
-    email: Email.optional(),
-    phone: Phone.optional(),
-  })
-  .refine(
-    (c) =>
-      c.contactId !== undefined ||
-      c.externalId !== undefined ||
-      c.email !== undefined ||
-      c.phone !== undefined,
-    { error: 'needs at least one of contactId, externalId, email or phone' },
-  )
-  // The refine is invisible to JSON Schema; say the same thing there.
-  .meta({
-    anyOf: [
-      { required: ['contactId'] },
-      { required: ['externalId'] },
-      { required: ['email'] },
-      { required: ['phone'] },
-    ],
-  });
-
-/** A parsed contact reference (email lower-cased, phone in E.164). */
-export type ContactRef = z.infer<typeof ContactRef>;
-
 /** Fields present on every event detail. */
 export const eventBase = {
   eventId: Identifier.describe('Unique per event; used to drop duplicates'),
   occurredAt: Timestamp,
   source: text(limits.source).describe('The producer, e.g. "shop.example.com"'),
-};
-
-/** Fields present on every event detail that is about a contact. */
-export const contactEventBase = {
-  ...eventBase,
-  contact: ContactRef,
 };
 
 /** Optional profile fields sent with `contact.signed_up` and `contact.updated`. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, limits, text } from './common.ts';
+import { limits, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact opts in or out of a channel. */
 export const CONSENT_CHANGED = 'consent.changed';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { ContactRef, contactEventBase, limits, text } from './common.ts';
+import { limits, text } from './common.ts';
+import { ContactRef, contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event that merges two contacts into one. */
 export const CONTACT_MERGED = 'contact.merged';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, limits, profileFields, text } from './common.ts';
+import { limits, profileFields, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when someone creates an account or subscribes. */
 export const CONTACT_SIGNED_UP = 'contact.signed_up';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier, limits, profileFields, text } from './common.ts';
+import { Identifier, limits, profileFields, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact's profile or tags change. */
 export const CONTACT_UPDATED = 'contact.updated';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier, limits, text } from './common.ts';
+import { Identifier, limits, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact asks for a product demo. */
 export const DEMO_REQUESTED = 'demo.requested';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier } from './common.ts';
+import { Identifier } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event relance publishes when a lead gets an owner (first time, pass or SLA). */
 export const LEAD_ASSIGNED = 'lead.assigned';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier } from './common.ts';
+import { Identifier } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event relance publishes when the owner of a lead responds to it. */
 export const LEAD_CONTACTED = 'lead.contacted';

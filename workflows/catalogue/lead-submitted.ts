@@ -1,15 +1,6 @@
 import * as z from 'zod';
-import {
-  CountryCode,
-  contactEventBase,
-  Identifier,
-  Locale,
-  limits,
-  Money,
-  TimeZone,
-  text,
-  wholeNumber,
-} from './common.ts';
+import { CountryCode, Identifier, Locale, limits, Money, TimeZone, text, wholeNumber } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a lead form is submitted. */
 export const LEAD_SUBMITTED = 'lead.submitted';

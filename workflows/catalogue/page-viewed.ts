@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, HttpUrl, limits, text } from './common.ts';
+import { HttpUrl, limits, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a known contact views a page of the site. */
 export const PAGE_VIEWED = 'page.viewed';

@@ -9,7 +9,9 @@
  * the contact's history (the event types are the catalogue's plus the two engagement ones).
  */
 import * as z from 'zod';
-import { ORDER_COMPLETED } from './order-completed.ts';
+
+/** Orders feed the order counters and totals (defined here, not with the event's schema, so reading the aggregates never builds the catalogue). */
+export const ORDER_COMPLETED = 'order.completed';
 
 /** E-mail engagement fed from SES events: counted per day like any event and remembered as last open / click. */
 export const EMAIL_OPENED = 'email.opened';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier } from './common.ts';
+import { Identifier } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-types of the events relance publishes when a contact enters or leaves a segment. */
 export const SEGMENT_ENTERED = 'segment.entered';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { contactEventBase, Identifier, limits, text } from './common.ts';
+import { Identifier, limits, text } from './common.ts';
+import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact attended a webinar. */
 export const WEBINAR_ATTENDED = 'webinar.attended';

@@ -135,7 +135,9 @@ export function relanceLiquid(options: ConstructorParameters<typeof Liquid>[0]):
   return engine;
 }
 
-const analyser = relanceLiquid({ strictFilters: true });
+// Made on first use: making an engine reads the runtime's Intl locale (a cost at cold start).
+let analyserEngine: Liquid | undefined;
+const analyser = () => (analyserEngine ??= relanceLiquid({ strictFilters: true }));
 
 /** Every text of a template, across locales, by a readable name. */
 export function templateTexts(template: MessageTemplate): Array<{ name: string; source: string }> {
@@ -154,8 +156,12 @@ export function templateTexts(template: MessageTemplate): Array<{ name: string; 
  */
 export function templateVariables(source: string): { paths: string[] } | { error: string } {
   try {
-    const parsed = analyser.parse(source);
-    return { paths: analyser.globalVariableSegmentsSync(parsed).map((segments) => segments.join('.')) };
+    const parsed = analyser().parse(source);
+    return {
+      paths: analyser()
+        .globalVariableSegmentsSync(parsed)
+        .map((segments) => segments.join('.')),
+    };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }

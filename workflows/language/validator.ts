@@ -5,6 +5,7 @@
 
 import { eventFieldPaths, isEventType } from '#catalogue/catalogue.ts';
 import { isContactField } from '#catalogue/contact.ts';
+import { durationSeconds } from './duration.ts';
 import { isValidTimeZone } from './local-time.ts';
 import { segmentSms } from './sms-parts.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
@@ -49,11 +50,6 @@ const ASSUMED_VARIABLE_LENGTH = 12;
 const OWNER_FIELDS = new Set(['firstName', 'lastName', 'name', 'email', 'phone', 'repId']);
 const LINK_FIELDS = new Set(['unsubscribe', 'preferences', 'confirm']);
 const BRAND_FIELDS = new Set(['name', 'postalAddress', 'website', 'supportEmail']);
-
-/** Seconds in a duration. */
-export function durationSeconds(d: Duration): number {
-  return (d.days ?? 0) * 86_400 + (d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0);
-}
 
 /** The fields of an event, as EventBridge flattens them (`items.sku`); `attributes.*` stands for any key. */
 class FieldSet {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEventDetail } from '#catalogue/catalogue.ts';
-import { defaultPhoneCountry, normalizePhone } from '#catalogue/common.ts';
+import { defaultPhoneCountry, normalizePhone } from '#catalogue/phone.ts';
 import { exampleWith } from './helpers.ts';
 
 afterEach(() => {
