@@ -1,12 +1,36 @@
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { journeys, journeyViolations, segmentViolations } from '../workflows/index.ts';
+import type { MessageTemplate } from '#language/template.ts';
+import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
+import {
+  buildCatalog,
+  type JourneyCatalog,
+  journeys,
+  journeyViolations,
+  recordedVersions,
+  segmentViolations,
+  templates,
+  versionViolations,
+} from '../workflows/index.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
 
 export interface RelanceApp {
   readonly data: RelanceDataStack;
   readonly app: RelanceStack;
+  /** The journey versions deployed, and the earlier ones compiled in for the runs still on them. */
+  readonly versions: JourneyCatalog;
+}
+
+export interface BuildOptions {
+  readonly nag?: boolean;
+  /** The journeys to deploy. @default workflows/journeys */
+  readonly journeys?: readonly JourneyDefinition[];
+  /** The templates they send. @default workflows/templates */
+  readonly templates?: ReadonlyMap<string, MessageTemplate>;
+  /** Earlier versions runs may be on. @default the registry, workflows/versions */
+  readonly earlier?: readonly JourneyVersion[];
 }
 
 const CROSS_STACK_FLAG = '@aws-cdk/core:defaultCrossStackReferences';
@@ -18,8 +42,15 @@ export class JourneyValidationError extends Error {}
  * Builds the relance stacks on an App. Refuses to synthesize while any journey has a violation.
  * Context `relance:sandbox=true` makes the tables removable with the stack (never in production).
  */
-export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp {
-  const violations = [...segmentViolations(), ...journeyViolations()];
+export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
+  const deployed = options.journeys ?? journeys;
+  const templateMap = options.templates ?? templates;
+  const versions = buildCatalog(deployed, templateMap, options.earlier ?? recordedVersions);
+  const violations = [
+    ...segmentViolations(),
+    ...journeyViolations(deployed, templateMap),
+    ...versionViolations(versions),
+  ];
   if (violations.length > 0) {
     const lines = violations.map((v) => `  - ${v.journey} › ${v.path}: ${v.message}`);
     throw new JourneyValidationError(
@@ -38,11 +69,12 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp 
   const stack = new RelanceStack(app, 'Relance', {
     description: 'relance: event bus, ingest, HTTP API and journeys',
     tables: data.tables,
-    journeys,
+    journeys: deployed,
+    versions,
   });
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     acknowledgeNagFindings(stack);
   }
-  return { data, app: stack };
+  return { data, app: stack, versions };
 }

@@ -5,14 +5,16 @@ import { z } from 'zod';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
-import { journeys } from '../../workflows/journeys/index.ts';
+import { journeyVersionsFromEnvironment } from '../../workflows/versions/index.ts';
 import { routeEvent } from './event-router.ts';
 import { RunsRepository } from './runs-repository.ts';
 import { journeyTargetsFromEnvironment } from './wiring.ts';
 
+const versions = journeyVersionsFromEnvironment();
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
-  journeys,
+  journeys: versions.definitions(),
+  versions,
   targets: journeyTargetsFromEnvironment(),
 };
 

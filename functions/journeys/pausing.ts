@@ -11,7 +11,7 @@ import type { RunWaiting } from './runs-repository.ts';
 export type PauseStep = Extract<Step, { type: 'wait' | 'waitFor' }>;
 
 /** How a schedule resumes a run paused this way. */
-const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;
+export const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;
 
 /** Whether a step pauses the run. */
 export function isPauseStep(step: Step | undefined): step is PauseStep {

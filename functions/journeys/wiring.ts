@@ -5,8 +5,8 @@ import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
-import { findJourney } from '../../workflows/journeys/index.ts';
 import { templates } from '../../workflows/templates/index.ts';
+import { journeyVersionsFromEnvironment } from '../../workflows/versions/index.ts';
 import { linkSigningKey } from '../consent/link-key.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { CapsRepository } from '../delivery/caps-repository.ts';
@@ -40,6 +40,7 @@ function roster(): RosterRepository {
 /** Everything the journey-step actions need, wired to the tables and settings in the environment. */
 export function journeyDepsFromEnvironment(): JourneyDeps {
   const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
+  const versions = journeyVersionsFromEnvironment();
   return {
     runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
@@ -60,7 +61,8 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
         key: () => linkSigningKey(linkSecretId),
       },
     },
-    findJourney,
+    findJourney: (id) => versions.current(id)?.definition,
+    versions,
     templates,
     owners: async (repId) => {
       const current = await roster().current();

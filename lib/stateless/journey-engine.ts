@@ -10,9 +10,10 @@ import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { compileJourney } from '#language/compiler.ts';
+import { type CompileOptions, compileJourney } from '#language/compiler.ts';
 import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { RelanceFunction } from './relance-function.ts';
@@ -29,6 +30,14 @@ export interface JourneyEngineProps {
     readonly products: ITableV2;
   };
   readonly config: RelanceConfig;
+  /**
+   * The journey versions: each journey's state machine records its deployed version on every run,
+   * and keeps the steps of the earlier versions runs may still be on. Absent: unversioned.
+   */
+  readonly versions?: {
+    readonly current: readonly JourneyVersion[];
+    readonly earlier: readonly JourneyVersion[];
+  };
 }
 
 /** Names derived from the stack, not from resources, so functions can name state machines without a cycle. */
@@ -46,6 +55,18 @@ function journeyNames(stack: Stack, journeyId: string) {
   };
 }
 
+/** The deployed version of a journey and its earlier versions, for the compiler. */
+function compileOptions(journeyId: string, versions: JourneyEngineProps['versions']): CompileOptions {
+  const deployed = versions?.current.find((v) => v.journeyId === journeyId);
+  if (!deployed) return {};
+  return {
+    version: deployed.version,
+    earlier: (versions?.earlier ?? [])
+      .filter((v) => v.journeyId === journeyId)
+      .map((v) => ({ version: v.version, definition: v.definition })),
+  };
+}
+
 /**
  * Runs journeys: one Express state machine per journey (with its log group, its trigger rule and a
  * schedule group for its pauses), the shared journey-step function every Task state calls, and the
@@ -55,6 +76,8 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
+  /** Every journey's schedule group name. */
+  readonly scheduleGroups: string[] = [];
   /** JSON: journey id → its state machine, schedule group and scheduler role (JOURNEY_TARGETS). */
   readonly journeyTargets: string;
   /** The configuration set journey e-mail goes through; DeliveryFeedback publishes its events. */
@@ -79,6 +102,7 @@ export class JourneyEngine extends Construct {
     for (const journey of props.journeys) {
       const names = journeyNames(stack, journey.id);
       new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names.scheduleGroup });
+      this.scheduleGroups.push(names.scheduleGroup);
       // The scheduler's role may start this journey's state machine and nothing else.
       const role = new Role(this, `${journey.id}-SchedulerRole`, {
         assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -164,7 +188,12 @@ export class JourneyEngine extends Construct {
     });
 
     const listened = new Set<string>();
-    for (const journey of props.journeys) {
+    // Runs of earlier versions still wait for their events.
+    const deployedIds = new Set(props.journeys.map((j) => j.id));
+    const earlier = (props.versions?.earlier ?? [])
+      .filter((v) => deployedIds.has(v.journeyId))
+      .map((v) => v.definition);
+    for (const journey of [...props.journeys, ...earlier]) {
       if (journey.goal) listened.add(journey.goal.event);
       for (const step of Object.values(journey.steps)) if (step.type === 'waitFor') listened.add(step.event);
     }
@@ -188,7 +217,9 @@ export class JourneyEngine extends Construct {
     const stateMachine = new StateMachine(this, `${journey.id}-StateMachine`, {
       stateMachineName,
       stateMachineType: StateMachineType.EXPRESS,
-      definitionBody: DefinitionBody.fromString(JSON.stringify(compileJourney(journey))),
+      definitionBody: DefinitionBody.fromString(
+        JSON.stringify(compileJourney(journey, compileOptions(journey.id, props.versions))),
+      ),
       definitionSubstitutions: { [STEP_FUNCTION_PLACEHOLDER]: this.stepFunction.functionArn },
       logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: true,

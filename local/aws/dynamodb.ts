@@ -6,7 +6,16 @@
  */
 import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { LocalTable } from './template.ts';
 
@@ -121,24 +130,11 @@ export class LocalDynamo {
     try {
       const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
       for (const table of tables) {
-        if (existing.has(table.name)) continue;
-        await client.send(
-          new CreateTableCommand({
-            TableName: table.name,
-            KeySchema: table.keySchema as never,
-            AttributeDefinitions: table.attributeDefinitions as never,
-            BillingMode: 'PAY_PER_REQUEST',
-            ...(table.globalSecondaryIndexes.length > 0
-              ? {
-                  GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((gsi) => ({
-                    IndexName: gsi.IndexName,
-                    KeySchema: gsi.KeySchema as never,
-                    Projection: (gsi.Projection ?? { ProjectionType: 'ALL' }) as never,
-                  })),
-                }
-              : {}),
-          }),
-        );
+        if (existing.has(table.name)) {
+          await addMissingIndexes(client, table);
+          continue;
+        }
+        await createTable(client, table);
       }
     } finally {
       client.destroy();
@@ -148,5 +144,51 @@ export class LocalDynamo {
   async close(): Promise<void> {
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function createTable(client: DynamoDBClient, table: LocalTable): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: table.name,
+      KeySchema: table.keySchema as never,
+      AttributeDefinitions: table.attributeDefinitions as never,
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(table.globalSecondaryIndexes.length > 0
+        ? {
+            GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((gsi) => ({
+              IndexName: gsi.IndexName,
+              KeySchema: gsi.KeySchema as never,
+              Projection: (gsi.Projection ?? { ProjectionType: 'ALL' }) as never,
+            })),
+          }
+        : {}),
+    }),
+  );
+}
+
+/**
+ * A kept table the template has since given a new GSI (CloudFormation adds it and backfills it):
+ * dynalite cannot add an index to a table, so the table is rebuilt with it and its items put back.
+ */
+async function addMissingIndexes(client: DynamoDBClient, table: LocalTable): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName));
+  if (table.globalSecondaryIndexes.every((gsi) => present.has(gsi.IndexName))) return;
+  const items: Array<Record<string, AttributeValue>> = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table.name, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  await client.send(new DeleteTableCommand({ TableName: table.name }));
+  await createTable(client, table);
+  for (let i = 0; i < items.length; i += 25) {
+    await client.send(
+      new BatchWriteItemCommand({
+        RequestItems: { [table.name]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
   }
 }

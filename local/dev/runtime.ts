@@ -10,6 +10,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { useClock } from '#platform/clock.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
+import { JOURNEY_VERSIONS_FILE, JOURNEY_VERSIONS_VARIABLE } from '../../workflows/versions/index.ts';
 import { smsKeyword } from '../../functions/delivery/provider-feedback.ts';
 import { LocalApiGateway } from '../aws/api-gateway.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
@@ -187,8 +188,10 @@ export class LocalRuntime {
     });
 
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);
-    for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
+    // Restore first: the saved state replaces the stand-ins', so what the template declares is
+    // ensured after it (a journey added since the last start gets its schedule group).
     this.restore();
+    for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
     // After restore: a persisted key is kept, so links in e-mails sent before a restart still work.
     for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
@@ -219,7 +222,18 @@ export class LocalRuntime {
     for (const [name, value] of seen) if (name !== 'NODE_OPTIONS') process.env[name] = value;
     // Links in messages point at the local API routes, not at the template's execute-api URL.
     process.env[PREFERENCES_ENV.publicBaseUrl] = `${endpoint}/${this.app.stage}/`;
+    this.useAssemblyJourneyVersions();
     Object.assign(process.env, this.options.environmentOverrides);
+  }
+
+  /**
+   * The journey functions run the journey versions the cloud assembly was synthesized with (the
+   * file synth.ts writes beside the templates), not whatever the source tree holds now.
+   */
+  private useAssemblyJourneyVersions(): void {
+    const file = join(this.options.cdkOut, JOURNEY_VERSIONS_FILE);
+    if (existsSync(file)) process.env[JOURNEY_VERSIONS_VARIABLE] = file;
+    else delete process.env[JOURNEY_VERSIONS_VARIABLE];
   }
 
   private async ensureScheduleGroup(name: string): Promise<void> {

@@ -13,6 +13,7 @@ import type {
   DetailFilter,
   Duration,
   EmitValue,
+  InFlightPolicy,
   JourneyDefinition,
   JourneySchedule,
   MessageCategory,
@@ -219,6 +220,7 @@ export interface JourneySpec<T extends EventType> {
   goal?: { event: EventType; correlate: Correlation };
   delivery?: DeliverySettings;
   holdout?: { percent: number };
+  inFlight?: InFlightPolicy;
   steps: Sequence;
 }
 
@@ -230,6 +232,7 @@ export interface ScheduledJourneySpec {
   goal?: { event: EventType; correlate: Correlation };
   delivery?: DeliverySettings;
   holdout?: { percent: number };
+  inFlight?: InFlightPolicy;
   steps: Sequence;
 }
 
@@ -282,6 +285,7 @@ export function defineJourney<T extends EventType>(spec: JourneySpec<T>): Journe
     ...(spec.goal ? { goal: spec.goal } : {}),
     ...(spec.delivery ? { delivery: spec.delivery } : {}),
     ...(spec.holdout ? { holdout: spec.holdout } : {}),
+    ...(spec.inFlight ? { inFlight: spec.inFlight } : {}),
     start: start ?? '',
     steps,
   };
