@@ -214,7 +214,9 @@ async function failedRunOf(
   const contactId = typeof contact?.contactId === 'string' ? contact.contactId : undefined;
   const run = await deps.runs.get(journeyId, runKeyFor(journey, detail, contactId));
   // Only the run this very trigger created: never one an earlier event started.
-  return run && run.triggerEventId === String(detail.eventId) ? { runKey: run.runKey, gen: run.gen } : undefined;
+  return run && run.triggerEventId === String(detail.eventId)
+    ? { runKey: run.runKey, gen: run.gen }
+    : undefined;
 }
 
 const MAX_BATCHES_PER_SEGMENT = 40;

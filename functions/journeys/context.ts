@@ -100,7 +100,11 @@ export function requireJourney(deps: JourneyDeps, journeyId: string, version?: s
 }
 
 /** The templates a step of a journey version sends: that version's, as they were when it deployed. */
-export function templatesAt(deps: JourneyDeps, journeyId: string, version?: string): JourneyDeps['templates'] {
+export function templatesAt(
+  deps: JourneyDeps,
+  journeyId: string,
+  version?: string,
+): JourneyDeps['templates'] {
   const found = version ? deps.versions?.find(journeyId, version) : undefined;
   if (!found) return deps.templates;
   return new Map([...deps.templates, ...Object.entries(found.templates)]);

@@ -6,8 +6,8 @@ import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { isHeldOut } from '../segments/holdout.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
-import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from './journey-runs.ts';
 import { placeResumedRun } from './in-flight.ts';
+import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from './journey-runs.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import type { Run } from './runs-repository.ts';
 

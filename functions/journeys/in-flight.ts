@@ -58,7 +58,10 @@ export function placeResumedRun(input: PlacementInput): Placement {
     const resumeAt = pointAfter(definition, stepId);
     return resumeAt
       ? { kind: 'resume', definition, resumeAt }
-      : { kind: 'fail', reason: `cannot resume: "${stepId}" is not a step runs wait at in journey ${input.journeyId}` };
+      : {
+          kind: 'fail',
+          reason: `cannot resume: "${stepId}" is not a step runs wait at in journey ${input.journeyId}`,
+        };
   };
   if (!deployed) return onDeployed(input.fallback);
   if (input.runVersion === deployed.version) return onDeployed(deployed.definition);

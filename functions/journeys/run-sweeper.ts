@@ -56,10 +56,13 @@ async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run
     (await deps.runs.end(run, 'failed', reason, at))
       ? { journeyId: run.journeyId, runKey: run.runKey, outcome: 'failed', reason }
       : undefined;
-  if (!target) return fail(`stalled: journey ${run.journeyId} is no longer deployed; nothing can resume the run`);
+  if (!target)
+    return fail(`stalled: journey ${run.journeyId} is no longer deployed; nothing can resume the run`);
   const attempts = (run.stall?.attempts ?? 0) + 1;
   if (attempts > MAX_ATTEMPTS) {
-    return fail(`stalled: ${run.stall?.reason ?? 'wake-up overdue'}; still not resumed after ${MAX_ATTEMPTS} attempts`);
+    return fail(
+      `stalled: ${run.stall?.reason ?? 'wake-up overdue'}; still not resumed after ${MAX_ATTEMPTS} attempts`,
+    );
   }
   const name = scheduleName(run.journeyId, run.runKey, run.gen, waiting.stepId);
   const reason = (await deps.scheduleExists(target, name))

@@ -237,7 +237,10 @@ export class RunsRepository {
       const found = existing ? { existing } : {};
       if (existing?.triggerEventId === input.triggerEventId)
         return { entered: false, reason: 'duplicate_trigger', ...found };
-      if (existing && (existing.status === 'active' || existing.status === 'waiting' || existing.status === 'stalled')) {
+      if (
+        existing &&
+        (existing.status === 'active' || existing.status === 'waiting' || existing.status === 'stalled')
+      ) {
         return { entered: false, reason: 'run_already_active', ...found };
       }
       return { entered: false, reason: 'reentry_not_allowed', ...found };
