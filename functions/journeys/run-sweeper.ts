@@ -29,6 +29,8 @@ export interface SweeperDeps {
   readonly scheduleExists: (target: JourneyTarget, name: string) => Promise<boolean>;
   /** Starts the journey's state machine to resume a run (a deterministic execution name). */
   readonly startResume: (target: JourneyTarget, name: string, input: unknown) => Promise<void>;
+  /** Deletes a schedule that did not resume its run (already gone is fine). */
+  readonly deleteSchedule: (target: JourneyTarget, name: string) => Promise<void>;
   readonly now: () => number;
 }
 
@@ -65,7 +67,8 @@ async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run
     );
   }
   const name = scheduleName(run.journeyId, run.runKey, run.gen, waiting.stepId);
-  const reason = (await deps.scheduleExists(target, name))
+  const scheduled = await deps.scheduleExists(target, name);
+  const reason = scheduled
     ? `wake-up due ${waiting.until} is overdue: its schedule exists but has not resumed the run`
     : `wake-up due ${waiting.until} is overdue: its schedule is missing`;
   const retryAt = new Date(deps.now() + RECHECK_MS * attempts).toISOString();
@@ -74,6 +77,8 @@ async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run
   await deps.startResume(target, `${name}-sweep-${attempts}`.slice(0, 80), {
     resume: { runKey: run.runKey, gen: run.gen, stepId: waiting.stepId, via: VIA[waiting.kind] },
   });
+  // The resume just started claims the run; a schedule that did not resume it has nothing left to do.
+  if (scheduled) await deps.deleteSchedule(target, name);
   return { journeyId: run.journeyId, runKey: run.runKey, outcome: 'resumed', reason } as const;
 }
 

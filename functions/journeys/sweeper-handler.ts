@@ -7,6 +7,7 @@ import { now } from '#platform/clock.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
+import { cancelResume } from './run-scheduler.ts';
 import { startRun } from './run-starter.ts';
 import { stalledRunsMetric, sweepRuns } from './run-sweeper.ts';
 import { RunsRepository } from './runs-repository.ts';
@@ -26,6 +27,7 @@ const deps = {
   },
   startResume: (target: { stateMachineArn: string }, name: string, input: unknown) =>
     startRun(target.stateMachineArn, name, input),
+  deleteSchedule: cancelResume,
   now,
 };
 

@@ -45,7 +45,7 @@ export class RunSweeper extends Construct {
       );
       this.fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['scheduler:GetSchedule'],
+          actions: ['scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
           resources: props.scheduleGroups.map((group) =>
             stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/*` }),
           ),
