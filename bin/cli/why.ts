@@ -1,12 +1,18 @@
 /**
  * `relance why <email|phone|contactId>`: what relance sent a contact, what it did not send, and why,
- * from the ledger; with the contact's consent and suppressions. Reads the local runtime by default
- * (`--endpoint`), or AWS when `--aws` is given with CONTACTS_TABLE and LEDGER_TABLE set.
+ * from the ledger; with the contact's consent and suppressions, and the fate of each of its journey
+ * runs (where it waits, on which journey version, what the in-flight policy does with it, whether
+ * it stalled). Reads the local runtime by default (`--endpoint`), or AWS when `--aws` is given with
+ * CONTACTS_TABLE and LEDGER_TABLE set (and JOURNEY_STATE_TABLE for the runs).
  */
 import { join } from 'node:path';
 import type { Contact } from '#catalogue/contact.ts';
 import { explainEntry, type LedgerEntry } from '../../functions/delivery/ledger.ts';
+import type { Run } from '../../functions/journeys/runs-repository.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
+import { assemblyCatalog, runFate } from '../../local/dev/journey-versions.ts';
+import type { JourneyCatalog } from '../../workflows/versions/index.ts';
+import { deploymentNow } from './audience.ts';
 
 export interface WhyOptions {
   readonly projectRoot: string;
@@ -19,23 +25,37 @@ export interface WhyOptions {
 export interface WhyReport {
   readonly contact: Contact;
   readonly entries: LedgerEntry[];
+  /** The contact's journey runs, oldest first, each with its fate in words. */
+  readonly runs?: RunReport[];
 }
 
+/** A run as `why` reports it: the run and the sentence saying what becomes of it. */
+export type RunReport = Run & { readonly fate: string };
+
 /** The tables to read: from the local template, or the environment on AWS. */
-function tables(options: WhyOptions): { contacts: string; ledger: string } {
+function tables(options: WhyOptions): { contacts: string; ledger: string; journeyState?: string } {
   if (options.aws) {
     const contacts = process.env.CONTACTS_TABLE;
     const ledger = process.env.LEDGER_TABLE;
     if (!contacts || !ledger)
       throw new Error('with --aws, set CONTACTS_TABLE and LEDGER_TABLE (the RelanceData stack outputs)');
-    return { contacts, ledger };
+    const journeyState = process.env.JOURNEY_STATE_TABLE;
+    return { contacts, ledger, ...(journeyState ? { journeyState } : {}) };
   }
   const app = loadLocalApp(
     options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'),
     options.endpoint ?? '',
   );
   const find = (part: string) => app.tables.find((t) => t.logicalId.includes(part))?.name ?? '';
-  return { contacts: find('Contacts'), ledger: find('Ledger') };
+  return { contacts: find('Contacts'), ledger: find('Ledger'), journeyState: find('JourneyState') };
+}
+
+/** The journey versions deployed: the local assembly's, or on AWS this working tree's. */
+async function deployedVersions(options: WhyOptions): Promise<JourneyCatalog | undefined> {
+  if (!options.aws)
+    return assemblyCatalog(options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'));
+  const { bundledCatalog } = await import('../../workflows/versions/index.ts');
+  return bundledCatalog();
 }
 
 /** Finds the contact by e-mail, phone or id and reads its ledger. */
@@ -65,7 +85,23 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
   const entries = (await new LedgerRepository(names.ledger).forContact(contact.contactId)).sort((a, b) =>
     a.createdAt.localeCompare(b.createdAt),
   );
-  return { contact, entries };
+  if (!names.journeyState) return { contact, entries };
+  const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const versions = await deployedVersions(options);
+  const now = await deploymentNow(
+    options.aws
+      ? { variables: {}, memoryMb: {} }
+      : {
+          variables: {},
+          memoryMb: {},
+          endpoint: options.endpoint ?? 'http://127.0.0.1:4747',
+        },
+  );
+  const runs = (await new RunsRepository(names.journeyState).forContact(contact.contactId)).map((run) => ({
+    ...run,
+    fate: runFate(run, versions, now),
+  }));
+  return { contact, entries, runs };
 }
 
 /** A ledger entry with the sentence `formatWhy` shows for it. */
@@ -75,10 +111,12 @@ export type ExplainedEntry = LedgerEntry & { readonly explanation: string };
 export function whyDocument(report: WhyReport): {
   readonly contact: Contact;
   readonly entries: ExplainedEntry[];
+  readonly runs?: RunReport[];
 } {
   return {
     contact: report.contact,
     entries: report.entries.map((entry) => ({ ...entry, explanation: explainEntry(entry) })),
+    ...(report.runs ? { runs: report.runs } : {}),
   };
 }
 
@@ -110,6 +148,13 @@ export function formatWhy(report: WhyReport): string[] {
     lines.push(
       `  ${entry.createdAt}  ${entry.journeyId} / ${entry.stepId}  ${entry.channel}  ${explainEntry(entry)}`,
     );
+  }
+  if (report.runs) {
+    lines.push('', report.runs.length === 0 ? 'no journey run' : `${report.runs.length} journey run(s):`);
+    for (const run of report.runs) {
+      lines.push(`  ${run.journeyId}  ${run.status}  ${run.fate}`);
+      for (const step of run.history) lines.push(`    ${step.at}  ${step.step}: ${step.what}`);
+    }
   }
   return lines;
 }
