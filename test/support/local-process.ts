@@ -48,6 +48,7 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
   const { startLocalRuntime } = await import('../../local/dev/runtime.ts');
   const { relanceTables } = await import('../../local/dev/relance-template.ts');
   const { JOURNEY_VERSIONS_FILE } = await import('../../workflows/versions/index.ts');
+  const { dashboardWeb } = await import('../../local/dev/dashboard.ts');
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-process-')), {}, options.build);
   const versions = JSON.parse(readFileSync(join(cdkOut, JOURNEY_VERSIONS_FILE), 'utf8')) as JourneyCatalog;
   const runtime = await startLocalRuntime({
@@ -57,6 +58,8 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
     clock: { mode: 'virtual', ...(options.start === undefined ? {} : { start: options.start }) },
     dataDir: options.dataDir,
     apiKey: API_KEY,
+    // The page and its JSON views, as `relance dev` serves them (the CLI reads the journey clock there).
+    web: dashboardWeb,
     environmentOverrides: {
       POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
       ...options.environment,
