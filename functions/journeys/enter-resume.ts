@@ -112,7 +112,7 @@ export async function enter(
     const pending = existing?.waiting;
     if (
       result.reason === 'duplicate_trigger' &&
-      existing?.status === 'waiting' &&
+      (existing?.status === 'waiting' || existing?.status === 'stalled') &&
       pending &&
       pending.stepId === pauseAt
     ) {
