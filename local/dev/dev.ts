@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
-import { recordVersions } from '../../workflows/versions/registry.ts';
+import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
 import { dashboardWeb } from './dashboard.ts';
 import { playDemo } from './demo.ts';
 import {
@@ -68,7 +68,10 @@ function synthesizeWithVersions(options: DevOptions): string {
   synthesizeForLocal(outdir, {}, { earlier: recordedEverywhere(options.projectRoot) });
   const current = bundledCatalog().current;
   if (!options.memory) {
-    recordVersions(localRegistryDir(options.projectRoot), current, { now: new Date().toISOString() });
+    // Only what the repository's registry does not have: local edits stay local.
+    const inRepository = new Set(readRegistry(REGISTRY_DIR).map((v) => `${v.journeyId}@${v.version}`));
+    const localOnly = current.filter((v) => !inRepository.has(`${v.journeyId}@${v.version}`));
+    recordVersions(localRegistryDir(options.projectRoot), localOnly, { now: new Date().toISOString() });
   }
   if (before) {
     const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
