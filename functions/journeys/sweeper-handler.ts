@@ -2,12 +2,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
-import { scheduler } from '#platform/aws-clients.ts';
+import { scheduler } from '#platform/clients/scheduler.ts';
 import { now } from '#platform/clock.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
-import { cancelResume } from './run-scheduler.ts';
+import { cancelResume } from './cancel-resume.ts';
 import { startRun } from './run-starter.ts';
 import { stalledRunsMetric, sweepRuns } from './run-sweeper.ts';
 import { RunsRepository } from './runs-repository.ts';

@@ -9,8 +9,8 @@ import { RelanceFunction } from './relance-function.ts';
 
 export interface RunSweeperProps {
   readonly journeyState: ITableV2;
-  /** JOURNEY_TARGETS of the journey engine: where each journey's schedules live and what they start. */
-  readonly journeyTargets: string;
+  /** The journey engine's naming variables: where each journey's schedules live and what they start. */
+  readonly journeyNaming: Readonly<Record<string, string>>;
   /** The journeys' state machines, which the sweeper starts to resume an overdue run. */
   readonly stateMachineArns: readonly string[];
   /** The journeys' schedule groups, whose schedules the sweeper looks up. */
@@ -37,8 +37,8 @@ export class RunSweeper extends Construct {
       entry: 'functions/journeys/sweeper-handler.ts',
       description: 'Finds runs whose wake-up is overdue, marks them stalled with the reason and resumes them',
       timeout: Duration.minutes(2),
-      environment: { [ENV.journeyTargets]: props.journeyTargets },
-    }).useTable(props.journeyState, ENV.journeyStateTable, 'readWrite');
+      environment: { ...props.journeyNaming },
+    }).useTable(props.journeyState, ENV.journeyStateTable, ['Query', 'GetItem', 'UpdateItem']);
     if (props.stateMachineArns.length > 0) {
       this.fn.addToRolePolicy(
         new PolicyStatement({ actions: ['states:StartExecution'], resources: [...props.stateMachineArns] }),

@@ -6,17 +6,16 @@
  * machine. The local runtime points both at the versions its cloud assembly was built with (a file
  * next to the templates), so what runs locally is what that synth deploys.
  */
-import { readFileSync } from 'node:fs';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { type JourneyVersion, journeyVersion } from '#language/versions.ts';
 import { journeys } from '../journeys/index.ts';
 import { templates } from '../templates/index.ts';
+import { deployedCatalog } from './deployed.ts';
 import { recordedVersions } from './recorded.ts';
 
-/** The file a local cloud assembly keeps its journey versions in, and the variable that names it. */
+/** The file a local cloud assembly keeps its journey versions in. */
 export const JOURNEY_VERSIONS_FILE = 'relance-journeys.json';
-export const JOURNEY_VERSIONS_VARIABLE = 'RELANCE_JOURNEY_VERSIONS';
 
 /** The versions of every journey: the deployed one of each, and the earlier ones runs may be on. */
 export interface JourneyCatalog {
@@ -111,21 +110,10 @@ export function bundledCatalog(): JourneyCatalog {
   return bundled;
 }
 
-let fromFile: { readonly file: string; readonly catalog: JourneyCatalog } | undefined;
-/** The catalog the environment names: the file in RELANCE_JOURNEY_VERSIONS, else this bundle's. */
-function catalogFromEnvironment(): JourneyCatalog {
-  const file = process.env[JOURNEY_VERSIONS_VARIABLE];
-  if (!file) return bundledCatalog();
-  if (fromFile?.file !== file)
-    fromFile = { file, catalog: JSON.parse(readFileSync(file, 'utf8')) as CatalogDocument };
-  return fromFile.catalog;
-}
-
 /**
- * The versions this process runs: the file the local runtime names in RELANCE_JOURNEY_VERSIONS (the
- * versions its cloud assembly was synthesized with), else this bundle's. Read on use, so a local
- * runtime started again on another assembly is followed.
+ * The versions this bundle runs: the catalog its deployment was synthesized with when one is bundled
+ * (the local runtime bundles its cloud assembly's), else this bundle's journeys and recorded versions.
  */
-export function journeyVersionsFromEnvironment(): JourneyVersions {
-  return new JourneyVersions(catalogFromEnvironment);
+export function deployedJourneyVersions(): JourneyVersions {
+  return new JourneyVersions(deployedCatalog ?? bundledCatalog());
 }

@@ -12,6 +12,7 @@ import {
   versionOf,
   waitingStepIds,
 } from '#language/versions.ts';
+import { contactAttributes } from '../../../workflows/attributes.ts';
 import { templates } from '../../../workflows/templates/index.ts';
 import {
   edited,
@@ -131,16 +132,18 @@ describe('validateJourney: the in-flight policy', () => {
     };
 
     // Act + Assess
-    expect(validateJourney(noReason, { templates: templatesBefore })).toEqual([
+    expect(validateJourney(noReason, { templates: templatesBefore, attributes: contactAttributes })).toEqual([
       expect.objectContaining({ path: 'inFlight.reason' }),
     ]);
-    expect(validateJourney(badTarget, { templates: templatesBefore })).toEqual([
-      {
-        journey: v1.journeyId,
-        path: 'inFlight.stepMapping.old-wait',
-        message: 'maps to "no-such-step", which is not a step of this journey',
-      },
-    ]);
+    expect(validateJourney(badTarget, { templates: templatesBefore, attributes: contactAttributes })).toEqual(
+      [
+        {
+          journey: v1.journeyId,
+          path: 'inFlight.stepMapping.old-wait',
+          message: 'maps to "no-such-step", which is not a step of this journey',
+        },
+      ],
+    );
   });
 });
 
