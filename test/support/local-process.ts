@@ -15,7 +15,7 @@ import type { Run } from '../../functions/journeys/runs-repository.ts';
 import type { BuildOptions } from '../../lib/app.ts';
 import type { LocalRuntime } from '../../local/dev/runtime.ts';
 import type { JourneyCatalog } from '../../workflows/versions/index.ts';
-import { API_KEY, PROJECT_ROOT } from './local-system.ts';
+import { API_KEY, failOnDenials, PROJECT_ROOT } from './local-system.ts';
 
 export interface ProcessOptions {
   /** The data directory kept across starts. */
@@ -117,6 +117,7 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
       events.destroy();
       await runtime.stop();
       rmSync(cdkOut, { recursive: true, force: true });
+      failOnDenials(runtime);
     },
   };
 }
