@@ -7,15 +7,15 @@ import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
 import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { routeEvent } from './event-router.ts';
+import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
-import { journeyTargetsFromEnvironment } from './wiring.ts';
 
 const versions = deployedJourneyVersions();
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
   journeys: versions.definitions(),
   versions,
-  targets: journeyTargetsFromEnvironment(versions),
+  targets: journeyTargetsFromEnvironment(versions.journeyIds()),
 };
 
 const AcceptedEvent = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });

@@ -8,8 +8,7 @@
  * The count goes out as the `StalledRuns` metric, which an alarm watches.
  */
 import { nowIso } from '#platform/clock.ts';
-import { scheduleName } from './journey-runs.ts';
-import { VIA } from './pausing.ts';
+import { scheduleName, VIA } from './journey-runs.ts';
 import type { JourneyTarget } from './run-scheduler.ts';
 import { type Run, type RunsRepository, WAKE_SHARDS } from './runs-repository.ts';
 

@@ -7,15 +7,16 @@ import { now } from '#platform/clock.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
+import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { cancelResume } from './cancel-resume.ts';
+import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { startRun } from './run-starter.ts';
 import { stalledRunsMetric, sweepRuns } from './run-sweeper.ts';
 import { RunsRepository } from './runs-repository.ts';
-import { journeyTargetsFromEnvironment } from './wiring.ts';
 
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
-  targets: journeyTargetsFromEnvironment(),
+  targets: journeyTargetsFromEnvironment(deployedJourneyVersions().journeyIds()),
   scheduleExists: async (target: { scheduleGroup: string }, name: string) => {
     try {
       await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: target.scheduleGroup }));

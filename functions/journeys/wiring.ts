@@ -6,7 +6,7 @@ import { publishEvents } from '#platform/event-publisher.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { templates } from '../../workflows/templates/index.ts';
-import { deployedJourneyVersions, type JourneyVersions } from '../../workflows/versions/index.ts';
+import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { linkSigningKey } from '../consent/link-key.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { CapsRepository } from '../delivery/caps-repository.ts';
@@ -16,16 +16,8 @@ import { loadRoster } from '../leads/roster.ts';
 import { RosterRepository } from '../leads/roster-repository.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { JourneyDeps } from './context.ts';
-import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
+import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
-
-/** Where each deployed journey's state machine and schedule group are, by the deployment's naming rule. */
-export function journeyTargetsFromEnvironment(versions: JourneyVersions = deployedJourneyVersions()) {
-  return journeyTargets(
-    journeyNamingFromEnvironment(),
-    versions.definitions().map((j) => j.id),
-  );
-}
 
 let rosterRepository: RosterRepository | undefined;
 /** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
@@ -44,7 +36,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
     ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
     caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
     products: new ProductsRepository(requireEnv(ENV.productsTable)),
-    targets: journeyTargetsFromEnvironment(versions),
+    targets: journeyTargetsFromEnvironment(versions.journeyIds()),
     sending: {
       fromAddress: requireEnv(ENV.fromAddress),
       replyToAddress: optionalEnv(ENV.replyToAddress, ''),

@@ -202,7 +202,7 @@ describe('journeys', () => {
     synth.app.resourcePropertiesCountIs(
       'AWS::IAM::Role',
       { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } },
-      3, // this one, the audience passes' and the unassigned-leads pass's
+      4, // this one, the audience passes', the unassigned-leads pass's and the run sweeper's
     );
 
     const statements = statementsForRole(synth.app, roleId);

@@ -97,6 +97,11 @@ export class JourneyVersions {
     return this.catalog.earlier.filter((v) => v.journeyId === journeyId);
   }
 
+  /** The ids of the deployed journeys. */
+  journeyIds(): string[] {
+    return this.catalog.current.map((v) => v.journeyId);
+  }
+
   /** The deployed definitions. */
   definitions(): JourneyDefinition[] {
     return this.catalog.current.map((v) => v.definition);
