@@ -8,6 +8,7 @@ import type { BenchOptions, ChildMessage, Table } from './report.ts';
 import { benchSegments } from './segments.ts';
 import { benchSignups } from './signups.ts';
 import { benchSpeedToLead } from './speed-to-lead.ts';
+import { benchTooling } from './tooling.ts';
 
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
   speed: (o) => benchSpeedToLead({ leads: o.leads, inFlight: o.inFlight, startMs: o.nowMs }),
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
       latencySeconds: o.latencySeconds,
       startMs: o.nowMs,
     }),
+  tooling: () => benchTooling(),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>
     benchAudience({
