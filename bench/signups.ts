@@ -229,12 +229,12 @@ export async function benchSignups(options: SignupBenchOptions): Promise<Table[]
         [
           'heap growth per sign-up after warm-up (bytes)',
           count(Math.round(growthPerSignup)),
-          '<= 4,096',
-          verdict(growthPerSignup <= 4096),
+          'data only',
+          'not judged',
         ],
       ],
       notes: [
-        `heap after GC every ${HEAP_SAMPLE_MS / 1000} s: ${t.heap.map(megabytes).join(', ')} (the outbox and the in-memory tables keep every sign-up: that much growth is data, not a leak)`,
+        `heap after GC every ${HEAP_SAMPLE_MS / 1000} s: ${t.heap.map(megabytes).join(', ')} (the in-memory tables keep each sign-up's items, and its welcome e-mail is kept twice: relance's outbox and aws-ses-v2-local's own store; telling that data from a leak is not automated here)`,
         `DynamoDB operations per sign-up: ${(dynamoOps / Math.max(1, t.welcomed)).toFixed(1)} (${count(dynamoOps)} for ${count(t.welcomed)})`,
         `latency phase: ${count(l.measured.length)} of ${count(Math.round(options.rate * options.latencySeconds))} welcomed, posted over ${(l.sendMs / 1000).toFixed(1)} s; lost = no welcome e-mail within ${GIVE_UP_MS / 1000} s`,
         "the stage's (200/s) and the producer key's (100/s) throttles are lifted in this run's template; the runtime and this benchmark's HTTP client share one Node process",
