@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { buildQueryString, type HttpHandler, type HttpRequest, HttpResponse } from '@smithy/core/protocols';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { internalError } from './http-adapter.ts';
 import type { AwsRequest, AwsResponse } from './protocol.ts';
 
 /** An AwsRequest as it crosses a MessagePort: URLSearchParams does not survive structured cloning. */
@@ -38,18 +39,6 @@ export interface InProcessAws {
   readonly endpoint: string;
 }
 
-/** A handler bug answers 500, as the edge does, so the SDK sees a server fault and retries. */
-function internalFailure(error: unknown): AwsResponse {
-  return {
-    status: 500,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' },
-    body: JSON.stringify({
-      __type: 'InternalFailure',
-      message: error instanceof Error ? error.message : String(error),
-    }),
-  };
-}
-
 /** Main thread: answers the wire requests arriving on `port` with `dispatch`. */
 export function serveAwsOverPort(
   port: MessagePort,
@@ -61,11 +50,13 @@ export function serveAwsOverPort(
     try {
       answer = dispatch({ method, path, query: new URLSearchParams(query), headers, body });
     } catch (error) {
-      answer = Promise.resolve(internalFailure(error));
+      answer = Promise.resolve(internalError(error));
     }
     answer
-      .catch(internalFailure)
-      .then((response) => port.postMessage({ id: message.id, response } satisfies ResponseMessage));
+      .catch(internalError)
+      .then((response) => port.postMessage({ id: message.id, response } satisfies ResponseMessage))
+      // The sandbox stopped (a timeout, the host closing) while its call ran: nobody waits for it.
+      .catch(() => undefined);
   });
   // The worker's end keeps the channel in use; this end must not hold the process open.
   port.unref();
