@@ -215,6 +215,8 @@ export class LocalRuntime {
       now,
       environment: (fn) => this.functionEnvironment(fn),
       bootstrap: { module: LAMBDA_BOOTSTRAP, data: { clock: this.clock.shared } },
+      // The functions' SDK calls reach the edge's dispatcher in process; the edge port serves the rest.
+      aws: { endpoint: () => this.endpoint, dispatch: (req) => this.edge.dispatchSigned(req) },
       substitutes: this.moduleSubstitutes(),
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;
