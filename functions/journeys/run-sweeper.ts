@@ -49,7 +49,11 @@ export interface SweepReport {
 const isWaiting = (run: Run | undefined): run is Run & { waiting: NonNullable<Run['waiting']> } =>
   run !== undefined && (run.status === 'waiting' || run.status === 'stalled') && run.waiting !== undefined;
 
-async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run['waiting']> }) {
+async function sweepRun(
+  deps: SweeperDeps,
+  run: Run & { waiting: NonNullable<Run['waiting']> },
+  seenWakeAt: string,
+) {
   const at = nowIso();
   const { waiting } = run;
   const target = deps.targets[run.journeyId];
@@ -71,7 +75,7 @@ async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run
     ? `wake-up due ${waiting.until} is overdue: its schedule exists but has not resumed the run`
     : `wake-up due ${waiting.until} is overdue: its schedule is missing`;
   const retryAt = new Date(deps.now() + RECHECK_MS * attempts).toISOString();
-  const marked = await deps.runs.stall(run, waiting.stepId, { reason, at, attempts, retryAt });
+  const marked = await deps.runs.stall(run, waiting.stepId, { reason, at, attempts, retryAt }, seenWakeAt);
   if (!marked) return undefined; // Resumed or ended meanwhile.
   await deps.startResume(target, `${name}-sweep-${attempts}`.slice(0, 80), {
     resume: { runKey: run.runKey, gen: run.gen, stepId: waiting.stepId, via: VIA[waiting.kind] },
@@ -90,8 +94,9 @@ export async function sweepRuns(deps: SweeperDeps): Promise<SweepReport> {
   for (const page of pages) {
     for (const entry of page) {
       const run = await deps.runs.get(entry.journeyId, entry.runKey);
-      if (!isWaiting(run)) continue;
-      const outcome = await sweepRun(deps, run);
+      // Read after the index: a run whose wake-up moved since is not overdue.
+      if (!isWaiting(run) || run.wakeAt !== entry.wakeAt) continue;
+      const outcome = await sweepRun(deps, run, entry.wakeAt);
       if (outcome) outcomes.push(outcome);
     }
   }

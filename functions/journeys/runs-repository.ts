@@ -85,6 +85,8 @@ const StoredRun = z.object({
   versionChanges: z.array(VersionChange).optional(),
   /** Set by the sweeper when the run's wake-up was overdue; kept as history once it resumed. */
   stall: RunStall.optional(),
+  /** While it waits: when it should resume (or, once stalled, when the sweeper looks again). */
+  wakeAt: z.string().optional(),
 });
 
 export type Run = z.infer<typeof StoredRun> & {
@@ -367,13 +369,21 @@ export class RunsRepository {
   /**
    * Marks a run still waiting at `stepId` stalled (its wake-up is overdue) with the reason and the
    * sweep's attempt number, and moves its wake-up to `retryAt` so a later sweep looks again then.
-   * Returns the run as marked, or undefined when it resumed or changed meanwhile.
+   * Only while its wake-up is still `seenWakeAt`, the one the wake index listed as overdue: a run
+   * that resumed and paused again since is not stalled. Returns the run as marked, or undefined when
+   * it resumed or changed meanwhile.
    */
-  async stall(run: RunRef, stepId: string, stall: RunStall & { retryAt: string }): Promise<Run | undefined> {
+  async stall(
+    run: RunRef,
+    stepId: string,
+    stall: RunStall & { retryAt: string },
+    seenWakeAt: string,
+  ): Promise<Run | undefined> {
     return this.updateReturning(run, {
       UpdateExpression:
         'SET #status = :stalled, stall = :stall, updatedAt = :at, wakeAt = :retryAt, wakeShard = :shard',
-      ConditionExpression: 'gen = :gen AND #status IN (:waiting, :stalled) AND waiting.stepId = :step',
+      ConditionExpression:
+        'gen = :gen AND #status IN (:waiting, :stalled) AND waiting.stepId = :step AND wakeAt = :seenWakeAt',
       values: {
         ':stalled': 'stalled',
         ':waiting': 'waiting',
@@ -381,6 +391,7 @@ export class RunsRepository {
         ':stall': { reason: stall.reason, at: stall.at, attempts: stall.attempts },
         ':at': stall.at,
         ':retryAt': stall.retryAt,
+        ':seenWakeAt': seenWakeAt,
         ':shard': wakeShardOf(run.journeyId, run.runKey),
       },
     });

@@ -150,6 +150,37 @@ describe('sweepRuns', () => {
     });
   });
 
+  it('leaves alone a run that resumed and paused again between the index read and the sweep', async () => {
+    // Prepare: the index lists the run as overdue at two-days; before the sweeper acts on it, its
+    // schedule fires late and the run pauses at the next wait, due in five days.
+    const run = await waiting('welcome', 'contact:moved-on', T0);
+    nowMs = T0 + sweeper.SWEEP_GRACE_MS + 1;
+    const { deps: d, started } = deps();
+    const racing = Object.create(runs) as RunsRepository;
+    racing.overdue = async (...args: Parameters<RunsRepository['overdue']>) => {
+      const entries = await runs.overdue(...args);
+      const at = new Date(nowMs).toISOString();
+      await runs.claimResume(run, { stepId: 'two-days', via: 'wait' }, at);
+      await runs.pause(
+        run,
+        { stepId: 'day-seven', kind: 'wait', until: new Date(nowMs + 5 * 86_400_000).toISOString() },
+        at,
+      );
+      return entries;
+    };
+
+    // Act
+    const report = await sweeper.sweepRuns({ ...d, runs: racing });
+
+    // Assess
+    expect(report.stalled).toBe(0);
+    expect(started).toEqual([]);
+    expect(await runs.get('welcome', 'contact:moved-on')).toMatchObject({
+      status: 'waiting',
+      waiting: { stepId: 'day-seven' },
+    });
+  });
+
   it('says when the schedule exists but did not resume the run, and deletes it after resuming', async () => {
     // Prepare
     await waiting('welcome', 'contact:stuck', T0);
