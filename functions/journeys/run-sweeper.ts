@@ -31,6 +31,8 @@ export interface SweeperDeps {
   /** Deletes a schedule that did not resume its run (already gone is fine). */
   readonly deleteSchedule: (target: JourneyTarget, name: string) => Promise<void>;
   readonly now: () => number;
+  /** How late a wake-up may be before it counts as overdue. @default SWEEP_GRACE_MS */
+  readonly graceMs?: number;
 }
 
 export interface SweepOutcome {
@@ -87,7 +89,7 @@ async function sweepRun(
 
 /** One sweep over the wake index. */
 export async function sweepRuns(deps: SweeperDeps): Promise<SweepReport> {
-  const before = new Date(deps.now() - SWEEP_GRACE_MS).toISOString();
+  const before = new Date(deps.now() - (deps.graceMs ?? SWEEP_GRACE_MS)).toISOString();
   const outcomes: SweepOutcome[] = [];
   const shards = Array.from({ length: WAKE_SHARDS }, (_, shard) => `WAKE#${shard}`);
   const pages = await Promise.all(shards.map((shard) => deps.runs.overdue(shard, before, PAGE)));

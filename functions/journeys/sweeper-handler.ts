@@ -4,14 +4,14 @@ import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
 import { scheduler } from '#platform/clients/scheduler.ts';
 import { now } from '#platform/clock.ts';
-import { requireEnv } from '#platform/env.ts';
+import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
 import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { cancelResume } from './cancel-resume.ts';
 import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { startRun } from './run-starter.ts';
-import { stalledRunsMetric, sweepRuns } from './run-sweeper.ts';
+import { SWEEP_GRACE_MS, stalledRunsMetric, sweepRuns } from './run-sweeper.ts';
 import { RunsRepository } from './runs-repository.ts';
 
 const deps = {
@@ -30,6 +30,7 @@ const deps = {
     startRun(target.stateMachineArn, name, input),
   deleteSchedule: cancelResume,
   now,
+  graceMs: Number(optionalEnv(ENV.runSweepGraceSeconds, String(SWEEP_GRACE_MS / 1000))) * 1000,
 };
 
 async function sweep(): Promise<{ stalled: number }> {

@@ -6,6 +6,8 @@ export const ENV = {
   contactsTable: 'CONTACTS_TABLE',
   eventsTable: 'EVENTS_TABLE',
   journeyStateTable: 'JOURNEY_STATE_TABLE',
+  /** How late (seconds of journey time) a wake-up may be before the run sweeper marks the run stalled. */
+  runSweepGraceSeconds: 'RUN_SWEEP_GRACE_SECONDS',
   ledgerTable: 'LEDGER_TABLE',
   productsTable: 'PRODUCTS_TABLE',
   eventBusName: 'EVENT_BUS_NAME',

@@ -7,6 +7,9 @@ import { Construct } from 'constructs';
 import { ENV } from '#platform/env-names.ts';
 import { RelanceFunction } from './relance-function.ts';
 
+/** How late a wake-up may be before the run is marked stalled (the scheduler fires within a minute or so). */
+const SWEEP_GRACE = Duration.minutes(10);
+
 export interface RunSweeperProps {
   readonly journeyState: ITableV2;
   /** The journey engine's naming variables: where each journey's schedules live and what they start. */
@@ -37,7 +40,10 @@ export class RunSweeper extends Construct {
       entry: 'functions/journeys/sweeper-handler.ts',
       description: 'Finds runs whose wake-up is overdue, marks them stalled with the reason and resumes them',
       timeout: Duration.minutes(2),
-      environment: { ...props.journeyNaming },
+      environment: {
+        ...props.journeyNaming,
+        [ENV.runSweepGraceSeconds]: String(SWEEP_GRACE.toSeconds()),
+      },
     }).useTable(props.journeyState, ENV.journeyStateTable, ['Query', 'GetItem', 'UpdateItem']);
     if (props.stateMachineArns.length > 0) {
       this.fn.addToRolePolicy(

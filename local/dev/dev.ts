@@ -3,6 +3,7 @@
  * with the web page at `/`, optional persistence under .relance/, and the demo scenario.
  */
 import { join } from 'node:path';
+import { ENV } from '#platform/env-names.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
 import { dashboardWeb } from './dashboard.ts';
@@ -94,7 +95,12 @@ export async function dev(options: DevOptions): Promise<void> {
     clock: { mode: 'scaled', scale: options.timeScale },
     ...(options.memory ? {} : { dataDir: join(options.projectRoot, '.relance', 'data') }),
     apiKey: options.apiKey,
-    environmentOverrides: { POWERTOOLS_LOG_LEVEL: process.env.RELANCE_LOG_LEVEL ?? 'WARN' },
+    environmentOverrides: {
+      POWERTOOLS_LOG_LEVEL: process.env.RELANCE_LOG_LEVEL ?? 'WARN',
+      // A resume a few real seconds late is many minutes of scaled journey time: the sweeper's
+      // grace keeps 30 real seconds (never less than its 10 minutes), or it would call it stalled.
+      [ENV.runSweepGraceSeconds]: String(Math.max(600, Math.ceil(30 * options.timeScale))),
+    },
     web: dashboardWeb,
   });
   const url = runtime.endpoint;

@@ -181,6 +181,21 @@ describe('sweepRuns', () => {
     });
   });
 
+  it('takes the grace it is given: the local runtime widens it when journey time runs faster', async () => {
+    // Prepare: 11 minutes late, within a grace of one hour.
+    await waiting('welcome', 'contact:slow-scheduler', T0);
+    nowMs = T0 + 11 * 60_000;
+    const { deps: d, started } = deps();
+
+    // Act
+    const report = await sweeper.sweepRuns({ ...d, graceMs: 3_600_000 });
+
+    // Assess
+    expect(report.stalled).toBe(0);
+    expect(started).toEqual([]);
+    expect(await runs.get('welcome', 'contact:slow-scheduler')).toMatchObject({ status: 'waiting' });
+  });
+
   it('says when the schedule exists but did not resume the run, and deletes it after resuming', async () => {
     // Prepare
     await waiting('welcome', 'contact:stuck', T0);
