@@ -74,7 +74,7 @@ export async function benchAudience(options: AudienceBenchOptions): Promise<Tabl
     process.env.AWS_REGION = 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID = 'bench';
     process.env.AWS_SECRET_ACCESS_KEY = 'bench';
-    const { dynamo } = await import('#platform/aws-clients.ts');
+    const { dynamo } = await import('#platform/clients/dynamo.ts');
     const { ContactsRepository } = await import('../functions/contacts/contacts-repository.ts');
 
     // Load: profiles as ContactsRepository.save writes them, 25 per BatchWriteItem.

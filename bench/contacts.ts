@@ -233,6 +233,8 @@ export function syntheticContact(random: Random, index: number, nowMs: number): 
       ? [random.pick(['newsletter', 'b2b', 'do-not-disturb', 'wholesale'] as const)]
       : [],
     lockedFields: [],
+    identityConflicts: [],
+    mergedFrom: [],
     consent: {
       ...(hasEmail && emailStatus
         ? { email: { channel: consentRecord(emailStatus, createdMs, 'form'), topics } }

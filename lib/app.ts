@@ -3,6 +3,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
+import { scoringModelViolations } from '../functions/leads/scoring.ts';
+import { defaultScoringModel } from '../functions/leads/scoring-model.ts';
 import {
   buildCatalog,
   type JourneyCatalog,
@@ -13,6 +15,8 @@ import {
   templates,
   versionViolations,
 } from '../workflows/index.ts';
+import { readConfig } from './config.ts';
+import { DeployLimitsPlugin } from './deploy-limits.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
 
@@ -35,11 +39,12 @@ export interface BuildOptions {
 
 const CROSS_STACK_FLAG = '@aws-cdk/core:defaultCrossStackReferences';
 
-/** Thrown when a journey is invalid: synth stops and lists every violation. */
+/** Thrown when a journey, segment or the lead scoring model is invalid: synth stops and lists every violation. */
 export class JourneyValidationError extends Error {}
 
 /**
- * Builds the relance stacks on an App. Refuses to synthesize while any journey has a violation.
+ * Builds the relance stacks on an App. Refuses to synthesize while any journey, segment or scoring
+ * rule has a violation.
  * Context `relance:sandbox=true` makes the tables removable with the stack (never in production).
  */
 export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
@@ -50,6 +55,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
     ...segmentViolations(),
     ...journeyViolations(deployed, templateMap),
     ...versionViolations(versions),
+    ...scoringModelViolations(defaultScoringModel),
   ];
   if (violations.length > 0) {
     const lines = violations.map((v) => `  - ${v.journey} › ${v.path}: ${v.message}`);
@@ -59,9 +65,8 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
   }
   // Lock in CloudFormation exports between the data and app stacks (producer-protecting).
   if (app.node.tryGetContext(CROSS_STACK_FLAG) === undefined) app.node.setContext(CROSS_STACK_FLAG, 'strong');
-  const sandbox =
-    app.node.tryGetContext('relance:sandbox') === true ||
-    app.node.tryGetContext('relance:sandbox') === 'true';
+  // The `relance:*` context is checked before anything is built: a bad key fails synth naming it.
+  const { sandbox } = readConfig(app);
   const data = new RelanceDataStack(app, 'RelanceData', {
     description: 'relance: contacts, events, journey state, send ledger, products',
     removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -72,6 +77,8 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
     journeys: deployed,
     versions,
   });
+  // Every AWS limit a deploy would hit fails synth, with or without cdk-nag (the local runtime too).
+  Validations.of(app).addPlugins(new DeployLimitsPlugin());
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     acknowledgeNagFindings(stack);

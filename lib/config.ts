@@ -1,53 +1,89 @@
 import type { Construct } from 'constructs';
+import { z } from 'zod';
+import { PassSettingsSchema } from '../functions/audience-passes/audience-pass.ts';
 import { DeliveryPolicySettings } from '../functions/delivery/delivery-policy.ts';
 
-/** Deployment settings, read from cdk.json context (`relance:*`) with working defaults. */
-export interface RelanceConfig {
-  readonly fromAddress: string;
-  readonly replyToAddress: string;
-  readonly brand: { name: string; website: string; postalAddress: string; supportEmail: string };
-  readonly defaultCountry: string;
-  readonly defaultTimezone: string;
-  readonly smsSenderId: string;
-  readonly historyRetentionDays: number;
-  readonly delivery: DeliveryPolicySettings;
-  readonly leads: LeadsConfig;
-  readonly audiencePasses: AudiencePassConfig;
-}
+/**
+ * Deployment settings, read from the context (`relance:*` keys of cdk.json, or `-c`) and checked
+ * with zod at synth: an unknown key or a wrong type fails synth naming its path, and a partial
+ * object is merged into the defaults (a `relance:delivery` with only `quietHours` keeps the default
+ * caps and topics). `npm start` reads the same cdk.json (lib/context.ts).
+ */
 
-/** How scheduled journeys reach their segment: scan parallelism and the provider rates to stay under. */
-export interface AudiencePassConfig {
-  /** Parallel scan segments, one worker each. */
-  readonly workers: number;
-  /** Contacts per scan page (a worker holds one page in memory). */
-  readonly pageSize: number;
-  readonly maxPagesPerInvocation: number;
-  /** A worker admits its share of the rate per slot, then waits for the next. */
-  readonly slotSeconds: number;
-  /** The account's SES sending rate and SMS throughput to stay under, per second. */
-  readonly rates: { readonly email: number; readonly sms: number };
-}
+const nonEmpty = z.string().min(1);
+const origin = z.url().refine((url) => new URL(url).origin === url, 'an origin: scheme, host and port only');
+
+/** A From address with an e-mail domain (`Shop <hello@shop.example.com>`): its domain is the SES identity. */
+const FromAddress = nonEmpty.refine((value) => senderDomainOf(value) !== undefined, 'has no e-mail domain');
+
+const Timezone = nonEmpty.refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA timezone (Europe/Paris)');
 
 /** The public lead form and where assigned leads are announced. */
-export interface LeadsConfig {
+const LeadsConfigSchema = z.strictObject({
   /** Site origins allowed to post the form (`https://www.example.com`); CORS and the origin check use them. */
-  readonly formOrigins: readonly string[];
+  formOrigins: z.array(origin),
   /** The hidden field bots fill in. */
-  readonly honeypotField: string;
+  honeypotField: nonEmpty,
   /** Submissions per client (source IP) per minute, enforced by the function. */
-  readonly perClientPerMinute: number;
+  perClientPerMinute: z.int().positive(),
   /** API Gateway throttling of `POST /leads` across all clients. */
-  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.int().positive() }),
   /** Optional captcha (Turnstile, reCAPTCHA, hCaptcha): the verify URL and the Secrets Manager secret with the key. */
-  readonly captcha?: { readonly verifyUrl: string; readonly secretName: string };
+  captcha: z.strictObject({ verifyUrl: z.url(), secretName: nonEmpty }).optional(),
   /**
    * Optional webhook receiving every `lead.assigned` (an EventBridge API destination): a Slack
    * workflow or a CRM. The API key header value is read from the named Secrets Manager secret.
    */
-  readonly webhook?: { readonly url: string; readonly headerName: string; readonly secretName: string };
+  webhook: z.strictObject({ url: z.url(), headerName: nonEmpty, secretName: nonEmpty }).optional(),
+});
+export type LeadsConfig = z.infer<typeof LeadsConfigSchema>;
+
+/** How scheduled journeys reach their segment: scan parallelism and the provider rates to stay under (the functions' own schema). */
+const AudiencePassConfigSchema = z.strictObject({
+  ...PassSettingsSchema.omit({ defaultTimezone: true }).shape,
+  rates: z.strictObject(PassSettingsSchema.shape.rates.shape),
+});
+export type AudiencePassConfig = z.infer<typeof AudiencePassConfigSchema>;
+
+const RelanceConfigSchema = z.strictObject({
+  fromAddress: FromAddress,
+  replyToAddress: z.email(),
+  brand: z.strictObject({
+    name: nonEmpty,
+    website: z.url(),
+    postalAddress: nonEmpty,
+    supportEmail: z.email(),
+  }),
+  /** ISO 3166-1 alpha-2 country phone numbers without a country code belong to. */
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code (FR)'),
+  defaultTimezone: Timezone,
+  /** SMS sender id: 1-11 letters and digits, at least one letter (what carriers accept). */
+  smsSenderId: z
+    .string()
+    .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, '1-11 letters and digits, one letter at least'),
+  historyRetentionDays: z.int().positive(),
+  delivery: DeliveryPolicySettings,
+  leads: LeadsConfigSchema,
+  audiencePasses: AudiencePassConfigSchema,
+  /** Tables removable with the stack (never in production). */
+  sandbox: z.boolean(),
+});
+export type RelanceConfig = z.output<typeof RelanceConfigSchema>;
+
+/** Thrown when the `relance:*` context is invalid: synth stops and lists every problem with its path. */
+export class ConfigValidationError extends Error {
+  override readonly name = 'ConfigValidationError';
 }
 
-const DEFAULTS: RelanceConfig = {
+/** The defaults: a demo shop that synthesizes and runs locally as is. */
+const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   fromAddress: 'Relance Demo Shop <hello@shop.example.com>',
   replyToAddress: 'support@shop.example.com',
   brand: {
@@ -64,16 +100,52 @@ const DEFAULTS: RelanceConfig = {
     quietHours: { start: '21:00', end: '08:00' },
     frequencyCaps: { email: { max: 5, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
     emailTopics: {
-      newsletter: { label: 'News and new arrivals', mode: 'opt_in' },
-      onboarding: { label: 'Getting started tips', mode: 'opt_out' },
-      cart_reminders: { label: 'Reminders about my cart', mode: 'opt_out' },
-      back_in_stock: { label: 'Back-in-stock alerts I asked for', mode: 'opt_out' },
-      price_alerts: { label: 'Price drops on products I looked at', mode: 'opt_out' },
-      offers: { label: 'Special offers', mode: 'opt_in' },
-      win_back: { label: 'Offers when I have not ordered in a while', mode: 'opt_out' },
-      birthday: { label: 'Birthday wishes and gifts', mode: 'opt_out' },
-      wishlist: { label: 'Offers on products I saved', mode: 'opt_out' },
-      vip: { label: 'Thanks and previews for our best customers', mode: 'opt_out' },
+      newsletter: {
+        label: 'News and new arrivals',
+        mode: 'opt_in',
+        labels: { fr: 'Actualités et nouveautés' },
+      },
+      onboarding: {
+        label: 'Getting started tips',
+        mode: 'opt_out',
+        labels: { fr: 'Conseils pour bien démarrer' },
+      },
+      cart_reminders: {
+        label: 'Reminders about my cart',
+        mode: 'opt_out',
+        labels: { fr: 'Rappels concernant mon panier' },
+      },
+      back_in_stock: {
+        label: 'Back-in-stock alerts I asked for',
+        mode: 'opt_out',
+        labels: { fr: 'Alertes de retour en stock que j’ai demandées' },
+      },
+      price_alerts: {
+        label: 'Price drops on products I looked at',
+        mode: 'opt_out',
+        labels: { fr: 'Baisses de prix sur les produits consultés' },
+      },
+      offers: { label: 'Special offers', mode: 'opt_in', labels: { fr: 'Offres spéciales' } },
+      win_back: {
+        label: 'Offers when I have not ordered in a while',
+        mode: 'opt_out',
+        labels: { fr: 'Offres quand je n’ai pas commandé depuis un moment' },
+      },
+      birthday: {
+        label: 'Birthday wishes and gifts',
+        mode: 'opt_out',
+        labels: { fr: 'Vœux et cadeaux d’anniversaire' },
+      },
+      wishlist: {
+        label: 'Offers on products I saved',
+        mode: 'opt_out',
+        labels: { fr: 'Offres sur les produits que j’ai sauvegardés' },
+      },
+      vip: {
+        label: 'Thanks and previews for our best customers',
+        mode: 'opt_out',
+        labels: { fr: 'Remerciements et avant-premières pour nos meilleurs clients' },
+      },
     },
     inFlightGraceSeconds: 300,
   },
@@ -91,30 +163,82 @@ const DEFAULTS: RelanceConfig = {
     // SES's starting quota in production is 14 e-mails per second; a long code sends about 1 SMS per second.
     rates: { email: 14, sms: 1 },
   },
+  sandbox: false,
 };
 
-/** The configuration for this app: context values override the defaults one key at a time. */
+/** Values that replace the default as a whole instead of merging into it (a deployment's own topics). */
+const WHOLE_VALUES = new Set(['delivery.emailTopics']);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `value` over `base`: objects merge key by key, anything else (arrays, scalars) replaces. */
+function merged(base: unknown, value: unknown, path: string): unknown {
+  if (value === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(value) || WHOLE_VALUES.has(path)) return value;
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, v] of Object.entries(value))
+    result[key] = merged(base[key], v, path ? `${path}.${key}` : key);
+  return result;
+}
+
+/** One line per problem: `relance:delivery.quietHours.strat: unknown key`. */
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const [key, ...rest] = issue.path.map(String);
+  const at = (more: string[]) => [`relance:${key ?? '?'}`, ...more].join('.');
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${at([...rest, k])}: unknown key`);
+  return [`${at(rest)}: ${issue.message}`];
+}
+
+/**
+ * `cdk synth -c key=value` gives every value as a string: a key whose value is not a string (an
+ * object, a number, a boolean) reads it as the JSON cdk.json would hold.
+ */
+function fromCommandLine(value: unknown, fallback: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (typeof value !== 'string' || typeof fallback === 'string') return { ok: true, value };
+  try {
+    return { ok: true, value: JSON.parse(value) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * The configuration for this app: every `relance:*` context key is checked (an unknown one fails),
+ * each value is merged into its default and the result validated. Throws ConfigValidationError
+ * listing every problem with its path.
+ */
 export function readConfig(scope: Construct): RelanceConfig {
-  const value = <K extends keyof RelanceConfig>(key: K): RelanceConfig[K] =>
-    (scope.node.tryGetContext(`relance:${key}`) as RelanceConfig[K] | undefined) ?? DEFAULTS[key];
-  return {
-    fromAddress: value('fromAddress'),
-    replyToAddress: value('replyToAddress'),
-    brand: value('brand'),
-    defaultCountry: value('defaultCountry'),
-    defaultTimezone: value('defaultTimezone'),
-    smsSenderId: value('smsSenderId'),
-    historyRetentionDays: value('historyRetentionDays'),
-    // Checked here so a bad value fails the synth, not the first send.
-    delivery: DeliveryPolicySettings.parse(value('delivery')),
-    leads: value('leads'),
-    audiencePasses: value('audiencePasses'),
-  };
+  const context = scope.node.getAllContext();
+  const problems: string[] = [];
+  const given: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(context)) {
+    if (!name.startsWith('relance:')) continue;
+    const key = name.slice('relance:'.length);
+    if (!Object.hasOwn(DEFAULTS, key)) problems.push(`${name}: unknown key`);
+    else {
+      const read = fromCommandLine(value, DEFAULTS[key as keyof RelanceConfig]);
+      if (read.ok) given[key] = read.value;
+      else problems.push(`${name}: given on the command line, it must be JSON like cdk.json's value`);
+    }
+  }
+  const parsed = RelanceConfigSchema.safeParse(merged(DEFAULTS, given, ''));
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigValidationError(
+      `Invalid relance configuration in the context (cdk.json) (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  return parsed.data;
+}
+
+function senderDomainOf(fromAddress: string): string | undefined {
+  return /@([^>\s]+)>?\s*$/.exec(fromAddress)?.[1];
 }
 
 /** The e-mail domain of a From address (`Shop <a@b.com>` → `b.com`), for the SES identity ARN. */
 export function senderDomain(fromAddress: string): string {
-  const match = /@([^>\s]+)>?\s*$/.exec(fromAddress);
-  if (!match?.[1]) throw new Error(`relance:fromAddress "${fromAddress}" has no e-mail domain`);
-  return match[1];
+  const domain = senderDomainOf(fromAddress);
+  if (!domain) throw new Error(`relance:fromAddress "${fromAddress}" has no e-mail domain`);
+  return domain;
 }

@@ -1,51 +1,98 @@
 import { Validations } from 'aws-cdk-lib';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
 import type { RelanceStack } from './relance-stack.ts';
+import { RelanceFunction } from './stateless/relance-function.ts';
 
 /**
- * cdk-nag findings relance accepts, each with the reason it is acceptable. Everything else is
- * fixed in the constructs (own Lambda roles instead of managed policies, encrypted TLS-only queues,
- * access logs, request validation, point-in-time recovery).
+ * cdk-nag findings relance accepts, each with the reason it is acceptable, acknowledged on the
+ * resources it concerns (a function's role, a state machine, a queue, the API), never on a stack:
+ * a new resource with the same finding is reported. A finding with a subject is acknowledged for
+ * that subject only (`AwsSolutions-IAM5[Resource::<arn>]`). Everything else is fixed in the
+ * constructs (own Lambda roles instead of managed policies, encrypted TLS-only queues, access logs,
+ * request validation, point-in-time recovery).
  */
 export function acknowledgeNagFindings(stack: RelanceStack): void {
-  const acknowledge = (scope: Parameters<typeof Validations.of>[0], id: string, reason: string) =>
+  const acknowledge = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
+  const roleOf = (fn: RelanceFunction): IRole => {
+    if (!fn.role) throw new Error(`${fn.node.path} has no role`);
+    return fn.role;
+  };
+  const functions = stack.node.findAll().filter((c): c is RelanceFunction => c instanceof RelanceFunction);
+  const stateMachines = stack.node.findAll().filter((c): c is StateMachine => c instanceof StateMachine);
 
-  acknowledge(
-    stack,
-    'AwsSolutions-L1',
-    'Functions target nodejs22.x on purpose: it is the runtime the project tests against locally and pins in its engines.',
-  );
-  acknowledge(
-    stack,
-    'AwsSolutions-IAM5[Resource::*]',
-    'X-Ray PutTraceSegments/PutTelemetryRecords only accept "*", and SNS SMS publishing to a phone number has no resource ARN; no action is wildcarded.',
-  );
-  acknowledge(
-    stack.engine,
-    'AwsSolutions-SF1',
-    'Express journeys log ERROR only: logging ALL would add a CloudWatch Logs write to every run segment, which is most of the cost per run; failures are kept.',
-  );
-  for (const stateMachine of stack.engine.stateMachines.values()) {
-    Validations.of(stateMachine).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.engine.stepFunction.node.defaultChild as never)}.Arn>:*]`,
-      reason:
-        'Invoking the journey-step function by any version or alias is what the CDK grant produces; the function itself is fixed.',
-    });
-  }
-  for (const journeyId of stack.engine.stateMachines.keys()) {
+  for (const fn of stack.node.findAll().filter((c) => c instanceof LambdaFunction)) {
     acknowledge(
-      stack,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-${journeyId}/*]`,
-      "Schedules are created per run with generated names, inside this journey's own schedule group only.",
+      fn,
+      'AwsSolutions-L1',
+      'Functions target nodejs22.x on purpose: it is the runtime the project tests against locally and pins in its engines.',
+    );
+  }
+
+  // "*" resources: X-Ray's PutTraceSegments/PutTelemetryRecords (every function with active tracing,
+  // every traced state machine), CloudWatch Logs delivery of state machine logs, and SMS to a phone
+  // number, which SNS authorizes on "*" only. No action is wildcarded.
+  for (const fn of functions) {
+    acknowledge(
+      roleOf(fn),
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords only accept "*", and SNS SMS publishing to a phone number has no resource ARN; no action is wildcarded.',
+    );
+  }
+  for (const machine of stateMachines) {
+    acknowledge(
+      machine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing and CloudWatch Logs log delivery of a state machine only accept "*"; no action is wildcarded.',
+    );
+  }
+
+  const { engine, passes, feedback, sweeper } = stack;
+  const logicalIdOf = (fn: RelanceFunction) => stack.getLogicalId(fn.node.defaultChild as never);
+  for (const machine of engine.stateMachines.values()) {
+    acknowledge(
+      machine,
+      `AwsSolutions-IAM5[Resource::<${logicalIdOf(engine.stepFunction)}.Arn>:*]`,
+      'Invoking the journey-step function by any version or alias is what the CDK grant produces; the function itself is fixed.',
     );
   }
   acknowledge(
-    stack,
-    `AwsSolutions-IAM5[Resource::RelanceData:ExportsOutputFnGetAttTablesLedgerF9806C8BArnA6AF1EF7/index/*]`,
-    'The ledger is read by contact through its byContact GSI; CDK grants "<table>/index/*" for that.',
+    passes.stateMachine,
+    `AwsSolutions-IAM5[Resource::<${logicalIdOf(passes.fn)}.Arn>:*]`,
+    'Invoking the pass function by any version or alias is what the CDK grant produces; the function itself is fixed.',
   );
+
+  // Schedules are created per run with generated names, each inside its journey's own group. The
+  // journey-step function creates them; the event router deletes them.
+  for (const journeyId of engine.stateMachines.keys()) {
+    for (const fn of [engine.stepFunction, engine.routerFunction]) {
+      acknowledge(
+        roleOf(fn),
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-${journeyId}/*]`,
+        "Schedules are created per run with generated names, inside this journey's own schedule group only.",
+      );
+    }
+  }
   acknowledge(
-    stack,
+    roleOf(passes.fn),
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-audience-passes/*]`,
+    "An audience pass schedules each worker's next slot with a generated name, inside the passes' own schedule group only.",
+  );
+
+  // The ledger has a GSI: a table grant covers "<table>/index/*" for the functions granted the ledger.
+  for (const fn of [engine.stepFunction, feedback.feedbackFunction]) {
+    acknowledge(
+      roleOf(fn),
+      'AwsSolutions-IAM5[Resource::RelanceData:ExportsOutputFnGetAttTablesLedgerF9806C8BArnA6AF1EF7/index/*]',
+      'A grant on the ledger table covers its byContact index ("<table>/index/*"), which the CDK adds to every ledger grant.',
+    );
+  }
+
+  acknowledge(
+    stack.http.api,
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     'API Gateway access logging needs the account-level CloudWatch role; this AWS-managed policy is the documented one for it.',
   );
@@ -79,29 +126,32 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
     'AwsSolutions-APIG3',
     'WAF is optional: throttling and usage plans cover abuse; attach a web ACL in accounts that mandate one.',
   );
+  for (const machine of [...engine.stateMachines.values(), passes.stateMachine]) {
+    acknowledge(
+      machine,
+      'AwsSolutions-SF1',
+      'Express journeys and the pass machine log ERROR only: logging ALL would add a CloudWatch Logs write to every run segment, which is most of the cost per run; failures are kept, and a pass records its progress on its record.',
+    );
+  }
+  // The run sweeper lists waiting runs by wake-up time through the journey-state table's byWake
+  // index, and looks up and deletes resume schedules (generated names) in the journeys' groups.
+  for (const fn of [sweeper.fn, engine.stepFunction, engine.routerFunction]) {
+    acknowledge(
+      roleOf(fn),
+      'AwsSolutions-IAM5[Resource::RelanceData:ExportsOutputFnGetAttTablesJourneyStateBFBCC12AArn048EF4BC/index/*]',
+      'A grant on the journey-state table covers its indexes ("<table>/index/*"): the sweeper queries byWake; the CDK adds the index ARN to every grant on the table.',
+    );
+  }
+  for (const journeyId of engine.stateMachines.keys()) {
+    acknowledge(
+      roleOf(sweeper.fn),
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-${journeyId}/*]`,
+      "Resume schedules have generated names per run: the sweeper looks them up and deletes them inside each journey's own group only.",
+    );
+  }
   acknowledge(
-    stack,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-audience-passes/*]`,
-    "An audience pass schedules each worker's next slot with a generated name, inside the passes' own schedule group only.",
+    sweeper.schedulerRole,
+    `AwsSolutions-IAM5[Resource::<${logicalIdOf(sweeper.fn)}.Arn>:*]`,
+    'Invoking the sweeper function by any version or alias is what the CDK grant produces; the function itself is fixed.',
   );
-  Validations.of(stack.passes.stateMachine).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.passes.fn.node.defaultChild as never)}.Arn>:*]`,
-    reason:
-      'Invoking the pass function by any version or alias is what the CDK grant produces; the function itself is fixed.',
-  });
-  acknowledge(
-    stack.passes,
-    'AwsSolutions-SF1',
-    'The pass machine logs ERROR only, like the journeys: its progress and totals are recorded on the pass record, and failures are kept.',
-  );
-  acknowledge(
-    stack,
-    `AwsSolutions-IAM5[Resource::RelanceData:ExportsOutputFnGetAttTablesJourneyStateBFBCC12AArn048EF4BC/index/*]`,
-    'Waiting runs are listed by wake-up time through the byWake GSI (the run sweeper); CDK grants "<table>/index/*" with table access.',
-  );
-  Validations.of(stack.sweeper).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.sweeper.fn.node.defaultChild as never)}.Arn>:*]`,
-    reason:
-      'Invoking the sweeper function by any version or alias is what the CDK grant produces; the function itself is fixed.',
-  });
 }

@@ -74,9 +74,8 @@ export class RelanceStack extends Stack {
     });
     this.sweeper = new RunSweeper(this, 'RunSweeper', {
       journeyState: tables.journeyState,
-      journeyTargets: this.engine.journeyTargets,
-      stateMachineArns: [...this.engine.stateMachines.values()].map((m) => m.stateMachineArn),
-      scheduleGroups: this.engine.scheduleGroups,
+      journeyNaming: this.engine.journeyNaming,
+      journeys: this.engine.journeyResources,
     });
     this.preferences = new PreferencesApi(this, 'Preferences', {
       api: this.http.api,
@@ -84,10 +83,9 @@ export class RelanceStack extends Stack {
       config: { emailTopics: config.delivery.emailTopics },
     });
     // The journey-step function signs the unsubscribe and preference links it puts in messages.
-    this.preferences.secret.grantRead(this.engine.stepFunction);
-    this.engine.stepFunction.addEnvironment(
+    this.engine.stepFunction.allowReadingSecret(
+      this.preferences.secret,
       PREFERENCES_ENV.linkSigningSecretArn,
-      this.preferences.secret.secretArn,
     );
     this.engine.stepFunction.addEnvironment(PREFERENCES_ENV.publicBaseUrl, publicBaseUrl(this.http.api));
     this.feedback = new DeliveryFeedback(this, 'Feedback', {
@@ -97,7 +95,7 @@ export class RelanceStack extends Stack {
       deadLetters: this.ingest.deadLetters,
     });
     // Sends `to: 'owner'` read the sales roster (bundled, overlaid with the reps API's edits).
-    this.engine.stepFunction.useTable(tables.leads, LEAD_ENV.leadsTable, 'read');
+    this.engine.stepFunction.useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'BatchGetItem']);
     this.leads = new LeadRouting(this, 'Leads', {
       api: this.http.api,
       bus: this.ingest.bus,
@@ -110,7 +108,7 @@ export class RelanceStack extends Stack {
     this.passes = new AudiencePasses(this, 'AudiencePasses', {
       journeys: props.journeys,
       journeyStateMachines: this.engine.stateMachines,
-      journeyTargets: this.engine.journeyTargets,
+      journeyNaming: this.engine.journeyNaming,
       tables: { contacts: tables.contacts, journeyState: tables.journeyState },
       config,
     });

@@ -1,15 +1,18 @@
 /** The journeys and templates that deploy, and their validation (run by the CDK app before synth). */
 
+import { fallbackViolations } from '#language/fallback.ts';
 import { segmentViolations as validateSegments } from '#language/segment-validator.ts';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { type Violation, validateJourney } from '#language/validator.ts';
 import { inFlightViolations } from '#language/versions.ts';
+import { contactAttributes } from './attributes.ts';
 import { journeys } from './journeys/index.ts';
 import { declaredAttributes, segments } from './segments/index.ts';
 import { templates } from './templates/index.ts';
 import type { JourneyCatalog } from './versions/index.ts';
 
+export { contactAttributes } from './attributes.ts';
 export { findJourney, journeys } from './journeys/index.ts';
 export { templates } from './templates/index.ts';
 export { buildCatalog, type JourneyCatalog } from './versions/index.ts';
@@ -29,7 +32,11 @@ export function journeyViolations(
     .filter((j, index) => set.findIndex((other) => other.id === j.id) !== index)
     .map((j) => ({ journey: j.id, path: 'id', message: 'another journey has the same id' }));
   const segmentIds = new Set(segments.map((s) => s.id));
-  return [...duplicates, ...set.flatMap((j) => validateJourney(j, { templates: templateMap, segmentIds }))];
+  const options = { templates: templateMap, segmentIds, attributes: contactAttributes };
+  return [
+    ...duplicates,
+    ...set.flatMap((j) => [...validateJourney(j, options), ...fallbackViolations(j, options)]),
+  ];
 }
 
 /**

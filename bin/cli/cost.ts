@@ -165,6 +165,8 @@ export async function measureJourneyCosts(
     clock: { mode: 'virtual', start: Date.parse('2026-03-02T10:00:00Z') },
     apiKey: 'cost',
     environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    // Virtual time: a failing target's retries do not wait on the wall clock (their number is kept).
+    retryBackoffScale: 0,
   });
   // Audience passes run on their own schedules whatever the journeys do: a fixed cost per pass
   // (estimated by `relance campaign <journey> --dry-run`), not part of any run; so does the run

@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import type { Contact } from '#catalogue/contact.ts';
-import { explainEntry, type LedgerEntry } from '../../functions/delivery/ledger.ts';
+import type { SmsOptOutState } from '../../functions/contacts/contacts-repository.ts';
+import { explainEntry, explainRenderedFrom, type LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
 import { assemblyCatalog, runFate } from '../../local/dev/journey-versions.ts';
@@ -27,6 +28,10 @@ export interface WhyReport {
   readonly entries: LedgerEntry[];
   /** The contact's journey runs, oldest first, each with its fate in words. */
   readonly runs?: RunReport[];
+  /** When the subject was a phone number several contacts give: all of them (the first is shown). */
+  readonly phoneGivenBy?: readonly string[];
+  /** The SMS opt-out state of the contact's number (STOP / START), when one is recorded. */
+  readonly smsNumber?: SmsOptOutState;
 }
 
 /** A run as `why` reports it: the run and the sentence saying what becomes of it. */
@@ -72,20 +77,30 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
   const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
   const { normalizePhone } = await import('#catalogue/common.ts');
   const contacts = new ContactsRepository(names.contacts);
+  const isPhone = !subject.includes('@') && (subject.startsWith('+') || /^\d[\d\s().-]+$/.test(subject));
+  // A phone number describes: several contacts may give it (a household); all are named.
+  const phoneGivenBy = isPhone
+    ? await contacts.phoneHolders(normalizePhone(subject, process.env.DEFAULT_COUNTRY ?? 'FR') ?? subject)
+    : [];
   const contactId = subject.includes('@')
     ? await contacts.findByIdentity('EMAIL', subject.trim().toLowerCase())
-    : subject.startsWith('+') || /^\d[\d\s().-]+$/.test(subject)
-      ? await contacts.findByIdentity(
-          'PHONE',
-          normalizePhone(subject, process.env.DEFAULT_COUNTRY ?? 'FR') ?? subject,
-        )
+    : isPhone
+      ? phoneGivenBy[0]
       : subject;
   const contact = contactId ? await contacts.get(contactId) : undefined;
   if (!contact) return undefined;
-  const entries = (await new LedgerRepository(names.ledger).forContact(contact.contactId)).sort((a, b) =>
-    a.createdAt.localeCompare(b.createdAt),
-  );
-  if (!names.journeyState) return { contact, entries };
+  const [entries, smsNumber] = await Promise.all([
+    new LedgerRepository(names.ledger).forContact(contact.contactId),
+    contact.phone ? contacts.smsOptOut(contact.phone) : Promise.resolve(undefined),
+  ]);
+  entries.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const report: WhyReport = {
+    contact,
+    entries,
+    ...(phoneGivenBy.length > 1 ? { phoneGivenBy } : {}),
+    ...(smsNumber ? { smsNumber } : {}),
+  };
+  if (!names.journeyState) return report;
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const versions = await deployedVersions(options);
   const now = await deploymentNow(
@@ -101,7 +116,7 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
     ...run,
     fate: runFate(run, versions, now),
   }));
-  return { contact, entries, runs };
+  return { ...report, runs };
 }
 
 /** A ledger entry with the sentence `formatWhy` shows for it. */
@@ -112,12 +127,42 @@ export function whyDocument(report: WhyReport): {
   readonly contact: Contact;
   readonly entries: ExplainedEntry[];
   readonly runs?: RunReport[];
+  readonly phoneGivenBy?: readonly string[];
+  readonly smsNumber?: SmsOptOutState;
 } {
   return {
     contact: report.contact,
     entries: report.entries.map((entry) => ({ ...entry, explanation: explainEntry(entry) })),
     ...(report.runs ? { runs: report.runs } : {}),
+    ...(report.phoneGivenBy ? { phoneGivenBy: report.phoneGivenBy } : {}),
+    ...(report.smsNumber ? { smsNumber: report.smsNumber } : {}),
   };
+}
+
+/** Merges and identity conflicts, each with the event that caused it. */
+function identityLines(contact: Contact): string[] {
+  const lines: string[] = [];
+  if (contact.mergedInto) {
+    const by = contact.mergedBy;
+    lines.push(
+      `  merged into contact ${contact.mergedInto}${by ? ` at ${by.at} (event ${by.eventId}: ${by.reason})` : ''}; nothing is sent to it, its journey runs end at their next step (merged)`,
+    );
+  }
+  for (const merge of contact.mergedFrom) {
+    lines.push(
+      `  absorbed contact ${merge.contactId} at ${merge.at} (event ${merge.eventId}: ${merge.reason})`,
+    );
+  }
+  for (const conflict of contact.identityConflicts) {
+    const what =
+      conflict.identifier === 'phone'
+        ? `phone ${conflict.value} is also given by contact ${conflict.otherContactId}`
+        : `${conflict.identifier} ${conflict.value} belongs to contact ${conflict.otherContactId}`;
+    lines.push(
+      `  identity conflict: ${what} (${conflict.eventType} ${conflict.eventId} at ${conflict.at}, applied to ${conflict.appliedTo}; nothing merged or overwritten)`,
+    );
+  }
+  return lines;
 }
 
 /** The report as lines for a terminal. */
@@ -141,6 +186,17 @@ export function formatWhy(report: WhyReport): string[] {
       const s = contact.suppressed[channel];
       return s ? [`  suppressed ${channel}: ${s.reason} since ${s.at}`] : [];
     }),
+    ...(report.smsNumber?.status === 'opted_out'
+      ? [
+          `  sms number ${contact.phone}: opted out (${report.smsNumber.keyword} at ${report.smsNumber.at}); no SMS is sent to it, transactional ones included`,
+        ]
+      : []),
+    ...(report.phoneGivenBy
+      ? [
+          `  phone given by ${report.phoneGivenBy.length} contacts: ${report.phoneGivenBy.join(', ')} (showing the first)`,
+        ]
+      : []),
+    ...identityLines(contact),
     '',
     report.entries.length === 0 ? 'no message attempted yet' : `${report.entries.length} message(s):`,
   ];
@@ -148,6 +204,9 @@ export function formatWhy(report: WhyReport): string[] {
     lines.push(
       `  ${entry.createdAt}  ${entry.journeyId} / ${entry.stepId}  ${entry.channel}  ${explainEntry(entry)}`,
     );
+    for (const version of entry.renderedFrom ?? []) {
+      lines.push(`      rendered from ${explainRenderedFrom(version)}`);
+    }
   }
   if (report.runs) {
     lines.push('', report.runs.length === 0 ? 'no journey run' : `${report.runs.length} journey run(s):`);

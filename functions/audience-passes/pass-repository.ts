@@ -6,8 +6,8 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#platform/aws-clients.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 /** Passes are kept a year: long enough to compare this year's campaign with last year's. */

@@ -5,12 +5,15 @@ import { now } from '#platform/clock.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { PASS_ENV } from '#platform/pass-env.ts';
-import { findJourney } from '../../workflows/journeys/index.ts';
+import { findJourney, journeys } from '../../workflows/journeys/index.ts';
 import { segments } from '../../workflows/segments/index.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
+import {
+  journeyNamingFromEnvironment,
+  journeyTargets as targetsByJourney,
+} from '../journeys/journey-targets.ts';
 import { scheduleResume } from '../journeys/run-scheduler.ts';
 import { startRun } from '../journeys/run-starter.ts';
-import { journeyTargetsFromEnvironment } from '../journeys/wiring.ts';
 import { type PassDeps, PassSettingsSchema } from './audience-pass.ts';
 import { PassRepository } from './pass-repository.ts';
 
@@ -31,7 +34,10 @@ function boundedName(name: string, max: number): string {
 export function passDepsFromEnvironment(): PassDeps {
   const settings = PassSettingsSchema.parse(JSON.parse(requireEnv(PASS_ENV.settings)));
   const passTarget = Target.parse(JSON.parse(requireEnv(PASS_ENV.target)));
-  const journeyTargets = journeyTargetsFromEnvironment();
+  const journeyTargets = targetsByJourney(
+    journeyNamingFromEnvironment(),
+    journeys.map((j) => j.id),
+  );
   return {
     passes: new PassRepository(requireEnv(ENV.journeyStateTable)),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),

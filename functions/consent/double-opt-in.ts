@@ -1,7 +1,10 @@
 /**
- * Double opt-in (`GET /consent/confirm/{token}`): following the signed link of a confirmation
- * message (a GET) records the opt-in, to the link's topic or its whole channel, with proof
- * `double_opt_in`; following it again keeps the first confirmation as the proof.
+ * Double opt-in (`/consent/confirm/{token}`), from the signed link of a confirmation message:
+ *
+ * - `GET`: a page with a button that POSTs to the same link. Mail scanners prefetch GET links, so
+ *   a GET never changes anything.
+ * - `POST` (the button, `confirm=yes`): records the opt-in, to the link's topic or its whole
+ *   channel, with proof `double_opt_in`; confirming again keeps the first confirmation as the proof.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { nowIso } from '#platform/clock.ts';
@@ -9,9 +12,22 @@ import { logger } from '#platform/logger.ts';
 import { updateContact } from '../contacts/contacts-repository.ts';
 import { confirmDoubleOptIn } from './consent-changes.ts';
 import type { Link, LinkPageDeps } from './link-access.ts';
-import { confirmedPage, noContactPage } from './pages.ts';
+import { confirmedPage, confirmSubscriptionPage, noContactPage, unreadableRequestPage } from './pages.ts';
 
-export async function confirmSubscription(deps: LinkPageDeps, link: Link): Promise<APIGatewayProxyResult> {
+/** `GET /consent/confirm/{token}`: the page with the button; nothing is stored. */
+export async function showConfirmation(deps: LinkPageDeps, link: Link): Promise<APIGatewayProxyResult> {
+  const contact = await deps.contacts.get(link.claims.contactId);
+  if (!contact) return noContactPage();
+  return confirmSubscriptionPage(deps.topics, link.claims, contact);
+}
+
+/** `POST /consent/confirm/{token}`: the contact pressed the button. */
+export async function confirmSubscription(
+  deps: LinkPageDeps,
+  link: Link,
+  form: FormData,
+): Promise<APIGatewayProxyResult> {
+  if (form.get('confirm') !== 'yes') return unreadableRequestPage('Use the button of the confirmation page.');
   const { claims } = link;
   const result = await updateContact(deps.contacts, claims.contactId, (contact) =>
     confirmDoubleOptIn(contact, {
@@ -29,5 +45,5 @@ export async function confirmSubscription(deps: LinkPageDeps, link: Link): Promi
     topic: claims.topic,
     changed: result.changed,
   });
-  return confirmedPage(deps.topics, claims);
+  return confirmedPage(deps.topics, claims, result.contact);
 }

@@ -7,7 +7,12 @@ import type { ConsentChannel } from './consent-changes.ts';
 
 export const EmailTopics = z.record(
   z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
-  z.object({ label: z.string().min(1), mode: z.enum(['opt_in', 'opt_out']) }),
+  z.object({
+    label: z.string().min(1),
+    mode: z.enum(['opt_in', 'opt_out']),
+    /** The label in other languages, by language (`fr`); `label` for the others. */
+    labels: z.record(z.string(), z.string().min(1)).optional(),
+  }),
 );
 export type EmailTopics = z.infer<typeof EmailTopics>;
 
@@ -30,11 +35,17 @@ export function emailTopicsFromEnvironment(): EmailTopics {
 export function topicsOf(
   topics: EmailTopics,
   channel: ConsentChannel,
-): Array<[string, { label: string; mode: TopicMode }]> {
+): Array<[string, { label: string; mode: TopicMode; labels?: Record<string, string> }]> {
   return channel === 'email' ? Object.entries(topics) : [];
 }
 
-/** A topic's label for people (its name when it has none on this channel). */
-export function topicLabel(topics: EmailTopics, channel: ConsentChannel, topic: string): string {
-  return (channel === 'email' ? topics[topic]?.label : undefined) ?? topic;
+/** A topic's label for people, in `language` when it has one (its name when it has none on this channel). */
+export function topicLabel(
+  topics: EmailTopics,
+  channel: ConsentChannel,
+  topic: string,
+  language?: string,
+): string {
+  const entry = channel === 'email' ? topics[topic] : undefined;
+  return (language ? entry?.labels?.[language] : undefined) ?? entry?.label ?? topic;
 }

@@ -4,7 +4,8 @@
  *
  * - `/u/{token}`: one-click unsubscribe (`POST`) and its confirmation page (`GET`), see unsubscribe.ts.
  * - `/preferences/{token}`: the preference page, see preference-center.ts.
- * - `GET /consent/confirm/{token}`: double opt-in, see double-opt-in.ts.
+ * - `/consent/confirm/{token}`: double opt-in (`GET` the page with its button, `POST` confirms), see
+ *   double-opt-in.ts.
  *
  * A token that is malformed (400), forged or for another page (403), expired (410) or for a contact
  * that does not exist (404) gets an HTML error page and nothing is stored. Faults answer a 503 page
@@ -22,7 +23,7 @@ import { allowedMethods } from '#platform/http/routes.ts';
 import { logger } from '#platform/logger.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
-import { confirmSubscription } from './double-opt-in.ts';
+import { confirmSubscription, showConfirmation } from './double-opt-in.ts';
 import { emailTopicsFromEnvironment } from './email-topics.ts';
 import { type LinkPageDeps, openLink } from './link-access.ts';
 import { linkSigningKey } from './link-key.ts';
@@ -43,7 +44,7 @@ const MAX_FORM_BYTES = 16 * 1024;
 const ROUTES: Readonly<Record<string, { purpose: LinkPurpose; methods: readonly string[] }>> = {
   '/u/{token}': { purpose: 'unsubscribe', methods: ['GET', 'POST'] },
   '/preferences/{token}': { purpose: 'preferences', methods: ['GET', 'POST'] },
-  '/consent/confirm/{token}': { purpose: 'confirm', methods: ['GET'] },
+  '/consent/confirm/{token}': { purpose: 'confirm', methods: ['GET', 'POST'] },
 };
 const METHODS_OF_RESOURCE = Object.fromEntries(
   Object.entries(ROUTES).map(([resource, { methods }]) => [resource, methods]),
@@ -62,11 +63,13 @@ async function servePage(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRe
   const { link } = opened;
   if (event.httpMethod === 'POST') {
     const form = await readFormBody(event, { maxBytes: MAX_FORM_BYTES });
+    if (route.purpose === 'confirm') return confirmSubscription(deps, link, form);
     return route.purpose === 'unsubscribe'
       ? oneClickUnsubscribe(deps, link, form)
       : savePreferences(deps, link, form);
   }
-  if (route.purpose === 'confirm') return confirmSubscription(deps, link);
+  // A GET shows a page and changes nothing: mail scanners prefetch the links in messages.
+  if (route.purpose === 'confirm') return showConfirmation(deps, link);
   return route.purpose === 'unsubscribe' ? showUnsubscribe(deps, link) : showPreferences(deps, link);
 }
 

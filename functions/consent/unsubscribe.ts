@@ -69,5 +69,5 @@ export async function oneClickUnsubscribe(
     source,
     changed: result.changed,
   });
-  return unsubscribedPage(deps.topics, claims, preferencesHref(link));
+  return unsubscribedPage(deps.topics, claims, preferencesHref(link), result.contact);
 }

@@ -1,15 +1,33 @@
 /**
- * Contacts table. Items: the profile (`CONTACT#<id>`) and one identity item per e-mail
- * (`EMAIL#<address>`) and phone (`PHONE#<e164>`) holding the contactId. Identity items are
- * claimed with a conditional put, which is what keeps one contact per e-mail without transactions.
+ * Contacts table. Items: the profile (`CONTACT#<id>`); one identity item per identifier, e-mail
+ * (`EMAIL#<address>`) or producer id (`EXTERNAL#<id>`), holding the one contactId it names, claimed
+ * with a conditional put (which keeps one contact per e-mail without transactions); one item per
+ * phone number (`PHONE#<e164>`) listing every contact that gives it (`contactIds`; `contactId` is
+ * the first), since a number describes and may be shared; and the number's SMS opt-out state
+ * (`SMSOPTOUT#<e164>`), kept apart from any contact because carriers apply a STOP to the number.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { Contact } from '#catalogue/contact.ts';
-import { dynamo } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
-export type IdentityKind = 'EMAIL' | 'PHONE';
+/** Identity items: identifiers (`EMAIL`, `EXTERNAL`: one contact each) and phone numbers (shared). */
+export type IdentityKind = 'EMAIL' | 'EXTERNAL' | 'PHONE';
+
+/** The kinds that identify one contact. */
+export type IdentifierKind = Exclude<IdentityKind, 'PHONE'>;
+
+/** A number's SMS opt-out state: the last STOP or START (or provider refusal) it is known for. */
+export const SmsOptOutState = z.object({
+  status: z.enum(['opted_out', 'opted_in']),
+  at: z.string(),
+  /** The keyword (STOP, ARRET, START...) or `provider` when the provider said the number opted out. */
+  keyword: z.string(),
+  reference: z.string().optional(),
+});
+export type SmsOptOutState = z.infer<typeof SmsOptOutState>;
 
 /** Reads and conditional writes `updateContact` makes before giving up (a contact is rarely written that often). */
 const DEFAULT_UPDATE_ATTEMPTS = 8;
@@ -84,12 +102,24 @@ export async function updateContact(
 
 const profileKey = (contactId: string) => ({ pk: `CONTACT#${contactId}` });
 const identityKey = (kind: IdentityKind, value: string) => ({ pk: `${kind}#${value}` });
+const smsOptOutKey = (phone: string) => ({ pk: `SMSOPTOUT#${phone}` });
 const ZONES_KEY = { pk: 'ZONES' };
+
+function holdersOf(item: Record<string, unknown> | undefined): string[] {
+  if (!item) return [];
+  const holders = new Set<string>();
+  if (typeof item.contactId === 'string') holders.add(item.contactId);
+  if (item.contactIds instanceof Set) for (const id of item.contactIds) holders.add(String(id));
+  return [...holders].sort();
+}
 
 export class ContactsRepository {
   constructor(private readonly tableName: string) {}
 
-  /** The contact id an e-mail or phone belongs to. */
+  /**
+   * The contact id an identifier names; for a phone number, the first contact that gave it (see
+   * `phoneHolders` for all of them).
+   */
   async findByIdentity(kind: IdentityKind, value: string): Promise<string | undefined> {
     const { Item } = await dynamo.send(
       new GetCommand({ TableName: this.tableName, Key: identityKey(kind, value), ConsistentRead: true }),
@@ -97,8 +127,8 @@ export class ContactsRepository {
     return typeof Item?.contactId === 'string' ? Item.contactId : undefined;
   }
 
-  /** Claims an identity for a contact; returns the contact that owns it (another one if it was taken). */
-  async claimIdentity(kind: IdentityKind, value: string, contactId: string): Promise<string> {
+  /** Claims an identifier for a contact; returns the contact that owns it (another one if it was taken). */
+  async claimIdentity(kind: IdentifierKind, value: string, contactId: string): Promise<string> {
     try {
       await dynamo.send(
         new PutCommand({
@@ -111,6 +141,99 @@ export class ContactsRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       return (await this.findByIdentity(kind, value)) ?? contactId;
+    }
+  }
+
+  /** Every contact that gives a phone number (sorted); empty when none does. */
+  async phoneHolders(phone: string): Promise<string[]> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: identityKey('PHONE', phone), ConsistentRead: true }),
+    );
+    return holdersOf(Item);
+  }
+
+  /** Adds a contact to the givers of a phone number (idempotent); returns them all. */
+  async addPhoneHolder(phone: string, contactId: string): Promise<string[]> {
+    const { Attributes } = await dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: identityKey('PHONE', phone),
+        UpdateExpression:
+          'SET contactId = if_not_exists(contactId, :id), #kind = :identity ADD contactIds :ids',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: {
+          ':id': contactId,
+          ':identity': 'identity',
+          ':ids': new Set([contactId]),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return holdersOf(Attributes);
+  }
+
+  /**
+   * Moves an identity item from one contact to another (a merge): an identifier is re-pointed if it
+   * still names `from`; a phone number lists `to` instead of `from`. Idempotent.
+   */
+  async repointIdentity(kind: IdentityKind, value: string, from: string, to: string): Promise<void> {
+    if (kind === 'PHONE') {
+      await this.addPhoneHolder(value, to);
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: identityKey('PHONE', value),
+          UpdateExpression: 'DELETE contactIds :from',
+          ExpressionAttributeValues: { ':from': new Set([from]) },
+        }),
+      );
+    }
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: identityKey(kind, value),
+          UpdateExpression: 'SET contactId = :to, #kind = :identity',
+          ConditionExpression: 'attribute_not_exists(pk) OR contactId = :from',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':identity': 'identity' },
+        }),
+      );
+    } catch (error) {
+      // Names another contact already (or was re-pointed by an earlier attempt): leave it.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** A number's SMS opt-out state, if a STOP or START was ever recorded for it. */
+  async smsOptOut(phone: string): Promise<SmsOptOutState | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: smsOptOutKey(phone), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, kind: _kind, ...rest } = Item;
+    return SmsOptOutState.parse(rest);
+  }
+
+  /**
+   * Records a number's SMS opt-out state unless a later one is known (keywords arrive out of
+   * order); returns whether it was written.
+   */
+  async recordSmsOptOut(phone: string, state: SmsOptOutState): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...smsOptOutKey(phone), kind: 'sms_opt_out', ...state },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': state.at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 
 const DEDUPE_DAYS = 7;
 
@@ -75,5 +75,23 @@ export class EventsRepository {
       }),
     );
     return (Items ?? []).map((item) => HistoryEntry.parse(item));
+  }
+
+  /** A contact's whole history, oldest first, page by page (a merge copies it to the survivor). */
+  async *history(contactId: string, pageSize = 100): AsyncGenerator<HistoryEntry[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :at)',
+          ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':at': 'AT#' },
+          Limit: pageSize,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      startKey = page.LastEvaluatedKey;
+      yield (page.Items ?? []).map((item) => HistoryEntry.parse(item));
+    } while (startKey);
   }
 }

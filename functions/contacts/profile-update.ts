@@ -4,7 +4,13 @@
  */
 
 import type { ParsedEvent } from '#catalogue/catalogue.ts';
-import { type ConsentRecord, type Contact, SALES_MAINTAINED_FIELDS } from '#catalogue/contact.ts';
+import {
+  type ConsentRecord,
+  type Contact,
+  IDENTITY_CONFLICT_MEMORY,
+  type IdentityConflict,
+  SALES_MAINTAINED_FIELDS,
+} from '#catalogue/contact.ts';
 import { applyEvent as applyAggregates, ProfileAggregates } from '#catalogue/profile-aggregates.ts';
 
 /** How many applied event ids a profile remembers to make redelivery harmless. */
@@ -40,6 +46,8 @@ export function newContact(contactId: string, at: string): Contact {
     aggregates: ProfileAggregates.parse({}),
     segments: [],
     segmentChanges: [],
+    identityConflicts: [],
+    mergedFrom: [],
     appliedEventIds: [],
     version: 0,
     createdAt: at,
@@ -92,6 +100,8 @@ export function applyEvent(contact: Contact, event: ParsedEvent, at: string): Co
   let next: Contact = { ...contact, stats: { ...contact.stats } };
 
   if ('contact' in detail && detail.contact) {
+    if ('externalId' in detail.contact && detail.contact.externalId && !next.externalId)
+      next.externalId = detail.contact.externalId;
     if (detail.contact.email && !next.email) next.email = detail.contact.email;
     if (detail.contact.phone && !next.phone) next.phone = detail.contact.phone;
   }
@@ -183,4 +193,32 @@ export function applyEvent(contact: Contact, event: ParsedEvent, at: string): Co
   next.appliedEventIds = [...next.appliedEventIds, detail.eventId].slice(-APPLIED_EVENT_MEMORY);
   next.updatedAt = at;
   return next;
+}
+
+/** Whether two conflict records are about the same identifier and the same other contact. */
+function sameConflict(a: IdentityConflict, b: IdentityConflict): boolean {
+  return a.identifier === b.identifier && a.value === b.value && a.otherContactId === b.otherContactId;
+}
+
+/**
+ * The profile with identity conflicts recorded (the latest IDENTITY_CONFLICT_MEMORY); one already
+ * recorded for the same identifier and other contact is kept as it is, so a retried or repeated
+ * event adds nothing. Undefined when nothing is new.
+ */
+export function withIdentityConflicts(
+  contact: Contact,
+  conflicts: readonly IdentityConflict[],
+  at: string,
+): Contact | undefined {
+  const fresh = conflicts.filter(
+    (c) =>
+      c.otherContactId !== contact.contactId &&
+      !contact.identityConflicts.some((known) => sameConflict(known, c)),
+  );
+  if (fresh.length === 0) return undefined;
+  return {
+    ...contact,
+    identityConflicts: [...contact.identityConflicts, ...fresh].slice(-IDENTITY_CONFLICT_MEMORY),
+    updatedAt: at,
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CapRule, Channel } from '#language/types.ts';
-import { dynamo } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { type CapDecision, CapEntries, decideCap } from './frequency-cap.ts';
 

@@ -26,22 +26,61 @@ export type DeliveryPolicy = Pick<DeliveryPolicySettings, 'emailTopics' | 'quiet
   readonly defaultTimezone: string;
 };
 
+/** A number's last SMS keyword (STOP, START...), as the number's opt-out state records it. */
+export interface SmsKeywordState {
+  readonly status: 'opted_in' | 'opted_out';
+  readonly at: string;
+  readonly keyword: string;
+}
+
+/**
+ * The latest SMS keyword known for the contact's number: the number's own state (recorded whoever
+ * gives the number) or the contact's SMS channel decision when an SMS keyword proved it.
+ */
+export function latestSmsKeyword(
+  contact: Contact,
+  numberState: SmsKeywordState | undefined,
+): SmsKeywordState | undefined {
+  const record = contact.consent.sms?.channel;
+  const fromContact: SmsKeywordState | undefined =
+    record?.proof.kind === 'sms_keyword' && record.status !== 'pending'
+      ? { status: record.status, at: record.at, keyword: record.proof.reference?.split(':')[0] ?? 'STOP' }
+      : undefined;
+  if (!fromContact) return numberState;
+  if (!numberState) return fromContact;
+  return Date.parse(numberState.at) >= Date.parse(fromContact.at) ? numberState : fromContact;
+}
+
+/** The skip of an SMS to a number that replied STOP (any category: carriers refuse it anyway). */
+export function smsOptOutSkip(state: SmsKeywordState | undefined): DeliveryDecision | undefined {
+  return state?.status === 'opted_out'
+    ? { action: 'skip', reason: 'sms_opted_out', detail: `${state.keyword} at ${state.at}` }
+    : undefined;
+}
+
 /**
  * Consent, suppression and quiet hours. Transactional messages need only an address that is not
- * suppressed. Marketing e-mail follows its topic's mode (opt-out by default); marketing SMS needs an
- * explicit opt-in (TCPA) and waits for the end of quiet hours.
+ * suppressed; an SMS also needs a number that has not replied STOP (carriers refuse every SMS to it,
+ * transactional ones included). Marketing e-mail follows its topic's mode (opt-out by default);
+ * marketing SMS needs an explicit opt-in (TCPA) and waits for the end of quiet hours.
+ * `smsNumberState` is the number's own opt-out state, when the caller read it.
  */
 export function decideDelivery(
   contact: Contact,
   intent: SendIntent,
   policy: DeliveryPolicy,
   nowMs: number,
+  smsNumberState?: SmsKeywordState,
 ): DeliveryDecision {
   const address = intent.channel === 'email' ? contact.email : contact.phone;
   if (!address)
     return { action: 'skip', reason: intent.channel === 'email' ? 'no_email_address' : 'no_phone_number' };
   const suppression = contact.suppressed[intent.channel];
   if (suppression) return { action: 'skip', reason: 'suppressed', detail: suppression.reason };
+  if (intent.channel === 'sms') {
+    const stopped = smsOptOutSkip(latestSmsKeyword(contact, smsNumberState));
+    if (stopped) return stopped;
+  }
 
   if (intent.category === 'marketing') {
     const consent = contact.consent[intent.channel];

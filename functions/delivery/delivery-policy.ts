@@ -10,21 +10,43 @@ export const TopicMode = z.enum(['opt_in', 'opt_out']);
 export type TopicMode = z.infer<typeof TopicMode>;
 
 /** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
-export const CapRuleSchema = z.object({ max: z.number().int().min(0), windowDays: z.number().positive() });
+export const CapRuleSchema = z.strictObject({
+  max: z.number().int().min(0),
+  windowDays: z.number().positive(),
+});
 
 const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 
 /** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
-export const DeliveryPolicySettings = z.object({
+export const DeliveryPolicySettings = z.strictObject({
   /** Local hours, in each contact's timezone, when SMS (and e-mail where a journey says so) wait. */
-  quietHours: z.object({ start: LocalTime, end: LocalTime }),
-  frequencyCaps: z.object({ email: CapRuleSchema, sms: CapRuleSchema }),
+  quietHours: z.strictObject({ start: LocalTime, end: LocalTime }),
+  frequencyCaps: z.strictObject({ email: CapRuleSchema, sms: CapRuleSchema }),
   /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
-  emailTopics: z.record(z.string(), z.object({ label: z.string(), mode: TopicMode })),
+  emailTopics: z.record(
+    z.string(),
+    z.strictObject({
+      label: z.string(),
+      mode: TopicMode,
+      /** The label in other languages (`fr`), for the preference page of contacts speaking them. */
+      labels: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
   /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
   inFlightGraceSeconds: z.number().int().min(0),
 });
 export type DeliveryPolicySettings = z.infer<typeof DeliveryPolicySettings>;
+
+/**
+ * The policy as the sending functions need it: the topics' translated labels (for the preference
+ * page only) left out, so the DELIVERY_POLICY variable stays small.
+ */
+export function sendingPolicy(policy: DeliveryPolicySettings): DeliveryPolicySettings {
+  const emailTopics = Object.fromEntries(
+    Object.entries(policy.emailTopics).map(([topic, { labels: _labels, ...rest }]) => [topic, rest]),
+  );
+  return { ...policy, emailTopics };
+}
 
 /** The policy from the DELIVERY_POLICY variable's JSON (throws, naming what is wrong, when it is malformed). */
 export function parseDeliveryPolicy(json: string): DeliveryPolicySettings {

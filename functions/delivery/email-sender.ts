@@ -1,9 +1,11 @@
 /** Sends e-mail through SES v2 with a configuration set and message tags, so delivery events come back. */
 import { type Attachment, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ses } from '#platform/aws-clients.ts';
+import { ses } from '#platform/clients/ses.ts';
 
 export interface OutgoingEmail {
   readonly to: string;
+  /** Copied recipients (a digest to several managers is one e-mail). */
+  readonly cc?: readonly string[];
   readonly from: string;
   readonly replyTo?: string;
   readonly subject: string;
@@ -42,7 +44,10 @@ export async function sendEmail(email: OutgoingEmail): Promise<string> {
     new SendEmailCommand({
       FromEmailAddress: email.from,
       ...(email.replyTo ? { ReplyToAddresses: [email.replyTo] } : {}),
-      Destination: { ToAddresses: [email.to] },
+      Destination: {
+        ToAddresses: [email.to],
+        ...(email.cc?.length ? { CcAddresses: [...email.cc] } : {}),
+      },
       Content: {
         Simple: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },

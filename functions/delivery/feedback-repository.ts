@@ -14,7 +14,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
 import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '#catalogue/profile-aggregates.ts';
-import { dynamo, sqs } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
+import { sqs } from '#platform/clients/sqs.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { ContactsRepository, type IdentityKind, updateContact } from '../contacts/contacts-repository.ts';
 import { ledgerTag } from './ledger.ts';
@@ -139,8 +140,17 @@ export class FeedbackRepository {
     return results;
   }
 
-  /** Records an SMS keyword as the contact's SMS channel consent. */
+  /**
+   * Records an SMS keyword for the number (carriers apply a STOP to the number, so every SMS to it
+   * is skipped, whoever gives it), and as the SMS channel consent of every contact that gives it.
+   */
   async setSmsConsent(effect: ConsentEffect, nowIso: string): Promise<ContactChangeResult> {
+    await this.contacts.recordSmsOptOut(effect.address, {
+      status: effect.status,
+      at: effect.at,
+      keyword: effect.keyword,
+      reference: effect.reference,
+    });
     return this.changeContact('PHONE', effect.address, (contact) => applySmsConsent(contact, effect, nowIso));
   }
 
@@ -240,17 +250,28 @@ export class FeedbackRepository {
     }
   }
 
-  /** Finds the contact behind an identity and applies a change with optimistic concurrency. */
+  /**
+   * Finds the contact behind an address and applies a change with optimistic concurrency; a phone
+   * number is changed on every contact that gives it (the first one changed is reported).
+   */
   private async changeContact(
     kind: IdentityKind,
     address: string,
     change: (contact: Contact) => Contact | undefined,
   ): Promise<ContactChangeResult> {
-    const contactId = await this.contacts.findByIdentity(kind, address);
-    if (!contactId) return { outcome: 'no_contact' };
-    const result = await updateContact(this.contacts, contactId, change);
-    if (!result) return { outcome: 'no_contact' };
-    return { outcome: result.changed ? 'updated' : 'unchanged', contactId };
+    const contactIds =
+      kind === 'PHONE'
+        ? await this.contacts.phoneHolders(address)
+        : [await this.contacts.findByIdentity(kind, address)].filter((id): id is string => id !== undefined);
+    let reported: ContactChangeResult = { outcome: 'no_contact' };
+    for (const contactId of contactIds) {
+      const result = await updateContact(this.contacts, contactId, change);
+      if (!result) continue;
+      const outcome: ContactChangeResult = { outcome: result.changed ? 'updated' : 'unchanged', contactId };
+      if (reported.outcome === 'no_contact' || (reported.outcome === 'unchanged' && result.changed))
+        reported = outcome;
+    }
+    return reported;
   }
 }
 

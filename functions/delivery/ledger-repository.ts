@@ -6,7 +6,7 @@
  * records the outcome. Read by contact through the `byContact` index to answer "why".
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 

@@ -21,7 +21,27 @@ export type SkipReason =
   | 'quiet_hours'
   | 'goal_reached'
   | 'holdout'
-  | 'outcome_unknown_at_most_once';
+  | 'missing_data'
+  | 'outcome_unknown_at_most_once'
+  | 'cart_emptied'
+  | 'price_no_longer_lower'
+  | 'sms_opted_out';
+
+/**
+ * Which version of an entity a message was rendered from: the latest state at send time (a cart's
+ * last `cart.updated`, a SKU's last stock level or price), newer than the run's trigger or not.
+ */
+export const RenderedFrom = z.object({
+  entity: z.enum(['cart', 'stock', 'price']),
+  /** The cart id or the SKU. */
+  id: z.string(),
+  /** When the event that set this version happened (UTC). */
+  updatedAt: z.string(),
+  eventId: z.string().optional(),
+  /** True when this version is newer than the trigger the run started from. */
+  newerThanTrigger: z.boolean(),
+});
+export type RenderedFrom = z.infer<typeof RenderedFrom>;
 
 /** One send as the ledger keeps it (the item, less its key and expiry). */
 export const LedgerEntry = z.object({
@@ -44,6 +64,8 @@ export const LedgerEntry = z.object({
   deferredUntil: z.string().optional(),
   /** Provider delivery events after the send (delivered, opened...), at most MAX_DELIVERY_EVENTS. */
   deliveryEvents: z.array(z.string()).optional(),
+  /** The entity versions the message was rendered from (latest state at send time). */
+  renderedFrom: z.array(RenderedFrom).optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
@@ -54,6 +76,7 @@ export interface LedgerOutcome {
   readonly providerMessageId?: string;
   readonly subject?: string;
   readonly deferredUntil?: string;
+  readonly renderedFrom?: readonly RenderedFrom[];
 }
 
 /** The ledger key of a send: (journey run, step, channel), plus the recipient for broadcasts. */
@@ -86,12 +109,27 @@ const REASONS: Record<string, string> = {
   quiet_hours: 'quiet hours at the contact',
   goal_reached: 'the journey goal was already reached',
   holdout: 'the contact is in the holdout group',
+  missing_data: 'a template variable has no value and the template gives no default',
   outcome_unknown_at_most_once: 'an earlier attempt may have sent it; at-most-once sends do not retry',
   awaiting_provider_evidence:
     'an earlier attempt is still unsettled; waiting for the provider’s delivery events',
-  throttled: 'the provider throttled the send; it is retried',
+  throttled: 'the provider throttled every attempt; not sent',
   provider_rejected: 'the provider refused the message',
+  cart_emptied: 'the cart was emptied since the run started',
+  price_no_longer_lower: 'the price went back up since the price drop',
+  sms_opted_out: 'the number opted out of SMS (STOP); carriers refuse every SMS to it',
 };
+
+/** Which entity version a message was rendered from, in words (`relance why`). */
+export function explainRenderedFrom(version: RenderedFrom): string {
+  const what =
+    version.entity === 'cart'
+      ? `cart ${version.id}`
+      : `${version.entity === 'stock' ? 'stock of' : 'price of'} ${version.id}`;
+  const event = version.eventId ? ` (event ${version.eventId})` : '';
+  const fresher = version.newerThanTrigger ? ', newer than the trigger' : ', as the trigger had it';
+  return `${what} as updated at ${version.updatedAt}${event}${fresher}`;
+}
 
 /** What a ledger entry says happened, and why, in one line a person reads at a glance. */
 export function explainEntry(entry: LedgerEntry): string {

@@ -1,18 +1,68 @@
 /**
  * Renders message templates with Liquid: the locale variant closest to the contact's locale
- * (`fr-CA` → `fr-CA`, then `fr`, then the default), HTML values escaped.
+ * (`fr-CA` → `fr-CA`, then `fr`, then the default), HTML values escaped, amounts and dates written
+ * the contact's way (Intl). Strict: a variable with no value and no `default` filter is not
+ * rendered as an empty string; the render fails with MissingTemplateData naming it, and the send
+ * is skipped as `missing_data`.
  */
 
+import { UndefinedVariableError } from 'liquidjs';
+import { isValidTimeZone } from '#language/local-time.ts';
 import {
   type EmailContent,
+  formatGlobals,
   type MessageTemplate,
   relanceLiquid,
   type SmsContent,
 } from '#language/template.ts';
 import { escapeHtml } from '#platform/html-page.ts';
+import { type TextLanguage, textLanguage } from '#platform/text-language.ts';
 
-const liquid = relanceLiquid({ strictFilters: true, outputEscape: undefined, cache: true });
-const htmlLiquid = relanceLiquid({ strictFilters: true, outputEscape: 'escape', cache: true });
+// `lenientIf`: `{% if contact.firstName %}` and `{{ x | default: "..." }}` test for a value, so
+// a missing one is not an error there.
+const STRICT = { strictFilters: true, strictVariables: true, lenientIf: true, cache: true } as const;
+const liquid = relanceLiquid({ ...STRICT, outputEscape: undefined });
+const htmlLiquid = relanceLiquid({ ...STRICT, outputEscape: 'escape' });
+
+/** A template read a variable that has no value, without a default: nothing should be sent. */
+export class MissingTemplateData extends Error {
+  override readonly name = 'MissingTemplateData';
+  constructor(
+    /** The variable, as the template names it (`trigger.value`, `links.unsubscribe`). */
+    readonly variable: string,
+    /** The text that reads it: `<variant>.<part>` (`fr.subject`, `default.text`). */
+    readonly part: string,
+  ) {
+    super(`${variable} has no value (in ${part}) and the template gives no default`);
+  }
+}
+
+/** The locale amounts and dates are written in: the contact's, when it speaks the variant's language. */
+export function formatLocale(contactLocale: string | undefined, variant: string): string {
+  const language = variant === 'default' ? 'en' : (variant.split('-')[0] ?? variant);
+  if (contactLocale && contactLocale.split('-')[0]?.toLowerCase() === language.toLowerCase()) {
+    return contactLocale;
+  }
+  return variant === 'default' ? 'en-GB' : variant;
+}
+
+async function renderPart(
+  engine: typeof liquid,
+  source: string,
+  variables: Record<string, unknown>,
+  globals: Record<string, unknown>,
+  part: string,
+): Promise<string> {
+  try {
+    return await engine.parseAndRender(source, variables, { globals });
+  } catch (error) {
+    if (error instanceof UndefinedVariableError) {
+      const variable = /undefined variable: ([^,\s]+)/.exec(error.message)?.[1] ?? 'a variable';
+      throw new MissingTemplateData(variable, part);
+    }
+    throw error;
+  }
+}
 
 /** The content variant for a locale, falling back to its language, then to the default. */
 export function pickVariant<T extends EmailContent | SmsContent>(
@@ -34,41 +84,81 @@ export type RenderedMessage =
   | { channel: 'email'; subject: string; html: string; text: string; locale: string }
   | { channel: 'sms'; text: string; locale: string };
 
-/** Renders a template for a contact's locale with the given variables. */
+export interface RenderOptions {
+  /** The zone times are written in when neither the event nor the contact has one (the deployment's). */
+  readonly defaultTimezone?: string;
+}
+
+/**
+ * The zone the reader reads times in: the trigger event's `timezone` (an appointment booked in
+ * the shop's zone), else the contact's, else the deployment's default.
+ */
+export function readerTimeZone(
+  variables: Record<string, unknown>,
+  defaultTimezone: string | undefined,
+): string | undefined {
+  const zoneOf = (scope: unknown) =>
+    scope !== null && typeof scope === 'object' ? (scope as Record<string, unknown>).timezone : undefined;
+  return [zoneOf(variables.trigger), zoneOf(variables.contact), defaultTimezone].find(
+    (zone): zone is string => typeof zone === 'string' && zone !== '' && isValidTimeZone(zone),
+  );
+}
+
+/**
+ * Renders a template for a contact's locale with the given variables; throws MissingTemplateData
+ * when a variable the template reads has no value and no default.
+ */
 export async function renderMessage(
   template: MessageTemplate,
   locale: string | undefined,
   variables: Record<string, unknown>,
+  options: RenderOptions = {},
 ): Promise<RenderedMessage> {
+  const timeZone = readerTimeZone(variables, options.defaultTimezone);
+  const globalsFor = (used: string) =>
+    formatGlobals({ locale: formatLocale(locale, used), ...(timeZone ? { timeZone } : {}) });
   if (template.channel === 'email') {
     const { content, locale: used } = pickVariant(template.content, template.locales, locale);
+    const globals = globalsFor(used);
     const [subject, html, text] = await Promise.all([
-      liquid.parseAndRender(content.subject, variables),
-      htmlLiquid.parseAndRender(content.html, variables),
-      liquid.parseAndRender(content.text, variables),
+      renderPart(liquid, content.subject, variables, globals, `${used}.subject`),
+      renderPart(htmlLiquid, content.html, variables, globals, `${used}.html`),
+      renderPart(liquid, content.text, variables, globals, `${used}.text`),
     ]);
     return { channel: 'email', subject: subject.trim(), html, text, locale: used };
   }
   const { content, locale: used } = pickVariant(template.content, template.locales, locale);
-  return {
-    channel: 'sms',
-    text: (await liquid.parseAndRender(content.text, variables)).trim(),
-    locale: used,
-  };
+  const text = await renderPart(liquid, content.text, variables, globalsFor(used), `${used}.text`);
+  return { channel: 'sms', text: text.trim(), locale: used };
 }
+
+/** The footer's words, by language. */
+const FOOTERS: Readonly<
+  Record<TextLanguage, { readonly because: (brand?: string) => string; readonly manage: string }>
+> = {
+  en: {
+    because: (brand) => `You receive this because you are a customer${brand ? ` of ${brand}` : ''}.`,
+    manage: 'Manage your e-mail preferences or unsubscribe',
+  },
+  fr: {
+    because: (brand) => `Vous recevez ce message parce que vous êtes client${brand ? ` de ${brand}` : ''}.`,
+    manage: 'Gérer vos préférences e-mail ou vous désinscrire',
+  },
+};
 
 /**
  * The footer every marketing e-mail carries, whatever its template: a visible link to the
  * preference page (where the contact can also unsubscribe) and the sender's postal address
- * (CAN-SPAM). Added by the sender so no template can forget it.
+ * (CAN-SPAM), in the contact's language. Added by the sender so no template can forget it.
  */
 export function withMarketingFooter(
   message: Extract<RenderedMessage, { channel: 'email' }>,
-  footer: { preferencesUrl: string; brandName?: string; postalAddress?: string },
+  footer: { preferencesUrl: string; brandName?: string; postalAddress?: string; locale?: string },
 ): Extract<RenderedMessage, { channel: 'email' }> {
+  const words = FOOTERS[textLanguage(footer.locale)];
   const who = footer.brandName ? `${footer.brandName}, ` : '';
   const address = footer.postalAddress ? `${who}${footer.postalAddress}` : (footer.brandName ?? '');
-  const html = `<hr><p style="font-size:12px;color:#666">You receive this because you are a customer${footer.brandName ? ` of ${escapeHtml(footer.brandName)}` : ''}. <a href="${escapeHtml(footer.preferencesUrl)}">Manage your e-mail preferences or unsubscribe</a>.${address ? `<br>${escapeHtml(address)}` : ''}</p>`;
-  const text = `\n\n--\nManage your e-mail preferences or unsubscribe: ${footer.preferencesUrl}${address ? `\n${address}` : ''}`;
+  const html = `<hr><p style="font-size:12px;color:#666">${escapeHtml(words.because(footer.brandName))} <a href="${escapeHtml(footer.preferencesUrl)}">${escapeHtml(words.manage)}</a>.${address ? `<br>${escapeHtml(address)}` : ''}</p>`;
+  const text = `\n\n--\n${words.manage}: ${footer.preferencesUrl}${address ? `\n${address}` : ''}`;
   return { ...message, html: `${message.html}\n${html}`, text: `${message.text}${text}` };
 }

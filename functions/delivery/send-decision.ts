@@ -4,13 +4,15 @@
  * answers what the send would. Held-out contacts never get here: their run ends at Enter (see
  * segments/holdout.ts).
  *
- * The order, first answer wins: a note to the contact's sales rep needs only the rep's address;
- * then the delivery controls (address, suppression, consent, quiet hours); then the frequency cap,
- * taken only by a message that would go out now (a deferred one is decided again when it resumes).
+ * The order, first answer wins: a note to the contact's sales rep needs only the rep's address (and,
+ * for an SMS, a number that has not replied STOP); then the delivery controls (address,
+ * suppression, SMS opt-out, consent, quiet hours); then the message itself (a template variable
+ * with no value: `missing_data`); then the frequency cap, taken only by a message that would go out
+ * now (a deferred one is decided again when it resumes).
  */
 import type { Contact } from '#catalogue/contact.ts';
 import type { CapRule, Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
-import { decideDelivery } from './delivery-controls.ts';
+import { decideDelivery, type SmsKeywordState, smsOptOutSkip } from './delivery-controls.ts';
 import type { DeliveryPolicySettings } from './delivery-policy.ts';
 import { type CapDecision, capRuleFor } from './frequency-cap.ts';
 import type { SkipReason } from './ledger.ts';
@@ -36,6 +38,13 @@ export interface SendInput {
   /** The zone of contacts without one (quiet hours are local). */
   readonly defaultTimezone: string;
   readonly nowMs: number;
+  /** For an SMS: the opt-out state of the number it goes to (STOP / START), when known. */
+  readonly smsNumberState?: SmsKeywordState;
+  /**
+   * Set when the message could not be rendered for want of data: the variable that has no value
+   * and where (`trigger.value in default.text`). Such a message is never sent.
+   */
+  readonly missingData?: string;
 }
 
 /**
@@ -51,6 +60,10 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
   if (owner) {
     const address = input.channel === 'email' ? owner.email : owner.phone;
     if (!address) return { outcome: 'skip', reason: 'no_phone_number', detail: 'the owner has no phone' };
+    const stopped = input.channel === 'sms' ? smsOptOutSkip(input.smsNumberState) : undefined;
+    if (stopped?.action === 'skip')
+      return { outcome: 'skip', reason: stopped.reason, detail: stopped.detail ?? '' };
+    if (input.missingData) return { outcome: 'skip', reason: 'missing_data', detail: input.missingData };
     return { outcome: 'send', address };
   }
   const delivery = decideDelivery(
@@ -63,6 +76,7 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
       defaultTimezone: input.defaultTimezone,
     },
     input.nowMs,
+    input.smsNumberState,
   );
   if (delivery.action === 'skip') {
     return {
@@ -73,6 +87,7 @@ export async function decideSend(input: SendInput, takeCap: CapTaker): Promise<S
   }
   if (delivery.action === 'defer')
     return { outcome: 'defer', reason: delivery.reason, until: delivery.until };
+  if (input.missingData) return { outcome: 'skip', reason: 'missing_data', detail: input.missingData };
   const rule = capRuleFor(input, input.journey?.frequencyCap, input.policy.frequencyCaps);
   if (rule) {
     const slot = await takeCap(rule);

@@ -1,6 +1,6 @@
 /** Sends SMS through SNS with the type (transactional or promotional) and sender id set per message. */
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { sns } from '#platform/aws-clients.ts';
+import { sns } from '#platform/clients/sns.ts';
 
 export interface OutgoingSms {
   readonly to: string;

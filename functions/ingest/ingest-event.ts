@@ -11,16 +11,18 @@ import {
   type ParsedEvent,
   parseEventDetail,
 } from '#catalogue/catalogue.ts';
-import type { Contact } from '#catalogue/contact.ts';
+import type { Contact, IdentityConflict } from '#catalogue/contact.ts';
 import type { SegmentDefinition } from '#language/segments.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
 import { type ContactsRepository, updateContact } from '../contacts/contacts-repository.ts';
 import type { EventsRepository } from '../contacts/events-repository.ts';
-import { applyEvent, newContact } from '../contacts/profile-update.ts';
+import { conflictRecords, mirrored, resolveIdentity } from '../contacts/identity.ts';
+import { applyEvent, newContact, withIdentityConflicts } from '../contacts/profile-update.ts';
 import type { ProductsRepository } from '../products/products-repository.ts';
 import { withMembership } from '../segments/realtime.ts';
+import { mergeContacts } from './merge-contacts.ts';
 
 export interface Rejection {
   readonly detailType: string;
@@ -55,37 +57,19 @@ export type IngestResult =
   | { readonly status: 'duplicate'; readonly eventId: string }
   | { readonly status: 'rejected'; readonly errors: EventFieldError[] };
 
-/** Finds or creates the contact an event is about; returns its id and which identities it may carry. */
-async function resolveContact(
-  contacts: ContactsRepository,
-  ref: { contactId?: string; email?: string; phone?: string },
-  newContactId: () => string,
-): Promise<{ contactId: string; email?: string; phone?: string }> {
-  let contactId =
-    ref.contactId ??
-    (ref.email ? await contacts.findByIdentity('EMAIL', ref.email) : undefined) ??
-    (ref.phone ? await contacts.findByIdentity('PHONE', ref.phone) : undefined) ??
-    newContactId();
-  let email: string | undefined;
-  if (ref.email) {
-    const owner = await contacts.claimIdentity('EMAIL', ref.email, contactId);
-    // Lost a race to create the same person: join the winner (unless the producer named the contact).
-    if (owner !== contactId && !ref.contactId) contactId = owner;
-    if (owner === contactId) email = ref.email;
-  }
-  let phone: string | undefined;
-  if (ref.phone) {
-    const owner = await contacts.claimIdentity('PHONE', ref.phone, contactId);
-    if (owner === contactId) phone = ref.phone;
-  }
-  return { contactId, ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
-}
+/** Hops followed when the contact an event names was merged into another (a chain of merges). */
+const MAX_MERGE_HOPS = 3;
 
-/** Applies an event to a profile with optimistic concurrency, retrying when someone wrote in between. */
+/**
+ * Applies an event to a profile with optimistic concurrency, retrying when someone wrote in between,
+ * and records the identity conflicts the event carried. A contact merged into another is left as
+ * it is (the caller follows `mergedInto`).
+ */
 async function updateProfile(
   contacts: ContactsRepository,
   contactId: string,
   event: ParsedEvent,
+  conflicts: readonly IdentityConflict[],
   segments: readonly SegmentDefinition[],
   defaultTimezone: string,
 ): Promise<Contact> {
@@ -93,7 +77,18 @@ async function updateProfile(
     contacts,
     contactId,
     (base, isNew) => {
-      const applied = applyEvent(base, event, nowIso());
+      if (base.mergedInto) return undefined;
+      const at = nowIso();
+      const updated = applyEvent(base, event, at);
+      // A known event id changes nothing, its conflicts included (they were recorded with it).
+      const applied =
+        updated === base
+          ? base
+          : (withIdentityConflicts(
+              updated,
+              conflicts.map((c) => ({ ...c, appliedTo: contactId })),
+              at,
+            ) ?? updated);
       if (applied === base && !isNew) return undefined;
       return withMembership(
         segments,
@@ -111,6 +106,13 @@ async function updateProfile(
   return contact;
 }
 
+/** Records a conflict on the other contact it names (once per identifier and contact). */
+async function recordOnOther(contacts: ContactsRepository, conflict: IdentityConflict): Promise<void> {
+  await updateContact(contacts, conflict.otherContactId, (other) =>
+    other.mergedInto ? undefined : withIdentityConflicts(other, [mirrored(conflict)], nowIso()),
+  );
+}
+
 async function updateProducts(
   deps: IngestDeps,
   event: ParsedEvent,
@@ -118,7 +120,20 @@ async function updateProducts(
 ): Promise<void> {
   switch (event.type) {
     case 'product.stock_changed':
-      await deps.products.setStock(event.detail.sku, event.detail.newQuantity, event.detail.occurredAt);
+      await deps.products.setStock(
+        event.detail.sku,
+        event.detail.newQuantity,
+        event.detail.occurredAt,
+        event.detail.eventId,
+      );
+      return;
+    case 'product.price_changed':
+      await deps.products.setPrice(event.detail.sku, {
+        price: event.detail.newPrice,
+        currency: event.detail.currency,
+        updatedAt: event.detail.occurredAt,
+        eventId: event.detail.eventId,
+      });
       return;
     case 'product.waitlisted':
       if (!contactId) return;
@@ -131,12 +146,19 @@ async function updateProducts(
         now(),
       );
       return;
-    case 'cart.updated':
+    case 'cart.updated': {
+      // The latest content of the cart, which reminders render at send time.
+      const { cartId, items, value, currency, cartUrl, occurredAt, eventId } = event.detail;
+      await deps.products.saveCart(
+        { cartId, items, value, currency, ...(cartUrl ? { cartUrl } : {}), updatedAt: occurredAt, eventId },
+        now(),
+      );
       if (!contactId) return;
       for (const item of event.detail.items) {
         await deps.products.noteInterest(item.sku, contactId, event.detail.occurredAt, 'carted', now());
       }
       return;
+    }
     default:
       return;
   }
@@ -183,12 +205,52 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
   let contactId: string | undefined;
   let segmentEvents: BusEvent[] = [];
   let acceptedDetail: Record<string, unknown> = { ...parsed.detail };
-  if (hasContact(parsed.type) && 'contact' in parsed.detail && parsed.detail.contact) {
-    const identity = await resolveContact(deps.contacts, parsed.detail.contact, deps.newContactId);
-    contactId = identity.contactId;
-    const contact = { ...identity };
-    const event = { ...parsed, detail: { ...parsed.detail, contact } } as ParsedEvent;
-    const profile = await updateProfile(deps.contacts, contactId, event, deps.segments, deps.defaultTimezone);
+  if (parsed.type === 'contact.merged') {
+    const merged = await mergeContacts(deps, parsed.detail);
+    if (!merged.ok) {
+      await deps.reject({ ...incoming, errors: merged.errors, rejectedAt: nowIso() });
+      return { status: 'rejected', errors: merged.errors };
+    }
+    contactId = merged.survivor.contactId;
+    segmentEvents = segmentChangeEvents(merged.survivor, eventId, parsed.detail.occurredAt);
+    acceptedDetail = {
+      ...acceptedDetail,
+      contact: { ...parsed.detail.contact, contactId },
+      absorbed: { ...parsed.detail.absorbed, contactId: merged.absorbedId },
+    };
+    await deps.events.append(
+      contactId,
+      { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
+      deps.historyRetentionDays,
+      now(),
+    );
+  } else if (hasContact(parsed.type) && 'contact' in parsed.detail && parsed.detail.contact) {
+    const resolution = await resolveIdentity(deps.contacts, parsed.detail.contact, deps.newContactId);
+    contactId = resolution.contactId;
+    const event = {
+      ...parsed,
+      detail: { ...parsed.detail, contact: { ...resolution.identity } },
+    } as ParsedEvent;
+    const conflicts = conflictRecords(
+      resolution.conflicts,
+      { eventId, type: parsed.type },
+      contactId,
+      nowIso(),
+    );
+    const applyTo = (id: string) =>
+      updateProfile(deps.contacts, id, event, conflicts, deps.segments, deps.defaultTimezone);
+    let profile = await applyTo(contactId);
+    // The contact was merged into another: the event belongs to the survivor.
+    for (let hop = 0; profile.mergedInto && hop < MAX_MERGE_HOPS; hop++) {
+      contactId = profile.mergedInto;
+      profile = await applyTo(contactId);
+    }
+    for (const conflict of conflicts)
+      await recordOnOther(deps.contacts, { ...conflict, appliedTo: contactId });
+    const phone = resolution.identity.phone;
+    if (phone && profile.phone === phone && !(resolution.phoneListed && contactId === resolution.contactId)) {
+      await deps.contacts.addPhoneHolder(phone, contactId);
+    }
     if (profile.timezone && !zonesNoted.has(profile.timezone)) {
       await deps.contacts.noteZone(profile.timezone);
       zonesNoted.add(profile.timezone);

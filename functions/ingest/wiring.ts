@@ -1,7 +1,7 @@
 /** Builds the ingest dependencies from the environment, once per container. */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { sqs } from '#platform/aws-clients.ts';
+import { sqs } from '#platform/clients/sqs.ts';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';

@@ -2,7 +2,7 @@
 
 import { parseEventDetail } from '#catalogue/catalogue.ts';
 import { type Contact, contactFromView, contactView } from '#catalogue/contact.ts';
-import type { BroadcastStep, JourneyDefinition, Step } from '#language/types.ts';
+import type { BroadcastStep, Channel, JourneyDefinition, Step } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { RELANCE_SOURCE } from '#platform/env-names.ts';
 import { updateContact } from '../contacts/contacts-repository.ts';
@@ -17,6 +17,7 @@ import {
   valueOfRef,
 } from './context.ts';
 import { runKeyFor, valueAt } from './journey-runs.ts';
+import { latestState } from './latest-state.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import { type OwnerRecipient, sendMessage } from './send-message.ts';
 
@@ -49,30 +50,52 @@ export async function send(
     (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
   if (!contact) return { status: 'skipped', reason: 'no_email_address' };
   const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
+  // The cart, stock or price as it is now, not as the trigger saw it.
+  const latest = await latestState(deps.products, run.triggerType, run.trigger);
   // The templates of the run's version: a run finishing on an earlier version sends what it promised.
   const templates = templatesAt(deps, journeyId, version);
-  const outcome = await sendMessage(templates === deps.templates ? deps : { ...deps, templates }, {
-    ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel: step.channel }),
-    journeyId,
-    runKey: run.runKey,
-    gen: run.gen,
-    stepId,
-    channel: step.channel,
-    template: step.template,
-    category: step.category,
-    ...(step.topic ? { topic: step.topic } : {}),
-    ...(journey.delivery ? { delivery: journey.delivery } : {}),
-    contact,
-    trigger: run.trigger,
-    ...(run.event ? { event: run.event } : {}),
-    ...(owner ? { owner } : {}),
-  });
+  const sendDeps = templates === deps.templates ? deps : { ...deps, templates };
+  const on = (channel: Channel, template: string) =>
+    sendMessage(sendDeps, {
+      ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel }),
+      journeyId,
+      runKey: run.runKey,
+      gen: run.gen,
+      stepId,
+      channel,
+      template,
+      category: step.category,
+      ...(step.topic ? { topic: step.topic } : {}),
+      ...(journey.delivery ? { delivery: journey.delivery } : {}),
+      contact,
+      trigger: latest.trigger,
+      renderedFrom: latest.renderedFrom,
+      ...(latest.skip ? { stale: latest.skip } : {}),
+      ...(run.event ? { event: run.event } : {}),
+      ...(owner ? { owner } : {}),
+    });
+  let outcome = await on(step.channel, step.template);
+  // The channel cannot reach the contact: the step's fallback channel, through its own ledger entry.
+  if (step.fallback && needsFallback(outcome))
+    outcome = await on(step.fallback.channel, step.fallback.template);
   if (outcome.status === 'deferred' && outcome.deferredUntil) {
     // Not now (quiet hours, or waiting for the provider's evidence): pause the run and try this step again then.
     const waiting = { stepId, kind: 'defer' as const, until: outcome.deferredUntil };
     if (await deps.runs.pause(run, waiting, nowIso())) await scheduleWakeUp(deps, journeyId, run, waiting);
   }
   return outcome;
+}
+
+/** Outcomes after which a send step with a fallback tries its other channel. */
+const FALLBACK_SKIPS: ReadonlySet<string> = new Set(['sms_opted_out', 'suppressed']);
+
+/**
+ * Whether the channel could not reach the contact: skipped because the number opted out of SMS or
+ * the address is suppressed, or refused by the provider. A throttled send is retried instead.
+ */
+export function needsFallback(outcome: LedgerOutcome): boolean {
+  if (outcome.status === 'skipped') return FALLBACK_SKIPS.has(outcome.reason ?? '');
+  return outcome.status === 'failed' && outcome.reason !== 'throttled';
 }
 
 /** The contact's sales rep (`ownerId`) from the roster, when there is one. */
@@ -162,10 +185,14 @@ export async function update(
       const tags = new Set(contact.tags);
       for (const tag of step.addTags ?? []) tags.add(tag);
       for (const tag of step.removeTags ?? []) tags.delete(tag);
+      // An attribute a rep locked is theirs: a journey never overwrites it either.
+      const unlocked = Object.entries(step.setAttributes ?? {}).filter(
+        ([name]) => !contact.lockedFields.includes(`attributes.${name}`),
+      );
       return {
         ...contact,
         tags: [...tags],
-        attributes: { ...contact.attributes, ...step.setAttributes },
+        attributes: { ...contact.attributes, ...Object.fromEntries(unlocked) },
         updatedAt: nowIso(),
       };
     },
@@ -236,6 +263,8 @@ export async function broadcast(
   const sendDeps = templates === deps.templates ? deps : { ...deps, templates };
   const sku = String(valueAt(run.trigger, step.audience.skuField));
   const tally = { sent: 0, skipped: 0 };
+  // The SKU's stock or price as it is now, not as the trigger saw it.
+  const latest = await latestState(deps.products, run.triggerType, run.trigger);
   const notify = async (contactId: string): Promise<LedgerOutcome | undefined> => {
     const contact = await deps.contacts.get(contactId);
     if (!contact) return undefined;
@@ -257,7 +286,9 @@ export async function broadcast(
       category: step.category,
       ...(step.topic ? { topic: step.topic } : {}),
       contact,
-      trigger: run.trigger,
+      trigger: latest.trigger,
+      renderedFrom: latest.renderedFrom,
+      ...(latest.skip ? { stale: latest.skip } : {}),
     });
     if (outcome.status === 'sent') tally.sent++;
     else tally.skipped++;

@@ -87,6 +87,8 @@ export async function enter(
   const contactId = contactIdOf(trigger);
   const runKey = runKeyFor(journey, trigger, contactId);
   const contact = contactId ? await deps.contacts.get(contactId) : undefined;
+  // Merged into another contact: the survivor's own events start its runs.
+  if (contact?.mergedInto) return { proceed: false, reason: 'contact_merged', journeyId, runKey };
   const firstStep = pauseAt ? journey.steps[pauseAt] : undefined;
   const waiting = isPauseStep(firstStep)
     ? waitingFor(deps, firstStep, { trigger, contact: { timezone: contact?.timezone } })
@@ -144,7 +146,7 @@ export async function enter(
  * claimed by the router, and is consumed here so a duplicate start does nothing. A run on an earlier
  * version of the journey goes where the deployed version's in-flight policy says (finish on its
  * version, move to this one, or end); a run that cannot go on is marked failed with the reason,
- * never left active.
+ * never left active. A run whose contact was merged into another ends here with the reason `merged`.
  */
 export async function resume(
   deps: JourneyDeps,
@@ -195,6 +197,11 @@ export async function resume(
     deps.runs.trigger(run),
     run.contactId ? deps.contacts.get(run.contactId) : Promise.resolve(undefined),
   ]);
+  if (contact?.mergedInto) {
+    // The contact was merged into another (contact.merged): its runs end here, with the reason.
+    await deps.runs.end(run, 'ended', 'merged', nowIso());
+    return { proceed: false, reason: 'contact_merged', journeyId, runKey: request.runKey };
+  }
   if (placement.change) {
     if (!(await deps.runs.changeVersion(run, placement.change)))
       return { ...stopped, reason: 'version_changed_meanwhile' };

@@ -5,17 +5,20 @@ import { z } from 'zod';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
-import { journeyVersionsFromEnvironment } from '../../workflows/versions/index.ts';
+import { bundledJourneyVersions } from '../../workflows/versions/index.ts';
 import { routeEvent } from './event-router.ts';
+import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
-import { journeyTargetsFromEnvironment } from './wiring.ts';
 
-const versions = journeyVersionsFromEnvironment();
+const versions = bundledJourneyVersions();
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
   journeys: versions.definitions(),
   versions,
-  targets: journeyTargetsFromEnvironment(),
+  targets: journeyTargets(
+    journeyNamingFromEnvironment(),
+    versions.definitions().map((j) => j.id),
+  ),
 };
 
 const AcceptedEvent = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });

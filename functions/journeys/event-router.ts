@@ -10,8 +10,9 @@ import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
 import { nowIso } from '#platform/clock.ts';
 import { logger } from '#platform/logger.ts';
+import { cancelResume } from './cancel-resume.ts';
 import { directRunKey, eventCorrelationValue, scheduleName } from './journey-runs.ts';
-import { cancelResume, type JourneyTarget } from './run-scheduler.ts';
+import type { JourneyTarget } from './run-scheduler.ts';
 import { startRun } from './run-starter.ts';
 import type { ListenItem, Run, RunsRepository } from './runs-repository.ts';
 

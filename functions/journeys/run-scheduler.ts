@@ -2,8 +2,8 @@
  * One-time EventBridge Scheduler schedules that resume journey runs. Names are deterministic per
  * (run, generation, step), so a retried step finds its schedule instead of creating a second one.
  */
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
-import { scheduler } from '#platform/aws-clients.ts';
+import { ConflictException, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { scheduler } from '#platform/clients/scheduler.ts';
 
 export interface JourneyTarget {
   readonly stateMachineArn: string;
@@ -42,14 +42,5 @@ export async function scheduleResume(
     );
   } catch (error) {
     if (!(error instanceof ConflictException)) throw error;
-  }
-}
-
-/** Deletes a pending schedule (an event resolved the wait first); already gone is fine. */
-export async function cancelResume(target: JourneyTarget, name: string): Promise<void> {
-  try {
-    await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: target.scheduleGroup }));
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
   }
 }

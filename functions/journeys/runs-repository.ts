@@ -9,7 +9,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 /**
@@ -472,12 +472,23 @@ export class RunsRepository {
     return runs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   }
 
-  private async updateReturning(
+  private async updateReturning(run: RunRef, update: RunUpdate): Promise<Run | undefined> {
+    const written = await this.writeUpdate(run, update, 'ALL_NEW');
+    return written && toRun(written.Attributes);
+  }
+
+  private async conditionalUpdate(run: RunRef, update: RunUpdate): Promise<boolean> {
+    return (await this.writeUpdate(run, update, 'NONE')) !== undefined;
+  }
+
+  /** One conditional update on the run's generation; undefined when its condition fails. */
+  private async writeUpdate(
     run: RunRef,
-    update: { UpdateExpression: string; ConditionExpression: string; values: Record<string, unknown> },
-  ): Promise<Run | undefined> {
+    update: RunUpdate,
+    returnValues: 'ALL_NEW' | 'NONE',
+  ): Promise<{ Attributes?: Record<string, unknown> } | undefined> {
     try {
-      const { Attributes } = await dynamo.send(
+      return await dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runKeyOf(run.journeyId, run.runKey),
@@ -485,37 +496,21 @@ export class RunsRepository {
           ConditionExpression: update.ConditionExpression,
           ExpressionAttributeNames: STATUS,
           ExpressionAttributeValues: { ':gen': run.gen, ...update.values },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: returnValues,
         }),
       );
-      return toRun(Attributes);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
+}
 
-  private async conditionalUpdate(
-    run: RunRef,
-    update: { UpdateExpression: string; ConditionExpression: string; values: Record<string, unknown> },
-  ): Promise<boolean> {
-    try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeyOf(run.journeyId, run.runKey),
-          UpdateExpression: update.UpdateExpression,
-          ConditionExpression: update.ConditionExpression,
-          ExpressionAttributeNames: STATUS,
-          ExpressionAttributeValues: { ':gen': run.gen, ...update.values },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
+/** A conditional change of a run item. */
+interface RunUpdate {
+  readonly UpdateExpression: string;
+  readonly ConditionExpression: string;
+  readonly values: Record<string, unknown>;
 }
 
 /** What a run's fields say happened, for people reading it. */

@@ -1,7 +1,7 @@
 /**
- * One message to one contact through the ledger: begin the entry (a retried step finds it), decide
- * with the delivery controls, render, call the provider, record the outcome. Used by send steps and
- * broadcasts.
+ * One message to one contact through the ledger: begin the entry (a retried step finds it), render
+ * (a variable with no value is a `missing_data` skip), decide with the delivery controls, call the
+ * provider, record the outcome. Used by send steps and broadcasts.
  */
 import { z } from 'zod';
 import { type Contact, contactView } from '#catalogue/contact.ts';
@@ -19,9 +19,20 @@ import {
 import { ContactConflictError, updateContact } from '../contacts/contacts-repository.ts';
 import { appointmentAttachment } from '../delivery/calendar-invite.ts';
 import { sendEmail } from '../delivery/email-sender.ts';
-import { type LedgerEntry, type LedgerOutcome, ledgerTag } from '../delivery/ledger.ts';
+import {
+  type LedgerEntry,
+  type LedgerOutcome,
+  ledgerTag,
+  type RenderedFrom,
+  type SkipReason,
+} from '../delivery/ledger.ts';
 import { applySuppression } from '../delivery/provider-feedback.ts';
-import { renderMessage, withMarketingFooter } from '../delivery/rendering.ts';
+import {
+  MissingTemplateData,
+  type RenderedMessage,
+  renderMessage,
+  withMarketingFooter,
+} from '../delivery/rendering.ts';
 import { decideSend } from '../delivery/send-decision.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
@@ -46,6 +57,10 @@ export interface MessageRequest {
    * the contact's consent, quiet hours and caps do not apply (the ledger still makes it exactly once).
    */
   readonly owner?: OwnerRecipient | 'none';
+  /** The entity versions `trigger` holds (latest state at send time), recorded in the ledger. */
+  readonly renderedFrom?: readonly RenderedFrom[];
+  /** Set when the entity's latest state says the message no longer makes sense: skipped, with why. */
+  readonly stale?: { readonly reason: SkipReason; readonly detail: string };
 }
 
 /** A sales rep receiving a message about a contact they own. */
@@ -56,7 +71,10 @@ export interface OwnerRecipient {
   readonly phone?: string;
 }
 
-/** Provider errors that no retry will fix: record them as failed instead of retrying. */
+/**
+ * Provider errors that no retry will fix: recorded as failed (`provider_rejected`, with the
+ * provider's code and message), never retried, never `sent`.
+ */
 const PERMANENT_ERRORS = new Set([
   'MessageRejected',
   'MailFromDomainNotVerifiedException',
@@ -71,7 +89,10 @@ const PERMANENT_ERRORS = new Set([
 ]);
 
 function isPermanent(error: unknown): boolean {
-  return error instanceof Error && PERMANENT_ERRORS.has(error.name);
+  return (
+    error instanceof Error &&
+    (PERMANENT_ERRORS.has(error.name) || OPTED_OUT.test(`${error.name} ${error.message}`))
+  );
 }
 
 /**
@@ -92,6 +113,17 @@ function retryDecision(
   return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
 }
 
+/** The number an SMS request would go to (the contact's, or its owner's for a note to the rep). */
+function smsAddressOf(request: MessageRequest): string | undefined {
+  if (request.channel !== 'sms' || request.owner === 'none') return undefined;
+  return request.owner ? request.owner.phone : request.contact.phone;
+}
+
+/** The versions a request renders, as an outcome records them (a resend records its own). */
+function renderedFromOf(request: MessageRequest): Pick<LedgerOutcome, 'renderedFrom'> {
+  return request.renderedFrom?.length ? { renderedFrom: request.renderedFrom } : {};
+}
+
 /** Sends (or skips or defers, with the reason) one message; returns the ledger outcome. */
 export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
   const at = nowIso();
@@ -110,6 +142,7 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     status: 'in_flight',
     createdAt: at,
     updatedAt: at,
+    ...(request.renderedFrom?.length ? { renderedFrom: [...request.renderedFrom] } : {}),
   };
   const policy = deps.sending.policy;
   const begun = await deps.ledger.begin(entry, now());
@@ -135,9 +168,29 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     }
   }
 
+  if (request.stale) {
+    const outcome: LedgerOutcome = {
+      status: 'skipped',
+      reason: request.stale.reason,
+      detail: request.stale.detail,
+      ...renderedFromOf(request),
+    };
+    await deps.ledger.settle(request.ledgerKey, outcome, at);
+    logger.info('message skipped', { ledgerKey: request.ledgerKey, reason: request.stale.reason });
+    return outcome;
+  }
+
+  // An SMS goes to a number, whoever gives it: a STOP recorded for the number stops it.
+  const smsNumber = smsAddressOf(request);
+  const smsNumberState = smsNumber ? await deps.contacts.smsOptOut(smsNumber) : undefined;
+
+  // Rendered before deciding, so a message missing data is skipped before it takes a cap slot.
+  const prepared = await prepareMessage(deps, request, template);
   const decision = await decideSend(
     {
+      ...('missing' in prepared ? { missingData: prepared.missing } : {}),
       contact: request.contact,
+      ...(smsNumberState ? { smsNumberState } : {}),
       channel: request.channel,
       category: request.category,
       ...(request.topic ? { topic: request.topic } : {}),
@@ -177,7 +230,8 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
     });
     return outcome;
   }
-  return deliver(deps, request, template, decision.address);
+  if ('missing' in prepared) throw new Error('a message missing data cannot be sent');
+  return deliver(deps, request, template, decision.address, prepared);
 }
 
 /**
@@ -268,6 +322,22 @@ function ownerView(owner: OwnerRecipient): Record<string, string> {
 /** What SNS answers for a number it cannot send to (InvalidParameter on PhoneNumber). */
 const INVALID_NUMBER = /InvalidParameter.*phone ?number|phone ?number.*invalid/i;
 
+/** What a provider answers for a number that opted out (SNS, End User Messaging). */
+const OPTED_OUT = /opted.?out|DESTINATION_PHONE_NUMBER_OPTED_OUT/i;
+
+/**
+ * A provider refused an SMS because the number opted out (a STOP relance never received): the
+ * number's state records it, so the next SMS to it is skipped `sms_opted_out` before any call.
+ */
+async function recordProviderOptOut(deps: JourneyDeps, number: string, detail: string): Promise<void> {
+  await deps.contacts.recordSmsOptOut(number, {
+    status: 'opted_out',
+    at: nowIso(),
+    keyword: 'provider',
+    reference: detail.slice(0, 200),
+  });
+}
+
 /**
  * An SMS refused because the number is invalid suppresses the number for SMS (as a bounce does
  * for e-mail): later sends are skipped as `suppressed` instead of failing again.
@@ -306,35 +376,62 @@ function usesConfirmLink(template: MessageTemplate): boolean {
   return uses;
 }
 
-/** Renders, calls the provider and records the outcome. */
-async function deliver(
+/** A message ready to go (rendered, with its links), or the variable it is missing. */
+type PreparedMessage =
+  | { readonly rendered: RenderedMessage; readonly links: UnsubscribeLinks | undefined }
+  | { readonly missing: string };
+
+/** Renders the message for the contact: the template's locale variant, links and marketing footer. */
+async function prepareMessage(
   deps: JourneyDeps,
   request: MessageRequest,
   template: MessageTemplate,
-  address: string,
-): Promise<LedgerOutcome> {
+): Promise<PreparedMessage> {
   const links = await messageLinks(deps, request);
   const confirm = await doubleOptInLink(deps, request, template);
-  const body = await renderMessage(template, request.contact.locale, {
-    contact: contactView(request.contact),
-    trigger: request.trigger,
-    event: request.event ?? {},
-    journey: { id: request.journeyId },
-    brand: deps.sending.brand,
-    ...(request.owner && request.owner !== 'none' ? { owner: ownerView(request.owner) } : {}),
-    links: {
-      ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
-      ...(confirm ? { confirm } : {}),
-    },
-  });
+  let body: RenderedMessage;
+  try {
+    body = await renderMessage(
+      template,
+      request.contact.locale,
+      {
+        contact: contactView(request.contact),
+        trigger: request.trigger,
+        event: request.event ?? {},
+        journey: { id: request.journeyId },
+        brand: deps.sending.brand,
+        ...(request.owner && request.owner !== 'none' ? { owner: ownerView(request.owner) } : {}),
+        links: {
+          ...(links ? { unsubscribe: links.unsubscribe, preferences: links.preferences } : {}),
+          ...(confirm ? { confirm } : {}),
+        },
+      },
+      { defaultTimezone: deps.sending.defaultTimezone },
+    );
+  } catch (error) {
+    if (error instanceof MissingTemplateData) return { missing: `${error.variable} in ${error.part}` };
+    throw error;
+  }
   const rendered =
     links && body.channel === 'email'
       ? withMarketingFooter(body, {
           preferencesUrl: links.preferences,
           ...(deps.sending.brand.name ? { brandName: deps.sending.brand.name } : {}),
           ...(deps.sending.brand.postalAddress ? { postalAddress: deps.sending.brand.postalAddress } : {}),
+          ...(request.contact.locale ? { locale: request.contact.locale } : {}),
         })
       : body;
+  return { rendered, links };
+}
+
+/** Calls the provider with the prepared message and records the outcome. */
+async function deliver(
+  deps: JourneyDeps,
+  request: MessageRequest,
+  template: MessageTemplate,
+  address: string,
+  { rendered, links }: Exclude<PreparedMessage, { missing: string }>,
+): Promise<LedgerOutcome> {
   const tags = {
     journey: request.journeyId,
     step: request.stepId,
@@ -369,6 +466,7 @@ async function deliver(
       status: 'sent',
       providerMessageId,
       ...(rendered.channel === 'email' ? { subject: rendered.subject } : {}),
+      ...renderedFromOf(request),
     };
     await deps.ledger.settle(request.ledgerKey, outcome, nowIso());
     logger.info('message sent', {
@@ -391,12 +489,16 @@ async function deliver(
       if (request.channel === 'sms' && !request.owner && INVALID_NUMBER.test(`${name} ${message}`)) {
         await suppressNumber(deps, request.contact.contactId, address, `${name}: ${message}`.slice(0, 300));
       }
+      if (request.channel === 'sms' && OPTED_OUT.test(`${name} ${message}`)) {
+        await recordProviderOptOut(deps, address, `${name}: ${message}`);
+      }
       return outcome;
     }
-    // Not sent (the SDK already retried with backoff): mark it so the step's retry sends again.
+    // Not sent (the SDK already retried with backoff): failed, until the step's retry sends it
+    // again; when every retry is throttled too, the run fails and the entry stays failed.
     await deps.ledger.settle(
       request.ledgerKey,
-      { status: 'failed', reason: 'throttled', detail: name },
+      { status: 'failed', reason: 'throttled', detail: `${name}: ${message}`.slice(0, 300) },
       nowIso(),
     );
     throw error;

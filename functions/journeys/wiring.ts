@@ -6,7 +6,7 @@ import { publishEvents } from '#platform/event-publisher.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { templates } from '../../workflows/templates/index.ts';
-import { journeyVersionsFromEnvironment } from '../../workflows/versions/index.ts';
+import { bundledJourneyVersions } from '../../workflows/versions/index.ts';
 import { linkSigningKey } from '../consent/link-key.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { CapsRepository } from '../delivery/caps-repository.ts';
@@ -16,19 +16,8 @@ import { loadRoster } from '../leads/roster.ts';
 import { RosterRepository } from '../leads/roster-repository.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { JourneyDeps } from './context.ts';
+import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
-
-const JourneyTargets = z.record(
-  z.string(),
-  z.object({ stateMachineArn: z.string(), scheduleGroup: z.string(), schedulerRoleArn: z.string() }),
-);
-
-/** Journey id → where its schedules go and what they start, from JOURNEY_TARGETS. */
-export function journeyTargetsFromEnvironment() {
-  const parsed = JourneyTargets.safeParse(JSON.parse(requireEnv(ENV.journeyTargets)));
-  if (!parsed.success) throw new Error(`${ENV.journeyTargets} is malformed: ${parsed.error.message}`);
-  return parsed.data;
-}
 
 let rosterRepository: RosterRepository | undefined;
 /** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
@@ -40,14 +29,17 @@ function roster(): RosterRepository {
 /** Everything the journey-step actions need, wired to the tables and settings in the environment. */
 export function journeyDepsFromEnvironment(): JourneyDeps {
   const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
-  const versions = journeyVersionsFromEnvironment();
+  const versions = bundledJourneyVersions();
   return {
     runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
     ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
     caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
     products: new ProductsRepository(requireEnv(ENV.productsTable)),
-    targets: journeyTargetsFromEnvironment(),
+    targets: journeyTargets(
+      journeyNamingFromEnvironment(),
+      versions.definitions().map((j) => j.id),
+    ),
     sending: {
       fromAddress: requireEnv(ENV.fromAddress),
       replyToAddress: optionalEnv(ENV.replyToAddress, ''),

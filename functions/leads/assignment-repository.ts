@@ -5,6 +5,8 @@
  * | --------- | ------------------------- | --------------------------------------------------------------------------- |
  * | lead      | `LEAD#<leadId>` / `LEAD`  | owner, rule, score, grade, fired rules, status, history                      |
  * | rep load  | `REP#<repId>` / `LOAD`    | `leads` (string set of the open lead ids), `open` (its size), `pass`, `lastAssignedAt` |
+ * | queued    | `QUEUE#unassigned` / `LEAD#<leadId>` | a lead nobody had room for (status `unassigned`): `queuedAt`, `reason` |
+ * | digest    | `DIGEST#unassigned` / `LAST` | the last period whose digest of the queue was sent |
  *
  * **Assignment is atomic without transactions.** Two conditional writes, in this order:
  *
@@ -29,16 +31,30 @@
  * - `release` clears the owner first, then the load entry: a crash in between leaves the rep counting
  *   a lead they no longer own (one slot lost, never exceeded) until the retry removes it; both
  *   writes are conditional and idempotent.
+ *
+ * **The unassigned queue.** A lead nobody can take (every rep and the fallback manager full) is not
+ * given to anyone past their capacity: `queueUnassigned` puts a queue item, then marks the lead
+ * `unassigned`. The periodic pass lists the queue (`unassigned`), routes each lead again and drops
+ * the queue item of a lead that found an owner (`dequeue`); a queue item whose lead has an owner (a
+ * crash between the assignment and the dequeue) is dropped by the next pass.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#platform/aws-clients.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { AssignmentAttempt, RepState } from './routing.ts';
 import type { LeadScore } from './scoring.ts';
 
-export const LeadStatus = z.enum(['new', 'assigned', 'accepted', 'contacted', 'reassigned', 'closed']);
+export const LeadStatus = z.enum([
+  'new',
+  'assigned',
+  'accepted',
+  'contacted',
+  'reassigned',
+  'unassigned',
+  'closed',
+]);
 export type LeadStatus = z.infer<typeof LeadStatus>;
 
 /** How a lead came to its owner: a routing rule, or by hand through the API. */
@@ -105,6 +121,16 @@ export interface AssignOptions {
 }
 
 const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
+const QUEUE_PK = 'QUEUE#unassigned';
+const queueKey = (leadId: string) => ({ pk: QUEUE_PK, sk: `LEAD#${leadId}` });
+const DIGEST_KEY = { pk: 'DIGEST#unassigned', sk: 'LAST' };
+
+/** A lead waiting in the unassigned queue. */
+export interface QueuedLead {
+  readonly leadId: string;
+  readonly queuedAt: string;
+  readonly reason: string;
+}
 const loadKey = (repId: string) => ({ pk: `REP#${repId}`, sk: 'LOAD' });
 const NAMES = { '#owner': 'owner', '#status': 'status', '#history': 'history' };
 const CLAIM_ATTEMPTS = 4;
@@ -299,6 +325,125 @@ export class AssignmentRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Puts a lead nobody has room for in the unassigned queue and marks it `unassigned` (once: a
+   * retry changes nothing). Never for a lead that has an owner.
+   */
+  async queueUnassigned(leadId: string, reason: string, at: string): Promise<void> {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...queueKey(leadId), leadId, queuedAt: at, reason },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Queued already (a retry, or routed again by the pass): it keeps its place.
+      if (!isConditionFailure(error)) throw error;
+    }
+    const entry: LeadHistoryEntry = { at, what: 'unassigned', reason };
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: leadKey(leadId),
+          UpdateExpression:
+            'SET #status = :unassigned, updatedAt = :at, #history = list_append(if_not_exists(#history, :empty), :entry)',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(#owner) AND #status <> :unassigned',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: {
+            ':unassigned': 'unassigned',
+            ':at': at,
+            ':entry': [entry],
+            ':empty': [],
+          },
+        }),
+      );
+    } catch (error) {
+      // Marked already, or someone took it meanwhile (the pass drops its queue item).
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** The leads in the unassigned queue, oldest first (strongly consistent). */
+  async unassigned(): Promise<QueuedLead[]> {
+    const queued: QueuedLead[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :queue',
+          ExpressionAttributeValues: { ':queue': QUEUE_PK },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const leadId = stringOr(item.leadId);
+        if (leadId) {
+          queued.push({
+            leadId,
+            queuedAt: stringOr(item.queuedAt) ?? '',
+            reason: stringOr(item.reason) ?? '',
+          });
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return queued.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.leadId.localeCompare(b.leadId));
+  }
+
+  /** How many leads wait in the unassigned queue (strongly consistent). */
+  async countUnassigned(): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :queue',
+          ExpressionAttributeValues: { ':queue': QUEUE_PK },
+          ConsistentRead: true,
+          Select: 'COUNT',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  /**
+   * Claims the digest of the unassigned queue for a period (a number that grows, e.g. the hour):
+   * true for the first caller only, so a schedule delivered twice sends one digest per period.
+   */
+  async claimDigest(period: number, at: string): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: DIGEST_KEY,
+          UpdateExpression: 'SET period = :period, sentAt = :at',
+          ConditionExpression: 'attribute_not_exists(period) OR period < :period',
+          ExpressionAttributeValues: { ':period': period, ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Takes a lead out of the unassigned queue (it found an owner). Idempotent. */
+  async dequeue(leadId: string): Promise<void> {
+    await dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: queueKey(leadId) }));
   }
 
   /** The lead as stored (strongly consistent), or undefined. */

@@ -15,6 +15,8 @@ import type { LeadContacted } from '#catalogue/lead-contacted.ts';
 import type { LeadSlaBreached } from '#catalogue/lead-sla-breached.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
+import { UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
+import { logger } from '#platform/logger.ts';
 import type { HistoryEntry } from '../contacts/events-repository.ts';
 import { appointmentAttachment } from '../delivery/calendar-invite.ts';
 import type { OutgoingEmail } from '../delivery/email-sender.ts';
@@ -32,13 +34,17 @@ import {
   reminderEmail,
   reminderSms,
   slaLapsedManagerEmail,
+  unassignedDigestEmail,
 } from './rep-notifications.ts';
 import { isAvailable, type RepRoster, type SalesRep } from './reps.ts';
 import { chooseOwner } from './routing.ts';
-import { type ScoringModel, scoreLead } from './scoring.ts';
+import { engagementBehaviour, type ScoringModel, scoreLead } from './scoring.ts';
 
 /** Source of the events the lead service publishes; ingest accepts them like any producer's. */
 export const LEADS_SOURCE = 'relance.leads';
+
+/** The managers get at most one digest of the unassigned queue per period (the pass runs hourly). */
+const DIGEST_PERIOD_MS = 3_600_000;
 
 /** How far back behaviour counts for scoring, in events. */
 const HISTORY_FOR_SCORING = 100;
@@ -94,11 +100,16 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
     await announce(deps, { ...existing, owner }, { rule, reason: 'new' });
     return { outcome: 'assigned', repId: owner, assignmentId: assignmentIdOf(existing), rule };
   }
-  const behaviour = (await deps.history(contactId, HISTORY_FOR_SCORING)).map((e) => ({
-    type: e.type,
-    occurredAt: e.occurredAt,
-    detail: e.detail,
-  }));
+  const contact = await deps.contact(contactId);
+  const behaviour = [
+    ...(await deps.history(contactId, HISTORY_FOR_SCORING)).map((e) => ({
+      type: e.type,
+      occurredAt: e.occurredAt,
+      detail: e.detail,
+    })),
+    // Opens and clicks are not in the history: the profile counts them per day.
+    ...(contact ? engagementBehaviour(contact.aggregates, deps.nowMs()) : []),
+  ];
   const score = scoreLead(detail, behaviour, deps.scoring, deps.nowMs());
   await deps.assignments.recordScore(detail.leadId, score, at);
   return assignAndNotify(deps, detail.leadId, { reason: 'new', exclude: [] });
@@ -136,12 +147,84 @@ async function assignAndNotify(
     result = await deps.assignments.assignFirst(leadId, decision.attempts, at, decision.rule, capacityOf);
     if (result.outcome === 'all_full') full.push(...result.tried);
   } while (result.outcome === 'all_full' && result.tried.length > 0);
-  if (result.outcome === 'all_full') return { outcome: 'unassigned', reason: 'everyone_full' };
+  if (result.outcome === 'all_full') {
+    // Nobody has room: the lead waits in the unassigned queue, past nobody's capacity and without
+    // an SLA run (no reminders); the periodic pass routes it again and sends the managers a digest.
+    await deps.assignments.queueUnassigned(leadId, 'everyone_full', at);
+    await reportUnassigned(deps);
+    return { outcome: 'unassigned', reason: 'everyone_full' };
+  }
   if (result.outcome === 'lead_taken') return { outcome: 'unassigned', reason: `owned_by_${result.owner}` };
+  if (lead.status === 'unassigned') await deps.assignments.dequeue(leadId);
   const assigned = { ...((await deps.assignments.lead(leadId)) ?? lead), owner: result.repId };
   const rule = assigned.rule ?? decision.rule;
   const assignmentId = await announce(deps, assigned, { ...change, rule, roster, contact });
   return { outcome: 'assigned', repId: result.repId, assignmentId, rule };
+}
+
+/**
+ * The size of the unassigned queue, as the log line the `UnassignedLeads` metric filter reads (the
+ * alarm fires while it is above 0).
+ */
+async function reportUnassigned(deps: LeadDeps): Promise<number> {
+  const unassignedLeads = await deps.assignments.countUnassigned();
+  logger.info(UNASSIGNED_QUEUE.logMessage, { unassignedLeads });
+  return unassignedLeads;
+}
+
+/**
+ * The periodic pass over the unassigned queue: each lead is routed again (one that finds room is
+ * assigned and announced as usual), then the managers get one digest of those still waiting: the
+ * fallback queue's manager, with the reps' managers in copy. Nothing is sent when the queue is empty.
+ */
+export async function handleUnassignedQueue(
+  deps: LeadDeps,
+): Promise<{ assigned: number; waiting: number; digest: boolean }> {
+  let assigned = 0;
+  const waiting: Array<{ lead: LeadRecord; queuedAt: string }> = [];
+  const roster = await deps.roster();
+  for (const queued of await deps.assignments.unassigned()) {
+    const lead = await deps.assignments.lead(queued.leadId);
+    if (!lead || lead.owner !== undefined || lead.status === 'closed') {
+      // Found an owner (a crash between the assignment and the dequeue) or gone: not waiting.
+      await deps.assignments.dequeue(queued.leadId);
+      continue;
+    }
+    const lapsed = lead.history.findLast((entry) => entry.what === 'reassigned' && entry.repId);
+    const outcome = await assignAndNotify(deps, lead.leadId, {
+      reason: lapsed ? 'sla_lapsed' : 'new',
+      exclude: previousOwners(lead, '', roster),
+      ...(lapsed?.repId ? { previousRepId: lapsed.repId } : {}),
+    });
+    if (outcome.outcome === 'assigned') assigned += 1;
+    else
+      waiting.push({ lead: (await deps.assignments.lead(lead.leadId)) ?? lead, queuedAt: queued.queuedAt });
+  }
+  await reportUnassigned(deps);
+  const manager = roster.reps.find((rep) => rep.id === roster.fallbackQueue.managerId);
+  const nowMs = deps.nowMs();
+  if (
+    waiting.length === 0 ||
+    !manager ||
+    // One digest per period, even when the schedule delivers a pass twice.
+    !(await deps.assignments.claimDigest(Math.floor(nowMs / DIGEST_PERIOD_MS), new Date(nowMs).toISOString()))
+  ) {
+    return { assigned, waiting: waiting.length, digest: false };
+  }
+  const managerIds = new Set(roster.reps.flatMap((rep) => (rep.managerId ? [rep.managerId] : [])));
+  const copied = roster.reps
+    .filter((rep) => managerIds.has(rep.id) && rep.id !== manager.id)
+    .map((rep) => rep.email);
+  const digest = unassignedDigestEmail({
+    manager,
+    leads: waiting.map(({ lead, queuedAt }) => ({
+      lead: summaryOf(lead),
+      grade: lead.grade ?? 'C',
+      queuedAt: queuedAt || lead.updatedAt || new Date(nowMs).toISOString(),
+    })),
+  });
+  await emailRep(deps, manager, digest, undefined, undefined, copied);
+  return { assigned, waiting: waiting.length, digest: true };
 }
 
 /** Tells the owner of a freshly assigned lead, then publishes `lead.assigned` (which starts the SLA journey). */
@@ -236,9 +319,11 @@ async function emailRep(
   message: { subject: string; html: string; text: string },
   leadId: string | undefined,
   attachments?: OutgoingEmail['attachments'],
+  cc?: readonly string[],
 ): Promise<void> {
   await deps.sendEmail({
     to: rep.email,
+    ...(cc?.length ? { cc } : {}),
     from: deps.sending.fromAddress,
     ...(deps.sending.replyToAddress ? { replyTo: deps.sending.replyToAddress } : {}),
     ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
@@ -373,10 +458,11 @@ function previousOwners(lead: LeadRecord, current: string, roster: RepRoster): s
   const released = lead.history
     .filter((e) => e.what === 'reassigned' && e.repId)
     .map((e) => e.repId as string);
+  // `current` is empty for a queued lead: nobody holds it now.
   // The fallback queue's manager is the end of the line: never left out, so a lead always lands
   // with someone accountable however many reps passed it or let it lapse.
   const manager = roster.fallbackQueue.managerId;
-  return [...new Set([...released, current])].filter((repId) => repId !== manager);
+  return [...new Set([...released, current])].filter((repId) => repId !== '' && repId !== manager);
 }
 
 /**

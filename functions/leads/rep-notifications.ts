@@ -1,7 +1,8 @@
 /**
  * What a sales rep reads: the new-lead notification (summary, score and why, the contact's history,
- * the action links), the SLA reminder, the manager's alert and the appointment notice. Pure
- * functions from data to e-mail and SMS text; the lead service sends them.
+ * the action links), the SLA reminder, the manager's alert, the managers' digest of unassigned leads
+ * and the appointment notice. Pure functions from data to e-mail and SMS text; the lead service
+ * sends them.
  */
 import { escapeHtml } from '#platform/html-page.ts';
 import type { LeadActionLinks } from './action-links.ts';
@@ -201,6 +202,44 @@ export function slaLapsedManagerEmail(input: {
     text,
     html: `<p>${escapeHtml(text).replaceAll('\n', '<br>')}</p>`,
   };
+}
+
+/** Leads listed in one digest; the rest are counted. */
+export const DIGEST_MAX_LISTED = 50;
+
+/**
+ * The managers' digest of the unassigned queue: the leads nobody had room for, oldest first, sent
+ * once per period instead of one message per lead.
+ */
+export function unassignedDigestEmail(input: {
+  readonly manager: Pick<SalesRep, 'name' | 'timezone'>;
+  readonly leads: ReadonlyArray<{
+    readonly lead: LeadSummary;
+    readonly grade: Grade;
+    readonly queuedAt: string;
+  }>;
+}): RenderedEmail {
+  const total = input.leads.length;
+  const listed = input.leads.slice(0, DIGEST_MAX_LISTED);
+  const line = ({ lead, grade, queuedAt }: (typeof listed)[number]) => {
+    const what = [lead.company, lead.country, lead.productInterest].filter(Boolean).join(', ');
+    return `${leadName(lead)}${what ? ` (${what})` : ''}, grade ${grade}, waiting since ${repTime(queuedAt, input.manager.timezone)}`;
+  };
+  const more = total > listed.length ? `…and ${total - listed.length} more.` : '';
+  const intro = `${total} lead${total === 1 ? '' : 's'} could not be assigned: every rep who could take them, and the fallback queue's manager, is at capacity. They wait in the unassigned queue and are routed again at each pass; free capacity (close or pass leads, raise a capacity) or assign them by hand.`;
+  const text = [
+    `Hi ${input.manager.name},`,
+    '',
+    intro,
+    '',
+    ...listed.map((entry) => `- ${line(entry)}`),
+    ...(more ? [more] : []),
+  ].join('\n');
+  const html =
+    `<p>Hi ${escapeHtml(input.manager.name)},</p><p>${escapeHtml(intro)}</p>` +
+    `<ul>${listed.map((entry) => `<li>${escapeHtml(line(entry))}</li>`).join('')}</ul>` +
+    (more ? `<p>${escapeHtml(more)}</p>` : '');
+  return { subject: `Unassigned leads: ${total} waiting, everyone is at capacity`, html, text };
 }
 
 /** The rep's notice of a booked appointment (the .ics invitation is attached by the sender). */

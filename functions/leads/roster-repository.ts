@@ -27,8 +27,8 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Identifier } from '#catalogue/common.ts';
-import { dynamo } from '#platform/aws-clients.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { now } from '#platform/clock.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { RepRoster, SalesRep, validateRoster } from './reps.ts';

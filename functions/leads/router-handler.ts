@@ -1,7 +1,9 @@
 /**
  * Lambda: the lead service's events. `lead.submitted` and `appointment.booked` as ingest accepted
- * them (contact resolved), `lead.sla_breached` from the lead-sla journey. A fault throws so the
- * asynchronous invocation retries, then lands in the dead-letter queue; it is never dropped.
+ * them (contact resolved), `lead.sla_breached` from the lead-sla journey, and the periodic pass over
+ * the unassigned queue (`leads.unassigned_pass`, from an EventBridge Scheduler schedule). A fault
+ * throws so the asynchronous invocation retries, then lands in the dead-letter queue; it is never
+ * dropped.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -9,8 +11,14 @@ import { z } from 'zod';
 import { AppointmentBooked } from '#catalogue/appointment-booked.ts';
 import { LeadSlaBreached } from '#catalogue/lead-sla-breached.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { logger } from '#platform/logger.ts';
-import { handleAppointmentBooked, handleLeadSubmitted, handleSlaBreach } from './lead-service.ts';
+import {
+  handleAppointmentBooked,
+  handleLeadSubmitted,
+  handleSlaBreach,
+  handleUnassignedQueue,
+} from './lead-service.ts';
 import { leadDepsFromEnvironment } from './wiring.ts';
 
 const deps = leadDepsFromEnvironment();
@@ -37,6 +45,11 @@ async function route(raw: unknown): Promise<unknown> {
       const detail = AppointmentBooked.parse(event.detail);
       const result = await handleAppointmentBooked(deps, detail);
       logger.info('appointment passed on to the rep', { appointmentId: detail.appointmentId, ...result });
+      return result;
+    }
+    case UNASSIGNED_QUEUE.passDetailType: {
+      const result = await handleUnassignedQueue(deps);
+      logger.info('unassigned queue passed', result);
       return result;
     }
     default:

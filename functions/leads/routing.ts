@@ -15,8 +15,9 @@
  *    country, widening only when nobody at a level can take the lead. One candidate is recorded as
  *    `territory_skills`, several share the lead by weighted round robin (`round_robin`).
  * 3. **fallback** — members of the fallback queue (`fallback: true`) on duty with spare capacity,
- *    by the same round robin; then the queue's manager, whatever their hours and load (the lead
- *    must land with someone accountable). Undefined only when the manager is excluded too.
+ *    by the same round robin; then the queue's manager, whatever their hours, within their
+ *    capacity like anyone. Nobody with room (or the manager excluded too): no attempt is left, and
+ *    the lead service puts the lead in the unassigned queue instead of past anyone's capacity.
  *
  * `excludeRepIds` removes reps from every rule (an SLA reassignment excludes the reps who let it lapse).
  *
@@ -62,7 +63,7 @@ export interface RoutingInput {
 /** One rep to try, with the capacity to enforce and the round-robin pass increment to store. */
 export interface AssignmentAttempt {
   readonly repId: string;
-  /** `Infinity` for a key account or the fallback manager: no capacity check. */
+  /** `Infinity` for a key account: no capacity check. */
   readonly capacity: number;
   readonly passDelta: number;
 }
@@ -110,7 +111,12 @@ export function chooseOwner(input: RoutingInput): RoutingDecision {
     state,
   );
   const manager = reps.find((rep) => rep.id === roster.fallbackQueue.managerId);
-  const last = manager ? [{ repId: manager.id, capacity: Number.POSITIVE_INFINITY, passDelta: 0 }] : [];
+  // The manager is tried whatever their hours, but never past their capacity.
+  const managerHasRoom = manager !== undefined && (state[manager.id]?.open ?? 0) < manager.capacity;
+  const last =
+    manager && managerHasRoom && !members.some((m) => m.repId === manager.id)
+      ? [{ repId: manager.id, capacity: manager.capacity, passDelta: 0 }]
+      : [];
   return decision('fallback', [...members, ...last]);
 }
 

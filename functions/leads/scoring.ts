@@ -8,7 +8,10 @@
  * computes from the lead, its recent behaviour and a clock reading.
  */
 import { z } from 'zod';
+import { eventTypes } from '#catalogue/catalogue.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import { ENGAGEMENT_EVENT_TYPES, type ProfileAggregates } from '#catalogue/profile-aggregates.ts';
+import type { Violation } from '#language/validator.ts';
 
 /** Lead fields an attribute rule may test. */
 export const ScoringField = z.enum([
@@ -144,6 +147,59 @@ export function validateScoringModel(model: unknown): string[] {
     }
   }
   return errors;
+}
+
+/**
+ * The event types a behaviour rule can see: those the event API accepts (kept in the contact's
+ * history) and the e-mail engagement counted on the profile (opens and clicks, per day).
+ */
+export const SCORABLE_EVENT_TYPES: readonly string[] = [...eventTypes, ...ENGAGEMENT_EVENT_TYPES];
+
+/**
+ * Every violation in a scoring model, as `cdk synth` lists them (`scoring model › rules.<id>.event`):
+ * validateScoringModel's, and each behaviour rule naming an event type lead scoring never sees
+ * (the event API refuses it as unknown, so the rule could never fire).
+ */
+export function scoringModelViolations(
+  model: ScoringModel,
+  scorable: readonly string[] = SCORABLE_EVENT_TYPES,
+): Violation[] {
+  const journey = 'scoring model';
+  const known = new Set(scorable);
+  const unknown = model.rules.flatMap((rule) =>
+    rule.kind === 'behaviour' && !known.has(rule.event)
+      ? [
+          {
+            journey,
+            path: `rules.${rule.id}.event`,
+            message: `unknown event type "${rule.event}": the event API refuses it, so the rule can never fire (add it to the catalogue)`,
+          },
+        ]
+      : [],
+  );
+  const invalid = validateScoringModel(model).map((error) => {
+    const [where = 'model', ...rest] = error.split(': ');
+    return { journey, path: where.replace(/^rule /, 'rules.'), message: rest.join(': ') || error };
+  });
+  return [...invalid, ...unknown];
+}
+
+/**
+ * The e-mail engagement of the profile's aggregates (opens and clicks counted per UTC day) as
+ * behaviour events, each dated midday of its day (or now, for today): the history does not keep
+ * them, the aggregates do, so rules on `email.clicked` can fire.
+ */
+export function engagementBehaviour(aggregates: ProfileAggregates, nowMs: number): BehaviourEvent[] {
+  const events: BehaviourEvent[] = [];
+  for (const type of ENGAGEMENT_EVENT_TYPES) {
+    for (const [day, count] of Object.entries(aggregates.counts[type] ?? {})) {
+      const midday = Date.parse(`${day}T12:00:00Z`);
+      if (!Number.isFinite(midday)) continue;
+      const occurredAt = new Date(Math.min(midday, nowMs)).toISOString();
+      for (let i = 0; i < count; i++) events.push({ type, occurredAt, detail: {} });
+    }
+  }
+  return events;
 }
 
 function attributeRuleErrors(rule: AttributeRule): string[] {

@@ -1,6 +1,6 @@
 /** BatchGetItem over any number of keys: 100 per call, unprocessed keys asked again with backoff. */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 
 const BATCH_SIZE = 100;
 const ATTEMPTS = 5;

@@ -10,8 +10,12 @@ export const ENV = {
   productsTable: 'PRODUCTS_TABLE',
   eventBusName: 'EVENT_BUS_NAME',
   rejectedEventsQueueUrl: 'REJECTED_EVENTS_QUEUE_URL',
-  /** JSON: journey id → { stateMachineArn, scheduleGroup, schedulerRoleArn }. */
-  journeyTargets: 'JOURNEY_TARGETS',
+  /** Prefix of every journey's state machine and schedule group name: `<prefix><journeyId>`. */
+  journeyNamePrefix: 'JOURNEY_NAME_PREFIX',
+  /** `arn:<partition>:states:<region>:<account>:stateMachine:`: a state machine's ARN minus its name. */
+  stateMachineArnPrefix: 'STATE_MACHINE_ARN_PREFIX',
+  /** The role EventBridge Scheduler assumes to start journey state machines (resumes). */
+  journeySchedulerRoleArn: 'JOURNEY_SCHEDULER_ROLE_ARN',
   fromAddress: 'FROM_ADDRESS',
   replyToAddress: 'REPLY_TO_ADDRESS',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',

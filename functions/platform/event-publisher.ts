@@ -1,6 +1,6 @@
 /** Puts events on the relance bus, failing loudly when EventBridge rejects an entry. */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { eventBridge } from './aws-clients.ts';
+import { eventBridge } from '#platform/clients/eventbridge.ts';
 
 export interface BusEvent {
   readonly source: string;

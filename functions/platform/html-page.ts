@@ -33,18 +33,19 @@ export function escapeHtml(text: string): string {
     .replaceAll("'", '&#39;');
 }
 
-/** A whole page; `body` is already escaped HTML. */
+/** A whole page; `body` is already escaped HTML; `lang` is the language it is written in. */
 export function page(
   statusCode: number,
   title: string,
   body: string,
   headers: Record<string, string> = {},
+  lang = 'en',
 ): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { ...PAGE_HEADERS, ...headers },
+    headers: { ...PAGE_HEADERS, 'content-language': lang, ...headers },
     body:
-      '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+      `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8">` +
       '<meta name="viewport" content="width=device-width,initial-scale=1">' +
       `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
       `<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,

@@ -16,3 +16,15 @@ export const LEAD_ENV = {
   /** ARN of the Secrets Manager secret holding the captcha secret key. */
   captchaSecretArn: 'CAPTCHA_SECRET_ARN',
 } as const;
+
+/**
+ * The unassigned queue's wiring, shared with the CDK construct: the input of the schedule that
+ * starts a pass (its `detail-type`), and the log line the `UnassignedLeads` metric filter reads.
+ */
+export const UNASSIGNED_QUEUE = {
+  passDetailType: 'leads.unassigned_pass',
+  /** The log message carrying `unassignedLeads`, the queue's size. */
+  logMessage: 'unassigned leads',
+  metricNamespace: 'relance',
+  metricName: 'UnassignedLeads',
+} as const;

@@ -9,6 +9,7 @@
  * read outside HTTP handlers (journeys, the lead router).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { retry } from './clients/retry.ts';
 
 /** How long a value is used before it is read again. */
 export const DEFAULT_SECRET_TTL_MS = 15 * 60_000;
@@ -63,10 +64,8 @@ export class SecretCache {
   }
 }
 
-const retry = { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5), retryMode: 'standard' } as const;
-
 /** The container's cache, shared by every secret the functions read. */
-export const secrets = new SecretCache(new SecretsManagerClient(retry));
+export const secrets = new SecretCache(new SecretsManagerClient(retry()));
 
 /** A secret's string value from the container's cache. */
 export function secretString(secretId: string): Promise<string> {

@@ -1,16 +1,73 @@
 /**
- * Products table, per SKU (`SKU#<sku>`): the stock level (`STOCK`), the waitlist in arrival order
- * (`WAIT#<waitlistedAt>#<contactId>`, with a `WAITING#<contactId>` marker so a contact is on a list
- * once), recent interest from carts and waitlists (`INTEREST#<contactId>`, TTL) and price-drop
- * notices (`NOTIFIED#<journey>#<contactId>`).
+ * Products table, per SKU (`SKU#<sku>`): the stock level (`STOCK`), the price (`PRICE`), the
+ * waitlist in arrival order (`WAIT#<waitlistedAt>#<contactId>`, with a `WAITING#<contactId>` marker
+ * so a contact is on a list once), recent interest from carts and waitlists (`INTEREST#<contactId>`,
+ * TTL) and price-drop notices (`NOTIFIED#<journey>#<contactId>`). Per cart (`CART#<cartId>` /
+ * `STATE`, TTL): the content of its latest `cart.updated`, which messages render at send time.
+ * Latest-state items are written on condition that they are newer (time, then event id), so an
+ * event arriving late never replaces a newer one.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '#platform/aws-clients.ts';
+import { dynamo } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
 const skuKey = (sku: string) => `SKU#${sku}`;
+const cartKey = (cartId: string) => ({ pk: `CART#${cartId}`, sk: 'STATE' });
 const INTEREST_DAYS = 30;
+/** A cart is kept this long after its last update (longer than any journey waits on one). */
+const CART_DAYS = 90;
+
+/** An instant as `toISOString()` writes it, so stored versions compare as text. */
+export function versionTime(at: string): string {
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? at : new Date(ms).toISOString();
+}
+
+/** Which event a latest-state item holds: when it happened, and its id to break ties. */
+export const StateVersion = z.object({ updatedAt: z.string(), eventId: z.string() });
+export type StateVersion = z.infer<typeof StateVersion>;
+
+/** A cart as its latest `cart.updated` left it. */
+export const CartState = StateVersion.extend({
+  cartId: z.string(),
+  items: z.array(z.record(z.string(), z.unknown())),
+  value: z.number(),
+  currency: z.string(),
+  cartUrl: z.string().optional(),
+});
+export type CartState = z.infer<typeof CartState>;
+
+/** A SKU's latest price. */
+export const PriceState = StateVersion.extend({ price: z.number(), currency: z.string() });
+export type PriceState = z.infer<typeof PriceState>;
+
+/** A SKU's latest stock level (`eventId` is absent on levels stored before it was recorded). */
+export const StockState = z.object({
+  quantity: z.number(),
+  updatedAt: z.string(),
+  eventId: z.string().optional(),
+});
+export type StockState = z.infer<typeof StockState>;
+
+/** Writes `item` unless a newer version of it is stored; true when written (a retry rewrites the same). */
+async function putIfNewer(tableName: string, item: Record<string, unknown> & StateVersion): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ConditionExpression:
+          'attribute_not_exists(pk) OR updatedAt < :at OR (updatedAt = :at AND (attribute_not_exists(eventId) OR eventId <= :id))',
+        ExpressionAttributeValues: { ':at': item.updatedAt, ':id': item.eventId },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
 
 export const WaitlistEntry = z.object({
   sku: z.string(),
@@ -25,12 +82,13 @@ export class ProductsRepository {
   constructor(private readonly tableName: string) {}
 
   /** Records a stock level unless a later one is already known (events can arrive out of order). */
-  async setStock(sku: string, quantity: number, at: string): Promise<void> {
+  async setStock(sku: string, quantity: number, at: string, eventId?: string): Promise<void> {
+    const updatedAt = versionTime(at);
     try {
       await dynamo.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: skuKey(sku), sk: 'STOCK', quantity, updatedAt: at },
+          Item: { pk: skuKey(sku), sk: 'STOCK', quantity, updatedAt, ...(eventId ? { eventId } : {}) },
           ConditionExpression: 'attribute_not_exists(pk) OR updatedAt <= :at',
           ExpressionAttributeValues: { ':at': at },
         }),
@@ -38,6 +96,58 @@ export class ProductsRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  /** Keeps a cart's content unless a newer `cart.updated` of it is stored. */
+  async saveCart(cart: CartState, nowMs: number): Promise<boolean> {
+    return putIfNewer(this.tableName, {
+      ...cartKey(cart.cartId),
+      ...cart,
+      updatedAt: versionTime(cart.updatedAt),
+      expiresAt: Math.floor(nowMs / 1000) + CART_DAYS * 86_400,
+    });
+  }
+
+  /** A cart as its latest `cart.updated` left it, if relance has seen one. */
+  async cart(cartId: string): Promise<CartState | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: cartKey(cartId), ConsistentRead: true }),
+    );
+    return Item ? CartState.parse(Item) : undefined;
+  }
+
+  /** Keeps a SKU's price unless a newer one is stored. */
+  async setPrice(sku: string, state: PriceState): Promise<boolean> {
+    return putIfNewer(this.tableName, {
+      pk: skuKey(sku),
+      sk: 'PRICE',
+      ...state,
+      updatedAt: versionTime(state.updatedAt),
+    });
+  }
+
+  /** A SKU's latest price, if known. */
+  async price(sku: string): Promise<PriceState | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: skuKey(sku), sk: 'PRICE' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? PriceState.parse(Item) : undefined;
+  }
+
+  /** A SKU's latest stock level with its time, if known. */
+  async stockState(sku: string): Promise<StockState | undefined> {
+    const { Item } = await dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: skuKey(sku), sk: 'STOCK' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.quantity === 'number' ? StockState.parse(Item) : undefined;
   }
 
   /** The last known stock of a SKU, if any. */

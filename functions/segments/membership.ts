@@ -74,7 +74,8 @@ function planFor(segments: readonly SegmentDefinition[]): Plan {
 
 /**
  * The ids of the segments the contact is in at `nowMs`. Segments are evaluated once each, those
- * referred to first, and RFM and the local date are computed once for all of them.
+ * referred to first, and RFM and the local date are computed once for all of them. A contact merged
+ * into another is in none.
  */
 export function evaluateAll(
   segments: readonly SegmentDefinition[],
@@ -84,6 +85,8 @@ export function evaluateAll(
   options?: EvaluationOptions,
 ): Set<string> {
   const { order, position } = planFor(segments);
+  // A contact absorbed by a merge lives on in the survivor: it is in no segment.
+  if (contact.mergedInto !== undefined) return new Set();
   const results = new Uint8Array(order.length);
   // The plan guarantees a referenced segment is already evaluated when it is asked for.
   const resolve = (id: string) => results[position.get(id) ?? -1] === 1;

@@ -102,9 +102,14 @@ export function withMembership(
   after: Contact,
   event: { readonly type: string; readonly eventId: string },
   nowMs: number,
-  options?: EvaluationOptions,
+  options?: EvaluationOptions & {
+    /** Evaluate every segment again, not only those the change touches (a merge changes everything). */
+    readonly all?: boolean;
+  },
 ): Contact {
-  const affected = affectedSegments(segments, event.type, changedPaths(before, after));
+  const affected = options?.all
+    ? new Set(segments.map((s) => s.id))
+    : affectedSegments(segments, event.type, changedPaths(before, after));
   if (affected.size === 0) return after;
   const evaluated = evaluateAll(segments, after, after.aggregates, nowMs, options);
   const previous = new Set(before.segments);

@@ -16,8 +16,8 @@ export interface AudiencePassesProps {
   readonly journeys: readonly JourneyDefinition[];
   /** The journeys' state machines, which a pass starts runs of. */
   readonly journeyStateMachines: ReadonlyMap<string, StateMachine>;
-  /** JOURNEY_TARGETS of the journey engine (the same value every function reads). */
-  readonly journeyTargets: string;
+  /** The journey engine's naming variables (the same values every function reads). */
+  readonly journeyNaming: Readonly<Record<string, string>>;
   readonly tables: { readonly contacts: ITableV2; readonly journeyState: ITableV2 };
   readonly config: RelanceConfig;
 }
@@ -125,7 +125,7 @@ export class AudiencePasses extends Construct {
       timeout: Duration.minutes(2),
       memorySize: 512,
       environment: {
-        [ENV.journeyTargets]: props.journeyTargets,
+        ...props.journeyNaming,
         [PASS_ENV.settings]: JSON.stringify({
           ...config.audiencePasses,
           defaultTimezone: config.defaultTimezone,
@@ -137,8 +137,15 @@ export class AudiencePasses extends Construct {
         }),
       },
     })
-      .useTable(props.tables.contacts, ENV.contactsTable, 'read')
-      .useTable(props.tables.journeyState, ENV.journeyStateTable, 'readWrite');
+      // Contacts: the registry of zones, a parallel scan, the table's item count.
+      .useTable(props.tables.contacts, ENV.contactsTable, ['GetItem', 'Scan', 'DescribeTable'])
+      // Pass and worker records.
+      .useTable(props.tables.journeyState, ENV.journeyStateTable, [
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'BatchGetItem',
+      ]);
     const journeyMachines = scheduled
       .map((j) => props.journeyStateMachines.get(j.id))
       .filter((m): m is StateMachine => m !== undefined);

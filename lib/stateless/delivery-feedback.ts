@@ -3,7 +3,6 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { type CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -16,7 +15,7 @@ import {
   SES_DETAIL_TYPES,
   SMS_DELIVERY_DETAIL_TYPE,
 } from '../../functions/delivery/provider-feedback.ts';
-import { RelanceFunction } from './relance-function.ts';
+import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface DeliveryFeedbackProps {
   /** The configuration set journeys send e-mail through; its events come back here. */
@@ -71,13 +70,13 @@ export class DeliveryFeedback extends Construct {
         'Records SES and SMS delivery events on the ledger entry; suppresses bounced, complained and invalid addresses',
       environment: { ...deadLettersEnvironment, [ENV.sesConfigurationSet]: configurationSet.ref },
     })
-      .useTable(props.contacts, ENV.contactsTable, 'readWrite')
-      .useTable(props.ledger, ENV.ledgerTable, 'readWrite');
-    deadLetters.grantSendMessages(this.feedbackFunction);
+      .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      .useTable(props.ledger, ENV.ledgerTable, ['GetItem', 'UpdateItem'])
+      .allowSendingTo(deadLetters);
     this.feedbackFunction.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(deadLetters),
+      onFailure: new SendOnlyQueueDestination(deadLetters),
     });
     const target = new LambdaFunction(this.feedbackFunction, {
       deadLetterQueue: deadLetters,
@@ -119,12 +118,13 @@ export class DeliveryFeedback extends Construct {
       description:
         'Incoming SMS: STOP and the other opt-out keywords opt the number out of SMS, START back in',
       environment: deadLettersEnvironment,
-    }).useTable(props.contacts, ENV.contactsTable, 'readWrite');
-    deadLetters.grantSendMessages(this.smsInboundFunction);
+    })
+      .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      .allowSendingTo(deadLetters);
     this.smsInboundFunction.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(deadLetters),
+      onFailure: new SendOnlyQueueDestination(deadLetters),
     });
     this.inboundSmsTopic.addSubscription(
       new LambdaSubscription(this.smsInboundFunction, { deadLetterQueue: deadLetters }),

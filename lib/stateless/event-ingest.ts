@@ -2,12 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
 import type { RelanceConfig } from '../config.ts';
-import { RelanceFunction } from './relance-function.ts';
+import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface EventIngestProps {
   readonly contacts: ITableV2;
@@ -56,15 +55,15 @@ export class EventIngest extends Construct {
         [ENV.defaultTimezone]: props.config.defaultTimezone,
       },
     })
-      .useTable(props.contacts, ENV.contactsTable, 'readWrite')
-      .useTable(props.events, ENV.eventsTable, 'readWrite')
-      .useTable(props.products, ENV.productsTable, 'readWrite');
-    this.rejectedEvents.grantSendMessages(this.ingestFunction);
+      .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem', 'UpdateItem'])
+      .useTable(props.events, ENV.eventsTable, ['GetItem', 'PutItem', 'Query'])
+      .useTable(props.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query'])
+      .allowSendingTo(this.rejectedEvents);
     this.bus.grantPutEventsTo(this.ingestFunction);
     this.ingestFunction.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(this.deadLetters),
+      onFailure: new SendOnlyQueueDestination(this.deadLetters),
     });
 
     new Rule(this, 'ProducerEvents', {

@@ -1,9 +1,8 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
@@ -15,8 +14,9 @@ import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
+import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
-import { RelanceFunction } from './relance-function.ts';
+import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface JourneyEngineProps {
   readonly journeys: readonly JourneyDefinition[];
@@ -40,9 +40,18 @@ export interface JourneyEngineProps {
   };
 }
 
-/** Names derived from the stack, not from resources, so functions can name state machines without a cycle. */
+/**
+ * The naming rule of journey resources: state machine and schedule group are both
+ * `<stack>-<journeyId>`, so functions derive them (and the state machine's ARN) from one prefix
+ * instead of a per-journey map in their environment. Names are never truncated: a name over a
+ * service's limit fails synth (lib/deploy-limits.ts) rather than colliding.
+ */
+export function journeyNamePrefix(stack: Stack): string {
+  return `${stack.stackName}-`;
+}
+
 function journeyNames(stack: Stack, journeyId: string) {
-  const base = `${stack.stackName}-${journeyId}`.slice(0, 64);
+  const base = `${journeyNamePrefix(stack)}${journeyId}`;
   return {
     stateMachineName: base,
     scheduleGroup: base,
@@ -76,10 +85,15 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
-  /** Every journey's schedule group name. */
-  readonly scheduleGroups: string[] = [];
-  /** JSON: journey id → its state machine, schedule group and scheduler role (JOURNEY_TARGETS). */
-  readonly journeyTargets: string;
+  /** The variables from which functions derive each journey's state machine and schedule group. */
+  readonly journeyNaming: Readonly<Record<string, string>>;
+  /** The role EventBridge Scheduler assumes to resume journey runs. */
+  readonly schedulerRole: Role;
+  /** Each journey's state machine ARN and schedule group, by the naming rule (the run sweeper's grants). */
+  readonly journeyResources: ReadonlyArray<{
+    readonly stateMachineArn: string;
+    readonly scheduleGroup: string;
+  }>;
   /** The configuration set journey e-mail goes through; DeliveryFeedback publishes its events. */
   readonly configurationSet: CfnConfigurationSet;
 
@@ -94,37 +108,39 @@ export class JourneyEngine extends Construct {
     });
     this.configurationSet = configurationSet;
 
-    const targets: Record<
-      string,
-      { stateMachineArn: string; scheduleGroup: string; schedulerRoleArn: string }
-    > = {};
-    const schedulerRoles: Role[] = [];
-    for (const journey of props.journeys) {
-      const names = journeyNames(stack, journey.id);
-      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names.scheduleGroup });
-      this.scheduleGroups.push(names.scheduleGroup);
-      // The scheduler's role may start this journey's state machine and nothing else.
-      const role = new Role(this, `${journey.id}-SchedulerRole`, {
-        assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-        description: `EventBridge Scheduler resumes runs of journey ${journey.id}`,
-      });
-      role.addToPolicy(
-        new PolicyStatement({ actions: ['states:StartExecution'], resources: [names.stateMachineArn] }),
-      );
-      schedulerRoles.push(role);
-      targets[journey.id] = {
-        stateMachineArn: names.stateMachineArn,
-        scheduleGroup: names.scheduleGroup,
-        schedulerRoleArn: role.roleArn,
-      };
+    const names = props.journeys.map((journey) => journeyNames(stack, journey.id));
+    this.journeyResources = names.map(({ stateMachineArn, scheduleGroup }) => ({
+      stateMachineArn,
+      scheduleGroup,
+    }));
+    for (const [index, journey] of props.journeys.entries()) {
+      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names[index]?.scheduleGroup });
     }
-    const journeyTargets = stack.toJsonString(targets);
-    this.journeyTargets = journeyTargets;
+    // One role for every journey's resume schedules: it may start the journeys' state machines
+    // (listed one by one) and nothing else.
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'EventBridge Scheduler resumes paused journey runs',
+    });
+    if (names.length > 0) {
+      schedulerRole.addToPolicy(
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: names.map((n) => n.stateMachineArn),
+        }),
+      );
+    }
+    this.schedulerRole = schedulerRole;
+    this.journeyNaming = {
+      [ENV.journeyNamePrefix]: journeyNamePrefix(stack),
+      [ENV.stateMachineArnPrefix]: `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:`,
+      [ENV.journeySchedulerRoleArn]: schedulerRole.roleArn,
+    };
 
     const sendingEnvironment = {
-      [ENV.journeyTargets]: journeyTargets,
+      ...this.journeyNaming,
       [ENV.fromAddress]: config.fromAddress,
       [ENV.replyToAddress]: config.replyToAddress,
       [ENV.sesConfigurationSet]: configurationSet.ref,
@@ -132,7 +148,7 @@ export class JourneyEngine extends Construct {
       [ENV.defaultTimezone]: config.defaultTimezone,
       [ENV.defaultCountry]: config.defaultCountry,
       [ENV.smsSenderId]: config.smsSenderId,
-      [ENV.deliveryPolicy]: JSON.stringify(config.delivery),
+      [ENV.deliveryPolicy]: JSON.stringify(sendingPolicy(config.delivery)),
     };
 
     this.stepFunction = new RelanceFunction(this, 'JourneyStep', {
@@ -142,10 +158,10 @@ export class JourneyEngine extends Construct {
       timeout: Duration.seconds(60),
       environment: sendingEnvironment,
     })
-      .useTable(tables.contacts, ENV.contactsTable, 'readWrite')
-      .useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite')
-      .useTable(tables.ledger, ENV.ledgerTable, 'readWrite')
-      .useTable(tables.products, ENV.productsTable, 'readWrite');
+      .useTable(tables.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      .useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'PutItem', 'UpdateItem'])
+      .useTable(tables.ledger, ENV.ledgerTable, ['GetItem', 'PutItem', 'UpdateItem'])
+      .useTable(tables.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
     this.stepFunction
       .allowSendingEmail(senderDomain(config.fromAddress), configurationSet.ref)
       .allowSendingSms();
@@ -154,37 +170,37 @@ export class JourneyEngine extends Construct {
       props.bus.grantPutEventsTo(this.stepFunction);
       this.stepFunction.addEnvironment(ENV.eventBusName, props.bus.eventBusName);
     }
+    // The journeys' pause schedules, one group per journey.
+    const pauseSchedules = names.map((n) =>
+      stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${n.scheduleGroup}/*` }),
+    );
+    // Wait steps create the schedule that resumes a run; they never read nor delete one.
     this.stepFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-        resources: Object.values(targets).map((t) =>
-          stack.formatArn({
-            service: 'scheduler',
-            resource: 'schedule',
-            resourceName: `${t.scheduleGroup}/*`,
-          }),
-        ),
-      }),
+      new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: pauseSchedules }),
     );
     this.stepFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['iam:PassRole'], resources: schedulerRoles.map((r) => r.roleArn) }),
+      new PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
     );
 
     this.routerFunction = new RelanceFunction(this, 'EventRouter', {
       entry: 'functions/journeys/event-router-handler.ts',
       description: 'Resolves waitFor correlations and goals for accepted events, resuming or ending runs',
-      environment: { [ENV.journeyTargets]: journeyTargets },
-    }).useTable(tables.journeyState, ENV.journeyStateTable, 'readWrite');
+      environment: { ...this.journeyNaming },
+    }).useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'UpdateItem', 'Query']);
     this.routerFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:StartExecution'],
-        resources: Object.values(targets).map((t) => t.stateMachineArn),
+        resources: names.map((n) => n.stateMachineArn),
       }),
+    );
+    // An event that resolves a waitFor cancels the run's timeout schedule.
+    this.routerFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: pauseSchedules }),
     );
     // An event the router could not process after its retries is kept, never lost.
     this.routerFunction.configureAsyncInvoke({
       retryAttempts: 2,
-      onFailure: new SqsDestination(props.deadLetters),
+      onFailure: new SendOnlyQueueDestination(props.deadLetters),
     });
 
     const listened = new Set<string>();

@@ -1,5 +1,6 @@
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Cors, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { type Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import {
   ApiDestination,
@@ -10,16 +11,18 @@ import {
   Rule,
 } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
-import { LEAD_ENV } from '#platform/lead-env.ts';
+import { LEAD_ENV, UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
 import { publicBaseUrl } from './http-ingest.ts';
-import { RelanceFunction } from './relance-function.ts';
+import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface LeadRoutingProps {
   readonly api: RestApi;
@@ -43,6 +46,8 @@ export class LeadRouting extends Construct {
   readonly actionsFunction: RelanceFunction;
   readonly repsFunction: RelanceFunction;
   readonly webhookConnection?: Connection;
+  /** In alarm while leads wait in the unassigned queue (every rep and the fallback manager full). */
+  readonly unassignedLeadsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: LeadRoutingProps) {
     super(scope, id);
@@ -60,13 +65,12 @@ export class LeadRouting extends Construct {
         [LEAD_ENV.honeypotField]: leads.honeypotField,
         [LEAD_ENV.perClientPerMinute]: String(leads.perClientPerMinute),
       },
-    }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
+    }).useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'PutItem', 'UpdateItem']);
     bus.grantPutEventsTo(this.formFunction);
     if (leads.captcha) {
       const secret = Secret.fromSecretNameV2(this, 'CaptchaSecret', leads.captcha.secretName);
-      secret.grantRead(this.formFunction);
+      this.formFunction.allowReadingSecret(secret, LEAD_ENV.captchaSecretArn);
       this.formFunction.addEnvironment(LEAD_ENV.captchaVerifyUrl, leads.captcha.verifyUrl);
-      this.formFunction.addEnvironment(LEAD_ENV.captchaSecretArn, secret.secretArn);
     }
 
     const linkBaseUrl = publicBaseUrl(api);
@@ -87,13 +91,21 @@ export class LeadRouting extends Construct {
           [PREFERENCES_ENV.publicBaseUrl]: linkBaseUrl,
         },
       })
-        .useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite')
-        .useTable(tables.contacts, ENV.contactsTable, 'read')
-        .useTable(tables.events, ENV.eventsTable, 'read')
+        // Assignments and the roster; the contact and its recent history, read only.
+        .useTable(tables.leads, LEAD_ENV.leadsTable, [
+          'GetItem',
+          'PutItem',
+          'UpdateItem',
+          'DeleteItem',
+          'Query',
+          'BatchGetItem',
+        ])
+        .useTable(tables.contacts, ENV.contactsTable, ['GetItem'])
+        .useTable(tables.events, ENV.eventsTable, ['Query'])
         .allowSendingEmail(senderDomain(config.fromAddress), props.configurationSetName)
         .allowSendingSms();
       bus.grantPutEventsTo(fn);
-      props.linkSigningKey.grantRead(fn);
+      fn.allowReadingSecret(props.linkSigningKey);
       return fn;
     };
     this.routerFunction = serviceFunction(
@@ -104,7 +116,7 @@ export class LeadRouting extends Construct {
     this.routerFunction.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(props.deadLetters),
+      onFailure: new SendOnlyQueueDestination(props.deadLetters),
     });
     this.actionsFunction = serviceFunction(
       'LeadActions',
@@ -114,7 +126,9 @@ export class LeadRouting extends Construct {
     this.repsFunction = new RelanceFunction(this, 'RepsApi', {
       entry: 'functions/leads/reps-api-handler.ts',
       description: 'The sales roster API: list, read, create or update, remove reps',
-    }).useTable(tables.leads, LEAD_ENV.leadsTable, 'readWrite');
+      // Reps' phone numbers written in national format are read in the deployment's country.
+      environment: { [ENV.defaultCountry]: config.defaultCountry },
+    }).useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'PutItem', 'UpdateItem', 'BatchGetItem']);
 
     new Rule(this, 'LeadEvents', {
       eventBus: bus,
@@ -131,6 +145,51 @@ export class LeadRouting extends Construct {
       targets: [
         new LambdaFunction(this.routerFunction, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),
       ],
+    });
+
+    // The unassigned queue: a pass every hour routes its leads again and sends the managers one
+    // digest of those still waiting; the queue's size, logged by the router, feeds a metric and an
+    // alarm that stays on while any lead waits.
+    const schedulerRole = new Role(this, 'UnassignedPassRole', {
+      // Confused-deputy guard: only schedules of this account may use the role.
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'EventBridge Scheduler starts the hourly pass over the unassigned leads',
+    });
+    // The function itself, not `:*` (its versions): the schedule invokes $LATEST.
+    schedulerRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.routerFunction.functionArn],
+      }),
+    );
+    new CfnSchedule(this, 'UnassignedPass', {
+      description: 'Routes the unassigned leads again and sends the managers a digest of those still waiting',
+      scheduleExpression: 'rate(1 hour)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.routerFunction.functionArn,
+        roleArn: schedulerRole.roleArn,
+        input: JSON.stringify({ 'detail-type': UNASSIGNED_QUEUE.passDetailType, detail: {} }),
+        retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+    const unassigned = new MetricFilter(this, 'UnassignedLeadsMetric', {
+      logGroup: this.routerFunction.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', UNASSIGNED_QUEUE.logMessage),
+      metricNamespace: UNASSIGNED_QUEUE.metricNamespace,
+      metricName: UNASSIGNED_QUEUE.metricName,
+      metricValue: '$.unassignedLeads',
+    }).metric({ statistic: Stats.MAXIMUM, period: Duration.hours(1) });
+    this.unassignedLeadsAlarm = unassigned.createAlarm(this, 'UnassignedLeadsAlarm', {
+      alarmDescription:
+        'Leads wait in the unassigned queue: every rep who could take them and the fallback manager are at capacity',
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // The router logs the size on each queued lead and at each hourly pass (0 once drained).
+      treatMissingData: TreatMissingData.IGNORE,
     });
 
     // Routes. The form is public (CORS for the site's origins); action links carry their credential;

@@ -30,7 +30,7 @@ export interface PreferencesApiProps {
  * confirmation page, the preference page, and double opt-in confirmation. Creates the HMAC key (a
  * generated Secrets Manager secret, never in code or the template) and the one function serving
  * every route. The routes are public (no API key): the signed token in the path is the credential.
- * Grant `secret` read access to any function that signs links (`secret.grantRead(fn)`).
+ * Grant `secret` read access to any function that signs links (`fn.allowReadingSecret(secret)`).
  */
 export class PreferencesApi extends Construct {
   /** The HMAC key that signs and verifies links. */
@@ -51,8 +51,9 @@ export class PreferencesApi extends Construct {
         [PREFERENCES_ENV.linkSigningSecretArn]: this.secret.secretArn,
         [PREFERENCES_ENV.emailTopics]: JSON.stringify(props.config.emailTopics),
       },
-    }).useTable(props.contacts, ENV.contactsTable, 'readWrite');
-    this.secret.grantRead(this.fn);
+    })
+      .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      .allowReadingSecret(this.secret);
 
     // One integration for every route; no test-invoke permissions (the console's test button).
     const integration = new LambdaIntegration(this.fn, { allowTestInvoke: false });
@@ -63,10 +64,9 @@ export class PreferencesApi extends Construct {
     const preferences = root.addResource('preferences').addResource('{token}');
     preferences.addMethod('GET', integration, { apiKeyRequired: false });
     preferences.addMethod('POST', integration, { apiKeyRequired: false });
-    root
-      .addResource('consent')
-      .addResource('confirm')
-      .addResource('{token}')
-      .addMethod('GET', integration, { apiKeyRequired: false });
+    // Double opt-in: GET shows the page with its button, only POST confirms (scanners prefetch GETs).
+    const confirm = root.addResource('consent').addResource('confirm').addResource('{token}');
+    confirm.addMethod('GET', integration, { apiKeyRequired: false });
+    confirm.addMethod('POST', integration, { apiKeyRequired: false });
   }
 }

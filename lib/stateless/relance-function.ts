@@ -1,10 +1,32 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type CfnFunction,
+  type DestinationConfig,
+  type IDestination,
+  type IFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+
+/** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
+export type TableAction =
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'Query'
+  | 'Scan'
+  | 'BatchGetItem'
+  | 'DescribeTable';
 
 /** Where the local runtime finds a function's source: the template carries it as metadata. */
 export const LOCAL_ENTRY_METADATA = 'relance:entry';
@@ -75,11 +97,36 @@ export class RelanceFunction extends NodejsFunction {
     (this.node.defaultChild as CfnFunction).addMetadata(LOCAL_ENTRY_METADATA, props.entry);
   }
 
-  /** Grants this function access to a table and tells it the table's name in `variable`. */
-  useTable(table: ITable, variable: string, access: 'read' | 'readWrite'): this {
-    if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+  /**
+   * Grants this function the DynamoDB `actions` its code calls on a table (the table and its
+   * indexes) and tells it the table's name in `variable`. The actions are listed, never a CDK
+   * read/write bundle: test/lib/least-privilege.test.ts holds each role to the commands its bundle
+   * can reach.
+   */
+  useTable(table: ITable, variable: string, actions: readonly TableAction[]): this {
+    table.grant(this, ...actions.map((action) => `dynamodb:${action}`));
     this.addEnvironment(variable, table.tableName);
+    return this;
+  }
+
+  /** Allows reading a secret's value (GetSecretValue only) and tells the function its ARN in `variable`. */
+  allowReadingSecret(secret: ISecret, variable?: string): this {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        // A secret known by name only has a partial ARN: its random suffix is matched.
+        resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+      }),
+    );
+    secret.encryptionKey?.grantDecrypt(this);
+    if (variable) this.addEnvironment(variable, secret.secretArn);
+    return this;
+  }
+
+  /** Allows sending messages to a queue (SendMessage only). */
+  allowSendingTo(queue: IQueue): this {
+    queue.grant(this, 'sqs:SendMessage');
+    queue.encryptionMasterKey?.grant(this, 'kms:GenerateDataKey', 'kms:Decrypt');
     return this;
   }
 
@@ -112,5 +159,20 @@ export class RelanceFunction extends NodejsFunction {
   get stackEnv(): { account: string; region: string } {
     const stack = Stack.of(this);
     return { account: stack.account, region: stack.region };
+  }
+}
+
+/**
+ * An SQS destination for asynchronous invocation results that grants the function `SendMessage`
+ * only: the CDK's `SqsDestination` also grants GetQueueAttributes and GetQueueUrl, which Lambda
+ * does not use to deliver a record.
+ */
+export class SendOnlyQueueDestination implements IDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    this.queue.grant(fn, 'sqs:SendMessage');
+    this.queue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return { destination: this.queue.queueArn };
   }
 }

@@ -12,13 +12,33 @@ export interface LocalClock extends Clock {
   readonly mode: 'virtual' | 'scaled';
   /** Journey milliseconds per real millisecond. */
   readonly scale: number;
+  /**
+   * The clock as shared memory, for other threads (the Lambda sandboxes) to read with
+   * `sharedClock`: [journey time at the reference, wall time at the reference, scale].
+   */
+  readonly shared: SharedArrayBuffer;
+}
+
+/** A reader of a clock shared by another thread: the same time, without messages. */
+export function sharedClock(buffer: SharedArrayBuffer): Clock {
+  const cells = new Float64Array(buffer);
+  return {
+    now: () => {
+      const [base = 0, realBase = 0, scale = 0] = cells;
+      return scale === 0 ? base : Math.floor(base + (Date.now() - realBase) * scale);
+    },
+  };
 }
 
 /** A clock that moves only when told to. */
 export class VirtualClock implements LocalClock {
   readonly mode = 'virtual';
   readonly scale = 0;
-  constructor(private current: number) {}
+  readonly shared = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT);
+  private readonly cells = new Float64Array(this.shared);
+  constructor(private current: number) {
+    this.cells[0] = current;
+  }
 
   now(): number {
     return this.current;
@@ -27,6 +47,7 @@ export class VirtualClock implements LocalClock {
   /** Sets the time; it never goes backwards. */
   set(ms: number): void {
     this.current = Math.max(this.current, ms);
+    this.cells[0] = this.current;
   }
 }
 
@@ -34,11 +55,13 @@ export class VirtualClock implements LocalClock {
 export class ScaledClock implements LocalClock {
   readonly mode = 'scaled';
   private readonly realStart = Date.now();
+  readonly shared = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT);
   constructor(
     readonly scale: number,
     private readonly start: number = Date.now(),
   ) {
     if (!(scale >= 1)) throw new Error('--time-scale must be a number >= 1');
+    new Float64Array(this.shared).set([start, this.realStart, scale]);
   }
 
   now(): number {

@@ -4,7 +4,7 @@
  * dynalite for the consumed capacity of every request (computed from item sizes, as DynamoDB does)
  * so the cost script counts real read and write units, then answers the caller as it asked.
  */
-import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type AttributeValue,
@@ -17,6 +17,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
@@ -73,12 +74,10 @@ export class LocalDynamo {
   }
 
   /** Serves one request (X-Amz-Target: DynamoDB_20120810.*) through dynalite. */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+  async handle(req: AwsRequest): Promise<AwsResponse> {
+    const operation = String(header(req, 'x-amz-target') ?? '').split('.')[1] ?? 'unknown';
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body = Buffer.concat(chunks).toString('utf8');
+    let body = req.body;
     let capacityRequested = true;
     try {
       const input = JSON.parse(body) as { ReturnConsumedCapacity?: string };
@@ -89,11 +88,20 @@ export class LocalDynamo {
     } catch {
       // Not JSON: dynalite answers with the protocol's serialization error.
     }
-    const headers = { ...req.headers, 'content-length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = value;
+    headers['content-length'] = String(Buffer.byteLength(body));
+    const query = req.query.toString();
     const answer = await new Promise<{ status: number; headers: Record<string, string>; body: string }>(
       (resolve, reject) => {
         const outgoing = httpRequest(
-          { host: '127.0.0.1', port: this.port, method: req.method, path: req.url, headers },
+          {
+            host: '127.0.0.1',
+            port: this.port,
+            method: req.method,
+            path: `${req.path}${query ? `?${query}` : ''}`,
+            headers,
+          },
           (response) => {
             const parts: Buffer[] = [];
             response.on('data', (part: Buffer) => parts.push(part));
@@ -116,8 +124,7 @@ export class LocalDynamo {
     const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
     // The body may have changed: its CRC32 no longer holds, and the SDK checks it only when present.
     const { 'x-amz-crc32': _crc, 'content-length': _length, ...rest } = answer.headers;
-    res.writeHead(answer.status, { ...rest, 'content-length': String(Buffer.byteLength(responseBody)) });
-    res.end(responseBody);
+    return { status: answer.status, headers: rest, body: responseBody };
   }
 
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */

@@ -2,15 +2,17 @@
  * The one edge endpoint: every emulated AWS API answers on one port, routed by protocol, so the
  * real SDK and the AWS CLI work with AWS_ENDPOINT_URL alone. Signed requests (SigV4) go to a
  * service: by X-Amz-Target (DynamoDB, EventBridge, Step Functions, SQS, Secrets Manager), by path (SES v2,
- * Scheduler), or by the awsQuery Action (SNS). Unsigned requests are the web page and the API routes.
+ * Scheduler), or by the awsQuery Action (SNS), once `authorize` has let them through. Unsigned
+ * requests are the web page and the API routes.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toAwsRequest, writeResponse } from './http-adapter.ts';
+import type { SignedService } from './iam-requests.ts';
 import type { AwsRequest, AwsResponse, AwsServiceHandler } from './protocol.ts';
 
 export interface EdgeRoutes {
-  readonly dynamodb: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readonly dynamodb: AwsServiceHandler;
   readonly eventbridge: AwsServiceHandler;
   readonly stepfunctions: AwsServiceHandler;
   readonly sqs: AwsServiceHandler;
@@ -20,9 +22,13 @@ export interface EdgeRoutes {
   readonly secretsmanager: AwsServiceHandler;
   /** Everything that is not an AWS API call: the web page, JSON views, API Gateway routes. */
   readonly web: (req: AwsRequest, sourceIp: string) => Promise<AwsResponse>;
+  /** IAM: the service's refusal when the signer may not make this call; undefined lets it through. */
+  readonly authorize?: (service: SignedService, req: AwsRequest) => AwsResponse | undefined;
 }
 
 const MAX_BODY = 1024 * 1024;
+/** DynamoDB takes the largest requests: a BatchWriteItem of 25 items of 400 KB. */
+const MAX_DYNAMODB_BODY = 16 * 1024 * 1024;
 
 function awsJsonError(type: string, message: string, status = 400): AwsResponse {
   return {
@@ -33,7 +39,7 @@ function awsJsonError(type: string, message: string, status = 400): AwsResponse 
 }
 
 /** Which service a signed request is for. */
-export function serviceFor(req: Pick<AwsRequest, 'path' | 'headers' | 'body'>): keyof EdgeRoutes | undefined {
+export function serviceFor(req: Pick<AwsRequest, 'path' | 'headers' | 'body'>): SignedService | undefined {
   const target = req.headers['x-amz-target'] ?? '';
   if (target.startsWith('DynamoDB_')) return 'dynamodb';
   if (target.startsWith('AWSEvents.')) return 'eventbridge';
@@ -71,16 +77,12 @@ export class EdgeServer {
     this.server.keepAliveTimeout = 5_000;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(req: IncomingMessage, res: Parameters<typeof writeResponse>[0]): Promise<void> {
     const routes = this.routes();
-    // DynamoDB reads its own body: hand it the untouched request.
-    if (String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_')) {
-      await routes.dynamodb(req, res);
-      return;
-    }
+    const isDynamo = String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_');
     let request: AwsRequest;
     try {
-      request = await toAwsRequest(req, MAX_BODY);
+      request = await toAwsRequest(req, isDynamo ? MAX_DYNAMODB_BODY : MAX_BODY);
     } catch {
       writeResponse(res, awsJsonError('RequestEntityTooLarge', 'Request body too large', 413));
       return;
@@ -91,7 +93,7 @@ export class EdgeServer {
       return;
     }
     const service = serviceFor(request);
-    if (!service || service === 'dynamodb' || service === 'web') {
+    if (!service) {
       writeResponse(
         res,
         awsJsonError(
@@ -99,6 +101,11 @@ export class EdgeServer {
           `No local service answers ${request.method} ${request.path}`,
         ),
       );
+      return;
+    }
+    const refused = routes.authorize?.(service, request);
+    if (refused) {
+      writeResponse(res, refused);
       return;
     }
     writeResponse(res, await routes[service](request));

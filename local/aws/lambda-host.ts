@@ -1,15 +1,27 @@
 /**
- * Runs the production handler modules in this process, as Lambda would: each function's module is
- * imported once (its module-scope clients and configuration are its "cold start") with the
- * environment from the template, and invoked synchronously or asynchronously (two retries, then
- * the on-failure destination), like the Lambda service does.
+ * The Lambda service, locally. Each function runs in its own execution environment: a worker
+ * thread started on the function's first invocation, with only the environment the host is given
+ * for it (the template's variables, the endpoint, credentials that identify its role) and its own
+ * module instances (caches and SDK clients are never shared with another function). The handler
+ * is bundled with esbuild from its source, as NodejsFunction bundles it for deployment (ESM, the
+ * `require` banner, packages left to node_modules), together with an optional bootstrap module
+ * that runs before the handler module (the dev tool installs its clock that way).
+ *
+ * Invocations are synchronous (RequestResponse) or asynchronous (Event: retried as configured,
+ * then the on-failure destination). An invocation that runs past the function's timeout fails with
+ * `Task timed out after N.00 seconds` (real time: infrastructure time is never scaled) and its
+ * environment is recycled, as Lambda resets the sandbox. A function's one environment serves
+ * concurrent invocations interleaved, where Lambda would start one environment per concurrent
+ * request.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { build, type Plugin } from 'esbuild';
+import type { InvokeMessage, SandboxMessage, SerializedError } from './lambda-sandbox.ts';
 import type { LocalFunction } from './template.ts';
-
-type Handler = (event: unknown, context: Record<string, unknown>) => Promise<unknown>;
 
 export interface InvocationRecord {
   readonly requestId: string;
@@ -26,17 +38,209 @@ export interface LambdaHostOptions {
   /** Where async invocations go after their retries fail (the template's on-failure destination). */
   readonly onAsyncFailure: (fn: LocalFunction, event: unknown, error: unknown) => Promise<void>;
   readonly now: () => number;
+  /** The whole environment of a function's sandbox: nothing of this process's environment is inherited. */
+  readonly environment?: (fn: LocalFunction) => Record<string, string>;
+  /**
+   * A module bundled ahead of every handler module (it runs first), and data it reads from
+   * `workerData.bootstrap` (a SharedArrayBuffer stays shared).
+   */
+  readonly bootstrap?: { readonly module: string; readonly data?: unknown };
+  /**
+   * Modules bundled in place of others, by absolute path (a test's own journey list instead of the
+   * project's): the handlers run the fixture a test synthesized the template from.
+   */
+  readonly substitutes?: Readonly<Record<string, string>>;
+}
+
+/** An error a function returned, rebuilt with the name and message the sandbox reported. */
+export class LambdaFunctionError extends Error {
+  constructor(serialized: SerializedError) {
+    super(serialized.message);
+    this.name = serialized.name;
+    if (serialized.stack) this.stack = serialized.stack;
+  }
+}
+
+/** An esbuild plugin that bundles a substitute for each listed module a relative import reaches. */
+function substitutionPlugins(substitutes: Readonly<Record<string, string>> | undefined): Plugin[] {
+  if (!substitutes || Object.keys(substitutes).length === 0) return [];
+  return [
+    {
+      name: 'substitutes',
+      setup(build) {
+        const replacements = new Set(Object.values(substitutes));
+        build.onResolve({ filter: /^\./ }, (args) => {
+          // A substitute may build on the module it replaces: its own imports are left alone.
+          if (replacements.has(args.importer)) return undefined;
+          const substitute = substitutes[resolvePath(args.resolveDir, args.path)];
+          return substitute ? { path: substitute } : undefined;
+        });
+      },
+    },
+  ];
+}
+
+const SANDBOX_MODULE = fileURLToPath(new URL('./lambda-sandbox.ts', import.meta.url));
+
+/** The worker's first code: source maps on, then the bundle; an error while loading is an init error. */
+const WORKER_BOOT = `
+const { parentPort, workerData } = require('node:worker_threads');
+process.setSourceMapsEnabled(true);
+import(workerData.bundleUrl).catch((error) => {
+  parentPort.postMessage({
+    type: 'init-error',
+    error: { name: (error && error.name) || 'Error', message: (error && error.message) || String(error), stack: error && error.stack },
+  });
+});
+`;
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/** One execution environment of a function. */
+class Sandbox {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** No new invocations: recycled after a timeout, or gone. */
+  retired = false;
+  private gone = false;
+
+  constructor(
+    readonly fn: LocalFunction,
+    bundlePath: string,
+    env: Record<string, string>,
+    bootstrapData: unknown,
+    private readonly onRetired: (sandbox: Sandbox) => void,
+  ) {
+    this.worker = new Worker(WORKER_BOOT, {
+      eval: true,
+      env,
+      workerData: { bundleUrl: pathToFileURL(bundlePath).href, bootstrap: bootstrapData },
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 64) },
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.worker.on('message', (message: SandboxMessage) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'init-error') {
+          reject(new LambdaFunctionError(message.error));
+          this.end();
+        } else if (message.type === 'result') this.settle(message);
+      });
+      this.worker.on('error', (error: Error) => {
+        const failure = new LambdaFunctionError({
+          name: error.name === 'Error' ? 'Runtime.UnhandledPromiseRejection' : error.name,
+          message: error.message,
+          ...(error.stack ? { stack: error.stack } : {}),
+        });
+        reject(failure);
+        this.failAll(failure);
+        this.end();
+      });
+      this.worker.on('exit', (code) => {
+        const failure = new LambdaFunctionError({
+          name: 'Runtime.ExitError',
+          message: `RequestId: - Error: Runtime exited with error: exit status ${code}`,
+        });
+        reject(failure);
+        this.gone = true;
+        this.failAll(failure);
+        this.retire();
+      });
+    });
+    // Nobody may be waiting yet: an init failure is reported to the invocation that waits for it.
+    this.ready.catch(() => undefined);
+  }
+
+  /** Runs one invocation; rejects with the function's error, or a timeout. */
+  call(event: unknown, context: Omit<InvokeMessage['context'], 'deadlineMs'>): Promise<unknown> {
+    const id = this.nextId++;
+    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { resolve, reject };
+      entry.timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new LambdaFunctionError({
+            name: 'Sandbox.Timedout',
+            message: `RequestId: ${context.awsRequestId} Error: Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+          }),
+        );
+        // Lambda resets the environment of a timed-out invocation.
+        this.retire();
+      }, timeoutMs);
+      this.pending.set(id, entry);
+      const message: InvokeMessage = {
+        type: 'invoke',
+        id,
+        event: event === undefined ? null : JSON.parse(JSON.stringify(event)),
+        context: { ...context, deadlineMs: Date.now() + timeoutMs },
+      };
+      this.worker.postMessage(message);
+    });
+  }
+
+  private settle(message: Extract<SandboxMessage, { type: 'result' }>): void {
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    this.pending.delete(message.id);
+    clearTimeout(entry.timer);
+    if (message.ok) entry.resolve(message.value);
+    else entry.reject(new LambdaFunctionError(message.error));
+    if (this.retired && this.pending.size === 0) void this.terminate();
+  }
+
+  private failAll(error: Error): void {
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+    this.pending.clear();
+  }
+
+  /** Takes no more invocations; stops once those in flight are settled. */
+  retire(): void {
+    if (!this.retired) {
+      this.retired = true;
+      this.onRetired(this);
+    }
+    if (this.pending.size === 0) void this.terminate();
+  }
+
+  private end(): void {
+    this.retire();
+    void this.terminate();
+  }
+
+  async terminate(): Promise<void> {
+    if (this.gone) return;
+    this.gone = true;
+    this.failAll(
+      new LambdaFunctionError({ name: 'Runtime.ExitError', message: 'the environment was stopped' }),
+    );
+    await this.worker.terminate();
+  }
 }
 
 /** The Lambda service, locally. */
 export class LambdaHost {
-  private readonly modules = new Map<string, Promise<Handler>>();
   private readonly byArn = new Map<string, LocalFunction>();
+  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  private readonly live = new Set<Sandbox>();
+  private readonly bundles = new Map<string, Promise<string>>();
+  private bundleDir?: string;
+  private closed = false;
   readonly invocations: InvocationRecord[] = [];
   /** Invocation counts per function, for cost accounting. */
   readonly counts = new Map<string, number>();
   /** GB-seconds of duration as Lambda bills it (per started millisecond), measured here. */
   billedGbSeconds = 0;
+  /** Execution environments started (cold starts). */
+  coldStarts = 0;
 
   constructor(
     functions: readonly LocalFunction[],
@@ -57,63 +261,120 @@ export class LambdaHost {
     return [...new Set(this.byArn.values())];
   }
 
-  private load(fn: LocalFunction): Promise<Handler> {
-    let loaded = this.modules.get(fn.name);
-    if (!loaded) {
-      loaded = import(pathToFileURL(join(this.options.projectRoot, fn.entry)).href).then(
-        (module: { handler?: Handler }) => {
-          if (typeof module.handler !== 'function') throw new Error(`${fn.entry} exports no handler`);
-          return module.handler;
-        },
-      );
-      this.modules.set(fn.name, loaded);
+  /** Bundles live under the project's node_modules/.cache, so the packages they import resolve. */
+  private directory(): string {
+    if (!this.bundleDir) {
+      const parent = join(this.options.projectRoot, 'node_modules', '.cache', 'relance-lambda');
+      mkdirSync(parent, { recursive: true });
+      this.bundleDir = mkdtempSync(join(parent, 'run-'));
     }
-    return loaded;
+    return this.bundleDir;
   }
 
-  /** Imports every handler now, so the first event does not pay for module loading. */
+  private bundle(fn: LocalFunction): Promise<string> {
+    let bundled = this.bundles.get(fn.name);
+    if (!bundled) {
+      const outfile = join(this.directory(), `${fn.name}.mjs`);
+      const entry = join(this.options.projectRoot, fn.entry);
+      const lines = [
+        `import { serve } from ${JSON.stringify(SANDBOX_MODULE)};`,
+        ...(this.options.bootstrap ? [`import ${JSON.stringify(this.options.bootstrap.module)};`] : []),
+        `import * as handlerModule from ${JSON.stringify(entry)};`,
+        'serve(handlerModule);',
+      ];
+      bundled = build({
+        stdin: {
+          contents: lines.join('\n'),
+          resolveDir: this.options.projectRoot,
+          sourcefile: `${fn.name}.lambda.ts`,
+          loader: 'ts',
+        },
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        packages: 'external',
+        sourcemap: 'inline',
+        banner: {
+          js: "import { createRequire as __relanceCreateRequire } from 'node:module'; const require = __relanceCreateRequire(import.meta.url);",
+        },
+        logLevel: 'silent',
+        plugins: substitutionPlugins(this.options.substitutes),
+      }).then(() => outfile);
+      this.bundles.set(fn.name, bundled);
+      bundled.catch(() => this.bundles.delete(fn.name));
+    }
+    return bundled;
+  }
+
+  private sandboxFor(fn: LocalFunction): Promise<Sandbox> {
+    let sandbox = this.sandboxes.get(fn.name);
+    if (!sandbox) {
+      sandbox = this.bundle(fn).then((path) => {
+        if (this.closed) throw new Error('the Lambda host is stopped');
+        const created = new Sandbox(
+          fn,
+          path,
+          this.options.environment?.(fn) ?? {},
+          this.options.bootstrap?.data,
+          (retired) => {
+            this.live.delete(retired);
+            if (this.sandboxes.get(fn.name) === sandbox) this.sandboxes.delete(fn.name);
+          },
+        );
+        this.live.add(created);
+        this.coldStarts++;
+        return created.ready.then(() => created);
+      });
+      this.sandboxes.set(fn.name, sandbox);
+      // A failed start is retried by the next invocation (Lambda runs the init again).
+      const started = sandbox;
+      sandbox.catch(() => {
+        if (this.sandboxes.get(fn.name) === started) this.sandboxes.delete(fn.name);
+      });
+    }
+    return sandbox;
+  }
+
+  /** Starts every function's environment now, so the first event does not pay for the cold start. */
   async warm(): Promise<void> {
-    await Promise.all(this.functions.map((fn) => this.load(fn)));
+    await Promise.allSettled(this.functions.map((fn) => this.sandboxFor(fn)));
   }
 
   /** A synchronous (RequestResponse) invocation: the handler's result, or its error thrown. */
   async invoke(arnOrName: string, event: unknown): Promise<unknown> {
     const fn = this.find(arnOrName);
     if (!fn) throw new Error(`Function not found: ${arnOrName}`);
-    const handler = await this.load(fn);
     const requestId = randomUUID();
     const started = this.options.now();
-    const realStart = performance.now();
     this.counts.set(fn.name, (this.counts.get(fn.name) ?? 0) + 1);
-    const context = {
-      awsRequestId: requestId,
-      functionName: fn.name,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: fn.arn,
-      memoryLimitInMB: String(fn.memorySize),
-      logGroupName: `/aws/lambda/${fn.name}`,
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, fn.timeoutSeconds * 1000 - (performance.now() - realStart)),
-      callbackWaitsForEmptyEventLoop: true,
-    };
-    try {
-      const result = await handler(event, context);
+    let realStart = performance.now();
+    const record = (outcome: { ok: true } | { ok: false; error: string }) =>
       this.record({
         requestId,
         functionName: fn.name,
         at: started,
         durationMs: performance.now() - realStart,
         memorySize: fn.memorySize,
-        ok: true,
+        ...outcome,
       });
+    try {
+      const sandbox = await this.sandboxFor(fn);
+      realStart = performance.now();
+      const result = await sandbox.call(event, {
+        awsRequestId: requestId,
+        functionName: fn.name,
+        invokedFunctionArn: fn.arn,
+        memoryLimitInMB: String(fn.memorySize),
+        logGroupName: `/aws/lambda/${fn.name}`,
+        logStreamName: 'local',
+      });
+      record({ ok: true });
       return result;
     } catch (error) {
-      this.record({
-        requestId,
-        functionName: fn.name,
-        at: started,
-        durationMs: performance.now() - realStart,
-        memorySize: fn.memorySize,
+      record({
         ok: false,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
@@ -132,6 +393,7 @@ export class LambdaHost {
         return;
       } catch (error) {
         lastError = error;
+        if (this.closed) return;
       }
     }
     await this.options.onAsyncFailure(fn, event, lastError);
@@ -141,5 +403,18 @@ export class LambdaHost {
     this.invocations.push(entry);
     this.billedGbSeconds += (Math.ceil(entry.durationMs) / 1000) * (entry.memorySize / 1024);
     if (this.invocations.length > 2000) this.invocations.splice(0, this.invocations.length - 2000);
+  }
+
+  /** Stops every execution environment and removes the bundles. */
+  async close(): Promise<void> {
+    this.closed = true;
+    // Bundles being built create no environment once closed; those started are stopped, even mid-init.
+    await Promise.allSettled([...this.bundles.values()]);
+    const starting = [...this.sandboxes.values()];
+    this.sandboxes.clear();
+    await Promise.allSettled([...this.live].map((sandbox) => sandbox.terminate()));
+    this.live.clear();
+    await Promise.allSettled(starting);
+    if (this.bundleDir) rmSync(this.bundleDir, { recursive: true, force: true });
   }
 }

@@ -122,6 +122,11 @@ export class SecretsManagerService {
     return arn;
   }
 
+  /** The full ARN of a secret, by ARN, partial ARN or name (what IAM authorizes on); undefined when there is none. */
+  arnOf(arnOrName: string): string | undefined {
+    return this.find(arnOrName)?.arn;
+  }
+
   /** The current value of a secret, by ARN or name; undefined when there is none. */
   valueOf(arnOrName: string): string | undefined {
     return this.find(arnOrName)?.value;

@@ -86,6 +86,11 @@ export interface StepFunctionsOptions {
   readonly retryDelayMs: (intervalSeconds: number) => number;
   /** Called when an execution ends, for the dashboard and run history. */
   readonly onExecutionEnd?: (execution: Execution) => void;
+  /**
+   * IAM: the error a Task meets when the state machine's role may not call its resource
+   * (`lambda:InvokeFunction`); undefined lets the call through.
+   */
+  readonly authorizeTask?: (machine: LocalStateMachine, resource: string) => Error | undefined;
 }
 
 const MAX_EXECUTIONS_KEPT = 2000;
@@ -176,8 +181,11 @@ export class StepFunctionsService {
     for (const [stateName, state] of allStates(machine.definition)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const resource = state.Resource;
-      taskResourceLocalHandlers[stateName] = async (input) =>
-        (await this.options.lambdas.invoke(resource, input)) as JsonValue;
+      taskResourceLocalHandlers[stateName] = async (input) => {
+        const refused = this.options.authorizeTask?.(machine, resource);
+        if (refused) throw refused;
+        return (await this.options.lambdas.invoke(resource, input)) as JsonValue;
+      };
       if (state.Retry?.length)
         retryIntervalOverrides[stateName] = this.options.retryDelayMs(state.Retry[0]?.IntervalSeconds ?? 1);
     }
@@ -344,7 +352,7 @@ export class StepFunctionsService {
           type: machine.type,
           status: 'ACTIVE',
           definition: JSON.stringify(machine.definition),
-          roleArn: `arn:aws:iam::000000000000:role/${machine.name}`,
+          roleArn: machine.roleArn ?? `arn:aws:iam::000000000000:role/${machine.name}`,
           creationDate: 0,
         };
       }

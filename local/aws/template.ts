@@ -1,10 +1,13 @@
 /**
  * Reads the synthesized cloud assembly (cdk.out) into the model the local runtime runs: tables,
- * buses and rules, functions, state machines, queues, schedule groups and API routes. Intrinsic
- * functions are resolved to local physical names and ARNs, so what runs locally is what deploys.
+ * buses and rules, functions, state machines, queues, schedule groups and API routes, and the IAM
+ * roles with their policies, the Lambda permissions, the API's throttling and CORS preflights.
+ * Intrinsic functions are resolved to local physical names and ARNs, so what runs locally is what
+ * deploys.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PolicyDocument, PolicyStatement } from './iam.ts';
 
 /**
  * The template metadata key naming a function's source file (the CDK construct writes it), so the
@@ -48,11 +51,18 @@ export interface LocalRuleTarget {
   readonly input?: string;
   readonly inputPath?: string;
   readonly deadLetterArn?: string;
+  /** RetryPolicy.MaximumRetryAttempts (EventBridge's default 185). */
   readonly maxRetries: number;
+  /** RetryPolicy.MaximumEventAgeInSeconds (EventBridge's default 86400). */
+  readonly maxEventAgeSeconds?: number;
+  /** The role EventBridge assumes to reach the target (Step Functions, API destinations). */
+  readonly roleArn?: string;
 }
 
 export interface LocalRule {
   readonly logicalId: string;
+  /** The rule's ARN as the template resolves it (Lambda permissions name it as their source). */
+  readonly arn?: string;
   readonly name: string;
   readonly busName: string;
   readonly description?: string;
@@ -72,6 +82,21 @@ export interface LocalFunction {
   readonly memorySize: number;
   readonly asyncRetries: number;
   readonly onFailureArn?: string;
+  /** The execution role: every AWS call the handler makes is checked against its policies. */
+  readonly roleArn?: string;
+  /** The function's resource-based policy (its AWS::Lambda::Permission resources). */
+  readonly resourcePolicy?: PolicyStatement[];
+}
+
+/** An IAM role with every policy attached to it in the template. */
+export interface LocalRole {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly trust?: PolicyDocument;
+  readonly policies: PolicyDocument[];
+  /** Managed policies this reader does not know the content of (they grant nothing locally). */
+  readonly unknownManagedPolicies: string[];
 }
 
 export interface LocalStateMachine {
@@ -80,12 +105,16 @@ export interface LocalStateMachine {
   readonly arn: string;
   readonly type: 'STANDARD' | 'EXPRESS';
   readonly definition: JsonObject;
+  /** The role the state machine calls its tasks with. */
+  readonly roleArn?: string;
 }
 
 export interface LocalQueue {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
+  /** The queue policy (AWS::SQS::QueuePolicy): what services may send to it. */
+  readonly resourcePolicy?: PolicyStatement[];
 }
 
 /** A schedule declared in the template (cron, rate or at), created in the scheduler at start. */
@@ -95,7 +124,13 @@ export interface LocalSchedule {
   readonly expression: string;
   readonly timezone?: string;
   readonly state: string;
-  readonly target: { arn: string; roleArn: string; input?: string };
+  readonly target: {
+    arn: string;
+    roleArn: string;
+    input?: string;
+    retryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+    deadLetterArn?: string;
+  };
 }
 
 export interface LocalRoute {
@@ -103,6 +138,34 @@ export interface LocalRoute {
   readonly path: string;
   readonly functionArn: string;
   readonly apiKeyRequired: boolean;
+  /** The REST API's id, as execute-api ARNs (and Lambda permissions) name it. */
+  readonly restApiId?: string;
+  /** An integration role (`Credentials`): API Gateway then invokes with it, not the function's permissions. */
+  readonly credentialsRoleArn?: string;
+}
+
+/** An OPTIONS method with a MOCK integration: the CORS preflight answer API Gateway gives. */
+export interface LocalPreflight {
+  readonly path: string;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /**
+   * Origins the response template echoes back in Access-Control-Allow-Origin (the template CDK
+   * writes for several allowed origins: `#if($origin == "..." || ...)`).
+   */
+  readonly echoedOrigins: string[];
+}
+
+/**
+ * A throttle of the API: a stage's method setting (`HttpMethod` / `ResourcePath`, `*` and `/*`
+ * for every method), or a usage plan's, per API key.
+ */
+export interface LocalThrottle {
+  readonly scope: 'method' | 'api-key';
+  readonly httpMethod: string;
+  readonly resourcePath: string;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
 }
 
 export interface LocalSecret {
@@ -132,6 +195,10 @@ export interface LocalApp {
   readonly schedules: LocalSchedule[];
   readonly routes: LocalRoute[];
   readonly secrets: LocalSecret[];
+  readonly roles: LocalRole[];
+  readonly preflights: LocalPreflight[];
+  readonly throttles: LocalThrottle[];
+  readonly topics: Array<{ logicalId: string; name: string; arn: string }>;
   stage: string;
 }
 
@@ -191,8 +258,18 @@ class Resolver {
         return named('Name') ?? logicalId;
       case 'AWS::Events::EventBus':
       case 'AWS::Scheduler::ScheduleGroup':
-      case 'AWS::Events::Rule':
         return this.text(props.Name) ?? logicalId;
+      case 'AWS::Events::Rule':
+        // CloudFormation names a rule after its stack and logical id when the template does not.
+        return this.text(props.Name) ?? `${this.stackName}-${logicalId}`;
+      case 'AWS::IAM::Role':
+        return named('RoleName') ?? logicalId;
+      case 'AWS::IAM::ManagedPolicy':
+        return named('ManagedPolicyName') ?? logicalId;
+      case 'AWS::SNS::Topic':
+        return named('TopicName') ?? logicalId;
+      case 'AWS::ApiGateway::Stage':
+        return named('StageName') ?? logicalId;
       default:
         return logicalId;
     }
@@ -224,6 +301,10 @@ class Resolver {
       case 'AWS::SecretsManager::Secret':
         // Ref is the ARN; a fixed 6-character suffix keeps it the same across restarts.
         return arn('secretsmanager', `secret:${name}-LOCAL0`);
+      case 'AWS::SNS::Topic':
+        return arn('sns', name);
+      case 'AWS::IAM::ManagedPolicy':
+        return `arn:aws:iam::${LOCAL_ACCOUNT}:policy/${name}`;
       default:
         return name;
     }
@@ -240,11 +321,12 @@ class Resolver {
         'AWS::Lambda::Function': arn('lambda', `function:${name}`),
         'AWS::SQS::Queue': arn('sqs', name),
         'AWS::Events::EventBus': arn('events', `event-bus/${name}`),
-        'AWS::Events::Rule': arn('events', `rule/${name}`),
+        'AWS::Events::Rule': arn('events', `rule/${this.ruleBusPrefix(logicalId)}${name}`),
         'AWS::StepFunctions::StateMachine': arn('states', `stateMachine:${name}`),
         'AWS::IAM::Role': `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`,
         'AWS::Logs::LogGroup': arn('logs', `log-group:${name}:*`),
         'AWS::Scheduler::ScheduleGroup': arn('scheduler', `schedule-group/${name}`),
+        'AWS::SNS::Topic': arn('sns', name),
         'AWS::Events::ApiDestination': arn('events', `api-destination/${name}/local`),
         'AWS::Events::Connection': arn('events', `connection/${name}/local`),
       };
@@ -254,6 +336,13 @@ class Resolver {
     if (attribute === 'QueueName' || attribute === 'Name') return name;
     if (attribute === 'RootResourceId') return `${logicalId}/`;
     return `${logicalId}.${attribute}`;
+  }
+
+  /** A rule on a custom bus has `rule/<bus>/<name>` in its ARN; on the default bus `rule/<name>`. */
+  private ruleBusPrefix(logicalId: string): string {
+    const bus = this.text(this.resources[logicalId]?.Properties?.EventBusName);
+    const name = bus?.startsWith('arn:') ? bus.split('/').at(-1) : bus;
+    return name && name !== 'default' ? `${name}/` : '';
   }
 
   resolve(value: Json): Json {
@@ -311,6 +400,90 @@ function substituteDefinition(definition: string, substitutions: JsonObject): Js
   return JSON.parse(text) as JsonObject;
 }
 
+/**
+ * AWS managed policies the local runtime knows the content of. Any other managed policy is kept
+ * in `unknownManagedPolicies` and grants nothing locally (it would have to be written out here).
+ */
+const AWS_MANAGED_POLICIES: Record<string, PolicyDocument> = {
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
+    ],
+  },
+  'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:DescribeLogGroups',
+          'logs:DescribeLogStreams',
+          'logs:PutLogEvents',
+          'logs:GetLogEvents',
+          'logs:FilterLogEvents',
+        ],
+        Resource: '*',
+      },
+    ],
+  },
+  'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+          'xray:GetSamplingStatisticSummaries',
+        ],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
+/** A method setting's resource path (`/~1leads`: "~1" stands for "/") as a route path (`/leads`). */
+function methodSettingPath(raw: string): string {
+  return raw === '/*' ? '/*' : raw.slice(1).replaceAll('~1', '/') || '/';
+}
+
+/** A Lambda permission as the statement Lambda adds to the function's resource-based policy. */
+function permissionStatement(props: JsonObject, functionArn: string): PolicyStatement {
+  const principal = String(props.Principal ?? '');
+  const condition: Record<string, Record<string, string>> = {};
+  if (typeof props.SourceArn === 'string') condition.ArnLike = { 'AWS:SourceArn': props.SourceArn };
+  if (typeof props.SourceAccount === 'string')
+    condition.StringEquals = { 'AWS:SourceAccount': props.SourceAccount };
+  return {
+    Effect: 'Allow',
+    Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+    Action: String(props.Action ?? 'lambda:InvokeFunction'),
+    Resource: functionArn,
+    ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+  };
+}
+
+/**
+ * The origins a CDK preflight response template echoes back: it compares the request's Origin
+ * with each (`$origin == "https://a" || $origin == "https://b"`) and sets Allow-Origin to it.
+ */
+function echoedOrigins(templates: JsonObject | undefined): string[] {
+  const text = Object.values(templates ?? {})
+    .map(String)
+    .join('\n');
+  if (!text.includes('responseOverride.header.Access-Control-Allow-Origin')) return [];
+  return [...text.matchAll(/\$origin == "([^"]+)"/g)].map((m) => m[1] ?? '');
+}
+
 /** The local model of every stack in a cloud assembly; queue URLs point at the edge endpoint. */
 export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
   const queueUrl = (name: string) => `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
@@ -326,8 +499,17 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     routes: [],
     apiDestinations: [],
     secrets: [],
+    roles: [],
+    preflights: [],
+    throttles: [],
+    topics: [],
     stage: 'v1',
   };
+  const policiesByRole = new Map<string, PolicyDocument[]>();
+  const managedPolicies = new Map<string, PolicyDocument>();
+  const permissions: Array<{ functionName: string; props: JsonObject }> = [];
+  const queuePolicies: JsonObject[] = [];
+  const roleProps = new Map<string, { logicalId: string; name: string; arn: string; props: JsonObject }>();
   const exports = new Map<string, Json>();
   for (const { stackName, template } of readAssembly(cdkOut)) {
     const resolver = new Resolver(stackName, template.Resources, exports, queueUrl);
@@ -358,7 +540,8 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
         case 'AWS::Events::Rule':
           app.rules.push({
             logicalId,
-            name: `${stackName}-${logicalId}`,
+            arn: resolver.getAtt(logicalId, 'Arn'),
+            name,
             busName: String(props.EventBusName ?? 'default'),
             ...(typeof props.Description === 'string' ? { description: props.Description } : {}),
             pattern: (props.EventPattern ?? {}) as JsonObject,
@@ -372,6 +555,10 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
                 ? { deadLetterArn: String((t.DeadLetterConfig as JsonObject).Arn) }
                 : {}),
               maxRetries: Number((t.RetryPolicy as JsonObject | undefined)?.MaximumRetryAttempts ?? 185),
+              maxEventAgeSeconds: Number(
+                (t.RetryPolicy as JsonObject | undefined)?.MaximumEventAgeInSeconds ?? 86_400,
+              ),
+              ...(typeof t.RoleArn === 'string' ? { roleArn: t.RoleArn } : {}),
             })),
           });
           break;
@@ -409,6 +596,8 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             timeoutSeconds: Number(props.Timeout ?? 3),
             memorySize: Number(props.MemorySize ?? 128),
             asyncRetries: 2,
+            ...(typeof props.Role === 'string' ? { roleArn: props.Role } : {}),
+            resourcePolicy: [],
           });
           break;
         }
@@ -432,6 +621,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
               String(props.DefinitionString),
               (props.DefinitionSubstitutions ?? {}) as JsonObject,
             ),
+            ...(typeof props.RoleArn === 'string' ? { roleArn: props.RoleArn } : {}),
           });
           break;
         case 'AWS::SQS::Queue':
@@ -457,8 +647,61 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
               arn: String(target.Arn),
               roleArn: String(target.RoleArn),
               ...(typeof target.Input === 'string' ? { input: target.Input } : {}),
+              ...(target.RetryPolicy ? { retryPolicy: target.RetryPolicy as JsonObject } : {}),
+              ...((target.DeadLetterConfig as JsonObject | undefined)?.Arn
+                ? { deadLetterArn: String((target.DeadLetterConfig as JsonObject).Arn) }
+                : {}),
             },
           });
+          break;
+        }
+        case 'AWS::IAM::Role':
+          roleProps.set(name, { logicalId, name, arn: resolver.getAtt(logicalId, 'Arn'), props });
+          break;
+        case 'AWS::IAM::Policy':
+        case 'AWS::IAM::ManagedPolicy': {
+          const document = props.PolicyDocument as unknown as PolicyDocument;
+          if (resource.Type === 'AWS::IAM::ManagedPolicy')
+            managedPolicies.set(resolver.ref(logicalId), document);
+          for (const role of (props.Roles ?? []) as Json[]) {
+            const roleName = String(role);
+            policiesByRole.set(roleName, [...(policiesByRole.get(roleName) ?? []), document]);
+          }
+          break;
+        }
+        case 'AWS::Lambda::Permission':
+          permissions.push({ functionName: String(props.FunctionName), props });
+          break;
+        case 'AWS::SQS::QueuePolicy':
+          queuePolicies.push(props);
+          break;
+        case 'AWS::SNS::Topic':
+          app.topics.push({ logicalId, name, arn: resolver.ref(logicalId) });
+          break;
+        case 'AWS::ApiGateway::UsagePlan': {
+          const throttle = (props.Throttle ?? {}) as JsonObject;
+          if (throttle.RateLimit !== undefined || throttle.BurstLimit !== undefined)
+            app.throttles.push({
+              scope: 'api-key',
+              httpMethod: '*',
+              resourcePath: '/*',
+              rateLimit: Number(throttle.RateLimit ?? Number.POSITIVE_INFINITY),
+              burstLimit: Number(throttle.BurstLimit ?? Number.POSITIVE_INFINITY),
+            });
+          for (const stage of (props.ApiStages ?? []) as JsonObject[]) {
+            for (const [key, value] of Object.entries((stage.Throttle ?? {}) as JsonObject)) {
+              // Per-method throttles of a usage plan: "/resource/path/METHOD".
+              const method = key.split('/').at(-1) ?? '*';
+              const limits = value as JsonObject;
+              app.throttles.push({
+                scope: 'api-key',
+                httpMethod: method,
+                resourcePath: key.slice(0, key.length - method.length - 1) || '/',
+                rateLimit: Number(limits.RateLimit ?? Number.POSITIVE_INFINITY),
+                burstLimit: Number(limits.BurstLimit ?? Number.POSITIVE_INFINITY),
+              });
+            }
+          }
           break;
         }
         case 'AWS::ApiGateway::Resource':
@@ -466,6 +709,17 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
           break;
         case 'AWS::ApiGateway::Stage':
           if (typeof props.StageName === 'string') app.stage = props.StageName;
+          for (const setting of (props.MethodSettings ?? []) as JsonObject[]) {
+            if (setting.ThrottlingRateLimit === undefined && setting.ThrottlingBurstLimit === undefined)
+              continue;
+            app.throttles.push({
+              scope: 'method',
+              httpMethod: String(setting.HttpMethod ?? '*'),
+              resourcePath: methodSettingPath(String(setting.ResourcePath ?? '/*')),
+              rateLimit: Number(setting.ThrottlingRateLimit ?? Number.POSITIVE_INFINITY),
+              burstLimit: Number(setting.ThrottlingBurstLimit ?? Number.POSITIVE_INFINITY),
+            });
+          }
           break;
         default:
           break;
@@ -479,14 +733,37 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     for (const resource of Object.values(template.Resources)) {
       if (resource.Type !== 'AWS::ApiGateway::Method') continue;
       const props = resolver.resolve(resource.Properties ?? {}) as JsonObject;
-      const uri = String((props.Integration as JsonObject | undefined)?.Uri ?? '');
+      const integration = (props.Integration ?? {}) as JsonObject;
+      const path = pathOf(String(props.ResourceId)) || '/';
+      if (props.HttpMethod === 'OPTIONS' && integration.Type === 'MOCK') {
+        const answer = ((integration.IntegrationResponses ?? []) as JsonObject[])[0] ?? {};
+        const headers: Record<string, string> = {};
+        for (const [key, value] of Object.entries((answer.ResponseParameters ?? {}) as JsonObject)) {
+          const header = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
+          // A static value is quoted ('value'); anything else maps a request value and is not modelled.
+          const literal = /^'(.*)'$/.exec(String(value))?.[1];
+          if (header && literal !== undefined) headers[header] = literal;
+        }
+        app.preflights.push({
+          path,
+          status: Number(answer.StatusCode ?? 200),
+          headers,
+          echoedOrigins: echoedOrigins(answer.ResponseTemplates as JsonObject | undefined),
+        });
+        continue;
+      }
+      const uri = String(integration.Uri ?? '');
       const functionArn = /functions\/(arn:aws:lambda:[^/]+)\/invocations/.exec(uri)?.[1];
       if (!functionArn || props.HttpMethod === 'OPTIONS') continue;
       app.routes.push({
         method: String(props.HttpMethod),
-        path: pathOf(String(props.ResourceId)) || '/',
+        path,
         functionArn,
         apiKeyRequired: props.ApiKeyRequired === true,
+        restApiId: String(props.RestApiId),
+        ...(typeof integration.Credentials === 'string'
+          ? { credentialsRoleArn: integration.Credentials }
+          : {}),
       });
     }
     for (const [i, fn] of app.functions.entries()) {
@@ -498,10 +775,49 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
           ...(config.onFailureArn ? { onFailureArn: config.onFailureArn } : {}),
         };
     }
+    for (const { functionName, props } of permissions.splice(0)) {
+      const fn = app.functions.find(
+        (f) => f.arn === functionName || f.name === functionName || functionName.startsWith(`${f.arn}:`),
+      );
+      fn?.resourcePolicy?.push(permissionStatement(props, fn.arn));
+    }
+    for (const props of queuePolicies.splice(0)) {
+      const document = props.PolicyDocument as unknown as PolicyDocument;
+      const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+      for (const url of (props.Queues ?? []) as Json[]) {
+        const index = app.queues.findIndex((q) => queueUrl(q.name) === url || q.arn === url);
+        const queue = app.queues[index];
+        if (queue)
+          app.queues[index] = { ...queue, resourcePolicy: [...(queue.resourcePolicy ?? []), ...statements] };
+      }
+    }
     for (const output of Object.values(template.Outputs ?? {})) {
       if (output.Export)
         exports.set(String(resolver.resolve(output.Export.Name)), resolver.resolve(output.Value));
     }
+  }
+  // Policies may attach to a role of another stack: roles are completed once every stack is read.
+  for (const role of roleProps.values()) {
+    const managed = ((role.props.ManagedPolicyArns ?? []) as Json[]).map(String);
+    const known = managed.map(
+      (policyArn) => AWS_MANAGED_POLICIES[policyArn] ?? managedPolicies.get(policyArn),
+    );
+    app.roles.push({
+      logicalId: role.logicalId,
+      name: role.name,
+      arn: role.arn,
+      ...(role.props.AssumeRolePolicyDocument
+        ? { trust: role.props.AssumeRolePolicyDocument as unknown as PolicyDocument }
+        : {}),
+      policies: [
+        ...((role.props.Policies ?? []) as JsonObject[]).map(
+          (p) => p.PolicyDocument as unknown as PolicyDocument,
+        ),
+        ...(policiesByRole.get(role.name) ?? []),
+        ...known.filter((p): p is PolicyDocument => p !== undefined),
+      ],
+      unknownManagedPolicies: managed.filter((_, i) => known[i] === undefined),
+    });
   }
   return app;
 }

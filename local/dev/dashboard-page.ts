@@ -294,6 +294,8 @@ const SCRIPT = String.raw`
           json(m.body)])), 'empty')).join('') +
       '<h3>Failed schedule invocations</h3>' + table(['Time', 'Schedule', 'Target', 'Error'], v.failedScheduleInvocations.map((f) => row([
         '<span class="mono">' + esc(time(f.at)) + '</span>', esc(f.schedule), esc(f.targetArn), '<span class="why">' + esc(f.error) + '</span>'])), 'none') +
+      '<h3>Calls denied by IAM</h3>' + table(['Time', 'Principal', 'Action', 'Resource', 'Why'], (v.deniedCalls || []).map((d) => row([
+        '<span class="mono">' + esc(time(d.at)) + '</span>', esc(d.principal), esc(d.action), esc(d.resource), '<span class="why">' + esc(d.reason) + '</span>'])), 'none') +
       '<h3>Executions interrupted by the previous stop</h3>' + table(['Started', 'State machine', 'Execution', 'Input'], v.interruptedAtStart.map((x) => row([
         '<span class="mono">' + esc(time(x.startedAt)) + '</span>', esc(x.stateMachineArn.split(':').pop()), esc(x.executionArn.split(':').pop()),
         json(x.input)])), 'none');
@@ -324,7 +326,7 @@ const SCRIPT = String.raw`
       const el = document.querySelector('[data-count="' + id + '"]');
       if (el) el.textContent = String(counts[id]);
     }
-    const problems = c.unmatchedEvents + c.failedDeliveries + c.deadLetters + c.rejectedEvents + c.failedScheduleInvocations + c.interruptedAtStart;
+    const problems = c.unmatchedEvents + c.failedDeliveries + c.deadLetters + c.rejectedEvents + c.failedScheduleInvocations + (c.deniedCalls || 0) + c.interruptedAtStart;
     document.getElementById('problems').textContent = problems > 0 ? problems + ' to look at in Events' : '';
   };
 

@@ -165,6 +165,8 @@ export interface EventsView {
   readonly failedDeliveries: LocalRuntime['bus']['failedDeliveries'];
   readonly queues: QueueView[];
   readonly failedScheduleInvocations: LocalRuntime['failedScheduleInvocations'];
+  /** Calls IAM refused (the template lacks a grant the code needs). */
+  readonly deniedCalls: LocalRuntime['iam']['denials'];
   readonly interruptedAtStart: LocalRuntime['interruptedAtStart'];
 }
 
@@ -550,6 +552,7 @@ export function eventsView(runtime: LocalRuntime): EventsView {
     failedDeliveries: newest(runtime.bus.failedDeliveries, MAX_ROWS),
     queues: queuesView(runtime),
     failedScheduleInvocations: newest(runtime.failedScheduleInvocations, MAX_ROWS),
+    deniedCalls: newest(runtime.iam.denials, MAX_ROWS),
     interruptedAtStart: runtime.interruptedAtStart,
   };
 }
@@ -737,6 +740,7 @@ export function statusView(runtime: LocalRuntime): StatusView {
       deadLetters: queued('dead-letters'),
       rejectedEvents: queued('rejected-events'),
       failedScheduleInvocations: runtime.failedScheduleInvocations.length,
+      deniedCalls: runtime.iam.deniedCount,
       interruptedAtStart: runtime.interruptedAtStart.length,
     },
   };

@@ -6,6 +6,8 @@
  */
 import { ENV } from '#platform/env-names.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
+import { journeyTargets } from '../../functions/journeys/journey-targets.ts';
+import { journeys } from '../../workflows/journeys/index.ts';
 import type { LocalApp } from '../aws/template.ts';
 
 /** The tables the local tools read; a table absent from the template is undefined. */
@@ -17,8 +19,8 @@ export interface RelanceTables {
 }
 
 /**
- * The value the template gives its functions for a variable. The runtime refuses a template whose
- * functions disagree on one, so the first function that has it speaks for all.
+ * The value the template gives its functions for a variable: the first function that has it (the
+ * variables read here, table names and journey targets, are the same for every function that has them).
  */
 export function functionVariable(app: Pick<LocalApp, 'functions'>, name: string): string | undefined {
   for (const fn of app.functions) {
@@ -46,21 +48,19 @@ export function relanceTables(app: Pick<LocalApp, 'functions'>): RelanceTables {
   return tables;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Journey id by the ARN of its state machine, from the journey targets the template sets. */
+/** Journey id by the ARN of its state machine, from the naming rule the template gives its functions. */
 export function journeysByStateMachine(app: Pick<LocalApp, 'functions'>): Map<string, string> {
+  const namePrefix = functionVariable(app, ENV.journeyNamePrefix);
+  const stateMachineArnPrefix = functionVariable(app, ENV.stateMachineArnPrefix);
   const byArn = new Map<string, string>();
-  try {
-    const targets: unknown = JSON.parse(functionVariable(app, ENV.journeyTargets) ?? '{}');
-    if (!isRecord(targets)) return byArn;
-    for (const [journey, target] of Object.entries(targets)) {
-      if (isRecord(target) && typeof target.stateMachineArn === 'string')
-        byArn.set(target.stateMachineArn, journey);
-    }
-  } catch {
-    // A malformed variable only loses the journey column; the functions themselves report it.
-  }
+  if (!namePrefix || !stateMachineArnPrefix) return byArn;
+  const naming = { namePrefix, stateMachineArnPrefix, schedulerRoleArn: '' };
+  for (const [journey, target] of Object.entries(
+    journeyTargets(
+      naming,
+      journeys.map((j) => j.id),
+    ),
+  ))
+    byArn.set(target.stateMachineArn, journey);
   return byArn;
 }

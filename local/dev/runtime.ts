@@ -1,34 +1,60 @@
 /**
- * The local runtime: the whole system in one process from the synthesized template, on one edge
- * port. DynamoDB (dynalite), EventBridge (bus and rules), Lambda (the production handler modules),
- * Step Functions (aws-local-stepfunctions), EventBridge Scheduler, SES (aws-ses-v2-local), SNS and
- * SQS stand-ins, and the API Gateway routes. Used by `relance dev`, `relance simulate` and the tests.
+ * The local runtime: the whole system from the synthesized template, on one edge port. DynamoDB
+ * (dynalite), EventBridge (bus and rules), Lambda (each production handler in its own worker
+ * thread with only its own template environment), Step Functions (aws-local-stepfunctions),
+ * EventBridge Scheduler, SES (aws-ses-v2-local), SNS and SQS stand-ins, and the API Gateway
+ * routes, with IAM enforced: every AWS call a function, a state machine, a rule or a schedule makes
+ * is checked against its role's policies (or the function's permissions) in the template, and
+ * refused as AWS refuses it. Used by `relance dev`, `relance simulate` and the tests.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { useClock } from '#platform/clock.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { smsKeyword } from '../../functions/delivery/provider-feedback.ts';
-import { JOURNEY_VERSIONS_FILE, JOURNEY_VERSIONS_VARIABLE } from '../../workflows/versions/index.ts';
 import { LocalApiGateway } from '../aws/api-gateway.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
 import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
+import {
+  type Denial,
+  denialMessage,
+  evaluateResourcePolicy,
+  type IamCheck,
+  LocalIam,
+  unsupportedOperatorsIn,
+} from '../aws/iam.ts';
+import { accessDeniedResponse, accessKeyOf, checksFor } from '../aws/iam-requests.ts';
 import { LambdaHost } from '../aws/lambda-host.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
-import { SchedulerService } from '../aws/scheduler/scheduler.ts';
+import { Retrier } from '../aws/retry.ts';
+import { type Schedule, SchedulerService } from '../aws/scheduler/scheduler.ts';
 import { SecretsManagerService } from '../aws/secrets-manager.ts';
 import { LocalSes, type StoredEmail } from '../aws/ses.ts';
 import { SnsService } from '../aws/sns.ts';
 import { SqsService } from '../aws/sqs.ts';
 import { type Execution, StepFunctionsService } from '../aws/step-functions.ts';
-import { type LocalApp, type LocalRuleTarget, type LocalSchedule, loadLocalApp } from '../aws/template.ts';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalApp,
+  type LocalFunction,
+  type LocalRule,
+  type LocalRuleTarget,
+  type LocalSchedule,
+  loadLocalApp,
+} from '../aws/template.ts';
 import { WorkTracker } from '../aws/work-tracker.ts';
+import { assemblyVersionSubstitutes } from './journey-versions.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts';
+
+/** Runs first in every Lambda sandbox: installs the runtime's clock for the handlers. */
+const LAMBDA_BOOTSTRAP = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
 
 export interface RuntimeOptions {
   /** The repository root (handler entries in the template are relative to it). */
@@ -43,8 +69,20 @@ export interface RuntimeOptions {
   readonly dataDir?: string;
   /** The API key the local API Gateway accepts. */
   readonly apiKey: string;
-  /** Variables set after the template's (e.g. POWERTOOLS_LOG_LEVEL=SILENT in tests). */
+  /**
+   * Values that replace the template's for every function that has the variable (e.g.
+   * POWERTOOLS_LOG_LEVEL=SILENT in tests); AWS_*, POWERTOOLS_* and NODE_* settings are added to all.
+   */
   readonly environmentOverrides?: Record<string, string>;
+  /**
+   * Multiplies the real-time back-off of EventBridge and Scheduler retries (1 by default). Tests
+   * set 0 so a failing target does not hold them for minutes; attempts and ages keep their meaning.
+   */
+  readonly retryBackoffScale?: number;
+  /** Modules the functions' bundles take in place of others, by absolute path (test fixtures). */
+  readonly moduleSubstitutes?: Readonly<Record<string, string>>;
+  /** Told about every call IAM refuses (the default writes it to stderr). */
+  readonly onDenied?: (denial: Denial) => void;
   /** Web answers for unsigned requests that are not API routes (the page, JSON views). */
   readonly web?: (runtime: LocalRuntime, req: AwsRequest) => Promise<AwsResponse | undefined>;
 }
@@ -78,6 +116,7 @@ export class LocalRuntime {
   readonly scheduler: SchedulerService;
   readonly secretsManager: SecretsManagerService;
   app!: LocalApp;
+  iam!: LocalIam;
   lambdas!: LambdaHost;
   stepFunctions!: StepFunctionsService;
   bus!: EventBusService;
@@ -90,6 +129,7 @@ export class LocalRuntime {
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
+  private readonly scheduleRetrier: Retrier;
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
   readonly failedScheduleInvocations: Array<{
     at: string;
@@ -106,13 +146,14 @@ export class LocalRuntime {
         ? new VirtualClock(options.clock.start ?? resumedAt ?? Date.now())
         : new ScaledClock(options.clock.scale, Math.max(resumedAt ?? 0, Date.now()));
     const now = () => this.clock.now();
+    this.scheduleRetrier = new Retrier(options.retryBackoffScale ?? 1);
     this.sns = new SnsService({ now });
     this.sqs = new SqsService({ baseUrl: () => this.endpoint, now });
     this.scheduler = new SchedulerService({ now });
     this.secretsManager = new SecretsManagerService({ now });
     this.dynamo = new LocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
     this.edge = new EdgeServer(() => ({
-      dynamodb: (req, res) => this.dynamo.handle(req, res),
+      dynamodb: (req) => this.dynamo.handle(req),
       eventbridge: this.bus.handler,
       stepfunctions: this.stepFunctions.handler,
       sqs: this.sqs.handler,
@@ -121,6 +162,7 @@ export class LocalRuntime {
       scheduler: this.scheduler.handler,
       secretsmanager: this.secretsManager.handler,
       web: (req, sourceIp) => this.web(req, sourceIp),
+      authorize: (service, req) => this.authorizeRequest(service, req),
     }));
   }
 
@@ -137,6 +179,26 @@ export class LocalRuntime {
     if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
     const endpoint = await this.edge.listen(this.options.port);
     this.app = loadLocalApp(this.options.cdkOut, endpoint);
+    this.iam = new LocalIam({
+      account: LOCAL_ACCOUNT,
+      roles: this.app.roles,
+      now: () => this.clock.now(),
+      onDenied:
+        this.options.onDenied ??
+        ((denial) => process.stderr.write(`[iam] AccessDenied: ${denialMessage(denial)}\n`)),
+    });
+    // Say which conditions cannot be evaluated here: the statements that need them never apply.
+    for (const role of this.app.roles) {
+      const unsupported = unsupportedOperatorsIn([...role.policies, ...(role.trust ? [role.trust] : [])]);
+      if (unsupported.length > 0)
+        process.stderr.write(
+          `[iam] role ${role.name}: condition operator(s) ${unsupported.join(', ')} not evaluated locally; statements that use them never match\n`,
+        );
+      if (role.unknownManagedPolicies.length > 0)
+        process.stderr.write(
+          `[iam] role ${role.name}: managed policies ${role.unknownManagedPolicies.join(', ')} unknown locally; they grant nothing here\n`,
+        );
+    }
     this.configureEnvironment(endpoint);
     this.restoreClock = useClock(this.clock);
     await this.ses.start();
@@ -147,13 +209,24 @@ export class LocalRuntime {
     this.lambdas = new LambdaHost(this.app.functions, {
       projectRoot: this.options.projectRoot,
       now,
+      environment: (fn) => this.functionEnvironment(fn),
+      bootstrap: { module: LAMBDA_BOOTSTRAP, data: { clock: this.clock.shared } },
+      substitutes: {
+        ...assemblyVersionSubstitutes(this.options.cdkOut),
+        ...this.options.moduleSubstitutes,
+      },
       onAsyncFailure: async (fn, event, error) => {
-        if (fn.onFailureArn)
-          await this.sendToQueueArn(fn.onFailureArn, {
-            requestContext: { functionArn: fn.arn, condition: 'RetriesExhausted' },
-            requestPayload: event,
-            responsePayload: { errorMessage: String(error) },
-          });
+        if (!fn.onFailureArn) return;
+        // Lambda sends to the on-failure destination with the function's execution role.
+        const denied = this.authorizeRole(fn.roleArn, `function ${fn.name}`, [
+          { action: 'sqs:SendMessage', resource: fn.onFailureArn },
+        ]);
+        if (denied) return;
+        await this.sendToQueueArn(fn.onFailureArn, {
+          requestContext: { functionArn: fn.arn, condition: 'RetriesExhausted' },
+          requestPayload: event,
+          responsePayload: { errorMessage: String(error) },
+        });
       },
     });
     this.stepFunctions = new StepFunctionsService(this.app.stateMachines, {
@@ -162,14 +235,27 @@ export class LocalRuntime {
       now,
       retryDelayMs: (seconds) =>
         this.clock instanceof ScaledClock ? (seconds * 1000) / this.clock.scale : 0,
+      // A Task calls its function with the state machine's role: lambda:InvokeFunction on it.
+      authorizeTask: (machine, resource) => {
+        const denied = this.authorizeRole(machine.roleArn, `state machine ${machine.name}`, [
+          { action: 'lambda:InvokeFunction', resource },
+        ]);
+        if (!denied) return undefined;
+        const error = new Error(
+          `${denialMessage(denied)} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`,
+        );
+        error.name = 'Lambda.AWSLambdaException';
+        return error;
+      },
     });
     this.bus = new EventBusService({
       rules: this.app.rules,
       buses: this.app.buses,
       now,
-      deliver: (target, input) => this.deliver(target, input),
-      deadLetter: (arn, event, error, rule) => this.deadLetter(arn, event, error, rule),
+      deliver: (target, input, rule) => this.deliver(target, input, rule),
+      deadLetter: (arn, event, attributes, rule) => this.deadLetter(arn, event, attributes, rule),
       background: (work) => this.tracker.track(work),
+      backoffScale: this.options.retryBackoffScale ?? 1,
     });
     // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
     this.ses.onSent = (email) => {
@@ -185,6 +271,9 @@ export class LocalRuntime {
       lambdas: this.lambdas,
       apiKey: this.options.apiKey,
       now,
+      preflights: this.app.preflights,
+      throttles: this.app.throttles,
+      authorizeInvoke: (route, sourceArn) => this.authorizeApiInvoke(route, sourceArn),
     });
 
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);
@@ -196,44 +285,139 @@ export class LocalRuntime {
     for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
     await this.dynamo.createTables(endpoint, this.app.tables);
-    await this.lambdas.warm();
     if (this.clock.mode === 'scaled') this.startTicking();
     if (this.options.dataDir) this.saver = setInterval(() => this.save(), 2_000);
     return this;
   }
 
-  /** The AWS SDK inside handlers reaches the stand-ins through its own endpoint variables. */
+  /**
+   * This process's own AWS clients (the page, the CLI commands, the tests) reach the stand-ins
+   * through the SDK's endpoint variables; they call as an administrator would, unchecked. The
+   * functions' variables stay in their own sandboxes.
+   */
   private configureEnvironment(endpoint: string): void {
     process.env.AWS_ENDPOINT_URL = endpoint;
-    process.env.AWS_REGION = 'us-east-1';
+    process.env.AWS_REGION = LOCAL_REGION;
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
-    const seen = new Map<string, string>();
-    for (const fn of this.app.functions) {
-      for (const [name, value] of Object.entries(fn.environment)) {
-        const previous = seen.get(name);
-        if (previous !== undefined && previous !== value) {
-          throw new Error(`Functions disagree on ${name}; the local runtime shares one process environment`);
-        }
-        seen.set(name, value);
-      }
-    }
-    for (const [name, value] of seen) if (name !== 'NODE_OPTIONS') process.env[name] = value;
-    // Links in messages point at the local API routes, not at the template's execute-api URL.
-    process.env[PREFERENCES_ENV.publicBaseUrl] = `${endpoint}/${this.app.stage}/`;
-    this.useAssemblyJourneyVersions();
-    Object.assign(process.env, this.options.environmentOverrides);
   }
 
   /**
-   * The journey functions run the journey versions the cloud assembly was synthesized with (the
-   * file synth.ts writes beside the templates), not whatever the source tree holds now.
+   * A function's whole environment, as Lambda builds it: the template's variables, the reserved
+   * ones, and credentials of its execution role (a local access key the edge knows it by).
    */
-  private useAssemblyJourneyVersions(): void {
-    const file = join(this.options.cdkOut, JOURNEY_VERSIONS_FILE);
-    if (existsSync(file)) process.env[JOURNEY_VERSIONS_VARIABLE] = file;
-    else delete process.env[JOURNEY_VERSIONS_VARIABLE];
+  private functionEnvironment(fn: LocalFunction): Record<string, string> {
+    // Lambda runs the function with its execution role, which must trust lambda.amazonaws.com.
+    refuseIf(this.authorizeAssume(fn.roleArn, 'lambda.amazonaws.com', fn.arn));
+    const credentials = this.iam.credentialsFor(
+      fn.roleArn ?? `arn:aws:iam::${LOCAL_ACCOUNT}:role/none`,
+      fn.name,
+    );
+    const environment: Record<string, string> = {
+      ...fn.environment,
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: 'local',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      TZ: ':UTC',
+      // Not Lambda's: the SDK reaches the stand-ins through its own endpoint variables.
+      AWS_ENDPOINT_URL: this.endpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      // The function runs on nodejs22.x in AWS: the SDK's warning about this machine's Node is not its.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    // Links in messages point at the local API routes, not at the template's execute-api URL.
+    if (environment[PREFERENCES_ENV.publicBaseUrl] !== undefined)
+      environment[PREFERENCES_ENV.publicBaseUrl] = `${this.endpoint}/${this.app.stage}/`;
+    // An override replaces a variable the template gives the function; it adds one only when it is
+    // a setting of the SDK or the runtime (AWS_*, POWERTOOLS_*, NODE_*), so it cannot hide a
+    // variable the template forgot.
+    for (const [name, value] of Object.entries(this.options.environmentOverrides ?? {})) {
+      if (name in environment || /^(AWS_|POWERTOOLS_|NODE_)/.test(name)) environment[name] = value;
+    }
+    return environment;
+  }
+
+  /** Checks calls a role makes (a state machine's, a rule target's, a schedule's); the denial, if any. */
+  private authorizeRole(roleArn: string | undefined, who: string, checks: IamCheck[]): Denial | undefined {
+    if (!roleArn) {
+      const first = checks[0];
+      return this.iam.deny(who, first?.action ?? '?', first?.resource ?? '?', 'because it has no role');
+    }
+    return this.iam.authorize(roleArn, checks);
+  }
+
+  /**
+   * A service (EventBridge, API Gateway, SNS) invoking a function on its own behalf: the function's
+   * resource-based policy must allow it from that source.
+   */
+  private authorizeServiceInvoke(fn: LocalFunction, service: string, sourceArn: string): Denial | undefined {
+    const decision = evaluateResourcePolicy(fn.resourcePolicy ?? [], service, {
+      action: 'lambda:InvokeFunction',
+      resource: fn.arn,
+      context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': LOCAL_ACCOUNT },
+    });
+    if (decision === 'Allow') return undefined;
+    return this.iam.deny(
+      service,
+      'lambda:InvokeFunction',
+      fn.arn,
+      `because no resource-based policy allows it from ${sourceArn}`,
+    );
+  }
+
+  /** The role a service assumes must trust it (its trust policy names the service). */
+  private authorizeAssume(
+    roleArn: string | undefined,
+    service: string,
+    resource: string,
+  ): Denial | undefined {
+    if (roleArn && this.iam.trusts(roleArn, service, { 'aws:SourceAccount': LOCAL_ACCOUNT }))
+      return undefined;
+    return this.iam.deny(
+      service,
+      'sts:AssumeRole',
+      roleArn ?? '(no role)',
+      `because the role's trust policy does not allow ${service} (for ${resource})`,
+    );
+  }
+
+  /** API Gateway invokes a route's function with its permission, or with the integration's role. */
+  private authorizeApiInvoke(
+    route: { functionArn: string; credentialsRoleArn?: string },
+    sourceArn: string,
+  ): Denial | undefined {
+    const fn = this.lambdas.find(route.functionArn);
+    if (!fn) return undefined;
+    if (route.credentialsRoleArn)
+      return (
+        this.authorizeAssume(route.credentialsRoleArn, 'apigateway.amazonaws.com', sourceArn) ??
+        this.iam.authorize(route.credentialsRoleArn, [{ action: 'lambda:InvokeFunction', resource: fn.arn }])
+      );
+    return this.authorizeServiceInvoke(fn, 'apigateway.amazonaws.com', sourceArn);
+  }
+
+  /** IAM at the edge: a request signed with a function's key is checked against its role. */
+  private authorizeRequest(
+    service: Parameters<typeof checksFor>[0],
+    req: AwsRequest,
+  ): AwsResponse | undefined {
+    const principal = this.iam.principalFor(accessKeyOf(req));
+    if (!principal) return undefined;
+    const checks = checksFor(service, req, {
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      secretArn: (secretId) => this.secretsManager.arnOf(secretId),
+    });
+    const denial = this.iam.authorize(principal, checks);
+    return denial ? accessDeniedResponse(service, denialMessage(denial)) : undefined;
   }
 
   private async ensureScheduleGroup(name: string): Promise<void> {
@@ -268,6 +452,10 @@ export class LocalRuntime {
           Arn: schedule.target.arn,
           RoleArn: schedule.target.roleArn,
           ...(schedule.target.input ? { Input: schedule.target.input } : {}),
+          ...(schedule.target.retryPolicy ? { RetryPolicy: schedule.target.retryPolicy } : {}),
+          ...(schedule.target.deadLetterArn
+            ? { DeadLetterConfig: { Arn: schedule.target.deadLetterArn } }
+            : {}),
         },
       }),
     });
@@ -297,6 +485,25 @@ export class LocalRuntime {
     if (!fn) throw new Error('the template has no sms-inbound function');
     if (smsKeyword(body)?.kind === 'opt_out') this.sns.optOut(from);
     const notification = inboundSmsNotification({ from, body, at: this.clock.now() });
+    // SNS delivers to its Lambda subscriber with the function's permission for the topic.
+    const topics = this.app.topics.map((t) => t.arn);
+    const allowed = topics.some(
+      (topic) =>
+        evaluateResourcePolicy(fn.resourcePolicy ?? [], 'sns.amazonaws.com', {
+          action: 'lambda:InvokeFunction',
+          resource: fn.arn,
+          context: { 'aws:SourceArn': topic, 'aws:SourceAccount': LOCAL_ACCOUNT },
+        }) === 'Allow',
+    );
+    if (!allowed) {
+      this.iam.deny(
+        'sns.amazonaws.com',
+        'lambda:InvokeFunction',
+        fn.arn,
+        `because no resource-based policy allows it from ${topics.join(', ') || 'a topic'}`,
+      );
+      return;
+    }
     this.tracker.track(() => this.lambdas.invokeAsync(fn.arn, notification));
     await this.idle();
   }
@@ -329,27 +536,82 @@ export class LocalRuntime {
     return answer(202, { accepted: true });
   }
 
-  private async deliver(target: LocalRuleTarget, input: unknown): Promise<void> {
+  /** Delivers an event to a rule's target as EventBridge does, with the rule's permissions. */
+  private async deliver(target: LocalRuleTarget, input: unknown, rule: LocalRule): Promise<void> {
+    const source = rule.arn ?? rule.name;
     if (target.arn.includes(':states:')) {
-      this.stepFunctions.startExecution(target.arn, input);
+      // EventBridge starts an execution with the target's role.
+      refuseIf(
+        this.authorizeAssume(target.roleArn, 'events.amazonaws.com', source) ??
+          this.authorizeRole(target.roleArn, `rule ${rule.name}`, [
+            { action: 'states:StartExecution', resource: target.arn },
+          ]),
+      );
+      this.startExecution(target.arn, input);
       return;
     }
     if (target.arn.includes(':lambda:')) {
       const fn = this.lambdas.find(target.arn);
-      if (!fn) throw new Error(`ResourceNotFoundException: Function not found: ${target.arn}`);
+      if (!fn) throw namedError('ResourceNotFoundException', `Function not found: ${target.arn}`);
+      // A Lambda target is invoked with the function's permission for the rule, not with a role.
+      refuseIf(this.authorizeServiceInvoke(fn, 'events.amazonaws.com', source));
       // EventBridge hands the event to Lambda asynchronously; Lambda then retries on its own.
       this.tracker.track(() => this.lambdas.invokeAsync(target.arn, input));
       return;
     }
     if (target.arn.includes(':sqs:')) {
+      refuseIf(this.authorizeQueueSend(target.arn, 'events.amazonaws.com', source));
       await this.sendToQueueArn(target.arn, input);
       return;
     }
     if (target.arn.includes(':api-destination/')) {
+      refuseIf(
+        this.authorizeAssume(target.roleArn, 'events.amazonaws.com', source) ??
+          this.authorizeRole(target.roleArn, `rule ${rule.name}`, [
+            { action: 'events:InvokeApiDestination', resource: target.arn },
+          ]),
+      );
       await this.callApiDestination(target.arn, input);
       return;
     }
-    throw new Error(`Target type not supported locally: ${target.arn}`);
+    throw namedError('ValidationException', `Target type not supported locally: ${target.arn}`);
+  }
+
+  /** StartExecution on behalf of a service: a missing state machine is the API's error. */
+  private startExecution(arn: string, input: unknown): void {
+    try {
+      this.stepFunctions.startExecution(arn, input);
+    } catch (error) {
+      throw namedError('StateMachineDoesNotExist', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * A service sending to a queue on its own behalf (a dead-letter queue, a queue target): the
+   * queue's policy must allow it from that source, when the template gives the queue a policy.
+   */
+  private authorizeQueueSend(queueArn: string, service: string, sourceArn: string): Denial | undefined {
+    const queue = this.app.queues.find((q) => q.arn === queueArn);
+    if (!queue?.resourcePolicy) return undefined;
+    const decision = evaluateResourcePolicy(queue.resourcePolicy, service, {
+      action: 'sqs:SendMessage',
+      resource: queueArn,
+      // Services reach SQS over TLS, from this account.
+      context: {
+        'aws:SourceArn': sourceArn,
+        'aws:SourceAccount': LOCAL_ACCOUNT,
+        'aws:SecureTransport': 'true',
+      },
+    });
+    if (decision === 'Allow') return undefined;
+    return this.iam.deny(
+      service,
+      'sqs:SendMessage',
+      queueArn,
+      decision === 'ExplicitDeny'
+        ? 'with an explicit deny in the queue policy'
+        : `because the queue policy does not allow it from ${sourceArn}`,
+    );
   }
 
   /**
@@ -373,11 +635,21 @@ export class LocalRuntime {
       body: JSON.stringify(input),
       signal: AbortSignal.timeout(5_000),
     });
-    if (!answer.ok) throw new Error(`API destination answered ${answer.status}`);
+    if (!answer.ok)
+      throw Object.assign(new Error(`API destination answered ${answer.status}`), {
+        statusCode: answer.status,
+      });
   }
 
-  private async deadLetter(arn: string, event: BusEventEnvelope, error: string, rule: string): Promise<void> {
-    await this.sendToQueueArn(arn, event, { ERROR_MESSAGE: error, RULE_ARN: rule });
+  /** EventBridge sends an undeliverable event to the target's dead-letter queue, if the queue lets it. */
+  private async deadLetter(
+    arn: string,
+    event: BusEventEnvelope,
+    attributes: Record<string, string>,
+    rule: LocalRule,
+  ): Promise<void> {
+    if (this.authorizeQueueSend(arn, 'events.amazonaws.com', rule.arn ?? rule.name)) return;
+    await this.sendToQueueArn(arn, event, attributes);
   }
 
   /** Sends a message to a queue by ARN through the SQS stand-in's own API. */
@@ -412,25 +684,73 @@ export class LocalRuntime {
     for (const { schedule, scheduledTime } of due) {
       if (!this.scheduler.markFired(schedule.Name, schedule.GroupName, scheduledTime)) continue;
       this.scheduleFires++;
-      const input = schedule.Target.Input ? JSON.parse(schedule.Target.Input) : {};
-      const arn = schedule.Target.Arn;
-      this.tracker.track(async () => {
-        try {
-          if (arn.includes(':states:')) this.stepFunctions.startExecution(arn, input);
-          else if (arn.includes(':lambda:')) await this.lambdas.invokeAsync(arn, input);
-          else if (arn.includes(':sqs:')) await this.sendToQueueArn(arn, input);
-          else throw new Error(`Target type not supported locally: ${arn}`);
-        } catch (error) {
-          this.failedScheduleInvocations.push({
-            at: new Date(this.clock.now()).toISOString(),
-            schedule: `${schedule.GroupName}/${schedule.Name}`,
-            targetArn: arn,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-      });
+      this.tracker.track(() => this.invokeScheduleTarget(schedule));
     }
     return due.length;
+  }
+
+  /**
+   * Scheduler invokes a schedule's target with the schedule's role, retrying as its retry policy
+   * says; after that, the invocation goes to the schedule's dead-letter queue (also sent with the
+   * role) or, without one, is recorded as failed.
+   */
+  private async invokeScheduleTarget(schedule: Schedule): Promise<void> {
+    const arn = schedule.Target.Arn;
+    const roleArn = schedule.Target.RoleArn;
+    const input = schedule.Target.Input ? JSON.parse(schedule.Target.Input) : {};
+    const who = `schedule ${schedule.GroupName}/${schedule.Name}`;
+    const action = arn.includes(':states:')
+      ? 'states:StartExecution'
+      : arn.includes(':lambda:')
+        ? 'lambda:InvokeFunction'
+        : arn.includes(':sqs:')
+          ? 'sqs:SendMessage'
+          : undefined;
+    const outcome = await this.scheduleRetrier.run(
+      async () => {
+        if (!action) throw namedError('ValidationException', `Target type not supported locally: ${arn}`);
+        refuseIf(
+          this.authorizeAssume(roleArn, 'scheduler.amazonaws.com', schedule.Arn) ??
+            this.authorizeRole(roleArn, who, [{ action, resource: arn }]),
+        );
+        if (action === 'states:StartExecution') this.startExecution(arn, input);
+        else if (action === 'lambda:InvokeFunction') {
+          if (!this.lambdas.find(arn))
+            throw namedError('ResourceNotFoundException', `Function not found: ${arn}`);
+          this.tracker.track(() => this.lambdas.invokeAsync(arn, input));
+        } else await this.sendToQueueArn(arn, input);
+      },
+      {
+        maxRetries: schedule.Target.RetryPolicy?.MaximumRetryAttempts ?? 185,
+        maxEventAgeSeconds: schedule.Target.RetryPolicy?.MaximumEventAgeInSeconds ?? 86_400,
+      },
+    );
+    if (outcome.ok) return;
+    const deadLetterArn = schedule.Target.DeadLetterConfig?.Arn;
+    if (deadLetterArn) {
+      const denied = this.authorizeRole(roleArn, who, [
+        { action: 'sqs:SendMessage', resource: deadLetterArn },
+      ]);
+      if (!denied) {
+        await this.sendToQueueArn(deadLetterArn, input, {
+          ERROR_CODE: outcome.errorCode ?? 'Error',
+          ERROR_MESSAGE: outcome.error ?? '',
+          ...(outcome.condition === 'NotRetryable'
+            ? {}
+            : { EXHAUSTED_RETRY_CONDITION: String(outcome.condition) }),
+          RETRY_ATTEMPTS: String(outcome.attempts - 1),
+          SCHEDULE_ARN: schedule.Arn,
+          TARGET_ARN: arn,
+        });
+        return;
+      }
+    }
+    this.failedScheduleInvocations.push({
+      at: new Date(this.clock.now()).toISOString(),
+      schedule: `${schedule.GroupName}/${schedule.Name}`,
+      targetArn: arn,
+      error: outcome.error ?? '',
+    });
   }
 
   private startTicking(): void {
@@ -529,12 +849,27 @@ export class LocalRuntime {
     this.stopped = true;
     if (this.ticker) clearTimeout(this.ticker);
     if (this.saver) clearInterval(this.saver);
+    this.bus?.close();
+    this.scheduleRetrier.close();
     this.save();
+    await this.lambdas?.close();
     await this.edge.close();
     await this.ses.close();
     await this.dynamo.close();
     this.restoreClock?.();
   }
+}
+
+/** An error with an AWS error name, as a service call fails. */
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** Throws a denial as the AccessDeniedException the calling service meets. */
+function refuseIf(denial: Denial | undefined): void {
+  if (denial) throw namedError('AccessDeniedException', denialMessage(denial));
 }
 
 /** Starts a local runtime. */

@@ -125,6 +125,8 @@ export async function simulateJourney(
       clock: { mode: 'virtual', start },
       apiKey: 'simulate',
       environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      // Virtual time: a failing target's retries do not wait on the wall clock (their number is kept).
+      retryBackoffScale: 0,
     });
     const machine = runtime.app.stateMachines.find((m) => m.name.endsWith(`-${journeyId}`));
     if (!machine)

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { type BuildOptions, buildApp } from '../../lib/app.ts';
+import { projectContext } from '../../lib/context.ts';
 import { JOURNEY_VERSIONS_FILE } from '../../workflows/versions/index.ts';
 
 /** Writes the cloud assembly to `outdir` and returns it. */
@@ -16,7 +17,10 @@ export function synthesizeForLocal(
   context: Record<string, unknown> = {},
   options: Omit<BuildOptions, 'nag'> = {},
 ): string {
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({
+    outdir,
+    context: { ...projectContext(), 'aws:cdk:bundling-stacks': [], ...context },
+  });
   const { versions } = buildApp(app, { ...options, nag: false });
   app.synth();
   writeFileSync(join(outdir, JOURNEY_VERSIONS_FILE), JSON.stringify(versions));

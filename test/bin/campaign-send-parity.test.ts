@@ -22,6 +22,8 @@ import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 
 const LEDGER = 'parity-ledger';
 const STATE = 'parity-state';
+/** Read by SMS sends for the number's opt-out state (empty here: the contact's own record decides). */
+const CONTACTS = 'parity-contacts';
 const TZ = 'Europe/Paris';
 /** 13:00 and 23:30 in Paris. */
 const DAY = Date.parse('2026-03-02T12:00:00Z');
@@ -104,6 +106,23 @@ const CASES: readonly Case[] = [
     step: { channel: 'sms', template: 'welcome-sms-offer' },
   },
   {
+    name: 'transactional SMS to a number that replied STOP',
+    expected: 'sms_opted_out',
+    contact: {
+      consent: {
+        sms: {
+          channel: {
+            ...consent('opted_out'),
+            source: 'sms-reply',
+            proof: { kind: 'sms_keyword', reference: 'STOP:in-1' },
+          },
+          topics: {},
+        },
+      },
+    },
+    step: { channel: 'sms', template: 'appointment-confirmation-sms', category: 'transactional' },
+  },
+  {
     name: 'e-mail at night without e-mail quiet hours',
     expected: 'send',
     step: { channel: 'email', template: 'welcome' },
@@ -166,6 +185,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   await dynamo.createTable(LEDGER, { sortKey: false });
   await dynamo.createTable(STATE);
+  await dynamo.createTable(CONTACTS, { sortKey: false });
   // Imported late: the SDK clients must be built after the local endpoint is set.
   ({ send: sendStep } = await import('../../functions/journeys/actions.ts'));
   ({ forecastSend } = await import('../../bin/cli/campaign.ts'));
@@ -176,14 +196,14 @@ beforeAll(async () => {
   const { ProductsRepository } = await import('../../functions/products/products-repository.ts');
   deps = {
     runs: new RunsRepository(STATE),
-    contacts: new ContactsRepository('unused-contacts'),
+    contacts: new ContactsRepository(CONTACTS),
     ledger: new LedgerRepository(LEDGER),
     caps: new CapsRepository(LEDGER),
     products: new ProductsRepository('unused-products'),
     targets: {},
     sending: {
       fromAddress: 'shop@example.com',
-      brand: { name: 'Shop' },
+      brand: { name: 'Shop', website: 'https://shop.example.com' },
       defaultTimezone: TZ,
       policy: POLICY,
     },

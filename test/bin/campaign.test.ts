@@ -64,7 +64,7 @@ function optIn(email: string, channel: 'email' | 'sms', topic?: string) {
 
 async function contactId(email: string): Promise<string> {
   const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
-  const id = await new ContactsRepository(process.env.CONTACTS_TABLE ?? '').findByIdentity('EMAIL', email);
+  const id = await new ContactsRepository(system.tables.contacts ?? '').findByIdentity('EMAIL', email);
   if (!id) throw new Error(`no contact for ${email}`);
   return id;
 }
@@ -88,7 +88,7 @@ beforeAll(async () => {
 
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const cleo = await contactId('cleo@example.com');
-  await new RunsRepository(process.env.JOURNEY_STATE_TABLE ?? '').enter({
+  await new RunsRepository(system.tables.journeyState ?? '').enter({
     journeyId: winBack.id,
     runKey: `key:${cleo}.${at(T0 - days(95))}`,
     reentry: false,

@@ -68,10 +68,13 @@ describe('failure is visible on the local runtime', () => {
   });
 
   it('keeps an event whose target refuses it, like a dead-letter queue, and shows it', async () => {
-    // Prepare: a rule whose target function does not exist, with the template's dead-letter queue.
+    // Prepare: a rule whose target function does not exist, with the template's dead-letter queue
+    // (it stands in for the router rule, which the queue's policy lets EventBridge send for).
     const deadLetters = system.runtime.app.queues.find((q) => q.name.includes('DeadLetters'));
+    const routerRule = system.runtime.app.rules.find((r) => r.logicalId.startsWith('JourneysRouterRule'));
     system.runtime.app.rules.push({
       logicalId: 'BrokenRule',
+      ...(routerRule?.arn ? { arn: routerRule.arn } : {}),
       name: 'Relance-BrokenRule',
       busName: system.runtime.app.buses[0]?.name ?? 'default',
       pattern: { source: ['relance.ingest'], 'detail-type': ['checkout.started'] },
@@ -103,10 +106,20 @@ describe('failure is visible on the local runtime', () => {
         rule: 'Relance-BrokenRule',
         detailType: 'checkout.started',
         error: expect.stringContaining('Function not found'),
+        // A missing function is not retried: the event goes to the dead-letter queue at once.
+        attempts: 1,
+        condition: 'NotRetryable',
       }),
     ]);
     const queue = system.runtime.sqs.queues().find((q) => q.name === deadLetters?.name);
     expect(queue?.messages.length).toBe(1);
+    expect(queue?.messages[0]?.messageAttributes).toMatchObject({
+      ERROR_CODE: expect.objectContaining({ StringValue: 'ResourceNotFoundException' }),
+      RULE_ARN: expect.objectContaining({ StringValue: routerRule?.arn }),
+      TARGET_ARN: expect.objectContaining({
+        StringValue: 'arn:aws:lambda:us-east-1:000000000000:function:Gone',
+      }),
+    });
   });
 
   it('follows the template’s retries and catch when a step keeps failing, and marks the run failed', async () => {

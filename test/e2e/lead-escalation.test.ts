@@ -33,7 +33,7 @@ describe('a lead nobody answers', () => {
     // Act: twelve hours, then four more
     await system.advance(hours(12));
     const { AssignmentRepository } = await import('../../functions/leads/assignment-repository.ts');
-    const leads = new AssignmentRepository(process.env.LEADS_TABLE ?? '');
+    const leads = new AssignmentRepository(system.tables.leads ?? '');
     const after12 = await leads.lead(leadId);
     await system.advance(hours(4));
     const after16 = await leads.lead(leadId);

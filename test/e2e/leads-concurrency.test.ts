@@ -65,7 +65,7 @@ describe('simultaneous leads', () => {
     // Assess
     expect(answers.map((a) => a.status)).toEqual(Array(LEADS).fill(202));
     const { AssignmentRepository } = await import('../../functions/leads/assignment-repository.ts');
-    const assignments = new AssignmentRepository(process.env.LEADS_TABLE ?? '');
+    const assignments = new AssignmentRepository(system.tables.leads ?? '');
     const leads = await Promise.all(leadIds.map((id) => assignments.lead(id)));
     const owners = leads.map((lead) => lead?.owner);
     expect(owners.every((owner) => typeof owner === 'string')).toBe(true);

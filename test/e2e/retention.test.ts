@@ -50,9 +50,9 @@ async function repositories() {
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const { PassRepository } = await import('../../functions/audience-passes/pass-repository.ts');
   return {
-    contacts: new ContactsRepository(process.env.CONTACTS_TABLE ?? ''),
-    runs: new RunsRepository(process.env.JOURNEY_STATE_TABLE ?? ''),
-    passes: new PassRepository(process.env.JOURNEY_STATE_TABLE ?? ''),
+    contacts: new ContactsRepository(system.tables.contacts ?? ''),
+    runs: new RunsRepository(system.tables.journeyState ?? ''),
+    passes: new PassRepository(system.tables.journeyState ?? ''),
   };
 }
 
@@ -241,7 +241,7 @@ describe('journeys started by behaviour and by segment entry', () => {
     const { contacts } = await repositories();
     const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
     const contactId = (await contacts.findByIdentity('EMAIL', email)) ?? '';
-    const entries = await new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId);
+    const entries = await new LedgerRepository(system.tables.ledger ?? '').forContact(contactId);
     expect(entries.map((e) => [e.journeyId, e.stepId, e.status, e.reason])).toEqual(
       expect.arrayContaining([
         ['vip-welcome', 'thanks', 'sent', undefined],

@@ -47,8 +47,8 @@ describe('abandoned-cart journey on the local runtime', () => {
     await system.advance(minutes(2));
     const [reminder] = system.emailsTo(email);
     expect(reminder?.subject).toBe('Hi, you left something in your cart');
-    expect(reminder?.text).toContain('1 x Brass desk lamp: 89 EUR');
-    expect(reminder?.text).toContain('2 x Stoneware mug: 14.5 EUR');
+    expect(reminder?.text).toContain('1 x Brass desk lamp: €89.00');
+    expect(reminder?.text).toContain('2 x Stoneware mug: €14.50');
     expect(reminder?.tags).toMatchObject({ journey: 'abandoned-cart', step: 'first-reminder' });
 
     await system.advance(hours(22));

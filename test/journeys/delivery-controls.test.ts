@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatWhy, why } from '../../bin/cli/why.ts';
+import type { RelanceTables } from '../../local/dev/relance-template.ts';
 import {
   days,
   eventId,
@@ -12,19 +13,21 @@ import {
 
 /** 23:30 in Paris on Monday 2 March 2026 (UTC+1). */
 const LATE_EVENING_PARIS = Date.parse('2026-03-02T22:30:00Z');
+/** The tables of the running system, read as an administrator would. */
+let tables: RelanceTables = {};
 const lamp = { sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 };
 
 async function ledgerFor(contactEmail: string) {
   const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
   const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
-  const contacts = new ContactsRepository(process.env.CONTACTS_TABLE ?? '');
+  const contacts = new ContactsRepository(tables.contacts ?? '');
   const contactId = await contacts.findByIdentity('EMAIL', contactEmail);
-  return contactId ? new LedgerRepository(process.env.LEDGER_TABLE ?? '').forContact(contactId) : [];
+  return contactId ? new LedgerRepository(tables.ledger ?? '').forContact(contactId) : [];
 }
 
 async function contactFor(contactEmail: string) {
   const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
-  const contacts = new ContactsRepository(process.env.CONTACTS_TABLE ?? '');
+  const contacts = new ContactsRepository(tables.contacts ?? '');
   const contactId = await contacts.findByIdentity('EMAIL', contactEmail);
   return contactId ? contacts.get(contactId) : undefined;
 }
@@ -50,6 +53,7 @@ describe('delivery controls on the local runtime', () => {
         }),
       },
     });
+    tables = system.tables;
   });
   afterAll(async () => {
     await system.stop();
@@ -275,8 +279,13 @@ describe('delivery controls on the local runtime', () => {
     expect(confirmation?.subject).toContain('confirm your subscription');
     expect(link).toBeDefined();
 
-    // Act
-    const answer = await fetch(link ?? '');
+    // Act: the page (a GET changes nothing), then its button
+    await fetch(link ?? '');
+    const answer = await fetch(link ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'confirm=yes',
+    });
 
     // Assess
     expect(answer.status).toBe(200);

@@ -90,7 +90,7 @@ describe('back-in-stock and price-drop journeys on the local runtime', () => {
     expect(got(carted, 'Price drop')).toBe(1);
     expect(got('waited.d@example.com', 'Price drop')).toBe(1);
     expect(system.emailsTo(carted).find((m) => m.subject.includes('Price drop'))?.text).toContain(
-      'went from 120 to 80 EUR',
+      'went from €120.00 to €80.00',
     );
 
     await system.advance(days(10));

@@ -1,7 +1,6 @@
 // Each reference journey deploys as an Express state machine carrying the compiler's ASL, a trigger
 // rule with the journey's filter, a schedule group and a scheduler role that can start only it.
 import { isDeepStrictEqual } from 'node:util';
-import { Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { compileJourney } from '#language/compiler.ts';
@@ -12,6 +11,7 @@ import { journeys } from '../../workflows/journeys/index.ts';
 import type { JourneyCatalog } from '../../workflows/versions/index.ts';
 import {
   flatten,
+  functionRoleId,
   getAttOf,
   logicalId,
   props,
@@ -183,33 +183,37 @@ describe('journeys', () => {
         1,
       );
     });
+  });
 
-    it('has a scheduler role that may only start this state machine', () => {
-      const role = synth.stacks.app.engine.node.tryFindChild(`${journey.id}-SchedulerRole`);
-      if (!(role instanceof Role)) throw new Error(`no scheduler role for ${journey.id}`);
-      const roleId = logicalId(role);
-      const { AssumeRolePolicyDocument, ManagedPolicyArns } = roleOf(synth.app, roleId);
+  it("has one scheduler role, which may start the journeys' state machines (each listed) and nothing else", () => {
+    const role = synth.stacks.app.engine.schedulerRole;
+    const roleId = logicalId(role);
+    const { AssumeRolePolicyDocument, ManagedPolicyArns } = roleOf(synth.app, roleId);
 
-      expect(AssumeRolePolicyDocument.Statement).toHaveLength(1);
-      expect(AssumeRolePolicyDocument.Statement[0]).toMatchObject({
-        Effect: 'Allow',
-        Action: ['sts:AssumeRole'],
-        Principal: { Service: 'scheduler.amazonaws.com' },
-        // Confused-deputy guard: only schedules of this account may use the role.
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-      });
-      expect(ManagedPolicyArns).toBeUndefined();
-
-      const statements = statementsForRole(synth.app, roleId);
-      expect(statements).toHaveLength(1);
-      const [only] = statements;
-      expect(only?.Effect).toBe('Allow');
-      expect(only?.Action).toEqual(['states:StartExecution']);
-      expect(only?.NotAction).toBeUndefined();
-      expect(only && statementResources(only)).toEqual([
-        stackArn('states', `stateMachine:${stateMachineName(journey)}`),
-      ]);
+    expect(AssumeRolePolicyDocument.Statement).toHaveLength(1);
+    expect(AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole'],
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      // Confused-deputy guard: only schedules of this account may use the role.
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
     });
+    expect(ManagedPolicyArns).toBeUndefined();
+    synth.app.resourcePropertiesCountIs(
+      'AWS::IAM::Role',
+      { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } },
+      4, // this one, the audience passes', the unassigned-leads pass's and the run sweeper's
+    );
+
+    const statements = statementsForRole(synth.app, roleId);
+    expect(statements).toHaveLength(1);
+    const [only] = statements;
+    expect(only?.Effect).toBe('Allow');
+    expect(only?.Action).toEqual(['states:StartExecution']);
+    expect(only?.NotAction).toBeUndefined();
+    expect(only && statementResources(only).sort()).toEqual(
+      journeys.map((j) => stackArn('states', `stateMachine:${stateMachineName(j)}`)).sort(),
+    );
   });
 
   it('lists in the router rule exactly the events journeys wait for or end on', () => {
@@ -226,6 +230,23 @@ describe('journeys', () => {
     const pattern = RouterPattern.parse(rules[0]?.EventPattern);
     expect(pattern.source).toEqual([ACCEPTED_SOURCE]);
     expect([...pattern['detail-type']].sort()).toEqual([...listened].sort());
+  });
+
+  it('lets the step function create pause schedules and the router delete them, in the journeys’ groups only', () => {
+    const scheduleActions = (fn: typeof synth.stacks.app.engine.stepFunction) =>
+      statementsForRole(synth.app, functionRoleId(synth.app, logicalId(fn)))
+        .filter((s) => (s.Action ?? []).some((a) => a.startsWith('scheduler:')))
+        .map((s) => ({ actions: s.Action, resources: statementResources(s) }));
+    const groups = journeys.map((j) => stackArn('scheduler', `schedule/${stateMachineName(j)}/*`));
+
+    // The step handler only creates the schedule that resumes a run (run-scheduler.ts scheduleResume).
+    expect(scheduleActions(synth.stacks.app.engine.stepFunction)).toEqual([
+      { actions: ['scheduler:CreateSchedule'], resources: groups },
+    ]);
+    // The router cancels the timeout of a wait an event resolved (run-scheduler.ts cancelResume).
+    expect(scheduleActions(synth.stacks.app.engine.routerFunction)).toEqual([
+      { actions: ['scheduler:DeleteSchedule'], resources: groups },
+    ]);
   });
 
   it('names the schedule groups and state machines consistently (one group per journey, one for passes)', () => {

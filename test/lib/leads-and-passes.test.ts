@@ -77,6 +77,17 @@ describe('lead functions', () => {
     expect(actions.some((a) => a.startsWith('ses:') || a.startsWith('sns:'))).toBe(false);
   });
 
+  it('gives every function that reads phone numbers the deployment’s default country', () => {
+    // Each function has only its own environment: the reps API reads reps' national numbers too.
+    const leads = synth.stacks.app.leads;
+    for (const fn of [leads.formFunction, leads.routerFunction, leads.actionsFunction, leads.repsFunction]) {
+      const environment = props(synth.app.toJSON().Resources[logicalId(fn)]).Environment as {
+        Variables: Record<string, unknown>;
+      };
+      expect(environment.Variables.DEFAULT_COUNTRY, logicalId(fn)).toBe('FR');
+    }
+  });
+
   it('lets the router read contacts and history but not change them', () => {
     // Act
     const statements = statementsForRole(

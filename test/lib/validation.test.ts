@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnResource } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import {
@@ -19,11 +19,12 @@ import {
   VALIDATE_AGAINST_DEFAULT_RULES,
   VALIDATION_REPORT_FILE,
 } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { validateJourney } from '#language/validator.ts';
 import { buildApp, type RelanceApp } from '../../lib/app.ts';
-import { journeys, journeyViolations, templates } from '../../workflows/index.ts';
+import { contactAttributes, journeys, journeyViolations, templates } from '../../workflows/index.ts';
 import { abandonedCart } from '../../workflows/journeys/abandoned-cart.ts';
 
 const SLOW = 120_000;
@@ -183,11 +184,28 @@ describe('validation of the synthesized app', () => {
   );
 });
 
+describe('cdk-nag acknowledgements', () => {
+  it('are made on the resources they concern, never on an app or a stack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stacks = buildApp(app);
+    const acknowledgedAt = (scope: IConstruct) =>
+      scope.node.metadata
+        .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .map((m) => Object.keys(m.data ?? {}));
+
+    expect(acknowledgedAt(app)).toEqual([]);
+    for (const stack of [stacks.data, stacks.app]) expect(acknowledgedAt(stack), stack.stackName).toEqual([]);
+    const scoped = stacks.app.node.findAll().filter((c) => acknowledgedAt(c).length > 0);
+    expect(scoped.length).toBeGreaterThan(20);
+    for (const construct of scoped) expect(Stack.isStack(construct), construct.node.path).toBe(false);
+  });
+});
+
 describe('journey validation', () => {
   it('reports a broken copy of a reference journey with the path of the violation', () => {
     const broken = { ...abandonedCart, entry: { ...abandonedCart.entry, dedupeKey: 'basketId' } };
 
-    const violations = validateJourney(broken, { templates });
+    const violations = validateJourney(broken, { templates, attributes: contactAttributes });
 
     expect(violations).toEqual([
       {

@@ -1,16 +1,24 @@
 /**
  * Test harness: the whole system on the local runtime with a virtual clock, on a free loopback
- * port, driven through the real AWS SDK clients. One per test file (handler modules bind their SDK
- * clients to the endpoint when first imported); stop it in afterAll.
+ * port, driven through the real AWS SDK clients, with IAM enforced and each function in its own
+ * sandbox with its own template environment. One per test file; stop it in afterAll: `stop` fails
+ * the file when any call was denied during it (a missing grant would fail in AWS just the same),
+ * unless the test expects denials.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { vi } from 'vitest';
+import type { Contact } from '#catalogue/contact.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
-import { relanceTables } from '../../local/dev/relance-template.ts';
+import type { BuildOptions } from '../../lib/app.ts';
+import type { Denial } from '../../local/aws/iam.ts';
+import { assemblyCatalog } from '../../local/dev/journey-versions.ts';
+import { type RelanceTables, relanceTables } from '../../local/dev/relance-template.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
 import { synthesizeForLocal } from '../../local/dev/synth.ts';
+import type { JourneyCatalog } from '../../workflows/versions/index.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 /** A fixed start for virtual time: Monday 2026-03-02 10:00 UTC. */
@@ -22,6 +30,10 @@ export interface LocalSystem {
   /** The cloud assembly the runtime runs. */
   readonly cdkOut: string;
   readonly endpoint: string;
+  /** The physical names of relance's tables in the template the runtime runs. */
+  readonly tables: RelanceTables;
+  /** The journey versions the assembly deploys (current) and keeps for runs on them (earlier). */
+  readonly versions: JourneyCatalog;
   /** Puts a producer event on the relance bus, as a shop would. */
   put(detailType: string, detail: Record<string, unknown>, source?: string): Promise<void>;
   /** Moves virtual time forward and waits until the system is quiet. */
@@ -36,6 +48,14 @@ export interface LocalSystem {
   smsTo(phone: string): Array<{ message: string }>;
   /** A journey run as stored in the journey-state table. */
   run(journeyId: string, runKey: string): Promise<Run | undefined>;
+  /** The contact an e-mail address identifies. */
+  contact(email: string): Promise<Contact | undefined>;
+  /** Calls IAM refused so far. */
+  denials(): readonly Denial[];
+  /**
+   * Stops the runtime (saving its state when it has a data directory, which is kept); throws when a
+   * call was denied, unless the system was started with `allowDenials`.
+   */
   stop(): Promise<void>;
 }
 
@@ -45,25 +65,68 @@ export const days = (n: number) => n * 86_400_000;
 
 /** Starts the system from a fresh in-process synth of the CDK app. */
 export async function startLocalSystem(
-  options: { start?: number; environment?: Record<string, string>; context?: Record<string, unknown> } = {},
+  options: {
+    start?: number;
+    environment?: Record<string, string>;
+    context?: Record<string, unknown>;
+    /** Change the synthesized assembly before the runtime reads it (e.g. remove a grant). */
+    editAssembly?: (cdkOut: string) => void;
+    /** The test provokes denials on purpose: `stop` does not fail on them. */
+    allowDenials?: boolean;
+    /**
+     * Modules the functions run in place of others, by absolute path: the fixture a test's own
+     * `vi.mock` gave the synth (a mock reaches this process only, not the functions' sandboxes).
+     */
+    moduleSubstitutes?: Record<string, string>;
+    /**
+     * Where the runtime saves its data: a later start on the same directory is a restart with saved
+     * data (its virtual clock resumes where it stopped unless `start` is given).
+     */
+    dataDir?: string;
+    /**
+     * What the in-process synth deploys instead of workflows/ (journeys, templates, earlier versions);
+     * the functions' sandboxes need the same journeys and templates through `moduleSubstitutes`.
+     */
+    build?: Omit<BuildOptions, 'nag'>;
+    /** Serve the local page and its JSON views, as `relance dev` does (the CLI reads the journey clock there). */
+    page?: boolean;
+  } = {},
 ): Promise<LocalSystem> {
-  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
+  const cdkOut = synthesizeForLocal(
+    mkdtempSync(join(tmpdir(), 'relance-test-cdk-')),
+    options.context,
+    options.build,
+  );
+  options.editAssembly?.(cdkOut);
+  const start = options.start ?? (options.dataDir ? undefined : T0);
   const runtime = await startLocalRuntime({
     projectRoot: PROJECT_ROOT,
     cdkOut,
     port: 0,
-    clock: { mode: 'virtual', start: options.start ?? T0 },
+    clock: { mode: 'virtual', ...(start === undefined ? {} : { start }) },
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.page ? { web: (await import('../../local/dev/dashboard.ts')).dashboardWeb } : {}),
     apiKey: API_KEY,
     environmentOverrides: {
       POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
       ...options.environment,
     },
+    // Retries of failing targets do not wait in tests; their number and age limits are unchanged.
+    retryBackoffScale: 0,
+    ...(options.moduleSubstitutes ? { moduleSubstitutes: options.moduleSubstitutes } : {}),
+    // Denials are listed by `stop`, and shown when a test that expects them wants to look.
+    onDenied: () => undefined,
   });
   const busName = runtime.app.buses[0]?.name ?? 'default';
-  // Loaded once the runtime has started: product modules read their environment when they load
-  // (aws-clients reads AWS_MAX_ATTEMPTS), and `environment` above only takes effect at start.
+  // The test reads the tables as an administrator would, through this process's SDK clients
+  // (their endpoint is set by the runtime at start). A start on a data directory may be a restart on
+  // another port: the clients are made again, as a new process would.
+  if (options.dataDir) vi.resetModules();
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
-  const runs = new RunsRepository(relanceTables(runtime.app).journeyState ?? '');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const tables = relanceTables(runtime.app);
+  const runs = new RunsRepository(tables.journeyState ?? '');
+  const contacts = new ContactsRepository(tables.contacts ?? '');
   const events = new EventBridgeClient({
     endpoint: runtime.endpoint,
     region: 'us-east-1',
@@ -73,6 +136,8 @@ export async function startLocalSystem(
     runtime,
     cdkOut,
     endpoint: runtime.endpoint,
+    tables,
+    versions: assemblyCatalog(cdkOut) ?? { current: [], earlier: [] },
     async put(detailType, detail, source = 'shop.test') {
       const result = await events.send(
         new PutEventsCommand({
@@ -97,17 +162,78 @@ export async function startLocalSystem(
           headers: Object.fromEntries((e.headers ?? []).map((h) => [h.name, h.value])),
         })),
     run: (journeyId, runKey) => runs.get(journeyId, runKey),
+    async contact(email) {
+      const id = await contacts.findByIdentity('EMAIL', email);
+      return id ? contacts.get(id) : undefined;
+    },
     smsTo: (phone) =>
       runtime.sns
         .outbox()
         .filter((m) => m.phoneNumber === phone)
         .map((m) => ({ message: m.message })),
+    denials: () => runtime.iam.denials,
     async stop() {
       events.destroy();
       await runtime.stop();
       rmSync(cdkOut, { recursive: true, force: true });
+      if (!options.allowDenials && runtime.iam.denials.length > 0) {
+        const lines = runtime.iam.denials.map(
+          (d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`,
+        );
+        throw new Error(
+          `IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`,
+        );
+      }
     },
   };
+}
+
+type TemplateJson = {
+  Resources: Record<
+    string,
+    { Type: string; Metadata?: Record<string, unknown>; Properties?: Record<string, unknown> }
+  >;
+};
+
+/** An `editAssembly` that changes the app stack's template (Relance.template.json) in place. */
+export function editAppTemplate(edit: (template: TemplateJson) => void): (cdkOut: string) => void {
+  return (cdkOut) => {
+    const path = join(cdkOut, 'Relance.template.json');
+    const template = JSON.parse(readFileSync(path, 'utf8')) as TemplateJson;
+    edit(template);
+    writeFileSync(path, JSON.stringify(template));
+  };
+}
+
+/**
+ * Removes an action from the identity policies of the roles whose logical id starts with
+ * `rolePrefix` (a statement left without actions goes): the grant the CDK code would have forgotten.
+ */
+export function withoutGrant(rolePrefix: string, action: string): (cdkOut: string) => void {
+  return editAppTemplate((template) => {
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const roles = (resource.Properties?.Roles ?? []) as Array<{ Ref?: string }>;
+      if (!roles.some((r) => r.Ref?.startsWith(rolePrefix))) continue;
+      const document = resource.Properties?.PolicyDocument as {
+        Statement: Array<{ Action: string | string[] }>;
+      };
+      document.Statement = document.Statement.flatMap((statement) => {
+        const actions = (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).filter(
+          (a) => a !== action,
+        );
+        return actions.length === 0 ? [] : [{ ...statement, Action: actions }];
+      });
+    }
+  });
+}
+
+/** Removes the Lambda permissions (resource policy statements) whose logical id starts with `prefix`. */
+export function withoutPermission(prefix: string): (cdkOut: string) => void {
+  return editAppTemplate((template) => {
+    for (const [id, resource] of Object.entries(template.Resources))
+      if (resource.Type === 'AWS::Lambda::Permission' && id.startsWith(prefix)) delete template.Resources[id];
+  });
 }
 
 let sequence = 0;
@@ -115,4 +241,20 @@ let sequence = 0;
 export function eventId(prefix = 'evt'): string {
   sequence += 1;
   return `${prefix}-${Date.now().toString(36)}-${sequence}`;
+}
+
+/** A shop's `contact.signed_up` for `email`, at the system's current time. */
+export function signUp(system: LocalSystem, email: string): Promise<void> {
+  return system.put('contact.signed_up', {
+    eventId: eventId('signup'),
+    occurredAt: new Date(system.runtime.clock.now()).toISOString(),
+    source: 'shop.test',
+    contact: { email },
+  });
+}
+
+/** A fresh data directory for restarts, and its removal. */
+export function dataDirectory(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'relance-data-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }

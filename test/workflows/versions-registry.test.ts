@@ -11,7 +11,8 @@ import {
   recordVersions,
   registryIndex,
 } from '../../workflows/versions/registry.ts';
-import { edited, original, templatesAfter, templatesBefore } from '../support/journey-edits.ts';
+import { templatesAfter, templatesBefore } from '../support/journey-edit-templates.ts';
+import { edited, original } from '../support/journey-edits.ts';
 
 describe('recordVersions', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relance-registry-'));

@@ -5,29 +5,37 @@ import { AUDIENCE_MEMBER, AudienceMember } from './audience-member.ts';
 import { CART_UPDATED, CartUpdated } from './cart-updated.ts';
 import { CHECKOUT_STARTED, CheckoutStarted } from './checkout-started.ts';
 import { CONSENT_CHANGED, ConsentChanged } from './consent-changed.ts';
+import { CONTACT_MERGED, ContactMerged } from './contact-merged.ts';
 import { CONTACT_SIGNED_UP, ContactSignedUp } from './contact-signed-up.ts';
 import { CONTACT_UPDATED, ContactUpdated } from './contact-updated.ts';
+import { DEMO_REQUESTED, DemoRequested } from './demo-requested.ts';
 import { LEAD_ASSIGNED, LeadAssigned } from './lead-assigned.ts';
 import { LEAD_CONTACTED, LeadContacted } from './lead-contacted.ts';
 import { LEAD_SLA_BREACHED, LeadSlaBreached } from './lead-sla-breached.ts';
 import { LEAD_SUBMITTED, LeadSubmitted } from './lead-submitted.ts';
 import { ORDER_COMPLETED, OrderCompleted } from './order-completed.ts';
+import { PAGE_VIEWED, PageViewed } from './page-viewed.ts';
 import { PRODUCT_PRICE_CHANGED, ProductPriceChanged } from './product-price-changed.ts';
 import { PRODUCT_STOCK_CHANGED, ProductStockChanged } from './product-stock-changed.ts';
 import { PRODUCT_WAITLISTED, ProductWaitlisted } from './product-waitlisted.ts';
 import { SEGMENT_ENTERED, SEGMENT_EXITED, SegmentEntered, SegmentExited } from './segment-changed.ts';
+import { WEBINAR_ATTENDED, WebinarAttended } from './webinar-attended.ts';
 
 /** Every event type relance accepts, keyed by EventBridge detail-type. */
 export const eventCatalogue = {
   [CONTACT_SIGNED_UP]: ContactSignedUp,
   [CONTACT_UPDATED]: ContactUpdated,
   [CONSENT_CHANGED]: ConsentChanged,
+  [CONTACT_MERGED]: ContactMerged,
   [CART_UPDATED]: CartUpdated,
   [CHECKOUT_STARTED]: CheckoutStarted,
   [ORDER_COMPLETED]: OrderCompleted,
   [PRODUCT_STOCK_CHANGED]: ProductStockChanged,
   [PRODUCT_PRICE_CHANGED]: ProductPriceChanged,
   [PRODUCT_WAITLISTED]: ProductWaitlisted,
+  [PAGE_VIEWED]: PageViewed,
+  [DEMO_REQUESTED]: DemoRequested,
+  [WEBINAR_ATTENDED]: WebinarAttended,
   [LEAD_SUBMITTED]: LeadSubmitted,
   [LEAD_ASSIGNED]: LeadAssigned,
   [LEAD_CONTACTED]: LeadContacted,

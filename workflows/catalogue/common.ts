@@ -174,22 +174,41 @@ export const Email = z
   .toLowerCase()
   .check(z.email({ error: 'is not a valid email address' }));
 
-/** Who the event is about: at least one of contactId, email or phone. */
+/**
+ * Who the event is about: at least one of contactId, externalId, email or phone. contactId, the
+ * producer's `externalId` (a customer id in the shop or CRM) and email identify a person; a phone
+ * number only describes one (a household or a switchboard shares it), so it never joins an event to
+ * a contact that another identifier names, and finds a contact alone only when exactly one contact
+ * gives that number. See "Identity resolution" in the README.
+ */
 export const ContactRef = z
   .object({
     contactId: Identifier.optional(),
+    externalId: Identifier.optional().describe(
+      "The producer's own id for the person (shop customer id, CRM id)",
+    ),
     email: Email.optional(),
     phone: Phone.optional(),
   })
-  .refine((c) => c.contactId !== undefined || c.email !== undefined || c.phone !== undefined, {
-    error: 'needs at least one of contactId, email or phone',
-  })
+  .refine(
+    (c) =>
+      c.contactId !== undefined ||
+      c.externalId !== undefined ||
+      c.email !== undefined ||
+      c.phone !== undefined,
+    { error: 'needs at least one of contactId, externalId, email or phone' },
+  )
   // The refine is invisible to JSON Schema; say the same thing there.
   .meta({
-    anyOf: [{ required: ['contactId'] }, { required: ['email'] }, { required: ['phone'] }],
+    anyOf: [
+      { required: ['contactId'] },
+      { required: ['externalId'] },
+      { required: ['email'] },
+      { required: ['phone'] },
+    ],
   });
 
-/** A resolved contact reference (email lower-cased, phone in E.164). */
+/** A parsed contact reference (email lower-cased, phone in E.164). */
 export type ContactRef = z.infer<typeof ContactRef>;
 
 /** Fields present on every event detail. */

@@ -1,6 +1,7 @@
 /**
- * The contact profile: one per person, found by contactId, e-mail or phone. Plain data and pure
- * functions; the repository in functions/contacts stores it.
+ * The contact profile: one per person, found by contactId, externalId or e-mail (identifiers), or
+ * by a phone number only one contact gives. Plain data and pure functions; the repository in
+ * functions/contacts stores it.
  */
 import { z } from 'zod';
 import { ProfileAggregates } from './profile-aggregates.ts';
@@ -39,8 +40,40 @@ export const ContactStats = z.object({
 });
 export type ContactStats = z.infer<typeof ContactStats>;
 
+/** Conflicts kept per profile (the latest ones). */
+export const IDENTITY_CONFLICT_MEMORY = 20;
+
+/**
+ * An event whose identifiers named two different contacts: it was applied to the contact its
+ * primary identifier named, nothing was merged or overwritten, and both contacts keep this record.
+ */
+export const IdentityConflict = z.object({
+  at: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  /** The identifier that names the other contact (a phone number: both give it). */
+  identifier: z.enum(['email', 'externalId', 'phone']),
+  value: z.string(),
+  otherContactId: z.string(),
+  /** The contact the event was applied to. */
+  appliedTo: z.string(),
+  reason: z.enum(['identifier_owned_by_other_contact', 'phone_shared']),
+});
+export type IdentityConflict = z.infer<typeof IdentityConflict>;
+
+/** A contact absorbed into this one by a `contact.merged` event. */
+export const MergeRecord = z.object({
+  contactId: z.string(),
+  eventId: z.string(),
+  at: z.string(),
+  reason: z.string(),
+});
+export type MergeRecord = z.infer<typeof MergeRecord>;
+
 export const Contact = z.object({
   contactId: z.string(),
+  /** The producer's own id for the person (shop customer id, CRM id): an identifier like e-mail. */
+  externalId: z.string().optional(),
   email: z.string().optional(),
   phone: z.string().optional(),
   firstName: z.string().optional(),
@@ -70,6 +103,14 @@ export const Contact = z.object({
   segmentChanges: z
     .array(z.object({ eventId: z.string(), entered: z.array(z.string()), exited: z.array(z.string()) }))
     .default([]),
+  /** Events whose identifiers named this contact and another one (the latest IDENTITY_CONFLICT_MEMORY). */
+  identityConflicts: z.array(IdentityConflict).default([]),
+  /** Set on a contact absorbed by `contact.merged`: the contact it now lives on. Nothing is sent to it. */
+  mergedInto: z.string().optional(),
+  /** The merge that absorbed this contact (`contactId` is the survivor). */
+  mergedBy: MergeRecord.optional(),
+  /** Contacts absorbed into this one. */
+  mergedFrom: z.array(MergeRecord).default([]),
   /** The last event ids applied, so a redelivered event never counts twice. */
   appliedEventIds: z.array(z.string()).default([]),
   version: z.number().int().default(0),
@@ -84,6 +125,7 @@ export const SALES_MAINTAINED_FIELDS = ['ownerId', 'accountId', 'stage', 'compan
 /** Profile fields a journey branch or template may read as `contact.<field>`. */
 export const CONTACT_FIELDS: ReadonlySet<string> = new Set([
   'contactId',
+  'externalId',
   'email',
   'phone',
   'firstName',
@@ -120,7 +162,15 @@ export function isContactField(path: string): boolean {
  * object so a Choice state can test `$.ctx.contact.tags.vip`, and bookkeeping fields are left out.
  */
 export function contactView(contact: Contact): Record<string, unknown> {
-  const { appliedEventIds: _applied, lockedFields: _locked, version: _version, tags, ...rest } = contact;
+  const {
+    appliedEventIds: _applied,
+    lockedFields: _locked,
+    version: _version,
+    identityConflicts: _conflicts,
+    mergedFrom: _mergedFrom,
+    tags,
+    ...rest
+  } = contact;
   return { ...rest, tags: Object.fromEntries(tags.map((tag) => [tag, true])) };
 }
 

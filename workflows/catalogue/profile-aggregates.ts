@@ -182,6 +182,64 @@ export function applyEvent(
   return next;
 }
 
+/** The later of two optional ISO timestamps. */
+export function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+/** The earlier of two optional ISO timestamps. */
+export function earlierOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+function sumPerDay(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) {
+  const sum: Record<string, number> = { ...a };
+  for (const key in b) sum[key] = roundCents((sum[key] ?? 0) + (b[key] ?? 0));
+  return sum;
+}
+
+/**
+ * The aggregates of two profiles of one person (an explicit merge): per-day counts and order totals
+ * added, order counts added, first dates the earlier, last dates the later, then days before the
+ * window of the newest event dropped. Never mutates its inputs.
+ */
+export function combineAggregates(
+  a: ProfileAggregates,
+  b: ProfileAggregates,
+  options: Pick<AggregateOptions, 'windowDays'> = {},
+): ProfileAggregates {
+  const lastEventAt = laterOf(a.lastEventAt, b.lastEventAt);
+  const counts: Record<string, Record<string, number>> = { ...a.counts };
+  for (const type in b.counts) counts[type] = sumPerDay(counts[type] ?? {}, b.counts[type] ?? {});
+  let orderTotals = sumPerDay(a.orderTotals, b.orderTotals);
+  const combined: ProfileAggregates = {
+    counts,
+    orderTotals,
+    orderCount: a.orderCount + b.orderCount,
+  };
+  const dates = {
+    firstOrderAt: earlierOf(a.firstOrderAt, b.firstOrderAt),
+    lastOrderAt: laterOf(a.lastOrderAt, b.lastOrderAt),
+    lastOpenedAt: laterOf(a.lastOpenedAt, b.lastOpenedAt),
+    lastClickedAt: laterOf(a.lastClickedAt, b.lastClickedAt),
+    lastEventAt,
+  };
+  for (const [key, value] of Object.entries(dates)) {
+    if (value !== undefined) (combined as Record<string, unknown>)[key] = value;
+  }
+  if (lastEventAt === undefined) return combined;
+  const windowDays = options.windowDays ?? AGGREGATE_WINDOW_DAYS;
+  const firstKey = dayKey(utcDay(Date.parse(lastEventAt)) - windowDays + 1);
+  const kept: Record<string, Record<string, number>> = {};
+  for (const type in counts) kept[type] = withoutDaysBefore(counts[type] ?? {}, firstKey);
+  orderTotals = withoutDaysBefore(orderTotals, firstKey);
+  return { ...combined, counts: withoutEmpty(kept), orderTotals };
+}
+
 /** Sum of the values of the days from `firstKey` to `lastKey` (both included). */
 function sumDays(perDay: Readonly<Record<string, number>> | undefined, firstKey: string, lastKey: string) {
   let sum = 0;

@@ -4,8 +4,9 @@ const hasPhone = { field: 'contact.phone', op: 'exists' } as const;
 
 /**
  * A booked appointment: a confirmation e-mail with the .ics invitation and an SMS at once, then an
- * SMS reminder the day before (an SMS falling in quiet hours waits for their end). Booked less than
- * a day ahead, there is no reminder. Transactional: the contact booked it.
+ * SMS reminder the day before (an SMS falling in quiet hours waits for their end), by e-mail instead
+ * (the confirmation again, with its invitation) when the number replied STOP or is refused. Booked
+ * less than a day ahead, there is no reminder. Transactional: the contact booked it.
  */
 export const appointment = defineJourney({
   id: 'appointment',
@@ -43,6 +44,8 @@ export const appointment = defineJourney({
               channel: 'sms',
               template: 'appointment-reminder-sms',
               category: 'transactional',
+              // A number that replied STOP (or that the provider refuses) gets the details by e-mail.
+              fallback: { channel: 'email', template: 'appointment-confirmation' },
             }),
           ],
         },

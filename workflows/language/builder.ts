@@ -17,6 +17,7 @@ import type {
   JourneyDefinition,
   JourneySchedule,
   MessageCategory,
+  SendFallback,
   SendRecipient,
   Step,
   WaitUntil,
@@ -129,7 +130,11 @@ export const split = (
   }),
 });
 
-/** Sends a message by template. Marketing by default; say `transactional` for order or appointment mail. */
+/**
+ * Sends a message by template. Marketing by default; say `transactional` for order or appointment
+ * mail. `fallback` names another channel and template for when this channel cannot reach the
+ * contact (an SMS to a number that replied STOP, a suppressed address, a provider refusal).
+ */
 export const send = (
   id: string,
   options: {
@@ -138,6 +143,8 @@ export const send = (
     to?: SendRecipient;
     category?: MessageCategory;
     topic?: string;
+    /** Another channel and template when this channel cannot reach the contact (see SendStep.fallback). */
+    fallback?: SendFallback;
   },
 ): StepElement => ({
   kind: 'step',
@@ -150,6 +157,7 @@ export const send = (
     to: options.to ?? 'contact',
     category: options.category ?? 'marketing',
     ...(options.topic ? { topic: options.topic } : {}),
+    ...(options.fallback ? { fallback: options.fallback } : {}),
     ...(next ? { next } : {}),
   }),
 });

@@ -44,16 +44,56 @@ export const TEMPLATE_ROOTS = ['contact', 'trigger', 'event', 'journey', 'links'
 export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
 
 /**
- * `{{ trigger.startsAt | local_time: contact.timezone, trigger.timezone }}`: an instant written in
- * the first of the given IANA zones that is valid (UTC, said so, when none is), e.g.
- * "Tuesday 3 March 2026 at 15:00". Shared by the renderer and the static analysis so a template
- * that uses it validates.
+ * How a render writes values: the locale of numbers, amounts and dates (the contact's, in the
+ * language of the variant used), and the reader's zone (the event's `timezone`, else the contact's,
+ * else the deployment's).
  */
-export function localTimeFilter(value: unknown, ...zones: unknown[]): string {
+export interface FormatSettings {
+  readonly locale: string;
+  readonly timeZone?: string;
+}
+
+/** Where a render keeps its format settings (a render-time global no template names). */
+const FORMAT_GLOBAL = '__relanceFormat';
+const DEFAULT_FORMAT: FormatSettings = { locale: 'en-GB' };
+
+/** The Liquid render globals that carry the format settings to the filters. */
+export function formatGlobals(format: FormatSettings): Record<string, unknown> {
+  return { [FORMAT_GLOBAL]: format };
+}
+
+/** What a filter sees as `this` (liquidjs's FilterImpl, of which only the render context is read). */
+interface FilterThis {
+  readonly context?: { readonly globals?: unknown };
+}
+
+function formatOf(filter: FilterThis | undefined): FormatSettings {
+  const globals = filter?.context?.globals as Record<string, unknown> | undefined;
+  const format = globals?.[FORMAT_GLOBAL] as FormatSettings | undefined;
+  return format?.locale ? format : DEFAULT_FORMAT;
+}
+
+/** `locale` when Intl knows it, else `fallback`. */
+function supportedLocale(locale: string, fallback: string): string {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0 ? locale : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * An instant written in the first of the given IANA zones that is valid, else the reader's zone
+ * (the format's), else UTC (said so), in the format's locale: "Monday 2 March 2026 at 15:00",
+ * "lundi 2 mars 2026 à 15:00".
+ */
+export function formatLocalTime(value: unknown, zones: readonly unknown[], format: FormatSettings): string {
   const instant = new Date(String(value));
   if (Number.isNaN(instant.getTime())) return String(value ?? '');
-  const zone = zones.find((z): z is string => typeof z === 'string' && z !== '' && isValidTimeZone(z));
-  const text = new Intl.DateTimeFormat('en-GB', {
+  const zone = [...zones, format.timeZone].find(
+    (z): z is string => typeof z === 'string' && z !== '' && isValidTimeZone(z),
+  );
+  const text = new Intl.DateTimeFormat(supportedLocale(format.locale, 'en-GB'), {
     timeZone: zone ?? 'UTC',
     dateStyle: 'full',
     timeStyle: 'short',
@@ -61,10 +101,37 @@ export function localTimeFilter(value: unknown, ...zones: unknown[]): string {
   return zone ? text : `${text} UTC`;
 }
 
+/** An amount in a currency, written the locale's way: "12,50 €" in fr-FR, "€12.50" in en-GB. */
+export function formatMoney(value: unknown, currency: unknown, format: FormatSettings): string {
+  const amount = typeof value === 'number' ? value : Number(value);
+  if (value === null || value === '' || !Number.isFinite(amount)) return String(value ?? '');
+  const locale = supportedLocale(format.locale, 'en-GB');
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
+    // No currency known: the number the locale's way ("1 234,5" in fr-FR, "1,234.5" in en-GB).
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(amount);
+  }
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+}
+
+/**
+ * `{{ trigger.startsAt | local_time }}`: the instant in the reader's zone (see formatLocalTime);
+ * `local_time: "America/New_York"` names a zone instead. Shared by the renderer and the static
+ * analysis so a template that uses it validates.
+ */
+export function localTimeFilter(this: FilterThis | undefined, value: unknown, ...zones: unknown[]): string {
+  return formatLocalTime(value, zones, formatOf(this));
+}
+
+/** `{{ trigger.value | money: trigger.currency }}`: see formatMoney. */
+export function moneyFilter(this: FilterThis | undefined, value: unknown, currency?: unknown): string {
+  return formatMoney(value, currency, formatOf(this));
+}
+
 /** A Liquid engine with relance's filters. */
 export function relanceLiquid(options: ConstructorParameters<typeof Liquid>[0]): Liquid {
   const engine = new Liquid(options);
   engine.registerFilter('local_time', localTimeFilter);
+  engine.registerFilter('money', moneyFilter);
   return engine;
 }
 

@@ -7,6 +7,15 @@ import type { EventType } from '#catalogue/catalogue.ts';
 
 export type Channel = 'email' | 'sms';
 
+/** The type of a custom contact attribute's values. */
+export type AttributeType = 'string' | 'number' | 'boolean';
+
+/**
+ * The custom contact attributes (`contact.attributes.<name>`) a deployment uses, each with its type:
+ * a branch, trigger filter, update or template that names another fails at synth time.
+ */
+export type AttributeDeclarations = Readonly<Record<string, AttributeType>>;
+
 /** A duration; the parts add up. */
 export interface Duration {
   readonly days?: number;
@@ -135,7 +144,20 @@ export interface SendStep {
   readonly category: MessageCategory;
   /** Consent topic for marketing e-mail (e.g. `cart_reminders`); channel consent alone when absent. */
   readonly topic?: string;
+  /**
+   * Another channel to use when this one cannot reach the contact: the message was skipped because
+   * the number opted out of SMS (`sms_opted_out`) or the address is suppressed, or the provider
+   * refused it (`failed`). The fallback goes through the ledger and the delivery controls like any
+   * send, under its own channel.
+   */
+  readonly fallback?: SendFallback;
   readonly next?: string;
+}
+
+/** A send step's fallback: the channel (not the step's own) and its template. */
+export interface SendFallback {
+  readonly channel: Channel;
+  readonly template: string;
 }
 
 export interface UpdateStep {

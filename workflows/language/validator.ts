@@ -9,6 +9,8 @@ import { isValidTimeZone } from './local-time.ts';
 import { segmentSms } from './sms-parts.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
 import type {
+  AttributeDeclarations,
+  AttributeType,
   Comparison,
   Condition,
   Correlation,
@@ -29,6 +31,11 @@ export interface Violation {
 
 export interface ValidationContext {
   readonly templates: ReadonlyMap<string, MessageTemplate>;
+  /**
+   * The declared custom contact attributes and their types: `contact.attributes.<name>` (and the
+   * `attributes.<name>` of a profile event) must name one, and be used as its type.
+   */
+  readonly attributes: AttributeDeclarations;
   /** The deployed segments' ids: scheduled audiences and segment triggers must name one. */
   readonly segmentIds?: ReadonlySet<string>;
 }
@@ -98,7 +105,7 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
   const triggerFields = flatFields(journey.trigger.event);
   if (!isEventType(journey.trigger.event))
     report('trigger.event', `unknown event type "${journey.trigger.event}"`);
-  else checkFilter(journey.trigger.filter, triggerFields, 'trigger.filter', report);
+  else checkFilter(journey.trigger.filter, triggerFields, context.attributes, 'trigger.filter', report);
 
   if (journey.entry.dedupeKey && !triggerFields.has(journey.entry.dedupeKey)) {
     report('entry.dedupeKey', `"${journey.entry.dedupeKey}" is not a field of ${journey.trigger.event}`);
@@ -135,6 +142,7 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
       trigger: triggerFields,
       event: flatFields(...before),
       hasWaitFor: before.length > 0,
+      attributes: context.attributes,
     };
     const where = `steps.${step.id}`;
     if (key !== step.id) report(where, `step id "${step.id}" is used more than once`);
@@ -166,6 +174,7 @@ interface FieldScopes {
   readonly trigger: FieldSet;
   readonly event: FieldSet;
   readonly hasWaitFor: boolean;
+  readonly attributes: AttributeDeclarations;
 }
 
 /** For each step, the event types of the waitFor steps that come before it on some path from the start. */
@@ -315,6 +324,12 @@ function checkStep(
       return;
     }
     case 'update':
+      for (const [name, value] of Object.entries(step.setAttributes ?? {})) {
+        const path = `${where}.setAttributes.${name}`;
+        const type = declaredType(name, scopes.attributes, path, report);
+        if (type && typeof value !== type)
+          report(path, `attribute "${name}" is a ${type}, not a ${typeof value}`);
+      }
       for (const tag of [...(step.addTags ?? []), ...(step.removeTags ?? [])]) {
         if (!/^[a-z0-9_-]{1,40}$/.test(tag))
           report(`${where}.tags`, `tag "${tag}" must be [a-z0-9_-], 1-40 characters`);
@@ -354,7 +369,14 @@ function checkCorrelation(
   }
 }
 
-function checkFilter(filter: unknown, fields: FieldSet, path: string, report: Report, prefix = ''): void {
+function checkFilter(
+  filter: unknown,
+  fields: FieldSet,
+  attributes: AttributeDeclarations,
+  path: string,
+  report: Report,
+  prefix = '',
+): void {
   if (filter === undefined) return;
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
     report(path, 'a filter is an object of detail fields to EventBridge matchers');
@@ -363,7 +385,7 @@ function checkFilter(filter: unknown, fields: FieldSet, path: string, report: Re
   for (const [key, value] of Object.entries(filter)) {
     if (key === '$or') {
       if (!Array.isArray(value)) report(`${path}.$or`, '$or takes an array of filters');
-      else for (const sub of value) checkFilter(sub, fields, `${path}.$or`, report, prefix);
+      else for (const sub of value) checkFilter(sub, fields, attributes, `${path}.$or`, report, prefix);
       continue;
     }
     const field = prefix ? `${prefix}.${key}` : key;
@@ -371,23 +393,61 @@ function checkFilter(filter: unknown, fields: FieldSet, path: string, report: Re
       report(`${path}.${field}`, `"${field}" is not a field of the trigger event`);
       continue;
     }
+    const attribute = attributeName(field);
+    if (attribute !== undefined) declaredType(attribute, attributes, `${path}.${field}`, report);
     if (Array.isArray(value)) continue;
-    checkFilter(value, fields, path, report, field);
+    checkFilter(value, fields, attributes, path, report, field);
   }
 }
 
-function checkFieldRef(ref: string, path: string, scopes: FieldScopes, report: Report): void {
+/** `plan` for `attributes.plan` (a custom contact attribute, on the profile or a profile event). */
+function attributeName(field: string): string | undefined {
+  const match = /^attributes\.([^.]+)$/.exec(field);
+  return match?.[1];
+}
+
+/** The declared type of a custom attribute, or a violation naming the declared ones. */
+function declaredType(
+  name: string,
+  attributes: AttributeDeclarations,
+  path: string,
+  report: Report,
+): AttributeType | undefined {
+  if (Object.hasOwn(attributes, name)) return attributes[name];
+  const declared = Object.keys(attributes).join(', ') || 'none';
+  report(path, `attribute "${name}" is not declared (declared: ${declared})`);
+  return undefined;
+}
+
+/** Checks a field reference; answers the declared type when it names a custom attribute. */
+function checkFieldRef(
+  ref: string,
+  path: string,
+  scopes: FieldScopes,
+  report: Report,
+): AttributeType | undefined {
   const [root, ...rest] = ref.split('.');
   const field = normalisePath(rest.join('.'));
   if (root === 'contact') {
     if (!isContactField(field)) report(path, `"${ref}" is not a contact field`);
-  } else if (root === 'trigger') {
-    if (!scopes.trigger.has(field)) report(path, `"${ref}" is not a field of the trigger event`);
-  } else if (root === 'event') {
-    if (!scopes.hasWaitFor) report(path, `"${ref}" needs a waitFor step before it`);
-    else if (!scopes.event.has(field))
+    else if (field.startsWith('attributes.')) {
+      const name = field.slice('attributes.'.length).split('.')[0] ?? '';
+      return declaredType(name, scopes.attributes, path, report);
+    }
+  } else if (root === 'trigger' || root === 'event') {
+    const scope = root === 'trigger' ? scopes.trigger : scopes.event;
+    if (root === 'trigger' && !scope.has(field)) {
+      report(path, `"${ref}" is not a field of the trigger event`);
+    } else if (root === 'event' && !scopes.hasWaitFor) {
+      report(path, `"${ref}" needs a waitFor step before it`);
+    } else if (root === 'event' && !scope.has(field)) {
       report(path, `"${ref}" is not a field of any event this journey waits for`);
+    } else {
+      const attribute = attributeName(field);
+      if (attribute !== undefined) return declaredType(attribute, scopes.attributes, path, report);
+    }
   } else report(path, `"${ref}" must start with contact., trigger. or event.`);
+  return undefined;
 }
 
 function comparisons(condition: Condition): Comparison[] {
@@ -405,8 +465,34 @@ function checkCondition(condition: Condition, path: string, scopes: FieldScopes,
     report(path, 'all/any need at least one condition');
   }
   for (const comparison of comparisons(condition)) {
-    checkFieldRef(comparison.field, path, scopes, report);
+    const type = checkFieldRef(comparison.field, path, scopes, report);
     if ('than' in comparison) checkFieldRef(comparison.than, path, scopes, report);
+    if (type) checkAttributeUse(comparison, type, path, report);
+  }
+}
+
+/** A comparison on a declared attribute must fit its type (`plan` is a string: no `gt 3`). */
+function checkAttributeUse(comparison: Comparison, type: AttributeType, path: string, report: Report): void {
+  const wrong = (what: string) =>
+    report(path, `"${comparison.field}" is a ${type} attribute: ${what} does not apply to it`);
+  switch (comparison.op) {
+    case 'isTrue':
+    case 'isFalse':
+      if (type !== 'boolean') wrong(comparison.op);
+      return;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      if (type !== 'number') wrong(comparison.op);
+      return;
+    case 'equals':
+    case 'notEquals':
+      if (typeof comparison.value !== type)
+        wrong(`comparing with the ${typeof comparison.value} ${JSON.stringify(comparison.value)}`);
+      return;
+    default:
+      return;
   }
 }
 

@@ -3,6 +3,7 @@
  * the language of workflows/language/segments.ts; segmentViolations checks them before deploy.
  */
 import type { SegmentDefinition } from '#language/segments.ts';
+import { contactAttributes } from '../attributes.ts';
 
 /** Contacts with at least one order, ever. */
 export const customers: SegmentDefinition = {
@@ -92,10 +93,10 @@ export const segments: readonly SegmentDefinition[] = [
 ];
 
 /**
- * The custom profile attributes (`contact.attributes.<name>`) segments may read: declared here so
- * a typo in a segment fails at synth time instead of silently matching nobody.
+ * The custom profile attributes (`contact.attributes.<name>`) segments may read: those declared in
+ * workflows/attributes.ts, so a typo in a segment fails at synth time instead of matching nobody.
  */
-export const declaredAttributes: readonly string[] = ['plan', 'accountTier', 'industry'];
+export const declaredAttributes: readonly string[] = Object.keys(contactAttributes);
 
 const byId = new Map(segments.map((s) => [s.id, s]));
 

@@ -19,11 +19,11 @@ If it was not you, ignore this message: nothing will be sent without your confir
   locales: {
     fr: {
       subject: 'Confirmez votre inscription à {{ brand.name }}',
-      html: `<p>Bonjour {{ contact.firstName | default: "" }},</p>
+      html: `<p>Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},</p>
 <p>Quelqu'un, sans doute vous, a demandé à recevoir des e-mails de {{ brand.name }}.</p>
 <p><a href="{{ links.confirm }}">Oui, je m'inscris</a></p>
 <p>Si ce n'était pas vous, ignorez ce message : rien ne sera envoyé sans votre confirmation.</p>`,
-      text: `Bonjour {{ contact.firstName | default: "" }},
+      text: `Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},
 
 Quelqu'un, sans doute vous, a demandé à recevoir des e-mails de {{ brand.name }}.
 Confirmer : {{ links.confirm }}

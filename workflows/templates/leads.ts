@@ -17,12 +17,12 @@ Your reference: {{ trigger.leadId }}`,
   locales: {
     fr: {
       subject: 'Nous avons bien reçu votre demande',
-      html: `<p>Bonjour {{ contact.firstName | default: "" }},</p>
-<p>Merci d'avoir contacté {{ brand.name }}. Un membre de notre équipe commerciale a votre demande et vous recontacte très vite, en général dans l'heure les jours ouvrés.</p>
+      html: `<p>Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},</p>
+<p>Merci d'avoir contacté {{ brand.name }}{% if trigger.productInterest %} au sujet de {{ trigger.productInterest }}{% endif %}. Un membre de notre équipe commerciale a votre demande et vous recontacte très vite, en général dans l'heure les jours ouvrés.</p>
 <p>Votre référence : {{ trigger.leadId }}</p>`,
-      text: `Bonjour {{ contact.firstName | default: "" }},
+      text: `Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},
 
-Merci d'avoir contacté {{ brand.name }}. Un membre de notre équipe commerciale a votre demande et vous recontacte très vite, en général dans l'heure les jours ouvrés.
+Merci d'avoir contacté {{ brand.name }}{% if trigger.productInterest %} au sujet de {{ trigger.productInterest }}{% endif %}. Un membre de notre équipe commerciale a votre demande et vous recontacte très vite, en général dans l'heure les jours ouvrés.
 
 Votre référence : {{ trigger.leadId }}`,
     },
@@ -48,17 +48,32 @@ export const appointmentConfirmationEmail: EmailTemplate = {
   channel: 'email',
   calendarInvite: true,
   content: {
-    subject: 'Your appointment: {{ trigger.startsAt | local_time: trigger.timezone, contact.timezone }}',
+    subject: 'Your appointment: {{ trigger.startsAt | local_time }}',
     html: `<p>Hi {{ contact.firstName | default: "there" }},</p>
-<p>Your appointment{% if trigger.title %} ({{ trigger.title }}){% endif %} is booked for <strong>{{ trigger.startsAt | local_time: trigger.timezone, contact.timezone }}</strong>, for {{ trigger.durationMinutes }} minutes.</p>
+<p>Your appointment{% if trigger.title %} ({{ trigger.title }}){% endif %} is booked for <strong>{{ trigger.startsAt | local_time }}</strong>, for {{ trigger.durationMinutes }} minutes.</p>
 <p>Where: {{ trigger.location }}</p>
 <p>The invitation is attached: open it to add the appointment to your calendar.</p>`,
     text: `Hi {{ contact.firstName | default: "there" }},
 
-Your appointment{% if trigger.title %} ({{ trigger.title }}){% endif %} is booked for {{ trigger.startsAt | local_time: trigger.timezone, contact.timezone }}, for {{ trigger.durationMinutes }} minutes.
+Your appointment{% if trigger.title %} ({{ trigger.title }}){% endif %} is booked for {{ trigger.startsAt | local_time }}, for {{ trigger.durationMinutes }} minutes.
 Where: {{ trigger.location }}
 
 The invitation is attached: open it to add the appointment to your calendar.`,
+  },
+  locales: {
+    fr: {
+      subject: 'Votre rendez-vous : {{ trigger.startsAt | local_time }}',
+      html: `<p>Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},</p>
+<p>Votre rendez-vous{% if trigger.title %} ({{ trigger.title }}){% endif %} est prévu le <strong>{{ trigger.startsAt | local_time }}</strong>, pour {{ trigger.durationMinutes }} minutes.</p>
+<p>Lieu : {{ trigger.location }}</p>
+<p>L'invitation est jointe : ouvrez-la pour ajouter le rendez-vous à votre agenda.</p>`,
+      text: `Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},
+
+Votre rendez-vous{% if trigger.title %} ({{ trigger.title }}){% endif %} est prévu le {{ trigger.startsAt | local_time }}, pour {{ trigger.durationMinutes }} minutes.
+Lieu : {{ trigger.location }}
+
+L'invitation est jointe : ouvrez-la pour ajouter le rendez-vous à votre agenda.`,
+    },
   },
 };
 
@@ -67,7 +82,12 @@ export const appointmentConfirmationSms: SmsTemplate = {
   channel: 'sms',
   maxParts: 3,
   content: {
-    text: '{{ brand.name }}: your appointment is booked for {{ trigger.startsAt | local_time: trigger.timezone, contact.timezone }}. Details sent by e-mail.',
+    text: '{{ brand.name }}: your appointment is booked for {{ trigger.startsAt | local_time }}. Details sent by e-mail.',
+  },
+  locales: {
+    fr: {
+      text: '{{ brand.name }} : votre rendez-vous est prévu le {{ trigger.startsAt | local_time }}. Détails envoyés par e-mail.',
+    },
   },
 };
 
@@ -76,6 +96,11 @@ export const appointmentReminderSms: SmsTemplate = {
   channel: 'sms',
   maxParts: 3,
   content: {
-    text: '{{ brand.name }}: reminder, your appointment is {{ trigger.startsAt | local_time: trigger.timezone, contact.timezone }}, {{ trigger.location }}.',
+    text: '{{ brand.name }}: reminder, your appointment is {{ trigger.startsAt | local_time }}, {{ trigger.location }}.',
+  },
+  locales: {
+    fr: {
+      text: '{{ brand.name }} : rappel, votre rendez-vous est le {{ trigger.startsAt | local_time }}, {{ trigger.location }}.',
+    },
   },
 };

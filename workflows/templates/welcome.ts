@@ -39,6 +39,18 @@ export const welcomeTipsEmail: EmailTemplate = {
 2. Back-in-stock alerts on any product.
 3. Member-only prices every Friday.`,
   },
+  locales: {
+    fr: {
+      subject: '3 choses que nos membres adorent chez {{ brand.name }}',
+      html: `<p>Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},</p>
+<ol><li>Retours gratuits pendant 30 jours.</li><li>Alertes de retour en stock sur tous les produits.</li><li>Prix membres chaque vendredi.</li></ol>`,
+      text: `Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %},
+
+1. Retours gratuits pendant 30 jours.
+2. Alertes de retour en stock sur tous les produits.
+3. Prix membres chaque vendredi.`,
+    },
+  },
 };
 
 export const welcomeSmsOffer: SmsTemplate = {
@@ -47,5 +59,10 @@ export const welcomeSmsOffer: SmsTemplate = {
   maxParts: 1,
   content: {
     text: '{{ brand.name }}: 10% off your first order with code HELLO10, this week only. Reply STOP to opt out.',
+  },
+  locales: {
+    fr: {
+      text: '{{ brand.name }} : -10% sur votre 1re commande avec le code HELLO10, cette semaine seulement. STOP pour ne plus recevoir.',
+    },
   },
 };

@@ -3,10 +3,9 @@
  * templates of this bundle) and every earlier version recorded in workflows/versions/ (bundled too,
  * through recorded.ts). The step function and the event router read a run's steps here by the
  * version the run records; the CDK app compiles the same earlier versions into each journey's state
- * machine. The local runtime points both at the versions its cloud assembly was built with (a file
- * next to the templates), so what runs locally is what that synth deploys.
+ * machine. The local runtime bundles the earlier versions its cloud assembly was built with in place
+ * of recorded.ts (see bundledJourneyVersions).
  */
-import { readFileSync } from 'node:fs';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { type JourneyVersion, journeyVersion } from '#language/versions.ts';
@@ -14,9 +13,8 @@ import { journeys } from '../journeys/index.ts';
 import { templates } from '../templates/index.ts';
 import { recordedVersions } from './recorded.ts';
 
-/** The file a local cloud assembly keeps its journey versions in, and the variable that names it. */
+/** The file a local cloud assembly keeps its journey versions in (beside the templates). */
 export const JOURNEY_VERSIONS_FILE = 'relance-journeys.json';
-export const JOURNEY_VERSIONS_VARIABLE = 'RELANCE_JOURNEY_VERSIONS';
 
 /** The versions of every journey: the deployed one of each, and the earlier ones runs may be on. */
 export interface JourneyCatalog {
@@ -55,27 +53,25 @@ export function buildCatalog(
   return { current, earlier };
 }
 
-/** Lookups over a catalog (given, or read from its source on each lookup and re-indexed when it changes). */
+/** Lookups over a catalog. */
 export class JourneyVersions {
-  private indexed?: {
+  private readonly indexed: {
     readonly catalog: JourneyCatalog;
     readonly currentById: Map<string, JourneyVersion>;
     readonly byVersion: Map<string, JourneyVersion>;
   };
 
-  constructor(private readonly source: JourneyCatalog | (() => JourneyCatalog)) {}
+  constructor(catalog: JourneyCatalog) {
+    this.indexed = {
+      catalog,
+      currentById: new Map(catalog.current.map((v) => [v.journeyId, v])),
+      byVersion: new Map(
+        [...catalog.earlier, ...catalog.current].map((v) => [`${v.journeyId}@${v.version}`, v]),
+      ),
+    };
+  }
 
   private index() {
-    const catalog = typeof this.source === 'function' ? this.source() : this.source;
-    if (this.indexed?.catalog !== catalog) {
-      this.indexed = {
-        catalog,
-        currentById: new Map(catalog.current.map((v) => [v.journeyId, v])),
-        byVersion: new Map(
-          [...catalog.earlier, ...catalog.current].map((v) => [`${v.journeyId}@${v.version}`, v]),
-        ),
-      };
-    }
     return this.indexed;
   }
 
@@ -111,21 +107,11 @@ export function bundledCatalog(): JourneyCatalog {
   return bundled;
 }
 
-let fromFile: { readonly file: string; readonly catalog: JourneyCatalog } | undefined;
-/** The catalog the environment names: the file in RELANCE_JOURNEY_VERSIONS, else this bundle's. */
-function catalogFromEnvironment(): JourneyCatalog {
-  const file = process.env[JOURNEY_VERSIONS_VARIABLE];
-  if (!file) return bundledCatalog();
-  if (fromFile?.file !== file)
-    fromFile = { file, catalog: JSON.parse(readFileSync(file, 'utf8')) as CatalogDocument };
-  return fromFile.catalog;
-}
-
 /**
- * The versions this process runs: the file the local runtime names in RELANCE_JOURNEY_VERSIONS (the
- * versions its cloud assembly was synthesized with), else this bundle's. Read on use, so a local
- * runtime started again on another assembly is followed.
+ * The versions this bundle runs: its journeys and templates, and the earlier versions bundled with it
+ * (recorded.ts). The local runtime bundles, in place of recorded.ts, the earlier versions its cloud
+ * assembly was synthesized with, so what runs locally is what that synth deploys.
  */
-export function journeyVersionsFromEnvironment(): JourneyVersions {
-  return new JourneyVersions(catalogFromEnvironment);
+export function bundledJourneyVersions(): JourneyVersions {
+  return new JourneyVersions(bundledCatalog());
 }

@@ -1,11 +1,16 @@
 /**
  * EventBridge, locally: PutEvents over the AWS JSON 1.1 protocol, every rule of the template
  * matched with the documented pattern semantics, and its targets honoured (Lambda asynchronously,
- * Step Functions by StartExecution, `Input` / `InputPath`). A delivery that keeps failing goes to
- * the target's dead-letter queue; events that match no rule are kept and shown.
+ * Step Functions by StartExecution, `Input` / `InputPath`). A failed delivery is retried with
+ * exponential back-off and jitter as the target's retry policy says (MaximumRetryAttempts, default
+ * 185; MaximumEventAgeInSeconds, default 86400), on real time; an error that retrying cannot fix
+ * (missing permission, missing resource, a 4xx) is not retried. An event that cannot be delivered
+ * goes to the target's dead-letter queue with the attributes EventBridge sets; events that match
+ * no rule are kept and shown.
  */
 import { randomUUID } from 'node:crypto';
 import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from '../protocol.ts';
+import { Retrier, type RetryOutcome } from '../retry.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule, type LocalRuleTarget } from '../template.ts';
 import { matchesPattern } from './event-pattern.ts';
 
@@ -34,6 +39,10 @@ export interface FailedDelivery {
   readonly eventId: string;
   readonly detailType: string;
   readonly error: string;
+  /** Attempts made (the first included). */
+  readonly attempts: number;
+  /** Why EventBridge stopped: retries exhausted, event too old, or an error it does not retry. */
+  readonly condition: NonNullable<RetryOutcome['condition']>;
   readonly deadLetterArn?: string;
 }
 
@@ -42,16 +51,24 @@ export interface BusOptions {
   readonly buses: ReadonlyArray<{ name: string; arn: string }>;
   readonly now: () => number;
   /** Delivers to a target; throws when the target refuses the event. */
-  readonly deliver: (target: LocalRuleTarget, input: unknown) => Promise<void>;
-  /** Sends an undeliverable event to a dead-letter queue (by ARN). */
-  readonly deadLetter: (arn: string, event: BusEventEnvelope, error: string, rule: string) => Promise<void>;
+  readonly deliver: (target: LocalRuleTarget, input: unknown, rule: LocalRule) => Promise<void>;
+  /** Sends an undeliverable event to a dead-letter queue (by ARN) with its message attributes. */
+  readonly deadLetter: (
+    arn: string,
+    event: BusEventEnvelope,
+    attributes: Record<string, string>,
+    rule: LocalRule,
+  ) => Promise<void>;
   /** Runs work in the background (deliveries are asynchronous, as in EventBridge). */
   readonly background: (work: () => Promise<void>) => void;
+  /**
+   * Multiplies the real-time back-off between retries (1 by default). Tests set 0 so retries do not
+   * wait; the number of attempts and the event age limit stay as the retry policy says.
+   */
+  readonly backoffScale?: number;
 }
 
 const MAX_KEPT = 1000;
-/** Attempts made locally before a delivery counts as failed (AWS retries up to 185 times over 24 h). */
-const LOCAL_DELIVERY_ATTEMPTS = 3;
 
 /** A JSONPath of the form `$.a.b` applied to an event (the InputPath subset rules use). */
 function applyInputPath(event: unknown, path: string): unknown {
@@ -73,7 +90,16 @@ export class EventBusService {
   /** Rules switched off at run time (the cost script measures a run with and without its journey). */
   readonly disabledRules = new Set<string>();
 
-  constructor(private readonly options: BusOptions) {}
+  private readonly retrier: Retrier;
+
+  constructor(private readonly options: BusOptions) {
+    this.retrier = new Retrier(options.backoffScale ?? 1);
+  }
+
+  /** Stops retrying: pending back-offs end at once and no further attempt is made. */
+  close(): void {
+    this.retrier.close();
+  }
 
   private busName(nameOrArn: string | undefined): string {
     if (!nameOrArn) return 'default';
@@ -131,16 +157,14 @@ export class EventBusService {
         : target.inputPath
           ? applyInputPath(event, target.inputPath)
           : event;
-    let lastError = '';
-    const attempts = Math.min(LOCAL_DELIVERY_ATTEMPTS, target.maxRetries + 1);
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      try {
-        await this.options.deliver(target, input);
-        return;
-      } catch (error) {
-        lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      }
-    }
+    const outcome = await this.retrier.run(() => this.options.deliver(target, input, rule), {
+      maxRetries: target.maxRetries,
+      maxEventAgeSeconds: target.maxEventAgeSeconds ?? 86_400,
+    });
+    if (outcome.ok) return;
+    const condition = outcome.condition ?? 'MaximumRetryAttemptsExhausted';
+    const attempts = outcome.attempts;
+    const lastError = outcome.error ?? '';
     this.keep(this.failedDeliveries, {
       at: new Date(this.options.now()).toISOString(),
       rule: rule.name,
@@ -148,10 +172,24 @@ export class EventBusService {
       eventId: event.id,
       detailType: event['detail-type'],
       error: lastError,
+      attempts,
+      condition,
       ...(target.deadLetterArn ? { deadLetterArn: target.deadLetterArn } : {}),
     });
     if (target.deadLetterArn)
-      await this.options.deadLetter(target.deadLetterArn, event, lastError, rule.name);
+      await this.options.deadLetter(
+        target.deadLetterArn,
+        event,
+        {
+          ERROR_CODE: outcome.errorCode ?? 'Error',
+          ERROR_MESSAGE: lastError,
+          ...(condition === 'NotRetryable' ? {} : { EXHAUSTED_RETRY_CONDITION: condition }),
+          RETRY_ATTEMPTS: String(attempts - 1),
+          RULE_ARN: rule.arn ?? rule.name,
+          TARGET_ARN: target.arn,
+        },
+        rule,
+      );
   }
 
   /** The AWS JSON 1.1 protocol (X-Amz-Target: AWSEvents.*). */
@@ -200,7 +238,9 @@ export class EventBusService {
   private describeRule(rule: LocalRule): Record<string, unknown> {
     return {
       Name: rule.name,
-      Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule.busName}/${rule.name}`,
+      Arn:
+        rule.arn ??
+        `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule.busName === 'default' ? '' : `${rule.busName}/`}${rule.name}`,
       EventBusName: rule.busName,
       EventPattern: JSON.stringify(rule.pattern),
       State: rule.enabled ? 'ENABLED' : 'DISABLED',

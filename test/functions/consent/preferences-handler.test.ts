@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import { type LinkClaims, signToken, verifyToken } from '../../../functions/consent/signed-links.ts';
+import { apiEvent } from '../api-event.ts';
 import { contactWith } from '../fixtures.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
@@ -83,49 +84,14 @@ function request(
     : { 'Content-Type': 'application/x-www-form-urlencoded' },
 ): APIGatewayProxyEvent {
   const path = resource.replace('{token}', tokenValue);
-  return {
+  return apiEvent({
     body,
     headers,
-    multiValueHeaders: {},
     httpMethod: method,
-    isBase64Encoded: false,
     path,
     pathParameters: { token: tokenValue },
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
     resource,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.10',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
-      path: `/v1${path}`,
-      stage: 'v1',
-      requestId: 'req-1',
-      requestTimeEpoch: NOW,
-      resourceId: 'res-1',
-      resourcePath: resource,
-    },
-  };
+  });
 }
 
 async function call(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -248,6 +214,20 @@ describe('POST /u/{token} (RFC 8058 one-click)', () => {
 });
 
 describe('GET /u/{token}', () => {
+  it('speaks French to a French contact', async () => {
+    // Prepare
+    storeContact(contactWith({ email: 'ada@example.com', locale: 'fr-CA' }), 3);
+
+    // Act
+    const response = await call(request('GET', '/u/{token}', token({ topic: undefined })));
+
+    // Assess
+    expect(response.body).toContain('<html lang="fr">');
+    expect(response.body).toContain('Ne plus recevoir tous les e-mails marketing ?');
+    expect(response.body).toContain('Me désinscrire');
+    expect(response.body).not.toContain('Stop receiving');
+  });
+
   it('shows a confirmation page with a POST button and changes nothing', async () => {
     // Act
     const response = await call(request('GET', '/u/{token}', token()));
@@ -379,15 +359,14 @@ describe('refused links', () => {
     expect(puts()).toEqual([]);
   });
 
-  it('answers 405 for a POST to the confirmation link', async () => {
+  it('answers 405 for a PUT to the confirmation link', async () => {
     // Act
-    const response = await call(
-      request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), ''),
-    );
+    const event = request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), '');
+    const response = await call({ ...event, httpMethod: 'PUT' });
 
     // Assess
     expect(response.statusCode).toBe(405);
-    expect(response.headers?.allow).toBe('GET');
+    expect(response.headers?.allow).toBe('GET, POST');
     expect(puts()).toEqual([]);
   });
 });
@@ -493,9 +472,48 @@ describe('POST /preferences/{token}', () => {
 });
 
 describe('GET /consent/confirm/{token}', () => {
-  it('records the double opt-in and thanks the contact', async () => {
+  it('shows a page whose button POSTs to the same link, and changes nothing (mail scanners prefetch GETs)', async () => {
     // Act
     const response = await call(request('GET', '/consent/confirm/{token}', token({ purpose: 'confirm' })));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<form method="post"><input type="hidden" name="confirm" value="yes">');
+    expect(response.body).toContain('Yes, subscribe me');
+    expect(puts()).toEqual([]);
+  });
+
+  it('speaks the contact’s language', async () => {
+    // Prepare
+    storeContact(contactWith({ email: 'ada@example.com', locale: 'fr-FR' }), 3);
+
+    // Act
+    const response = await call(request('GET', '/consent/confirm/{token}', token({ purpose: 'confirm' })));
+
+    // Assess
+    expect(response.body).toContain('<html lang="fr">');
+    expect(response.body).toContain('Confirmez votre inscription');
+    expect(response.body).toContain('Oui, je m&#39;inscris');
+  });
+});
+
+describe('POST /consent/confirm/{token}', () => {
+  it('refuses a POST without the page’s field, storing nothing', async () => {
+    // Act
+    const response = await call(
+      request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), ''),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(puts()).toEqual([]);
+  });
+
+  it('records the double opt-in and thanks the contact', async () => {
+    // Act
+    const response = await call(
+      request('POST', '/consent/confirm/{token}', token({ purpose: 'confirm' }), 'confirm=yes'),
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);

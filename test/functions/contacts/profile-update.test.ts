@@ -25,6 +25,8 @@ describe('newContact', () => {
       aggregates: { counts: {}, orderTotals: {}, orderCount: 0 },
       segments: [],
       segmentChanges: [],
+      identityConflicts: [],
+      mergedFrom: [],
       appliedEventIds: [],
       version: 0,
       createdAt: CREATED_AT,

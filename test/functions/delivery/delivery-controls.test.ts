@@ -207,3 +207,64 @@ describe('decideDelivery: consent', () => {
     expect(decision).toEqual({ action: 'send', address: '+33612345678' });
   });
 });
+
+describe('decideDelivery: SMS opt-out (STOP)', () => {
+  const stopped = (at = '2026-03-01T10:00:00.000Z'): ConsentRecord => ({
+    status: 'opted_out',
+    at,
+    source: 'sms-reply',
+    proof: { kind: 'sms_keyword', reference: 'STOP:in-1' },
+  });
+  const transactionalSms: SendIntent = { channel: 'sms', category: 'transactional' };
+
+  it.each([
+    ['transactional', transactionalSms],
+    ['marketing', marketingSms],
+  ])('skips a %s SMS to a contact whose number replied STOP (sms_opted_out)', (_category, intent) => {
+    // Prepare
+    const contact = reachable({ consent: { sms: { channel: stopped(), topics: {} } } });
+
+    // Act
+    const decision = decideDelivery(contact, intent, POLICY, NOON);
+
+    // Assess
+    expect(decision).toEqual({
+      action: 'skip',
+      reason: 'sms_opted_out',
+      detail: 'STOP at 2026-03-01T10:00:00.000Z',
+    });
+  });
+
+  it('skips an SMS to a number another contact stopped (the number’s own state)', () => {
+    // Act
+    const decision = decideDelivery(reachable(), transactionalSms, POLICY, NOON, {
+      status: 'opted_out',
+      at: '2026-03-01T09:00:00.000Z',
+      keyword: 'ARRET',
+    });
+
+    // Assess
+    expect(decision).toEqual({
+      action: 'skip',
+      reason: 'sms_opted_out',
+      detail: 'ARRET at 2026-03-01T09:00:00.000Z',
+    });
+  });
+
+  it('sends again after a later START, whichever record holds it', () => {
+    const contact = reachable({ consent: { sms: { channel: stopped(), topics: {} } } });
+    const start = { status: 'opted_in', at: '2026-03-01T11:00:00.000Z', keyword: 'START' } as const;
+    expect(decideDelivery(contact, transactionalSms, POLICY, NOON, start)).toEqual({
+      action: 'send',
+      address: '+33612345678',
+    });
+  });
+
+  it('lets a transactional SMS through an SMS opt-out that was not a keyword (a preference page)', () => {
+    const contact = reachable({ consent: { sms: { channel: record('opted_out'), topics: {} } } });
+    expect(decideDelivery(contact, transactionalSms, POLICY, NOON)).toEqual({
+      action: 'send',
+      address: '+33612345678',
+    });
+  });
+});

@@ -1,8 +1,15 @@
-// Rendering templates for a contact: the closest locale variant, HTML escaping in the html part only, loops.
+// Rendering templates for a contact: the closest locale variant, HTML escaping in the html part only,
+// loops, amounts and dates in the contact's locale, and no empty string for a value that is missing.
 import { describe, expect, it } from 'vitest';
 import type { EmailTemplate } from '#language/template.ts';
-import { pickVariant, renderMessage } from '../../../functions/delivery/rendering.ts';
+import {
+  MissingTemplateData,
+  pickVariant,
+  renderMessage,
+  withMarketingFooter,
+} from '../../../functions/delivery/rendering.ts';
 import { cartReminderEmail } from '../../../workflows/templates/cart.ts';
+import { appointmentConfirmationEmail } from '../../../workflows/templates/leads.ts';
 import { welcomeEmail, welcomeSmsOffer } from '../../../workflows/templates/welcome.ts';
 
 const brand = { name: 'Relance Shop', website: 'https://shop.example.com' };
@@ -109,15 +116,16 @@ describe('renderMessage', () => {
     if (message.channel !== 'email') throw new Error('expected an e-mail');
     expect(message.subject).toBe('Ada, you left something in your cart');
     expect(message.html).toContain(
-      '<ul><li>2 × Blue T-shirt (M): 19.99 EUR</li><li>1 × Socks &lt;3 pack&gt;: 5 EUR</li></ul>',
+      '<ul><li>2 × Blue T-shirt (M): €19.99</li><li>1 × Socks &lt;3 pack&gt;: €5.00</li></ul>',
     );
-    expect(message.text).toContain('- 2 x Blue T-shirt (M): 19.99 EUR\n- 1 x Socks <3 pack>: 5 EUR\n');
+    expect(message.text).toContain('- 2 x Blue T-shirt (M): €19.99\n- 1 x Socks <3 pack>: €5.00\n');
+    expect(message.text).toContain('Total: €44.98');
     expect(message.text).toContain('Back to my cart: https://shop.example.com/cart/cart-123');
   });
 
   it('renders an SMS template trimmed', async () => {
     // Act
-    const message = await renderMessage(welcomeSmsOffer, 'fr', { brand });
+    const message = await renderMessage(welcomeSmsOffer, 'en', { brand });
 
     // Assess
     expect(message).toEqual({
@@ -140,5 +148,135 @@ describe('renderMessage', () => {
 
     // Assess
     await expect(rendering).rejects.toThrow(/shout/);
+  });
+});
+
+describe('renderMessage: strict data', () => {
+  const cart = {
+    items: [item('Brass desk lamp', 1, 12.5)],
+    value: 12.5,
+    currency: 'EUR',
+  };
+
+  it('refuses to render a variable that has no value and no default, naming it', async () => {
+    // Prepare: a cart without its total
+    const { value: _value, ...withoutTotal } = cart;
+
+    // Act
+    const rendering = renderMessage(cartReminderEmail, undefined, {
+      contact: {},
+      trigger: withoutTotal,
+      brand,
+    });
+
+    // Assess
+    await expect(rendering).rejects.toBeInstanceOf(MissingTemplateData);
+    await expect(rendering).rejects.toMatchObject({
+      variable: 'trigger.value',
+      part: expect.stringMatching(/^default\.(html|text)$/),
+    });
+  });
+
+  it('refuses an empty link: a template reading links.unsubscribe when there is none', async () => {
+    // Prepare
+    const template: EmailTemplate = {
+      id: 'with-link',
+      channel: 'email',
+      content: { subject: 'Hi', html: '<a href="{{ links.unsubscribe }}">Unsubscribe</a>', text: 'x' },
+    };
+
+    // Act
+    const rendering = renderMessage(template, undefined, { links: {} });
+
+    // Assess
+    await expect(rendering).rejects.toMatchObject({ variable: 'links.unsubscribe', part: 'default.html' });
+  });
+
+  it('renders a missing value the template gives a default for (| default, {% if %})', async () => {
+    // Prepare
+    const template: EmailTemplate = {
+      id: 'defaults',
+      channel: 'email',
+      content: {
+        subject: 'Hi {{ contact.firstName | default: "there" }}',
+        html: '<p>Hi{% if contact.firstName %} {{ contact.firstName }}{% endif %}</p>',
+        text: 'Hi',
+      },
+    };
+
+    // Act
+    const message = await renderMessage(template, undefined, { contact: {} });
+
+    // Assess
+    expect(message).toMatchObject({ subject: 'Hi there', html: '<p>Hi</p>' });
+  });
+});
+
+describe('renderMessage: the contact’s locale', () => {
+  it('writes amounts the French way for a French contact: "12,50 €", never "12.5 EUR"', async () => {
+    // Act
+    const message = await renderMessage(cartReminderEmail, 'fr-FR', {
+      contact: { firstName: 'Zoé' },
+      trigger: { items: [item('Lampe', 1, 12.5)], value: 12.5, currency: 'EUR' },
+      brand,
+    });
+
+    // Assess
+    if (message.channel !== 'email') throw new Error('expected an e-mail');
+    expect(message.locale).toBe('fr');
+    expect(message.subject).toBe('Zoé, vous avez oublié quelque chose dans votre panier');
+    expect(message.text).toMatch(/Total : 12,50\s€/u);
+    expect(message.text).not.toContain('12.5');
+  });
+
+  it('writes an appointment time in the deployment’s zone when neither the contact nor the event has one', async () => {
+    // Prepare: 14:00 UTC is 15:00 in Paris in March
+    const trigger = {
+      appointmentId: 'a-1',
+      startsAt: '2026-03-02T14:00:00Z',
+      durationMinutes: 30,
+      location: 'Shop',
+    };
+
+    // Act
+    const english = await renderMessage(
+      appointmentConfirmationEmail,
+      undefined,
+      { contact: {}, trigger, brand },
+      { defaultTimezone: 'Europe/Paris' },
+    );
+    const french = await renderMessage(
+      appointmentConfirmationEmail,
+      'fr-FR',
+      { contact: {}, trigger, brand },
+      { defaultTimezone: 'Europe/Paris' },
+    );
+    const noDefault = await renderMessage(appointmentConfirmationEmail, undefined, {
+      contact: {},
+      trigger,
+      brand,
+    });
+
+    // Assess (ICU versions differ on the comma after the weekday)
+    const subject = (message: typeof english) => (message.channel === 'email' ? message.subject : '');
+    expect(subject(english)).toMatch(/^Your appointment: Monday,? 2 March 2026 at 15:00$/);
+    expect(subject(french)).toMatch(/^Votre rendez-vous : lundi 2 mars 2026 à 15:00$/);
+    expect(subject(noDefault)).toMatch(/^Your appointment: Monday,? 2 March 2026 at 14:00 UTC$/);
+  });
+
+  it('adds the marketing footer in the contact’s language', async () => {
+    // Prepare
+    const message = { channel: 'email' as const, subject: 's', html: '<p>x</p>', text: 'x', locale: 'fr' };
+    const footer = { preferencesUrl: 'https://p.example/x', brandName: 'Shop', postalAddress: '1 rue' };
+
+    // Act
+    const french = withMarketingFooter(message, { ...footer, locale: 'fr-FR' });
+    const english = withMarketingFooter(message, footer);
+
+    // Assess
+    expect(french.text).toContain('Gérer vos préférences e-mail ou vous désinscrire: https://p.example/x');
+    expect(french.html).toContain('parce que vous êtes client de Shop');
+    expect(french.html).not.toContain('Manage your e-mail preferences');
+    expect(english.text).toContain('Manage your e-mail preferences or unsubscribe: https://p.example/x');
   });
 });

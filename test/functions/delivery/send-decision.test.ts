@@ -51,6 +51,20 @@ describe('decideSend', () => {
     });
   });
 
+  it('skips a message missing data as missing_data, naming the variable, without taking a cap slot', async () => {
+    const slot = cap({ allowed: true, entries: [], changed: true });
+    const missing = input({ missingData: 'trigger.value in default.text' });
+    expect(await decideSend(missing, slot.take)).toEqual({
+      outcome: 'skip',
+      reason: 'missing_data',
+      detail: 'trigger.value in default.text',
+    });
+    expect(slot.asked).toEqual([]);
+    // The delivery controls answer first: no address is said before missing data.
+    const noAddress = input({ contact: newContact('c-2', '2026-03-01T00:00:00Z'), missingData: 'x' });
+    expect(await decideSend(noAddress, slot.take)).toMatchObject({ reason: 'no_email_address' });
+  });
+
   it('takes no slot for a message the delivery controls skip or defer', async () => {
     const slot = cap({ allowed: false, count: 5 });
     const noAddress = input({ contact: newContact('c-2', '2026-03-01T00:00:00Z') });
@@ -85,5 +99,16 @@ describe('decideSend', () => {
       reason: 'no_owner',
     });
     expect(slot.asked).toEqual([]);
+  });
+
+  it('skips an SMS note to an owner whose number replied STOP', async () => {
+    const slot = cap({ allowed: true, entries: [], changed: true });
+    const owner = { email: 'rep@example.com', phone: '+33612345678' };
+    const smsNumberState = { status: 'opted_out', at: '2026-03-01T00:00:00.000Z', keyword: 'STOP' } as const;
+    expect(await decideSend(input({ channel: 'sms', owner, smsNumberState }), slot.take)).toEqual({
+      outcome: 'skip',
+      reason: 'sms_opted_out',
+      detail: 'STOP at 2026-03-01T00:00:00.000Z',
+    });
   });
 });

@@ -60,7 +60,11 @@ function givenContact(contact = storedContact(5)) {
   ddbMock.on(GetCommand, { TableName: CONTACTS, Key: { pk: 'CONTACT#c-7' } }).resolves({ Item: contact });
 }
 
-const saved = () => ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input);
+const puts = () => ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input);
+/** The profiles written. */
+const saved = () => puts().filter((put) => String(put.Item?.pk).startsWith('CONTACT#'));
+/** The number's opt-out state written. */
+const numberStates = () => puts().filter((put) => put.Item?.pk === `SMSOPTOUT#${PHONE}`);
 
 beforeEach(() => {
   ddbMock.on(GetCommand).resolves({});
@@ -97,6 +101,17 @@ describe('incoming SMS', () => {
       proof: { kind: 'sms_keyword' },
     });
     expect(put?.Item?.consent.sms.channel.proof.reference).toMatch(/^STOP:/);
+    // The number itself is opted out, whoever gives it, unless a later keyword is recorded
+    expect(numberStates()).toEqual([
+      expect.objectContaining({
+        Item: expect.objectContaining({
+          status: 'opted_out',
+          keyword: 'STOP',
+          at: '2024-05-01T18:30:00.000Z',
+        }),
+        ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+      }),
+    ]);
   });
 
   it('opts the number back in on START', async () => {
@@ -124,7 +139,7 @@ describe('incoming SMS', () => {
     expect(saved()[0]?.Item?.consent.sms.channel.status).toBe('opted_in');
   });
 
-  it('writes nothing for a number no contact has', async () => {
+  it('records the STOP of a number no contact has on the number only', async () => {
     // Act
     const result = await handler(
       inboundSmsNotification({ from: PHONE, body: 'STOP', at: AT }),
@@ -134,6 +149,7 @@ describe('incoming SMS', () => {
     // Assess
     expect(result).toMatchObject([{ status: 'recorded', applied: { consent: { outcome: 'no_contact' } } }]);
     expect(saved()).toHaveLength(0);
+    expect(numberStates()).toHaveLength(1);
   });
 
   it('ignores a reply that is not a keyword without reading any table', async () => {

@@ -33,6 +33,7 @@ beforeEach(() => {
   // Nothing known yet: no dedupe marker, no identity, no profile.
   ddbMock.on(GetCommand).resolves({});
   ddbMock.on(PutCommand).resolves({});
+  ddbMock.on(UpdateCommand).resolves({});
   eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'sqs-1' });
 });
@@ -145,12 +146,11 @@ describe('ingest from the bus', () => {
     const items = putItems();
     expect(items.map((item) => item.pk)).toEqual([
       'EMAIL#ada@example.com',
-      'PHONE#+33612345678',
       expect.stringMatching(/^CONTACT#/),
       expect.stringMatching(/^CONTACT#/),
       'EVENT#evt-signup-1',
     ]);
-    const [emailClaim, , profile, history, marker] = items;
+    const [emailClaim, profile, history, marker] = items;
     const contactId = String(profile?.contactId);
     expect(result).toEqual({ status: 'accepted', eventId: 'evt-signup-1', contactId });
 
@@ -161,7 +161,18 @@ describe('ingest from the bus', () => {
       Item: { kind: 'identity', contactId },
     });
     expect(emailClaim?.contactId).toBe(contactId);
-    expect(puts[2]).toMatchObject({ TableName: CONTACTS, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(puts[1]).toMatchObject({ TableName: CONTACTS, ConditionExpression: 'attribute_not_exists(pk)' });
+    // The phone number describes: the contact is listed among those who give it, nothing claimed.
+    const phoneUpdates = ddbMock
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.Key?.pk === 'PHONE#+33612345678');
+    expect(phoneUpdates).toEqual([
+      expect.objectContaining({
+        UpdateExpression: expect.stringContaining('ADD contactIds :ids'),
+        ExpressionAttributeValues: expect.objectContaining({ ':ids': new Set([contactId]) }),
+      }),
+    ]);
     expect(profile).toMatchObject({
       pk: `CONTACT#${contactId}`,
       kind: 'contact',
@@ -170,9 +181,9 @@ describe('ingest from the bus', () => {
       firstName: 'Ada',
       version: 1,
     });
-    expect(puts[3]?.TableName).toBe(EVENTS);
+    expect(puts[2]?.TableName).toBe(EVENTS);
     expect(history).toMatchObject({ pk: `CONTACT#${contactId}`, sk: expect.stringMatching(/^AT#/) });
-    expect(puts[4]?.TableName).toBe(EVENTS);
+    expect(puts[3]?.TableName).toBe(EVENTS);
     expect(marker).toMatchObject({ sk: 'DEDUPE', type: 'contact.signed_up' });
 
     const entries = eventBridgeMock

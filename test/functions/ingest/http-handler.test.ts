@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { examples } from '../../workflows/catalogue/examples.ts';
+import { apiEvent } from '../api-event.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
 const BUS = 'relance-test-bus';
@@ -30,49 +31,7 @@ function postEvents(
   body: string | null,
   headers: Record<string, string> = { 'Content-Type': 'application/json' },
 ): APIGatewayProxyEvent {
-  return {
-    body,
-    headers,
-    multiValueHeaders: {},
-    httpMethod: 'POST',
-    isBase64Encoded: false,
-    path: '/events',
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    resource: '/events',
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: 'test-key',
-        apiKeyId: 'key-1',
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.10',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
-      path: '/prod/events',
-      stage: 'prod',
-      requestId: 'req-1',
-      requestTimeEpoch: 1_714_564_800_000,
-      resourceId: 'res-1',
-      resourcePath: '/events',
-    },
-  };
+  return apiEvent({ body, headers, path: '/events', resource: '/events' });
 }
 
 function postJson(value: unknown): APIGatewayProxyEvent {
@@ -199,7 +158,7 @@ describe('POST /events', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(fieldsOf(response.body)).toEqual(['detail.contact']);
-    expect(response.raw).toMatch(/contactId, email or phone/);
+    expect(response.raw).toMatch(/contactId, externalId, email or phone/);
     expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 

@@ -29,7 +29,10 @@ let handler: Handler;
 
 beforeAll(async () => {
   process.env.JOURNEY_STATE_TABLE = STATE_TABLE;
-  process.env.JOURNEY_TARGETS = JSON.stringify({ [ABANDONED_CART]: targetOf(ABANDONED_CART) });
+  // The naming rule the template sets: `<prefix><journeyId>` for state machines and schedule groups.
+  process.env.JOURNEY_NAME_PREFIX = 'relance-';
+  process.env.STATE_MACHINE_ARN_PREFIX = 'arn:aws:states:us-east-1:123456789012:stateMachine:';
+  process.env.JOURNEY_SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/relance-scheduler';
   ({ handler } = await import('../../../functions/journeys/event-router-handler.ts'));
 });
 

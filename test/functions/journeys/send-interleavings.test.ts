@@ -30,7 +30,7 @@ const deps: JourneyDeps = {
   targets: {},
   sending: {
     fromAddress: 'shop@example.com',
-    brand: { name: 'Shop' },
+    brand: { name: 'Shop', website: 'https://shop.example.com' },
     defaultTimezone: 'UTC',
     policy: {
       quietHours: { start: '21:00', end: '08:00' },

@@ -56,7 +56,10 @@ beforeAll(async () => {
   process.env.LEDGER_TABLE = LEDGER;
   process.env.JOURNEY_STATE_TABLE = STATE;
   process.env.PRODUCTS_TABLE = PRODUCTS;
-  process.env.JOURNEY_TARGETS = JSON.stringify({ welcome: WELCOME_TARGET });
+  // The naming rule the template sets: `<prefix><journeyId>` for state machines and schedule groups.
+  process.env.JOURNEY_NAME_PREFIX = 'relance-';
+  process.env.STATE_MACHINE_ARN_PREFIX = 'arn:aws:states:us-east-1:123456789012:stateMachine:';
+  process.env.JOURNEY_SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/relance-scheduler';
   process.env.FROM_ADDRESS = FROM;
   process.env.SES_CONFIGURATION_SET = CONFIGURATION_SET;
   process.env.LINK_SIGNING_SECRET_ARN =

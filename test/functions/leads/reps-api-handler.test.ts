@@ -7,6 +7,7 @@ import type * as LoggerModule from '#platform/logger.ts';
 import type * as ApiModule from '../../../functions/leads/reps-api-handler.ts';
 import type { RosterRepository } from '../../../functions/leads/roster-repository.ts';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
+import { apiEvent } from '../api-event.ts';
 import { lambdaContext } from '../lambda-context.ts';
 import { rep, roster } from './fixtures.ts';
 
@@ -57,49 +58,14 @@ interface Request {
 function request({ method, resource, repId, body = null, headers }: Request): APIGatewayProxyEvent {
   const path = repId === undefined ? '/reps' : `/reps/${repId}`;
   const template = resource ?? (repId === undefined ? '/reps' : '/reps/{repId}');
-  return {
+  return apiEvent({
     body,
     headers: headers ?? (body === null ? {} : { 'Content-Type': 'application/json' }),
-    multiValueHeaders: {},
     httpMethod: method,
-    isBase64Encoded: false,
     path,
     pathParameters: repId === undefined ? null : { repId },
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
     resource: template,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: 'test-key',
-        apiKeyId: 'key-1',
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.10',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: 'req-1',
-      requestTimeEpoch: 1_714_564_800_000,
-      resourceId: 'res-1',
-      resourcePath: template,
-    },
-  };
+  });
 }
 
 const put = (repId: string, value: unknown, headers?: Record<string, string>) =>

@@ -29,7 +29,7 @@ const team = roster([
     workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
   }),
   rep('inside', { territory: {}, skills: {}, fallback: true }),
-  rep('manager', { territory: {}, skills: {}, capacity: 0 }),
+  rep('manager', { territory: {}, skills: {}, capacity: 3 }),
 ]);
 
 function route(overrides: Partial<RoutingInput> = {}) {
@@ -152,13 +152,18 @@ describe('chooseOwner: fallback', () => {
     // Act
     const decision = route({ lead: { country: 'JP' } });
 
-    // Assess: the manager comes last, without capacity check.
+    // Assess: the manager comes last, within their capacity.
     expect(decision).toMatchObject({ repId: 'inside', rule: 'fallback', candidates: ['inside', 'manager'] });
-    expect(decision.attempts.at(-1)).toEqual({
-      repId: 'manager',
-      capacity: Number.POSITIVE_INFINITY,
-      passDelta: 0,
-    });
+    expect(decision.attempts.at(-1)).toEqual({ repId: 'manager', capacity: 3, passDelta: 0 });
+  });
+
+  it('leaves no attempt when every rep and the manager are full: nobody goes past their capacity', () => {
+    // Act: everyone at capacity (5 each in the fixture, 3 for the manager)
+    const full = Object.fromEntries(team.reps.map((r) => [r.id, { open: r.capacity }]));
+    const decision = route({ lead: { country: 'FR', postcode: '75011' }, state: full });
+
+    // Assess
+    expect(decision).toEqual({ repId: undefined, rule: 'fallback', candidates: [], attempts: [] });
   });
 
   it('gives the lead to the manager when nobody is on duty', () => {

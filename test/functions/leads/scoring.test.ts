@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BehaviourEvent,
+  engagementBehaviour,
+  SCORABLE_EVENT_TYPES,
   type ScoringModel,
   scoreLead,
+  scoringModelViolations,
   validateScoringModel,
 } from '../../../functions/leads/scoring.ts';
 import { defaultScoringModel } from '../../../functions/leads/scoring-model.ts';
@@ -217,5 +220,64 @@ describe('validateScoringModel', () => {
       'rules.3.kind',
       'thresholds.B',
     ]);
+  });
+});
+
+describe('scoringModelViolations', () => {
+  it('accepts the reference model: every behaviour rule names an event lead scoring sees', () => {
+    expect(scoringModelViolations(defaultScoringModel)).toEqual([]);
+  });
+
+  it('names a behaviour rule whose event type the catalogue lacks (it could never fire)', () => {
+    // Prepare: the catalogue as it was before page.viewed, demo.requested and webinar.attended
+    const before = SCORABLE_EVENT_TYPES.filter(
+      (type) => !['page.viewed', 'demo.requested', 'webinar.attended'].includes(type),
+    );
+
+    // Act
+    const violations = scoringModelViolations(defaultScoringModel, before);
+
+    // Assess
+    expect(violations.map((v) => v.path)).toEqual([
+      'rules.pricing-page.event',
+      'rules.demo-requested.event',
+      'rules.webinar-attended.event',
+    ]);
+    expect(violations[0]).toMatchObject({
+      journey: 'scoring model',
+      message: expect.stringContaining('unknown event type "page.viewed"'),
+    });
+  });
+
+  it('reports the model errors with the rule path', () => {
+    const broken: ScoringModel = { ...model, thresholds: { A: 10, B: 20 } };
+    expect(scoringModelViolations(broken)).toContainEqual({
+      journey: 'scoring model',
+      path: 'thresholds',
+      message: 'A (10) must be greater than B (20)',
+    });
+  });
+});
+
+describe('engagementBehaviour', () => {
+  it('turns the per-day click counts of the profile into behaviour events the email-clicked rule scores', () => {
+    // Prepare: two clicks yesterday
+    const yesterday = new Date(NOW - DAY).toISOString().slice(0, 10);
+    const aggregates = {
+      counts: { 'email.clicked': { [yesterday]: 2 } },
+      orderTotals: {},
+      orderCount: 0,
+    };
+
+    // Act
+    const events = engagementBehaviour(aggregates, NOW);
+    const score = scoreLead({}, events, defaultScoringModel, NOW);
+
+    // Assess
+    expect(events).toEqual([
+      { type: 'email.clicked', occurredAt: `${yesterday}T12:00:00.000Z`, detail: {} },
+      { type: 'email.clicked', occurredAt: `${yesterday}T12:00:00.000Z`, detail: {} },
+    ]);
+    expect(score.fired.map((f) => f.ruleId)).toEqual(['email-clicked']);
   });
 });

@@ -26,6 +26,7 @@ function writeAssembly(dir: string): void {
         Type: 'AWS::Lambda::Function',
         Metadata: { 'relance:entry': 'functions/handlers/x.ts' },
         Properties: {
+          Role: { 'Fn::GetAtt': ['FnRole', 'Arn'] },
           MemorySize: 256,
           Timeout: 30,
           Environment: {
@@ -43,11 +44,167 @@ function writeAssembly(dir: string): void {
         },
       },
       Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+      FnRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [
+              { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+            ],
+          },
+          ManagedPolicyArns: [
+            {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+                ],
+              ],
+            },
+            'arn:aws:iam::aws:policy/AdministratorAccess',
+          ],
+          Policies: [
+            {
+              PolicyName: 'inline',
+              PolicyDocument: {
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: 'sqs:SendMessage',
+                    Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      FnRoleDefaultPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          PolicyName: 'default',
+          Roles: [{ Ref: 'FnRole' }],
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'dynamodb:GetItem',
+                Resource: [
+                  { 'Fn::ImportValue': 'Data:TableArn' },
+                  { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'Data:TableArn' }, '/index/*']] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      FnFromRule: {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': ['Rule', 'Arn'] },
+        },
+      },
+      Api: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'Api' } },
+      ApiLeads: {
+        Type: 'AWS::ApiGateway::Resource',
+        Properties: {
+          ParentId: { 'Fn::GetAtt': ['Api', 'RootResourceId'] },
+          PathPart: 'leads',
+          RestApiId: { Ref: 'Api' },
+        },
+      },
+      ApiLeadsPost: {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: {
+          HttpMethod: 'POST',
+          ResourceId: { Ref: 'ApiLeads' },
+          RestApiId: { Ref: 'Api' },
+          Integration: {
+            Type: 'AWS_PROXY',
+            Uri: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/',
+                  { 'Fn::GetAtt': ['Fn', 'Arn'] },
+                  '/invocations',
+                ],
+              ],
+            },
+          },
+        },
+      },
+      ApiLeadsOptions: {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: {
+          HttpMethod: 'OPTIONS',
+          ResourceId: { Ref: 'ApiLeads' },
+          RestApiId: { Ref: 'Api' },
+          Integration: {
+            Type: 'MOCK',
+            IntegrationResponses: [
+              {
+                StatusCode: '204',
+                ResponseParameters: {
+                  'method.response.header.Access-Control-Allow-Origin': "'https://shop.example.com'",
+                  'method.response.header.Access-Control-Allow-Methods': "'POST'",
+                },
+                ResponseTemplates: {
+                  'application/json':
+                    '#set($origin = $input.params().header.get("Origin"))\n#if($origin == "http://localhost:4747")\n  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end',
+                },
+              },
+            ],
+          },
+        },
+      },
+      ApiStage: {
+        Type: 'AWS::ApiGateway::Stage',
+        Properties: {
+          StageName: 'v1',
+          RestApiId: { Ref: 'Api' },
+          MethodSettings: [
+            { HttpMethod: '*', ResourcePath: '/*', ThrottlingBurstLimit: 400, ThrottlingRateLimit: 200 },
+            {
+              HttpMethod: 'POST',
+              ResourcePath: '/~1leads',
+              ThrottlingBurstLimit: 40,
+              ThrottlingRateLimit: 20,
+            },
+          ],
+        },
+      },
+      ApiPermission: {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+          Principal: 'apigateway.amazonaws.com',
+          SourceArn: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:aws:execute-api:us-east-1:000000000000:',
+                { Ref: 'Api' },
+                '/',
+                { Ref: 'ApiStage' },
+                '/POST/leads',
+              ],
+            ],
+          },
+        },
+      },
       Machine: {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {
           StateMachineName: 'App-flow',
           StateMachineType: 'EXPRESS',
+          RoleArn: 'arn:aws:iam::000000000000:role/MachineRole',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation definition substitution, as CDK writes it
           DefinitionString: '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${Fn}","End":true}}}',
           DefinitionSubstitutions: { Fn: { 'Fn::GetAtt': ['Fn', 'Arn'] } },
@@ -63,7 +220,8 @@ function writeAssembly(dir: string): void {
               Id: 'T',
               Arn: { Ref: 'Machine' },
               DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
-              RetryPolicy: { MaximumRetryAttempts: 4 },
+              RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 600 },
+              RoleArn: 'arn:aws:iam::000000000000:role/RuleRole',
             },
           ],
         },
@@ -76,7 +234,13 @@ function writeAssembly(dir: string): void {
           ScheduleExpression: 'cron(0 9 * * ? *)',
           ScheduleExpressionTimezone: 'Europe/Paris',
           FlexibleTimeWindow: { Mode: 'OFF' },
-          Target: { Arn: { Ref: 'Machine' }, RoleArn: 'arn:aws:iam::000000000000:role/r', Input: '{"k":1}' },
+          Target: {
+            Arn: { Ref: 'Machine' },
+            RoleArn: 'arn:aws:iam::000000000000:role/r',
+            Input: '{"k":1}',
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
+          },
         },
       },
     },
@@ -149,10 +313,89 @@ describe('loadLocalApp', () => {
           id: 'T',
           arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:App-flow',
           maxRetries: 4,
+          maxEventAgeSeconds: 600,
+          roleArn: 'arn:aws:iam::000000000000:role/RuleRole',
           deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:Queue',
         },
       ],
     });
+    // A rule on a custom bus: rule/<bus>/<name>, named after the stack when the template does not.
+    expect(app.rules[0]?.arn).toBe('arn:aws:events:us-east-1:000000000000:rule/AppBus/App-Rule');
+  });
+
+  it('reads roles with their inline, attached and known managed policies, and says which it cannot read', () => {
+    const role = app.roles.find((r) => r.logicalId === 'FnRole');
+    expect(role).toMatchObject({
+      arn: 'arn:aws:iam::000000000000:role/FnRole',
+      trust: { Statement: [expect.anything()] },
+    });
+    const statements = role?.policies.flatMap((p) => p.Statement);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Resource: 'arn:aws:sqs:us-east-1:000000000000:Queue',
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Resource: [
+          'arn:aws:dynamodb:us-east-1:000000000000:table/Table1',
+          'arn:aws:dynamodb:us-east-1:000000000000:table/Table1/index/*',
+        ],
+      }),
+      expect.objectContaining({
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      }),
+    ]);
+    expect(role?.unknownManagedPolicies).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess']);
+    expect(app.functions[0]?.roleArn).toBe('arn:aws:iam::000000000000:role/FnRole');
+    expect(app.stateMachines[0]?.roleArn).toBe('arn:aws:iam::000000000000:role/MachineRole');
+  });
+
+  it('gives each function the resource-based policy of its Lambda permissions', () => {
+    expect(app.functions[0]?.resourcePolicy).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'lambda:InvokeFunction',
+        Resource: 'arn:aws:lambda:us-east-1:000000000000:function:Fn',
+        Condition: {
+          ArnLike: { 'AWS:SourceArn': 'arn:aws:events:us-east-1:000000000000:rule/AppBus/App-Rule' },
+        },
+      },
+      expect.objectContaining({
+        Principal: { Service: 'apigateway.amazonaws.com' },
+        Condition: {
+          ArnLike: { 'AWS:SourceArn': 'arn:aws:execute-api:us-east-1:000000000000:Api/v1/POST/leads' },
+        },
+      }),
+    ]);
+  });
+
+  it('reads the API: routes with their API id, CORS preflights, stage throttles', () => {
+    expect(app.routes).toEqual([
+      {
+        method: 'POST',
+        path: '/leads',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn',
+        apiKeyRequired: false,
+        restApiId: 'Api',
+      },
+    ]);
+    expect(app.preflights).toEqual([
+      {
+        path: '/leads',
+        status: 204,
+        headers: {
+          'Access-Control-Allow-Origin': 'https://shop.example.com',
+          'Access-Control-Allow-Methods': 'POST',
+        },
+        echoedOrigins: ['http://localhost:4747'],
+      },
+    ]);
+    expect(app.throttles).toEqual([
+      { scope: 'method', httpMethod: '*', resourcePath: '/*', rateLimit: 200, burstLimit: 400 },
+      { scope: 'method', httpMethod: 'POST', resourcePath: '/leads', rateLimit: 20, burstLimit: 40 },
+    ]);
   });
 
   it('reads the schedules the template declares, with their timezone and target', () => {
@@ -167,6 +410,8 @@ describe('loadLocalApp', () => {
           arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:App-flow',
           roleArn: 'arn:aws:iam::000000000000:role/r',
           input: '{"k":1}',
+          retryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 },
+          deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:Queue',
         },
       },
     ]);

@@ -10,6 +10,7 @@ import {
   type RepsView,
   type SegmentView,
 } from '../../../local/dev/dashboard.ts';
+import { journeysByStateMachine } from '../../../local/dev/relance-template.ts';
 import { segments } from '../../../workflows/segments/index.ts';
 import { eventId, type LocalSystem, startLocalSystem } from '../../support/local-system.ts';
 
@@ -254,5 +255,15 @@ describe('the JSON views of leads, reps, segments and passes', () => {
     ]);
     // Only Lena (Berlin, from 08:00) has started her day
     expect(reps.reps.filter((r) => r.onDuty).map((r) => r.id)).toEqual(['lena-schmidt']);
+  });
+});
+
+describe('the journeys of the template', () => {
+  it('names the journey of every event-triggered state machine, from the naming rule functions get', () => {
+    const byArn = journeysByStateMachine(system.runtime.app);
+    for (const journey of ['welcome', 'abandoned-cart', 'back-in-stock', 'win-back']) {
+      const machine = system.runtime.app.stateMachines.find((m) => byArn.get(m.arn) === journey);
+      expect(machine, journey).toBeDefined();
+    }
   });
 });

@@ -11,9 +11,9 @@ import { examples } from './examples.ts';
 import { exampleWith, expectFieldError } from './helpers.ts';
 
 describe('eventCatalogue', () => {
-  it('lists the seventeen event types', () => {
+  it('lists the twenty-one event types', () => {
     expect(eventTypes).toEqual(Object.keys(eventCatalogue));
-    expect(eventTypes).toHaveLength(17);
+    expect(eventTypes).toHaveLength(21);
     expect(Object.keys(examples).sort()).toEqual([...eventTypes].sort());
   });
 

@@ -27,7 +27,7 @@ const cases: Case[] = [
     'cart.updated',
     { contact: {} },
     'detail.contact',
-    /at least one of contactId, email or phone/,
+    /at least one of contactId, externalId, email or phone/,
   ],
   [
     'contact with only unknown keys',

@@ -43,6 +43,13 @@ export const examples: Record<EventType, Record<string, unknown>> = {
     status: 'opted_in',
     proof: { kind: 'double_opt_in', reference: 'confirm-8f2c' },
   },
+  'contact.merged': {
+    ...base,
+    eventId: 'evt-merge-1',
+    contact: { contactId: 'c-42' },
+    absorbed: { email: 'ada.lovelace@example.com' },
+    reason: 'same person: duplicate created by a guest checkout',
+  },
   'cart.updated': {
     ...base,
     eventId: 'evt-cart-1',
@@ -128,6 +135,27 @@ export const examples: Record<EventType, Record<string, unknown>> = {
     score: 72,
     grade: 'A',
     reason: 'new',
+  },
+  'page.viewed': {
+    ...base,
+    eventId: 'evt-page-1',
+    contact: { email: 'grace@acme.example' },
+    path: '/pricing',
+    url: 'https://www.acme.example/pricing',
+    title: 'Pricing',
+  },
+  'demo.requested': {
+    ...base,
+    eventId: 'evt-demo-1',
+    contact: { email: 'grace@acme.example' },
+    product: 'analytics',
+  },
+  'webinar.attended': {
+    ...base,
+    eventId: 'evt-webinar-1',
+    contact: { email: 'grace@acme.example' },
+    webinarId: 'wb-2024-05',
+    minutesAttended: 42,
   },
   'lead.contacted': {
     ...base,

@@ -18,8 +18,8 @@ import {
 } from '#language/builder.ts';
 import type { EmailTemplate, MessageTemplate } from '#language/template.ts';
 import type { Condition, JourneyDefinition, Step } from '#language/types.ts';
-import { durationSeconds, successors, validateJourney } from '#language/validator.ts';
-import { journeys, journeyViolations, templates } from '../../../workflows/index.ts';
+import { durationSeconds, successors, type ValidationContext, validateJourney } from '#language/validator.ts';
+import { contactAttributes, journeys, journeyViolations, templates } from '../../../workflows/index.ts';
 import { abandonedCart } from '../../../workflows/journeys/abandoned-cart.ts';
 import { backInStock } from '../../../workflows/journeys/back-in-stock.ts';
 import { priceDrop } from '../../../workflows/journeys/price-drop.ts';
@@ -57,8 +57,11 @@ function templatesWith(...extra: MessageTemplate[]): ReadonlyMap<string, Message
   return new Map([...templates, ...extra.map((t): [string, MessageTemplate] => [t.id, t])]);
 }
 
-function validate(journey: JourneyDefinition, context = { templates }) {
-  return validateJourney(journey, context);
+function validate(
+  journey: JourneyDefinition,
+  context: Partial<ValidationContext> = {},
+): ReturnType<typeof validateJourney> {
+  return validateJourney(journey, { templates, attributes: contactAttributes, ...context });
 }
 
 /** The only violation expected, at exactly this path, with a message matching. */
@@ -1090,5 +1093,105 @@ describe('validateJourney: emit', () => {
         message: expect.stringMatching(/not a field of the trigger/),
       },
     ]);
+  });
+});
+
+describe('validateJourney: declared contact attributes', () => {
+  const declared = /attribute "plann" is not declared \(declared: plan, accountTier, industry\)/;
+
+  it('rejects a branch on an undeclared attribute (a typo: contact.attributes.plann)', () => {
+    // Prepare
+    const journey = signupJourney(
+      branchOn({ field: 'contact.attributes.plann', op: 'equals', value: 'pro' }),
+    );
+
+    // Act
+    const violations = validate(journey);
+
+    // Assess
+    expect(violations).toEqual(only(journey, 'steps.check.cases.0', declared));
+  });
+
+  it('rejects a trigger filter and a trigger reference on an undeclared attribute of a profile event', () => {
+    // Prepare
+    const filtered = {
+      ...welcome,
+      trigger: { event: 'contact.signed_up', filter: { attributes: { plann: ['pro'] } } },
+    } as const;
+    const branched = signupJourney(branchOn({ field: 'trigger.attributes.plann', op: 'exists' }));
+
+    // Act + Assess
+    expect(validate(filtered)).toEqual(only(filtered, 'trigger.filter.attributes.plann', declared));
+    expect(validate(branched)).toEqual(only(branched, 'steps.check.cases.0', declared));
+  });
+
+  it('rejects a template that reads an undeclared attribute, naming the template text', () => {
+    // Prepare
+    const template = emailTemplate('plan-mail', 'Your {{ contact.attributes.plann }} plan');
+    const journey = signupJourney([mail('plan', 'plan-mail')]);
+
+    // Act
+    const violations = validate(journey, { templates: templatesWith(template) });
+
+    // Assess
+    expect(violations).toEqual(only(journey, 'steps.plan.template(plan-mail).default.subject', declared));
+  });
+
+  it('rejects an update that sets an undeclared attribute, or a declared one with a value of another type', () => {
+    // Prepare
+    const journey = signupJourney([update('tag', { setAttributes: { plann: 'pro', plan: 3 } })]);
+
+    // Act
+    const violations = validate(journey);
+
+    // Assess
+    expect(violations).toEqual([
+      {
+        journey: journey.id,
+        path: 'steps.tag.setAttributes.plann',
+        message: expect.stringMatching(declared),
+      },
+      {
+        journey: journey.id,
+        path: 'steps.tag.setAttributes.plan',
+        message: 'attribute "plan" is a string, not a number',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      { field: 'contact.attributes.plan', op: 'gt', value: 3 } as const,
+      /string attribute: gt does not apply/,
+    ],
+    [{ field: 'contact.attributes.plan', op: 'isTrue' } as const, /string attribute: isTrue does not apply/],
+    [
+      { field: 'contact.attributes.plan', op: 'equals', value: 1 } as const,
+      /string attribute: comparing with the number 1 does not apply/,
+    ],
+  ])('rejects a comparison that does not fit the declared type: %o', (when, message) => {
+    // Prepare
+    const journey = signupJourney(branchOn(when));
+
+    // Act + Assess
+    expect(validate(journey)).toEqual(only(journey, 'steps.check.cases.0', message));
+  });
+
+  it('accepts declared attributes used as their type, with another deployment’s declarations', () => {
+    // Prepare
+    const journey = signupJourney([
+      ...branchOn({
+        all: [
+          { field: 'contact.attributes.seats', op: 'gte', value: 10 },
+          { field: 'contact.attributes.trial', op: 'isFalse' },
+        ],
+      }),
+    ]);
+
+    // Act
+    const violations = validate(journey, { attributes: { seats: 'number', trial: 'boolean' } });
+
+    // Assess
+    expect(violations).toEqual([]);
   });
 });

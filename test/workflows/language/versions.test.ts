@@ -12,14 +12,10 @@ import {
   versionOf,
   waitingStepIds,
 } from '#language/versions.ts';
+import { contactAttributes } from '../../../workflows/attributes.ts';
 import { templates } from '../../../workflows/templates/index.ts';
-import {
-  edited,
-  original,
-  TIPS_TEMPLATE,
-  templatesAfter,
-  templatesBefore,
-} from '../../support/journey-edits.ts';
+import { templatesAfter, templatesBefore } from '../../support/journey-edit-templates.ts';
+import { edited, original, TIPS_TEMPLATE } from '../../support/journey-edits.ts';
 
 const v1 = journeyVersion(original('rename', 'migrate'), templatesBefore);
 
@@ -131,16 +127,18 @@ describe('validateJourney: the in-flight policy', () => {
     };
 
     // Act + Assess
-    expect(validateJourney(noReason, { templates: templatesBefore })).toEqual([
+    expect(validateJourney(noReason, { templates: templatesBefore, attributes: contactAttributes })).toEqual([
       expect.objectContaining({ path: 'inFlight.reason' }),
     ]);
-    expect(validateJourney(badTarget, { templates: templatesBefore })).toEqual([
-      {
-        journey: v1.journeyId,
-        path: 'inFlight.stepMapping.old-wait',
-        message: 'maps to "no-such-step", which is not a step of this journey',
-      },
-    ]);
+    expect(validateJourney(badTarget, { templates: templatesBefore, attributes: contactAttributes })).toEqual(
+      [
+        {
+          journey: v1.journeyId,
+          path: 'inFlight.stepMapping.old-wait',
+          message: 'maps to "no-such-step", which is not a step of this journey',
+        },
+      ],
+    );
   });
 });
 

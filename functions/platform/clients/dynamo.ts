@@ -1,0 +1,8 @@
+/** The DynamoDB document client (see ./retry.ts). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { retry } from './retry.ts';
+
+export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(retry()), {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+});

@@ -1,0 +1,5 @@
+/** The SES v2 client (see ./retry.ts). */
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { retry } from './retry.ts';
+
+export const ses = new SESv2Client(retry());

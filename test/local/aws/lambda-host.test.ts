@@ -1,0 +1,160 @@
+// The local Lambda service: one execution environment per function (own environment variables,
+// own module instances), errors as the function raised them, timeouts that recycle the environment.
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LambdaHost } from '../../../local/aws/lambda-host.ts';
+import type { LocalFunction } from '../../../local/aws/template.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const FIXTURES = 'test/local/aws/fixtures';
+
+function fn(name: string, entry: string, overrides: Partial<LocalFunction> = {}): LocalFunction {
+  return {
+    logicalId: name,
+    name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    entry: `${FIXTURES}/${entry}`,
+    environment: { OWN_VARIABLE: name },
+    timeoutSeconds: 30,
+    memorySize: 256,
+    asyncRetries: 2,
+    ...overrides,
+  };
+}
+
+interface Answer {
+  count: number;
+  variables: string[];
+  name: string;
+  booted: unknown;
+  at: string;
+}
+
+let host: LambdaHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+function start(
+  functions: LocalFunction[],
+  options: Partial<ConstructorParameters<typeof LambdaHost>[1]> = {},
+) {
+  host = new LambdaHost(functions, {
+    projectRoot: PROJECT_ROOT,
+    now: () => 0,
+    onAsyncFailure: async () => undefined,
+    environment: (f) => ({ ...f.environment, AWS_LAMBDA_FUNCTION_NAME: f.name }),
+    ...options,
+  });
+  return host;
+}
+
+describe('execution environments', () => {
+  it('give each function only the environment it is given, nothing of this process', async () => {
+    const lambdas = start([fn('A', 'counting-handler.ts'), fn('B', 'counting-handler.ts')]);
+
+    const a = (await lambdas.invoke('A', {})) as Answer;
+
+    expect(process.env.PATH).toBeDefined();
+    expect(a.variables).toEqual(['AWS_LAMBDA_FUNCTION_NAME', 'OWN_VARIABLE']);
+    expect(a.name).toBe('A');
+  });
+
+  it('keep module instances per function: warm invocations share them, other functions do not', async () => {
+    const lambdas = start([fn('A', 'counting-handler.ts'), fn('B', 'counting-handler.ts')]);
+
+    const counts = [
+      ((await lambdas.invoke('A', {})) as Answer).count,
+      ((await lambdas.invoke('A', {})) as Answer).count,
+      ((await lambdas.invoke('B', {})) as Answer).count,
+    ];
+
+    expect(counts).toEqual([1, 2, 1]);
+    expect(lambdas.coldStarts).toBe(2);
+  });
+
+  it('return the result as JSON, as Lambda serializes it', async () => {
+    const lambdas = start([fn('A', 'counting-handler.ts')]);
+    expect(((await lambdas.invoke('A', {})) as Answer).at).toBe('1970-01-01T00:00:00.000Z');
+  });
+
+  it('run the bootstrap module before the handler, with its data (shared memory stays shared)', async () => {
+    const shared = new SharedArrayBuffer(8);
+    const cells = new Float64Array(shared);
+    const lambdas = start([fn('A', 'counting-handler.ts')], {
+      bootstrap: {
+        module: fileURLToPath(new URL('./fixtures/bootstrap.ts', import.meta.url)),
+        data: { shared },
+      },
+    });
+
+    cells[0] = 42;
+    const first = ((await lambdas.invoke('A', {})) as Answer).booted;
+    cells[0] = 43;
+    const second = ((await lambdas.invoke('A', {})) as Answer).booted;
+
+    expect([first, second]).toEqual([42, 43]);
+  });
+});
+
+describe('failures', () => {
+  it('rethrow the function’s error with its name and message', async () => {
+    const lambdas = start([fn('A', 'counting-handler.ts')]);
+
+    const error = await lambdas.invoke('A', { fail: 'JourneyStepFailed' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      name: 'JourneyStepFailed',
+      message: 'failed on purpose: JourneyStepFailed',
+    });
+    expect(lambdas.invocations.at(-1)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('JourneyStepFailed'),
+    });
+  });
+
+  it('report an error thrown while the module loads, and try the init again on the next invocation', async () => {
+    const lambdas = start([fn('A', 'failing-init-handler.ts')]);
+
+    await expect(lambdas.invoke('A', {})).rejects.toThrow('Missing environment variable REQUIRED_TABLE');
+    await expect(lambdas.invoke('A', {})).rejects.toThrow('Missing environment variable REQUIRED_TABLE');
+    expect(lambdas.coldStarts).toBe(2);
+  });
+
+  it('time out an invocation that runs past the function’s timeout, and start a fresh environment after', async () => {
+    const lambdas = start([fn('A', 'counting-handler.ts', { timeoutSeconds: 0.2 })]);
+    expect(((await lambdas.invoke('A', {})) as Answer).count).toBe(1);
+
+    const error = await lambdas.invoke('A', { sleepMs: 5_000 }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      name: 'Sandbox.Timedout',
+      message: expect.stringMatching(/Task timed out after 0\.20 seconds$/),
+    });
+    // Lambda reset the environment: module scope starts again.
+    expect(((await lambdas.invoke('A', {})) as Answer).count).toBe(1);
+    expect(lambdas.coldStarts).toBe(2);
+  });
+
+  it('retry an asynchronous invocation as configured, then hand it to the on-failure destination', async () => {
+    const failures: unknown[] = [];
+    const lambdas = start([fn('A', 'counting-handler.ts', { asyncRetries: 1 })], {
+      onAsyncFailure: async (_fn, event, error) => {
+        failures.push({ event, error: (error as Error).name });
+      },
+    });
+
+    await lambdas.invokeAsync('A', { fail: 'Boom' });
+
+    expect(lambdas.counts.get('A')).toBe(2);
+    expect(failures).toEqual([{ event: { fail: 'Boom' }, error: 'Boom' }]);
+  });
+
+  it('refuse invocations once stopped', async () => {
+    const lambdas = start([fn('A', 'counting-handler.ts')]);
+    await lambdas.invoke('A', {});
+    await lambdas.close();
+    await expect(lambdas.invoke('A', {})).rejects.toThrow();
+  });
+});

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { ContactRef, contactEventBase, limits, text } from './common.ts';
+
+/** Detail-type of the event that merges two contacts into one. */
+export const CONTACT_MERGED = 'contact.merged';
+
+/**
+ * Two contacts are one person: `absorbed` is merged into `contact` (the survivor). relance never
+ * merges on its own (a shared phone number is not a reason); a CRM, a support tool or an operator
+ * sends this. History and aggregates are combined, the stricter consent is kept, the absorbed
+ * contact's identifiers then find the survivor, and the absorbed contact's journey runs end.
+ */
+export const ContactMerged = z
+  .object({
+    ...contactEventBase,
+    contact: ContactRef.describe('The survivor: the contact that remains'),
+    absorbed: ContactRef.describe('The contact merged into the survivor'),
+    reason: text(limits.message).describe('Why they are one person, for the record'),
+  })
+  .meta({ description: 'Two contacts are one person: `absorbed` is merged into `contact` (the survivor).' });
+
+/** Parsed `contact.merged` detail. */
+export type ContactMerged = z.infer<typeof ContactMerged>;

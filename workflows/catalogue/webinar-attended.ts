@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { contactEventBase, Identifier, limits, text } from './common.ts';
+
+/** Detail-type of the event sent when a contact attended a webinar. */
+export const WEBINAR_ATTENDED = 'webinar.attended';
+
+/** A contact attended a webinar (live or replay). */
+export const WebinarAttended = z
+  .object({
+    ...contactEventBase,
+    webinarId: Identifier,
+    title: text(limits.name).optional(),
+    /** Minutes the contact stayed. */
+    minutesAttended: z
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .optional(),
+  })
+  .meta({ description: 'A contact attended a webinar.' });
+
+/** Parsed `webinar.attended` detail. */
+export type WebinarAttended = z.infer<typeof WebinarAttended>;
