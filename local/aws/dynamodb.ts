@@ -13,6 +13,7 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   ListTablesCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -31,8 +32,16 @@ export class LocalDynamo {
   private port = 0;
   /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
-  /** Capacity units consumed, as DynamoDB would bill them on demand. */
-  readonly units = { read: 0, write: 0 };
+  /** Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of `write` billed for GSIs). */
+  readonly units = { read: 0, write: 0, indexWrite: 0 };
+  /**
+   * Also bill the writes a table write makes in its global secondary indexes (dynalite counts the
+   * table only). Off by default: it reads the item before and after each single-item write to a
+   * table with an index, which the cost measurement wants and nothing else needs.
+   */
+  billIndexWrites = false;
+  private readonly indexedTables = new Map<string, LocalTable>();
+  private reader?: DynamoDBClient;
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -88,6 +97,8 @@ export class LocalDynamo {
     } catch {
       // Not JSON: dynalite answers with the protocol's serialization error.
     }
+    const indexed = this.billIndexWrites ? this.indexedWrite(operation, body) : undefined;
+    const before = indexed ? await this.readItem(indexed) : undefined;
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = value;
     headers['content-length'] = String(Buffer.byteLength(body));
@@ -122,13 +133,62 @@ export class LocalDynamo {
       },
     );
     const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
+    if (indexed && answer.status === 200) {
+      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed));
+      this.units.write += units;
+      this.units.indexWrite += units;
+    }
     // The body may have changed: its CRC32 no longer holds, and the SDK checks it only when present.
     const { 'x-amz-crc32': _crc, 'content-length': _length, ...rest } = answer.headers;
     return { status: answer.status, headers: rest, body: responseBody };
   }
 
+  /** The table and key of a single-item write to a table with a GSI (BatchWriteItem is not billed for its indexes). */
+  private indexedWrite(
+    operation: string,
+    body: string,
+  ): { table: LocalTable; key: Record<string, AttributeValue> } | undefined {
+    if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return undefined;
+    try {
+      const input = JSON.parse(body) as {
+        TableName?: string;
+        Key?: Record<string, AttributeValue>;
+        Item?: Record<string, AttributeValue>;
+      };
+      const table = input.TableName ? this.indexedTables.get(input.TableName) : undefined;
+      const source = input.Key ?? input.Item;
+      if (!table || !source) return undefined;
+      const key: Record<string, AttributeValue> = {};
+      for (const { AttributeName } of table.keySchema) {
+        const value = source[AttributeName];
+        if (!value) return undefined;
+        key[AttributeName] = value;
+      }
+      return { table, key };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readItem(write: {
+    table: LocalTable;
+    key: Record<string, AttributeValue>;
+  }): Promise<Record<string, AttributeValue> | undefined> {
+    this.reader ??= new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${this.port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { Item } = await this.reader.send(
+      new GetItemCommand({ TableName: write.table.name, Key: write.key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */
   async createTables(endpoint: string, tables: readonly LocalTable[]): Promise<void> {
+    for (const table of tables)
+      if (table.globalSecondaryIndexes.length > 0) this.indexedTables.set(table.name, table);
     const client = new DynamoDBClient({
       endpoint,
       region: 'us-east-1',
@@ -150,8 +210,68 @@ export class LocalDynamo {
 
   async close(): Promise<void> {
     this.server.closeAllConnections?.();
+    this.reader?.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * The write units a table write costs in the table's GSIs, as DynamoDB bills them: an item entering
+ * or leaving an index is one write there, an item whose index key changes is two (delete and put),
+ * and an item that stays with the same key is one only when a projected attribute changed (never
+ * for KEYS_ONLY). Each write is billed by the projected item's size, per 1 KB.
+ */
+export function indexWriteUnits(
+  table: Pick<LocalTable, 'keySchema' | 'globalSecondaryIndexes'>,
+  before: Record<string, AttributeValue> | undefined,
+  after: Record<string, AttributeValue> | undefined,
+): number {
+  let units = 0;
+  for (const gsi of table.globalSecondaryIndexes) {
+    const keys = gsi.KeySchema.map((k) => k.AttributeName);
+    const projection = gsi.Projection as { ProjectionType?: string; NonKeyAttributes?: string[] };
+    const type = projection.ProjectionType ?? 'ALL';
+    const projected = (item: Record<string, AttributeValue>): Record<string, AttributeValue> => {
+      if (type === 'ALL') return item;
+      const names = new Set([
+        ...keys,
+        ...table.keySchema.map((k) => k.AttributeName),
+        ...(type === 'INCLUDE' ? (projection.NonKeyAttributes ?? []) : []),
+      ]);
+      return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
+    };
+    const inIndex = (item: Record<string, AttributeValue> | undefined) =>
+      item !== undefined && keys.every((k) => item[k] !== undefined);
+    const size = (item: Record<string, AttributeValue>) =>
+      Math.max(1, Math.ceil(itemBytes(projected(item)) / 1024));
+    const was = inIndex(before) ? before : undefined;
+    const is = inIndex(after) ? after : undefined;
+    if (was && is) {
+      const sameKey = keys.every((k) => JSON.stringify(was[k]) === JSON.stringify(is[k]));
+      if (!sameKey) units += size(was) + size(is);
+      else if (JSON.stringify(projected(was)) !== JSON.stringify(projected(is))) units += size(is);
+    } else if (was) units += size(was);
+    else if (is) units += size(is);
+  }
+  return units;
+}
+
+/** An item's size as DynamoDB counts it: attribute names plus values (numbers and nesting approximated). */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  const valueBytes = (value: AttributeValue): number => {
+    if (value.S !== undefined) return Buffer.byteLength(value.S);
+    if (value.N !== undefined) return Math.ceil(value.N.length / 2) + 1;
+    if (value.B !== undefined) return value.B.length;
+    if (value.SS) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+    if (value.NS) return value.NS.reduce((sum, v) => sum + Math.ceil(v.length / 2) + 1, 0);
+    if (value.L) return 3 + value.L.reduce((sum, v) => sum + 1 + valueBytes(v), 0);
+    if (value.M) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
+    return 1;
+  };
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
+    0,
+  );
 }
 
 async function createTable(client: DynamoDBClient, table: LocalTable): Promise<void> {
