@@ -19,6 +19,7 @@ import { readConfig } from './config.ts';
 import { DeployLimitsPlugin } from './deploy-limits.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
+import { CachedTemplateValidation, templateValidationCache } from './template-validation.ts';
 
 export interface RelanceApp {
   readonly data: RelanceDataStack;
@@ -79,6 +80,8 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
   });
   // Every AWS limit a deploy would hit fails synth, with or without cdk-nag (the local runtime too).
   Validations.of(app).addPlugins(new DeployLimitsPlugin());
+  // The built-in CloudFormation validation, once per template content (always in CI).
+  Validations.of(app).addPlugins(new CachedTemplateValidation(templateValidationCache()));
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     acknowledgeNagFindings(stack);

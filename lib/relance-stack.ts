@@ -75,7 +75,8 @@ export class RelanceStack extends Stack {
     this.sweeper = new RunSweeper(this, 'RunSweeper', {
       journeyState: tables.journeyState,
       journeyNaming: this.engine.journeyNaming,
-      journeys: this.engine.journeyResources,
+      stateMachineArns: [...this.engine.stateMachines.values()].map((m) => m.stateMachineArn),
+      scheduleGroups: this.engine.scheduleGroups,
     });
     this.preferences = new PreferencesApi(this, 'Preferences', {
       api: this.http.api,

@@ -32,10 +32,12 @@ export function journeyViolations(
     .filter((j, index) => set.findIndex((other) => other.id === j.id) !== index)
     .map((j) => ({ journey: j.id, path: 'id', message: 'another journey has the same id' }));
   const segmentIds = new Set(segments.map((s) => s.id));
-  const options = { templates: templateMap, segmentIds, attributes: contactAttributes };
   return [
     ...duplicates,
-    ...set.flatMap((j) => [...validateJourney(j, options), ...fallbackViolations(j, options)]),
+    ...set.flatMap((j) => [
+      ...validateJourney(j, { templates: templateMap, segmentIds, attributes: contactAttributes }),
+      ...fallbackViolations(j, { templates: templateMap, segmentIds, attributes: contactAttributes }),
+    ]),
   ];
 }
 

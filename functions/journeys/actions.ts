@@ -50,11 +50,11 @@ export async function send(
     (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
   if (!contact) return { status: 'skipped', reason: 'no_email_address' };
   const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
-  // The cart, stock or price as it is now, not as the trigger saw it.
-  const latest = await latestState(deps.products, run.triggerType, run.trigger);
   // The templates of the run's version: a run finishing on an earlier version sends what it promised.
   const templates = templatesAt(deps, journeyId, version);
   const sendDeps = templates === deps.templates ? deps : { ...deps, templates };
+  // The cart, stock or price as it is now, not as the trigger saw it.
+  const latest = await latestState(deps.products, run.triggerType, run.trigger);
   const on = (channel: Channel, template: string) =>
     sendMessage(sendDeps, {
       ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel }),

@@ -199,8 +199,8 @@ export async function resume(
   ]);
   if (contact?.mergedInto) {
     // The contact was merged into another (contact.merged): its runs end here, with the reason.
-    await deps.runs.end(run, 'ended', 'merged', nowIso());
-    return { proceed: false, reason: 'contact_merged', journeyId, runKey: request.runKey };
+    await deps.runs.end(run, 'ended', 'merged', at);
+    return { ...stopped, reason: 'contact_merged' };
   }
   if (placement.change) {
     if (!(await deps.runs.changeVersion(run, placement.change)))

@@ -5,20 +5,17 @@ import { z } from 'zod';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
-import { bundledJourneyVersions } from '../../workflows/versions/index.ts';
+import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { routeEvent } from './event-router.ts';
-import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
+import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
 
-const versions = bundledJourneyVersions();
+const versions = deployedJourneyVersions();
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
   journeys: versions.definitions(),
   versions,
-  targets: journeyTargets(
-    journeyNamingFromEnvironment(),
-    versions.definitions().map((j) => j.id),
-  ),
+  targets: journeyTargetsFromEnvironment(versions.journeyIds()),
 };
 
 const AcceptedEvent = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });

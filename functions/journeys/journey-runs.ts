@@ -57,9 +57,6 @@ function digest(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 
-/** How a schedule resumes a run paused this way. */
-export const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;
-
 /** The schedule that resumes a run after a step: unique per run generation and step, at most 64 characters. */
 export function scheduleName(journeyId: string, runKey: string, gen: number, stepId: string): string {
   return `${digest(`${journeyId}#${runKey}`, 16)}-${gen}-${stepId}`.slice(0, 64);
@@ -91,3 +88,6 @@ export function directRunKey(
     return `contact:${value}`;
   return undefined;
 }
+
+/** How a schedule resumes a run paused this way. */
+export const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;

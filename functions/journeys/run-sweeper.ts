@@ -24,10 +24,12 @@ const PAGE = 100;
 export interface SweeperDeps {
   readonly runs: RunsRepository;
   readonly targets: Readonly<Record<string, JourneyTarget>>;
+  /** Whether the schedule that should resume a run still exists. */
+  readonly scheduleExists: (target: JourneyTarget, name: string) => Promise<boolean>;
   /** Starts the journey's state machine to resume a run (a deterministic execution name). */
   readonly startResume: (target: JourneyTarget, name: string, input: unknown) => Promise<void>;
-  /** Deletes a schedule that did not resume its run: true when it was there, false when already gone. */
-  readonly deleteSchedule: (target: JourneyTarget, name: string) => Promise<boolean>;
+  /** Deletes a schedule that did not resume its run (already gone is fine). */
+  readonly deleteSchedule: (target: JourneyTarget, name: string) => Promise<void>;
   readonly now: () => number;
 }
 
@@ -64,10 +66,7 @@ async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run
     );
   }
   const name = scheduleName(run.journeyId, run.runKey, run.gen, waiting.stepId);
-  // A schedule still there has not resumed the run in time: the sweeper resumes the run itself, so the
-  // schedule goes (a resume claims the run once, so a late firing would do nothing anyway), and
-  // whether it was there says why the run stalled.
-  const scheduled = await deps.deleteSchedule(target, name);
+  const scheduled = await deps.scheduleExists(target, name);
   const reason = scheduled
     ? `wake-up due ${waiting.until} is overdue: its schedule exists but has not resumed the run`
     : `wake-up due ${waiting.until} is overdue: its schedule is missing`;
@@ -77,6 +76,8 @@ async function sweepRun(deps: SweeperDeps, run: Run & { waiting: NonNullable<Run
   await deps.startResume(target, `${name}-sweep-${attempts}`.slice(0, 80), {
     resume: { runKey: run.runKey, gen: run.gen, stepId: waiting.stepId, via: VIA[waiting.kind] },
   });
+  // The resume just started claims the run; a schedule that did not resume it has nothing left to do.
+  if (scheduled) await deps.deleteSchedule(target, name);
   return { journeyId: run.journeyId, runKey: run.runKey, outcome: 'resumed', reason } as const;
 }
 

@@ -85,15 +85,12 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
+  /** Every journey's schedule group name. */
+  readonly scheduleGroups: string[] = [];
   /** The variables from which functions derive each journey's state machine and schedule group. */
   readonly journeyNaming: Readonly<Record<string, string>>;
   /** The role EventBridge Scheduler assumes to resume journey runs. */
   readonly schedulerRole: Role;
-  /** Each journey's state machine ARN and schedule group, by the naming rule (the run sweeper's grants). */
-  readonly journeyResources: ReadonlyArray<{
-    readonly stateMachineArn: string;
-    readonly scheduleGroup: string;
-  }>;
   /** The configuration set journey e-mail goes through; DeliveryFeedback publishes its events. */
   readonly configurationSet: CfnConfigurationSet;
 
@@ -109,12 +106,10 @@ export class JourneyEngine extends Construct {
     this.configurationSet = configurationSet;
 
     const names = props.journeys.map((journey) => journeyNames(stack, journey.id));
-    this.journeyResources = names.map(({ stateMachineArn, scheduleGroup }) => ({
-      stateMachineArn,
-      scheduleGroup,
-    }));
     for (const [index, journey] of props.journeys.entries()) {
-      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names[index]?.scheduleGroup });
+      const scheduleGroup = names[index]?.scheduleGroup;
+      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: scheduleGroup });
+      if (scheduleGroup) this.scheduleGroups.push(scheduleGroup);
     }
     // One role for every journey's resume schedules: it may start the journeys' state machines
     // (listed one by one) and nothing else.

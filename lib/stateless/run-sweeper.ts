@@ -9,13 +9,12 @@ import { RelanceFunction } from './relance-function.ts';
 
 export interface RunSweeperProps {
   readonly journeyState: ITableV2;
-  /** The journey engine's naming rule variables: the sweeper derives each journey's targets from them. */
+  /** The journey engine's naming variables: where each journey's schedules live and what they start. */
   readonly journeyNaming: Readonly<Record<string, string>>;
-  /**
-   * Each journey's state machine (the sweeper starts it to resume an overdue run) and schedule group
-   * (whose schedules it looks up and deletes).
-   */
-  readonly journeys: ReadonlyArray<{ readonly stateMachineArn: string; readonly scheduleGroup: string }>;
+  /** The journeys' state machines, which the sweeper starts to resume an overdue run. */
+  readonly stateMachineArns: readonly string[];
+  /** The journeys' schedule groups, whose schedules the sweeper looks up. */
+  readonly scheduleGroups: readonly string[];
   /** How often the sweeper looks: a stalled run is marked and resumed within this plus the grace. @default 1 hour */
   readonly rate?: Duration;
 }
@@ -29,8 +28,6 @@ export interface RunSweeperProps {
 export class RunSweeper extends Construct {
   readonly fn: RelanceFunction;
   readonly alarm: Alarm;
-  /** The role EventBridge Scheduler assumes to start the sweeper. */
-  readonly schedulerRole: Role;
 
   constructor(scope: Construct, id: string, props: RunSweeperProps) {
     super(scope, id);
@@ -41,23 +38,16 @@ export class RunSweeper extends Construct {
       description: 'Finds runs whose wake-up is overdue, marks them stalled with the reason and resumes them',
       timeout: Duration.minutes(2),
       environment: { ...props.journeyNaming },
-    }).useTable(props.journeyState, ENV.journeyStateTable, ['GetItem', 'UpdateItem', 'Query']);
-    if (props.journeys.length > 0) {
+    }).useTable(props.journeyState, ENV.journeyStateTable, ['Query', 'GetItem', 'UpdateItem']);
+    if (props.stateMachineArns.length > 0) {
       this.fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['states:StartExecution'],
-          resources: props.journeys.map((j) => j.stateMachineArn),
-        }),
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [...props.stateMachineArns] }),
       );
       this.fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['scheduler:DeleteSchedule'],
-          resources: props.journeys.map((j) =>
-            stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule',
-              resourceName: `${j.scheduleGroup}/*`,
-            }),
+          actions: ['scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+          resources: props.scheduleGroups.map((group) =>
+            stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/*` }),
           ),
         }),
       );
@@ -69,7 +59,6 @@ export class RunSweeper extends Construct {
       description: 'EventBridge Scheduler starts the run sweeper',
     });
     this.fn.grantInvoke(role);
-    this.schedulerRole = role;
     new CfnSchedule(this, 'Schedule', {
       name: `${stack.stackName}-run-sweeper`.slice(0, 64),
       description: 'Periodically: find runs whose wake-up is overdue',

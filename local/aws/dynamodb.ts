@@ -1,11 +1,12 @@
 /**
- * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts) on a
- * private loopback port behind the edge, with the template's tables created at start. The edge asks
+ * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts) behind the
+ * edge, with the template's tables created at start. Requests reach dynalite's request listener in
+ * process (light-my-request builds the node request and response objects it reads and writes), so
+ * no second HTTP hop follows the edge's. The edge asks
  * dynalite for the consumed capacity of every request (computed from item sizes, as DynamoDB does)
  * so the cost script counts real read and write units, then answers the caller as it asked.
  */
-import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server } from 'node:http';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -13,11 +14,11 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
-  GetItemCommand,
   ListTablesCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { inject } from 'light-my-request';
 import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
 
@@ -29,7 +30,7 @@ interface Capacity {
 
 export class LocalDynamo {
   private readonly server: Server;
-  private port = 0;
+  private readonly listener: RequestListener;
   /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
   /** Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of `write` billed for GSIs). */
@@ -41,7 +42,6 @@ export class LocalDynamo {
    */
   billIndexWrites = false;
   private readonly indexedTables = new Map<string, LocalTable>();
-  private reader?: DynamoDBClient;
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -50,11 +50,17 @@ export class LocalDynamo {
       updateTableMs: 0,
       ...(path ? { path } : {}),
     });
+    const [listener] = this.server.listeners('request') as RequestListener[];
+    if (!listener) throw new Error('dynalite created a server without a request listener');
+    this.listener = listener;
   }
 
+  /**
+   * Nothing connects to this port: dynalite's close(), which closes its LevelDB store gracefully,
+   * expects a listening server.
+   */
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
   }
 
   private record(operation: string, status: number, body: string, capacityRequested: boolean): string {
@@ -97,44 +103,34 @@ export class LocalDynamo {
     } catch {
       // Not JSON: dynalite answers with the protocol's serialization error.
     }
-    const indexed = this.billIndexWrites ? this.indexedWrite(operation, body) : undefined;
-    const before = indexed ? await this.readItem(indexed) : undefined;
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = value;
+    const indexed = this.billIndexWrites ? this.indexedWrite(operation, body) : undefined;
+    const before = indexed ? await this.readItem(indexed, headers) : undefined;
     headers['content-length'] = String(Buffer.byteLength(body));
     const query = req.query.toString();
-    const answer = await new Promise<{ status: number; headers: Record<string, string>; body: string }>(
-      (resolve, reject) => {
-        const outgoing = httpRequest(
-          {
-            host: '127.0.0.1',
-            port: this.port,
-            method: req.method,
-            path: `${req.path}${query ? `?${query}` : ''}`,
-            headers,
-          },
-          (response) => {
-            const parts: Buffer[] = [];
-            response.on('data', (part: Buffer) => parts.push(part));
-            response.on('end', () => {
-              const out: Record<string, string> = {};
-              for (const [key, value] of Object.entries(response.headers))
-                if (typeof value === 'string') out[key] = value;
-              resolve({
-                status: response.statusCode ?? 500,
-                headers: out,
-                body: Buffer.concat(parts).toString('utf8'),
-              });
-            });
-          },
-        );
-        outgoing.on('error', reject);
-        outgoing.end(body);
-      },
-    );
+    const injected = await inject(this.listener, {
+      method: req.method as 'POST',
+      url: `${req.path}${query ? `?${query}` : ''}`,
+      headers,
+      payload: body,
+    });
+    const answer = {
+      status: injected.statusCode,
+      headers: Object.fromEntries(
+        Object.entries(injected.headers).flatMap(([key, value]) =>
+          typeof value === 'string'
+            ? [[key, value]]
+            : typeof value === 'number'
+              ? [[key, String(value)]]
+              : [],
+        ),
+      ) as Record<string, string>,
+      body: injected.payload,
+    };
     const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
     if (indexed && answer.status === 200) {
-      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed));
+      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed, headers));
       this.units.write += units;
       this.units.indexWrite += units;
     }
@@ -170,19 +166,27 @@ export class LocalDynamo {
     }
   }
 
-  private async readItem(write: {
-    table: LocalTable;
-    key: Record<string, AttributeValue>;
-  }): Promise<Record<string, AttributeValue> | undefined> {
-    this.reader ??= new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${this.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const { Item } = await this.reader.send(
-      new GetItemCommand({ TableName: write.table.name, Key: write.key, ConsistentRead: true }),
+  /** The item a write concerns, read in process with the caller's headers (never counted or billed). */
+  private async readItem(
+    write: { table: LocalTable; key: Record<string, AttributeValue> },
+    callerHeaders: Record<string, string>,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const payload = JSON.stringify({ TableName: write.table.name, Key: write.key, ConsistentRead: true });
+    const headers = Object.fromEntries(
+      Object.entries(callerHeaders).filter(([name]) => !/^(x-amz-target|content-length)$/i.test(name)),
     );
-    return Item;
+    const answer = await inject(this.listener, {
+      method: 'POST',
+      url: '/',
+      headers: {
+        ...headers,
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+        'content-length': String(Buffer.byteLength(payload)),
+      },
+      payload,
+    });
+    if (answer.statusCode !== 200) return undefined;
+    return (JSON.parse(answer.payload) as { Item?: Record<string, AttributeValue> }).Item;
   }
 
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */
@@ -210,7 +214,6 @@ export class LocalDynamo {
 
   async close(): Promise<void> {
     this.server.closeAllConnections?.();
-    this.reader?.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -4,7 +4,7 @@
  * data with edited journeys. The deployed versions come from a cloud assembly (the file synth.ts
  * writes beside the templates) or, on AWS, from the state machines' definitions.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   diffVersions,
@@ -31,23 +31,6 @@ export function recordedEverywhere(projectRoot: string): JourneyVersion[] {
 export function assemblyCatalog(cdkOut: string): JourneyCatalog | undefined {
   const file = join(cdkOut, JOURNEY_VERSIONS_FILE);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as JourneyCatalog) : undefined;
-}
-
-/**
- * Modules the functions' sandboxes bundle in place of the repository's, so the journey functions run
- * exactly the versions the cloud assembly was synthesized with: in place of workflows/versions/
- * recorded.ts, a module (written into the assembly) holding the assembly's earlier versions. Their
- * deployed versions are the journeys and templates bundled from the same sources the synth read.
- * Empty when the assembly has no versions file.
- */
-export function assemblyVersionSubstitutes(cdkOut: string): Record<string, string> {
-  const catalog = assemblyCatalog(cdkOut);
-  if (!catalog) return {};
-  const module = join(cdkOut, 'relance-recorded-versions.mjs');
-  // Most recent first per journey, as the catalog lists them: `seq` keeps that order when re-sorted.
-  const earlier = catalog.earlier.map((v, index) => ({ ...v, seq: catalog.earlier.length - index }));
-  writeFileSync(module, `export const recordedVersions = ${JSON.stringify(earlier)};\n`);
-  return { [join(REGISTRY_DIR, 'recorded.ts')]: module };
 }
 
 /** Runs waiting (or stalled) per journey, version and step. */

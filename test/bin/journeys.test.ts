@@ -1,41 +1,41 @@
 // `relance journeys diff` and `relance why` after a journey was edited: what changed between the
 // deployed versions (the running runtime's assembly) and the working tree, how many runs wait at
 // each affected step, and each run's fate.
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineJourney, send, wait } from '#language/builder.ts';
+import type { JourneyDefinition } from '#language/types.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
-import { deployedWelcome } from '../journeys/fixtures/deployed-welcome.ts';
-import {
-  dataDirectory,
-  hours,
-  type LocalSystem,
-  PROJECT_ROOT,
-  signUp,
-  startLocalSystem,
-  T0,
-} from '../support/local-system.ts';
+import { welcome } from '../../workflows/journeys/welcome.ts';
+import { dataDirectory, type LocalProcess, startProcess } from '../support/local-process.ts';
+import { hours, T0 } from '../support/local-system.ts';
 import { relance } from './relance.ts';
+
+/** The welcome series as deployed: its first wait was named differently then. */
+const deployedWelcome: JourneyDefinition = defineJourney({
+  id: 'welcome',
+  description: welcome.description,
+  trigger: { event: 'contact.signed_up' },
+  entry: { reentry: false },
+  steps: [
+    send('welcome-email', { channel: 'email', template: 'welcome', topic: 'onboarding' }),
+    wait('wait-two-days', { duration: { days: 2 } }),
+    send('tips-email', { channel: 'email', template: 'welcome-tips', topic: 'onboarding' }),
+  ],
+});
 
 describe('relance journeys diff', () => {
   const data = dataDirectory();
-  let system: LocalSystem;
+  let system: LocalProcess;
   let cdkOut: string;
 
   beforeAll(async () => {
-    system = await startLocalSystem({
+    system = await startProcess({
       dataDir: data.path,
       start: T0,
-      page: true,
       build: { journeys: [...journeys.filter((j) => j.id !== 'welcome'), deployedWelcome] },
-      moduleSubstitutes: {
-        [resolve(PROJECT_ROOT, 'workflows/journeys/index.ts')]: resolve(
-          PROJECT_ROOT,
-          'test/journeys/fixtures/deployed-welcome-journeys.ts',
-        ),
-      },
     });
-    cdkOut = system.cdkOut;
-    await signUp(system, 'diff@example.com');
+    cdkOut = system.runtime.options.cdkOut;
+    await system.put('contact.signed_up', { contact: { email: 'diff@example.com' } });
     await system.advance(hours(1));
   });
   afterAll(async () => {

@@ -1,56 +1,35 @@
 // A marketer edits live journeys while runs wait at the edited step, then the system restarts on
 // its saved data with the new definitions: every run finishes on its version, moves, or exits with
 // a reason, under each in-flight policy; none is left active or waiting past its time.
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
-import { templatesAfter, templatesBefore } from '../support/journey-edit-templates.ts';
 import {
   EDITS,
   type Edit,
+  edited,
   emailOf,
   journeyIdOf,
-  journeysAfter,
-  journeysBefore,
+  original,
   POLICIES,
   type PolicyName,
   TIPS_AFTER,
   TIPS_BEFORE,
+  templatesAfter,
+  templatesBefore,
 } from '../support/journey-edits.ts';
-import {
-  dataDirectory,
-  days,
-  hours,
-  type LocalSystem,
-  minutes,
-  PROJECT_ROOT,
-  signUp,
-  startLocalSystem,
-  T0,
-} from '../support/local-system.ts';
-
-/** The functions' sandboxes run the same journeys and templates as the synth: before or after the edit. */
-const substitutes = (when: 'before' | 'after') => ({
-  [resolve(PROJECT_ROOT, 'workflows/journeys/index.ts')]: resolve(
-    import.meta.dirname,
-    `fixtures/edits-${when}-journeys.ts`,
-  ),
-  [resolve(PROJECT_ROOT, 'workflows/templates/index.ts')]: resolve(
-    import.meta.dirname,
-    `fixtures/edits-${when}-templates.ts`,
-  ),
-});
+import { dataDirectory, type LocalProcess, startProcess } from '../support/local-process.ts';
+import { days, hours, minutes, T0 } from '../support/local-system.ts';
 
 const PAIRS = EDITS.flatMap((edit) => POLICIES.map((policy) => ({ edit, policy })));
 const WELCOME = 'Welcome to Relance Demo Shop, friend!';
 
 describe('editing a journey while runs wait at the edited step, with a restart in between', () => {
   const data = dataDirectory();
-  let first: LocalSystem;
-  let second: LocalSystem | undefined;
+  let first: LocalProcess;
+  let second: LocalProcess | undefined;
   const enteredOn = new Map<string, string>();
 
-  async function runOf(system: LocalSystem, edit: Edit | 'lost', policy: PolicyName): Promise<Run> {
+  async function runOf(system: LocalProcess, edit: Edit | 'lost', policy: PolicyName): Promise<Run> {
     const contact = await system.contact(emailOf(edit, policy));
     const run = contact && (await system.run(journeyIdOf(edit, policy), `contact:${contact.contactId}`));
     if (!run) throw new Error(`no run for ${journeyIdOf(edit, policy)}`);
@@ -59,14 +38,16 @@ describe('editing a journey while runs wait at the edited step, with a restart i
 
   beforeAll(async () => {
     // Prepare: every copy deployed as first written; one contact per copy signs up; their runs wait.
-    first = await startLocalSystem({
+    first = await startProcess({
       dataDir: data.path,
       start: T0,
-      build: { journeys: journeysBefore(), templates: templatesBefore },
-      moduleSubstitutes: substitutes('before'),
+      build: {
+        journeys: [...PAIRS.map((p) => original(p.edit, p.policy)), original('lost', 'finish')],
+        templates: templatesBefore,
+      },
     });
     for (const { edit, policy } of [...PAIRS, { edit: 'lost' as const, policy: 'finish' as const }]) {
-      await signUp(first, emailOf(edit, policy));
+      await first.put('contact.signed_up', { contact: { email: emailOf(edit, policy) } });
     }
     await first.advance(hours(1));
     for (const version of first.versions.current) enteredOn.set(version.journeyId, version.version);
@@ -82,7 +63,7 @@ describe('editing a journey while runs wait at the edited step, with a restart i
       const run = await runOf(first, edit, policy);
       expect(run).toMatchObject({ status: 'waiting', waiting: { stepId: 'two-days' } });
       expect(run.version).toBe(enteredOn.get(journeyIdOf(edit, policy)));
-      expect(first.emailsTo(emailOf(edit, policy)).map((e) => e.subject)).toEqual([WELCOME]);
+      expect(first.subjectsTo(emailOf(edit, policy))).toEqual([WELCOME]);
     }
   });
 
@@ -90,15 +71,21 @@ describe('editing a journey while runs wait at the edited step, with a restart i
     // Act: stop; start again with every copy edited and its policy declared. The first start's
     // versions are the earlier ones kept, except the "lost" copy's (its version file went away).
     await first.stop();
-    // The "lost" copy is renamed like the first pair: its runs cannot finish on a version it lost.
-    second = await startLocalSystem({
+    second = await startProcess({
       dataDir: data.path,
       build: {
-        journeys: journeysAfter(),
+        journeys: [
+          ...PAIRS.map((p) => edited(p.edit, p.policy)),
+          // The "lost" copy, renamed like the first pair: its runs cannot finish on a version it lost.
+          {
+            ...edited('rename', 'finish'),
+            id: journeyIdOf('lost', 'finish'),
+            trigger: original('lost', 'finish').trigger,
+          },
+        ],
         templates: templatesAfter,
         earlier: first.versions.current.filter((v) => v.journeyId !== journeyIdOf('lost', 'finish')),
       },
-      moduleSubstitutes: substitutes('after'),
     });
     const system = second;
     await system.advance(days(2));
@@ -107,7 +94,7 @@ describe('editing a journey while runs wait at the edited step, with a restart i
     for (const { edit, policy } of PAIRS) {
       const id = journeyIdOf(edit, policy);
       const run = await runOf(system, edit, policy);
-      const subjects = system.emailsTo(emailOf(edit, policy)).map((e) => e.subject);
+      const subjects = system.subjectsTo(emailOf(edit, policy));
       const newVersion = system.versions.current.find((v) => v.journeyId === id)?.version;
       expect(newVersion, id).not.toBe(enteredOn.get(id));
       if (policy === 'finish') {
@@ -156,7 +143,7 @@ describe('editing a journey while runs wait at the edited step, with a restart i
   });
 
   it('fails, with the reason, a run whose version is no longer deployed under the finish policy', async () => {
-    const system = second as LocalSystem;
+    const system = second as LocalProcess;
     const run = await runOf(system, 'lost', 'finish');
     expect(run.status).toBe('failed');
     expect(run.endReason).toContain(`version ${enteredOn.get(journeyIdOf('lost', 'finish'))}`);
@@ -164,7 +151,7 @@ describe('editing a journey while runs wait at the edited step, with a restart i
   });
 
   it('ends every run: finished on its version, moved, or exited with a reason; none left waiting', async () => {
-    const system = second as LocalSystem;
+    const system = second as LocalProcess;
     await system.advance(days(5) + minutes(5));
     for (const { edit, policy } of [...PAIRS, { edit: 'lost' as const, policy: 'finish' as const }]) {
       const run = await runOf(system, edit, policy);

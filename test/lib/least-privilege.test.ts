@@ -41,6 +41,7 @@ const COMMAND_ACTIONS: Record<string, readonly string[]> = {
   // A schedule names the role the scheduler assumes: creating one passes that role.
   CreateScheduleCommand: ['scheduler:CreateSchedule', 'iam:PassRole'],
   DeleteScheduleCommand: ['scheduler:DeleteSchedule'],
+  GetScheduleCommand: ['scheduler:GetSchedule'],
   GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
 };
 

@@ -8,6 +8,7 @@
 import { branch, defineJourney, type Sequence, send, update, wait } from '#language/builder.ts';
 import type { EmailTemplate, MessageTemplate } from '#language/template.ts';
 import type { InFlightPolicy, JourneyDefinition } from '#language/types.ts';
+import { templates } from '../../workflows/templates/index.ts';
 
 export type Edit = 'rename' | 'remove' | 'insert' | 'reorder' | 'template';
 export type PolicyName = InFlightPolicy['policy'];
@@ -25,17 +26,15 @@ const tips = (subject: string): EmailTemplate => ({
 export const TIPS_BEFORE = 'Tips, as first written';
 export const TIPS_AFTER = 'Tips, as edited';
 
-/**
- * The reference templates plus the tips template as deployed before the edit, or after it. (The
- * reference templates are passed in: this module is also bundled into the functions' sandboxes, where
- * workflows/templates/index.ts is replaced by a fixture built from it.)
- */
-export function withTips(
-  reference: ReadonlyMap<string, MessageTemplate>,
-  when: 'before' | 'after',
-): ReadonlyMap<string, MessageTemplate> {
-  return new Map([...reference, [TIPS_TEMPLATE, tips(when === 'before' ? TIPS_BEFORE : TIPS_AFTER)]]);
-}
+/** The templates deployed before the edit, and after it. */
+export const templatesBefore: ReadonlyMap<string, MessageTemplate> = new Map([
+  ...templates,
+  [TIPS_TEMPLATE, tips(TIPS_BEFORE)],
+]);
+export const templatesAfter: ReadonlyMap<string, MessageTemplate> = new Map([
+  ...templates,
+  [TIPS_TEMPLATE, tips(TIPS_AFTER)],
+]);
 
 export const journeyIdOf = (edit: Edit | 'lost', policy: PolicyName) => `edit-${edit}-${policy}`;
 /** The one contact each copy admits. */
@@ -68,24 +67,6 @@ function copy(
     steps,
   });
 }
-
-const PAIRS = EDITS.flatMap((edit) => POLICIES.map((policy) => ({ edit, policy })));
-
-/** Every copy as first written, plus the "lost" copy (its version file goes away before the edit). */
-export const journeysBefore = (): JourneyDefinition[] => [
-  ...PAIRS.map((p) => original(p.edit, p.policy)),
-  original('lost', 'finish'),
-];
-
-/** Every copy edited with its policy; the "lost" copy renamed like the first pair. */
-export const journeysAfter = (): JourneyDefinition[] => [
-  ...PAIRS.map((p) => edited(p.edit, p.policy)),
-  {
-    ...edited('rename', 'finish'),
-    id: journeyIdOf('lost', 'finish'),
-    trigger: original('lost', 'finish').trigger,
-  },
-];
 
 /** The journey before any edit. */
 export function original(edit: Edit | 'lost', policy: PolicyName): JourneyDefinition {

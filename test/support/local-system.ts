@@ -9,16 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { vi } from 'vitest';
-import type { Contact } from '#catalogue/contact.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
-import type { BuildOptions } from '../../lib/app.ts';
 import type { Denial } from '../../local/aws/iam.ts';
-import { assemblyCatalog } from '../../local/dev/journey-versions.ts';
 import { type RelanceTables, relanceTables } from '../../local/dev/relance-template.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
 import { synthesizeForLocal } from '../../local/dev/synth.ts';
-import type { JourneyCatalog } from '../../workflows/versions/index.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 /** A fixed start for virtual time: Monday 2026-03-02 10:00 UTC. */
@@ -32,8 +27,6 @@ export interface LocalSystem {
   readonly endpoint: string;
   /** The physical names of relance's tables in the template the runtime runs. */
   readonly tables: RelanceTables;
-  /** The journey versions the assembly deploys (current) and keeps for runs on them (earlier). */
-  readonly versions: JourneyCatalog;
   /** Puts a producer event on the relance bus, as a shop would. */
   put(detailType: string, detail: Record<string, unknown>, source?: string): Promise<void>;
   /** Moves virtual time forward and waits until the system is quiet. */
@@ -48,14 +41,9 @@ export interface LocalSystem {
   smsTo(phone: string): Array<{ message: string }>;
   /** A journey run as stored in the journey-state table. */
   run(journeyId: string, runKey: string): Promise<Run | undefined>;
-  /** The contact an e-mail address identifies. */
-  contact(email: string): Promise<Contact | undefined>;
   /** Calls IAM refused so far. */
   denials(): readonly Denial[];
-  /**
-   * Stops the runtime (saving its state when it has a data directory, which is kept); throws when a
-   * call was denied, unless the system was started with `allowDenials`.
-   */
+  /** Stops the runtime; throws when a call was denied, unless the system was started with `allowDenials`. */
   stop(): Promise<void>;
 }
 
@@ -78,34 +66,15 @@ export async function startLocalSystem(
      * `vi.mock` gave the synth (a mock reaches this process only, not the functions' sandboxes).
      */
     moduleSubstitutes?: Record<string, string>;
-    /**
-     * Where the runtime saves its data: a later start on the same directory is a restart with saved
-     * data (its virtual clock resumes where it stopped unless `start` is given).
-     */
-    dataDir?: string;
-    /**
-     * What the in-process synth deploys instead of workflows/ (journeys, templates, earlier versions);
-     * the functions' sandboxes need the same journeys and templates through `moduleSubstitutes`.
-     */
-    build?: Omit<BuildOptions, 'nag'>;
-    /** Serve the local page and its JSON views, as `relance dev` does (the CLI reads the journey clock there). */
-    page?: boolean;
   } = {},
 ): Promise<LocalSystem> {
-  const cdkOut = synthesizeForLocal(
-    mkdtempSync(join(tmpdir(), 'relance-test-cdk-')),
-    options.context,
-    options.build,
-  );
+  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
   options.editAssembly?.(cdkOut);
-  const start = options.start ?? (options.dataDir ? undefined : T0);
   const runtime = await startLocalRuntime({
     projectRoot: PROJECT_ROOT,
     cdkOut,
     port: 0,
-    clock: { mode: 'virtual', ...(start === undefined ? {} : { start }) },
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.page ? { web: (await import('../../local/dev/dashboard.ts')).dashboardWeb } : {}),
+    clock: { mode: 'virtual', start: options.start ?? T0 },
     apiKey: API_KEY,
     environmentOverrides: {
       POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
@@ -119,14 +88,10 @@ export async function startLocalSystem(
   });
   const busName = runtime.app.buses[0]?.name ?? 'default';
   // The test reads the tables as an administrator would, through this process's SDK clients
-  // (their endpoint is set by the runtime at start). A start on a data directory may be a restart on
-  // another port: the clients are made again, as a new process would.
-  if (options.dataDir) vi.resetModules();
+  // (their endpoint is set by the runtime at start).
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
-  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
   const tables = relanceTables(runtime.app);
   const runs = new RunsRepository(tables.journeyState ?? '');
-  const contacts = new ContactsRepository(tables.contacts ?? '');
   const events = new EventBridgeClient({
     endpoint: runtime.endpoint,
     region: 'us-east-1',
@@ -137,7 +102,6 @@ export async function startLocalSystem(
     cdkOut,
     endpoint: runtime.endpoint,
     tables,
-    versions: assemblyCatalog(cdkOut) ?? { current: [], earlier: [] },
     async put(detailType, detail, source = 'shop.test') {
       const result = await events.send(
         new PutEventsCommand({
@@ -162,10 +126,6 @@ export async function startLocalSystem(
           headers: Object.fromEntries((e.headers ?? []).map((h) => [h.name, h.value])),
         })),
     run: (journeyId, runKey) => runs.get(journeyId, runKey),
-    async contact(email) {
-      const id = await contacts.findByIdentity('EMAIL', email);
-      return id ? contacts.get(id) : undefined;
-    },
     smsTo: (phone) =>
       runtime.sns
         .outbox()
@@ -176,14 +136,7 @@ export async function startLocalSystem(
       events.destroy();
       await runtime.stop();
       rmSync(cdkOut, { recursive: true, force: true });
-      if (!options.allowDenials && runtime.iam.denials.length > 0) {
-        const lines = runtime.iam.denials.map(
-          (d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`,
-        );
-        throw new Error(
-          `IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`,
-        );
-      }
+      if (!options.allowDenials) failOnDenials(runtime);
     },
   };
 }
@@ -243,18 +196,9 @@ export function eventId(prefix = 'evt'): string {
   return `${prefix}-${Date.now().toString(36)}-${sequence}`;
 }
 
-/** A shop's `contact.signed_up` for `email`, at the system's current time. */
-export function signUp(system: LocalSystem, email: string): Promise<void> {
-  return system.put('contact.signed_up', {
-    eventId: eventId('signup'),
-    occurredAt: new Date(system.runtime.clock.now()).toISOString(),
-    source: 'shop.test',
-    contact: { email },
-  });
-}
-
-/** A fresh data directory for restarts, and its removal. */
-export function dataDirectory(): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), 'relance-data-'));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+/** Fails a test whose functions, state machines, rules or schedules were refused a call by IAM. */
+export function failOnDenials(runtime: LocalRuntime): void {
+  if (runtime.iam.denials.length === 0) return;
+  const lines = runtime.iam.denials.map((d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`);
+  throw new Error(`IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`);
 }

@@ -11,8 +11,7 @@ import {
   recordVersions,
   registryIndex,
 } from '../../workflows/versions/registry.ts';
-import { templatesAfter, templatesBefore } from '../support/journey-edit-templates.ts';
-import { edited, original } from '../support/journey-edits.ts';
+import { edited, original, templatesAfter, templatesBefore } from '../support/journey-edits.ts';
 
 describe('recordVersions', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relance-registry-'));

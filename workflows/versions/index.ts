@@ -3,17 +3,18 @@
  * templates of this bundle) and every earlier version recorded in workflows/versions/ (bundled too,
  * through recorded.ts). The step function and the event router read a run's steps here by the
  * version the run records; the CDK app compiles the same earlier versions into each journey's state
- * machine. The local runtime bundles the earlier versions its cloud assembly was built with in place
- * of recorded.ts (see bundledJourneyVersions).
+ * machine. The local runtime points both at the versions its cloud assembly was built with (a file
+ * next to the templates), so what runs locally is what that synth deploys.
  */
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { type JourneyVersion, journeyVersion } from '#language/versions.ts';
 import { journeys } from '../journeys/index.ts';
 import { templates } from '../templates/index.ts';
+import { deployedCatalog } from './deployed.ts';
 import { recordedVersions } from './recorded.ts';
 
-/** The file a local cloud assembly keeps its journey versions in (beside the templates). */
+/** The file a local cloud assembly keeps its journey versions in. */
 export const JOURNEY_VERSIONS_FILE = 'relance-journeys.json';
 
 /** The versions of every journey: the deployed one of each, and the earlier ones runs may be on. */
@@ -53,25 +54,27 @@ export function buildCatalog(
   return { current, earlier };
 }
 
-/** Lookups over a catalog. */
+/** Lookups over a catalog (given, or read from its source on each lookup and re-indexed when it changes). */
 export class JourneyVersions {
-  private readonly indexed: {
+  private indexed?: {
     readonly catalog: JourneyCatalog;
     readonly currentById: Map<string, JourneyVersion>;
     readonly byVersion: Map<string, JourneyVersion>;
   };
 
-  constructor(catalog: JourneyCatalog) {
-    this.indexed = {
-      catalog,
-      currentById: new Map(catalog.current.map((v) => [v.journeyId, v])),
-      byVersion: new Map(
-        [...catalog.earlier, ...catalog.current].map((v) => [`${v.journeyId}@${v.version}`, v]),
-      ),
-    };
-  }
+  constructor(private readonly source: JourneyCatalog | (() => JourneyCatalog)) {}
 
   private index() {
+    const catalog = typeof this.source === 'function' ? this.source() : this.source;
+    if (this.indexed?.catalog !== catalog) {
+      this.indexed = {
+        catalog,
+        currentById: new Map(catalog.current.map((v) => [v.journeyId, v])),
+        byVersion: new Map(
+          [...catalog.earlier, ...catalog.current].map((v) => [`${v.journeyId}@${v.version}`, v]),
+        ),
+      };
+    }
     return this.indexed;
   }
 
@@ -94,6 +97,11 @@ export class JourneyVersions {
     return this.catalog.earlier.filter((v) => v.journeyId === journeyId);
   }
 
+  /** The ids of the deployed journeys. */
+  journeyIds(): string[] {
+    return this.catalog.current.map((v) => v.journeyId);
+  }
+
   /** The deployed definitions. */
   definitions(): JourneyDefinition[] {
     return this.catalog.current.map((v) => v.definition);
@@ -108,10 +116,9 @@ export function bundledCatalog(): JourneyCatalog {
 }
 
 /**
- * The versions this bundle runs: its journeys and templates, and the earlier versions bundled with it
- * (recorded.ts). The local runtime bundles, in place of recorded.ts, the earlier versions its cloud
- * assembly was synthesized with, so what runs locally is what that synth deploys.
+ * The versions this bundle runs: the catalog its deployment was synthesized with when one is bundled
+ * (the local runtime bundles its cloud assembly's), else this bundle's journeys and recorded versions.
  */
-export function bundledJourneyVersions(): JourneyVersions {
-  return new JourneyVersions(bundledCatalog());
+export function deployedJourneyVersions(): JourneyVersions {
+  return new JourneyVersions(deployedCatalog ?? bundledCatalog());
 }

@@ -2,8 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { journeyVersion } from '#language/versions.ts';
 import { placeResumedRun } from '../../../functions/journeys/in-flight.ts';
-import { templatesAfter, templatesBefore } from '../../support/journey-edit-templates.ts';
-import { edited, original } from '../../support/journey-edits.ts';
+import { edited, original, templatesAfter, templatesBefore } from '../../support/journey-edits.ts';
 
 const AT = '2026-03-04T10:00:00.000Z';
 const entered = journeyVersion(original('rename', 'migrate'), templatesBefore);

@@ -95,13 +95,12 @@ describe('sweepRuns', () => {
       deps: {
         runs,
         targets: options.targets ?? { welcome: TARGET },
+        scheduleExists: async () => options.scheduled ?? false,
         startResume: async (_target: JourneyTarget, name: string, input: unknown) => {
           started.push({ name, input });
         },
         deleteSchedule: async (_target: JourneyTarget, name: string) => {
-          if (!options.scheduled) return false;
           deleted.push(name);
-          return true;
         },
         now: () => nowMs,
       },

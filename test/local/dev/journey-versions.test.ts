@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { journeyVersion } from '#language/versions.ts';
 import type { Run } from '../../../functions/journeys/runs-repository.ts';
 import { runFate } from '../../../local/dev/journey-versions.ts';
-import { templatesAfter, templatesBefore } from '../../support/journey-edit-templates.ts';
-import { edited, original } from '../../support/journey-edits.ts';
+import { edited, original, templatesAfter, templatesBefore } from '../../support/journey-edits.ts';
 
 const NOW = Date.parse('2026-03-05T10:00:00Z');
 const v1 = journeyVersion(original('rename', 'migrate'), templatesBefore);

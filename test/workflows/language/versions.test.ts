@@ -14,8 +14,13 @@ import {
 } from '#language/versions.ts';
 import { contactAttributes } from '../../../workflows/attributes.ts';
 import { templates } from '../../../workflows/templates/index.ts';
-import { templatesAfter, templatesBefore } from '../../support/journey-edit-templates.ts';
-import { edited, original, TIPS_TEMPLATE } from '../../support/journey-edits.ts';
+import {
+  edited,
+  original,
+  TIPS_TEMPLATE,
+  templatesAfter,
+  templatesBefore,
+} from '../../support/journey-edits.ts';
 
 const v1 = journeyVersion(original('rename', 'migrate'), templatesBefore);
 
