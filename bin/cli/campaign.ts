@@ -413,9 +413,19 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       Math.ceil(input.scan.scannedBytes / 4096) / 2 +
       input.alreadyEntered +
       e * (1 + 2 * pauses + capped.length),
-    // Run created (or refused) and ended, pause and resume, ledger entry begun and settled, cap item.
+    // Run created (or refused) and ended, pause and resume, ledger entry begun and settled, cap item;
+    // plus their index writes: the wake index as a run pauses and resumes, the ledger's byContact.
     dynamoWriteUnits:
-      starts + input.heldOut + e * (1 + 2 * pauses) + 2 * decided + capWrites + 1 + workers + pages,
+      starts +
+      input.heldOut +
+      e * (1 + 2 * pauses) +
+      2 * decided +
+      capWrites +
+      1 +
+      workers +
+      pages +
+      (e * 2 * pauses + 2 * decided),
+    dynamoIndexWriteUnits: e * 2 * pauses + 2 * decided,
   };
   const aws = costOf(usage);
   const emails = steps.filter((s) => s.channel === 'email').reduce((sum, s) => sum + s.send + s.deferred, 0);

@@ -26,6 +26,8 @@ export interface Usage {
   readonly scheduleInvocations: number;
   readonly dynamoReadUnits: number;
   readonly dynamoWriteUnits: number;
+  /** Of the write units, those billed for global secondary indexes (counted when the runtime bills them). */
+  readonly dynamoIndexWriteUnits: number;
 }
 
 export const ZERO_USAGE: Usage = {
@@ -37,6 +39,7 @@ export const ZERO_USAGE: Usage = {
   scheduleInvocations: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
+  dynamoIndexWriteUnits: 0,
 };
 
 /** Express bills memory in 64 MB steps and time in 100 ms steps; a small execution is 64 MB. */

@@ -103,6 +103,7 @@ function usageNow(runtime: LocalRuntime): Usage {
     scheduleInvocations: runtime.scheduleFires,
     dynamoReadUnits: runtime.dynamo.units.read,
     dynamoWriteUnits: runtime.dynamo.units.write,
+    dynamoIndexWriteUnits: runtime.dynamo.units.indexWrite,
   };
 }
 
@@ -168,6 +169,8 @@ export async function measureJourneyCosts(
     // Virtual time: a failing target's retries do not wait on the wall clock (their number is kept).
     retryBackoffScale: 0,
   });
+  // DynamoDB bills the writes a table write makes in its indexes too (the wake index, the ledger's).
+  runtime.dynamo.billIndexWrites = true;
   // Audience passes run on their own schedules whatever the journeys do: a fixed cost per pass
   // (estimated by `relance campaign <journey> --dry-run`), not part of any run; so does the run
   // sweeper (a fixed hourly cost per deployment). Off while measuring.
@@ -287,7 +290,7 @@ export function printCostReport(results: CostResults, write: (line: string) => v
     write(`${r.journeyId} — ${r.typical}`);
     write(
       `  per run: ${count(u.expressExecutions)} Express executions, ${count(u.scheduleInvocations)} schedule invocations, ` +
-        `${count(u.lambdaInvocations)} Lambda invocations, ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units, ${count(u.events)} events`,
+        `${count(u.lambdaInvocations)} Lambda invocations, ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units (${count(u.dynamoIndexWriteUnits)} in indexes), ${count(u.events)} events`,
     );
     write(
       `  per million runs: ${money(c.total)}  (Step Functions ${money(c.stepFunctions)}, Lambda ${money(c.lambda)}, ` +

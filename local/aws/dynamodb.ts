@@ -33,8 +33,15 @@ export class LocalDynamo {
   private readonly listener: RequestListener;
   /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
-  /** Capacity units consumed, as DynamoDB would bill them on demand. */
-  readonly units = { read: 0, write: 0 };
+  /** Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of `write` billed for GSIs). */
+  readonly units = { read: 0, write: 0, indexWrite: 0 };
+  /**
+   * Also bill the writes a table write makes in its global secondary indexes (dynalite counts the
+   * table only). Off by default: it reads the item before and after each single-item write to a
+   * table with an index, which the cost measurement wants and nothing else needs.
+   */
+  billIndexWrites = false;
+  private readonly indexedTables = new Map<string, LocalTable>();
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -98,6 +105,8 @@ export class LocalDynamo {
     }
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = value;
+    const indexed = this.billIndexWrites ? this.indexedWrite(operation, body) : undefined;
+    const before = indexed ? await this.readItem(indexed, headers) : undefined;
     headers['content-length'] = String(Buffer.byteLength(body));
     const query = req.query.toString();
     const injected = await inject(this.listener, {
@@ -120,13 +129,70 @@ export class LocalDynamo {
       body: injected.payload,
     };
     const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
+    if (indexed && answer.status === 200) {
+      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed, headers));
+      this.units.write += units;
+      this.units.indexWrite += units;
+    }
     // The body may have changed: its CRC32 no longer holds, and the SDK checks it only when present.
     const { 'x-amz-crc32': _crc, 'content-length': _length, ...rest } = answer.headers;
     return { status: answer.status, headers: rest, body: responseBody };
   }
 
+  /** The table and key of a single-item write to a table with a GSI (BatchWriteItem is not billed for its indexes). */
+  private indexedWrite(
+    operation: string,
+    body: string,
+  ): { table: LocalTable; key: Record<string, AttributeValue> } | undefined {
+    if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return undefined;
+    try {
+      const input = JSON.parse(body) as {
+        TableName?: string;
+        Key?: Record<string, AttributeValue>;
+        Item?: Record<string, AttributeValue>;
+      };
+      const table = input.TableName ? this.indexedTables.get(input.TableName) : undefined;
+      const source = input.Key ?? input.Item;
+      if (!table || !source) return undefined;
+      const key: Record<string, AttributeValue> = {};
+      for (const { AttributeName } of table.keySchema) {
+        const value = source[AttributeName];
+        if (!value) return undefined;
+        key[AttributeName] = value;
+      }
+      return { table, key };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The item a write concerns, read in process with the caller's headers (never counted or billed). */
+  private async readItem(
+    write: { table: LocalTable; key: Record<string, AttributeValue> },
+    callerHeaders: Record<string, string>,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const payload = JSON.stringify({ TableName: write.table.name, Key: write.key, ConsistentRead: true });
+    const headers = Object.fromEntries(
+      Object.entries(callerHeaders).filter(([name]) => !/^(x-amz-target|content-length)$/i.test(name)),
+    );
+    const answer = await inject(this.listener, {
+      method: 'POST',
+      url: '/',
+      headers: {
+        ...headers,
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+        'content-length': String(Buffer.byteLength(payload)),
+      },
+      payload,
+    });
+    if (answer.statusCode !== 200) return undefined;
+    return (JSON.parse(answer.payload) as { Item?: Record<string, AttributeValue> }).Item;
+  }
+
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */
   async createTables(endpoint: string, tables: readonly LocalTable[]): Promise<void> {
+    for (const table of tables)
+      if (table.globalSecondaryIndexes.length > 0) this.indexedTables.set(table.name, table);
     const client = new DynamoDBClient({
       endpoint,
       region: 'us-east-1',
@@ -150,6 +216,65 @@ export class LocalDynamo {
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * The write units a table write costs in the table's GSIs, as DynamoDB bills them: an item entering
+ * or leaving an index is one write there, an item whose index key changes is two (delete and put),
+ * and an item that stays with the same key is one only when a projected attribute changed (never
+ * for KEYS_ONLY). Each write is billed by the projected item's size, per 1 KB.
+ */
+export function indexWriteUnits(
+  table: Pick<LocalTable, 'keySchema' | 'globalSecondaryIndexes'>,
+  before: Record<string, AttributeValue> | undefined,
+  after: Record<string, AttributeValue> | undefined,
+): number {
+  let units = 0;
+  for (const gsi of table.globalSecondaryIndexes) {
+    const keys = gsi.KeySchema.map((k) => k.AttributeName);
+    const projection = gsi.Projection as { ProjectionType?: string; NonKeyAttributes?: string[] };
+    const type = projection.ProjectionType ?? 'ALL';
+    const projected = (item: Record<string, AttributeValue>): Record<string, AttributeValue> => {
+      if (type === 'ALL') return item;
+      const names = new Set([
+        ...keys,
+        ...table.keySchema.map((k) => k.AttributeName),
+        ...(type === 'INCLUDE' ? (projection.NonKeyAttributes ?? []) : []),
+      ]);
+      return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
+    };
+    const inIndex = (item: Record<string, AttributeValue> | undefined) =>
+      item !== undefined && keys.every((k) => item[k] !== undefined);
+    const size = (item: Record<string, AttributeValue>) =>
+      Math.max(1, Math.ceil(itemBytes(projected(item)) / 1024));
+    const was = inIndex(before) ? before : undefined;
+    const is = inIndex(after) ? after : undefined;
+    if (was && is) {
+      const sameKey = keys.every((k) => JSON.stringify(was[k]) === JSON.stringify(is[k]));
+      if (!sameKey) units += size(was) + size(is);
+      else if (JSON.stringify(projected(was)) !== JSON.stringify(projected(is))) units += size(is);
+    } else if (was) units += size(was);
+    else if (is) units += size(is);
+  }
+  return units;
+}
+
+/** An item's size as DynamoDB counts it: attribute names plus values (numbers and nesting approximated). */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  const valueBytes = (value: AttributeValue): number => {
+    if (value.S !== undefined) return Buffer.byteLength(value.S);
+    if (value.N !== undefined) return Math.ceil(value.N.length / 2) + 1;
+    if (value.B !== undefined) return value.B.length;
+    if (value.SS) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+    if (value.NS) return value.NS.reduce((sum, v) => sum + Math.ceil(v.length / 2) + 1, 0);
+    if (value.L) return 3 + value.L.reduce((sum, v) => sum + 1 + valueBytes(v), 0);
+    if (value.M) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
+    return 1;
+  };
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
+    0,
+  );
 }
 
 async function createTable(client: DynamoDBClient, table: LocalTable): Promise<void> {
