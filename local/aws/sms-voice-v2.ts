@@ -179,6 +179,11 @@ export class SmsVoiceV2Service {
     return this.optOutLists.get(optOutListName)?.has(phoneNumber) ?? false;
   }
 
+  /** The ARN IAM authorizes a send on, for an identity's id, ARN or phone number. */
+  originationArn(reference: string): string | undefined {
+    return this.findIdentity(reference)?.arn;
+  }
+
   outbox(): readonly SmsVoiceMessage[] {
     return this.messages;
   }

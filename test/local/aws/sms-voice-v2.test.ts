@@ -1,4 +1,5 @@
 import {
+  AccessDeniedException,
   ConflictException,
   PinpointSMSVoiceV2Client,
   PutOptedOutNumberCommand,
@@ -8,7 +9,9 @@ import {
   ValidationException,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { serviceFor } from '../../../local/aws/edge.ts';
 import { type ServedAws, serveAws } from '../../../local/aws/http-adapter.ts';
+import { accessDeniedResponse, checksFor } from '../../../local/aws/iam-requests.ts';
 import {
   type OriginationIdentity,
   type SmsVoiceEvent,
@@ -181,5 +184,77 @@ describe('End User Messaging v2 stand-in', () => {
     expect((longText as ValidationException).Reason).toBe('MAXIMUM_SIZE_EXCEEDED');
     expect(unknown).toBeInstanceOf(ResourceNotFoundException);
     expect(service.outbox()).toHaveLength(1);
+  });
+});
+
+describe('End User Messaging v2 requests under IAM', () => {
+  const names = { region: 'eu-west-3', account: '123456789012' };
+  const request = (operation: string, body: Record<string, unknown>) => ({
+    method: 'POST',
+    path: '/',
+    query: new URLSearchParams(),
+    headers: {
+      'x-amz-target': `PinpointSMSVoiceV2.${operation}`,
+      'content-type': 'application/x-amz-json-1.0',
+    },
+    body: JSON.stringify(body),
+  });
+
+  it('routes by X-Amz-Target and asks for the send on the identity and the configuration set', () => {
+    const send = request('SendVoiceMessage', {
+      OriginationIdentity: '+33700000001',
+      ConfigurationSetName: 'relance',
+      DestinationPhoneNumber: PROSPECT,
+    });
+
+    expect(serviceFor(send)).toBe('sms-voice');
+    expect(
+      checksFor('sms-voice', send, { ...names, originationArn: (ref) => service.originationArn(ref) }),
+    ).toEqual([
+      { action: 'sms-voice:SendVoiceMessage', resource: identity.arn },
+      {
+        action: 'sms-voice:SendVoiceMessage',
+        resource: 'arn:aws:sms-voice:eu-west-3:123456789012:configuration-set/relance',
+      },
+    ]);
+    expect(
+      checksFor('sms-voice', request('SendTextMessage', { OriginationIdentity: 'pool-abc' }), names),
+    ).toEqual([
+      {
+        action: 'sms-voice:SendTextMessage',
+        resource: 'arn:aws:sms-voice:eu-west-3:123456789012:pool/pool-abc',
+      },
+    ]);
+    expect(
+      checksFor(
+        'sms-voice',
+        request('PutOptedOutNumber', { OptOutListName: 'Default', OptedOutNumber: PROSPECT }),
+        names,
+      ),
+    ).toEqual([
+      {
+        action: 'sms-voice:PutOptedOutNumber',
+        resource: 'arn:aws:sms-voice:eu-west-3:123456789012:opt-out-list/Default',
+      },
+    ]);
+  });
+
+  it('refuses a denied call the way the SDK reads an AccessDeniedException', async () => {
+    const denied = accessDeniedResponse('sms-voice', 'not authorized');
+    const denyingServer = await serveAws(async () => denied, { host: '127.0.0.1', port: 0 });
+    const denyingClient = new PinpointSMSVoiceV2Client({
+      endpoint: denyingServer.url,
+      region: 'eu-west-3',
+      credentials,
+      maxAttempts: 1,
+    });
+    try {
+      const error = await rejection(denyingClient.send(voice()));
+      expect(error).toBeInstanceOf(AccessDeniedException);
+      expect(error.$metadata.httpStatusCode).toBe(403);
+    } finally {
+      denyingClient.destroy();
+      await denyingServer.close();
+    }
   });
 });
