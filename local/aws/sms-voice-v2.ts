@@ -21,6 +21,7 @@
  * EventBridge detail-type it carries, so the runtime can route them.
  */
 import { randomUUID } from 'node:crypto';
+import type { BusEventEnvelope } from './eventbridge/bus.ts';
 import {
   type AwsRequest,
   type AwsResponse,
@@ -353,6 +354,27 @@ export class SmsVoiceV2Service {
     if (message.messageType !== undefined) event.record.messageType = message.messageType;
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/**
+ * A delivery event as an EventBridge event destination delivers it to the default bus: source
+ * `aws.sms-voice`, the event's detail-type, the event record as `detail`.
+ */
+export function smsVoiceBusEvent(
+  event: SmsVoiceEvent,
+  where: { account: string; region: string },
+): BusEventEnvelope {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': event.detailType,
+    source: 'aws.sms-voice',
+    account: where.account,
+    time: new Date(event.record.eventTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: where.region,
+    resources: [],
+    detail: { ...event.record },
+  };
 }
 
 // ----- wire helpers -----------------------------------------------------------------------------

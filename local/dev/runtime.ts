@@ -35,7 +35,7 @@ import { Retrier } from '../aws/retry.ts';
 import { type Schedule, SchedulerService } from '../aws/scheduler/scheduler.ts';
 import { SecretsManagerService } from '../aws/secrets-manager.ts';
 import { LocalSes, type StoredEmail } from '../aws/ses.ts';
-import { SmsVoiceV2Service } from '../aws/sms-voice-v2.ts';
+import { SmsVoiceV2Service, smsVoiceBusEvent } from '../aws/sms-voice-v2.ts';
 import { SnsService } from '../aws/sns.ts';
 import { SqsService } from '../aws/sqs.ts';
 import { type Execution, StepFunctionsService } from '../aws/step-functions.ts';
@@ -265,6 +265,9 @@ export class LocalRuntime {
       for (const event of smsDeliveryEventsFor(message, { at: this.clock.now() }))
         this.putProviderEvent(event);
     });
+    this.smsVoice.onEvent((event) =>
+      this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION })),
+    );
     this.api = new LocalApiGateway({
       routes: this.app.routes,
       stage: this.app.stage,
