@@ -6,10 +6,21 @@
 import { benchAudience } from './audience.ts';
 import type { BenchOptions, ChildMessage, Table } from './report.ts';
 import { benchSegments } from './segments.ts';
+import { benchSignups } from './signups.ts';
 import { benchSpeedToLead } from './speed-to-lead.ts';
+import { benchTooling } from './tooling.ts';
 
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
   speed: (o) => benchSpeedToLead({ leads: o.leads, inFlight: o.inFlight, startMs: o.nowMs }),
+  signups: (o) =>
+    benchSignups({
+      seconds: o.signupSeconds,
+      inFlight: o.signupsInFlight,
+      rate: o.eventRate,
+      latencySeconds: o.latencySeconds,
+      startMs: o.nowMs,
+    }),
+  tooling: () => benchTooling(),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>
     benchAudience({

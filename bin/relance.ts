@@ -7,6 +7,8 @@
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
  *   relance cost [--json]
+ *   relance journeys diff [journey] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance journeys record
  * A mistake in the command line exits 2 with the command's usage; a failure exits 1.
  * Each command imports its module only when it runs, so help and usage errors load nothing else.
  */
@@ -174,6 +176,38 @@ async function costCommand(flags: { json?: boolean }): Promise<void> {
   process.exitCode = document.target.met ? 0 : 1;
 }
 
+async function journeysDiffCommand(
+  journey: string | undefined,
+  flags: LocalFlags & { json?: boolean },
+  command: Command,
+): Promise<void> {
+  const options = deploymentOf(flags, command);
+  // Runs are counted when a deployment to read is named: --aws, --endpoint, or RELANCE_PORT.
+  const countRuns =
+    options.aws ||
+    command.getOptionValueSource('endpoint') !== 'default' ||
+    process.env.RELANCE_PORT !== undefined;
+  const { formatJourneysDiff, journeysDiff } = await import('./cli/journeys.ts');
+  const report = await journeysDiff({ ...options, countRuns, ...(journey ? { journey } : {}) });
+  if (flags.json) printJson(report);
+  else print(formatJourneysDiff(report));
+}
+
+async function journeysRecordCommand(flags: { json?: boolean }): Promise<void> {
+  const { journeysRecord } = await import('./cli/journeys.ts');
+  const recorded = journeysRecord();
+  if (flags.json) printJson({ recorded });
+  else
+    print(
+      recorded.length === 0
+        ? ['every journey version is already recorded in workflows/versions/']
+        : [
+            ...recorded.map((v) => `recorded ${v.journeyId} version ${v.version} (#${v.seq})`),
+            'commit workflows/versions/ with the change: the next deploy keeps these versions for the runs on them',
+          ],
+    );
+}
+
 const cdkOutOption = () =>
   new Option('--cdk-out <dir>', 'cloud assembly that names the local resources (default: .relance/cdk.out)');
 const jsonOption = () => new Option('--json', 'print the report as one JSON document');
@@ -254,6 +288,27 @@ function program(): Command {
     )
     .addOption(jsonOption())
     .action(campaignCommand);
+
+  const journeys = relance
+    .command('journeys')
+    .description('journey versions: what changed since the deployed versions, and recording them')
+    .usage('<command> [options]');
+  journeys
+    .command('diff')
+    .description(
+      'steps and templates changed between the deployed journey versions and the working tree, the in-flight policy’s effect, and (with --endpoint or --aws) the runs waiting at each affected step',
+    )
+    .argument('[journey]', 'journey id (default: every journey)')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read the deployed state machines (STACK_NAME, default Relance) and JOURNEY_STATE_TABLE')
+    .addOption(jsonOption())
+    .action(journeysDiffCommand);
+  journeys
+    .command('record')
+    .description('record the working tree’s journey versions in workflows/versions/ (cdk synth does it too)')
+    .addOption(jsonOption())
+    .action(journeysRecordCommand);
 
   relance
     .command('cost')

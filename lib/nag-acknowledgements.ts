@@ -66,9 +66,9 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
   );
 
   // Schedules are created per run with generated names, each inside its journey's own group. The
-  // journey-step function creates them; the event router deletes them.
+  // journey-step function creates them; the event router deletes them; the run sweeper looks them up.
   for (const journeyId of engine.stateMachines.keys()) {
-    for (const fn of [engine.stepFunction, engine.routerFunction]) {
+    for (const fn of [engine.stepFunction, engine.routerFunction, stack.sweeper.fn]) {
       acknowledge(
         roleOf(fn),
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-${journeyId}/*]`,
@@ -133,4 +133,17 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
       'Express journeys and the pass machine log ERROR only: logging ALL would add a CloudWatch Logs write to every run segment, which is most of the cost per run; failures are kept, and a pass records its progress on its record.',
     );
   }
+  // The journey-state table has a GSI: a table grant covers "<table>/index/*" for the functions granted it.
+  for (const fn of [engine.stepFunction, engine.routerFunction, passes.fn, stack.sweeper.fn]) {
+    acknowledge(
+      roleOf(fn),
+      'AwsSolutions-IAM5[Resource::RelanceData:ExportsOutputFnGetAttTablesJourneyStateBFBCC12AArn048EF4BC/index/*]',
+      'A grant on the journey-state table covers its byWake index ("<table>/index/*"), which lists waiting runs by wake-up time for the run sweeper; the CDK adds it to every grant of the table.',
+    );
+  }
+  Validations.of(stack.sweeper).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.sweeper.fn.node.defaultChild as never)}.Arn>:*]`,
+    reason:
+      'Invoking the sweeper function by any version or alias is what the CDK grant produces; the function itself is fixed.',
+  });
 }

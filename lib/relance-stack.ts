@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { readConfig } from './config.ts';
@@ -12,6 +13,7 @@ import { HttpIngest, publicBaseUrl } from './stateless/http-ingest.ts';
 import { JourneyEngine } from './stateless/journey-engine.ts';
 import { LeadRouting } from './stateless/lead-routing.ts';
 import { PreferencesApi } from './stateless/preferences-api.ts';
+import { RunSweeper } from './stateless/run-sweeper.ts';
 
 export interface RelanceDataStackProps extends StackProps {
   /** @default RemovalPolicy.RETAIN */
@@ -33,6 +35,11 @@ export class RelanceDataStack extends Stack {
 export interface RelanceStackProps extends StackProps {
   readonly tables: RelanceTables;
   readonly journeys: readonly JourneyDefinition[];
+  /** The journey versions: the deployed ones, and earlier ones runs may still be on. */
+  readonly versions?: {
+    readonly current: readonly JourneyVersion[];
+    readonly earlier: readonly JourneyVersion[];
+  };
 }
 
 /** The stateless half: the bus and its ingest, the HTTP API, the journeys. */
@@ -44,6 +51,7 @@ export class RelanceStack extends Stack {
   readonly preferences: PreferencesApi;
   readonly leads: LeadRouting;
   readonly passes: AudiencePasses;
+  readonly sweeper: RunSweeper;
 
   constructor(scope: Construct, id: string, props: RelanceStackProps) {
     super(scope, id, props);
@@ -62,6 +70,13 @@ export class RelanceStack extends Stack {
       deadLetters: this.ingest.deadLetters,
       tables,
       config,
+      ...(props.versions ? { versions: props.versions } : {}),
+    });
+    this.sweeper = new RunSweeper(this, 'RunSweeper', {
+      journeyState: tables.journeyState,
+      journeyNaming: this.engine.journeyNaming,
+      stateMachineArns: [...this.engine.stateMachines.values()].map((m) => m.stateMachineArn),
+      scheduleGroups: this.engine.scheduleGroups,
     });
     this.preferences = new PreferencesApi(this, 'Preferences', {
       api: this.http.api,

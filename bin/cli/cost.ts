@@ -169,10 +169,11 @@ export async function measureJourneyCosts(
     retryBackoffScale: 0,
   });
   // Audience passes run on their own schedules whatever the journeys do: a fixed cost per pass
-  // (estimated by `relance campaign <journey> --dry-run`), not part of any run. Off while measuring.
+  // (estimated by `relance campaign <journey> --dry-run`), not part of any run; so does the run
+  // sweeper (a fixed hourly cost per deployment). Off while measuring.
   const scheduler = new SchedulerClient({ endpoint: runtime.endpoint, region: 'us-east-1' });
   for (const schedule of runtime.scheduler.schedules()) {
-    if (schedule.GroupName?.endsWith('-audience-passes')) {
+    if (schedule.GroupName?.endsWith('-audience-passes') || schedule.Name?.endsWith('-run-sweeper')) {
       await scheduler.send(new DeleteScheduleCommand({ Name: schedule.Name, GroupName: schedule.GroupName }));
     }
   }

@@ -48,6 +48,13 @@ export function journeyTargets(
   return Object.freeze(targets);
 }
 
+/** The targets of the deployed journeys, by the naming rule in the function's environment. */
+export function journeyTargetsFromEnvironment(
+  journeyIds: Iterable<string>,
+): Readonly<Record<string, JourneyTarget>> {
+  return journeyTargets(journeyNamingFromEnvironment(), journeyIds);
+}
+
 /** The naming rule from the function's environment (failing at cold start with the variable's name). */
 export function journeyNamingFromEnvironment(): JourneyNaming {
   const naming = {

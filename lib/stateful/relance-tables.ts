@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, type ITableV2, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface RelanceTablesProps {
@@ -20,7 +20,10 @@ export class RelanceTables extends Construct {
   readonly contacts: ITableV2;
   /** Per contact event history, newest last, with a TTL; plus event-id dedupe markers. */
   readonly events: ITableV2;
-  /** Journey runs, their listen index (goal and waitFor correlations) and entry locks. */
+  /**
+   * Journey runs, their listen index (goal and waitFor correlations) and entry locks; GSI `byWake`
+   * lists waiting runs by wake-up time (sparse, keys only) for the run sweeper.
+   */
   readonly journeyState: ITableV2;
   /** The send ledger: one item per (run, step, channel[, recipient]); by contact through a GSI. */
   readonly ledger: ITableV2;
@@ -48,6 +51,14 @@ export class RelanceTables extends Construct {
       ...common,
       sortKey: { name: 'sk', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
+      globalSecondaryIndexes: [
+        {
+          indexName: 'byWake',
+          partitionKey: { name: 'wakeShard', type: AttributeType.STRING },
+          sortKey: { name: 'wakeAt', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
     });
     this.ledger = new TableV2(this, 'Ledger', {
       ...common,

@@ -9,9 +9,10 @@ import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { compileJourney } from '#language/compiler.ts';
+import { type CompileOptions, compileJourney } from '#language/compiler.ts';
 import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
@@ -29,6 +30,14 @@ export interface JourneyEngineProps {
     readonly products: ITableV2;
   };
   readonly config: RelanceConfig;
+  /**
+   * The journey versions: each journey's state machine records its deployed version on every run,
+   * and keeps the steps of the earlier versions runs may still be on. Absent: unversioned.
+   */
+  readonly versions?: {
+    readonly current: readonly JourneyVersion[];
+    readonly earlier: readonly JourneyVersion[];
+  };
 }
 
 /**
@@ -55,6 +64,18 @@ function journeyNames(stack: Stack, journeyId: string) {
   };
 }
 
+/** The deployed version of a journey and its earlier versions, for the compiler. */
+function compileOptions(journeyId: string, versions: JourneyEngineProps['versions']): CompileOptions {
+  const deployed = versions?.current.find((v) => v.journeyId === journeyId);
+  if (!deployed) return {};
+  return {
+    version: deployed.version,
+    earlier: (versions?.earlier ?? [])
+      .filter((v) => v.journeyId === journeyId)
+      .map((v) => ({ version: v.version, definition: v.definition })),
+  };
+}
+
 /**
  * Runs journeys: one Express state machine per journey (with its log group, its trigger rule and a
  * schedule group for its pauses), the shared journey-step function every Task state calls, and the
@@ -64,6 +85,8 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
+  /** Every journey's schedule group name. */
+  readonly scheduleGroups: string[] = [];
   /** The variables from which functions derive each journey's state machine and schedule group. */
   readonly journeyNaming: Readonly<Record<string, string>>;
   /** The role EventBridge Scheduler assumes to resume journey runs. */
@@ -84,7 +107,9 @@ export class JourneyEngine extends Construct {
 
     const names = props.journeys.map((journey) => journeyNames(stack, journey.id));
     for (const [index, journey] of props.journeys.entries()) {
-      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names[index]?.scheduleGroup });
+      const scheduleGroup = names[index]?.scheduleGroup;
+      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: scheduleGroup });
+      if (scheduleGroup) this.scheduleGroups.push(scheduleGroup);
     }
     // One role for every journey's resume schedules: it may start the journeys' state machines
     // (listed one by one) and nothing else.
@@ -174,7 +199,12 @@ export class JourneyEngine extends Construct {
     });
 
     const listened = new Set<string>();
-    for (const journey of props.journeys) {
+    // Runs of earlier versions still wait for their events.
+    const deployedIds = new Set(props.journeys.map((j) => j.id));
+    const earlier = (props.versions?.earlier ?? [])
+      .filter((v) => deployedIds.has(v.journeyId))
+      .map((v) => v.definition);
+    for (const journey of [...props.journeys, ...earlier]) {
       if (journey.goal) listened.add(journey.goal.event);
       for (const step of Object.values(journey.steps)) if (step.type === 'waitFor') listened.add(step.event);
     }
@@ -198,7 +228,9 @@ export class JourneyEngine extends Construct {
     const stateMachine = new StateMachine(this, `${journey.id}-StateMachine`, {
       stateMachineName,
       stateMachineType: StateMachineType.EXPRESS,
-      definitionBody: DefinitionBody.fromString(JSON.stringify(compileJourney(journey))),
+      definitionBody: DefinitionBody.fromString(
+        JSON.stringify(compileJourney(journey, compileOptions(journey.id, props.versions))),
+      ),
       definitionSubstitutions: { [STEP_FUNCTION_PLACEHOLDER]: this.stepFunction.functionArn },
       logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: true,

@@ -11,11 +11,12 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { bundleInputsHash } from './bundle-inputs.ts';
 
 /** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
 export type TableAction =
@@ -40,6 +41,13 @@ export interface RelanceFunctionProps {
   /** @default 30 seconds */
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+}
+
+/** Bundling named by the hash of its inputs, so an unchanged function is not bundled again (./bundle-inputs.ts). */
+function withInputsHash(scope: Construct, entry: string, bundling: BundlingOptions): BundlingOptions {
+  // Tests and the local runtime skip bundling: no hash to compute.
+  if (!Stack.of(scope).bundlingRequired) return bundling;
+  return { ...bundling, assetHash: bundleInputsHash(entry, bundling) };
 }
 
 /**
@@ -82,7 +90,7 @@ export class RelanceFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
-      bundling: {
+      bundling: withInputsHash(scope, props.entry, {
         minify: true,
         sourceMap: true,
         format: OutputFormat.ESM,
@@ -92,7 +100,7 @@ export class RelanceFunction extends NodejsFunction {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         externalModules: ['@aws-sdk/*'],
-      },
+      }),
     });
     (this.node.defaultChild as CfnFunction).addMetadata(LOCAL_ENTRY_METADATA, props.entry);
   }

@@ -67,6 +67,8 @@ export class EdgeServer {
   private readonly server: Server;
   /** Set after listen. */
   url = '';
+  /** TCP connections accepted: outside clients only, since the functions reach the edge in process. */
+  connectionsAccepted = 0;
 
   constructor(private readonly routes: () => EdgeRoutes) {
     this.server = createServer((req, res) => {
@@ -78,6 +80,9 @@ export class EdgeServer {
       });
     });
     this.server.keepAliveTimeout = 5_000;
+    this.server.on('connection', () => {
+      this.connectionsAccepted++;
+    });
   }
 
   private async serve(req: IncomingMessage, res: Parameters<typeof writeResponse>[0]): Promise<void> {
@@ -95,23 +100,25 @@ export class EdgeServer {
       writeResponse(res, await routes.web(request, sourceIp));
       return;
     }
+    writeResponse(res, await this.dispatchSigned(request));
+  }
+
+  /**
+   * A signed AWS API call, whether it came over HTTP or in process from a function's SDK client
+   * (./in-process-http.ts): routed by protocol once IAM has let it through.
+   */
+  async dispatchSigned(request: AwsRequest): Promise<AwsResponse> {
+    const limit = request.headers['x-amz-target']?.startsWith('DynamoDB_') ? MAX_DYNAMODB_BODY : MAX_BODY;
+    if (Buffer.byteLength(request.body) > limit)
+      return awsJsonError('RequestEntityTooLarge', 'Request body too large', 413);
+    const routes = this.routes();
     const service = serviceFor(request);
-    if (!service) {
-      writeResponse(
-        res,
-        awsJsonError(
-          'UnknownOperationException',
-          `No local service answers ${request.method} ${request.path}`,
-        ),
+    if (!service)
+      return awsJsonError(
+        'UnknownOperationException',
+        `No local service answers ${request.method} ${request.path}`,
       );
-      return;
-    }
-    const refused = routes.authorize?.(service, request);
-    if (refused) {
-      writeResponse(res, refused);
-      return;
-    }
-    writeResponse(res, await routes[service](request));
+    return routes.authorize?.(service, request) ?? (await routes[service](request));
   }
 
   /** Listens on a loopback port (0 picks a free one); returns the endpoint URL. */

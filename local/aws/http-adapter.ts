@@ -107,8 +107,8 @@ function plainError(status: number, message: string): AwsResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) };
 }
 
-// A handler bug must not take the edge down: answer 500 so the SDK sees a server fault.
-function internalError(err: unknown): AwsResponse {
+/** A handler bug must not take the edge down: answer 500 so the SDK sees a server fault. */
+export function internalError(err: unknown): AwsResponse {
   const message = err instanceof Error ? err.message : String(err);
   return {
     status: 500,

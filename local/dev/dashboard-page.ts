@@ -112,7 +112,7 @@ const SCRIPT = String.raw`
   const esc = (v) => String(v === undefined || v === null ? '' : v).replace(/[&<>"']/g, (c) => ESC[c]);
   const time = (v) => (v ? new Date(v).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '');
   const TONES = { sent: 'ok', SUCCEEDED: 'ok', ended: 'ok', SUCCESS: 'ok', skipped: 'warn', deferred: 'warn',
-    waiting: 'warn', failed: 'bad', FAILED: 'bad', ABORTED: 'bad', FAILURE: 'bad', active: 'run',
+    waiting: 'warn', stalled: 'bad', failed: 'bad', FAILED: 'bad', ABORTED: 'bad', FAILURE: 'bad', active: 'run',
     RUNNING: 'run', in_flight: 'run', new: 'warn', assigned: 'run', accepted: 'ok', contacted: 'ok',
     reassigned: 'warn', running: 'run', finished: 'ok', 'on duty': 'ok', 'out of office': 'warn', full: 'bad' };
   const badge = (text) => '<span class="badge ' + (TONES[text] || '') + '">' + esc(text) + '</span>';
@@ -188,11 +188,13 @@ const SCRIPT = String.raw`
       'no send decided yet');
   };
 
-  const renderRuns = () => table(['Journey', 'Run', 'Status', 'Started', 'Updated', 'History', 'Executions'],
+  const renderRuns = () => table(['Journey', 'Run', 'Status', 'Fate', 'Started', 'Updated', 'History', 'Executions'],
     (data.runs || []).map((r) => row([
-      esc(r.journeyId), '<span class="mono">' + esc(r.runKey) + '</span><div class="muted">gen ' + esc(r.gen) + '</div>',
+      esc(r.journeyId) + (r.version ? '<div class="muted mono">v ' + esc(r.version) + '</div>' : ''),
+      '<span class="mono">' + esc(r.runKey) + '</span><div class="muted">gen ' + esc(r.gen) + '</div>',
       badge(r.status) + (r.endReason ? '<div class="muted">' + esc(r.endReason) + '</div>' : '') +
         (r.waiting ? '<div class="muted">' + esc(r.waiting.kind) + ' until ' + esc(time(r.waiting.until)) + '</div>' : ''),
+      (r.status === 'stalled' || /overdue|fails when/.test(r.fate || '') ? '<span class="why">' + esc(r.fate) + '</span>' : esc(r.fate || '')),
       '<span class="mono">' + esc(time(r.startedAt)) + '</span>', '<span class="mono">' + esc(time(r.updatedAt)) + '</span>',
       '<ol class="hist">' + r.history.map((h) => '<li><span class="mono">' + esc(time(h.at)) + '</span> ' +
         esc(h.step) + ': ' + esc(h.what) + '</li>').join('') + '</ol>',

@@ -30,6 +30,7 @@ import type { StoredAttachment } from '../aws/ses.ts';
 import type { Execution } from '../aws/step-functions.ts';
 import { LOCAL_REGION } from '../aws/template.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
+import { assemblyCatalog, runFate } from './journey-versions.ts';
 import { journeysByStateMachine, type RelanceTables, relanceTables } from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
 
@@ -100,7 +101,8 @@ export interface ExecutionLink {
   readonly status: Execution['status'];
 }
 
-export type RunsView = Array<Run & { readonly executions: ExecutionLink[] }>;
+/** A run with its fate in words (where it waits, on which version, what happens next) and its executions. */
+export type RunsView = Array<Run & { readonly fate: string; readonly executions: ExecutionLink[] }>;
 
 export interface ExecutionView {
   readonly name: string;
@@ -430,8 +432,10 @@ function executionBelongsTo(run: Run, execution: Execution): boolean {
 export async function runsView(runtime: LocalRuntime): Promise<RunsView> {
   const journeys = journeysByStateMachine(runtime.app);
   const executions = runtime.stepFunctions.executions;
+  const versions = assemblyCatalog(runtime.options.cdkOut);
   return (await listRuns(runtime)).map((run) => ({
     ...run,
+    fate: runFate(run, versions, runtime.clock.now()),
     executions: executions
       .filter((e) => journeys.get(e.stateMachineArn) === run.journeyId && executionBelongsTo(run, e))
       .map((e) => ({ name: e.name, status: e.status })),

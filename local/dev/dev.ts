@@ -3,8 +3,17 @@
  * with the web page at `/`, optional persistence under .relance/, and the demo scenario.
  */
 import { join } from 'node:path';
+import { bundledCatalog } from '../../workflows/versions/index.ts';
+import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
 import { dashboardWeb } from './dashboard.ts';
 import { playDemo } from './demo.ts';
+import {
+  assemblyCatalog,
+  formatJourneyChanges,
+  journeyChanges,
+  localRegistryDir,
+  recordedEverywhere,
+} from './journey-versions.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { synthesizeForLocal } from './synth.ts';
 
@@ -48,10 +57,36 @@ function followOutbox(runtime: LocalRuntime): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * Synthesizes the app into .relance/cdk.out keeping, for the runs saved under .relance/data, every
+ * journey version recorded in the repository or by an earlier `relance dev` (in .relance/versions,
+ * never in the repository's registry), and says what changed since the last start.
+ */
+function synthesizeWithVersions(options: DevOptions): string {
+  const outdir = join(options.projectRoot, '.relance', 'cdk.out');
+  const before = assemblyCatalog(outdir);
+  synthesizeForLocal(outdir, {}, { earlier: recordedEverywhere(options.projectRoot) });
+  const current = bundledCatalog().current;
+  if (!options.memory) {
+    // Only what the repository's registry does not have: local edits stay local.
+    const inRepository = new Set(readRegistry(REGISTRY_DIR).map((v) => `${v.journeyId}@${v.version}`));
+    const localOnly = current.filter((v) => !inRepository.has(`${v.journeyId}@${v.version}`));
+    recordVersions(localRegistryDir(options.projectRoot), localOnly, { now: new Date().toISOString() });
+  }
+  if (before) {
+    const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
+    if (changes.length > 0) {
+      say('journeys changed since the last start (relance journeys diff --endpoint <url> counts the runs):');
+      for (const line of formatJourneyChanges(changes)) say(`  ${line}`);
+    }
+  }
+  return outdir;
+}
+
 /** Starts the local system and keeps it running until Ctrl-C. */
 export async function dev(options: DevOptions): Promise<void> {
   const started = performance.now();
-  const cdkOut = options.cdkOut ?? synthesizeForLocal(join(options.projectRoot, '.relance', 'cdk.out'));
+  const cdkOut = options.cdkOut ?? synthesizeWithVersions(options);
   const runtime = await startLocalRuntime({
     projectRoot: options.projectRoot,
     cdkOut,

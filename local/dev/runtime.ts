@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { useClock } from '#platform/clock.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { smsKeyword } from '../../functions/delivery/provider-feedback.ts';
+import { JOURNEY_VERSIONS_FILE } from '../../workflows/versions/index.ts';
 import { LocalApiGateway } from '../aws/api-gateway.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
@@ -55,6 +56,10 @@ import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts'
 
 /** Runs first in every Lambda sandbox: installs the runtime's clock for the handlers. */
 const LAMBDA_BOOTSTRAP = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
+/** Where the functions' bundles look for the catalog of journey versions they run (see moduleSubstitutes). */
+const DEPLOYED_JOURNEYS_MODULE = fileURLToPath(
+  new URL('../../workflows/versions/deployed.ts', import.meta.url),
+);
 
 export interface RuntimeOptions {
   /** The repository root (handler entries in the template are relative to it). */
@@ -214,7 +219,9 @@ export class LocalRuntime {
       now,
       environment: (fn) => this.functionEnvironment(fn),
       bootstrap: { module: LAMBDA_BOOTSTRAP, data: { clock: this.clock.shared } },
-      ...(this.options.moduleSubstitutes ? { substitutes: this.options.moduleSubstitutes } : {}),
+      // The functions' SDK calls reach the edge's dispatcher in process; the edge port serves the rest.
+      aws: { endpoint: () => this.endpoint, dispatch: (req) => this.edge.dispatchSigned(req) },
+      substitutes: this.moduleSubstitutes(),
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;
         // Lambda sends to the on-failure destination with the function's execution role.
@@ -280,8 +287,10 @@ export class LocalRuntime {
     });
 
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);
-    for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
+    // Restore first: the saved state replaces the stand-ins', so what the template declares is
+    // ensured after it (a journey added since the last start gets its schedule group).
     this.restore();
+    for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
     // After restore: a persisted key is kept, so links in e-mails sent before a restart still work.
     for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
@@ -420,6 +429,22 @@ export class LocalRuntime {
     });
     const denial = this.iam.authorize(principal, checks);
     return denial ? accessDeniedResponse(service, denialMessage(denial)) : undefined;
+  }
+
+  /**
+   * The journey functions run the journey versions the cloud assembly was synthesized with (the file
+   * synth.ts writes beside the templates), not whatever the source tree holds now: their bundles get
+   * a generated module in place of workflows/versions/deployed.ts.
+   */
+  private moduleSubstitutes(): Record<string, string> {
+    const substitutes: Record<string, string> = { ...this.options.moduleSubstitutes };
+    const file = join(this.options.cdkOut, JOURNEY_VERSIONS_FILE);
+    if (existsSync(file)) {
+      const module = join(this.options.cdkOut, 'relance-deployed-journeys.mjs');
+      writeFileSync(module, `export const deployedCatalog = ${readFileSync(file, 'utf8')};\n`);
+      substitutes[DEPLOYED_JOURNEYS_MODULE] = module;
+    }
+    return substitutes;
   }
 
   private async ensureScheduleGroup(name: string): Promise<void> {

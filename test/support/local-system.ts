@@ -136,14 +136,7 @@ export async function startLocalSystem(
       events.destroy();
       await runtime.stop();
       rmSync(cdkOut, { recursive: true, force: true });
-      if (!options.allowDenials && runtime.iam.denials.length > 0) {
-        const lines = runtime.iam.denials.map(
-          (d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`,
-        );
-        throw new Error(
-          `IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`,
-        );
-      }
+      if (!options.allowDenials) failOnDenials(runtime);
     },
   };
 }
@@ -201,4 +194,11 @@ let sequence = 0;
 export function eventId(prefix = 'evt'): string {
   sequence += 1;
   return `${prefix}-${Date.now().toString(36)}-${sequence}`;
+}
+
+/** Fails a test whose functions, state machines, rules or schedules were refused a call by IAM. */
+export function failOnDenials(runtime: LocalRuntime): void {
+  if (runtime.iam.denials.length === 0) return;
+  const lines = runtime.iam.denials.map((d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`);
+  throw new Error(`IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`);
 }

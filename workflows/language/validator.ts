@@ -153,7 +153,21 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
     checkStep(step, where, fieldScopes, triggerFields, context, report);
   }
   checkGraph(journey, report);
+  checkInFlight(journey, report);
   return violations;
+}
+
+/** The in-flight policy's own shape; what it must say about earlier versions is checked in versions.ts. */
+function checkInFlight(journey: JourneyDefinition, report: Report): void {
+  const policy = journey.inFlight;
+  if (!policy) return;
+  if (policy.policy === 'exit' && !(typeof policy.reason === 'string' && policy.reason.trim() !== ''))
+    report('inFlight.reason', 'an exit policy needs a reason: it is recorded on every run it ends');
+  if (policy.policy !== 'migrate') return;
+  for (const [from, to] of Object.entries(policy.stepMapping ?? {})) {
+    if (!journey.steps[to])
+      report(`inFlight.stepMapping.${from}`, `maps to "${to}", which is not a step of this journey`);
+  }
 }
 
 interface FieldScopes {

@@ -1,0 +1,88 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import { Construct } from 'constructs';
+import { ENV } from '#platform/env-names.ts';
+import { RelanceFunction } from './relance-function.ts';
+
+export interface RunSweeperProps {
+  readonly journeyState: ITableV2;
+  /** The journey engine's naming variables: where each journey's schedules live and what they start. */
+  readonly journeyNaming: Readonly<Record<string, string>>;
+  /** The journeys' state machines, which the sweeper starts to resume an overdue run. */
+  readonly stateMachineArns: readonly string[];
+  /** The journeys' schedule groups, whose schedules the sweeper looks up. */
+  readonly scheduleGroups: readonly string[];
+  /** How often the sweeper looks: a stalled run is marked and resumed within this plus the grace. @default 1 hour */
+  readonly rate?: Duration;
+}
+
+/**
+ * The run sweeper: a function started periodically (hourly by default) by an EventBridge Scheduler schedule finds
+ * runs whose wake-up is overdue (schedule missing, failing, or lost between its firing and the
+ * execution), marks them `stalled` with the reason, resumes them again, and publishes the count as
+ * the `Relance/StalledRuns` metric; an alarm goes off when any run stalls.
+ */
+export class RunSweeper extends Construct {
+  readonly fn: RelanceFunction;
+  readonly alarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: RunSweeperProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const rate = props.rate ?? Duration.hours(1);
+    this.fn = new RelanceFunction(this, 'RunSweeper', {
+      entry: 'functions/journeys/sweeper-handler.ts',
+      description: 'Finds runs whose wake-up is overdue, marks them stalled with the reason and resumes them',
+      timeout: Duration.minutes(2),
+      environment: { ...props.journeyNaming },
+    }).useTable(props.journeyState, ENV.journeyStateTable, ['Query', 'GetItem', 'UpdateItem']);
+    if (props.stateMachineArns.length > 0) {
+      this.fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [...props.stateMachineArns] }),
+      );
+      this.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+          resources: props.scheduleGroups.map((group) =>
+            stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/*` }),
+          ),
+        }),
+      );
+    }
+    const role = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'EventBridge Scheduler starts the run sweeper',
+    });
+    this.fn.grantInvoke(role);
+    new CfnSchedule(this, 'Schedule', {
+      name: `${stack.stackName}-run-sweeper`.slice(0, 64),
+      description: 'Periodically: find runs whose wake-up is overdue',
+      scheduleExpression: `rate(${rate.toMinutes()} minutes)`,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.fn.functionArn,
+        roleArn: role.roleArn,
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 },
+      },
+    });
+    this.alarm = new Alarm(this, 'StalledRunsAlarm', {
+      alarmDescription:
+        'Journey runs whose wake-up was overdue (schedule missing or failing); see `relance why` or the runs view',
+      metric: new Metric({
+        namespace: 'Relance',
+        metricName: 'StalledRuns',
+        statistic: 'Sum',
+        period: rate,
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
