@@ -1,7 +1,8 @@
 /**
  * The one edge endpoint: every emulated AWS API answers on one port, routed by protocol, so the
  * real SDK and the AWS CLI work with AWS_ENDPOINT_URL alone. Signed requests (SigV4) go to a
- * service: by X-Amz-Target (DynamoDB, EventBridge, Step Functions, SQS, Secrets Manager), by path (SES v2,
+ * service: by X-Amz-Target (DynamoDB, EventBridge, Step Functions, SQS, Secrets Manager, End User
+ * Messaging SMS and Voice v2), by path (SES v2,
  * Scheduler), or by the awsQuery Action (SNS), once `authorize` has let them through. Unsigned
  * requests are the web page and the API routes.
  */
@@ -20,6 +21,7 @@ export interface EdgeRoutes {
   readonly ses: AwsServiceHandler;
   readonly scheduler: AwsServiceHandler;
   readonly secretsmanager: AwsServiceHandler;
+  readonly 'sms-voice': AwsServiceHandler;
   /** Everything that is not an AWS API call: the web page, JSON views, API Gateway routes. */
   readonly web: (req: AwsRequest, sourceIp: string) => Promise<AwsResponse>;
   /** IAM: the service's refusal when the signer may not make this call; undefined lets it through. */
@@ -46,6 +48,7 @@ export function serviceFor(req: Pick<AwsRequest, 'path' | 'headers' | 'body'>): 
   if (target.startsWith('AWSStepFunctions.')) return 'stepfunctions';
   if (target.startsWith('AmazonSQS.')) return 'sqs';
   if (target.startsWith('secretsmanager.')) return 'secretsmanager';
+  if (target.startsWith('PinpointSMSVoiceV2.')) return 'sms-voice';
   if (req.path.startsWith('/v2/email/')) return 'ses';
   if (req.path.startsWith('/schedules') || req.path.startsWith('/schedule-groups')) return 'scheduler';
   if ((req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') && /(^|&)Action=/.test(req.body))

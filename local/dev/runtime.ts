@@ -36,6 +36,7 @@ import { Retrier } from '../aws/retry.ts';
 import { type Schedule, SchedulerService } from '../aws/scheduler/scheduler.ts';
 import { SecretsManagerService } from '../aws/secrets-manager.ts';
 import { LocalSes, type StoredEmail } from '../aws/ses.ts';
+import { SmsVoiceV2Service, smsVoiceBusEvent } from '../aws/sms-voice-v2.ts';
 import { SnsService } from '../aws/sns.ts';
 import { SqsService } from '../aws/sqs.ts';
 import { type Execution, StepFunctionsService } from '../aws/step-functions.ts';
@@ -119,6 +120,7 @@ export class LocalRuntime {
   readonly sqs: SqsService;
   readonly scheduler: SchedulerService;
   readonly secretsManager: SecretsManagerService;
+  readonly smsVoice: SmsVoiceV2Service;
   app!: LocalApp;
   iam!: LocalIam;
   lambdas!: LambdaHost;
@@ -155,6 +157,7 @@ export class LocalRuntime {
     this.sqs = new SqsService({ baseUrl: () => this.endpoint, now });
     this.scheduler = new SchedulerService({ now });
     this.secretsManager = new SecretsManagerService({ now });
+    this.smsVoice = new SmsVoiceV2Service({ now, region: LOCAL_REGION, account: LOCAL_ACCOUNT });
     this.dynamo = new LocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
     this.edge = new EdgeServer(() => ({
       dynamodb: (req) => this.dynamo.handle(req),
@@ -165,6 +168,7 @@ export class LocalRuntime {
       ses: this.ses.handler,
       scheduler: this.scheduler.handler,
       secretsmanager: this.secretsManager.handler,
+      'sms-voice': this.smsVoice.handler,
       web: (req, sourceIp) => this.web(req, sourceIp),
       authorize: (service, req) => this.authorizeRequest(service, req),
     }));
@@ -268,6 +272,9 @@ export class LocalRuntime {
       for (const event of smsDeliveryEventsFor(message, { at: this.clock.now() }))
         this.putProviderEvent(event);
     });
+    this.smsVoice.onEvent((event) =>
+      this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION })),
+    );
     this.api = new LocalApiGateway({
       routes: this.app.routes,
       stage: this.app.stage,
@@ -418,6 +425,7 @@ export class LocalRuntime {
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
       secretArn: (secretId) => this.secretsManager.arnOf(secretId),
+      originationArn: (reference) => this.smsVoice.originationArn(reference),
     });
     const denial = this.iam.authorize(principal, checks);
     return denial ? accessDeniedResponse(service, denialMessage(denial)) : undefined;
