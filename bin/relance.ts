@@ -4,6 +4,7 @@
  *   relance dev [--port 4747] [--time-scale 720] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance report <journey> [--since DATE] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
  *   relance cost [--json]
@@ -139,6 +140,21 @@ async function whyCommand(
   else print(formatWhy(report));
 }
 
+async function reportCommand(
+  journeyId: string,
+  flags: LocalFlags & { since?: string; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const { report } = await import('./cli/report.ts');
+  const { formatFunnel } = await import('../functions/journey-report/funnel.ts');
+  const funnel = await report(journeyId, {
+    ...deploymentOf(flags, command),
+    ...(flags.since ? { since: flags.since } : {}),
+  });
+  if (flags.json) printJson(funnel);
+  else print(formatFunnel(funnel));
+}
+
 async function audienceCommand(
   segment: string,
   flags: LocalFlags & { sample: number; json?: boolean },
@@ -261,6 +277,19 @@ function program(): Command {
     .option('--aws', 'read AWS instead: CONTACTS_TABLE and LEDGER_TABLE from the environment')
     .addOption(jsonOption())
     .action(whyCommand);
+
+  relance
+    .command('report')
+    .description(
+      "a journey's funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
+    )
+    .argument('<journey>', 'journey id')
+    .option('--since <date>', 'only messages attempted from this date (ISO)')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read AWS instead: LEDGER_TABLE from the environment')
+    .addOption(jsonOption())
+    .action(reportCommand);
 
   relance
     .command('audience')
