@@ -54,6 +54,8 @@ export const RunStall = z.object({
   at: z.string(),
   reason: z.string(),
   attempts: z.number(),
+  /** The step the run was waiting at when it stalled (absent on stalls recorded before it was kept). */
+  stepId: z.string().optional(),
 });
 export type RunStall = z.infer<typeof RunStall>;
 
@@ -388,7 +390,7 @@ export class RunsRepository {
         ':stalled': 'stalled',
         ':waiting': 'waiting',
         ':step': stepId,
-        ':stall': { reason: stall.reason, at: stall.at, attempts: stall.attempts },
+        ':stall': { reason: stall.reason, at: stall.at, attempts: stall.attempts, stepId },
         ':at': stall.at,
         ':retryAt': stall.retryAt,
         ':seenWakeAt': seenWakeAt,
@@ -556,7 +558,7 @@ function historyOf(run: z.infer<typeof StoredRun>): RunHistoryEntry[] {
   if (run.stall)
     history.push({
       at: run.stall.at,
-      step: waiting?.stepId ?? resolution?.stepId ?? 'wake-up',
+      step: run.stall.stepId ?? waiting?.stepId ?? resolution?.stepId ?? 'wake-up',
       what: `stalled: ${run.stall.reason}; resumed again by the sweeper (attempt ${run.stall.attempts})`,
     });
   if (waiting)

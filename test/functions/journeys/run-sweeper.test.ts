@@ -196,6 +196,29 @@ describe('sweepRuns', () => {
     expect(await runs.get('welcome', 'contact:slow-scheduler')).toMatchObject({ status: 'waiting' });
   });
 
+  it("keeps the stall in the run's history at the step it stalled at, after the run moved on", async () => {
+    // Prepare: stalled at two-days, then resumed by the sweeper's start and paused at day-seven.
+    const run = await waiting('welcome', 'contact:history', T0);
+    nowMs = T0 + sweeper.SWEEP_GRACE_MS + 1;
+    await sweeper.sweepRuns(deps().deps);
+    const at = new Date(nowMs).toISOString();
+    await runs.claimResume(run, { stepId: 'two-days', via: 'wait' }, at);
+    await runs.pause(
+      run,
+      { stepId: 'day-seven', kind: 'wait', until: new Date(nowMs + 5 * 86_400_000).toISOString() },
+      at,
+    );
+
+    // Act
+    const history = (await runs.get('welcome', 'contact:history'))?.history ?? [];
+
+    // Assess
+    expect(history).toContainEqual(
+      expect.objectContaining({ step: 'two-days', what: expect.stringContaining('stalled:') }),
+    );
+    expect(history).toContainEqual(expect.objectContaining({ step: 'day-seven' }));
+  });
+
   it('says when the schedule exists but did not resume the run, and deletes it after resuming', async () => {
     // Prepare
     await waiting('welcome', 'contact:stuck', T0);
