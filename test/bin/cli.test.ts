@@ -20,7 +20,7 @@ describe('relance --help', () => {
 
     // Assess
     expect(code).toBe(0);
-    for (const command of ['dev', 'simulate', 'why', 'audience', 'campaign', 'cost'])
+    for (const command of ['dev', 'simulate', 'why', 'report', 'audience', 'campaign', 'cost'])
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
@@ -29,6 +29,7 @@ describe('relance --help', () => {
       'why',
       ['<contact>', '--endpoint <url>', '(default: "http://127.0.0.1:4747")', '--cdk-out', '--aws', '--json'],
     ],
+    ['report', ['<journey>', '--since <date>', '--endpoint <url>', '--aws', '--json']],
     [
       'audience',
       ['<segment>', '--sample <n> members to show (default: 10)', '--endpoint <url>', '--aws', '--json'],
