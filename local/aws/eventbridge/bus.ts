@@ -257,6 +257,12 @@ export class EventBusService {
       const entry = (raw ?? {}) as Record<string, unknown>;
       if (typeof entry.Source !== 'string' || entry.Source === '')
         return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid.' };
+      // Sources starting with "aws." are AWS services' own: EventBridge refuses them from callers.
+      if (entry.Source.startsWith('aws.'))
+        return {
+          ErrorCode: 'NotAuthorizedForSourceException',
+          ErrorMessage: 'Not authorized for the source.',
+        };
       if (typeof entry.DetailType !== 'string' || entry.DetailType === '') {
         return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter DetailType is not valid.' };
       }
