@@ -77,6 +77,49 @@ const RelanceConfigSchema = z.strictObject({
 });
 export type RelanceConfig = z.output<typeof RelanceConfigSchema>;
 
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+type ConfigInput = z.input<typeof RelanceConfigSchema>;
+
+/**
+ * The configuration as the `Relance` construct's typed `config` prop. Every key is optional: a
+ * value given here wins over the `relance:<key>` context (cdk.json or `-c`), which wins over the
+ * default; objects merge key by key (a `delivery` with only `quietHours` keeps the default caps and
+ * topics), arrays and `delivery.emailTopics` replace the default as a whole.
+ */
+export interface RelanceConfigProps {
+  /** The From address of journey and lead e-mail; its domain (or the address) is the SES identity. @default 'Relance Demo Shop <hello@shop.example.com>' */
+  readonly fromAddress?: ConfigInput['fromAddress'];
+  /** The Reply-To address of relance's e-mail. @default 'support@shop.example.com' */
+  readonly replyToAddress?: ConfigInput['replyToAddress'];
+  /** The brand messages and pages show: name, website, postal address (marketing footers), support e-mail. @default the demo shop's */
+  readonly brand?: DeepPartial<ConfigInput['brand']>;
+  /** ISO 3166-1 alpha-2 country of phone numbers written without a country code. @default 'FR' */
+  readonly defaultCountry?: ConfigInput['defaultCountry'];
+  /** IANA timezone of contacts whose own is unknown (quiet hours, local-time waits). @default 'Europe/Paris' */
+  readonly defaultTimezone?: ConfigInput['defaultTimezone'];
+  /** SMS sender id: 1-11 letters and digits, one letter at least. @default 'RELANCE' */
+  readonly smsSenderId?: ConfigInput['smsSenderId'];
+  /** How long each contact's event history is kept, in days. @default 400 */
+  readonly historyRetentionDays?: ConfigInput['historyRetentionDays'];
+  /** Quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. @default 21:00-08:00, 5 e-mails and 2 SMS a week, the demo's topics, 300 s */
+  readonly delivery?: DeepPartial<ConfigInput['delivery']>;
+  /** The public lead form: allowed origins, honeypot field, rate limits, optional captcha and webhook. @default the demo shop's origins, 10 per client per minute, 20/s (burst 40) in all */
+  readonly leads?: DeepPartial<ConfigInput['leads']>;
+  /** Audience passes of scheduled journeys: scan workers, page size, slots, provider rates. @default 8 workers, 200 per page, 14 e-mails and 1 SMS per second */
+  readonly audiencePasses?: DeepPartial<ConfigInput['audiencePasses']>;
+  /** Tables the construct creates are removable with the stack: for sandboxes only, never production. @default false */
+  readonly sandbox?: ConfigInput['sandbox'];
+}
+
+/** Every configuration key has its documented prop: a key added to the schema without one fails to compile here. */
+type Missing = Exclude<keyof ConfigInput, keyof RelanceConfigProps>;
+const everyKeyHasAProp: [Missing] extends [never] ? true : Missing = true;
+void everyKeyHasAProp;
+
 /** Thrown when the `relance:*` context is invalid: synth stops and lists every problem with its path. */
 export class ConfigValidationError extends Error {
   override readonly name = 'ConfigValidationError';
@@ -182,12 +225,29 @@ function merged(base: unknown, value: unknown, path: string): unknown {
   return result;
 }
 
-/** One line per problem: `relance:delivery.quietHours.strat: unknown key`. */
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const [key, ...rest] = issue.path.map(String);
-  const at = (more: string[]) => [`relance:${key ?? '?'}`, ...more].join('.');
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${at([...rest, k])}: unknown key`);
-  return [`${at(rest)}: ${issue.message}`];
+/** Where a value came from, for the error naming it: the construct's props or the context. */
+type Source = 'props' | 'context';
+
+/** One line per problem: `relance:delivery.quietHours.strat: unknown key`, or `config.brand.website: ...` for props. */
+function describeIssue(issue: z.core.$ZodIssue, sourceOf: (path: readonly string[]) => Source): string[] {
+  const path = issue.path.map(String);
+  const name = (keys: readonly string[]) => {
+    const [key = '?', ...rest] = keys;
+    const head = sourceOf(keys) === 'props' ? `config.${key}` : `relance:${key}`;
+    return [head, ...rest].join('.');
+  };
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${name([...path, k])}: unknown key`);
+  return [`${name(path)}: ${issue.message}`];
+}
+
+/** Whether `value` has a value at `path` (the props gave it). */
+function hasPath(value: unknown, path: readonly string[]): boolean {
+  let at: unknown = value;
+  for (const key of path) {
+    if (!isPlainObject(at) || !Object.hasOwn(at, key)) return false;
+    at = at[key];
+  }
+  return true;
 }
 
 /**
@@ -203,17 +263,21 @@ function fromCommandLine(value: unknown, fallback: unknown): { ok: true; value: 
   }
 }
 
+/** Context keys relance reads that are not configuration (the repository's app reads them itself). */
+const OTHER_CONTEXT_KEYS = new Set(['relance:stage']);
+
 /**
- * The configuration for this app: every `relance:*` context key is checked (an unknown one fails),
- * each value is merged into its default and the result validated. Throws ConfigValidationError
- * listing every problem with its path.
+ * The configuration of one relance deployment: the defaults, overlaid with every `relance:*`
+ * context key (cdk.json or `-c`; an unknown one fails), overlaid with `props` (the construct's
+ * typed `config`), each merged key by key and the result validated. Throws ConfigValidationError
+ * listing every problem with its path (`relance:...` for the context, `config....` for props).
  */
-export function readConfig(scope: Construct): RelanceConfig {
+export function readConfig(scope: Construct, props: RelanceConfigProps = {}): RelanceConfig {
   const context = scope.node.getAllContext();
   const problems: string[] = [];
   const given: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(context)) {
-    if (!name.startsWith('relance:')) continue;
+    if (!name.startsWith('relance:') || OTHER_CONTEXT_KEYS.has(name)) continue;
     const key = name.slice('relance:'.length);
     if (!Object.hasOwn(DEFAULTS, key)) problems.push(`${name}: unknown key`);
     else {
@@ -222,11 +286,16 @@ export function readConfig(scope: Construct): RelanceConfig {
       else problems.push(`${name}: given on the command line, it must be JSON like cdk.json's value`);
     }
   }
-  const parsed = RelanceConfigSchema.safeParse(merged(DEFAULTS, given, ''));
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
+  for (const key of Object.keys(props))
+    if (!Object.hasOwn(DEFAULTS, key)) problems.push(`config.${key}: unknown key`);
+  const fromContext = merged(DEFAULTS, given, '');
+  const parsed = RelanceConfigSchema.safeParse(merged(fromContext, props, ''));
+  const sourceOf = (path: readonly string[]): Source => (hasPath(props, path) ? 'props' : 'context');
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, sourceOf)));
   if (problems.length > 0 || !parsed.success) {
     throw new ConfigValidationError(
-      `Invalid relance configuration in the context (cdk.json) (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `Invalid relance configuration (props or the cdk.json context) (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
   }
   return parsed.data;

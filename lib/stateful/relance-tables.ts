@@ -2,6 +2,16 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ITableV2, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
+/** The tables relance uses, created by `RelanceTables` or passed in (same keys, TTL attribute and indexes). */
+export interface RelanceTableSet {
+  readonly contacts: ITableV2;
+  readonly events: ITableV2;
+  readonly journeyState: ITableV2;
+  readonly ledger: ITableV2;
+  readonly products: ITableV2;
+  readonly leads: ITableV2;
+}
+
 export interface RelanceTablesProps {
   /**
    * What happens to the data when the stack is deleted. Keep RETAIN anywhere but a sandbox.
@@ -15,7 +25,7 @@ export interface RelanceTablesProps {
  * the local stand-in also supports: conditional writes, counters, GSIs and TTL; no transactions or
  * streams. On-demand billing: zero cost when idle.
  */
-export class RelanceTables extends Construct {
+export class RelanceTables extends Construct implements RelanceTableSet {
   /** Profiles (`CONTACT#id`) and the e-mail and phone identity items that map to them (`EMAIL#addr`, `PHONE#e164`). */
   readonly contacts: ITableV2;
   /** Per contact event history, newest last, with a TTL; plus event-id dedupe markers. */

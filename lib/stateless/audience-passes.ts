@@ -9,9 +9,11 @@ import type { JourneyDefinition } from '#language/types.ts';
 import { ENV } from '#platform/env-names.ts';
 import { PASS_ENV } from '#platform/pass-env.ts';
 import type { RelanceConfig } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 export interface AudiencePassesProps {
+  readonly names: StageNames;
   /** Every journey; the scheduled ones get a schedule. */
   readonly journeys: readonly JourneyDefinition[];
   /** The journeys' state machines, which a pass starts runs of. */
@@ -100,14 +102,14 @@ export class AudiencePasses extends Construct {
     const stack = Stack.of(this);
     const { config } = props;
     const scheduled = props.journeys.filter((j) => j.schedule);
-    const stateMachineName = `${stack.stackName}-audience-pass`;
+    const stateMachineName = props.names.name('audience-pass');
     const stateMachineArn = stack.formatArn({
       service: 'states',
       resource: 'stateMachine',
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const groupName = `${stack.stackName}-audience-passes`;
+    const groupName = props.names.name('audience-passes');
     new CfnScheduleGroup(this, 'Schedules', { name: groupName });
     const schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {

@@ -1,6 +1,6 @@
 import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,11 +16,12 @@ import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface JourneyEngineProps {
   readonly journeys: readonly JourneyDefinition[];
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly deadLetters: Queue;
   readonly tables: {
     readonly contacts: ITableV2;
@@ -30,6 +31,7 @@ export interface JourneyEngineProps {
     readonly products: ITableV2;
   };
   readonly config: RelanceConfig;
+  readonly names: StageNames;
   /**
    * The journey versions: each journey's state machine records its deployed version on every run,
    * and keeps the steps of the earlier versions runs may still be on. Absent: unversioned.
@@ -42,16 +44,12 @@ export interface JourneyEngineProps {
 
 /**
  * The naming rule of journey resources: state machine and schedule group are both
- * `<stack>-<journeyId>`, so functions derive them (and the state machine's ARN) from one prefix
- * instead of a per-journey map in their environment. Names are never truncated: a name over a
- * service's limit fails synth (lib/deploy-limits.ts) rather than colliding.
+ * `Relance-<stage>-<journeyId>` (the stage's prefix), so functions derive them (and the state
+ * machine's ARN) from one prefix instead of a per-journey map in their environment. Names are never
+ * truncated: a name over a service's limit fails synth (lib/deploy-limits.ts) rather than colliding.
  */
-export function journeyNamePrefix(stack: Stack): string {
-  return `${stack.stackName}-`;
-}
-
-function journeyNames(stack: Stack, journeyId: string) {
-  const base = `${journeyNamePrefix(stack)}${journeyId}`;
+function journeyNames(stack: Stack, names: StageNames, journeyId: string) {
+  const base = names.name(journeyId);
   return {
     stateMachineName: base,
     scheduleGroup: base,
@@ -105,7 +103,7 @@ export class JourneyEngine extends Construct {
     });
     this.configurationSet = configurationSet;
 
-    const names = props.journeys.map((journey) => journeyNames(stack, journey.id));
+    const names = props.journeys.map((journey) => journeyNames(stack, props.names, journey.id));
     for (const [index, journey] of props.journeys.entries()) {
       const scheduleGroup = names[index]?.scheduleGroup;
       new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: scheduleGroup });
@@ -129,7 +127,7 @@ export class JourneyEngine extends Construct {
     }
     this.schedulerRole = schedulerRole;
     this.journeyNaming = {
-      [ENV.journeyNamePrefix]: journeyNamePrefix(stack),
+      [ENV.journeyNamePrefix]: props.names.prefix,
       [ENV.stateMachineArnPrefix]: `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:`,
       [ENV.journeySchedulerRoleArn]: schedulerRole.roleArn,
     };
@@ -220,7 +218,7 @@ export class JourneyEngine extends Construct {
     }
 
     for (const journey of props.journeys)
-      this.addJourney(journey, props, journeyNames(stack, journey.id).stateMachineName);
+      this.addJourney(journey, props, journeyNames(stack, props.names, journey.id).stateMachineName);
   }
 
   private addJourney(journey: JourneyDefinition, props: JourneyEngineProps, stateMachineName: string): void {

@@ -6,8 +6,8 @@ import {
   ApiDestination,
   Authorization,
   Connection,
-  type EventBus,
   HttpMethod,
+  type IEventBus,
   Rule,
 } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -21,18 +21,20 @@ import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
 import { LEAD_ENV, UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { type RelanceConfig, senderDomain } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { publicBaseUrl } from './http-ingest.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface LeadRoutingProps {
   readonly api: RestApi;
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly deadLetters: IQueue;
   readonly tables: { readonly contacts: ITableV2; readonly events: ITableV2; readonly leads: ITableV2 };
   /** The key that signs the rep's action links (the preference links' key). */
   readonly linkSigningKey: ISecret;
   readonly configurationSetName: string;
   readonly config: RelanceConfig;
+  readonly names: StageNames;
 }
 
 /**
@@ -183,6 +185,7 @@ export class LeadRouting extends Construct {
       metricValue: '$.unassignedLeads',
     }).metric({ statistic: Stats.MAXIMUM, period: Duration.hours(1) });
     this.unassignedLeadsAlarm = unassigned.createAlarm(this, 'UnassignedLeadsAlarm', {
+      alarmName: props.names.name('unassigned-leads'),
       alarmDescription:
         'Leads wait in the unassigned queue: every rep who could take them and the fallback manager are at capacity',
       threshold: 0,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -16,6 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PROJECT_ROOT } from '../context.ts';
 import { bundleInputsHash } from './bundle-inputs.ts';
 
 /** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
@@ -74,7 +76,10 @@ export class RelanceFunction extends NodejsFunction {
     );
     super(scope, id, {
       role,
-      entry: props.entry,
+      // From this module, not the working directory: an app in another folder builds the same bundles.
+      entry: join(PROJECT_ROOT, props.entry),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,

@@ -5,12 +5,14 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ENV } from '#platform/env-names.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 /** How late a wake-up may be before the run is marked stalled (the scheduler fires within a minute or so). */
 const SWEEP_GRACE = Duration.minutes(10);
 
 export interface RunSweeperProps {
+  readonly names: StageNames;
   readonly journeyState: ITableV2;
   /** The journey engine's naming variables: where each journey's schedules live and what they start. */
   readonly journeyNaming: Readonly<Record<string, string>>;
@@ -66,7 +68,7 @@ export class RunSweeper extends Construct {
     });
     this.fn.grantInvoke(role);
     new CfnSchedule(this, 'Schedule', {
-      name: `${stack.stackName}-run-sweeper`.slice(0, 64),
+      name: props.names.name('run-sweeper'),
       description: 'Periodically: find runs whose wake-up is overdue',
       scheduleExpression: `rate(${rate.toMinutes()} minutes)`,
       flexibleTimeWindow: { mode: 'OFF' },
@@ -77,6 +79,7 @@ export class RunSweeper extends Construct {
       },
     });
     this.alarm = new Alarm(this, 'StalledRunsAlarm', {
+      alarmName: props.names.name('stalled-runs'),
       alarmDescription:
         'Journey runs whose wake-up was overdue (schedule missing or failing); see `relance why` or the runs view',
       metric: new Metric({
