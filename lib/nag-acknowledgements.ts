@@ -109,6 +109,11 @@ export function acknowledgeNagFindings(relance: Relance): void {
     'This queue is the dead-letter queue of the ingest rule and function.',
   );
   acknowledge(
+    relance.scheduleDeadLetters,
+    'AwsSolutions-SQS3',
+    'This queue is the dead-letter queue of every schedule (resumes, audience passes, the sweeper, the unassigned-leads pass).',
+  );
+  acknowledge(
     relance.http.api,
     'AwsSolutions-APIG4',
     'Producers are servers authenticated by API key with a usage plan; the public lead form is anonymous by nature and protected by origin checks, honeypot and throttling.',

@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib';
 import type { EventBusProps, IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
@@ -32,7 +33,7 @@ import { StageNames } from './stage.ts';
 import { type RelanceTableSet, RelanceTables, type RelanceTablesProps } from './stateful/relance-tables.ts';
 import { AudiencePasses } from './stateless/audience-passes.ts';
 import { DeliveryFeedback } from './stateless/delivery-feedback.ts';
-import { EventIngest } from './stateless/event-ingest.ts';
+import { deadLetterQueue, EventIngest } from './stateless/event-ingest.ts';
 import { HttpIngest, publicBaseUrl } from './stateless/http-ingest.ts';
 import { JourneyEngine } from './stateless/journey-engine.ts';
 import { LeadRouting } from './stateless/lead-routing.ts';
@@ -159,6 +160,8 @@ export class Relance extends Construct {
   readonly leads: LeadRouting;
   readonly passes: AudiencePasses;
   readonly sweeper: RunSweeper;
+  /** Where every schedule (resumes, passes, the sweeper, the unassigned-leads pass) sends its input once its retries are spent. */
+  readonly scheduleDeadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: RelanceProps = {}) {
     super(scope, id);
@@ -185,6 +188,13 @@ export class Relance extends Construct {
       });
     this.tables = tables;
     const names = this.names;
+    // Every schedule's input lands here once its retries are spent (resumes, passes, the sweeper).
+    this.scheduleDeadLetters = deadLetterQueue(
+      this,
+      'ScheduleDeadLetters',
+      names.stagedName('schedule-dead-letters'),
+    );
+    const { scheduleDeadLetters } = this;
     this.ingest = new EventIngest(this, 'Ingest', {
       contacts: tables.contacts,
       events: tables.events,
@@ -202,10 +212,12 @@ export class Relance extends Construct {
       tables,
       config,
       names,
+      scheduleDeadLetters,
       versions: this.versions,
     });
     this.sweeper = new RunSweeper(this, 'RunSweeper', {
       names,
+      scheduleDeadLetters,
       journeyState: tables.journeyState,
       journeyNaming: this.engine.journeyNaming,
       stateMachineArns: [...this.engine.stateMachines.values()].map((m) => m.stateMachineArn),
@@ -234,6 +246,7 @@ export class Relance extends Construct {
       api: this.http.api,
       bus: this.ingest.bus,
       deadLetters: this.ingest.deadLetters,
+      scheduleDeadLetters,
       tables: { contacts: tables.contacts, events: tables.events, leads: tables.leads },
       linkSigningKey: this.preferences.secret,
       configurationSetName: this.engine.configurationSet.ref,
@@ -242,6 +255,7 @@ export class Relance extends Construct {
     });
     this.passes = new AudiencePasses(this, 'AudiencePasses', {
       names,
+      scheduleDeadLetters,
       journeys: deployed,
       journeyStateMachines: this.engine.stateMachines,
       journeyNaming: this.engine.journeyNaming,

@@ -6,7 +6,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type CompileOptions, compileJourney } from '#language/compiler.ts';
@@ -32,6 +32,8 @@ export interface JourneyEngineProps {
   };
   readonly config: RelanceConfig;
   readonly names: StageNames;
+  /** Where schedules send their input once every retry failed (their role may send to it). */
+  readonly scheduleDeadLetters: IQueue;
   /**
    * The journey versions: each journey's state machine records its deployed version on every run,
    * and keeps the steps of the earlier versions runs may still be on. Absent: unversioned.
@@ -125,6 +127,8 @@ export class JourneyEngine extends Construct {
         }),
       );
     }
+    // A resume that fails every retry goes to the schedule dead-letter queue, sent with this role.
+    props.scheduleDeadLetters.grant(schedulerRole, 'sqs:SendMessage');
     this.schedulerRole = schedulerRole;
     this.journeyNaming = {
       [ENV.journeyNamePrefix]: props.names.prefix,
@@ -149,7 +153,10 @@ export class JourneyEngine extends Construct {
       description:
         'Every Task state of every journey: enter, resume, send, wait, waitFor, update, broadcast, finish',
       timeout: Duration.seconds(60),
-      environment: sendingEnvironment,
+      environment: {
+        ...sendingEnvironment,
+        [ENV.scheduleDeadLetterArn]: props.scheduleDeadLetters.queueArn,
+      },
     })
       .useTable(tables.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
       .useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'PutItem', 'UpdateItem'])

@@ -29,6 +29,8 @@ export interface LeadRoutingProps {
   readonly api: RestApi;
   readonly bus: IEventBus;
   readonly deadLetters: IQueue;
+  /** Where schedules send their input once every retry failed (their role may send to it). */
+  readonly scheduleDeadLetters: IQueue;
   readonly tables: { readonly contacts: ITableV2; readonly events: ITableV2; readonly leads: ITableV2 };
   /** The key that signs the rep's action links (the preference links' key). */
   readonly linkSigningKey: ISecret;
@@ -166,6 +168,7 @@ export class LeadRouting extends Construct {
         resources: [this.routerFunction.functionArn],
       }),
     );
+    props.scheduleDeadLetters.grant(schedulerRole, 'sqs:SendMessage');
     new CfnSchedule(this, 'UnassignedPass', {
       description: 'Routes the unassigned leads again and sends the managers a digest of those still waiting',
       scheduleExpression: 'rate(1 hour)',
@@ -175,6 +178,7 @@ export class LeadRouting extends Construct {
         roleArn: schedulerRole.roleArn,
         input: JSON.stringify({ 'detail-type': UNASSIGNED_QUEUE.passDetailType, detail: {} }),
         retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: props.scheduleDeadLetters.queueArn },
       },
     });
     const unassigned = new MetricFilter(this, 'UnassignedLeadsMetric', {

@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#platform/env-names.ts';
 import type { StageNames } from '../stage.ts';
@@ -13,6 +14,8 @@ const SWEEP_GRACE = Duration.minutes(10);
 
 export interface RunSweeperProps {
   readonly names: StageNames;
+  /** Where schedules send their input once every retry failed (their role may send to it). */
+  readonly scheduleDeadLetters: IQueue;
   readonly journeyState: ITableV2;
   /** The journey engine's naming variables: where each journey's schedules live and what they start. */
   readonly journeyNaming: Readonly<Record<string, string>>;
@@ -67,6 +70,7 @@ export class RunSweeper extends Construct {
       description: 'EventBridge Scheduler starts the run sweeper',
     });
     this.fn.grantInvoke(role);
+    props.scheduleDeadLetters.grant(role, 'sqs:SendMessage');
     new CfnSchedule(this, 'Schedule', {
       name: props.names.name('run-sweeper'),
       description: 'Periodically: find runs whose wake-up is overdue',
@@ -76,6 +80,7 @@ export class RunSweeper extends Construct {
         arn: this.fn.functionArn,
         roleArn: role.roleArn,
         retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 },
+        deadLetterConfig: { arn: props.scheduleDeadLetters.queueArn },
       },
     });
     this.alarm = new Alarm(this, 'StalledRunsAlarm', {

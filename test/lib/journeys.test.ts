@@ -185,7 +185,7 @@ describe('journeys', () => {
     });
   });
 
-  it("has one scheduler role, which may start the journeys' state machines (each listed) and nothing else", () => {
+  it("has one scheduler role, which may start the journeys' state machines (each listed) and send to the schedule dead-letter queue, nothing else", () => {
     const role = synth.stacks.app.engine.schedulerRole;
     const roleId = logicalId(role);
     const { AssumeRolePolicyDocument, ManagedPolicyArns } = roleOf(synth.app, roleId);
@@ -206,8 +206,12 @@ describe('journeys', () => {
     );
 
     const statements = statementsForRole(synth.app, roleId);
-    expect(statements).toHaveLength(1);
-    const [only] = statements;
+    expect(statements).toHaveLength(2);
+    const [only, deadLetters] = statements;
+    expect(deadLetters?.Action).toEqual(['sqs:SendMessage']);
+    expect(deadLetters && statementResources(deadLetters)).toEqual([
+      `\${${logicalId(synth.stacks.app.scheduleDeadLetters)}.Arn}`,
+    ]);
     expect(only?.Effect).toBe('Allow');
     expect(only?.Action).toEqual(['states:StartExecution']);
     expect(only?.NotAction).toBeUndefined();
