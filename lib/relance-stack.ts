@@ -168,6 +168,7 @@ export class Relance extends Construct {
     refuseBoth(props, 'eventBus', 'eventBusProps');
     refuseBoth(props, 'tables', 'tablesProps');
     this.names = new StageNames(props.stage);
+    StageNames.attach(this, this.names);
     const placed = stagesByStack.get(Stack.of(this)) ?? new Set<string>();
     if (placed.has(this.names.prefix)) {
       throw new RelancePropsError(

@@ -4,19 +4,35 @@
  * a clash; the functions receive the prefix through their environment and derive the names they
  * build at run time from it (journey state machines and schedule groups).
  */
+import type { IConstruct } from 'constructs';
+import { DEFAULT_STAGE } from '#platform/metric-names.ts';
 
 /** A stage name: a letter, then up to 15 letters, digits or hyphens (it goes into names AWS limits to 64 characters). */
 const STAGE_PATTERN = /^[A-Za-z](?:[A-Za-z0-9-]{0,14}[A-Za-z0-9])?$/;
-
-/** The metrics dimension value of a deployment without a stage. */
-export const DEFAULT_STAGE_DIMENSION = 'default';
 
 /** Thrown when the `stage` prop is not a valid stage name. */
 export class StageNameError extends Error {
   override readonly name = 'StageNameError';
 }
 
+/** The names of each construct that places a relance deployment, for what is built inside it. */
+const placed = new WeakMap<IConstruct, StageNames>();
+
 export class StageNames {
+  /** The names of the deployment `scope` is part of (no stage outside one). */
+  static of(scope: IConstruct): StageNames {
+    for (const ancestor of [...scope.node.scopes].reverse()) {
+      const names = placed.get(ancestor);
+      if (names) return names;
+    }
+    return new StageNames();
+  }
+
+  /** Records `names` as those of everything built inside `scope`. */
+  static attach(scope: IConstruct, names: StageNames): void {
+    placed.set(scope, names);
+  }
+
   /** The prefix of every physical name: `Relance-dev-`, or `Relance-` without a stage. */
   readonly prefix: string;
   /** The `Stage` dimension of relance's metrics: the stage, or `default`. */
@@ -29,7 +45,7 @@ export class StageNames {
       );
     }
     this.prefix = stage === undefined ? 'Relance-' : `Relance-${stage}-`;
-    this.dimension = stage ?? DEFAULT_STAGE_DIMENSION;
+    this.dimension = stage ?? DEFAULT_STAGE;
   }
 
   /** `Relance-<stage>-<what>`. */

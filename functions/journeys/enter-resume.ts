@@ -4,6 +4,8 @@ import { type Contact, contactView } from '#catalogue/contact.ts';
 import { splitKey } from '#language/states.ts';
 import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
+import { METRIC } from '#platform/metric-names.ts';
+import { countMetric } from '#platform/metrics.ts';
 import { isHeldOut } from '../segments/holdout.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
 import { placeResumedRun } from './in-flight.ts';
@@ -123,6 +125,7 @@ export async function enter(
     return { proceed: false, reason: result.reason, journeyId, runKey };
   }
   const { run } = result;
+  countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
   if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
     await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());

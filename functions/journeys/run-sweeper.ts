@@ -8,6 +8,7 @@
  * The count goes out as the `StalledRuns` metric, which an alarm watches.
  */
 import { nowIso } from '#platform/clock.ts';
+import { DEFAULT_STAGE, METRIC, METRICS_NAMESPACE, STAGE_DIMENSION } from '#platform/metric-names.ts';
 import { scheduleName, VIA } from './journey-runs.ts';
 import type { JourneyTarget } from './run-scheduler.ts';
 import { type Run, type RunsRepository, WAKE_SHARDS } from './runs-repository.ts';
@@ -105,15 +106,24 @@ export async function sweepRuns(deps: SweeperDeps): Promise<SweepReport> {
   return { stalled: outcomes.length, outcomes };
 }
 
-/** The CloudWatch embedded metric format document for a sweep: `Relance/StalledRuns`. */
-export function stalledRunsMetric(report: SweepReport, timestamp: number): Record<string, unknown> {
+/** The CloudWatch embedded metric format document for a sweep: `Relance/StalledRuns` of the stage (the alarm's metric). */
+export function stalledRunsMetric(
+  report: SweepReport,
+  timestamp: number,
+  stage: string = DEFAULT_STAGE,
+): Record<string, unknown> {
   return {
     _aws: {
       Timestamp: timestamp,
       CloudWatchMetrics: [
-        { Namespace: 'Relance', Dimensions: [[]], Metrics: [{ Name: 'StalledRuns', Unit: 'Count' }] },
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [[STAGE_DIMENSION]],
+          Metrics: [{ Name: METRIC.stalledRuns, Unit: 'Count' }],
+        },
       ],
     },
-    StalledRuns: report.stalled,
+    [STAGE_DIMENSION]: stage,
+    [METRIC.stalledRuns]: report.stalled,
   };
 }

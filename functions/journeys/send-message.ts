@@ -34,6 +34,7 @@ import {
   withMarketingFooter,
 } from '../delivery/rendering.ts';
 import { decideSend } from '../delivery/send-decision.ts';
+import { countingLedger } from '../delivery/send-metrics.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
 
@@ -124,8 +125,12 @@ function renderedFromOf(request: MessageRequest): Pick<LedgerOutcome, 'renderedF
   return request.renderedFrom?.length ? { renderedFrom: request.renderedFrom } : {};
 }
 
-/** Sends (or skips or defers, with the reason) one message; returns the ledger outcome. */
-export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
+/**
+ * Sends (or skips or defers, with the reason) one message; returns the ledger outcome. Each outcome
+ * this attempt records is counted (./send-metrics.ts); one an earlier attempt recorded is not again.
+ */
+export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
+  const deps = { ...journeyDeps, ledger: countingLedger(journeyDeps.ledger, request.channel) };
   const at = nowIso();
   const template = deps.templates.get(request.template);
   if (!template) throw new Error(`template "${request.template}" is not deployed`);

@@ -7,6 +7,7 @@ import { now } from '#platform/clock.ts';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
+import { STAGE_ENV } from '#platform/metric-names.ts';
 import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { cancelResume } from './cancel-resume.ts';
 import { journeyTargetsFromEnvironment } from './journey-targets.ts';
@@ -37,7 +38,7 @@ async function sweep(): Promise<{ stalled: number }> {
   const report = await sweepRuns(deps);
   for (const outcome of report.outcomes) logger.warn('stalled run', { ...outcome });
   // The metric rides on a log line (embedded metric format); WARN when there is something to see.
-  const metric = stalledRunsMetric(report, now());
+  const metric = stalledRunsMetric(report, now(), process.env[STAGE_ENV] || undefined);
   if (report.stalled > 0) logger.warn('run sweep', metric);
   else logger.info('run sweep', metric);
   return { stalled: report.stalled };

@@ -10,6 +10,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { retry } from './clients/retry.ts';
+import { traced } from './tracer.ts';
 
 /** How long a value is used before it is read again. */
 export const DEFAULT_SECRET_TTL_MS = 15 * 60_000;
@@ -65,7 +66,7 @@ export class SecretCache {
 }
 
 /** The container's cache, shared by every secret the functions read. */
-export const secrets = new SecretCache(new SecretsManagerClient(retry()));
+export const secrets = new SecretCache(traced(new SecretsManagerClient(retry())));
 
 /** A secret's string value from the container's cache. */
 export function secretString(secretId: string): Promise<string> {

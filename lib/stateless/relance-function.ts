@@ -17,7 +17,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, STAGE_ENV } from '#platform/metric-names.ts';
 import { PROJECT_ROOT } from '../context.ts';
+import { StageNames } from '../stage.ts';
 import { bundleInputsHash } from './bundle-inputs.ts';
 
 /** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
@@ -93,6 +95,8 @@ export class RelanceFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'relance',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [STAGE_ENV]: StageNames.of(scope).dimension,
         ...props.environment,
       },
       bundling: withInputsHash(scope, props.entry, {

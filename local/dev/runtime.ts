@@ -342,6 +342,8 @@ export class LocalRuntime {
       AWS_EC2_METADATA_DISABLED: 'true',
       // The function runs on nodejs22.x in AWS: the SDK's warning about this machine's Node is not its.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // No X-Ray daemon locally: Powertools Tracer would otherwise trace (the environment says Lambda).
+      POWERTOOLS_TRACE_ENABLED: 'false',
     };
     // Links in messages point at the local API routes, not at the template's execute-api URL.
     if (environment[PREFERENCES_ENV.publicBaseUrl] !== undefined)

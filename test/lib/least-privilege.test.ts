@@ -90,6 +90,8 @@ async function sdkReach(entry: string): Promise<Reach> {
     target: 'node22',
     mainFields: ['module', 'main'],
     external: ['@aws-sdk/*'],
+    // Without comments: a library's doc comment showing an SDK import is not an import.
+    minifyWhitespace: true,
     logLevel: 'silent',
   });
   const text = result.outputFiles[0]?.text ?? '';

@@ -1,5 +1,6 @@
 /** The EventBridge Scheduler client (see ./retry.ts). */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { traced } from '../tracer.ts';
 import { retry } from './retry.ts';
 
-export const scheduler = new SchedulerClient(retry());
+export const scheduler = traced(new SchedulerClient(retry()));

@@ -139,13 +139,18 @@ describe('sweepRuns', () => {
       stall: { attempts: 1, reason: expect.stringContaining('its schedule is missing') },
     });
     expect(await runs.get('welcome', 'contact:on-time')).toMatchObject({ status: 'waiting' });
-    expect(sweeper.stalledRunsMetric(report, nowMs)).toEqual({
+    expect(sweeper.stalledRunsMetric(report, nowMs, 'dev')).toEqual({
       _aws: {
         Timestamp: nowMs,
         CloudWatchMetrics: [
-          { Namespace: 'Relance', Dimensions: [[]], Metrics: [{ Name: 'StalledRuns', Unit: 'Count' }] },
+          {
+            Namespace: 'Relance',
+            Dimensions: [['Stage']],
+            Metrics: [{ Name: 'StalledRuns', Unit: 'Count' }],
+          },
         ],
       },
+      Stage: 'dev',
       StalledRuns: 1,
     });
   });
