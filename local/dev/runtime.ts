@@ -51,6 +51,7 @@ import {
   loadLocalApp,
 } from '../aws/template.ts';
 import { WorkTracker } from '../aws/work-tracker.ts';
+import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts';
 
@@ -813,6 +814,10 @@ export class LocalRuntime {
 
   /** Requests that are not AWS API calls: API routes first, then the page and JSON views. */
   private async web(req: AwsRequest, sourceIp: string): Promise<AwsResponse> {
+    if (req.path.startsWith('/_relance/')) {
+      const refused = controlRouteRefusal(req, this.endpoint);
+      if (refused) return refused;
+    }
     if (req.method === 'POST' && req.path === '/_relance/sms/inbound') return this.inboundSmsEndpoint(req);
     if (this.api.match(req.method, req.path) || (req.method !== 'GET' && this.api.servesPath(req.path))) {
       return this.api.handle(req, sourceIp);
