@@ -241,8 +241,8 @@ export class LocalRuntime {
       lambdas: this.lambdas,
       tracker: this.tracker,
       now,
-      retryDelayMs: (seconds) =>
-        this.clock instanceof ScaledClock ? (seconds * 1000) / this.clock.scale : 0,
+      // Retries wait real time, never journey time (--time-scale speeds journeys, not infrastructure).
+      retryBackoffScale: this.options.retryBackoffScale ?? 1,
       // A Task calls its function with the state machine's role: lambda:InvokeFunction on it.
       authorizeTask: (machine, resource) => {
         const denied = this.authorizeRole(machine.roleArn, `state machine ${machine.name}`, [
