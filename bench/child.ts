@@ -9,6 +9,7 @@ import { benchSegments } from './segments.ts';
 import { benchSignups } from './signups.ts';
 import { benchSpeedToLead } from './speed-to-lead.ts';
 import { benchTooling } from './tooling.ts';
+import { benchWildcard } from './wildcard.ts';
 
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
   speed: (o) => benchSpeedToLead({ leads: o.leads, inFlight: o.inFlight, startMs: o.nowMs }),
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
       startMs: o.nowMs,
     }),
   tooling: () => benchTooling(),
+  wildcard: () => benchWildcard(),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>
     benchAudience({

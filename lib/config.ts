@@ -14,7 +14,13 @@ const nonEmpty = z.string().min(1);
 const origin = z.url().refine((url) => new URL(url).origin === url, 'an origin: scheme, host and port only');
 
 /** A From address with an e-mail domain (`Shop <hello@shop.example.com>`): its domain is the SES identity. */
-const FromAddress = nonEmpty.refine((value) => senderDomainOf(value) !== undefined, 'has no e-mail domain');
+/** Text that becomes a mail header (From's display name): a line break would start another header. */
+const headerSafe = nonEmpty.refine(
+  (value) => !/\p{Cc}/u.test(value),
+  'must be one line without control characters (it becomes a mail header)',
+);
+
+const FromAddress = headerSafe.refine((value) => senderDomainOf(value) !== undefined, 'has no e-mail domain');
 
 const Timezone = nonEmpty.refine((zone) => {
   try {
@@ -56,7 +62,7 @@ const RelanceConfigSchema = z.strictObject({
   fromAddress: FromAddress,
   replyToAddress: z.email(),
   brand: z.strictObject({
-    name: nonEmpty,
+    name: headerSafe,
     website: z.url(),
     postalAddress: nonEmpty,
     supportEmail: z.email(),

@@ -421,20 +421,7 @@ export class RunsRepository {
 
   /** A contact's runs (a filtered scan: for `relance why` and the local page, not for hot paths). */
   async forContact(contactId: string): Promise<Run[]> {
-    const runs: Run[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey } = await dynamo.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :run AND contactId = :contact',
-          ExpressionAttributeValues: { ':run': 'RUN', ':contact': contactId },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of Items ?? []) runs.push(toRun(item));
-      startKey = LastEvaluatedKey;
-    } while (startKey);
+    const runs = await this.scanRuns('contactId = :contact', { ':contact': contactId });
     return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
@@ -468,21 +455,27 @@ export class RunsRepository {
 
   /** Runs, most recently updated first, for the local page and the CLI (a scan: not for hot paths). */
   async list(limit: number): Promise<Run[]> {
+    const runs = await this.scanRuns();
+    return runs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
+  }
+
+  /** Every run item (the table's other items left out), with an optional further filter. */
+  private async scanRuns(filter?: string, values: Record<string, unknown> = {}): Promise<Run[]> {
     const runs: Run[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const { Items, LastEvaluatedKey } = await dynamo.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: 'sk = :run',
-          ExpressionAttributeValues: { ':run': 'RUN' },
+          FilterExpression: filter ? `sk = :run AND ${filter}` : 'sk = :run',
+          ExpressionAttributeValues: { ':run': 'RUN', ...values },
           ExclusiveStartKey: startKey,
         }),
       );
       for (const item of Items ?? []) runs.push(toRun(item));
       startKey = LastEvaluatedKey;
     } while (startKey);
-    return runs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
+    return runs;
   }
 
   private async updateReturning(run: RunRef, update: RunUpdate): Promise<Run | undefined> {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { type Contact, contactView } from '#catalogue/contact.ts';
 import { type MessageTemplate, templateTexts } from '#language/template.ts';
 import type { Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
-import { now, nowIso } from '#platform/clock.ts';
+import { journeyMsOfRealMs, now, nowIso } from '#platform/clock.ts';
 import { logger } from '#platform/logger.ts';
 import {
   confirmationLink,
@@ -152,13 +152,13 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
   const policy = deps.sending.policy;
   const begun = await deps.ledger.begin(entry, now());
   if (!begun.created) {
-    const decision = retryDecision(begun.existing, now(), policy.inFlightGraceSeconds * 1000);
+    // The grace waits for the provider, in real time: journey time may run faster locally.
+    const graceMs = journeyMsOfRealMs(policy.inFlightGraceSeconds * 1000);
+    const decision = retryDecision(begun.existing, now(), graceMs);
     if (decision === 'settled') return begun.existing;
     if (decision === 'wait_for_evidence') {
       // Come back when the grace period is over; the provider's Sent event may settle it by then.
-      const until = new Date(
-        Date.parse(begun.existing.updatedAt) + policy.inFlightGraceSeconds * 1000,
-      ).toISOString();
+      const until = new Date(Date.parse(begun.existing.updatedAt) + graceMs).toISOString();
       return { status: 'deferred', reason: 'awaiting_provider_evidence', deferredUntil: until };
     }
     if (decision === 'unknown_outcome') {

@@ -5,10 +5,15 @@
  * Messaging SMS and Voice v2), by path (SES v2,
  * Scheduler), or by the awsQuery Action (SNS), once `authorize` has let them through. Unsigned
  * requests are the web page and the API routes.
+ *
+ * Over TCP it answers only the Host it listens as (`127.0.0.1:<port>`, or `localhost:<port>`):
+ * another name is 421, so a page using DNS rebinding reads nothing. A request target that is not a
+ * path, or a path whose percent-encoding cannot be decoded, is 400; a fault is a 500 that carries
+ * no message (the console gets it).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toAwsRequest, writeResponse } from './http-adapter.ts';
+import { internalError, MalformedRequestTarget, toAwsRequest, writeResponse } from './http-adapter.ts';
 import type { SignedService } from './iam-requests.ts';
 import type { AwsRequest, AwsResponse, AwsServiceHandler } from './protocol.ts';
 
@@ -69,15 +74,12 @@ export class EdgeServer {
   url = '';
   /** TCP connections accepted: outside clients only, since the functions reach the edge in process. */
   connectionsAccepted = 0;
+  /** The Host values answered (lower case): the loopback address and `localhost`, with the port. */
+  private allowedHosts: ReadonlySet<string> = new Set();
 
   constructor(private readonly routes: () => EdgeRoutes) {
     this.server = createServer((req, res) => {
-      this.serve(req, res).catch((error: unknown) => {
-        writeResponse(
-          res,
-          awsJsonError('InternalFailure', error instanceof Error ? error.message : String(error), 500),
-        );
-      });
+      this.serve(req, res).catch((error: unknown) => writeResponse(res, internalError(error)));
     });
     this.server.keepAliveTimeout = 5_000;
     this.server.on('connection', () => {
@@ -87,12 +89,30 @@ export class EdgeServer {
 
   private async serve(req: IncomingMessage, res: Parameters<typeof writeResponse>[0]): Promise<void> {
     const routes = this.routes();
+    if (!this.allowedHosts.has(String(req.headers.host ?? '').toLowerCase())) {
+      // DNS rebinding: a web page on another name that resolves to 127.0.0.1 reaches this port with
+      // its own name in Host. Answering only our own names keeps its scripts from reading anything.
+      req.resume();
+      writeResponse(res, {
+        status: 421,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          message: `This endpoint answers the Host ${[...this.allowedHosts].join(' or ')} only`,
+        }),
+      });
+      return;
+    }
     const isDynamo = String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_');
     let request: AwsRequest;
     try {
       request = await toAwsRequest(req, isDynamo ? MAX_DYNAMODB_BODY : MAX_BODY);
-    } catch {
-      writeResponse(res, awsJsonError('RequestEntityTooLarge', 'Request body too large', 413));
+    } catch (error) {
+      writeResponse(
+        res,
+        error instanceof MalformedRequestTarget
+          ? awsJsonError('BadRequest', error.message, 400)
+          : awsJsonError('RequestEntityTooLarge', 'Request body too large', 413),
+      );
       return;
     }
     const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
@@ -128,6 +148,7 @@ export class EdgeServer {
       this.server.listen(port, host, () => resolve());
     });
     const address = this.server.address() as AddressInfo;
+    this.allowedHosts = new Set([`${host}:${address.port}`, `localhost:${address.port}`]);
     this.url = `http://${host}:${address.port}`;
     return this.url;
   }

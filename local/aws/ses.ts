@@ -2,7 +2,8 @@
  * SES v2, locally: aws-ses-v2-local behind the edge. The package only comes as an HTTP server (an
  * Express app listening on a port): requests reach that app's request listener in process
  * (light-my-request builds the node request and response objects), so no second HTTP hop follows
- * the edge's; its own port, private to this process, keeps nothing but its inbox page. Its store is
+ * the edge's. Its own port is closed as soon as the listener is taken: it would serve every e-mail
+ * (and each one's signed links) on a port that checks no Host, to any page reaching it. Its store is
  * the outbox of e-mails; relance keeps its own copy so a restart with persistence keeps it.
  */
 
@@ -93,6 +94,8 @@ export class LocalSes {
     const [listener] = this.server.listeners('request') as RequestListener[];
     if (!listener) throw new Error('aws-ses-v2-local created a server without a request listener');
     this.listener = listener;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   /** E-mails sent, oldest first. */
@@ -162,9 +165,7 @@ export class LocalSes {
   };
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Its port was closed at start; what stays is the request listener, reached in process.
+    this.server?.closeAllConnections?.();
   }
 }

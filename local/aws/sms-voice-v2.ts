@@ -23,12 +23,14 @@
 import { randomUUID } from 'node:crypto';
 import type { BusEventEnvelope } from './eventbridge/bus.ts';
 import {
+  AwsJsonError,
   type AwsRequest,
   type AwsResponse,
   type AwsServiceHandler,
+  awsJsonErrorResponse,
   header,
   jsonResponse,
-  newRequestId,
+  optionalStringMember,
   parseJsonObject,
 } from './protocol.ts';
 
@@ -106,21 +108,10 @@ export interface SmsVoiceOptions {
 type Input = Record<string, unknown>;
 type EventListener = (event: SmsVoiceEvent) => void;
 
-class SmsVoiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly reason?: string,
-  ) {
-    super(message);
-  }
-}
-
 const validation = (message: string, reason = 'FIELD_VALIDATION_FAILED') =>
-  new SmsVoiceError(400, 'ValidationException', message, reason);
+  new AwsJsonError(400, 'ValidationException', message, { Reason: reason });
 const conflict = (message: string, reason: string) =>
-  new SmsVoiceError(400, 'ConflictException', message, reason);
+  new AwsJsonError(400, 'ConflictException', message, { Reason: reason });
 
 export class SmsVoiceV2Service {
   readonly handler: AwsServiceHandler = async (req) => this.handle(req);
@@ -202,7 +193,7 @@ export class SmsVoiceV2Service {
   private listOf(name: string): Set<string> {
     const list = this.optOutLists.get(name);
     if (list === undefined) {
-      throw new SmsVoiceError(404, 'ResourceNotFoundException', `Opt-out list ${name} does not exist.`);
+      throw new AwsJsonError(404, 'ResourceNotFoundException', `Opt-out list ${name} does not exist.`);
     }
     return list;
   }
@@ -211,7 +202,7 @@ export class SmsVoiceV2Service {
     try {
       const target = header(req, 'x-amz-target') ?? '';
       if (!target.startsWith(TARGET_PREFIX)) {
-        throw new SmsVoiceError(400, 'UnknownOperationException', 'Missing or unknown X-Amz-Target.');
+        throw new AwsJsonError(400, 'UnknownOperationException', 'Missing or unknown X-Amz-Target.');
       }
       const input = parseJsonObject(req.body);
       if (input === undefined) throw validation('Request body is not a JSON object.', 'CANNOT_PARSE');
@@ -226,14 +217,14 @@ export class SmsVoiceV2Service {
         case 'DeleteOptedOutNumber':
           return jsonResponse(200, CONTENT_TYPE, this.putOptedOut(input, false));
         default:
-          throw new SmsVoiceError(
+          throw new AwsJsonError(
             400,
             'UnknownOperationException',
             `The local End User Messaging stand-in does not serve ${action}.`,
           );
       }
     } catch (err) {
-      return errorResponse(err);
+      return awsJsonErrorResponse(err, CONTENT_TYPE, 'InternalServerException');
     }
   }
 
@@ -280,7 +271,7 @@ export class SmsVoiceV2Service {
     }
     const identity = this.findIdentity(originationReference);
     if (identity === undefined) {
-      throw new SmsVoiceError(404, 'ResourceNotFoundException', 'The origination identity does not exist.');
+      throw new AwsJsonError(404, 'ResourceNotFoundException', 'The origination identity does not exist.');
     }
     if (this.sandbox && !this.verified.has(destination)) {
       throw conflict(
@@ -408,22 +399,5 @@ function requiredString(input: Input, key: string): string {
 }
 
 function optionalString(input: Input, key: string): string | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw validation(`${key} must be a string.`);
-  return value;
-}
-
-function errorResponse(err: unknown): AwsResponse {
-  const error =
-    err instanceof SmsVoiceError
-      ? err
-      : new SmsVoiceError(500, 'InternalServerException', err instanceof Error ? err.message : String(err));
-  const payload: Record<string, string> = { __type: error.type, Message: error.message };
-  if (error.reason !== undefined) payload.Reason = error.reason;
-  return {
-    status: error.status,
-    headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': newRequestId() },
-    body: JSON.stringify(payload),
-  };
+  return optionalStringMember(input, key, (message) => validation(message));
 }

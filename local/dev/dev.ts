@@ -17,6 +17,7 @@ import {
 } from './journey-versions.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { synthesizeForLocal } from './synth.ts';
+import { printable } from './terminal-text.ts';
 
 export interface DevOptions {
   readonly projectRoot: string;
@@ -44,13 +45,13 @@ function followOutbox(runtime: LocalRuntime): () => void {
   const timer = setInterval(() => {
     for (const email of runtime.ses.emails().slice(emails)) {
       say(
-        `  ✉  e-mail  → ${email.destination.to.join(', ')}  “${email.subject}”  ${origin((name) => email.tags[name])}`,
+        `  ✉  e-mail  → ${printable(email.destination.to.join(', '))}  “${printable(email.subject)}”  ${printable(origin((name) => email.tags[name]))}`,
       );
     }
     emails = runtime.ses.emails().length;
     for (const message of runtime.sns.outbox().slice(sms)) {
       say(
-        `  ✆  SMS     → ${message.phoneNumber}  “${message.message}”  ${origin((name) => message.attributes[`relance.${name}`])}`,
+        `  ✆  SMS     → ${printable(message.phoneNumber)}  “${printable(message.message)}”  ${printable(origin((name) => message.attributes[`relance.${name}`]))}`,
       );
     }
     sms = runtime.sns.outbox().length;

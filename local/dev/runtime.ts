@@ -51,6 +51,7 @@ import {
   loadLocalApp,
 } from '../aws/template.ts';
 import { WorkTracker } from '../aws/work-tracker.ts';
+import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts';
 
@@ -240,8 +241,8 @@ export class LocalRuntime {
       lambdas: this.lambdas,
       tracker: this.tracker,
       now,
-      retryDelayMs: (seconds) =>
-        this.clock instanceof ScaledClock ? (seconds * 1000) / this.clock.scale : 0,
+      // Retries wait real time, never journey time (--time-scale speeds journeys, not infrastructure).
+      retryBackoffScale: this.options.retryBackoffScale ?? 1,
       // A Task calls its function with the state machine's role: lambda:InvokeFunction on it.
       authorizeTask: (machine, resource) => {
         const denied = this.authorizeRole(machine.roleArn, `state machine ${machine.name}`, [
@@ -815,6 +816,10 @@ export class LocalRuntime {
 
   /** Requests that are not AWS API calls: API routes first, then the page and JSON views. */
   private async web(req: AwsRequest, sourceIp: string): Promise<AwsResponse> {
+    if (req.path.startsWith('/_relance/')) {
+      const refused = controlRouteRefusal(req, this.endpoint);
+      if (refused) return refused;
+    }
     if (req.method === 'POST' && req.path === '/_relance/sms/inbound') return this.inboundSmsEndpoint(req);
     if (this.api.match(req.method, req.path) || (req.method !== 'GET' && this.api.servesPath(req.path))) {
       return this.api.handle(req, sourceIp);

@@ -8,14 +8,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
 import type { BuildOptions } from '../../lib/app.ts';
 import type { LocalRuntime } from '../../local/dev/runtime.ts';
 import type { JourneyCatalog } from '../../workflows/versions/index.ts';
-import { API_KEY, failOnDenials, PROJECT_ROOT } from './local-system.ts';
+import { API_KEY, busPublisher, failOnDenials, PROJECT_ROOT } from './local-system.ts';
 
 export interface ProcessOptions {
   /** The data directory kept across starts. */
@@ -70,12 +69,7 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
   const tables = relanceTables(runtime.app);
   const runs = new RunsRepository(tables.journeyState ?? '');
   const contacts = new ContactsRepository(tables.contacts ?? '');
-  const busName = runtime.app.buses[0]?.name ?? 'default';
-  const events = new EventBridgeClient({
-    endpoint: runtime.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
+  const events = busPublisher(runtime);
   return {
     runtime,
     versions,
@@ -87,20 +81,7 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
         source: 'shop.test',
         ...detail,
       };
-      const result = await events.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: busName,
-              Source: 'shop.test',
-              DetailType: detailType,
-              Detail: JSON.stringify(full),
-            },
-          ],
-        }),
-      );
-      if (result.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(result.Entries)}`);
-      await runtime.idle();
+      await events.put(detailType, full, 'shop.test');
     },
     advance: (ms) => runtime.advance(ms),
     subjectsTo: (address) =>

@@ -86,33 +86,18 @@ export async function startLocalSystem(
     // Denials are listed by `stop`, and shown when a test that expects them wants to look.
     onDenied: () => undefined,
   });
-  const busName = runtime.app.buses[0]?.name ?? 'default';
   // The test reads the tables as an administrator would, through this process's SDK clients
   // (their endpoint is set by the runtime at start).
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const tables = relanceTables(runtime.app);
   const runs = new RunsRepository(tables.journeyState ?? '');
-  const events = new EventBridgeClient({
-    endpoint: runtime.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
+  const events = busPublisher(runtime);
   return {
     runtime,
     cdkOut,
     endpoint: runtime.endpoint,
     tables,
-    async put(detailType, detail, source = 'shop.test') {
-      const result = await events.send(
-        new PutEventsCommand({
-          Entries: [
-            { EventBusName: busName, Source: source, DetailType: detailType, Detail: JSON.stringify(detail) },
-          ],
-        }),
-      );
-      if (result.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(result.Entries)}`);
-      await runtime.idle();
-    },
+    put: (detailType, detail, source = 'shop.test') => events.put(detailType, detail, source),
     advance: (ms) => runtime.advance(ms),
     emailsTo: (address) =>
       runtime.ses
@@ -201,4 +186,31 @@ export function failOnDenials(runtime: LocalRuntime): void {
   if (runtime.iam.denials.length === 0) return;
   const lines = runtime.iam.denials.map((d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`);
   throw new Error(`IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`);
+}
+
+/** Puts events on the app's bus as a producer would, then waits until the runtime is idle. */
+export function busPublisher(runtime: LocalRuntime): {
+  put(detailType: string, detail: Record<string, unknown>, source: string): Promise<void>;
+  destroy(): void;
+} {
+  const busName = runtime.app.buses[0]?.name ?? 'default';
+  const client = new EventBridgeClient({
+    endpoint: runtime.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  return {
+    async put(detailType, detail, source) {
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            { EventBusName: busName, Source: source, DetailType: detailType, Detail: JSON.stringify(detail) },
+          ],
+        }),
+      );
+      if (result.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(result.Entries)}`);
+      await runtime.idle();
+    },
+    destroy: () => client.destroy(),
+  };
 }

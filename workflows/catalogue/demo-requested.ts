@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contactEventBase, Identifier, limits, text } from './common.ts';
+import { contactEventBase, Identifier, limits, multilineText, text } from './common.ts';
 
 /** Detail-type of the event sent when a contact asks for a product demo. */
 export const DEMO_REQUESTED = 'demo.requested';
@@ -11,7 +11,7 @@ export const DemoRequested = z
     /** The producer's id of the request, when it has one. */
     requestId: Identifier.optional(),
     product: text(limits.name).optional(),
-    message: text(limits.message).optional(),
+    message: multilineText(limits.message).optional(),
   })
   .meta({ description: 'A contact asked for a product demo.' });
 

@@ -6,6 +6,7 @@ import {
   Locale,
   limits,
   Money,
+  multilineText,
   TimeZone,
   text,
   wholeNumber,
@@ -36,7 +37,7 @@ export const LeadSubmitted = z
     postcode: text(16).optional(),
     productInterest: text(limits.name).optional(),
     language: Locale.optional(),
-    message: text(limits.message).optional(),
+    message: multilineText(limits.message).optional(),
     formId: Identifier.optional(),
     utm: Utm.optional(),
     /** The IANA zone the browser reported; fills the profile's timezone when it has none. */

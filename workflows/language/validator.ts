@@ -5,6 +5,7 @@
 
 import { eventFieldPaths, isEventType } from '#catalogue/catalogue.ts';
 import { isContactField } from '#catalogue/contact.ts';
+import { eventPatternProblems } from './event-pattern.ts';
 import { isValidTimeZone } from './local-time.ts';
 import { segmentSms } from './sms-parts.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
@@ -106,6 +107,13 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
   if (!isEventType(journey.trigger.event))
     report('trigger.event', `unknown event type "${journey.trigger.event}"`);
   else checkFilter(journey.trigger.filter, triggerFields, context.attributes, 'trigger.filter', report);
+  const { filter } = journey.trigger;
+  if (filter !== undefined && typeof filter === 'object' && filter !== null && !Array.isArray(filter)) {
+    // The filter deploys as the rule's `detail`: what EventBridge would refuse fails synth here.
+    for (const problem of eventPatternProblems({ detail: filter })) {
+      report(problem.path.replace(/^detail/, 'trigger.filter'), problem.message);
+    }
+  }
 
   if (journey.entry.dedupeKey && !triggerFields.has(journey.entry.dedupeKey)) {
     report('entry.dedupeKey', `"${journey.entry.dedupeKey}" is not a field of ${journey.trigger.event}`);
