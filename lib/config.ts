@@ -58,29 +58,73 @@ const AudiencePassConfigSchema = z.strictObject({
 });
 export type AudiencePassConfig = z.infer<typeof AudiencePassConfigSchema>;
 
-const RelanceConfigSchema = z.strictObject({
-  fromAddress: FromAddress,
-  replyToAddress: z.email(),
-  brand: z.strictObject({
-    name: headerSafe,
-    website: z.url(),
-    postalAddress: nonEmpty,
-    supportEmail: z.email(),
+/** A DNS label (the MAIL FROM subdomain: `mail` makes `mail.shop.example.com`). */
+const dnsLabel = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label (mail, bounce)');
+
+/**
+ * The SES identity relance sends from: created in the template for the From domain (Easy DKIM,
+ * custom MAIL FROM) or the From address, or an existing identity passed in by ARN. The send grant
+ * is on that identity only.
+ */
+const SenderIdentitySchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('domain'), mailFromSubdomain: dnsLabel.default('mail') }),
+  z.strictObject({ type: z.literal('address') }),
+  z.strictObject({
+    type: z.literal('existing'),
+    arn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/[^/\s]+$/,
+        'an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>)',
+      ),
   }),
-  /** ISO 3166-1 alpha-2 country phone numbers without a country code belong to. */
-  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code (FR)'),
-  defaultTimezone: Timezone,
-  /** SMS sender id: 1-11 letters and digits, at least one letter (what carriers accept). */
-  smsSenderId: z
-    .string()
-    .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, '1-11 letters and digits, one letter at least'),
-  historyRetentionDays: z.int().positive(),
-  delivery: DeliveryPolicySettings,
-  leads: LeadsConfigSchema,
-  audiencePasses: AudiencePassConfigSchema,
-  /** Tables removable with the stack (never in production). */
-  sandbox: z.boolean(),
+]);
+export type SenderIdentityConfig = z.output<typeof SenderIdentitySchema>;
+
+/** Virtual Deliverability Manager options of the configuration set; unset inherits the account's. */
+const DeliverabilitySchema = z.strictObject({
+  engagementMetrics: z.boolean().optional(),
+  optimizedSharedDelivery: z.boolean().optional(),
 });
+
+const RelanceConfigSchema = z
+  .strictObject({
+    fromAddress: FromAddress,
+    replyToAddress: z.email(),
+    brand: z.strictObject({
+      name: headerSafe,
+      website: z.url(),
+      postalAddress: nonEmpty,
+      supportEmail: z.email(),
+    }),
+    /** ISO 3166-1 alpha-2 country phone numbers without a country code belong to. */
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code (FR)'),
+    defaultTimezone: Timezone,
+    /** SMS sender id: 1-11 letters and digits, at least one letter (what carriers accept). */
+    smsSenderId: z
+      .string()
+      .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, '1-11 letters and digits, one letter at least'),
+    historyRetentionDays: z.int().positive(),
+    delivery: DeliveryPolicySettings,
+    leads: LeadsConfigSchema,
+    audiencePasses: AudiencePassConfigSchema,
+    senderIdentity: SenderIdentitySchema,
+    deliverability: DeliverabilitySchema,
+    /** Tables removable with the stack (never in production). */
+    sandbox: z.boolean(),
+  })
+  .superRefine((config, context) => {
+    // The grant is on the identity: an identity of another domain or address would never authorize a send.
+    if (config.senderIdentity.type !== 'existing') return;
+    const name = config.senderIdentity.arn.split(':identity/')[1];
+    const address = senderAddressOf(config.fromAddress);
+    if (name !== senderDomainOf(config.fromAddress) && name !== address)
+      context.addIssue({
+        code: 'custom',
+        path: ['senderIdentity', 'arn'],
+        message: `is the identity of "${name}", not of the From address's domain or the address itself`,
+      });
+  });
 export type RelanceConfig = z.output<typeof RelanceConfigSchema>;
 
 type DeepPartial<T> = T extends readonly unknown[]
@@ -117,6 +161,15 @@ export interface RelanceConfigProps {
   readonly leads?: DeepPartial<ConfigInput['leads']>;
   /** Audience passes of scheduled journeys: scan workers, page size, slots, provider rates. @default 8 workers, 200 per page, 14 e-mails and 1 SMS per second */
   readonly audiencePasses?: DeepPartial<ConfigInput['audiencePasses']>;
+  /**
+   * The SES identity e-mail is sent from: `{ type: 'domain', mailFromSubdomain }` creates the From
+   * domain's identity with Easy DKIM and a custom MAIL FROM (`mail.<domain>`), `{ type: 'address' }`
+   * the From address's, `{ type: 'existing', arn }` uses one you manage (of the From domain or address).
+   * @default { type: 'domain', mailFromSubdomain: 'mail' }
+   */
+  readonly senderIdentity?: ConfigInput['senderIdentity'];
+  /** Virtual Deliverability Manager options of the configuration set (engagement metrics, optimized shared delivery). @default the account's VDM settings */
+  readonly deliverability?: ConfigInput['deliverability'];
   /** Tables the construct creates are removable with the stack: for sandboxes only, never production. @default false */
   readonly sandbox?: ConfigInput['sandbox'];
 }
@@ -212,6 +265,8 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
     // SES's starting quota in production is 14 e-mails per second; a long code sends about 1 SMS per second.
     rates: { email: 14, sms: 1 },
   },
+  senderIdentity: { type: 'domain' },
+  deliverability: {},
   sandbox: false,
 };
 
@@ -305,6 +360,19 @@ export function readConfig(scope: Construct, props: RelanceConfigProps = {}): Re
     );
   }
   return parsed.data;
+}
+
+/** The bare address of a From address (`Shop <a@b.com>` → `a@b.com`). */
+function senderAddressOf(fromAddress: string): string | undefined {
+  return /([^<\s]+@[^>\s]+)>?\s*$/.exec(fromAddress)?.[1];
+}
+
+/** The SES identity name e-mail is sent from: the From domain, the From address, or the existing identity's. */
+export function senderIdentityName(config: Pick<RelanceConfig, 'fromAddress' | 'senderIdentity'>): string {
+  const identity = config.senderIdentity;
+  if (identity.type === 'existing') return identity.arn.split(':identity/')[1] ?? '';
+  if (identity.type === 'address') return senderAddressOf(config.fromAddress) ?? '';
+  return senderDomain(config.fromAddress);
 }
 
 function senderDomainOf(fromAddress: string): string | undefined {

@@ -16,7 +16,8 @@ import { RelanceFunction } from './stateless/relance-function.ts';
  * request validation, point-in-time recovery).
  */
 export function acknowledgeNagFindings(relance: Relance): void {
-  const stack = Stack.of(relance);
+  // The stack relance builds in: the host stack, or its own nested stack.
+  const stack = Stack.of(relance.engine);
   const acknowledge = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
   const roleOf = (fn: RelanceFunction): IRole => {

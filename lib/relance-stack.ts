@@ -1,12 +1,14 @@
 import {
   CfnOutput,
   CrossStackReferences,
+  NestedStack,
   ReferenceStrength,
   RemovalPolicy,
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
 import type { EventBusProps, IEventBus } from 'aws-cdk-lib/aws-events';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -29,6 +31,8 @@ import {
 } from '../workflows/index.ts';
 import { type RelanceConfig, type RelanceConfigProps, readConfig } from './config.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
+import { RelanceAlarms } from './operations/relance-alarms.ts';
+import { RelanceDashboard } from './operations/relance-dashboard.ts';
 import { StageNames } from './stage.ts';
 import { type RelanceTableSet, RelanceTables, type RelanceTablesProps } from './stateful/relance-tables.ts';
 import { AudiencePasses } from './stateless/audience-passes.ts';
@@ -39,6 +43,7 @@ import { JourneyEngine } from './stateless/journey-engine.ts';
 import { LeadRouting } from './stateless/lead-routing.ts';
 import { PreferencesApi } from './stateless/preferences-api.ts';
 import { RunSweeper } from './stateless/run-sweeper.ts';
+import { SenderIdentity } from './stateless/sender-identity.ts';
 
 /** Thrown when a journey, segment or the lead scoring model is invalid: synth stops and lists every violation. */
 export class JourneyValidationError extends Error {}
@@ -87,9 +92,16 @@ export interface RelanceProps {
   readonly tablesProps?: RelanceTablesProps;
   /**
    * The SNS topic every relance alarm notifies (alarm and OK).
-   * @default a new encrypted topic; subscribe your on-call address or chat integration to it
+   * @default a new TLS-only topic `Relance-<stage>-alarms`; subscribe your on-call address or chat integration to it
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Builds relance in a nested stack of its own inside the host stack: a stage is about 300
+   * resources and a stack holds 500, so a host stack with other resources, or two stages side by
+   * side, needs it.
+   * @default false: the resources go straight into the host stack
+   */
+  readonly nestedStack?: boolean;
   /**
    * The journeys to deploy. The functions bundle workflows/: give another list only together with
    * a bundle of it (the tests substitute modules in the local runtime).
@@ -162,6 +174,12 @@ export class Relance extends Construct {
   readonly sweeper: RunSweeper;
   /** Where every schedule (resumes, passes, the sweeper, the unassigned-leads pass) sends its input once its retries are spent. */
   readonly scheduleDeadLetters: Queue;
+  /** The SES identity e-mail is sent from (created, or passed in by ARN). */
+  readonly senderIdentity: SenderIdentity;
+  /** The alarms and the topic they notify. */
+  readonly alarms: RelanceAlarms;
+  /** The stage's CloudWatch dashboard. */
+  readonly dashboard: RelanceDashboard;
 
   constructor(scope: Construct, id: string, props: RelanceProps = {}) {
     super(scope, id);
@@ -180,10 +198,14 @@ export class Relance extends Construct {
     const deployed = props.journeys ?? projectJourneys;
     this.versions = validatedVersions(props, deployed);
     const config = readConfig(this, props.config);
+    // Everything relance builds goes here: this construct, or a nested stack of its own (stage's ~300 resources apart from the host stack's 500).
+    const home: Construct = props.nestedStack
+      ? new NestedStack(this, 'Stack', { description: `relance ${this.names.dimension}` })
+      : this;
     this.config = config;
     const tables =
       props.tables ??
-      new RelanceTables(this, 'Tables', {
+      new RelanceTables(home, 'Tables', {
         removalPolicy: config.sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
         ...props.tablesProps,
       });
@@ -191,12 +213,12 @@ export class Relance extends Construct {
     const names = this.names;
     // Every schedule's input lands here once its retries are spent (resumes, passes, the sweeper).
     this.scheduleDeadLetters = deadLetterQueue(
-      this,
+      home,
       'ScheduleDeadLetters',
       names.stagedName('schedule-dead-letters'),
     );
     const { scheduleDeadLetters } = this;
-    this.ingest = new EventIngest(this, 'Ingest', {
+    this.ingest = new EventIngest(home, 'Ingest', {
       contacts: tables.contacts,
       events: tables.events,
       products: tables.products,
@@ -205,8 +227,10 @@ export class Relance extends Construct {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.eventBusProps ? { eventBusProps: props.eventBusProps } : {}),
     });
-    this.http = new HttpIngest(this, 'Http', { bus: this.ingest.bus, config, names });
-    this.engine = new JourneyEngine(this, 'Journeys', {
+    this.senderIdentity = new SenderIdentity(home, 'SenderIdentity', config);
+    const senderIdentityArn = this.senderIdentity.identityArn;
+    this.http = new HttpIngest(home, 'Http', { bus: this.ingest.bus, config, names });
+    this.engine = new JourneyEngine(home, 'Journeys', {
       journeys: deployed,
       bus: this.ingest.bus,
       deadLetters: this.ingest.deadLetters,
@@ -214,9 +238,10 @@ export class Relance extends Construct {
       config,
       names,
       scheduleDeadLetters,
+      senderIdentityArn,
       versions: this.versions,
     });
-    this.sweeper = new RunSweeper(this, 'RunSweeper', {
+    this.sweeper = new RunSweeper(home, 'RunSweeper', {
       names,
       scheduleDeadLetters,
       journeyState: tables.journeyState,
@@ -224,7 +249,7 @@ export class Relance extends Construct {
       stateMachineArns: [...this.engine.stateMachines.values()].map((m) => m.stateMachineArn),
       scheduleGroups: this.engine.scheduleGroups,
     });
-    this.preferences = new PreferencesApi(this, 'Preferences', {
+    this.preferences = new PreferencesApi(home, 'Preferences', {
       api: this.http.api,
       contacts: tables.contacts,
       config: { emailTopics: config.delivery.emailTopics },
@@ -235,7 +260,7 @@ export class Relance extends Construct {
       PREFERENCES_ENV.linkSigningSecretArn,
     );
     this.engine.stepFunction.addEnvironment(PREFERENCES_ENV.publicBaseUrl, publicBaseUrl(this.http.api));
-    this.feedback = new DeliveryFeedback(this, 'Feedback', {
+    this.feedback = new DeliveryFeedback(home, 'Feedback', {
       configurationSet: this.engine.configurationSet,
       contacts: tables.contacts,
       ledger: tables.ledger,
@@ -243,18 +268,19 @@ export class Relance extends Construct {
     });
     // Sends `to: 'owner'` read the sales roster (bundled, overlaid with the reps API's edits).
     this.engine.stepFunction.useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'BatchGetItem']);
-    this.leads = new LeadRouting(this, 'Leads', {
+    this.leads = new LeadRouting(home, 'Leads', {
       api: this.http.api,
       bus: this.ingest.bus,
       deadLetters: this.ingest.deadLetters,
       scheduleDeadLetters,
       tables: { contacts: tables.contacts, events: tables.events, leads: tables.leads },
       linkSigningKey: this.preferences.secret,
+      senderIdentityArn,
       configurationSetName: this.engine.configurationSet.ref,
       config,
       names,
     });
-    this.passes = new AudiencePasses(this, 'AudiencePasses', {
+    this.passes = new AudiencePasses(home, 'AudiencePasses', {
       names,
       scheduleDeadLetters,
       journeys: deployed,
@@ -263,6 +289,45 @@ export class Relance extends Construct {
       tables: { contacts: tables.contacts, journeyState: tables.journeyState },
       config,
     });
+    // Operations: every place a failure can wait unseen is alarmed, and the stage has a dashboard.
+    const watchedQueues = [
+      {
+        label: 'RejectedEvents',
+        queue: this.ingest.rejectedEvents,
+        meaning:
+          'Producers sent events that failed validation (each message has the reasons): fix the producer; `relance why <eventId>` or the rejected-events view shows them. The events were never stored.',
+      },
+      {
+        label: 'DeadLetters',
+        queue: this.ingest.deadLetters,
+        meaning:
+          'An event or a step could not be delivered after its retries (ingest, rules, routers, feedback): each message says which target and why. Fix the cause, then redrive the queue.',
+      },
+      {
+        label: 'ScheduleDeadLetters',
+        queue: scheduleDeadLetters,
+        meaning:
+          'A schedule (a run resume, an audience pass slot, the sweeper, the unassigned-leads pass) failed all its retries: the message is its input. The run sweeper resumes stalled runs; check the target function or state machine.',
+      },
+    ];
+    const stateMachines = new Map([
+      ...this.engine.stateMachines,
+      ['audience-passes', this.passes.stateMachine] as const,
+    ]);
+    this.alarms = new RelanceAlarms(home, 'Alarms', {
+      names,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+      queues: watchedQueues,
+      stateMachines,
+      otherAlarms: [this.sweeper.alarm, this.leads.unassignedLeadsAlarm],
+    });
+    this.dashboard = new RelanceDashboard(home, 'Dashboard', {
+      names,
+      functions: this.node.findAll().filter((c): c is LambdaFunction => c instanceof LambdaFunction),
+      stateMachines,
+      queues: watchedQueues,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'LeadFormUrl', { value: `${this.http.api.url}leads` });
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName });
     new CfnOutput(this, 'ApiUrl', { value: this.http.api.url });

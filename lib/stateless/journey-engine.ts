@@ -5,7 +5,7 @@ import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets'
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { CfnConfigurationSet, type CfnConfigurationSetProps } from 'aws-cdk-lib/aws-ses';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -15,7 +15,7 @@ import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
-import { type RelanceConfig, senderDomain } from '../config.ts';
+import type { RelanceConfig } from '../config.ts';
 import type { StageNames } from '../stage.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
@@ -32,6 +32,8 @@ export interface JourneyEngineProps {
   };
   readonly config: RelanceConfig;
   readonly names: StageNames;
+  /** The ARN of the SES identity e-mail is sent from (./sender-identity.ts). */
+  readonly senderIdentityArn: string;
   /** Where schedules send their input once every retry failed (their role may send to it). */
   readonly scheduleDeadLetters: IQueue;
   /**
@@ -102,6 +104,7 @@ export class JourneyEngine extends Construct {
     const configurationSet = new CfnConfigurationSet(this, 'EmailConfigurationSet', {
       reputationOptions: { reputationMetricsEnabled: true },
       sendingOptions: { sendingEnabled: true },
+      ...vdmOptions(config.deliverability),
     });
     this.configurationSet = configurationSet;
 
@@ -162,9 +165,7 @@ export class JourneyEngine extends Construct {
       .useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'PutItem', 'UpdateItem'])
       .useTable(tables.ledger, ENV.ledgerTable, ['GetItem', 'PutItem', 'UpdateItem'])
       .useTable(tables.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
-    this.stepFunction
-      .allowSendingEmail(senderDomain(config.fromAddress), configurationSet.ref)
-      .allowSendingSms();
+    this.stepFunction.allowSendingEmail(props.senderIdentityArn, configurationSet.ref).allowSendingSms();
     // Emit steps put events on the bus: only a deployment with such a journey gets the permission.
     if (props.journeys.some((j) => Object.values(j.steps).some((s) => s.type === 'emit'))) {
       props.bus.grantPutEventsTo(this.stepFunction);
@@ -259,4 +260,23 @@ export class JourneyEngine extends Construct {
       ],
     });
   }
+}
+
+/** Virtual Deliverability Manager options of the configuration set; an unset option inherits the account's. */
+function vdmOptions(
+  deliverability: RelanceConfig['deliverability'],
+): Pick<CfnConfigurationSetProps, 'vdmOptions'> {
+  const state = (enabled: boolean) => (enabled ? 'ENABLED' : 'DISABLED');
+  const { engagementMetrics, optimizedSharedDelivery } = deliverability;
+  if (engagementMetrics === undefined && optimizedSharedDelivery === undefined) return {};
+  return {
+    vdmOptions: {
+      ...(engagementMetrics === undefined
+        ? {}
+        : { dashboardOptions: { engagementMetrics: state(engagementMetrics) } }),
+      ...(optimizedSharedDelivery === undefined
+        ? {}
+        : { guardianOptions: { optimizedSharedDelivery: state(optimizedSharedDelivery) } }),
+    },
+  };
 }

@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
 import { LEAD_ENV, UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
-import { type RelanceConfig, senderDomain } from '../config.ts';
+import type { RelanceConfig } from '../config.ts';
 import type { StageNames } from '../stage.ts';
 import { publicBaseUrl } from './http-ingest.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
@@ -29,6 +29,8 @@ export interface LeadRoutingProps {
   readonly api: RestApi;
   readonly bus: IEventBus;
   readonly deadLetters: IQueue;
+  /** The ARN of the SES identity e-mail is sent from (./sender-identity.ts). */
+  readonly senderIdentityArn: string;
   /** Where schedules send their input once every retry failed (their role may send to it). */
   readonly scheduleDeadLetters: IQueue;
   readonly tables: { readonly contacts: ITableV2; readonly events: ITableV2; readonly leads: ITableV2 };
@@ -106,7 +108,7 @@ export class LeadRouting extends Construct {
         ])
         .useTable(tables.contacts, ENV.contactsTable, ['GetItem'])
         .useTable(tables.events, ENV.eventsTable, ['Query'])
-        .allowSendingEmail(senderDomain(config.fromAddress), props.configurationSetName)
+        .allowSendingEmail(props.senderIdentityArn, props.configurationSetName)
         .allowSendingSms();
       bus.grantPutEventsTo(fn);
       fn.allowReadingSecret(props.linkSigningKey);

@@ -147,14 +147,14 @@ export class RelanceFunction extends NodejsFunction {
     return this;
   }
 
-  /** Allows sending e-mail from the sender's domain identity through the configuration set only. */
-  allowSendingEmail(senderDomain: string, configurationSetName: string): this {
+  /** Allows sending e-mail from the sender identity (its ARN) through the configuration set only. */
+  allowSendingEmail(identityArn: string, configurationSetName: string): this {
     const stack = Stack.of(this);
     this.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
+          identityArn,
           stack.formatArn({
             service: 'ses',
             resource: 'configuration-set',

@@ -6,6 +6,7 @@ import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#platform/env-names.ts';
+import { METRIC, METRICS_NAMESPACE, STAGE_DIMENSION } from '#platform/metric-names.ts';
 import type { StageNames } from '../stage.ts';
 import { RelanceFunction } from './relance-function.ts';
 
@@ -87,9 +88,11 @@ export class RunSweeper extends Construct {
       alarmName: props.names.name('stalled-runs'),
       alarmDescription:
         'Journey runs whose wake-up was overdue (schedule missing or failing); see `relance why` or the runs view',
+      // The sweeper writes the metric with the Stage dimension (functions/journeys/run-sweeper.ts).
       metric: new Metric({
-        namespace: 'Relance',
-        metricName: 'StalledRuns',
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC.stalledRuns,
+        dimensionsMap: { [STAGE_DIMENSION]: props.names.dimension },
         statistic: 'Sum',
         period: rate,
       }),
