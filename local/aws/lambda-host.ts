@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { build, type Plugin } from 'esbuild';
@@ -60,6 +61,11 @@ export interface LambdaHostOptions {
     readonly endpoint: () => string;
     readonly dispatch: (req: AwsRequest) => Promise<AwsResponse>;
   };
+  /**
+   * Each line a function writes to stdout, as CloudWatch Logs receives it; a line the callback
+   * consumes (returns true: an EMF metric document) is not echoed to this process's stdout.
+   */
+  readonly onLogLine?: (fn: LocalFunction, line: string) => boolean;
 }
 
 /** An error a function returned, rebuilt with the name and message the sandbox reported. */
@@ -127,6 +133,7 @@ class Sandbox {
     bootstrapData: unknown,
     aws: LambdaHostOptions['aws'],
     private readonly onRetired: (sandbox: Sandbox) => void,
+    onLogLine?: (fn: LocalFunction, line: string) => boolean,
   ) {
     const channel = aws ? new MessageChannel() : undefined;
     if (aws && channel) serveAwsOverPort(channel.port1, aws.dispatch);
@@ -140,7 +147,14 @@ class Sandbox {
       },
       ...(channel ? { transferList: [channel.port2] } : {}),
       resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 64) },
+      ...(onLogLine ? { stdout: true } : {}),
     });
+    if (onLogLine) {
+      // Lambda sends the function's stdout to CloudWatch Logs line by line.
+      createInterface({ input: this.worker.stdout, crlfDelay: Infinity }).on('line', (line) => {
+        if (!onLogLine(fn, line)) process.stdout.write(`${line}\n`);
+      });
+    }
     this.worker.once('exit', () => channel?.port1.close());
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (message: SandboxMessage) => {
@@ -343,6 +357,7 @@ export class LambdaHost {
             this.live.delete(retired);
             if (this.sandboxes.get(fn.name) === sandbox) this.sandboxes.delete(fn.name);
           },
+          this.options.onLogLine,
         );
         this.live.add(created);
         this.coldStarts++;

@@ -42,6 +42,11 @@ const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
   { id: 'passes', title: 'Audience passes', hint: 'scheduled journeys reaching their segment, newest first' },
   { id: 'events', title: 'Events', hint: 'what went on the bus, and what fell off it' },
   { id: 'schedules', title: 'Schedules', hint: 'pending schedules, soonest first' },
+  {
+    id: 'metrics',
+    title: 'Metrics',
+    hint: 'what the functions report to CloudWatch (EMF), as the dashboard and alarms read it',
+  },
 ];
 
 const STYLE = `
@@ -97,12 +102,12 @@ const SCRIPT = String.raw`
 (() => {
   'use strict';
   const VIEWS = ['status', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
-    'leads', 'reps', 'passes', 'segments'];
+    'leads', 'reps', 'passes', 'segments', 'metrics'];
   // Which JSON views each section is drawn from.
   const SECTIONS = {
     outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
     contacts: ['contacts'], leads: ['leads', 'reps'], reps: ['reps'], segments: ['segments', 'contacts'],
-    passes: ['passes'], events: ['events'], schedules: ['schedules'],
+    passes: ['passes'], events: ['events'], schedules: ['schedules'], metrics: ['metrics'],
   };
   const data = {};
   const lastText = {};
@@ -308,9 +313,16 @@ const SCRIPT = String.raw`
       '<span class="mono">' + esc(s.group) + '/' + esc(s.name) + '</span>', '<span class="mono">' + esc(s.expression) + '</span>',
     ])), 'no pending schedule');
 
+  const dims = (d) => Object.entries(d).map(([k, v]) => esc(k) + '=' + esc(v)).join(' ');
+  const renderMetrics = () => table(['Metric', 'Dimensions', 'Sum', 'Count', 'Min', 'Max', 'Unit', 'Last'],
+    (data.metrics || []).map((m) => row([
+      esc(m.namespace) + '/<b>' + esc(m.metricName) + '</b>', '<span class="mono">' + dims(m.dimensions) + '</span>',
+      esc(m.sum), esc(m.count), esc(m.min), esc(m.max), esc(m.unit), '<span class="mono">' + esc(time(m.lastAt)) + '</span>',
+    ])), 'no metric yet');
+
   const RENDER = { outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
     contacts: renderContacts, leads: renderLeads, reps: renderReps, segments: renderSegments, passes: renderPasses,
-    events: renderEvents, schedules: renderSchedules };
+    events: renderEvents, schedules: renderSchedules, metrics: renderMetrics };
 
   const renderStatus = () => {
     const s = data.status;
@@ -321,7 +333,7 @@ const SCRIPT = String.raw`
     const counts = { outbox: c.emails + c.sms, executions: c.executions, schedules: c.schedules,
       events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length,
       leads: (data.leads || []).length, reps: data.reps ? data.reps.reps.length : 0, segments: (data.segments || []).length,
-      passes: (data.passes || []).length };
+      passes: (data.passes || []).length, metrics: (data.metrics || []).length };
     for (const id of Object.keys(counts)) {
       const el = document.querySelector('[data-count="' + id + '"]');
       if (el) el.textContent = String(counts[id]);

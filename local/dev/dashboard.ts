@@ -5,6 +5,7 @@
  * by the runtime's template, through the production repositories' reads. It is the local
  * developer's own outbox and leads, so recipients and prospects are shown; nothing here logs.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
@@ -23,6 +24,7 @@ import { isAvailable, isOutOfOffice, type SalesRep } from '../../functions/leads
 import { loadRoster } from '../../functions/leads/roster.ts';
 import { RosterRepository, type RosterSnapshot } from '../../functions/leads/roster-repository.ts';
 import { segments } from '../../workflows/segments/index.ts';
+import type { MetricSeries } from '../aws/cloudwatch-metrics.ts';
 import type { EventRecord } from '../aws/eventbridge/bus.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
 import { nextFireTime, type SchedulerSnapshot } from '../aws/scheduler/scheduler.ts';
@@ -746,6 +748,11 @@ export function statusView(runtime: LocalRuntime): StatusView {
   };
 }
 
+/** The metrics the functions wrote as EMF, as CloudWatch extracts them from their logs. */
+export function metricsView(runtime: LocalRuntime): MetricSeries[] {
+  return runtime.metrics.list();
+}
+
 // ----- HTTP -----------------------------------------------------------------------------------
 
 type View = (runtime: LocalRuntime) => unknown;
@@ -764,6 +771,7 @@ export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>
   ['/_relance/passes', passesView],
   ['/_relance/segments', segmentsView],
   ['/_relance/status', statusView],
+  ['/_relance/metrics', metricsView],
 ]);
 
 // The page polls: never let a browser or proxy serve stale state.

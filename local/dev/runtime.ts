@@ -7,6 +7,7 @@
  * is checked against its role's policies (or the function's permissions) in the template, and
  * refused as AWS refuses it. Used by `relance dev`, `relance simulate` and the tests.
  */
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { smsKeyword } from '../../functions/delivery/provider-feedback.ts';
 import { JOURNEY_VERSIONS_FILE } from '../../workflows/versions/index.ts';
 import { LocalApiGateway } from '../aws/api-gateway.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
+import { LocalCloudWatchMetrics } from '../aws/cloudwatch-metrics.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
 import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
@@ -138,6 +140,8 @@ export class LocalRuntime {
   scheduleFires = 0;
   private readonly scheduleRetrier: Retrier;
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
+  /** Metrics the functions wrote in the embedded metric format. */
+  readonly metrics = new LocalCloudWatchMetrics();
   readonly failedScheduleInvocations: Array<{
     at: string;
     schedule: string;
@@ -223,6 +227,8 @@ export class LocalRuntime {
       // The functions' SDK calls reach the edge's dispatcher in process; the edge port serves the rest.
       aws: { endpoint: () => this.endpoint, dispatch: (req) => this.edge.dispatchSigned(req) },
       substitutes: this.moduleSubstitutes(),
+      // CloudWatch Logs turns EMF lines into metrics (the page shows them); other lines are echoed.
+      onLogLine: (_fn, line) => this.metrics.ingestLogLine(line),
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;
         // Lambda sends to the on-failure destination with the function's execution role.
