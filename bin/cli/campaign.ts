@@ -36,7 +36,14 @@ import {
   setting,
   UsageError,
 } from './audience.ts';
-import { type CostBreakdown, costOf, expressBilledGbSeconds, PRICES, type Usage } from './cost-model.ts';
+import {
+  type CostBreakdown,
+  costOf,
+  DECLARED,
+  expressBilledGbSeconds,
+  PRICES,
+  type Usage,
+} from './cost-model.ts';
 
 /** SES outbound e-mail, per message (us-east-1 list price, $0.10 per 1,000). */
 export const SES_PRICE_PER_EMAIL = 0.1 / 1000;
@@ -397,6 +404,8 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
   const gb = (entry: string) => (input.deployment.memoryMb[entry] ?? 256) / 1024;
   const seconds = ASSUMED_INVOCATION_MS / 1000;
   const tasksPerExecution = journeyExecutions > 0 ? journeyInvocations / journeyExecutions : 0;
+  const emails = steps.filter((s) => s.channel === 'email').reduce((sum, s) => sum + s.send + s.deferred, 0);
+  const sms = steps.filter((s) => s.channel === 'sms').reduce((sum, s) => sum + s.send + s.deferred, 0);
   const usage: Usage = {
     lambdaInvocations: passInvocations + journeyInvocations,
     lambdaGbSeconds:
@@ -426,10 +435,14 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       pages +
       (e * 2 * pauses + 2 * decided),
     dynamoIndexWriteUnits: e * 2 * pauses + 2 * decided,
+    // Lambda's platform records only: the handlers log at INFO a few hundred bytes more per call.
+    logBytes: (passInvocations + journeyInvocations) * DECLARED.platformLogBytesPerInvocation,
+    // Not estimated before the pass: runs and ledger entries left stored (see `npm run cost`).
+    storedByteMonths: 0,
+    emails,
+    sms,
   };
   const aws = costOf(usage);
-  const emails = steps.filter((s) => s.channel === 'email').reduce((sum, s) => sum + s.send + s.deferred, 0);
-  const sms = steps.filter((s) => s.channel === 'sms').reduce((sum, s) => sum + s.send + s.deferred, 0);
   const ses = emails * SES_PRICE_PER_EMAIL;
   const smsCost = sms * input.smsPrice;
   return {

@@ -22,6 +22,14 @@ import { inject } from 'light-my-request';
 import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
 
+/** The headers of a signed request, as dynalite checks them (it verifies their form, not the signature). */
+const LOCAL_SIGNATURE = {
+  'content-type': 'application/x-amz-json-1.0',
+  'x-amz-date': '20260101T000000Z',
+  authorization:
+    'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+};
+
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 interface Capacity {
@@ -189,6 +197,47 @@ export class LocalDynamo {
     return (JSON.parse(answer.payload) as { Item?: Record<string, AttributeValue> }).Item;
   }
 
+  /**
+   * The byte-months `tables` will bill as storage from `nowMs`: each item's size with its index
+   * copies (100 bytes of overhead each) times the months it stays, until its TTL or for
+   * `horizonMonths` (an item without TTL, or one living longer). Read with consistent scans; for the
+   * cost report.
+   */
+  async storedByteMonths(tables: readonly LocalTable[], nowMs: number, horizonMonths: number): Promise<number> {
+    const monthSeconds = 30.4 * 86_400;
+    let byteMonths = 0;
+    for (const table of tables) {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const payload = JSON.stringify({ TableName: table.name, ConsistentRead: true, ExclusiveStartKey: start });
+        const answer = await inject(this.listener, {
+          method: 'POST',
+          url: '/',
+          headers: {
+            ...LOCAL_SIGNATURE,
+            'x-amz-target': 'DynamoDB_20120810.Scan',
+            'content-length': String(Buffer.byteLength(payload)),
+          },
+          payload,
+        });
+        if (answer.statusCode !== 200) throw new Error(`scanning ${table.name}: ${answer.payload}`);
+        const page = JSON.parse(answer.payload) as {
+          Items?: Array<Record<string, AttributeValue>>;
+          LastEvaluatedKey?: Record<string, AttributeValue>;
+        };
+        for (const item of page.Items ?? []) {
+          const expires = table.ttlAttribute ? Number(item[table.ttlAttribute]?.N) : Number.NaN;
+          const months = Number.isFinite(expires)
+            ? Math.min(horizonMonths, Math.max(0, expires - nowMs / 1000) / monthSeconds)
+            : horizonMonths;
+          byteMonths += storedItemBytes(table, item) * months;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return byteMonths;
+  }
+
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */
   async createTables(endpoint: string, tables: readonly LocalTable[]): Promise<void> {
     for (const table of tables)
@@ -232,17 +281,7 @@ export function indexWriteUnits(
   let units = 0;
   for (const gsi of table.globalSecondaryIndexes) {
     const keys = gsi.KeySchema.map((k) => k.AttributeName);
-    const projection = gsi.Projection as { ProjectionType?: string; NonKeyAttributes?: string[] };
-    const type = projection.ProjectionType ?? 'ALL';
-    const projected = (item: Record<string, AttributeValue>): Record<string, AttributeValue> => {
-      if (type === 'ALL') return item;
-      const names = new Set([
-        ...keys,
-        ...table.keySchema.map((k) => k.AttributeName),
-        ...(type === 'INCLUDE' ? (projection.NonKeyAttributes ?? []) : []),
-      ]);
-      return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
-    };
+    const projected = (item: Record<string, AttributeValue>) => projectedItem(table, gsi, item);
     const inIndex = (item: Record<string, AttributeValue> | undefined) =>
       item !== undefined && keys.every((k) => item[k] !== undefined);
     const size = (item: Record<string, AttributeValue>) =>
@@ -257,6 +296,38 @@ export function indexWriteUnits(
     else if (is) units += size(is);
   }
   return units;
+}
+
+type Gsi = LocalTable['globalSecondaryIndexes'][number];
+
+/** What an index holds of an item: all of it, its keys, or its keys and the included attributes. */
+function projectedItem(
+  table: Pick<LocalTable, 'keySchema'>,
+  gsi: Gsi,
+  item: Record<string, AttributeValue>,
+): Record<string, AttributeValue> {
+  const projection = gsi.Projection as { ProjectionType?: string; NonKeyAttributes?: string[] };
+  const type = projection.ProjectionType ?? 'ALL';
+  if (type === 'ALL') return item;
+  const names = new Set([
+    ...gsi.KeySchema.map((k) => k.AttributeName),
+    ...table.keySchema.map((k) => k.AttributeName),
+    ...(type === 'INCLUDE' ? (projection.NonKeyAttributes ?? []) : []),
+  ]);
+  return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
+}
+
+/** The bytes DynamoDB bills as storage for one item in a table and its indexes: 100 bytes of overhead per copy. */
+export function storedItemBytes(
+  table: Pick<LocalTable, 'keySchema' | 'globalSecondaryIndexes'>,
+  item: Record<string, AttributeValue>,
+): number {
+  let bytes = itemBytes(item) + 100;
+  for (const gsi of table.globalSecondaryIndexes) {
+    if (gsi.KeySchema.every((k) => item[k.AttributeName] !== undefined))
+      bytes += itemBytes(projectedItem(table, gsi, item)) + 100;
+  }
+  return bytes;
 }
 
 /** An item's size as DynamoDB counts it: attribute names plus values (numbers and nesting approximated). */

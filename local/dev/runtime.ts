@@ -64,7 +64,12 @@ const DEPLOYED_JOURNEYS_MODULE = fileURLToPath(
   new URL('../../workflows/versions/deployed.ts', import.meta.url),
 );
 
+/** CloudWatch Logs bills 26 bytes of metadata with each log event. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
+
 export interface RuntimeOptions {
+  /** Echo the functions' log lines to this process's stdout (EMF metric lines never are). @default true */
+  readonly echoFunctionLogs?: boolean;
   /** The repository root (handler entries in the template are relative to it). */
   readonly projectRoot: string;
   /** The cloud assembly to run. */
@@ -140,6 +145,8 @@ export class LocalRuntime {
   scheduleFires = 0;
   private readonly scheduleRetrier: Retrier;
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
+  /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
+  logBytes = 0;
   /** Metrics the functions wrote in the embedded metric format. */
   readonly metrics = new LocalCloudWatchMetrics();
   readonly failedScheduleInvocations: Array<{
@@ -228,7 +235,10 @@ export class LocalRuntime {
       aws: { endpoint: () => this.endpoint, dispatch: (req) => this.edge.dispatchSigned(req) },
       substitutes: this.moduleSubstitutes(),
       // CloudWatch Logs turns EMF lines into metrics (the page shows them); other lines are echoed.
-      onLogLine: (_fn, line) => this.metrics.ingestLogLine(line),
+      onLogLine: (_fn, line) => {
+        this.logBytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
+        return this.metrics.ingestLogLine(line) || this.options.echoFunctionLogs === false;
+      },
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;
         // Lambda sends to the on-failure destination with the function's execution role.

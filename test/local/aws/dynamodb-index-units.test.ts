@@ -1,7 +1,7 @@
 // DynamoDB bills a table write's index writes too: an item entering or leaving a GSI is one write
 // there, a changed index key two, and a KEYS_ONLY index ignores changes to other attributes.
 import { describe, expect, it } from 'vitest';
-import { indexWriteUnits } from '../../../local/aws/dynamodb.ts';
+import { indexWriteUnits, storedItemBytes } from '../../../local/aws/dynamodb.ts';
 
 const byWake = {
   IndexName: 'byWake',
@@ -42,5 +42,18 @@ describe('index write units', () => {
     expect(indexWriteUnits(all, waiting, { ...waiting, status: { S: 'stalled' } })).toBe(1);
     const big = { ...waiting, history: { S: 'x'.repeat(2500) } };
     expect(indexWriteUnits(all, undefined, big)).toBe(3);
+  });
+});
+
+describe('stored item bytes', () => {
+  it('bills an item with 100 bytes of overhead, plus its projection and 100 bytes in each index it is in', () => {
+    // pk(2)+11, sk(2)+9, status(6)+6 = 36 bytes of attributes.
+    expect(storedItemBytes(table, run)).toBe(36 + 100);
+    // In the KEYS_ONLY wake index: the table and index keys only, with their own overhead.
+    const keysOnly = 'pkRUN#welcomeskcontact:1wakeShardWAKE#1wakeAt2026-03-04'.length;
+    // Its status is 'waiting': one byte more than 'active'.
+    expect(storedItemBytes(table, waiting)).toBe(
+      37 + 'wakeShardWAKE#1wakeAt2026-03-04'.length + 100 + keysOnly + 100,
+    );
   });
 });
