@@ -66,6 +66,7 @@ function liftThrottles(cdkOut: string): void {
 /** Resolves each sign-up's wait when the welcome e-mail to its address is sent. */
 class WelcomeWatch {
   private readonly waiting = new Map<string, () => void>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   delivered = 0;
 
   constructor(runtime: LocalRuntime) {
@@ -77,6 +78,7 @@ class WelcomeWatch {
       const done = this.waiting.get(to);
       if (!done) return;
       this.waiting.delete(to);
+      this.timers.delete(to);
       this.delivered++;
       done();
     };
@@ -87,19 +89,31 @@ class WelcomeWatch {
     return new Promise((resolveWait) => {
       const timer = setTimeout(() => {
         this.waiting.delete(address);
+        this.timers.delete(address);
         resolveWait(false);
       }, GIVE_UP_MS);
       this.waiting.set(address, () => {
         clearTimeout(timer);
         resolveWait(true);
       });
+      this.timers.set(address, timer);
     });
+  }
+
+  /** Stops waiting for an address whose sign-up was refused (nothing will come). */
+  forget(address: string): void {
+    clearTimeout(this.timers.get(address));
+    this.timers.delete(address);
+    this.waiting.delete(address);
   }
 }
 
 let serial = 0;
 
-/** Posts one sign-up; resolves with its latency to the welcome e-mail, or undefined when lost. */
+/** A POST /events the runtime refused for backpressure (429): the producer knows, nothing was accepted. */
+class Throttled extends Error {}
+
+/** Posts one sign-up; resolves with its latency to the welcome e-mail, or undefined when lost; throws Throttled on 429. */
 async function signUp(base: string, watch: WelcomeWatch, nowMs: number): Promise<number | undefined> {
   const n = ++serial;
   const address = `signup.${n}@bench.example`;
@@ -120,6 +134,10 @@ async function signUp(base: string, watch: WelcomeWatch, nowMs: number): Promise
     }),
   });
   await answer.arrayBuffer();
+  if (answer.status === 429) {
+    watch.forget(address);
+    throw new Throttled();
+  }
   if (answer.status !== 202) throw new Error(`sign-up ${n}: POST /events answered ${answer.status}`);
   return (await welcomed) ? performance.now() - started : undefined;
 }
@@ -135,20 +153,30 @@ async function throughput(base: string, watch: WelcomeWatch, options: SignupBenc
   const sampler = setInterval(() => heap.push(heapAfterGc()), HEAP_SAMPLE_MS);
   let welcomed = 0;
   let lost = 0;
+  let throttled = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.inFlight }, async () => {
       while (performance.now() < stopAt) {
-        const took = await signUp(base, watch, options.startMs).catch(() => undefined);
-        if (took === undefined) lost++;
-        else welcomed++;
+        try {
+          const took = await signUp(base, watch, options.startMs);
+          if (took === undefined) lost++;
+          else welcomed++;
+        } catch (error) {
+          if (!(error instanceof Throttled)) lost++;
+          else {
+            // A producer backs off when told to.
+            throttled++;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
       }
     }),
   );
   const wallMs = performance.now() - started;
   clearInterval(sampler);
   heap.push(heapAfterGc());
-  return { welcomed, lost, wallMs, heap };
+  return { welcomed, lost, throttled, wallMs, heap };
 }
 
 async function latency(base: string, watch: WelcomeWatch, options: SignupBenchOptions) {
@@ -161,12 +189,20 @@ async function latency(base: string, watch: WelcomeWatch, options: SignupBenchOp
     const due = started + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    // A refused POST counts as lost, as a sign-up without its e-mail does.
-    runs.push(signUp(base, watch, options.startMs).catch(() => undefined));
+    // A 429 is counted apart (the producer was told); any other refusal counts as lost.
+    runs.push(
+      signUp(base, watch, options.startMs).catch((error) => (error instanceof Throttled ? -1 : undefined)),
+    );
   }
   const results = await Promise.all(runs);
-  const measured = results.filter((r): r is number => r !== undefined).sort((a, b) => a - b);
-  return { measured, lost: total - measured.length, sendMs: performance.now() - started };
+  const throttled = results.filter((r) => r === -1).length;
+  const measured = results.filter((r): r is number => r !== undefined && r >= 0).sort((a, b) => a - b);
+  return {
+    measured,
+    throttled,
+    lost: total - throttled - measured.length,
+    sendMs: performance.now() - started,
+  };
 }
 
 export async function benchSignups(options: SignupBenchOptions): Promise<Table[]> {
@@ -219,6 +255,7 @@ export async function benchSignups(options: SignupBenchOptions): Promise<Table[]
           verdict(perSecond >= SIGNUP_TARGETS.perSecond),
         ],
         ['sign-ups lost', count(t.lost + l.lost), '0', verdict(t.lost + l.lost === 0)],
+        ['sign-ups refused with 429 (backpressure, not lost)', count(t.throttled + l.throttled), '—', ''],
         [`event -> e-mail p50 at ${options.rate}/s (ms)`, milliseconds(p50), '—', ''],
         [
           `event -> e-mail p99 at ${options.rate}/s (ms)`,

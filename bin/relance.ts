@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
  * The relance command line, on commander: `relance --help`, `relance <command> --help`.
- *   relance dev [--port 4747] [--time-scale 720] [--memory] [--no-demo] [--cdk-out DIR]
+ *   relance dev [--port 4747] [--time-scale 720] [--max-backlog 2000] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance report <journey> [--since DATE] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
@@ -92,7 +92,14 @@ function deploymentOf(flags: LocalFlags, command: Command) {
 }
 
 async function devCommand(
-  flags: { port: number; timeScale: number; memory?: boolean; demo: boolean; cdkOut?: string },
+  flags: {
+    port: number;
+    timeScale: number;
+    maxBacklog?: number;
+    memory?: boolean;
+    demo: boolean;
+    cdkOut?: string;
+  },
   command: Command,
 ): Promise<void> {
   const portFromEnv = command.getOptionValueSource('port') === 'default' ? envPort(command) : undefined;
@@ -101,6 +108,7 @@ async function devCommand(
     projectRoot,
     port: portFromEnv ?? flags.port,
     timeScale: flags.timeScale,
+    ...(flags.maxBacklog === undefined ? {} : { maxBacklog: flags.maxBacklog }),
     memory: flags.memory ?? false,
     demo: flags.demo,
     apiKey: process.env.RELANCE_API_KEY ?? 'local-dev-key',
@@ -247,6 +255,12 @@ function program(): Command {
       new Option('--time-scale <n>', 'journey time runs N times faster than real time')
         .default(720)
         .argParser(nonNegative),
+    )
+    .addOption(
+      new Option(
+        '--max-backlog <n>',
+        'deliveries, executions and invocations in flight before POST /events answers 429 and PutEvents ThrottlingException (default 2000)',
+      ).argParser(count),
     )
     .option('--memory', 'keep nothing (no data under .relance/)')
     .option('--no-demo', 'start empty, without the demo scenario')

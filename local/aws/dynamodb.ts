@@ -203,13 +203,21 @@ export class LocalDynamo {
    * `horizonMonths` (an item without TTL, or one living longer). Read with consistent scans; for the
    * cost report.
    */
-  async storedByteMonths(tables: readonly LocalTable[], nowMs: number, horizonMonths: number): Promise<number> {
+  async storedByteMonths(
+    tables: readonly LocalTable[],
+    nowMs: number,
+    horizonMonths: number,
+  ): Promise<number> {
     const monthSeconds = 30.4 * 86_400;
     let byteMonths = 0;
     for (const table of tables) {
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const payload = JSON.stringify({ TableName: table.name, ConsistentRead: true, ExclusiveStartKey: start });
+        const payload = JSON.stringify({
+          TableName: table.name,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        });
         const answer = await inject(this.listener, {
           method: 'POST',
           url: '/',

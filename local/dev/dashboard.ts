@@ -744,6 +744,8 @@ export function statusView(runtime: LocalRuntime): StatusView {
       failedScheduleInvocations: runtime.failedScheduleInvocations.length,
       deniedCalls: runtime.iam.deniedCount,
       interruptedAtStart: runtime.interruptedAtStart.length,
+      // Refused for backpressure (429 / ThrottlingException): answered to the caller, nothing accepted.
+      throttledRequests: runtime.api.throttledCount + runtime.bus.throttledCount,
     },
   };
 }

@@ -23,6 +23,8 @@ export interface DevOptions {
   readonly projectRoot: string;
   readonly port: number;
   readonly timeScale: number;
+  /** See RuntimeOptions.maxBacklog. */
+  readonly maxBacklog?: number;
   readonly memory: boolean;
   readonly demo: boolean;
   readonly apiKey: string;
@@ -94,6 +96,7 @@ export async function dev(options: DevOptions): Promise<void> {
     cdkOut,
     port: options.port,
     clock: { mode: 'scaled', scale: options.timeScale },
+    ...(options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }),
     ...(options.memory ? {} : { dataDir: join(options.projectRoot, '.relance', 'data') }),
     apiKey: options.apiKey,
     environmentOverrides: {

@@ -64,10 +64,15 @@ const DEPLOYED_JOURNEYS_MODULE = fileURLToPath(
   new URL('../../workflows/versions/deployed.ts', import.meta.url),
 );
 
+/** Background tasks (deliveries, executions, invocations) in flight before outside work is refused. */
+export const DEFAULT_MAX_BACKLOG = 2000;
+
 /** CloudWatch Logs bills 26 bytes of metadata with each log event. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
 
 export interface RuntimeOptions {
+  /** The backlog at which outside work is refused (see `accepting`). @default DEFAULT_MAX_BACKLOG */
+  readonly maxBacklog?: number;
   /** Echo the functions' log lines to this process's stdout (EMF metric lines never are). @default true */
   readonly echoFunctionLogs?: boolean;
   /** The repository root (handler entries in the template are relative to it). */
@@ -186,6 +191,16 @@ export class LocalRuntime {
     }));
   }
 
+  /**
+   * Backpressure: new work from outside (POST /events and the other API routes, PutEvents from a
+   * caller that is not a function) is refused with 429 / ThrottlingException while the backlog of
+   * deliveries, executions and invocations is at its limit, instead of being accepted and then
+   * timing out into a dead-letter queue.
+   */
+  accepting(): boolean {
+    return this.tracker.size < (this.options.maxBacklog ?? DEFAULT_MAX_BACKLOG);
+  }
+
   get endpoint(): string {
     return this.edge.url;
   }
@@ -280,6 +295,8 @@ export class LocalRuntime {
       deadLetter: (arn, event, attributes, rule) => this.deadLetter(arn, event, attributes, rule),
       background: (work) => this.tracker.track(work),
       backoffScale: this.options.retryBackoffScale ?? 1,
+      // Functions' own puts are part of work already accepted: only outside callers are held back.
+      accepting: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined || this.accepting(),
     });
     // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
     this.ses.onSent = (email) => {
@@ -301,6 +318,7 @@ export class LocalRuntime {
       preflights: this.app.preflights,
       throttles: this.app.throttles,
       authorizeInvoke: (route, sourceArn) => this.authorizeApiInvoke(route, sourceArn),
+      accepting: () => this.accepting(),
     });
 
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);

@@ -66,6 +66,8 @@ export async function startLocalSystem(
      * `vi.mock` gave the synth (a mock reaches this process only, not the functions' sandboxes).
      */
     moduleSubstitutes?: Record<string, string>;
+    /** The runtime's backlog limit (backpressure); the runtime's default otherwise. */
+    maxBacklog?: number;
   } = {},
 ): Promise<LocalSystem> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
@@ -83,6 +85,7 @@ export async function startLocalSystem(
     // Retries of failing targets do not wait in tests; their number and age limits are unchanged.
     retryBackoffScale: 0,
     ...(options.moduleSubstitutes ? { moduleSubstitutes: options.moduleSubstitutes } : {}),
+    ...(options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }),
     // Denials are listed by `stop`, and shown when a test that expects them wants to look.
     onDenied: () => undefined,
   });

@@ -66,6 +66,11 @@ export interface BusOptions {
    * wait; the number of attempts and the event age limit stay as the retry policy says.
    */
   readonly backoffScale?: number;
+  /**
+   * Whether a PutEvents call is taken now; when not, it is answered ThrottlingException before any
+   * entry is accepted, as EventBridge answers a caller past its PutEvents quota.
+   */
+  readonly accepting?: (req: AwsRequest) => boolean;
 }
 
 const MAX_KEPT = 1000;
@@ -87,6 +92,8 @@ export class EventBusService {
   readonly failedDeliveries: FailedDelivery[] = [];
   /** Custom events put, for cost accounting (events AWS services publish to the default bus are free). */
   putCount = 0;
+  /** PutEvents calls refused with ThrottlingException (nothing of them accepted). */
+  throttledCount = 0;
   /** Rules switched off at run time (the cost script measures a run with and without its journey). */
   readonly disabledRules = new Set<string>();
 
@@ -199,6 +206,10 @@ export class EventBusService {
     if (!body) return this.error('SerializationException', 'Request body is not a JSON object');
     switch (operation) {
       case 'PutEvents':
+        if (this.options.accepting?.(req) === false) {
+          this.throttledCount++;
+          return this.error('ThrottlingException', 'Rate exceeded');
+        }
         return this.putEvents(body);
       case 'ListEventBuses':
         return this.ok({ EventBuses: this.options.buses.map((b) => ({ Name: b.name, Arn: b.arn })) });
