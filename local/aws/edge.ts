@@ -13,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultInjector } from './faults.ts';
 import { internalError, MalformedRequestTarget, toAwsRequest, writeResponse } from './http-adapter.ts';
 import type { SignedService } from './iam-requests.ts';
 import type { AwsRequest, AwsResponse, AwsServiceHandler } from './protocol.ts';
@@ -31,6 +32,8 @@ export interface EdgeRoutes {
   readonly web: (req: AwsRequest, sourceIp: string) => Promise<AwsResponse>;
   /** IAM: the service's refusal when the signer may not make this call; undefined lets it through. */
   readonly authorize?: (service: SignedService, req: AwsRequest) => AwsResponse | undefined;
+  /** Failures injected by tests (./faults.ts), answered once IAM has let the call through. */
+  readonly faults?: FaultInjector;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -138,7 +141,9 @@ export class EdgeServer {
         'UnknownOperationException',
         `No local service answers ${request.method} ${request.path}`,
       );
-    return routes.authorize?.(service, request) ?? (await routes[service](request));
+    const refused = routes.authorize?.(service, request);
+    if (refused) return refused;
+    return (await routes.faults?.answer(service, request)) ?? (await routes[service](request));
   }
 
   /** Listens on a loopback port (0 picks a free one); returns the endpoint URL. */

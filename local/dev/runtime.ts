@@ -23,6 +23,7 @@ import { LocalCloudWatchMetrics } from '../aws/cloudwatch-metrics.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
 import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
+import { FaultInjector } from '../aws/faults.ts';
 import {
   type Denial,
   denialMessage,
@@ -152,6 +153,8 @@ export class LocalRuntime {
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
   /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
   logBytes = 0;
+  /** Failures tests inject into the stand-ins (local/aws/faults.ts). */
+  readonly faults = new FaultInjector();
   /** Metrics the functions wrote in the embedded metric format. */
   readonly metrics = new LocalCloudWatchMetrics();
   readonly failedScheduleInvocations: Array<{
@@ -188,6 +191,7 @@ export class LocalRuntime {
       'sms-voice': this.smsVoice.handler,
       web: (req, sourceIp) => this.web(req, sourceIp),
       authorize: (service, req) => this.authorizeRequest(service, req),
+      faults: this.faults,
     }));
   }
 
