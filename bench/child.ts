@@ -5,6 +5,7 @@
  */
 import { benchAudience } from './audience.ts';
 import type { BenchOptions, ChildMessage, Table } from './report.ts';
+import { benchSchedulerIdle } from './scheduler-idle.ts';
 import { benchSegments } from './segments.ts';
 import { benchSignups } from './signups.ts';
 import { benchSpeedToLead } from './speed-to-lead.ts';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
     }),
   tooling: () => benchTooling(),
   wildcard: () => benchWildcard(),
+  scheduler: (o) => benchSchedulerIdle(o.nowMs),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>
     benchAudience({

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only signups|speed|segments|audience|tooling|wildcard] [--leads N] [--in-flight N] [--contacts N]
+ * `npm run bench [-- --only signups|speed|segments|audience|tooling|wildcard|scheduler] [--leads N] [--in-flight N] [--contacts N]
  *  [--seed N] [--signup-seconds N] [--signups-in-flight N] [--event-rate N] [--latency-seconds N]`
  *
  * Prints figures, and for those issue 18 sets a target, the target and whether it was met: timings
@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchOptions, type ChildMessage, formatTable } from './report.ts';
 
-const NAMES = ['signups', 'speed', 'segments', 'audience', 'tooling', 'wildcard'] as const;
+const NAMES = ['signups', 'speed', 'segments', 'audience', 'tooling', 'wildcard', 'scheduler'] as const;
 type Name = (typeof NAMES)[number];
 /** Monday 2 March 2026, 10:00 UTC (11:00 in Paris): the French reps are on duty. */
 const MONDAY_MORNING = Date.parse('2026-03-02T10:00:00Z');
