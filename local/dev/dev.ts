@@ -122,6 +122,10 @@ export async function dev(options: DevOptions): Promise<void> {
   say(
     `  data              ${options.memory ? 'in memory (--memory)' : '.relance/data (kept across restarts; --memory to keep nothing)'}`,
   );
+  if (runtime.replayedAtStart > 0)
+    say(
+      `  replayed          ${runtime.replayedAtStart} event(s) the last process had accepted and not delivered (it stopped abruptly)`,
+    );
   for (const interrupted of runtime.interruptedAtStart) {
     say(
       `  ! interrupted     an execution of ${interrupted.stateMachineArn.split(':').at(-1)} started ${interrupted.startedAt} was cut off by the last stop; its run is shown on the page`,

@@ -23,6 +23,7 @@ import { LocalCloudWatchMetrics } from '../aws/cloudwatch-metrics.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
 import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
+import { BusJournal } from '../aws/eventbridge/journal.ts';
 import { FaultInjector } from '../aws/faults.ts';
 import {
   type Denial,
@@ -146,6 +147,8 @@ export class LocalRuntime {
   private restoreClock?: () => void;
   private ticker?: NodeJS.Timeout;
   private saver?: NodeJS.Timeout;
+  /** Set by a simulated crash: the state on disk stays as the last periodic save left it. */
+  private statePathDisabled = false;
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
@@ -153,6 +156,10 @@ export class LocalRuntime {
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
   /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
   logBytes = 0;
+  /** Events accepted by the bus and not yet delivered, on disk (with a data directory). */
+  private readonly journal: BusJournal | undefined;
+  /** Events a previous process had accepted and not delivered, delivered again at this start. */
+  replayedAtStart = 0;
   /** Failures tests inject into the stand-ins (local/aws/faults.ts). */
   readonly faults = new FaultInjector();
   /** Metrics the functions wrote in the embedded metric format. */
@@ -165,6 +172,7 @@ export class LocalRuntime {
   }> = [];
 
   constructor(readonly options: RuntimeOptions) {
+    this.journal = options.dataDir ? new BusJournal(join(options.dataDir, 'bus-journal.jsonl')) : undefined;
     // A persistent runtime resumes journey time where it stopped, so persisted schedules keep their meaning.
     const resumedAt = this.readState()?.clock;
     this.clock =
@@ -299,6 +307,7 @@ export class LocalRuntime {
       deadLetter: (arn, event, attributes, rule) => this.deadLetter(arn, event, attributes, rule),
       background: (work) => this.tracker.track(work),
       backoffScale: this.options.retryBackoffScale ?? 1,
+      ...(this.journal ? { journal: this.journal } : {}),
       // Functions' own puts are part of work already accepted: only outside callers are held back.
       accepting: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined || this.accepting(),
     });
@@ -334,6 +343,8 @@ export class LocalRuntime {
     for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
     await this.dynamo.createTables(endpoint, this.app.tables);
+    // Events a previous process accepted and had not delivered when it died go out again.
+    this.replayedAtStart = this.bus.replayJournal();
     if (this.clock.mode === 'scaled') this.startTicking();
     if (this.options.dataDir) this.saver = setInterval(() => this.save(), 2_000);
     return this;
@@ -605,7 +616,11 @@ export class LocalRuntime {
   }
 
   /** Delivers an event to a rule's target as EventBridge does, with the rule's permissions. */
-  private async deliver(target: LocalRuleTarget, input: unknown, rule: LocalRule): Promise<void> {
+  private async deliver(
+    target: LocalRuleTarget,
+    input: unknown,
+    rule: LocalRule,
+  ): Promise<void | { settled: Promise<unknown> }> {
     const source = rule.arn ?? rule.name;
     if (target.arn.includes(':states:')) {
       // EventBridge starts an execution with the target's role.
@@ -624,8 +639,9 @@ export class LocalRuntime {
       // A Lambda target is invoked with the function's permission for the rule, not with a role.
       refuseIf(this.authorizeServiceInvoke(fn, 'events.amazonaws.com', source));
       // EventBridge hands the event to Lambda asynchronously; Lambda then retries on its own.
-      this.tracker.track(() => this.lambdas.invokeAsync(target.arn, input));
-      return;
+      const settled = this.lambdas.invokeAsync(target.arn, input);
+      this.tracker.track(() => settled);
+      return { settled };
     }
     if (target.arn.includes(':sqs:')) {
       refuseIf(this.authorizeQueueSend(target.arn, 'events.amazonaws.com', source));
@@ -897,7 +913,7 @@ export class LocalRuntime {
   /** Writes the stand-ins' state (DynamoDB persists itself) next to the LevelDB store. */
   save(): void {
     const path = this.statePath();
-    if (!path) return;
+    if (!path || this.statePathDisabled) return;
     const state: PersistedState = {
       sns: this.sns.snapshot(),
       sqs: this.sqs.snapshot(),
@@ -913,6 +929,18 @@ export class LocalRuntime {
       })),
     };
     writeFileSync(path, JSON.stringify(state));
+  }
+
+  /**
+   * Dies as `kill -9` would, for tests: nothing more is written (no state saved, the bus journal
+   * closed), then the services are torn down under the work in flight.
+   */
+  async simulateCrash(): Promise<void> {
+    this.journal?.close();
+    if (this.saver) clearInterval(this.saver);
+    this.saver = undefined;
+    this.statePathDisabled = true;
+    await this.stop();
   }
 
   /** Stops everything and releases the port; saves state first when persistent. */
