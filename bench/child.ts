@@ -7,12 +7,27 @@ import { resolve } from 'node:path';
 import { benchAudience } from './audience.ts';
 import { benchColdStart } from './cold-start.ts';
 import type { BenchOptions, ChildMessage, Table } from './report.ts';
+import { benchSchedulerIdle } from './scheduler-idle.ts';
 import { benchSegments } from './segments.ts';
+import { benchSignups } from './signups.ts';
 import { benchSpeedToLead } from './speed-to-lead.ts';
+import { benchTooling } from './tooling.ts';
+import { benchWildcard } from './wildcard.ts';
 
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
   'cold-start': () => benchColdStart({ projectRoot: resolve(import.meta.dirname, '..'), processes: 5 }),
   speed: (o) => benchSpeedToLead({ leads: o.leads, inFlight: o.inFlight, startMs: o.nowMs }),
+  signups: (o) =>
+    benchSignups({
+      seconds: o.signupSeconds,
+      inFlight: o.signupsInFlight,
+      rate: o.eventRate,
+      latencySeconds: o.latencySeconds,
+      startMs: o.nowMs,
+    }),
+  tooling: () => benchTooling(),
+  wildcard: () => benchWildcard(),
+  scheduler: (o) => benchSchedulerIdle(o.nowMs),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>
     benchAudience({

@@ -53,9 +53,17 @@ export interface BenchOptions {
   readonly inFlight: number;
   readonly contacts: number;
   readonly seed: number;
+  /** Sign-ups: length of the throughput phase, producers in it, the latency phase's rate and length. */
+  readonly signupSeconds: number;
+  readonly signupsInFlight: number;
+  readonly eventRate: number;
+  readonly latencySeconds: number;
   /** The instant the benchmarks run at (virtual clock, segment evaluation). */
   readonly nowMs: number;
 }
 
 /** What a benchmark process sends back. */
 export type ChildMessage = { readonly tables: Table[] } | { readonly error: string };
+
+/** A figure's verdict against its target. */
+export const verdict = (met: boolean) => (met ? 'pass' : 'FAIL');

@@ -1,12 +1,15 @@
 #!/usr/bin/env -S npx tsx
 /**
  * The relance command line, on commander: `relance --help`, `relance <command> --help`.
- *   relance dev [--port 4747] [--time-scale 720] [--memory] [--no-demo] [--cdk-out DIR]
+ *   relance dev [--port 4747] [--time-scale 720] [--max-backlog 2000] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance report <journey> [--since DATE] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
  *   relance cost [--json]
+ *   relance journeys diff [journey] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance journeys record
  * A mistake in the command line exits 2 with the command's usage; a failure exits 1.
  * Each command imports its module only when it runs, so help and usage errors load nothing else.
  */
@@ -89,7 +92,14 @@ function deploymentOf(flags: LocalFlags, command: Command) {
 }
 
 async function devCommand(
-  flags: { port: number; timeScale: number; memory?: boolean; demo: boolean; cdkOut?: string },
+  flags: {
+    port: number;
+    timeScale: number;
+    maxBacklog?: number;
+    memory?: boolean;
+    demo: boolean;
+    cdkOut?: string;
+  },
   command: Command,
 ): Promise<void> {
   const portFromEnv = command.getOptionValueSource('port') === 'default' ? envPort(command) : undefined;
@@ -98,6 +108,7 @@ async function devCommand(
     projectRoot,
     port: portFromEnv ?? flags.port,
     timeScale: flags.timeScale,
+    ...(flags.maxBacklog === undefined ? {} : { maxBacklog: flags.maxBacklog }),
     memory: flags.memory ?? false,
     demo: flags.demo,
     apiKey: process.env.RELANCE_API_KEY ?? 'local-dev-key',
@@ -137,6 +148,21 @@ async function whyCommand(
   else print(formatWhy(report));
 }
 
+async function reportCommand(
+  journeyId: string,
+  flags: LocalFlags & { since?: string; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const { report } = await import('./cli/report.ts');
+  const { formatFunnel } = await import('../functions/journey-report/funnel.ts');
+  const funnel = await report(journeyId, {
+    ...deploymentOf(flags, command),
+    ...(flags.since ? { since: flags.since } : {}),
+  });
+  if (flags.json) printJson(funnel);
+  else print(formatFunnel(funnel));
+}
+
 async function audienceCommand(
   segment: string,
   flags: LocalFlags & { sample: number; json?: boolean },
@@ -174,6 +200,38 @@ async function costCommand(flags: { json?: boolean }): Promise<void> {
   process.exitCode = document.target.met ? 0 : 1;
 }
 
+async function journeysDiffCommand(
+  journey: string | undefined,
+  flags: LocalFlags & { json?: boolean },
+  command: Command,
+): Promise<void> {
+  const options = deploymentOf(flags, command);
+  // Runs are counted when a deployment to read is named: --aws, --endpoint, or RELANCE_PORT.
+  const countRuns =
+    options.aws ||
+    command.getOptionValueSource('endpoint') !== 'default' ||
+    process.env.RELANCE_PORT !== undefined;
+  const { formatJourneysDiff, journeysDiff } = await import('./cli/journeys.ts');
+  const report = await journeysDiff({ ...options, countRuns, ...(journey ? { journey } : {}) });
+  if (flags.json) printJson(report);
+  else print(formatJourneysDiff(report));
+}
+
+async function journeysRecordCommand(flags: { json?: boolean }): Promise<void> {
+  const { journeysRecord } = await import('./cli/journeys.ts');
+  const recorded = journeysRecord();
+  if (flags.json) printJson({ recorded });
+  else
+    print(
+      recorded.length === 0
+        ? ['every journey version is already recorded in workflows/versions/']
+        : [
+            ...recorded.map((v) => `recorded ${v.journeyId} version ${v.version} (#${v.seq})`),
+            'commit workflows/versions/ with the change: the next deploy keeps these versions for the runs on them',
+          ],
+    );
+}
+
 const cdkOutOption = () =>
   new Option('--cdk-out <dir>', 'cloud assembly that names the local resources (default: .relance/cdk.out)');
 const jsonOption = () => new Option('--json', 'print the report as one JSON document');
@@ -197,6 +255,12 @@ function program(): Command {
       new Option('--time-scale <n>', 'journey time runs N times faster than real time')
         .default(720)
         .argParser(nonNegative),
+    )
+    .addOption(
+      new Option(
+        '--max-backlog <n>',
+        'deliveries, executions and invocations in flight before POST /events answers 429 and PutEvents ThrottlingException (default 2000)',
+      ).argParser(count),
     )
     .option('--memory', 'keep nothing (no data under .relance/)')
     .option('--no-demo', 'start empty, without the demo scenario')
@@ -229,6 +293,19 @@ function program(): Command {
     .action(whyCommand);
 
   relance
+    .command('report')
+    .description(
+      "a journey's funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
+    )
+    .argument('<journey>', 'journey id')
+    .option('--since <date>', 'only messages attempted from this date (ISO)')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read AWS instead: LEDGER_TABLE from the environment')
+    .addOption(jsonOption())
+    .action(reportCommand);
+
+  relance
     .command('audience')
     .description('who is in a segment now: the count and a sample with masked addresses; reads only')
     .argument('<segment>', 'segment id')
@@ -254,6 +331,27 @@ function program(): Command {
     )
     .addOption(jsonOption())
     .action(campaignCommand);
+
+  const journeys = relance
+    .command('journeys')
+    .description('journey versions: what changed since the deployed versions, and recording them')
+    .usage('<command> [options]');
+  journeys
+    .command('diff')
+    .description(
+      'steps and templates changed between the deployed journey versions and the working tree, the in-flight policy’s effect, and (with --endpoint or --aws) the runs waiting at each affected step',
+    )
+    .argument('[journey]', 'journey id (default: every journey)')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read the deployed state machines (STACK_NAME, default Relance) and JOURNEY_STATE_TABLE')
+    .addOption(jsonOption())
+    .action(journeysDiffCommand);
+  journeys
+    .command('record')
+    .description('record the working tree’s journey versions in workflows/versions/ (cdk synth does it too)')
+    .addOption(jsonOption())
+    .action(journeysRecordCommand);
 
   relance
     .command('cost')

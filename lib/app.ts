@@ -1,58 +1,75 @@
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { scoringModelViolations } from '../functions/leads/scoring.ts';
-import { defaultScoringModel } from '../functions/leads/scoring-model.ts';
-import { journeys, journeyViolations, segmentViolations } from '../workflows/index.ts';
+import type { MessageTemplate } from '#language/template.ts';
+import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
+import type { JourneyCatalog } from '../workflows/index.ts';
 import { readConfig } from './config.ts';
 import { DeployLimitsPlugin } from './deploy-limits.ts';
-import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
-import { RelanceDataStack, RelanceStack } from './relance-stack.ts';
+import { RelanceDataStack, RelanceStack, validatedVersions } from './relance-stack.ts';
+import { CachedTemplateValidation, templateValidationCache } from './template-validation.ts';
+
+export { JourneyValidationError } from './relance-stack.ts';
 
 export interface RelanceApp {
   readonly data: RelanceDataStack;
   readonly app: RelanceStack;
+  /** The journey versions deployed, and the earlier ones compiled in for the runs still on them. */
+  readonly versions: JourneyCatalog;
 }
 
-const CROSS_STACK_FLAG = '@aws-cdk/core:defaultCrossStackReferences';
+export interface BuildOptions {
+  readonly nag?: boolean;
+  /** The journeys to deploy. @default workflows/journeys */
+  readonly journeys?: readonly JourneyDefinition[];
+  /** The templates they send. @default workflows/templates */
+  readonly templates?: ReadonlyMap<string, MessageTemplate>;
+  /** Earlier versions runs may be on. @default the registry, workflows/versions */
+  readonly earlier?: readonly JourneyVersion[];
+  /**
+   * The stage: stacks `RelanceData-<stage>` and `Relance-<stage>`, physical names `Relance-<stage>-…`.
+   * @default the `relance:stage` context, else no stage (stacks `RelanceData` and `Relance`)
+   */
+  readonly stage?: string;
+}
 
-/** Thrown when a journey, segment or the lead scoring model is invalid: synth stops and lists every violation. */
-export class JourneyValidationError extends Error {}
+/** Context key naming the stage of the repository's app (`cdk deploy -c relance:stage=dev`). */
+export const STAGE_CONTEXT = 'relance:stage';
 
 /**
- * Builds the relance stacks on an App. Refuses to synthesize while any journey, segment or scoring
- * rule has a violation.
+ * Builds the repository's relance app: the `Relance` construct (lib/index.ts) in a stateless stack,
+ * on the tables of a stateful stack. Refuses to synthesize while any journey, segment or scoring
+ * rule has a violation. Works on an App that already has stacks (nothing is set on the App itself).
  * Context `relance:sandbox=true` makes the tables removable with the stack (never in production).
  */
-export function buildApp(app: App, options: { nag?: boolean } = {}): RelanceApp {
-  const violations = [
-    ...segmentViolations(),
-    ...journeyViolations(),
-    ...scoringModelViolations(defaultScoringModel),
-  ];
-  if (violations.length > 0) {
-    const lines = violations.map((v) => `  - ${v.journey} › ${v.path}: ${v.message}`);
-    throw new JourneyValidationError(
-      `Invalid journeys or segments (${violations.length}):\n${lines.join('\n')}`,
-    );
-  }
-  // Lock in CloudFormation exports between the data and app stacks (producer-protecting).
-  if (app.node.tryGetContext(CROSS_STACK_FLAG) === undefined) app.node.setContext(CROSS_STACK_FLAG, 'strong');
+export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
+  const stageContext: unknown = app.node.tryGetContext(STAGE_CONTEXT);
+  const stage = options.stage ?? (stageContext === undefined ? undefined : String(stageContext));
+  const suffix = stage === undefined ? '' : `-${stage}`;
+  // Journeys, segments and scoring are checked before any stack exists (the construct checks again).
+  validatedVersions({
+    ...(options.journeys ? { journeys: options.journeys } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
+    ...(options.earlier ? { earlierVersions: options.earlier } : {}),
+  });
   // The `relance:*` context is checked before anything is built: a bad key fails synth naming it.
   const { sandbox } = readConfig(app);
-  const data = new RelanceDataStack(app, 'RelanceData', {
+  const data = new RelanceDataStack(app, `RelanceData${suffix}`, {
     description: 'relance: contacts, events, journey state, send ledger, products',
-    removalPolicy: sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ...(sandbox ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
   });
-  const stack = new RelanceStack(app, 'Relance', {
+  const stack = new RelanceStack(app, `Relance${suffix}`, {
     description: 'relance: event bus, ingest, HTTP API and journeys',
     tables: data.tables,
-    journeys,
+    ...(stage === undefined ? {} : { stage }),
+    ...(options.journeys ? { journeys: options.journeys } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
+    ...(options.earlier ? { earlierVersions: options.earlier } : {}),
   });
   // Every AWS limit a deploy would hit fails synth, with or without cdk-nag (the local runtime too).
   Validations.of(app).addPlugins(new DeployLimitsPlugin());
-  if (options.nag ?? true) {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    acknowledgeNagFindings(stack);
-  }
-  return { data, app: stack };
+  // The built-in CloudFormation validation, once per template content (always in CI).
+  Validations.of(app).addPlugins(new CachedTemplateValidation(templateValidationCache()));
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { data, app: stack, versions: stack.relance.versions };
 }

@@ -14,7 +14,13 @@ const nonEmpty = z.string().min(1);
 const origin = z.url().refine((url) => new URL(url).origin === url, 'an origin: scheme, host and port only');
 
 /** A From address with an e-mail domain (`Shop <hello@shop.example.com>`): its domain is the SES identity. */
-const FromAddress = nonEmpty.refine((value) => senderDomainOf(value) !== undefined, 'has no e-mail domain');
+/** Text that becomes a mail header (From's display name): a line break would start another header. */
+const headerSafe = nonEmpty.refine(
+  (value) => !/\p{Cc}/u.test(value),
+  'must be one line without control characters (it becomes a mail header)',
+);
+
+const FromAddress = headerSafe.refine((value) => senderDomainOf(value) !== undefined, 'has no e-mail domain');
 
 const Timezone = nonEmpty.refine((zone) => {
   try {
@@ -52,30 +58,126 @@ const AudiencePassConfigSchema = z.strictObject({
 });
 export type AudiencePassConfig = z.infer<typeof AudiencePassConfigSchema>;
 
-const RelanceConfigSchema = z.strictObject({
-  fromAddress: FromAddress,
-  replyToAddress: z.email(),
-  brand: z.strictObject({
-    name: nonEmpty,
-    website: z.url(),
-    postalAddress: nonEmpty,
-    supportEmail: z.email(),
+/** A DNS label (the MAIL FROM subdomain: `mail` makes `mail.shop.example.com`). */
+const dnsLabel = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label (mail, bounce)');
+
+/**
+ * The SES identity relance sends from: created in the template for the From domain (Easy DKIM,
+ * custom MAIL FROM) or the From address, or an existing identity passed in by ARN. The send grant
+ * is on that identity only.
+ */
+const SenderIdentitySchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('domain'), mailFromSubdomain: dnsLabel.default('mail') }),
+  z.strictObject({ type: z.literal('address') }),
+  z.strictObject({
+    type: z.literal('existing'),
+    arn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/[^/\s]+$/,
+        'an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>)',
+      ),
   }),
-  /** ISO 3166-1 alpha-2 country phone numbers without a country code belong to. */
-  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code (FR)'),
-  defaultTimezone: Timezone,
-  /** SMS sender id: 1-11 letters and digits, at least one letter (what carriers accept). */
-  smsSenderId: z
-    .string()
-    .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, '1-11 letters and digits, one letter at least'),
-  historyRetentionDays: z.int().positive(),
-  delivery: DeliveryPolicySettings,
-  leads: LeadsConfigSchema,
-  audiencePasses: AudiencePassConfigSchema,
-  /** Tables removable with the stack (never in production). */
-  sandbox: z.boolean(),
+]);
+export type SenderIdentityConfig = z.output<typeof SenderIdentitySchema>;
+
+/** Virtual Deliverability Manager options of the configuration set; unset inherits the account's. */
+const DeliverabilitySchema = z.strictObject({
+  engagementMetrics: z.boolean().optional(),
+  optimizedSharedDelivery: z.boolean().optional(),
 });
+
+const RelanceConfigSchema = z
+  .strictObject({
+    fromAddress: FromAddress,
+    replyToAddress: z.email(),
+    brand: z.strictObject({
+      name: headerSafe,
+      website: z.url(),
+      postalAddress: nonEmpty,
+      supportEmail: z.email(),
+    }),
+    /** ISO 3166-1 alpha-2 country phone numbers without a country code belong to. */
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code (FR)'),
+    defaultTimezone: Timezone,
+    /** SMS sender id: 1-11 letters and digits, at least one letter (what carriers accept). */
+    smsSenderId: z
+      .string()
+      .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, '1-11 letters and digits, one letter at least'),
+    historyRetentionDays: z.int().positive(),
+    delivery: DeliveryPolicySettings,
+    leads: LeadsConfigSchema,
+    audiencePasses: AudiencePassConfigSchema,
+    senderIdentity: SenderIdentitySchema,
+    deliverability: DeliverabilitySchema,
+    /** Tables removable with the stack (never in production). */
+    sandbox: z.boolean(),
+  })
+  .superRefine((config, context) => {
+    // The grant is on the identity: an identity of another domain or address would never authorize a send.
+    if (config.senderIdentity.type !== 'existing') return;
+    const name = config.senderIdentity.arn.split(':identity/')[1];
+    const address = senderAddressOf(config.fromAddress);
+    if (name !== senderDomainOf(config.fromAddress) && name !== address)
+      context.addIssue({
+        code: 'custom',
+        path: ['senderIdentity', 'arn'],
+        message: `is the identity of "${name}", not of the From address's domain or the address itself`,
+      });
+  });
 export type RelanceConfig = z.output<typeof RelanceConfigSchema>;
+
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+type ConfigInput = z.input<typeof RelanceConfigSchema>;
+
+/**
+ * The configuration as the `Relance` construct's typed `config` prop. Every key is optional: a
+ * value given here wins over the `relance:<key>` context (cdk.json or `-c`), which wins over the
+ * default; objects merge key by key (a `delivery` with only `quietHours` keeps the default caps and
+ * topics), arrays and `delivery.emailTopics` replace the default as a whole.
+ */
+export interface RelanceConfigProps {
+  /** The From address of journey and lead e-mail; its domain (or the address) is the SES identity. @default 'Relance Demo Shop <hello@shop.example.com>' */
+  readonly fromAddress?: ConfigInput['fromAddress'];
+  /** The Reply-To address of relance's e-mail. @default 'support@shop.example.com' */
+  readonly replyToAddress?: ConfigInput['replyToAddress'];
+  /** The brand messages and pages show: name, website, postal address (marketing footers), support e-mail. @default the demo shop's */
+  readonly brand?: DeepPartial<ConfigInput['brand']>;
+  /** ISO 3166-1 alpha-2 country of phone numbers written without a country code. @default 'FR' */
+  readonly defaultCountry?: ConfigInput['defaultCountry'];
+  /** IANA timezone of contacts whose own is unknown (quiet hours, local-time waits). @default 'Europe/Paris' */
+  readonly defaultTimezone?: ConfigInput['defaultTimezone'];
+  /** SMS sender id: 1-11 letters and digits, one letter at least. @default 'RELANCE' */
+  readonly smsSenderId?: ConfigInput['smsSenderId'];
+  /** How long each contact's event history is kept, in days. @default 400 */
+  readonly historyRetentionDays?: ConfigInput['historyRetentionDays'];
+  /** Quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. @default 21:00-08:00, 5 e-mails and 2 SMS a week, the demo's topics, 300 s */
+  readonly delivery?: DeepPartial<ConfigInput['delivery']>;
+  /** The public lead form: allowed origins, honeypot field, rate limits, optional captcha and webhook. @default the demo shop's origins, 10 per client per minute, 20/s (burst 40) in all */
+  readonly leads?: DeepPartial<ConfigInput['leads']>;
+  /** Audience passes of scheduled journeys: scan workers, page size, slots, provider rates. @default 8 workers, 200 per page, 14 e-mails and 1 SMS per second */
+  readonly audiencePasses?: DeepPartial<ConfigInput['audiencePasses']>;
+  /**
+   * The SES identity e-mail is sent from: `{ type: 'domain', mailFromSubdomain }` creates the From
+   * domain's identity with Easy DKIM and a custom MAIL FROM (`mail.<domain>`), `{ type: 'address' }`
+   * the From address's, `{ type: 'existing', arn }` uses one you manage (of the From domain or address).
+   * @default { type: 'domain', mailFromSubdomain: 'mail' }
+   */
+  readonly senderIdentity?: ConfigInput['senderIdentity'];
+  /** Virtual Deliverability Manager options of the configuration set (engagement metrics, optimized shared delivery). @default the account's VDM settings */
+  readonly deliverability?: ConfigInput['deliverability'];
+  /** Tables the construct creates are removable with the stack: for sandboxes only, never production. @default false */
+  readonly sandbox?: ConfigInput['sandbox'];
+}
+
+/** Every configuration key has its documented prop: a key added to the schema without one fails to compile here. */
+type Missing = Exclude<keyof ConfigInput, keyof RelanceConfigProps>;
+const everyKeyHasAProp: [Missing] extends [never] ? true : Missing = true;
+void everyKeyHasAProp;
 
 /** Thrown when the `relance:*` context is invalid: synth stops and lists every problem with its path. */
 export class ConfigValidationError extends Error {
@@ -163,6 +265,8 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
     // SES's starting quota in production is 14 e-mails per second; a long code sends about 1 SMS per second.
     rates: { email: 14, sms: 1 },
   },
+  senderIdentity: { type: 'domain' },
+  deliverability: {},
   sandbox: false,
 };
 
@@ -182,12 +286,29 @@ function merged(base: unknown, value: unknown, path: string): unknown {
   return result;
 }
 
-/** One line per problem: `relance:delivery.quietHours.strat: unknown key`. */
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const [key, ...rest] = issue.path.map(String);
-  const at = (more: string[]) => [`relance:${key ?? '?'}`, ...more].join('.');
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${at([...rest, k])}: unknown key`);
-  return [`${at(rest)}: ${issue.message}`];
+/** Where a value came from, for the error naming it: the construct's props or the context. */
+type Source = 'props' | 'context';
+
+/** One line per problem: `relance:delivery.quietHours.strat: unknown key`, or `config.brand.website: ...` for props. */
+function describeIssue(issue: z.core.$ZodIssue, sourceOf: (path: readonly string[]) => Source): string[] {
+  const path = issue.path.map(String);
+  const name = (keys: readonly string[]) => {
+    const [key = '?', ...rest] = keys;
+    const head = sourceOf(keys) === 'props' ? `config.${key}` : `relance:${key}`;
+    return [head, ...rest].join('.');
+  };
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${name([...path, k])}: unknown key`);
+  return [`${name(path)}: ${issue.message}`];
+}
+
+/** Whether `value` has a value at `path` (the props gave it). */
+function hasPath(value: unknown, path: readonly string[]): boolean {
+  let at: unknown = value;
+  for (const key of path) {
+    if (!isPlainObject(at) || !Object.hasOwn(at, key)) return false;
+    at = at[key];
+  }
+  return true;
 }
 
 /**
@@ -203,17 +324,21 @@ function fromCommandLine(value: unknown, fallback: unknown): { ok: true; value: 
   }
 }
 
+/** Context keys relance reads that are not configuration (the repository's app reads them itself). */
+const OTHER_CONTEXT_KEYS = new Set(['relance:stage']);
+
 /**
- * The configuration for this app: every `relance:*` context key is checked (an unknown one fails),
- * each value is merged into its default and the result validated. Throws ConfigValidationError
- * listing every problem with its path.
+ * The configuration of one relance deployment: the defaults, overlaid with every `relance:*`
+ * context key (cdk.json or `-c`; an unknown one fails), overlaid with `props` (the construct's
+ * typed `config`), each merged key by key and the result validated. Throws ConfigValidationError
+ * listing every problem with its path (`relance:...` for the context, `config....` for props).
  */
-export function readConfig(scope: Construct): RelanceConfig {
+export function readConfig(scope: Construct, props: RelanceConfigProps = {}): RelanceConfig {
   const context = scope.node.getAllContext();
   const problems: string[] = [];
   const given: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(context)) {
-    if (!name.startsWith('relance:')) continue;
+    if (!name.startsWith('relance:') || OTHER_CONTEXT_KEYS.has(name)) continue;
     const key = name.slice('relance:'.length);
     if (!Object.hasOwn(DEFAULTS, key)) problems.push(`${name}: unknown key`);
     else {
@@ -222,14 +347,32 @@ export function readConfig(scope: Construct): RelanceConfig {
       else problems.push(`${name}: given on the command line, it must be JSON like cdk.json's value`);
     }
   }
-  const parsed = RelanceConfigSchema.safeParse(merged(DEFAULTS, given, ''));
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
+  for (const key of Object.keys(props))
+    if (!Object.hasOwn(DEFAULTS, key)) problems.push(`config.${key}: unknown key`);
+  const fromContext = merged(DEFAULTS, given, '');
+  const parsed = RelanceConfigSchema.safeParse(merged(fromContext, props, ''));
+  const sourceOf = (path: readonly string[]): Source => (hasPath(props, path) ? 'props' : 'context');
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, sourceOf)));
   if (problems.length > 0 || !parsed.success) {
     throw new ConfigValidationError(
-      `Invalid relance configuration in the context (cdk.json) (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `Invalid relance configuration (props or the cdk.json context) (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
   }
   return parsed.data;
+}
+
+/** The bare address of a From address (`Shop <a@b.com>` → `a@b.com`). */
+function senderAddressOf(fromAddress: string): string | undefined {
+  return /([^<\s]+@[^>\s]+)>?\s*$/.exec(fromAddress)?.[1];
+}
+
+/** The SES identity name e-mail is sent from: the From domain, the From address, or the existing identity's. */
+export function senderIdentityName(config: Pick<RelanceConfig, 'fromAddress' | 'senderIdentity'>): string {
+  const identity = config.senderIdentity;
+  if (identity.type === 'existing') return identity.arn.split(':identity/')[1] ?? '';
+  if (identity.type === 'address') return senderAddressOf(config.fromAddress) ?? '';
+  return senderDomain(config.fromAddress);
 }
 
 function senderDomainOf(fromAddress: string): string | undefined {

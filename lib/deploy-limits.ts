@@ -18,6 +18,7 @@ import {
   type PolicyViolation,
   Stack,
 } from 'aws-cdk-lib';
+import { type EventPatternProblem, eventPatternProblems } from '#language/event-pattern.ts';
 
 export interface StackTemplate {
   /** The deployed stack name (what `AWS::StackName` resolves to). */
@@ -415,6 +416,7 @@ const DOCS = {
   cloudformation: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html',
   events: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html',
   eventsApi: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html',
+  eventPatterns: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html',
   states: 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html',
   statesApi: 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html',
   scheduler: 'https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateScheduleGroup.html',
@@ -427,6 +429,15 @@ const DOCS = {
   secrets: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html',
   ses: 'https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateConfigurationSet.html',
 } as const;
+
+/** What EventBridge refuses in a rule's pattern (the pattern as text, the way the template gives it). */
+function patternProblems(text: string): EventPatternProblem[] {
+  try {
+    return eventPatternProblems(JSON.parse(text));
+  } catch {
+    return [{ path: '', message: 'the event pattern is not valid JSON' }];
+  }
+}
 
 /** Lambda: "Function environment variables: 4 KB, for all environment variables associated with the function, in aggregate". Counted as the UTF-8 JSON of the variables (keys, values and their encoding). */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
@@ -790,8 +801,16 @@ function stackViolations(stack: StackTemplate, all: readonly StackTemplate[]): D
       case 'AWS::Events::Rule': {
         if (props.EventPattern !== undefined) {
           const pattern = props.EventPattern;
-          const chars = (typeof pattern === 'string' ? pattern : JSON.stringify(resolver.resolve(pattern)))
-            .length;
+          const text = typeof pattern === 'string' ? pattern : JSON.stringify(resolver.resolve(pattern));
+          const chars = text.length;
+          for (const problem of patternProblems(text)) {
+            add(
+              logicalId,
+              'event-pattern-invalid',
+              `an event pattern PutRule accepts (${DOCS.eventPatterns})`,
+              `its event pattern is refused by EventBridge at ${problem.path || 'the top'}: ${problem.message}`,
+            );
+          }
           if (chars > EVENT_PATTERN_CHARS) {
             add(
               logicalId,

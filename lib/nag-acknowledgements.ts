@@ -1,9 +1,10 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import type { RelanceStack } from './relance-stack.ts';
+import type { Relance } from './relance-stack.ts';
 import { RelanceFunction } from './stateless/relance-function.ts';
 
 /**
@@ -14,17 +15,19 @@ import { RelanceFunction } from './stateless/relance-function.ts';
  * constructs (own Lambda roles instead of managed policies, encrypted TLS-only queues, access logs,
  * request validation, point-in-time recovery).
  */
-export function acknowledgeNagFindings(stack: RelanceStack): void {
+export function acknowledgeNagFindings(relance: Relance): void {
+  // The stack relance builds in: the host stack, or its own nested stack.
+  const stack = Stack.of(relance.engine);
   const acknowledge = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
   const roleOf = (fn: RelanceFunction): IRole => {
     if (!fn.role) throw new Error(`${fn.node.path} has no role`);
     return fn.role;
   };
-  const functions = stack.node.findAll().filter((c): c is RelanceFunction => c instanceof RelanceFunction);
-  const stateMachines = stack.node.findAll().filter((c): c is StateMachine => c instanceof StateMachine);
+  const functions = relance.node.findAll().filter((c): c is RelanceFunction => c instanceof RelanceFunction);
+  const stateMachines = relance.node.findAll().filter((c): c is StateMachine => c instanceof StateMachine);
 
-  for (const fn of stack.node.findAll().filter((c) => c instanceof LambdaFunction)) {
+  for (const fn of relance.node.findAll().filter((c) => c instanceof LambdaFunction)) {
     acknowledge(
       fn,
       'AwsSolutions-L1',
@@ -50,7 +53,7 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
     );
   }
 
-  const { engine, passes, feedback } = stack;
+  const { engine, passes, feedback, names } = relance;
   const logicalIdOf = (fn: RelanceFunction) => stack.getLogicalId(fn.node.defaultChild as never);
   for (const machine of engine.stateMachines.values()) {
     acknowledge(
@@ -66,19 +69,19 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
   );
 
   // Schedules are created per run with generated names, each inside its journey's own group. The
-  // journey-step function creates them; the event router deletes them.
+  // journey-step function creates them; the event router deletes them; the run sweeper looks them up.
   for (const journeyId of engine.stateMachines.keys()) {
-    for (const fn of [engine.stepFunction, engine.routerFunction]) {
+    for (const fn of [engine.stepFunction, engine.routerFunction, relance.sweeper.fn]) {
       acknowledge(
         roleOf(fn),
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-${journeyId}/*]`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${names.name(journeyId)}/*]`,
         "Schedules are created per run with generated names, inside this journey's own schedule group only.",
       );
     }
   }
   acknowledge(
     roleOf(passes.fn),
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.stackName}-audience-passes/*]`,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${names.name('audience-passes')}/*]`,
     "An audience pass schedules each worker's next slot with a generated name, inside the passes' own schedule group only.",
   );
 
@@ -86,43 +89,48 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
   for (const fn of [engine.stepFunction, feedback.feedbackFunction]) {
     acknowledge(
       roleOf(fn),
-      'AwsSolutions-IAM5[Resource::RelanceData:ExportsOutputFnGetAttTablesLedgerF9806C8BArnA6AF1EF7/index/*]',
+      `AwsSolutions-IAM5[Resource::${indexesOf(stack, relance.tables.ledger)}]`,
       'A grant on the ledger table covers its byContact index ("<table>/index/*"), which the CDK adds to every ledger grant.',
     );
   }
 
   acknowledge(
-    stack.http.api,
+    relance.http.api,
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     'API Gateway access logging needs the account-level CloudWatch role; this AWS-managed policy is the documented one for it.',
   );
   acknowledge(
-    stack.ingest.rejectedEvents,
+    relance.ingest.rejectedEvents,
     'AwsSolutions-SQS3',
     'This queue is itself the terminal store of rejected events, read by operators; it has no consumer to fail.',
   );
   acknowledge(
-    stack.ingest.deadLetters,
+    relance.ingest.deadLetters,
     'AwsSolutions-SQS3',
     'This queue is the dead-letter queue of the ingest rule and function.',
   );
   acknowledge(
-    stack.http.api,
+    relance.scheduleDeadLetters,
+    'AwsSolutions-SQS3',
+    'This queue is the dead-letter queue of every schedule (resumes, audience passes, the sweeper, the unassigned-leads pass).',
+  );
+  acknowledge(
+    relance.http.api,
     'AwsSolutions-APIG4',
     'Producers are servers authenticated by API key with a usage plan; the public lead form is anonymous by nature and protected by origin checks, honeypot and throttling.',
   );
   acknowledge(
-    stack.http.api,
+    relance.http.api,
     'AwsSolutions-COG4',
     'No end users sign in to this API: see AwsSolutions-APIG4.',
   );
   acknowledge(
-    stack.preferences.secret,
+    relance.preferences.secret,
     'AwsSolutions-SMG4',
     'The link signing key is not rotated automatically: a new key would break every unsubscribe link already delivered; rotate it by hand.',
   );
   acknowledge(
-    stack.http.api,
+    relance.http.api,
     'AwsSolutions-APIG3',
     'WAF is optional: throttling and usage plans cover abuse; attach a web ACL in accounts that mandate one.',
   );
@@ -133,4 +141,42 @@ export function acknowledgeNagFindings(stack: RelanceStack): void {
       'Express journeys and the pass machine log ERROR only: logging ALL would add a CloudWatch Logs write to every run segment, which is most of the cost per run; failures are kept, and a pass records its progress on its record.',
     );
   }
+  // The journey-state table has a GSI: a table grant covers "<table>/index/*" for the functions granted it.
+  for (const fn of [engine.stepFunction, engine.routerFunction, passes.fn, relance.sweeper.fn]) {
+    acknowledge(
+      roleOf(fn),
+      `AwsSolutions-IAM5[Resource::${indexesOf(stack, relance.tables.journeyState)}]`,
+      'A grant on the journey-state table covers its byWake index ("<table>/index/*"), which lists waiting runs by wake-up time for the run sweeper; the CDK adds it to every grant of the table.',
+    );
+  }
+  Validations.of(relance.sweeper).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(relance.sweeper.fn.node.defaultChild as never)}.Arn>:*]`,
+    reason:
+      'Invoking the sweeper function by any version or alias is what the CDK grant produces; the function itself is fixed.',
+  });
+}
+
+/**
+ * How cdk-nag names a table's indexes (`<table ARN>/index/*`) in a finding: a same-stack table by
+ * its logical id (`<Id.Arn>`), another stack's by the export the reference becomes (created here,
+ * as the reference would create it), an imported one by its ARN with pseudo parameters as `<AWS::...>`.
+ */
+function indexesOf(stack: Stack, table: ITableV2): string {
+  const producer = Stack.of(table);
+  const arn = producer === stack ? table.tableArn : producer.exportValue(table.tableArn);
+  return `${nagText(stack.resolve(arn))}/index/*`;
+}
+
+/** A resolved CloudFormation value as cdk-nag writes it in a finding's subject. */
+function nagText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  const intrinsic = value as Record<string, unknown>;
+  const getAtt = intrinsic['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return `<${getAtt.join('.')}>`;
+  if (typeof intrinsic.Ref === 'string') return `<${intrinsic.Ref}>`;
+  if (intrinsic['Fn::ImportValue'] !== undefined) return nagText(intrinsic['Fn::ImportValue']);
+  const join = intrinsic['Fn::Join'];
+  if (Array.isArray(join) && Array.isArray(join[1])) return join[1].map(nagText).join(String(join[0]));
+  return JSON.stringify(value);
 }

@@ -36,7 +36,14 @@ import {
   setting,
   UsageError,
 } from './audience.ts';
-import { type CostBreakdown, costOf, expressBilledGbSeconds, PRICES, type Usage } from './cost-model.ts';
+import {
+  type CostBreakdown,
+  costOf,
+  DECLARED,
+  expressBilledGbSeconds,
+  PRICES,
+  type Usage,
+} from './cost-model.ts';
 
 /** SES outbound e-mail, per message (us-east-1 list price, $0.10 per 1,000). */
 export const SES_PRICE_PER_EMAIL = 0.1 / 1000;
@@ -397,6 +404,8 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
   const gb = (entry: string) => (input.deployment.memoryMb[entry] ?? 256) / 1024;
   const seconds = ASSUMED_INVOCATION_MS / 1000;
   const tasksPerExecution = journeyExecutions > 0 ? journeyInvocations / journeyExecutions : 0;
+  const emails = steps.filter((s) => s.channel === 'email').reduce((sum, s) => sum + s.send + s.deferred, 0);
+  const sms = steps.filter((s) => s.channel === 'sms').reduce((sum, s) => sum + s.send + s.deferred, 0);
   const usage: Usage = {
     lambdaInvocations: passInvocations + journeyInvocations,
     lambdaGbSeconds:
@@ -413,13 +422,27 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       Math.ceil(input.scan.scannedBytes / 4096) / 2 +
       input.alreadyEntered +
       e * (1 + 2 * pauses + capped.length),
-    // Run created (or refused) and ended, pause and resume, ledger entry begun and settled, cap item.
+    // Run created (or refused) and ended, pause and resume, ledger entry begun and settled, cap item;
+    // plus their index writes: the wake index as a run pauses and resumes, the ledger's byContact.
     dynamoWriteUnits:
-      starts + input.heldOut + e * (1 + 2 * pauses) + 2 * decided + capWrites + 1 + workers + pages,
+      starts +
+      input.heldOut +
+      e * (1 + 2 * pauses) +
+      2 * decided +
+      capWrites +
+      1 +
+      workers +
+      pages +
+      (e * 2 * pauses + 2 * decided),
+    dynamoIndexWriteUnits: e * 2 * pauses + 2 * decided,
+    // Lambda's platform records only: the handlers log at INFO a few hundred bytes more per call.
+    logBytes: (passInvocations + journeyInvocations) * DECLARED.platformLogBytesPerInvocation,
+    // Not estimated before the pass: runs and ledger entries left stored (see `npm run cost`).
+    storedByteMonths: 0,
+    emails,
+    sms,
   };
   const aws = costOf(usage);
-  const emails = steps.filter((s) => s.channel === 'email').reduce((sum, s) => sum + s.send + s.deferred, 0);
-  const sms = steps.filter((s) => s.channel === 'sms').reduce((sum, s) => sum + s.send + s.deferred, 0);
   const ses = emails * SES_PRICE_PER_EMAIL;
   const smsCost = sms * input.smsPrice;
   return {

@@ -1,6 +1,8 @@
 /**
- * AWS list prices (us-east-1, on-demand, no free tier) and the arithmetic from counted usage to
- * dollars. SES and SMS fees are left out: they are the same whatever runs the journeys.
+ * AWS list prices (us-east-1, on-demand, no free tier), the declared models the cost report uses
+ * where a local measurement would not be AWS's (Lambda and Express durations, platform log lines,
+ * X-Ray sampling, storage horizon), and the arithmetic from counted usage to dollars. SES and SMS
+ * per-message fees are priced on their own line: they are the same whatever runs the journeys.
  */
 
 export const PRICES = {
@@ -14,6 +16,43 @@ export const PRICES = {
   schedulerPerInvocation: 1 / 1e6,
   dynamoPerWriteUnit: 0.625 / 1e6,
   dynamoPerReadUnit: 0.125 / 1e6,
+  /** Standard table class storage, and continuous backups (point-in-time recovery), per GB-month. */
+  dynamoStoragePerGbMonth: 0.25,
+  dynamoPitrPerGbMonth: 0.2,
+  /** CloudWatch Logs ingestion (standard class) per GB; storage per GB-month. */
+  logsIngestPerGb: 0.5,
+  logsStoragePerGbMonth: 0.03,
+  /** X-Ray traces recorded. */
+  xrayPerTrace: 5 / 1e6,
+  /** API Gateway REST API requests (first 333 million a month). */
+  apiGatewayPerRequest: 3.5 / 1e6,
+  /** SES outbound e-mail. */
+  sesPerEmail: 0.1 / 1000,
+} as const;
+
+/**
+ * What the report assumes instead of measuring locally. Local wall time is not Lambda's (and flips
+ * with the machine's load), so durations are declared: a warm invocation of a relance handler is a
+ * few DynamoDB calls and at most one provider call.
+ */
+export const DECLARED = {
+  /** Billed duration of one warm invocation, by handler entry (functions/...); `default` for the rest. */
+  lambdaMs: {
+    'functions/journeys/step-handler.ts': 120,
+    'functions/ingest/bus-handler.ts': 80,
+    'functions/ingest/http-handler.ts': 40,
+    'functions/journeys/event-router-handler.ts': 60,
+    'functions/delivery/feedback-handler.ts': 40,
+    default: 60,
+  } as Record<string, number>,
+  /** Billed duration of one Express execution (64 MB): its Lambda tasks and transitions, in 100 ms steps. */
+  expressMs: 200,
+  /** Lambda's platform records per invocation in JSON format at the INFO system level (platform.start, platform.report). */
+  platformLogBytesPerInvocation: 600,
+  /** X-Ray's default sampling rule past its reservoir of one request a second: 5% of requests traced. */
+  xraySampling: 0.05,
+  /** CloudWatch Logs retention of the function log groups (one month). */
+  logRetentionMonths: 1,
 } as const;
 
 /** What one run (or one event) used, as counted on the local runtime. */
@@ -26,6 +65,14 @@ export interface Usage {
   readonly scheduleInvocations: number;
   readonly dynamoReadUnits: number;
   readonly dynamoWriteUnits: number;
+  /** Of the write units, those billed for global secondary indexes. */
+  readonly dynamoIndexWriteUnits: number;
+  /** Bytes written to CloudWatch Logs at the template's log levels (handler lines, EMF, platform records). */
+  readonly logBytes: number;
+  /** Byte-months of DynamoDB storage what was written will bill (items and index copies, until their TTL or the horizon). */
+  readonly storedByteMonths: number;
+  readonly emails: number;
+  readonly sms: number;
 }
 
 export const ZERO_USAGE: Usage = {
@@ -37,6 +84,11 @@ export const ZERO_USAGE: Usage = {
   scheduleInvocations: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
+  dynamoIndexWriteUnits: 0,
+  logBytes: 0,
+  storedByteMonths: 0,
+  emails: 0,
+  sms: 0,
 };
 
 /** Express bills memory in 64 MB steps and time in 100 ms steps; a small execution is 64 MB. */
@@ -45,10 +97,23 @@ export function expressBilledGbSeconds(durationMs: number, memoryMb = 64): numbe
   return (Math.ceil(memoryMb / 64) * 64 * billedMs) / 1024 / 1000;
 }
 
+/** Lambda GB-seconds of `invocations` of a function of `memoryMb`, at its declared duration (1 ms steps). */
+export function declaredLambdaGbSeconds(entry: string, memoryMb: number, invocations: number): number {
+  const ms = DECLARED.lambdaMs[entry] ?? DECLARED.lambdaMs.default ?? 60;
+  return (invocations * Math.ceil(ms) * memoryMb) / 1024 / 1000;
+}
+
 /** a − b, field by field. */
 export function subtractUsage(a: Usage, b: Usage): Usage {
   return Object.fromEntries(
     Object.entries(a).map(([k, v]) => [k, v - (b[k as keyof Usage] ?? 0)]),
+  ) as unknown as Usage;
+}
+
+/** a + b, field by field. */
+export function addUsage(a: Usage, b: Usage): Usage {
+  return Object.fromEntries(
+    Object.entries(a).map(([k, v]) => [k, v + (b[k as keyof Usage] ?? 0)]),
   ) as unknown as Usage;
 }
 
@@ -63,10 +128,22 @@ export interface CostBreakdown {
   readonly eventBridge: number;
   readonly scheduler: number;
   readonly dynamoDb: number;
+  /** Storage and point-in-time recovery of what the usage left stored, over the storage horizon. */
+  readonly dynamoStorage: number;
+  readonly logs: number;
+  readonly xray: number;
+  /** Everything above. */
   readonly total: number;
+  /** SES and SMS per-message fees, apart (SMS priced per country: e-mails only here). */
+  readonly messageFees: number;
 }
 
-/** Dollars for a usage, by service. */
+/** Months an item without TTL is counted as stored: the default history retention, 400 days. */
+export const STORAGE_HORIZON_MONTHS = 400 / 30.4;
+
+const GB = 1024 ** 3;
+
+/** Dollars for a usage, by item. */
 export function costOf(usage: Usage): CostBreakdown {
   const lambda =
     usage.lambdaInvocations * PRICES.lambdaPerRequest + usage.lambdaGbSeconds * PRICES.lambdaPerGbSecond;
@@ -76,12 +153,23 @@ export function costOf(usage: Usage): CostBreakdown {
   const scheduler = usage.scheduleInvocations * PRICES.schedulerPerInvocation;
   const dynamoDb =
     usage.dynamoWriteUnits * PRICES.dynamoPerWriteUnit + usage.dynamoReadUnits * PRICES.dynamoPerReadUnit;
+  const dynamoStorage =
+    (usage.storedByteMonths / GB) * (PRICES.dynamoStoragePerGbMonth + PRICES.dynamoPitrPerGbMonth);
+  const logs =
+    (usage.logBytes / GB) *
+    (PRICES.logsIngestPerGb + PRICES.logsStoragePerGbMonth * DECLARED.logRetentionMonths);
+  const xray =
+    (usage.lambdaInvocations + usage.expressExecutions) * DECLARED.xraySampling * PRICES.xrayPerTrace;
   return {
     lambda,
     stepFunctions,
     eventBridge,
     scheduler,
     dynamoDb,
-    total: lambda + stepFunctions + eventBridge + scheduler + dynamoDb,
+    dynamoStorage,
+    logs,
+    xray,
+    total: lambda + stepFunctions + eventBridge + scheduler + dynamoDb + dynamoStorage + logs + xray,
+    messageFees: usage.emails * PRICES.sesPerEmail,
   };
 }

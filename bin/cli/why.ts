@@ -1,13 +1,19 @@
 /**
  * `relance why <email|phone|contactId>`: what relance sent a contact, what it did not send, and why,
- * from the ledger; with the contact's consent and suppressions. Reads the local runtime by default
- * (`--endpoint`), or AWS when `--aws` is given with CONTACTS_TABLE and LEDGER_TABLE set.
+ * from the ledger; with the contact's consent and suppressions, and the fate of each of its journey
+ * runs (where it waits, on which journey version, what the in-flight policy does with it, whether
+ * it stalled). Reads the local runtime by default (`--endpoint`), or AWS when `--aws` is given with
+ * CONTACTS_TABLE and LEDGER_TABLE set (and JOURNEY_STATE_TABLE for the runs).
  */
 import { join } from 'node:path';
 import type { Contact } from '#catalogue/contact.ts';
 import type { SmsOptOutState } from '../../functions/contacts/contacts-repository.ts';
 import { explainEntry, explainRenderedFrom, type LedgerEntry } from '../../functions/delivery/ledger.ts';
+import type { Run } from '../../functions/journeys/runs-repository.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
+import { assemblyCatalog, runFate } from '../../local/dev/journey-versions.ts';
+import type { JourneyCatalog } from '../../workflows/versions/index.ts';
+import { deploymentNow } from './audience.ts';
 
 export interface WhyOptions {
   readonly projectRoot: string;
@@ -20,27 +26,41 @@ export interface WhyOptions {
 export interface WhyReport {
   readonly contact: Contact;
   readonly entries: LedgerEntry[];
+  /** The contact's journey runs, oldest first, each with its fate in words. */
+  readonly runs?: RunReport[];
   /** When the subject was a phone number several contacts give: all of them (the first is shown). */
   readonly phoneGivenBy?: readonly string[];
   /** The SMS opt-out state of the contact's number (STOP / START), when one is recorded. */
   readonly smsNumber?: SmsOptOutState;
 }
 
+/** A run as `why` reports it: the run and the sentence saying what becomes of it. */
+export type RunReport = Run & { readonly fate: string };
+
 /** The tables to read: from the local template, or the environment on AWS. */
-function tables(options: WhyOptions): { contacts: string; ledger: string } {
+function tables(options: WhyOptions): { contacts: string; ledger: string; journeyState?: string } {
   if (options.aws) {
     const contacts = process.env.CONTACTS_TABLE;
     const ledger = process.env.LEDGER_TABLE;
     if (!contacts || !ledger)
       throw new Error('with --aws, set CONTACTS_TABLE and LEDGER_TABLE (the RelanceData stack outputs)');
-    return { contacts, ledger };
+    const journeyState = process.env.JOURNEY_STATE_TABLE;
+    return { contacts, ledger, ...(journeyState ? { journeyState } : {}) };
   }
   const app = loadLocalApp(
     options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'),
     options.endpoint ?? '',
   );
   const find = (part: string) => app.tables.find((t) => t.logicalId.includes(part))?.name ?? '';
-  return { contacts: find('Contacts'), ledger: find('Ledger') };
+  return { contacts: find('Contacts'), ledger: find('Ledger'), journeyState: find('JourneyState') };
+}
+
+/** The journey versions deployed: the local assembly's, or on AWS this working tree's. */
+async function deployedVersions(options: WhyOptions): Promise<JourneyCatalog | undefined> {
+  if (!options.aws)
+    return assemblyCatalog(options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'));
+  const { bundledCatalog } = await import('../../workflows/versions/index.ts');
+  return bundledCatalog();
 }
 
 /** Finds the contact by e-mail, phone or id and reads its ledger. */
@@ -74,12 +94,29 @@ export async function why(subject: string, options: WhyOptions): Promise<WhyRepo
     contact.phone ? contacts.smsOptOut(contact.phone) : Promise.resolve(undefined),
   ]);
   entries.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return {
+  const report: WhyReport = {
     contact,
     entries,
     ...(phoneGivenBy.length > 1 ? { phoneGivenBy } : {}),
     ...(smsNumber ? { smsNumber } : {}),
   };
+  if (!names.journeyState) return report;
+  const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const versions = await deployedVersions(options);
+  const now = await deploymentNow(
+    options.aws
+      ? { variables: {}, memoryMb: {} }
+      : {
+          variables: {},
+          memoryMb: {},
+          endpoint: options.endpoint ?? 'http://127.0.0.1:4747',
+        },
+  );
+  const runs = (await new RunsRepository(names.journeyState).forContact(contact.contactId)).map((run) => ({
+    ...run,
+    fate: runFate(run, versions, now),
+  }));
+  return { ...report, runs };
 }
 
 /** A ledger entry with the sentence `formatWhy` shows for it. */
@@ -89,12 +126,14 @@ export type ExplainedEntry = LedgerEntry & { readonly explanation: string };
 export function whyDocument(report: WhyReport): {
   readonly contact: Contact;
   readonly entries: ExplainedEntry[];
+  readonly runs?: RunReport[];
   readonly phoneGivenBy?: readonly string[];
   readonly smsNumber?: SmsOptOutState;
 } {
   return {
     contact: report.contact,
     entries: report.entries.map((entry) => ({ ...entry, explanation: explainEntry(entry) })),
+    ...(report.runs ? { runs: report.runs } : {}),
     ...(report.phoneGivenBy ? { phoneGivenBy: report.phoneGivenBy } : {}),
     ...(report.smsNumber ? { smsNumber: report.smsNumber } : {}),
   };
@@ -167,6 +206,13 @@ export function formatWhy(report: WhyReport): string[] {
     );
     for (const version of entry.renderedFrom ?? []) {
       lines.push(`      rendered from ${explainRenderedFrom(version)}`);
+    }
+  }
+  if (report.runs) {
+    lines.push('', report.runs.length === 0 ? 'no journey run' : `${report.runs.length} journey run(s):`);
+    for (const run of report.runs) {
+      lines.push(`  ${run.journeyId}  ${run.status}  ${run.fate}`);
+      for (const step of run.history) lines.push(`    ${step.at}  ${step.step}: ${step.what}`);
     }
   }
   return lines;

@@ -21,6 +21,7 @@ const Target = z.object({
   stateMachineArn: z.string(),
   scheduleGroup: z.string(),
   schedulerRoleArn: z.string(),
+  deadLetterArn: z.string().optional(),
 });
 
 /** A name within Scheduler's and Step Functions' limits (64 / 80 characters of [A-Za-z0-9-_.]). */

@@ -1,6 +1,7 @@
 /** Sends e-mail through SES v2 with a configuration set and message tags, so delivery events come back. */
 import type { Attachment } from '@aws-sdk/client-sesv2';
 import { SendEmailCommand, ses } from '#platform/clients/ses.ts';
+import { headerText } from './header-text.ts';
 
 export interface OutgoingEmail {
   readonly to: string;
@@ -50,7 +51,7 @@ export async function sendEmail(email: OutgoingEmail): Promise<string> {
       },
       Content: {
         Simple: {
-          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Subject: { Data: headerText(email.subject), Charset: 'UTF-8' },
           Body: {
             Html: { Data: email.html, Charset: 'UTF-8' },
             Text: { Data: email.text, Charset: 'UTF-8' },

@@ -12,6 +12,8 @@ import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { FEEDBACK_ENV } from '#platform/feedback-env-names.ts';
 import { logger } from '#platform/logger.ts';
+import { METRIC } from '#platform/metric-names.ts';
+import { countMetric } from '#platform/metrics.ts';
 import { type AppliedFeedback, FeedbackDeadLetters, FeedbackRepository } from './feedback-repository.ts';
 import { interpretProviderEvent } from './provider-feedback.ts';
 
@@ -45,6 +47,7 @@ async function recordFeedback(event: unknown): Promise<FeedbackResult> {
     return { status: 'dead_lettered', issues: interpretation.issues };
   }
   const applied = await repository.apply(interpretation.effects, nowIso());
+  countMetric(METRIC.providerFeedback, 1, { Outcome: interpretation.eventType });
   logger.info('provider event recorded', { ...keys, eventType: interpretation.eventType, applied });
   return { status: 'recorded', eventType: interpretation.eventType, applied };
 }

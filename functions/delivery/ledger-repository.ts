@@ -5,7 +5,14 @@
  * conditional put, so a retried step finds its entry instead of sending again; the entry then
  * records the outcome. Read by contact through the `byContact` index to answer "why".
  */
-import { dynamo, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
+import {
+  dynamo,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 
@@ -118,6 +125,25 @@ export class LedgerRepository {
           IndexName: 'byContact',
           KeyConditionExpression: 'contactId = :contact',
           ExpressionAttributeValues: { ':contact': contactId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(LedgerEntry.parse(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+
+  /** Every entry of one journey (a filtered scan: for reports read by the CLI, not on a send path). */
+  async forJourney(journeyId: string): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'journeyId = :journey',
+          ExpressionAttributeValues: { ':journey': journeyId },
           ExclusiveStartKey: startKey,
         }),
       );

@@ -17,6 +17,7 @@ import {
 } from '#language/template.ts';
 import { escapeHtml } from '#platform/html-page.ts';
 import { type TextLanguage, textLanguage } from '#platform/text-language.ts';
+import { headerText } from './header-text.ts';
 
 // `lenientIf`: `{% if contact.firstName %}` and `{{ x | default: "..." }}` test for a value, so
 // a missing one is not an error there.
@@ -131,7 +132,7 @@ export async function renderMessage(
       renderPart(liquidEngines().html, content.html, variables, globals, `${used}.html`),
       renderPart(liquidEngines().text, content.text, variables, globals, `${used}.text`),
     ]);
-    return { channel: 'email', subject: subject.trim(), html, text, locale: used };
+    return { channel: 'email', subject: headerText(subject), html, text, locale: used };
   }
   const { content, locale: used } = pickVariant(template.content, template.locales, locale);
   const text = await renderPart(

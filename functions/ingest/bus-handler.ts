@@ -3,6 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { logger } from '#platform/logger.ts';
+import { METRIC } from '#platform/metric-names.ts';
+import { countMetric } from '#platform/metrics.ts';
 import { ingestEvent } from './ingest-event.ts';
 import { ingestDepsFromEnvironment } from './wiring.ts';
 
@@ -17,9 +19,13 @@ async function ingestFromBus(raw: unknown) {
     ? { detailType: envelope.data['detail-type'], source: envelope.data.source, detail: envelope.data.detail }
     : { detailType: '', source: 'unknown', detail: raw };
   const result = await ingestEvent(deps, incoming);
-  if (result.status === 'rejected')
+  if (result.status === 'rejected') {
+    countMetric(METRIC.eventsRejected);
     logger.warn('event rejected', { detailType: incoming.detailType, errors: result.errors });
-  else logger.info(`event ${result.status}`, { eventId: result.eventId, detailType: incoming.detailType });
+  } else {
+    if (result.status === 'accepted') countMetric(METRIC.eventsAccepted);
+    logger.info(`event ${result.status}`, { eventId: result.eventId, detailType: incoming.detailType });
+  }
   return result;
 }
 

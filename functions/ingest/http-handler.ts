@@ -24,10 +24,6 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 const Request = z.object({ type: z.string({ error: 'is required' }), detail: z.unknown() });
 
-/** Any Content-Type that mentions JSON (producers send all sorts), or an empty one. */
-const mentionsJson = (contentType: string) =>
-  contentType === '' || contentType.toLowerCase().includes('json');
-
 async function postEvent(event: ParsedJsonEvent): Promise<APIGatewayProxyResult> {
   const request = Request.safeParse(event.body);
   if (!request.success) {
@@ -64,4 +60,6 @@ export const handler = middy(postEvent)
         }),
     }),
   )
-  .use(jsonBody({ maxBytes: MAX_BODY_BYTES, accepts: mentionsJson }));
+  // application/json or application/*+json only (`application/not-json` is not JSON); a request
+  // without a Content-Type is read as JSON.
+  .use(jsonBody({ maxBytes: MAX_BODY_BYTES }));

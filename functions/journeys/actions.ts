@@ -13,9 +13,10 @@ import {
   requireJourney,
   requireRun,
   type StepContext,
+  templatesAt,
   valueOfRef,
 } from './context.ts';
-import { valueAt } from './journey-runs.ts';
+import { runKeyFor, valueAt } from './journey-runs.ts';
 import { latestState } from './latest-state.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import { type OwnerRecipient, sendMessage } from './send-message.ts';
@@ -39,8 +40,9 @@ export async function send(
   journeyId: string,
   stepId: string,
   ctx: StepContext,
+  version?: string,
 ): Promise<LedgerOutcome> {
-  const journey = requireJourney(deps, journeyId);
+  const journey = requireJourney(deps, journeyId, version);
   const step = stepOf(journey, stepId, 'send');
   const run = requireRun(ctx);
   // The contact as this segment read it (Enter or Resume, milliseconds ago): consent is as of now.
@@ -48,10 +50,13 @@ export async function send(
     (run.contact ? contactFromView(run.contact) : undefined) ?? (await freshContact(deps, run.contactId));
   if (!contact) return { status: 'skipped', reason: 'no_email_address' };
   const owner = step.to === 'owner' ? ((await ownerOf(deps, contact)) ?? 'none') : undefined;
+  // The templates of the run's version: a run finishing on an earlier version sends what it promised.
+  const templates = templatesAt(deps, journeyId, version);
+  const sendDeps = templates === deps.templates ? deps : { ...deps, templates };
   // The cart, stock or price as it is now, not as the trigger saw it.
   const latest = await latestState(deps.products, run.triggerType, run.trigger);
   const on = (channel: Channel, template: string) =>
-    sendMessage(deps, {
+    sendMessage(sendDeps, {
       ledgerKey: ledgerKey({ journeyId, runKey: run.runKey, gen: run.gen, stepId, channel }),
       journeyId,
       runKey: run.runKey,
@@ -108,8 +113,9 @@ export async function pause(
   journeyId: string,
   stepId: string,
   ctx: StepContext,
+  version?: string,
 ): Promise<{ paused: boolean; until?: string; ended?: boolean }> {
-  const journey = requireJourney(deps, journeyId);
+  const journey = requireJourney(deps, journeyId, version);
   const step = journey.steps[stepId];
   if (!isPauseStep(step)) throw new Error(`"${stepId}" is not a wait step`);
   const run = requireRun(ctx);
@@ -133,8 +139,9 @@ export async function emit(
   journeyId: string,
   stepId: string,
   ctx: StepContext,
+  version?: string,
 ): Promise<{ emitted: string }> {
-  const journey = requireJourney(deps, journeyId);
+  const journey = requireJourney(deps, journeyId, version);
   const step = stepOf(journey, stepId, 'emit');
   const run = requireRun(ctx);
   if (!deps.publish) throw new Error(`emit step "${stepId}": this deployment has no event bus configured`);
@@ -165,8 +172,9 @@ export async function update(
   journeyId: string,
   stepId: string,
   ctx: StepContext,
+  version?: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const journey = requireJourney(deps, journeyId);
+  const journey = requireJourney(deps, journeyId, version);
   const step = stepOf(journey, stepId, 'update');
   const run = requireRun(ctx);
   if (!run.contactId) return ctx.contact;
@@ -199,19 +207,43 @@ export async function finish(deps: JourneyDeps, ctx: StepContext): Promise<{ end
   return { ended: await deps.runs.end(run, 'ended', 'completed', nowIso()) };
 }
 
-/** A step failed after retries: the run is marked failed with the error, so it is not silently lost. */
+/**
+ * A step failed after retries: the run is marked failed with the error, so it is not silently lost.
+ * The state tells which run: its context after Enter or Resume; a failed Resume's request; a failed
+ * Enter's trigger event (the run it may have created for that very event).
+ */
 export async function fail(
   deps: JourneyDeps,
   journeyId: string,
   state: Record<string, unknown>,
 ): Promise<{ failed: boolean }> {
-  const ctx = state.ctx as StepContext | undefined;
   const error = state.error as { Error?: string; Cause?: string } | undefined;
-  if (!ctx?.runKey || ctx.gen === undefined) return { failed: false };
   const reason = `${error?.Error ?? 'Error'}: ${String(error?.Cause ?? '').slice(0, 300)}`;
-  return {
-    failed: await deps.runs.end({ journeyId, runKey: ctx.runKey, gen: ctx.gen }, 'failed', reason, nowIso()),
-  };
+  const ref = await failedRunOf(deps, journeyId, state);
+  if (!ref) return { failed: false };
+  return { failed: await deps.runs.end({ journeyId, ...ref }, 'failed', reason, nowIso()) };
+}
+
+async function failedRunOf(
+  deps: JourneyDeps,
+  journeyId: string,
+  state: Record<string, unknown>,
+): Promise<{ runKey: string; gen: number } | undefined> {
+  const ctx = state.ctx as StepContext | undefined;
+  if (ctx?.runKey && ctx.gen !== undefined) return { runKey: ctx.runKey, gen: ctx.gen };
+  const resume = state.resume as { runKey?: unknown; gen?: unknown } | undefined;
+  if (typeof resume?.runKey === 'string' && typeof resume.gen === 'number')
+    return { runKey: resume.runKey, gen: resume.gen };
+  const detail = state.detail as Record<string, unknown> | undefined;
+  const journey = deps.findJourney(journeyId);
+  if (!detail || !journey || typeof state['detail-type'] !== 'string') return undefined;
+  const contact = detail.contact as { contactId?: unknown } | undefined;
+  const contactId = typeof contact?.contactId === 'string' ? contact.contactId : undefined;
+  const run = await deps.runs.get(journeyId, runKeyFor(journey, detail, contactId));
+  // Only the run this very trigger created: never one an earlier event started.
+  return run && run.triggerEventId === String(detail.eventId)
+    ? { runKey: run.runKey, gen: run.gen }
+    : undefined;
 }
 
 const MAX_BATCHES_PER_SEGMENT = 40;
@@ -222,10 +254,13 @@ export async function broadcast(
   journeyId: string,
   stepId: string,
   ctx: StepContext,
+  version?: string,
 ): Promise<{ sent: number; skipped: number }> {
-  const journey = requireJourney(deps, journeyId);
+  const journey = requireJourney(deps, journeyId, version);
   const step = stepOf(journey, stepId, 'broadcast');
   const run = requireRun(ctx);
+  const templates = templatesAt(deps, journeyId, version);
+  const sendDeps = templates === deps.templates ? deps : { ...deps, templates };
   const sku = String(valueAt(run.trigger, step.audience.skuField));
   const tally = { sent: 0, skipped: 0 };
   // The SKU's stock or price as it is now, not as the trigger saw it.
@@ -233,7 +268,7 @@ export async function broadcast(
   const notify = async (contactId: string): Promise<LedgerOutcome | undefined> => {
     const contact = await deps.contacts.get(contactId);
     if (!contact) return undefined;
-    const outcome = await sendMessage(deps, {
+    const outcome = await sendMessage(sendDeps, {
       ledgerKey: ledgerKey({
         journeyId,
         runKey: run.runKey,

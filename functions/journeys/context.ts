@@ -6,6 +6,7 @@
 import type { Contact } from '#catalogue/contact.ts';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
 import type { ContactsRepository } from '../contacts/contacts-repository.ts';
 import type { CapsRepository } from '../delivery/caps-repository.ts';
@@ -63,6 +64,14 @@ export interface JourneyDeps {
   readonly targets: Readonly<Record<string, JourneyTarget>>;
   readonly sending: SendingSettings;
   readonly findJourney: (id: string) => JourneyDefinition | undefined;
+  /**
+   * Every version of every journey the deployment keeps (the deployed one and the earlier ones runs
+   * may be on). Absent: the deployment is unversioned and every step reads `findJourney`.
+   */
+  readonly versions?: {
+    find(journeyId: string, version: string): JourneyVersion | undefined;
+    current(journeyId: string): JourneyVersion | undefined;
+  };
   /** The sales rep with this id (for sends `to: 'owner'`); absent where no roster is deployed. */
   readonly owners?: (repId: string) => Promise<SalesRep | undefined>;
   /** Puts events on the relance bus (emit steps); absent where no journey emits. */
@@ -75,11 +84,30 @@ export class UnknownJourneyError extends Error {
   override readonly name = 'UnknownJourneyError';
 }
 
-/** The journey by id, or a clear error. */
-export function requireJourney(deps: JourneyDeps, journeyId: string): JourneyDefinition {
+/**
+ * The journey by id, at the version a Task state names (the state machine knows which version its
+ * states belong to), or the deployed one; or a clear error.
+ */
+export function requireJourney(deps: JourneyDeps, journeyId: string, version?: string): JourneyDefinition {
+  if (version && deps.versions) {
+    const found = deps.versions.find(journeyId, version);
+    if (!found) throw new UnknownJourneyError(`journey "${journeyId}" has no version ${version} here`);
+    return found.definition;
+  }
   const journey = deps.findJourney(journeyId);
   if (!journey) throw new UnknownJourneyError(`journey "${journeyId}" is not deployed`);
   return journey;
+}
+
+/** The templates a step of a journey version sends: that version's, as they were when it deployed. */
+export function templatesAt(
+  deps: JourneyDeps,
+  journeyId: string,
+  version?: string,
+): JourneyDeps['templates'] {
+  const found = version ? deps.versions?.find(journeyId, version) : undefined;
+  if (!found) return deps.templates;
+  return new Map([...deps.templates, ...Object.entries(found.templates)]);
 }
 
 /** The journey's scheduler target, or a clear error. */

@@ -8,7 +8,8 @@ import type { JourneyDeps, StepContext } from './context.ts';
 import { enter, resume } from './enter-resume.ts';
 
 const Ctx = z.looseObject({ proceed: z.boolean(), journeyId: z.string() });
-const base = { journeyId: z.string().min(1) };
+/** `version`: the journey version the Task state belongs to (absent in an unversioned state machine). */
+const base = { journeyId: z.string().min(1), version: z.string().optional() };
 
 export const StepRequest = z.discriminatedUnion('action', [
   z.object({
@@ -59,35 +60,35 @@ async function thenFinish<T>(
 export async function runStep(deps: JourneyDeps, request: StepRequest): Promise<unknown> {
   switch (request.action) {
     case 'enter':
-      return enter(deps, request.journeyId, request.event, request.pauseAt);
+      return enter(deps, request.journeyId, request.event, request.pauseAt, request.version);
     case 'resume':
-      return resume(deps, request.journeyId, request.resume);
+      return resume(deps, request.journeyId, request.resume, request.version);
     case 'send':
       return thenFinish(
         deps,
         request,
-        send(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+        send(deps, request.journeyId, request.stepId, request.ctx as StepContext, request.version),
       );
     case 'wait':
     case 'waitFor':
-      return pause(deps, request.journeyId, request.stepId, request.ctx as StepContext);
+      return pause(deps, request.journeyId, request.stepId, request.ctx as StepContext, request.version);
     case 'update':
       return thenFinish(
         deps,
         request,
-        update(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+        update(deps, request.journeyId, request.stepId, request.ctx as StepContext, request.version),
       );
     case 'broadcast':
       return thenFinish(
         deps,
         request,
-        broadcast(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+        broadcast(deps, request.journeyId, request.stepId, request.ctx as StepContext, request.version),
       );
     case 'emit':
       return thenFinish(
         deps,
         request,
-        emit(deps, request.journeyId, request.stepId, request.ctx as StepContext),
+        emit(deps, request.journeyId, request.stepId, request.ctx as StepContext, request.version),
       );
     case 'finish':
       return finish(deps, request.ctx as StepContext);

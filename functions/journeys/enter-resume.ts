@@ -1,11 +1,14 @@
 /** Enter starts a run from its trigger event; Resume continues a paused run. Both build `$.ctx`. */
 
 import { type Contact, contactView } from '#catalogue/contact.ts';
-import { resumeStateAfter, splitKey } from '#language/states.ts';
+import { splitKey } from '#language/states.ts';
 import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
+import { METRIC } from '#platform/metric-names.ts';
+import { countMetric } from '#platform/metrics.ts';
 import { isHeldOut } from '../segments/holdout.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
+import { placeResumedRun } from './in-flight.ts';
 import { directRunKey, runCorrelationValue, runKeyFor, splitDraw } from './journey-runs.ts';
 import { isPauseStep, scheduleWakeUp, waitingFor } from './pausing.ts';
 import type { Run } from './runs-repository.ts';
@@ -79,8 +82,9 @@ export async function enter(
   journeyId: string,
   event: TriggerEvent,
   pauseAt?: string,
+  version?: string,
 ): Promise<StepContext> {
-  const journey = requireJourney(deps, journeyId);
+  const journey = requireJourney(deps, journeyId, version);
   const trigger = event.detail;
   const contactId = contactIdOf(trigger);
   const runKey = runKeyFor(journey, trigger, contactId);
@@ -102,6 +106,7 @@ export async function enter(
     triggerEventId: String(trigger.eventId),
     trigger,
     ...(pause ? { pause } : {}),
+    ...(version ? { version } : {}),
     at: nowIso(),
     nowMs: now(),
   });
@@ -111,7 +116,7 @@ export async function enter(
     const pending = existing?.waiting;
     if (
       result.reason === 'duplicate_trigger' &&
-      existing?.status === 'waiting' &&
+      (existing?.status === 'waiting' || existing?.status === 'stalled') &&
       pending &&
       pending.stepId === pauseAt
     ) {
@@ -120,6 +125,7 @@ export async function enter(
     return { proceed: false, reason: result.reason, journeyId, runKey };
   }
   const { run } = result;
+  countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
   if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
     await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
@@ -140,46 +146,79 @@ export async function enter(
 
 /**
  * Resumes a paused run once: a timeout or the end of a wait claims the run here; an event was
- * claimed by the router, and is consumed here so a duplicate start does nothing. A run whose contact
- * was merged into another ends here with the reason `merged`.
+ * claimed by the router, and is consumed here so a duplicate start does nothing. A run on an earlier
+ * version of the journey goes where the deployed version's in-flight policy says (finish on its
+ * version, move to this one, or end); a run that cannot go on is marked failed with the reason,
+ * never left active. A run whose contact was merged into another ends here with the reason `merged`.
  */
 export async function resume(
   deps: JourneyDeps,
   journeyId: string,
   request: ResumeRequest,
+  version?: string,
 ): Promise<StepContext> {
-  const journey = requireJourney(deps, journeyId);
+  const fallback = requireJourney(deps, journeyId, version);
   const ref = { journeyId, runKey: request.runKey, gen: request.gen };
+  const at = nowIso();
   const run =
     request.via === 'event'
-      ? await deps.runs.consumeEventResolution(ref, request.stepId, nowIso())
-      : await deps.runs.claimResume(ref, { stepId: request.stepId, via: request.via }, nowIso());
-  const resumeAt = resumeStateAfter(journey, request.stepId);
-  if (!run || !resumeAt) {
+      ? await deps.runs.consumeEventResolution(ref, request.stepId, at)
+      : await deps.runs.claimResume(ref, { stepId: request.stepId, via: request.via }, at);
+  if (!run) {
     // Only now read the run, to say why it does not go on.
     const current = await deps.runs.get(journeyId, request.runKey);
-    const reason = !resumeAt
-      ? 'unknown_step'
-      : !current || current.gen !== request.gen
+    const reason =
+      !current || current.gen !== request.gen
         ? 'run_replaced'
         : current.status === 'ended' || current.status === 'failed'
           ? `run_${current.status}`
           : 'already_resumed';
     return { proceed: false, reason, journeyId, runKey: request.runKey };
   }
+  // The state machine names its own version: that is the deployed one, whatever else is recorded.
+  const deployed = version ? deps.versions?.find(journeyId, version) : undefined;
+  const placement = placeResumedRun({
+    journeyId,
+    ...(deployed ? { deployed } : {}),
+    fallback,
+    ...(run.version ? { runVersion: run.version } : {}),
+    ...(run.version && deps.versions ? { entered: deps.versions.find(journeyId, run.version) } : {}),
+    stepId: request.stepId,
+    at,
+  });
+  const stopped = { proceed: false, journeyId, runKey: request.runKey } as const;
+  if (placement.kind === 'fail') {
+    await deps.runs.end(run, 'failed', placement.reason, at);
+    return { ...stopped, reason: 'resume_failed' };
+  }
+  if (placement.kind === 'exit') {
+    await deps.runs.end(run, 'ended', placement.reason, at, placement.change);
+    return { ...stopped, reason: 'exited_on_new_version' };
+  }
+  const journey = placement.definition;
   const [trigger, contact] = await Promise.all([
     deps.runs.trigger(run),
     run.contactId ? deps.contacts.get(run.contactId) : Promise.resolve(undefined),
   ]);
   if (contact?.mergedInto) {
     // The contact was merged into another (contact.merged): its runs end here, with the reason.
-    await deps.runs.end(run, 'ended', 'merged', nowIso());
-    return { proceed: false, reason: 'contact_merged', journeyId, runKey: request.runKey };
+    await deps.runs.end(run, 'ended', 'merged', at);
+    return { ...stopped, reason: 'contact_merged' };
+  }
+  if (placement.change) {
+    if (!(await deps.runs.changeVersion(run, placement.change)))
+      return { ...stopped, reason: 'version_changed_meanwhile' };
+    // The new version may listen for events the old one did not: register them (idempotent).
+    for (const { event: eventType, correlate } of listenedCorrelations(journey)) {
+      const value = runCorrelationValue(correlate, trigger, run.contactId);
+      if (value && !directRunKey(journey, correlate, value))
+        await deps.runs.listen(eventType, value, { journeyId, runKey: run.runKey, gen: run.gen }, now());
+    }
   }
   const resolvedEvent = run.resolution?.via === 'event' ? run.resolution.event : undefined;
   return {
     ...context(journey, run, trigger, contact),
-    resumeAt,
+    resumeAt: placement.resumeAt,
     resolution: request.via,
     ...(resolvedEvent ? { event: resolvedEvent } : {}),
   };

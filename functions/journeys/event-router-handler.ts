@@ -5,18 +5,17 @@ import * as z from 'zod';
 import { requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { logger } from '#platform/logger.ts';
-import { journeys } from '../../workflows/journeys/index.ts';
+import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { routeEvent } from './event-router.ts';
-import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
+import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
 
+const versions = deployedJourneyVersions();
 const deps = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
-  journeys,
-  targets: journeyTargets(
-    journeyNamingFromEnvironment(),
-    journeys.map((j) => j.id),
-  ),
+  journeys: versions.definitions(),
+  versions,
+  targets: journeyTargetsFromEnvironment(versions.journeyIds()),
 };
 
 const AcceptedEvent = z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });

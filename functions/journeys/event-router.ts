@@ -7,6 +7,7 @@
  */
 
 import type { Correlation, JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
 import { nowIso } from '#platform/clock.ts';
 import { logger } from '#platform/logger.ts';
 import { cancelResume } from './cancel-resume.ts';
@@ -19,6 +20,14 @@ export interface RouterDeps {
   readonly runs: RunsRepository;
   readonly journeys: readonly JourneyDefinition[];
   readonly targets: Readonly<Record<string, JourneyTarget>>;
+  /**
+   * The journey versions the deployment keeps: a run waits at the steps of the version it is on,
+   * which may be an earlier one. Absent: every run is on the journeys above.
+   */
+  readonly versions?: {
+    find(journeyId: string, version: string): JourneyVersion | undefined;
+    earlier(journeyId: string): JourneyVersion[];
+  };
 }
 
 export interface AcceptedEvent {
@@ -40,6 +49,20 @@ function correlationsFor(journey: JourneyDefinition, eventType: string): Correla
     if (step.type === 'waitFor' && step.event === eventType) list.push(step.correlate);
   }
   return list;
+}
+
+/** The correlations of a journey for an event, over its deployed and earlier versions (runs of both wait). */
+function allCorrelationsFor(deps: RouterDeps, journey: JourneyDefinition, eventType: string): Correlation[] {
+  const definitions = [journey, ...(deps.versions?.earlier(journey.id) ?? []).map((v) => v.definition)];
+  const unique = new Map<string, Correlation>();
+  for (const definition of definitions)
+    for (const c of correlationsFor(definition, eventType)) unique.set(JSON.stringify(c), c);
+  return [...unique.values()];
+}
+
+/** The steps a run waits at: those of the version it is on, when the deployment keeps it. */
+function definitionOfRun(deps: RouterDeps, journey: JourneyDefinition, run: Run): JourneyDefinition {
+  return (run.version ? deps.versions?.find(journey.id, run.version)?.definition : undefined) ?? journey;
 }
 
 /** One execution name per (run generation, step) resumed by an event, so a repeated start is recognised. */
@@ -64,11 +87,12 @@ async function startOnEventBranch(
 
 async function handleRun(
   deps: RouterDeps,
-  journey: JourneyDefinition,
+  deployed: JourneyDefinition,
   run: Run,
   event: AcceptedEvent,
   correlation: Correlation,
 ): Promise<RouteOutcome> {
+  const journey = definitionOfRun(deps, deployed, run);
   const eventType = event['detail-type'];
   const base = { journeyId: journey.id, runKey: run.runKey };
   if (run.status === 'ended' || run.status === 'failed') return { ...base, outcome: 'ignored' };
@@ -140,7 +164,7 @@ export async function routeEvent(deps: RouterDeps, event: AcceptedEvent): Promis
   const outcomes: RouteOutcome[] = [];
   const handled = new Set<string>();
   for (const journey of deps.journeys) {
-    for (const correlation of correlationsFor(journey, eventType)) {
+    for (const correlation of allCorrelationsFor(deps, journey, eventType)) {
       const value = eventCorrelationValue(correlation, event.detail, contactId);
       if (!value) continue;
       for (const listener of await candidates(deps, journey, eventType, correlation, value)) {

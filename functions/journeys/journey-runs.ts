@@ -88,3 +88,6 @@ export function directRunKey(
     return `contact:${value}`;
   return undefined;
 }
+
+/** How a schedule resumes a run paused this way. */
+export const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;

@@ -5,7 +5,7 @@
  * journeys (Lambda allows 4 KB of environment in total). Only the journeys bundled with the code
  * have a target: any other id is refused, as a deployment mismatch.
  */
-import { requireEnv } from '#platform/env.ts';
+import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import type { JourneyTarget } from './run-scheduler.ts';
 
@@ -17,6 +17,8 @@ export interface JourneyNaming {
   readonly stateMachineArnPrefix: string;
   /** The one role EventBridge Scheduler assumes to start journey state machines. */
   readonly schedulerRoleArn: string;
+  /** The queue resume schedules send their input to once every retry failed. */
+  readonly deadLetterArn?: string;
 }
 
 /** The target of one journey under the naming rule, or undefined when the journey is not deployed. */
@@ -31,6 +33,7 @@ export function journeyTarget(
     stateMachineArn: `${naming.stateMachineArnPrefix}${name}`,
     scheduleGroup: name,
     schedulerRoleArn: naming.schedulerRoleArn,
+    ...(naming.deadLetterArn ? { deadLetterArn: naming.deadLetterArn } : {}),
   };
 }
 
@@ -48,12 +51,21 @@ export function journeyTargets(
   return Object.freeze(targets);
 }
 
+/** The targets of the deployed journeys, by the naming rule in the function's environment. */
+export function journeyTargetsFromEnvironment(
+  journeyIds: Iterable<string>,
+): Readonly<Record<string, JourneyTarget>> {
+  return journeyTargets(journeyNamingFromEnvironment(), journeyIds);
+}
+
 /** The naming rule from the function's environment (failing at cold start with the variable's name). */
 export function journeyNamingFromEnvironment(): JourneyNaming {
-  const naming = {
+  const deadLetterArn = optionalEnv(ENV.scheduleDeadLetterArn, '');
+  const naming: JourneyNaming = {
     namePrefix: requireEnv(ENV.journeyNamePrefix),
     stateMachineArnPrefix: requireEnv(ENV.stateMachineArnPrefix),
     schedulerRoleArn: requireEnv(ENV.journeySchedulerRoleArn),
+    ...(deadLetterArn ? { deadLetterArn } : {}),
   };
   if (!/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:$/.test(naming.stateMachineArnPrefix)) {
     throw new Error(

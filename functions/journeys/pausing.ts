@@ -4,14 +4,11 @@ import { nextLocalTime } from '#language/local-time.ts';
 import type { Step } from '#language/types.ts';
 import { now } from '#platform/clock.ts';
 import { type JourneyDeps, requireTarget, type StepContext, valueOfRef } from './context.ts';
-import { durationMs, scheduleName } from './journey-runs.ts';
+import { durationMs, scheduleName, VIA } from './journey-runs.ts';
 import { scheduleResume } from './run-scheduler.ts';
 import type { RunWaiting } from './runs-repository.ts';
 
 export type PauseStep = Extract<Step, { type: 'wait' | 'waitFor' }>;
-
-/** How a schedule resumes a run paused this way. */
-const VIA = { wait: 'wait', waitFor: 'timeout', defer: 'defer' } as const;
 
 /** Whether a step pauses the run. */
 export function isPauseStep(step: Step | undefined): step is PauseStep {

@@ -8,6 +8,8 @@ export interface JourneyTarget {
   readonly stateMachineArn: string;
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
+  /** Where the schedule's input goes once every retry failed (the deployment's schedule dead-letter queue). */
+  readonly deadLetterArn?: string;
 }
 
 /** `at()` wants a UTC time without zone or milliseconds. */
@@ -36,6 +38,8 @@ export async function scheduleResume(
           RoleArn: target.schedulerRoleArn,
           Input: JSON.stringify(input),
           RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+          // A resume that fails every retry is kept, never lost (an alarm watches the queue).
+          ...(target.deadLetterArn ? { DeadLetterConfig: { Arn: target.deadLetterArn } } : {}),
         },
       }),
     );

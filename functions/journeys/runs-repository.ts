@@ -19,7 +19,12 @@ import {
 } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
-export const RunStatus = z.enum(['active', 'waiting', 'ended', 'failed']);
+/**
+ * `stalled`: a waiting run whose wake-up is overdue (its schedule missing, or failing); the sweeper
+ * marks it with the reason and resumes it again. It still waits at its step and resumes like a
+ * waiting run.
+ */
+export const RunStatus = z.enum(['active', 'waiting', 'stalled', 'ended', 'failed']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunWaiting = z.object({
@@ -38,6 +43,28 @@ export const RunResolution = z.object({
   consumedAt: z.string().optional(),
 });
 export type RunResolution = z.infer<typeof RunResolution>;
+
+/** A run moved to another journey version, or ended because of one (the in-flight policy). */
+export const VersionChange = z.object({
+  at: z.string(),
+  from: z.string().optional(),
+  to: z.string(),
+  policy: z.enum(['migrate', 'exit', 'adopt']),
+  /** The step the run waited at, and the step it waits at in the new version (migrate). */
+  step: z.string(),
+  toStep: z.string().optional(),
+});
+export type VersionChange = z.infer<typeof VersionChange>;
+
+/** Why the sweeper found a run overdue, and how often it resumed it again. */
+export const RunStall = z.object({
+  at: z.string(),
+  reason: z.string(),
+  attempts: z.number(),
+  /** The step the run was waiting at when it stalled (absent on stalls recorded before it was kept). */
+  stepId: z.string().optional(),
+});
+export type RunStall = z.infer<typeof RunStall>;
 
 export interface RunHistoryEntry {
   readonly at: string;
@@ -62,6 +89,13 @@ const StoredRun = z.object({
   endReason: z.string().optional(),
   /** The trigger detail, when small enough to ride on the run item. */
   trigger: z.record(z.string(), z.unknown()).optional(),
+  /** The journey version the run is on: the one it entered on, unless a policy moved it. */
+  version: z.string().optional(),
+  versionChanges: z.array(VersionChange).optional(),
+  /** Set by the sweeper when the run's wake-up was overdue; kept as history once it resumed. */
+  stall: RunStall.optional(),
+  /** While it waits: when it should resume (or, once stalled, when the sweeper looks again). */
+  wakeAt: z.string().optional(),
 });
 
 export type Run = z.infer<typeof StoredRun> & {
@@ -86,6 +120,28 @@ const STATUS = { '#status': 'status' };
 /** Largest trigger (as JSON) kept on the run item: with the run's own fields it stays under 1 KB. */
 const INLINE_TRIGGER_BYTES = 450;
 
+/**
+ * The wake index (GSI `byWake`): a waiting run carries `wakeShard` and `wakeAt` (when it should
+ * resume), removed as soon as it resumes or ends, so the index holds waiting runs only and the
+ * sweeper finds the overdue ones with one query per shard. Shards spread the index's writes.
+ */
+export const WAKE_INDEX = 'byWake';
+export const WAKE_SHARDS = 4;
+
+/** The wake-index shard of a run. */
+export function wakeShardOf(journeyId: string, runKey: string): string {
+  let hash = 0;
+  for (const char of `${journeyId}#${runKey}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `WAKE#${hash % WAKE_SHARDS}`;
+}
+
+/** A run the wake index lists: its keys, and when it should have resumed. */
+export interface WakeEntry {
+  readonly journeyId: string;
+  readonly runKey: string;
+  readonly wakeAt: string;
+}
+
 export type EnterResult = { entered: true; run: Run } | { entered: false; reason: string; existing?: Run };
 
 export class RunsRepository {
@@ -105,6 +161,8 @@ export class RunsRepository {
     triggerEventId: string;
     trigger: Record<string, unknown>;
     pause?: RunWaiting;
+    /** The journey version the run enters on. */
+    version?: string;
     at: string;
     nowMs: number;
   }): Promise<EnterResult> {
@@ -135,15 +193,19 @@ export class RunsRepository {
       'startedAt = :at',
       'updatedAt = :at',
       'expiresAt = :expires',
-      ...(input.pause ? ['waiting = :waiting'] : []),
+      ...(input.pause ? ['waiting = :waiting', 'wakeShard = :shard', 'wakeAt = :wakeAt'] : []),
       ...(inline ? ['#trigger = :trigger'] : []),
+      ...(input.version ? ['version = :version'] : []),
     ];
     const removes = [
       'resolution',
       'endedAt',
       'endReason',
-      ...(input.pause ? [] : ['waiting']),
+      'versionChanges',
+      'stall',
+      ...(input.pause ? [] : ['waiting', 'wakeShard', 'wakeAt']),
       ...(inline ? [] : ['#trigger']),
+      ...(input.version ? [] : ['version']),
     ];
     try {
       const { Attributes } = await dynamo.send(
@@ -166,7 +228,14 @@ export class RunsRepository {
             ':expires': expiresAt,
             ':one': 1,
             ...(inline ? { ':trigger': input.trigger } : {}),
-            ...(input.pause ? { ':waiting': input.pause } : {}),
+            ...(input.pause
+              ? {
+                  ':waiting': input.pause,
+                  ':shard': wakeShardOf(input.journeyId, input.runKey),
+                  ':wakeAt': input.pause.until,
+                }
+              : {}),
+            ...(input.version ? { ':version': input.version } : {}),
             ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -179,7 +248,10 @@ export class RunsRepository {
       const found = existing ? { existing } : {};
       if (existing?.triggerEventId === input.triggerEventId)
         return { entered: false, reason: 'duplicate_trigger', ...found };
-      if (existing && (existing.status === 'active' || existing.status === 'waiting')) {
+      if (
+        existing &&
+        (existing.status === 'active' || existing.status === 'waiting' || existing.status === 'stalled')
+      ) {
         return { entered: false, reason: 'run_already_active', ...found };
       }
       return { entered: false, reason: 'reentry_not_allowed', ...found };
@@ -211,7 +283,8 @@ export class RunsRepository {
   /** Marks a run paused at a step; idempotent for a retried step. */
   async pause(run: RunRef, waiting: RunWaiting, at: string): Promise<boolean> {
     return this.conditionalUpdate(run, {
-      UpdateExpression: 'SET #status = :waiting, waiting = :w, updatedAt = :at',
+      UpdateExpression:
+        'SET #status = :waiting, waiting = :w, updatedAt = :at, wakeShard = :shard, wakeAt = :wakeAt',
       ConditionExpression: 'gen = :gen AND (#status = :active OR waiting.stepId = :step)',
       values: {
         ':waiting': 'waiting',
@@ -219,6 +292,8 @@ export class RunsRepository {
         ':at': at,
         ':active': 'active',
         ':step': waiting.stepId,
+        ':shard': wakeShardOf(run.journeyId, run.runKey),
+        ':wakeAt': waiting.until,
       },
     });
   }
@@ -229,11 +304,13 @@ export class RunsRepository {
    */
   async claimResume(run: RunRef, resolution: RunResolution, at: string): Promise<Run | undefined> {
     return this.updateReturning(run, {
-      UpdateExpression: 'SET #status = :active, resolution = :r, updatedAt = :at REMOVE waiting',
-      ConditionExpression: 'gen = :gen AND #status = :waiting AND waiting.stepId = :step',
+      UpdateExpression:
+        'SET #status = :active, resolution = :r, updatedAt = :at REMOVE waiting, wakeShard, wakeAt',
+      ConditionExpression: 'gen = :gen AND #status IN (:waiting, :stalled) AND waiting.stepId = :step',
       values: {
         ':active': 'active',
         ':waiting': 'waiting',
+        ':stalled': 'stalled',
         ':step': resolution.stepId,
         ':r': resolution,
         ':at': at,
@@ -252,13 +329,107 @@ export class RunsRepository {
   }
 
   /** Ends a run (completed, goal reached, failed); false when it had already ended or was re-entered. */
-  async end(run: RunRef, status: 'ended' | 'failed', reason: string, at: string): Promise<boolean> {
+  async end(
+    run: RunRef,
+    status: 'ended' | 'failed',
+    reason: string,
+    at: string,
+    versionChange?: VersionChange,
+  ): Promise<boolean> {
+    return this.conditionalUpdate(run, {
+      UpdateExpression: `SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at${
+        versionChange ? ', versionChanges = list_append(if_not_exists(versionChanges, :none), :change)' : ''
+      } REMOVE waiting, wakeShard, wakeAt`,
+      ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting, :stalled)',
+      values: {
+        ':status': status,
+        ':reason': reason,
+        ':at': at,
+        ':active': 'active',
+        ':waiting': 'waiting',
+        ':stalled': 'stalled',
+        ...(versionChange ? { ':none': [], ':change': [versionChange] } : {}),
+      },
+    });
+  }
+
+  /**
+   * Moves a resumed run to another version of its journey (the `migrate` policy, or a run entered
+   * before versions were recorded adopting the deployed one); false when it moved already or changed.
+   */
+  async changeVersion(run: RunRef & { version?: string }, change: VersionChange): Promise<boolean> {
     return this.conditionalUpdate(run, {
       UpdateExpression:
-        'SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at REMOVE waiting',
-      ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting)',
-      values: { ':status': status, ':reason': reason, ':at': at, ':active': 'active', ':waiting': 'waiting' },
+        'SET version = :to, updatedAt = :at, versionChanges = list_append(if_not_exists(versionChanges, :none), :change)',
+      ConditionExpression: `gen = :gen AND #status = :active AND ${
+        run.version ? 'version = :from' : 'attribute_not_exists(version)'
+      }`,
+      values: {
+        ':to': change.to,
+        ':at': change.at,
+        ':none': [],
+        ':change': [change],
+        ':active': 'active',
+        ...(run.version ? { ':from': run.version } : {}),
+      },
     });
+  }
+
+  /**
+   * Marks a run still waiting at `stepId` stalled (its wake-up is overdue) with the reason and the
+   * sweep's attempt number, and moves its wake-up to `retryAt` so a later sweep looks again then.
+   * Only while its wake-up is still `seenWakeAt`, the one the wake index listed as overdue: a run
+   * that resumed and paused again since is not stalled. Returns the run as marked, or undefined when
+   * it resumed or changed meanwhile.
+   */
+  async stall(
+    run: RunRef,
+    stepId: string,
+    stall: RunStall & { retryAt: string },
+    seenWakeAt: string,
+  ): Promise<Run | undefined> {
+    return this.updateReturning(run, {
+      UpdateExpression:
+        'SET #status = :stalled, stall = :stall, updatedAt = :at, wakeAt = :retryAt, wakeShard = :shard',
+      ConditionExpression:
+        'gen = :gen AND #status IN (:waiting, :stalled) AND waiting.stepId = :step AND wakeAt = :seenWakeAt',
+      values: {
+        ':stalled': 'stalled',
+        ':waiting': 'waiting',
+        ':step': stepId,
+        ':stall': { reason: stall.reason, at: stall.at, attempts: stall.attempts, stepId },
+        ':at': stall.at,
+        ':retryAt': stall.retryAt,
+        ':seenWakeAt': seenWakeAt,
+        ':shard': wakeShardOf(run.journeyId, run.runKey),
+      },
+    });
+  }
+
+  /** Waiting runs whose wake-up is before `before` (ISO), from one shard of the wake index. */
+  async overdue(shard: string, before: string, limit: number): Promise<WakeEntry[]> {
+    const { Items } = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: WAKE_INDEX,
+        KeyConditionExpression: 'wakeShard = :shard AND wakeAt < :before',
+        ExpressionAttributeValues: { ':shard': shard, ':before': before },
+        Limit: limit,
+      }),
+    );
+    // Keys only: the run's key `RUN#<journeyId>#<runKey>` names it (journey ids have no `#`).
+    return (Items ?? []).flatMap((item) => {
+      const match = /^RUN#([^#]+)#(.+)$/.exec(String(item.pk));
+      return match?.[1] && match[2] && typeof item.wakeAt === 'string'
+        ? [{ journeyId: match[1], runKey: match[2], wakeAt: item.wakeAt }]
+        : [];
+    });
+  }
+
+  /** A contact's runs (a filtered scan: for `relance why` and the local page, not for hot paths). */
+  async forContact(contactId: string): Promise<Run[]> {
+    const runs = await this.scanRuns('contactId = :contact', { ':contact': contactId });
+    return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   /** Registers that a run listens for an event type with a correlation value (goal or waitFor). */
@@ -291,21 +462,27 @@ export class RunsRepository {
 
   /** Runs, most recently updated first, for the local page and the CLI (a scan: not for hot paths). */
   async list(limit: number): Promise<Run[]> {
+    const runs = await this.scanRuns();
+    return runs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
+  }
+
+  /** Every run item (the table's other items left out), with an optional further filter. */
+  private async scanRuns(filter?: string, values: Record<string, unknown> = {}): Promise<Run[]> {
     const runs: Run[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const { Items, LastEvaluatedKey } = await dynamo.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: 'sk = :run',
-          ExpressionAttributeValues: { ':run': 'RUN' },
+          FilterExpression: filter ? `sk = :run AND ${filter}` : 'sk = :run',
+          ExpressionAttributeValues: { ':run': 'RUN', ...values },
           ExclusiveStartKey: startKey,
         }),
       );
       for (const item of Items ?? []) runs.push(toRun(item));
       startKey = LastEvaluatedKey;
     } while (startKey);
-    return runs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
+    return runs;
   }
 
   private async updateReturning(run: RunRef, update: RunUpdate): Promise<Run | undefined> {
@@ -351,21 +528,44 @@ interface RunUpdate {
 
 /** What a run's fields say happened, for people reading it. */
 function historyOf(run: z.infer<typeof StoredRun>): RunHistoryEntry[] {
+  const entered = run.versionChanges?.[0]?.from ?? (run.versionChanges?.length ? undefined : run.version);
   const history: RunHistoryEntry[] = [
-    { at: run.startedAt, step: 'entry', what: `entered on ${run.triggerType}` },
+    {
+      at: run.startedAt,
+      step: 'entry',
+      what: `entered on ${run.triggerType}${entered ? ` (version ${entered})` : ''}`,
+    },
   ];
   const { resolution, waiting } = run;
+  for (const change of run.versionChanges ?? []) {
+    history.push({
+      at: change.at,
+      step: change.step,
+      what:
+        change.policy === 'exit'
+          ? `left version ${change.from ?? '(unrecorded)'}: the journey changed (exit policy)`
+          : change.policy === 'adopt'
+            ? `no version recorded at entry: continued on version ${change.to} at ${change.toStep ?? change.step}`
+            : `moved from version ${change.from ?? '(unrecorded)'} to ${change.to} (migrate): ${change.step} → ${change.toStep ?? change.step}`,
+    });
+  }
   if (resolution)
     history.push({
       at: resolution.consumedAt ?? run.updatedAt,
       step: resolution.stepId,
       what: `last resumed by ${resolution.via}`,
     });
+  if (run.stall)
+    history.push({
+      at: run.stall.at,
+      step: run.stall.stepId ?? waiting?.stepId ?? resolution?.stepId ?? 'wake-up',
+      what: `stalled: ${run.stall.reason}; resumed again by the sweeper (attempt ${run.stall.attempts})`,
+    });
   if (waiting)
     history.push({
       at: run.updatedAt,
       step: waiting.stepId,
-      what: `${waiting.kind === 'wait' ? 'waiting' : 'waiting for an event'} until ${waiting.until}`,
+      what: `${waiting.kind === 'waitFor' ? 'waiting for an event' : 'waiting'} until ${waiting.until}`,
     });
   if (run.endedAt)
     history.push({
@@ -373,7 +573,7 @@ function historyOf(run: z.infer<typeof StoredRun>): RunHistoryEntry[] {
       step: 'end',
       what: `${run.status}: ${String(run.endReason)}`,
     });
-  return history;
+  return history.sort((a, b) => a.at.localeCompare(b.at));
 }
 
 function toRun(item: Record<string, unknown> | undefined): Run {

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { type Contact, contactView } from '#catalogue/contact.ts';
 import { type MessageTemplate, templateTexts } from '#language/template.ts';
 import type { Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
-import { now, nowIso } from '#platform/clock.ts';
+import { journeyMsOfRealMs, now, nowIso } from '#platform/clock.ts';
 import { logger } from '#platform/logger.ts';
 import {
   confirmationLink,
@@ -34,6 +34,7 @@ import {
   withMarketingFooter,
 } from '../delivery/rendering.ts';
 import { decideSend } from '../delivery/send-decision.ts';
+import { countingLedger } from '../delivery/send-metrics.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
 import type { JourneyDeps } from './context.ts';
 
@@ -124,8 +125,12 @@ function renderedFromOf(request: MessageRequest): Pick<LedgerOutcome, 'renderedF
   return request.renderedFrom?.length ? { renderedFrom: request.renderedFrom } : {};
 }
 
-/** Sends (or skips or defers, with the reason) one message; returns the ledger outcome. */
-export async function sendMessage(deps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
+/**
+ * Sends (or skips or defers, with the reason) one message; returns the ledger outcome. Each outcome
+ * this attempt records is counted (./send-metrics.ts); one an earlier attempt recorded is not again.
+ */
+export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
+  const deps = { ...journeyDeps, ledger: countingLedger(journeyDeps.ledger, request.channel) };
   const at = nowIso();
   const template = deps.templates.get(request.template);
   if (!template) throw new Error(`template "${request.template}" is not deployed`);
@@ -147,13 +152,13 @@ export async function sendMessage(deps: JourneyDeps, request: MessageRequest): P
   const policy = deps.sending.policy;
   const begun = await deps.ledger.begin(entry, now());
   if (!begun.created) {
-    const decision = retryDecision(begun.existing, now(), policy.inFlightGraceSeconds * 1000);
+    // The grace waits for the provider, in real time: journey time may run faster locally.
+    const graceMs = journeyMsOfRealMs(policy.inFlightGraceSeconds * 1000);
+    const decision = retryDecision(begun.existing, now(), graceMs);
     if (decision === 'settled') return begun.existing;
     if (decision === 'wait_for_evidence') {
       // Come back when the grace period is over; the provider's Sent event may settle it by then.
-      const until = new Date(
-        Date.parse(begun.existing.updatedAt) + policy.inFlightGraceSeconds * 1000,
-      ).toISOString();
+      const until = new Date(Date.parse(begun.existing.updatedAt) + graceMs).toISOString();
       return { status: 'deferred', reason: 'awaiting_provider_evidence', deferredUntil: until };
     }
     if (decision === 'unknown_outcome') {

@@ -5,8 +5,8 @@ import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
-import { findJourney, journeys } from '../../workflows/journeys/index.ts';
 import { templates } from '../../workflows/templates/index.ts';
+import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { linkSigningKey } from '../consent/link-key.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { CapsRepository } from '../delivery/caps-repository.ts';
@@ -16,7 +16,7 @@ import { loadRoster } from '../leads/roster.ts';
 import { RosterRepository } from '../leads/roster-repository.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { JourneyDeps } from './context.ts';
-import { journeyNamingFromEnvironment, journeyTargets } from './journey-targets.ts';
+import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
 
 let rosterRepository: RosterRepository | undefined;
@@ -29,16 +29,14 @@ function roster(): RosterRepository {
 /** Everything the journey-step actions need, wired to the tables and settings in the environment. */
 export function journeyDepsFromEnvironment(): JourneyDeps {
   const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
+  const versions = deployedJourneyVersions();
   return {
     runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
     ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
     caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
     products: new ProductsRepository(requireEnv(ENV.productsTable)),
-    targets: journeyTargets(
-      journeyNamingFromEnvironment(),
-      journeys.map((j) => j.id),
-    ),
+    targets: journeyTargetsFromEnvironment(versions.journeyIds()),
     sending: {
       fromAddress: requireEnv(ENV.fromAddress),
       replyToAddress: optionalEnv(ENV.replyToAddress, ''),
@@ -52,7 +50,8 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
         key: () => linkSigningKey(linkSecretId),
       },
     },
-    findJourney,
+    findJourney: (id) => versions.current(id)?.definition,
+    versions,
     templates,
     owners: async (repId) => {
       const current = await roster().current();

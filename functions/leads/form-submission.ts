@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { journeyMsOfRealMs } from '#platform/clock.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
 import { clientError, json } from '#platform/http/responses.ts';
 import { logger } from '#platform/logger.ts';
@@ -69,15 +70,18 @@ export async function submitLeadForm(
   deps: LeadFormDeps,
   request: LeadFormRequest,
 ): Promise<APIGatewayProxyResult> {
+  // A minute of real time (a quota, not journey time: under --time-scale journey time runs faster).
+  const windowSeconds = journeyMsOfRealMs(60_000) / 1000;
   const rate = await deps.submissions.takeRateToken(
     request.clientIp,
     deps.perClientPerMinute,
-    60,
+    windowSeconds,
     deps.nowMs(),
   );
   if (!rate.allowed) {
+    const realSeconds = Math.max(1, Math.ceil((rate.retryAfterSeconds * 60) / windowSeconds));
     return clientError(429, [{ field: 'client', message: 'too many submissions; try again shortly' }], {
-      'retry-after': String(rate.retryAfterSeconds),
+      'retry-after': String(realSeconds),
     });
   }
   const parsed = parseLeadForm(

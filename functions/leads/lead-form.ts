@@ -211,7 +211,7 @@ export function parseLeadForm(input: LeadFormInput, config: LeadFormConfig = {})
     ]);
   }
   const read = encoding === 'json' ? jsonFields(input.body) : formEncodedFields(input.body);
-  if (!read.ok) return refuse(400, [read.error]);
+  if (!read.ok) return refuse(400, read.errors);
 
   const errors: FieldError[] = read.fields.repeated.map((field) => ({
     field,
@@ -300,12 +300,12 @@ function encodingOf(contentType: string | undefined): 'json' | 'form' | undefine
   return undefined;
 }
 
-function jsonFields(body: string): { ok: true; fields: Fields } | { ok: false; error: FieldError } {
+function jsonFields(body: string): { ok: true; fields: Fields } | { ok: false; errors: FieldError[] } {
   const parsed = parseJson(body);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, error: { field: 'body', message: 'must be a JSON object' } };
+    return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
   }
   return { ok: true, fields: { entries: Object.entries(value), repeated: [] } };
 }

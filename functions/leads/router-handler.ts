@@ -13,6 +13,8 @@ import { LeadSlaBreached } from '#catalogue/lead-sla-breached.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { logger } from '#platform/logger.ts';
+import { METRIC } from '#platform/metric-names.ts';
+import { countMetric, millisecondsMetric } from '#platform/metrics.ts';
 import {
   handleAppointmentBooked,
   handleLeadSubmitted,
@@ -32,12 +34,18 @@ async function route(raw: unknown): Promise<unknown> {
       // Ingest resolved the contact: `contact.contactId` is set.
       const detail = LeadSubmitted.parse(event.detail);
       const result = await handleLeadSubmitted(deps, detail);
+      if (result.outcome === 'assigned') {
+        // The rep was notified as the lead was assigned: speed to lead, from the form to the rep.
+        countMetric(METRIC.leadsRouted);
+        millisecondsMetric(METRIC.timeToFirstRepNotification, deps.nowMs() - Date.parse(detail.occurredAt));
+      }
       logger.info('lead routed', { leadId: detail.leadId, ...result });
       return result;
     }
     case 'lead.sla_breached': {
       const breach = LeadSlaBreached.parse(event.detail);
       const result = await handleSlaBreach(deps, breach);
+      countMetric(METRIC.leadSlaBreaches);
       logger.info('lead SLA breach handled', { leadId: breach.leadId, stage: breach.stage, ...result });
       return result;
     }

@@ -6,6 +6,8 @@ export const ENV = {
   contactsTable: 'CONTACTS_TABLE',
   eventsTable: 'EVENTS_TABLE',
   journeyStateTable: 'JOURNEY_STATE_TABLE',
+  /** How late (seconds of journey time) a wake-up may be before the run sweeper marks the run stalled. */
+  runSweepGraceSeconds: 'RUN_SWEEP_GRACE_SECONDS',
   ledgerTable: 'LEDGER_TABLE',
   productsTable: 'PRODUCTS_TABLE',
   eventBusName: 'EVENT_BUS_NAME',
@@ -16,6 +18,8 @@ export const ENV = {
   stateMachineArnPrefix: 'STATE_MACHINE_ARN_PREFIX',
   /** The role EventBridge Scheduler assumes to start journey state machines (resumes). */
   journeySchedulerRoleArn: 'JOURNEY_SCHEDULER_ROLE_ARN',
+  /** The queue a schedule created at run time sends its input to once every retry failed. */
+  scheduleDeadLetterArn: 'SCHEDULE_DEAD_LETTER_ARN',
   fromAddress: 'FROM_ADDRESS',
   replyToAddress: 'REPLY_TO_ADDRESS',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',

@@ -1,6 +1,16 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, type ITableV2, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+
+/** The tables relance uses, created by `RelanceTables` or passed in (same keys, TTL attribute and indexes). */
+export interface RelanceTableSet {
+  readonly contacts: ITableV2;
+  readonly events: ITableV2;
+  readonly journeyState: ITableV2;
+  readonly ledger: ITableV2;
+  readonly products: ITableV2;
+  readonly leads: ITableV2;
+}
 
 export interface RelanceTablesProps {
   /**
@@ -15,12 +25,15 @@ export interface RelanceTablesProps {
  * the local stand-in also supports: conditional writes, counters, GSIs and TTL; no transactions or
  * streams. On-demand billing: zero cost when idle.
  */
-export class RelanceTables extends Construct {
+export class RelanceTables extends Construct implements RelanceTableSet {
   /** Profiles (`CONTACT#id`) and the e-mail and phone identity items that map to them (`EMAIL#addr`, `PHONE#e164`). */
   readonly contacts: ITableV2;
   /** Per contact event history, newest last, with a TTL; plus event-id dedupe markers. */
   readonly events: ITableV2;
-  /** Journey runs, their listen index (goal and waitFor correlations) and entry locks. */
+  /**
+   * Journey runs, their listen index (goal and waitFor correlations) and entry locks; GSI `byWake`
+   * lists waiting runs by wake-up time (sparse, keys only) for the run sweeper.
+   */
   readonly journeyState: ITableV2;
   /** The send ledger: one item per (run, step, channel[, recipient]); by contact through a GSI. */
   readonly ledger: ITableV2;
@@ -48,6 +61,14 @@ export class RelanceTables extends Construct {
       ...common,
       sortKey: { name: 'sk', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
+      globalSecondaryIndexes: [
+        {
+          indexName: 'byWake',
+          partitionKey: { name: 'wakeShard', type: AttributeType.STRING },
+          sortKey: { name: 'wakeAt', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
     });
     this.ledger = new TableV2(this, 'Ledger', {
       ...common,

@@ -3,15 +3,20 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { JourneyDefinition } from '#language/types.ts';
 import { ENV } from '#platform/env-names.ts';
 import { PASS_ENV } from '#platform/pass-env.ts';
 import type { RelanceConfig } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 export interface AudiencePassesProps {
+  readonly names: StageNames;
+  /** Where schedules send their input once every retry failed (their role may send to it). */
+  readonly scheduleDeadLetters: IQueue;
   /** Every journey; the scheduled ones get a schedule. */
   readonly journeys: readonly JourneyDefinition[];
   /** The journeys' state machines, which a pass starts runs of. */
@@ -100,14 +105,14 @@ export class AudiencePasses extends Construct {
     const stack = Stack.of(this);
     const { config } = props;
     const scheduled = props.journeys.filter((j) => j.schedule);
-    const stateMachineName = `${stack.stackName}-audience-pass`;
+    const stateMachineName = props.names.name('audience-pass');
     const stateMachineArn = stack.formatArn({
       service: 'states',
       resource: 'stateMachine',
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const groupName = `${stack.stackName}-audience-passes`;
+    const groupName = props.names.name('audience-passes');
     new CfnScheduleGroup(this, 'Schedules', { name: groupName });
     const schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -118,6 +123,7 @@ export class AudiencePasses extends Construct {
     schedulerRole.addToPolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
     );
+    props.scheduleDeadLetters.grant(schedulerRole, 'sqs:SendMessage');
 
     this.fn = new RelanceFunction(this, 'AudiencePass', {
       entry: 'functions/audience-passes/pass-handler.ts',
@@ -134,6 +140,7 @@ export class AudiencePasses extends Construct {
           stateMachineArn,
           scheduleGroup: groupName,
           schedulerRoleArn: schedulerRole.roleArn,
+          deadLetterArn: props.scheduleDeadLetters.queueArn,
         }),
       },
     })
@@ -200,6 +207,7 @@ export class AudiencePasses extends Construct {
           roleArn: schedulerRole.roleArn,
           input: JSON.stringify({ journeyId: journey.id }),
           retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3600 },
+          deadLetterConfig: { arn: props.scheduleDeadLetters.queueArn },
         },
       }).addDependency(this.stateMachine.node.defaultChild as never);
     }

@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, type EventBusProps, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
 import type { RelanceConfig } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface EventIngestProps {
@@ -13,11 +14,17 @@ export interface EventIngestProps {
   readonly events: ITableV2;
   readonly products: ITableV2;
   readonly config: RelanceConfig;
+  readonly names: StageNames;
+  /** An existing bus to use. @default a new bus */
+  readonly eventBus?: IEventBus;
+  /** Settings of the new bus. @default named `Relance-<stage>-events` with a stage */
+  readonly eventBusProps?: EventBusProps;
 }
 
 /** A queue with the house defaults: encrypted, TLS only, kept two weeks. */
-export function deadLetterQueue(scope: Construct, id: string): Queue {
+export function deadLetterQueue(scope: Construct, id: string, queueName?: string): Queue {
   return new Queue(scope, id, {
+    ...(queueName ? { queueName } : {}),
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
@@ -32,16 +39,24 @@ export function deadLetterQueue(scope: Construct, id: string): Queue {
  * reason; events the function could not process after retries go to the dead-letter queue.
  */
 export class EventIngest extends Construct {
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly rejectedEvents: Queue;
   readonly deadLetters: Queue;
   readonly ingestFunction: RelanceFunction;
 
   constructor(scope: Construct, id: string, props: EventIngestProps) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { description: 'relance events: producers in, relance.* out' });
-    this.rejectedEvents = deadLetterQueue(this, 'RejectedEvents');
-    this.deadLetters = deadLetterQueue(this, 'IngestDeadLetters');
+    const { names } = props;
+    const busName = names.stagedName('events');
+    this.bus =
+      props.eventBus ??
+      new EventBus(this, 'Bus', {
+        description: 'relance events: producers in, relance.* out',
+        ...(busName ? { eventBusName: busName } : {}),
+        ...props.eventBusProps,
+      });
+    this.rejectedEvents = deadLetterQueue(this, 'RejectedEvents', names.stagedName('rejected-events'));
+    this.deadLetters = deadLetterQueue(this, 'IngestDeadLetters', names.stagedName('dead-letters'));
 
     this.ingestFunction = new RelanceFunction(this, 'IngestFromBus', {
       entry: 'functions/ingest/bus-handler.ts',

@@ -8,11 +8,12 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '#platform/env-names.ts';
 import type { RelanceConfig } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction } from './relance-function.ts';
 
 /** The API's one stage, the first segment of every public URL. */
@@ -29,8 +30,9 @@ export function publicBaseUrl(api: RestApi): string {
 }
 
 export interface HttpIngestProps {
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly config: RelanceConfig;
+  readonly names: StageNames;
 }
 
 /**
@@ -57,6 +59,7 @@ export class HttpIngest extends Construct {
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.api = new RestApi(this, 'Api', {
+      restApiName: props.names.name('api'),
       description: 'relance public HTTP API',
       endpointTypes: [EndpointType.REGIONAL],
       apiKeySourceType: ApiKeySourceType.HEADER,

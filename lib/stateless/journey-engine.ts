@@ -1,25 +1,27 @@
 import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import { CfnConfigurationSet } from 'aws-cdk-lib/aws-ses';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { CfnConfigurationSet, type CfnConfigurationSetProps } from 'aws-cdk-lib/aws-ses';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { compileJourney } from '#language/compiler.ts';
+import { type CompileOptions, compileJourney } from '#language/compiler.ts';
 import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
+import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
-import { type RelanceConfig, senderDomain } from '../config.ts';
+import type { RelanceConfig } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface JourneyEngineProps {
   readonly journeys: readonly JourneyDefinition[];
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly deadLetters: Queue;
   readonly tables: {
     readonly contacts: ITableV2;
@@ -29,20 +31,29 @@ export interface JourneyEngineProps {
     readonly products: ITableV2;
   };
   readonly config: RelanceConfig;
+  readonly names: StageNames;
+  /** The ARN of the SES identity e-mail is sent from (./sender-identity.ts). */
+  readonly senderIdentityArn: string;
+  /** Where schedules send their input once every retry failed (their role may send to it). */
+  readonly scheduleDeadLetters: IQueue;
+  /**
+   * The journey versions: each journey's state machine records its deployed version on every run,
+   * and keeps the steps of the earlier versions runs may still be on. Absent: unversioned.
+   */
+  readonly versions?: {
+    readonly current: readonly JourneyVersion[];
+    readonly earlier: readonly JourneyVersion[];
+  };
 }
 
 /**
  * The naming rule of journey resources: state machine and schedule group are both
- * `<stack>-<journeyId>`, so functions derive them (and the state machine's ARN) from one prefix
- * instead of a per-journey map in their environment. Names are never truncated: a name over a
- * service's limit fails synth (lib/deploy-limits.ts) rather than colliding.
+ * `Relance-<stage>-<journeyId>` (the stage's prefix), so functions derive them (and the state
+ * machine's ARN) from one prefix instead of a per-journey map in their environment. Names are never
+ * truncated: a name over a service's limit fails synth (lib/deploy-limits.ts) rather than colliding.
  */
-export function journeyNamePrefix(stack: Stack): string {
-  return `${stack.stackName}-`;
-}
-
-function journeyNames(stack: Stack, journeyId: string) {
-  const base = `${journeyNamePrefix(stack)}${journeyId}`;
+function journeyNames(stack: Stack, names: StageNames, journeyId: string) {
+  const base = names.name(journeyId);
   return {
     stateMachineName: base,
     scheduleGroup: base,
@@ -55,6 +66,18 @@ function journeyNames(stack: Stack, journeyId: string) {
   };
 }
 
+/** The deployed version of a journey and its earlier versions, for the compiler. */
+function compileOptions(journeyId: string, versions: JourneyEngineProps['versions']): CompileOptions {
+  const deployed = versions?.current.find((v) => v.journeyId === journeyId);
+  if (!deployed) return {};
+  return {
+    version: deployed.version,
+    earlier: (versions?.earlier ?? [])
+      .filter((v) => v.journeyId === journeyId)
+      .map((v) => ({ version: v.version, definition: v.definition })),
+  };
+}
+
 /**
  * Runs journeys: one Express state machine per journey (with its log group, its trigger rule and a
  * schedule group for its pauses), the shared journey-step function every Task state calls, and the
@@ -64,6 +87,8 @@ export class JourneyEngine extends Construct {
   readonly stepFunction: RelanceFunction;
   readonly routerFunction: RelanceFunction;
   readonly stateMachines = new Map<string, StateMachine>();
+  /** Every journey's schedule group name. */
+  readonly scheduleGroups: string[] = [];
   /** The variables from which functions derive each journey's state machine and schedule group. */
   readonly journeyNaming: Readonly<Record<string, string>>;
   /** The role EventBridge Scheduler assumes to resume journey runs. */
@@ -79,12 +104,15 @@ export class JourneyEngine extends Construct {
     const configurationSet = new CfnConfigurationSet(this, 'EmailConfigurationSet', {
       reputationOptions: { reputationMetricsEnabled: true },
       sendingOptions: { sendingEnabled: true },
+      ...vdmOptions(config.deliverability),
     });
     this.configurationSet = configurationSet;
 
-    const names = props.journeys.map((journey) => journeyNames(stack, journey.id));
+    const names = props.journeys.map((journey) => journeyNames(stack, props.names, journey.id));
     for (const [index, journey] of props.journeys.entries()) {
-      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: names[index]?.scheduleGroup });
+      const scheduleGroup = names[index]?.scheduleGroup;
+      new CfnScheduleGroup(this, `${journey.id}-Schedules`, { name: scheduleGroup });
+      if (scheduleGroup) this.scheduleGroups.push(scheduleGroup);
     }
     // One role for every journey's resume schedules: it may start the journeys' state machines
     // (listed one by one) and nothing else.
@@ -102,9 +130,11 @@ export class JourneyEngine extends Construct {
         }),
       );
     }
+    // A resume that fails every retry goes to the schedule dead-letter queue, sent with this role.
+    props.scheduleDeadLetters.grant(schedulerRole, 'sqs:SendMessage');
     this.schedulerRole = schedulerRole;
     this.journeyNaming = {
-      [ENV.journeyNamePrefix]: journeyNamePrefix(stack),
+      [ENV.journeyNamePrefix]: props.names.prefix,
       [ENV.stateMachineArnPrefix]: `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:`,
       [ENV.journeySchedulerRoleArn]: schedulerRole.roleArn,
     };
@@ -126,15 +156,16 @@ export class JourneyEngine extends Construct {
       description:
         'Every Task state of every journey: enter, resume, send, wait, waitFor, update, broadcast, finish',
       timeout: Duration.seconds(60),
-      environment: sendingEnvironment,
+      environment: {
+        ...sendingEnvironment,
+        [ENV.scheduleDeadLetterArn]: props.scheduleDeadLetters.queueArn,
+      },
     })
       .useTable(tables.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
       .useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'PutItem', 'UpdateItem'])
       .useTable(tables.ledger, ENV.ledgerTable, ['GetItem', 'PutItem', 'UpdateItem'])
       .useTable(tables.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
-    this.stepFunction
-      .allowSendingEmail(senderDomain(config.fromAddress), configurationSet.ref)
-      .allowSendingSms();
+    this.stepFunction.allowSendingEmail(props.senderIdentityArn, configurationSet.ref).allowSendingSms();
     // Emit steps put events on the bus: only a deployment with such a journey gets the permission.
     if (props.journeys.some((j) => Object.values(j.steps).some((s) => s.type === 'emit'))) {
       props.bus.grantPutEventsTo(this.stepFunction);
@@ -174,7 +205,12 @@ export class JourneyEngine extends Construct {
     });
 
     const listened = new Set<string>();
-    for (const journey of props.journeys) {
+    // Runs of earlier versions still wait for their events.
+    const deployedIds = new Set(props.journeys.map((j) => j.id));
+    const earlier = (props.versions?.earlier ?? [])
+      .filter((v) => deployedIds.has(v.journeyId))
+      .map((v) => v.definition);
+    for (const journey of [...props.journeys, ...earlier]) {
       if (journey.goal) listened.add(journey.goal.event);
       for (const step of Object.values(journey.steps)) if (step.type === 'waitFor') listened.add(step.event);
     }
@@ -190,7 +226,7 @@ export class JourneyEngine extends Construct {
     }
 
     for (const journey of props.journeys)
-      this.addJourney(journey, props, journeyNames(stack, journey.id).stateMachineName);
+      this.addJourney(journey, props, journeyNames(stack, props.names, journey.id).stateMachineName);
   }
 
   private addJourney(journey: JourneyDefinition, props: JourneyEngineProps, stateMachineName: string): void {
@@ -198,7 +234,9 @@ export class JourneyEngine extends Construct {
     const stateMachine = new StateMachine(this, `${journey.id}-StateMachine`, {
       stateMachineName,
       stateMachineType: StateMachineType.EXPRESS,
-      definitionBody: DefinitionBody.fromString(JSON.stringify(compileJourney(journey))),
+      definitionBody: DefinitionBody.fromString(
+        JSON.stringify(compileJourney(journey, compileOptions(journey.id, props.versions))),
+      ),
       definitionSubstitutions: { [STEP_FUNCTION_PLACEHOLDER]: this.stepFunction.functionArn },
       logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: true,
@@ -222,4 +260,23 @@ export class JourneyEngine extends Construct {
       ],
     });
   }
+}
+
+/** Virtual Deliverability Manager options of the configuration set; an unset option inherits the account's. */
+function vdmOptions(
+  deliverability: RelanceConfig['deliverability'],
+): Pick<CfnConfigurationSetProps, 'vdmOptions'> {
+  const state = (enabled: boolean) => (enabled ? 'ENABLED' : 'DISABLED');
+  const { engagementMetrics, optimizedSharedDelivery } = deliverability;
+  if (engagementMetrics === undefined && optimizedSharedDelivery === undefined) return {};
+  return {
+    vdmOptions: {
+      ...(engagementMetrics === undefined
+        ? {}
+        : { dashboardOptions: { engagementMetrics: state(engagementMetrics) } }),
+      ...(optimizedSharedDelivery === undefined
+        ? {}
+        : { guardianOptions: { optimizedSharedDelivery: state(optimizedSharedDelivery) } }),
+    },
+  };
 }

@@ -6,8 +6,8 @@ import {
   ApiDestination,
   Authorization,
   Connection,
-  type EventBus,
   HttpMethod,
+  type IEventBus,
   Rule,
 } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -20,19 +20,25 @@ import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
 import { LEAD_ENV, UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
-import { type RelanceConfig, senderDomain } from '../config.ts';
+import type { RelanceConfig } from '../config.ts';
+import type { StageNames } from '../stage.ts';
 import { publicBaseUrl } from './http-ingest.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface LeadRoutingProps {
   readonly api: RestApi;
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly deadLetters: IQueue;
+  /** The ARN of the SES identity e-mail is sent from (./sender-identity.ts). */
+  readonly senderIdentityArn: string;
+  /** Where schedules send their input once every retry failed (their role may send to it). */
+  readonly scheduleDeadLetters: IQueue;
   readonly tables: { readonly contacts: ITableV2; readonly events: ITableV2; readonly leads: ITableV2 };
   /** The key that signs the rep's action links (the preference links' key). */
   readonly linkSigningKey: ISecret;
   readonly configurationSetName: string;
   readonly config: RelanceConfig;
+  readonly names: StageNames;
 }
 
 /**
@@ -102,7 +108,7 @@ export class LeadRouting extends Construct {
         ])
         .useTable(tables.contacts, ENV.contactsTable, ['GetItem'])
         .useTable(tables.events, ENV.eventsTable, ['Query'])
-        .allowSendingEmail(senderDomain(config.fromAddress), props.configurationSetName)
+        .allowSendingEmail(props.senderIdentityArn, props.configurationSetName)
         .allowSendingSms();
       bus.grantPutEventsTo(fn);
       fn.allowReadingSecret(props.linkSigningKey);
@@ -164,6 +170,7 @@ export class LeadRouting extends Construct {
         resources: [this.routerFunction.functionArn],
       }),
     );
+    props.scheduleDeadLetters.grant(schedulerRole, 'sqs:SendMessage');
     new CfnSchedule(this, 'UnassignedPass', {
       description: 'Routes the unassigned leads again and sends the managers a digest of those still waiting',
       scheduleExpression: 'rate(1 hour)',
@@ -173,6 +180,7 @@ export class LeadRouting extends Construct {
         roleArn: schedulerRole.roleArn,
         input: JSON.stringify({ 'detail-type': UNASSIGNED_QUEUE.passDetailType, detail: {} }),
         retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: props.scheduleDeadLetters.queueArn },
       },
     });
     const unassigned = new MetricFilter(this, 'UnassignedLeadsMetric', {
@@ -183,6 +191,7 @@ export class LeadRouting extends Construct {
       metricValue: '$.unassignedLeads',
     }).metric({ statistic: Stats.MAXIMUM, period: Duration.hours(1) });
     this.unassignedLeadsAlarm = unassigned.createAlarm(this, 'UnassignedLeadsAlarm', {
+      alarmName: props.names.name('unassigned-leads'),
       alarmDescription:
         'Leads wait in the unassigned queue: every rep who could take them and the fallback manager are at capacity',
       threshold: 0,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -16,6 +17,10 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, STAGE_ENV } from '#platform/metric-names.ts';
+import { PROJECT_ROOT } from '../context.ts';
+import { StageNames } from '../stage.ts';
+import { bundleInputsHash } from './bundle-inputs.ts';
 
 /** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
 export type TableAction =
@@ -57,6 +62,13 @@ export interface RelanceFunctionProps {
   readonly environment?: Record<string, string>;
 }
 
+/** Bundling named by the hash of its inputs, so an unchanged function is not bundled again (./bundle-inputs.ts). */
+function withInputsHash(scope: Construct, entry: string, bundling: BundlingOptions): BundlingOptions {
+  // Tests and the local runtime skip bundling: no hash to compute.
+  if (!Stack.of(scope).bundlingRequired) return bundling;
+  return { ...bundling, assetHash: bundleInputsHash(entry, bundling) };
+}
+
 /**
  * A Lambda with the house defaults: Node.js 22 on arm64, bundled and minified by the local esbuild,
  * source maps, JSON logs kept for a month, X-Ray tracing. `useTable` grants access and sets the
@@ -81,7 +93,10 @@ export class RelanceFunction extends NodejsFunction {
     );
     super(scope, id, {
       role,
-      entry: props.entry,
+      // From this module, not the working directory: an app in another folder builds the same bundles.
+      entry: join(PROJECT_ROOT, props.entry),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
@@ -95,9 +110,11 @@ export class RelanceFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'relance',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [STAGE_ENV]: StageNames.of(scope).dimension,
         ...props.environment,
       },
-      bundling: RELANCE_BUNDLING,
+      bundling: withInputsHash(scope, props.entry, RELANCE_BUNDLING),
     });
     (this.node.defaultChild as CfnFunction).addMetadata(LOCAL_ENTRY_METADATA, props.entry);
   }
@@ -135,14 +152,14 @@ export class RelanceFunction extends NodejsFunction {
     return this;
   }
 
-  /** Allows sending e-mail from the sender's domain identity through the configuration set only. */
-  allowSendingEmail(senderDomain: string, configurationSetName: string): this {
+  /** Allows sending e-mail from the sender identity (its ARN) through the configuration set only. */
+  allowSendingEmail(identityArn: string, configurationSetName: string): this {
     const stack = Stack.of(this);
     this.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: senderDomain }),
+          identityArn,
           stack.formatArn({
             service: 'ses',
             resource: 'configuration-set',

@@ -33,6 +33,11 @@ export interface ApiGatewayOptions {
   readonly authorizeInvoke?: (route: LocalRoute, sourceArn: string) => unknown;
   /** Real milliseconds for the token buckets (throttling is infrastructure time, never scaled). */
   readonly realNow?: () => number;
+  /**
+   * Whether the system behind the API takes more work now; when not, the request is answered 429
+   * before anything is invoked (the runtime's backpressure: the producer retries later).
+   */
+  readonly accepting?: () => boolean;
 }
 
 /** The account-level throttle of API Gateway (per Region): 10,000 requests/s, burst 5,000. */
@@ -189,7 +194,7 @@ export class LocalApiGateway {
     const apiKey = req.headers['x-api-key'];
     if (route.apiKeyRequired && apiKey !== this.options.apiKey)
       return json(403, { message: 'Forbidden' }, 'ForbiddenException');
-    if (!this.admit(route, apiKey)) {
+    if (!this.admit(route, apiKey) || this.options.accepting?.() === false) {
       this.throttledCount++;
       return json(429, { message: 'Too Many Requests' }, 'TooManyRequestsException');
     }

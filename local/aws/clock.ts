@@ -6,6 +6,8 @@
 /** Anything that tells the time in epoch milliseconds. */
 export interface Clock {
   now(): number;
+  /** Clock milliseconds per real millisecond (0: it moves only when told). */
+  readonly scale?: number;
 }
 
 export interface LocalClock extends Clock {
@@ -26,6 +28,9 @@ export function sharedClock(buffer: SharedArrayBuffer): Clock {
     now: () => {
       const [base = 0, realBase = 0, scale = 0] = cells;
       return scale === 0 ? base : Math.floor(base + (Date.now() - realBase) * scale);
+    },
+    get scale() {
+      return cells[2] ?? 0;
     },
   };
 }

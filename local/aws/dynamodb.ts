@@ -1,15 +1,34 @@
 /**
- * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts) on a
- * private loopback port behind the edge, with the template's tables created at start. The edge asks
+ * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts) behind the
+ * edge, with the template's tables created at start. Requests reach dynalite's request listener in
+ * process (light-my-request builds the node request and response objects it reads and writes), so
+ * no second HTTP hop follows the edge's. The edge asks
  * dynalite for the consumed capacity of every request (computed from item sizes, as DynamoDB does)
  * so the cost script counts real read and write units, then answers the caller as it asked.
  */
-import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { RequestListener, Server } from 'node:http';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { inject } from 'light-my-request';
 import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
+
+/** The headers of a signed request, as dynalite checks them (it verifies their form, not the signature). */
+const LOCAL_SIGNATURE = {
+  'content-type': 'application/x-amz-json-1.0',
+  'x-amz-date': '20260101T000000Z',
+  authorization:
+    'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+};
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
@@ -19,11 +38,18 @@ interface Capacity {
 
 export class LocalDynamo {
   private readonly server: Server;
-  private port = 0;
+  private readonly listener: RequestListener;
   /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
-  /** Capacity units consumed, as DynamoDB would bill them on demand. */
-  readonly units = { read: 0, write: 0 };
+  /** Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of `write` billed for GSIs). */
+  readonly units = { read: 0, write: 0, indexWrite: 0 };
+  /**
+   * Also bill the writes a table write makes in its global secondary indexes (dynalite counts the
+   * table only). Off by default: it reads the item before and after each single-item write to a
+   * table with an index, which the cost measurement wants and nothing else needs.
+   */
+  billIndexWrites = false;
+  private readonly indexedTables = new Map<string, LocalTable>();
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -32,11 +58,17 @@ export class LocalDynamo {
       updateTableMs: 0,
       ...(path ? { path } : {}),
     });
+    const [listener] = this.server.listeners('request') as RequestListener[];
+    if (!listener) throw new Error('dynalite created a server without a request listener');
+    this.listener = listener;
   }
 
+  /**
+   * Nothing connects to this port: dynalite's close(), which closes its LevelDB store gracefully,
+   * expects a listening server.
+   */
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
   }
 
   private record(operation: string, status: number, body: string, capacityRequested: boolean): string {
@@ -81,45 +113,143 @@ export class LocalDynamo {
     }
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = value;
+    const indexed = this.billIndexWrites ? this.indexedWrite(operation, body) : undefined;
+    const before = indexed ? await this.readItem(indexed, headers) : undefined;
     headers['content-length'] = String(Buffer.byteLength(body));
     const query = req.query.toString();
-    const answer = await new Promise<{ status: number; headers: Record<string, string>; body: string }>(
-      (resolve, reject) => {
-        const outgoing = httpRequest(
-          {
-            host: '127.0.0.1',
-            port: this.port,
-            method: req.method,
-            path: `${req.path}${query ? `?${query}` : ''}`,
-            headers,
-          },
-          (response) => {
-            const parts: Buffer[] = [];
-            response.on('data', (part: Buffer) => parts.push(part));
-            response.on('end', () => {
-              const out: Record<string, string> = {};
-              for (const [key, value] of Object.entries(response.headers))
-                if (typeof value === 'string') out[key] = value;
-              resolve({
-                status: response.statusCode ?? 500,
-                headers: out,
-                body: Buffer.concat(parts).toString('utf8'),
-              });
-            });
-          },
-        );
-        outgoing.on('error', reject);
-        outgoing.end(body);
-      },
-    );
+    const injected = await inject(this.listener, {
+      method: req.method as 'POST',
+      url: `${req.path}${query ? `?${query}` : ''}`,
+      headers,
+      payload: body,
+    });
+    const answer = {
+      status: injected.statusCode,
+      headers: Object.fromEntries(
+        Object.entries(injected.headers).flatMap(([key, value]) =>
+          typeof value === 'string'
+            ? [[key, value]]
+            : typeof value === 'number'
+              ? [[key, String(value)]]
+              : [],
+        ),
+      ) as Record<string, string>,
+      body: injected.payload,
+    };
     const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
+    if (indexed && answer.status === 200) {
+      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed, headers));
+      this.units.write += units;
+      this.units.indexWrite += units;
+    }
     // The body may have changed: its CRC32 no longer holds, and the SDK checks it only when present.
     const { 'x-amz-crc32': _crc, 'content-length': _length, ...rest } = answer.headers;
     return { status: answer.status, headers: rest, body: responseBody };
   }
 
+  /** The table and key of a single-item write to a table with a GSI (BatchWriteItem is not billed for its indexes). */
+  private indexedWrite(
+    operation: string,
+    body: string,
+  ): { table: LocalTable; key: Record<string, AttributeValue> } | undefined {
+    if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return undefined;
+    try {
+      const input = JSON.parse(body) as {
+        TableName?: string;
+        Key?: Record<string, AttributeValue>;
+        Item?: Record<string, AttributeValue>;
+      };
+      const table = input.TableName ? this.indexedTables.get(input.TableName) : undefined;
+      const source = input.Key ?? input.Item;
+      if (!table || !source) return undefined;
+      const key: Record<string, AttributeValue> = {};
+      for (const { AttributeName } of table.keySchema) {
+        const value = source[AttributeName];
+        if (!value) return undefined;
+        key[AttributeName] = value;
+      }
+      return { table, key };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The item a write concerns, read in process with the caller's headers (never counted or billed). */
+  private async readItem(
+    write: { table: LocalTable; key: Record<string, AttributeValue> },
+    callerHeaders: Record<string, string>,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const payload = JSON.stringify({ TableName: write.table.name, Key: write.key, ConsistentRead: true });
+    const headers = Object.fromEntries(
+      Object.entries(callerHeaders).filter(([name]) => !/^(x-amz-target|content-length)$/i.test(name)),
+    );
+    const answer = await inject(this.listener, {
+      method: 'POST',
+      url: '/',
+      headers: {
+        ...headers,
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+        'content-length': String(Buffer.byteLength(payload)),
+      },
+      payload,
+    });
+    if (answer.statusCode !== 200) return undefined;
+    return (JSON.parse(answer.payload) as { Item?: Record<string, AttributeValue> }).Item;
+  }
+
+  /**
+   * The byte-months `tables` will bill as storage from `nowMs`: each item's size with its index
+   * copies (100 bytes of overhead each) times the months it stays, until its TTL or for
+   * `horizonMonths` (an item without TTL, or one living longer). Read with consistent scans; for the
+   * cost report.
+   */
+  async storedByteMonths(
+    tables: readonly LocalTable[],
+    nowMs: number,
+    horizonMonths: number,
+  ): Promise<number> {
+    const monthSeconds = 30.4 * 86_400;
+    let byteMonths = 0;
+    for (const table of tables) {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const payload = JSON.stringify({
+          TableName: table.name,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        });
+        const answer = await inject(this.listener, {
+          method: 'POST',
+          url: '/',
+          headers: {
+            ...LOCAL_SIGNATURE,
+            'x-amz-target': 'DynamoDB_20120810.Scan',
+            'content-length': String(Buffer.byteLength(payload)),
+          },
+          payload,
+        });
+        if (answer.statusCode !== 200) throw new Error(`scanning ${table.name}: ${answer.payload}`);
+        const page = JSON.parse(answer.payload) as {
+          Items?: Array<Record<string, AttributeValue>>;
+          LastEvaluatedKey?: Record<string, AttributeValue>;
+        };
+        for (const item of page.Items ?? []) {
+          const expires = table.ttlAttribute ? Number(item[table.ttlAttribute]?.N) : Number.NaN;
+          const months = Number.isFinite(expires)
+            ? Math.min(horizonMonths, Math.max(0, expires - nowMs / 1000) / monthSeconds)
+            : horizonMonths;
+          byteMonths += storedItemBytes(table, item) * months;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return byteMonths;
+  }
+
   /** Creates the template's tables that do not exist yet (a persisted store keeps its own). */
   async createTables(endpoint: string, tables: readonly LocalTable[]): Promise<void> {
+    for (const table of tables)
+      if (table.globalSecondaryIndexes.length > 0) this.indexedTables.set(table.name, table);
     const client = new DynamoDBClient({
       endpoint,
       region: 'us-east-1',
@@ -128,24 +258,11 @@ export class LocalDynamo {
     try {
       const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
       for (const table of tables) {
-        if (existing.has(table.name)) continue;
-        await client.send(
-          new CreateTableCommand({
-            TableName: table.name,
-            KeySchema: table.keySchema as never,
-            AttributeDefinitions: table.attributeDefinitions as never,
-            BillingMode: 'PAY_PER_REQUEST',
-            ...(table.globalSecondaryIndexes.length > 0
-              ? {
-                  GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((gsi) => ({
-                    IndexName: gsi.IndexName,
-                    KeySchema: gsi.KeySchema as never,
-                    Projection: (gsi.Projection ?? { ProjectionType: 'ALL' }) as never,
-                  })),
-                }
-              : {}),
-          }),
-        );
+        if (existing.has(table.name)) {
+          await addMissingIndexes(client, table);
+          continue;
+        }
+        await createTable(client, table);
       }
     } finally {
       client.destroy();
@@ -155,5 +272,132 @@ export class LocalDynamo {
   async close(): Promise<void> {
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * The write units a table write costs in the table's GSIs, as DynamoDB bills them: an item entering
+ * or leaving an index is one write there, an item whose index key changes is two (delete and put),
+ * and an item that stays with the same key is one only when a projected attribute changed (never
+ * for KEYS_ONLY). Each write is billed by the projected item's size, per 1 KB.
+ */
+export function indexWriteUnits(
+  table: Pick<LocalTable, 'keySchema' | 'globalSecondaryIndexes'>,
+  before: Record<string, AttributeValue> | undefined,
+  after: Record<string, AttributeValue> | undefined,
+): number {
+  let units = 0;
+  for (const gsi of table.globalSecondaryIndexes) {
+    const keys = gsi.KeySchema.map((k) => k.AttributeName);
+    const projected = (item: Record<string, AttributeValue>) => projectedItem(table, gsi, item);
+    const inIndex = (item: Record<string, AttributeValue> | undefined) =>
+      item !== undefined && keys.every((k) => item[k] !== undefined);
+    const size = (item: Record<string, AttributeValue>) =>
+      Math.max(1, Math.ceil(itemBytes(projected(item)) / 1024));
+    const was = inIndex(before) ? before : undefined;
+    const is = inIndex(after) ? after : undefined;
+    if (was && is) {
+      const sameKey = keys.every((k) => JSON.stringify(was[k]) === JSON.stringify(is[k]));
+      if (!sameKey) units += size(was) + size(is);
+      else if (JSON.stringify(projected(was)) !== JSON.stringify(projected(is))) units += size(is);
+    } else if (was) units += size(was);
+    else if (is) units += size(is);
+  }
+  return units;
+}
+
+type Gsi = LocalTable['globalSecondaryIndexes'][number];
+
+/** What an index holds of an item: all of it, its keys, or its keys and the included attributes. */
+function projectedItem(
+  table: Pick<LocalTable, 'keySchema'>,
+  gsi: Gsi,
+  item: Record<string, AttributeValue>,
+): Record<string, AttributeValue> {
+  const projection = gsi.Projection as { ProjectionType?: string; NonKeyAttributes?: string[] };
+  const type = projection.ProjectionType ?? 'ALL';
+  if (type === 'ALL') return item;
+  const names = new Set([
+    ...gsi.KeySchema.map((k) => k.AttributeName),
+    ...table.keySchema.map((k) => k.AttributeName),
+    ...(type === 'INCLUDE' ? (projection.NonKeyAttributes ?? []) : []),
+  ]);
+  return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
+}
+
+/** The bytes DynamoDB bills as storage for one item in a table and its indexes: 100 bytes of overhead per copy. */
+export function storedItemBytes(
+  table: Pick<LocalTable, 'keySchema' | 'globalSecondaryIndexes'>,
+  item: Record<string, AttributeValue>,
+): number {
+  let bytes = itemBytes(item) + 100;
+  for (const gsi of table.globalSecondaryIndexes) {
+    if (gsi.KeySchema.every((k) => item[k.AttributeName] !== undefined))
+      bytes += itemBytes(projectedItem(table, gsi, item)) + 100;
+  }
+  return bytes;
+}
+
+/** An item's size as DynamoDB counts it: attribute names plus values (numbers and nesting approximated). */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  const valueBytes = (value: AttributeValue): number => {
+    if (value.S !== undefined) return Buffer.byteLength(value.S);
+    if (value.N !== undefined) return Math.ceil(value.N.length / 2) + 1;
+    if (value.B !== undefined) return value.B.length;
+    if (value.SS) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+    if (value.NS) return value.NS.reduce((sum, v) => sum + Math.ceil(v.length / 2) + 1, 0);
+    if (value.L) return 3 + value.L.reduce((sum, v) => sum + 1 + valueBytes(v), 0);
+    if (value.M) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
+    return 1;
+  };
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
+    0,
+  );
+}
+
+async function createTable(client: DynamoDBClient, table: LocalTable): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: table.name,
+      KeySchema: table.keySchema as never,
+      AttributeDefinitions: table.attributeDefinitions as never,
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(table.globalSecondaryIndexes.length > 0
+        ? {
+            GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((gsi) => ({
+              IndexName: gsi.IndexName,
+              KeySchema: gsi.KeySchema as never,
+              Projection: (gsi.Projection ?? { ProjectionType: 'ALL' }) as never,
+            })),
+          }
+        : {}),
+    }),
+  );
+}
+
+/**
+ * A kept table the template has since given a new GSI (CloudFormation adds it and backfills it):
+ * dynalite cannot add an index to a table, so the table is rebuilt with it and its items put back.
+ */
+async function addMissingIndexes(client: DynamoDBClient, table: LocalTable): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName));
+  if (table.globalSecondaryIndexes.every((gsi) => present.has(gsi.IndexName))) return;
+  const items: Array<Record<string, AttributeValue>> = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table.name, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  await client.send(new DeleteTableCommand({ TableName: table.name }));
+  await createTable(client, table);
+  for (let i = 0; i < items.length; i += 25) {
+    await client.send(
+      new BatchWriteItemCommand({
+        RequestItems: { [table.name]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
   }
 }

@@ -24,6 +24,11 @@ const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
+/** A request line the server cannot read as a path: an absolute-form target, bad percent-encoding. */
+export class MalformedRequestTarget extends Error {
+  override readonly name = 'MalformedRequestTarget';
+}
+
 /** Serve one AWS service handler over HTTP until `close()` is called. */
 export async function serveAws(handler: AwsServiceHandler, options: ServeOptions): Promise<ServedAws> {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -62,14 +67,30 @@ async function handle(
     const awsRequest = await toAwsRequest(req, maxBody);
     response = await handler(awsRequest);
   } catch (err) {
-    response = err instanceof BodyTooLarge ? plainError(413, 'Request body too large') : internalError(err);
+    response =
+      err instanceof BodyTooLarge
+        ? plainError(413, 'Request body too large')
+        : err instanceof MalformedRequestTarget
+          ? plainError(400, err.message)
+          : internalError(err);
   }
   writeResponse(res, response);
 }
 
-/** Read the request fully and describe it as an `AwsRequest`. */
+/**
+ * Read the request fully and describe it as an `AwsRequest`. Throws `MalformedRequestTarget` for a
+ * target that is not a path (`//host/x` would otherwise be read as another host's `/x`) or whose
+ * percent-encoding cannot be decoded (the routes decode path parameters).
+ */
 export async function toAwsRequest(req: IncomingMessage, maxBody = DEFAULT_MAX_BODY): Promise<AwsRequest> {
-  const url = new URL(req.url ?? '/', 'http://local');
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) throw new MalformedRequestTarget('the request target must be a path');
+  const url = new URL(`http://local${target}`);
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw new MalformedRequestTarget('the path has malformed percent-encoding');
+  }
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -107,12 +128,20 @@ function plainError(status: number, message: string): AwsResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) };
 }
 
-// A handler bug must not take the edge down: answer 500 so the SDK sees a server fault.
-function internalError(err: unknown): AwsResponse {
-  const message = err instanceof Error ? err.message : String(err);
+/**
+ * A handler bug must not take the edge down: answer 500 so the SDK sees a server fault. The answer
+ * never carries the error's message (it may hold what the caller sent, or paths of this machine):
+ * the error goes to this process's standard error, for whoever runs it.
+ */
+export function internalError(err: unknown): AwsResponse {
+  const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+  process.stderr.write(`[local aws] internal failure: ${JSON.stringify(detail)}\n`);
   return {
     status: 500,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' },
-    body: JSON.stringify({ __type: 'InternalFailure', message }),
+    body: JSON.stringify({
+      __type: 'InternalFailure',
+      message: 'The local service failed; its console has the details.',
+    }),
   };
 }

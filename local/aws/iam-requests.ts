@@ -15,13 +15,16 @@ export type SignedService =
   | 'sns'
   | 'ses'
   | 'scheduler'
-  | 'secretsmanager';
+  | 'secretsmanager'
+  | 'sms-voice';
 
 export interface RequestNames {
   readonly region: string;
   readonly account: string;
   /** A secret's ARN from a name, partial ARN or ARN (Secrets Manager authorizes on the full ARN). */
   readonly secretArn?: (secretId: string) => string | undefined;
+  /** An End User Messaging origination identity's ARN from its id, ARN or phone number. */
+  readonly originationArn?: (reference: string) => string | undefined;
 }
 
 /** The access key id a request was signed with (Authorization header or presigned query). */
@@ -124,9 +127,47 @@ export function checksFor(service: SignedService, req: AwsRequest, names: Reques
           : '*';
       return [{ action: `secretsmanager:${operation}`, resource }];
     }
+    case 'sms-voice':
+      return smsVoiceChecks(operationOf(req), json(req.body), arn, names);
     default:
       return [];
   }
+}
+
+/**
+ * End User Messaging v2 authorizes a send on the origination identity (phone-number or pool ARN)
+ * and, when one is named, the configuration set; an opt-out list change on the opt-out list.
+ */
+function smsVoiceChecks(
+  operation: string,
+  body: Record<string, unknown>,
+  arn: (svc: string, resource: string) => string,
+  names: RequestNames,
+): IamCheck[] {
+  const action = `sms-voice:${operation}`;
+  const named = (value: unknown, kind: string) =>
+    typeof value === 'string' && value !== ''
+      ? value.startsWith('arn:')
+        ? value
+        : arn('sms-voice', `${kind}/${value}`)
+      : undefined;
+  if (operation === 'SendTextMessage' || operation === 'SendVoiceMessage') {
+    const reference = typeof body.OriginationIdentity === 'string' ? body.OriginationIdentity : '';
+    const identity =
+      names.originationArn?.(reference) ??
+      (reference.startsWith('arn:')
+        ? reference
+        : named(reference, reference.startsWith('pool-') ? 'pool' : 'phone-number'));
+    const configurationSet = named(body.ConfigurationSetName, 'configuration-set');
+    return [identity, configurationSet]
+      .filter((resource): resource is string => resource !== undefined)
+      .map((resource) => ({ action, resource }));
+  }
+  if (operation === 'PutOptedOutNumber' || operation === 'DeleteOptedOutNumber') {
+    const list = named(body.OptOutListName, 'opt-out-list');
+    return list === undefined ? [] : [{ action, resource: list }];
+  }
+  return [{ action, resource: '*' }];
 }
 
 function dynamoChecks(
@@ -301,6 +342,8 @@ export function accessDeniedResponse(service: SignedService, message: string): A
     case 'eventbridge':
     case 'secretsmanager':
       return jsonError(400, 'application/x-amz-json-1.1', 'AccessDeniedException');
+    case 'sms-voice':
+      return jsonError(403, 'application/x-amz-json-1.0', 'AccessDeniedException');
     case 'sqs':
       return jsonError(403, 'application/x-amz-json-1.0', 'com.amazon.coral.service#AccessDeniedException', {
         'x-amzn-query-error': 'AccessDenied;Sender',

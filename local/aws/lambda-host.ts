@@ -17,10 +17,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { build, type Plugin } from 'esbuild';
+import { serveAwsOverPort } from './in-process-http.ts';
 import type { InvokeMessage, SandboxMessage, SerializedError } from './lambda-sandbox.ts';
+import type { AwsRequest, AwsResponse } from './protocol.ts';
 import type { LocalFunction } from './template.ts';
 
 export interface InvocationRecord {
@@ -50,6 +53,19 @@ export interface LambdaHostOptions {
    * project's): the handlers run the fixture a test synthesized the template from.
    */
   readonly substitutes?: Readonly<Record<string, string>>;
+  /**
+   * The local AWS in process: the functions' SDK clients send their signed requests for `endpoint`
+   * over a MessagePort to `dispatch` instead of a loopback socket (./in-process-http.ts).
+   */
+  readonly aws?: {
+    readonly endpoint: () => string;
+    readonly dispatch: (req: AwsRequest) => Promise<AwsResponse>;
+  };
+  /**
+   * Each line a function writes to stdout, as CloudWatch Logs receives it; a line the callback
+   * consumes (returns true: an EMF metric document) is not echoed to this process's stdout.
+   */
+  readonly onLogLine?: (fn: LocalFunction, line: string) => boolean;
 }
 
 /** An error a function returned, rebuilt with the name and message the sandbox reported. */
@@ -115,14 +131,31 @@ class Sandbox {
     bundlePath: string,
     env: Record<string, string>,
     bootstrapData: unknown,
+    aws: LambdaHostOptions['aws'],
     private readonly onRetired: (sandbox: Sandbox) => void,
+    onLogLine?: (fn: LocalFunction, line: string) => boolean,
   ) {
+    const channel = aws ? new MessageChannel() : undefined;
+    if (aws && channel) serveAwsOverPort(channel.port1, aws.dispatch);
     this.worker = new Worker(WORKER_BOOT, {
       eval: true,
       env,
-      workerData: { bundleUrl: pathToFileURL(bundlePath).href, bootstrap: bootstrapData },
+      workerData: {
+        bundleUrl: pathToFileURL(bundlePath).href,
+        bootstrap: bootstrapData,
+        ...(aws && channel ? { aws: { port: channel.port2, endpoint: aws.endpoint() } } : {}),
+      },
+      ...(channel ? { transferList: [channel.port2] } : {}),
       resourceLimits: { maxOldGenerationSizeMb: Math.max(fn.memorySize, 64) },
+      ...(onLogLine ? { stdout: true } : {}),
     });
+    if (onLogLine) {
+      // Lambda sends the function's stdout to CloudWatch Logs line by line.
+      createInterface({ input: this.worker.stdout, crlfDelay: Infinity }).on('line', (line) => {
+        if (!onLogLine(fn, line)) process.stdout.write(`${line}\n`);
+      });
+    }
+    this.worker.once('exit', () => channel?.port1.close());
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (message: SandboxMessage) => {
         if (message.type === 'ready') resolve();
@@ -319,10 +352,12 @@ export class LambdaHost {
           path,
           this.options.environment?.(fn) ?? {},
           this.options.bootstrap?.data,
+          this.options.aws,
           (retired) => {
             this.live.delete(retired);
             if (this.sandboxes.get(fn.name) === sandbox) this.sandboxes.delete(fn.name);
           },
+          this.options.onLogLine,
         );
         this.live.add(created);
         this.coldStarts++;

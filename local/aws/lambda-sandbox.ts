@@ -2,9 +2,15 @@
  * The inside of a local Lambda execution environment: a worker thread whose bundle is this module,
  * the optional bootstrap and the function's handler module. It receives invocations from the
  * Lambda host, builds the Lambda context, runs the handler and posts back its JSON result or its
- * error (name, message, stack), as the Lambda runtime interface client does.
+ * error (name, message, stack), as the Lambda runtime interface client does. When the host gives it
+ * a port to the local AWS, the SDK clients reach it through that port (./in-process-http.ts).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { type InProcessAws, useInProcessAws } from './in-process-http.ts';
+
+// Before the handler module loads: the SDK clients it creates reach the local AWS over the port.
+const inProcess = (workerData as { aws?: InProcessAws } | null)?.aws;
+if (inProcess) useInProcessAws(inProcess);
 
 type Handler = (event: unknown, context: Record<string, unknown>, callback?: unknown) => unknown;
 

@@ -85,3 +85,44 @@ export function parseJsonObject(body: string): Record<string, unknown> | undefin
     return undefined;
   }
 }
+
+/** An error a stand-in speaking the AWS JSON protocol answers with: status, `__type`, message, and modelled fields (e.g. `Reason`). */
+export class AwsJsonError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly fields: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON-protocol answer to a failed action: an AwsJsonError as raised, anything else a 500 of `internalType`. */
+export function awsJsonErrorResponse(err: unknown, contentType: string, internalType: string): AwsResponse {
+  const error =
+    err instanceof AwsJsonError
+      ? err
+      : new AwsJsonError(500, internalType, err instanceof Error ? err.message : String(err));
+  return {
+    status: error.status,
+    headers: {
+      'content-type': contentType,
+      'x-amzn-requestid': newRequestId(),
+      'x-amzn-errortype': error.type,
+    },
+    body: JSON.stringify({ __type: error.type, Message: error.message, ...error.fields }),
+  };
+}
+
+/** A string member of a JSON request, or undefined when absent; `invalid` builds the service's error otherwise. */
+export function optionalStringMember(
+  input: Record<string, unknown>,
+  key: string,
+  invalid: (message: string) => Error,
+): string | undefined {
+  const value = input[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(`${key} must be a string.`);
+  return value;
+}

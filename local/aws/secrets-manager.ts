@@ -10,12 +10,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  AwsJsonError,
   type AwsRequest,
   type AwsResponse,
   type AwsServiceHandler,
+  awsJsonErrorResponse,
   header,
   jsonResponse,
-  newRequestId,
+  optionalStringMember,
   parseJsonObject,
 } from './protocol.ts';
 
@@ -52,21 +54,9 @@ export interface SecretsManagerOptions {
   now?: () => number;
 }
 
-/** The error an action raises: HTTP status and the modelled exception name. */
-class SecretsManagerError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const invalidParameter = (message: string) =>
-  new SecretsManagerError(400, 'InvalidParameterException', message);
+const invalidParameter = (message: string) => new AwsJsonError(400, 'InvalidParameterException', message);
 const notFound = (message = "Secrets Manager can't find the specified secret.") =>
-  new SecretsManagerError(400, 'ResourceNotFoundException', message);
+  new AwsJsonError(400, 'ResourceNotFoundException', message);
 
 type Input = Record<string, unknown>;
 type Output = Record<string, unknown>;
@@ -167,15 +157,15 @@ export class SecretsManagerService {
     try {
       const target = header(req, 'x-amz-target') ?? '';
       if (!target.startsWith(TARGET_PREFIX)) {
-        throw new SecretsManagerError(400, 'UnknownOperationException', 'Missing or unknown X-Amz-Target.');
+        throw new AwsJsonError(400, 'UnknownOperationException', 'Missing or unknown X-Amz-Target.');
       }
       const input = parseJsonObject(req.body);
       if (input === undefined) {
-        throw new SecretsManagerError(400, 'SerializationException', 'Request body is not a JSON object.');
+        throw new AwsJsonError(400, 'SerializationException', 'Request body is not a JSON object.');
       }
       const action = target.slice(TARGET_PREFIX.length);
       if (action !== 'GetSecretValue') {
-        throw new SecretsManagerError(
+        throw new AwsJsonError(
           400,
           'UnknownOperationException',
           `The local Secrets Manager stand-in serves GetSecretValue only, not ${action}.`,
@@ -183,7 +173,7 @@ export class SecretsManagerService {
       }
       return jsonResponse(200, CONTENT_TYPE, this.getSecretValue(input));
     } catch (err) {
-      return errorResponse(err);
+      return awsJsonErrorResponse(err, CONTENT_TYPE, 'InternalServiceError');
     }
   }
 
@@ -222,28 +212,5 @@ function nameFromArn(arn: string): string {
 }
 
 function optionalString(input: Input, key: string): string | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalidParameter(`${key} must be a string.`);
-  return value;
-}
-
-function errorResponse(err: unknown): AwsResponse {
-  const error =
-    err instanceof SecretsManagerError
-      ? err
-      : new SecretsManagerError(
-          500,
-          'InternalServiceError',
-          err instanceof Error ? err.message : String(err),
-        );
-  return {
-    status: error.status,
-    headers: {
-      'content-type': CONTENT_TYPE,
-      'x-amzn-requestid': newRequestId(),
-      'x-amzn-errortype': error.type,
-    },
-    body: JSON.stringify({ __type: error.type, Message: error.message }),
-  };
+  return optionalStringMember(input, key, invalidParameter);
 }

@@ -1,12 +1,15 @@
 /**
- * SES v2, locally: aws-ses-v2-local on a private loopback port, reached through the edge. Its
- * store is the outbox of e-mails; relance keeps its own copy so a restart with persistence keeps it.
+ * SES v2, locally: aws-ses-v2-local behind the edge. The package only comes as an HTTP server (an
+ * Express app listening on a port): requests reach that app's request listener in process
+ * (light-my-request builds the node request and response objects), so no second HTTP hop follows
+ * the edge's. Its own port is closed as soon as the listener is taken: it would serve every e-mail
+ * (and each one's signed links) on a port that checks no Host, to any page reaching it. Its store is
+ * the outbox of e-mails; relance keeps its own copy so a restart with persistence keeps it.
  */
 
-import type { Server } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server } from 'node:http';
 import * as sesLocal from 'aws-ses-v2-local';
+import { inject } from 'light-my-request';
 
 type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
 // The package is CommonJS with `exports.default`; depending on the loader the factory is one or two `.default`s deep.
@@ -77,7 +80,7 @@ function keptAttachment(attachment: WireAttachment): StoredAttachment {
 
 export class LocalSes {
   private server?: Server;
-  private port = 0;
+  private listener?: RequestListener;
   private readonly kept: StoredEmail[] = [];
   /** SendEmail calls, for cost accounting. */
   sendCount = 0;
@@ -88,7 +91,11 @@ export class LocalSes {
 
   async start(): Promise<void> {
     this.server = await sesServer({ host: '127.0.0.1', port: 0 });
-    this.port = (this.server.address() as AddressInfo | null)?.port ?? 0;
+    const [listener] = this.server.listeners('request') as RequestListener[];
+    if (!listener) throw new Error('aws-ses-v2-local created a server without a request listener');
+    this.listener = listener;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   /** E-mails sent, oldest first. */
@@ -100,34 +107,22 @@ export class LocalSes {
     this.kept.splice(0, this.kept.length, ...emails);
   }
 
-  private forward(req: AwsRequest): Promise<AwsResponse> {
-    return new Promise((resolve, reject) => {
-      const query = req.query.toString();
-      const outgoing = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method: req.method,
-          path: `${req.path}${query ? `?${query}` : ''}`,
-          headers: {
-            'content-type': req.headers['content-type'] ?? 'application/json',
-            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const headers: Record<string, string> = {};
-            for (const [key, value] of Object.entries(res.headers))
-              if (typeof value === 'string') headers[key] = value;
-            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(chunks).toString('utf8') });
-          });
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(req.body);
+  private async forward(req: AwsRequest): Promise<AwsResponse> {
+    if (!this.listener) throw new Error('the local SES is not started');
+    const query = req.query.toString();
+    const answer = await inject(this.listener, {
+      method: req.method as 'POST',
+      url: `${req.path}${query ? `?${query}` : ''}`,
+      headers: {
+        'content-type': req.headers['content-type'] ?? 'application/json',
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      },
+      payload: req.body,
     });
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(answer.headers))
+      if (typeof value === 'string') headers[key] = value;
+    return { status: answer.statusCode, headers, body: answer.payload };
   }
 
   /** The SES v2 REST API: forwarded to the stand-in; sent mail is kept with its tags. */
@@ -170,9 +165,7 @@ export class LocalSes {
   };
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Its port was closed at start; what stays is the request listener, reached in process.
+    this.server?.closeAllConnections?.();
   }
 }

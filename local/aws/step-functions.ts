@@ -1,7 +1,10 @@
 /**
  * Step Functions, locally: each state machine's ASL from the template runs on
  * aws-local-stepfunctions; Task states call the local Lambda host by their Resource ARN, with the
- * retries and catches as written (retry intervals follow the local clock). Executions and their
+ * retries and catches as written. Infrastructure time is real time, whatever the journey clock:
+ * retry intervals wait their IntervalSeconds × BackoffRate (tests shrink them with
+ * `retryBackoffScale`, never their number), and an execution past its `TimeoutSeconds` (an Express
+ * workflow's 300 s at most) fails with `States.Timeout`. Executions and their
  * history are kept and served over the AWS JSON 1.0 protocol (StartExecution, DescribeExecution,
  * ListStateMachines, ListExecutions, GetExecutionHistory...).
  */
@@ -35,6 +38,7 @@ type AslState = {
   Type?: string;
   Resource?: string;
   Retry?: Array<{ IntervalSeconds?: number }>;
+  TimeoutSeconds?: number;
   ItemProcessor?: { States?: Record<string, AslState> };
   Iterator?: { States?: Record<string, AslState> };
   Branches?: Array<{ States?: Record<string, AslState> }>;
@@ -81,9 +85,13 @@ export interface Execution {
 export interface StepFunctionsOptions {
   readonly lambdas: LambdaHost;
   readonly tracker: WorkTracker;
+  /** Journey time, for the dates an execution and its history carry. */
   readonly now: () => number;
-  /** Real milliseconds a retry waits for a given interval in journey seconds (0 on a virtual clock). */
-  readonly retryDelayMs: (intervalSeconds: number) => number;
+  /**
+   * Multiplies the real waits between retries (tests set 0 so retries do not wait); the number of
+   * attempts is unchanged. Default 1: the definition's intervals and back-off, in real time.
+   */
+  readonly retryBackoffScale?: number;
   /** Called when an execution ends, for the dashboard and run history. */
   readonly onExecutionEnd?: (execution: Execution) => void;
   /**
@@ -94,6 +102,22 @@ export interface StepFunctionsOptions {
 }
 
 const MAX_EXECUTIONS_KEPT = 2000;
+
+/** Step Functions quota: an Express workflow runs 5 minutes at most. */
+export const EXPRESS_MAX_SECONDS = 300;
+
+/**
+ * The real seconds an execution may run: its definition's `TimeoutSeconds`, at most 300 for an
+ * Express workflow (Standard workflows without one run up to a year: no limit here).
+ */
+export function executionTimeoutSeconds(
+  machine: Pick<LocalStateMachine, 'type' | 'definition'>,
+): number | undefined {
+  const declared = (machine.definition as { TimeoutSeconds?: unknown }).TimeoutSeconds;
+  const seconds = typeof declared === 'number' && declared > 0 ? declared : undefined;
+  if (machine.type !== 'EXPRESS') return seconds;
+  return Math.min(seconds ?? EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS);
+}
 
 class SfnError extends Error {
   constructor(
@@ -168,7 +192,11 @@ export class StepFunctionsService {
   private interpreterFor(machine: LocalStateMachine): StateMachine {
     let interpreter = this.interpreters.get(machine);
     if (!interpreter) {
-      interpreter = new StateMachine(machine.definition as never, { validationOptions: { checkArn: false } });
+      // The interpreter times the execution out itself, on real time, at the top-level TimeoutSeconds.
+      const timeout = executionTimeoutSeconds(machine);
+      const definition =
+        timeout === undefined ? machine.definition : { ...machine.definition, TimeoutSeconds: timeout };
+      interpreter = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
       this.interpreters.set(machine, interpreter);
     }
     return interpreter;
@@ -177,7 +205,8 @@ export class StepFunctionsService {
   private async run(machine: LocalStateMachine, execution: Execution): Promise<void> {
     const realStart = performance.now();
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
-    const retryIntervalOverrides: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number[]> = {};
+    const backoffScale = this.options.retryBackoffScale ?? 1;
     for (const [stateName, state] of allStates(machine.definition)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const resource = state.Resource;
@@ -186,8 +215,12 @@ export class StepFunctionsService {
         if (refused) throw refused;
         return (await this.options.lambdas.invoke(resource, input)) as JsonValue;
       };
-      if (state.Retry?.length)
-        retryIntervalOverrides[stateName] = this.options.retryDelayMs(state.Retry[0]?.IntervalSeconds ?? 1);
+      // Scaled waits are fixed per retrier (the override has no back-off); unscaled, none is given
+      // and the interpreter waits IntervalSeconds × BackoffRate^n with the retrier's jitter.
+      if (state.Retry?.length && backoffScale !== 1)
+        retryIntervalOverrides[stateName] = state.Retry.map(
+          (r) => (r.IntervalSeconds ?? 1) * 1000 * backoffScale,
+        );
     }
     const stateMachine = this.interpreterFor(machine);
     const push = (type: string, details: Record<string, unknown>) =>
@@ -250,10 +283,13 @@ export class StepFunctionsService {
         message?: string;
         cause?: { Error?: string; Cause?: string } | unknown;
       };
-      execution.error = String(
-        (failure.cause as { name?: string } | undefined)?.name ?? failure.name ?? 'Error',
-      );
-      execution.cause = String(failure.message ?? error);
+      const timedOut = failure.name === 'ExecutionTimeoutError';
+      execution.error = timedOut
+        ? 'States.Timeout'
+        : String((failure.cause as { name?: string } | undefined)?.name ?? failure.name ?? 'Error');
+      execution.cause = timedOut
+        ? `The execution ran past its ${executionTimeoutSeconds(machine)} s timeout`
+        : String(failure.message ?? error);
       push('ExecutionFailed', { error: execution.error, cause: execution.cause });
     }
     await logs.catch(() => undefined);

@@ -27,6 +27,11 @@ export class WorkTracker {
     return this.failures.splice(0);
   }
 
+  /** Tracked work not finished yet: the runtime's backlog. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   get busy(): boolean {
     return this.pending.size > 0;
   }

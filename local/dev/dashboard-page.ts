@@ -42,6 +42,11 @@ const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
   { id: 'passes', title: 'Audience passes', hint: 'scheduled journeys reaching their segment, newest first' },
   { id: 'events', title: 'Events', hint: 'what went on the bus, and what fell off it' },
   { id: 'schedules', title: 'Schedules', hint: 'pending schedules, soonest first' },
+  {
+    id: 'metrics',
+    title: 'Metrics',
+    hint: 'what the functions report to CloudWatch (EMF), as the dashboard and alarms read it',
+  },
 ];
 
 const STYLE = `
@@ -97,12 +102,12 @@ const SCRIPT = String.raw`
 (() => {
   'use strict';
   const VIEWS = ['status', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
-    'leads', 'reps', 'passes', 'segments'];
+    'leads', 'reps', 'passes', 'segments', 'metrics'];
   // Which JSON views each section is drawn from.
   const SECTIONS = {
     outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
     contacts: ['contacts'], leads: ['leads', 'reps'], reps: ['reps'], segments: ['segments', 'contacts'],
-    passes: ['passes'], events: ['events'], schedules: ['schedules'],
+    passes: ['passes'], events: ['events'], schedules: ['schedules'], metrics: ['metrics'],
   };
   const data = {};
   const lastText = {};
@@ -112,7 +117,7 @@ const SCRIPT = String.raw`
   const esc = (v) => String(v === undefined || v === null ? '' : v).replace(/[&<>"']/g, (c) => ESC[c]);
   const time = (v) => (v ? new Date(v).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '');
   const TONES = { sent: 'ok', SUCCEEDED: 'ok', ended: 'ok', SUCCESS: 'ok', skipped: 'warn', deferred: 'warn',
-    waiting: 'warn', failed: 'bad', FAILED: 'bad', ABORTED: 'bad', FAILURE: 'bad', active: 'run',
+    waiting: 'warn', stalled: 'bad', failed: 'bad', FAILED: 'bad', ABORTED: 'bad', FAILURE: 'bad', active: 'run',
     RUNNING: 'run', in_flight: 'run', new: 'warn', assigned: 'run', accepted: 'ok', contacted: 'ok',
     reassigned: 'warn', running: 'run', finished: 'ok', 'on duty': 'ok', 'out of office': 'warn', full: 'bad' };
   const badge = (text) => '<span class="badge ' + (TONES[text] || '') + '">' + esc(text) + '</span>';
@@ -188,11 +193,13 @@ const SCRIPT = String.raw`
       'no send decided yet');
   };
 
-  const renderRuns = () => table(['Journey', 'Run', 'Status', 'Started', 'Updated', 'History', 'Executions'],
+  const renderRuns = () => table(['Journey', 'Run', 'Status', 'Fate', 'Started', 'Updated', 'History', 'Executions'],
     (data.runs || []).map((r) => row([
-      esc(r.journeyId), '<span class="mono">' + esc(r.runKey) + '</span><div class="muted">gen ' + esc(r.gen) + '</div>',
+      esc(r.journeyId) + (r.version ? '<div class="muted mono">v ' + esc(r.version) + '</div>' : ''),
+      '<span class="mono">' + esc(r.runKey) + '</span><div class="muted">gen ' + esc(r.gen) + '</div>',
       badge(r.status) + (r.endReason ? '<div class="muted">' + esc(r.endReason) + '</div>' : '') +
         (r.waiting ? '<div class="muted">' + esc(r.waiting.kind) + ' until ' + esc(time(r.waiting.until)) + '</div>' : ''),
+      (r.status === 'stalled' || /overdue|fails when/.test(r.fate || '') ? '<span class="why">' + esc(r.fate) + '</span>' : esc(r.fate || '')),
       '<span class="mono">' + esc(time(r.startedAt)) + '</span>', '<span class="mono">' + esc(time(r.updatedAt)) + '</span>',
       '<ol class="hist">' + r.history.map((h) => '<li><span class="mono">' + esc(time(h.at)) + '</span> ' +
         esc(h.step) + ': ' + esc(h.what) + '</li>').join('') + '</ol>',
@@ -306,9 +313,16 @@ const SCRIPT = String.raw`
       '<span class="mono">' + esc(s.group) + '/' + esc(s.name) + '</span>', '<span class="mono">' + esc(s.expression) + '</span>',
     ])), 'no pending schedule');
 
+  const dims = (d) => Object.entries(d).map(([k, v]) => esc(k) + '=' + esc(v)).join(' ');
+  const renderMetrics = () => table(['Metric', 'Dimensions', 'Sum', 'Count', 'Min', 'Max', 'Unit', 'Last'],
+    (data.metrics || []).map((m) => row([
+      esc(m.namespace) + '/<b>' + esc(m.metricName) + '</b>', '<span class="mono">' + dims(m.dimensions) + '</span>',
+      esc(m.sum), esc(m.count), esc(m.min), esc(m.max), esc(m.unit), '<span class="mono">' + esc(time(m.lastAt)) + '</span>',
+    ])), 'no metric yet');
+
   const RENDER = { outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
     contacts: renderContacts, leads: renderLeads, reps: renderReps, segments: renderSegments, passes: renderPasses,
-    events: renderEvents, schedules: renderSchedules };
+    events: renderEvents, schedules: renderSchedules, metrics: renderMetrics };
 
   const renderStatus = () => {
     const s = data.status;
@@ -319,7 +333,7 @@ const SCRIPT = String.raw`
     const counts = { outbox: c.emails + c.sms, executions: c.executions, schedules: c.schedules,
       events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length,
       leads: (data.leads || []).length, reps: data.reps ? data.reps.reps.length : 0, segments: (data.segments || []).length,
-      passes: (data.passes || []).length };
+      passes: (data.passes || []).length, metrics: (data.metrics || []).length };
     for (const id of Object.keys(counts)) {
       const el = document.querySelector('[data-count="' + id + '"]');
       if (el) el.textContent = String(counts[id]);

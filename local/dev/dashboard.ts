@@ -5,6 +5,7 @@
  * by the runtime's template, through the production repositories' reads. It is the local
  * developer's own outbox and leads, so recipients and prospects are shown; nothing here logs.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
@@ -23,6 +24,7 @@ import { isAvailable, isOutOfOffice, type SalesRep } from '../../functions/leads
 import { loadRoster } from '../../functions/leads/roster.ts';
 import { RosterRepository, type RosterSnapshot } from '../../functions/leads/roster-repository.ts';
 import { segments } from '../../workflows/segments/index.ts';
+import type { MetricSeries } from '../aws/cloudwatch-metrics.ts';
 import type { EventRecord } from '../aws/eventbridge/bus.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
 import { nextFireTime, type SchedulerSnapshot } from '../aws/scheduler/scheduler.ts';
@@ -30,6 +32,7 @@ import type { StoredAttachment } from '../aws/ses.ts';
 import type { Execution } from '../aws/step-functions.ts';
 import { LOCAL_REGION } from '../aws/template.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
+import { assemblyCatalog, runFate } from './journey-versions.ts';
 import { journeysByStateMachine, type RelanceTables, relanceTables } from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
 
@@ -100,7 +103,8 @@ export interface ExecutionLink {
   readonly status: Execution['status'];
 }
 
-export type RunsView = Array<Run & { readonly executions: ExecutionLink[] }>;
+/** A run with its fate in words (where it waits, on which version, what happens next) and its executions. */
+export type RunsView = Array<Run & { readonly fate: string; readonly executions: ExecutionLink[] }>;
 
 export interface ExecutionView {
   readonly name: string;
@@ -430,8 +434,10 @@ function executionBelongsTo(run: Run, execution: Execution): boolean {
 export async function runsView(runtime: LocalRuntime): Promise<RunsView> {
   const journeys = journeysByStateMachine(runtime.app);
   const executions = runtime.stepFunctions.executions;
+  const versions = assemblyCatalog(runtime.options.cdkOut);
   return (await listRuns(runtime)).map((run) => ({
     ...run,
+    fate: runFate(run, versions, runtime.clock.now()),
     executions: executions
       .filter((e) => journeys.get(e.stateMachineArn) === run.journeyId && executionBelongsTo(run, e))
       .map((e) => ({ name: e.name, status: e.status })),
@@ -738,8 +744,15 @@ export function statusView(runtime: LocalRuntime): StatusView {
       failedScheduleInvocations: runtime.failedScheduleInvocations.length,
       deniedCalls: runtime.iam.deniedCount,
       interruptedAtStart: runtime.interruptedAtStart.length,
+      // Refused for backpressure (429 / ThrottlingException): answered to the caller, nothing accepted.
+      throttledRequests: runtime.api.throttledCount + runtime.bus.throttledCount,
     },
   };
+}
+
+/** The metrics the functions wrote as EMF, as CloudWatch extracts them from their logs. */
+export function metricsView(runtime: LocalRuntime): MetricSeries[] {
+  return runtime.metrics.list();
 }
 
 // ----- HTTP -----------------------------------------------------------------------------------
@@ -760,6 +773,7 @@ export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>
   ['/_relance/passes', passesView],
   ['/_relance/segments', segmentsView],
   ['/_relance/status', statusView],
+  ['/_relance/metrics', metricsView],
 ]);
 
 // The page polls: never let a browser or proxy serve stale state.

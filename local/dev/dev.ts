@@ -3,15 +3,28 @@
  * with the web page at `/`, optional persistence under .relance/, and the demo scenario.
  */
 import { join } from 'node:path';
+import { ENV } from '#platform/env-names.ts';
+import { bundledCatalog } from '../../workflows/versions/index.ts';
+import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
 import { dashboardWeb } from './dashboard.ts';
 import { playDemo } from './demo.ts';
+import {
+  assemblyCatalog,
+  formatJourneyChanges,
+  journeyChanges,
+  localRegistryDir,
+  recordedEverywhere,
+} from './journey-versions.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { synthesizeForLocal } from './synth.ts';
+import { printable } from './terminal-text.ts';
 
 export interface DevOptions {
   readonly projectRoot: string;
   readonly port: number;
   readonly timeScale: number;
+  /** See RuntimeOptions.maxBacklog. */
+  readonly maxBacklog?: number;
   readonly memory: boolean;
   readonly demo: boolean;
   readonly apiKey: string;
@@ -34,13 +47,13 @@ function followOutbox(runtime: LocalRuntime): () => void {
   const timer = setInterval(() => {
     for (const email of runtime.ses.emails().slice(emails)) {
       say(
-        `  ✉  e-mail  → ${email.destination.to.join(', ')}  “${email.subject}”  ${origin((name) => email.tags[name])}`,
+        `  ✉  e-mail  → ${printable(email.destination.to.join(', '))}  “${printable(email.subject)}”  ${printable(origin((name) => email.tags[name]))}`,
       );
     }
     emails = runtime.ses.emails().length;
     for (const message of runtime.sns.outbox().slice(sms)) {
       say(
-        `  ✆  SMS     → ${message.phoneNumber}  “${message.message}”  ${origin((name) => message.attributes[`relance.${name}`])}`,
+        `  ✆  SMS     → ${printable(message.phoneNumber)}  “${printable(message.message)}”  ${printable(origin((name) => message.attributes[`relance.${name}`]))}`,
       );
     }
     sms = runtime.sns.outbox().length;
@@ -48,18 +61,50 @@ function followOutbox(runtime: LocalRuntime): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * Synthesizes the app into .relance/cdk.out keeping, for the runs saved under .relance/data, every
+ * journey version recorded in the repository or by an earlier `relance dev` (in .relance/versions,
+ * never in the repository's registry), and says what changed since the last start.
+ */
+function synthesizeWithVersions(options: DevOptions): string {
+  const outdir = join(options.projectRoot, '.relance', 'cdk.out');
+  const before = assemblyCatalog(outdir);
+  synthesizeForLocal(outdir, {}, { earlier: recordedEverywhere(options.projectRoot) });
+  const current = bundledCatalog().current;
+  if (!options.memory) {
+    // Only what the repository's registry does not have: local edits stay local.
+    const inRepository = new Set(readRegistry(REGISTRY_DIR).map((v) => `${v.journeyId}@${v.version}`));
+    const localOnly = current.filter((v) => !inRepository.has(`${v.journeyId}@${v.version}`));
+    recordVersions(localRegistryDir(options.projectRoot), localOnly, { now: new Date().toISOString() });
+  }
+  if (before) {
+    const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
+    if (changes.length > 0) {
+      say('journeys changed since the last start (relance journeys diff --endpoint <url> counts the runs):');
+      for (const line of formatJourneyChanges(changes)) say(`  ${line}`);
+    }
+  }
+  return outdir;
+}
+
 /** Starts the local system and keeps it running until Ctrl-C. */
 export async function dev(options: DevOptions): Promise<void> {
   const started = performance.now();
-  const cdkOut = options.cdkOut ?? synthesizeForLocal(join(options.projectRoot, '.relance', 'cdk.out'));
+  const cdkOut = options.cdkOut ?? synthesizeWithVersions(options);
   const runtime = await startLocalRuntime({
     projectRoot: options.projectRoot,
     cdkOut,
     port: options.port,
     clock: { mode: 'scaled', scale: options.timeScale },
+    ...(options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }),
     ...(options.memory ? {} : { dataDir: join(options.projectRoot, '.relance', 'data') }),
     apiKey: options.apiKey,
-    environmentOverrides: { POWERTOOLS_LOG_LEVEL: process.env.RELANCE_LOG_LEVEL ?? 'WARN' },
+    environmentOverrides: {
+      POWERTOOLS_LOG_LEVEL: process.env.RELANCE_LOG_LEVEL ?? 'WARN',
+      // A resume a few real seconds late is many minutes of scaled journey time: the sweeper's
+      // grace keeps 30 real seconds (never less than its 10 minutes), or it would call it stalled.
+      [ENV.runSweepGraceSeconds]: String(Math.max(600, Math.ceil(30 * options.timeScale))),
+    },
     web: dashboardWeb,
   });
   const url = runtime.endpoint;
@@ -77,6 +122,10 @@ export async function dev(options: DevOptions): Promise<void> {
   say(
     `  data              ${options.memory ? 'in memory (--memory)' : '.relance/data (kept across restarts; --memory to keep nothing)'}`,
   );
+  if (runtime.replayedAtStart > 0)
+    say(
+      `  replayed          ${runtime.replayedAtStart} event(s) the last process had accepted and not delivered (it stopped abruptly)`,
+    );
   for (const interrupted of runtime.interruptedAtStart) {
     say(
       `  ! interrupted     an execution of ${interrupted.stateMachineArn.split(':').at(-1)} started ${interrupted.startedAt} was cut off by the last stop; its run is shown on the page`,

@@ -7,6 +7,7 @@
  * is checked against its role's policies (or the function's permissions) in the template, and
  * refused as AWS refuses it. Used by `relance dev`, `relance simulate` and the tests.
  */
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,15 @@ import { z } from 'zod';
 import { useClock } from '#platform/clock.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { smsKeyword } from '../../functions/delivery/provider-feedback.ts';
+import { JOURNEY_VERSIONS_FILE } from '../../workflows/versions/index.ts';
 import { LocalApiGateway } from '../aws/api-gateway.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
+import { LocalCloudWatchMetrics } from '../aws/cloudwatch-metrics.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
 import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
+import { BusJournal } from '../aws/eventbridge/journal.ts';
+import { FaultInjector } from '../aws/faults.ts';
 import {
   type Denial,
   denialMessage,
@@ -35,6 +40,7 @@ import { Retrier } from '../aws/retry.ts';
 import { type Schedule, SchedulerService } from '../aws/scheduler/scheduler.ts';
 import { SecretsManagerService } from '../aws/secrets-manager.ts';
 import { LocalSes, type StoredEmail } from '../aws/ses.ts';
+import { SmsVoiceV2Service, smsVoiceBusEvent } from '../aws/sms-voice-v2.ts';
 import { SnsService } from '../aws/sns.ts';
 import { SqsService } from '../aws/sqs.ts';
 import { type Execution, StepFunctionsService } from '../aws/step-functions.ts';
@@ -49,13 +55,28 @@ import {
   loadLocalApp,
 } from '../aws/template.ts';
 import { WorkTracker } from '../aws/work-tracker.ts';
+import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts';
 
 /** Runs first in every Lambda sandbox: installs the runtime's clock for the handlers. */
 const LAMBDA_BOOTSTRAP = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
+/** Where the functions' bundles look for the catalog of journey versions they run (see moduleSubstitutes). */
+const DEPLOYED_JOURNEYS_MODULE = fileURLToPath(
+  new URL('../../workflows/versions/deployed.ts', import.meta.url),
+);
+
+/** Background tasks (deliveries, executions, invocations) in flight before outside work is refused. */
+export const DEFAULT_MAX_BACKLOG = 2000;
+
+/** CloudWatch Logs bills 26 bytes of metadata with each log event. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
 
 export interface RuntimeOptions {
+  /** The backlog at which outside work is refused (see `accepting`). @default DEFAULT_MAX_BACKLOG */
+  readonly maxBacklog?: number;
+  /** Echo the functions' log lines to this process's stdout (EMF metric lines never are). @default true */
+  readonly echoFunctionLogs?: boolean;
   /** The repository root (handler entries in the template are relative to it). */
   readonly projectRoot: string;
   /** The cloud assembly to run. */
@@ -114,6 +135,7 @@ export class LocalRuntime {
   readonly sqs: SqsService;
   readonly scheduler: SchedulerService;
   readonly secretsManager: SecretsManagerService;
+  readonly smsVoice: SmsVoiceV2Service;
   app!: LocalApp;
   iam!: LocalIam;
   lambdas!: LambdaHost;
@@ -125,11 +147,23 @@ export class LocalRuntime {
   private restoreClock?: () => void;
   private ticker?: NodeJS.Timeout;
   private saver?: NodeJS.Timeout;
+  /** Set by a simulated crash: the state on disk stays as the last periodic save left it. */
+  private statePathDisabled = false;
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
   private readonly scheduleRetrier: Retrier;
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
+  /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
+  logBytes = 0;
+  /** Events accepted by the bus and not yet delivered, on disk (with a data directory). */
+  private readonly journal: BusJournal | undefined;
+  /** Events a previous process had accepted and not delivered, delivered again at this start. */
+  replayedAtStart = 0;
+  /** Failures tests inject into the stand-ins (local/aws/faults.ts). */
+  readonly faults = new FaultInjector();
+  /** Metrics the functions wrote in the embedded metric format. */
+  readonly metrics = new LocalCloudWatchMetrics();
   readonly failedScheduleInvocations: Array<{
     at: string;
     schedule: string;
@@ -138,6 +172,7 @@ export class LocalRuntime {
   }> = [];
 
   constructor(readonly options: RuntimeOptions) {
+    this.journal = options.dataDir ? new BusJournal(join(options.dataDir, 'bus-journal.jsonl')) : undefined;
     // A persistent runtime resumes journey time where it stopped, so persisted schedules keep their meaning.
     const resumedAt = this.readState()?.clock;
     this.clock =
@@ -150,6 +185,7 @@ export class LocalRuntime {
     this.sqs = new SqsService({ baseUrl: () => this.endpoint, now });
     this.scheduler = new SchedulerService({ now });
     this.secretsManager = new SecretsManagerService({ now });
+    this.smsVoice = new SmsVoiceV2Service({ now, region: LOCAL_REGION, account: LOCAL_ACCOUNT });
     this.dynamo = new LocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
     this.edge = new EdgeServer(() => ({
       dynamodb: (req) => this.dynamo.handle(req),
@@ -160,9 +196,21 @@ export class LocalRuntime {
       ses: this.ses.handler,
       scheduler: this.scheduler.handler,
       secretsmanager: this.secretsManager.handler,
+      'sms-voice': this.smsVoice.handler,
       web: (req, sourceIp) => this.web(req, sourceIp),
       authorize: (service, req) => this.authorizeRequest(service, req),
+      faults: this.faults,
     }));
+  }
+
+  /**
+   * Backpressure: new work from outside (POST /events and the other API routes, PutEvents from a
+   * caller that is not a function) is refused with 429 / ThrottlingException while the backlog of
+   * deliveries, executions and invocations is at its limit, instead of being accepted and then
+   * timing out into a dead-letter queue.
+   */
+  accepting(): boolean {
+    return this.tracker.size < (this.options.maxBacklog ?? DEFAULT_MAX_BACKLOG);
   }
 
   get endpoint(): string {
@@ -210,7 +258,14 @@ export class LocalRuntime {
       now,
       environment: (fn) => this.functionEnvironment(fn),
       bootstrap: { module: LAMBDA_BOOTSTRAP, data: { clock: this.clock.shared } },
-      ...(this.options.moduleSubstitutes ? { substitutes: this.options.moduleSubstitutes } : {}),
+      // The functions' SDK calls reach the edge's dispatcher in process; the edge port serves the rest.
+      aws: { endpoint: () => this.endpoint, dispatch: (req) => this.edge.dispatchSigned(req) },
+      substitutes: this.moduleSubstitutes(),
+      // CloudWatch Logs turns EMF lines into metrics (the page shows them); other lines are echoed.
+      onLogLine: (_fn, line) => {
+        this.logBytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
+        return this.metrics.ingestLogLine(line) || this.options.echoFunctionLogs === false;
+      },
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;
         // Lambda sends to the on-failure destination with the function's execution role.
@@ -229,8 +284,8 @@ export class LocalRuntime {
       lambdas: this.lambdas,
       tracker: this.tracker,
       now,
-      retryDelayMs: (seconds) =>
-        this.clock instanceof ScaledClock ? (seconds * 1000) / this.clock.scale : 0,
+      // Retries wait real time, never journey time (--time-scale speeds journeys, not infrastructure).
+      retryBackoffScale: this.options.retryBackoffScale ?? 1,
       // A Task calls its function with the state machine's role: lambda:InvokeFunction on it.
       authorizeTask: (machine, resource) => {
         const denied = this.authorizeRole(machine.roleArn, `state machine ${machine.name}`, [
@@ -252,6 +307,9 @@ export class LocalRuntime {
       deadLetter: (arn, event, attributes, rule) => this.deadLetter(arn, event, attributes, rule),
       background: (work) => this.tracker.track(work),
       backoffScale: this.options.retryBackoffScale ?? 1,
+      ...(this.journal ? { journal: this.journal } : {}),
+      // Functions' own puts are part of work already accepted: only outside callers are held back.
+      accepting: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined || this.accepting(),
     });
     // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
     this.ses.onSent = (email) => {
@@ -261,6 +319,9 @@ export class LocalRuntime {
       for (const event of smsDeliveryEventsFor(message, { at: this.clock.now() }))
         this.putProviderEvent(event);
     });
+    this.smsVoice.onEvent((event) =>
+      this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION })),
+    );
     this.api = new LocalApiGateway({
       routes: this.app.routes,
       stage: this.app.stage,
@@ -270,15 +331,20 @@ export class LocalRuntime {
       preflights: this.app.preflights,
       throttles: this.app.throttles,
       authorizeInvoke: (route, sourceArn) => this.authorizeApiInvoke(route, sourceArn),
+      accepting: () => this.accepting(),
     });
 
     for (const queue of this.app.queues) this.sqs.ensureQueue(queue.name);
-    for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
+    // Restore first: the saved state replaces the stand-ins', so what the template declares is
+    // ensured after it (a journey added since the last start gets its schedule group).
     this.restore();
+    for (const group of this.app.scheduleGroups) await this.ensureScheduleGroup(group);
     // After restore: a persisted key is kept, so links in e-mails sent before a restart still work.
     for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
     await this.dynamo.createTables(endpoint, this.app.tables);
+    // Events a previous process accepted and had not delivered when it died go out again.
+    this.replayedAtStart = this.bus.replayJournal();
     if (this.clock.mode === 'scaled') this.startTicking();
     if (this.options.dataDir) this.saver = setInterval(() => this.save(), 2_000);
     return this;
@@ -326,6 +392,8 @@ export class LocalRuntime {
       AWS_EC2_METADATA_DISABLED: 'true',
       // The function runs on nodejs22.x in AWS: the SDK's warning about this machine's Node is not its.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // No X-Ray daemon locally: Powertools Tracer would otherwise trace (the environment says Lambda).
+      POWERTOOLS_TRACE_ENABLED: 'false',
     };
     // Links in messages point at the local API routes, not at the template's execute-api URL.
     if (environment[PREFERENCES_ENV.publicBaseUrl] !== undefined)
@@ -409,9 +477,26 @@ export class LocalRuntime {
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
       secretArn: (secretId) => this.secretsManager.arnOf(secretId),
+      originationArn: (reference) => this.smsVoice.originationArn(reference),
     });
     const denial = this.iam.authorize(principal, checks);
     return denial ? accessDeniedResponse(service, denialMessage(denial)) : undefined;
+  }
+
+  /**
+   * The journey functions run the journey versions the cloud assembly was synthesized with (the file
+   * synth.ts writes beside the templates), not whatever the source tree holds now: their bundles get
+   * a generated module in place of workflows/versions/deployed.ts.
+   */
+  private moduleSubstitutes(): Record<string, string> {
+    const substitutes: Record<string, string> = { ...this.options.moduleSubstitutes };
+    const file = join(this.options.cdkOut, JOURNEY_VERSIONS_FILE);
+    if (existsSync(file)) {
+      const module = join(this.options.cdkOut, 'relance-deployed-journeys.mjs');
+      writeFileSync(module, `export const deployedCatalog = ${readFileSync(file, 'utf8')};\n`);
+      substitutes[DEPLOYED_JOURNEYS_MODULE] = module;
+    }
+    return substitutes;
   }
 
   private async ensureScheduleGroup(name: string): Promise<void> {
@@ -531,7 +616,11 @@ export class LocalRuntime {
   }
 
   /** Delivers an event to a rule's target as EventBridge does, with the rule's permissions. */
-  private async deliver(target: LocalRuleTarget, input: unknown, rule: LocalRule): Promise<void> {
+  private async deliver(
+    target: LocalRuleTarget,
+    input: unknown,
+    rule: LocalRule,
+  ): Promise<void | { settled: Promise<unknown> }> {
     const source = rule.arn ?? rule.name;
     if (target.arn.includes(':states:')) {
       // EventBridge starts an execution with the target's role.
@@ -550,8 +639,9 @@ export class LocalRuntime {
       // A Lambda target is invoked with the function's permission for the rule, not with a role.
       refuseIf(this.authorizeServiceInvoke(fn, 'events.amazonaws.com', source));
       // EventBridge hands the event to Lambda asynchronously; Lambda then retries on its own.
-      this.tracker.track(() => this.lambdas.invokeAsync(target.arn, input));
-      return;
+      const settled = this.lambdas.invokeAsync(target.arn, input);
+      this.tracker.track(() => settled);
+      return { settled };
     }
     if (target.arn.includes(':sqs:')) {
       refuseIf(this.authorizeQueueSend(target.arn, 'events.amazonaws.com', source));
@@ -780,6 +870,10 @@ export class LocalRuntime {
 
   /** Requests that are not AWS API calls: API routes first, then the page and JSON views. */
   private async web(req: AwsRequest, sourceIp: string): Promise<AwsResponse> {
+    if (req.path.startsWith('/_relance/')) {
+      const refused = controlRouteRefusal(req, this.endpoint);
+      if (refused) return refused;
+    }
     if (req.method === 'POST' && req.path === '/_relance/sms/inbound') return this.inboundSmsEndpoint(req);
     if (this.api.match(req.method, req.path) || (req.method !== 'GET' && this.api.servesPath(req.path))) {
       return this.api.handle(req, sourceIp);
@@ -819,7 +913,7 @@ export class LocalRuntime {
   /** Writes the stand-ins' state (DynamoDB persists itself) next to the LevelDB store. */
   save(): void {
     const path = this.statePath();
-    if (!path) return;
+    if (!path || this.statePathDisabled) return;
     const state: PersistedState = {
       sns: this.sns.snapshot(),
       sqs: this.sqs.snapshot(),
@@ -835,6 +929,18 @@ export class LocalRuntime {
       })),
     };
     writeFileSync(path, JSON.stringify(state));
+  }
+
+  /**
+   * Dies as `kill -9` would, for tests: nothing more is written (no state saved, the bus journal
+   * closed), then the services are torn down under the work in flight.
+   */
+  async simulateCrash(): Promise<void> {
+    this.journal?.close();
+    if (this.saver) clearInterval(this.saver);
+    this.saver = undefined;
+    this.statePathDisabled = true;
+    await this.stop();
   }
 
   /** Stops everything and releases the port; saves state first when persistent. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Contact } from '#catalogue/contact.ts';
 import type { JourneyCost } from '../../bin/cli/cost.ts';
 import { costDocument, costTarget, printCostReport } from '../../bin/cli/cost.ts';
-import { ZERO_USAGE } from '../../bin/cli/cost-model.ts';
+import { costOf, declaredLambdaGbSeconds, ZERO_USAGE } from '../../bin/cli/cost-model.ts';
 import { formatWhy, whyDocument } from '../../bin/cli/why.ts';
 import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
 import { relance } from './relance.ts';
@@ -20,7 +20,7 @@ describe('relance --help', () => {
 
     // Assess
     expect(code).toBe(0);
-    for (const command of ['dev', 'simulate', 'why', 'audience', 'campaign', 'cost'])
+    for (const command of ['dev', 'simulate', 'why', 'report', 'audience', 'campaign', 'cost'])
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
@@ -29,6 +29,7 @@ describe('relance --help', () => {
       'why',
       ['<contact>', '--endpoint <url>', '(default: "http://127.0.0.1:4747")', '--cdk-out', '--aws', '--json'],
     ],
+    ['report', ['<journey>', '--since <date>', '--endpoint <url>', '--aws', '--json']],
     [
       'audience',
       ['<segment>', '--sample <n> members to show (default: 10)', '--endpoint <url>', '--aws', '--json'],
@@ -173,23 +174,31 @@ describe('relance why --json', () => {
 });
 
 describe('relance cost --json', () => {
-  const journey = (journeyId: string, total: number): JourneyCost => {
-    const breakdown = { lambda: 0, stepFunctions: total, eventBridge: 0, scheduler: 0, dynamoDb: 0, total };
-    return {
-      journeyId,
-      typical: 'a typical run',
-      perRun: ZERO_USAGE,
-      perMillionRuns: breakdown,
-      ingestPerEvent: ZERO_USAGE,
-      ingestPerMillionEvents: breakdown,
-    };
-  };
-  const feedback = {
-    perMessage: ZERO_USAGE,
-    perMillionMessages: { lambda: 0, stepFunctions: 0, eventBridge: 0, scheduler: 0, dynamoDb: 0, total: 0 },
-  };
+  const breakdown = (total: number) => ({
+    lambda: 0,
+    stepFunctions: total,
+    eventBridge: 0,
+    scheduler: 0,
+    dynamoDb: 0,
+    dynamoStorage: 0,
+    logs: 0,
+    xray: 0,
+    total,
+    messageFees: 0,
+  });
+  const journey = (journeyId: string, entryTotal: number): JourneyCost => ({
+    journeyId,
+    typical: 'a typical run',
+    perRun: ZERO_USAGE,
+    perMillionRuns: breakdown(entryTotal / 2),
+    ingestPerEvent: ZERO_USAGE,
+    ingestPerMillionEvents: breakdown(entryTotal / 2),
+    perEntry: ZERO_USAGE,
+    perMillionEntries: breakdown(entryTotal),
+  });
+  const feedback = { perMessage: ZERO_USAGE, perMillionMessages: breakdown(0) };
 
-  it('is the measurements with the target, met as the text report says', () => {
+  it('is the measurements with the target on the whole entry, met as the text report says', () => {
     // Arrange
     const results = { journeys: [journey('welcome', 20), journey('abandoned-cart', 12.5)], feedback };
     const lines: string[] = [];
@@ -201,10 +210,16 @@ describe('relance cost --json', () => {
     // Assess
     expect(document).toEqual({
       ...results,
-      target: { journeyId: 'abandoned-cart', maxPerMillionRuns: 15, perMillionRuns: 12.5, met: true },
+      target: { journeyId: 'abandoned-cart', maxPerMillionEntries: 15, perMillionEntries: 12.5, met: true },
     });
     expect(ok).toBe(true);
-    expect(lines.at(-1)).toBe('target: abandoned cart at or under $15.00 per million runs — $12.50 ✓');
+    expect(lines.at(-1)).toBe(
+      'target: an abandoned-cart entry at or under $15.00 per million, message fees apart — $12.50 ✓',
+    );
+    // Each billed item has its line, and the SES fees their own.
+    const cart = lines.join('\n');
+    for (const item of ['DynamoDB storage and PITR', 'CloudWatch Logs', 'X-Ray', 'SES fees', 'API Gateway'])
+      expect(cart).toContain(item);
   });
 
   it('misses the target over $15, or without an abandoned-cart measurement', () => {
@@ -217,11 +232,37 @@ describe('relance cost --json', () => {
     // Assess
     expect(over).toEqual({
       journeyId: 'abandoned-cart',
-      maxPerMillionRuns: 15,
-      perMillionRuns: 15.01,
+      maxPerMillionEntries: 15,
+      perMillionEntries: 15.01,
       met: false,
     });
-    expect(none).toEqual({ journeyId: 'abandoned-cart', maxPerMillionRuns: 15, met: false });
-    expect(lines.at(-1)).toBe('target: abandoned cart at or under $15.00 per million runs — n/a ✗');
+    expect(none).toEqual({ journeyId: 'abandoned-cart', maxPerMillionEntries: 15, met: false });
+    expect(lines.at(-1)).toBe(
+      'target: an abandoned-cart entry at or under $15.00 per million, message fees apart — n/a ✗',
+    );
+  });
+});
+
+describe('the cost model', () => {
+  it('bills Lambda at the declared duration of each handler, not local wall time', () => {
+    // 1,000 invocations of a 256 MB journey step at 120 ms: 30 GB-s.
+    expect(declaredLambdaGbSeconds('functions/journeys/step-handler.ts', 256, 1000)).toBeCloseTo(30, 6);
+    expect(declaredLambdaGbSeconds('functions/unknown-handler.ts', 1024, 1000)).toBeCloseTo(60, 6);
+  });
+
+  it('prices logs, X-Ray traces, storage with point-in-time recovery, and SES fees apart', () => {
+    const usage = {
+      ...ZERO_USAGE,
+      lambdaInvocations: 1e6,
+      logBytes: 1024 ** 3,
+      storedByteMonths: 1024 ** 3,
+      emails: 1000,
+    };
+    const cost = costOf(usage);
+    expect(cost.logs).toBeCloseTo(0.5 + 0.03, 6);
+    expect(cost.xray).toBeCloseTo(1e6 * 0.05 * 5e-6, 6);
+    expect(cost.dynamoStorage).toBeCloseTo(0.25 + 0.2, 6);
+    expect(cost.messageFees).toBeCloseTo(0.1, 6);
+    expect(cost.total).toBeCloseTo(0.2 + cost.logs + cost.xray + cost.dynamoStorage, 6);
   });
 });

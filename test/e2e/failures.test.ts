@@ -70,7 +70,9 @@ describe('failure is visible on the local runtime', () => {
   it('keeps an event whose target refuses it, like a dead-letter queue, and shows it', async () => {
     // Prepare: a rule whose target function does not exist, with the template's dead-letter queue
     // (it stands in for the router rule, which the queue's policy lets EventBridge send for).
-    const deadLetters = system.runtime.app.queues.find((q) => q.name.includes('DeadLetters'));
+    const deadLetters = system.runtime.app.queues.find((q) =>
+      q.logicalId.startsWith('IngestIngestDeadLetters'),
+    );
     const routerRule = system.runtime.app.rules.find((r) => r.logicalId.startsWith('JourneysRouterRule'));
     system.runtime.app.rules.push({
       logicalId: 'BrokenRule',

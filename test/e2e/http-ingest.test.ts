@@ -62,6 +62,65 @@ describe('POST /events on the local API Gateway', () => {
     expect(system.runtime.bus.putCount).toBe(eventsBefore);
   });
 
+  it('refuses an attribute called constructor with 400 naming it (it was 202, then dead-lettered by ingest)', async () => {
+    // Prepare
+    const eventsBefore = system.runtime.bus.putCount;
+    const detail = {
+      eventId: eventId('ctor'),
+      occurredAt: new Date(T0).toISOString(),
+      source: 'site',
+      contact: { email: 'ctor@example.com' },
+      attributes: { constructor: 'x' },
+    };
+
+    // Act
+    const response = await post(JSON.stringify({ type: 'contact.signed_up', detail }));
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [
+        {
+          field: 'detail.attributes.constructor',
+          message: '"constructor" is a name JavaScript objects reserve; choose another attribute name',
+        },
+      ],
+    });
+    expect(system.runtime.bus.putCount).toBe(eventsBefore);
+  });
+
+  it('records the same event put on the bus directly in the rejected-events queue, naming the attribute', async () => {
+    // Prepare
+    const rejected = system.runtime.app.queues.find((q) => /reject/i.test(q.name));
+    const queued = () => system.runtime.sqs.queues().find((q) => q.name === rejected?.name)?.messages ?? [];
+    const before = queued().length;
+
+    // Act
+    await system.put('contact.signed_up', {
+      eventId: eventId('ctor-bus'),
+      occurredAt: new Date(T0).toISOString(),
+      source: 'shop.test',
+      contact: { email: 'ctor.bus@example.com' },
+      attributes: { constructor: 'x' },
+    });
+
+    // Assess
+    const added = queued().slice(before);
+    expect(added).toHaveLength(1);
+    expect(JSON.parse(added[0]?.body ?? '{}').errors).toEqual([
+      expect.objectContaining({ field: 'detail.attributes.constructor' }),
+    ]);
+    expect(system.emailsTo('ctor.bus@example.com')).toEqual([]);
+  });
+
+  it('refuses a content type that only mentions JSON with 415', async () => {
+    const response = await post('{}', { 'content-type': 'application/not-json' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      errors: [{ field: 'content-type', message: 'must be application/json' }],
+    });
+  });
+
   it('refuses a request without the API key with 403, before any handler runs', async () => {
     const response = await post('{}', { 'x-api-key': 'wrong' });
     expect(response.status).toBe(403);

@@ -72,6 +72,16 @@ describe('readConfig', () => {
     expect(message).toMatch(/\(2\)/);
   });
 
+  it('refuses a line break in what becomes a mail header: the From address and the brand name', () => {
+    const message = failureOf({
+      'relance:fromAddress': 'Shop <hello@shop.example.com>\r\nBcc: all@example.com',
+      'relance:brand': { name: 'Shop\nX-Spam: no' },
+    });
+
+    expect(message).toContain('relance:fromAddress: must be one line without control characters');
+    expect(message).toContain('relance:brand.name: must be one line without control characters');
+  });
+
   it('merges a partial relance:delivery into the defaults: quiet hours given, caps and topics kept', () => {
     const defaults = configOf({});
     const config = configOf({ 'relance:delivery': { quietHours: { start: '22:00', end: '07:00' } } });

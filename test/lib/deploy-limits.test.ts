@@ -254,6 +254,28 @@ describe('deployLimitViolations', () => {
     only(violations, 'event-rule-targets', 'Rule');
   });
 
+  it('fails a rule whose event pattern EventBridge would refuse, naming the path (the pattern as an object or as text)', () => {
+    const rule = (EventPattern: unknown): CfnResource => ({
+      Type: 'AWS::Events::Rule',
+      Properties: { EventPattern, Targets: [{ Id: 'T', Arn: 'arn:aws:sqs:eu-west-3:1:q' }] },
+    });
+    const violations = violationsOf({
+      Numeric: rule({ detail: { value: [{ numeric: ['>>', 5] }] } }),
+      Text: rule(JSON.stringify({ source: ['shop'], detail: { name: [{ wildcard: 'a**' }] } })),
+      Fine: rule({ source: ['shop'], detail: { value: [{ numeric: ['>', 5] }] } }),
+    });
+
+    expect(violations.map((v) => [v.logicalId, v.rule])).toEqual([
+      ['Numeric', 'event-pattern-invalid'],
+      ['Text', 'event-pattern-invalid'],
+    ]);
+    const messageOf = (logicalId: string) => violations.find((v) => v.logicalId === logicalId)?.message;
+    expect(messageOf('Numeric')).toBe(
+      'Relance/Numeric (AWS::Events::Rule): its event pattern is refused by EventBridge at detail.value[0]: numeric comparator ">>" is not one of = > >= < <=',
+    );
+    expect(messageOf('Text')).toContain('at detail.name[0]: wildcard');
+  });
+
   it('fails a state machine definition over 1 MB once its substitutions are made', () => {
     const states = Object.fromEntries(
       Array.from({ length: 3000 }, (_, i) => [
@@ -392,7 +414,7 @@ describe('the relance app', () => {
       `lambda environment (worst case, bytes): ${sizes.map((s) => `${s.logicalId}=${s.bytes}`).join(' ')}`,
     );
 
-    expect(sizes).toHaveLength(12);
+    expect(sizes).toHaveLength(13);
     for (const size of sizes) expect(size.bytes, size.logicalId).toBeLessThan(3072);
     const perJourney = JSON.stringify(synth.app.toJSON()).match(/JOURNEY_TARGETS/g);
     expect(perJourney).toBeNull();

@@ -70,7 +70,7 @@ function grantsOf(functionId: string, ...actions: string[]): PolicyStatement[] {
 
 describe('Lambda functions', () => {
   it('are all in the app stack, none in the data stack', () => {
-    expect(functions()).toHaveLength(12);
+    expect(functions()).toHaveLength(13);
     synth.data.resourceCountIs('AWS::Lambda::Function', 0);
   });
 

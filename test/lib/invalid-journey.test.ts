@@ -14,7 +14,16 @@ vi.mock('../../workflows/journeys/index.ts', async (importOriginal) => {
     id: 'restock-typo',
     trigger: { ...backInStock.trigger, filter: { quantity: [0] } },
   };
-  const journeys: readonly JourneyDefinition[] = [...original.journeys, badFilter, welcome];
+  // Filters AWS would refuse at deploy (and the local runtime would have matched nothing with).
+  const badPattern: JourneyDefinition = {
+    ...backInStock,
+    id: 'restock-pattern',
+    trigger: {
+      ...backInStock.trigger,
+      filter: { newQuantity: [{ numeric: ['>>', 5] }], previousQuantity: [], $or: [{ sku: ['a'] }] },
+    },
+  };
+  const journeys: readonly JourneyDefinition[] = [...original.journeys, badFilter, badPattern, welcome];
   return { ...original, journeys };
 });
 
@@ -31,11 +40,20 @@ describe('buildApp with an invalid journey', () => {
 
     expect(thrown).toBeInstanceOf(JourneyValidationError);
     const message = thrown instanceof Error ? thrown.message : '';
-    expect(message).toContain('Invalid journeys or segments (2)');
+    expect(message).toContain('Invalid journeys or segments (5)');
     expect(message).toContain(
       'restock-typo › trigger.filter.quantity: "quantity" is not a field of the trigger event',
     );
     expect(message).toContain('welcome › id: another journey has the same id');
+    expect(message).toContain(
+      'restock-pattern › trigger.filter.newQuantity[0]: numeric comparator ">>" is not one of = > >= < <=',
+    );
+    expect(message).toContain(
+      'restock-pattern › trigger.filter.previousQuantity: an empty list of matchers is not allowed',
+    );
+    expect(message).toContain(
+      'restock-pattern › trigger.filter.$or: $or needs at least two sub-patterns, not 1',
+    );
     expect(app.node.children).toHaveLength(0);
   });
 });

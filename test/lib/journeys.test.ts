@@ -8,6 +8,7 @@ import { STEP_FUNCTION_PLACEHOLDER } from '#language/states.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
+import type { JourneyCatalog } from '../../workflows/versions/index.ts';
 import {
   flatten,
   functionRoleId,
@@ -125,7 +126,7 @@ describe('journeys', () => {
 
       const substituted = String(definition).replaceAll(`\${${STEP_FUNCTION_PLACEHOLDER}}`, FAKE_STEP_ARN);
       expect(substituted).not.toContain('${');
-      expect(JSON.parse(substituted)).toEqual(expectedAsl(journey));
+      expect(JSON.parse(substituted)).toEqual(expectedAsl(journey, synth.stacks.versions));
       expect(machine.DefinitionSubstitutions).toEqual({
         [STEP_FUNCTION_PLACEHOLDER]: {
           'Fn::GetAtt': [logicalId(synth.stacks.app.engine.stepFunction), 'Arn'],
@@ -184,7 +185,7 @@ describe('journeys', () => {
     });
   });
 
-  it("has one scheduler role, which may start the journeys' state machines (each listed) and nothing else", () => {
+  it("has one scheduler role, which may start the journeys' state machines (each listed) and send to the schedule dead-letter queue, nothing else", () => {
     const role = synth.stacks.app.engine.schedulerRole;
     const roleId = logicalId(role);
     const { AssumeRolePolicyDocument, ManagedPolicyArns } = roleOf(synth.app, roleId);
@@ -201,12 +202,16 @@ describe('journeys', () => {
     synth.app.resourcePropertiesCountIs(
       'AWS::IAM::Role',
       { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } },
-      3, // this one, the audience passes' and the unassigned-leads pass's
+      4, // this one, the audience passes', the unassigned-leads pass's and the run sweeper's
     );
 
     const statements = statementsForRole(synth.app, roleId);
-    expect(statements).toHaveLength(1);
-    const [only] = statements;
+    expect(statements).toHaveLength(2);
+    const [only, deadLetters] = statements;
+    expect(deadLetters?.Action).toEqual(['sqs:SendMessage']);
+    expect(deadLetters && statementResources(deadLetters)).toEqual([
+      `\${${logicalId(synth.stacks.app.scheduleDeadLetters)}.Arn}`,
+    ]);
     expect(only?.Effect).toBe('Allow');
     expect(only?.Action).toEqual(['states:StartExecution']);
     expect(only?.NotAction).toBeUndefined();
@@ -259,8 +264,17 @@ describe('journeys', () => {
 });
 
 /** The compiler's output for the journey, with the same placeholder substitution CloudFormation does. */
-function expectedAsl(journey: JourneyDefinition): unknown {
+/** The compiler's output for the journey at its deployed version, with its earlier versions kept. */
+function expectedAsl(journey: JourneyDefinition, versions: JourneyCatalog): unknown {
+  const version = versions.current.find((v) => v.journeyId === journey.id)?.version;
+  const earlier = versions.earlier
+    .filter((v) => v.journeyId === journey.id)
+    .map((v) => ({ version: v.version, definition: v.definition }));
+  expect(version).toMatch(/^[0-9a-f]{12}$/);
   return JSON.parse(
-    JSON.stringify(compileJourney(journey)).replaceAll(`\${${STEP_FUNCTION_PLACEHOLDER}}`, FAKE_STEP_ARN),
+    JSON.stringify(compileJourney(journey, { ...(version ? { version } : {}), earlier })).replaceAll(
+      `\${${STEP_FUNCTION_PLACEHOLDER}}`,
+      FAKE_STEP_ARN,
+    ),
   );
 }

@@ -187,7 +187,7 @@ describe('audience passes', () => {
     }
   });
 
-  it('give the scheduler role nothing but starting the pass state machine', () => {
+  it('give the scheduler role nothing but starting the pass state machine and sending to the schedule dead-letter queue', () => {
     // Act
     const role = [...resourcesOfType(synth.app, 'AWS::IAM::Role').entries()].find(([, r]) =>
       String(props(r).Description).startsWith('EventBridge Scheduler starts audience passes'),
@@ -195,7 +195,7 @@ describe('audience passes', () => {
     const statements = role ? statementsForRole(synth.app, role[0]) : [];
 
     // Assess
-    expect(statements.flatMap((s) => s.Action ?? [])).toEqual(['states:StartExecution']);
+    expect(statements.flatMap((s) => s.Action ?? [])).toEqual(['states:StartExecution', 'sqs:SendMessage']);
     expect(JSON.stringify(statements)).toContain('audience-pass');
   });
 });

@@ -41,6 +41,7 @@ const COMMAND_ACTIONS: Record<string, readonly string[]> = {
   // A schedule names the role the scheduler assumes: creating one passes that role.
   CreateScheduleCommand: ['scheduler:CreateSchedule', 'iam:PassRole'],
   DeleteScheduleCommand: ['scheduler:DeleteSchedule'],
+  GetScheduleCommand: ['scheduler:GetSchedule'],
   GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
 };
 
@@ -94,6 +95,8 @@ async function sdkReach(entry: string): Promise<Reach> {
     target: 'node22',
     mainFields: ['module', 'main'],
     external: ['@aws-sdk/*'],
+    // Without comments: a library's doc comment showing an SDK import is not an import.
+    minifyWhitespace: true,
     logLevel: 'silent',
   });
   const text = result.outputFiles[0]?.text ?? '';
@@ -164,7 +167,7 @@ afterAll(() => synth?.dispose());
 
 describe('least privilege', () => {
   it('bundles every function of the template', () => {
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     for (const fn of functions) expect(fn.reach.packages.size, fn.entry).toBeGreaterThan(0);
   });
 

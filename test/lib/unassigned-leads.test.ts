@@ -13,7 +13,7 @@ beforeAll(() => {
 afterAll(() => synth?.dispose());
 
 describe('the unassigned leads', () => {
-  it('are passed over every hour by a schedule that may invoke the router and nothing else', () => {
+  it('are passed over every hour by a schedule that may invoke the router and send to the schedule dead-letter queue, nothing else', () => {
     const router = logicalId(synth.stacks.app.leads.routerFunction);
     synth.app.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
@@ -26,6 +26,11 @@ describe('the unassigned leads', () => {
       PolicyDocument: {
         Statement: [
           { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [router, 'Arn'] } },
+          {
+            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalId(synth.stacks.app.scheduleDeadLetters), 'Arn'] },
+          },
         ],
       },
       Roles: [{ Ref: Match.stringLikeRegexp('UnassignedPassRole') }],

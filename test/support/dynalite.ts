@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 
@@ -37,6 +37,12 @@ export async function startDynalite(): Promise<LocalDynamo> {
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
+      // dynalite answers CREATING and turns the table ACTIVE on a timer, even with createTableMs 0:
+      // a read before then gets ResourceNotFoundException, as DynamoDB's would.
+      while (
+        (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE'
+      )
+        await new Promise((resolve) => setTimeout(resolve, 5));
     },
     async stop() {
       delete process.env.AWS_ENDPOINT_URL;

@@ -66,6 +66,8 @@ export async function startLocalSystem(
      * `vi.mock` gave the synth (a mock reaches this process only, not the functions' sandboxes).
      */
     moduleSubstitutes?: Record<string, string>;
+    /** The runtime's backlog limit (backpressure); the runtime's default otherwise. */
+    maxBacklog?: number;
   } = {},
 ): Promise<LocalSystem> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
@@ -83,36 +85,22 @@ export async function startLocalSystem(
     // Retries of failing targets do not wait in tests; their number and age limits are unchanged.
     retryBackoffScale: 0,
     ...(options.moduleSubstitutes ? { moduleSubstitutes: options.moduleSubstitutes } : {}),
+    ...(options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }),
     // Denials are listed by `stop`, and shown when a test that expects them wants to look.
     onDenied: () => undefined,
   });
-  const busName = runtime.app.buses[0]?.name ?? 'default';
   // The test reads the tables as an administrator would, through this process's SDK clients
   // (their endpoint is set by the runtime at start).
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const tables = relanceTables(runtime.app);
   const runs = new RunsRepository(tables.journeyState ?? '');
-  const events = new EventBridgeClient({
-    endpoint: runtime.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
+  const events = busPublisher(runtime);
   return {
     runtime,
     cdkOut,
     endpoint: runtime.endpoint,
     tables,
-    async put(detailType, detail, source = 'shop.test') {
-      const result = await events.send(
-        new PutEventsCommand({
-          Entries: [
-            { EventBusName: busName, Source: source, DetailType: detailType, Detail: JSON.stringify(detail) },
-          ],
-        }),
-      );
-      if (result.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(result.Entries)}`);
-      await runtime.idle();
-    },
+    put: (detailType, detail, source = 'shop.test') => events.put(detailType, detail, source),
     advance: (ms) => runtime.advance(ms),
     emailsTo: (address) =>
       runtime.ses
@@ -136,14 +124,7 @@ export async function startLocalSystem(
       events.destroy();
       await runtime.stop();
       rmSync(cdkOut, { recursive: true, force: true });
-      if (!options.allowDenials && runtime.iam.denials.length > 0) {
-        const lines = runtime.iam.denials.map(
-          (d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`,
-        );
-        throw new Error(
-          `IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`,
-        );
-      }
+      if (!options.allowDenials) failOnDenials(runtime);
     },
   };
 }
@@ -201,4 +182,38 @@ let sequence = 0;
 export function eventId(prefix = 'evt'): string {
   sequence += 1;
   return `${prefix}-${Date.now().toString(36)}-${sequence}`;
+}
+
+/** Fails a test whose functions, state machines, rules or schedules were refused a call by IAM. */
+export function failOnDenials(runtime: LocalRuntime): void {
+  if (runtime.iam.denials.length === 0) return;
+  const lines = runtime.iam.denials.map((d) => `  ${d.principal}: ${d.action} on ${d.resource} ${d.reason}`);
+  throw new Error(`IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`);
+}
+
+/** Puts events on the app's bus as a producer would, then waits until the runtime is idle. */
+export function busPublisher(runtime: LocalRuntime): {
+  put(detailType: string, detail: Record<string, unknown>, source: string): Promise<void>;
+  destroy(): void;
+} {
+  const busName = runtime.app.buses[0]?.name ?? 'default';
+  const client = new EventBridgeClient({
+    endpoint: runtime.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  return {
+    async put(detailType, detail, source) {
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            { EventBusName: busName, Source: source, DetailType: detailType, Detail: JSON.stringify(detail) },
+          ],
+        }),
+      );
+      if (result.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(result.Entries)}`);
+      await runtime.idle();
+    },
+    destroy: () => client.destroy(),
+  };
 }

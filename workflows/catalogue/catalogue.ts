@@ -90,6 +90,8 @@ const MAX_ERRORS = 50;
 // Messages set on a schema itself win over this map; returning undefined keeps zod's message.
 const producerMessages: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  // A refused record key: say why the key schema refused it, not only that it did.
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message;
   if (issue.code !== 'too_big' && issue.code !== 'too_small') return undefined;
   const big = issue.code === 'too_big';
   const bound = big ? issue.maximum : issue.minimum;
@@ -117,6 +119,17 @@ export function parseEventDetail(type: string, detail: unknown): ParseEventResul
       errors: [{ field: 'detail-type', message: `unknown event type "${String(type).slice(0, 128)}"` }],
     };
   }
+  // zod drops a `__proto__` key without a word (JSON.parse keeps it as an own key): refuse it.
+  const protoKeys = protoKeyPaths(detail);
+  if (protoKeys.length > 0) {
+    return {
+      ok: false,
+      errors: protoKeys.slice(0, MAX_ERRORS).map((path) => ({
+        field: ['detail', ...path, '__proto__'].join('.'),
+        message: '"__proto__" is a name JavaScript objects reserve; choose another name',
+      })),
+    };
+  }
   try {
     const result = eventCatalogue[type].safeParse(detail, { error: producerMessages });
     if (result.success) {
@@ -134,6 +147,31 @@ export function parseEventDetail(type: string, detail: unknown): ParseEventResul
     // Only a bug in a refinement can get here; the producer still gets an answer.
     return { ok: false, errors: [{ field: 'detail', message: 'could not be validated' }] };
   }
+}
+
+interface Visit {
+  readonly value: object;
+  readonly key?: string;
+  readonly parent?: Visit;
+}
+
+/** The paths of the objects in `value` that have an own `__proto__` key (iterative: any depth). */
+function protoKeyPaths(value: unknown): string[][] {
+  const found: string[][] = [];
+  if (value === null || typeof value !== 'object') return found;
+  const pending: Visit[] = [{ value }];
+  for (let visit = pending.pop(); visit && found.length < MAX_ERRORS; visit = pending.pop()) {
+    if (Object.hasOwn(visit.value, '__proto__')) found.push(pathOf(visit));
+    for (const [key, child] of Object.entries(visit.value))
+      if (child !== null && typeof child === 'object') pending.push({ value: child, key, parent: visit });
+  }
+  return found;
+}
+
+function pathOf(visit: Visit): string[] {
+  const path: string[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+  return path;
 }
 
 /** The JSON Schema id of an event type's detail schema. */

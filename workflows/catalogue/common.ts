@@ -4,6 +4,7 @@
 // instead of rejecting them, so producers can send extra fields without failing and a field added
 // later does not break older producers. Stripped keys never reach journeys. Every string has a
 // maximum length and every list a maximum size so that no input is unbounded.
+import countries from 'i18n-iso-countries';
 import * as z from 'zod';
 
 /** Length and size limits shared by the event schemas (documented in docs/events.md). */
@@ -35,10 +36,58 @@ export function wholeNumber() {
   return z.int(messageFor('invalid_type', 'must be a whole number'));
 }
 
-/** A non-empty string of at most `max` characters. */
-export function text(max: number) {
-  return z.string().min(1).max(max);
+// Control characters (Unicode Cc: C0, DEL, C1; ESC sequences retitle or clear a terminal) are stripped from
+// text; a tab is kept. CR and LF are refused where text is one line: it may end up in a header
+// (an e-mail subject reads a first name or a product name), where a line break starts a new header.
+const CONTROL_CHARACTERS = /[^\P{Cc}\t\n]/gu;
+const LINE_BREAK = /[\r\n]/;
+
+/** `value` without control characters other than tab and line feed (CRLF and CR become LF). */
+export function withoutControlCharacters(value: string): string {
+  return value.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '');
 }
+
+/**
+ * A non-empty line of text of at most `max` characters: CR or LF refused (it may become a header),
+ * other control characters stripped.
+ */
+export function text(max: number) {
+  return z
+    .string()
+    .refine((value) => !LINE_BREAK.test(value), { error: 'must be one line (no CR or LF)', abort: true })
+    .overwrite((value) => withoutControlCharacters(value))
+    .min(1)
+    .max(max);
+}
+
+/** Non-empty text of at most `max` characters that may span lines; control characters other than tab and LF stripped. */
+export function multilineText(max: number) {
+  return z
+    .string()
+    .overwrite((value) => withoutControlCharacters(value))
+    .min(1)
+    .max(max);
+}
+
+/**
+ * Names JavaScript objects already carry (`constructor`, `__proto__`, `toString`...) and
+ * `prototype`: as a key chosen by a producer (an attribute, a topic) they would read or replace
+ * object machinery instead of data, so they are refused. Taken from the runtime, not listed by hand.
+ */
+export const OBJECT_MACHINERY_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
+
+/** A key name a producer chooses, refused when it is a name of {@link OBJECT_MACHINERY_NAMES}. */
+export function notObjectMachinery(what: string) {
+  return {
+    error: (issue: { input?: unknown }) =>
+      `"${String(issue.input)}" is a name JavaScript objects reserve; choose another ${what}`,
+  };
+}
+/** Whether a key name a producer chose is not one of {@link OBJECT_MACHINERY_NAMES}. */
+export const isOrdinaryName = (name: string) => !OBJECT_MACHINERY_NAMES.has(name);
 
 /** An identifier chosen by the producer (event, cart, order, SKU, lead...). */
 export const Identifier = text(limits.id);
@@ -65,15 +114,27 @@ export const Money = z
   .overwrite((value) => Number(value.toFixed(2)))
   .describe('Amount >= 0 with at most 2 decimals');
 
-/** An ISO-4217 currency code: 3 upper-case letters. */
+// The runtime's ICU data lists the ISO 4217 currencies in use (EUR, USD..., not DEM or XXX).
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** An ISO-4217 currency code in use: 3 upper-case letters, checked against the runtime's ICU list. */
 export const Currency = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 currency code (3 upper-case letters)');
+  .regex(/^[A-Z]{3}$/, { error: 'must be an ISO-4217 currency code (3 upper-case letters)', abort: true })
+  .refine((code) => CURRENCIES.has(code), {
+    error: (issue) => `"${String(issue.input)}" is not an ISO-4217 currency code in use`,
+  });
 
-/** An ISO-3166-1 alpha-2 country code: 2 upper-case letters. */
+/** An ISO-3166-1 alpha-2 country code: 2 upper-case letters, checked against i18n-iso-countries' list. */
 export const CountryCode = z
   .string()
-  .regex(/^[A-Z]{2}$/, 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)');
+  .regex(/^[A-Z]{2}$/, {
+    error: 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)',
+    abort: true,
+  })
+  .refine((code) => countries.isValid(code), {
+    error: (issue) => `"${String(issue.input)}" is not an ISO-3166-1 alpha-2 country code`,
+  });
 
 function canonicalLocale(value: string): string | undefined {
   try {
@@ -129,8 +190,17 @@ export const Attributes = z
       .regex(
         /^[A-Za-z_][A-Za-z0-9_]*$/,
         'attribute names use letters, digits and _ and do not start with a digit',
-      ),
-    z.union([z.string().max(limits.attributeValue), z.number(), z.boolean()]),
+      )
+      .refine(isOrdinaryName, notObjectMachinery('attribute name')),
+    // A value may be read into a message: control characters stripped, line feeds kept.
+    z.union([
+      z
+        .string()
+        .overwrite((value) => withoutControlCharacters(value))
+        .max(limits.attributeValue),
+      z.number(),
+      z.boolean(),
+    ]),
   )
   .refine(
     (value) => Object.keys(value).length <= limits.attributes,

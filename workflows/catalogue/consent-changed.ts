@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { limits, text } from './common.ts';
+import { isOrdinaryName, limits, notObjectMachinery, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact opts in or out of a channel. */
@@ -10,7 +10,10 @@ export const ConsentChanged = z
   .object({
     ...contactEventBase,
     channel: z.enum(['email', 'sms']),
-    topic: text(limits.tag).optional().describe('Subscription topic; absent means the whole channel'),
+    topic: text(limits.tag)
+      .refine(isOrdinaryName, notObjectMachinery('topic name'))
+      .optional()
+      .describe('Subscription topic; absent means the whole channel'),
     status: z.enum(['opted_in', 'opted_out', 'pending']),
     proof: z.object({
       kind: z.enum(['form', 'double_opt_in', 'import', 'link', 'sms_keyword', 'support']),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { limits, text } from './common.ts';
+import { limits, multilineText } from './common.ts';
 import { ContactRef, contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event that merges two contacts into one. */
@@ -16,7 +16,7 @@ export const ContactMerged = z
     ...contactEventBase,
     contact: ContactRef.describe('The survivor: the contact that remains'),
     absorbed: ContactRef.describe('The contact merged into the survivor'),
-    reason: text(limits.message).describe('Why they are one person, for the record'),
+    reason: multilineText(limits.message).describe('Why they are one person, for the record'),
   })
   .meta({ description: 'Two contacts are one person: `absorbed` is merged into `contact` (the survivor).' });
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Identifier, limits, text } from './common.ts';
+import { Identifier, limits, multilineText, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a contact asks for a product demo. */
@@ -12,7 +12,7 @@ export const DemoRequested = z
     /** The producer's id of the request, when it has one. */
     requestId: Identifier.optional(),
     product: text(limits.name).optional(),
-    message: text(limits.message).optional(),
+    message: multilineText(limits.message).optional(),
   })
   .meta({ description: 'A contact asked for a product demo.' });
 

@@ -1,5 +1,15 @@
 import * as z from 'zod';
-import { CountryCode, Identifier, Locale, limits, Money, TimeZone, text, wholeNumber } from './common.ts';
+import {
+  CountryCode,
+  Identifier,
+  Locale,
+  limits,
+  Money,
+  multilineText,
+  TimeZone,
+  text,
+  wholeNumber,
+} from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
 /** Detail-type of the event sent when a lead form is submitted. */
@@ -27,7 +37,7 @@ export const LeadSubmitted = z
     postcode: text(16).optional(),
     productInterest: text(limits.name).optional(),
     language: Locale.optional(),
-    message: text(limits.message).optional(),
+    message: multilineText(limits.message).optional(),
     formId: Identifier.optional(),
     utm: Utm.optional(),
     /** The IANA zone the browser reported; fills the profile's timezone when it has none. */

@@ -13,6 +13,7 @@ import type {
   DetailFilter,
   Duration,
   EmitValue,
+  InFlightPolicy,
   JourneyDefinition,
   JourneySchedule,
   MessageCategory,
@@ -227,6 +228,7 @@ export interface JourneySpec<T extends EventType> {
   goal?: { event: EventType; correlate: Correlation };
   delivery?: DeliverySettings;
   holdout?: { percent: number };
+  inFlight?: InFlightPolicy;
   steps: Sequence;
 }
 
@@ -238,6 +240,7 @@ export interface ScheduledJourneySpec {
   goal?: { event: EventType; correlate: Correlation };
   delivery?: DeliverySettings;
   holdout?: { percent: number };
+  inFlight?: InFlightPolicy;
   steps: Sequence;
 }
 
@@ -290,6 +293,7 @@ export function defineJourney<T extends EventType>(spec: JourneySpec<T>): Journe
     ...(spec.goal ? { goal: spec.goal } : {}),
     ...(spec.delivery ? { delivery: spec.delivery } : {}),
     ...(spec.holdout ? { holdout: spec.holdout } : {}),
+    ...(spec.inFlight ? { inFlight: spec.inFlight } : {}),
     start: start ?? '',
     steps,
   };

@@ -18,6 +18,7 @@ import {
   splitKey,
   stateName,
   targetState,
+  versionedStateName,
 } from './states.ts';
 import type { Comparison, Condition, JourneyDefinition, Step } from './types.ts';
 
@@ -36,6 +37,7 @@ const DONE_STATE = 'Done';
 const FAILED_STATE = 'Failed';
 const NOT_ENTERED_STATE = 'Not entered';
 const INACTIVE_STATE = 'Run not active';
+const UNKNOWN_RESUME_STATE = 'Unknown resume point';
 
 /** Transient Lambda service errors, then anything else once more: sends are idempotent via the ledger. */
 const RETRY = [
@@ -55,8 +57,24 @@ const RETRY = [
 ];
 const CATCH = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: RECORD_FAILURE_STATE }];
 
+/**
+ * What a step's states are compiled for: the journey version they belong to and whether that is an
+ * earlier version kept next to the deployed one (its state names then carry the version).
+ */
+interface Compilation {
+  readonly journey: JourneyDefinition;
+  /** The version's hash: every Task passes it, so the step function reads that version's steps. */
+  readonly version?: string;
+  readonly earlier: boolean;
+}
+
+/** A state's name in the compiled machine: an earlier version's states are prefixed with it. */
+function named(c: Compilation, name: string): string {
+  return c.earlier ? versionedStateName(c.version, name) : name;
+}
+
 function task(
-  journeyId: string,
+  c: Compilation,
   action: string,
   extra: Record<string, unknown>,
   resultPath: string,
@@ -65,7 +83,7 @@ function task(
   return {
     Type: 'Task',
     Resource: RESOURCE,
-    Parameters: { action, journeyId, ...extra },
+    Parameters: { action, journeyId: c.journey.id, ...(c.version ? { version: c.version } : {}), ...extra },
     ResultPath: resultPath,
     Retry: RETRY,
     Catch: CATCH,
@@ -73,21 +91,26 @@ function task(
   };
 }
 
+/** The state a step leads to, in this compilation. */
+function target(c: Compilation, stepId: string | undefined): string {
+  return named(c, targetState(c.journey, stepId));
+}
+
 /**
  * A task that ends its path: it carries `finish: true` so the step ends the run in the same
  * invocation, instead of a separate Finish task (one Lambda invocation less per run).
  */
 function finishingTask(
-  journey: JourneyDefinition,
+  c: Compilation,
   action: string,
   at: Record<string, unknown>,
   resultPath: string,
   next: string | undefined,
 ) {
-  const target = targetState(journey, next);
-  return target === FINISH_STATE
-    ? task(journey.id, action, { ...at, finish: true }, resultPath, DONE_STATE)
-    : task(journey.id, action, at, resultPath, target);
+  const to = target(c, next);
+  return to === FINISH_STATE
+    ? task(c, action, { ...at, finish: true }, resultPath, DONE_STATE)
+    : task(c, action, at, resultPath, to);
 }
 
 /** A JSONPath into the state's context for a field reference (`contact.tags.vip` → `$.ctx.contact.tags.vip`). */
@@ -186,14 +209,14 @@ export function choiceRule(condition: Condition): Record<string, unknown> {
   return comparisonRule(condition);
 }
 
-function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslState> {
-  const name = stateName(step);
+function stepStates(c: Compilation, step: Step): Record<string, AslState> {
+  const name = named(c, stateName(step));
   const at = { stepId: step.id, 'ctx.$': '$.ctx' };
   switch (step.type) {
     case 'send': {
       // A send may be deferred (quiet hours, provider evidence pending): the run pauses and comes back here.
-      const afterSend = `After send ${step.id}`;
-      const sent = finishingTask(journey, 'send', at, '$.last', step.next);
+      const afterSend = named(c, `After send ${step.id}`);
+      const sent = finishingTask(c, 'send', at, '$.last', step.next);
       return {
         [name]: { ...sent, Next: afterSend },
         [afterSend]: {
@@ -204,30 +227,28 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
       };
     }
     case 'update':
-      return { [name]: finishingTask(journey, 'update', at, '$.ctx.contact', step.next) };
+      return { [name]: finishingTask(c, 'update', at, '$.ctx.contact', step.next) };
     case 'broadcast':
-      return { [name]: finishingTask(journey, 'broadcast', at, '$.last', step.next) };
+      return { [name]: finishingTask(c, 'broadcast', at, '$.last', step.next) };
     case 'emit':
-      return { [name]: finishingTask(journey, 'emit', at, '$.last', step.next) };
+      return { [name]: finishingTask(c, 'emit', at, '$.last', step.next) };
     case 'wait':
-      return { [name]: task(journey.id, 'wait', at, '$.last', PAUSED_STATE) };
+      return { [name]: task(c, 'wait', at, '$.last', PAUSED_STATE) };
     case 'waitFor':
       return {
-        [name]: task(journey.id, 'waitFor', at, '$.last', PAUSED_STATE),
-        [resolvedStateName(step.id)]: {
+        [name]: task(c, 'waitFor', at, '$.last', PAUSED_STATE),
+        [named(c, resolvedStateName(step.id))]: {
           Type: 'Choice',
-          Choices: [
-            { Variable: '$.ctx.resolution', StringEquals: 'event', Next: targetState(journey, step.onEvent) },
-          ],
-          Default: targetState(journey, step.onTimeout),
+          Choices: [{ Variable: '$.ctx.resolution', StringEquals: 'event', Next: target(c, step.onEvent) }],
+          Default: target(c, step.onTimeout),
         },
       };
     case 'branch':
       return {
         [name]: {
           Type: 'Choice',
-          Choices: step.cases.map((c) => ({ ...choiceRule(c.when), Next: targetState(journey, c.next) })),
-          Default: targetState(journey, step.otherwise),
+          Choices: step.cases.map((k) => ({ ...choiceRule(k.when), Next: target(c, k.next) })),
+          Default: target(c, step.otherwise),
         },
       };
     case 'split': {
@@ -238,7 +259,7 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
         return {
           Variable: `$.ctx.splits.${splitKey(step.id)}`,
           NumericLessThan: threshold,
-          Next: targetState(journey, v.next),
+          Next: target(c, v.next),
         };
       });
       return {
@@ -247,17 +268,52 @@ function stepStates(journey: JourneyDefinition, step: Step): Record<string, AslS
           Choices:
             choices.length > 0
               ? choices
-              : [{ Variable: '$.ctx', IsPresent: true, Next: targetState(journey, variants[0]?.next) }],
-          Default: targetState(journey, variants.at(-1)?.next),
+              : [{ Variable: '$.ctx', IsPresent: true, Next: target(c, variants[0]?.next) }],
+          Default: target(c, variants.at(-1)?.next),
         },
       };
     }
   }
 }
 
-/** The state machine definition for a journey. Validate the journey first: this assumes it is valid. */
-export function compileJourney(journey: JourneyDefinition): AslDefinition {
-  const points = resumePoints(journey);
+/** An earlier version of the journey, compiled next to the deployed one for the runs still on it. */
+export interface EarlierVersion {
+  readonly version: string;
+  readonly definition: JourneyDefinition;
+}
+
+export interface CompileOptions {
+  /** The deployed version's hash (workflows/language/versions.ts): Enter records it on each run. */
+  readonly version?: string;
+  /** Earlier versions runs may still be on: their steps are kept, under names prefixed by the version. */
+  readonly earlier?: readonly EarlierVersion[];
+}
+
+/**
+ * The state machine definition for a journey. Validate the journey first: this assumes it is valid.
+ * With `version`, each Task passes the version and Enter records it on the run; with `earlier`, the
+ * steps of those versions are compiled in too, and Resume sends a run of one of them to its states
+ * (the in-flight policy, applied by the step function, decides which version a run resumes on).
+ */
+export function compileJourney(journey: JourneyDefinition, options: CompileOptions = {}): AslDefinition {
+  const current: Compilation = {
+    journey,
+    earlier: false,
+    ...(options.version ? { version: options.version } : {}),
+  };
+  const earlier: Compilation[] = (options.earlier ?? [])
+    .filter((e) => e.version !== options.version)
+    .map((e) => ({ journey: e.definition, version: e.version, earlier: true }));
+  const points = [current, ...earlier].flatMap((c) =>
+    resumePoints(c.journey).map((point) => named(c, point)),
+  );
+  // A run moved from an earlier version (the migrate policy) may go on at any step of this one.
+  if (earlier.length > 0) {
+    for (const step of Object.values(journey.steps)) {
+      const state = stateName(step);
+      if (!points.includes(state)) points.push(state);
+    }
+  }
   const first = journey.steps[journey.start];
   const startsPaused = first?.type === 'wait' || first?.type === 'waitFor';
   const states: Record<string, AslState> = {
@@ -268,7 +324,7 @@ export function compileJourney(journey: JourneyDefinition): AslDefinition {
     },
     // A journey that starts with a pause lets Enter pause the run in the same invocation.
     Enter: task(
-      journey.id,
+      current,
       'enter',
       { 'event.$': '$', ...(startsPaused ? { pauseAt: journey.start } : {}) },
       '$.ctx',
@@ -294,17 +350,27 @@ export function compileJourney(journey: JourneyDefinition): AslDefinition {
     },
     [DONE_STATE]: { Type: 'Succeed' },
     [NOT_ENTERED_STATE]: { Type: 'Succeed' },
-    Resume: task(journey.id, 'resume', { 'resume.$': '$.resume' }, '$.ctx', 'ResumeAt'),
+    Resume: task(current, 'resume', { 'resume.$': '$.resume' }, '$.ctx', 'ResumeAt'),
     ResumeAt: {
       Type: 'Choice',
-      Choices: points.map((point) => ({
-        And: [
-          { Variable: '$.ctx.proceed', BooleanEquals: true },
-          { Variable: '$.ctx.resumeAt', StringEquals: point },
-        ],
-        Next: point,
-      })),
+      Choices: [
+        ...points.map((point) => ({
+          And: [
+            { Variable: '$.ctx.proceed', BooleanEquals: true },
+            { Variable: '$.ctx.resumeAt', StringEquals: point },
+          ],
+          Next: point,
+        })),
+        // A run that should go on at a state this machine does not have fails, with the reason.
+        { Variable: '$.ctx.proceed', BooleanEquals: true, Next: UNKNOWN_RESUME_STATE },
+      ],
       Default: INACTIVE_STATE,
+    },
+    [UNKNOWN_RESUME_STATE]: {
+      Type: 'Pass',
+      Parameters: { Error: 'UnknownResumePoint', 'Cause.$': '$.ctx.resumeAt' },
+      ResultPath: '$.error',
+      Next: RECORD_FAILURE_STATE,
     },
     [INACTIVE_STATE]: { Type: 'Succeed' },
     [PAUSED_STATE]: { Type: 'Succeed' },
@@ -320,7 +386,7 @@ export function compileJourney(journey: JourneyDefinition): AslDefinition {
     [RECORD_FAILURE_STATE]: {
       Type: 'Task',
       Resource: RESOURCE,
-      // The whole state: a failed Enter has no ctx yet.
+      // The whole state: a failed Enter has no ctx yet, a failed Resume only its resume request.
       Parameters: { action: 'fail', journeyId: journey.id, 'state.$': '$' },
       ResultPath: '$.last',
       Retry: RETRY,
@@ -338,9 +404,13 @@ export function compileJourney(journey: JourneyDefinition): AslDefinition {
       { Variable: '$.resume', IsPresent: true, Next: INACTIVE_STATE } as never,
     ];
   }
-  for (const step of Object.values(journey.steps)) Object.assign(states, stepStates(journey, step));
+  for (const compilation of [current, ...earlier]) {
+    for (const step of Object.values(compilation.journey.steps))
+      Object.assign(states, stepStates(compilation, step));
+  }
+  const versions = [options.version, ...earlier.map((e) => e.version)].filter(Boolean);
   return {
-    Comment: `relance journey ${journey.id}: ${journey.description}`,
+    Comment: `relance journey ${journey.id}${options.version ? ` version ${options.version}` : ''}: ${journey.description}${versions.length > 1 ? ` (runs of ${versions.slice(1).join(', ')} finish here too)` : ''}`,
     StartAt: 'Dispatch',
     TimeoutSeconds: 300,
     States: reachableStates('Dispatch', states),

@@ -56,6 +56,17 @@ export function resumePoints(journey: JourneyDefinition): string[] {
   });
 }
 
+/**
+ * The name, in the deployed state machine, of a state of an earlier version still compiled in (see
+ * compiler.ts): the version, a space, the state's own name. The deployed version's states and the
+ * shared ones (Finish, Paused...) keep their plain names.
+ */
+export function versionedStateName(version: string | undefined, name: string): string {
+  return version === undefined || name === FINISH_STATE || name === PAUSED_STATE
+    ? name
+    : `${version} ${name}`;
+}
+
 /** The key of a split's random draw in `$.ctx.splits` (JSONPath-safe). */
 export function splitKey(stepId: string): string {
   return stepId.replaceAll('-', '_');

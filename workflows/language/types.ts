@@ -258,6 +258,20 @@ export type JourneySchedule =
   | { readonly expression: string; readonly timezone: string; readonly audience: Audience }
   | { readonly localTime: string; readonly audience: Audience };
 
+/**
+ * What happens to runs already in flight when a new version of the journey deploys. A run records
+ * the version it entered on; the policy of the version deployed when it resumes decides.
+ * - `finish` (the default): the run goes on with the steps of the version it entered on.
+ * - `migrate`: the run moves to this version at its next resume, at the step of the same id or the
+ *   one `stepMapping` names for it (old step id → step id of this version). A step runs may wait at
+ *   (wait, waitFor, send) that this version removed needs a mapping: `cdk synth` refuses otherwise.
+ * - `exit`: the run ends at its next resume, with `reason` recorded.
+ */
+export type InFlightPolicy =
+  | { readonly policy: 'finish' }
+  | { readonly policy: 'migrate'; readonly stepMapping?: Readonly<Record<string, string>> }
+  | { readonly policy: 'exit'; readonly reason: string };
+
 export interface JourneyDefinition {
   /** Stable id: names the state machine, the schedules and the ledger keys. Lower-case, digits, dashes. */
   readonly id: string;
@@ -270,6 +284,8 @@ export interface JourneyDefinition {
   readonly schedule?: JourneySchedule;
   /** A random share of entrants (stable per contact and journey) that receives nothing and is recorded, to measure uplift. */
   readonly holdout?: { readonly percent: number };
+  /** What runs of earlier versions do when this version deploys. @default { policy: 'finish' } */
+  readonly inFlight?: InFlightPolicy;
   readonly start: string;
   readonly steps: Readonly<Record<string, Step>>;
 }

@@ -6,6 +6,7 @@
 import { eventFieldPaths, isEventType } from '#catalogue/catalogue.ts';
 import { isContactField } from '#catalogue/contact.ts';
 import { durationSeconds } from './duration.ts';
+import { eventPatternProblems } from './event-pattern.ts';
 import { isValidTimeZone } from './local-time.ts';
 import { segmentSms } from './sms-parts.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
@@ -102,6 +103,13 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
   if (!isEventType(journey.trigger.event))
     report('trigger.event', `unknown event type "${journey.trigger.event}"`);
   else checkFilter(journey.trigger.filter, triggerFields, context.attributes, 'trigger.filter', report);
+  const { filter } = journey.trigger;
+  if (filter !== undefined && typeof filter === 'object' && filter !== null && !Array.isArray(filter)) {
+    // The filter deploys as the rule's `detail`: what EventBridge would refuse fails synth here.
+    for (const problem of eventPatternProblems({ detail: filter })) {
+      report(problem.path.replace(/^detail/, 'trigger.filter'), problem.message);
+    }
+  }
 
   if (journey.entry.dedupeKey && !triggerFields.has(journey.entry.dedupeKey)) {
     report('entry.dedupeKey', `"${journey.entry.dedupeKey}" is not a field of ${journey.trigger.event}`);
@@ -149,7 +157,21 @@ export function validateJourney(journey: JourneyDefinition, context: ValidationC
     checkStep(step, where, fieldScopes, triggerFields, context, report);
   }
   checkGraph(journey, report);
+  checkInFlight(journey, report);
   return violations;
+}
+
+/** The in-flight policy's own shape; what it must say about earlier versions is checked in versions.ts. */
+function checkInFlight(journey: JourneyDefinition, report: Report): void {
+  const policy = journey.inFlight;
+  if (!policy) return;
+  if (policy.policy === 'exit' && !(typeof policy.reason === 'string' && policy.reason.trim() !== ''))
+    report('inFlight.reason', 'an exit policy needs a reason: it is recorded on every run it ends');
+  if (policy.policy !== 'migrate') return;
+  for (const [from, to] of Object.entries(policy.stepMapping ?? {})) {
+    if (!journey.steps[to])
+      report(`inFlight.stepMapping.${from}`, `maps to "${to}", which is not a step of this journey`);
+  }
 }
 
 interface FieldScopes {

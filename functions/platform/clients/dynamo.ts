@@ -1,15 +1,15 @@
-/** The DynamoDB document client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+/** The DynamoDB document client, loaded and traced on first use (see ./lazy.ts, ./retry.ts), and its commands. */
 import type { DescribeTableCommandInput, DescribeTableCommandOutput } from '@aws-sdk/client-dynamodb';
 import type * as Doc from '@aws-sdk/lib-dynamodb';
 import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const dynamo = lazyClient(async () => {
+export const dynamo = lazyClient(async (traced) => {
   const [{ DynamoDBClient, DescribeTableCommand }, lib] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/lib-dynamodb'),
   ]);
-  const client = lib.DynamoDBDocumentClient.from(new DynamoDBClient(retry()), {
+  const client = lib.DynamoDBDocumentClient.from(traced(new DynamoDBClient(retry())), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return { client, commands: { ...lib, DescribeTableCommand } };

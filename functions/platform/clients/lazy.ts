@@ -7,6 +7,9 @@
  * Code builds commands with the classes of each client module (`new GetCommand(input)`, typed with
  * the SDK's own input and output types); `send` builds the SDK's command of that name on the loaded
  * client. The SDK's errors (ConditionalCheckFailedException...) are recognised by `name`.
+ *
+ * The X-Ray tracer (../tracer.ts, which pulls aws-xray-sdk-core) is loaded with the first client
+ * too, and each client is traced when it is made.
  */
 
 /** A command for a lazily loaded client: the SDK command's class name and its input. */
@@ -37,12 +40,23 @@ export interface LazyClient {
 
 type SdkCommandClass = new (input: unknown) => never;
 
-/** A client made by `load` on the first `send`; a failed load is tried again by the next one. */
-export function lazyClient(load: () => Promise<LoadedClient>): LazyClient {
+/** Wraps an SDK client so that its calls are traced. */
+export type Trace = <Client>(client: Client) => Client;
+
+async function loadTraced(load: (traced: Trace) => Promise<LoadedClient>): Promise<LoadedClient> {
+  const { traced } = await import('../tracer.ts');
+  return load(traced);
+}
+
+/**
+ * A client made by `load` on the first `send` (given `traced` to wrap the SDK client it makes); a
+ * failed load is tried again by the next one.
+ */
+export function lazyClient(load: (traced: Trace) => Promise<LoadedClient>): LazyClient {
   let loading: Promise<LoadedClient> | undefined;
   return {
     async send<Input, Output>(command: Command<Input, Output>): Promise<Output> {
-      loading ??= load().catch((error: unknown) => {
+      loading ??= loadTraced(load).catch((error: unknown) => {
         loading = undefined;
         throw error;
       });

@@ -1,4 +1,4 @@
-/** The Secrets Manager client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+/** The Secrets Manager client, loaded and traced on first use (see ./lazy.ts, ./retry.ts), and its commands. */
 import type {
   GetSecretValueCommandInput,
   GetSecretValueCommandOutput,
@@ -6,9 +6,9 @@ import type {
 import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const secretsManager = lazyClient(async () => {
+export const secretsManager = lazyClient(async (traced) => {
   const sdk = await import('@aws-sdk/client-secrets-manager');
-  return { client: new sdk.SecretsManagerClient(retry()), commands: sdk };
+  return { client: traced(new sdk.SecretsManagerClient(retry())), commands: sdk };
 });
 
 export class GetSecretValueCommand extends SdkCommand<

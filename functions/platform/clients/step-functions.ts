@@ -1,11 +1,11 @@
-/** The Step Functions client, loaded on first use (see ./lazy.ts, ./retry.ts), and its commands. */
+/** The Step Functions client, loaded and traced on first use (see ./lazy.ts, ./retry.ts), and its commands. */
 import type { StartExecutionCommandInput, StartExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { lazyClient, SdkCommand } from './lazy.ts';
 import { retry } from './retry.ts';
 
-export const stepFunctions = lazyClient(async () => {
+export const stepFunctions = lazyClient(async (traced) => {
   const sdk = await import('@aws-sdk/client-sfn');
-  return { client: new sdk.SFNClient(retry()), commands: sdk };
+  return { client: traced(new sdk.SFNClient(retry())), commands: sdk };
 });
 
 export class StartExecutionCommand extends SdkCommand<

@@ -63,7 +63,7 @@ export function readJsonBody(event: BodyEvent, options: JsonBodyOptions): unknow
     throw refusal(415, 'content-type', 'must be application/json');
   }
   const parsed = parseJson(text);
-  if (!parsed.ok) throw new HttpError(400, [parsed.error]);
+  if (!parsed.ok) throw new HttpError(400, parsed.errors);
   return parsed.value;
 }
 

@@ -2,6 +2,7 @@
  * Small helpers for API Gateway proxy handlers: JSON answers and body parsing with field-level
  * errors. The middlewares built on them (errors, bodies, CORS, routes) are in `http/`.
  */
+import { type AnyNode, parse as parseJsonTree } from '@humanwhocodes/momoa';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 export interface FieldError {
@@ -45,13 +46,69 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
   return undefined;
 }
 
-/** Parses a JSON body, or says why not with a field named `body`. */
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: FieldError } {
+/**
+ * Parses a JSON body, or says why not: a field named `body` for malformed JSON, or each key sent
+ * twice in one object, named by its path (`detail.eventId`). `JSON.parse` keeps the last of two
+ * equal keys without a word, so what a producer meant would be guessed.
+ */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; errors: FieldError[] } {
   if (text.trim() === '')
-    return { ok: false, error: { field: 'body', message: 'is empty; send a JSON object' } };
+    return { ok: false, errors: [{ field: 'body', message: 'is empty; send a JSON object' }] };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch {
-    return { ok: false, error: { field: 'body', message: 'is not valid JSON' } };
+    return { ok: false, errors: [{ field: 'body', message: 'is not valid JSON' }] };
   }
+  const repeated = repeatedKeys(text);
+  if (repeated === undefined)
+    return { ok: false, errors: [{ field: 'body', message: 'is nested too deeply' }] };
+  if (repeated.length > 0) {
+    return {
+      ok: false,
+      errors: repeated.map((field) => ({ field, message: 'is sent more than once; send it once' })),
+    };
+  }
+  return { ok: true, value };
+}
+
+interface Visit {
+  readonly node: AnyNode;
+  readonly key?: string;
+  readonly parent?: Visit;
+}
+
+/** The paths of keys given twice in one object of valid JSON `text` (undefined when nested too deeply to read). */
+function repeatedKeys(text: string): string[] | undefined {
+  let tree: AnyNode;
+  try {
+    tree = parseJsonTree(text, { mode: 'json' }).body;
+  } catch {
+    // JSON.parse read it, so only the tree parser's recursion can have given out.
+    return undefined;
+  }
+  const repeated: string[] = [];
+  const pending: Visit[] = [{ node: tree }];
+  for (let visit = pending.pop(); visit; visit = pending.pop()) {
+    const { node } = visit;
+    if (node.type === 'Array') {
+      for (const [index, element] of node.elements.entries())
+        pending.push({ node: element.value, key: String(index), parent: visit });
+    } else if (node.type === 'Object') {
+      const seen = new Set<string>();
+      for (const member of node.members) {
+        const name = member.name.type === 'String' ? member.name.value : member.name.name;
+        if (seen.has(name)) repeated.push(pathOf({ node: member.value, key: name, parent: visit }));
+        else seen.add(name);
+        pending.push({ node: member.value, key: name, parent: visit });
+      }
+    }
+  }
+  return [...new Set(repeated)];
+}
+
+function pathOf(visit: Visit): string {
+  const path: string[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+  return path.join('.');
 }

@@ -8,11 +8,13 @@
  * goes to the target's dead-letter queue with the attributes EventBridge sets; events that match
  * no rule are kept and shown.
  */
+
 import { randomUUID } from 'node:crypto';
 import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from '../protocol.ts';
 import { Retrier, type RetryOutcome } from '../retry.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule, type LocalRuleTarget } from '../template.ts';
 import { matchesPattern } from './event-pattern.ts';
+import type { BusJournal } from './journal.ts';
 
 export interface BusEventEnvelope {
   readonly version: '0';
@@ -50,8 +52,18 @@ export interface BusOptions {
   readonly rules: readonly LocalRule[];
   readonly buses: ReadonlyArray<{ name: string; arn: string }>;
   readonly now: () => number;
-  /** Delivers to a target; throws when the target refuses the event. */
-  readonly deliver: (target: LocalRuleTarget, input: unknown, rule: LocalRule) => Promise<void>;
+  /**
+   * Delivers to a target; throws when the target refuses the event. A target that takes the event
+   * to work on it later (a Lambda function invoked asynchronously) answers with `settled`, when
+   * that work has ended: the journal marks the event delivered only then.
+   */
+  readonly deliver: (
+    target: LocalRuleTarget,
+    input: unknown,
+    rule: LocalRule,
+  ) => Promise<void | { readonly settled: Promise<unknown> }>;
+  /** Where accepted events are written before PutEvents answers (./journal.ts); none keeps them in memory only. */
+  readonly journal?: BusJournal;
   /** Sends an undeliverable event to a dead-letter queue (by ARN) with its message attributes. */
   readonly deadLetter: (
     arn: string,
@@ -66,6 +78,11 @@ export interface BusOptions {
    * wait; the number of attempts and the event age limit stay as the retry policy says.
    */
   readonly backoffScale?: number;
+  /**
+   * Whether a PutEvents call is taken now; when not, it is answered ThrottlingException before any
+   * entry is accepted, as EventBridge answers a caller past its PutEvents quota.
+   */
+  readonly accepting?: (req: AwsRequest) => boolean;
 }
 
 const MAX_KEPT = 1000;
@@ -87,6 +104,8 @@ export class EventBusService {
   readonly failedDeliveries: FailedDelivery[] = [];
   /** Custom events put, for cost accounting (events AWS services publish to the default bus are free). */
   putCount = 0;
+  /** PutEvents calls refused with ThrottlingException (nothing of them accepted). */
+  throttledCount = 0;
   /** Rules switched off at run time (the cost script measures a run with and without its journey). */
   readonly disabledRules = new Set<string>();
 
@@ -129,6 +148,22 @@ export class EventBusService {
     };
     const busName = this.busName(entry.busName);
     if (!entry.source.startsWith('aws.')) this.putCount++;
+    this.dispatch(busName, event);
+    return event;
+  }
+
+  /** Delivers again the events a previous process accepted and did not finish delivering. */
+  replayJournal(): number {
+    const journal = this.options.journal;
+    if (!journal) return 0;
+    const pending = journal.pending();
+    journal.reset();
+    for (const { busName, event } of pending) this.dispatch(busName, event);
+    return pending.length;
+  }
+
+  /** Matches an accepted event to the bus's rules and delivers it to their targets, journaled. */
+  private dispatch(busName: string, event: BusEventEnvelope): void {
     const matched = this.options.rules.filter(
       (rule) =>
         rule.enabled &&
@@ -139,10 +174,19 @@ export class EventBusService {
     const record: EventRecord = { event, busName, matchedRules: matched.map((r) => r.name) };
     this.keep(this.events, record);
     if (matched.length === 0) this.keep(this.unmatched, record);
-    for (const rule of matched) {
-      for (const target of rule.targets) this.options.background(() => this.deliver(rule, target, event));
+    const deliveries = matched.flatMap((rule) =>
+      rule.targets.map(
+        (target) =>
+          new Promise<void>((delivered) =>
+            this.options.background(() => this.deliver(rule, target, event).finally(delivered)),
+          ),
+      ),
+    );
+    const { journal } = this.options;
+    if (journal && deliveries.length > 0) {
+      journal.accepted(busName, event);
+      void Promise.all(deliveries).then(() => journal.delivered(event.id));
     }
-    return event;
   }
 
   private keep<T>(list: T[], item: T): void {
@@ -157,11 +201,17 @@ export class EventBusService {
         : target.inputPath
           ? applyInputPath(event, target.inputPath)
           : event;
-    const outcome = await this.retrier.run(() => this.options.deliver(target, input, rule), {
-      maxRetries: target.maxRetries,
-      maxEventAgeSeconds: target.maxEventAgeSeconds ?? 86_400,
-    });
-    if (outcome.ok) return;
+    let settled: Promise<unknown> | undefined;
+    const outcome = await this.retrier.run(
+      async () => {
+        settled = (await this.options.deliver(target, input, rule))?.settled;
+      },
+      { maxRetries: target.maxRetries, maxEventAgeSeconds: target.maxEventAgeSeconds ?? 86_400 },
+    );
+    if (outcome.ok) {
+      await settled?.catch(() => undefined);
+      return;
+    }
     const condition = outcome.condition ?? 'MaximumRetryAttemptsExhausted';
     const attempts = outcome.attempts;
     const lastError = outcome.error ?? '';
@@ -199,6 +249,10 @@ export class EventBusService {
     if (!body) return this.error('SerializationException', 'Request body is not a JSON object');
     switch (operation) {
       case 'PutEvents':
+        if (this.options.accepting?.(req) === false) {
+          this.throttledCount++;
+          return this.error('ThrottlingException', 'Rate exceeded');
+        }
         return this.putEvents(body);
       case 'ListEventBuses':
         return this.ok({ EventBuses: this.options.buses.map((b) => ({ Name: b.name, Arn: b.arn })) });
@@ -257,6 +311,12 @@ export class EventBusService {
       const entry = (raw ?? {}) as Record<string, unknown>;
       if (typeof entry.Source !== 'string' || entry.Source === '')
         return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid.' };
+      // Sources starting with "aws." are AWS services' own: EventBridge refuses them from callers.
+      if (entry.Source.startsWith('aws.'))
+        return {
+          ErrorCode: 'NotAuthorizedForSourceException',
+          ErrorMessage: 'Not authorized for the source.',
+        };
       if (typeof entry.DetailType !== 'string' || entry.DetailType === '') {
         return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter DetailType is not valid.' };
       }

@@ -4,6 +4,7 @@
  * runtime owns the clock: it asks `due(now)` which schedules should fire, invokes their targets,
  * then reports back with `markFired`. Written from the Scheduler API Reference and User Guide.
  */
+import TinyQueue from 'tinyqueue';
 import { z } from 'zod';
 import {
   type AwsRequest,
@@ -136,6 +137,14 @@ export class SchedulerService {
   private readonly now: () => number;
   private groupsByName = new Map<string, ScheduleGroup>();
   private store = new Map<string, StoredSchedule>();
+  /**
+   * Pending fire times, earliest first: a timer heap, so finding what is due costs the due
+   * schedules only, not every pending one. An entry is current while its stamp is the schedule's
+   * latest (a change, a firing or a deletion makes the older entries stale; they are dropped as met).
+   */
+  private timeline = new TinyQueue<PendingFire>([], byFireTime);
+  private readonly stamps = new Map<string, number>();
+  private nextStamp = 0;
 
   constructor(options: SchedulerOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -154,20 +163,47 @@ export class SchedulerService {
     return [...this.groupsByName.values()].map((g) => structuredClone(g));
   }
 
-  /** The schedules whose next fire time is at or before `nowMs`, earliest first. */
+  /** The schedules whose next fire time is at or before `nowMs`, earliest first (ties in group/name order). */
   due(nowMs: number): DueInvocation[] {
-    const out: Array<{ at: number; invocation: DueInvocation }> = [];
-    for (const stored of this.sortedSchedules()) {
-      const at = this.pendingFireTime(stored);
-      if (at !== undefined && at <= nowMs) {
-        out.push({
-          at,
-          invocation: { schedule: structuredClone(stored.schedule), scheduledTime: isoSeconds(at) },
-        });
-      }
+    const due: PendingFire[] = [];
+    for (let next = this.current(); next !== undefined && next.at <= nowMs; next = this.current()) {
+      due.push(next);
+      this.timeline.pop();
     }
-    // Earliest first; the sort is stable, so ties keep group/name order.
-    return out.sort((a, b) => a.at - b.at).map((entry) => entry.invocation);
+    // They stay pending until `markFired` records them (which re-times them).
+    for (const entry of due) this.timeline.push(entry);
+    return due.flatMap(({ at, key }) => {
+      const stored = this.store.get(key);
+      return stored ? [{ schedule: structuredClone(stored.schedule), scheduledTime: isoSeconds(at) }] : [];
+    });
+  }
+
+  /** The earliest current entry of the timeline, stale ones dropped on the way. */
+  private current(): PendingFire | undefined {
+    for (let top = this.timeline.peek(); top !== undefined; top = this.timeline.peek()) {
+      if (this.stamps.get(top.key) === top.stamp && this.store.has(top.key)) return top;
+      this.timeline.pop();
+    }
+    return undefined;
+  }
+
+  /** Times the schedule at `key` again after it was created, changed, fired or deleted. */
+  private retime(key: string): void {
+    const stored = this.store.get(key);
+    if (!stored) {
+      this.stamps.delete(key);
+      return;
+    }
+    const stamp = ++this.nextStamp;
+    this.stamps.set(key, stamp);
+    const at = this.pendingFireTime(stored);
+    if (at !== undefined)
+      this.timeline.push({
+        at,
+        key,
+        stamp,
+        order: `${stored.schedule.GroupName}\u0000${stored.schedule.Name}`,
+      });
   }
 
   /**
@@ -182,17 +218,13 @@ export class SchedulerService {
     stored.lastFiredAt = Math.max(stored.lastFiredAt ?? Number.NEGATIVE_INFINITY, firedAt);
     const completed = this.upcomingFireTime(stored) === undefined;
     if (completed && stored.schedule.ActionAfterCompletion === 'DELETE') this.store.delete(key);
+    this.retime(key);
     return true;
   }
 
   /** The earliest pending fire time over enabled schedules (for a virtual clock to jump to). */
   nextDueAt(): number | undefined {
-    let earliest: number | undefined;
-    for (const stored of this.store.values()) {
-      const at = this.pendingFireTime(stored);
-      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
-    }
-    return earliest;
+    return this.current()?.at;
   }
 
   /** JSON-serializable state for persistence. */
@@ -208,6 +240,9 @@ export class SchedulerService {
     this.store = new Map(
       parsed.data.schedules.map((s) => [scheduleKey(s.schedule.GroupName, s.schedule.Name), s]),
     );
+    this.timeline = new TinyQueue<PendingFire>([], byFireTime);
+    this.stamps.clear();
+    for (const key of this.store.keys()) this.retime(key);
     this.ensureDefaultGroup();
   }
 
@@ -313,6 +348,7 @@ export class SchedulerService {
     const now = this.now();
     const schedule = buildSchedule(name, groupName, body, this.scheduleArn(groupName, name), now, now);
     this.store.set(key, { schedule, activatedAt: now });
+    this.retime(key);
     return { ScheduleArn: schedule.Arn };
   }
 
@@ -324,6 +360,7 @@ export class SchedulerService {
     const created = Date.parse(existing.schedule.CreationDate);
     const schedule = buildSchedule(name, groupName, body, existing.schedule.Arn, created, now);
     this.store.set(scheduleKey(groupName, name), { schedule, activatedAt: now });
+    this.retime(scheduleKey(groupName, name));
     return { ScheduleArn: schedule.Arn };
   }
 
@@ -339,6 +376,7 @@ export class SchedulerService {
   private deleteSchedule(name: string, groupName: string): void {
     this.getStored(name, groupName);
     this.store.delete(scheduleKey(groupName, name));
+    this.retime(scheduleKey(groupName, name));
   }
 
   private listSchedules(query: URLSearchParams): Output {
@@ -415,7 +453,10 @@ export class SchedulerService {
     if (name === DEFAULT_GROUP) throw validation('The default schedule group cannot be deleted.');
     this.groupsByName.delete(name);
     for (const [key, stored] of this.store) {
-      if (stored.schedule.GroupName === name) this.store.delete(key);
+      if (stored.schedule.GroupName === name) {
+        this.store.delete(key);
+        this.retime(key);
+      }
     }
   }
 
@@ -651,6 +692,19 @@ function parseDate(value: number | string | undefined, field: string): number | 
 function describeIssues(error: z.ZodError): string {
   const issues = error.issues.map((i) => `Value at '${i.path.join('.') || 'body'}' failed: ${i.message}`);
   return `${issues.length} validation error${issues.length === 1 ? '' : 's'} detected: ${issues.join('; ')}`;
+}
+
+/** A schedule's pending fire time on the timeline. */
+interface PendingFire {
+  readonly at: number;
+  readonly key: string;
+  readonly stamp: number;
+  /** Group, then name: the order of schedules due at the same time. */
+  readonly order: string;
+}
+
+function byFireTime(a: PendingFire, b: PendingFire): number {
+  return a.at - b.at || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
 }
 
 function scheduleKey(groupName: string, name: string): string {

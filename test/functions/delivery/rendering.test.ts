@@ -96,6 +96,29 @@ describe('renderMessage', () => {
     });
   });
 
+  it('renders the subject, a mail header, on one line without control characters', async () => {
+    // Prepare: data stored before input checks, or read from anywhere, can hold anything.
+    const template: EmailTemplate = {
+      id: 'header',
+      channel: 'email',
+      content: {
+        subject: 'Hi {{ contact.note }}',
+        html: '<p>{{ contact.note }}</p>',
+        text: '{{ contact.note }}',
+      },
+    };
+    const variables = { contact: { note: 'Ada\r\nBcc: all@example.com \u001b]0;owned\u0007' } };
+
+    // Act
+    const message = await renderMessage(template, undefined, variables);
+
+    // Assess
+    expect(message).toMatchObject({
+      subject: 'Hi Ada Bcc: all@example.com ]0;owned',
+      text: 'Ada\r\nBcc: all@example.com \u001b]0;owned\u0007',
+    });
+  });
+
   it('loops over trigger.items in both parts, escaping item names in html', async () => {
     // Prepare
     const trigger = {

@@ -123,6 +123,36 @@ describe('ingest from the bus', () => {
     expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
+  it.each(['constructor', '__proto__'])(
+    'records a producer event with an attribute called %s in the rejected-events queue, naming it, and writes nothing',
+    async (name) => {
+      // Prepare: the bus hands ingest the detail JSON.parse made, where `__proto__` is an own key.
+      const detail = JSON.parse(
+        JSON.stringify({ ...examples['contact.signed_up'], attributes: {} }).replace(
+          '"attributes":{}',
+          `"attributes":{"${name}":"x"}`,
+        ),
+      );
+
+      // Act
+      const result = await handler(busEvent('contact.signed_up', detail), lambdaContext('ingest-bus'));
+
+      // Assess
+      expect(result).toMatchObject({ status: 'rejected' });
+      const input = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+      expect(input?.QueueUrl).toBe(REJECTED_QUEUE);
+      expect(JSON.parse(input?.MessageBody ?? '{}').errors).toEqual([
+        {
+          field: `detail.attributes.${name}`,
+          message: expect.stringContaining('JavaScript objects reserve'),
+        },
+      ]);
+      expect(input?.MessageAttributes?.firstError?.StringValue).toBe(`detail.attributes.${name}`);
+      noDynamoWrites();
+      expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+    },
+  );
+
   it('rejects an unknown detail-type the same way', async () => {
     // Act
     const result = await handler(busEvent('cart.exploded', examples['cart.updated']), lambdaContext());

@@ -189,6 +189,113 @@ describe('POST /events', () => {
     expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
+  it('answers 415 for a content type that only mentions JSON (application/not-json)', async () => {
+    // Prepare
+    const body = JSON.stringify({ type: 'cart.updated', detail: examples['cart.updated'] });
+
+    // Act
+    const refused = await call(postEvents(body, { 'content-type': 'application/not-json' }));
+    const structured = await call(postEvents(body, { 'content-type': 'application/cloudevents+json' }));
+
+    // Assess
+    expect(refused.statusCode).toBe(415);
+    expect(refused.body).toEqual({
+      errors: [{ field: 'content-type', message: 'must be application/json' }],
+    });
+    expect(structured.statusCode).toBe(202);
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it.each(['constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty'])(
+    'answers 400 naming an attribute called %s, and forwards nothing (it was answered 202, then dead-lettered)',
+    async (name) => {
+      // Prepare: written by hand, as JSON.stringify of an object literal would lose `__proto__`.
+      const { attributes: _, ...signUp } = examples['contact.signed_up'];
+      const detail = JSON.stringify(signUp).replace(/}$/, `,"attributes":{"${name}":"x"}}`);
+
+      // Act
+      const response = await call(postEvents(`{"type":"contact.signed_up","detail":${detail}}`));
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toEqual({
+        errors: [
+          {
+            field: `detail.attributes.${name}`,
+            message: expect.stringContaining(`"${name}" is a name JavaScript objects reserve`),
+          },
+        ],
+      });
+      expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+    },
+  );
+
+  it('answers 400 naming each JSON key sent twice, instead of keeping the last', async () => {
+    // Prepare
+    const detail = JSON.stringify(examples['cart.updated']).replace(/}$/, ',"cartId":"another-cart"}');
+
+    // Act
+    const response = await call(
+      postEvents(`{"type":"cart.updated","detail":${detail},"type":"order.completed"}`),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toEqual({
+      errors: [
+        { field: 'type', message: 'is sent more than once; send it once' },
+        { field: 'detail.cartId', message: 'is sent more than once; send it once' },
+      ],
+    });
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('answers 400 for a country or a currency missing from the ISO lists', async () => {
+    // Prepare
+    const signUp = { ...examples['contact.signed_up'], country: 'ZZ' };
+    const cart = { ...examples['cart.updated'], currency: 'ABC' };
+
+    // Act
+    const country = await call(postJson({ type: 'contact.signed_up', detail: signUp }));
+    const currency = await call(postJson({ type: 'cart.updated', detail: cart }));
+
+    // Assess
+    expect(country.statusCode).toBe(400);
+    expect(country.body).toEqual({
+      errors: [{ field: 'detail.country', message: '"ZZ" is not an ISO-3166-1 alpha-2 country code' }],
+    });
+    expect(currency.statusCode).toBe(400);
+    expect(fieldsOf(currency.body)).toEqual(['detail.currency']);
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('strips control characters from text and refuses CR or LF in a one-line field', async () => {
+    // Prepare: an escape sequence that retitles and clears a terminal, then a header injection.
+    const titled = {
+      ...examples['contact.signed_up'],
+      firstName: 'Ann\u001b]0;owned\u0007\u001b[2Je',
+      attributes: { note: 'a\u0000b\r\nc' },
+    };
+    const injected = { ...examples['contact.signed_up'], lastName: 'Doe\r\nBcc: everyone@example.com' };
+
+    // Act
+    const stripped = await call(postJson({ type: 'contact.signed_up', detail: titled }));
+    const refused = await call(postJson({ type: 'contact.signed_up', detail: injected }));
+
+    // Assess
+    expect(stripped.statusCode).toBe(202);
+    const forwarded = JSON.parse(
+      eventBridgeMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail ?? '{}',
+    );
+    expect(forwarded.firstName).toBe('Ann]0;owned[2Je');
+    expect(forwarded.attributes).toEqual({ note: 'ab\nc' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toEqual({
+      errors: [{ field: 'detail.lastName', message: 'must be one line (no CR or LF)' }],
+    });
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
   it('answers 503 without the SDK error text when EventBridge rejects the entry', async () => {
     // Prepare
     eventBridgeMock.on(PutEventsCommand).resolves({

@@ -11,6 +11,7 @@ import { LedgerRepository } from '../../../functions/delivery/ledger-repository.
 import type { JourneyDeps } from '../../../functions/journeys/context.ts';
 import { RunsRepository } from '../../../functions/journeys/runs-repository.ts';
 import { type MessageRequest, sendMessage } from '../../../functions/journeys/send-message.ts';
+import { useClock } from '../../../functions/platform/clock.ts';
 import { ProductsRepository } from '../../../functions/products/products-repository.ts';
 import { findJourney } from '../../../workflows/journeys/index.ts';
 import { templates } from '../../../workflows/templates/index.ts';
@@ -124,6 +125,23 @@ describe('a send retried after a crash around the provider call', () => {
     const outcome = await sendMessage(deps, request('transactional'));
     expect(outcome).toMatchObject({ status: 'sent', providerMessageId: 'ses-2' });
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('under --time-scale 720, an attempt 10 journey minutes (0.8 real s) old is still awaited: the grace is real time', async () => {
+    // Prepare: the clock relance dev installs, 720 journey ms per real ms.
+    const restore = useClock({ now: () => Date.now(), scale: 720 });
+    leftBehind('marketing', 'in_flight', 10);
+
+    // Act
+    const outcome = await sendMessage(deps, request('marketing')).finally(restore);
+
+    // Assess: 300 real seconds of grace is 60 journey hours at that scale.
+    expect(outcome).toEqual({
+      status: 'deferred',
+      reason: 'awaiting_provider_evidence',
+      deferredUntil: new Date(NOW - 10 * 60_000 + 300_000 * 720).toISOString(),
+    });
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
   it('a deferred entry (quiet hours) is put back in flight before it is sent', async () => {

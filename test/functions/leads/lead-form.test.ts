@@ -197,7 +197,7 @@ describe('form-encoded bodies', () => {
       budget: '1500.50',
       country: 'fr',
       region: '',
-      message: 'Call me\r\nplease',
+      message: 'Call me\r\nplease', // a browser posts CRLF; kept as one LF
       emailConsent: 'on',
       timezone: '',
       'cf-turnstile-response': 'turnstile-token',
@@ -215,7 +215,7 @@ describe('form-encoded bodies', () => {
         companySize: 250,
         budget: 1500.5,
         country: 'FR',
-        message: 'Call me\r\nplease',
+        message: 'Call me\nplease',
         emailConsent: true,
         smsConsent: false,
       },
@@ -349,6 +349,53 @@ describe('contact and field checks', () => {
     ]);
   });
 
+  it('refuses a country missing from the ISO 3166-1 list, such as ZZ', () => {
+    // Act
+    const result = postForm({ email: 'grace@acme.example', country: 'zz' });
+
+    // Assess
+    expect(errorsOf(result)).toEqual([
+      { field: 'country', message: '"ZZ" is not an ISO-3166-1 alpha-2 country code' },
+    ]);
+  });
+
+  it('strips control characters (terminal escapes) from text and keeps the message’s line breaks', () => {
+    // Act: ESC ] 0 ; … BEL retitles a terminal window, ESC [ 2 J clears the screen.
+    const result = postForm({
+      email: 'grace@acme.example',
+      company: 'Acme\u001b]0;owned\u0007\u001b[2J Corp',
+      message: 'Hello,\r\nwe want a demo.\u0000\u009b',
+    });
+
+    // Assess
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.form.company).toBe('Acme]0;owned[2J Corp');
+    expect(result.form.message).toBe('Hello,\nwe want a demo.');
+  });
+
+  it('refuses CR or LF in a one-line field, which could become an e-mail header', () => {
+    // Act
+    const result = postJson({ email: 'grace@acme.example', firstName: 'Grace\r\nBcc: all@example.com' });
+
+    // Assess
+    expect(errorsOf(result)).toEqual([{ field: 'firstName', message: 'must be one line (no CR or LF)' }]);
+  });
+
+  it('refuses a JSON field sent twice instead of keeping the last', () => {
+    // Act
+    const result = parseLeadForm({
+      body: '{"email":"grace@acme.example","firstName":"Grace","firstName":"Mallory"}',
+      contentType: JSON_TYPE,
+    });
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      status: 400,
+      errors: [{ field: 'firstName', message: 'is sent more than once; send it once' }],
+    });
+  });
+
   it('refuses a bad submission id, language and time zone', () => {
     // Act
     const result = postJson({
@@ -452,6 +499,7 @@ describe('the request itself', () => {
     // Act
     const results = [
       parseLeadForm({ body: 'email=a%40b.example', contentType: 'text/plain' }),
+      parseLeadForm({ body: '{"email":"a@b.example"}', contentType: 'application/not-json' }),
       parseLeadForm({ body: 'email=a%40b.example', contentType: 'multipart/form-data; boundary=x' }),
       parseLeadForm({ body: 'email=a%40b.example', contentType: undefined }),
     ];

@@ -41,11 +41,20 @@ describe('serveAws', () => {
     expect(req?.headers['x-custom']).toBe('Yes');
   });
 
-  it('turns a handler exception into a 500 instead of crashing', async () => {
+  it('turns a handler exception into a 500 instead of crashing, without echoing its message', async () => {
     const res = await fetch(`${server.url}/boom`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(500);
     expect(res.headers.get('x-amzn-errortype')).toBe('InternalFailure');
-    expect(await res.json()).toEqual({ __type: 'InternalFailure', message: 'handler bug' });
+    expect(await res.json()).toEqual({
+      __type: 'InternalFailure',
+      message: 'The local service failed; its console has the details.',
+    });
+  });
+
+  it('answers 400 to malformed percent-encoding in the path', async () => {
+    const res = await fetch(`${server.url}/a%zz`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ message: 'the path has malformed percent-encoding' });
   });
 
   it('refuses a body above the limit with 413', async () => {

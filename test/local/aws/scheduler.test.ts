@@ -435,4 +435,40 @@ describe('Scheduler firing', () => {
     expect(copy.nextDueAt()).toBe(ms('2025-03-01T12:10:00Z'));
     expect(() => copy.restore({ groups: [], schedules: [{}] })).toThrow(/Invalid Scheduler snapshot/);
   });
+
+  it('keeps due times right through updates, deletions and many pending schedules (the timer heap)', async () => {
+    // Arrange: many pending schedules, and three that change.
+    for (let i = 0; i < 200; i++) await create(`later-${i}`, 'at(2025-06-01T00:00:00)');
+    await create('b-moved', 'at(2025-03-01T12:05:00)');
+    await create('a-tie', 'at(2025-03-01T12:07:00)');
+    await create('c-tie', 'at(2025-03-01T12:07:00)');
+    await create('gone', 'at(2025-03-01T12:06:00)');
+
+    // Act
+    await client.send(
+      new UpdateScheduleCommand({
+        Name: 'b-moved',
+        ScheduleExpression: 'at(2025-03-01T12:08:00)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: target,
+      }),
+    );
+    await client.send(new DeleteScheduleCommand({ Name: 'gone' }));
+
+    // Assess: earliest first, ties by name; nothing at the old or deleted times; due twice until fired.
+    expect(scheduler.nextDueAt()).toBe(ms('2025-03-01T12:07:00Z'));
+    expect(dueNames(ms('2025-03-01T12:06:30Z'))).toEqual([]);
+    const due = dueNames(ms('2025-03-01T12:10:00Z'));
+    expect(due).toEqual([
+      'a-tie@2025-03-01T12:07:00Z',
+      'c-tie@2025-03-01T12:07:00Z',
+      'b-moved@2025-03-01T12:08:00Z',
+    ]);
+    expect(dueNames(ms('2025-03-01T12:10:00Z'))).toEqual(due);
+    for (const name of ['a-tie', 'c-tie', 'b-moved'])
+      scheduler.markFired(name, 'default', scheduler.due(ms('2025-03-01T12:10:00Z'))[0]?.scheduledTime ?? '');
+    expect(dueNames(ms('2025-03-01T12:10:00Z'))).toEqual([]);
+    expect(scheduler.nextDueAt()).toBe(ms('2025-06-01T00:00:00Z'));
+    expect(scheduler.due(ms('2025-06-01T00:00:00Z'))).toHaveLength(200);
+  });
 });

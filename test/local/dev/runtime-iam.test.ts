@@ -349,6 +349,22 @@ describe('calls signed with a role’s credentials', () => {
   });
 });
 
+describe('PutEvents from callers', () => {
+  it('refuses an aws.* source, as EventBridge does: only AWS services publish those', async () => {
+    const events = new EventBridgeClient({ ...asAdmin, maxAttempts: 1 });
+    const forged = { Source: 'aws.ses', DetailType: 'Email Bounced', Detail: '{"bounce":{}}' };
+    const own = { Source: 'shop.test', DetailType: 'd', Detail: '{}' };
+
+    const result = await events.send(new PutEventsCommand({ Entries: [forged, own] }));
+
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries?.[0]).toMatchObject({ ErrorCode: 'NotAuthorizedForSourceException' });
+    expect(result.Entries?.[0]?.EventId).toBeUndefined();
+    expect(result.Entries?.[1]?.EventId).toEqual(expect.any(String));
+    events.destroy();
+  });
+});
+
 describe('roles Lambda and Scheduler assume', () => {
   it('refuse to run a function whose role does not trust Lambda', async () => {
     await expect(runtime.lambdas.invoke('misassigned', {})).rejects.toMatchObject({

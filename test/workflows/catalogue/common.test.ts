@@ -51,3 +51,54 @@ describe('default phone country', () => {
     expect(fr).toMatchObject({ ok: true, detail: { contact: { phone: '+33612345678' } } });
   });
 });
+
+describe('names, codes and text from producers', () => {
+  it('refuses a consent topic named like object machinery, naming the field', () => {
+    const result = parseEventDetail(
+      'consent.changed',
+      exampleWith('consent.changed', { topic: 'constructor' }),
+    );
+
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        {
+          field: 'detail.topic',
+          message: '"constructor" is a name JavaScript objects reserve; choose another topic name',
+        },
+      ],
+    });
+  });
+
+  it('refuses a __proto__ key anywhere in the detail, which zod would drop without a word', () => {
+    const detail = JSON.parse('{"eventId":"e","items":[{"__proto__":{"admin":true}}]}');
+
+    const result = parseEventDetail('cart.updated', detail);
+
+    expect(result).toMatchObject({ ok: false, errors: [{ field: 'detail.items.0.__proto__' }] });
+  });
+
+  it('checks countries and currencies against the ISO lists, not only their shape', () => {
+    expect(
+      parseEventDetail('contact.signed_up', exampleWith('contact.signed_up', { country: 'FR' })).ok,
+    ).toBe(true);
+    expect(parseEventDetail('order.completed', exampleWith('order.completed', { currency: 'JPY' })).ok).toBe(
+      true,
+    );
+
+    expect(
+      parseEventDetail('contact.signed_up', exampleWith('contact.signed_up', { country: 'ZZ' })),
+    ).toEqual({
+      ok: false,
+      errors: [{ field: 'detail.country', message: '"ZZ" is not an ISO-3166-1 alpha-2 country code' }],
+    });
+    for (const currency of ['ABC', 'DEM', 'XXX']) {
+      expect(parseEventDetail('order.completed', exampleWith('order.completed', { currency }))).toEqual({
+        ok: false,
+        errors: [
+          { field: 'detail.currency', message: `"${currency}" is not an ISO-4217 currency code in use` },
+        ],
+      });
+    }
+  });
+});

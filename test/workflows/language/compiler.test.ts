@@ -176,7 +176,7 @@ describe('compileJourney: every reference journey', () => {
   );
 
   it.each(pausing)(
-    '%s: ResumeAt has one guarded choice per resume point of a wait or waitFor',
+    '%s: ResumeAt has one guarded choice per resume point of a wait or waitFor, then fails any other',
     (_id, journey, asl) => {
       // Prepare
       const points = resumePoints(journey);
@@ -192,15 +192,22 @@ describe('compileJourney: every reference journey', () => {
         Next: 'ResumeAt',
       });
       expect(resumeAt.Default).toBe('Run not active');
-      expect(choices).toEqual(
-        points.map((point) => ({
+      expect(choices).toEqual([
+        ...points.map((point) => ({
           And: [
             { Variable: '$.ctx.proceed', BooleanEquals: true },
             { Variable: '$.ctx.resumeAt', StringEquals: point },
           ],
           Next: point,
         })),
-      );
+        // A run that should go on at a state the machine lacks is recorded as failed, never left active.
+        { Variable: '$.ctx.proceed', BooleanEquals: true, Next: 'Unknown resume point' },
+      ]);
+      expect(stateOf(asl, 'Unknown resume point')).toMatchObject({
+        Type: 'Pass',
+        ResultPath: '$.error',
+        Next: 'Record failure',
+      });
     },
   );
 

@@ -1,0 +1,293 @@
+/**
+ * Sign-ups on the local runtime: `contact.signed_up` events posted to `POST /events` (the producers'
+ * API, through the edge port as an outside client posts them) until each one's welcome e-mail is in
+ * the local SES outbox. Two phases:
+ * - throughput: `inFlight` producers, each posting a sign-up and waiting for its welcome e-mail
+ *   before the next, for `seconds`; the heap is sampled after a GC every few seconds;
+ * - latency: an open loop at `rate` events per second for `latencySeconds`, each event timed from
+ *   just before its POST to its welcome e-mail.
+ * The deployed stage throttles `/events` at 200 requests/s and each producer key at 100/s: this
+ * benchmark's copy of the template lifts both, since it measures the runtime's own ceiling.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type LocalRuntime, startLocalRuntime } from '../local/dev/runtime.ts';
+import { synthesizeForLocal } from '../local/dev/synth.ts';
+import { dynamoCeiling } from './dynamo-ceiling.ts';
+import { count, megabytes, milliseconds, percentile, type Table, verdict } from './report.ts';
+
+export interface SignupBenchOptions {
+  /** Length of the throughput phase. */
+  readonly seconds: number;
+  /** Producers in the throughput phase, each with one sign-up in flight. */
+  readonly inFlight: number;
+  /** Events per second in the latency phase. */
+  readonly rate: number;
+  readonly latencySeconds: number;
+  /** Virtual time of the runtime. */
+  readonly startMs: number;
+}
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+const API_KEY = 'bench';
+/** A sign-up whose welcome e-mail has not come within this wall time counts as lost. */
+const GIVE_UP_MS = 30_000;
+const HEAP_SAMPLE_MS = 5_000;
+
+/** Targets of issue 18. */
+export const SIGNUP_TARGETS = { perSecond: 500, latencyP99Ms: 100, lost: 0 } as const;
+
+/** Lifts the stage's `/*` throttle and the producers' per-key one in the benchmark's copy of the template. */
+function liftThrottles(cdkOut: string): void {
+  const path = join(cdkOut, 'Relance.template.json');
+  const template = JSON.parse(readFileSync(path, 'utf8')) as {
+    Resources: Record<
+      string,
+      {
+        Type: string;
+        Properties?: { MethodSettings?: Array<Record<string, unknown>>; Throttle?: Record<string, unknown> };
+      }
+    >;
+  };
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type === 'AWS::ApiGateway::UsagePlan' && resource.Properties?.Throttle)
+      resource.Properties.Throttle = { RateLimit: 1_000_000, BurstLimit: 1_000_000 };
+    if (resource.Type !== 'AWS::ApiGateway::Stage') continue;
+    for (const setting of resource.Properties?.MethodSettings ?? []) {
+      if (setting.ResourcePath !== '/*') continue;
+      setting.ThrottlingRateLimit = 1_000_000;
+      setting.ThrottlingBurstLimit = 1_000_000;
+    }
+  }
+  writeFileSync(path, JSON.stringify(template));
+}
+
+/** Resolves each sign-up's wait when the welcome e-mail to its address is sent. */
+class WelcomeWatch {
+  private readonly waiting = new Map<string, () => void>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  delivered = 0;
+
+  constructor(runtime: LocalRuntime) {
+    const forward = runtime.ses.onSent;
+    runtime.ses.onSent = (email) => {
+      forward?.(email);
+      if (!email.subject.startsWith('Welcome')) return;
+      const to = email.destination.to[0] ?? '';
+      const done = this.waiting.get(to);
+      if (!done) return;
+      this.waiting.delete(to);
+      this.timers.delete(to);
+      this.delivered++;
+      done();
+    };
+  }
+
+  /** Resolves true when the address's welcome e-mail is sent, false after GIVE_UP_MS. */
+  wait(address: string): Promise<boolean> {
+    return new Promise((resolveWait) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(address);
+        this.timers.delete(address);
+        resolveWait(false);
+      }, GIVE_UP_MS);
+      this.waiting.set(address, () => {
+        clearTimeout(timer);
+        resolveWait(true);
+      });
+      this.timers.set(address, timer);
+    });
+  }
+
+  /** Stops waiting for an address whose sign-up was refused (nothing will come). */
+  forget(address: string): void {
+    clearTimeout(this.timers.get(address));
+    this.timers.delete(address);
+    this.waiting.delete(address);
+  }
+}
+
+let serial = 0;
+
+/** A POST /events the runtime refused for backpressure (429): the producer knows, nothing was accepted. */
+class Throttled extends Error {}
+
+/** Posts one sign-up; resolves with its latency to the welcome e-mail, or undefined when lost; throws Throttled on 429. */
+async function signUp(base: string, watch: WelcomeWatch, nowMs: number): Promise<number | undefined> {
+  const n = ++serial;
+  const address = `signup.${n}@bench.example`;
+  const started = performance.now();
+  const welcomed = watch.wait(address);
+  const answer = await fetch(`${base}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify({
+      type: 'contact.signed_up',
+      detail: {
+        eventId: `bench-signup-${n}`,
+        occurredAt: new Date(nowMs).toISOString(),
+        source: 'site',
+        contact: { email: address },
+        firstName: 'Ada',
+      },
+    }),
+  });
+  await answer.arrayBuffer();
+  if (answer.status === 429) {
+    watch.forget(address);
+    throw new Throttled();
+  }
+  if (answer.status !== 202) throw new Error(`sign-up ${n}: POST /events answered ${answer.status}`);
+  return (await welcomed) ? performance.now() - started : undefined;
+}
+
+function heapAfterGc(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+async function throughput(base: string, watch: WelcomeWatch, options: SignupBenchOptions) {
+  const stopAt = performance.now() + options.seconds * 1000;
+  const heap: number[] = [heapAfterGc()];
+  const sampler = setInterval(() => heap.push(heapAfterGc()), HEAP_SAMPLE_MS);
+  let welcomed = 0;
+  let lost = 0;
+  let throttled = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.inFlight }, async () => {
+      while (performance.now() < stopAt) {
+        try {
+          const took = await signUp(base, watch, options.startMs);
+          if (took === undefined) lost++;
+          else welcomed++;
+        } catch (error) {
+          if (!(error instanceof Throttled)) lost++;
+          else {
+            // A producer backs off when told to.
+            throttled++;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  heap.push(heapAfterGc());
+  return { welcomed, lost, throttled, wallMs, heap };
+}
+
+async function latency(base: string, watch: WelcomeWatch, options: SignupBenchOptions) {
+  const total = Math.round(options.rate * options.latencySeconds);
+  const intervalMs = 1000 / options.rate;
+  const runs: Array<Promise<number | undefined>> = [];
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    // Open loop: each event leaves at its own instant, whatever the ones before it are doing.
+    const due = started + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // A 429 is counted apart (the producer was told); any other refusal counts as lost.
+    runs.push(
+      signUp(base, watch, options.startMs).catch((error) => (error instanceof Throttled ? -1 : undefined)),
+    );
+  }
+  const results = await Promise.all(runs);
+  const throttled = results.filter((r) => r === -1).length;
+  const measured = results.filter((r): r is number => r !== undefined && r >= 0).sort((a, b) => a - b);
+  return {
+    measured,
+    throttled,
+    lost: total - throttled - measured.length,
+    sendMs: performance.now() - started,
+  };
+}
+
+export async function benchSignups(options: SignupBenchOptions): Promise<Table[]> {
+  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-')));
+  liftThrottles(cdkOut);
+  const runtime = await startLocalRuntime({
+    projectRoot: PROJECT_ROOT,
+    cdkOut,
+    port: 0,
+    clock: { mode: 'virtual', start: options.startMs },
+    apiKey: API_KEY,
+    environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  });
+  const tables: Table[] = [];
+  let mix: Map<string, number> | undefined;
+  try {
+    const base = `${runtime.endpoint}/${runtime.app.stage}`;
+    const watch = new WelcomeWatch(runtime);
+    // Every function's environment is started before the clock runs.
+    await runtime.lambdas.warm();
+    await signUp(base, watch, options.startMs);
+    const dynamoBefore = new Map(runtime.dynamo.counts);
+    const t = await throughput(base, watch, options);
+    await runtime.idle();
+    mix = new Map(
+      [...runtime.dynamo.counts].map(([operation, n]) => [
+        operation,
+        (n - (dynamoBefore.get(operation) ?? 0)) / Math.max(1, t.welcomed),
+      ]),
+    );
+    const dynamoOps = sum(runtime.dynamo.counts) - sum(dynamoBefore);
+    const l = await latency(base, watch, options);
+    await runtime.idle();
+
+    const perSecond = t.welcomed / (t.wallMs / 1000);
+    // Growth from the first sample after the warm-up to the last, per sign-up kept.
+    const settled = t.heap[Math.min(2, t.heap.length - 1)] ?? 0;
+    const last = t.heap.at(-1) ?? 0;
+    const growthPerSignup = t.welcomed > 0 ? (last - settled) / t.welcomed : 0;
+    const p50 = percentile(l.measured, 50);
+    const p99 = percentile(l.measured, 99);
+    tables.push({
+      title: 'Sign-ups on the local runtime: POST /events until the welcome e-mail is in the outbox',
+      columns: ['figure', 'measured', 'target', 'verdict'],
+      rows: [
+        [
+          `sign-ups/s (${options.inFlight} in flight, ${options.seconds} s)`,
+          perSecond.toFixed(1),
+          `>= ${SIGNUP_TARGETS.perSecond}`,
+          verdict(perSecond >= SIGNUP_TARGETS.perSecond),
+        ],
+        ['sign-ups lost', count(t.lost + l.lost), '0', verdict(t.lost + l.lost === 0)],
+        ['sign-ups refused with 429 (backpressure, not lost)', count(t.throttled + l.throttled), '—', ''],
+        [`event -> e-mail p50 at ${options.rate}/s (ms)`, milliseconds(p50), '—', ''],
+        [
+          `event -> e-mail p99 at ${options.rate}/s (ms)`,
+          milliseconds(p99),
+          `<= ${SIGNUP_TARGETS.latencyP99Ms}`,
+          verdict(p99 <= SIGNUP_TARGETS.latencyP99Ms && l.lost === 0),
+        ],
+        [
+          'heap growth per sign-up after warm-up (bytes)',
+          count(Math.round(growthPerSignup)),
+          'data only',
+          'not judged',
+        ],
+      ],
+      notes: [
+        `heap after GC every ${HEAP_SAMPLE_MS / 1000} s: ${t.heap.map(megabytes).join(', ')} (the in-memory tables keep each sign-up's items, and its welcome e-mail is kept twice: relance's outbox and aws-ses-v2-local's own store; telling that data from a leak is not automated here)`,
+        `DynamoDB operations per sign-up: ${(dynamoOps / Math.max(1, t.welcomed)).toFixed(1)} (${count(dynamoOps)} for ${count(t.welcomed)})`,
+        `latency phase: ${count(l.measured.length)} of ${count(Math.round(options.rate * options.latencySeconds))} welcomed, posted over ${(l.sendMs / 1000).toFixed(1)} s; lost = no welcome e-mail within ${GIVE_UP_MS / 1000} s`,
+        "the stage's (200/s) and the producer key's (100/s) throttles are lifted in this run's template; the runtime and this benchmark's HTTP client share one Node process",
+      ],
+    });
+  } finally {
+    await runtime.stop();
+    rmSync(cdkOut, { recursive: true, force: true });
+  }
+  // Alone in the process now: the stand-in's own ceiling for the mix a sign-up made above.
+  if (mix) tables.push((await dynamoCeiling(mix)).table);
+  return tables;
+}
+
+function sum(counts: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return total;
+}

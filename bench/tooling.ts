@@ -1,0 +1,138 @@
+/**
+ * Tooling times on this machine (issue 18.6): `cdk synth` and `npm start` until ready, each as it
+ * ran before (CloudFormation validation every time, every function bundled: what CI=true and a
+ * fresh cdk.out still do) and as it runs again once nothing changed (validation passed for these
+ * templates, bundles in cdk.out named by their inputs' hash).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Table, verdict } from './report.ts';
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+const SYNTH_TARGET_S = 15;
+const START_TARGET_S = 5;
+const READY_LINE = 'relance is running locally';
+
+function environment(ci: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_DISABLE_VERSION_CHECK: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  if (ci) env.CI = 'true';
+  else delete env.CI;
+  return env;
+}
+
+/** Seconds `npx cdk synth` takes to write the assembly to `output`. */
+function synth(output: string, ci: boolean): Promise<number> {
+  const started = performance.now();
+  return new Promise((done, fail) => {
+    const child = spawn('npx', ['cdk', 'synth', '--quiet', '--output', output], {
+      cwd: PROJECT_ROOT,
+      env: environment(ci),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? done((performance.now() - started) / 1000)
+        : fail(new Error(`cdk synth exited with ${code}:\n${errors.slice(-2000)}`)),
+    );
+  });
+}
+
+/** Seconds from launching `relance dev` as `npm start` does (in memory, no demo) to its ready line. */
+function start(ci: boolean): Promise<number> {
+  const started = performance.now();
+  return new Promise((done, fail) => {
+    const child = spawn(
+      'npx',
+      ['tsx', '--max-semi-space-size=64', 'bin/relance.ts', 'dev', '--port', '0', '--memory', '--no-demo'],
+      {
+        cwd: PROJECT_ROOT,
+        env: environment(ci),
+        stdio: ['ignore', 'pipe', 'ignore'],
+        detached: true,
+      },
+    );
+    let output = '';
+    let seconds: number | undefined;
+    const timer = setTimeout(() => stop(), 120_000);
+    const stop = () => {
+      clearTimeout(timer);
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (seconds === undefined && output.includes(READY_LINE)) {
+        seconds = (performance.now() - started) / 1000;
+        stop();
+      }
+    });
+    child.on('exit', () =>
+      seconds === undefined
+        ? fail(new Error(`relance dev never got ready:\n${output.slice(-2000)}`))
+        : done(seconds),
+    );
+  });
+}
+
+const s = (seconds: number) => `${seconds.toFixed(1)} s`;
+
+export async function benchTooling(): Promise<Table[]> {
+  const output = mkdtempSync(join(tmpdir(), 'relance-bench-synth-'));
+  try {
+    // A fresh cdk.out and CI=true: validation runs and every function is bundled, as before.
+    const synthEveryTime = await synth(output, true);
+    // Once more with nothing changed: the validation pass and the bundles are reused.
+    await synth(output, false);
+    const synthAgain = await synth(output, false);
+    const startEveryTime = await start(true);
+    await start(false);
+    const startAgain = await start(false);
+    return [
+      {
+        title: 'Tooling on this machine: cdk synth, and npm start until relance dev is ready',
+        columns: ['figure', 'seconds', 'target', 'verdict'],
+        rows: [
+          [
+            'cdk synth, fresh cdk.out, validation every time (CI)',
+            s(synthEveryTime),
+            `<= ${SYNTH_TARGET_S} s`,
+            verdict(synthEveryTime <= SYNTH_TARGET_S),
+          ],
+          [
+            'cdk synth again, nothing changed',
+            s(synthAgain),
+            `<= ${SYNTH_TARGET_S} s`,
+            verdict(synthAgain <= SYNTH_TARGET_S),
+          ],
+          [
+            'npm start ready, validation every time (CI)',
+            s(startEveryTime),
+            `<= ${START_TARGET_S} s`,
+            verdict(startEveryTime <= START_TARGET_S),
+          ],
+          [
+            'npm start ready, templates validated before',
+            s(startAgain),
+            `<= ${START_TARGET_S} s`,
+            verdict(startAgain <= START_TARGET_S),
+          ],
+        ],
+        notes: [
+          'each from launching the command (npx and tsx start-up included); npm start runs relance dev in memory, without the demo',
+          'validation passes are kept in .relance/cache/template-validation by template hash; bundles in cdk.out by the hash of their inputs',
+        ],
+      },
+    ];
+  } finally {
+    rmSync(output, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A journey's funnel per step, read from its ledger entries: what each step sent, skipped (by
+ * reason), deferred and failed, and what providers reported after the send (delivered, opened...).
+ * Counted from the ledger itself, so the sent counts agree with the ledger by construction.
+ */
+import type { LedgerEntry } from '../delivery/ledger.ts';
+
+/** Provider events counted once per message (a second open of the same message is not a new open). */
+const FEEDBACK = ['delivered', 'opened', 'clicked', 'bounced', 'complained'] as const;
+type Feedback = (typeof FEEDBACK)[number];
+
+export interface StepFunnel {
+  readonly id: string;
+  sent: number;
+  skipped: number;
+  skippedBy: Record<string, number>;
+  deferred: number;
+  failed: number;
+  inFlight: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  bounced: number;
+  complained: number;
+}
+
+export interface JourneyFunnel {
+  readonly journeyId: string;
+  readonly since?: string;
+  readonly steps: StepFunnel[];
+}
+
+/** The provider status a delivery event text records (`<at> <status> [detail]`). */
+function feedbackOf(event: string): Feedback | undefined {
+  const status = event.split(' ')[1];
+  return (FEEDBACK as readonly string[]).includes(status ?? '') ? (status as Feedback) : undefined;
+}
+
+/** Counts one journey's entries created at or after `since`, steps in order of first appearance. */
+export function journeyFunnel(
+  entries: readonly LedgerEntry[],
+  journeyId: string,
+  since?: string,
+): JourneyFunnel {
+  const steps = new Map<string, StepFunnel>();
+  const chosen = entries
+    .filter((e) => e.journeyId === journeyId && (!since || e.createdAt >= since))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  for (const entry of chosen) {
+    let step = steps.get(entry.stepId);
+    if (!step) {
+      step = {
+        id: entry.stepId,
+        sent: 0,
+        skipped: 0,
+        skippedBy: {},
+        deferred: 0,
+        failed: 0,
+        inFlight: 0,
+        delivered: 0,
+        opened: 0,
+        clicked: 0,
+        bounced: 0,
+        complained: 0,
+      };
+      steps.set(entry.stepId, step);
+    }
+    if (entry.status === 'in_flight') step.inFlight++;
+    else step[entry.status]++;
+    if (entry.status === 'skipped') {
+      const reason = entry.reason ?? 'unknown';
+      step.skippedBy[reason] = (step.skippedBy[reason] ?? 0) + 1;
+    }
+    const seen = new Set((entry.deliveryEvents ?? []).map(feedbackOf).filter((f) => f !== undefined));
+    for (const feedback of seen) step[feedback]++;
+  }
+  return { journeyId, ...(since ? { since } : {}), steps: [...steps.values()] };
+}
+
+/** The funnel as lines for a terminal. */
+export function formatFunnel(funnel: JourneyFunnel): string[] {
+  const lines = [`journey ${funnel.journeyId}${funnel.since ? ` since ${funnel.since}` : ''}`];
+  if (funnel.steps.length === 0) return [...lines, '  no message attempted'];
+  for (const s of funnel.steps) {
+    const skipped = Object.entries(s.skippedBy)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
+    lines.push(
+      `  ${s.id}: sent ${s.sent}, skipped ${s.skipped}${skipped ? ` (${skipped})` : ''}, deferred ${s.deferred}, failed ${s.failed}, in flight ${s.inFlight}`,
+      `    delivered ${s.delivered}, opened ${s.opened}, clicked ${s.clicked}, bounced ${s.bounced}, complained ${s.complained}`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,48 @@
+// The functions' metrics on the local runtime: written as EMF by Powertools Metrics, extracted as
+// CloudWatch Logs would (not echoed to the terminal), shown by the page's /_relance/metrics view.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricSeries } from '../../local/aws/cloudwatch-metrics.ts';
+import { DASHBOARD_ROUTES, metricsView } from '../../local/dev/dashboard.ts';
+import { API_KEY, eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
+
+describe('metrics on the local runtime', () => {
+  let system: LocalSystem;
+
+  beforeAll(async () => {
+    system = await startLocalSystem();
+  });
+  afterAll(async () => {
+    await system.stop();
+  });
+
+  it('counts the accepted event, the run started and the e-mail sent, with the Stage dimension', async () => {
+    const response = await fetch(`${system.endpoint}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+      body: JSON.stringify({
+        type: 'contact.signed_up',
+        detail: {
+          eventId: eventId('metrics'),
+          occurredAt: new Date(T0).toISOString(),
+          source: 'site',
+          contact: { email: 'metrics.user@example.com' },
+          firstName: 'Lin',
+        },
+      }),
+    });
+    expect(response.status).toBe(202);
+    await system.runtime.idle();
+
+    // The page's /_relance/metrics view.
+    expect(DASHBOARD_ROUTES.get('/_relance/metrics')).toBe(metricsView);
+    const series: MetricSeries[] = metricsView(system.runtime);
+    const find = (name: string, dimensions: Record<string, string>) =>
+      series.find(
+        (s) => s.metricName === name && JSON.stringify(s.dimensions) === JSON.stringify(dimensions),
+      );
+    expect(find('EventsAccepted', { Stage: 'default' })?.sum).toBeGreaterThanOrEqual(1);
+    expect(find('RunsStarted', { Stage: 'default', Journey: 'welcome' })?.sum).toBe(1);
+    expect(find('MessagesSent', { Stage: 'default', Channel: 'email' })?.sum).toBe(1);
+    expect(series.every((s) => s.namespace === 'Relance')).toBe(true);
+  });
+});

@@ -1,0 +1,53 @@
+// The duplicate storm: producers resend 20% of their events, SES throttles every tenth send and
+// DynamoDB fails every seventh write with a 500. Every accepted sign-up still gets its welcome
+// e-mail exactly once (retries and the ledger's exactly-once path absorb the faults), and nothing is
+// dead-lettered. Crashes of the process between two named points are not injected yet.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
+
+describe('duplicate storm with throttled sends and failing writes', () => {
+  let system: LocalSystem;
+  beforeAll(async () => {
+    system = await startLocalSystem();
+  });
+  afterAll(async () => {
+    await system.stop();
+  });
+
+  it('sends each accepted sign-up its welcome e-mail exactly once', async () => {
+    const sesThrottles = system.runtime.faults.inject({
+      service: 'ses',
+      operation: 'SendEmail',
+      kind: 'throttle',
+      every: 10,
+    });
+    const dynamoFailures = system.runtime.faults.inject({
+      service: 'dynamodb',
+      operation: 'PutItem',
+      kind: 'server-error',
+      every: 7,
+    });
+    const signUps = Array.from({ length: 40 }, (_, i) => ({
+      eventId: eventId(`storm-${i}`),
+      occurredAt: new Date(T0).toISOString(),
+      source: 'shop.test',
+      contact: { email: `storm.${i}@example.com` },
+      firstName: 'Sam',
+    }));
+    // 20% duplicates: every fifth event is sent twice, the second time after the others.
+    const duplicates = signUps.filter((_, i) => i % 5 === 0);
+
+    for (const detail of [...signUps, ...duplicates]) await system.put('contact.signed_up', detail);
+    await system.runtime.idle();
+
+    for (const { contact } of signUps) {
+      const welcome = system.emailsTo(contact.email).filter((m) => m.subject.startsWith('Welcome'));
+      expect(welcome, contact.email).toHaveLength(1);
+    }
+    // The faults did happen, and nothing ended in a dead-letter queue.
+    expect(sesThrottles.failed).toBeGreaterThan(0);
+    expect(dynamoFailures.failed).toBeGreaterThan(0);
+    expect(system.runtime.sqs.queues().reduce((sum, q) => sum + q.messages.length, 0)).toBe(0);
+    system.runtime.faults.clear();
+  });
+});

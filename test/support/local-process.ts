@@ -1,0 +1,110 @@
+/**
+ * Test harness for restarts: the local runtime as one `relance dev` process would run it, started
+ * again on the same data directory as the next process would. Each start forgets every loaded
+ * module first (vi.resetModules), so the handlers read their environment, clients and journey
+ * versions afresh, as a new process does; the build options say which journeys, templates and
+ * earlier versions this "process" synthesizes.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import type { Contact } from '#catalogue/contact.ts';
+import type { Run } from '../../functions/journeys/runs-repository.ts';
+import type { BuildOptions } from '../../lib/app.ts';
+import type { LocalRuntime } from '../../local/dev/runtime.ts';
+import type { JourneyCatalog } from '../../workflows/versions/index.ts';
+import { API_KEY, busPublisher, failOnDenials, PROJECT_ROOT } from './local-system.ts';
+
+export interface ProcessOptions {
+  /** The data directory kept across starts. */
+  readonly dataDir: string;
+  /** What this start synthesizes. */
+  readonly build?: Omit<BuildOptions, 'nag'>;
+  /** The virtual clock's start on a first start (a restart resumes the saved clock). */
+  readonly start?: number;
+  readonly environment?: Record<string, string>;
+}
+
+export interface LocalProcess {
+  readonly runtime: LocalRuntime;
+  /** The journey versions this start deployed (current) and kept (earlier). */
+  readonly versions: JourneyCatalog;
+  put(detailType: string, detail: Record<string, unknown>): Promise<void>;
+  advance(ms: number): Promise<void>;
+  subjectsTo(address: string): string[];
+  run(journeyId: string, runKey: string): Promise<Run | undefined>;
+  contact(email: string): Promise<Contact | undefined>;
+  stop(): Promise<void>;
+}
+
+let sequence = 0;
+
+/** Starts the runtime as a fresh process would, on `dataDir`. */
+export async function startProcess(options: ProcessOptions): Promise<LocalProcess> {
+  vi.resetModules();
+  const { synthesizeForLocal } = await import('../../local/dev/synth.ts');
+  const { startLocalRuntime } = await import('../../local/dev/runtime.ts');
+  const { relanceTables } = await import('../../local/dev/relance-template.ts');
+  const { JOURNEY_VERSIONS_FILE } = await import('../../workflows/versions/index.ts');
+  const { dashboardWeb } = await import('../../local/dev/dashboard.ts');
+  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-process-')), {}, options.build);
+  const versions = JSON.parse(readFileSync(join(cdkOut, JOURNEY_VERSIONS_FILE), 'utf8')) as JourneyCatalog;
+  const runtime = await startLocalRuntime({
+    projectRoot: PROJECT_ROOT,
+    cdkOut,
+    port: 0,
+    clock: { mode: 'virtual', ...(options.start === undefined ? {} : { start: options.start }) },
+    dataDir: options.dataDir,
+    apiKey: API_KEY,
+    // The page and its JSON views, as `relance dev` serves them (the CLI reads the journey clock there).
+    web: dashboardWeb,
+    environmentOverrides: {
+      POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+      ...options.environment,
+    },
+  });
+  const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const tables = relanceTables(runtime.app);
+  const runs = new RunsRepository(tables.journeyState ?? '');
+  const contacts = new ContactsRepository(tables.contacts ?? '');
+  const events = busPublisher(runtime);
+  return {
+    runtime,
+    versions,
+    async put(detailType, detail) {
+      sequence += 1;
+      const full = {
+        eventId: `process-${Date.now().toString(36)}-${sequence}`,
+        occurredAt: new Date(runtime.clock.now()).toISOString(),
+        source: 'shop.test',
+        ...detail,
+      };
+      await events.put(detailType, full, 'shop.test');
+    },
+    advance: (ms) => runtime.advance(ms),
+    subjectsTo: (address) =>
+      runtime.ses
+        .emails()
+        .filter((e) => e.destination.to.includes(address))
+        .map((e) => e.subject),
+    run: (journeyId, runKey) => runs.get(journeyId, runKey),
+    async contact(email) {
+      const id = await contacts.findByIdentity('EMAIL', email);
+      return id ? contacts.get(id) : undefined;
+    },
+    async stop() {
+      events.destroy();
+      await runtime.stop();
+      rmSync(cdkOut, { recursive: true, force: true });
+      failOnDenials(runtime);
+    },
+  };
+}
+
+/** A fresh data directory, and its removal. */
+export function dataDirectory(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'relance-data-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}

@@ -1,0 +1,55 @@
+// The version registry on disk: one file per version, numbered per journey, and the module that
+// bundles them, regenerated with them and never out of step with the files.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { journeyVersion, versionOf } from '#language/versions.ts';
+import {
+  REGISTRY_DIR,
+  readRegistry,
+  recordVersions,
+  registryIndex,
+} from '../../workflows/versions/registry.ts';
+import { edited, original, templatesAfter, templatesBefore } from '../support/journey-edits.ts';
+
+describe('recordVersions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relance-registry-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records each new version once, numbered per journey, and regenerates the index', () => {
+    // Prepare
+    const v1 = journeyVersion(original('rename', 'migrate'), templatesBefore);
+    const v2 = journeyVersion(edited('rename', 'migrate'), templatesAfter);
+
+    // Act
+    const first = recordVersions(dir, [v1], { now: '2026-03-01T00:00:00.000Z', index: true });
+    const again = recordVersions(dir, [v1], { now: '2026-03-02T00:00:00.000Z', index: true });
+    const second = recordVersions(dir, [v2], { now: '2026-03-03T00:00:00.000Z', index: true });
+
+    // Assess
+    expect(first.map((v) => [v.version, v.seq])).toEqual([[v1.version, 1]]);
+    expect(again).toEqual([]);
+    expect(second.map((v) => [v.version, v.seq])).toEqual([[v2.version, 2]]);
+    expect(readRegistry(dir).map((v) => v.version)).toEqual([v1.version, v2.version]);
+    const index = readFileSync(join(dir, 'recorded.ts'), 'utf8');
+    expect(index).toContain(`import edit_rename_migrate_2 from './edit-rename-migrate/${v2.version}.json'`);
+  });
+});
+
+describe('the repository’s registry', () => {
+  const recorded = readRegistry(REGISTRY_DIR);
+
+  it('bundles exactly its files (recorded.ts is regenerated with them)', () => {
+    expect(readFileSync(join(REGISTRY_DIR, 'recorded.ts'), 'utf8')).toBe(
+      registryIndex(REGISTRY_DIR, recorded),
+    );
+  });
+
+  it('holds each version under the hash of its own content', () => {
+    expect(recorded.length).toBeGreaterThan(0);
+    for (const version of recorded) {
+      expect(versionOf(version.definition, version.templates), version.journeyId).toBe(version.version);
+    }
+  });
+});
