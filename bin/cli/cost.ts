@@ -254,6 +254,7 @@ export async function measureJourneyCosts(
     const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));
     return {
       journeys: results.map(({ scenario, journey, ingest }) => {
+        // The feedback of each e-mail the run sent (none for a run without e-mail).
         const perEntry = addUsage(addUsage(journey, ingest), perRun(feedbackPerMessage, 1 / journey.emails));
         return {
           journeyId: scenario.journeyId,
@@ -262,8 +263,8 @@ export async function measureJourneyCosts(
           perMillionRuns: million(journey),
           ingestPerEvent: ingest,
           ingestPerMillionEvents: million(ingest),
-          perEntry: journey.emails > 0 ? perEntry : addUsage(journey, ingest),
-          perMillionEntries: million(journey.emails > 0 ? perEntry : addUsage(journey, ingest)),
+          perEntry,
+          perMillionEntries: million(perEntry),
         };
       }),
       feedback: {

@@ -148,7 +148,7 @@ export class LocalRuntime {
   private ticker?: NodeJS.Timeout;
   private saver?: NodeJS.Timeout;
   /** Set by a simulated crash: the state on disk stays as the last periodic save left it. */
-  private statePathDisabled = false;
+  private crashed = false;
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
@@ -620,7 +620,7 @@ export class LocalRuntime {
     target: LocalRuleTarget,
     input: unknown,
     rule: LocalRule,
-  ): Promise<void | { settled: Promise<unknown> }> {
+  ): Promise<{ settled: Promise<unknown> } | undefined> {
     const source = rule.arn ?? rule.name;
     if (target.arn.includes(':states:')) {
       // EventBridge starts an execution with the target's role.
@@ -913,7 +913,7 @@ export class LocalRuntime {
   /** Writes the stand-ins' state (DynamoDB persists itself) next to the LevelDB store. */
   save(): void {
     const path = this.statePath();
-    if (!path || this.statePathDisabled) return;
+    if (!path || this.crashed) return;
     const state: PersistedState = {
       sns: this.sns.snapshot(),
       sqs: this.sqs.snapshot(),
@@ -939,7 +939,7 @@ export class LocalRuntime {
     this.journal?.close();
     if (this.saver) clearInterval(this.saver);
     this.saver = undefined;
-    this.statePathDisabled = true;
+    this.crashed = true;
     await this.stop();
   }
 
