@@ -73,6 +73,8 @@ export interface Usage {
   readonly storedByteMonths: number;
   readonly emails: number;
   readonly sms: number;
+  /** Calls placed (End User Messaging voice, priced per minute and country: counted, not priced). */
+  readonly calls: number;
 }
 
 export const ZERO_USAGE: Usage = {
@@ -89,6 +91,7 @@ export const ZERO_USAGE: Usage = {
   storedByteMonths: 0,
   emails: 0,
   sms: 0,
+  calls: 0,
 };
 
 /** Express bills memory in 64 MB steps and time in 100 ms steps; a small execution is 64 MB. */

@@ -51,7 +51,7 @@ export const LedgerEntry = z.object({
   runKey: z.string(),
   gen: z.number(),
   stepId: z.string(),
-  channel: z.enum(['email', 'sms']),
+  channel: z.enum(['email', 'sms', 'voice']),
   template: z.string(),
   category: z.enum(['marketing', 'transactional']),
   status: LedgerStatus,

@@ -36,6 +36,7 @@ import {
 import { decideSend } from '../delivery/send-decision.ts';
 import { countingLedger } from '../delivery/send-metrics.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
+import { sendVoice } from '../delivery/voice-sender.ts';
 import type { JourneyDeps } from './context.ts';
 
 export interface MessageRequest {
@@ -87,6 +88,12 @@ const PERMANENT_ERRORS = new Set([
   'InvalidParameterValue',
   'OptedOutException',
   'NotFoundException',
+  // End User Messaging v2: an opted-out or (in the sandbox) unverified destination, a price over
+  // the cap, a body it refuses, an origination identity that does not exist.
+  'ConflictException',
+  'ValidationException',
+  'ResourceNotFoundException',
+  'PhoneSendingNotConfigured',
 ]);
 
 function isPermanent(error: unknown): boolean {
@@ -114,9 +121,9 @@ function retryDecision(
   return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
 }
 
-/** The number an SMS request would go to (the contact's, or its owner's for a note to the rep). */
-function smsAddressOf(request: MessageRequest): string | undefined {
-  if (request.channel !== 'sms' || request.owner === 'none') return undefined;
+/** The number an SMS or a call would go to (the contact's, or its owner's for a note to the rep). */
+function phoneAddressOf(request: MessageRequest): string | undefined {
+  if (request.channel === 'email' || request.owner === 'none') return undefined;
   return request.owner ? request.owner.phone : request.contact.phone;
 }
 
@@ -185,8 +192,8 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
     return outcome;
   }
 
-  // An SMS goes to a number, whoever gives it: a STOP recorded for the number stops it.
-  const smsNumber = smsAddressOf(request);
+  // An SMS or a call goes to a number, whoever gives it: a STOP recorded for the number stops it.
+  const smsNumber = phoneAddressOf(request);
   const smsNumberState = smsNumber ? await deps.contacts.smsOptOut(smsNumber) : undefined;
 
   // Rendered before deciding, so a message missing data is skipped before it takes a cap slot.
@@ -460,13 +467,21 @@ async function deliver(
               : {}),
             tags,
           })
-        : await sendSms({
-            to: address,
-            text: rendered.text,
-            type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
-            ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
-            tags,
-          });
+        : rendered.channel === 'voice'
+          ? await sendVoice({
+              to: address,
+              body: rendered.body,
+              bodyType: rendered.bodyType,
+              voice: rendered.voice,
+              tags,
+            })
+          : await sendSms({
+              to: address,
+              text: rendered.text,
+              type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
+              ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
+              tags,
+            });
     const outcome: LedgerOutcome = {
       status: 'sent',
       providerMessageId,
@@ -494,7 +509,7 @@ async function deliver(
       if (request.channel === 'sms' && !request.owner && INVALID_NUMBER.test(`${name} ${message}`)) {
         await suppressNumber(deps, request.contact.contactId, address, `${name}: ${message}`.slice(0, 300));
       }
-      if (request.channel === 'sms' && OPTED_OUT.test(`${name} ${message}`)) {
+      if (request.channel !== 'email' && OPTED_OUT.test(`${name} ${message}`)) {
         await recordProviderOptOut(deps, address, `${name}: ${message}`);
       }
       return outcome;

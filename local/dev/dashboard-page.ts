@@ -31,7 +31,7 @@ export const DASHBOARD_CSP = [
 ].join('; ');
 
 const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
-  { id: 'outbox', title: 'Outbox', hint: 'e-mails and SMS sent, newest first; click one to see it' },
+  { id: 'outbox', title: 'Outbox', hint: 'e-mails, SMS and calls sent, newest first; click one to see it' },
   { id: 'decisions', title: 'Decisions', hint: 'every send the ledger recorded, and why it was not sent' },
   { id: 'runs', title: 'Journey runs', hint: 'most recently updated first' },
   { id: 'executions', title: 'Executions', hint: 'state machine executions, newest first' },
@@ -132,9 +132,11 @@ const SCRIPT = String.raw`
 
   // ----- outbox: one expandable line per message; e-mail HTML only in a sandboxed frame -----
   const messages = () => {
-    const o = data.outbox || { emails: [], sms: [] };
+    const o = data.outbox || { emails: [], sms: [], phone: [] };
     const all = o.emails.map((m) => ({ key: 'email:' + m.messageId, kind: 'e-mail', m }))
-      .concat(o.sms.map((m) => ({ key: 'sms:' + m.messageId, kind: 'SMS', m })));
+      .concat(o.sms.map((m) => ({ key: 'sms:' + m.messageId, kind: 'SMS', m })))
+      .concat((o.phone || []).map((m) => ({ key: 'phone:' + m.messageId, kind: m.channel === 'VOICE' ? 'call' : 'SMS', phone: true,
+        m: Object.assign({}, m, { text: m.body }) })));
     return all.sort((a, b) => (a.m.at < b.m.at ? 1 : a.m.at > b.m.at ? -1 : 0));
   };
   // A text attachment (an .ics invitation) opens in place; its open state survives redraws like a message's.
@@ -148,6 +150,12 @@ const SCRIPT = String.raw`
   }).join('');
   const messageBody = (item) => {
     const m = item.m;
+    if (item.phone) {
+      // A call's script is shown as written (SSML tags included): what Polly reads.
+      return (m.voice ? '<div class="muted">' + esc(m.bodyType) + ' read by ' + esc(m.voice) + '</div>' : '') +
+        '<pre>' + esc(m.body) + '</pre><div class="muted">End User Messaging ' + badge(m.status) + ' · from ' + esc(m.from) +
+        ' · message ' + esc(m.messageId) + (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>';
+    }
     if (item.kind === 'SMS') {
       return '<pre>' + esc(m.text) + '</pre><div class="muted">SNS ' + badge(m.status) + ' ' + esc(m.providerResponse) +
         ' · message ' + esc(m.messageId) + (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>';
@@ -165,8 +173,8 @@ const SCRIPT = String.raw`
       const open = opened.has(item.key);
       return '<details class="msg" data-key="' + esc(item.key) + '"' + (open ? ' open' : '') + '><summary>' +
         '<span class="mono">' + esc(time(m.at)) + '</span><span>' + badge(item.kind) + '</span>' +
-        '<span class="to">' + esc(item.kind === 'SMS' ? m.phone : m.to.join(', ')) + '</span>' +
-        '<span class="subject">' + esc(item.kind === 'SMS' ? m.text : m.subject) +
+        '<span class="to">' + esc(item.kind === 'e-mail' ? m.to.join(', ') : m.phone) + '</span>' +
+        '<span class="subject">' + esc(item.kind === 'e-mail' ? m.subject : m.text) +
           (m.attachments ? ' <span class="muted">+ ' + esc(m.attachments.map((a) => a.fileName).join(', ')) + '</span>' : '') + '</span>' +
         '<span>' + where(m) + '</span><span>' + decision(m.ledger) + '</span></summary>' +
         '<div class="body">' + (open ? messageBody(item) : '') + '</div></details>';
@@ -330,7 +338,7 @@ const SCRIPT = String.raw`
     document.getElementById('clock').textContent = time(s.clock);
     document.getElementById('mode').textContent = s.mode === 'virtual' ? 'virtual clock' : s.scale + '× real time';
     const c = s.counts;
-    const counts = { outbox: c.emails + c.sms, executions: c.executions, schedules: c.schedules,
+    const counts = { outbox: c.emails + c.sms + (c.phone || 0), executions: c.executions, schedules: c.schedules,
       events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length,
       leads: (data.leads || []).length, reps: data.reps ? data.reps.reps.length : 0, segments: (data.segments || []).length,
       passes: (data.passes || []).length, metrics: (data.metrics || []).length };

@@ -90,10 +90,30 @@ export interface SmsView {
   readonly ledger?: DecisionView;
 }
 
+/** An SMS or a call End User Messaging v2 accepted: its body (text or SSML), voice and final status. */
+export interface PhoneMessageView {
+  readonly messageId: string;
+  readonly at: string;
+  readonly channel: 'TEXT' | 'VOICE';
+  readonly phone: string;
+  readonly from: string;
+  readonly body: string;
+  /** A call's script type (TEXT or SSML) and the Polly voice reading it. */
+  readonly bodyType?: 'TEXT' | 'SSML';
+  readonly voice?: string;
+  readonly journey?: string;
+  readonly step?: string;
+  /** The final status its delivery event reports (DELIVERED, COMPLETED, FAILED). */
+  readonly status: string;
+  readonly ledger?: DecisionView;
+}
+
 /** Newest first. */
 export interface OutboxView {
   readonly emails: EmailView[];
   readonly sms: SmsView[];
+  /** SMS and calls through End User Messaging v2. */
+  readonly phone: PhoneMessageView[];
 }
 
 export type LedgerView = Array<LedgerEntry & { readonly explanation: string }>;
@@ -409,7 +429,24 @@ export async function outboxView(runtime: LocalRuntime): Promise<OutboxView> {
       ...decisionOf(ledger ? byTag.get(ledger) : undefined),
     };
   });
-  return { emails, sms };
+  const numbers = new Map(runtime.smsVoice.identities().map((i) => [i.id, i.phoneNumber]));
+  const phone = newest(runtime.smsVoice.outbox(), MAX_MESSAGES).map(
+    (message): PhoneMessageView => ({
+      messageId: message.messageId,
+      at: message.at,
+      channel: message.channel,
+      phone: message.destinationPhoneNumber,
+      from: numbers.get(message.originationIdentity) ?? message.originationIdentity,
+      body: message.body,
+      ...(message.bodyType ? { bodyType: message.bodyType } : {}),
+      ...(message.voiceId ? { voice: message.voiceId } : {}),
+      ...(message.context.journey ? { journey: message.context.journey } : {}),
+      ...(message.context.step ? { step: message.context.step } : {}),
+      status: message.status,
+      ...decisionOf(message.context.ledger ? byTag.get(message.context.ledger) : undefined),
+    }),
+  );
+  return { emails, sms, phone };
 }
 
 /** Every send decision, newest first. */
@@ -732,6 +769,7 @@ export function statusView(runtime: LocalRuntime): StatusView {
     counts: {
       emails: runtime.ses.emails().length,
       sms: runtime.sns.outbox().length,
+      phone: runtime.smsVoice.outbox().length,
       events: runtime.bus.events.length,
       unmatchedEvents: runtime.bus.unmatched.length,
       failedDeliveries: runtime.bus.failedDeliveries.length,

@@ -20,6 +20,7 @@ import type {
   SendStep,
   Step,
 } from './types.ts';
+import { validateVoiceTemplate } from './voice-template.ts';
 
 /** A problem a validator found; the segment validator reports the same, with `segment <id>` as `journey`. */
 export interface Violation {
@@ -539,6 +540,14 @@ function checkSend(
         `attaches a calendar invitation, but the trigger has no ${missing.join(', ')} (use appointment.booked)`,
       );
     }
+  }
+  if (template.channel === 'voice') {
+    // SendVoiceMessage's limits, the Polly voice and well-formed SSML, per locale.
+    for (const violation of validateVoiceTemplate(template))
+      report(
+        `${where}.template(${violation.path.replace(`${template.id}.`, `${template.id}).`)}`,
+        violation.message,
+      );
   }
   if (template.channel === 'sms' && template.maxParts !== undefined) {
     for (const { name, source } of templateTexts(template)) {
