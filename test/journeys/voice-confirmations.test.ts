@@ -99,6 +99,18 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
     });
     // Delivered once, though the receipt came both ways (event destination and default bus).
     expect(entry?.deliveryEvents?.filter((e) => e.includes('delivered'))).toHaveLength(1);
+    // The page's outbox lists the call with its script, voice and ledger decision.
+    const { outboxView } = await import('../../local/dev/dashboard.ts');
+    const shown = (await outboxView(at.system.runtime)).phone.find((m) => m.messageId === call?.messageId);
+    expect(shown).toMatchObject({
+      channel: 'VOICE',
+      phone,
+      voice: 'LEA',
+      bodyType: 'SSML',
+      journey: 'appointment',
+      step: 'confirmation-call',
+      ledger: { status: 'sent' },
+    });
   });
 
   it('records a call End User Messaging refuses (sandbox, unverified number) as failed, with its reason', async () => {
