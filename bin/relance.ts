@@ -4,7 +4,7 @@
  *   relance dev [--port 4747] [--time-scale 720] [--max-backlog 2000] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
- *   relance report <journey> [--since DATE] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance report <journey> [--since DATE] [--version V] [--window-days N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
  *   relance cost [--json]
@@ -30,6 +30,11 @@ function nonNegative(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0)
     throw new InvalidArgumentError('Expected a non-negative number.');
+  return n;
+}
+function positive(value: string): number {
+  const n = nonNegative(value);
+  if (n === 0) throw new InvalidArgumentError('Expected a positive number.');
   return n;
 }
 function count(value: string): number {
@@ -150,17 +155,18 @@ async function whyCommand(
 
 async function reportCommand(
   journeyId: string,
-  flags: LocalFlags & { since?: string; json?: boolean },
+  flags: LocalFlags & { since?: string; version?: string; windowDays: number; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const { report } = await import('./cli/report.ts');
-  const { formatFunnel } = await import('../functions/journey-report/funnel.ts');
-  const funnel = await report(journeyId, {
+  const { report, formatReport } = await import('./cli/report.ts');
+  const journeyReport = await report(journeyId, {
     ...deploymentOf(flags, command),
     ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.version ? { version: flags.version } : {}),
+    windowDays: flags.windowDays,
   });
-  if (flags.json) printJson(funnel);
-  else print(formatFunnel(funnel));
+  if (flags.json) printJson(journeyReport);
+  else print(formatReport(journeyReport));
 }
 
 async function audienceCommand(
@@ -295,13 +301,25 @@ function program(): Command {
   relance
     .command('report')
     .description(
-      "a journey's funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
+      "did a journey work: its runs, conversions treated vs holdout with the uplift's 95% interval, and the funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
     )
     .argument('<journey>', 'journey id')
-    .option('--since <date>', 'only messages attempted from this date (ISO)')
+    .option('--since <date>', 'only runs started and messages attempted from this date (ISO)')
+    .option('--version <version>', 'only the runs on this journey version, and their messages')
+    .addOption(
+      new Option(
+        '--window-days <n>',
+        "days after a run starts its contact's goal event counts as a conversion",
+      )
+        .default(7)
+        .argParser(positive),
+    )
     .addOption(endpointOption())
     .addOption(cdkOutOption())
-    .option('--aws', 'read AWS instead: LEDGER_TABLE from the environment')
+    .option(
+      '--aws',
+      'read AWS instead: LEDGER_TABLE, JOURNEY_STATE_TABLE and EVENTS_TABLE from the environment',
+    )
     .addOption(jsonOption())
     .action(reportCommand);
 

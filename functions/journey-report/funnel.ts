@@ -79,16 +79,22 @@ export function journeyFunnel(
 
 /** The funnel as lines for a terminal. */
 export function formatFunnel(funnel: JourneyFunnel): string[] {
-  const lines = [`journey ${funnel.journeyId}${funnel.since ? ` since ${funnel.since}` : ''}`];
-  if (funnel.steps.length === 0) return [...lines, '  no message attempted'];
-  for (const s of funnel.steps) {
+  return [
+    `journey ${funnel.journeyId}${funnel.since ? ` since ${funnel.since}` : ''}`,
+    ...formatSteps(funnel.steps),
+  ];
+}
+
+/** Two lines a step: what was attempted, then what providers reported. */
+export function formatSteps(steps: readonly StepFunnel[]): string[] {
+  if (steps.length === 0) return ['  no message attempted'];
+  return steps.flatMap((s) => {
     const skipped = Object.entries(s.skippedBy)
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ');
-    lines.push(
+    return [
       `  ${s.id}: sent ${s.sent}, skipped ${s.skipped}${skipped ? ` (${skipped})` : ''}, deferred ${s.deferred}, failed ${s.failed}, in flight ${s.inFlight}`,
       `    delivered ${s.delivered}, opened ${s.opened}, clicked ${s.clicked}, bounced ${s.bounced}, complained ${s.complained}`,
-    );
-  }
-  return lines;
+    ];
+  });
 }
