@@ -122,7 +122,9 @@ export function formatReport(report: JourneyReport): string[] {
     .filter(Boolean)
     .join(', ');
   const group = (name: string, g: Conversions['treated']) =>
-    `  ${name}: ${g.converted}/${g.runs} converted (${percent(g.rate)}, 95% ${percent(g.interval.lower)} to ${percent(g.interval.upper)}), revenue ${g.revenue}`;
+    g.runs === 0
+      ? `  ${name}: no run`
+      : `  ${name}: ${g.converted}/${g.runs} converted (${percent(g.rate)}, 95% ${percent(g.interval.lower)} to ${percent(g.interval.upper)}), revenue ${g.revenue}`;
   const lines = [
     `journey ${report.journeyId}${scope ? ` (${scope})` : ''}`,
     `  runs: entered ${runs.entered}, held out ${runs.heldOut}, in progress ${runs.inProgress}, goal reached ${runs.goalReached}, completed ${runs.completed}, exited ${runs.exited}, failed ${runs.failed}`,

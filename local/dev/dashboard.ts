@@ -12,6 +12,8 @@ import type { Contact } from '#catalogue/contact.ts';
 import { PassRepository, type PassSummary } from '../../functions/audience-passes/pass-repository.ts';
 import { ContactsRepository } from '../../functions/contacts/contacts-repository.ts';
 import { explainEntry as explain, type LedgerEntry, ledgerTag } from '../../functions/delivery/ledger.ts';
+import { type RunCounts, runCounts } from '../../functions/journey-report/conversions.ts';
+import { journeyFunnel } from '../../functions/journey-report/funnel.ts';
 import { type Run, RunsRepository } from '../../functions/journeys/runs-repository.ts';
 import {
   AssignmentRepository,
@@ -32,6 +34,7 @@ import type { StoredAttachment } from '../aws/ses.ts';
 import type { Execution } from '../aws/step-functions.ts';
 import { LOCAL_REGION } from '../aws/template.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
+import { type JourneyLayout, layoutJourney } from './journey-graph.ts';
 import { assemblyCatalog, runFate } from './journey-versions.ts';
 import { journeysByStateMachine, type RelanceTables, relanceTables } from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
@@ -342,6 +345,12 @@ async function scanLedger(runtime: LocalRuntime): Promise<LedgerEntry[]> {
   // The ledger table also holds frequency-cap items: only entries have a ledger key.
   const items = await scanItems(runtime, tablesOf(runtime).ledger, 'attribute_exists(ledgerKey)');
   return items.map(({ pk: _pk, expiresAt: _expires, ...entry }) => entry as LedgerEntry);
+}
+
+/** Every run (the journey graphs count them all, not the page's latest rows). */
+async function listAllRuns(runtime: LocalRuntime): Promise<Run[]> {
+  const tableName = tablesOf(runtime).journeyState;
+  return tableName ? new RunsRepository(tableName).list(Number.POSITIVE_INFINITY) : [];
 }
 
 async function listRuns(runtime: LocalRuntime): Promise<Run[]> {
@@ -797,6 +806,80 @@ export function metricsView(runtime: LocalRuntime): MetricSeries[] {
 
 type View = (runtime: LocalRuntime) => unknown;
 
+/** One journey as the page draws it: its graph with counts, and what the report says of its runs. */
+export interface JourneyView {
+  readonly journeyId: string;
+  readonly description: string;
+  readonly version?: string;
+  readonly layout: JourneyLayout;
+  readonly runs: RunCounts;
+  /** Per step: the runs waiting there and the latest messages it attempted (for the node's panel). */
+  readonly atStep: Readonly<
+    Record<
+      string,
+      {
+        readonly waiting: ReadonlyArray<{ runKey: string; contactId?: string; since: string }>;
+        readonly messages: ReadonlyArray<{ contactId: string; status: string; reason?: string; at: string }>;
+      }
+    >
+  >;
+}
+
+/** Runs and messages listed per node; the counts cover them all. */
+const MAX_AT_STEP = 20;
+
+/** Every deployed journey drawn as a graph, with its runs' and messages' counts on each step. */
+export async function journeysView(runtime: LocalRuntime): Promise<JourneyView[]> {
+  const [runs, entries] = await Promise.all([listAllRuns(runtime), scanLedger(runtime)]);
+  const deployed = assemblyCatalog(runtime.options.cdkOut)?.current ?? [];
+  return deployed.map(({ journeyId, version, definition }) => {
+    const own = runs.filter((run) => run.journeyId === journeyId);
+    const ownEntries = entries.filter((entry) => entry.journeyId === journeyId);
+    const waiting = own.filter(
+      (run) =>
+        (run.status === 'waiting' || run.status === 'stalled') && run.waiting && run.version === version,
+    );
+    const funnels = new Map(journeyFunnel(ownEntries, journeyId).steps.map((step) => [step.id, step]));
+    const layout = layoutJourney(definition, {
+      waiting: (stepId) => waiting.filter((run) => run.waiting?.stepId === stepId).length,
+      funnels,
+    });
+    const atStep = Object.fromEntries(
+      Object.keys(definition.steps).map((stepId) => [
+        stepId,
+        {
+          waiting: waiting
+            .filter((run) => run.waiting?.stepId === stepId)
+            .slice(0, MAX_AT_STEP)
+            .map((run) => ({
+              runKey: run.runKey,
+              ...(run.contactId ? { contactId: run.contactId } : {}),
+              since: run.updatedAt,
+            })),
+          messages: ownEntries
+            .filter((entry) => entry.stepId === stepId)
+            .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+            .slice(0, MAX_AT_STEP)
+            .map((entry) => ({
+              contactId: entry.contactId,
+              status: entry.status,
+              ...(entry.reason ? { reason: entry.reason } : {}),
+              at: entry.updatedAt,
+            })),
+        },
+      ]),
+    );
+    return {
+      journeyId,
+      description: definition.description ?? '',
+      version,
+      layout,
+      runs: runCounts(own),
+      atStep,
+    };
+  });
+}
+
 /** The JSON routes, by path; the page fetches each of them. */
 export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>([
   ['/_relance/outbox', outboxView],
@@ -812,6 +895,7 @@ export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>
   ['/_relance/segments', segmentsView],
   ['/_relance/status', statusView],
   ['/_relance/metrics', metricsView],
+  ['/_relance/journeys', journeysView],
 ]);
 
 // The page polls: never let a browser or proxy serve stale state.

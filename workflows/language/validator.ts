@@ -596,18 +596,28 @@ function checkTemplateVariable(
   }
 }
 
-/** The steps a step can go to next. */
-export function successors(step: Step): string[] {
+/** Where a step can go next, each way named (`event`, `timeout`, a branch case, a split variant). */
+export function stepLinks(step: Step): Array<{ readonly to: string; readonly label?: string }> {
+  const linked = (to: string | undefined, label?: string) =>
+    to === undefined ? [] : [{ to, ...(label ? { label } : {}) }];
   switch (step.type) {
     case 'waitFor':
-      return [step.onEvent, step.onTimeout].filter((s): s is string => s !== undefined);
+      return [...linked(step.onEvent, step.event), ...linked(step.onTimeout, 'timeout')];
     case 'branch':
-      return [...step.cases.map((c) => c.next), step.otherwise].filter((s): s is string => s !== undefined);
+      return [
+        ...step.cases.flatMap((c, index) => linked(c.next, `case ${index + 1}`)),
+        ...linked(step.otherwise, 'otherwise'),
+      ];
     case 'split':
-      return step.variants.map((v) => v.next).filter((s): s is string => s !== undefined);
+      return step.variants.flatMap((v) => linked(v.next, `${v.label} ${v.percent}%`));
     default:
-      return step.next ? [step.next] : [];
+      return linked(step.next);
   }
+}
+
+/** The steps a step can go to next. */
+export function successors(step: Step): string[] {
+  return stepLinks(step).map((link) => link.to);
 }
 
 /** Unreachable steps and cycles (a run must always move forward to an end). */
