@@ -4,6 +4,7 @@
  *   relance dev [--port 4747] [--time-scale 720] [--max-backlog 2000] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance preview <template> --contact <email|id|file> [--locale L] [--trigger JSON|FILE] [--marketing] [--html FILE] [--json]
  *   relance report <journey> [--since DATE] [--version V] [--window-days N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
@@ -13,6 +14,7 @@
  * A mistake in the command line exits 2 with the command's usage; a failure exits 1.
  * Each command imports its module only when it runs, so help and usage errors load nothing else.
  */
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
@@ -151,6 +153,32 @@ async function whyCommand(
   }
   if (flags.json) printJson(whyDocument(report));
   else print(formatWhy(report));
+}
+
+async function previewCommand(
+  templateId: string,
+  flags: LocalFlags & {
+    contact: string;
+    locale?: string;
+    trigger?: string;
+    marketing?: boolean;
+    html?: string;
+    json?: boolean;
+  },
+  command: Command,
+): Promise<void> {
+  const { preview, formatPreview } = await import('./cli/preview.ts');
+  const document = await preview(templateId, {
+    ...deploymentOf(flags, command),
+    contact: flags.contact,
+    ...(flags.locale ? { locale: flags.locale } : {}),
+    ...(flags.trigger ? { trigger: flags.trigger } : {}),
+    ...(flags.marketing ? { marketing: true } : {}),
+  });
+  const htmlFile = flags.html ? resolve(flags.html) : undefined;
+  if (htmlFile && 'html' in document.preview) writeFileSync(htmlFile, document.preview.html);
+  if (flags.json) printJson(document);
+  else print(formatPreview(document, htmlFile && 'html' in document.preview ? htmlFile : undefined));
 }
 
 async function reportCommand(
@@ -297,6 +325,23 @@ function program(): Command {
     .option('--aws', 'read AWS instead: CONTACTS_TABLE and LEDGER_TABLE from the environment')
     .addOption(jsonOption())
     .action(whyCommand);
+
+  relance
+    .command('preview')
+    .description(
+      'a template rendered for a contact with their real data, as the send path renders it: subject, text and HTML, SMS parts and encoding, or the call script; sends nothing',
+    )
+    .argument('<template>', 'template id')
+    .requiredOption('--contact <contact>', 'e-mail address or contact id, or a JSON file holding a contact')
+    .option('--locale <locale>', "render this locale's variant instead of the contact's")
+    .option('--trigger <json>', 'the trigger detail the template reads: a JSON object, or a file holding one')
+    .option('--marketing', 'render as a marketing e-mail (footer with the preference link)')
+    .option('--html <file>', "write an e-mail's HTML to this file instead of printing it")
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', 'read AWS instead: CONTACTS_TABLE, BRAND and DEFAULT_TIMEZONE from the environment')
+    .addOption(jsonOption())
+    .action(previewCommand);
 
   relance
     .command('report')

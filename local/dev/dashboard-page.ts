@@ -36,6 +36,11 @@ const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
     title: 'Journeys',
     hint: 'each journey as deployed, with its counts; click a step for the runs waiting there and its messages',
   },
+  {
+    id: 'preview',
+    title: 'Preview',
+    hint: 'a template rendered for a contact with their data, as it would be sent; nothing is sent',
+  },
   { id: 'outbox', title: 'Outbox', hint: 'e-mails, SMS and calls sent, newest first; click one to see it' },
   { id: 'decisions', title: 'Decisions', hint: 'every send the ledger recorded, and why it was not sent' },
   { id: 'runs', title: 'Journey runs', hint: 'most recently updated first' },
@@ -111,6 +116,8 @@ details.att > summary { cursor: pointer; }
 .node text.count { fill: var(--muted); }
 .node text.waiting { fill: var(--warn); }
 .edge-label { font-size: 10px; fill: var(--muted); }
+.preview-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; margin-bottom: 10px; }
+.preview-form textarea { width: 100%; min-height: 4em; font: 12px ui-monospace, monospace; }
 .muted { color: var(--muted); }
 .why { color: var(--warn); }
 `;
@@ -122,11 +129,11 @@ details.att > summary { cursor: pointer; }
 const SCRIPT = String.raw`
 (() => {
   'use strict';
-  const VIEWS = ['status', 'journeys', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
+  const VIEWS = ['status', 'journeys', 'templates', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
     'leads', 'reps', 'passes', 'segments', 'metrics'];
   // Which JSON views each section is drawn from.
   const SECTIONS = {
-    journeys: ['journeys'], outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
+    journeys: ['journeys'], preview: ['templates'], outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
     contacts: ['contacts'], leads: ['leads', 'reps'], reps: ['reps'], segments: ['segments', 'contacts'],
     passes: ['passes'], events: ['events'], schedules: ['schedules'], metrics: ['metrics'],
   };
@@ -252,6 +259,39 @@ const SCRIPT = String.raw`
         L.edges.map((e) => edgeSvg(e, marker)).join('') + L.nodes.map((n) => nodeSvg(j, n)).join('') + '</svg>' +
         '<div class="jside"><p class="report">runs: ' + esc(runsLine(j.runs)) + '</p>' + stepPanel(j) + '</div></div></div>';
     }).join('');
+  // ----- preview: the form is drawn once; its result is drawn on demand, never by the refresh -----
+  const renderPreviewForm = () => '<div class="preview-form">' +
+    '<select id="pv-template" aria-label="template">' + (data.templates || []).map((t) =>
+      '<option value="' + esc(t.id) + '">' + esc(t.id + ' (' + t.channel + ')') + '</option>').join('') + '</select>' +
+    '<input id="pv-contact" aria-label="contact" placeholder="e-mail address or contact id">' +
+    '<input id="pv-locale" aria-label="locale" placeholder="locale (optional)" size="14">' +
+    '<label><input type="checkbox" id="pv-marketing"> marketing footer</label>' +
+    '<textarea id="pv-trigger" aria-label="trigger detail" placeholder="trigger detail as JSON, e.g. {&quot;items&quot;: [...]}"></textarea>' +
+    '<button type="button" id="pv-go">Preview</button></div><div id="pv-result"></div>';
+  const renderPreviewResult = (answer) => {
+    if (answer.message) return '<p class="why">' + esc(answer.field + ': ' + answer.message) + '</p>';
+    const p = answer.preview;
+    if (p.missing) return '<p class="why">cannot render: ' + esc(p.missing) + ' has no value (give it in the trigger detail)</p>';
+    if (p.channel === 'email') return '<h3>' + esc(p.subject) + ' <small class="muted">' + esc(p.locale) + ' variant</small></h3>' +
+      '<iframe sandbox="" referrerpolicy="no-referrer" title="e-mail HTML preview" srcdoc="' + esc(p.html) + '"></iframe><h3>Text part</h3><pre>' + esc(p.text) + '</pre>';
+    if (p.channel === 'sms') return '<p class="sms-parts">' + esc(p.parts + ' part(s), ' + p.encoding + ', ' + p.units + ' units' +
+      (p.offendingCharacter ? ' (UCS-2 because of ' + p.offendingCharacter + ')' : '')) + '</p><pre>' + esc(p.text) + '</pre>';
+    return '<p>' + esc('read by ' + p.voice + ' (' + p.bodyType + ')') + '</p><pre>' + esc(p.body) + '</pre>';
+  };
+  document.addEventListener('click', async (event) => {
+    if (!(event.target instanceof Element) || event.target.id !== 'pv-go') return;
+    const value = (id) => document.getElementById(id).value;
+    const query = new URLSearchParams({ template: value('pv-template'), contact: value('pv-contact'),
+      locale: value('pv-locale'), trigger: value('pv-trigger'), marketing: document.getElementById('pv-marketing').checked ? '1' : '' });
+    const result = document.getElementById('pv-result');
+    try {
+      const response = await fetch('/_relance/preview?' + query.toString(), { cache: 'no-store' });
+      result.innerHTML = renderPreviewResult(await response.json());
+    } catch (error) {
+      result.innerHTML = '<p class="why">' + esc('preview failed: ' + (error && error.message ? error.message : error)) + '</p>';
+    }
+  });
+
   document.addEventListener('click', (event) => {
     const node = event.target instanceof Element ? event.target.closest('[data-node]') : null;
     if (!node) return;
@@ -408,7 +448,7 @@ const SCRIPT = String.raw`
       esc(m.sum), esc(m.count), esc(m.min), esc(m.max), esc(m.unit), '<span class="mono">' + esc(time(m.lastAt)) + '</span>',
     ])), 'no metric yet');
 
-  const RENDER = { journeys: renderJourneys, outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
+  const RENDER = { journeys: renderJourneys, preview: renderPreviewForm, outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
     contacts: renderContacts, leads: renderLeads, reps: renderReps, segments: renderSegments, passes: renderPasses,
     events: renderEvents, schedules: renderSchedules, metrics: renderMetrics };
 

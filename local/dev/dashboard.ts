@@ -12,6 +12,7 @@ import type { Contact } from '#catalogue/contact.ts';
 import { PassRepository, type PassSummary } from '../../functions/audience-passes/pass-repository.ts';
 import { ContactsRepository } from '../../functions/contacts/contacts-repository.ts';
 import { explainEntry as explain, type LedgerEntry, ledgerTag } from '../../functions/delivery/ledger.ts';
+import { previewMessage } from '../../functions/delivery/preview.ts';
 import { type RunCounts, runCounts } from '../../functions/journey-report/conversions.ts';
 import { journeyFunnel } from '../../functions/journey-report/funnel.ts';
 import { type Run, RunsRepository } from '../../functions/journeys/runs-repository.ts';
@@ -25,7 +26,9 @@ import {
 import { isAvailable, isOutOfOffice, type SalesRep } from '../../functions/leads/reps.ts';
 import { loadRoster } from '../../functions/leads/roster.ts';
 import { RosterRepository, type RosterSnapshot } from '../../functions/leads/roster-repository.ts';
+import { ENV } from '../../functions/platform/env-names.ts';
 import { segments } from '../../workflows/segments/index.ts';
+import { templates } from '../../workflows/templates/index.ts';
 import type { MetricSeries } from '../aws/cloudwatch-metrics.ts';
 import type { EventRecord } from '../aws/eventbridge/bus.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
@@ -36,7 +39,12 @@ import { LOCAL_REGION } from '../aws/template.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
 import { type JourneyLayout, layoutJourney } from './journey-graph.ts';
 import { assemblyCatalog, runFate } from './journey-versions.ts';
-import { journeysByStateMachine, type RelanceTables, relanceTables } from './relance-template.ts';
+import {
+  functionVariable,
+  journeysByStateMachine,
+  type RelanceTables,
+  relanceTables,
+} from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 /** Caps on list lengths: the page stays responsive after a long `relance dev` session. */
@@ -880,6 +888,59 @@ export async function journeysView(runtime: LocalRuntime): Promise<JourneyView[]
   });
 }
 
+/** The templates a preview can render, for the page's picker. */
+export function templatesView(): Array<{ id: string; channel: string }> {
+  return [...templates.values()].map((t) => ({ id: t.id, channel: t.channel }));
+}
+
+/**
+ * GET /_relance/preview?template=&contact=&locale=&trigger=&marketing=1: a template rendered for a
+ * contact of the local runtime (e-mail address or id), as `relance preview` does. A bad parameter
+ * is a 400 naming it.
+ */
+async function previewAnswer(runtime: LocalRuntime, query: URLSearchParams): Promise<AwsResponse> {
+  const answer = (status: number, body: unknown): AwsResponse => ({
+    status,
+    headers: { 'content-type': 'application/json', ...NO_STORE },
+    body: JSON.stringify(body),
+  });
+  const template = templates.get(query.get('template') ?? '');
+  if (!template) return answer(400, { field: 'template', message: 'unknown template' });
+  const subject = (query.get('contact') ?? '').trim();
+  if (!subject) return answer(400, { field: 'contact', message: 'give an e-mail address or a contact id' });
+  let trigger: unknown = {};
+  try {
+    trigger = JSON.parse(query.get('trigger') || '{}');
+  } catch {
+    return answer(400, { field: 'trigger', message: 'not JSON' });
+  }
+  if (trigger === null || typeof trigger !== 'object' || Array.isArray(trigger))
+    return answer(400, { field: 'trigger', message: 'must be a JSON object' });
+  const contactsTable = tablesOf(runtime).contacts;
+  if (!contactsTable) return answer(400, { field: 'contact', message: 'the template has no contacts table' });
+  const contacts = new ContactsRepository(contactsTable);
+  const contactId = subject.includes('@')
+    ? await contacts.findByIdentity('EMAIL', subject.toLowerCase())
+    : subject;
+  const contact = contactId ? await contacts.get(contactId) : undefined;
+  if (!contact) return answer(400, { field: 'contact', message: `no contact found for ${subject}` });
+  const brand = JSON.parse(functionVariable(runtime.app, ENV.brand) ?? '{}') as Record<string, string>;
+  const locale = query.get('locale')?.trim();
+  return answer(200, {
+    template: template.id,
+    contactId: contact.contactId,
+    preview: await previewMessage({
+      template,
+      contact,
+      trigger: trigger as Record<string, unknown>,
+      ...(locale ? { locale } : {}),
+      brand,
+      defaultTimezone: functionVariable(runtime.app, ENV.defaultTimezone) ?? 'UTC',
+      ...(query.get('marketing') === '1' ? { marketing: true } : {}),
+    }),
+  });
+}
+
 /** The JSON routes, by path; the page fetches each of them. */
 export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>([
   ['/_relance/outbox', outboxView],
@@ -896,6 +957,7 @@ export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>
   ['/_relance/status', statusView],
   ['/_relance/metrics', metricsView],
   ['/_relance/journeys', journeysView],
+  ['/_relance/templates', templatesView],
 ]);
 
 // The page polls: never let a browser or proxy serve stale state.
@@ -918,6 +980,7 @@ export async function dashboardWeb(runtime: LocalRuntime, req: AwsRequest): Prom
       body: renderDashboardPage({ clock: iso(runtime.clock.now()), mode: runtime.clock.mode }),
     };
   }
+  if (req.path === '/_relance/preview') return previewAnswer(runtime, req.query);
   const view = DASHBOARD_ROUTES.get(req.path);
   if (!view) return undefined;
   return {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatPreview, preview } from '../../bin/cli/preview.ts';
 import { report } from '../../bin/cli/report.ts';
 import { dashboardWeb, type JourneyView } from '../../local/dev/dashboard.ts';
 import { playDemo } from '../../local/dev/demo.ts';
@@ -109,6 +110,46 @@ describe('the Journeys view', () => {
     // One row per message the step attempted (sent and skipped).
     expect(await panel.locator('tbody tr').count()).toBe((reminder?.sent ?? 0) + (reminder?.skipped ?? 0));
     expect(await panel.textContent()).toContain('unsubscribed');
+    expect(pageErrors).toEqual([]);
+    expect(blocked).toEqual([]);
+    await context.close();
+  });
+
+  it('previews a template for a contact of the runtime from the command line, and refuses an unknown one', async () => {
+    const options = { projectRoot: PROJECT_ROOT, endpoint: runtime.endpoint, aws: false, cdkOut };
+    const document = await preview('welcome', { ...options, contact: 'grace@example.com', marketing: true });
+
+    expect(document.preview).toMatchObject({ channel: 'email', subject: expect.stringContaining('Grace') });
+    expect(formatPreview(document)[1]).toMatch(/^subject: .*Grace/);
+    await expect(preview('welcome', { ...options, contact: 'nobody@example.com' })).rejects.toThrow(
+      '--contact: no contact found for nobody@example.com',
+    );
+    await expect(preview('nope', { ...options, contact: 'grace@example.com' })).rejects.toThrow(
+      'unknown template "nope"',
+    );
+  });
+
+  it('previews the same on the page, and names a bad parameter with a 400', async () => {
+    const bad = await fetch(
+      `${runtime.endpoint}/_relance/preview?template=welcome&contact=grace@example.com&trigger=%7B`,
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ field: 'trigger', message: 'not JSON' });
+
+    browser ??= await launchChromium();
+    const { context, blocked } = await loopbackContext(browser);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${runtime.endpoint}/`);
+    await page.locator('#pv-template option[value="welcome-sms-offer"]').waitFor({ state: 'attached' });
+    await page.selectOption('#pv-template', 'welcome-sms-offer');
+    await page.fill('#pv-contact', 'ada@example.com');
+    await page.click('#pv-go');
+    await page.locator('#pv-result .sms-parts').waitFor();
+
+    expect(await page.locator('#pv-result .sms-parts').textContent()).toMatch(/^1 part\(s\), GSM-7/);
+    expect(await page.locator('#pv-result pre').textContent()).toContain('HELLO10');
     expect(pageErrors).toEqual([]);
     expect(blocked).toEqual([]);
     await context.close();
