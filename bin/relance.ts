@@ -5,6 +5,7 @@
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance preview <template> --contact <email|id|file> [--locale L] [--trigger JSON|FILE] [--marketing] [--html FILE] [--json]
+ *   relance send-test <journey>/<step> --to <address> [--contact <email|id|file>] [--trigger JSON|FILE] [--json]
  *   relance report <journey> [--since DATE] [--version V] [--window-days N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
@@ -181,6 +182,23 @@ async function previewCommand(
   else print(formatPreview(document, htmlFile && 'html' in document.preview ? htmlFile : undefined));
 }
 
+async function sendTestCommand(
+  target: string,
+  flags: LocalFlags & { to: string; contact?: string; trigger?: string; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const { sendTest, formatSendTest } = await import('./cli/send-test.ts');
+  const result = await sendTest(target, {
+    ...deploymentOf(flags, command),
+    to: flags.to,
+    ...(flags.contact ? { contact: flags.contact } : {}),
+    ...(flags.trigger ? { trigger: flags.trigger } : {}),
+  });
+  if (flags.json) printJson(result);
+  else print(formatSendTest(result));
+  if (result.outcome.status !== 'sent') process.exitCode = 1;
+}
+
 async function reportCommand(
   journeyId: string,
   flags: LocalFlags & { since?: string; version?: string; windowDays: number; json?: boolean },
@@ -342,6 +360,21 @@ function program(): Command {
     .option('--aws', 'read AWS instead: CONTACTS_TABLE, BRAND and DEFAULT_TIMEZONE from the environment')
     .addOption(jsonOption())
     .action(previewCommand);
+
+  relance
+    .command('send-test')
+    .description(
+      "sends a send step's message through the real send path to an address on the deployment's test list, rendered with a contact's data; recorded in the ledger as a test, never counted",
+    )
+    .argument('<journey/step>', 'the send step, as journey/step (abandoned-cart/first-reminder)')
+    .requiredOption('--to <address>', "an e-mail address or E.164 number on the deployment's test list")
+    .option('--contact <contact>', 'whose data renders it: e-mail address or contact id, or a JSON file')
+    .option('--trigger <json>', 'the trigger detail the template reads: a JSON object, or a file holding one')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', "send in AWS instead: the journey-step function's variables from the environment")
+    .addOption(jsonOption())
+    .action(sendTestCommand);
 
   relance
     .command('report')

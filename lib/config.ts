@@ -143,6 +143,10 @@ const RelanceConfigSchema = z
     senderIdentity: SenderIdentitySchema,
     deliverability: DeliverabilitySchema,
     phoneMessaging: PhoneMessagingSchema,
+    /** Where `relance send-test` may send: e-mail addresses and E.164 numbers of the team. */
+    testRecipients: z.array(
+      z.union([z.email(), z.string().regex(/^\+[1-9]\d{6,14}$/)], 'an e-mail address or an E.164 number'),
+    ),
     /** Tables removable with the stack (never in production). */
     sandbox: z.boolean(),
   })
@@ -210,6 +214,8 @@ export interface RelanceConfigProps {
    * @default SMS through SNS; calls from a leased US toll-free number; 0.10 USD caps
    */
   readonly phoneMessaging?: DeepPartial<ConfigInput['phoneMessaging']>;
+  /** Where `relance send-test` may send test messages: e-mail addresses and E.164 numbers. @default ['marketing@shop.example.com', '+33600000001'] */
+  readonly testRecipients?: ConfigInput['testRecipients'];
   /** Tables the construct creates are removable with the stack: for sandboxes only, never production. @default false */
   readonly sandbox?: ConfigInput['sandbox'];
 }
@@ -237,6 +243,7 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   defaultCountry: 'FR',
   defaultTimezone: 'Europe/Paris',
   smsSenderId: 'RELANCE',
+  testRecipients: ['marketing@shop.example.com', '+33600000001'],
   phoneMessaging: {
     smsProvider: 'sns',
     origination: { type: 'phone-number', isoCountryCode: 'US', numberType: 'TOLL_FREE' },

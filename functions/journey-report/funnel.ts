@@ -44,7 +44,8 @@ export function journeyFunnel(
 ): JourneyFunnel {
   const steps = new Map<string, StepFunnel>();
   const chosen = entries
-    .filter((e) => e.journeyId === journeyId && (!since || e.createdAt >= since))
+    // Test sends (`relance send-test`) went to the test list, not to the journey's contacts.
+    .filter((e) => e.journeyId === journeyId && !e.test && (!since || e.createdAt >= since))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   for (const entry of chosen) {
     let step = steps.get(entry.stepId);

@@ -63,6 +63,17 @@ export interface MessageRequest {
   readonly renderedFrom?: readonly RenderedFrom[];
   /** Set when the entity's latest state says the message no longer makes sense: skipped, with why. */
   readonly stale?: { readonly reason: SkipReason; readonly detail: string };
+  /**
+   * A test send (`relance send-test`): rendered with the contact's data, sent to `to`, which must be
+   * on the deployment's test list. Consent, quiet hours and caps are the contact's and do not apply;
+   * a number that replied STOP is still not texted or called. Recorded as a test, never counted.
+   */
+  readonly test?: { readonly to: string };
+}
+
+/** A test send to an address the deployment did not declare as a test recipient. */
+export class UndeclaredTestRecipient extends Error {
+  override readonly name = 'UndeclaredTestRecipient';
 }
 
 /** A sales rep receiving a message about a contact they own. */
@@ -124,6 +135,7 @@ function retryDecision(
 /** The number an SMS or a call would go to (the contact's, or its owner's for a note to the rep). */
 function phoneAddressOf(request: MessageRequest): string | undefined {
   if (request.channel === 'email' || request.owner === 'none') return undefined;
+  if (request.test) return request.test.to;
   return request.owner ? request.owner.phone : request.contact.phone;
 }
 
@@ -137,7 +149,14 @@ function renderedFromOf(request: MessageRequest): Pick<LedgerOutcome, 'renderedF
  * this attempt records is counted (./send-metrics.ts); one an earlier attempt recorded is not again.
  */
 export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
-  const deps = { ...journeyDeps, ledger: countingLedger(journeyDeps.ledger, request.channel) };
+  if (request.test && !(journeyDeps.sending.testRecipients ?? []).includes(request.test.to))
+    throw new UndeclaredTestRecipient(
+      `${request.test.to} is not on the deployment's test list (relance:testRecipients)`,
+    );
+  // A test send is recorded but not counted: it says nothing of the journey.
+  const deps = request.test
+    ? journeyDeps
+    : { ...journeyDeps, ledger: countingLedger(journeyDeps.ledger, request.channel) };
   const at = nowIso();
   const template = deps.templates.get(request.template);
   if (!template) throw new Error(`template "${request.template}" is not deployed`);
@@ -151,6 +170,7 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
     channel: request.channel,
     template: request.template,
     category: request.category,
+    ...(request.test ? { test: true as const } : {}),
     status: 'in_flight',
     createdAt: at,
     updatedAt: at,
@@ -198,22 +218,38 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
 
   // Rendered before deciding, so a message missing data is skipped before it takes a cap slot.
   const prepared = await prepareMessage(deps, request, template);
-  const decision = await decideSend(
-    {
-      ...('missing' in prepared ? { missingData: prepared.missing } : {}),
-      contact: request.contact,
-      ...(smsNumberState ? { smsNumberState } : {}),
-      channel: request.channel,
-      category: request.category,
-      ...(request.topic ? { topic: request.topic } : {}),
-      ...(request.owner ? { owner: request.owner } : {}),
-      ...(request.delivery ? { journey: request.delivery } : {}),
-      policy,
-      defaultTimezone: deps.sending.defaultTimezone,
-      nowMs: now(),
-    },
-    (rule) => deps.caps.take(request.contact.contactId, request.channel, rule, request.ledgerKey, now()),
-  );
+  const decision = request.test
+    ? await decideSend(
+        {
+          ...('missing' in prepared ? { missingData: prepared.missing } : {}),
+          contact: request.contact,
+          ...(smsNumberState ? { smsNumberState } : {}),
+          channel: request.channel,
+          category: request.category,
+          // The test address stands in for the contact's: only it, STOP and the data decide.
+          owner: { email: request.test.to, phone: request.test.to },
+          policy,
+          defaultTimezone: deps.sending.defaultTimezone,
+          nowMs: now(),
+        },
+        () => ({ allowed: true, entries: [], changed: false }),
+      )
+    : await decideSend(
+        {
+          ...('missing' in prepared ? { missingData: prepared.missing } : {}),
+          contact: request.contact,
+          ...(smsNumberState ? { smsNumberState } : {}),
+          channel: request.channel,
+          category: request.category,
+          ...(request.topic ? { topic: request.topic } : {}),
+          ...(request.owner ? { owner: request.owner } : {}),
+          ...(request.delivery ? { journey: request.delivery } : {}),
+          policy,
+          defaultTimezone: deps.sending.defaultTimezone,
+          nowMs: now(),
+        },
+        (rule) => deps.caps.take(request.contact.contactId, request.channel, rule, request.ledgerKey, now()),
+      );
   if (decision.outcome === 'skip') {
     // Recorded like any outcome, so `relance why` can say why nothing was sent.
     const outcome: LedgerOutcome = {

@@ -151,6 +151,7 @@ export class JourneyEngine extends Construct {
       [ENV.defaultTimezone]: config.defaultTimezone,
       [ENV.defaultCountry]: config.defaultCountry,
       [ENV.smsSenderId]: config.smsSenderId,
+      [ENV.testRecipients]: JSON.stringify(config.testRecipients),
       [ENV.deliveryPolicy]: JSON.stringify(sendingPolicy(config.delivery)),
     };
 

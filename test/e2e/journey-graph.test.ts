@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPreview, preview } from '../../bin/cli/preview.ts';
 import { report } from '../../bin/cli/report.ts';
+import { sendTest } from '../../bin/cli/send-test.ts';
 import { dashboardWeb, type JourneyView } from '../../local/dev/dashboard.ts';
 import { playDemo } from '../../local/dev/demo.ts';
 import { TRIGGER_NODE } from '../../local/dev/journey-graph.ts';
@@ -153,5 +154,44 @@ describe('the Journeys view', () => {
     expect(pageErrors).toEqual([]);
     expect(blocked).toEqual([]);
     await context.close();
+  });
+
+  it('sends a test through the send path to a declared test address, recorded as a test and never counted', async () => {
+    const options = { projectRoot: PROJECT_ROOT, endpoint: runtime.endpoint, aws: false, cdkOut };
+    const before = await report('abandoned-cart', options);
+    const trigger = JSON.stringify({
+      cartId: 'test-cart',
+      items: [{ sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 }],
+      value: 89,
+      currency: 'EUR',
+    });
+
+    const result = await sendTest('abandoned-cart/first-reminder', {
+      ...options,
+      to: 'marketing@shop.example.com',
+      contact: 'grace@example.com',
+      trigger,
+    });
+
+    expect(result.outcome).toMatchObject({ status: 'sent' });
+    const email = runtime.ses.emails().find((e) => e.destination.to.includes('marketing@shop.example.com'));
+    expect(email?.subject).toContain('Grace');
+    expect(email?.body.text).toContain('Brass desk lamp');
+    const ledger = (await (await fetch(`${runtime.endpoint}/_relance/ledger`)).json()) as Array<{
+      ledgerKey: string;
+      test?: boolean;
+      explanation: string;
+    }>;
+    expect(ledger.find((e) => e.ledgerKey === result.ledgerKey)).toMatchObject({
+      test: true,
+      explanation: expect.stringMatching(/^test send \(relance send-test\): sent/),
+    });
+    expect((await report('abandoned-cart', options)).steps).toEqual(before.steps);
+    await expect(
+      sendTest('abandoned-cart/first-reminder', { ...options, to: 'someone@example.org' }),
+    ).rejects.toThrow("--to: someone@example.org is not on the deployment's test list");
+    await expect(
+      sendTest('abandoned-cart/await-order', { ...options, to: 'marketing@shop.example.com' }),
+    ).rejects.toThrow('"await-order" is not a send step of abandoned-cart');
   });
 });
