@@ -143,6 +143,13 @@ const RelanceConfigSchema = z
     senderIdentity: SenderIdentitySchema,
     deliverability: DeliverabilitySchema,
     phoneMessaging: PhoneMessagingSchema,
+    /** The weekly journey digest: who gets it (none: no digest) and when (EventBridge Scheduler cron, in the default zone). */
+    reportDigest: z.strictObject({
+      recipients: z.array(z.email()),
+      schedule: z
+        .string()
+        .regex(/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/, 'an EventBridge Scheduler cron(...) expression'),
+    }),
     /** Where `relance send-test` may send: e-mail addresses and E.164 numbers of the team. */
     testRecipients: z.array(
       z.union([z.email(), z.string().regex(/^\+[1-9]\d{6,14}$/)], 'an e-mail address or an E.164 number'),
@@ -214,6 +221,8 @@ export interface RelanceConfigProps {
    * @default SMS through SNS; calls from a leased US toll-free number; 0.10 USD caps
    */
   readonly phoneMessaging?: DeepPartial<ConfigInput['phoneMessaging']>;
+  /** The weekly journey digest: `recipients` (an empty list: no digest) and `schedule` (cron, in `defaultTimezone`). @default marketing@shop.example.com, Monday 08:00 */
+  readonly reportDigest?: DeepPartial<ConfigInput['reportDigest']>;
   /** Where `relance send-test` may send test messages: e-mail addresses and E.164 numbers. @default ['marketing@shop.example.com', '+33600000001'] */
   readonly testRecipients?: ConfigInput['testRecipients'];
   /** Tables the construct creates are removable with the stack: for sandboxes only, never production. @default false */
@@ -244,6 +253,7 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   defaultTimezone: 'Europe/Paris',
   smsSenderId: 'RELANCE',
   testRecipients: ['marketing@shop.example.com', '+33600000001'],
+  reportDigest: { recipients: ['marketing@shop.example.com'], schedule: 'cron(0 8 ? * MON *)' },
   phoneMessaging: {
     smsProvider: 'sns',
     origination: { type: 'phone-number', isoCountryCode: 'US', numberType: 'TOLL_FREE' },

@@ -43,6 +43,7 @@ import { JourneyEngine } from './stateless/journey-engine.ts';
 import { LeadRouting } from './stateless/lead-routing.ts';
 import { needsPhoneMessaging, PhoneMessaging } from './stateless/phone-messaging.ts';
 import { PreferencesApi } from './stateless/preferences-api.ts';
+import { ReportDigest } from './stateless/report-digest.ts';
 import { RunSweeper } from './stateless/run-sweeper.ts';
 import { SenderIdentity } from './stateless/sender-identity.ts';
 
@@ -181,6 +182,8 @@ export class Relance extends Construct {
   readonly alarms: RelanceAlarms;
   /** The stage's CloudWatch dashboard. */
   readonly dashboard: RelanceDashboard;
+  /** The weekly journey digest (absent when `reportDigest.recipients` is empty). */
+  readonly digest?: ReportDigest;
   /** End User Messaging: the origination identity, configuration set and receipts (where calls or v2 SMS are used). */
   readonly phone?: PhoneMessaging;
 
@@ -290,6 +293,15 @@ export class Relance extends Construct {
       config,
       names,
     });
+    if (config.reportDigest.recipients.length > 0)
+      this.digest = new ReportDigest(home, 'ReportDigest', {
+        config,
+        names,
+        tables: { ledger: tables.ledger, journeyState: tables.journeyState, events: tables.events },
+        senderIdentityArn,
+        configurationSetName: this.engine.configurationSet.ref,
+        scheduleDeadLetters,
+      });
     this.passes = new AudiencePasses(home, 'AudiencePasses', {
       names,
       scheduleDeadLetters,

@@ -27,6 +27,8 @@ export const ENV = {
   defaultCountry: 'DEFAULT_COUNTRY',
   defaultTimezone: 'DEFAULT_TIMEZONE',
   smsSenderId: 'SMS_SENDER_ID',
+  /** JSON array: where the weekly journey digest goes. */
+  digestRecipients: 'DIGEST_RECIPIENTS',
   /** JSON array: the addresses and numbers `relance send-test` may send to. */
   testRecipients: 'TEST_RECIPIENTS',
   /** JSON (functions/delivery/phone-sending.ts): SMS provider, origination identity, configuration set, price caps. */

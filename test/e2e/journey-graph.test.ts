@@ -194,4 +194,24 @@ describe('the Journeys view', () => {
       sendTest('abandoned-cart/await-order', { ...options, to: 'marketing@shop.example.com' }),
     ).rejects.toThrow('"await-order" is not a send step of abandoned-cart');
   });
+
+  it("e-mails the weekly digest on Monday at 08:00 with each journey's week as the report gives it", async () => {
+    const options = { projectRoot: PROJECT_ROOT, endpoint: runtime.endpoint, aws: false, cdkOut };
+    // The demo started on Monday 2 March 2026 at 10:00 UTC; the digest is due Monday 9 March, 08:00 in Paris.
+    const due = Date.parse('2026-03-09T07:00:00Z');
+    const digests = () => runtime.ses.emails().filter((e) => e.subject.startsWith('relance weekly digest'));
+    expect(digests()).toEqual([]);
+
+    await runtime.advance(due - runtime.clock.now() + 60_000);
+
+    const [digest] = digests();
+    expect(digest?.destination.to).toEqual(['marketing@shop.example.com']);
+    const week = await report('abandoned-cart', {
+      ...options,
+      since: new Date(due - 7 * 86_400_000).toISOString(),
+    });
+    const sent = week.steps.reduce((n, s) => n + s.sent, 0);
+    expect(digest?.body.text).toContain(`abandoned-cart: ${week.runs.entered} entered, ${sent} sent,`);
+    expect(digest?.body.text).toContain('journey abandoned-cart (since ');
+  });
 });

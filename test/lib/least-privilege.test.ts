@@ -172,7 +172,7 @@ afterAll(() => synth?.dispose());
 
 describe('least privilege', () => {
   it('bundles every function of the template', () => {
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(14);
     for (const fn of functions) expect(fn.reach.packages.size, fn.entry).toBeGreaterThan(0);
   });
 
