@@ -4,7 +4,9 @@
  *   relance dev [--port 4747] [--time-scale 720] [--max-backlog 2000] [--memory] [--no-demo] [--cdk-out DIR]
  *   relance simulate <journey> --events <file.json>
  *   relance why <email|phone|contactId> [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
- *   relance report <journey> [--since DATE] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
+ *   relance preview <template> --contact <email|id|file> [--locale L] [--trigger JSON|FILE] [--marketing] [--html FILE] [--json]
+ *   relance send-test <journey>/<step> --to <address> [--contact <email|id|file>] [--trigger JSON|FILE] [--json]
+ *   relance report <journey> [--since DATE] [--version V] [--window-days N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance audience <segment> [--sample N] [--endpoint URL] [--cdk-out DIR] [--aws] [--json]
  *   relance campaign <journey> --dry-run [--endpoint URL] [--cdk-out DIR] [--sms-price USD] [--json]
  *   relance cost [--json]
@@ -13,6 +15,7 @@
  * A mistake in the command line exits 2 with the command's usage; a failure exits 1.
  * Each command imports its module only when it runs, so help and usage errors load nothing else.
  */
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
@@ -30,6 +33,11 @@ function nonNegative(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0)
     throw new InvalidArgumentError('Expected a non-negative number.');
+  return n;
+}
+function positive(value: string): number {
+  const n = nonNegative(value);
+  if (n === 0) throw new InvalidArgumentError('Expected a positive number.');
   return n;
 }
 function count(value: string): number {
@@ -148,19 +156,63 @@ async function whyCommand(
   else print(formatWhy(report));
 }
 
-async function reportCommand(
-  journeyId: string,
-  flags: LocalFlags & { since?: string; json?: boolean },
+async function previewCommand(
+  templateId: string,
+  flags: LocalFlags & {
+    contact: string;
+    locale?: string;
+    trigger?: string;
+    marketing?: boolean;
+    html?: string;
+    json?: boolean;
+  },
   command: Command,
 ): Promise<void> {
-  const { report } = await import('./cli/report.ts');
-  const { formatFunnel } = await import('../functions/journey-report/funnel.ts');
-  const funnel = await report(journeyId, {
+  const { preview, formatPreview } = await import('./cli/preview.ts');
+  const document = await preview(templateId, {
+    ...deploymentOf(flags, command),
+    contact: flags.contact,
+    ...(flags.locale ? { locale: flags.locale } : {}),
+    ...(flags.trigger ? { trigger: flags.trigger } : {}),
+    ...(flags.marketing ? { marketing: true } : {}),
+  });
+  const htmlFile = flags.html ? resolve(flags.html) : undefined;
+  if (htmlFile && 'html' in document.preview) writeFileSync(htmlFile, document.preview.html);
+  if (flags.json) printJson(document);
+  else print(formatPreview(document, htmlFile && 'html' in document.preview ? htmlFile : undefined));
+}
+
+async function sendTestCommand(
+  target: string,
+  flags: LocalFlags & { to: string; contact?: string; trigger?: string; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const { sendTest, formatSendTest } = await import('./cli/send-test.ts');
+  const result = await sendTest(target, {
+    ...deploymentOf(flags, command),
+    to: flags.to,
+    ...(flags.contact ? { contact: flags.contact } : {}),
+    ...(flags.trigger ? { trigger: flags.trigger } : {}),
+  });
+  if (flags.json) printJson(result);
+  else print(formatSendTest(result));
+  if (result.outcome.status !== 'sent') process.exitCode = 1;
+}
+
+async function reportCommand(
+  journeyId: string,
+  flags: LocalFlags & { since?: string; version?: string; windowDays: number; json?: boolean },
+  command: Command,
+): Promise<void> {
+  const { report, formatReport } = await import('./cli/report.ts');
+  const journeyReport = await report(journeyId, {
     ...deploymentOf(flags, command),
     ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.version ? { version: flags.version } : {}),
+    windowDays: flags.windowDays,
   });
-  if (flags.json) printJson(funnel);
-  else print(formatFunnel(funnel));
+  if (flags.json) printJson(journeyReport);
+  else print(formatReport(journeyReport));
 }
 
 async function audienceCommand(
@@ -293,15 +345,59 @@ function program(): Command {
     .action(whyCommand);
 
   relance
-    .command('report')
+    .command('preview')
     .description(
-      "a journey's funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
+      'a template rendered for a contact with their real data, as the send path renders it: subject, text and HTML, SMS parts and encoding, or the call script; sends nothing',
     )
-    .argument('<journey>', 'journey id')
-    .option('--since <date>', 'only messages attempted from this date (ISO)')
+    .argument('<template>', 'template id')
+    .requiredOption('--contact <contact>', 'e-mail address or contact id, or a JSON file holding a contact')
+    .option('--locale <locale>', "render this locale's variant instead of the contact's")
+    .option('--trigger <json>', 'the trigger detail the template reads: a JSON object, or a file holding one')
+    .option('--marketing', 'render as a marketing e-mail (footer with the preference link)')
+    .option('--html <file>', "write an e-mail's HTML to this file instead of printing it")
     .addOption(endpointOption())
     .addOption(cdkOutOption())
-    .option('--aws', 'read AWS instead: LEDGER_TABLE from the environment')
+    .option('--aws', 'read AWS instead: CONTACTS_TABLE, BRAND and DEFAULT_TIMEZONE from the environment')
+    .addOption(jsonOption())
+    .action(previewCommand);
+
+  relance
+    .command('send-test')
+    .description(
+      "sends a send step's message through the real send path to an address on the deployment's test list, rendered with a contact's data; recorded in the ledger as a test, never counted",
+    )
+    .argument('<journey/step>', 'the send step, as journey/step (abandoned-cart/first-reminder)')
+    .requiredOption('--to <address>', "an e-mail address or E.164 number on the deployment's test list")
+    .option('--contact <contact>', 'whose data renders it: e-mail address or contact id, or a JSON file')
+    .option('--trigger <json>', 'the trigger detail the template reads: a JSON object, or a file holding one')
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option('--aws', "send in AWS instead: the journey-step function's variables from the environment")
+    .addOption(jsonOption())
+    .action(sendTestCommand);
+
+  relance
+    .command('report')
+    .description(
+      "did a journey work: its runs, conversions treated vs holdout with the uplift's 95% interval, and the funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
+    )
+    .argument('<journey>', 'journey id')
+    .option('--since <date>', 'only runs started and messages attempted from this date (ISO)')
+    .option('--version <version>', 'only the runs on this journey version, and their messages')
+    .addOption(
+      new Option(
+        '--window-days <n>',
+        "days after a run starts its contact's goal event counts as a conversion",
+      )
+        .default(7)
+        .argParser(positive),
+    )
+    .addOption(endpointOption())
+    .addOption(cdkOutOption())
+    .option(
+      '--aws',
+      'read AWS instead: LEDGER_TABLE, JOURNEY_STATE_TABLE and EVENTS_TABLE from the environment',
+    )
     .addOption(jsonOption())
     .action(reportCommand);
 

@@ -81,6 +81,38 @@ const SenderIdentitySchema = z.discriminatedUnion('type', [
 ]);
 export type SenderIdentityConfig = z.output<typeof SenderIdentitySchema>;
 
+/** A price in USD as End User Messaging takes it (`0.05`). */
+const Price = z.string().regex(/^\d{1,2}(\.\d{1,5})?$/, 'a price in USD such as "0.05"');
+
+/**
+ * SMS and calls through AWS End User Messaging SMS and Voice v2. Calls always go through it; SMS
+ * through SNS (the default) or through it (`smsProvider: 'end-user-messaging'`). The origination
+ * identity is a phone number the template leases (with an opt-out list of its own), or an existing
+ * phone number or pool passed in by ARN. The price caps refuse a message dearer than they allow.
+ */
+const PhoneMessagingSchema = z.strictObject({
+  smsProvider: z.enum(['sns', 'end-user-messaging']),
+  origination: z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('phone-number'),
+      isoCountryCode: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code (US)'),
+      numberType: z.enum(['LONG_CODE', 'TOLL_FREE', 'TEN_DLC', 'SIMULATOR']),
+    }),
+    z.strictObject({
+      type: z.literal('existing'),
+      arn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool)\/[A-Za-z0-9_-]+$/,
+          'a phone number or pool ARN (arn:aws:sms-voice:<region>:<account>:phone-number/<id>)',
+        ),
+    }),
+  ]),
+  maxPricePerSms: Price.optional(),
+  maxPricePerMinute: Price.optional(),
+});
+export type PhoneMessagingConfig = z.output<typeof PhoneMessagingSchema>;
+
 /** Virtual Deliverability Manager options of the configuration set; unset inherits the account's. */
 const DeliverabilitySchema = z.strictObject({
   engagementMetrics: z.boolean().optional(),
@@ -110,6 +142,18 @@ const RelanceConfigSchema = z
     audiencePasses: AudiencePassConfigSchema,
     senderIdentity: SenderIdentitySchema,
     deliverability: DeliverabilitySchema,
+    phoneMessaging: PhoneMessagingSchema,
+    /** The weekly journey digest: who gets it (none: no digest) and when (EventBridge Scheduler cron, in the default zone). */
+    reportDigest: z.strictObject({
+      recipients: z.array(z.email()),
+      schedule: z
+        .string()
+        .regex(/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/, 'an EventBridge Scheduler cron(...) expression'),
+    }),
+    /** Where `relance send-test` may send: e-mail addresses and E.164 numbers of the team. */
+    testRecipients: z.array(
+      z.union([z.email(), z.string().regex(/^\+[1-9]\d{6,14}$/)], 'an e-mail address or an E.164 number'),
+    ),
     /** Tables removable with the stack (never in production). */
     sandbox: z.boolean(),
   })
@@ -138,7 +182,7 @@ type ConfigInput = z.input<typeof RelanceConfigSchema>;
  * The configuration as the `Relance` construct's typed `config` prop. Every key is optional: a
  * value given here wins over the `relance:<key>` context (cdk.json or `-c`), which wins over the
  * default; objects merge key by key (a `delivery` with only `quietHours` keeps the default caps and
- * topics), arrays and `delivery.emailTopics` replace the default as a whole.
+ * topics), arrays, `delivery.emailTopics` and `phoneMessaging.origination` replace the default as a whole.
  */
 export interface RelanceConfigProps {
   /** The From address of journey and lead e-mail; its domain (or the address) is the SES identity. @default 'Relance Demo Shop <hello@shop.example.com>' */
@@ -170,6 +214,17 @@ export interface RelanceConfigProps {
   readonly senderIdentity?: ConfigInput['senderIdentity'];
   /** Virtual Deliverability Manager options of the configuration set (engagement metrics, optimized shared delivery). @default the account's VDM settings */
   readonly deliverability?: ConfigInput['deliverability'];
+  /**
+   * SMS and calls through AWS End User Messaging v2: `smsProvider` (`sns` or `end-user-messaging`),
+   * the origination identity (`{ type: 'phone-number', isoCountryCode, numberType }` leases one,
+   * `{ type: 'existing', arn }` uses a phone number or pool), price caps per SMS part and per call minute.
+   * @default SMS through SNS; calls from a leased US toll-free number; 0.10 USD caps
+   */
+  readonly phoneMessaging?: DeepPartial<ConfigInput['phoneMessaging']>;
+  /** The weekly journey digest: `recipients` (an empty list: no digest) and `schedule` (cron, in `defaultTimezone`). @default marketing@shop.example.com, Monday 08:00 */
+  readonly reportDigest?: DeepPartial<ConfigInput['reportDigest']>;
+  /** Where `relance send-test` may send test messages: e-mail addresses and E.164 numbers. @default ['marketing@shop.example.com', '+33600000001'] */
+  readonly testRecipients?: ConfigInput['testRecipients'];
   /** Tables the construct creates are removable with the stack: for sandboxes only, never production. @default false */
   readonly sandbox?: ConfigInput['sandbox'];
 }
@@ -197,10 +252,22 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   defaultCountry: 'FR',
   defaultTimezone: 'Europe/Paris',
   smsSenderId: 'RELANCE',
+  testRecipients: ['marketing@shop.example.com', '+33600000001'],
+  reportDigest: { recipients: ['marketing@shop.example.com'], schedule: 'cron(0 8 ? * MON *)' },
+  phoneMessaging: {
+    smsProvider: 'sns',
+    origination: { type: 'phone-number', isoCountryCode: 'US', numberType: 'TOLL_FREE' },
+    maxPricePerSms: '0.10',
+    maxPricePerMinute: '0.10',
+  },
   historyRetentionDays: 400,
   delivery: {
     quietHours: { start: '21:00', end: '08:00' },
-    frequencyCaps: { email: { max: 5, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+    frequencyCaps: {
+      email: { max: 5, windowDays: 7 },
+      sms: { max: 2, windowDays: 7 },
+      voice: { max: 1, windowDays: 7 },
+    },
     emailTopics: {
       newsletter: {
         label: 'News and new arrivals',
@@ -271,7 +338,7 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
 };
 
 /** Values that replace the default as a whole instead of merging into it (a deployment's own topics). */
-const WHOLE_VALUES = new Set(['delivery.emailTopics']);
+const WHOLE_VALUES = new Set(['delivery.emailTopics', 'phoneMessaging.origination']);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -139,6 +139,27 @@ const TYPES: Record<string, TypeNaming> = {
   },
   'AWS::SQS::Queue': { nameProperty: 'QueueName', maxName: 80, ref: 'url', service: 'sqs', arn: (n) => n },
   'AWS::SNS::Topic': { nameProperty: 'TopicName', maxName: 256, ref: 'arn', service: 'sns', arn: (n) => n },
+  // End User Messaging v2: a number's id is `phone-` and 32 hexadecimal digits.
+  'AWS::SMSVOICE::PhoneNumber': {
+    maxName: 38,
+    ref: 'id',
+    service: 'sms-voice',
+    arn: (n) => `phone-number/${n}`,
+  },
+  'AWS::SMSVOICE::ConfigurationSet': {
+    nameProperty: 'ConfigurationSetName',
+    maxName: 64,
+    ref: 'name',
+    service: 'sms-voice',
+    arn: (n) => `configuration-set/${n}`,
+  },
+  'AWS::SMSVOICE::OptOutList': {
+    nameProperty: 'OptOutListName',
+    maxName: 64,
+    ref: 'name',
+    service: 'sms-voice',
+    arn: (n) => `opt-out-list/${n}`,
+  },
   'AWS::Events::EventBus': {
     nameProperty: 'Name',
     maxName: 256,

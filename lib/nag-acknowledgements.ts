@@ -86,7 +86,8 @@ export function acknowledgeNagFindings(relance: Relance): void {
   );
 
   // The ledger has a GSI: a table grant covers "<table>/index/*" for the functions granted the ledger.
-  for (const fn of [engine.stepFunction, feedback.feedbackFunction]) {
+  const digest = relance.digest ? [relance.digest.fn] : [];
+  for (const fn of [engine.stepFunction, feedback.feedbackFunction, ...digest]) {
     acknowledge(
       roleOf(fn),
       `AwsSolutions-IAM5[Resource::${indexesOf(stack, relance.tables.ledger)}]`,
@@ -142,13 +143,19 @@ export function acknowledgeNagFindings(relance: Relance): void {
     );
   }
   // The journey-state table has a GSI: a table grant covers "<table>/index/*" for the functions granted it.
-  for (const fn of [engine.stepFunction, engine.routerFunction, passes.fn, relance.sweeper.fn]) {
+  for (const fn of [engine.stepFunction, engine.routerFunction, passes.fn, relance.sweeper.fn, ...digest]) {
     acknowledge(
       roleOf(fn),
       `AwsSolutions-IAM5[Resource::${indexesOf(stack, relance.tables.journeyState)}]`,
       'A grant on the journey-state table covers its byWake index ("<table>/index/*"), which lists waiting runs by wake-up time for the run sweeper; the CDK adds it to every grant of the table.',
     );
   }
+  if (relance.digest)
+    Validations.of(relance.digest).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(relance.digest.fn.node.defaultChild as never)}.Arn>:*]`,
+      reason:
+        'Invoking the digest function by any version or alias is what the CDK grant produces; the function itself is fixed.',
+    });
   Validations.of(relance.sweeper).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(relance.sweeper.fn.node.defaultChild as never)}.Arn>:*]`,
     reason:

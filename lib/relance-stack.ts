@@ -41,7 +41,9 @@ import { deadLetterQueue, EventIngest } from './stateless/event-ingest.ts';
 import { HttpIngest, publicBaseUrl } from './stateless/http-ingest.ts';
 import { JourneyEngine } from './stateless/journey-engine.ts';
 import { LeadRouting } from './stateless/lead-routing.ts';
+import { needsPhoneMessaging, PhoneMessaging } from './stateless/phone-messaging.ts';
 import { PreferencesApi } from './stateless/preferences-api.ts';
+import { ReportDigest } from './stateless/report-digest.ts';
 import { RunSweeper } from './stateless/run-sweeper.ts';
 import { SenderIdentity } from './stateless/sender-identity.ts';
 
@@ -180,6 +182,10 @@ export class Relance extends Construct {
   readonly alarms: RelanceAlarms;
   /** The stage's CloudWatch dashboard. */
   readonly dashboard: RelanceDashboard;
+  /** The weekly journey digest (absent when `reportDigest.recipients` is empty). */
+  readonly digest?: ReportDigest;
+  /** End User Messaging: the origination identity, configuration set and receipts (where calls or v2 SMS are used). */
+  readonly phone?: PhoneMessaging;
 
   constructor(scope: Construct, id: string, props: RelanceProps = {}) {
     super(scope, id);
@@ -230,6 +236,9 @@ export class Relance extends Construct {
     this.senderIdentity = new SenderIdentity(home, 'SenderIdentity', config);
     const senderIdentityArn = this.senderIdentity.identityArn;
     this.http = new HttpIngest(home, 'Http', { bus: this.ingest.bus, config, names });
+    if (needsPhoneMessaging(deployed, config))
+      this.phone = new PhoneMessaging(home, 'PhoneMessaging', { config, names });
+    const phone = this.phone ? { phone: this.phone } : {};
     this.engine = new JourneyEngine(home, 'Journeys', {
       journeys: deployed,
       bus: this.ingest.bus,
@@ -240,6 +249,7 @@ export class Relance extends Construct {
       scheduleDeadLetters,
       senderIdentityArn,
       versions: this.versions,
+      ...phone,
     });
     this.sweeper = new RunSweeper(home, 'RunSweeper', {
       names,
@@ -261,11 +271,13 @@ export class Relance extends Construct {
     );
     this.engine.stepFunction.addEnvironment(PREFERENCES_ENV.publicBaseUrl, publicBaseUrl(this.http.api));
     this.feedback = new DeliveryFeedback(home, 'Feedback', {
+      ...(this.phone ? { phoneReceipts: this.phone.receipts } : {}),
       configurationSet: this.engine.configurationSet,
       contacts: tables.contacts,
       ledger: tables.ledger,
       deadLetters: this.ingest.deadLetters,
     });
+    this.phone?.routeIncomingSms(this.feedback.inboundSmsTopicArn);
     // Sends `to: 'owner'` read the sales roster (bundled, overlaid with the reps API's edits).
     this.engine.stepFunction.useTable(tables.leads, LEAD_ENV.leadsTable, ['GetItem', 'BatchGetItem']);
     this.leads = new LeadRouting(home, 'Leads', {
@@ -276,10 +288,20 @@ export class Relance extends Construct {
       tables: { contacts: tables.contacts, events: tables.events, leads: tables.leads },
       linkSigningKey: this.preferences.secret,
       senderIdentityArn,
+      ...phone,
       configurationSetName: this.engine.configurationSet.ref,
       config,
       names,
     });
+    if (config.reportDigest.recipients.length > 0)
+      this.digest = new ReportDigest(home, 'ReportDigest', {
+        config,
+        names,
+        tables: { ledger: tables.ledger, journeyState: tables.journeyState, events: tables.events },
+        senderIdentityArn,
+        configurationSetName: this.engine.configurationSet.ref,
+        scheduleDeadLetters,
+      });
     this.passes = new AudiencePasses(home, 'AudiencePasses', {
       names,
       scheduleDeadLetters,

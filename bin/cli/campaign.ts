@@ -404,8 +404,11 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
   const gb = (entry: string) => (input.deployment.memoryMb[entry] ?? 256) / 1024;
   const seconds = ASSUMED_INVOCATION_MS / 1000;
   const tasksPerExecution = journeyExecutions > 0 ? journeyInvocations / journeyExecutions : 0;
-  const emails = steps.filter((s) => s.channel === 'email').reduce((sum, s) => sum + s.send + s.deferred, 0);
-  const sms = steps.filter((s) => s.channel === 'sms').reduce((sum, s) => sum + s.send + s.deferred, 0);
+  const sent = (channel: string) =>
+    steps.filter((s) => s.channel === channel).reduce((sum, s) => sum + s.send + s.deferred, 0);
+  const sms = sent('sms');
+  const calls = sent('voice');
+  const emails = sent('email');
   const usage: Usage = {
     lambdaInvocations: passInvocations + journeyInvocations,
     lambdaGbSeconds:
@@ -441,6 +444,7 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
     storedByteMonths: 0,
     emails,
     sms,
+    calls,
   };
   const aws = costOf(usage);
   const ses = emails * SES_PRICE_PER_EMAIL;

@@ -44,7 +44,7 @@ export const DECLARED = {
     'functions/journeys/event-router-handler.ts': 60,
     'functions/delivery/feedback-handler.ts': 40,
     default: 60,
-  } as Record<string, number>,
+  } as { readonly default: number } & Readonly<Record<string, number>>,
   /** Billed duration of one Express execution (64 MB): its Lambda tasks and transitions, in 100 ms steps. */
   expressMs: 200,
   /** Lambda's platform records per invocation in JSON format at the INFO system level (platform.start, platform.report). */
@@ -73,6 +73,8 @@ export interface Usage {
   readonly storedByteMonths: number;
   readonly emails: number;
   readonly sms: number;
+  /** Calls placed (End User Messaging voice, priced per minute and country: counted, not priced). */
+  readonly calls: number;
 }
 
 export const ZERO_USAGE: Usage = {
@@ -89,6 +91,7 @@ export const ZERO_USAGE: Usage = {
   storedByteMonths: 0,
   emails: 0,
   sms: 0,
+  calls: 0,
 };
 
 /** Express bills memory in 64 MB steps and time in 100 ms steps; a small execution is 64 MB. */
@@ -99,7 +102,7 @@ export function expressBilledGbSeconds(durationMs: number, memoryMb = 64): numbe
 
 /** Lambda GB-seconds of `invocations` of a function of `memoryMb`, at its declared duration (1 ms steps). */
 export function declaredLambdaGbSeconds(entry: string, memoryMb: number, invocations: number): number {
-  const ms = DECLARED.lambdaMs[entry] ?? DECLARED.lambdaMs.default ?? 60;
+  const ms = DECLARED.lambdaMs[entry] ?? DECLARED.lambdaMs.default;
   return (invocations * Math.ceil(ms) * memoryMb) / 1024 / 1000;
 }
 

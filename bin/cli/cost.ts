@@ -128,7 +128,9 @@ async function usageNow(runtime: LocalRuntime): Promise<Usage> {
       STORAGE_HORIZON_MONTHS,
     ),
     emails: runtime.ses.emails().length,
-    sms: runtime.sns.outbox().length,
+    // SMS through SNS or End User Messaging, and calls.
+    sms: runtime.sns.outbox().length + runtime.smsVoice.outbox().filter((m) => m.channel === 'TEXT').length,
+    calls: runtime.smsVoice.outbox().filter((m) => m.channel === 'VOICE').length,
   };
 }
 
@@ -254,6 +256,7 @@ export async function measureJourneyCosts(
     const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));
     return {
       journeys: results.map(({ scenario, journey, ingest }) => {
+        // The feedback of each e-mail the run sent (none for a run without e-mail).
         const perEntry = addUsage(addUsage(journey, ingest), perRun(feedbackPerMessage, 1 / journey.emails));
         return {
           journeyId: scenario.journeyId,
@@ -262,8 +265,8 @@ export async function measureJourneyCosts(
           perMillionRuns: million(journey),
           ingestPerEvent: ingest,
           ingestPerMillionEvents: million(ingest),
-          perEntry: journey.emails > 0 ? perEntry : addUsage(journey, ingest),
-          perMillionEntries: million(journey.emails > 0 ? perEntry : addUsage(journey, ingest)),
+          perEntry,
+          perMillionEntries: million(perEntry),
         };
       }),
       feedback: {
@@ -346,7 +349,7 @@ export function printCostReport(results: CostResults, write: (line: string) => v
     write(
       `  per run: ${count(u.expressExecutions)} Express executions, ${count(u.scheduleInvocations)} schedule invocations, ` +
         `${count(u.lambdaInvocations)} Lambda invocations, ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units (${count(u.dynamoIndexWriteUnits)} in indexes), ` +
-        `${count(u.events)} events, ${count(u.logBytes / 1024)} KB of logs, ${count(u.storedByteMonths / 1024)} KB-months stored, ${count(u.emails)} e-mails, ${count(u.sms)} SMS`,
+        `${count(u.events)} events, ${count(u.logBytes / 1024)} KB of logs, ${count(u.storedByteMonths / 1024)} KB-months stored, ${count(u.emails)} e-mails, ${count(u.sms)} SMS, ${count(u.calls)} calls`,
     );
     write(
       `  the run, per million: ${money(r.perMillionRuns.total)}  (${breakdownLines(r.perMillionRuns).join(', ')})`,

@@ -1,49 +1,93 @@
 /**
- * `relance report <journey> [--since DATE]`: the journey's funnel per step from the ledger. Reads
- * the local runtime by default (`--endpoint`), or AWS when `--aws` is given with LEDGER_TABLE set.
+ * `relance report <journey> [--since DATE] [--version V] [--window-days N]`: did the journey work?
+ * Its runs (entered, held out, in progress, goal reached...), the funnel per step from the ledger,
+ * and conversions of treated runs against the holdout's with the uplift's 95% interval. Reads the
+ * local runtime by default (`--endpoint`), or AWS with `--aws` and the table variables set.
  */
 import { join } from 'node:path';
-import type { JourneyFunnel } from '../../functions/journey-report/funnel.ts';
+import {
+  formatReport,
+  type JourneyReport,
+  journeyReport,
+} from '../../functions/journey-report/journey-report.ts';
+import { ENV } from '../../functions/platform/env-names.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
+import { relanceTables } from '../../local/dev/relance-template.ts';
+import { journeys } from '../../workflows/journeys/index.ts';
 
 export interface ReportOptions {
   readonly projectRoot: string;
   readonly endpoint?: string;
   readonly aws: boolean;
   readonly cdkOut?: string;
-  /** ISO date or timestamp: entries created before it are left out. */
+  /** ISO date or timestamp: runs started and entries created before it are left out. */
   readonly since?: string;
+  /** Only the runs on this journey version (and their messages). */
+  readonly version?: string;
+  /** How long after a run starts its contact's goal event still counts as a conversion. @default 7 */
+  readonly windowDays?: number;
 }
 
-function ledgerTable(options: ReportOptions): string {
+interface ReportTables {
+  readonly ledger: string;
+  readonly journeyState: string;
+  readonly events: string;
+}
+
+function tablesOf(options: ReportOptions): ReportTables {
   if (options.aws) {
-    const ledger = process.env.LEDGER_TABLE;
-    if (!ledger) throw new Error('with --aws, set LEDGER_TABLE (the RelanceData stack output)');
-    return ledger;
+    const [ledger, journeyState, events] = [ENV.ledgerTable, ENV.journeyStateTable, ENV.eventsTable].map(
+      (variable) => process.env[variable],
+    );
+    if (!ledger || !journeyState || !events)
+      throw new Error(
+        `with --aws, set ${ENV.ledgerTable}, ${ENV.journeyStateTable} and ${ENV.eventsTable} (the RelanceData stack outputs)`,
+      );
+    return { ledger, journeyState, events };
   }
   const app = loadLocalApp(
     options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'),
     options.endpoint ?? '',
   );
-  const name = app.tables.find((t) => t.logicalId.includes('Ledger'))?.name;
-  if (!name) throw new Error('the local template has no ledger table');
-  return name;
+  const { ledger, journeyState, events } = relanceTables(app);
+  if (!ledger || !journeyState || !events)
+    throw new Error('the local template lacks the ledger, journey-state or events table');
+  return { ledger, journeyState, events };
 }
 
-export async function report(journeyId: string, options: ReportOptions): Promise<JourneyFunnel> {
+export async function report(journeyId: string, options: ReportOptions): Promise<JourneyReport> {
+  const journey = journeys.find((j) => j.id === journeyId);
+  if (!journey)
+    throw new Error(`unknown journey "${journeyId}" (known: ${journeys.map((j) => j.id).join(', ')})`);
   if (options.since !== undefined && Number.isNaN(Date.parse(options.since)))
     throw new Error(`--since: not a date: ${options.since}`);
+  const windowDays = options.windowDays ?? 7;
+  if (!Number.isFinite(windowDays) || windowDays <= 0)
+    throw new Error(`--window-days: not a positive number: ${windowDays}`);
   if (!options.aws) {
     process.env.AWS_ENDPOINT_URL = options.endpoint ?? 'http://127.0.0.1:4747';
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
-  const table = ledgerTable(options);
+  const tables = tablesOf(options);
   // Imported now: the SDK clients are built after the endpoint is set.
   const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
-  const { journeyFunnel } = await import('../../functions/journey-report/funnel.ts');
-  const entries = await new LedgerRepository(table).forJourney(journeyId);
-  const since = options.since ? new Date(options.since).toISOString() : undefined;
-  return journeyFunnel(entries, journeyId, since);
+  const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const { EventsRepository } = await import('../../functions/contacts/events-repository.ts');
+  return journeyReport(
+    journey,
+    {
+      runs: new RunsRepository(tables.journeyState),
+      ledger: new LedgerRepository(tables.ledger),
+      events: new EventsRepository(tables.events),
+    },
+    {
+      ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
+      ...(options.version ? { version: options.version } : {}),
+      windowDays,
+    },
+  );
 }
+
+export { formatReport };

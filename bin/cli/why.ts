@@ -5,8 +5,10 @@
  * it stalled). Reads the local runtime by default (`--endpoint`), or AWS when `--aws` is given with
  * CONTACTS_TABLE and LEDGER_TABLE set (and JOURNEY_STATE_TABLE for the runs).
  */
+
 import { join } from 'node:path';
 import type { Contact } from '#catalogue/contact.ts';
+import type { Channel } from '#language/types.ts';
 import type { SmsOptOutState } from '../../functions/contacts/contacts-repository.ts';
 import { explainEntry, explainRenderedFrom, type LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
@@ -168,7 +170,7 @@ function identityLines(contact: Contact): string[] {
 /** The report as lines for a terminal. */
 export function formatWhy(report: WhyReport): string[] {
   const { contact } = report;
-  const consent = (channel: 'email' | 'sms') => {
+  const consent = (channel: Channel) => {
     const c = contact.consent[channel];
     const topics = Object.entries(c?.topics ?? {}).map(
       ([t, r]) => `${t}: ${r.status} (${r.proof.kind}, ${r.at})`,
@@ -182,13 +184,14 @@ export function formatWhy(report: WhyReport): string[] {
     `contact ${contact.contactId}${contact.email ? ` <${contact.email}>` : ''}${contact.phone ? ` ${contact.phone}` : ''}`,
     ...consent('email').map((l) => `  consent ${l}`),
     ...consent('sms').map((l) => `  consent ${l}`),
-    ...(['email', 'sms'] as const).flatMap((channel) => {
+    ...(contact.consent.voice ? consent('voice').map((l) => `  consent ${l}`) : []),
+    ...(['email', 'sms', 'voice'] as const).flatMap((channel) => {
       const s = contact.suppressed[channel];
       return s ? [`  suppressed ${channel}: ${s.reason} since ${s.at}`] : [];
     }),
     ...(report.smsNumber?.status === 'opted_out'
       ? [
-          `  sms number ${contact.phone}: opted out (${report.smsNumber.keyword} at ${report.smsNumber.at}); no SMS is sent to it, transactional ones included`,
+          `  sms number ${contact.phone}: opted out (${report.smsNumber.keyword} at ${report.smsNumber.at}); no SMS nor call goes to it, transactional ones included`,
         ]
       : []),
     ...(report.phoneGivenBy

@@ -62,7 +62,9 @@ export const PASS_SOURCE = 'relance.segments';
  */
 export function admissionsPerSecond(journey: JourneyDefinition, rates: PassSettings['rates']): number {
   const sends = { email: 0, sms: 0 };
-  for (const step of Object.values(journey.steps)) if (step.type === 'send') sends[step.channel] += 1;
+  // A call leaves from the same origination identities as an SMS: it counts against the SMS rate.
+  for (const step of Object.values(journey.steps))
+    if (step.type === 'send') sends[step.channel === 'email' ? 'email' : 'sms'] += 1;
   const limits = (['email', 'sms'] as const).filter((c) => sends[c] > 0).map((c) => rates[c] / sends[c]);
   return limits.length > 0 ? Math.min(...limits) : Math.max(rates.email, rates.sms);
 }

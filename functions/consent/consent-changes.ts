@@ -7,7 +7,7 @@
 import type { ChannelConsent, ConsentRecord, Contact } from '#catalogue/contact.ts';
 import type { TopicMode } from '../delivery/delivery-policy.ts';
 
-export type ConsentChannel = 'email' | 'sms';
+export type ConsentChannel = 'email' | 'sms' | 'voice';
 
 /** Where a change came from, when, and what proves it. */
 export interface ConsentProvenance {

@@ -77,6 +77,30 @@ export class EventsRepository {
     return (Items ?? []).map((item) => HistoryEntry.parse(item));
   }
 
+  /** A contact's events that happened from `from` to `until` (ISO times, both included), oldest first. */
+  async between(contactId: string, from: string, until: string): Promise<HistoryEntry[]> {
+    const entries: HistoryEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :until',
+          // `~` sorts after the event id that follows the time in the key.
+          ExpressionAttributeValues: {
+            ':pk': `CONTACT#${contactId}`,
+            ':from': `AT#${from}`,
+            ':until': `AT#${until}~`,
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      startKey = page.LastEvaluatedKey;
+      entries.push(...(page.Items ?? []).map((item) => HistoryEntry.parse(item)));
+    } while (startKey);
+    return entries;
+  }
+
   /** A contact's whole history, oldest first, page by page (a merge copies it to the survivor). */
   async *history(contactId: string, pageSize = 100): AsyncGenerator<HistoryEntry[]> {
     let startKey: Record<string, unknown> | undefined;

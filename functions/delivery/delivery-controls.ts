@@ -2,7 +2,7 @@
  * Whether a message may go to a contact now. Every send passes here; the answer is recorded in the
  * ledger, so each skipped or deferred message says why.
  */
-import type { Contact } from '#catalogue/contact.ts';
+import type { Contact, Suppression } from '#catalogue/contact.ts';
 import type { Channel, MessageCategory } from '#language/types.ts';
 import type { DeliveryPolicySettings } from './delivery-policy.ts';
 import type { SkipReason } from './ledger.ts';
@@ -60,9 +60,11 @@ export function smsOptOutSkip(state: SmsKeywordState | undefined): DeliveryDecis
 
 /**
  * Consent, suppression and quiet hours. Transactional messages need only an address that is not
- * suppressed; an SMS also needs a number that has not replied STOP (carriers refuse every SMS to it,
- * transactional ones included). Marketing e-mail follows its topic's mode (opt-out by default);
- * marketing SMS needs an explicit opt-in (TCPA) and waits for the end of quiet hours.
+ * suppressed; an SMS or a call also needs a number that has not replied STOP (carriers refuse every
+ * SMS to it, End User Messaging refuses calls to a number on the opt-out list, and a revocation
+ * covers calls and texts alike). A contact who opted out of calls is never called, whatever the
+ * category. Marketing e-mail follows its topic's mode (opt-out by default); marketing SMS and calls
+ * need an explicit opt-in (TCPA). SMS and calls wait for the end of quiet hours.
  * `smsNumberState` is the number's own opt-out state, when the caller read it.
  */
 export function decideDelivery(
@@ -75,12 +77,18 @@ export function decideDelivery(
   const address = intent.channel === 'email' ? contact.email : contact.phone;
   if (!address)
     return { action: 'skip', reason: intent.channel === 'email' ? 'no_email_address' : 'no_phone_number' };
-  const suppression = contact.suppressed[intent.channel];
+  const suppression = suppressionOf(contact, intent.channel);
   if (suppression) return { action: 'skip', reason: 'suppressed', detail: suppression.reason };
-  if (intent.channel === 'sms') {
+  if (intent.channel !== 'email') {
     const stopped = smsOptOutSkip(latestSmsKeyword(contact, smsNumberState));
     if (stopped) return stopped;
   }
+  if (intent.channel === 'voice' && contact.consent.voice?.channel?.status === 'opted_out')
+    return {
+      action: 'skip',
+      reason: 'unsubscribed',
+      detail: 'voice channel: the contact asked not to be called',
+    };
 
   if (intent.category === 'marketing') {
     const consent = contact.consent[intent.channel];
@@ -93,15 +101,34 @@ export function decideDelivery(
     if (intent.channel === 'sms' && channelStatus !== 'opted_in') {
       return { action: 'skip', reason: 'no_consent', detail: 'SMS marketing needs an explicit opt-in' };
     }
+    if (intent.channel === 'voice' && channelStatus !== 'opted_in') {
+      return {
+        action: 'skip',
+        reason: 'no_consent',
+        detail: 'automated marketing calls need an explicit opt-in',
+      };
+    }
     const mode = intent.topic ? policy.emailTopics[intent.topic]?.mode : undefined;
     if (intent.channel === 'email' && mode === 'opt_in' && topicStatus !== 'opted_in') {
       return { action: 'skip', reason: 'no_consent', detail: `topic ${intent.topic} needs an opt-in` };
     }
   }
-  if (intent.channel === 'sms' || policy.emailQuietHours) {
+  if (intent.channel !== 'email' || policy.emailQuietHours) {
     const zone = contact.timezone ?? policy.defaultTimezone;
     const allowed = nextAllowedTime(nowMs, policy.quietHours, zone);
     if (allowed > nowMs) return { action: 'defer', until: allowed, reason: 'quiet_hours' };
   }
   return { action: 'send', address };
+}
+
+/**
+ * The suppression that stops a message on a channel: the channel's own, or, for a phone channel,
+ * the other phone channel's when it proved the number invalid (a number that does not exist can
+ * neither be texted nor called).
+ */
+function suppressionOf(contact: Contact, channel: Channel): Suppression | undefined {
+  const own = contact.suppressed[channel];
+  if (own || channel === 'email') return own;
+  const other = contact.suppressed[channel === 'sms' ? 'voice' : 'sms'];
+  return other?.reason === 'invalid_number' ? other : undefined;
 }

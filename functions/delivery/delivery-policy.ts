@@ -21,7 +21,12 @@ const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 export const DeliveryPolicySettings = z.strictObject({
   /** Local hours, in each contact's timezone, when SMS (and e-mail where a journey says so) wait. */
   quietHours: z.strictObject({ start: LocalTime, end: LocalTime }),
-  frequencyCaps: z.strictObject({ email: CapRuleSchema, sms: CapRuleSchema }),
+  frequencyCaps: z.strictObject({
+    email: CapRuleSchema,
+    sms: CapRuleSchema,
+    /** Marketing calls; a deployment written before the voice channel gets one a week. */
+    voice: CapRuleSchema.default({ max: 1, windowDays: 7 }),
+  }),
   /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
   emailTopics: z.record(
     z.string(),

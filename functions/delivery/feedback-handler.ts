@@ -1,5 +1,6 @@
 /**
- * Lambda: provider events from the default bus (SES e-mail events, End User Messaging SMS events).
+ * Lambda: provider events from the default bus (SES e-mail events, End User Messaging SMS and call
+ * events) and from the phone configuration set's SNS event destination.
  * Records them on the ledger entry and the contact. An event that fails validation goes to the
  * feedback dead letters once, with the failing fields: retrying cannot fix it. Faults (DynamoDB)
  * throw, so Lambda retries and then sends the event to the same queue.
@@ -15,7 +16,7 @@ import { logger } from '#platform/logger.ts';
 import { METRIC } from '#platform/metric-names.ts';
 import { countMetric } from '#platform/metrics.ts';
 import { type AppliedFeedback, FeedbackDeadLetters, FeedbackRepository } from './feedback-repository.ts';
-import { interpretProviderEvent } from './provider-feedback.ts';
+import { interpretProviderEvent, phoneEventFromDestination } from './provider-feedback.ts';
 
 const repository = new FeedbackRepository({
   contacts: requireEnv(ENV.contactsTable),
@@ -52,4 +53,19 @@ async function recordFeedback(event: unknown): Promise<FeedbackResult> {
   return { status: 'recorded', eventType: interpretation.eventType, applied };
 }
 
-export const handler = middy(recordFeedback).use(injectLambdaContext(logger, { resetKeys: true }));
+/** An SNS delivery: the configuration set's event destination (End User Messaging receipts). */
+const SnsDelivery = z.object({
+  Records: z.array(z.object({ Sns: z.object({ Message: z.string(), Timestamp: z.string() }) })).min(1),
+});
+
+/** Events from the default bus, or receipts from the phone configuration set's SNS destination. */
+async function recordEvents(event: unknown): Promise<FeedbackResult | FeedbackResult[]> {
+  const sns = SnsDelivery.safeParse(event);
+  if (!sns.success) return recordFeedback(event);
+  const results: FeedbackResult[] = [];
+  for (const { Sns } of sns.data.Records)
+    results.push(await recordFeedback(phoneEventFromDestination(Sns.Message, Sns.Timestamp)));
+  return results;
+}
+
+export const handler = middy(recordEvents).use(injectLambdaContext(logger, { resetKeys: true }));

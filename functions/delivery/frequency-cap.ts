@@ -5,7 +5,7 @@
  */
 
 import * as z from 'zod';
-import type { CapRule } from '#language/types.ts';
+import type { CapRule, Channel } from '#language/types.ts';
 
 /** A send counted in a cap: its ledger key and when it left. */
 export const CapEntry = z.object({ key: z.string(), at: z.number() });
@@ -42,11 +42,11 @@ export function decideCap(
 export function capRuleFor(
   send: {
     readonly category: 'marketing' | 'transactional';
-    readonly channel: 'email' | 'sms';
+    readonly channel: Channel;
     readonly toOwner?: boolean;
   },
-  journeyCaps: 'exempt' | Partial<Record<'email' | 'sms', CapRule>> | undefined,
-  deploymentCaps: Readonly<Record<'email' | 'sms', CapRule>>,
+  journeyCaps: 'exempt' | Partial<Record<Channel, CapRule>> | undefined,
+  deploymentCaps: Readonly<Record<Channel, CapRule>>,
 ): CapRule | undefined {
   if (send.category === 'transactional' || send.toOwner) return undefined;
   if (journeyCaps === 'exempt') return undefined;

@@ -51,7 +51,9 @@ export const LedgerEntry = z.object({
   runKey: z.string(),
   gen: z.number(),
   stepId: z.string(),
-  channel: z.enum(['email', 'sms']),
+  channel: z.enum(['email', 'sms', 'voice']),
+  /** A test send (`relance send-test`) to a declared test recipient: never counted in a funnel. */
+  test: z.literal(true).optional(),
   template: z.string(),
   category: z.enum(['marketing', 'transactional']),
   status: LedgerStatus,
@@ -133,6 +135,10 @@ export function explainRenderedFrom(version: RenderedFrom): string {
 
 /** What a ledger entry says happened, and why, in one line a person reads at a glance. */
 export function explainEntry(entry: LedgerEntry): string {
+  return entry.test ? `test send (relance send-test): ${explainOutcome(entry)}` : explainOutcome(entry);
+}
+
+function explainOutcome(entry: LedgerEntry): string {
   const reason = entry.reason ? (REASONS[entry.reason] ?? entry.reason) : '';
   const detail = entry.detail ? ` (${entry.detail})` : '';
   switch (entry.status) {

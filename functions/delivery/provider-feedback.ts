@@ -314,14 +314,15 @@ function interpretSes(
 // ----- SMS delivery events (End User Messaging) ---------------------------------------------------------
 
 export const SMS_DELIVERY_DETAIL_TYPE = 'Text Message Delivery Status Updated';
+export const VOICE_DELIVERY_DETAIL_TYPE = 'Voice Message Delivery Status Updated';
 
-/** An End User Messaging SMS delivery event as EventBridge delivers it. */
+/** An End User Messaging SMS or call delivery event as EventBridge delivers it. */
 export const SmsDeliveryEvent = z.looseObject({
   source: z.literal('aws.sms-voice'),
-  'detail-type': z.literal(SMS_DELIVERY_DETAIL_TYPE),
+  'detail-type': z.enum([SMS_DELIVERY_DETAIL_TYPE, VOICE_DELIVERY_DETAIL_TYPE]),
   time: Timestamp,
   detail: z.looseObject({
-    eventType: z.string().startsWith('TEXT_'),
+    eventType: z.string().regex(/^(TEXT|VOICE)_/, 'a TEXT_ or VOICE_ event type'),
     eventTimestamp: z.number().optional(),
     destinationPhoneNumber: E164,
     messageId: z.string().min(1),
@@ -333,9 +334,13 @@ export const SmsDeliveryEvent = z.looseObject({
 });
 export type SmsDeliveryEvent = z.infer<typeof SmsDeliveryEvent>;
 
-/** Events that say the message reached (or is on its way to) the handset. */
-const SMS_DELIVERED = new Set(['TEXT_DELIVERED', 'TEXT_SUCCESSFUL']);
-const SMS_IN_PROGRESS = new Set(['TEXT_QUEUED', 'TEXT_PENDING']);
+/**
+ * Events that say the message reached (or is on its way to) the handset. A call is delivered when
+ * it was answered and the message played (COMPLETED: not necessarily by a person); busy, no
+ * answer, failed and expired calls are undelivered.
+ */
+const SMS_DELIVERED = new Set(['TEXT_DELIVERED', 'TEXT_SUCCESSFUL', 'VOICE_ANSWERED', 'VOICE_COMPLETED']);
+const SMS_IN_PROGRESS = new Set(['TEXT_QUEUED', 'TEXT_PENDING', 'VOICE_INITIATED', 'VOICE_RINGING']);
 /**
  * The one failure that is about the number itself: it does not exist. Blocked, unreachable,
  * carrier-unreachable, spam and TTL failures are about a device's state, a carrier or the content,
@@ -398,11 +403,37 @@ export function interpretProviderEvent(
   if (source === 'aws.ses')
     return interpretSes(raw, envelope.data['detail-type'], options.configurationSet || undefined);
   if (source === 'aws.sms-voice') {
-    if (envelope.data['detail-type'] !== SMS_DELIVERY_DETAIL_TYPE)
-      return { kind: 'ignored', reason: `${envelope.data['detail-type']} is not a text delivery event` };
+    const detailType = envelope.data['detail-type'];
+    if (detailType !== SMS_DELIVERY_DETAIL_TYPE && detailType !== VOICE_DELIVERY_DETAIL_TYPE)
+      return { kind: 'ignored', reason: `${detailType} is not a text or voice delivery event` };
     return interpretSms(raw);
   }
   return { kind: 'ignored', reason: `source ${source} is not a messaging provider` };
+}
+
+/**
+ * An event a configuration set's SNS event destination publishes (the event record as the SNS
+ * message), as the EventBridge event End User Messaging sends for the same message, so both paths
+ * are read by one interpreter (and a receipt arriving by both is recorded once).
+ */
+export function phoneEventFromDestination(message: string, publishedAt: string): unknown {
+  let record: unknown = message;
+  try {
+    record = JSON.parse(message);
+  } catch {
+    // Kept as text: the interpreter finds no event record in it, and it is dead-lettered as malformed.
+  }
+  const eventType =
+    record !== null && typeof record === 'object' ? (record as Record<string, unknown>).eventType : undefined;
+  return {
+    source: 'aws.sms-voice',
+    'detail-type':
+      typeof eventType === 'string' && eventType.startsWith('VOICE_')
+        ? VOICE_DELIVERY_DETAIL_TYPE
+        : SMS_DELIVERY_DETAIL_TYPE,
+    time: publishedAt,
+    detail: record,
+  };
 }
 
 // ----- inbound SMS: keywords --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * Renders message templates with Liquid: the locale variant closest to the contact's locale
- * (`fr-CA` → `fr-CA`, then `fr`, then the default), HTML values escaped, amounts and dates written
+ * (`fr-CA` → `fr-CA`, then `fr`, then the default), HTML and SSML values escaped (a name with `&`
+ * or `<` cannot break the markup of an e-mail or a call), amounts and dates written
  * the contact's way (Intl). Strict: a variable with no value and no `default` filter is not
  * rendered as an empty string; the render fails with MissingTemplateData naming it, and the send
  * is skipped as `missing_data`.
@@ -14,7 +15,9 @@ import {
   type MessageTemplate,
   relanceLiquid,
   type SmsContent,
+  type VoiceScript,
 } from '#language/template.ts';
+import type { PollyVoice } from '#language/voice-template.ts';
 import { escapeHtml } from '#platform/html-page.ts';
 import { type TextLanguage, textLanguage } from '#platform/text-language.ts';
 import { headerText } from './header-text.ts';
@@ -72,7 +75,7 @@ async function renderPart(
 }
 
 /** The content variant for a locale, falling back to its language, then to the default. */
-export function pickVariant<T extends EmailContent | SmsContent>(
+export function pickVariant<T extends EmailContent | SmsContent | VoiceScript>(
   content: T,
   locales: Readonly<Record<string, T>> | undefined,
   locale: string | undefined,
@@ -89,7 +92,15 @@ export function pickVariant<T extends EmailContent | SmsContent>(
 
 export type RenderedMessage =
   | { channel: 'email'; subject: string; html: string; text: string; locale: string }
-  | { channel: 'sms'; text: string; locale: string };
+  | { channel: 'sms'; text: string; locale: string }
+  | {
+      channel: 'voice';
+      /** What SendVoiceMessage reads out: the script, plain text or SSML as `bodyType` says. */
+      body: string;
+      bodyType: 'TEXT' | 'SSML';
+      voice: PollyVoice;
+      locale: string;
+    };
 
 export interface RenderOptions {
   /** The zone times are written in when neither the event nor the contact has one (the deployment's). */
@@ -133,6 +144,16 @@ export async function renderMessage(
       renderPart(liquidEngines().text, content.text, variables, globals, `${used}.text`),
     ]);
     return { channel: 'email', subject: headerText(subject), html, text, locale: used };
+  }
+  if (template.channel === 'voice') {
+    const { content, locale: used } = pickVariant(template.content, template.locales, locale);
+    const globals = globalsFor(used);
+    if (content.ssml !== undefined) {
+      const body = await renderPart(liquidEngines().html, content.ssml, variables, globals, `${used}.ssml`);
+      return { channel: 'voice', body: body.trim(), bodyType: 'SSML', voice: content.voice, locale: used };
+    }
+    const body = await renderPart(liquidEngines().text, content.text, variables, globals, `${used}.text`);
+    return { channel: 'voice', body: body.trim(), bodyType: 'TEXT', voice: content.voice, locale: used };
   }
   const { content, locale: used } = pickVariant(template.content, template.locales, locale);
   const text = await renderPart(

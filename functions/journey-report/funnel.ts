@@ -44,7 +44,8 @@ export function journeyFunnel(
 ): JourneyFunnel {
   const steps = new Map<string, StepFunnel>();
   const chosen = entries
-    .filter((e) => e.journeyId === journeyId && (!since || e.createdAt >= since))
+    // Test sends (`relance send-test`) went to the test list, not to the journey's contacts.
+    .filter((e) => e.journeyId === journeyId && !e.test && (!since || e.createdAt >= since))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   for (const entry of chosen) {
     let step = steps.get(entry.stepId);
@@ -79,16 +80,22 @@ export function journeyFunnel(
 
 /** The funnel as lines for a terminal. */
 export function formatFunnel(funnel: JourneyFunnel): string[] {
-  const lines = [`journey ${funnel.journeyId}${funnel.since ? ` since ${funnel.since}` : ''}`];
-  if (funnel.steps.length === 0) return [...lines, '  no message attempted'];
-  for (const s of funnel.steps) {
+  return [
+    `journey ${funnel.journeyId}${funnel.since ? ` since ${funnel.since}` : ''}`,
+    ...formatSteps(funnel.steps),
+  ];
+}
+
+/** Two lines a step: what was attempted, then what providers reported. */
+export function formatSteps(steps: readonly StepFunnel[]): string[] {
+  if (steps.length === 0) return ['  no message attempted'];
+  return steps.flatMap((s) => {
     const skipped = Object.entries(s.skippedBy)
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ');
-    lines.push(
+    return [
       `  ${s.id}: sent ${s.sent}, skipped ${s.skipped}${skipped ? ` (${skipped})` : ''}, deferred ${s.deferred}, failed ${s.failed}, in flight ${s.inFlight}`,
       `    delivered ${s.delivered}, opened ${s.opened}, clicked ${s.clicked}, bounced ${s.bounced}, complained ${s.complained}`,
-    );
-  }
-  return lines;
+    ];
+  });
 }

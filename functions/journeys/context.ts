@@ -46,6 +46,8 @@ export interface SendingSettings {
   readonly configurationSet?: string;
   readonly brand: Record<string, string>;
   readonly smsSenderId?: string;
+  /** Where test sends may go (`relance send-test`): the deployment's declared test list. */
+  readonly testRecipients?: readonly string[];
   readonly defaultTimezone: string;
   readonly policy: DeliveryPolicySettings;
   /** Where signed unsubscribe and preference links point, and the key that signs them. */

@@ -460,6 +460,12 @@ export class RunsRepository {
     return (Items ?? []).map((item) => ListenItem.parse(item));
   }
 
+  /** A journey's runs, oldest first (a filtered scan: for `relance report`, not for hot paths). */
+  async forJourney(journeyId: string): Promise<Run[]> {
+    const runs = await this.scanRuns('journeyId = :journey', { ':journey': journeyId });
+    return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
   /** Runs, most recently updated first, for the local page and the CLI (a scan: not for hot paths). */
   async list(limit: number): Promise<Run[]> {
     const runs = await this.scanRuns();

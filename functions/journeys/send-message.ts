@@ -36,6 +36,7 @@ import {
 import { decideSend } from '../delivery/send-decision.ts';
 import { countingLedger } from '../delivery/send-metrics.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
+import { sendVoice } from '../delivery/voice-sender.ts';
 import type { JourneyDeps } from './context.ts';
 
 export interface MessageRequest {
@@ -62,6 +63,17 @@ export interface MessageRequest {
   readonly renderedFrom?: readonly RenderedFrom[];
   /** Set when the entity's latest state says the message no longer makes sense: skipped, with why. */
   readonly stale?: { readonly reason: SkipReason; readonly detail: string };
+  /**
+   * A test send (`relance send-test`): rendered with the contact's data, sent to `to`, which must be
+   * on the deployment's test list. Consent, quiet hours and caps are the contact's and do not apply;
+   * a number that replied STOP is still not texted or called. Recorded as a test, never counted.
+   */
+  readonly test?: { readonly to: string };
+}
+
+/** A test send to an address the deployment did not declare as a test recipient. */
+export class UndeclaredTestRecipient extends Error {
+  override readonly name = 'UndeclaredTestRecipient';
 }
 
 /** A sales rep receiving a message about a contact they own. */
@@ -87,6 +99,12 @@ const PERMANENT_ERRORS = new Set([
   'InvalidParameterValue',
   'OptedOutException',
   'NotFoundException',
+  // End User Messaging v2: an opted-out or (in the sandbox) unverified destination, a price over
+  // the cap, a body it refuses, an origination identity that does not exist.
+  'ConflictException',
+  'ValidationException',
+  'ResourceNotFoundException',
+  'PhoneSendingNotConfigured',
 ]);
 
 function isPermanent(error: unknown): boolean {
@@ -114,9 +132,10 @@ function retryDecision(
   return existing.category === 'transactional' ? 'resend' : 'unknown_outcome';
 }
 
-/** The number an SMS request would go to (the contact's, or its owner's for a note to the rep). */
-function smsAddressOf(request: MessageRequest): string | undefined {
-  if (request.channel !== 'sms' || request.owner === 'none') return undefined;
+/** The number an SMS or a call would go to (the contact's, or its owner's for a note to the rep). */
+function phoneAddressOf(request: MessageRequest): string | undefined {
+  if (request.channel === 'email' || request.owner === 'none') return undefined;
+  if (request.test) return request.test.to;
   return request.owner ? request.owner.phone : request.contact.phone;
 }
 
@@ -130,7 +149,14 @@ function renderedFromOf(request: MessageRequest): Pick<LedgerOutcome, 'renderedF
  * this attempt records is counted (./send-metrics.ts); one an earlier attempt recorded is not again.
  */
 export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequest): Promise<LedgerOutcome> {
-  const deps = { ...journeyDeps, ledger: countingLedger(journeyDeps.ledger, request.channel) };
+  if (request.test && !(journeyDeps.sending.testRecipients ?? []).includes(request.test.to))
+    throw new UndeclaredTestRecipient(
+      `${request.test.to} is not on the deployment's test list (relance:testRecipients)`,
+    );
+  // A test send is recorded but not counted: it says nothing of the journey.
+  const deps = request.test
+    ? journeyDeps
+    : { ...journeyDeps, ledger: countingLedger(journeyDeps.ledger, request.channel) };
   const at = nowIso();
   const template = deps.templates.get(request.template);
   if (!template) throw new Error(`template "${request.template}" is not deployed`);
@@ -144,6 +170,7 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
     channel: request.channel,
     template: request.template,
     category: request.category,
+    ...(request.test ? { test: true as const } : {}),
     status: 'in_flight',
     createdAt: at,
     updatedAt: at,
@@ -185,28 +212,44 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
     return outcome;
   }
 
-  // An SMS goes to a number, whoever gives it: a STOP recorded for the number stops it.
-  const smsNumber = smsAddressOf(request);
+  // An SMS or a call goes to a number, whoever gives it: a STOP recorded for the number stops it.
+  const smsNumber = phoneAddressOf(request);
   const smsNumberState = smsNumber ? await deps.contacts.smsOptOut(smsNumber) : undefined;
 
   // Rendered before deciding, so a message missing data is skipped before it takes a cap slot.
   const prepared = await prepareMessage(deps, request, template);
-  const decision = await decideSend(
-    {
-      ...('missing' in prepared ? { missingData: prepared.missing } : {}),
-      contact: request.contact,
-      ...(smsNumberState ? { smsNumberState } : {}),
-      channel: request.channel,
-      category: request.category,
-      ...(request.topic ? { topic: request.topic } : {}),
-      ...(request.owner ? { owner: request.owner } : {}),
-      ...(request.delivery ? { journey: request.delivery } : {}),
-      policy,
-      defaultTimezone: deps.sending.defaultTimezone,
-      nowMs: now(),
-    },
-    (rule) => deps.caps.take(request.contact.contactId, request.channel, rule, request.ledgerKey, now()),
-  );
+  const decision = request.test
+    ? await decideSend(
+        {
+          ...('missing' in prepared ? { missingData: prepared.missing } : {}),
+          contact: request.contact,
+          ...(smsNumberState ? { smsNumberState } : {}),
+          channel: request.channel,
+          category: request.category,
+          // The test address stands in for the contact's: only it, STOP and the data decide.
+          owner: { email: request.test.to, phone: request.test.to },
+          policy,
+          defaultTimezone: deps.sending.defaultTimezone,
+          nowMs: now(),
+        },
+        () => ({ allowed: true, entries: [], changed: false }),
+      )
+    : await decideSend(
+        {
+          ...('missing' in prepared ? { missingData: prepared.missing } : {}),
+          contact: request.contact,
+          ...(smsNumberState ? { smsNumberState } : {}),
+          channel: request.channel,
+          category: request.category,
+          ...(request.topic ? { topic: request.topic } : {}),
+          ...(request.owner ? { owner: request.owner } : {}),
+          ...(request.delivery ? { journey: request.delivery } : {}),
+          policy,
+          defaultTimezone: deps.sending.defaultTimezone,
+          nowMs: now(),
+        },
+        (rule) => deps.caps.take(request.contact.contactId, request.channel, rule, request.ledgerKey, now()),
+      );
   if (decision.outcome === 'skip') {
     // Recorded like any outcome, so `relance why` can say why nothing was sent.
     const outcome: LedgerOutcome = {
@@ -460,13 +503,21 @@ async function deliver(
               : {}),
             tags,
           })
-        : await sendSms({
-            to: address,
-            text: rendered.text,
-            type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
-            ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
-            tags,
-          });
+        : rendered.channel === 'voice'
+          ? await sendVoice({
+              to: address,
+              body: rendered.body,
+              bodyType: rendered.bodyType,
+              voice: rendered.voice,
+              tags,
+            })
+          : await sendSms({
+              to: address,
+              text: rendered.text,
+              type: request.category === 'transactional' ? 'Transactional' : 'Promotional',
+              ...(deps.sending.smsSenderId ? { senderId: deps.sending.smsSenderId } : {}),
+              tags,
+            });
     const outcome: LedgerOutcome = {
       status: 'sent',
       providerMessageId,
@@ -494,7 +545,7 @@ async function deliver(
       if (request.channel === 'sms' && !request.owner && INVALID_NUMBER.test(`${name} ${message}`)) {
         await suppressNumber(deps, request.contact.contactId, address, `${name}: ${message}`.slice(0, 300));
       }
-      if (request.channel === 'sms' && OPTED_OUT.test(`${name} ${message}`)) {
+      if (request.channel !== 'email' && OPTED_OUT.test(`${name} ${message}`)) {
         await recordProviderOptOut(deps, address, `${name}: ${message}`);
       }
       return outcome;

@@ -43,6 +43,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
       configurationSet: optionalEnv(ENV.sesConfigurationSet, ''),
       brand: z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}'))),
       smsSenderId: optionalEnv(ENV.smsSenderId, ''),
+      testRecipients: z.array(z.string()).parse(JSON.parse(optionalEnv(ENV.testRecipients, '[]'))),
       defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
       policy: parseDeliveryPolicy(requireEnv(ENV.deliveryPolicy)),
       links: {

@@ -27,6 +27,12 @@ export const ENV = {
   defaultCountry: 'DEFAULT_COUNTRY',
   defaultTimezone: 'DEFAULT_TIMEZONE',
   smsSenderId: 'SMS_SENDER_ID',
+  /** JSON array: where the weekly journey digest goes. */
+  digestRecipients: 'DIGEST_RECIPIENTS',
+  /** JSON array: the addresses and numbers `relance send-test` may send to. */
+  testRecipients: 'TEST_RECIPIENTS',
+  /** JSON (functions/delivery/phone-sending.ts): SMS provider, origination identity, configuration set, price caps. */
+  phoneSending: 'PHONE_SENDING',
   historyRetentionDays: 'HISTORY_RETENTION_DAYS',
   /** JSON: quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. */
   deliveryPolicy: 'DELIVERY_POLICY',

@@ -9,12 +9,21 @@ import { DEFAULT_STAGE, type METRIC, METRICS_NAMESPACE, STAGE_DIMENSION, STAGE_E
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-function single(dimensions: Readonly<Record<string, string>>): Metrics {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, singleMetric: true });
-  // Only the dimensions relance documents (Powertools adds `service` by default).
-  metrics.clearDefaultDimensions();
-  metrics.setDefaultDimensions({ [STAGE_DIMENSION]: process.env[STAGE_ENV] || DEFAULT_STAGE });
-  for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
+/** One writer per set of dimension values: a send path counts on every message, without building one each time. */
+const writers = new Map<string, Metrics>();
+
+function single(extra: Readonly<Record<string, string>>): Metrics {
+  const dimensions = { [STAGE_DIMENSION]: process.env[STAGE_ENV] || DEFAULT_STAGE, ...extra };
+  const key = JSON.stringify(dimensions);
+  let metrics = writers.get(key);
+  if (!metrics) {
+    metrics = new Metrics({ namespace: METRICS_NAMESPACE, singleMetric: true });
+    // Only the dimensions relance documents (Powertools adds `service` by default); defaults stay
+    // across the lines a single-metric writer flushes.
+    metrics.clearDefaultDimensions();
+    metrics.setDefaultDimensions(dimensions);
+    writers.set(key, metrics);
+  }
   return metrics;
 }
 

@@ -24,6 +24,8 @@ export interface DeliveryFeedbackProps {
   readonly ledger: ITableV2;
   /** Where events go that fail validation, or that still fail after the retries. */
   readonly deadLetters: Queue;
+  /** The End User Messaging configuration set's event destination (SMS and call receipts), where there is one. */
+  readonly phoneReceipts?: Topic;
 }
 
 /** The SES event types published: everything the ledger and suppression use. */
@@ -98,6 +100,11 @@ export class DeliveryFeedback extends Construct {
       eventPattern: { source: ['aws.sms-voice'], detailType: [SMS_DELIVERY_DETAIL_TYPE] },
       targets: [target],
     });
+
+    // Receipts of End User Messaging SMS and calls, from the configuration set's event destination.
+    props.phoneReceipts?.addSubscription(
+      new LambdaSubscription(this.feedbackFunction, { deadLetterQueue: deadLetters }),
+    );
 
     this.inboundSmsTopic = new Topic(this, 'InboundSms', {
       displayName: 'relance incoming SMS (two-way SMS)',

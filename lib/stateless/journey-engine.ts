@@ -17,6 +17,7 @@ import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
 import type { RelanceConfig } from '../config.ts';
 import type { StageNames } from '../stage.ts';
+import { journeysPlaceCalls, type PhoneMessaging } from './phone-messaging.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface JourneyEngineProps {
@@ -34,6 +35,8 @@ export interface JourneyEngineProps {
   readonly names: StageNames;
   /** The ARN of the SES identity e-mail is sent from (./sender-identity.ts). */
   readonly senderIdentityArn: string;
+  /** End User Messaging (calls, and SMS where it is the provider); absent: SMS through SNS, no calls. */
+  readonly phone?: PhoneMessaging;
   /** Where schedules send their input once every retry failed (their role may send to it). */
   readonly scheduleDeadLetters: IQueue;
   /**
@@ -148,6 +151,7 @@ export class JourneyEngine extends Construct {
       [ENV.defaultTimezone]: config.defaultTimezone,
       [ENV.defaultCountry]: config.defaultCountry,
       [ENV.smsSenderId]: config.smsSenderId,
+      [ENV.testRecipients]: JSON.stringify(config.testRecipients),
       [ENV.deliveryPolicy]: JSON.stringify(sendingPolicy(config.delivery)),
     };
 
@@ -165,7 +169,11 @@ export class JourneyEngine extends Construct {
       .useTable(tables.journeyState, ENV.journeyStateTable, ['GetItem', 'PutItem', 'UpdateItem'])
       .useTable(tables.ledger, ENV.ledgerTable, ['GetItem', 'PutItem', 'UpdateItem'])
       .useTable(tables.products, ENV.productsTable, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
-    this.stepFunction.allowSendingEmail(props.senderIdentityArn, configurationSet.ref).allowSendingSms();
+    this.stepFunction.allowSendingEmail(props.senderIdentityArn, configurationSet.ref);
+    // Calls only where a journey places them; SMS through the deployment's provider.
+    if (props.phone)
+      props.phone.grantSending(this.stepFunction, { voice: journeysPlaceCalls(props.journeys) });
+    else this.stepFunction.allowSendingSms();
     // Emit steps put events on the bus: only a deployment with such a journey gets the permission.
     if (props.journeys.some((j) => Object.values(j.steps).some((s) => s.type === 'emit'))) {
       props.bus.grantPutEventsTo(this.stepFunction);

@@ -23,6 +23,7 @@ import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import type { RelanceConfig } from '../config.ts';
 import type { StageNames } from '../stage.ts';
 import { publicBaseUrl } from './http-ingest.ts';
+import type { PhoneMessaging } from './phone-messaging.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
 
 export interface LeadRoutingProps {
@@ -31,6 +32,8 @@ export interface LeadRoutingProps {
   readonly deadLetters: IQueue;
   /** The ARN of the SES identity e-mail is sent from (./sender-identity.ts). */
   readonly senderIdentityArn: string;
+  /** End User Messaging, where SMS go through it; absent: SMS through SNS. */
+  readonly phone?: PhoneMessaging;
   /** Where schedules send their input once every retry failed (their role may send to it). */
   readonly scheduleDeadLetters: IQueue;
   readonly tables: { readonly contacts: ITableV2; readonly events: ITableV2; readonly leads: ITableV2 };
@@ -108,8 +111,9 @@ export class LeadRouting extends Construct {
         ])
         .useTable(tables.contacts, ENV.contactsTable, ['GetItem'])
         .useTable(tables.events, ENV.eventsTable, ['Query'])
-        .allowSendingEmail(props.senderIdentityArn, props.configurationSetName)
-        .allowSendingSms();
+        .allowSendingEmail(props.senderIdentityArn, props.configurationSetName);
+      if (props.phone) props.phone.grantSending(fn, { voice: false });
+      else fn.allowSendingSms();
       bus.grantPutEventsTo(fn);
       fn.allowReadingSecret(props.linkSigningKey);
       return fn;

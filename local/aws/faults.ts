@@ -15,7 +15,7 @@
  *
  * The SDK treats throttling and 5xx answers as retryable, as it does against AWS.
  */
-import { type AwsRequest, type AwsResponse, awsQueryError } from './protocol.ts';
+import { type AwsRequest, type AwsResponse, awsQueryError, operationOf } from './protocol.ts';
 
 export type FaultKind = 'throttle' | 'server-error' | 'conditional-failure' | 'timeout';
 
@@ -39,16 +39,6 @@ export interface Fault {
   readonly rule: FaultRule;
   matched: number;
   failed: number;
-}
-
-/** The operation of a signed request: the JSON target's action, the query Action, SES v2's SendEmail. */
-export function operationOf(req: Pick<AwsRequest, 'path' | 'method' | 'headers' | 'body'>): string {
-  const target = req.headers['x-amz-target'];
-  if (target) return target.split('.').at(-1) ?? '';
-  const action = /(?:^|&)Action=([^&]+)/.exec(req.body)?.[1];
-  if (action) return decodeURIComponent(action);
-  if (req.method === 'POST' && req.path === '/v2/email/outbound-emails') return 'SendEmail';
-  return `${req.method} ${req.path}`;
 }
 
 const JSON_ERROR = { 'content-type': 'application/x-amz-json-1.0' };

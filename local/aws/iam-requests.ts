@@ -5,7 +5,14 @@
  * answer each service gives when IAM says no.
  */
 import type { IamCheck } from './iam.ts';
-import { type AwsRequest, type AwsResponse, awsQueryError, header, newRequestId } from './protocol.ts';
+import {
+  type AwsRequest,
+  type AwsResponse,
+  awsQueryError,
+  header,
+  newRequestId,
+  operationOf,
+} from './protocol.ts';
 
 export type SignedService =
   | 'dynamodb'
@@ -43,8 +50,6 @@ const json = (body: string): Record<string, unknown> => {
     return {};
   }
 };
-
-const operationOf = (req: AwsRequest) => (header(req, 'x-amz-target') ?? '').split('.')[1] ?? '';
 
 /** The IAM checks a request needs; an empty list when it cannot be understood (the service then refuses it). */
 export function checksFor(service: SignedService, req: AwsRequest, names: RequestNames): IamCheck[] {

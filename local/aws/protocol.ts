@@ -126,3 +126,13 @@ export function optionalStringMember(
   if (typeof value !== 'string') throw invalid(`${key} must be a string.`);
   return value;
 }
+
+/** The operation of a signed request: the JSON target's action, the query Action, SES v2's SendEmail. */
+export function operationOf(req: Pick<AwsRequest, 'path' | 'method' | 'headers' | 'body'>): string {
+  const target = req.headers['x-amz-target'];
+  if (target) return target.split('.').at(-1) ?? '';
+  const action = /(?:^|&)Action=([^&]+)/.exec(req.body)?.[1];
+  if (action) return decodeURIComponent(action);
+  if (req.method === 'POST' && req.path === '/v2/email/outbound-emails') return 'SendEmail';
+  return `${req.method} ${req.path}`;
+}

@@ -119,7 +119,7 @@ export class SmsVoiceV2Service {
   private readonly region: string;
   private readonly account: string;
   private sandbox: boolean;
-  private readonly identities: OriginationIdentity[] = [];
+  private readonly identityList: OriginationIdentity[] = [];
   private readonly optOutLists = new Map<string, Set<string>>([[DEFAULT_OPT_OUT_LIST, new Set()]]);
   private readonly verified = new Set<string>();
   private readonly unreachable = new Set<string>();
@@ -133,18 +133,33 @@ export class SmsVoiceV2Service {
     this.sandbox = options.sandbox ?? true;
   }
 
-  /** Register a phone number (or, with `pool`, a pool holding it); returns the identity. */
+  /**
+   * Register a phone number (or, with `pool`, a pool holding it); returns the identity. `id` keeps
+   * the one a template names (a new one is made otherwise); registering it again changes nothing.
+   */
   addOriginationIdentity(
     phoneNumber: string,
-    options: { pool?: boolean; optOutListName?: string } = {},
+    options: { pool?: boolean; optOutListName?: string; id?: string } = {},
   ): OriginationIdentity {
     const kind = options.pool ? 'pool' : 'phone-number';
-    const id = `${options.pool ? 'pool' : 'phone'}-${randomUUID().replaceAll('-', '')}`;
+    const id = options.id ?? `${options.pool ? 'pool' : 'phone'}-${randomUUID().replaceAll('-', '')}`;
+    const known = this.findIdentity(id);
+    if (known) return known;
     const optOutListName = options.optOutListName ?? DEFAULT_OPT_OUT_LIST;
-    if (!this.optOutLists.has(optOutListName)) this.optOutLists.set(optOutListName, new Set());
+    this.createOptOutList(optOutListName);
     const identity = { id, arn: this.arn(kind, id), phoneNumber, optOutListName };
-    this.identities.push(identity);
+    this.identityList.push(identity);
     return identity;
+  }
+
+  /** An opt-out list, as CreateOptOutList (or the template) makes it; an existing one is kept. */
+  createOptOutList(name: string): void {
+    if (!this.optOutLists.has(name)) this.optOutLists.set(name, new Set());
+  }
+
+  /** The origination identities the account owns. */
+  identities(): readonly OriginationIdentity[] {
+    return this.identityList;
   }
 
   /** A verified destination, as the console's verification code flow leaves it. */
@@ -246,7 +261,7 @@ export class SmsVoiceV2Service {
   }
 
   private findIdentity(reference: string): OriginationIdentity | undefined {
-    return this.identities.find(
+    return this.identityList.find(
       (identity) =>
         identity.id === reference || identity.arn === reference || identity.phoneNumber === reference,
     );

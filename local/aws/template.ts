@@ -5,6 +5,7 @@
  * Intrinsic functions are resolved to local physical names and ARNs, so what runs locally is what
  * deploys.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PolicyDocument, PolicyStatement } from './iam.ts';
@@ -199,7 +200,17 @@ export interface LocalApp {
   readonly preflights: LocalPreflight[];
   readonly throttles: LocalThrottle[];
   readonly topics: Array<{ logicalId: string; name: string; arn: string }>;
+  /** Lambda subscriptions of SNS topics. */
+  readonly subscriptions: Array<{ topicArn: string; functionArn: string }>;
+  /** End User Messaging v2 resources: numbers, opt-out lists, configuration sets and their SNS destinations. */
+  readonly phone: LocalPhoneResources;
   stage: string;
+}
+
+export interface LocalPhoneResources {
+  readonly numbers: Array<{ id: string; arn: string; optOutListName?: string; twoWayTopicArn?: string }>;
+  readonly optOutLists: string[];
+  readonly configurationSets: Array<{ name: string; snsTopicArns: string[] }>;
 }
 
 const arn = (service: string, resource: string) =>
@@ -270,6 +281,13 @@ class Resolver {
         return named('TopicName') ?? logicalId;
       case 'AWS::ApiGateway::Stage':
         return named('StageName') ?? logicalId;
+      case 'AWS::SMSVOICE::ConfigurationSet':
+        return named('ConfigurationSetName') ?? logicalId;
+      case 'AWS::SMSVOICE::OptOutList':
+        return named('OptOutListName') ?? logicalId;
+      case 'AWS::SMSVOICE::PhoneNumber':
+        // End User Messaging names a number `phone-<32 hex>`; the local one is stable across restarts.
+        return `phone-${createHash('sha256').update(`${this.stackName}/${logicalId}`).digest('hex').slice(0, 32)}`;
       default:
         return logicalId;
     }
@@ -329,6 +347,9 @@ class Resolver {
         'AWS::SNS::Topic': arn('sns', name),
         'AWS::Events::ApiDestination': arn('events', `api-destination/${name}/local`),
         'AWS::Events::Connection': arn('events', `connection/${name}/local`),
+        'AWS::SMSVOICE::PhoneNumber': arn('sms-voice', `phone-number/${name}`),
+        'AWS::SMSVOICE::ConfigurationSet': arn('sms-voice', `configuration-set/${name}`),
+        'AWS::SMSVOICE::OptOutList': arn('sms-voice', `opt-out-list/${name}`),
       };
       return byType[type] ?? arn('local', `${type}/${name}`);
     }
@@ -503,6 +524,8 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     preflights: [],
     throttles: [],
     topics: [],
+    subscriptions: [],
+    phone: { numbers: [], optOutLists: [], configurationSets: [] },
     stage: 'v1',
   };
   const policiesByRole = new Map<string, PolicyDocument[]>();
@@ -677,6 +700,34 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
           break;
         case 'AWS::SNS::Topic':
           app.topics.push({ logicalId, name, arn: resolver.ref(logicalId) });
+          break;
+        case 'AWS::SNS::Subscription':
+          if (props.Protocol === 'lambda')
+            app.subscriptions.push({ topicArn: String(props.TopicArn), functionArn: String(props.Endpoint) });
+          break;
+        case 'AWS::SMSVOICE::PhoneNumber': {
+          const twoWay = (props.TwoWay ?? {}) as JsonObject;
+          app.phone.numbers.push({
+            id: name,
+            arn: resolver.getAtt(logicalId, 'Arn'),
+            ...(typeof props.OptOutListName === 'string' ? { optOutListName: props.OptOutListName } : {}),
+            ...(twoWay.Enabled === true && typeof twoWay.ChannelArn === 'string'
+              ? { twoWayTopicArn: twoWay.ChannelArn }
+              : {}),
+          });
+          break;
+        }
+        case 'AWS::SMSVOICE::OptOutList':
+          app.phone.optOutLists.push(name);
+          break;
+        case 'AWS::SMSVOICE::ConfigurationSet':
+          app.phone.configurationSets.push({
+            name,
+            snsTopicArns: ((props.EventDestinations ?? []) as JsonObject[])
+              .filter((d) => d.Enabled !== false)
+              .map((d) => ((d.SnsDestination ?? {}) as JsonObject).TopicArn)
+              .filter((topic): topic is string => typeof topic === 'string'),
+          });
           break;
         case 'AWS::ApiGateway::UsagePlan': {
           const throttle = (props.Throttle ?? {}) as JsonObject;

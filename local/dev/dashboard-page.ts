@@ -31,7 +31,17 @@ export const DASHBOARD_CSP = [
 ].join('; ');
 
 const SECTIONS: ReadonlyArray<{ id: string; title: string; hint: string }> = [
-  { id: 'outbox', title: 'Outbox', hint: 'e-mails and SMS sent, newest first; click one to see it' },
+  {
+    id: 'journeys',
+    title: 'Journeys',
+    hint: 'each journey as deployed, with its counts; click a step for the runs waiting there and its messages',
+  },
+  {
+    id: 'preview',
+    title: 'Preview',
+    hint: 'a template rendered for a contact with their data, as it would be sent; nothing is sent',
+  },
+  { id: 'outbox', title: 'Outbox', hint: 'e-mails, SMS and calls sent, newest first; click one to see it' },
   { id: 'decisions', title: 'Decisions', hint: 'every send the ledger recorded, and why it was not sent' },
   { id: 'runs', title: 'Journey runs', hint: 'most recently updated first' },
   { id: 'executions', title: 'Executions', hint: 'state machine executions, newest first' },
@@ -90,6 +100,24 @@ details.msg[open] > summary { background: #f0f3fa; }
 ol.hist { margin: 0; padding-left: 18px; }
 details.att { margin: 4px 0; }
 details.att > summary { cursor: pointer; }
+.journey { margin: 0 0 18px; }
+.journey h3 { margin: 6px 0; font-size: 15px; }
+.journey h3 small { font-weight: normal; color: var(--muted); margin-left: 6px; }
+.jrow { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.jrow svg { background: #fff; border: 1px solid var(--line); border-radius: 6px; max-width: 100%; height: auto; }
+.jrow .jside { flex: 1; min-width: 18em; }
+.node { cursor: pointer; }
+.node rect { fill: #fff; stroke: #b8c0d2; }
+.node.trigger rect { fill: #eef2fb; }
+.node.send rect, .node.broadcast rect { fill: #eef8f1; }
+.node.selected rect { stroke: var(--run); stroke-width: 2; }
+.node text { font-size: 11px; fill: var(--fg); }
+.node text.id { font-weight: 600; }
+.node text.count { fill: var(--muted); }
+.node text.waiting { fill: var(--warn); }
+.edge-label { font-size: 10px; fill: var(--muted); }
+.preview-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; margin-bottom: 10px; }
+.preview-form textarea { width: 100%; min-height: 4em; font: 12px ui-monospace, monospace; }
 .muted { color: var(--muted); }
 .why { color: var(--warn); }
 `;
@@ -101,11 +129,11 @@ details.att > summary { cursor: pointer; }
 const SCRIPT = String.raw`
 (() => {
   'use strict';
-  const VIEWS = ['status', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
+  const VIEWS = ['status', 'journeys', 'templates', 'outbox', 'ledger', 'runs', 'executions', 'contacts', 'events', 'schedules',
     'leads', 'reps', 'passes', 'segments', 'metrics'];
   // Which JSON views each section is drawn from.
   const SECTIONS = {
-    outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
+    journeys: ['journeys'], preview: ['templates'], outbox: ['outbox'], decisions: ['ledger', 'contacts'], runs: ['runs'], executions: ['executions'],
     contacts: ['contacts'], leads: ['leads', 'reps'], reps: ['reps'], segments: ['segments', 'contacts'],
     passes: ['passes'], events: ['events'], schedules: ['schedules'], metrics: ['metrics'],
   };
@@ -132,9 +160,11 @@ const SCRIPT = String.raw`
 
   // ----- outbox: one expandable line per message; e-mail HTML only in a sandboxed frame -----
   const messages = () => {
-    const o = data.outbox || { emails: [], sms: [] };
+    const o = data.outbox || { emails: [], sms: [], phone: [] };
     const all = o.emails.map((m) => ({ key: 'email:' + m.messageId, kind: 'e-mail', m }))
-      .concat(o.sms.map((m) => ({ key: 'sms:' + m.messageId, kind: 'SMS', m })));
+      .concat(o.sms.map((m) => ({ key: 'sms:' + m.messageId, kind: 'SMS', m })))
+      .concat((o.phone || []).map((m) => ({ key: 'phone:' + m.messageId, kind: m.channel === 'VOICE' ? 'call' : 'SMS', phone: true,
+        m: Object.assign({}, m, { text: m.body }) })));
     return all.sort((a, b) => (a.m.at < b.m.at ? 1 : a.m.at > b.m.at ? -1 : 0));
   };
   // A text attachment (an .ics invitation) opens in place; its open state survives redraws like a message's.
@@ -148,6 +178,12 @@ const SCRIPT = String.raw`
   }).join('');
   const messageBody = (item) => {
     const m = item.m;
+    if (item.phone) {
+      // A call's script is shown as written (SSML tags included): what Polly reads.
+      return (m.voice ? '<div class="muted">' + esc(m.bodyType) + ' read by ' + esc(m.voice) + '</div>' : '') +
+        '<pre>' + esc(m.body) + '</pre><div class="muted">End User Messaging ' + badge(m.status) + ' · from ' + esc(m.from) +
+        ' · message ' + esc(m.messageId) + (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>';
+    }
     if (item.kind === 'SMS') {
       return '<pre>' + esc(m.text) + '</pre><div class="muted">SNS ' + badge(m.status) + ' ' + esc(m.providerResponse) +
         ' · message ' + esc(m.messageId) + (m.ledger ? ' · ledger ' + esc(m.ledger.ledgerKey) : '') + '</div>';
@@ -165,13 +201,105 @@ const SCRIPT = String.raw`
       const open = opened.has(item.key);
       return '<details class="msg" data-key="' + esc(item.key) + '"' + (open ? ' open' : '') + '><summary>' +
         '<span class="mono">' + esc(time(m.at)) + '</span><span>' + badge(item.kind) + '</span>' +
-        '<span class="to">' + esc(item.kind === 'SMS' ? m.phone : m.to.join(', ')) + '</span>' +
-        '<span class="subject">' + esc(item.kind === 'SMS' ? m.text : m.subject) +
+        '<span class="to">' + esc(item.kind === 'e-mail' ? m.to.join(', ') : m.phone) + '</span>' +
+        '<span class="subject">' + esc(item.kind === 'e-mail' ? m.subject : m.text) +
           (m.attachments ? ' <span class="muted">+ ' + esc(m.attachments.map((a) => a.fileName).join(', ')) + '</span>' : '') + '</span>' +
         '<span>' + where(m) + '</span><span>' + decision(m.ledger) + '</span></summary>' +
         '<div class="body">' + (open ? messageBody(item) : '') + '</div></details>';
     }).join('');
   };
+  // ----- journeys: each one as an SVG graph (laid out by the server with dagre), counts on each step -----
+  const selectedStep = {};
+  const svgText = (x, y, cls, text) => '<text x="' + x + '" y="' + y + '" class="' + cls + '">' + esc(text) + '</text>';
+  const nodeSvg = (j, n) => {
+    const left = n.x - n.width / 2;
+    const top = n.y - n.height / 2;
+    const f = n.funnel;
+    const counts = n.type === 'trigger' ? j.runs.entered + ' entered, ' + j.runs.heldOut + ' held out'
+      : f ? f.sent + ' sent · ' + f.skipped + ' skipped' + (f.delivered ? ' · ' + f.delivered + ' delivered' : '') +
+        (f.opened ? ' · ' + f.opened + ' opened' : '') : '';
+    const selected = selectedStep[j.journeyId] === n.id ? ' selected' : '';
+    return '<g class="node ' + esc(n.type) + selected + '" data-journey="' + esc(j.journeyId) + '" data-node="' + esc(n.id) + '">' +
+      '<title>' + esc(n.id + ': ' + n.label) + '</title>' +
+      '<rect x="' + left + '" y="' + top + '" width="' + n.width + '" height="' + n.height + '" rx="6"></rect>' +
+      svgText(left + 8, top + 15, 'id', n.type === 'trigger' ? j.journeyId : n.id) +
+      svgText(left + 8, top + 29, 'label', n.label.length > 34 ? n.label.slice(0, 33) + '…' : n.label) +
+      svgText(left + 8, top + 43, 'count', counts) +
+      (n.waiting ? svgText(left + 8, top + 55, 'waiting', n.waiting + ' waiting') : '') + '</g>';
+  };
+  const edgeSvg = (e, marker) => {
+    const points = e.points.map((p) => p.x + ',' + p.y).join(' ');
+    const mid = e.points[Math.floor(e.points.length / 2)] || { x: 0, y: 0 };
+    return '<polyline points="' + points + '" fill="none" stroke="#8a93a6" marker-end="url(#' + marker + ')"></polyline>' +
+      (e.label ? svgText(mid.x + 5, mid.y - 3, 'edge-label', e.label) : '');
+  };
+  const stepPanel = (j) => {
+    const stepId = selectedStep[j.journeyId];
+    const at = stepId ? j.atStep[stepId] : undefined;
+    if (!at) return '<p class="muted">click a step to see the runs waiting there and its latest messages</p>';
+    return '<h3>' + esc(stepId) + '</h3>' +
+      table(['Waiting run', 'Contact', 'Since'], at.waiting.map((r) => row([
+        '<span class="mono">' + esc(r.runKey) + '</span>', '<span class="mono">' + esc(r.contactId) + '</span>',
+        '<span class="mono">' + esc(time(r.since)) + '</span>'])), 'no run waiting here') +
+      table(['Message to', 'Decision', 'At'], at.messages.map((m) => row([
+        '<span class="mono">' + esc(m.contactId) + '</span>', badge(m.status) + (m.reason ? ' <span class="why">' + esc(m.reason) + '</span>' : ''),
+        '<span class="mono">' + esc(time(m.at)) + '</span>'])), 'no message attempted here');
+  };
+  const runsLine = (r) => 'entered ' + r.entered + ' · held out ' + r.heldOut + ' · in progress ' + r.inProgress +
+    ' · goal reached ' + r.goalReached + ' · completed ' + r.completed + ' · exited ' + r.exited + ' · failed ' + r.failed;
+  const renderJourneys = () => (data.journeys || []).length === 0 ? empty('no journey deployed') :
+    data.journeys.map((j) => {
+      const L = j.layout;
+      const marker = 'arrow-' + j.journeyId.replace(/[^A-Za-z0-9-]/g, '_');
+      return '<div class="journey" data-journey-view="' + esc(j.journeyId) + '"><h3>' + esc(j.journeyId) + '<small>' +
+        esc(j.version || '') + ' · ' + esc(j.description) + '</small></h3><div class="jrow">' +
+        '<svg role="img" aria-label="' + esc('journey ' + j.journeyId) + '" viewBox="0 0 ' + L.width + ' ' + L.height +
+        '" width="' + L.width + '" height="' + L.height + '"><defs><marker id="' + marker + '" viewBox="0 0 10 10" refX="9" refY="5" ' +
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a93a6"></path></marker></defs>' +
+        L.edges.map((e) => edgeSvg(e, marker)).join('') + L.nodes.map((n) => nodeSvg(j, n)).join('') + '</svg>' +
+        '<div class="jside"><p class="report">runs: ' + esc(runsLine(j.runs)) + '</p>' + stepPanel(j) + '</div></div></div>';
+    }).join('');
+  // ----- preview: the form is drawn once; its result is drawn on demand, never by the refresh -----
+  const renderPreviewForm = () => '<div class="preview-form">' +
+    '<select id="pv-template" aria-label="template">' + (data.templates || []).map((t) =>
+      '<option value="' + esc(t.id) + '">' + esc(t.id + ' (' + t.channel + ')') + '</option>').join('') + '</select>' +
+    '<input id="pv-contact" aria-label="contact" placeholder="e-mail address or contact id">' +
+    '<input id="pv-locale" aria-label="locale" placeholder="locale (optional)" size="14">' +
+    '<label><input type="checkbox" id="pv-marketing"> marketing footer</label>' +
+    '<textarea id="pv-trigger" aria-label="trigger detail" placeholder="trigger detail as JSON, e.g. {&quot;items&quot;: [...]}"></textarea>' +
+    '<button type="button" id="pv-go">Preview</button></div><div id="pv-result"></div>';
+  const renderPreviewResult = (answer) => {
+    if (answer.message) return '<p class="why">' + esc(answer.field + ': ' + answer.message) + '</p>';
+    const p = answer.preview;
+    if (p.missing) return '<p class="why">cannot render: ' + esc(p.missing) + ' has no value (give it in the trigger detail)</p>';
+    if (p.channel === 'email') return '<h3>' + esc(p.subject) + ' <small class="muted">' + esc(p.locale) + ' variant</small></h3>' +
+      '<iframe sandbox="" referrerpolicy="no-referrer" title="e-mail HTML preview" srcdoc="' + esc(p.html) + '"></iframe><h3>Text part</h3><pre>' + esc(p.text) + '</pre>';
+    if (p.channel === 'sms') return '<p class="sms-parts">' + esc(p.parts + ' part(s), ' + p.encoding + ', ' + p.units + ' units' +
+      (p.offendingCharacter ? ' (UCS-2 because of ' + p.offendingCharacter + ')' : '')) + '</p><pre>' + esc(p.text) + '</pre>';
+    return '<p>' + esc('read by ' + p.voice + ' (' + p.bodyType + ')') + '</p><pre>' + esc(p.body) + '</pre>';
+  };
+  document.addEventListener('click', async (event) => {
+    if (!(event.target instanceof Element) || event.target.id !== 'pv-go') return;
+    const value = (id) => document.getElementById(id).value;
+    const query = new URLSearchParams({ template: value('pv-template'), contact: value('pv-contact'),
+      locale: value('pv-locale'), trigger: value('pv-trigger'), marketing: document.getElementById('pv-marketing').checked ? '1' : '' });
+    const result = document.getElementById('pv-result');
+    try {
+      const response = await fetch('/_relance/preview?' + query.toString(), { cache: 'no-store' });
+      result.innerHTML = renderPreviewResult(await response.json());
+    } catch (error) {
+      result.innerHTML = '<p class="why">' + esc('preview failed: ' + (error && error.message ? error.message : error)) + '</p>';
+    }
+  });
+
+  document.addEventListener('click', (event) => {
+    const node = event.target instanceof Element ? event.target.closest('[data-node]') : null;
+    if (!node) return;
+    const journey = node.getAttribute('data-journey');
+    selectedStep[journey] = selectedStep[journey] === node.getAttribute('data-node') ? undefined : node.getAttribute('data-node');
+    document.getElementById('view-journeys').innerHTML = renderJourneys();
+  });
+
   // Frames are built when a message is opened, not for every message on every refresh.
   document.addEventListener('toggle', (event) => {
     const el = event.target;
@@ -320,7 +448,7 @@ const SCRIPT = String.raw`
       esc(m.sum), esc(m.count), esc(m.min), esc(m.max), esc(m.unit), '<span class="mono">' + esc(time(m.lastAt)) + '</span>',
     ])), 'no metric yet');
 
-  const RENDER = { outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
+  const RENDER = { journeys: renderJourneys, preview: renderPreviewForm, outbox: renderOutbox, decisions: renderDecisions, runs: renderRuns, executions: renderExecutions,
     contacts: renderContacts, leads: renderLeads, reps: renderReps, segments: renderSegments, passes: renderPasses,
     events: renderEvents, schedules: renderSchedules, metrics: renderMetrics };
 
@@ -330,7 +458,7 @@ const SCRIPT = String.raw`
     document.getElementById('clock').textContent = time(s.clock);
     document.getElementById('mode').textContent = s.mode === 'virtual' ? 'virtual clock' : s.scale + '× real time';
     const c = s.counts;
-    const counts = { outbox: c.emails + c.sms, executions: c.executions, schedules: c.schedules,
+    const counts = { journeys: (data.journeys || []).length, outbox: c.emails + c.sms + (c.phone || 0), executions: c.executions, schedules: c.schedules,
       events: c.events, decisions: (data.ledger || []).length, runs: (data.runs || []).length, contacts: (data.contacts || []).length,
       leads: (data.leads || []).length, reps: data.reps ? data.reps.reps.length : 0, segments: (data.segments || []).length,
       passes: (data.passes || []).length, metrics: (data.metrics || []).length };

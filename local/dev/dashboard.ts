@@ -12,6 +12,9 @@ import type { Contact } from '#catalogue/contact.ts';
 import { PassRepository, type PassSummary } from '../../functions/audience-passes/pass-repository.ts';
 import { ContactsRepository } from '../../functions/contacts/contacts-repository.ts';
 import { explainEntry as explain, type LedgerEntry, ledgerTag } from '../../functions/delivery/ledger.ts';
+import { previewMessage } from '../../functions/delivery/preview.ts';
+import { type RunCounts, runCounts } from '../../functions/journey-report/conversions.ts';
+import { journeyFunnel } from '../../functions/journey-report/funnel.ts';
 import { type Run, RunsRepository } from '../../functions/journeys/runs-repository.ts';
 import {
   AssignmentRepository,
@@ -23,7 +26,9 @@ import {
 import { isAvailable, isOutOfOffice, type SalesRep } from '../../functions/leads/reps.ts';
 import { loadRoster } from '../../functions/leads/roster.ts';
 import { RosterRepository, type RosterSnapshot } from '../../functions/leads/roster-repository.ts';
+import { ENV } from '../../functions/platform/env-names.ts';
 import { segments } from '../../workflows/segments/index.ts';
+import { templates } from '../../workflows/templates/index.ts';
 import type { MetricSeries } from '../aws/cloudwatch-metrics.ts';
 import type { EventRecord } from '../aws/eventbridge/bus.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
@@ -32,8 +37,14 @@ import type { StoredAttachment } from '../aws/ses.ts';
 import type { Execution } from '../aws/step-functions.ts';
 import { LOCAL_REGION } from '../aws/template.ts';
 import { DASHBOARD_CSP, renderDashboardPage } from './dashboard-page.ts';
+import { type JourneyLayout, layoutJourney } from './journey-graph.ts';
 import { assemblyCatalog, runFate } from './journey-versions.ts';
-import { journeysByStateMachine, type RelanceTables, relanceTables } from './relance-template.ts';
+import {
+  functionVariable,
+  journeysByStateMachine,
+  type RelanceTables,
+  relanceTables,
+} from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 /** Caps on list lengths: the page stays responsive after a long `relance dev` session. */
@@ -90,10 +101,30 @@ export interface SmsView {
   readonly ledger?: DecisionView;
 }
 
+/** An SMS or a call End User Messaging v2 accepted: its body (text or SSML), voice and final status. */
+export interface PhoneMessageView {
+  readonly messageId: string;
+  readonly at: string;
+  readonly channel: 'TEXT' | 'VOICE';
+  readonly phone: string;
+  readonly from: string;
+  readonly body: string;
+  /** A call's script type (TEXT or SSML) and the Polly voice reading it. */
+  readonly bodyType?: 'TEXT' | 'SSML';
+  readonly voice?: string;
+  readonly journey?: string;
+  readonly step?: string;
+  /** The final status its delivery event reports (DELIVERED, COMPLETED, FAILED). */
+  readonly status: string;
+  readonly ledger?: DecisionView;
+}
+
 /** Newest first. */
 export interface OutboxView {
   readonly emails: EmailView[];
   readonly sms: SmsView[];
+  /** SMS and calls through End User Messaging v2. */
+  readonly phone: PhoneMessageView[];
 }
 
 export type LedgerView = Array<LedgerEntry & { readonly explanation: string }>;
@@ -324,6 +355,12 @@ async function scanLedger(runtime: LocalRuntime): Promise<LedgerEntry[]> {
   return items.map(({ pk: _pk, expiresAt: _expires, ...entry }) => entry as LedgerEntry);
 }
 
+/** Every run (the journey graphs count them all, not the page's latest rows). */
+async function listAllRuns(runtime: LocalRuntime): Promise<Run[]> {
+  const tableName = tablesOf(runtime).journeyState;
+  return tableName ? new RunsRepository(tableName).list(Number.POSITIVE_INFINITY) : [];
+}
+
 async function listRuns(runtime: LocalRuntime): Promise<Run[]> {
   const tableName = tablesOf(runtime).journeyState;
   return tableName ? new RunsRepository(tableName).list(MAX_ROWS) : [];
@@ -409,7 +446,24 @@ export async function outboxView(runtime: LocalRuntime): Promise<OutboxView> {
       ...decisionOf(ledger ? byTag.get(ledger) : undefined),
     };
   });
-  return { emails, sms };
+  const numbers = new Map(runtime.smsVoice.identities().map((i) => [i.id, i.phoneNumber]));
+  const phone = newest(runtime.smsVoice.outbox(), MAX_MESSAGES).map(
+    (message): PhoneMessageView => ({
+      messageId: message.messageId,
+      at: message.at,
+      channel: message.channel,
+      phone: message.destinationPhoneNumber,
+      from: numbers.get(message.originationIdentity) ?? message.originationIdentity,
+      body: message.body,
+      ...(message.bodyType ? { bodyType: message.bodyType } : {}),
+      ...(message.voiceId ? { voice: message.voiceId } : {}),
+      ...(message.context.journey ? { journey: message.context.journey } : {}),
+      ...(message.context.step ? { step: message.context.step } : {}),
+      status: message.status,
+      ...decisionOf(message.context.ledger ? byTag.get(message.context.ledger) : undefined),
+    }),
+  );
+  return { emails, sms, phone };
 }
 
 /** Every send decision, newest first. */
@@ -732,6 +786,7 @@ export function statusView(runtime: LocalRuntime): StatusView {
     counts: {
       emails: runtime.ses.emails().length,
       sms: runtime.sns.outbox().length,
+      phone: runtime.smsVoice.outbox().length,
       events: runtime.bus.events.length,
       unmatchedEvents: runtime.bus.unmatched.length,
       failedDeliveries: runtime.bus.failedDeliveries.length,
@@ -759,6 +814,133 @@ export function metricsView(runtime: LocalRuntime): MetricSeries[] {
 
 type View = (runtime: LocalRuntime) => unknown;
 
+/** One journey as the page draws it: its graph with counts, and what the report says of its runs. */
+export interface JourneyView {
+  readonly journeyId: string;
+  readonly description: string;
+  readonly version?: string;
+  readonly layout: JourneyLayout;
+  readonly runs: RunCounts;
+  /** Per step: the runs waiting there and the latest messages it attempted (for the node's panel). */
+  readonly atStep: Readonly<
+    Record<
+      string,
+      {
+        readonly waiting: ReadonlyArray<{ runKey: string; contactId?: string; since: string }>;
+        readonly messages: ReadonlyArray<{ contactId: string; status: string; reason?: string; at: string }>;
+      }
+    >
+  >;
+}
+
+/** Runs and messages listed per node; the counts cover them all. */
+const MAX_AT_STEP = 20;
+
+/** Every deployed journey drawn as a graph, with its runs' and messages' counts on each step. */
+export async function journeysView(runtime: LocalRuntime): Promise<JourneyView[]> {
+  const [runs, entries] = await Promise.all([listAllRuns(runtime), scanLedger(runtime)]);
+  const deployed = assemblyCatalog(runtime.options.cdkOut)?.current ?? [];
+  return deployed.map(({ journeyId, version, definition }) => {
+    const own = runs.filter((run) => run.journeyId === journeyId);
+    const ownEntries = entries.filter((entry) => entry.journeyId === journeyId);
+    const waiting = own.filter(
+      (run) =>
+        (run.status === 'waiting' || run.status === 'stalled') && run.waiting && run.version === version,
+    );
+    const funnels = new Map(journeyFunnel(ownEntries, journeyId).steps.map((step) => [step.id, step]));
+    const layout = layoutJourney(definition, {
+      waiting: (stepId) => waiting.filter((run) => run.waiting?.stepId === stepId).length,
+      funnels,
+    });
+    const atStep = Object.fromEntries(
+      Object.keys(definition.steps).map((stepId) => [
+        stepId,
+        {
+          waiting: waiting
+            .filter((run) => run.waiting?.stepId === stepId)
+            .slice(0, MAX_AT_STEP)
+            .map((run) => ({
+              runKey: run.runKey,
+              ...(run.contactId ? { contactId: run.contactId } : {}),
+              since: run.updatedAt,
+            })),
+          messages: ownEntries
+            .filter((entry) => entry.stepId === stepId)
+            .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+            .slice(0, MAX_AT_STEP)
+            .map((entry) => ({
+              contactId: entry.contactId,
+              status: entry.status,
+              ...(entry.reason ? { reason: entry.reason } : {}),
+              at: entry.updatedAt,
+            })),
+        },
+      ]),
+    );
+    return {
+      journeyId,
+      description: definition.description ?? '',
+      version,
+      layout,
+      runs: runCounts(own),
+      atStep,
+    };
+  });
+}
+
+/** The templates a preview can render, for the page's picker. */
+export function templatesView(): Array<{ id: string; channel: string }> {
+  return [...templates.values()].map((t) => ({ id: t.id, channel: t.channel }));
+}
+
+/**
+ * GET /_relance/preview?template=&contact=&locale=&trigger=&marketing=1: a template rendered for a
+ * contact of the local runtime (e-mail address or id), as `relance preview` does. A bad parameter
+ * is a 400 naming it.
+ */
+async function previewAnswer(runtime: LocalRuntime, query: URLSearchParams): Promise<AwsResponse> {
+  const answer = (status: number, body: unknown): AwsResponse => ({
+    status,
+    headers: { 'content-type': 'application/json', ...NO_STORE },
+    body: JSON.stringify(body),
+  });
+  const template = templates.get(query.get('template') ?? '');
+  if (!template) return answer(400, { field: 'template', message: 'unknown template' });
+  const subject = (query.get('contact') ?? '').trim();
+  if (!subject) return answer(400, { field: 'contact', message: 'give an e-mail address or a contact id' });
+  let trigger: unknown = {};
+  try {
+    trigger = JSON.parse(query.get('trigger') || '{}');
+  } catch {
+    return answer(400, { field: 'trigger', message: 'not JSON' });
+  }
+  if (trigger === null || typeof trigger !== 'object' || Array.isArray(trigger))
+    return answer(400, { field: 'trigger', message: 'must be a JSON object' });
+  const contactsTable = tablesOf(runtime).contacts;
+  if (!contactsTable) return answer(400, { field: 'contact', message: 'the template has no contacts table' });
+  const contacts = new ContactsRepository(contactsTable);
+  const contactId = subject.includes('@')
+    ? await contacts.findByIdentity('EMAIL', subject.toLowerCase())
+    : subject;
+  const contact = contactId ? await contacts.get(contactId) : undefined;
+  if (!contact) return answer(400, { field: 'contact', message: `no contact found for ${subject}` });
+  const brand = JSON.parse(functionVariable(runtime.app, ENV.brand) ?? '{}') as Record<string, string>;
+  const locale = query.get('locale')?.trim();
+  return answer(200, {
+    template: template.id,
+    contactId: contact.contactId,
+    preview: await previewMessage({
+      template,
+      contact,
+      trigger: trigger as Record<string, unknown>,
+      ...(locale ? { locale } : {}),
+      brand,
+      defaultTimezone: functionVariable(runtime.app, ENV.defaultTimezone) ?? 'UTC',
+      ...(query.get('marketing') === '1' ? { marketing: true } : {}),
+    }),
+  });
+}
+
 /** The JSON routes, by path; the page fetches each of them. */
 export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>([
   ['/_relance/outbox', outboxView],
@@ -774,6 +956,8 @@ export const DASHBOARD_ROUTES: ReadonlyMap<string, View> = new Map<string, View>
   ['/_relance/segments', segmentsView],
   ['/_relance/status', statusView],
   ['/_relance/metrics', metricsView],
+  ['/_relance/journeys', journeysView],
+  ['/_relance/templates', templatesView],
 ]);
 
 // The page polls: never let a browser or proxy serve stale state.
@@ -796,6 +980,7 @@ export async function dashboardWeb(runtime: LocalRuntime, req: AwsRequest): Prom
       body: renderDashboardPage({ clock: iso(runtime.clock.now()), mode: runtime.clock.mode }),
     };
   }
+  if (req.path === '/_relance/preview') return previewAnswer(runtime, req.query);
   const view = DASHBOARD_ROUTES.get(req.path);
   if (!view) return undefined;
   return {

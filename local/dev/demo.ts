@@ -170,11 +170,14 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
     `demo: lead ${leadId ?? '(refused)'} accepted (${lead.status}); the rep has 1 h of journey time to respond`,
   );
 
+  // End User Messaging's sandbox calls and texts verified numbers only: Grace verified hers.
+  const gracePhone = '+12125550142';
+  runtime.smsVoice.verifyDestination(gracePhone);
   say(
-    'demo: Grace books a demo with her rep for the day after tomorrow → invitation (.ics), reminder the day before',
+    `demo: Grace books a demo with her rep for the day after tomorrow → confirmation by e-mail (.ics invitation), SMS and a call read by Amazon Polly (End User Messaging; ${gracePhone} is a verified destination of the sandbox; SMS and call wait for 08:00 when it is night in New York), reminder the day before`,
   );
   await put('appointment.booked', {
-    contact: { email: 'grace@example.com' },
+    contact: { email: 'grace@example.com', phone: gracePhone },
     appointmentId: `${run}-appointment`,
     repId: 'claire-martin',
     startsAt: iso(runtime, 2 * 86_400_000),

@@ -40,10 +40,11 @@ function origin(tag: (name: string) => string | undefined): string {
   return '[?]';
 }
 
-/** Prints each new e-mail and SMS as it leaves, so the demo can be followed in the terminal. */
+/** Prints each new e-mail, SMS and call as it leaves, so the demo can be followed in the terminal. */
 function followOutbox(runtime: LocalRuntime): () => void {
   let emails = 0;
   let sms = 0;
+  let phone = 0;
   const timer = setInterval(() => {
     for (const email of runtime.ses.emails().slice(emails)) {
       say(
@@ -57,6 +58,14 @@ function followOutbox(runtime: LocalRuntime): () => void {
       );
     }
     sms = runtime.sns.outbox().length;
+    for (const message of runtime.smsVoice.outbox().slice(phone)) {
+      const kind = message.channel === 'VOICE' ? `☎  call (${message.voiceId ?? '?'})` : '✆  SMS    ';
+      const body = message.bodyType === 'SSML' ? message.body.replace(/<[^>]+>/g, '') : message.body;
+      say(
+        `  ${kind} → ${printable(message.destinationPhoneNumber)}  “${printable(body.replace(/\s+/g, ' ').trim())}”  ${printable(origin((name) => message.context[name]))}`,
+      );
+    }
+    phone = runtime.smsVoice.outbox().length;
   }, 250);
   return () => clearInterval(timer);
 }

@@ -16,6 +16,7 @@ export interface RelanceTables {
   readonly journeyState?: string;
   readonly ledger?: string;
   readonly leads?: string;
+  readonly events?: string;
 }
 
 /**
@@ -36,6 +37,7 @@ const TABLE_VARIABLES: Readonly<Record<keyof RelanceTables, string>> = {
   journeyState: ENV.journeyStateTable,
   ledger: ENV.ledgerTable,
   leads: LEAD_ENV.leadsTable,
+  events: ENV.eventsTable,
 };
 
 /** The physical names of relance's tables in a template. */

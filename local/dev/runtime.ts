@@ -57,7 +57,7 @@ import {
 import { WorkTracker } from '../aws/work-tracker.ts';
 import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
-import { inboundSmsNotification, smsDeliveryEventsFor } from './sms-feedback.ts';
+import { inboundSmsNotification, smsDeliveryEventsFor, snsNotification } from './sms-feedback.ts';
 
 /** Runs first in every Lambda sandbox: installs the runtime's clock for the handlers. */
 const LAMBDA_BOOTSTRAP = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
@@ -148,7 +148,7 @@ export class LocalRuntime {
   private ticker?: NodeJS.Timeout;
   private saver?: NodeJS.Timeout;
   /** Set by a simulated crash: the state on disk stays as the last periodic save left it. */
-  private statePathDisabled = false;
+  private crashed = false;
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
@@ -319,9 +319,13 @@ export class LocalRuntime {
       for (const event of smsDeliveryEventsFor(message, { at: this.clock.now() }))
         this.putProviderEvent(event);
     });
-    this.smsVoice.onEvent((event) =>
-      this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION })),
-    );
+    // End User Messaging sends every event to the default bus, and to the configuration set's destinations.
+    this.smsVoice.onEvent((event) => {
+      this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
+      const set = this.app.phone.configurationSets.find((c) => c.name === event.configurationSetName);
+      for (const topicArn of set?.snsTopicArns ?? [])
+        this.publishToTopic(topicArn, JSON.stringify(event.record), 'sms-voice.amazonaws.com');
+    });
     this.api = new LocalApiGateway({
       routes: this.app.routes,
       stage: this.app.stage,
@@ -342,6 +346,7 @@ export class LocalRuntime {
     // After restore: a persisted key is kept, so links in e-mails sent before a restart still work.
     for (const secret of this.app.secrets) this.secretsManager.ensureSecret(secret.arn);
     for (const schedule of this.app.schedules) await this.ensureTemplateSchedule(schedule);
+    this.ensurePhoneResources();
     await this.dynamo.createTables(endpoint, this.app.tables);
     // Events a previous process accepted and had not delivered when it died go out again.
     this.replayedAtStart = this.bus.replayJournal();
@@ -542,6 +547,52 @@ export class LocalRuntime {
       throw new Error(`template schedule ${schedule.name} refused: ${response.body}`);
   }
 
+  /**
+   * The template's End User Messaging numbers and opt-out lists, in the stand-in: each number gets
+   * a local phone number (+1 206 555 01xx) and keeps the id its ARN names.
+   */
+  private ensurePhoneResources(): void {
+    for (const list of this.app.phone.optOutLists) this.smsVoice.createOptOutList(list);
+    for (const [index, number] of this.app.phone.numbers.entries()) {
+      this.smsVoice.addOriginationIdentity(`+1206555${String(100 + index).padStart(4, '0')}`, {
+        id: number.id,
+        ...(number.optOutListName ? { optOutListName: number.optOutListName } : {}),
+      });
+    }
+  }
+
+  /**
+   * Publishes a message to a topic as SNS does for its Lambda subscribers: each subscribed function
+   * is invoked asynchronously with the notification, when its resource policy lets SNS invoke it
+   * for that topic (else the denial is recorded, as a missing permission would drop it in AWS).
+   * `publisher` is the service that publishes (the topic policy allows it).
+   */
+  private publishToTopic(topicArn: string, message: string, publisher: string): void {
+    const topic = this.app.topics.find((t) => t.arn === topicArn);
+    if (!topic) return;
+    for (const subscription of this.app.subscriptions.filter((s) => s.topicArn === topicArn)) {
+      const fn = this.app.functions.find((f) => f.arn === subscription.functionArn);
+      if (!fn) continue;
+      const allowed =
+        evaluateResourcePolicy(fn.resourcePolicy ?? [], 'sns.amazonaws.com', {
+          action: 'lambda:InvokeFunction',
+          resource: fn.arn,
+          context: { 'aws:SourceArn': topicArn, 'aws:SourceAccount': LOCAL_ACCOUNT },
+        }) === 'Allow';
+      if (!allowed) {
+        this.iam.deny(
+          'sns.amazonaws.com',
+          'lambda:InvokeFunction',
+          fn.arn,
+          `because no resource-based policy allows it from ${topicArn} (published by ${publisher})`,
+        );
+        continue;
+      }
+      const notification = snsNotification({ topicArn, message, at: this.clock.now() });
+      this.tracker.track(() => this.lambdas.invokeAsync(fn.arn, notification));
+    }
+  }
+
   /** Puts an event an AWS service publishes itself (SES, End User Messaging) on the default bus. */
   private putProviderEvent(event: BusEventEnvelope): void {
     this.bus.put({
@@ -562,7 +613,11 @@ export class LocalRuntime {
   async receiveSms(from: string, body: string): Promise<void> {
     const fn = this.app.functions.find((f) => f.entry === 'functions/delivery/sms-inbound-handler.ts');
     if (!fn) throw new Error('the template has no sms-inbound function');
-    if (smsKeyword(body)?.kind === 'opt_out') this.sns.optOut(from);
+    if (smsKeyword(body)?.kind === 'opt_out') {
+      this.sns.optOut(from);
+      // End User Messaging puts the number on the opt-out list of the number it replied to.
+      for (const identity of this.smsVoice.identities()) this.smsVoice.optOut(from, identity.optOutListName);
+    }
     const notification = inboundSmsNotification({ from, body, at: this.clock.now() });
     // SNS delivers to its Lambda subscriber with the function's permission for the topic.
     const topics = this.app.topics.map((t) => t.arn);
@@ -620,7 +675,7 @@ export class LocalRuntime {
     target: LocalRuleTarget,
     input: unknown,
     rule: LocalRule,
-  ): Promise<void | { settled: Promise<unknown> }> {
+  ): Promise<{ settled: Promise<unknown> } | undefined> {
     const source = rule.arn ?? rule.name;
     if (target.arn.includes(':states:')) {
       // EventBridge starts an execution with the target's role.
@@ -913,7 +968,7 @@ export class LocalRuntime {
   /** Writes the stand-ins' state (DynamoDB persists itself) next to the LevelDB store. */
   save(): void {
     const path = this.statePath();
-    if (!path || this.statePathDisabled) return;
+    if (!path || this.crashed) return;
     const state: PersistedState = {
       sns: this.sns.snapshot(),
       sqs: this.sqs.snapshot(),
@@ -939,7 +994,7 @@ export class LocalRuntime {
     this.journal?.close();
     if (this.saver) clearInterval(this.saver);
     this.saver = undefined;
-    this.statePathDisabled = true;
+    this.crashed = true;
     await this.stop();
   }
 

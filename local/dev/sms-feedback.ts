@@ -96,6 +96,12 @@ export function inboundSmsNotification(input: InboundSmsInput): SNSEvent {
     inboundMessageId: randomUUID(),
     previousPublishedMessageId: randomUUID(),
   };
+  return snsNotification({ topicArn, message: JSON.stringify(message), at: input.at });
+}
+
+/** The Lambda event SNS gives a topic's Lambda subscriber for one published message. */
+export function snsNotification(input: { topicArn: string; message: string; at: number }): SNSEvent {
+  const { topicArn } = input;
   return {
     Records: [
       {
@@ -106,7 +112,7 @@ export function inboundSmsNotification(input: InboundSmsInput): SNSEvent {
           Type: 'Notification',
           MessageId: randomUUID(),
           TopicArn: topicArn,
-          Message: JSON.stringify(message),
+          Message: input.message,
           Timestamp: iso(input.at),
           SignatureVersion: '1',
           Signature: 'local',

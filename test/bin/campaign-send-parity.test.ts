@@ -31,7 +31,11 @@ const NIGHT = Date.parse('2026-03-02T22:30:00Z');
 
 const POLICY: DeliveryPolicySettings = {
   quietHours: { start: '21:00', end: '08:00' },
-  frequencyCaps: { email: { max: 2, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+  frequencyCaps: {
+    email: { max: 2, windowDays: 7 },
+    sms: { max: 2, windowDays: 7 },
+    voice: { max: 2, windowDays: 7 },
+  },
   emailTopics: {
     newsletter: { label: 'News', mode: 'opt_in' },
     cart_reminders: { label: 'Cart reminders', mode: 'opt_out' },

@@ -3,7 +3,7 @@
 // was answered 202 is delivered, never dead-lettered.
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
+import { eventId, type LocalSystem, postEvent, startLocalSystem, T0 } from '../support/local-system.ts';
 
 const signUp = (email: string) =>
   JSON.stringify({
@@ -23,12 +23,7 @@ describe('backpressure on the local runtime', () => {
     await system?.stop();
     system = undefined;
   });
-  const post = (body: string) =>
-    fetch(`${system?.endpoint}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-      body,
-    });
+  const post = (body: string) => postEvent(system?.endpoint ?? '', body);
 
   it('refuses outside work with 429 and ThrottlingException while the backlog is full, accepting nothing', async () => {
     system = await startLocalSystem({ maxBacklog: 0 });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSeries } from '../../local/aws/cloudwatch-metrics.ts';
 import { DASHBOARD_ROUTES, metricsView } from '../../local/dev/dashboard.ts';
-import { API_KEY, eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
+import { eventId, type LocalSystem, postEvent, startLocalSystem, T0 } from '../support/local-system.ts';
 
 describe('metrics on the local runtime', () => {
   let system: LocalSystem;
@@ -16,10 +16,9 @@ describe('metrics on the local runtime', () => {
   });
 
   it('counts the accepted event, the run started and the e-mail sent, with the Stage dimension', async () => {
-    const response = await fetch(`${system.endpoint}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-      body: JSON.stringify({
+    const response = await postEvent(
+      system.endpoint,
+      JSON.stringify({
         type: 'contact.signed_up',
         detail: {
           eventId: eventId('metrics'),
@@ -29,7 +28,7 @@ describe('metrics on the local runtime', () => {
           firstName: 'Lin',
         },
       }),
-    });
+    );
     expect(response.status).toBe(202);
     await system.runtime.idle();
 

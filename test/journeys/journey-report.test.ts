@@ -3,7 +3,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { report } from '../../bin/cli/report.ts';
+import { formatReport, report } from '../../bin/cli/report.ts';
 import { playDemo } from '../../local/dev/demo.ts';
 import { hours, type LocalSystem, PROJECT_ROOT, startLocalSystem } from '../support/local-system.ts';
 
@@ -52,6 +52,40 @@ describe('relance report on the local runtime', () => {
     }
     expect(funnel.steps.find((s) => s.id === 'first-reminder')?.sent).toBeGreaterThan(0);
     expect(funnel.steps.reduce((n, s) => n + s.skipped, 0)).toBeGreaterThan(0);
+  });
+
+  it('counts the runs as the journey-state table holds them, and the order that ended a cart as a conversion', async () => {
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: system.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    const { Items = [] } = await documents.send(
+      new ScanCommand({ TableName: system.tables.journeyState ?? '' }),
+    );
+    const runs = Items.filter((i) => i.sk === 'RUN' && i.journeyId === 'abandoned-cart');
+
+    const result = await report('abandoned-cart', {
+      projectRoot: PROJECT_ROOT,
+      endpoint: system.endpoint,
+      aws: false,
+      cdkOut: system.cdkOut,
+    });
+
+    expect(result.runs.entered).toBe(runs.length);
+    expect(result.runs.goalReached).toBe(runs.filter((r) => r.endReason === 'goal_reached').length);
+    // The demo's ordered cart: its run reached the goal, and the order converts it, with its total.
+    expect(result.runs.goalReached).toBeGreaterThan(0);
+    expect(result.conversions.treated.converted).toBeGreaterThanOrEqual(result.runs.goalReached);
+    expect(result.conversions.treated.revenue).toBeGreaterThan(0);
+    // abandoned-cart keeps no holdout: no uplift to claim.
+    expect(result.conversions.holdout.runs).toBe(0);
+    expect(result.conversions.uplift).toBeUndefined();
+    expect(formatReport(result)).toContain(
+      '  uplift: no holdout run in the period (give the journey a holdout to measure it)',
+    );
   });
 
   it('leaves out what was attempted before --since, and refuses a date it cannot read', async () => {

@@ -98,6 +98,7 @@ describe('readConfig', () => {
     expect(config.delivery.frequencyCaps).toEqual({
       email: { max: 3, windowDays: 7 },
       sms: { max: 2, windowDays: 7 },
+      voice: { max: 1, windowDays: 7 },
     });
   });
 

@@ -221,7 +221,7 @@ describe('Relance props', () => {
     new Relance(stack, 'R', { stage: 'prod', eventBus, alarmTopic });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Events::EventBus', 1);
-    template.resourceCountIs('AWS::SNS::Topic', 2); // the on-call topic and incoming SMS, no alarm topic
+    template.resourceCountIs('AWS::SNS::Topic', 3); // the on-call topic, incoming SMS and call receipts, no alarm topic
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Relance-prod-sends-failed',
       AlarmActions: [{ Ref: stack.getLogicalId(alarmTopic.node.defaultChild as never) }],

@@ -414,7 +414,7 @@ describe('the relance app', () => {
       `lambda environment (worst case, bytes): ${sizes.map((s) => `${s.logicalId}=${s.bytes}`).join(' ')}`,
     );
 
-    expect(sizes).toHaveLength(13);
+    expect(sizes).toHaveLength(14);
     for (const size of sizes) expect(size.bytes, size.logicalId).toBeLessThan(3072);
     const perJourney = JSON.stringify(synth.app.toJSON()).match(/JOURNEY_TARGETS/g);
     expect(perJourney).toBeNull();

@@ -70,7 +70,7 @@ function grantsOf(functionId: string, ...actions: string[]): PolicyStatement[] {
 
 describe('Lambda functions', () => {
   it('are all in the app stack, none in the data stack', () => {
-    expect(functions()).toHaveLength(13);
+    expect(functions()).toHaveLength(14);
     synth.data.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
@@ -165,9 +165,14 @@ describe('IAM', () => {
     );
   });
 
-  it('lets no function other than the senders (journey-step, lead router, lead actions) use SES', () => {
-    const { engine, leads } = synth.stacks.app;
-    const senders = [engine.stepFunction, leads.routerFunction, leads.actionsFunction].map(logicalId);
+  it('lets no function other than the senders (journey-step, lead router, lead actions, weekly digest) use SES', () => {
+    const { engine, leads, digest } = synth.stacks.app;
+    const senders = [
+      engine.stepFunction,
+      leads.routerFunction,
+      leads.actionsFunction,
+      ...(digest ? [digest.fn] : []),
+    ].map(logicalId);
     for (const [id] of functions().filter(([id]) => !senders.includes(id))) {
       const ses = statementsForRole(synth.app, functionRoleId(synth.app, id)).filter((s) =>
         (s.Action ?? []).some((a) => a.startsWith('ses:')),

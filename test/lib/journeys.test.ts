@@ -202,7 +202,7 @@ describe('journeys', () => {
     synth.app.resourcePropertiesCountIs(
       'AWS::IAM::Role',
       { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } },
-      4, // this one, the audience passes', the unassigned-leads pass's and the run sweeper's
+      5, // this one, the audience passes', the unassigned-leads pass's, the run sweeper's and the weekly digest's
     );
 
     const statements = statementsForRole(synth.app, roleId);

@@ -36,6 +36,8 @@ const COMMAND_ACTIONS: Record<string, readonly string[]> = {
   PutEventsCommand: ['events:PutEvents'],
   SendEmailCommand: ['ses:SendEmail'],
   PublishCommand: ['sns:Publish'],
+  SendTextMessageCommand: ['sms-voice:SendTextMessage'],
+  SendVoiceMessageCommand: ['sms-voice:SendVoiceMessage'],
   SendMessageCommand: ['sqs:SendMessage'],
   StartExecutionCommand: ['states:StartExecution'],
   // A schedule names the role the scheduler assumes: creating one passes that role.
@@ -55,6 +57,17 @@ const PLATFORM_ACTIONS = [
 
 /** Calls granted only with a setting: the test runs again with it and expects the grant. */
 const CONDITIONAL_CALLS: Record<string, Readonly<Record<string, Record<string, unknown>>>> = {
+  // SMS go through End User Messaging only where it is the SMS provider (SNS by default).
+  ...Object.fromEntries(
+    [
+      'functions/journeys/step-handler.ts',
+      'functions/leads/router-handler.ts',
+      'functions/leads/actions-handler.ts',
+    ].map((entry) => [
+      entry,
+      { 'sms-voice:SendTextMessage': { 'relance:phoneMessaging': { smsProvider: 'end-user-messaging' } } },
+    ]),
+  ),
   'functions/leads/form-handler.ts': {
     'secretsmanager:GetSecretValue': {
       'relance:leads': {
@@ -167,7 +180,7 @@ afterAll(() => synth?.dispose());
 
 describe('least privilege', () => {
   it('bundles every function of the template', () => {
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(14);
     for (const fn of functions) expect(fn.reach.packages.size, fn.entry).toBeGreaterThan(0);
   });
 
@@ -258,6 +271,7 @@ describe('least privilege', () => {
 /** The IAM service prefix of each SDK client package. */
 const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-pinpoint-sms-voice-v2': 'sms-voice',
   '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-scheduler': 'scheduler',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',

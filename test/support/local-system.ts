@@ -191,6 +191,15 @@ export function failOnDenials(runtime: LocalRuntime): void {
   throw new Error(`IAM denied ${runtime.iam.deniedCount} call(s) on the local runtime:\n${lines.join('\n')}`);
 }
 
+/** POST /events on the local API, with the test API key, as a producer sends it. */
+export function postEvent(endpoint: string, body: string): Promise<Response> {
+  return fetch(`${endpoint}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body,
+  });
+}
+
 /** Puts events on the app's bus as a producer would, then waits until the runtime is idle. */
 export function busPublisher(runtime: LocalRuntime): {
   put(detailType: string, detail: Record<string, unknown>, source: string): Promise<void>;

@@ -9,7 +9,7 @@ export const CONSENT_CHANGED = 'consent.changed';
 export const ConsentChanged = z
   .object({
     ...contactEventBase,
-    channel: z.enum(['email', 'sms']),
+    channel: z.enum(['email', 'sms', 'voice']).describe('voice: automated calls'),
     topic: text(limits.tag)
       .refine(isOrdinaryName, notObjectMachinery('topic name'))
       .optional()

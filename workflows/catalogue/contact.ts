@@ -92,8 +92,18 @@ export const Contact = z.object({
   company: z.string().optional(),
   /** Fields a sales rep edited by hand; ingest leaves them alone. */
   lockedFields: z.array(z.string()).default([]),
-  consent: z.object({ email: ChannelConsent.optional(), sms: ChannelConsent.optional() }).default({}),
-  suppressed: z.object({ email: Suppression.optional(), sms: Suppression.optional() }).default({}),
+  /** Per channel; `voice` is consent to automated calls (SMS keywords prove `sms` only). */
+  consent: z
+    .object({
+      email: ChannelConsent.optional(),
+      sms: ChannelConsent.optional(),
+      voice: ChannelConsent.optional(),
+    })
+    .default({}),
+  /** A number found invalid is suppressed for SMS; a call that proves it invalid suppresses `voice`. */
+  suppressed: z
+    .object({ email: Suppression.optional(), sms: Suppression.optional(), voice: Suppression.optional() })
+    .default({}),
   stats: ContactStats.default({ orderCount: 0, totalSpent: 0 }),
   /** Bounded per-day behaviour (counts, order totals, engagement) that segments read. */
   aggregates: ProfileAggregates.default(() => ProfileAggregates.parse({})),

@@ -3,7 +3,8 @@ import { branch, defineJourney, send, wait } from '#language/builder.ts';
 const hasPhone = { field: 'contact.phone', op: 'exists' } as const;
 
 /**
- * A booked appointment: a confirmation e-mail with the .ics invitation and an SMS at once, then an
+ * A booked appointment: a confirmation e-mail with the .ics invitation, an SMS and a call that reads
+ * the confirmation out (SMS and call wait for the end of quiet hours) at once, then an
  * SMS reminder the day before (an SMS falling in quiet hours waits for their end), by e-mail instead
  * (the confirmation again, with its invitation) when the number replied STOP or is refused. Booked
  * less than a day ahead, there is no reminder. Transactional: the contact booked it.
@@ -28,6 +29,11 @@ export const appointment = defineJourney({
             send('confirmation-sms', {
               channel: 'sms',
               template: 'appointment-confirmation-sms',
+              category: 'transactional',
+            }),
+            send('confirmation-call', {
+              channel: 'voice',
+              template: 'appointment-confirmation-call',
               category: 'transactional',
             }),
           ],

@@ -12,7 +12,7 @@
 import * as z from 'zod';
 import { ConsentStatus } from '#catalogue/contact.ts';
 
-const Channel = z.enum(['email', 'sms']);
+const Channel = z.enum(['email', 'sms', 'voice']);
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** Numbers compare as numbers, strings (ISO dates) in text order; a number never matches a string. */
 const Ordered = z.union([z.number(), z.string()]);

@@ -4,6 +4,9 @@
  */
 import { Liquid } from 'liquidjs';
 import { isValidTimeZone } from './local-time.ts';
+import type { VoiceScript, VoiceTemplate } from './voice-template.ts';
+
+export type { VoiceScript, VoiceTemplate } from './voice-template.ts';
 
 export interface EmailContent {
   readonly subject: string;
@@ -37,7 +40,7 @@ export interface SmsTemplate {
   readonly maxParts?: number;
 }
 
-export type MessageTemplate = EmailTemplate | SmsTemplate;
+export type MessageTemplate = EmailTemplate | SmsTemplate | VoiceTemplate;
 
 /** Root variables a template may use, and who provides them. */
 export const TEMPLATE_ROOTS = ['contact', 'trigger', 'event', 'journey', 'links', 'brand', 'owner'] as const;
@@ -141,12 +144,15 @@ const analyser = () => (analyserEngine ??= relanceLiquid({ strictFilters: true }
 
 /** Every text of a template, across locales, by a readable name. */
 export function templateTexts(template: MessageTemplate): Array<{ name: string; source: string }> {
-  const variants: Array<[string, EmailContent | SmsContent]> = [
+  const variants: Array<[string, EmailContent | SmsContent | VoiceScript]> = [
     ['default', template.content],
     ...Object.entries(template.locales ?? {}),
   ];
   return variants.flatMap(([locale, content]) =>
-    Object.entries(content).map(([part, source]) => ({ name: `${locale}.${part}`, source: String(source) })),
+    Object.entries(content)
+      // A voice script's `voice` names who speaks; it is not a text.
+      .filter(([part]) => !(template.channel === 'voice' && part === 'voice'))
+      .map(([part, source]) => ({ name: `${locale}.${part}`, source: String(source) })),
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import type { EventType } from '#catalogue/catalogue.ts';
 
-export type Channel = 'email' | 'sms';
+export type Channel = 'email' | 'sms' | 'voice';
 
 /** The type of a custom contact attribute's values. */
 export type AttributeType = 'string' | 'number' | 'boolean';

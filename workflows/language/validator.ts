@@ -21,6 +21,7 @@ import type {
   SendStep,
   Step,
 } from './types.ts';
+import { validateVoiceTemplate } from './voice-template.ts';
 
 /** A problem a validator found; the segment validator reports the same, with `segment <id>` as `journey`. */
 export interface Violation {
@@ -536,6 +537,14 @@ function checkSend(
       );
     }
   }
+  if (template.channel === 'voice') {
+    // SendVoiceMessage's limits, the Polly voice and well-formed SSML, per locale.
+    for (const violation of validateVoiceTemplate(template))
+      report(
+        `${where}.template(${violation.path.replace(`${template.id}.`, `${template.id}).`)}`,
+        violation.message,
+      );
+  }
   if (template.channel === 'sms' && template.maxParts !== undefined) {
     for (const { name, source } of templateTexts(template)) {
       const estimate = source
@@ -583,18 +592,28 @@ function checkTemplateVariable(
   }
 }
 
-/** The steps a step can go to next. */
-export function successors(step: Step): string[] {
+/** Where a step can go next, each way named (`event`, `timeout`, a branch case, a split variant). */
+export function stepLinks(step: Step): Array<{ readonly to: string; readonly label?: string }> {
+  const linked = (to: string | undefined, label?: string) =>
+    to === undefined ? [] : [{ to, ...(label ? { label } : {}) }];
   switch (step.type) {
     case 'waitFor':
-      return [step.onEvent, step.onTimeout].filter((s): s is string => s !== undefined);
+      return [...linked(step.onEvent, step.event), ...linked(step.onTimeout, 'timeout')];
     case 'branch':
-      return [...step.cases.map((c) => c.next), step.otherwise].filter((s): s is string => s !== undefined);
+      return [
+        ...step.cases.flatMap((c, index) => linked(c.next, `case ${index + 1}`)),
+        ...linked(step.otherwise, 'otherwise'),
+      ];
     case 'split':
-      return step.variants.map((v) => v.next).filter((s): s is string => s !== undefined);
+      return step.variants.flatMap((v) => linked(v.next, `${v.label} ${v.percent}%`));
     default:
-      return step.next ? [step.next] : [];
+      return linked(step.next);
   }
+}
+
+/** The steps a step can go to next. */
+export function successors(step: Step): string[] {
+  return stepLinks(step).map((link) => link.to);
 }
 
 /** Unreachable steps and cycles (a run must always move forward to an end). */

@@ -75,15 +75,20 @@ export const POLLY_VOICES = [
 
 export type PollyVoice = (typeof POLLY_VOICES)[number];
 
-/** One locale's script: plain text or SSML, never both. */
+/** One locale's script, read by `voice`: plain text or SSML (Liquid in either), never both. */
 export type VoiceScript =
   | { readonly voice: PollyVoice; readonly text: string; readonly ssml?: never }
   | { readonly voice: PollyVoice; readonly ssml: string; readonly text?: never };
 
-/** A voice template: scripts by locale (`fr`, `en`...). */
+/**
+ * A voice template: what a call says, the default script in `content` and variants by locale
+ * (`fr`, `de-CH`), each with the Polly voice that speaks its language.
+ */
 export interface VoiceTemplate {
   readonly id: string;
-  readonly locales: Readonly<Record<string, VoiceScript>>;
+  readonly channel: 'voice';
+  readonly content: VoiceScript;
+  readonly locales?: Readonly<Record<string, VoiceScript>>;
 }
 
 export interface VoiceTemplateViolation {
@@ -97,14 +102,11 @@ const knownVoices = new Set<string>(POLLY_VOICES);
 /** Every problem in a voice template; an empty list when it can be sent. */
 export function validateVoiceTemplate(template: VoiceTemplate): VoiceTemplateViolation[] {
   const violations: VoiceTemplateViolation[] = [];
-  const locales = Object.entries(template.locales);
-  if (locales.length === 0) {
-    violations.push({
-      path: `${template.id}.locales`,
-      message: 'a voice template needs at least one locale',
-    });
-  }
-  for (const [locale, script] of locales) {
+  const scripts: Array<[string, VoiceScript]> = [
+    ['default', template.content],
+    ...Object.entries(template.locales ?? {}),
+  ];
+  for (const [locale, script] of scripts) {
     const at = (field: string) => `${template.id}.${locale}.${field}`;
     if (!knownVoices.has(script.voice)) {
       violations.push({ path: at('voice'), message: `"${script.voice}" is not a SendVoiceMessage VoiceId` });
@@ -130,18 +132,8 @@ export function validateVoiceTemplate(template: VoiceTemplate): VoiceTemplateVio
   return violations;
 }
 
-/** The validated template, or an error naming every violation (for synth). */
-export function assertVoiceTemplate(template: VoiceTemplate): VoiceTemplate {
-  const violations = validateVoiceTemplate(template);
-  if (violations.length > 0) {
-    throw new Error(
-      `Voice template ${template.id} is invalid:\n${violations.map((v) => `  ${v.path}: ${v.message}`).join('\n')}`,
-    );
-  }
-  return template;
-}
-
-function ssmlViolations(ssml: string, path: string): VoiceTemplateViolation[] {
+/** Problems of one SSML document (also checked once rendered, since values are inserted into it). */
+export function ssmlViolations(ssml: string, path: string): VoiceTemplateViolation[] {
   const result = XMLValidator.validate(ssml);
   if (result !== true) {
     const { msg, line, col } = result.err;

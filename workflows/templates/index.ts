@@ -3,6 +3,7 @@ import type { MessageTemplate } from '#language/template.ts';
 import { cartLastCallEmail, cartReminderEmail } from './cart.ts';
 import { confirmSubscriptionEmail } from './consent.ts';
 import {
+  appointmentConfirmationCall,
   appointmentConfirmationEmail,
   appointmentConfirmationSms,
   appointmentReminderSms,
@@ -34,6 +35,7 @@ const all: MessageTemplate[] = [
   leadReceivedSms,
   appointmentConfirmationEmail,
   appointmentConfirmationSms,
+  appointmentConfirmationCall,
   appointmentReminderSms,
   winBackOfferEmail,
   winBackLastChanceEmail,

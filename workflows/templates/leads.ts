@@ -1,4 +1,4 @@
-import type { EmailTemplate, SmsTemplate } from '#language/template.ts';
+import type { EmailTemplate, SmsTemplate, VoiceTemplate } from '#language/template.ts';
 
 export const leadReceivedEmail: EmailTemplate = {
   id: 'lead-received',
@@ -87,6 +87,29 @@ export const appointmentConfirmationSms: SmsTemplate = {
   locales: {
     fr: {
       text: '{{ brand.name }} : votre rendez-vous est prévu le {{ trigger.startsAt | local_time }}. Détails envoyés par e-mail.',
+    },
+  },
+};
+
+/**
+ * The confirmation call: Amazon Polly reads it in the contact's language. SSML, so the time is
+ * said slowly and the details repeated after a pause; values inserted into it are escaped.
+ */
+export const appointmentConfirmationCall: VoiceTemplate = {
+  id: 'appointment-confirmation-call',
+  channel: 'voice',
+  content: {
+    voice: 'JOANNA',
+    ssml: `<speak>Hello{% if contact.firstName %} {{ contact.firstName }}{% endif %}, this is {{ brand.name }}.
+<break time="400ms"/>Your appointment is confirmed for <prosody rate="90%">{{ trigger.startsAt | local_time }}</prosody>, at {{ trigger.location }}.
+<break time="600ms"/>Again: {{ trigger.startsAt | local_time }}. The details are in your e-mail. Goodbye.</speak>`,
+  },
+  locales: {
+    fr: {
+      voice: 'LEA',
+      ssml: `<speak>Bonjour{% if contact.firstName %} {{ contact.firstName }}{% endif %}, ici {{ brand.name }}.
+<break time="400ms"/>Votre rendez-vous est confirmé le <prosody rate="90%">{{ trigger.startsAt | local_time }}</prosody>, à l'adresse : {{ trigger.location }}.
+<break time="600ms"/>Je répète : {{ trigger.startsAt | local_time }}. Les détails sont dans votre e-mail. Au revoir.</speak>`,
     },
   },
 };

@@ -3,6 +3,7 @@ import type { RecordedVersion } from '#language/versions.ts';
 import abandoned_cart_1 from './abandoned-cart/e1e6e90e979c.json' with { type: 'json' };
 import account_revenue_drop_1 from './account-revenue-drop/6ecd27a331f7.json' with { type: 'json' };
 import appointment_1 from './appointment/5a77809be620.json' with { type: 'json' };
+import appointment_2 from './appointment/eabfba251be0.json' with { type: 'json' };
 import back_in_stock_1 from './back-in-stock/4a565b7ea6e7.json' with { type: 'json' };
 import birthday_1 from './birthday/530ebc3ca8ba.json' with { type: 'json' };
 import double_opt_in_1 from './double-opt-in/108a33721598.json' with { type: 'json' };
@@ -19,6 +20,7 @@ export const recordedVersions: readonly RecordedVersion[] = [
   abandoned_cart_1,
   account_revenue_drop_1,
   appointment_1,
+  appointment_2,
   back_in_stock_1,
   birthday_1,
   double_opt_in_1,

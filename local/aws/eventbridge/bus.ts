@@ -61,7 +61,7 @@ export interface BusOptions {
     target: LocalRuleTarget,
     input: unknown,
     rule: LocalRule,
-  ) => Promise<void | { readonly settled: Promise<unknown> }>;
+  ) => Promise<{ readonly settled: Promise<unknown> } | undefined>;
   /** Where accepted events are written before PutEvents answers (./journal.ts); none keeps them in memory only. */
   readonly journal?: BusJournal;
   /** Sends an undeliverable event to a dead-letter queue (by ARN) with its message attributes. */

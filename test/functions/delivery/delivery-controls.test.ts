@@ -268,3 +268,95 @@ describe('decideDelivery: SMS opt-out (STOP)', () => {
     });
   });
 });
+
+describe('decideDelivery: calls (voice)', () => {
+  const transactionalCall: SendIntent = { channel: 'voice', category: 'transactional' };
+  const marketingCall: SendIntent = { channel: 'voice', category: 'marketing' };
+  const stop = { status: 'opted_out', at: '2026-03-01T10:00:00Z', keyword: 'STOP' } as const;
+
+  it('places a transactional call to the contact number without any opt-in', () => {
+    expect(decideDelivery(reachable(), transactionalCall, POLICY, NOON)).toEqual({
+      action: 'send',
+      address: '+33612345678',
+    });
+  });
+
+  it('skips a call to a contact without a phone number', () => {
+    const contact = contactWith({ email: 'ada@example.com' });
+    expect(decideDelivery(contact, transactionalCall, POLICY, NOON)).toEqual({
+      action: 'skip',
+      reason: 'no_phone_number',
+    });
+  });
+
+  it('needs an explicit voice opt-in for a marketing call; an SMS opt-in is not one', () => {
+    const smsOnly = reachable({ consent: { sms: { channel: record('opted_in'), topics: {} } } });
+    const voiceOptIn = reachable({ consent: { voice: { channel: record('opted_in'), topics: {} } } });
+
+    expect(decideDelivery(smsOnly, marketingCall, POLICY, NOON)).toEqual({
+      action: 'skip',
+      reason: 'no_consent',
+      detail: 'automated marketing calls need an explicit opt-in',
+    });
+    expect(decideDelivery(voiceOptIn, marketingCall, POLICY, NOON)).toEqual({
+      action: 'send',
+      address: '+33612345678',
+    });
+  });
+
+  it('never calls a contact who opted out of calls, transactional or not', () => {
+    const noCalls = reachable({ consent: { voice: { channel: record('opted_out'), topics: {} } } });
+    for (const intent of [transactionalCall, marketingCall]) {
+      expect(decideDelivery(noCalls, intent, POLICY, NOON)).toEqual({
+        action: 'skip',
+        reason: 'unsubscribed',
+        detail: 'voice channel: the contact asked not to be called',
+      });
+    }
+  });
+
+  it('does not call a number that replied STOP (the revocation covers calls)', () => {
+    expect(decideDelivery(reachable(), transactionalCall, POLICY, NOON, stop)).toEqual({
+      action: 'skip',
+      reason: 'sms_opted_out',
+      detail: 'STOP at 2026-03-01T10:00:00Z',
+    });
+  });
+
+  it('does not call a number an SMS proved invalid, nor text a number a call proved invalid', () => {
+    const invalid = { reason: 'invalid_number', at: '2026-03-01T10:00:00Z' };
+    const softBounce = { reason: 'carrier_blocked', at: '2026-03-01T10:00:00Z' };
+
+    expect(
+      decideDelivery(reachable({ suppressed: { sms: invalid } }), transactionalCall, POLICY, NOON),
+    ).toEqual({
+      action: 'skip',
+      reason: 'suppressed',
+      detail: 'invalid_number',
+    });
+    expect(
+      decideDelivery(
+        reachable({ suppressed: { voice: invalid } }),
+        { channel: 'sms', category: 'transactional' },
+        POLICY,
+        NOON,
+      ),
+    ).toMatchObject({ action: 'skip', reason: 'suppressed' });
+    // Any other SMS suppression is about SMS only.
+    expect(
+      decideDelivery(reachable({ suppressed: { sms: softBounce } }), transactionalCall, POLICY, NOON),
+    ).toEqual({
+      action: 'send',
+      address: '+33612345678',
+    });
+  });
+
+  it('waits for the end of quiet hours in the contact zone, as an SMS does', () => {
+    const lateEvening = Date.parse('2026-03-02T22:30:00Z');
+    expect(decideDelivery(reachable(), transactionalCall, POLICY, lateEvening)).toEqual({
+      action: 'defer',
+      reason: 'quiet_hours',
+      until: Date.parse('2026-03-03T08:00:00Z'),
+    });
+  });
+});

@@ -364,6 +364,53 @@ describe('delivery feedback', () => {
     });
   });
 
+  it("records a call receipt from the configuration set's SNS destination on the ledger entry", async () => {
+    // Prepare: the call's entry, already sent; End User Messaging reports it answered and played.
+    given('sent');
+    const receipt = {
+      eventType: 'VOICE_COMPLETED',
+      eventVersion: '1.0',
+      eventTimestamp: Date.parse('2024-05-01T12:00:09Z'),
+      isFinal: true,
+      originationPhoneNumber: '+12065550100',
+      destinationPhoneNumber: '+33612345678',
+      messageId: 'call-1',
+      messageStatus: 'COMPLETED',
+      context: { journey: 'appointment', step: 'confirmation-call', ledger: TAG },
+    };
+    const delivery = {
+      Records: [
+        {
+          EventSource: 'aws:sns',
+          Sns: {
+            Type: 'Notification',
+            TopicArn: 'arn:aws:sns:us-east-1:123456789012:receipts',
+            Message: JSON.stringify(receipt),
+            Timestamp: '2024-05-01T12:00:10.000Z',
+          },
+        },
+      ],
+    };
+
+    // Act
+    const result = await handler(delivery, lambdaContext());
+
+    // Assess
+    expect(result).toMatchObject([{ status: 'recorded', eventType: 'VOICE_COMPLETED' }]);
+    const [update] = ledgerUpdates();
+    expect(JSON.stringify(update?.ExpressionAttributeValues)).toContain('2024-05-01T12:00:09.000Z delivered');
+  });
+
+  it('dead-letters a destination message that is not an event record', async () => {
+    const delivery = { Records: [{ Sns: { Message: 'not json', Timestamp: '2024-05-01T12:00:10.000Z' } }] };
+
+    const result = await handler(delivery, lambdaContext());
+
+    expect(result).toMatchObject([{ status: 'dead_lettered' }]);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
   it('never logs an address', async () => {
     // Prepare
     given('sent');

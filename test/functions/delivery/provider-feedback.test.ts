@@ -15,6 +15,7 @@ import {
   type LedgerEvidence,
   ledgerChange,
   MAX_DELIVERY_EVENTS,
+  phoneEventFromDestination,
   type SuppressEffect,
   smsKeyword,
 } from '../../../functions/delivery/provider-feedback.ts';
@@ -342,6 +343,50 @@ describe('SMS delivery events', () => {
     // Assess
     expect(tagged.ledgerEvidence).toMatchObject({ tag: TAG, status: 'delivered' });
     expect(untagged.kind).toBe('ignored');
+  });
+});
+
+describe('call delivery events', () => {
+  const tag = ledgerTag('contact-1#appointment#run-1#0#confirmation-call');
+  const callEvent = (eventType: string) => ({
+    source: 'aws.sms-voice',
+    'detail-type': 'Voice Message Delivery Status Updated',
+    time: '2026-03-02T10:00:05Z',
+    detail: {
+      eventType,
+      eventTimestamp: Date.parse('2026-03-02T10:00:04Z'),
+      destinationPhoneNumber: '+33612345678',
+      messageId: 'call-1',
+      isFinal: true,
+      context: { ledger: tag },
+    },
+  });
+
+  it.each([
+    ['VOICE_COMPLETED', 'delivered'],
+    ['VOICE_ANSWERED', 'delivered'],
+    ['VOICE_RINGING', 'sent'],
+    ['VOICE_INITIATED', 'sent'],
+    ['VOICE_BUSY', 'undelivered'],
+    ['VOICE_NO_ANSWER', 'undelivered'],
+    ['VOICE_FAILED', 'undelivered'],
+    ['VOICE_TTL_EXPIRED', 'undelivered'],
+  ])("reads %s as %s on the call's ledger entry, suppressing nothing", (eventType, status) => {
+    const interpretation = interpretProviderEvent(callEvent(eventType));
+
+    expect(interpretation).toMatchObject({
+      kind: 'effects',
+      eventType,
+      effects: { ledgerEvidence: { tag, status, providerMessageId: 'call-1' } },
+    });
+    if (interpretation.kind === 'effects') expect(interpretation.effects.suppress).toBeUndefined();
+  });
+
+  it("reads the same record from the configuration set's SNS destination", () => {
+    const { detail } = callEvent('VOICE_NO_ANSWER');
+    expect(
+      interpretProviderEvent(phoneEventFromDestination(JSON.stringify(detail), '2026-03-02T10:00:06Z')),
+    ).toEqual(interpretProviderEvent(callEvent('VOICE_NO_ANSWER')));
   });
 });
 

@@ -1,7 +1,8 @@
 // Rendering templates for a contact: the closest locale variant, HTML escaping in the html part only,
 // loops, amounts and dates in the contact's locale, and no empty string for a value that is missing.
 import { describe, expect, it } from 'vitest';
-import type { EmailTemplate } from '#language/template.ts';
+import type { EmailTemplate, VoiceTemplate } from '#language/template.ts';
+import { validateVoiceTemplate } from '#language/voice-template.ts';
 import {
   MissingTemplateData,
   pickVariant,
@@ -9,7 +10,10 @@ import {
   withMarketingFooter,
 } from '../../../functions/delivery/rendering.ts';
 import { cartReminderEmail } from '../../../workflows/templates/cart.ts';
-import { appointmentConfirmationEmail } from '../../../workflows/templates/leads.ts';
+import {
+  appointmentConfirmationCall,
+  appointmentConfirmationEmail,
+} from '../../../workflows/templates/leads.ts';
 import { welcomeEmail, welcomeSmsOffer } from '../../../workflows/templates/welcome.ts';
 
 const brand = { name: 'Relance Shop', website: 'https://shop.example.com' };
@@ -301,5 +305,44 @@ describe('renderMessage: the contact’s locale', () => {
     expect(french.html).toContain('parce que vous êtes client de Shop');
     expect(french.html).not.toContain('Manage your e-mail preferences');
     expect(english.text).toContain('Manage your e-mail preferences or unsubscribe: https://p.example/x');
+  });
+});
+
+describe('renderMessage: voice scripts', () => {
+  const trigger = {
+    startsAt: '2026-03-05T14:00:00Z',
+    location: 'Showroom <rue de Rivoli> & co',
+    timezone: 'Europe/Paris',
+  };
+
+  it('reads the contact language with its voice and escapes values inserted into SSML', async () => {
+    const call = await renderMessage(appointmentConfirmationCall, 'fr-FR', {
+      contact: { firstName: 'Ada' },
+      trigger,
+      brand,
+    });
+
+    expect(call).toMatchObject({ channel: 'voice', bodyType: 'SSML', voice: 'LEA', locale: 'fr' });
+    if (call.channel !== 'voice') return;
+    expect(call.body).toContain('Showroom &lt;rue de Rivoli&gt; &amp; co');
+    expect(call.body).toContain('jeudi 5 mars 2026 à 15:00');
+    expect(
+      validateVoiceTemplate({ id: 'rendered', channel: 'voice', content: { voice: 'LEA', ssml: call.body } }),
+    ).toEqual([]);
+  });
+
+  it('keeps a plain-text script as text, and names a variable with no value', async () => {
+    const template: VoiceTemplate = {
+      id: 'plain',
+      channel: 'voice',
+      content: { voice: 'JOANNA', text: 'Hello {{ contact.firstName }} & welcome' },
+    };
+
+    await expect(renderMessage(template, 'en', { contact: { firstName: 'Ada' } })).resolves.toMatchObject({
+      bodyType: 'TEXT',
+      body: 'Hello Ada & welcome',
+      voice: 'JOANNA',
+    });
+    await expect(renderMessage(template, 'en', { contact: {} })).rejects.toThrow(MissingTemplateData);
   });
 });

@@ -7,7 +7,11 @@ import { decideSend, type SendInput } from '../../../functions/delivery/send-dec
 
 const POLICY: DeliveryPolicySettings = {
   quietHours: { start: '21:00', end: '08:00' },
-  frequencyCaps: { email: { max: 5, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+  frequencyCaps: {
+    email: { max: 5, windowDays: 7 },
+    sms: { max: 2, windowDays: 7 },
+    voice: { max: 2, windowDays: 7 },
+  },
   emailTopics: {},
   inFlightGraceSeconds: 300,
 };

@@ -35,7 +35,11 @@ const deps: JourneyDeps = {
     defaultTimezone: 'UTC',
     policy: {
       quietHours: { start: '21:00', end: '08:00' },
-      frequencyCaps: { email: { max: 5, windowDays: 7 }, sms: { max: 2, windowDays: 7 } },
+      frequencyCaps: {
+        email: { max: 5, windowDays: 7 },
+        sms: { max: 2, windowDays: 7 },
+        voice: { max: 2, windowDays: 7 },
+      },
       emailTopics: {},
       inFlightGraceSeconds: 300,
     },

@@ -68,7 +68,11 @@ beforeAll(async () => {
   process.env.BRAND = JSON.stringify({ name: 'Relance Test Shop', website: 'https://shop.test' });
   process.env.DELIVERY_POLICY = JSON.stringify({
     quietHours: { start: '21:00', end: '08:00' },
-    frequencyCaps: { email: { max: 100, windowDays: 7 }, sms: { max: 100, windowDays: 7 } },
+    frequencyCaps: {
+      email: { max: 100, windowDays: 7 },
+      sms: { max: 100, windowDays: 7 },
+      voice: { max: 100, windowDays: 7 },
+    },
     emailTopics: {},
     inFlightGraceSeconds: 300,
   });

@@ -1,7 +1,7 @@
 // Injected faults answer as the AWS service does on its protocol, for the calls chosen.
 import { describe, expect, it } from 'vitest';
-import { FaultInjector, faultAnswer, operationOf } from '../../../local/aws/faults.ts';
-import type { AwsRequest } from '../../../local/aws/protocol.ts';
+import { FaultInjector, faultAnswer } from '../../../local/aws/faults.ts';
+import { type AwsRequest, operationOf } from '../../../local/aws/protocol.ts';
 
 const dynamo = (operation: string): AwsRequest => ({
   method: 'POST',

@@ -17,7 +17,11 @@ describe('eventFieldPaths', () => {
 
   it('lists enum values', () => {
     const paths = eventFieldPaths('consent.changed');
-    expect(paths.get('channel')).toEqual({ kind: 'enum', optional: false, values: ['email', 'sms'] });
+    expect(paths.get('channel')).toEqual({
+      kind: 'enum',
+      optional: false,
+      values: ['email', 'sms', 'voice'],
+    });
     expect(paths.get('proof.kind')?.values).toContain('double_opt_in');
     expect(paths.get('proof.reference')).toEqual({ kind: 'string', optional: true });
   });
