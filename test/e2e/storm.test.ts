@@ -44,6 +44,24 @@ describe('duplicate storm with throttled sends and failing writes', () => {
       const welcome = system.emailsTo(contact.email).filter((m) => m.subject.startsWith('Welcome'));
       expect(welcome, contact.email).toHaveLength(1);
     }
+    // Every message the storm attempted has its outcome: sent exactly once (its provider message in
+    // the outbox once), or not sent with a reason; none left in flight or failed without one.
+    const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+    const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
+    const contacts = new ContactsRepository(system.tables.contacts ?? '');
+    const ledger = new LedgerRepository(system.tables.ledger ?? '');
+    const outboxIds = system.runtime.ses.emails().map((e) => e.messageId);
+    for (const { contact } of signUps) {
+      const contactId = await contacts.findByIdentity('EMAIL', contact.email);
+      const entries = contactId ? await ledger.forContact(contactId) : [];
+      expect(entries.length, contact.email).toBeGreaterThan(0);
+      for (const entry of entries) {
+        expect(['sent', 'skipped', 'deferred'], `${entry.ledgerKey}: ${entry.status}`).toContain(entry.status);
+        if (entry.status === 'sent') {
+          expect(outboxIds.filter((id) => id === entry.providerMessageId), entry.ledgerKey).toHaveLength(1);
+        } else expect(entry.reason, entry.ledgerKey).toBeTruthy();
+      }
+    }
     // The faults did happen, and nothing ended in a dead-letter queue.
     expect(sesThrottles.failed).toBeGreaterThan(0);
     expect(dynamoFailures.failed).toBeGreaterThan(0);
