@@ -56,9 +56,14 @@ describe('duplicate storm with throttled sends and failing writes', () => {
       const entries = contactId ? await ledger.forContact(contactId) : [];
       expect(entries.length, contact.email).toBeGreaterThan(0);
       for (const entry of entries) {
-        expect(['sent', 'skipped', 'deferred'], `${entry.ledgerKey}: ${entry.status}`).toContain(entry.status);
+        expect(['sent', 'skipped', 'deferred'], `${entry.ledgerKey}: ${entry.status}`).toContain(
+          entry.status,
+        );
         if (entry.status === 'sent') {
-          expect(outboxIds.filter((id) => id === entry.providerMessageId), entry.ledgerKey).toHaveLength(1);
+          expect(
+            outboxIds.filter((id) => id === entry.providerMessageId),
+            entry.ledgerKey,
+          ).toHaveLength(1);
         } else expect(entry.reason, entry.ledgerKey).toBeTruthy();
       }
     }
