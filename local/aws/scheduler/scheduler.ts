@@ -213,8 +213,14 @@ export class SchedulerService {
   markFired(name: string, groupName: string, scheduledTime: string): boolean {
     const key = scheduleKey(groupName, name);
     const stored = this.store.get(key);
-    const firedAt = Date.parse(scheduledTime);
-    if (stored === undefined || Number.isNaN(firedAt)) return false;
+    const givenAt = Date.parse(scheduledTime);
+    if (stored === undefined || Number.isNaN(givenAt)) return false;
+    // The scheduled time is written to the second; the fire time it names may have milliseconds (a
+    // rate counted from a creation time that had them). Recorded at the second only, that firing
+    // would still be pending, and due again at once, forever.
+    const pending = this.upcomingFireTime(stored);
+    const firedAt =
+      pending !== undefined && Math.floor(pending / 1000) === Math.floor(givenAt / 1000) ? pending : givenAt;
     stored.lastFiredAt = Math.max(stored.lastFiredAt ?? Number.NEGATIVE_INFINITY, firedAt);
     const completed = this.upcomingFireTime(stored) === undefined;
     if (completed && stored.schedule.ActionAfterCompletion === 'DELETE') this.store.delete(key);

@@ -385,6 +385,19 @@ describe('Scheduler firing', () => {
     expect(dueNames(ms('2025-03-01T12:35:00Z'))).toEqual(['every10@2025-03-01T12:20:30Z']);
   });
 
+  it('fires a rate schedule created at a time with milliseconds once, not again at the same instant', async () => {
+    // A runtime started on the wall clock (a restart with no saved state) creates its template's
+    // rate schedules at such a time; the scheduled time reported is to the second.
+    clock = ms('2025-03-01T12:00:30Z') + 519;
+    await create('sweeper', 'rate(60 minutes)');
+    const [first] = scheduler.due(clock);
+    expect(first?.scheduledTime).toBe('2025-03-01T12:00:30Z');
+    expect(scheduler.markFired('sweeper', 'default', first?.scheduledTime ?? '')).toBe(true);
+
+    expect(scheduler.due(clock)).toEqual([]);
+    expect(scheduler.nextDueAt()).toBe(clock + 3_600_000);
+  });
+
   it('evaluates cron in its time zone, orders due schedules and skips disabled ones', async () => {
     await create('paris-9am', 'cron(0 9 * * ? *)', { ScheduleExpressionTimezone: 'Europe/Paris' });
     await create('utc-8am', 'cron(0 8 * * ? *)');
