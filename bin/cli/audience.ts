@@ -3,6 +3,7 @@
  * local runtime by default, AWS with `--aws`) as an audience pass does, evaluates the segment on
  * each profile, and prints the count and a sample with masked addresses. Reads only.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Contact } from '#catalogue/contact.ts';
@@ -57,6 +58,19 @@ export function openDeployment(options: DeploymentOptions): Deployment {
     memoryMb: Object.fromEntries(app.functions.map((fn) => [fn.entry, fn.memorySize])),
     endpoint,
   };
+}
+
+/** A JSON object given on the command line, or the path of a file holding one; a UsageError naming `option` otherwise. */
+export function jsonObjectArgument(value: string, option: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(existsSync(value) ? readFileSync(value, 'utf8') : value);
+  } catch {
+    throw new UsageError(`${option}: neither a JSON document nor a file holding one: ${value}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`${option}: must be a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 /** A setting of the deployment; throws naming the variable when it is missing. */

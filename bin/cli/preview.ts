@@ -5,12 +5,18 @@
  * (the HTML also to a file with `--html FILE`), the text, parts and encoding of an SMS, the script
  * and voice of a call. Reads only; nothing is sent.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Contact } from '#catalogue/contact.ts';
 import type { Preview } from '../../functions/delivery/preview.ts';
 import { ENV } from '../../functions/platform/env-names.ts';
 import { templates } from '../../workflows/templates/index.ts';
-import { type DeploymentOptions, openDeployment, setting, UsageError } from './audience.ts';
+import {
+  type DeploymentOptions,
+  jsonObjectArgument,
+  openDeployment,
+  setting,
+  UsageError,
+} from './audience.ts';
 
 export interface PreviewOptions extends DeploymentOptions {
   /** An e-mail address, a contact id, or a JSON file holding a contact. */
@@ -28,25 +34,16 @@ export interface PreviewDocument {
   readonly preview: Preview;
 }
 
-function jsonArgument(value: string, option: string): unknown {
-  const text = existsSync(value) ? readFileSync(value, 'utf8') : value;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UsageError(`${option}: neither a JSON document nor a file holding one: ${value}`);
-  }
-}
-
 /** A contact from a file: the fields given, the rest as a new profile has them. */
 function contactFromFile(path: string): Contact {
-  const given = jsonArgument(path, '--contact');
+  const given = jsonObjectArgument(path, '--contact');
   const at = new Date(0).toISOString();
   const parsed = Contact.safeParse({
     contactId: 'preview',
     createdAt: at,
     updatedAt: at,
     version: 0,
-    ...(given as object),
+    ...given,
   });
   if (!parsed.success)
     throw new UsageError(
@@ -59,9 +56,7 @@ export async function preview(templateId: string, options: PreviewOptions): Prom
   const template = templates.get(templateId);
   if (!template)
     throw new UsageError(`unknown template "${templateId}" (known: ${[...templates.keys()].join(', ')})`);
-  const trigger = options.trigger === undefined ? {} : jsonArgument(options.trigger, '--trigger');
-  if (trigger === null || typeof trigger !== 'object' || Array.isArray(trigger))
-    throw new UsageError('--trigger: the trigger detail must be a JSON object');
+  const trigger = options.trigger === undefined ? {} : jsonObjectArgument(options.trigger, '--trigger');
   const deployment = openDeployment(options);
   let contact: Contact | undefined;
   if (options.contact.endsWith('.json') || existsSync(options.contact))
@@ -84,7 +79,7 @@ export async function preview(templateId: string, options: PreviewOptions): Prom
     preview: await previewMessage({
       template,
       contact,
-      trigger: trigger as Record<string, unknown>,
+      trigger,
       ...(options.locale ? { locale: options.locale } : {}),
       brand,
       defaultTimezone: deployment.variables[ENV.defaultTimezone] ?? 'UTC',

@@ -5,12 +5,12 @@
  * address on the deployment's test list. The ledger records it as a test; reports never count it.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Contact } from '#catalogue/contact.ts';
 import type { SendStep } from '#language/types.ts';
 import type { LedgerOutcome } from '../../functions/delivery/ledger.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
-import { type DeploymentOptions, openDeployment, UsageError } from './audience.ts';
+import { type DeploymentOptions, jsonObjectArgument, openDeployment, UsageError } from './audience.ts';
 
 export interface SendTestOptions extends DeploymentOptions {
   /** The test recipient: an e-mail address or an E.164 number on the deployment's test list. */
@@ -27,18 +27,6 @@ export interface SendTestResult {
   readonly to: string;
   readonly ledgerKey: string;
   readonly outcome: LedgerOutcome;
-}
-
-function jsonArgument(value: string, option: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(existsSync(value) ? readFileSync(value, 'utf8') : value);
-  } catch {
-    throw new UsageError(`${option}: neither a JSON document nor a file holding one: ${value}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new UsageError(`${option}: must be a JSON object`);
-  return parsed as Record<string, unknown>;
 }
 
 function sendStepOf(target: string): { journeyId: string; step: SendStep } {
@@ -59,7 +47,7 @@ function sendStepOf(target: string): { journeyId: string; step: SendStep } {
 
 export async function sendTest(target: string, options: SendTestOptions): Promise<SendTestResult> {
   const { journeyId, step } = sendStepOf(target);
-  const trigger = options.trigger ? jsonArgument(options.trigger, '--trigger') : {};
+  const trigger = options.trigger ? jsonObjectArgument(options.trigger, '--trigger') : {};
   const deployment = openDeployment(options);
   // The send path reads its settings from the environment, as the journey-step function does; its
   // info lines would mix with this command's output.
@@ -81,7 +69,7 @@ export async function sendTest(target: string, options: SendTestOptions): Promis
       contactId: 'test',
       createdAt: at,
       updatedAt: at,
-      ...jsonArgument(options.contact, '--contact'),
+      ...jsonObjectArgument(options.contact, '--contact'),
     });
   else {
     const id = options.contact.includes('@')

@@ -3,8 +3,7 @@
  * the holdout with the uplift's interval, the funnel per step), as one e-mail to the marketing team.
  */
 import { escapeHtml } from '#platform/html-page.ts';
-import type { JourneyReport } from './journey-report.ts';
-import { formatReport } from './journey-report.ts';
+import { formatReport, type JourneyReport, percent } from './journey-report.ts';
 
 export const DIGEST_DAYS = 7;
 
@@ -13,8 +12,6 @@ export interface DigestEmail {
   readonly text: string;
   readonly html: string;
 }
-
-const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
 
 /** One line a journey for the top of the digest: entered, conversion, uplift. */
 function headline(report: JourneyReport): string {

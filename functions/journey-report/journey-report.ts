@@ -72,7 +72,8 @@ export async function journeyReport(
   };
 }
 
-const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+/** A rate as a percentage with one decimal. */
+export const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
 
 /** The report as lines for a terminal or a plain-text e-mail. */
 export function formatReport(report: JourneyReport): string[] {

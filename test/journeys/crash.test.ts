@@ -19,36 +19,20 @@ describe('a crash with accepted events in flight', () => {
   it('delivers every accepted event after the restart, sending each welcome once', async () => {
     // Arrange: a first process, and a producer that does not wait for anything after PutEvents answers.
     const first = await startProcess({ dataDir: data.path, start: T0 });
-    const client = new EventBridgeClient({
-      endpoint: first.runtime.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
-    });
     const emails = Array.from({ length: 12 }, (_, i) => `crash.${i}@example.com`);
 
     // Act: every PutEvents answered, then the process dies before the deliveries are done.
-    for (const [i, email] of emails.entries()) {
-      const answer = await client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: first.runtime.app.buses[0]?.name ?? 'default',
-              Source: 'shop.test',
-              DetailType: 'contact.signed_up',
-              Detail: JSON.stringify({
-                eventId: `crash-${i}`,
-                occurredAt: new Date(T0).toISOString(),
-                source: 'shop.test',
-                contact: { email },
-                firstName: 'Sam',
-              }),
-            },
-          ],
-        }),
-      );
-      expect(answer.FailedEntryCount).toBe(0);
-    }
-    client.destroy();
+    await acceptEach(
+      first,
+      'contact.signed_up',
+      emails.map((email, i) => ({
+        eventId: `crash-${i}`,
+        occurredAt: new Date(T0).toISOString(),
+        source: 'shop.test',
+        contact: { email },
+        firstName: 'Sam',
+      })),
+    );
     const sentBeforeCrash = new Map(emails.map((email) => [email, welcomes(first, email)]));
     await first.runtime.simulateCrash();
 
@@ -78,37 +62,21 @@ describe('a crash with carts accepted in flight', () => {
   // same instant, so time never moved on and no reminder went out (fixed in the scheduler).
   it('reminds each abandoned cart once after the restart', async () => {
     const first = await startProcess({ dataDir: data.path, start: T0 });
-    const client = new EventBridgeClient({
-      endpoint: first.runtime.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
-    });
     const emails = Array.from({ length: 8 }, (_, i) => `cart.crash.${i}@example.com`);
-    for (const [i, email] of emails.entries()) {
-      const answer = await client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: first.runtime.app.buses[0]?.name ?? 'default',
-              Source: 'shop.test',
-              DetailType: 'cart.updated',
-              Detail: JSON.stringify({
-                eventId: `cart-crash-${i}`,
-                occurredAt: new Date(T0).toISOString(),
-                source: 'shop.test',
-                contact: { email },
-                cartId: `crash-cart-${i}`,
-                items: [{ sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 }],
-                value: 89,
-                currency: 'EUR',
-              }),
-            },
-          ],
-        }),
-      );
-      expect(answer.FailedEntryCount).toBe(0);
-    }
-    client.destroy();
+    await acceptEach(
+      first,
+      'cart.updated',
+      emails.map((email, i) => ({
+        eventId: `cart-crash-${i}`,
+        occurredAt: new Date(T0).toISOString(),
+        source: 'shop.test',
+        contact: { email },
+        cartId: `crash-cart-${i}`,
+        items: [{ sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 }],
+        value: 89,
+        currency: 'EUR',
+      })),
+    );
     await first.runtime.simulateCrash();
 
     const second = await startProcess({ dataDir: data.path });
@@ -122,4 +90,36 @@ describe('a crash with carts accepted in flight', () => {
 
 function welcomes(process: LocalProcess, email: string): number {
   return process.subjectsTo(email).filter((subject) => subject.startsWith('Welcome')).length;
+}
+
+/** Puts each event as a producer does, one PutEvents each, and expects every one accepted. */
+async function acceptEach(
+  process: LocalProcess,
+  detailType: string,
+  details: ReadonlyArray<Record<string, unknown>>,
+): Promise<void> {
+  const client = new EventBridgeClient({
+    endpoint: process.runtime.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
+  });
+  try {
+    for (const detail of details) {
+      const answer = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: process.runtime.app.buses[0]?.name ?? 'default',
+              Source: 'shop.test',
+              DetailType: detailType,
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
+      expect(answer.FailedEntryCount).toBe(0);
+    }
+  } finally {
+    client.destroy();
+  }
 }
