@@ -18,6 +18,8 @@ export const StepRequest = z.discriminatedUnion('action', [
     event: z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) }),
     /** The journey starts with this pause step: Enter pauses the run itself. */
     pauseAt: z.string().optional(),
+    /** The execution's name: a retried or restarted execution may go on with the run it entered. */
+    execution: z.string().optional(),
   }),
   z.object({
     action: z.literal('resume'),
@@ -28,6 +30,8 @@ export const StepRequest = z.discriminatedUnion('action', [
       stepId: z.string(),
       via: z.enum(['event', 'timeout', 'wait', 'defer']),
     }),
+    /** The execution's name: a retried or restarted execution may go on with the run it resumed. */
+    execution: z.string().optional(),
   }),
   z.object({ action: z.enum(['wait', 'waitFor']), ...base, stepId: z.string(), ctx: Ctx }),
   z.object({
@@ -60,9 +64,16 @@ async function thenFinish<T>(
 export async function runStep(deps: JourneyDeps, request: StepRequest): Promise<unknown> {
   switch (request.action) {
     case 'enter':
-      return enter(deps, request.journeyId, request.event, request.pauseAt, request.version);
+      return enter(
+        deps,
+        request.journeyId,
+        request.event,
+        request.pauseAt,
+        request.version,
+        request.execution,
+      );
     case 'resume':
-      return resume(deps, request.journeyId, request.resume, request.version);
+      return resume(deps, request.journeyId, request.resume, request.version, request.execution);
     case 'send':
       return thenFinish(
         deps,

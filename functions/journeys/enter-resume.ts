@@ -83,6 +83,7 @@ export async function enter(
   event: TriggerEvent,
   pauseAt?: string,
   version?: string,
+  execution?: string,
 ): Promise<StepContext> {
   const journey = requireJourney(deps, journeyId, version);
   const trigger = event.detail;
@@ -107,10 +108,21 @@ export async function enter(
     trigger,
     ...(pause ? { pause } : {}),
     ...(version ? { version } : {}),
+    ...(execution ? { execution } : {}),
     at: nowIso(),
     nowMs: now(),
   });
-  if (!result.entered) {
+  // The execution that entered the run and did not get past its first segment (its Enter task was
+  // retried, or it was started again after a crash) goes on with it; its sends go through the ledger.
+  const enteredAgain =
+    !result.entered &&
+    result.reason === 'duplicate_trigger' &&
+    execution !== undefined &&
+    result.existing?.status === 'active' &&
+    result.existing.enteredBy === execution
+      ? result.existing
+      : undefined;
+  if (!result.entered && !enteredAgain) {
     // A retried Enter whose first attempt paused the run but died before scheduling: schedule now (idempotent).
     const existing = result.existing;
     const pending = existing?.waiting;
@@ -124,8 +136,9 @@ export async function enter(
     }
     return { proceed: false, reason: result.reason, journeyId, runKey };
   }
-  const { run } = result;
-  countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
+  const run = result.entered ? result.run : enteredAgain;
+  if (!run) throw new Error('unreachable: a run was entered or entered again');
+  if (result.entered) countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
   if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
     await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
@@ -156,14 +169,19 @@ export async function resume(
   journeyId: string,
   request: ResumeRequest,
   version?: string,
+  execution?: string,
 ): Promise<StepContext> {
   const fallback = requireJourney(deps, journeyId, version);
   const ref = { journeyId, runKey: request.runKey, gen: request.gen };
   const at = nowIso();
   const run =
     request.via === 'event'
-      ? await deps.runs.consumeEventResolution(ref, request.stepId, at)
-      : await deps.runs.claimResume(ref, { stepId: request.stepId, via: request.via }, at);
+      ? await deps.runs.consumeEventResolution(ref, request.stepId, at, execution)
+      : await deps.runs.claimResume(
+          ref,
+          { stepId: request.stepId, via: request.via, ...(execution ? { execution } : {}) },
+          at,
+        );
   if (!run) {
     // Only now read the run, to say why it does not go on.
     const current = await deps.runs.get(journeyId, request.runKey);

@@ -41,6 +41,11 @@ export const RunResolution = z.object({
   event: z.record(z.string(), z.unknown()).optional(),
   /** Set when the resumed segment took the resolution (so a duplicate start does nothing). */
   consumedAt: z.string().optional(),
+  /**
+   * The execution that resumed the run (claimed the wake-up or consumed the event): the same
+   * execution may take it again (a retried Resume task, or an execution started again after a crash).
+   */
+  execution: z.string().optional(),
 });
 export type RunResolution = z.infer<typeof RunResolution>;
 
@@ -87,6 +92,8 @@ const StoredRun = z.object({
   resolution: RunResolution.optional(),
   endedAt: z.string().optional(),
   endReason: z.string().optional(),
+  /** The execution that entered the run: only it may go on with an entry that did not finish. */
+  enteredBy: z.string().optional(),
   /** The trigger detail, when small enough to ride on the run item. */
   trigger: z.record(z.string(), z.unknown()).optional(),
   /** The journey version the run is on: the one it entered on, unless a policy moved it. */
@@ -163,6 +170,8 @@ export class RunsRepository {
     pause?: RunWaiting;
     /** The journey version the run enters on. */
     version?: string;
+    /** The execution entering it (its name). */
+    execution?: string;
     at: string;
     nowMs: number;
   }): Promise<EnterResult> {
@@ -196,6 +205,7 @@ export class RunsRepository {
       ...(input.pause ? ['waiting = :waiting', 'wakeShard = :shard', 'wakeAt = :wakeAt'] : []),
       ...(inline ? ['#trigger = :trigger'] : []),
       ...(input.version ? ['version = :version'] : []),
+      ...(input.execution ? ['enteredBy = :execution'] : []),
     ];
     const removes = [
       'resolution',
@@ -206,6 +216,7 @@ export class RunsRepository {
       ...(input.pause ? [] : ['waiting', 'wakeShard', 'wakeAt']),
       ...(inline ? [] : ['#trigger']),
       ...(input.version ? [] : ['version']),
+      ...(input.execution ? [] : ['enteredBy']),
     ];
     try {
       const { Attributes } = await dynamo.send(
@@ -236,6 +247,7 @@ export class RunsRepository {
                 }
               : {}),
             ...(input.version ? { ':version': input.version } : {}),
+            ...(input.execution ? { ':execution': input.execution } : {}),
             ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -303,10 +315,19 @@ export class RunsRepository {
    * or the end of a wait. Whoever claims first decides the branch; the others find the claim taken.
    */
   async claimResume(run: RunRef, resolution: RunResolution, at: string): Promise<Run | undefined> {
+    // The execution that claimed it may claim it again: its Resume task was retried, or the
+    // execution was started again after its process died, and the segment must still run.
+    // (DynamoDB refuses redundant parentheses: the alternative is added only when there is one.)
+    const waitingHere = '#status IN (:waiting, :stalled) AND waiting.stepId = :step';
+    const claimable = resolution.execution
+      ? `(${waitingHere}) OR (#status = :active AND resolution.stepId = :step AND resolution.execution = :execution)`
+      : waitingHere;
     return this.updateReturning(run, {
       UpdateExpression:
         'SET #status = :active, resolution = :r, updatedAt = :at REMOVE waiting, wakeShard, wakeAt',
-      ConditionExpression: 'gen = :gen AND #status IN (:waiting, :stalled) AND waiting.stepId = :step',
+      ConditionExpression: resolution.execution
+        ? `gen = :gen AND (${claimable})`
+        : `gen = :gen AND ${claimable}`,
       values: {
         ':active': 'active',
         ':waiting': 'waiting',
@@ -314,17 +335,35 @@ export class RunsRepository {
         ':step': resolution.stepId,
         ':r': resolution,
         ':at': at,
+        ...(resolution.execution ? { ':execution': resolution.execution } : {}),
       },
     });
   }
 
-  /** Takes the event resolution the router claimed, once: a duplicate start of the segment finds it taken. */
-  async consumeEventResolution(run: RunRef, stepId: string, at: string): Promise<Run | undefined> {
+  /**
+   * Takes the event resolution the router claimed, once: a duplicate start of the segment finds it
+   * taken; the execution that took it may take it again (a retried task, or a restart after a crash).
+   */
+  async consumeEventResolution(
+    run: RunRef,
+    stepId: string,
+    at: string,
+    execution?: string,
+  ): Promise<Run | undefined> {
     return this.updateReturning(run, {
-      UpdateExpression: 'SET resolution.consumedAt = :at, updatedAt = :at',
-      ConditionExpression:
-        'gen = :gen AND #status = :active AND resolution.stepId = :step AND resolution.via = :event AND attribute_not_exists(resolution.consumedAt)',
-      values: { ':active': 'active', ':step': stepId, ':event': 'event', ':at': at },
+      UpdateExpression: `SET resolution.consumedAt = :at, updatedAt = :at${execution ? ', resolution.execution = :execution' : ''}`,
+      ConditionExpression: `gen = :gen AND #status = :active AND resolution.stepId = :step AND resolution.via = :event AND ${
+        execution
+          ? '(attribute_not_exists(resolution.consumedAt) OR resolution.execution = :execution)'
+          : 'attribute_not_exists(resolution.consumedAt)'
+      }`,
+      values: {
+        ':active': 'active',
+        ':step': stepId,
+        ':event': 'event',
+        ':at': at,
+        ...(execution ? { ':execution': execution } : {}),
+      },
     });
   }
 

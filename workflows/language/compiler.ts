@@ -73,6 +73,15 @@ function named(c: Compilation, name: string): string {
   return c.earlier ? versionedStateName(c.version, name) : name;
 }
 
+/**
+ * What Enter and Resume pass to say which execution is calling: its name. A Task retried in the
+ * same execution (or the execution started again under its name after the local runtime was
+ * killed) passes the same name and may go on with the run it took; any other execution may not.
+ * Every start that can meet a taken run has its own name (scheduler starts, the router's one
+ * start per claimed event, the sweeper's numbered attempts).
+ */
+const EXECUTION_TOKEN = '$$.Execution.Name';
+
 function task(
   c: Compilation,
   action: string,
@@ -326,7 +335,12 @@ export function compileJourney(journey: JourneyDefinition, options: CompileOptio
     Enter: task(
       current,
       'enter',
-      { 'event.$': '$', ...(startsPaused ? { pauseAt: journey.start } : {}) },
+      {
+        'event.$': '$',
+        ...(startsPaused ? { pauseAt: journey.start } : {}),
+        // A retried Enter (or one started again) is recognised by its execution and goes on.
+        'execution.$': EXECUTION_TOKEN,
+      },
       '$.ctx',
       'Entered',
     ),
@@ -350,7 +364,13 @@ export function compileJourney(journey: JourneyDefinition, options: CompileOptio
     },
     [DONE_STATE]: { Type: 'Succeed' },
     [NOT_ENTERED_STATE]: { Type: 'Succeed' },
-    Resume: task(current, 'resume', { 'resume.$': '$.resume' }, '$.ctx', 'ResumeAt'),
+    Resume: task(
+      current,
+      'resume',
+      { 'resume.$': '$.resume', 'execution.$': EXECUTION_TOKEN },
+      '$.ctx',
+      'ResumeAt',
+    ),
     ResumeAt: {
       Type: 'Choice',
       Choices: [

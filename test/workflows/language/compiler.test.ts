@@ -623,6 +623,8 @@ async function runJourney(
   }
   const options: RunOptions = {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryIntervals },
+    // Step Functions gives every execution its context object; Enter and Resume pass its name.
+    context: { Execution: { Name: 'test-execution' } },
   };
   const execution = new StateMachine(definition).run(input, options);
   const path: string[] = [];
@@ -695,7 +697,12 @@ describe('the compiled welcome journey on aws-local-stepfunctions', () => {
       'Paused',
     ]);
     expect(outcome.calls.map((c) => c.state)).toEqual(['Enter', 'Send welcome-email', 'Wait two-days']);
-    expect(outcome.calls[0]?.input).toEqual({ action: 'enter', journeyId: 'welcome', event: signupEvent });
+    expect(outcome.calls[0]?.input).toEqual({
+      action: 'enter',
+      journeyId: 'welcome',
+      event: signupEvent,
+      execution: 'test-execution',
+    });
     expect(outcome.calls[1]?.input).toEqual({
       action: 'send',
       journeyId: 'welcome',
@@ -729,6 +736,7 @@ describe('the compiled welcome journey on aws-local-stepfunctions', () => {
       action: 'resume',
       journeyId: 'welcome',
       resume: resumeAfterTwoDays.resume ?? null,
+      execution: 'test-execution',
     });
   });
 
