@@ -143,7 +143,8 @@ export class EdgeServer {
       );
     const refused = routes.authorize?.(service, request);
     if (refused) return refused;
-    return (await routes.faults?.answer(service, request)) ?? (await routes[service](request));
+    const answer = () => routes[service](request);
+    return routes.faults ? routes.faults.around(service, request, answer) : answer();
   }
 
   /** Listens on a loopback port (0 picks a free one); returns the endpoint URL. */

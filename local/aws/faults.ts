@@ -14,10 +14,24 @@
  * | `timeout`             | no answer for `delayMs`, then 504 (the SDK's own timeout usually ends the call first) |||
  *
  * The SDK treats throttling and 5xx answers as retryable, as it does against AWS.
+ *
+ * Two kinds stop the process instead, between two named points of the work: `crash-before` dies
+ * when the call arrives, before the service acts on it (after the caller's previous step, before
+ * this call: a ledger entry begun, the e-mail not sent); `crash-after` lets the service act, then
+ * dies before the answer reaches the caller (the e-mail sent, the ledger not told). The runtime
+ * decides what dying means (`onCrash`): in a test, a simulated `kill -9` of the local runtime.
  */
 import { type AwsRequest, type AwsResponse, awsQueryError, operationOf } from './protocol.ts';
 
-export type FaultKind = 'throttle' | 'server-error' | 'conditional-failure' | 'timeout';
+export type FaultKind =
+  | 'throttle'
+  | 'server-error'
+  | 'conditional-failure'
+  | 'timeout'
+  | 'crash-before'
+  | 'crash-after';
+
+type AnsweredKind = Exclude<FaultKind, 'timeout' | 'crash-before' | 'crash-after'>;
 
 export interface FaultRule {
   readonly service: string;
@@ -52,7 +66,7 @@ function jsonError(status: number, type: string, message: string): AwsResponse {
 }
 
 /** The service's error for `kind`, on its protocol. */
-export function faultAnswer(service: string, kind: Exclude<FaultKind, 'timeout'>): AwsResponse {
+export function faultAnswer(service: string, kind: AnsweredKind): AwsResponse {
   const message = `injected fault: ${kind}`;
   if (service === 'sns')
     return kind === 'throttle'
@@ -72,11 +86,18 @@ export function faultAnswer(service: string, kind: Exclude<FaultKind, 'timeout'>
   return jsonError(500, service === 'dynamodb' ? 'InternalServerError' : 'InternalFailure', message);
 }
 
+/** A call that never answers: the process died under it. */
+const never = () => new Promise<never>(() => undefined);
+
 export class FaultInjector {
   private readonly faults: Fault[] = [];
+  /** What a crash fault does: set by the runtime (a simulated kill -9); none refuses crash faults. */
+  onCrash?: () => void;
 
   /** Adds a fault; returns it, so a test can read how many calls it failed. */
   inject(rule: FaultRule): Fault {
+    if ((rule.kind === 'crash-before' || rule.kind === 'crash-after') && !this.onCrash)
+      throw new Error('this runtime cannot crash on purpose (no onCrash)');
     if (rule.kind === 'conditional-failure' && rule.service !== 'dynamodb')
       throw new Error('a conditional failure is a DynamoDB error');
     if (rule.every !== undefined && (!Number.isInteger(rule.every) || rule.every < 1))
@@ -91,8 +112,29 @@ export class FaultInjector {
     this.faults.splice(0);
   }
 
-  /** The injected failure for this call, or undefined to let it through. */
-  async answer(service: string, req: AwsRequest): Promise<AwsResponse | undefined> {
+  /** Answers a call: with the injected failure when a fault fires, else with `call`'s own answer. */
+  async around(service: string, req: AwsRequest, call: () => Promise<AwsResponse>): Promise<AwsResponse> {
+    const fault = this.firing(service, req);
+    if (!fault) return call();
+    const { rule } = fault;
+    switch (rule.kind) {
+      case 'crash-before':
+        this.onCrash?.();
+        return never();
+      case 'crash-after':
+        await call();
+        this.onCrash?.();
+        return never();
+      case 'timeout':
+        await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 30_000));
+        return jsonError(504, 'RequestTimeout', 'injected fault: timeout');
+      default:
+        return faultAnswer(service, rule.kind);
+    }
+  }
+
+  /** The fault that fires for this call, counted; undefined to let it through. */
+  private firing(service: string, req: AwsRequest): Fault | undefined {
     if (this.faults.length === 0) return undefined;
     const operation = operationOf(req);
     for (const fault of this.faults) {
@@ -102,9 +144,7 @@ export class FaultInjector {
       fault.matched++;
       if (!this.fires(fault)) continue;
       fault.failed++;
-      if (rule.kind !== 'timeout') return faultAnswer(service, rule.kind);
-      await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 30_000));
-      return jsonError(504, 'RequestTimeout', 'injected fault: timeout');
+      return fault;
     }
     return undefined;
   }

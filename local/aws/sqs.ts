@@ -16,6 +16,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { WriteAheadJournal } from './write-ahead-journal.ts';
 import {
   type AwsRequest,
   type AwsResponse,
@@ -82,6 +83,19 @@ export interface SqsOptions {
   accountId?: string;
   region?: string;
   now?: () => number;
+  /** Where each message is written before SendMessage answers: `adoptJournal` takes them back after a crash. */
+  journal?: WriteAheadJournal<JournaledMessage>;
+}
+
+/** A message as the journal keeps it, with its queue. */
+export interface JournaledMessage {
+  readonly queue: string;
+  readonly message: StoredMessage;
+}
+
+/** The journal an SQS stand-in keeps its messages in, at `path`. */
+export function messageJournal(path: string): WriteAheadJournal<JournaledMessage> {
+  return new WriteAheadJournal<JournaledMessage>(path, (entry) => entry.message.messageId);
 }
 
 /** The error an action raises: HTTP status, the modelled shape name, and the awsQuery code. */
@@ -126,9 +140,11 @@ export class SqsService {
   private readonly baseUrl: () => string;
   private readonly now: () => number;
   private store = new Map<string, StoredQueue>();
+  private readonly journal: WriteAheadJournal<JournaledMessage> | undefined;
 
   constructor(options: SqsOptions) {
     this.baseUrl = options.baseUrl;
+    this.journal = options.journal;
     this.accountId = options.accountId ?? '000000000000';
     this.region = options.region ?? 'us-east-1';
     this.now = options.now ?? Date.now;
@@ -174,6 +190,39 @@ export class SqsService {
     const parsed = snapshotSchema.safeParse(data);
     if (!parsed.success) throw new Error(`Invalid SQS snapshot: ${parsed.error.message}`);
     this.store = new Map(parsed.data.queues.map((q) => [q.name, q]));
+  }
+
+  /**
+   * Takes the journal's messages as the queues' contents (it holds every message sent, so it is
+   * newer than any snapshot), then starts it afresh with them; without a journal yet, starts one
+   * with the snapshot's. Returns how many messages it gave back that the snapshot did not have.
+   */
+  adoptJournal(): number {
+    const journal = this.journal;
+    if (!journal) return 0;
+    let recovered = 0;
+    if (journal.exists()) {
+      const known = new Set([...this.store.values()].flatMap((q) => q.messages.map((m) => m.messageId)));
+      for (const queue of this.store.values()) queue.messages = [];
+      for (const { queue, message } of journal.pending()) {
+        if (!known.has(message.messageId)) recovered++;
+        let stored = this.store.get(queue);
+        if (!stored) {
+          stored = { name: queue, messages: [] };
+          this.store.set(queue, stored);
+        }
+        stored.messages.push(message);
+      }
+    }
+    journal.reset(
+      [...this.store.values()].flatMap((q) => q.messages.map((message) => ({ queue: q.name, message }))),
+    );
+    return recovered;
+  }
+
+  /** Writes nothing more to the journal: what a process that dies leaves behind. */
+  closeJournal(): void {
+    this.journal?.close();
   }
 
   private handle(req: AwsRequest): AwsResponse {
@@ -245,6 +294,7 @@ export class SqsService {
       sentAt: this.now(),
     };
     queue.messages.push(message);
+    this.journal?.opened({ queue: queue.name, message });
     return {
       MessageId: message.messageId,
       MD5OfMessageBody: md5Hex(body),

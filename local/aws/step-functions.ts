@@ -14,6 +14,7 @@ import type { LambdaHost } from './lambda-host.ts';
 import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from './protocol.ts';
 import type { LocalStateMachine } from './template.ts';
 import type { WorkTracker } from './work-tracker.ts';
+import type { WriteAheadJournal } from './write-ahead-journal.ts';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22); provide it on Node 20.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -92,6 +93,11 @@ export interface StepFunctionsOptions {
    * attempts is unchanged. Default 1: the definition's intervals and back-off, in real time.
    */
   readonly retryBackoffScale?: number;
+  /**
+   * Where started executions are written before StartExecution answers, and marked done when they
+   * end: the next start begins again, under the same name, what a killed process left running.
+   */
+  readonly journal?: WriteAheadJournal<JournaledExecution>;
   /** Called when an execution ends, for the dashboard and run history. */
   readonly onExecutionEnd?: (execution: Execution) => void;
   /**
@@ -102,6 +108,21 @@ export interface StepFunctionsOptions {
 }
 
 const MAX_EXECUTIONS_KEPT = 2000;
+
+/** An execution a killed process left running, and whether the next start began it again. */
+export interface RestartedExecution extends JournaledExecution {
+  readonly restarted: boolean;
+}
+
+/** An execution as the journal keeps it while it runs. */
+export interface JournaledExecution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: unknown;
+  /** When it first started (journey time, ISO). */
+  readonly startedAt: string;
+}
 
 /** Step Functions quota: an Express workflow runs 5 minutes at most. */
 export const EXPRESS_MAX_SECONDS = 300;
@@ -164,19 +185,46 @@ export class StepFunctionsService {
     };
     this.executions.push(execution);
     this.startedCount++;
+    this.options.journal?.opened({
+      executionArn: execution.executionArn,
+      stateMachineArn,
+      name,
+      input,
+      startedAt: new Date(execution.startDate).toISOString(),
+    });
     if (this.executions.length > MAX_EXECUTIONS_KEPT)
       this.executions.splice(0, this.executions.length - MAX_EXECUTIONS_KEPT);
     this.options.tracker.track(() =>
-      this.run(machine, execution).catch((error: unknown) => {
-        // The definition itself was refused (or the interpreter broke): fail the execution visibly.
-        execution.status = 'FAILED';
-        execution.error = 'States.Runtime';
-        execution.cause = error instanceof Error ? error.message : String(error);
-        execution.stopDate = this.options.now();
-        this.options.onExecutionEnd?.(execution);
-      }),
+      this.run(machine, execution)
+        .catch((error: unknown) => {
+          // The definition itself was refused (or the interpreter broke): fail the execution visibly.
+          execution.status = 'FAILED';
+          execution.error = 'States.Runtime';
+          execution.cause = error instanceof Error ? error.message : String(error);
+          execution.stopDate = this.options.now();
+          this.options.onExecutionEnd?.(execution);
+        })
+        .finally(() => this.options.journal?.done(execution.executionArn)),
     );
     return execution;
+  }
+
+  /**
+   * Starts again, under their own names, the executions a previous process started and never saw
+   * end (it was killed): Enter and Resume let an execution of the same name go on with the run it
+   * took, and the ledger sends each message once. Returns them, each saying whether it started
+   * again (not when its state machine is no longer in the template).
+   */
+  restartJournaled(): RestartedExecution[] {
+    const journal = this.options.journal;
+    if (!journal) return [];
+    const pending = journal.pending();
+    journal.reset();
+    return pending.map((execution) => {
+      const restarted = this.machines.has(execution.stateMachineArn);
+      if (restarted) this.startExecution(execution.stateMachineArn, execution.input, execution.name);
+      return { ...execution, restarted };
+    });
   }
 
   /** Runs an execution to its end and returns it (StartSyncExecution). */

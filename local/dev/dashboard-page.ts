@@ -429,8 +429,9 @@ const SCRIPT = String.raw`
         '<span class="mono">' + esc(time(f.at)) + '</span>', esc(f.schedule), esc(f.targetArn), '<span class="why">' + esc(f.error) + '</span>'])), 'none') +
       '<h3>Calls denied by IAM</h3>' + table(['Time', 'Principal', 'Action', 'Resource', 'Why'], (v.deniedCalls || []).map((d) => row([
         '<span class="mono">' + esc(time(d.at)) + '</span>', esc(d.principal), esc(d.action), esc(d.resource), '<span class="why">' + esc(d.reason) + '</span>'])), 'none') +
-      '<h3>Executions interrupted by the previous stop</h3>' + table(['Started', 'State machine', 'Execution', 'Input'], v.interruptedAtStart.map((x) => row([
+      '<h3>Executions the previous process left running</h3>' + table(['Started', 'State machine', 'Execution', 'At this start', 'Input'], (v.restartedAtStart || []).map((x) => row([
         '<span class="mono">' + esc(time(x.startedAt)) + '</span>', esc(x.stateMachineArn.split(':').pop()), esc(x.executionArn.split(':').pop()),
+        x.restarted ? 'started again under its name' : '<span class="why">not started again: its state machine is no longer in the template</span>',
         json(x.input)])), 'none');
   };
 
@@ -466,7 +467,7 @@ const SCRIPT = String.raw`
       const el = document.querySelector('[data-count="' + id + '"]');
       if (el) el.textContent = String(counts[id]);
     }
-    const problems = c.unmatchedEvents + c.failedDeliveries + c.deadLetters + c.rejectedEvents + c.failedScheduleInvocations + (c.deniedCalls || 0) + c.interruptedAtStart;
+    const problems = c.unmatchedEvents + c.failedDeliveries + c.deadLetters + c.rejectedEvents + c.failedScheduleInvocations + (c.deniedCalls || 0) + (c.notRestarted || 0);
     document.getElementById('problems').textContent = problems > 0 ? problems + ' to look at in Events' : '';
   };
 

@@ -200,7 +200,7 @@ export interface EventsView {
   readonly failedScheduleInvocations: LocalRuntime['failedScheduleInvocations'];
   /** Calls IAM refused (the template lacks a grant the code needs). */
   readonly deniedCalls: LocalRuntime['iam']['denials'];
-  readonly interruptedAtStart: LocalRuntime['interruptedAtStart'];
+  readonly restartedAtStart: LocalRuntime['restartedAtStart'];
 }
 
 export interface ScheduleView {
@@ -609,7 +609,7 @@ export function eventsView(runtime: LocalRuntime): EventsView {
     queues: queuesView(runtime),
     failedScheduleInvocations: newest(runtime.failedScheduleInvocations, MAX_ROWS),
     deniedCalls: newest(runtime.iam.denials, MAX_ROWS),
-    interruptedAtStart: runtime.interruptedAtStart,
+    restartedAtStart: runtime.restartedAtStart,
   };
 }
 
@@ -798,7 +798,8 @@ export function statusView(runtime: LocalRuntime): StatusView {
       rejectedEvents: queued('rejected-events'),
       failedScheduleInvocations: runtime.failedScheduleInvocations.length,
       deniedCalls: runtime.iam.deniedCount,
-      interruptedAtStart: runtime.interruptedAtStart.length,
+      // Executions the previous process left running whose state machine is gone: they could not begin again.
+      notRestarted: runtime.restartedAtStart.filter((x) => !x.restarted).length,
       // Refused for backpressure (429 / ThrottlingException): answered to the caller, nothing accepted.
       throttledRequests: runtime.api.throttledCount + runtime.bus.throttledCount,
     },

@@ -135,9 +135,18 @@ export async function dev(options: DevOptions): Promise<void> {
     say(
       `  replayed          ${runtime.replayedAtStart} event(s) the last process had accepted and not delivered (it stopped abruptly)`,
     );
-  for (const interrupted of runtime.interruptedAtStart) {
+  if (runtime.schedulesRecoveredAtStart + runtime.messagesRecoveredAtStart > 0)
     say(
-      `  ! interrupted     an execution of ${interrupted.stateMachineArn.split(':').at(-1)} started ${interrupted.startedAt} was cut off by the last stop; its run is shown on the page`,
+      `  recovered         ${runtime.schedulesRecoveredAtStart} schedule(s) and ${runtime.messagesRecoveredAtStart} dead letter(s) written after the last save, from their journals`,
+    );
+  const restarted = runtime.restartedAtStart.filter((x) => x.restarted).length;
+  if (restarted > 0)
+    say(
+      `  restarted         ${restarted} execution(s) the last process left running, under their own names (their runs go on; sends go through the ledger)`,
+    );
+  for (const lost of runtime.restartedAtStart.filter((x) => !x.restarted)) {
+    say(
+      `  ! not restarted   an execution of ${lost.stateMachineArn.split(':').at(-1)} started ${lost.startedAt}: its state machine is no longer in the template`,
     );
   }
   say(`  try               aws --endpoint-url ${url} stepfunctions list-state-machines`);
@@ -167,6 +176,6 @@ export async function dev(options: DevOptions): Promise<void> {
   const interrupted = runtime.runningExecutions().length;
   await runtime.stop();
   say(
-    `stopped${interrupted > 0 ? ` (${interrupted} execution(s) in flight reported as interrupted at next start)` : ''}; paused runs resume on the next start${options.memory ? ' — not with --memory' : ''}.`,
+    `stopped${interrupted > 0 ? ` (${interrupted} execution(s) in flight ${options.memory ? 'dropped: --memory keeps nothing' : 'begin again at the next start'})` : ''}; paused runs resume on the next start${options.memory ? ' — not with --memory' : ''}.`,
   );
 }

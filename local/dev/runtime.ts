@@ -22,8 +22,12 @@ import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
 import { LocalCloudWatchMetrics } from '../aws/cloudwatch-metrics.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
 import { EdgeServer } from '../aws/edge.ts';
-import { type BusEventEnvelope, EventBusService } from '../aws/eventbridge/bus.ts';
-import { BusJournal } from '../aws/eventbridge/journal.ts';
+import {
+  type BusEventEnvelope,
+  type BusJournal,
+  busJournal,
+  EventBusService,
+} from '../aws/eventbridge/bus.ts';
 import { FaultInjector } from '../aws/faults.ts';
 import {
   type Denial,
@@ -37,13 +41,18 @@ import { accessDeniedResponse, accessKeyOf, checksFor } from '../aws/iam-request
 import { LambdaHost } from '../aws/lambda-host.ts';
 import type { AwsRequest, AwsResponse } from '../aws/protocol.ts';
 import { Retrier } from '../aws/retry.ts';
-import { type Schedule, SchedulerService } from '../aws/scheduler/scheduler.ts';
+import { type Schedule, SchedulerService, scheduleJournal } from '../aws/scheduler/scheduler.ts';
 import { SecretsManagerService } from '../aws/secrets-manager.ts';
 import { LocalSes, type StoredEmail } from '../aws/ses.ts';
 import { SmsVoiceV2Service, smsVoiceBusEvent } from '../aws/sms-voice-v2.ts';
 import { SnsService } from '../aws/sns.ts';
-import { SqsService } from '../aws/sqs.ts';
-import { type Execution, StepFunctionsService } from '../aws/step-functions.ts';
+import { messageJournal, SqsService } from '../aws/sqs.ts';
+import {
+  type Execution,
+  type JournaledExecution,
+  type RestartedExecution,
+  StepFunctionsService,
+} from '../aws/step-functions.ts';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -55,6 +64,7 @@ import {
   loadLocalApp,
 } from '../aws/template.ts';
 import { WorkTracker } from '../aws/work-tracker.ts';
+import { WriteAheadJournal } from '../aws/write-ahead-journal.ts';
 import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor, snsNotification } from './sms-feedback.ts';
@@ -107,13 +117,6 @@ export interface RuntimeOptions {
   readonly web?: (runtime: LocalRuntime, req: AwsRequest) => Promise<AwsResponse | undefined>;
 }
 
-export interface InterruptedExecution {
-  readonly executionArn: string;
-  readonly stateMachineArn: string;
-  readonly input: unknown;
-  readonly startedAt: string;
-}
-
 interface PersistedState {
   readonly sns: unknown;
   readonly sqs: unknown;
@@ -121,7 +124,6 @@ interface PersistedState {
   readonly secretsManager?: unknown;
   readonly emails: StoredEmail[];
   readonly clock: number;
-  readonly interrupted: InterruptedExecution[];
 }
 
 /** A running local system. */
@@ -142,13 +144,13 @@ export class LocalRuntime {
   stepFunctions!: StepFunctionsService;
   bus!: EventBusService;
   api!: LocalApiGateway;
-  /** Executions that were running when the previous process stopped (reported, not resumed). */
-  interruptedAtStart: InterruptedExecution[] = [];
+  /** Executions that were running when the previous process died, started again at this start. */
+  restartedAtStart: RestartedExecution[] = [];
   private restoreClock?: () => void;
   private ticker?: NodeJS.Timeout;
   private saver?: NodeJS.Timeout;
   /** Set by a simulated crash: the state on disk stays as the last periodic save left it. */
-  private crashed = false;
+  private dead = false;
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
@@ -158,8 +160,14 @@ export class LocalRuntime {
   logBytes = 0;
   /** Events accepted by the bus and not yet delivered, on disk (with a data directory). */
   private readonly journal: BusJournal | undefined;
+  /** Executions started and not yet ended, on disk (with a data directory). */
+  private readonly executionJournal: WriteAheadJournal<JournaledExecution> | undefined;
   /** Events a previous process had accepted and not delivered, delivered again at this start. */
   replayedAtStart = 0;
+  /** Schedules the journal gave back that the last saved state did not have (a crash since the save). */
+  schedulesRecoveredAtStart = 0;
+  /** Queue messages (dead letters) the journal gave back that the last saved state did not have. */
+  messagesRecoveredAtStart = 0;
   /** Failures tests inject into the stand-ins (local/aws/faults.ts). */
   readonly faults = new FaultInjector();
   /** Metrics the functions wrote in the embedded metric format. */
@@ -171,8 +179,21 @@ export class LocalRuntime {
     error: string;
   }> = [];
 
+  /** Set when an injected crash fault (`crash-before`, `crash-after`) killed this runtime: it has ended. */
+  crashed?: Promise<void>;
+
   constructor(readonly options: RuntimeOptions) {
-    this.journal = options.dataDir ? new BusJournal(join(options.dataDir, 'bus-journal.jsonl')) : undefined;
+    // An injected crash dies as kill -9 would: nothing more written, the work in flight cut off.
+    this.faults.onCrash = () => {
+      this.crashed ??= this.simulateCrash();
+    };
+    this.journal = options.dataDir ? busJournal(join(options.dataDir, 'bus-journal.jsonl')) : undefined;
+    this.executionJournal = options.dataDir
+      ? new WriteAheadJournal<JournaledExecution>(
+          join(options.dataDir, 'execution-journal.jsonl'),
+          (execution) => execution.executionArn,
+        )
+      : undefined;
     // A persistent runtime resumes journey time where it stopped, so persisted schedules keep their meaning.
     const resumedAt = this.readState()?.clock;
     this.clock =
@@ -182,8 +203,17 @@ export class LocalRuntime {
     const now = () => this.clock.now();
     this.scheduleRetrier = new Retrier(options.retryBackoffScale ?? 1);
     this.sns = new SnsService({ now });
-    this.sqs = new SqsService({ baseUrl: () => this.endpoint, now });
-    this.scheduler = new SchedulerService({ now });
+    this.sqs = new SqsService({
+      baseUrl: () => this.endpoint,
+      now,
+      ...(options.dataDir ? { journal: messageJournal(join(options.dataDir, 'queue-journal.jsonl')) } : {}),
+    });
+    this.scheduler = new SchedulerService({
+      now,
+      ...(options.dataDir
+        ? { journal: scheduleJournal(join(options.dataDir, 'schedule-journal.jsonl')) }
+        : {}),
+    });
     this.secretsManager = new SecretsManagerService({ now });
     this.smsVoice = new SmsVoiceV2Service({ now, region: LOCAL_REGION, account: LOCAL_ACCOUNT });
     this.dynamo = new LocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
@@ -286,6 +316,7 @@ export class LocalRuntime {
       now,
       // Retries wait real time, never journey time (--time-scale speeds journeys, not infrastructure).
       retryBackoffScale: this.options.retryBackoffScale ?? 1,
+      ...(this.executionJournal ? { journal: this.executionJournal } : {}),
       // A Task calls its function with the state machine's role: lambda:InvokeFunction on it.
       authorizeTask: (machine, resource) => {
         const denied = this.authorizeRole(machine.roleArn, `state machine ${machine.name}`, [
@@ -350,8 +381,15 @@ export class LocalRuntime {
     await this.dynamo.createTables(endpoint, this.app.tables);
     // Events a previous process accepted and had not delivered when it died go out again.
     this.replayedAtStart = this.bus.replayJournal();
+    // Executions it had started and not seen end begin again, under their own names.
+    this.restartedAtStart = this.stepFunctions.restartJournaled();
     if (this.clock.mode === 'scaled') this.startTicking();
-    if (this.options.dataDir) this.saver = setInterval(() => this.save(), 2_000);
+    if (this.options.dataDir) {
+      // Saved once now: the journey clock must not start over if the process dies before the
+      // first periodic save, or the schedules the journal keeps would meet a clock that jumped.
+      this.save();
+      this.saver = setInterval(() => this.save(), 2_000);
+    }
     return this;
   }
 
@@ -943,7 +981,7 @@ export class LocalRuntime {
     );
   }
 
-  /** Executions still running: reported as interrupted when the process stops. */
+  /** Executions still running (with a data directory they begin again at the next start). */
   runningExecutions(): Execution[] {
     return this.stepFunctions.executions.filter((e) => e.status === 'RUNNING');
   }
@@ -956,19 +994,22 @@ export class LocalRuntime {
 
   private restore(): void {
     const state = this.readState();
-    if (!state) return;
-    this.sns.restore(state.sns);
-    this.sqs.restore(state.sqs);
-    this.scheduler.restore(state.scheduler);
-    if (state.secretsManager !== undefined) this.secretsManager.restore(state.secretsManager);
-    this.ses.restore(state.emails ?? []);
-    this.interruptedAtStart = state.interrupted ?? [];
+    if (state) {
+      this.sns.restore(state.sns);
+      this.sqs.restore(state.sqs);
+      this.scheduler.restore(state.scheduler);
+      if (state.secretsManager !== undefined) this.secretsManager.restore(state.secretsManager);
+      this.ses.restore(state.emails ?? []);
+    }
+    // Schedules and queue messages written since the last save (or with no save at all) come back from their journals.
+    this.schedulesRecoveredAtStart = this.scheduler.adoptJournal();
+    this.messagesRecoveredAtStart = this.sqs.adoptJournal();
   }
 
   /** Writes the stand-ins' state (DynamoDB persists itself) next to the LevelDB store. */
   save(): void {
     const path = this.statePath();
-    if (!path || this.crashed) return;
+    if (!path || this.dead) return;
     const state: PersistedState = {
       sns: this.sns.snapshot(),
       sqs: this.sqs.snapshot(),
@@ -976,12 +1017,6 @@ export class LocalRuntime {
       secretsManager: this.secretsManager.snapshot(),
       emails: this.ses.emails(),
       clock: this.clock.now(),
-      interrupted: this.runningExecutions().map((e) => ({
-        executionArn: e.executionArn,
-        stateMachineArn: e.stateMachineArn,
-        input: e.input,
-        startedAt: new Date(e.startDate).toISOString(),
-      })),
     };
     writeFileSync(path, JSON.stringify(state));
   }
@@ -992,9 +1027,12 @@ export class LocalRuntime {
    */
   async simulateCrash(): Promise<void> {
     this.journal?.close();
+    this.executionJournal?.close();
+    this.scheduler.closeJournal();
+    this.sqs.closeJournal();
     if (this.saver) clearInterval(this.saver);
     this.saver = undefined;
-    this.crashed = true;
+    this.dead = true;
     await this.stop();
   }
 
@@ -1007,6 +1045,12 @@ export class LocalRuntime {
     this.bus?.close();
     this.scheduleRetrier.close();
     this.save();
+    // What is still in flight stays open in the journals (the teardown below cuts it off): the
+    // next start delivers those events and begins those executions again.
+    this.journal?.close();
+    this.executionJournal?.close();
+    this.scheduler.closeJournal();
+    this.sqs.closeJournal();
     await this.lambdas?.close();
     await this.edge.close();
     await this.ses.close();

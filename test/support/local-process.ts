@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
+import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
 import type { BuildOptions } from '../../lib/app.ts';
 import type { LocalRuntime } from '../../local/dev/runtime.ts';
@@ -35,6 +36,8 @@ export interface LocalProcess {
   subjectsTo(address: string): string[];
   run(journeyId: string, runKey: string): Promise<Run | undefined>;
   contact(email: string): Promise<Contact | undefined>;
+  /** A contact's ledger entries. */
+  ledger(contactId: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -66,7 +69,9 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
   });
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
   const tables = relanceTables(runtime.app);
+  const ledger = new LedgerRepository(tables.ledger ?? '');
   const runs = new RunsRepository(tables.journeyState ?? '');
   const contacts = new ContactsRepository(tables.contacts ?? '');
   const events = busPublisher(runtime);
@@ -94,6 +99,7 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
       const id = await contacts.findByIdentity('EMAIL', email);
       return id ? contacts.get(id) : undefined;
     },
+    ledger: (contactId) => ledger.forContact(contactId),
     async stop() {
       events.destroy();
       await runtime.stop();
@@ -107,4 +113,20 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
 export function dataDirectory(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'relance-data-'));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Welcome e-mails to an address over several processes, each counted once by its SES message id:
+ * a process's outbox includes what an earlier one sent before its last save.
+ */
+export function welcomesAcross(processes: readonly LocalProcess[], email: string): number {
+  const ids = new Set(
+    processes.flatMap((p) =>
+      p.runtime.ses
+        .emails()
+        .filter((e) => e.destination.to.includes(email) && e.subject.startsWith('Welcome'))
+        .map((e) => e.messageId),
+    ),
+  );
+  return ids.size;
 }

@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from '../protocol.ts';
 import { Retrier, type RetryOutcome } from '../retry.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule, type LocalRuleTarget } from '../template.ts';
+import { WriteAheadJournal } from '../write-ahead-journal.ts';
 import { matchesPattern } from './event-pattern.ts';
-import type { BusJournal } from './journal.ts';
 
 export interface BusEventEnvelope {
   readonly version: '0';
@@ -48,6 +48,19 @@ export interface FailedDelivery {
   readonly deadLetterArn?: string;
 }
 
+/** An event the bus accepted, as its journal keeps it until every target has it. */
+export interface AcceptedEvent {
+  readonly busName: string;
+  readonly event: BusEventEnvelope;
+}
+
+export type BusJournal = WriteAheadJournal<AcceptedEvent>;
+
+/** The bus's journal at `path`: an event is open from PutEvents until every target has it. */
+export function busJournal(path: string): BusJournal {
+  return new WriteAheadJournal<AcceptedEvent>(path, (accepted) => accepted.event.id);
+}
+
 export interface BusOptions {
   readonly rules: readonly LocalRule[];
   readonly buses: ReadonlyArray<{ name: string; arn: string }>;
@@ -62,7 +75,7 @@ export interface BusOptions {
     input: unknown,
     rule: LocalRule,
   ) => Promise<{ readonly settled: Promise<unknown> } | undefined>;
-  /** Where accepted events are written before PutEvents answers (./journal.ts); none keeps them in memory only. */
+  /** Where accepted events are written before PutEvents answers; none keeps them in memory only. */
   readonly journal?: BusJournal;
   /** Sends an undeliverable event to a dead-letter queue (by ARN) with its message attributes. */
   readonly deadLetter: (
@@ -184,8 +197,8 @@ export class EventBusService {
     );
     const { journal } = this.options;
     if (journal && deliveries.length > 0) {
-      journal.accepted(busName, event);
-      void Promise.all(deliveries).then(() => journal.delivered(event.id));
+      journal.opened({ busName, event });
+      void Promise.all(deliveries).then(() => journal.done(event.id));
     }
   }
 

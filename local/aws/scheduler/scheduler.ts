@@ -4,6 +4,7 @@
  * runtime owns the clock: it asks `due(now)` which schedules should fire, invokes their targets,
  * then reports back with `markFired`. Written from the Scheduler API Reference and User Guide.
  */
+
 import TinyQueue from 'tinyqueue';
 import { z } from 'zod';
 import {
@@ -13,6 +14,7 @@ import {
   newRequestId,
   parseJsonObject,
 } from '../protocol.ts';
+import { WriteAheadJournal } from '../write-ahead-journal.ts';
 import { isValidTimezone, nextFireTime, parseScheduleExpression } from './schedule-expression.ts';
 
 export { nextFireTime } from './schedule-expression.ts';
@@ -102,6 +104,18 @@ export interface SchedulerOptions {
   region?: string;
   accountId?: string;
   now?: () => number;
+  /**
+   * Where every schedule change is written before the call that made it answers (a schedule open
+   * with its latest state, done once deleted): `adoptJournal` takes it back after a crash.
+   */
+  journal?: WriteAheadJournal<StoredSchedule>;
+}
+
+/** The journal a Scheduler keeps its schedules in, at `path`. */
+export function scheduleJournal(path: string): WriteAheadJournal<StoredSchedule> {
+  return new WriteAheadJournal<StoredSchedule>(path, (stored) =>
+    scheduleKey(stored.schedule.GroupName, stored.schedule.Name),
+  );
 }
 
 /** The error an operation raises; restJson carries the name in `x-amzn-ErrorType`. */
@@ -135,6 +149,7 @@ export class SchedulerService {
   readonly handler: AwsServiceHandler = (req) => Promise.resolve(this.handle(req));
 
   private readonly now: () => number;
+  private readonly journal: WriteAheadJournal<StoredSchedule> | undefined;
   private groupsByName = new Map<string, ScheduleGroup>();
   private store = new Map<string, StoredSchedule>();
   /**
@@ -150,7 +165,36 @@ export class SchedulerService {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
     this.now = options.now ?? Date.now;
+    this.journal = options.journal;
     this.ensureDefaultGroup();
+  }
+
+  /**
+   * Takes the journal's schedules as the state (it holds every change, so it is newer than any
+   * snapshot), then starts it afresh with them; without a journal yet, starts one with the
+   * snapshot's. Returns how many schedules the journal gave back that the snapshot did not have.
+   */
+  adoptJournal(): number {
+    const journal = this.journal;
+    if (!journal) return 0;
+    let recovered = 0;
+    if (journal.exists()) {
+      const journaled = journal.pending();
+      recovered = journaled.filter(
+        (s) => !this.store.has(scheduleKey(s.schedule.GroupName, s.schedule.Name)),
+      ).length;
+      this.store = new Map(journaled.map((s) => [scheduleKey(s.schedule.GroupName, s.schedule.Name), s]));
+      this.timeline = new TinyQueue<PendingFire>([], byFireTime);
+      this.stamps.clear();
+      for (const key of this.store.keys()) this.retime(key);
+    }
+    journal.reset([...this.store.values()]);
+    return recovered;
+  }
+
+  /** Writes nothing more to the journal: what a process that dies leaves behind. */
+  closeJournal(): void {
+    this.journal?.close();
   }
 
   /** Every schedule (copies), ordered by group then name. */
@@ -224,7 +268,7 @@ export class SchedulerService {
     stored.lastFiredAt = Math.max(stored.lastFiredAt ?? Number.NEGATIVE_INFINITY, firedAt);
     const completed = this.upcomingFireTime(stored) === undefined;
     if (completed && stored.schedule.ActionAfterCompletion === 'DELETE') this.store.delete(key);
-    this.retime(key);
+    this.changed(key);
     return true;
   }
 
@@ -253,6 +297,14 @@ export class SchedulerService {
   }
 
   // ----- firing -----------------------------------------------------------------------------
+
+  /** A schedule was created, changed, fired or deleted: re-timed, and journaled before the caller hears. */
+  private changed(key: string): void {
+    this.retime(key);
+    const stored = this.store.get(key);
+    if (stored) this.journal?.opened(stored);
+    else this.journal?.done(key);
+  }
 
   /** Next fire time of an enabled schedule, or undefined (disabled, or nothing left). */
   private pendingFireTime(stored: StoredSchedule): number | undefined {
@@ -354,7 +406,7 @@ export class SchedulerService {
     const now = this.now();
     const schedule = buildSchedule(name, groupName, body, this.scheduleArn(groupName, name), now, now);
     this.store.set(key, { schedule, activatedAt: now });
-    this.retime(key);
+    this.changed(key);
     return { ScheduleArn: schedule.Arn };
   }
 
@@ -366,7 +418,7 @@ export class SchedulerService {
     const created = Date.parse(existing.schedule.CreationDate);
     const schedule = buildSchedule(name, groupName, body, existing.schedule.Arn, created, now);
     this.store.set(scheduleKey(groupName, name), { schedule, activatedAt: now });
-    this.retime(scheduleKey(groupName, name));
+    this.changed(scheduleKey(groupName, name));
     return { ScheduleArn: schedule.Arn };
   }
 
@@ -382,7 +434,7 @@ export class SchedulerService {
   private deleteSchedule(name: string, groupName: string): void {
     this.getStored(name, groupName);
     this.store.delete(scheduleKey(groupName, name));
-    this.retime(scheduleKey(groupName, name));
+    this.changed(scheduleKey(groupName, name));
   }
 
   private listSchedules(query: URLSearchParams): Output {
@@ -461,7 +513,7 @@ export class SchedulerService {
     for (const [key, stored] of this.store) {
       if (stored.schedule.GroupName === name) {
         this.store.delete(key);
-        this.retime(key);
+        this.changed(key);
       }
     }
   }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -16,7 +19,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ServedAws, serveAws } from '../../../local/aws/http-adapter.ts';
-import { nextFireTime, SchedulerService } from '../../../local/aws/scheduler/scheduler.ts';
+import { nextFireTime, SchedulerService, scheduleJournal } from '../../../local/aws/scheduler/scheduler.ts';
 import { rejection } from './rejection.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -447,6 +450,37 @@ describe('Scheduler firing', () => {
     expect(copy.schedules()).toEqual(scheduler.schedules());
     expect(copy.nextDueAt()).toBe(ms('2025-03-01T12:10:00Z'));
     expect(() => copy.restore({ groups: [], schedules: [{}] })).toThrow(/Invalid Scheduler snapshot/);
+  });
+
+  it('gives back from its journal what changed after the last snapshot: created, fired, deleted', async () => {
+    // Arrange: a journaled scheduler; a snapshot taken early, then more changes before a "crash".
+    const folder = mkdtempSync(join(tmpdir(), 'relance-schedules-'));
+    const path = join(folder, 'schedule-journal.jsonl');
+    try {
+      scheduler = new SchedulerService({ now: () => clock, journal: scheduleJournal(path) });
+      await create('kept', 'rate(10 minutes)');
+      await create('deleted-later', 'rate(1 hour)');
+      await create('fired-later', 'at(2025-03-01T12:05:00)', { ActionAfterCompletion: 'DELETE' });
+      const staleSnapshot = JSON.parse(JSON.stringify(scheduler.snapshot()));
+      await create('created-after-save', 'at(2025-03-02T09:00:00)');
+      await client.send(new DeleteScheduleCommand({ Name: 'deleted-later' }));
+      scheduler.markFired('kept', 'default', '2025-03-01T12:00:00Z');
+      scheduler.markFired('fired-later', 'default', '2025-03-01T12:05:00Z');
+      scheduler.closeJournal();
+
+      // Act: the next process restores the stale snapshot, then adopts the journal.
+      const next = new SchedulerService({ now: () => clock, journal: scheduleJournal(path) });
+      next.restore(staleSnapshot);
+      const recovered = next.adoptJournal();
+
+      // Assert: exactly the live schedules, with their firing state.
+      expect(next.schedules().map((s) => s.Name)).toEqual(['created-after-save', 'kept']);
+      expect(recovered).toBe(1);
+      expect(next.nextDueAt()).toBe(ms('2025-03-01T12:10:00Z'));
+      expect(scheduleJournal(path).pending()).toHaveLength(2);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('keeps due times right through updates, deletions and many pending schedules (the timer heap)', async () => {

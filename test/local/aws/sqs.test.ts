@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ServedAws, serveAws } from '../../../local/aws/http-adapter.ts';
-import { md5Hex, md5OfMessageAttributes, SqsService } from '../../../local/aws/sqs.ts';
+import { md5Hex, md5OfMessageAttributes, messageJournal, SqsService } from '../../../local/aws/sqs.ts';
 import { rejection } from './rejection.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -60,6 +63,34 @@ describe('SQS queues', () => {
   it('refuses a queue name SQS would refuse, and FIFO queues, which it does not model', () => {
     expect(() => sqs.ensureQueue('bad name')).toThrow(/standard queue names only/);
     expect(() => sqs.ensureQueue('orders.fifo')).toThrow(/standard queue names only/);
+  });
+});
+
+describe('the SQS journal', () => {
+  it('gives back every message sent, those after the last snapshot included, after a crash', async () => {
+    // Arrange: a journaled stand-in; a snapshot taken after the first message, then one more.
+    const folder = mkdtempSync(join(tmpdir(), 'relance-queues-'));
+    const path = join(folder, 'queue-journal.jsonl');
+    try {
+      sqs = new SqsService({ baseUrl: () => server.url, now: () => clock, journal: messageJournal(path) });
+      const url = sqs.ensureQueue('DeadLetters');
+      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'before the save' }));
+      const staleSnapshot = JSON.parse(JSON.stringify(sqs.snapshot()));
+      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'after the save' }));
+      sqs.closeJournal();
+
+      // Act: the next process restores the snapshot, then adopts the journal.
+      sqs = new SqsService({ baseUrl: () => server.url, now: () => clock, journal: messageJournal(path) });
+      sqs.ensureQueue('DeadLetters');
+      sqs.restore(staleSnapshot);
+      const recovered = sqs.adoptJournal();
+
+      // Assess
+      expect(messagesOf('DeadLetters').map((m) => m.body)).toEqual(['before the save', 'after the save']);
+      expect(recovered).toBe(1);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

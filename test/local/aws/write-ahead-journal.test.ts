@@ -1,11 +1,11 @@
-// The local bus's journal: what was accepted and not marked delivered is pending after a crash,
-// a torn last line (a process killed mid-write) is ignored, and a compaction keeps the open events.
+// The local stand-ins' write-ahead journal (here the bus's): what was accepted and not marked done
+// is pending after a crash, a torn last line (a process killed mid-write) is ignored, and a
+// compaction keeps the open entries.
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BusEventEnvelope } from '../../../local/aws/eventbridge/bus.ts';
-import { BusJournal } from '../../../local/aws/eventbridge/journal.ts';
+import { type BusEventEnvelope, busJournal } from '../../../local/aws/eventbridge/bus.ts';
 
 const event = (id: string): BusEventEnvelope => ({
   version: '0',
@@ -25,37 +25,45 @@ describe('the bus journal', () => {
   afterEach(() => rmSync(path, { force: true }));
 
   it('lists what was accepted and not delivered, in order, across a torn last line', () => {
-    const journal = new BusJournal(path);
-    journal.accepted('relance', event('a'));
-    journal.accepted('relance', event('b'));
-    journal.accepted('default', event('c'));
-    journal.delivered('b');
-    appendFileSync(path, '{"accepted":{"busName":"rel');
+    const journal = busJournal(path);
+    journal.opened({ busName: 'relance', event: event('a') });
+    journal.opened({ busName: 'relance', event: event('b') });
+    journal.opened({ busName: 'default', event: event('c') });
+    journal.done('b');
+    appendFileSync(path, '{"open":{"busName":"rel');
 
-    const pending = new BusJournal(path).pending();
+    const pending = busJournal(path).pending();
 
     expect(pending.map((p) => `${p.busName}:${p.event.id}`)).toEqual(['relance:a', 'default:c']);
   });
 
   it('writes nothing once closed, as a dead process would not', () => {
-    const journal = new BusJournal(path);
-    journal.accepted('relance', event('a'));
+    const journal = busJournal(path);
+    journal.opened({ busName: 'relance', event: event('a') });
     journal.close();
-    journal.delivered('a');
-    expect(new BusJournal(path).pending().map((p) => p.event.id)).toEqual(['a']);
+    journal.done('a');
+    expect(
+      busJournal(path)
+        .pending()
+        .map((p) => p.event.id),
+    ).toEqual(['a']);
   });
 
   it('starts empty after a reset, and keeps only open events when it compacts', () => {
-    const journal = new BusJournal(path);
-    journal.accepted('relance', event('old'));
+    const journal = busJournal(path);
+    journal.opened({ busName: 'relance', event: event('old') });
     journal.reset();
     expect(journal.pending()).toEqual([]);
     for (let i = 0; i < 5_001; i++) {
-      journal.accepted('relance', event(`e${i}`));
-      if (i > 0) journal.delivered(`e${i}`);
+      journal.opened({ busName: 'relance', event: event(`e${i}`) });
+      if (i > 0) journal.done(`e${i}`);
     }
     // 10,001 lines were written: the journal was rewritten with the one open event.
     expect(readFileSync(path, 'utf8').trim().split('\n').length).toBeLessThan(10);
-    expect(new BusJournal(path).pending().map((p) => p.event.id)).toEqual(['e0']);
+    expect(
+      busJournal(path)
+        .pending()
+        .map((p) => p.event.id),
+    ).toEqual(['e0']);
   });
 });
