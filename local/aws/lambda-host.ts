@@ -12,7 +12,10 @@
  * `Task timed out after N.00 seconds` (real time: infrastructure time is never scaled) and its
  * environment is recycled, as Lambda resets the sandbox. A function's one environment serves
  * concurrent invocations interleaved, where Lambda would start one environment per concurrent
- * request.
+ * request, and each function has its own bound on them (its ReservedConcurrentExecutions, else
+ * `concurrency`): an invocation past it waits for a slot, in order, where Lambda would throttle it
+ * and its caller (Step Functions' Retry, the asynchronous queue) would try again. So one busy
+ * function cannot take every slot of the process, and its timeout runs from when it starts.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -66,6 +69,36 @@ export interface LambdaHostOptions {
    * consumes (returns true: an EMF metric document) is not echoed to this process's stdout.
    */
   readonly onLogLine?: (fn: LocalFunction, line: string) => boolean;
+  /** Invocations of one function running at once when the template reserves none. @default 32 */
+  readonly concurrency?: number;
+}
+
+/** Invocations of one function at once, when neither the template nor the host says. */
+const DEFAULT_CONCURRENCY = 32;
+
+/** Slots for a function's invocations: taken in order, given back when an invocation ends. */
+class ConcurrencyLimit {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((slot) => this.waiting.push(slot));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes to the next in line as it is; with nobody waiting it is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 }
 
 /** An error a function returned, rebuilt with the name and message the sandbox reported. */
@@ -274,6 +307,7 @@ export class LambdaHost {
   billedGbSeconds = 0;
   /** Execution environments started (cold starts). */
   coldStarts = 0;
+  private readonly limits = new Map<string, ConcurrencyLimit>();
 
   constructor(
     functions: readonly LocalFunction[],
@@ -283,6 +317,20 @@ export class LambdaHost {
       this.byArn.set(fn.arn, fn);
       this.byArn.set(fn.name, fn);
     }
+  }
+
+  /** Invocations of a function waiting for one of its slots. */
+  queuedInvocations(functionName: string): number {
+    return this.limits.get(functionName)?.queued ?? 0;
+  }
+
+  private limitFor(fn: LocalFunction): ConcurrencyLimit {
+    let limit = this.limits.get(fn.name);
+    if (!limit) {
+      limit = new ConcurrencyLimit(fn.reservedConcurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY);
+      this.limits.set(fn.name, limit);
+    }
+    return limit;
   }
 
   /** The function for an ARN or name. */
@@ -396,15 +444,17 @@ export class LambdaHost {
         ...outcome,
       });
     try {
-      const sandbox = await this.sandboxFor(fn);
-      realStart = performance.now();
-      const result = await sandbox.call(event, {
-        awsRequestId: requestId,
-        functionName: fn.name,
-        invokedFunctionArn: fn.arn,
-        memoryLimitInMB: String(fn.memorySize),
-        logGroupName: `/aws/lambda/${fn.name}`,
-        logStreamName: 'local',
+      const result = await this.limitFor(fn).run(async () => {
+        const sandbox = await this.sandboxFor(fn);
+        realStart = performance.now();
+        return sandbox.call(event, {
+          awsRequestId: requestId,
+          functionName: fn.name,
+          invokedFunctionArn: fn.arn,
+          memoryLimitInMB: String(fn.memorySize),
+          logGroupName: `/aws/lambda/${fn.name}`,
+          logStreamName: 'local',
+        });
       });
       record({ ok: true });
       return result;

@@ -81,6 +81,8 @@ export interface LocalFunction {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
+  /** The template's ReservedConcurrentExecutions: at most this many invocations at once. */
+  readonly reservedConcurrency?: number;
   readonly asyncRetries: number;
   readonly onFailureArn?: string;
   /** The execution role: every AWS call the handler makes is checked against its policies. */
@@ -618,6 +620,9 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
             timeoutSeconds: Number(props.Timeout ?? 3),
             memorySize: Number(props.MemorySize ?? 128),
+            ...(typeof props.ReservedConcurrentExecutions === 'number'
+              ? { reservedConcurrency: props.ReservedConcurrentExecutions }
+              : {}),
             asyncRetries: 2,
             ...(typeof props.Role === 'string' ? { roleArn: props.Role } : {}),
             resourcePolicy: [],

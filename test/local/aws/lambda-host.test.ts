@@ -137,6 +137,29 @@ describe('failures', () => {
     expect(lambdas.coldStarts).toBe(2);
   });
 
+  it('bound each function’s concurrent invocations: the rest wait in order, their timeout counted from their start', async () => {
+    // Arrange: A may run two at once (its reserved concurrency); each call takes 300 ms of a 500 ms timeout.
+    const lambdas = start([
+      fn('A', 'counting-handler.ts', { timeoutSeconds: 0.5, reservedConcurrency: 2 }),
+      fn('B', 'counting-handler.ts'),
+    ]);
+    await lambdas.warm();
+
+    // Act: six calls of A at once, then one of B.
+    const calls = Array.from({ length: 6 }, () => lambdas.invoke('A', { sleepMs: 300 }));
+    const queuedAtOnce = lambdas.queuedInvocations('A');
+    const other = (await lambdas.invoke('B', {})) as Answer;
+    const answers = (await Promise.all(calls)) as Answer[];
+
+    // Assert: four waited; B has its own slots; none timed out (three rounds of 300 ms
+    // exceed the 500 ms timeout, so it runs from each call's start); they ran in order.
+    expect(queuedAtOnce).toBe(4);
+    expect(other.count).toBe(1);
+    expect(lambdas.queuedInvocations('B')).toBe(0);
+    expect(answers.map((a) => a.count)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(lambdas.queuedInvocations('A')).toBe(0);
+  });
+
   it('retry an asynchronous invocation as configured, then hand it to the on-failure destination', async () => {
     const failures: unknown[] = [];
     const lambdas = start([fn('A', 'counting-handler.ts', { asyncRetries: 1 })], {
