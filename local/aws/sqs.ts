@@ -16,7 +16,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { WriteAheadJournal } from './write-ahead-journal.ts';
 import {
   type AwsRequest,
   type AwsResponse,
@@ -26,6 +25,7 @@ import {
   newRequestId,
   parseJsonObject,
 } from './protocol.ts';
+import { WriteAheadJournal } from './write-ahead-journal.ts';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const TARGET_PREFIX = 'AmazonSQS.';
