@@ -41,19 +41,23 @@ function origin(tag: (name: string) => string | undefined): string {
 }
 
 /** Prints each new e-mail, SMS and call as it leaves, so the demo can be followed in the terminal. */
-function followOutbox(runtime: LocalRuntime): () => void {
-  let emails = 0;
-  let sms = 0;
-  let phone = 0;
+export function followOutbox(
+  runtime: Pick<LocalRuntime, 'ses' | 'sns' | 'smsVoice'>,
+  print: (line: string) => void = say,
+): () => void {
+  // What a previous process sent (restored from the saved state) was printed then, not again now.
+  let emails = runtime.ses.emails().length;
+  let sms = runtime.sns.outbox().length;
+  let phone = runtime.smsVoice.outbox().length;
   const timer = setInterval(() => {
     for (const email of runtime.ses.emails().slice(emails)) {
-      say(
+      print(
         `  ✉  e-mail  → ${printable(email.destination.to.join(', '))}  “${printable(email.subject)}”  ${printable(origin((name) => email.tags[name]))}`,
       );
     }
     emails = runtime.ses.emails().length;
     for (const message of runtime.sns.outbox().slice(sms)) {
-      say(
+      print(
         `  ✆  SMS     → ${printable(message.phoneNumber)}  “${printable(message.message)}”  ${printable(origin((name) => message.attributes[`relance.${name}`]))}`,
       );
     }
@@ -61,7 +65,7 @@ function followOutbox(runtime: LocalRuntime): () => void {
     for (const message of runtime.smsVoice.outbox().slice(phone)) {
       const kind = message.channel === 'VOICE' ? `☎  call (${message.voiceId ?? '?'})` : '✆  SMS    ';
       const body = message.bodyType === 'SSML' ? message.body.replace(/<[^>]+>/g, '') : message.body;
-      say(
+      print(
         `  ${kind} → ${printable(message.destinationPhoneNumber)}  “${printable(body.replace(/\s+/g, ' ').trim())}”  ${printable(origin((name) => message.context[name]))}`,
       );
     }
