@@ -112,17 +112,7 @@ export async function enter(
     at: nowIso(),
     nowMs: now(),
   });
-  // The execution that entered the run and did not get past its first segment (its Enter task was
-  // retried, or it was started again after a crash) goes on with it; its sends go through the ledger.
-  const enteredAgain =
-    !result.entered &&
-    result.reason === 'duplicate_trigger' &&
-    execution !== undefined &&
-    result.existing?.status === 'active' &&
-    result.existing.enteredBy === execution
-      ? result.existing
-      : undefined;
-  if (!result.entered && !enteredAgain) {
+  if (!result.entered) {
     // A retried Enter whose first attempt paused the run but died before scheduling: schedule now (idempotent).
     const existing = result.existing;
     const pending = existing?.waiting;
@@ -136,9 +126,9 @@ export async function enter(
     }
     return { proceed: false, reason: result.reason, journeyId, runKey };
   }
-  const run = result.entered ? result.run : enteredAgain;
-  if (!run) throw new Error('unreachable: a run was entered or entered again');
-  if (result.entered) countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
+  // Entered again by the same execution (see EnterResult): counted the first time only.
+  const { run } = result;
+  if (!result.again) countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
   if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
     await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());

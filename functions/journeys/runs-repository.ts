@@ -149,7 +149,13 @@ export interface WakeEntry {
   readonly wakeAt: string;
 }
 
-export type EnterResult = { entered: true; run: Run } | { entered: false; reason: string; existing?: Run };
+/**
+ * `again`: the run was entered by this same execution (its Enter retried, or begun again after a
+ * crash) and has not got past its first segment: the execution goes on with it.
+ */
+export type EnterResult =
+  | { entered: true; run: Run; again?: true }
+  | { entered: false; reason: string; existing?: Run };
 
 export class RunsRepository {
   constructor(private readonly tableName: string) {}
@@ -258,8 +264,11 @@ export class RunsRepository {
       if (!isConditionFailure(error)) throw error;
       const existing = await this.get(input.journeyId, input.runKey);
       const found = existing ? { existing } : {};
-      if (existing?.triggerEventId === input.triggerEventId)
+      if (existing?.triggerEventId === input.triggerEventId) {
+        if (input.execution && existing.status === 'active' && existing.enteredBy === input.execution)
+          return { entered: true, run: existing, again: true };
         return { entered: false, reason: 'duplicate_trigger', ...found };
+      }
       if (
         existing &&
         (existing.status === 'active' || existing.status === 'waiting' || existing.status === 'stalled')

@@ -14,7 +14,7 @@ import type { LambdaHost } from './lambda-host.ts';
 import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from './protocol.ts';
 import type { LocalStateMachine } from './template.ts';
 import type { WorkTracker } from './work-tracker.ts';
-import type { WriteAheadJournal } from './write-ahead-journal.ts';
+import { WriteAheadJournal } from './write-ahead-journal.ts';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22); provide it on Node 20.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -108,6 +108,11 @@ export interface StepFunctionsOptions {
 }
 
 const MAX_EXECUTIONS_KEPT = 2000;
+
+/** The journal of executions at `path`, keyed by execution ARN. */
+export function executionJournal(path: string): WriteAheadJournal<JournaledExecution> {
+  return new WriteAheadJournal<JournaledExecution>(path, (execution) => execution.executionArn);
+}
 
 /** An execution a killed process left running, and whether the next start began it again. */
 export interface RestartedExecution extends JournaledExecution {

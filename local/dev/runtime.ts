@@ -49,6 +49,7 @@ import { SnsService } from '../aws/sns.ts';
 import { messageJournal, SqsService } from '../aws/sqs.ts';
 import {
   type Execution,
+  executionJournal,
   type JournaledExecution,
   type RestartedExecution,
   StepFunctionsService,
@@ -64,7 +65,7 @@ import {
   loadLocalApp,
 } from '../aws/template.ts';
 import { WorkTracker } from '../aws/work-tracker.ts';
-import { WriteAheadJournal } from '../aws/write-ahead-journal.ts';
+import type { WriteAheadJournal } from '../aws/write-ahead-journal.ts';
 import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor, snsNotification } from './sms-feedback.ts';
@@ -189,10 +190,7 @@ export class LocalRuntime {
     };
     this.journal = options.dataDir ? busJournal(join(options.dataDir, 'bus-journal.jsonl')) : undefined;
     this.executionJournal = options.dataDir
-      ? new WriteAheadJournal<JournaledExecution>(
-          join(options.dataDir, 'execution-journal.jsonl'),
-          (execution) => execution.executionArn,
-        )
+      ? executionJournal(join(options.dataDir, 'execution-journal.jsonl'))
       : undefined;
     // A persistent runtime resumes journey time where it stopped, so persisted schedules keep their meaning.
     const resumedAt = this.readState()?.clock;
@@ -1026,14 +1024,19 @@ export class LocalRuntime {
    * closed), then the services are torn down under the work in flight.
    */
   async simulateCrash(): Promise<void> {
-    this.journal?.close();
-    this.executionJournal?.close();
-    this.scheduler.closeJournal();
-    this.sqs.closeJournal();
+    this.closeJournals();
     if (this.saver) clearInterval(this.saver);
     this.saver = undefined;
     this.dead = true;
     await this.stop();
+  }
+
+  /** The journals write nothing more: what is open in them stays open for the next start. */
+  private closeJournals(): void {
+    this.journal?.close();
+    this.executionJournal?.close();
+    this.scheduler.closeJournal();
+    this.sqs.closeJournal();
   }
 
   /** Stops everything and releases the port; saves state first when persistent. */
@@ -1047,10 +1050,7 @@ export class LocalRuntime {
     this.save();
     // What is still in flight stays open in the journals (the teardown below cuts it off): the
     // next start delivers those events and begins those executions again.
-    this.journal?.close();
-    this.executionJournal?.close();
-    this.scheduler.closeJournal();
-    this.sqs.closeJournal();
+    this.closeJournals();
     await this.lambdas?.close();
     await this.edge.close();
     await this.ses.close();

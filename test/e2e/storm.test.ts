@@ -4,10 +4,16 @@
 // dead-lettered. The same storm with the process killed mid-way (after SES took an e-mail, before
 // the ledger heard) and a producer that resends what was not accepted: every accepted sign-up's
 // welcome is sent exactly once across both processes, or recorded as skipped with its reason.
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/dev/runtime.ts';
-import { dataDirectory, type LocalProcess, startProcess, welcomesAcross } from '../support/local-process.ts';
+import {
+  crashOf,
+  expectWelcomedOnceOrUnknown,
+  putAsProducer,
+  restartableData,
+  signUps,
+  startProcess,
+} from '../support/local-process.ts';
 import { eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
 
 describe('duplicate storm with throttled sends and failing writes', () => {
@@ -81,23 +87,11 @@ describe('duplicate storm with throttled sends and failing writes', () => {
 });
 
 describe('the duplicate storm with a crash mid-way', () => {
-  const data = dataDirectory();
-  let current: LocalProcess | undefined;
-  afterEach(async () => {
-    await current?.stop();
-    current = undefined;
-    data.remove();
-  });
+  const data = restartableData();
 
   it('sends each accepted sign-up its welcome once across the crash, or records why not', async () => {
-    const signUps = Array.from({ length: 30 }, (_, i) => ({
-      eventId: `storm-crash-${i}`,
-      occurredAt: new Date(T0).toISOString(),
-      source: 'shop.test',
-      contact: { email: `storm.crash.${i}@example.com` },
-      firstName: 'Sam',
-    }));
-    const duplicates = signUps.filter((_, i) => i % 5 === 0);
+    const details = signUps('storm.crash', 30, T0);
+    const duplicates = details.filter((_, i) => i % 5 === 0);
     const storm = (runtime: LocalRuntime) => {
       runtime.faults.inject({ service: 'ses', operation: 'SendEmail', kind: 'throttle', every: 10 });
       runtime.faults.inject({ service: 'dynamodb', operation: 'PutItem', kind: 'server-error', every: 7 });
@@ -112,76 +106,25 @@ describe('the duplicate storm with a crash mid-way', () => {
       kind: 'crash-after',
       after: 11,
     });
-    const refused = await putEach(first, [...signUps, ...duplicates]);
-    while (first.runtime.crashed === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
-    await first.runtime.crashed;
+    const refused = await putAsProducer(first, 'contact.signed_up', [...details, ...duplicates], {
+      retry: false,
+    });
+    await crashOf(first);
     expect(crash.failed).toBe(1);
 
     // The second process takes up the journals; the producer resends what was refused.
-    const second = await startProcess({ dataDir: data.path });
-    current = second;
+    const second = data.current(await startProcess({ dataDir: data.path }));
     storm(second.runtime);
-    expect(await putEach(second, refused)).toEqual([]);
+    expect(await putAsProducer(second, 'contact.signed_up', refused, { retry: false })).toEqual([]);
     await second.runtime.idle();
     await second.advance(30 * 60_000);
 
-    const skipped: string[] = [];
-    for (const { contact } of signUps) {
-      const sent = welcomesAcross([first, second], contact.email);
-      const found = await second.contact(contact.email);
-      expect(found, contact.email).toBeDefined();
-      const entries = await second.ledger(found?.contactId ?? '');
-      const welcome = entries.find((e) => e.stepId === 'welcome-email');
-      expect(welcome, contact.email).toBeDefined();
-      expect(welcome?.status, contact.email).not.toBe('in_flight');
-      if (sent === 0) {
-        expect(welcome, contact.email).toMatchObject({
-          status: 'skipped',
-          reason: 'outcome_unknown_at_most_once',
-        });
-        skipped.push(contact.email);
-      } else expect(sent, contact.email).toBe(1);
-      const run = await second.run('welcome', `contact:${found?.contactId}`);
-      expect(run?.status, contact.email).not.toBe('active');
-    }
+    const skipped = await expectWelcomedOnceOrUnknown(
+      [first, second],
+      details.map((d) => d.contact.email),
+    );
     // Only sends the crash caught in flight can have an unknown outcome; the others all went out.
-    expect(skipped.length).toBeLessThan(signUps.length / 2);
+    expect(skipped.length).toBeLessThan(details.length / 2);
     expect(second.runtime.sqs.queues().reduce((sum, q) => sum + q.messages.length, 0)).toBe(0);
   });
 });
-
-/** Puts each event once, as a producer does; returns those not accepted (the process was gone). */
-async function putEach(
-  process: LocalProcess,
-  details: ReadonlyArray<Record<string, unknown>>,
-): Promise<Array<Record<string, unknown>>> {
-  const client = new EventBridgeClient({
-    endpoint: process.runtime.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
-    maxAttempts: 1,
-  });
-  const refused: Array<Record<string, unknown>> = [];
-  try {
-    for (const detail of details) {
-      const answer = await client
-        .send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: process.runtime.app.buses[0]?.name ?? 'default',
-                Source: 'shop.test',
-                DetailType: 'contact.signed_up',
-                Detail: JSON.stringify(detail),
-              },
-            ],
-          }),
-        )
-        .catch(() => undefined);
-      if (answer?.FailedEntryCount !== 0) refused.push(detail);
-    }
-  } finally {
-    client.destroy();
-  }
-  return refused;
-}

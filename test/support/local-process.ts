@@ -8,7 +8,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterEach, expect, vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
@@ -129,4 +130,114 @@ export function welcomesAcross(processes: readonly LocalProcess[], email: string
     ),
   );
   return ids.size;
+}
+
+/**
+ * A data directory for the tests of a describe block, with the process started on it last: that
+ * process is stopped and the directory removed after each test.
+ */
+export function restartableData(): { readonly path: string; current(process: LocalProcess): LocalProcess } {
+  const data = dataDirectory();
+  let last: LocalProcess | undefined;
+  afterEach(async () => {
+    await last?.stop();
+    last = undefined;
+    data.remove();
+  });
+  return {
+    path: data.path,
+    current: (process) => {
+      last = process;
+      return process;
+    },
+  };
+}
+
+/** Sign-up details for `count` contacts, `<prefix>.<i>@example.com`, as a shop sends them. */
+export function signUps(prefix: string, count: number, occurredAt: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    eventId: `${prefix}-${i}`,
+    occurredAt: new Date(occurredAt).toISOString(),
+    source: 'shop.test',
+    contact: { email: `${prefix}.${i}@example.com` },
+    firstName: 'Sam',
+  }));
+}
+
+/**
+ * Puts each event as a producer does, one PutEvents each, through the edge port; returns those not
+ * accepted. `retry: false` gives up on the first failure (a producer facing a dead process).
+ */
+export async function putAsProducer(
+  process: LocalProcess,
+  detailType: string,
+  details: ReadonlyArray<Record<string, unknown>>,
+  options: { retry?: boolean } = {},
+): Promise<Array<Record<string, unknown>>> {
+  const client = new EventBridgeClient({
+    endpoint: process.runtime.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
+    ...(options.retry === false ? { maxAttempts: 1 } : {}),
+  });
+  const refused: Array<Record<string, unknown>> = [];
+  try {
+    for (const detail of details) {
+      const answer = await client
+        .send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: process.runtime.app.buses[0]?.name ?? 'default',
+                Source: 'shop.test',
+                DetailType: detailType,
+                Detail: JSON.stringify(detail),
+              },
+            ],
+          }),
+        )
+        .catch(() => undefined);
+      if (answer?.FailedEntryCount !== 0) refused.push(detail);
+    }
+  } finally {
+    client.destroy();
+  }
+  return refused;
+}
+
+/** Waits until an injected crash fault has killed the process's runtime, and it has ended. */
+export async function crashOf(process: LocalProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (process.runtime.crashed === undefined) {
+    if (Date.now() > deadline) throw new Error('the injected crash did not happen');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await process.runtime.crashed;
+}
+
+/**
+ * Across a crashed process and the next one: each address's welcome e-mail went out exactly once,
+ * or its ledger entry says it was skipped because the crash hid the outcome; its welcome entry is
+ * settled and its run is not left active. Returns the addresses skipped.
+ */
+export async function expectWelcomedOnceOrUnknown(
+  [first, second]: readonly [LocalProcess, LocalProcess],
+  emails: readonly string[],
+): Promise<string[]> {
+  const skipped: string[] = [];
+  for (const email of emails) {
+    const sent = welcomesAcross([first, second], email);
+    const contact = await second.contact(email);
+    expect(contact, email).toBeDefined();
+    const welcome = (await second.ledger(contact?.contactId ?? '')).find((e) => e.stepId === 'welcome-email');
+    expect(welcome, email).toBeDefined();
+    expect(welcome?.status, email).not.toBe('in_flight');
+    if (sent === 0) {
+      expect(welcome, email).toMatchObject({ status: 'skipped', reason: 'outcome_unknown_at_most_once' });
+      skipped.push(email);
+    } else expect(sent, email).toBe(1);
+    const run = await second.run('welcome', `contact:${contact?.contactId}`);
+    expect(run?.status, email).not.toBe('active');
+  }
+  return skipped;
 }
