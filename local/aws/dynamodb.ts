@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { inject } from 'light-my-request';
+import { type DynamoAnswer, LocalTransactions } from './dynamodb-transactions.ts';
 import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
 
@@ -50,6 +51,13 @@ export class LocalDynamo {
    */
   billIndexWrites = false;
   private readonly indexedTables = new Map<string, LocalTable>();
+  private readonly transactions = new LocalTransactions((operation, input) =>
+    this.dispatch(operation, input),
+  );
+  /** Set while a transaction runs: other requests wait for it. */
+  private transaction: Promise<void> | undefined;
+  private inProgress = 0;
+  private idle: (() => void) | undefined;
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -96,10 +104,94 @@ export class LocalDynamo {
     return JSON.stringify(rest);
   }
 
-  /** Serves one request (X-Amz-Target: DynamoDB_20120810.*) through dynalite. */
+  /**
+   * Serves one request (X-Amz-Target: DynamoDB_20120810.*) through dynalite; TransactWriteItems,
+   * which dynalite lacks, runs alone (./dynamodb-transactions.ts).
+   */
   async handle(req: AwsRequest): Promise<AwsResponse> {
     const operation = String(header(req, 'x-amz-target') ?? '').split('.')[1] ?? 'unknown';
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+    if (operation === 'TransactWriteItems') return this.alone(() => this.transactWrite(req));
+    while (this.transaction) await this.transaction;
+    this.inProgress++;
+    try {
+      return await this.handleOne(req, operation);
+    } finally {
+      this.inProgress--;
+      if (this.inProgress === 0) this.idle?.();
+    }
+  }
+
+  /** Runs `work` once no other transaction runs and the requests in progress have finished. */
+  private async alone<T>(work: () => Promise<T>): Promise<T> {
+    while (this.transaction) await this.transaction;
+    let release = () => {};
+    this.transaction = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      while (this.inProgress > 0)
+        await new Promise<void>((resolve) => {
+          this.idle = resolve;
+        });
+      this.idle = undefined;
+      return await work();
+    } finally {
+      this.transaction = undefined;
+      release();
+    }
+  }
+
+  private async transactWrite(req: AwsRequest): Promise<AwsResponse> {
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return {
+        status: 400,
+        headers: {},
+        body: JSON.stringify({ __type: 'com.amazon.coral.service#SerializationException' }),
+      };
+    }
+    const { answer, units, written } = await this.transactions.write(input);
+    let total = 0;
+    for (const value of units.values()) total += value;
+    this.units.write += total;
+    if (this.billIndexWrites) {
+      for (const { table, before, after } of written) {
+        const indexed = this.indexedTables.get(table);
+        if (!indexed) continue;
+        const indexUnits = indexWriteUnits(indexed, before, after);
+        this.units.write += indexUnits;
+        this.units.indexWrite += indexUnits;
+      }
+    }
+    const body =
+      answer.status === 200 && input.ReturnConsumedCapacity && input.ReturnConsumedCapacity !== 'NONE'
+        ? JSON.stringify({
+            ConsumedCapacity: [...units].map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits })),
+          })
+        : answer.body;
+    return { status: answer.status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body };
+  }
+
+  /** One request to dynalite, in process, with the caller's JSON body. */
+  private async dispatch(operation: string, input: Record<string, unknown>): Promise<DynamoAnswer> {
+    const payload = JSON.stringify(input);
+    const answer = await inject(this.listener, {
+      method: 'POST',
+      url: '/',
+      headers: {
+        ...LOCAL_SIGNATURE,
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+        'content-length': String(Buffer.byteLength(payload)),
+      },
+      payload,
+    });
+    return { status: answer.statusCode, body: answer.payload };
+  }
+
+  private async handleOne(req: AwsRequest, operation: string): Promise<AwsResponse> {
     let body = req.body;
     let capacityRequested = true;
     try {

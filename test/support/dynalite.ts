@@ -1,13 +1,13 @@
 /**
- * DynamoDB in process for repository tests: dynalite on a loopback port, tables created on demand.
+ * DynamoDB in process for repository tests: the local runtime's DynamoDB (dynalite, with the
+ * transactions it lacks) on a loopback port, tables created on demand.
  * The adapters' shared SDK clients read AWS_ENDPOINT_URL when their module first loads, so start
  * this before importing them (lazily) and stop it in afterAll.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { LocalDynamo as LocalDynamoService } from '../../local/aws/dynamodb.ts';
+import { serveAws } from '../../local/aws/http-adapter.ts';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -19,9 +19,10 @@ export interface LocalDynamo {
 }
 
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const service = new LocalDynamoService();
+  await service.start();
+  const served = await serveAws((req) => service.handle(req), { host: '127.0.0.1', port: 0 });
+  const endpoint = served.url;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
   process.env.AWS_ENDPOINT_URL = endpoint;
   return {
@@ -47,8 +48,8 @@ export async function startDynalite(): Promise<LocalDynamo> {
     async stop() {
       delete process.env.AWS_ENDPOINT_URL;
       client.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
+      await service.close();
     },
   };
 }

@@ -1,0 +1,266 @@
+/**
+ * TransactWriteItems for the local DynamoDB, which dynalite does not implement. Documented
+ * behaviour kept (API reference, TransactWriteItems; developer guide, "Amazon DynamoDB
+ * Transactions"):
+ * - 1 to 100 actions (ConditionCheck, Put, Update, Delete), at most one per item, across tables;
+ * - all or nothing: when a condition fails nothing is written, and the caller gets a
+ *   TransactionCanceledException whose CancellationReasons hold one reason per action, in order
+ *   (`None` or `ConditionalCheckFailed`, with the item when it asked for ALL_OLD);
+ * - isolation: no other request sees or writes between the first and the last action;
+ * - a ClientRequestToken makes a repeat within 10 minutes succeed without writing again, and the
+ *   same token with another request is an IdempotentParameterMismatchException;
+ * - each action costs two write units per KB of its item.
+ *
+ * How: each action is run as the single-item conditional write it describes (a condition check as
+ * an update that changes nothing and is undone), in order, after reading every item; when one
+ * fails, the items already written are put back as they were. The caller (LocalDynamo) runs a
+ * transaction alone: requests arriving meanwhile wait for it, and it waits for those in progress.
+ */
+import { createHash } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+export interface DynamoAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** One single-item request to the underlying store (dynalite), JSON in and out. */
+export type Dispatch = (operation: string, input: Record<string, unknown>) => Promise<DynamoAnswer>;
+
+type Item = Record<string, AttributeValue>;
+
+interface Action {
+  readonly kind: 'ConditionCheck' | 'Put' | 'Update' | 'Delete';
+  readonly request: Record<string, unknown> & { TableName: string };
+  readonly key: Item;
+}
+
+export interface TransactionResult {
+  readonly answer: DynamoAnswer;
+  /** Write units billed (two per KB of each action's item), per table. */
+  readonly units: ReadonlyMap<string, number>;
+  /** The items written, before and after, for index billing. */
+  readonly written: ReadonlyArray<{ table: string; before?: Item; after?: Item }>;
+}
+
+const TOKEN_TTL_MS = 10 * 60_000;
+const MAX_ACTIONS = 100;
+
+function error(type: string, message: string, extra: Record<string, unknown> = {}): DynamoAnswer {
+  return {
+    status: 400,
+    body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message, ...extra }),
+  };
+}
+
+const validation = (message: string) => error('ValidationException', message);
+
+export class LocalTransactions {
+  private readonly tokens = new Map<string, { digest: string; at: number }>();
+  private readonly keyNames = new Map<string, string[]>();
+
+  constructor(
+    private readonly dispatch: Dispatch,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  /** A table's key attribute names, or undefined when it does not exist. */
+  private async keyNamesOf(table: string): Promise<string[] | undefined> {
+    const known = this.keyNames.get(table);
+    if (known) return known;
+    const answer = await this.dispatch('DescribeTable', { TableName: table });
+    if (answer.status !== 200) return undefined;
+    const schema = (JSON.parse(answer.body) as { Table?: { KeySchema?: Array<{ AttributeName: string }> } })
+      .Table?.KeySchema;
+    if (!schema) return undefined;
+    const names = schema.map((k) => k.AttributeName);
+    this.keyNames.set(table, names);
+    return names;
+  }
+
+  async write(input: Record<string, unknown>): Promise<TransactionResult> {
+    const none = { units: new Map<string, number>(), written: [] };
+    const parsed = await this.actions(input);
+    if ('status' in parsed) return { answer: parsed, ...none };
+    const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
+    const digest = createHash('sha256').update(JSON.stringify(input.TransactItems)).digest('hex');
+    if (token) {
+      this.forgetOldTokens();
+      const seen = this.tokens.get(token);
+      if (seen && seen.digest !== digest)
+        return {
+          answer: error(
+            'IdempotentParameterMismatchException',
+            'The request uses the same client token as a previous, but non-identical request.',
+          ),
+          ...none,
+        };
+      // The same request again: it succeeded before, so it succeeds without writing.
+      if (seen) return { answer: { status: 200, body: '{}' }, ...none };
+    }
+    const result = await this.apply(parsed);
+    if (token && result.answer.status === 200) this.tokens.set(token, { digest, at: this.nowMs() });
+    return result;
+  }
+
+  private forgetOldTokens(): void {
+    const oldest = this.nowMs() - TOKEN_TTL_MS;
+    for (const [token, { at }] of this.tokens) if (at < oldest) this.tokens.delete(token);
+  }
+
+  private async actions(input: Record<string, unknown>): Promise<Action[] | DynamoAnswer> {
+    const items = input.TransactItems;
+    if (!Array.isArray(items) || items.length === 0)
+      return validation(
+        "1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null",
+      );
+    if (items.length > MAX_ACTIONS)
+      return validation(
+        `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ACTIONS}`,
+      );
+    const actions: Action[] = [];
+    const seen = new Set<string>();
+    for (const [index, entry] of items.entries()) {
+      const kinds = Object.keys((entry ?? {}) as object).filter((k) =>
+        ['ConditionCheck', 'Put', 'Update', 'Delete'].includes(k),
+      ) as Action['kind'][];
+      const kind = kinds[0];
+      if (kinds.length !== 1 || !kind)
+        return validation(
+          `TransactItems[${index}] must name exactly one of ConditionCheck, Put, Update or Delete`,
+        );
+      const request = (entry as Record<string, Action['request']>)[kind];
+      if (!request || typeof request.TableName !== 'string')
+        return validation(`TransactItems[${index}].${kind}.TableName is required`);
+      const keyNames = await this.keyNamesOf(request.TableName);
+      if (!keyNames) return error('ResourceNotFoundException', 'Requested resource not found');
+      const source = (kind === 'Put' ? request.Item : request.Key) as Item | undefined;
+      if (!source)
+        return validation(`TransactItems[${index}].${kind} needs ${kind === 'Put' ? 'Item' : 'Key'}`);
+      const key: Item = {};
+      for (const name of keyNames) {
+        const value = source[name];
+        if (!value) return validation('The provided key element does not match the schema');
+        key[name] = value;
+      }
+      const identity = `${request.TableName}\u0000${JSON.stringify(key)}`;
+      if (seen.has(identity))
+        return validation('Transaction request cannot include multiple operations on one item');
+      seen.add(identity);
+      actions.push({ kind, request, key });
+    }
+    return actions;
+  }
+
+  private async read(action: Action): Promise<Item | undefined> {
+    const answer = await this.dispatch('GetItem', {
+      TableName: action.request.TableName,
+      Key: action.key,
+      ConsistentRead: true,
+    });
+    if (answer.status !== 200) throw new Error(`reading a transaction's item: ${answer.body}`);
+    return (JSON.parse(answer.body) as { Item?: Item }).Item;
+  }
+
+  /** Puts an item back as it was before the transaction (or removes it when it did not exist). */
+  private async restore(action: Action, before: Item | undefined): Promise<void> {
+    const answer = before
+      ? await this.dispatch('PutItem', { TableName: action.request.TableName, Item: before })
+      : await this.dispatch('DeleteItem', { TableName: action.request.TableName, Key: action.key });
+    if (answer.status !== 200) throw new Error(`undoing a transaction's write: ${answer.body}`);
+  }
+
+  /** The single-item request an action runs as. */
+  private single(action: Action): { operation: string; input: Record<string, unknown> } {
+    const { ReturnValuesOnConditionCheckFailure: _r, ...request } = action.request;
+    switch (action.kind) {
+      case 'Put':
+        return { operation: 'PutItem', input: { ...request, ReturnConsumedCapacity: 'TOTAL' } };
+      case 'Delete':
+        return { operation: 'DeleteItem', input: { ...request, ReturnConsumedCapacity: 'TOTAL' } };
+      case 'Update':
+        return { operation: 'UpdateItem', input: { ...request, ReturnConsumedCapacity: 'TOTAL' } };
+      case 'ConditionCheck': {
+        // Evaluated by an update that removes an attribute no item has; undone afterwards.
+        const names = (request.ExpressionAttributeNames ?? {}) as Record<string, string>;
+        return {
+          operation: 'UpdateItem',
+          input: {
+            ...request,
+            UpdateExpression: 'REMOVE #relanceConditionCheck',
+            ExpressionAttributeNames: { ...names, '#relanceConditionCheck': '__relance_condition_check' },
+            ReturnConsumedCapacity: 'TOTAL',
+          },
+        };
+      }
+    }
+  }
+
+  private async apply(actions: readonly Action[]): Promise<TransactionResult> {
+    const befores: Array<Item | undefined> = [];
+    for (const action of actions) befores.push(await this.read(action));
+    const reasons: Array<Record<string, unknown>> = [];
+    const units = new Map<string, number>();
+    const done: number[] = [];
+    let failed = false;
+    let fault: DynamoAnswer | undefined;
+    for (const [index, action] of actions.entries()) {
+      const { operation, input } = this.single(action);
+      const answer = await this.dispatch(operation, input);
+      if (answer.status === 200) {
+        done.push(index);
+        reasons.push({ Code: 'None' });
+        const capacity = (JSON.parse(answer.body) as { ConsumedCapacity?: { CapacityUnits?: number } })
+          .ConsumedCapacity?.CapacityUnits;
+        const table = action.request.TableName;
+        units.set(table, (units.get(table) ?? 0) + 2 * Math.max(1, capacity ?? 1));
+        continue;
+      }
+      const type = String((JSON.parse(answer.body) as { __type?: string }).__type ?? '');
+      if (!type.endsWith('ConditionalCheckFailedException')) {
+        fault = answer;
+        break;
+      }
+      failed = true;
+      const before = befores[index];
+      reasons.push({
+        Code: 'ConditionalCheckFailed',
+        Message: 'The conditional request failed',
+        ...(action.request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && before
+          ? { Item: before }
+          : {}),
+      });
+    }
+    const undoAll = failed || fault !== undefined;
+    for (const index of done) {
+      const action = actions[index] as Action;
+      if (undoAll || action.kind === 'ConditionCheck') await this.restore(action, befores[index]);
+    }
+    if (fault) return { answer: fault, units: new Map(), written: [] };
+    if (failed)
+      return {
+        answer: error(
+          'TransactionCanceledException',
+          `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons
+            .map((r) => r.Code)
+            .join(', ')}]`,
+          { CancellationReasons: reasons },
+        ),
+        // A cancelled transaction is still billed for what it read.
+        units,
+        written: [],
+      };
+    const written: Array<{ table: string; before?: Item; after?: Item }> = [];
+    for (const [index, action] of actions.entries()) {
+      if (action.kind === 'ConditionCheck') continue;
+      const after = await this.read(action);
+      const before = befores[index];
+      written.push({
+        table: action.request.TableName,
+        ...(before ? { before } : {}),
+        ...(after ? { after } : {}),
+      });
+    }
+    return { answer: { status: 200, body: '{}' }, units, written };
+  }
+}
