@@ -1,12 +1,13 @@
 /**
  * `relance report <journey> [--since DATE] [--version V] [--window-days N]`: did the journey work?
- * Its runs (entered, held out, in progress, goal reached...), the funnel per step from the ledger,
- * and conversions of treated runs against the holdout's with the uplift's 95% interval. Reads the
+ * Its runs (entered, held out, in progress, goal reached...) and funnel per step from the journey's
+ * counters, conversions of treated runs against the holdout's with the uplift's 95% interval, and
+ * what the period cost (./journey-cost.ts). Reads the
  * local runtime by default (`--endpoint`), or AWS with `--aws` and the table variables set.
  */
 import { join } from 'node:path';
 import {
-  formatReport,
+  formatReport as formatJourneyReport,
   type JourneyReport,
   journeyReport,
 } from '../../functions/journey-report/journey-report.ts';
@@ -14,6 +15,8 @@ import { ENV } from '../../functions/platform/env-names.ts';
 import { loadLocalApp } from '../../local/aws/template.ts';
 import { relanceTables } from '../../local/dev/relance-template.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
+import { deploymentNow } from './audience.ts';
+import { formatJourneyCost, type JourneyCost, journeyCost } from './journey-cost.ts';
 
 export interface ReportOptions {
   readonly projectRoot: string;
@@ -55,7 +58,10 @@ function tablesOf(options: ReportOptions): ReportTables {
   return { ledger, journeyState, events };
 }
 
-export async function report(journeyId: string, options: ReportOptions): Promise<JourneyReport> {
+/** The journey's report and what the period cost. */
+export type ReportWithCost = JourneyReport & { readonly cost: JourneyCost };
+
+export async function report(journeyId: string, options: ReportOptions): Promise<ReportWithCost> {
   const journey = journeys.find((j) => j.id === journeyId);
   if (!journey)
     throw new Error(`unknown journey "${journeyId}" (known: ${journeys.map((j) => j.id).join(', ')})`);
@@ -72,22 +78,32 @@ export async function report(journeyId: string, options: ReportOptions): Promise
   }
   const tables = tablesOf(options);
   // Imported now: the SDK clients are built after the endpoint is set.
-  const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
+  const { CountersRepository } = await import('../../functions/journey-report/counters-repository.ts');
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
   const { EventsRepository } = await import('../../functions/contacts/events-repository.ts');
-  return journeyReport(
+  const counted = await journeyReport(
     journey,
     {
       runs: new RunsRepository(tables.journeyState),
-      ledger: new LedgerRepository(tables.ledger),
+      counters: new CountersRepository({ ledger: tables.ledger, journeyState: tables.journeyState }),
       events: new EventsRepository(tables.events),
     },
     {
       ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
       ...(options.version ? { version: options.version } : {}),
       windowDays,
+      // The local runtime's journey time may run ahead of the wall clock: its today is the last day.
+      nowIso: new Date(
+        options.aws
+          ? Date.now()
+          : await deploymentNow({ variables: {}, memoryMb: {}, endpoint: process.env.AWS_ENDPOINT_URL }),
+      ).toISOString(),
     },
   );
+  return { ...counted, cost: journeyCost(journey, counted) };
 }
 
-export { formatReport };
+/** The report as lines for a terminal, its cost last. */
+export function formatReport(result: ReportWithCost): string[] {
+  return [...formatJourneyReport(result), ...formatJourneyCost(result.cost)];
+}

@@ -10,13 +10,20 @@
  * message a provider event mentions is one GetItem away, with no index item to write.
  */
 
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
 import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '#catalogue/profile-aggregates.ts';
-import { dynamo, GetCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
+import { dynamo, GetCommand, TransactWriteCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { SendMessageCommand, sqs } from '#platform/clients/sqs.ts';
-import { isConditionFailure } from '#platform/dynamo-errors.ts';
+import { isConditionFailure, isTransactionConditionFailure } from '#platform/dynamo-errors.ts';
 import { ContactsRepository, type IdentityKind, updateContact } from '../contacts/contacts-repository.ts';
-import { ledgerTag } from './ledger.ts';
+import {
+  type CounterDeltas,
+  combineDeltas,
+  feedbackDeltas,
+  ledgerTransitionDeltas,
+} from '../journey-report/counters.ts';
+import { type LedgerEntry, ledgerTag } from './ledger.ts';
 import { LedgerRepository } from './ledger-repository.ts';
 import {
   applySmsConsent,
@@ -26,12 +33,18 @@ import {
   type FeedbackEffects,
   type LedgerEvidence,
   ledgerChange,
-  MAX_DELIVERY_EVENTS,
   type SuppressEffect,
 } from './provider-feedback.ts';
 
-/** Reads of a ledger entry before giving up when its state keeps changing under us. */
-const MAX_LEDGER_ATTEMPTS = 3;
+/**
+ * Reads of a ledger entry before giving up when its state keeps changing under us (events of one
+ * message arrive together: a delivery, opens, clicks), each after a short random pause.
+ */
+const MAX_LEDGER_ATTEMPTS = 8;
+const pauseBeforeRetry = (attempt: number) =>
+  attempt === 0
+    ? Promise.resolve()
+    : new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
 
 /** Finds a ledger entry by the `ledger` tag its message carried: entries are stored under that tag. */
 export class LedgerTagIndex {
@@ -160,6 +173,7 @@ export class FeedbackRepository {
   async recordEvidence(evidence: LedgerEvidence, nowIso: string): Promise<EvidenceResult> {
     if (!this.ledger) throw new Error('ledger evidence needs the ledger table');
     for (let attempt = 0; attempt < MAX_LEDGER_ATTEMPTS; attempt++) {
+      await pauseBeforeRetry(attempt);
       // The entry is stored under the message's tag: one read finds it.
       const entry = await this.ledger.entries.getByTag(evidence.tag);
       if (!entry) return { outcome: 'no_entry' };
@@ -167,85 +181,112 @@ export class FeedbackRepository {
       const change = ledgerChange(entry, evidence);
       if (change.kind === 'none') return { outcome: 'unchanged', ledgerKey, reason: change.reason };
       if (change.kind === 'append') {
-        const appended = await this.appendEvent(this.ledger.table, ledgerKey, change.event);
-        return appended
-          ? { outcome: 'appended', ledgerKey }
-          : { outcome: 'unchanged', ledgerKey, reason: 'duplicate' };
+        if (await this.appendEvent(entry, change.event)) return { outcome: 'appended', ledgerKey };
+        // Another event was recorded in between: read it again (this one may be a duplicate now).
+        continue;
       }
-      if (await this.settle(this.ledger.table, ledgerKey, evidence.providerMessageId, change.event, nowIso))
+      if (await this.settle(entry, evidence.providerMessageId, change.event, nowIso))
         return { outcome: 'settled', ledgerKey };
       // Another attempt settled it in between: read it again and append instead.
     }
     throw new Error(`ledger entry of tag ${evidence.tag} kept changing; retry the feedback event`);
   }
 
+  /**
+   * Settles an entry waiting for an outcome as sent (with the delivery event, if any), and the
+   * journey's counters with it; false when another attempt changed it first.
+   */
   private async settle(
-    tableName: string,
-    ledgerKey: string,
+    entry: LedgerEntry,
     providerMessageId: string,
     event: string | undefined,
     nowIso: string,
   ): Promise<boolean> {
+    const update = {
+      TableName: this.requireLedger().table,
+      Key: { pk: ledgerTag(entry.ledgerKey) },
+      UpdateExpression: `SET #status = :sent, #messageId = :messageId, #updatedAt = :now${
+        event ? ', #events = list_append(if_not_exists(#events, :empty), :event)' : ''
+      } REMOVE #reason, #detail, #deferredUntil`,
+      ConditionExpression: '#status = :inFlight OR (#status = :failed AND #reason = :throttled)',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#messageId': 'providerMessageId',
+        '#updatedAt': 'updatedAt',
+        '#reason': 'reason',
+        '#detail': 'detail',
+        '#deferredUntil': 'deferredUntil',
+        ...(event ? { '#events': 'deliveryEvents' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':sent': 'sent',
+        ':messageId': providerMessageId,
+        ':now': nowIso,
+        ':inFlight': 'in_flight',
+        ':failed': 'failed',
+        ':throttled': 'throttled',
+        ...(event ? { ':empty': [], ':event': [event] } : {}),
+      },
+    };
+    const deltas = entry.test
+      ? {}
+      : combineDeltas(
+          ledgerTransitionDeltas(entry, entry, { status: 'sent' }),
+          event ? feedbackDeltas(entry, event) : {},
+        );
+    return this.writeCounted(entry, update, deltas);
+  }
+
+  /**
+   * Appends a delivery event, and counts it when it is the message's first of its kind; false when
+   * the entry's events changed since it was read.
+   */
+  private async appendEvent(entry: LedgerEntry, event: string): Promise<boolean> {
+    const seen = entry.deliveryEvents?.length;
+    const update = {
+      TableName: this.requireLedger().table,
+      Key: { pk: ledgerTag(entry.ledgerKey) },
+      UpdateExpression: 'SET #events = list_append(if_not_exists(#events, :empty), :event)',
+      ConditionExpression: `attribute_exists(pk) AND ${
+        seen === undefined ? 'attribute_not_exists(#events)' : 'size(#events) = :seen'
+      }`,
+      ExpressionAttributeNames: { '#events': 'deliveryEvents' },
+      ExpressionAttributeValues: {
+        ':empty': [],
+        ':event': [event],
+        ...(seen === undefined ? {} : { ':seen': seen }),
+      },
+    };
+    return this.writeCounted(entry, update, entry.test ? {} : feedbackDeltas(entry, event));
+  }
+
+  /** An entry's conditional update, in one transaction with its counters when they change. */
+  private async writeCounted(
+    entry: LedgerEntry,
+    update: NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update'] & object,
+    deltas: CounterDeltas,
+  ): Promise<boolean> {
     try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: ledgerTag(ledgerKey) },
-          UpdateExpression: `SET #status = :sent, #messageId = :messageId, #updatedAt = :now${
-            event ? ', #events = list_append(if_not_exists(#events, :empty), :event)' : ''
-          } REMOVE #reason, #detail, #deferredUntil`,
-          ConditionExpression: '#status = :inFlight OR (#status = :failed AND #reason = :throttled)',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#messageId': 'providerMessageId',
-            '#updatedAt': 'updatedAt',
-            '#reason': 'reason',
-            '#detail': 'detail',
-            '#deferredUntil': 'deferredUntil',
-            ...(event ? { '#events': 'deliveryEvents' } : {}),
-          },
-          ExpressionAttributeValues: {
-            ':sent': 'sent',
-            ':messageId': providerMessageId,
-            ':now': nowIso,
-            ':inFlight': 'in_flight',
-            ':failed': 'failed',
-            ':throttled': 'throttled',
-            ...(event ? { ':empty': [], ':event': [event] } : {}),
-          },
-        }),
-      );
+      if (Object.keys(deltas).length === 0) await dynamo.send(new UpdateCommand(update));
+      else
+        await dynamo.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              { Update: this.requireLedger().entries.counters(entry, deltas) },
+            ],
+          }),
+        );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
       throw error;
     }
   }
 
-  /** Appends an event once; false when it is already listed or the list is full. */
-  private async appendEvent(tableName: string, ledgerKey: string, event: string): Promise<boolean> {
-    try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: ledgerTag(ledgerKey) },
-          UpdateExpression: 'SET #events = list_append(if_not_exists(#events, :empty), :event)',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(#events) OR (NOT contains(#events, :text) AND size(#events) < :max))',
-          ExpressionAttributeNames: { '#events': 'deliveryEvents' },
-          ExpressionAttributeValues: {
-            ':empty': [],
-            ':event': [event],
-            ':text': event,
-            ':max': MAX_DELIVERY_EVENTS,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private requireLedger() {
+    if (!this.ledger) throw new Error('ledger evidence needs the ledger table');
+    return this.ledger;
   }
 
   /**

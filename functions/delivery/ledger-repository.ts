@@ -11,14 +11,40 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '#platform/clients/dynamo.ts';
-import { isConditionFailure } from '#platform/dynamo-errors.ts';
+import { isConditionFailure, isTransactionConditionFailure } from '#platform/dynamo-errors.ts';
+import {
+  type CounterDeltas,
+  counterUpdate,
+  dayOf,
+  ledgerTransitionDeltas,
+  sendCountersKey,
+  shardOf,
+} from '../journey-report/counters.ts';
 import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 
 const LEDGER_RETENTION_SECONDS = 400 * 86_400;
 
+/** Reads of an entry before giving up settling it while its state keeps changing under us. */
+const MAX_SETTLE_ATTEMPTS = 5;
+
+/** A settle of an entry that was never begun: a fault in the caller. */
+export class LedgerEntryMissing extends Error {
+  override readonly name = 'LedgerEntryMissing';
+}
+
+/** Entries whose state this repository last wrote or read, kept to change them without reading first. */
+const KNOWN_ENTRIES = 256;
+
 export class LedgerRepository {
+  /**
+   * The state each entry was in when this repository last wrote or read it: a change is conditioned
+   * on that state, so a stale one only costs a read and a second attempt.
+   */
+  private readonly known = new Map<string, LedgerEntry>();
+
   constructor(private readonly tableName: string) {}
 
   /** Creates the entry in flight; returns the existing entry instead when the key was already used. */
@@ -38,6 +64,7 @@ export class LedgerRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      this.remember(entry);
       return { created: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -53,28 +80,23 @@ export class LedgerRepository {
    * if another attempt did it first.
    */
   async reopen(ledgerKey: string, from: 'failed' | 'deferred' | string, at: string): Promise<boolean> {
-    try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: ledgerTag(ledgerKey) },
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const current = (attempt === 1 ? this.known.get(ledgerKey) : undefined) ?? (await this.get(ledgerKey));
+      if (!current || current.status !== from || (from === 'failed' && current.reason !== 'throttled'))
+        return false;
+      const { reason: _reason, detail: _detail, deferredUntil: _until, ...rest } = current;
+      const reopened = await this.change(
+        current,
+        { ...rest, status: 'in_flight', updatedAt: at },
+        {
           UpdateExpression: 'SET #status = :status, updatedAt = :at REMOVE reason, detail, deferredUntil',
-          ConditionExpression:
-            from === 'failed' ? '#status = :from AND reason = :throttled' : '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': 'in_flight',
-            ':from': from,
-            ':at': at,
-            ...(from === 'failed' ? { ':throttled': 'throttled' } : {}),
-          },
-        }),
+          ExpressionAttributeValues: { ':status': 'in_flight', ':at': at },
+        },
       );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (reopened) return true;
     }
+    return false;
   }
 
   /** An entry by key. */
@@ -88,10 +110,17 @@ export class LedgerRepository {
       new GetCommand({ TableName: this.tableName, Key: { pk: tag }, ConsistentRead: true }),
     );
     if (typeof Item?.ledgerKey !== 'string') return undefined;
-    return LedgerEntry.parse(Item);
+    const entry = LedgerEntry.parse(Item);
+    this.remember(entry);
+    return entry;
   }
 
-  /** Records the outcome of an in-flight entry (or a later delivery event on a sent one). */
+  /**
+   * Records the outcome of an in-flight entry (or a later delivery event on a sent one), with the
+   * journey's counters in the same transaction. The counters move from the status the entry was in
+   * when last written or read here, and the write is conditioned on it still being so (read again
+   * when it is not).
+   */
   async settle(ledgerKey: string, outcome: LedgerOutcome, at: string): Promise<void> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':status': outcome.status, ':at': at };
@@ -102,15 +131,87 @@ export class LedgerRepository {
       values[`:${key}`] = value;
       sets.push(`#${key} = :${key}`);
     }
-    await dynamo.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: ledgerTag(ledgerKey) },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
+    for (let attempt = 1; ; attempt++) {
+      const current = (attempt === 1 ? this.known.get(ledgerKey) : undefined) ?? (await this.get(ledgerKey));
+      if (!current) throw new LedgerEntryMissing(`no ledger entry ${ledgerTag(ledgerKey)} to settle`);
+      const written = await this.change(
+        current,
+        {
+          ...current,
+          ...outcome,
+          renderedFrom: outcome.renderedFrom ? [...outcome.renderedFrom] : current.renderedFrom,
+          updatedAt: at,
+        } as LedgerEntry,
+        {
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      );
+      if (written) return;
+      if (attempt >= MAX_SETTLE_ATTEMPTS)
+        throw new Error(`ledger entry ${ledgerTag(ledgerKey)} kept changing while being settled`);
+    }
+  }
+
+  private remember(entry: LedgerEntry): void {
+    this.known.delete(entry.ledgerKey);
+    this.known.set(entry.ledgerKey, entry);
+    if (this.known.size > KNOWN_ENTRIES) this.known.delete(this.known.keys().next().value as string);
+  }
+
+  /**
+   * Changes an entry from the state it was in (its status and last update) to `to`, and the
+   * counters by the status change, together; false when the entry changed in between.
+   */
+  private async change(
+    current: LedgerEntry,
+    to: LedgerEntry,
+    expression: {
+      UpdateExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<boolean> {
+    const entryUpdate = {
+      TableName: this.tableName,
+      Key: { pk: ledgerTag(current.ledgerKey) },
+      ...expression,
+      ConditionExpression: '#status = :readStatus AND updatedAt = :readAt',
+      ExpressionAttributeNames: { ...expression.ExpressionAttributeNames, '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...expression.ExpressionAttributeValues,
+        ':readStatus': current.status,
+        ':readAt': current.updatedAt,
+      },
+    };
+    // Test sends say nothing of the journey: never counted.
+    const deltas = current.test ? {} : ledgerTransitionDeltas(current, current, to);
+    try {
+      if (Object.keys(deltas).length === 0) await dynamo.send(new UpdateCommand(entryUpdate));
+      else
+        await dynamo.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: entryUpdate }, { Update: this.counters(current, deltas) }],
+          }),
+        );
+      this.remember(to);
+      return true;
+    } catch (error) {
+      this.known.delete(current.ledgerKey);
+      if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  /** The update of the counter item an entry counts in (its journey, day of creation and run's shard). */
+  counters(entry: LedgerEntry, deltas: CounterDeltas) {
+    const day = dayOf(entry.createdAt);
+    return counterUpdate(
+      this.tableName,
+      sendCountersKey(entry.journeyId, day, shardOf(entry.runKey)),
+      deltas,
+      day,
     );
   }
 

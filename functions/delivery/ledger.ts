@@ -50,6 +50,8 @@ export const LedgerEntry = z.object({
   journeyId: z.string(),
   runKey: z.string(),
   gen: z.number(),
+  /** The journey version the run was on (absent on an unversioned deployment). */
+  version: z.string().optional(),
   stepId: z.string(),
   channel: z.enum(['email', 'sms', 'voice']),
   /** A test send (`relance send-test`) to a declared test recipient: never counted in a funnel. */

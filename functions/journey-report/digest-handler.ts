@@ -12,14 +12,17 @@ import { logger } from '#platform/logger.ts';
 import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { EventsRepository } from '../contacts/events-repository.ts';
 import { sendEmail } from '../delivery/email-sender.ts';
-import { LedgerRepository } from '../delivery/ledger-repository.ts';
 import { RunsRepository } from '../journeys/runs-repository.ts';
+import { CountersRepository } from './counters-repository.ts';
 import { DIGEST_DAYS, digestEmail } from './digest.ts';
 import { journeyReport } from './journey-report.ts';
 
 const sources = {
   runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
-  ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
+  counters: new CountersRepository({
+    ledger: requireEnv(ENV.ledgerTable),
+    journeyState: requireEnv(ENV.journeyStateTable),
+  }),
   events: new EventsRepository(requireEnv(ENV.eventsTable)),
 };
 const recipients = z
@@ -30,12 +33,15 @@ const versions = deployedJourneyVersions();
 
 async function sendDigest(): Promise<{ recipients: number; journeys: number }> {
   const until = nowIso();
-  const since = new Date(Date.parse(until) - DIGEST_DAYS * 86_400_000).toISOString();
+  // The week: today and the six days before it (counters are kept per UTC day).
+  const since = new Date(Date.parse(until) - (DIGEST_DAYS - 1) * 86_400_000).toISOString();
   const reports = [];
   for (const journeyId of versions.journeyIds()) {
     const definition = versions.current(journeyId)?.definition;
     if (definition)
-      reports.push(await journeyReport(definition, sources, { since, until, windowDays: DIGEST_DAYS }));
+      reports.push(
+        await journeyReport(definition, sources, { since, until, windowDays: DIGEST_DAYS, nowIso: until }),
+      );
   }
   const brand = z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}')));
   const email = digestEmail(reports, until, brand.name);

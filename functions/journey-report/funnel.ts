@@ -1,7 +1,7 @@
 /**
- * A journey's funnel per step, read from its ledger entries: what each step sent, skipped (by
- * reason), deferred and failed, and what providers reported after the send (delivered, opened...).
- * Counted from the ledger itself, so the sent counts agree with the ledger by construction.
+ * A journey's funnel per step: what each step sent, skipped (by reason), deferred and failed, and
+ * what providers reported after the send (delivered, opened...). From the journey's counters for a
+ * report, or from ledger entries (with the entries still in flight) for the local page.
  */
 import type { LedgerEntry } from '../delivery/ledger.ts';
 
@@ -16,7 +16,8 @@ export interface StepFunnel {
   skippedBy: Record<string, number>;
   deferred: number;
   failed: number;
-  inFlight: number;
+  /** Entries still waiting for an outcome (from ledger entries only: the counters count outcomes). */
+  inFlight?: number;
   delivered: number;
   opened: number;
   clicked: number;
@@ -36,6 +37,59 @@ function feedbackOf(event: string): Feedback | undefined {
   return (FEEDBACK as readonly string[]).includes(status ?? '') ? (status as Feedback) : undefined;
 }
 
+/** The step figures a counter adds to. */
+const COUNTED: ReadonlySet<string> = new Set(['sent', 'skipped', 'deferred', 'failed', ...FEEDBACK]);
+
+function emptyStep(id: string): StepFunnel {
+  return {
+    id,
+    sent: 0,
+    skipped: 0,
+    skippedBy: {},
+    deferred: 0,
+    failed: 0,
+    delivered: 0,
+    opened: 0,
+    clicked: 0,
+    bounced: 0,
+    complained: 0,
+  };
+}
+
+/**
+ * The funnel from message counters (`<version>|<step>|<metric>`), for every version or one, steps
+ * in the definition's order (steps of earlier versions after them).
+ */
+export function funnelFromCounters(
+  counters: ReadonlyMap<string, number>,
+  stepOrder: readonly string[],
+  version?: string,
+): StepFunnel[] {
+  const steps = new Map<string, StepFunnel>();
+  for (const [name, count] of counters) {
+    const [counterVersion, stepId, metric] = name.split('|');
+    if (!stepId || !metric || (version && counterVersion !== version)) continue;
+    if (count === 0) continue;
+    let step = steps.get(stepId);
+    if (!step) {
+      step = emptyStep(stepId);
+      steps.set(stepId, step);
+    }
+    if (metric.startsWith('skipped:')) {
+      const reason = metric.slice('skipped:'.length);
+      step.skippedBy[reason] = (step.skippedBy[reason] ?? 0) + count;
+    } else if (COUNTED.has(metric)) {
+      const counts = step as unknown as Record<string, number>;
+      counts[metric] = (counts[metric] ?? 0) + count;
+    }
+  }
+  const rank = (id: string) => {
+    const at = stepOrder.indexOf(id);
+    return at === -1 ? stepOrder.length : at;
+  };
+  return [...steps.values()].sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
+}
+
 /** Counts one journey's entries created at or after `since`, steps in order of first appearance. */
 export function journeyFunnel(
   entries: readonly LedgerEntry[],
@@ -50,23 +104,10 @@ export function journeyFunnel(
   for (const entry of chosen) {
     let step = steps.get(entry.stepId);
     if (!step) {
-      step = {
-        id: entry.stepId,
-        sent: 0,
-        skipped: 0,
-        skippedBy: {},
-        deferred: 0,
-        failed: 0,
-        inFlight: 0,
-        delivered: 0,
-        opened: 0,
-        clicked: 0,
-        bounced: 0,
-        complained: 0,
-      };
+      step = { ...emptyStep(entry.stepId), inFlight: 0 };
       steps.set(entry.stepId, step);
     }
-    if (entry.status === 'in_flight') step.inFlight++;
+    if (entry.status === 'in_flight') step.inFlight = (step.inFlight ?? 0) + 1;
     else step[entry.status]++;
     if (entry.status === 'skipped') {
       const reason = entry.reason ?? 'unknown';
@@ -94,7 +135,9 @@ export function formatSteps(steps: readonly StepFunnel[]): string[] {
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ');
     return [
-      `  ${s.id}: sent ${s.sent}, skipped ${s.skipped}${skipped ? ` (${skipped})` : ''}, deferred ${s.deferred}, failed ${s.failed}, in flight ${s.inFlight}`,
+      `  ${s.id}: sent ${s.sent}, skipped ${s.skipped}${skipped ? ` (${skipped})` : ''}, deferred ${s.deferred}, failed ${s.failed}${
+        s.inFlight === undefined ? '' : `, in flight ${s.inFlight}`
+      }`,
       `    delivered ${s.delivered}, opened ${s.opened}, clicked ${s.clicked}, bounced ${s.bounced}, complained ${s.complained}`,
     ];
   });

@@ -1,17 +1,20 @@
 /**
- * A journey's report: its runs, conversions against the holdout, and the funnel per step, gathered
- * from the journey-state table, the contacts' event history and the send ledger. Used by
- * `relance report` and by the weekly digest function.
+ * A journey's report: its runs and its funnel per step from the journey's counters (kept as things
+ * happen, ./counters.ts), and conversions against the holdout from its runs and their contacts'
+ * event history. Counters are per UTC day, so the period is whole days. Used by `relance report`
+ * and by the weekly digest function.
  */
 import type { JourneyDefinition } from '#language/types.ts';
 import type { HistoryEntry } from '../contacts/events-repository.ts';
-import type { LedgerEntry } from '../delivery/ledger.ts';
 import type { Run } from '../journeys/runs-repository.ts';
-import { type Conversions, conversions, type RunCounts, runCounts } from './conversions.ts';
-import { formatSteps, journeyFunnel, type StepFunnel } from './funnel.ts';
+import { type Conversions, conversions, type RunCounts } from './conversions.ts';
+import { dayOf, RUN_METRICS, type RunMetric } from './counters.ts';
+import { daysBetween, type JourneyCounters } from './counters-repository.ts';
+import { formatSteps, funnelFromCounters, type StepFunnel } from './funnel.ts';
 
 export interface JourneyReport {
   readonly journeyId: string;
+  /** The first and last UTC day counted (the period is whole days: counters are kept per day). */
   readonly since?: string;
   readonly until?: string;
   readonly version?: string;
@@ -23,19 +26,21 @@ export interface JourneyReport {
 /** Where a report reads (the repositories' methods it calls). */
 export interface ReportSources {
   readonly runs: { forJourney(journeyId: string): Promise<Run[]> };
-  readonly ledger: { forJourney(journeyId: string): Promise<LedgerEntry[]> };
+  readonly counters: { read(journeyId: string, days: readonly string[]): Promise<JourneyCounters> };
   readonly events: { between(contactId: string, from: string, until: string): Promise<HistoryEntry[]> };
 }
 
 export interface ReportPeriod {
-  /** ISO time: runs started and messages attempted before it are left out. */
+  /** ISO date or time: its UTC day is the first counted (default: the day of the journey's first run kept). */
   readonly since?: string;
-  /** ISO time: runs started and messages attempted after it are left out. */
+  /** ISO date or time: its UTC day is the last counted (default: today). */
   readonly until?: string;
   /** Only the runs on this journey version, and their messages. */
   readonly version?: string;
   /** Days after a run starts in which its contact's goal event counts as a conversion. */
   readonly windowDays: number;
+  /** Now, for the default last day. */
+  readonly nowIso: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -45,16 +50,16 @@ export async function journeyReport(
   sources: ReportSources,
   period: ReportPeriod,
 ): Promise<JourneyReport> {
-  const { since, until, version, windowDays } = period;
-  const inPeriod = (at: string) => (!since || at >= since) && (!until || at <= until);
-  const runs = (await sources.runs.forJourney(journey.id)).filter(
-    (run) => inPeriod(run.startedAt) && (!version || run.version === version),
-  );
-  let entries = (await sources.ledger.forJourney(journey.id)).filter((entry) => inPeriod(entry.createdAt));
-  if (version) {
-    const onVersion = new Set(runs.map((run) => run.runKey));
-    entries = entries.filter((entry) => onVersion.has(entry.runKey));
-  }
+  const { version, windowDays } = period;
+  const allRuns = await sources.runs.forJourney(journey.id);
+  const firstDay = period.since ? dayOf(period.since) : allRuns[0] ? dayOf(allRuns[0].startedAt) : undefined;
+  const lastDay = dayOf(period.until ?? period.nowIso);
+  const inPeriod = (at: string) => firstDay !== undefined && dayOf(at) >= firstDay && dayOf(at) <= lastDay;
+  const runs = allRuns.filter((run) => inPeriod(run.startedAt) && (!version || run.version === version));
+  const counters =
+    firstDay !== undefined && firstDay <= lastDay
+      ? await sources.counters.read(journey.id, daysBetween(firstDay, lastDay))
+      : { sends: new Map<string, number>(), runs: new Map<string, number>() };
   const histories = new Map<string, HistoryEntry[]>();
   for (const contactId of new Set(runs.map((run) => run.contactId).filter((id) => id !== undefined))) {
     const starts = runs.filter((run) => run.contactId === contactId).map((run) => run.startedAt);
@@ -63,12 +68,33 @@ export async function journeyReport(
   }
   return {
     journeyId: journey.id,
-    ...(since ? { since } : {}),
-    ...(until ? { until } : {}),
+    ...(firstDay && period.since ? { since: firstDay } : {}),
+    ...(period.until ? { until: lastDay } : {}),
     ...(version ? { version } : {}),
-    runs: runCounts(runs),
+    runs: runCountsFromCounters(counters.runs, version),
     conversions: conversions(journey, runs, (id) => histories.get(id) ?? [], windowDays),
-    steps: journeyFunnel(entries, journey.id).steps,
+    steps: funnelFromCounters(counters.sends, Object.keys(journey.steps), version),
+  };
+}
+
+/** The run counts of the period, from the run counters (every version, or one). */
+export function runCountsFromCounters(counters: ReadonlyMap<string, number>, version?: string): RunCounts {
+  const totals = Object.fromEntries(RUN_METRICS.map((metric) => [metric, 0])) as Record<RunMetric, number>;
+  for (const [name, count] of counters) {
+    const split = name.lastIndexOf('|');
+    const metric = name.slice(split + 1) as RunMetric;
+    if (version && name.slice(0, split) !== version) continue;
+    if (metric in totals) totals[metric] += count;
+  }
+  const ended = totals.heldOut + totals.completed + totals.goalReached + totals.exited + totals.failed;
+  return {
+    entered: totals.entered,
+    heldOut: totals.heldOut,
+    inProgress: Math.max(0, totals.entered - ended),
+    completed: totals.completed,
+    goalReached: totals.goalReached,
+    exited: totals.exited,
+    failed: totals.failed,
   };
 }
 

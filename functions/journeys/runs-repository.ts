@@ -15,9 +15,18 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '#platform/clients/dynamo.ts';
-import { isConditionFailure } from '#platform/dynamo-errors.ts';
+import { isConditionFailure, isTransactionConditionFailure } from '#platform/dynamo-errors.ts';
+import {
+  counterUpdate,
+  dayOf,
+  type RunMetric,
+  runCounter,
+  runCountersKey,
+  shardOf,
+} from '../journey-report/counters.ts';
 
 /**
  * `stalled`: a waiting run whose wake-up is overdue (its schedule missing, or failing); the sweeper
@@ -224,44 +233,60 @@ export class RunsRepository {
       ...(input.version ? [] : ['version']),
       ...(input.execution ? [] : ['enteredBy']),
     ];
+    const day = dayOf(input.at);
     try {
-      const { Attributes } = await dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeyOf(input.journeyId, input.runKey),
-          UpdateExpression: `SET ${sets.join(', ')} ADD gen :one REMOVE ${removes.join(', ')}`,
-          ConditionExpression: input.reentry
-            ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
-            : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { ...STATUS, '#trigger': 'trigger' },
-          ExpressionAttributeValues: {
-            ':journey': input.journeyId,
-            ':runKey': input.runKey,
-            ':status': input.pause ? 'waiting' : 'active',
-            ':contact': input.contactId ?? null,
-            ':type': input.triggerType,
-            ':eventId': input.triggerEventId,
-            ':at': input.at,
-            ':expires': expiresAt,
-            ':one': 1,
-            ...(inline ? { ':trigger': input.trigger } : {}),
-            ...(input.pause
-              ? {
-                  ':waiting': input.pause,
-                  ':shard': wakeShardOf(input.journeyId, input.runKey),
-                  ':wakeAt': input.pause.until,
-                }
-              : {}),
-            ...(input.version ? { ':version': input.version } : {}),
-            ...(input.execution ? { ':execution': input.execution } : {}),
-            ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
+      const enter = {
+        TableName: this.tableName,
+        Key: runKeyOf(input.journeyId, input.runKey),
+        UpdateExpression: `SET ${sets.join(', ')} ADD gen :one REMOVE ${removes.join(', ')}`,
+        ConditionExpression: input.reentry
+          ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
+          : 'attribute_not_exists(pk)',
+        ExpressionAttributeNames: { ...STATUS, '#trigger': 'trigger' },
+        ExpressionAttributeValues: {
+          ':journey': input.journeyId,
+          ':runKey': input.runKey,
+          ':status': input.pause ? 'waiting' : 'active',
+          ':contact': input.contactId ?? null,
+          ':type': input.triggerType,
+          ':eventId': input.triggerEventId,
+          ':at': input.at,
+          ':expires': expiresAt,
+          ':one': 1,
+          ...(inline ? { ':trigger': input.trigger } : {}),
+          ...(input.pause
+            ? {
+                ':waiting': input.pause,
+                ':shard': wakeShardOf(input.journeyId, input.runKey),
+                ':wakeAt': input.pause.until,
+              }
+            : {}),
+          ...(input.version ? { ':version': input.version } : {}),
+          ...(input.execution ? { ':execution': input.execution } : {}),
+          ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
+        },
+      };
+      // Entered and counted together: a retried entry neither enters nor counts twice.
+      await dynamo.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: enter },
+            {
+              Update: counterUpdate(
+                this.tableName,
+                runCountersKey(input.journeyId, day, shardOf(input.runKey)),
+                { [runCounter(input.version, 'entered')]: 1 },
+                day,
+              ),
+            },
+          ],
         }),
       );
-      return { entered: true, run: toRun(Attributes) };
+      const run = await this.get(input.journeyId, input.runKey);
+      if (!run) throw new Error(`run ${input.journeyId}/${input.runKey} not found after entering it`);
+      return { entered: true, run };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isTransactionConditionFailure(error, 0)) throw error;
       const existing = await this.get(input.journeyId, input.runKey);
       const found = existing ? { existing } : {};
       if (existing?.triggerEventId === input.triggerEventId) {
@@ -376,7 +401,10 @@ export class RunsRepository {
     });
   }
 
-  /** Ends a run (completed, goal reached, failed); false when it had already ended or was re-entered. */
+  /**
+   * Ends a run (completed, goal reached, failed), counted in its journey's counters in the same
+   * transaction; false when it had already ended or was re-entered.
+   */
   async end(
     run: RunRef,
     status: 'ended' | 'failed',
@@ -384,21 +412,54 @@ export class RunsRepository {
     at: string,
     versionChange?: VersionChange,
   ): Promise<boolean> {
-    return this.conditionalUpdate(run, {
-      UpdateExpression: `SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at${
-        versionChange ? ', versionChanges = list_append(if_not_exists(versionChanges, :none), :change)' : ''
-      } REMOVE waiting, wakeShard, wakeAt`,
-      ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting, :stalled)',
-      values: {
-        ':status': status,
-        ':reason': reason,
-        ':at': at,
-        ':active': 'active',
-        ':waiting': 'waiting',
-        ':stalled': 'stalled',
-        ...(versionChange ? { ':none': [], ':change': [versionChange] } : {}),
-      },
-    });
+    // Read for what the counters need (the day it started, its version); the write checks it still holds.
+    const current = await this.get(run.journeyId, run.runKey);
+    if (!current || current.gen !== run.gen || !['active', 'waiting', 'stalled'].includes(current.status))
+      return false;
+    const day = dayOf(current.startedAt);
+    try {
+      await dynamo.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: runKeyOf(run.journeyId, run.runKey),
+                UpdateExpression: `SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at${
+                  versionChange
+                    ? ', versionChanges = list_append(if_not_exists(versionChanges, :none), :change)'
+                    : ''
+                } REMOVE waiting, wakeShard, wakeAt`,
+                ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting, :stalled)',
+                ExpressionAttributeNames: STATUS,
+                ExpressionAttributeValues: {
+                  ':gen': run.gen,
+                  ':status': status,
+                  ':reason': reason,
+                  ':at': at,
+                  ':active': 'active',
+                  ':waiting': 'waiting',
+                  ':stalled': 'stalled',
+                  ...(versionChange ? { ':none': [], ':change': [versionChange] } : {}),
+                },
+              },
+            },
+            {
+              Update: counterUpdate(
+                this.tableName,
+                runCountersKey(run.journeyId, day, shardOf(run.runKey)),
+                { [runCounter(current.version, endingMetric(status, reason))]: 1 },
+                day,
+              ),
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isTransactionConditionFailure(error, 0)) return false;
+      throw error;
+    }
   }
 
   /**
@@ -571,6 +632,15 @@ export class RunsRepository {
       throw error;
     }
   }
+}
+
+/** The run counter an ending adds to. */
+function endingMetric(status: 'ended' | 'failed', reason: string): RunMetric {
+  if (status === 'failed' || reason === 'failed') return 'failed';
+  if (reason === 'holdout') return 'heldOut';
+  if (reason === 'completed') return 'completed';
+  if (reason === 'goal_reached') return 'goalReached';
+  return 'exited';
 }
 
 /** A conditional change of a run item. */

@@ -44,6 +44,8 @@ export interface MessageRequest {
   readonly journeyId: string;
   readonly runKey: string;
   readonly gen: number;
+  /** The journey version the run is on, which the ledger entry and the journey's counters record. */
+  readonly version?: string;
   readonly stepId: string;
   readonly channel: Channel;
   readonly template: string;
@@ -166,6 +168,7 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
     journeyId: request.journeyId,
     runKey: request.runKey,
     gen: request.gen,
+    ...(request.version ? { version: request.version } : {}),
     stepId: request.stepId,
     channel: request.channel,
     template: request.template,

@@ -43,8 +43,9 @@ export class ReportDigest extends Construct {
         [ENV.sesConfigurationSet]: props.configurationSetName,
       },
     })
-      .useTable(tables.ledger, ENV.ledgerTable, ['Scan'])
-      .useTable(tables.journeyState, ENV.journeyStateTable, ['Scan'])
+      // The journey counters (BatchGetItem by day and shard), and the runs for conversions (Scan).
+      .useTable(tables.ledger, ENV.ledgerTable, ['BatchGetItem'])
+      .useTable(tables.journeyState, ENV.journeyStateTable, ['Scan', 'BatchGetItem'])
       .useTable(tables.events, ENV.eventsTable, ['Query'])
       .allowSendingEmail(props.senderIdentityArn, props.configurationSetName);
     const role = new Role(this, 'SchedulerRole', {

@@ -1,5 +1,5 @@
-// `relance report` after the demo (issue 13): the abandoned-cart funnel per step agrees with the
-// ledger exactly, read independently by a scan of the ledger table.
+// `relance report` after the demo (issue 13): the abandoned-cart funnel per step, read from the
+// journey's counters, agrees with the ledger exactly, read independently by a scan of the ledger table.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,12 +44,35 @@ describe('relance report on the local runtime', () => {
     // Assess: the demo sends a reminder and skips Linus's (unsubscribed from cart reminders)
     expect(stored.length).toBeGreaterThan(0);
     expect(funnel.steps.map((s) => s.id).sort()).toEqual([...new Set(stored.map((i) => i.stepId))].sort());
+    const withEvent = (stepId: string, kind: string) =>
+      stored.filter(
+        (i) =>
+          i.stepId === stepId && (i.deliveryEvents ?? []).some((text: string) => text.split(' ')[1] === kind),
+      ).length;
     for (const step of funnel.steps) {
       expect(step.sent).toBe(count(step.id, 'sent'));
       expect(step.skipped).toBe(count(step.id, 'skipped'));
       expect(step.failed).toBe(count(step.id, 'failed'));
       expect(step.deferred).toBe(count(step.id, 'deferred'));
+      for (const [reason, n] of Object.entries(step.skippedBy))
+        expect(n).toBe(
+          stored.filter((i) => i.stepId === step.id && i.reason === reason && i.status === 'skipped').length,
+        );
+      expect(step.delivered).toBe(withEvent(step.id, 'delivered'));
+      expect(step.opened).toBe(withEvent(step.id, 'opened'));
     }
+    // The funnel came from the journey's counters, kept as things happened, not from this scan.
+    const { Items: counterItems = [] } = await documents.send(
+      new ScanCommand({
+        TableName: system.tables.ledger ?? '',
+        FilterExpression: 'begins_with(pk, :counts)',
+        ExpressionAttributeValues: { ':counts': 'COUNTS#SENDS#abandoned-cart#' },
+      }),
+    );
+    expect(counterItems.length).toBeGreaterThan(0);
+    // What the period cost, from the same counters: the e-mails it sent, priced apart.
+    expect(funnel.cost.counted.emails).toBe(funnel.steps.reduce((n, s) => n + s.sent, 0));
+    expect(funnel.cost.dollars.total).toBeGreaterThan(0);
     expect(funnel.steps.find((s) => s.id === 'first-reminder')?.sent).toBeGreaterThan(0);
     expect(funnel.steps.reduce((n, s) => n + s.skipped, 0)).toBeGreaterThan(0);
   });
@@ -76,6 +99,10 @@ describe('relance report on the local runtime', () => {
 
     expect(result.runs.entered).toBe(runs.length);
     expect(result.runs.goalReached).toBe(runs.filter((r) => r.endReason === 'goal_reached').length);
+    expect(result.runs.completed).toBe(runs.filter((r) => r.endReason === 'completed').length);
+    expect(result.runs.inProgress).toBe(
+      runs.filter((r) => ['active', 'waiting', 'stalled'].includes(String(r.status))).length,
+    );
     // The demo's ordered cart: its run reached the goal, and the order converts it, with its total.
     expect(result.runs.goalReached).toBeGreaterThan(0);
     expect(result.conversions.treated.converted).toBeGreaterThanOrEqual(result.runs.goalReached);

@@ -31,6 +31,8 @@ const COMMAND_ACTIONS: Record<string, readonly string[]> = {
   QueryCommand: ['dynamodb:Query'],
   ScanCommand: ['dynamodb:Scan'],
   BatchGetCommand: ['dynamodb:BatchGetItem'],
+  // Authorized per action it holds: relance's transactions are updates (an entry and its counters).
+  TransactWriteCommand: ['dynamodb:UpdateItem'],
   DescribeTableCommand: ['dynamodb:DescribeTable'],
   // Messaging and orchestration
   PutEventsCommand: ['events:PutEvents'],

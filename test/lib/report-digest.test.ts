@@ -38,7 +38,7 @@ describe('the weekly digest', () => {
     expect(flatten(target?.DeadLetterConfig)).toContain(logicalId(synth.stacks.app.scheduleDeadLetters));
   });
 
-  it('reads the ledger and runs, queries the history, and sends e-mail from the sender identity only', () => {
+  it('reads the journey counters and runs, queries the history, and sends e-mail from the sender identity only', () => {
     const digest = synth.stacks.app.digest;
     if (!digest) throw new Error('no digest in the default deployment');
     const actions = statementsForRole(synth.app, functionRoleId(synth.app, logicalId(digest.fn)))
@@ -46,7 +46,12 @@ describe('the weekly digest', () => {
       .flatMap((s) => s.Action ?? [])
       .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
 
-    expect([...new Set(actions)].sort()).toEqual(['dynamodb:Query', 'dynamodb:Scan', 'ses:SendEmail']);
+    expect([...new Set(actions)].sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'ses:SendEmail',
+    ]);
   });
 
   it('is left out when reportDigest.recipients is empty', () => {

@@ -46,3 +46,10 @@ export class BatchGetCommand extends SdkCommand<Doc.BatchGetCommandInput, Doc.Ba
 export class DescribeTableCommand extends SdkCommand<DescribeTableCommandInput, DescribeTableCommandOutput> {
   readonly sdkName = 'DescribeTableCommand';
 }
+
+export class TransactWriteCommand extends SdkCommand<
+  Doc.TransactWriteCommandInput,
+  Doc.TransactWriteCommandOutput
+> {
+  readonly sdkName = 'TransactWriteCommand';
+}

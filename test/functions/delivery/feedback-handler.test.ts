@@ -1,6 +1,12 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '#platform/logger.ts';
@@ -122,12 +128,47 @@ function given(entryStatus = 'sent', contact = storedContact(3)) {
 
 const contactPuts = () =>
   ddbMock.commandCalls(PutCommand).filter((call) => call.args[0].input.TableName === CONTACTS);
-const ledgerUpdates = () => ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+/** The ledger entry's updates, alone or in a transaction with the journey's counters. */
+const ledgerUpdates = () =>
+  ddbMock
+    .calls()
+    .flatMap((call) => {
+      const command = call.args[0];
+      if (command instanceof UpdateCommand) return [command.input];
+      if (command instanceof TransactWriteCommand)
+        return (command.input.TransactItems ?? []).flatMap((item) => (item.Update ? [item.Update] : []));
+      return [];
+    })
+    .filter((update) => update.TableName === LEDGER && update.Key?.pk === TAG);
+
+/** The journey counters each transaction changed (attribute name -> change). */
+const counterChanges = () =>
+  ddbMock.commandCalls(TransactWriteCommand).flatMap((call) =>
+    (call.args[0].input.TransactItems ?? []).flatMap((item) => {
+      const update = item.Update;
+      if (!update || !String(update.Key?.pk).startsWith('COUNTS#')) return [];
+      const names = update.ExpressionAttributeNames ?? {};
+      const values = update.ExpressionAttributeValues ?? {};
+      return [
+        Object.fromEntries(Object.entries(names).map(([ref, name]) => [name, values[ref.replace('#', ':')]])),
+      ];
+    }),
+  );
+
+/** A transaction cancelled because its first action's condition failed. */
+const transactionConditionFailed = () =>
+  new TransactionCanceledException({
+    message:
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
+    CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+    $metadata: {},
+  });
 
 beforeEach(() => {
   ddbMock.on(GetCommand).resolves({});
   ddbMock.on(PutCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
+  ddbMock.on(TransactWriteCommand).resolves({});
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 });
 
@@ -159,10 +200,12 @@ describe('delivery feedback', () => {
     const [update] = ledgerUpdates();
     expect(update?.Key).toEqual({ pk: TAG });
     expect(update?.UpdateExpression).toContain('list_append');
-    expect(update?.ConditionExpression).toContain('NOT contains(#events, :text)');
+    // Appended only to the events as read (a concurrent one makes it read again), and counted with them.
+    expect(update?.ConditionExpression).toBe('attribute_exists(pk) AND attribute_not_exists(#events)');
     expect(update?.ExpressionAttributeValues?.[':event']).toEqual([
       '2024-05-01T12:00:02.000Z bounced Permanent/General',
     ]);
+    expect(counterChanges()).toEqual([{ 'unversioned|welcome-email|bounced': 1 }]);
   });
 
   it('reads the contact again and reapplies when someone saved it in between', async () => {
@@ -242,6 +285,7 @@ describe('delivery feedback', () => {
       ':messageId': MESSAGE_ID,
       ':inFlight': 'in_flight',
     });
+    expect(counterChanges()).toEqual([{ 'unversioned|welcome-email|sent': 1 }]);
   });
 
   it('appends instead when another attempt settled the entry first', async () => {
@@ -251,7 +295,7 @@ describe('delivery feedback', () => {
       .on(GetCommand, { TableName: LEDGER, Key: { pk: TAG } })
       .resolvesOnce({ Item: ledgerEntry('in_flight') })
       .resolves({ Item: ledgerEntry('sent', { providerMessageId: MESSAGE_ID }) });
-    ddbMock.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+    ddbMock.on(TransactWriteCommand).rejectsOnce(transactionConditionFailed()).resolves({});
     const delivery = { delivery: { timestamp: '2024-05-01T12:00:01.000Z', recipients: [ADDRESS] } };
 
     // Act
@@ -261,8 +305,13 @@ describe('delivery feedback', () => {
     expect(result).toMatchObject({ applied: { ledger: { outcome: 'appended' } } });
     expect(ledgerUpdates().map((u) => u.ConditionExpression)).toEqual([
       '#status = :inFlight OR (#status = :failed AND #reason = :throttled)',
-      'attribute_exists(pk) AND (attribute_not_exists(#events) OR (NOT contains(#events, :text) AND size(#events) < :max))',
+      'attribute_exists(pk) AND attribute_not_exists(#events)',
     ]);
+    // The cancelled settle counted nothing; the delivery is counted once, with the append.
+    const [, appended] = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
+    expect(appended?.TransactItems?.[1]?.Update?.ExpressionAttributeNames).toEqual({
+      '#c0': 'unversioned|welcome-email|delivered',
+    });
   });
 
   it('writes nothing for the Sent event of an entry that is already sent', async () => {
@@ -326,6 +375,7 @@ describe('delivery feedback', () => {
     // Prepare
     given('sent');
     ddbMock.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    ddbMock.on(TransactWriteCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     const delivery = { delivery: { timestamp: '2024-05-01T12:00:01.000Z', recipients: [ADDRESS] } };
 
     // Act / Assess

@@ -1,7 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { byField, defineJourney, send, waitFor } from '#language/builder.ts';
@@ -40,6 +46,7 @@ beforeEach(() => {
   ddbMock.on(QueryCommand).resolves({ Items: [] });
   ddbMock.on(GetCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
+  ddbMock.on(TransactWriteCommand).resolves({});
   schedulerMock.on(DeleteScheduleCommand).resolves({});
   sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
 });
@@ -133,14 +140,23 @@ describe('event router handler: goals', () => {
     expect(outcomes).toEqual([
       { journeyId: ABANDONED_CART, runKey: 'key:cart-123', outcome: 'goal_reached' },
     ]);
-    const updates = ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
-    expect(updates).toHaveLength(1);
-    expect(updates[0]).toMatchObject({
+    // Ended and counted in the journey's counters (the day it started, its shard) in one transaction.
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    const transactions = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
+    expect(transactions).toHaveLength(1);
+    const [end, counters] = transactions[0]?.TransactItems ?? [];
+    expect(end?.Update).toMatchObject({
       TableName: STATE_TABLE,
       Key: { pk: run.pk, sk: 'RUN' },
       ExpressionAttributeValues: { ':gen': 3, ':status': 'ended', ':reason': 'goal_reached' },
     });
-    expect(updates[0]?.ConditionExpression).toContain('gen = :gen');
+    expect(end?.Update?.ConditionExpression).toContain('gen = :gen');
+    expect(counters?.Update).toMatchObject({
+      TableName: STATE_TABLE,
+      Key: { pk: expect.stringMatching(/^COUNTS#RUNS#abandoned-cart#2024-05-01#\d+$/), sk: 'COUNTS' },
+      ExpressionAttributeNames: { '#c0': 'unversioned|goalReached' },
+      ExpressionAttributeValues: { ':c0': 1 },
+    });
     const deletes = schedulerMock.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input);
     expect(deletes).toEqual([{ Name: run.waiting?.scheduleName, GroupName: `relance-${ABANDONED_CART}` }]);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
@@ -150,7 +166,14 @@ describe('event router handler: goals', () => {
     // Prepare
     const run = storedRun(ABANDONED_CART, 3, 'await-order');
     listening('order.completed', run);
-    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+    ddbMock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message:
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        $metadata: {},
+      }),
+    );
 
     // Act
     const outcomes = await handler(

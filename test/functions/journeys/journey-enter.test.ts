@@ -1,6 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContactsRepository } from '../../../functions/contacts/contacts-repository.ts';
@@ -80,19 +87,26 @@ describe('enter: a journey that starts with a pause', () => {
     // Prepare
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(PutCommand).resolves({});
-    ddbMock.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Attributes: {
+    // The run as the entering transaction wrote it, read back after it.
+    let written: Record<string, unknown> | undefined;
+    ddbMock.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+      const values = input.TransactItems?.[0]?.Update?.ExpressionAttributeValues ?? {};
+      written = {
+        pk: 'RUN#abandoned-cart#key:cart-9',
+        sk: 'RUN',
         journeyId: 'abandoned-cart',
         runKey: 'key:cart-9',
         gen: 1,
-        status: 'waiting',
+        status: values[':status'],
         triggerType: 'cart.updated',
         triggerEventId: 'evt-cart-1',
-        startedAt: 'x',
-        updatedAt: 'x',
-        waiting: input.ExpressionAttributeValues[':waiting'],
-      },
-    }));
+        startedAt: values[':at'],
+        updatedAt: values[':at'],
+        waiting: values[':waiting'],
+      };
+      return {};
+    });
+    ddbMock.on(GetCommand, { TableName: STATE }).callsFake(() => ({ Item: written }));
     schedulerMock.on(CreateScheduleCommand).resolves({});
 
     // Act
@@ -100,11 +114,19 @@ describe('enter: a journey that starts with a pause', () => {
 
     // Assess
     expect(ctx).toMatchObject({ proceed: true, paused: true, runKey: 'key:cart-9', gen: 1 });
-    const runWrites = ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
-    expect(runWrites).toHaveLength(1);
-    expect(runWrites[0]?.ExpressionAttributeValues).toMatchObject({
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    const transactions = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
+    expect(transactions).toHaveLength(1);
+    const [run, counters] = transactions[0]?.TransactItems ?? [];
+    expect(run?.Update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'waiting',
       ':waiting': { stepId: 'await-order', kind: 'waitFor', until: '2024-05-01T13:00:00.000Z' },
+    });
+    // Entered and counted together, on the day it started.
+    expect(counters?.Update).toMatchObject({
+      Key: { pk: expect.stringMatching(/^COUNTS#RUNS#abandoned-cart#2024-05-01#\d+$/), sk: 'COUNTS' },
+      ExpressionAttributeNames: { '#c0': 'unversioned|entered' },
+      ExpressionAttributeValues: { ':c0': 1 },
     });
     // The goal and the waitFor correlate on the dedupe key: no listen item is needed.
     const puts = ddbMock.commandCalls(PutCommand).map((call) => String(call.args[0].input.Item?.pk));
@@ -141,9 +163,14 @@ describe('enter: a journey that starts with a pause', () => {
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(GetCommand, { TableName: STATE }).resolves({ Item: paused });
     ddbMock.on(PutCommand).resolves({});
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddbMock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message:
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        $metadata: {},
+      }),
+    );
     schedulerMock.on(CreateScheduleCommand).resolves({});
 
     // Act

@@ -1,6 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContactsRepository } from '../../../functions/contacts/contacts-repository.ts';
@@ -95,6 +101,7 @@ describe('a send retried after a crash around the provider call', () => {
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(PutCommand).resolves({});
     ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
     sesMock.on(SendEmailCommand).resolves({ MessageId: 'ses-2' });
   });
   afterEach(() => {
@@ -152,13 +159,15 @@ describe('a send retried after a crash around the provider call', () => {
     leftBehind('marketing', 'deferred', 60);
     let reopenedBeforeSend = false;
     sesMock.on(SendEmailCommand).callsFake(() => {
-      reopenedBeforeSend = ddbMock
-        .commandCalls(UpdateCommand)
-        .some(
-          (call) =>
-            call.args[0].input.ExpressionAttributeValues?.[':status'] === 'in_flight' &&
-            call.args[0].input.ExpressionAttributeValues?.[':from'] === 'deferred',
+      // Reopened with the deferral taken off the journey's counters, in one transaction.
+      reopenedBeforeSend = ddbMock.commandCalls(TransactWriteCommand).some((call) => {
+        const [entry, counters] = call.args[0].input.TransactItems ?? [];
+        return (
+          entry?.Update?.ExpressionAttributeValues?.[':status'] === 'in_flight' &&
+          entry.Update.ExpressionAttributeValues[':readStatus'] === 'deferred' &&
+          Object.values(counters?.Update?.ExpressionAttributeValues ?? {}).includes(-1)
         );
+      });
       return { MessageId: 'ses-3' };
     });
     const outcome = await sendMessage(deps, request('marketing'));

@@ -8,7 +8,13 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
 import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -86,6 +92,7 @@ beforeEach(() => {
   ddbMock.on(GetCommand, { TableName: CONTACTS, Key: { pk: 'CONTACT#c-42' } }).resolves({ Item: contact() });
   ddbMock.on(PutCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
+  ddbMock.on(TransactWriteCommand).resolves({});
   sesMock.on(SendEmailCommand).resolves({ MessageId: 'ses-msg-1' });
   schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
   secretsMock.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
@@ -165,11 +172,40 @@ function existingEntry(status: string, changes: Record<string, unknown> = {}) {
   });
 }
 
+/** The ledger entry updates, alone or in a transaction with the journey's counters, in order. */
+function ledgerUpdates() {
+  return ddbMock
+    .calls()
+    .flatMap((call) => {
+      const command = call.args[0];
+      if (command instanceof UpdateCommand) return [command.input];
+      if (command instanceof TransactWriteCommand)
+        return (command.input.TransactItems ?? []).flatMap((item) => (item.Update ? [item.Update] : []));
+      return [];
+    })
+    .filter((update) => update.TableName === LEDGER && update.Key?.pk === LEDGER_PK);
+}
+
 /** The values of the ledger settle updates, in order. */
 function ledgerSettles(): Array<Record<string, unknown>> {
-  return ddbMock
-    .commandCalls(UpdateCommand, { TableName: LEDGER })
-    .map((call) => call.args[0].input.ExpressionAttributeValues ?? {});
+  return ledgerUpdates().map((update) => (update.ExpressionAttributeValues ?? {}) as Record<string, unknown>);
+}
+
+/** The journey counters each transaction changed, in order (attribute name -> change). */
+function counterChanges() {
+  return ddbMock.commandCalls(TransactWriteCommand).flatMap((call) =>
+    (call.args[0].input.TransactItems ?? []).flatMap((item) => {
+      const update = item.Update;
+      if (!update || !String(update.Key?.pk).startsWith('COUNTS#')) return [];
+      const names = update.ExpressionAttributeNames ?? {};
+      const values = update.ExpressionAttributeValues ?? {};
+      return [
+        Object.fromEntries(
+          Object.entries(names).map(([placeholder, name]) => [name, values[placeholder.replace('#', ':')]]),
+        ),
+      ];
+    }),
+  );
 }
 
 describe('journey step: send', () => {
@@ -225,6 +261,12 @@ describe('journey step: send', () => {
     expect(ledgerSettles()).toEqual([
       expect.objectContaining({ ':status': 'sent', ':providerMessageId': 'ses-msg-1' }),
     ]);
+    // Settled and counted in one transaction, conditioned on the entry as it was begun.
+    expect(ledgerUpdates()[0]).toMatchObject({
+      ConditionExpression: '#status = :readStatus AND updatedAt = :readAt',
+      ExpressionAttributeValues: { ':readStatus': 'in_flight' },
+    });
+    expect(counterChanges()).toEqual([{ 'unversioned|welcome-email|sent': 1 }]);
     expect(result).toMatchObject({ status: 'sent', providerMessageId: 'ses-msg-1' });
   });
 
@@ -308,6 +350,9 @@ describe('journey step: send', () => {
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
     expect(ledgerSettles()).toEqual([
       expect.objectContaining({ ':status': 'skipped', ':reason': 'unsubscribed' }),
+    ]);
+    expect(counterChanges()).toEqual([
+      { 'unversioned|welcome-email|skipped': 1, 'unversioned|welcome-email|skipped:unsubscribed': 1 },
     ]);
     expect(result).toMatchObject({ status: 'skipped', reason: 'unsubscribed' });
   });
@@ -405,6 +450,11 @@ describe('journey step: send', () => {
 
     // Assess
     expect(settlesBeforeSes).toEqual([expect.objectContaining({ ':status': 'in_flight' })]);
+    // Taken from failed when reopened, added to sent when sent: the counters say what the ledger holds.
+    expect(counterChanges()).toEqual([
+      { 'unversioned|welcome-email|failed': -1 },
+      { 'unversioned|welcome-email|sent': 1 },
+    ]);
   });
 });
 
