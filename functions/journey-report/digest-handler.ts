@@ -32,19 +32,21 @@ const recipients = z
 const versions = deployedJourneyVersions();
 
 async function sendDigest(): Promise<{ recipients: number; journeys: number }> {
-  const until = nowIso();
-  // The week: today and the six days before it (counters are kept per UTC day).
-  const since = new Date(Date.parse(until) - (DIGEST_DAYS - 1) * 86_400_000).toISOString();
+  const now = nowIso();
+  // The week: the seven whole UTC days before today (counters are kept per day).
+  const today = Date.parse(`${now.slice(0, 10)}T00:00:00Z`);
+  const since = new Date(today - DIGEST_DAYS * 86_400_000).toISOString();
+  const until = new Date(today - 1).toISOString();
   const reports = [];
   for (const journeyId of versions.journeyIds()) {
     const definition = versions.current(journeyId)?.definition;
     if (definition)
       reports.push(
-        await journeyReport(definition, sources, { since, until, windowDays: DIGEST_DAYS, nowIso: until }),
+        await journeyReport(definition, sources, { since, until, windowDays: DIGEST_DAYS, nowIso: now }),
       );
   }
   const brand = z.record(z.string(), z.string()).parse(JSON.parse(optionalEnv(ENV.brand, '{}')));
-  const email = digestEmail(reports, until, brand.name);
+  const email = digestEmail(reports, now, brand.name);
   const configurationSet = optionalEnv(ENV.sesConfigurationSet, '');
   for (const to of recipients) {
     await sendEmail({

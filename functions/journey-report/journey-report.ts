@@ -5,6 +5,7 @@
  * and by the weekly digest function.
  */
 import type { JourneyDefinition } from '#language/types.ts';
+import { successors } from '#language/validator.ts';
 import type { HistoryEntry } from '../contacts/events-repository.ts';
 import type { Run } from '../journeys/runs-repository.ts';
 import { type Conversions, conversions, type RunCounts } from './conversions.ts';
@@ -73,8 +74,22 @@ export async function journeyReport(
     ...(version ? { version } : {}),
     runs: runCountsFromCounters(counters.runs, version),
     conversions: conversions(journey, runs, (id) => histories.get(id) ?? [], windowDays),
-    steps: funnelFromCounters(counters.sends, Object.keys(journey.steps), version),
+    steps: funnelFromCounters(counters.sends, stepsInOrder(journey), version),
   };
+}
+
+/** The journey's steps from its start, breadth first along where each step leads. */
+function stepsInOrder(journey: JourneyDefinition): string[] {
+  const order: string[] = [];
+  const queue = [journey.start];
+  while (queue.length > 0) {
+    const id = queue.shift() as string;
+    const step = journey.steps[id];
+    if (!step || order.includes(id)) continue;
+    order.push(id);
+    queue.push(...successors(step));
+  }
+  return order;
 }
 
 /** The run counts of the period, from the run counters (every version, or one). */

@@ -21,9 +21,9 @@ export interface RelanceTablesProps {
 }
 
 /**
- * The state relance keeps, one table per kind of data (access patterns in docs/data.md). Only what
- * the local stand-in also supports: conditional writes, counters, GSIs and TTL; no transactions or
- * streams. On-demand billing: zero cost when idle.
+ * The state relance keeps, one table per kind of data (access patterns in docs/data.md): conditional
+ * writes, counters, GSIs and TTL, and transactions only to count a state change with it (the journey
+ * counters); no streams. On-demand billing: zero cost when idle.
  */
 export class RelanceTables extends Construct implements RelanceTableSet {
   /** Profiles (`CONTACT#id`) and the e-mail and phone identity items that map to them (`EMAIL#addr`, `PHONE#e164`). */

@@ -299,6 +299,8 @@ export class LocalDynamo {
     tables: readonly LocalTable[],
     nowMs: number,
     horizonMonths: number,
+    /** Which items to count (all by default). */
+    include: (item: Record<string, AttributeValue>) => boolean = () => true,
   ): Promise<number> {
     const monthSeconds = 30.4 * 86_400;
     let byteMonths = 0;
@@ -326,6 +328,7 @@ export class LocalDynamo {
           LastEvaluatedKey?: Record<string, AttributeValue>;
         };
         for (const item of page.Items ?? []) {
+          if (!include(item)) continue;
           const expires = table.ttlAttribute ? Number(item[table.ttlAttribute]?.N) : Number.NaN;
           const months = Number.isFinite(expires)
             ? Math.min(horizonMonths, Math.max(0, expires - nowMs / 1000) / monthSeconds)
