@@ -31,6 +31,16 @@ const LOCAL_SIGNATURE = {
     'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
 };
 
+/** The answer to a request that reaches the stand-in after it stopped (the runtime is going down). */
+const STOPPED: AwsResponse = {
+  status: 500,
+  headers: { 'content-type': 'application/x-amz-json-1.0' },
+  body: JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+    message: 'the local DynamoDB has stopped',
+  }),
+};
+
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 interface Capacity {
@@ -57,7 +67,14 @@ export class LocalDynamo {
   /** Set while a transaction runs: other requests wait for it. */
   private transaction: Promise<void> | undefined;
   private inProgress = 0;
-  private idle: (() => void) | undefined;
+  /** Closed: requests still arriving get a 500 instead of reaching a closed store. */
+  private closed = false;
+  /** Who waits for the requests in progress to be answered. */
+  private readonly idle: Array<() => void> = [];
+
+  private whenIdle(): Promise<void> {
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
 
   constructor(path?: string) {
     this.server = dynalite({
@@ -113,12 +130,13 @@ export class LocalDynamo {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
     if (operation === 'TransactWriteItems') return this.alone(() => this.transactWrite(req));
     while (this.transaction) await this.transaction;
+    if (this.closed) return STOPPED;
     this.inProgress++;
     try {
       return await this.handleOne(req, operation);
     } finally {
       this.inProgress--;
-      if (this.inProgress === 0) this.idle?.();
+      if (this.inProgress === 0) for (const resolve of this.idle.splice(0)) resolve();
     }
   }
 
@@ -130,11 +148,8 @@ export class LocalDynamo {
       release = resolve;
     });
     try {
-      while (this.inProgress > 0)
-        await new Promise<void>((resolve) => {
-          this.idle = resolve;
-        });
-      this.idle = undefined;
+      while (this.inProgress > 0) await this.whenIdle();
+      if (this.closed) return STOPPED as T;
       return await work();
     } finally {
       this.transaction = undefined;
@@ -364,7 +379,14 @@ export class LocalDynamo {
     }
   }
 
+  /**
+   * Stops once the requests in progress are answered: a transaction is never cut in half, and
+   * dynalite never sees a request after its store closed (it throws that out of band).
+   */
   async close(): Promise<void> {
+    while (this.transaction) await this.transaction;
+    this.closed = true;
+    while (this.inProgress > 0) await this.whenIdle();
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
