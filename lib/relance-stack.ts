@@ -262,6 +262,7 @@ export class Relance extends Construct {
     this.preferences = new PreferencesApi(home, 'Preferences', {
       api: this.http.api,
       contacts: tables.contacts,
+      ledger: tables.ledger,
       config: { emailTopics: config.delivery.emailTopics },
     });
     // The journey-step function signs the unsubscribe and preference links it puts in messages.

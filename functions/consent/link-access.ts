@@ -41,4 +41,6 @@ export function openLink(key: string, token: string, purpose: LinkPurpose, nowMs
 export interface LinkPageDeps {
   readonly contacts: ContactsRepository;
   readonly topics: EmailTopics;
+  /** Where an unsubscribe is recorded on the message its link came in (the journey counts it). */
+  readonly ledger?: { recordUnsubscribe(tag: string, at: string): Promise<unknown> };
 }

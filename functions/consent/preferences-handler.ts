@@ -23,6 +23,7 @@ import { allowedMethods } from '#platform/http/routes.ts';
 import { logger } from '#platform/logger.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
+import { LedgerRepository } from '../delivery/ledger-repository.ts';
 import { confirmSubscription, showConfirmation } from './double-opt-in.ts';
 import { emailTopicsFromEnvironment } from './email-topics.ts';
 import { type LinkPageDeps, openLink } from './link-access.ts';
@@ -35,6 +36,7 @@ import { oneClickUnsubscribe, showUnsubscribe } from './unsubscribe.ts';
 const deps: LinkPageDeps = {
   contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
   topics: emailTopicsFromEnvironment(),
+  ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
 };
 const secretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
 

@@ -19,6 +19,11 @@ export const LinkClaims = z.strictObject({
   purpose: LinkPurpose,
   topic: z.string().min(1).max(100).optional(),
   channel: LinkChannel,
+  /** The message the link came in (its `ledger` tag), so the journey counts the unsubscribe on its step. */
+  ledger: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{22}$/)
+    .optional(),
   exp: z.number().int().positive(),
 });
 export type LinkClaims = z.infer<typeof LinkClaims>;
@@ -157,7 +162,7 @@ function linkUrl(baseUrl: string, path: string, token: string): string {
  * `mailtoDomain` (the sending domain).
  */
 export function unsubscribeLinks(
-  request: LinkRequest & { readonly topic?: string; readonly mailtoDomain: string },
+  request: LinkRequest & { readonly topic?: string; readonly mailtoDomain: string; readonly ledger?: string },
 ): UnsubscribeLinks {
   const channel = request.channel ?? 'email';
   const unsubscribeToken = signToken(request.key, {
@@ -165,6 +170,7 @@ export function unsubscribeLinks(
     purpose: 'unsubscribe',
     channel,
     ...(request.topic ? { topic: request.topic } : {}),
+    ...(request.ledger ? { ledger: request.ledger } : {}),
     exp: expiry(request.nowMs, request.ttlSeconds ?? LINK_LIFETIME_SECONDS.unsubscribe),
   });
   const preferencesToken = signToken(request.key, {

@@ -62,6 +62,14 @@ export async function oneClickUnsubscribe(
     }),
   );
   if (!result) return noContactPage();
+  if (result.changed && claims.ledger && deps.ledger) {
+    // The consent change stands whatever happens here: a failure to count it is logged, not shown.
+    try {
+      await deps.ledger.recordUnsubscribe(claims.ledger, nowIso());
+    } catch (error) {
+      logger.error('unsubscribe not counted on its message', { ledger: claims.ledger, error });
+    }
+  }
   logger.info('unsubscribed', {
     contactId: claims.contactId,
     channel: claims.channel,

@@ -10,19 +10,12 @@
  * message a provider event mentions is one GetItem away, with no index item to write.
  */
 
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#catalogue/contact.ts';
 import { applyEvent as applyAggregates, EMAIL_CLICKED, EMAIL_OPENED } from '#catalogue/profile-aggregates.ts';
-import { dynamo, GetCommand, TransactWriteCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
+import { dynamo, GetCommand } from '#platform/clients/dynamo.ts';
 import { SendMessageCommand, sqs } from '#platform/clients/sqs.ts';
-import { isConditionFailure, isTransactionConditionFailure } from '#platform/dynamo-errors.ts';
 import { ContactsRepository, type IdentityKind, updateContact } from '../contacts/contacts-repository.ts';
-import {
-  type CounterDeltas,
-  combineDeltas,
-  feedbackDeltas,
-  ledgerTransitionDeltas,
-} from '../journey-report/counters.ts';
+import { combineDeltas, feedbackDeltas, ledgerTransitionDeltas } from '../journey-report/counters.ts';
 import { type LedgerEntry, ledgerTag } from './ledger.ts';
 import { LedgerRepository } from './ledger-repository.ts';
 import {
@@ -181,7 +174,8 @@ export class FeedbackRepository {
       const change = ledgerChange(entry, evidence);
       if (change.kind === 'none') return { outcome: 'unchanged', ledgerKey, reason: change.reason };
       if (change.kind === 'append') {
-        if (await this.appendEvent(entry, change.event)) return { outcome: 'appended', ledgerKey };
+        if (await this.requireLedger().entries.appendEvent(entry, change.event))
+          return { outcome: 'appended', ledgerKey };
         // Another event was recorded in between: read it again (this one may be a duplicate now).
         continue;
       }
@@ -234,54 +228,7 @@ export class FeedbackRepository {
           ledgerTransitionDeltas(entry, entry, { status: 'sent' }),
           event ? feedbackDeltas(entry, event) : {},
         );
-    return this.writeCounted(entry, update, deltas);
-  }
-
-  /**
-   * Appends a delivery event, and counts it when it is the message's first of its kind; false when
-   * the entry's events changed since it was read.
-   */
-  private async appendEvent(entry: LedgerEntry, event: string): Promise<boolean> {
-    const seen = entry.deliveryEvents?.length;
-    const update = {
-      TableName: this.requireLedger().table,
-      Key: { pk: ledgerTag(entry.ledgerKey) },
-      UpdateExpression: 'SET #events = list_append(if_not_exists(#events, :empty), :event)',
-      ConditionExpression: `attribute_exists(pk) AND ${
-        seen === undefined ? 'attribute_not_exists(#events)' : 'size(#events) = :seen'
-      }`,
-      ExpressionAttributeNames: { '#events': 'deliveryEvents' },
-      ExpressionAttributeValues: {
-        ':empty': [],
-        ':event': [event],
-        ...(seen === undefined ? {} : { ':seen': seen }),
-      },
-    };
-    return this.writeCounted(entry, update, entry.test ? {} : feedbackDeltas(entry, event));
-  }
-
-  /** An entry's conditional update, in one transaction with its counters when they change. */
-  private async writeCounted(
-    entry: LedgerEntry,
-    update: NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update'] & object,
-    deltas: CounterDeltas,
-  ): Promise<boolean> {
-    try {
-      if (Object.keys(deltas).length === 0) await dynamo.send(new UpdateCommand(update));
-      else
-        await dynamo.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Update: update },
-              { Update: this.requireLedger().entries.counters(entry, deltas) },
-            ],
-          }),
-        );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
-      throw error;
-    }
+    return this.requireLedger().entries.writeCounted(entry, update, deltas);
   }
 
   private requireLedger() {

@@ -5,6 +5,8 @@
  * conditional put, so a retried step finds its entry instead of sending again; the entry then
  * records the outcome. Read by contact through the `byContact` index to answer "why".
  */
+
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   dynamo,
   GetCommand,
@@ -19,11 +21,13 @@ import {
   type CounterDeltas,
   counterUpdate,
   dayOf,
+  feedbackDeltas,
   ledgerTransitionDeltas,
   sendCountersKey,
   shardOf,
 } from '../journey-report/counters.ts';
 import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
+import { MAX_DELIVERY_EVENTS } from './provider-feedback.ts';
 
 const LEDGER_RETENTION_SECONDS = 400 * 86_400;
 
@@ -199,6 +203,73 @@ export class LedgerRepository {
       return true;
     } catch (error) {
       this.known.delete(current.ledgerKey);
+      if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends a delivery event (delivered, opened... unsubscribed) to an entry as it was read, and
+   * counts it when it is the message's first of its kind; false when the entry's events changed
+   * since it was read (read it again).
+   */
+  async appendEvent(entry: LedgerEntry, event: string): Promise<boolean> {
+    const seen = entry.deliveryEvents?.length;
+    const update = {
+      TableName: this.tableName,
+      Key: { pk: ledgerTag(entry.ledgerKey) },
+      UpdateExpression: 'SET #events = list_append(if_not_exists(#events, :empty), :event)',
+      ConditionExpression: `attribute_exists(pk) AND ${
+        seen === undefined ? 'attribute_not_exists(#events)' : 'size(#events) = :seen'
+      }`,
+      ExpressionAttributeNames: { '#events': 'deliveryEvents' },
+      ExpressionAttributeValues: {
+        ':empty': [],
+        ':event': [event],
+        ...(seen === undefined ? {} : { ':seen': seen }),
+      },
+    };
+    const written = await this.writeCounted(entry, update, entry.test ? {} : feedbackDeltas(entry, event));
+    if (written) this.remember({ ...entry, deliveryEvents: [...(entry.deliveryEvents ?? []), event] });
+    return written;
+  }
+
+  /**
+   * Records on the entry of a message (by its `ledger` tag) that its contact unsubscribed through
+   * its link, counted on the message's step: once per message, whatever the number of clicks.
+   */
+  async recordUnsubscribe(tag: string, at: string): Promise<'recorded' | 'unchanged' | 'no_entry'> {
+    for (let attempt = 1; attempt <= MAX_SETTLE_ATTEMPTS; attempt++) {
+      const entry = await this.getByTag(tag);
+      if (!entry) return 'no_entry';
+      const events = entry.deliveryEvents ?? [];
+      if (
+        events.some((text) => text.split(' ')[1] === 'unsubscribed') ||
+        events.length >= MAX_DELIVERY_EVENTS
+      )
+        return 'unchanged';
+      if (await this.appendEvent(entry, `${at} unsubscribed`)) return 'recorded';
+    }
+    throw new Error(`ledger entry ${tag} kept changing while recording an unsubscribe`);
+  }
+
+  /** An entry's conditional update, in one transaction with its counters when they change; false when its condition fails. */
+  async writeCounted(
+    entry: LedgerEntry,
+    update: NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update'] & object,
+    deltas: CounterDeltas,
+  ): Promise<boolean> {
+    try {
+      if (Object.keys(deltas).length === 0) await dynamo.send(new UpdateCommand(update));
+      else
+        await dynamo.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: update }, { Update: this.counters(entry, deltas) }],
+          }),
+        );
+      return true;
+    } catch (error) {
+      this.known.delete(entry.ledgerKey);
       if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
       throw error;
     }

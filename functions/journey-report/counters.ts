@@ -19,7 +19,15 @@ export const COUNTER_SHARDS = 16;
 /** Counters live as long as the ledger entries they count. */
 export const COUNTER_RETENTION_DAYS = 400;
 
-export const FEEDBACK_KINDS = ['delivered', 'opened', 'clicked', 'bounced', 'complained'] as const;
+/** What happened to a message after it was sent: provider events, and the unsubscribes its link made. */
+export const FEEDBACK_KINDS = [
+  'delivered',
+  'opened',
+  'clicked',
+  'bounced',
+  'complained',
+  'unsubscribed',
+] as const;
 export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
 
 export const RUN_METRICS = ['entered', 'heldOut', 'completed', 'goalReached', 'exited', 'failed'] as const;

@@ -6,7 +6,7 @@
 import type { LedgerEntry } from '../delivery/ledger.ts';
 
 /** Provider events counted once per message (a second open of the same message is not a new open). */
-const FEEDBACK = ['delivered', 'opened', 'clicked', 'bounced', 'complained'] as const;
+const FEEDBACK = ['delivered', 'opened', 'clicked', 'bounced', 'complained', 'unsubscribed'] as const;
 type Feedback = (typeof FEEDBACK)[number];
 
 export interface StepFunnel {
@@ -23,6 +23,8 @@ export interface StepFunnel {
   clicked: number;
   bounced: number;
   complained: number;
+  /** Contacts who unsubscribed through the message's link. */
+  unsubscribed: number;
 }
 
 export interface JourneyFunnel {
@@ -53,6 +55,7 @@ function emptyStep(id: string): StepFunnel {
     clicked: 0,
     bounced: 0,
     complained: 0,
+    unsubscribed: 0,
   };
 }
 
@@ -138,7 +141,7 @@ export function formatSteps(steps: readonly StepFunnel[]): string[] {
       `  ${s.id}: sent ${s.sent}, skipped ${s.skipped}${skipped ? ` (${skipped})` : ''}, deferred ${s.deferred}, failed ${s.failed}${
         s.inFlight === undefined ? '' : `, in flight ${s.inFlight}`
       }`,
-      `    delivered ${s.delivered}, opened ${s.opened}, clicked ${s.clicked}, bounced ${s.bounced}, complained ${s.complained}`,
+      `    delivered ${s.delivered}, opened ${s.opened}, clicked ${s.clicked}, bounced ${s.bounced}, complained ${s.complained}, unsubscribed ${s.unsubscribed}`,
     ];
   });
 }

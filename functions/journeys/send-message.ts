@@ -307,6 +307,7 @@ async function messageLinks(
     key: await settings.key(),
     contactId: request.contact.contactId,
     ...(request.topic ? { topic: request.topic } : {}),
+    ledger: ledgerTag(request.ledgerKey),
     mailtoDomain: mailtoDomainOf(deps.sending.fromAddress),
     nowMs: now(),
   });

@@ -13,6 +13,8 @@ export interface PreferencesApiProps {
   readonly api: RestApi;
   /** The contacts table: the pages read and write consent on the profile. */
   readonly contacts: ITableV2;
+  /** The send ledger: an unsubscribe is recorded on the message its link came in, and counted. */
+  readonly ledger: ITableV2;
   readonly config: {
     /** The e-mail topics the preference page lists, with their consent mode. */
     readonly emailTopics: DeliveryPolicySettings['emailTopics'];
@@ -53,6 +55,8 @@ export class PreferencesApi extends Construct {
       },
     })
       .useTable(props.contacts, ENV.contactsTable, ['GetItem', 'PutItem'])
+      // Read the message's entry, append the unsubscribe with its counter (a transaction of updates).
+      .useTable(props.ledger, ENV.ledgerTable, ['GetItem', 'UpdateItem'])
       .allowReadingSecret(this.secret);
 
     // One integration for every route; no test-invoke permissions (the console's test button).

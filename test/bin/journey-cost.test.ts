@@ -21,6 +21,7 @@ const step = (id: string, sent: number, skipped: number, delivered: number, open
   clicked: 0,
   bounced: 0,
   complained: 0,
+  unsubscribed: 0,
 });
 
 const report: JourneyReport = {

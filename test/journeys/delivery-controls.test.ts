@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { report } from '../../bin/cli/report.ts';
 import { formatWhy, why } from '../../bin/cli/why.ts';
 import type { RelanceTables } from '../../local/dev/relance-template.ts';
 import {
@@ -213,6 +214,25 @@ describe('delivery controls on the local runtime', () => {
       ['first-reminder', 'sent', undefined],
       ['last-call', 'skipped', 'unsubscribed'],
     ]);
+    // The unsubscribe is recorded on the message whose link made it, and counted on its step once,
+    // however often the link is posted.
+    expect(entries[0]?.deliveryEvents?.filter((e) => e.endsWith(' unsubscribed'))).toHaveLength(1);
+    const counted = async () =>
+      (
+        await report('abandoned-cart', {
+          projectRoot: PROJECT_ROOT,
+          endpoint: system.endpoint,
+          aws: false,
+          cdkOut: system.cdkOut,
+        })
+      ).steps.find((step) => step.id === 'first-reminder')?.unsubscribed;
+    const before = await counted();
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect((await postOneClick(oneClickUrl(reminder?.headers ?? {}))).status).toBe(200);
+    expect(await counted()).toBe(before);
+    expect(
+      (await ledgerFor(email))[0]?.deliveryEvents?.filter((e) => e.endsWith(' unsubscribed')),
+    ).toHaveLength(1);
   });
 
   it('refuses a forged one-click token with a 4xx and changes nothing', async () => {

@@ -1,16 +1,19 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import { type LinkClaims, signToken, verifyToken } from '../../../functions/consent/signed-links.ts';
+import { ledgerTag } from '../../../functions/delivery/ledger.ts';
+import { logger } from '../../../functions/platform/logger.ts';
 import { apiEvent } from '../api-event.ts';
 import { contactWith } from '../fixtures.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
 const CONTACTS_TABLE = 'contacts-table';
+const LEDGER_TABLE = 'ledger-table';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:relance-link-key-AbCdEf';
 const KEY = 'Q7w9E2r4T6y8U1i3O5p7A9s2D4f6G8h1J3k5L7z9X2c4V6b8N1m3Q5w7E9r2T4y6';
 const OTHER_KEY = 'z'.repeat(64);
@@ -30,6 +33,7 @@ let forgetLinkSigningKey: () => void;
 
 beforeAll(async () => {
   process.env.CONTACTS_TABLE = CONTACTS_TABLE;
+  process.env.LEDGER_TABLE = LEDGER_TABLE;
   process.env.LINK_SIGNING_SECRET_ARN = SECRET_ARN;
   process.env.EMAIL_TOPICS = JSON.stringify(TOPICS);
   ({ handler } = await import('../../../functions/consent/preferences-handler.ts'));
@@ -104,6 +108,95 @@ function puts() {
 }
 
 const ONE_CLICK = 'List-Unsubscribe=One-Click';
+
+describe('POST /u/{token}: the unsubscribe counted on the message its link came in', () => {
+  const LEDGER_KEY = 'abandoned-cart#key:cart-1#1#first-reminder#email';
+  /** The `ledger` tag of the message, which its unsubscribe link carries. */
+  const TAG = ledgerTag(LEDGER_KEY);
+  const entry = {
+    pk: TAG,
+    ledgerKey: LEDGER_KEY,
+    contactId: 'c-42',
+    journeyId: 'abandoned-cart',
+    runKey: 'key:cart-1',
+    gen: 1,
+    version: 'v3',
+    stepId: 'first-reminder',
+    channel: 'email',
+    template: 'cart',
+    category: 'marketing',
+    status: 'sent',
+    createdAt: '2024-05-01T10:00:00.000Z',
+    updatedAt: '2024-05-01T10:00:01.000Z',
+    deliveryEvents: ['2024-05-01T10:00:02.000Z delivered'],
+  };
+
+  it('appends the unsubscribe to the entry and counts it on its step, in one transaction', async () => {
+    ddbMock.on(GetCommand, { TableName: LEDGER_TABLE, Key: { pk: TAG } }).resolves({ Item: entry });
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const response = await call(request('POST', '/u/{token}', token({ ledger: TAG }), ONE_CLICK));
+
+    expect(response.statusCode).toBe(200);
+    const [transaction, ...more] = ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input);
+    expect(more).toEqual([]);
+    const [append, counter] = transaction?.TransactItems ?? [];
+    expect(append?.Update).toMatchObject({
+      TableName: LEDGER_TABLE,
+      Key: { pk: TAG },
+      ConditionExpression: 'attribute_exists(pk) AND size(#events) = :seen',
+      ExpressionAttributeValues: { ':seen': 1, ':event': [`${new Date(NOW).toISOString()} unsubscribed`] },
+    });
+    expect(counter?.Update).toMatchObject({
+      TableName: LEDGER_TABLE,
+      Key: { pk: expect.stringMatching(/^COUNTS#SENDS#abandoned-cart#2024-05-01#\d+$/) },
+      ExpressionAttributeNames: { '#c0': 'v3|first-reminder|unsubscribed' },
+      ExpressionAttributeValues: { ':c0': 1 },
+    });
+  });
+
+  it('still unsubscribes (200) when the ledger cannot be written, and logs why it was not counted', async () => {
+    ddbMock.on(GetCommand, { TableName: LEDGER_TABLE, Key: { pk: TAG } }).resolves({ Item: entry });
+    ddbMock.on(TransactWriteCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const errors = vi.spyOn(logger, 'error').mockImplementation(() => {});
+
+    const response = await call(request('POST', '/u/{token}', token({ ledger: TAG }), ONE_CLICK));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('You are unsubscribed');
+    expect(puts()).toHaveLength(1);
+    expect(errors).toHaveBeenCalledWith(
+      'unsubscribe not counted on its message',
+      expect.objectContaining({ ledger: TAG }),
+    );
+  });
+
+  it('counts nothing when the contact was unsubscribed already', async () => {
+    const link = token({ ledger: TAG, topic: undefined });
+    storeContact(
+      contactWith({
+        email: 'ada@example.com',
+        consent: {
+          email: {
+            channel: {
+              status: 'opted_out',
+              at: '2024-04-01T00:00:00.000Z',
+              source: 'unsubscribe_page',
+              proof: { kind: 'link', reference: 'x' },
+            },
+            topics: {},
+          },
+        },
+      }),
+      3,
+    );
+
+    await call(request('POST', '/u/{token}', link, ONE_CLICK));
+
+    expect(ddbMock.commandCalls(GetCommand, { TableName: LEDGER_TABLE })).toHaveLength(0);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
 
 describe('POST /u/{token} (RFC 8058 one-click)', () => {
   it('unsubscribes at once, with a write conditioned on the version read', async () => {

@@ -193,6 +193,29 @@ describe('counters kept with the ledger', () => {
   });
 });
 
+describe('unsubscribes counted on the message their link came in', () => {
+  it('counts one per message however often its link is posted, and nothing for an unknown message', async () => {
+    const sent = entry('unsubscribes', 'key:cart-1');
+    await ledger.begin(sent, Date.parse(AT));
+    await ledger.settle(sent.ledgerKey, { status: 'sent', providerMessageId: 'm-1' }, AT);
+    const tag = ledgerTag(sent.ledgerKey);
+
+    const results = await Promise.all([
+      ledger.recordUnsubscribe(tag, `${DAY}T12:00:00.000Z`),
+      ledger.recordUnsubscribe(tag, `${DAY}T12:00:01.000Z`),
+    ]);
+    expect(results.sort()).toEqual(['recorded', 'unchanged']);
+    expect(await ledger.recordUnsubscribe(ledgerTag('no#such#message'), AT)).toBe('no_entry');
+
+    const { sends } = await counters.read('unsubscribes', [DAY]);
+    expect(sends.get('v1|first-reminder|unsubscribed')).toBe(1);
+    const [stored] = await storedEntries('unsubscribes');
+    expect(stored?.deliveryEvents).toEqual([
+      expect.stringMatching(/^2026-03-02T12:00:0[01]\.000Z unsubscribed$/),
+    ]);
+  });
+});
+
 describe('counters kept with the runs', () => {
   const enter = (runKey: string, eventId: string, execution: string) =>
     runs.enter({

@@ -33,6 +33,7 @@ const step = (id: string, sent: number) => ({
   clicked: 0,
   bounced: 0,
   complained: 0,
+  unsubscribed: 0,
 });
 
 const winBack: JourneyReport = {

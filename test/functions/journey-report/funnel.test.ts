@@ -59,6 +59,7 @@ describe('journeyFunnel', () => {
       clicked: 1,
       bounced: 1,
       complained: 0,
+      unsubscribed: 0,
     });
     expect(funnel.steps[1]?.sent).toBe(1);
     expect(formatFunnel(funnel)[1]).toBe(
