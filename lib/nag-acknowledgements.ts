@@ -87,7 +87,7 @@ export function acknowledgeNagFindings(relance: Relance): void {
 
   // The ledger has a GSI: a table grant covers "<table>/index/*" for the functions granted the ledger.
   const digest = relance.digest ? [relance.digest.fn] : [];
-  for (const fn of [engine.stepFunction, feedback.feedbackFunction, ...digest]) {
+  for (const fn of [engine.stepFunction, feedback.feedbackFunction, relance.preferences.fn, ...digest]) {
     acknowledge(
       roleOf(fn),
       `AwsSolutions-IAM5[Resource::${indexesOf(stack, relance.tables.ledger)}]`,
