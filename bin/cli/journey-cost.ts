@@ -2,10 +2,12 @@
  * What a journey cost over a report's period, estimated from its counters (runs entered and
  * ended, messages attempted by step and channel, provider events recorded) with the declared model
  * of what each costs on AWS (./cost-model.ts prices and durations; the DynamoDB units below are
- * what relance's repositories write for each, transactions at two units an item). An estimate, not
+ * what relance's repositories write for each, transactions at two units an item; storage until each
+ * item expires: runs 400 days, ledger entries LEDGER_RETENTION_DAYS). An estimate, not
  * a bill: `npm run cost` measures the reference journeys end to end.
  */
 import type { JourneyDefinition } from '#language/types.ts';
+import { LEDGER_RETENTION_DAYS } from '../../functions/delivery/ledger.ts';
 import type { JourneyReport } from '../../functions/journey-report/journey-report.ts';
 import {
   type CostBreakdown,
@@ -97,8 +99,8 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
     dynamoIndexWriteUnits: 0,
     logBytes: lambdaInvocations * (PER.logBytesPerInvocation + DECLARED.platformLogBytesPerInvocation),
     storedByteMonths:
-      (entered * PER.runEntered.storedBytes + messages * PER.messageAttempted.storedBytes) *
-      STORAGE_HORIZON_MONTHS,
+      entered * PER.runEntered.storedBytes * STORAGE_HORIZON_MONTHS +
+      messages * PER.messageAttempted.storedBytes * (LEDGER_RETENTION_DAYS / 30.4),
     emails,
     sms,
     calls: 0,
@@ -107,7 +109,7 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
     counted: { executions, lambdaInvocations, messages, emails, sms, providerEvents },
     dollars: costOf(usage),
     basis:
-      'estimated from the counters with the declared model (bin/cli/cost-model.ts, bin/cli/journey-cost.ts); storage for the 400-day retention',
+      'estimated from the counters with the declared model (bin/cli/cost-model.ts, bin/cli/journey-cost.ts); storage until each item expires',
   };
 }
 

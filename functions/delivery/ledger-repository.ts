@@ -26,10 +26,10 @@ import {
   sendCountersKey,
   shardOf,
 } from '../journey-report/counters.ts';
-import { LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
+import { LEDGER_RETENTION_DAYS, LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 import { MAX_DELIVERY_EVENTS } from './provider-feedback.ts';
 
-const LEDGER_RETENTION_SECONDS = 400 * 86_400;
+const LEDGER_RETENTION_SECONDS = LEDGER_RETENTION_DAYS * 86_400;
 
 /** Reads of an entry before giving up settling it while its state keeps changing under us. */
 const MAX_SETTLE_ATTEMPTS = 5;

@@ -6,6 +6,12 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Channel } from '#language/types.ts';
 
+/**
+ * How long an entry is kept: long past any retry of its step (minutes to hours) and long enough to
+ * answer "why" for a recent message. What a journey did over the year is in its counters (400 days).
+ */
+export const LEDGER_RETENTION_DAYS = 90;
+
 export const LedgerStatus = z.enum(['in_flight', 'sent', 'skipped', 'deferred', 'failed']);
 export type LedgerStatus = z.infer<typeof LedgerStatus>;
 

@@ -193,6 +193,20 @@ describe('counters kept with the ledger', () => {
   });
 });
 
+describe('retention', () => {
+  it('keeps a ledger entry 90 days and the counters that outlive it 400 days', async () => {
+    const kept = entry('retention', 'key:cart-1');
+    await ledger.begin(kept, Date.parse(AT));
+    await ledger.settle(kept.ledgerKey, { status: 'sent', providerMessageId: 'm-1' }, AT);
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: LEDGER, ConsistentRead: true }));
+    const stored = Items.find((item) => item.ledgerKey === kept.ledgerKey);
+    const counter = Items.find((item) => String(item.pk).startsWith('COUNTS#SENDS#retention#'));
+    const at = Date.parse(AT) / 1000;
+    expect(stored?.expiresAt).toBe(at + 90 * 86_400);
+    expect(counter?.expiresAt).toBe(Date.parse(`${DAY}T00:00:00Z`) / 1000 + 400 * 86_400);
+  });
+});
+
 describe('unsubscribes counted on the message their link came in', () => {
   it('counts one per message however often its link is posted, and nothing for an unknown message', async () => {
     const sent = entry('unsubscribes', 'key:cart-1');
