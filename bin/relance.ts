@@ -201,7 +201,13 @@ async function sendTestCommand(
 
 async function reportCommand(
   journeyId: string,
-  flags: LocalFlags & { since?: string; version?: string; windowDays: number; json?: boolean },
+  flags: LocalFlags & {
+    since?: string;
+    version?: string;
+    windowDays: number;
+    recount?: boolean;
+    json?: boolean;
+  },
   command: Command,
 ): Promise<void> {
   const { report, formatReport } = await import('./cli/report.ts');
@@ -210,6 +216,7 @@ async function reportCommand(
     ...(flags.since ? { since: flags.since } : {}),
     ...(flags.version ? { version: flags.version } : {}),
     windowDays: flags.windowDays,
+    ...(flags.recount ? { recount: true } : {}),
   });
   if (flags.json) printJson(journeyReport);
   else print(formatReport(journeyReport));
@@ -379,19 +386,20 @@ function program(): Command {
   relance
     .command('report')
     .description(
-      "did a journey work: its runs, conversions treated vs holdout with the uplift's 95% interval, and the funnel per step from the ledger (sent, skipped by reason, delivered, opened...)",
+      "did a journey work: its runs, conversions treated vs holdout with the uplift's 95% interval, the funnel per step (sent, skipped by reason, delivered, opened...) from the journey's counters, and the period's cost",
     )
     .argument('<journey>', 'journey id')
-    .option('--since <date>', 'only runs started and messages attempted from this date (ISO)')
+    .option('--since <date>', 'only runs started and messages attempted from this UTC day (ISO date)')
     .option('--version <version>', 'only the runs on this journey version, and their messages')
     .addOption(
       new Option(
         '--window-days <n>',
-        "days after a run starts its contact's goal event counts as a conversion",
+        "days after a run starts its contact's goal event counts as a conversion (7: as counted; another: recounted from the event history)",
       )
         .default(7)
         .argParser(positive),
     )
+    .option('--recount', "recount conversions from the contacts' event history instead of the counters")
     .addOption(endpointOption())
     .addOption(cdkOutOption())
     .option(

@@ -29,6 +29,8 @@ export interface ReportOptions {
   readonly version?: string;
   /** How long after a run starts its contact's goal event still counts as a conversion. @default 7 */
   readonly windowDays?: number;
+  /** Recompute conversions from the contacts' event history instead of the counters. */
+  readonly recount?: boolean;
 }
 
 interface ReportTables {
@@ -92,6 +94,7 @@ export async function report(journeyId: string, options: ReportOptions): Promise
       ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
       ...(options.version ? { version: options.version } : {}),
       windowDays,
+      ...(options.recount ? { recount: true } : {}),
       // The local runtime's journey time may run ahead of the wall clock: its today is the last day.
       nowIso: new Date(
         options.aws

@@ -8,6 +8,7 @@
 import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import type { HistoryEntry } from '../contacts/events-repository.ts';
 import type { Run } from '../journeys/runs-repository.ts';
+import { conversionGoal } from './counters.ts';
 import { differenceInterval, wilsonInterval } from './interval.ts';
 
 /** The fields of a run the report reads. */
@@ -43,6 +44,11 @@ export interface GroupOutcome {
 export interface Conversions {
   readonly goalEvent: string;
   readonly windowDays: number;
+  /**
+   * `counters`: counted as the goal events were routed (the attribution window they were counted
+   * with); `history`: recomputed from the runs and their contacts' event history (any window).
+   */
+  readonly source: 'counters' | 'history';
   readonly treated: GroupOutcome;
   readonly holdout: GroupOutcome;
   /** Treated rate minus holdout rate with its 95% interval; absent without a holdout run. */
@@ -56,11 +62,6 @@ export interface Conversions {
 
 const UPLIFT_TEST =
   'difference of two independent proportions, 95% hybrid score interval (Newcombe 1998, method 10)';
-
-/** The journey's goal, or an order by the same contact when it names none. */
-function goalOf(journey: Pick<JourneyDefinition, 'goal'>): { event: string; correlate: Correlation } {
-  return journey.goal ?? { event: 'order.completed', correlate: { by: 'contact' } };
-}
 
 function valueAt(record: Record<string, unknown> | undefined, path: string): unknown {
   let at: unknown = record;
@@ -109,19 +110,60 @@ export function runCounts(runs: readonly ReportedRun[]): RunCounts {
   };
 }
 
+/** A group's outcome from its counts. */
+function groupOutcome(runs: number, converted: number, revenue: number): GroupOutcome {
+  return {
+    runs,
+    converted,
+    rate: runs === 0 ? 0 : converted / runs,
+    interval: wilsonInterval(converted, runs),
+    revenue: Math.round(revenue * 100) / 100,
+  };
+}
+
+/** Treated and holdout outcomes, with the uplift when both groups have runs. */
+function compared(
+  journey: Pick<JourneyDefinition, 'goal'>,
+  windowDays: number,
+  treated: GroupOutcome,
+  holdout: GroupOutcome,
+  source: Conversions['source'],
+): Conversions {
+  const base = { goalEvent: conversionGoal(journey).event, windowDays, source, treated, holdout };
+  if (holdout.runs === 0 || treated.runs === 0) return base;
+  const interval = differenceInterval(treated.converted, treated.runs, holdout.converted, holdout.runs);
+  return { ...base, uplift: { ...interval, test: UPLIFT_TEST } };
+}
+
+/** Conversions from the journey's counters (counted as goal events were routed, within ATTRIBUTION_DAYS). */
+export function conversionsFromCounts(
+  journey: Pick<JourneyDefinition, 'goal'>,
+  counts: {
+    readonly entered: number;
+    readonly heldOut: number;
+    readonly converted: number;
+    readonly revenue: number;
+    readonly heldOutConverted: number;
+    readonly heldOutRevenue: number;
+  },
+  windowDays: number,
+): Conversions {
+  return compared(
+    journey,
+    windowDays,
+    groupOutcome(counts.entered - counts.heldOut, counts.converted, counts.revenue),
+    groupOutcome(counts.heldOut, counts.heldOutConverted, counts.heldOutRevenue),
+    'counters',
+  );
+}
+
 function outcome(runs: readonly ReportedRun[], converting: ReadonlyMap<string, HistoryEntry>): GroupOutcome {
   const converted = runs.filter((run) => converting.has(run.runKey));
   const revenue = converted.reduce((sum, run) => {
     const total = converting.get(run.runKey)?.detail.total;
     return sum + (typeof total === 'number' ? total : 0);
   }, 0);
-  return {
-    runs: runs.length,
-    converted: converted.length,
-    rate: runs.length === 0 ? 0 : converted.length / runs.length,
-    interval: wilsonInterval(converted.length, runs.length),
-    revenue: Math.round(revenue * 100) / 100,
-  };
+  return groupOutcome(runs.length, converted.length, revenue);
 }
 
 /** Conversions of treated and held-out runs, and the uplift with its interval. */
@@ -131,7 +173,7 @@ export function conversions(
   historyOf: (contactId: string) => readonly HistoryEntry[],
   windowDays: number,
 ): Conversions {
-  const goal = goalOf(journey);
+  const goal = conversionGoal(journey);
   const converting = new Map<string, HistoryEntry>();
   for (const run of runs) {
     if (!run.contactId) continue;
@@ -144,8 +186,5 @@ export function conversions(
     converting,
   );
   const holdout = outcome(runs.filter(isHeldOut), converting);
-  const base = { goalEvent: goal.event, windowDays, treated, holdout };
-  if (holdout.runs === 0 || treated.runs === 0) return base;
-  const interval = differenceInterval(treated.converted, treated.runs, holdout.converted, holdout.runs);
-  return { ...base, uplift: { ...interval, test: UPLIFT_TEST } };
+  return compared(journey, windowDays, treated, holdout, 'history');
 }

@@ -12,6 +12,7 @@
  * one from `deferred` and adds one to `sent`, so each figure is what the ledger holds now. Delivery
  * events count once per message and kind. Run counters count entries and endings.
  */
+import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import type { LedgerStatus } from '../delivery/ledger.ts';
 
 export const COUNTER_SHARDS = 16;
@@ -31,7 +32,24 @@ export const FEEDBACK_KINDS = [
 export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
 
 export const RUN_METRICS = ['entered', 'heldOut', 'completed', 'goalReached', 'exited', 'failed'] as const;
-export type RunMetric = (typeof RUN_METRICS)[number];
+
+/**
+ * Conversions, counted when the goal event is routed (once per run): runs converted and their
+ * revenue (order totals), treated and held out apart.
+ */
+export const CONVERSION_METRICS = ['converted', 'revenue', 'heldOutConverted', 'heldOutRevenue'] as const;
+export type RunMetric = (typeof RUN_METRICS)[number] | (typeof CONVERSION_METRICS)[number];
+
+/** Days after a run starts in which its goal event counts as its conversion, as counted. */
+export const ATTRIBUTION_DAYS = 7;
+
+/** What converts a run: the journey's goal, or an order by the same contact when it names none. */
+export function conversionGoal(journey: Pick<JourneyDefinition, 'goal'>): {
+  event: string;
+  correlate: Correlation;
+} {
+  return journey.goal ?? { event: 'order.completed', correlate: { by: 'contact' } };
+}
 
 /** The version label of a run or message on an unversioned deployment. */
 export const UNVERSIONED = 'unversioned';

@@ -8,8 +8,8 @@ import type { JourneyDefinition } from '#language/types.ts';
 import { successors } from '#language/validator.ts';
 import type { HistoryEntry } from '../contacts/events-repository.ts';
 import type { Run } from '../journeys/runs-repository.ts';
-import { type Conversions, conversions, type RunCounts } from './conversions.ts';
-import { dayOf, RUN_METRICS, type RunMetric } from './counters.ts';
+import { type Conversions, conversions, conversionsFromCounts, type RunCounts } from './conversions.ts';
+import { ATTRIBUTION_DAYS, dayOf, RUN_METRICS, type RunMetric } from './counters.ts';
 import { daysBetween, type JourneyCounters } from './counters-repository.ts';
 import { formatSteps, funnelFromCounters, type StepFunnel } from './funnel.ts';
 
@@ -42,6 +42,8 @@ export interface ReportPeriod {
   readonly windowDays: number;
   /** Now, for the default last day. */
   readonly nowIso: string;
+  /** Recompute conversions from the event history even for the counted window. */
+  readonly recount?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -61,8 +63,14 @@ export async function journeyReport(
     firstDay !== undefined && firstDay <= lastDay
       ? await sources.counters.read(journey.id, daysBetween(firstDay, lastDay))
       : { sends: new Map<string, number>(), runs: new Map<string, number>() };
+  const runCounts = runCountsFromCounters(counters.runs, version);
+  // Counted as goal events were routed, for the window they were counted with; any other window,
+  // or a recount, reads the runs' contacts' event history.
+  const fromCounters = windowDays === ATTRIBUTION_DAYS && !period.recount;
   const histories = new Map<string, HistoryEntry[]>();
-  for (const contactId of new Set(runs.map((run) => run.contactId).filter((id) => id !== undefined))) {
+  for (const contactId of fromCounters
+    ? []
+    : new Set(runs.map((run) => run.contactId).filter((id) => id !== undefined))) {
     const starts = runs.filter((run) => run.contactId === contactId).map((run) => run.startedAt);
     const last = new Date(Date.parse(starts.at(-1) ?? '') + windowDays * DAY_MS).toISOString();
     histories.set(contactId, await sources.events.between(contactId, starts[0] ?? '', last));
@@ -72,8 +80,21 @@ export async function journeyReport(
     ...(firstDay && period.since ? { since: firstDay } : {}),
     ...(period.until ? { until: lastDay } : {}),
     ...(version ? { version } : {}),
-    runs: runCountsFromCounters(counters.runs, version),
-    conversions: conversions(journey, runs, (id) => histories.get(id) ?? [], windowDays),
+    runs: runCounts,
+    conversions: fromCounters
+      ? conversionsFromCounts(
+          journey,
+          {
+            entered: runCounts.entered,
+            heldOut: runCounts.heldOut,
+            converted: counted(counters.runs, 'converted', version),
+            revenue: counted(counters.runs, 'revenue', version),
+            heldOutConverted: counted(counters.runs, 'heldOutConverted', version),
+            heldOutRevenue: counted(counters.runs, 'heldOutRevenue', version),
+          },
+          windowDays,
+        )
+      : conversions(journey, runs, (id) => histories.get(id) ?? [], windowDays),
     steps: funnelFromCounters(counters.sends, stepsInOrder(journey), version),
   };
 }
@@ -90,6 +111,16 @@ function stepsInOrder(journey: JourneyDefinition): string[] {
     queue.push(...successors(step));
   }
   return order;
+}
+
+/** One run counter summed over the versions (or for one). */
+function counted(counters: ReadonlyMap<string, number>, metric: RunMetric, version?: string): number {
+  let sum = 0;
+  for (const [name, count] of counters) {
+    const split = name.lastIndexOf('|');
+    if (name.slice(split + 1) === metric && (!version || name.slice(0, split) === version)) sum += count;
+  }
+  return sum;
 }
 
 /** The run counts of the period, from the run counters (every version, or one). */
@@ -133,7 +164,9 @@ export function formatReport(report: JourneyReport): string[] {
   return [
     `journey ${report.journeyId}${scope ? ` (${scope})` : ''}`,
     `  runs: entered ${runs.entered}, held out ${runs.heldOut}, in progress ${runs.inProgress}, goal reached ${runs.goalReached}, completed ${runs.completed}, exited ${runs.exited}, failed ${runs.failed}`,
-    `conversions: ${c.goalEvent} within ${c.windowDays} days of entering`,
+    `conversions: ${c.goalEvent} within ${c.windowDays} days of entering (${
+      c.source === 'counters' ? 'counted as the events were routed' : 'recounted from the event history'
+    })`,
     group('treated', c.treated),
     group('holdout', c.holdout),
     c.uplift

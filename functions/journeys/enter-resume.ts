@@ -6,6 +6,7 @@ import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { METRIC } from '#platform/metric-names.ts';
 import { countMetric } from '#platform/metrics.ts';
+import { conversionGoal } from '../journey-report/counters.ts';
 import { isHeldOut } from '../segments/holdout.ts';
 import { type JourneyDeps, requireJourney, type StepContext } from './context.ts';
 import { placeResumedRun } from './in-flight.ts';
@@ -129,16 +130,23 @@ export async function enter(
   // Entered again by the same execution (see EnterResult): counted the first time only.
   const { run } = result;
   if (!result.again) countMetric(METRIC.runsStarted, 1, { Journey: journeyId });
+  const listenFor = async (eventType: string, correlate: Correlation) => {
+    const value = runCorrelationValue(correlate, trigger, contactId);
+    if (value && !directRunKey(journey, correlate, value))
+      await deps.runs.listen(eventType, value, { journeyId, runKey, gen: run.gen }, now());
+  };
+  // Every run, held out or not, listens for what converts it: the router counts the conversion.
+  const conversion = conversionGoal(journey);
+  await listenFor(conversion.event, conversion.correlate);
   if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
     await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
     return { proceed: false, reason: 'holdout', journeyId, runKey };
   }
   for (const { event: eventType, correlate } of listenedCorrelations(journey)) {
-    const value = runCorrelationValue(correlate, trigger, contactId);
-    if (value && !directRunKey(journey, correlate, value)) {
-      await deps.runs.listen(eventType, value, { journeyId, runKey, gen: run.gen }, now());
-    }
+    if (eventType === conversion.event && JSON.stringify(correlate) === JSON.stringify(conversion.correlate))
+      continue;
+    await listenFor(eventType, correlate);
   }
   if (pause) {
     await scheduleWakeUp(deps, journeyId, run, pause);

@@ -10,6 +10,7 @@ import type { Correlation, JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
 import { nowIso } from '#platform/clock.ts';
 import { logger } from '#platform/logger.ts';
+import { ATTRIBUTION_DAYS, conversionGoal } from '../journey-report/counters.ts';
 import { cancelResume } from './cancel-resume.ts';
 import { directRunKey, eventCorrelationValue, scheduleName } from './journey-runs.ts';
 import type { JourneyTarget } from './run-scheduler.ts';
@@ -156,11 +157,43 @@ async function candidates(
   );
 }
 
-/** Resolves goals and waitFor correlations for one accepted event. */
+/**
+ * Counts the conversions an event makes: each run (treated or held out, going or ended) whose
+ * conversion goal it is, correlated, within ATTRIBUTION_DAYS of the run's start; once per run.
+ */
+async function countConversions(
+  deps: RouterDeps,
+  event: AcceptedEvent,
+  contactId: string | undefined,
+): Promise<number> {
+  const eventType = event['detail-type'];
+  const occurredAt = typeof event.detail.occurredAt === 'string' ? event.detail.occurredAt : nowIso();
+  const total = typeof event.detail.total === 'number' ? event.detail.total : 0;
+  let counted = 0;
+  for (const journey of deps.journeys) {
+    const goal = conversionGoal(journey);
+    if (goal.event !== eventType) continue;
+    const value = eventCorrelationValue(goal.correlate, event.detail, contactId);
+    if (!value) continue;
+    for (const listener of await candidates(deps, journey, eventType, goal.correlate, value)) {
+      const run = await deps.runs.get(journey.id, listener.runKey);
+      if (!run || run.gen !== listener.gen || run.convertedAt) continue;
+      const windowEnd = new Date(Date.parse(run.startedAt) + ATTRIBUTION_DAYS * 86_400_000).toISOString();
+      if (occurredAt < run.startedAt || occurredAt > windowEnd) continue;
+      if (await deps.runs.recordConversion(run, occurredAt, total)) counted++;
+    }
+  }
+  return counted;
+}
+
+/** Resolves goals and waitFor correlations for one accepted event, and counts the conversions it makes. */
 export async function routeEvent(deps: RouterDeps, event: AcceptedEvent): Promise<RouteOutcome[]> {
   const eventType = event['detail-type'];
   const contact = event.detail.contact as { contactId?: unknown } | undefined;
   const contactId = typeof contact?.contactId === 'string' ? contact.contactId : undefined;
+  // Before the goal ends a run: the conversion is counted on the run as it was.
+  const conversions = await countConversions(deps, event, contactId);
+  if (conversions > 0) logger.info('conversions counted', { eventType, conversions });
   const outcomes: RouteOutcome[] = [];
   const handled = new Set<string>();
   for (const journey of deps.journeys) {

@@ -112,6 +112,9 @@ const StoredRun = z.object({
   stall: RunStall.optional(),
   /** While it waits: when it should resume (or, once stalled, when the sweeper looks again). */
   wakeAt: z.string().optional(),
+  /** When its goal event (within the attribution window) converted it, and the order total. */
+  convertedAt: z.string().optional(),
+  conversionRevenue: z.number().optional(),
 });
 
 export type Run = z.infer<typeof StoredRun> & {
@@ -228,6 +231,8 @@ export class RunsRepository {
       'endReason',
       'versionChanges',
       'stall',
+      'convertedAt',
+      'conversionRevenue',
       ...(input.pause ? [] : ['waiting', 'wakeShard', 'wakeAt']),
       ...(inline ? [] : ['#trigger']),
       ...(input.version ? [] : ['version']),
@@ -449,6 +454,51 @@ export class RunsRepository {
                 this.tableName,
                 runCountersKey(run.journeyId, day, shardOf(run.runKey)),
                 { [runCounter(current.version, endingMetric(status, reason))]: 1 },
+                day,
+              ),
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isTransactionConditionFailure(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records that the goal event at `at` converted the run (treated or held out), with the order's
+   * total, counted in its journey's counters in the same transaction: once per run generation,
+   * whatever the number of goal events; false when it converted already or was re-entered.
+   */
+  async recordConversion(run: Run, at: string, revenue: number): Promise<boolean> {
+    const heldOut = run.status === 'ended' && run.endReason === 'holdout';
+    const day = dayOf(run.startedAt);
+    const deltas: Record<string, number> = {
+      [runCounter(run.version, heldOut ? 'heldOutConverted' : 'converted')]: 1,
+      ...(revenue !== 0
+        ? { [runCounter(run.version, heldOut ? 'heldOutRevenue' : 'revenue')]: revenue }
+        : {}),
+    };
+    try {
+      await dynamo.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: runKeyOf(run.journeyId, run.runKey),
+                UpdateExpression: 'SET convertedAt = :at, conversionRevenue = :revenue',
+                ConditionExpression: 'gen = :gen AND attribute_not_exists(convertedAt)',
+                ExpressionAttributeValues: { ':gen': run.gen, ':at': at, ':revenue': revenue },
+              },
+            },
+            {
+              Update: counterUpdate(
+                this.tableName,
+                runCountersKey(run.journeyId, day, shardOf(run.runKey)),
+                deltas,
                 day,
               ),
             },

@@ -15,6 +15,7 @@ import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
 import { ACCEPTED_SOURCE, ENV } from '#platform/env-names.ts';
 import { sendingPolicy } from '../../functions/delivery/delivery-policy.ts';
+import { conversionGoal } from '../../functions/journey-report/counters.ts';
 import type { RelanceConfig } from '../config.ts';
 import type { StageNames } from '../stage.ts';
 import { journeysPlaceCalls, type PhoneMessaging } from './phone-messaging.ts';
@@ -219,13 +220,14 @@ export class JourneyEngine extends Construct {
       .filter((v) => deployedIds.has(v.journeyId))
       .map((v) => v.definition);
     for (const journey of [...props.journeys, ...earlier]) {
-      if (journey.goal) listened.add(journey.goal.event);
+      // The conversion goal (the journey's goal, or any order by the contact): the router counts conversions.
+      listened.add(conversionGoal(journey).event);
       for (const step of Object.values(journey.steps)) if (step.type === 'waitFor') listened.add(step.event);
     }
     if (listened.size > 0) {
       new Rule(this, 'RouterRule', {
         eventBus: props.bus,
-        description: 'Accepted events some journey waits for or ends on',
+        description: 'Accepted events some journey waits for, ends on or counts as a conversion',
         eventPattern: { source: [ACCEPTED_SOURCE], detailType: [...listened].sort() },
         targets: [
           new LambdaFunction(this.routerFunction, { deadLetterQueue: props.deadLetters, retryAttempts: 185 }),

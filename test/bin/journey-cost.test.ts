@@ -30,6 +30,7 @@ const report: JourneyReport = {
   conversions: {
     goalEvent: 'order.completed',
     windowDays: 7,
+    source: 'history',
     treated: { runs: 8, converted: 2, rate: 0.25, interval: { lower: 0, upper: 1 }, revenue: 40 },
     holdout: { runs: 2, converted: 0, rate: 0, interval: { lower: 0, upper: 1 }, revenue: 0 },
   },

@@ -107,6 +107,18 @@ describe('relance report on the local runtime', () => {
     expect(result.runs.goalReached).toBeGreaterThan(0);
     expect(result.conversions.treated.converted).toBeGreaterThanOrEqual(result.runs.goalReached);
     expect(result.conversions.treated.revenue).toBeGreaterThan(0);
+    // Counted as the order was routed, and the same when recounted from the contacts' history.
+    expect(result.conversions.source).toBe('counters');
+    const recounted = await report('abandoned-cart', {
+      projectRoot: PROJECT_ROOT,
+      endpoint: system.endpoint,
+      aws: false,
+      cdkOut: system.cdkOut,
+      recount: true,
+    });
+    expect(recounted.conversions.source).toBe('history');
+    expect(recounted.conversions.treated).toEqual(result.conversions.treated);
+    expect(recounted.conversions.holdout).toEqual(result.conversions.holdout);
     // abandoned-cart keeps no holdout: no uplift to claim.
     expect(result.conversions.holdout.runs).toBe(0);
     expect(result.conversions.uplift).toBeUndefined();

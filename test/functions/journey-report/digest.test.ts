@@ -42,6 +42,7 @@ const winBack: JourneyReport = {
   conversions: {
     goalEvent: 'order.completed',
     windowDays: 7,
+    source: 'history',
     treated: group(36, 9),
     holdout: group(4, 0),
     uplift: { difference: 0.25, lower: 0.01, upper: 0.4, test: 'hybrid score' },
@@ -51,7 +52,13 @@ const winBack: JourneyReport = {
 const quiet: JourneyReport = {
   journeyId: 'birthday',
   runs: runs(0),
-  conversions: { goalEvent: 'order.completed', windowDays: 7, treated: group(0, 0), holdout: group(0, 0) },
+  conversions: {
+    goalEvent: 'order.completed',
+    windowDays: 7,
+    source: 'history',
+    treated: group(0, 0),
+    holdout: group(0, 0),
+  },
   steps: [],
 };
 

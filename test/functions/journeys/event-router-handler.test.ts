@@ -140,11 +140,24 @@ describe('event router handler: goals', () => {
     expect(outcomes).toEqual([
       { journeyId: ABANDONED_CART, runKey: 'key:cart-123', outcome: 'goal_reached' },
     ]);
-    // Ended and counted in the journey's counters (the day it started, its shard) in one transaction.
+    // First the conversion (the order converts the cart's run, within 7 days of its start), then the
+    // end: each with its counters (the day the run started, its shard) in one transaction.
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
     const transactions = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
-    expect(transactions).toHaveLength(1);
-    const [end, counters] = transactions[0]?.TransactItems ?? [];
+    expect(transactions).toHaveLength(2);
+    const [conversion, converted] = transactions[0]?.TransactItems ?? [];
+    expect(conversion?.Update).toMatchObject({
+      TableName: STATE_TABLE,
+      Key: { pk: run.pk, sk: 'RUN' },
+      ConditionExpression: 'gen = :gen AND attribute_not_exists(convertedAt)',
+    });
+    expect(converted?.Update?.ExpressionAttributeNames).toEqual({
+      '#c0': 'unversioned|converted',
+      ...(typeof examples['order.completed'].total === 'number' && examples['order.completed'].total !== 0
+        ? { '#c1': 'unversioned|revenue' }
+        : {}),
+    });
+    const [end, counters] = transactions[1]?.TransactItems ?? [];
     expect(end?.Update).toMatchObject({
       TableName: STATE_TABLE,
       Key: { pk: run.pk, sk: 'RUN' },
@@ -160,6 +173,35 @@ describe('event router handler: goals', () => {
     const deletes = schedulerMock.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input);
     expect(deletes).toEqual([{ Name: run.waiting?.scheduleName, GroupName: `relance-${ABANDONED_CART}` }]);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('counts the conversion of a held-out run (ended at entry) apart, and a converted run never again', async () => {
+    // Prepare
+    const heldOut = { ...storedRun(ABANDONED_CART, 3), status: 'ended', endReason: 'holdout' };
+    listening('order.completed', heldOut);
+
+    // Act
+    const outcomes = await handler(
+      acceptedEvent('order.completed', examples['order.completed']),
+      lambdaContext(),
+    );
+
+    // Assess: counted as a held-out conversion; the run stays as it was (nothing to end)
+    expect(outcomes).toEqual([{ journeyId: ABANDONED_CART, runKey: 'key:cart-123', outcome: 'ignored' }]);
+    const transactions = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]?.TransactItems?.[1]?.Update?.ExpressionAttributeNames?.['#c0']).toBe(
+      'unversioned|heldOutConverted',
+    );
+
+    // Act again: the same run, now converted
+    ddbMock.reset();
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock.on(GetCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+    listening('order.completed', { ...heldOut, convertedAt: '2024-05-01T12:30:00.000Z' } as typeof heldOut);
+    await handler(acceptedEvent('order.completed', examples['order.completed']), lambdaContext());
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('does nothing more when the run already ended (the end condition fails)', async () => {
