@@ -6,17 +6,9 @@
  * records the outcome. Read by contact through the `byContact` index to answer "why".
  */
 
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import {
-  dynamo,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '#platform/clients/dynamo.ts';
-import { isConditionFailure, isTransactionConditionFailure } from '#platform/dynamo-errors.ts';
+import { dynamo, GetCommand, PutCommand, QueryCommand, ScanCommand } from '#platform/clients/dynamo.ts';
+import { type ItemUpdate, updateIfHolds } from '#platform/conditional-update.ts';
+import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import {
   type CounterDeltas,
   counterUpdate,
@@ -191,21 +183,9 @@ export class LedgerRepository {
     };
     // Test sends say nothing of the journey: never counted.
     const deltas = current.test ? {} : ledgerTransitionDeltas(current, current, to);
-    try {
-      if (Object.keys(deltas).length === 0) await dynamo.send(new UpdateCommand(entryUpdate));
-      else
-        await dynamo.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Update: entryUpdate }, { Update: this.counters(current, deltas) }],
-          }),
-        );
-      this.remember(to);
-      return true;
-    } catch (error) {
-      this.known.delete(current.ledgerKey);
-      if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
-      throw error;
-    }
+    const written = await this.writeCounted(current, entryUpdate, deltas);
+    if (written) this.remember(to);
+    return written;
   }
 
   /**
@@ -254,23 +234,16 @@ export class LedgerRepository {
   }
 
   /** An entry's conditional update, in one transaction with its counters when they change; false when its condition fails. */
-  async writeCounted(
-    entry: LedgerEntry,
-    update: NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update'] & object,
-    deltas: CounterDeltas,
-  ): Promise<boolean> {
+  async writeCounted(entry: LedgerEntry, update: ItemUpdate, deltas: CounterDeltas): Promise<boolean> {
     try {
-      if (Object.keys(deltas).length === 0) await dynamo.send(new UpdateCommand(update));
-      else
-        await dynamo.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Update: update }, { Update: this.counters(entry, deltas) }],
-          }),
-        );
-      return true;
+      const written = await updateIfHolds(
+        update,
+        Object.keys(deltas).length > 0 ? this.counters(entry, deltas) : undefined,
+      );
+      if (!written) this.known.delete(entry.ledgerKey);
+      return written;
     } catch (error) {
       this.known.delete(entry.ledgerKey);
-      if (isConditionFailure(error) || isTransactionConditionFailure(error, 0)) return false;
       throw error;
     }
   }

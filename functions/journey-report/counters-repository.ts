@@ -1,12 +1,9 @@
 /**
  * Reads a journey's counters (./counters.ts) for a run of days: every shard of every day, from the
- * ledger table (messages) and the journey-state table (runs), in batches of 100 keys.
+ * ledger table (messages) and the journey-state table (runs), with BatchGetItem.
  */
-import { BatchGetCommand, dynamo } from '#platform/clients/dynamo.ts';
+import { batchGetAll } from '#platform/batch-get.ts';
 import { COUNTER_SHARDS, runCountersKey, sendCountersKey, sumCounters } from './counters.ts';
-
-/** BatchGetItem reads at most 100 keys a call. */
-const BATCH = 100;
 
 export interface JourneyCounters {
   /** `<version>|<step>|<metric>` → count. */
@@ -31,37 +28,17 @@ export class CountersRepository {
     const keysOf = <K>(key: (day: string, shard: number) => K) =>
       days.flatMap((day) => shards.map((shard) => key(day, shard)));
     const [sends, runs] = await Promise.all([
-      this.readAll(
+      batchGetAll(
         this.tables.ledger,
         keysOf((day, shard) => sendCountersKey(journeyId, day, shard)),
+        { consistent: true },
       ),
-      this.readAll(
+      batchGetAll(
         this.tables.journeyState,
         keysOf((day, shard) => runCountersKey(journeyId, day, shard)),
+        { consistent: true },
       ),
     ]);
     return { sends: sumCounters(sends), runs: sumCounters(runs) };
-  }
-
-  private async readAll(
-    table: string,
-    keys: ReadonlyArray<Record<string, string>>,
-  ): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < keys.length; i += BATCH) {
-      let pending: Array<Record<string, unknown>> = keys.slice(i, i + BATCH);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-        const { Responses, UnprocessedKeys } = await dynamo.send(
-          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        items.push(...(Responses?.[table] ?? []));
-        pending = UnprocessedKeys?.[table]?.Keys ?? [];
-        if (attempt > 8 && pending.length > 0)
-          throw new Error(`DynamoDB left ${pending.length} counter keys of ${table} unread; try again`);
-      }
-    }
-    return items;
   }
 }

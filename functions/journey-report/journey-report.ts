@@ -125,22 +125,18 @@ function counted(counters: ReadonlyMap<string, number>, metric: RunMetric, versi
 
 /** The run counts of the period, from the run counters (every version, or one). */
 export function runCountsFromCounters(counters: ReadonlyMap<string, number>, version?: string): RunCounts {
-  const totals = Object.fromEntries(RUN_METRICS.map((metric) => [metric, 0])) as Record<RunMetric, number>;
-  for (const [name, count] of counters) {
-    const split = name.lastIndexOf('|');
-    const metric = name.slice(split + 1) as RunMetric;
-    if (version && name.slice(0, split) !== version) continue;
-    if (metric in totals) totals[metric] += count;
-  }
-  const ended = totals.heldOut + totals.completed + totals.goalReached + totals.exited + totals.failed;
+  const [entered, heldOut, completed, goalReached, exited, failed] = RUN_METRICS.map((metric) =>
+    counted(counters, metric, version),
+  ) as [number, number, number, number, number, number];
+  const ended = heldOut + completed + goalReached + exited + failed;
   return {
-    entered: totals.entered,
-    heldOut: totals.heldOut,
-    inProgress: Math.max(0, totals.entered - ended),
-    completed: totals.completed,
-    goalReached: totals.goalReached,
-    exited: totals.exited,
-    failed: totals.failed,
+    entered,
+    heldOut,
+    inProgress: Math.max(0, entered - ended),
+    completed,
+    goalReached,
+    exited,
+    failed,
   };
 }
 

@@ -140,7 +140,7 @@ export async function enter(
   await listenFor(conversion.event, conversion.correlate);
   if (contactId && isHeldOut(journey, contactId)) {
     // Held out: the run is recorded (ended, reason holdout) so uplift can be measured, and sends nothing.
-    await deps.runs.end({ journeyId, runKey, gen: run.gen }, 'ended', 'holdout', nowIso());
+    await deps.runs.end(run, 'ended', 'holdout', nowIso());
     return { proceed: false, reason: 'holdout', journeyId, runKey };
   }
   for (const { event: eventType, correlate } of listenedCorrelations(journey)) {

@@ -15,11 +15,12 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '#platform/clients/dynamo.ts';
-import { isConditionFailure, isTransactionConditionFailure } from '#platform/dynamo-errors.ts';
+import { updateIfHolds } from '#platform/conditional-update.ts';
+import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import {
+  type CounterDeltas,
   counterUpdate,
   dayOf,
   type RunMetric,
@@ -238,75 +239,73 @@ export class RunsRepository {
       ...(input.version ? [] : ['version']),
       ...(input.execution ? [] : ['enteredBy']),
     ];
-    const day = dayOf(input.at);
-    try {
-      const enter = {
-        TableName: this.tableName,
-        Key: runKeyOf(input.journeyId, input.runKey),
-        UpdateExpression: `SET ${sets.join(', ')} ADD gen :one REMOVE ${removes.join(', ')}`,
-        ConditionExpression: input.reentry
-          ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
-          : 'attribute_not_exists(pk)',
-        ExpressionAttributeNames: { ...STATUS, '#trigger': 'trigger' },
-        ExpressionAttributeValues: {
-          ':journey': input.journeyId,
-          ':runKey': input.runKey,
-          ':status': input.pause ? 'waiting' : 'active',
-          ':contact': input.contactId ?? null,
-          ':type': input.triggerType,
-          ':eventId': input.triggerEventId,
-          ':at': input.at,
-          ':expires': expiresAt,
-          ':one': 1,
-          ...(inline ? { ':trigger': input.trigger } : {}),
-          ...(input.pause
-            ? {
-                ':waiting': input.pause,
-                ':shard': wakeShardOf(input.journeyId, input.runKey),
-                ':wakeAt': input.pause.until,
-              }
-            : {}),
-          ...(input.version ? { ':version': input.version } : {}),
-          ...(input.execution ? { ':execution': input.execution } : {}),
-          ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
-        },
-      };
-      // Entered and counted together: a retried entry neither enters nor counts twice.
-      await dynamo.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: enter },
-            {
-              Update: counterUpdate(
-                this.tableName,
-                runCountersKey(input.journeyId, day, shardOf(input.runKey)),
-                { [runCounter(input.version, 'entered')]: 1 },
-                day,
-              ),
-            },
-          ],
-        }),
-      );
+    const enter = {
+      TableName: this.tableName,
+      Key: runKeyOf(input.journeyId, input.runKey),
+      UpdateExpression: `SET ${sets.join(', ')} ADD gen :one REMOVE ${removes.join(', ')}`,
+      ConditionExpression: input.reentry
+        ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
+        : 'attribute_not_exists(pk)',
+      ExpressionAttributeNames: { ...STATUS, '#trigger': 'trigger' },
+      ExpressionAttributeValues: {
+        ':journey': input.journeyId,
+        ':runKey': input.runKey,
+        ':status': input.pause ? 'waiting' : 'active',
+        ':contact': input.contactId ?? null,
+        ':type': input.triggerType,
+        ':eventId': input.triggerEventId,
+        ':at': input.at,
+        ':expires': expiresAt,
+        ':one': 1,
+        ...(inline ? { ':trigger': input.trigger } : {}),
+        ...(input.pause
+          ? {
+              ':waiting': input.pause,
+              ':shard': wakeShardOf(input.journeyId, input.runKey),
+              ':wakeAt': input.pause.until,
+            }
+          : {}),
+        ...(input.version ? { ':version': input.version } : {}),
+        ...(input.execution ? { ':execution': input.execution } : {}),
+        ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
+      },
+    };
+    // Entered and counted together: a retried entry neither enters nor counts twice.
+    const entered = await updateIfHolds(
+      enter,
+      this.counters({ ...input, startedAt: input.at }, { [runCounter(input.version, 'entered')]: 1 }),
+    );
+    if (entered) {
       const run = await this.get(input.journeyId, input.runKey);
       if (!run) throw new Error(`run ${input.journeyId}/${input.runKey} not found after entering it`);
       return { entered: true, run };
-    } catch (error) {
-      if (!isTransactionConditionFailure(error, 0)) throw error;
-      const existing = await this.get(input.journeyId, input.runKey);
-      const found = existing ? { existing } : {};
-      if (existing?.triggerEventId === input.triggerEventId) {
-        if (input.execution && existing.status === 'active' && existing.enteredBy === input.execution)
-          return { entered: true, run: existing, again: true };
-        return { entered: false, reason: 'duplicate_trigger', ...found };
-      }
-      if (
-        existing &&
-        (existing.status === 'active' || existing.status === 'waiting' || existing.status === 'stalled')
-      ) {
-        return { entered: false, reason: 'run_already_active', ...found };
-      }
-      return { entered: false, reason: 'reentry_not_allowed', ...found };
     }
+    // Not entered: say why.
+    const existing = await this.get(input.journeyId, input.runKey);
+    const found = existing ? { existing } : {};
+    if (existing?.triggerEventId === input.triggerEventId) {
+      if (input.execution && existing.status === 'active' && existing.enteredBy === input.execution)
+        return { entered: true, run: existing, again: true };
+      return { entered: false, reason: 'duplicate_trigger', ...found };
+    }
+    if (
+      existing &&
+      (existing.status === 'active' || existing.status === 'waiting' || existing.status === 'stalled')
+    ) {
+      return { entered: false, reason: 'run_already_active', ...found };
+    }
+    return { entered: false, reason: 'reentry_not_allowed', ...found };
+  }
+
+  /** The update adding `deltas` to the counter item a run counts in (its journey, start day and shard). */
+  private counters(run: { journeyId: string; runKey: string; startedAt: string }, deltas: CounterDeltas) {
+    const day = dayOf(run.startedAt);
+    return counterUpdate(
+      this.tableName,
+      runCountersKey(run.journeyId, day, shardOf(run.runKey)),
+      deltas,
+      day,
+    );
   }
 
   /** A run, read consistently. */
@@ -411,60 +410,39 @@ export class RunsRepository {
    * transaction; false when it had already ended or was re-entered.
    */
   async end(
-    run: RunRef,
+    run: RunRef | Run,
     status: 'ended' | 'failed',
     reason: string,
     at: string,
     versionChange?: VersionChange,
   ): Promise<boolean> {
-    // Read for what the counters need (the day it started, its version); the write checks it still holds.
-    const current = await this.get(run.journeyId, run.runKey);
+    // The counters need the day it started and its version: read unless the caller has the run (the
+    // write's condition checks that it still holds either way).
+    const current = 'startedAt' in run ? run : await this.get(run.journeyId, run.runKey);
     if (!current || current.gen !== run.gen || !['active', 'waiting', 'stalled'].includes(current.status))
       return false;
-    const day = dayOf(current.startedAt);
-    try {
-      await dynamo.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: runKeyOf(run.journeyId, run.runKey),
-                UpdateExpression: `SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at${
-                  versionChange
-                    ? ', versionChanges = list_append(if_not_exists(versionChanges, :none), :change)'
-                    : ''
-                } REMOVE waiting, wakeShard, wakeAt`,
-                ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting, :stalled)',
-                ExpressionAttributeNames: STATUS,
-                ExpressionAttributeValues: {
-                  ':gen': run.gen,
-                  ':status': status,
-                  ':reason': reason,
-                  ':at': at,
-                  ':active': 'active',
-                  ':waiting': 'waiting',
-                  ':stalled': 'stalled',
-                  ...(versionChange ? { ':none': [], ':change': [versionChange] } : {}),
-                },
-              },
-            },
-            {
-              Update: counterUpdate(
-                this.tableName,
-                runCountersKey(run.journeyId, day, shardOf(run.runKey)),
-                { [runCounter(current.version, endingMetric(status, reason))]: 1 },
-                day,
-              ),
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isTransactionConditionFailure(error, 0)) return false;
-      throw error;
-    }
+    return updateIfHolds(
+      {
+        TableName: this.tableName,
+        Key: runKeyOf(run.journeyId, run.runKey),
+        UpdateExpression: `SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at${
+          versionChange ? ', versionChanges = list_append(if_not_exists(versionChanges, :none), :change)' : ''
+        } REMOVE waiting, wakeShard, wakeAt`,
+        ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting, :stalled)',
+        ExpressionAttributeNames: STATUS,
+        ExpressionAttributeValues: {
+          ':gen': run.gen,
+          ':status': status,
+          ':reason': reason,
+          ':at': at,
+          ':active': 'active',
+          ':waiting': 'waiting',
+          ':stalled': 'stalled',
+          ...(versionChange ? { ':none': [], ':change': [versionChange] } : {}),
+        },
+      },
+      this.counters(current, { [runCounter(current.version, endingMetric(status, reason))]: 1 }),
+    );
   }
 
   /**
@@ -474,42 +452,22 @@ export class RunsRepository {
    */
   async recordConversion(run: Run, at: string, revenue: number): Promise<boolean> {
     const heldOut = run.status === 'ended' && run.endReason === 'holdout';
-    const day = dayOf(run.startedAt);
-    const deltas: Record<string, number> = {
+    const deltas = {
       [runCounter(run.version, heldOut ? 'heldOutConverted' : 'converted')]: 1,
       ...(revenue !== 0
         ? { [runCounter(run.version, heldOut ? 'heldOutRevenue' : 'revenue')]: revenue }
         : {}),
     };
-    try {
-      await dynamo.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: runKeyOf(run.journeyId, run.runKey),
-                UpdateExpression: 'SET convertedAt = :at, conversionRevenue = :revenue',
-                ConditionExpression: 'gen = :gen AND attribute_not_exists(convertedAt)',
-                ExpressionAttributeValues: { ':gen': run.gen, ':at': at, ':revenue': revenue },
-              },
-            },
-            {
-              Update: counterUpdate(
-                this.tableName,
-                runCountersKey(run.journeyId, day, shardOf(run.runKey)),
-                deltas,
-                day,
-              ),
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isTransactionConditionFailure(error, 0)) return false;
-      throw error;
-    }
+    return updateIfHolds(
+      {
+        TableName: this.tableName,
+        Key: runKeyOf(run.journeyId, run.runKey),
+        UpdateExpression: 'SET convertedAt = :at, conversionRevenue = :revenue',
+        ConditionExpression: 'gen = :gen AND attribute_not_exists(convertedAt)',
+        ExpressionAttributeValues: { ':gen': run.gen, ':at': at, ':revenue': revenue },
+      },
+      this.counters(run, deltas),
+    );
   }
 
   /**

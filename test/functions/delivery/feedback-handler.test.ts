@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DynamoDBDocumentClient,
@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '#platform/logger.ts';
 import { ledgerTag } from '../../../functions/delivery/ledger.ts';
+import { counterChanges, transactionConditionFailed, updatesOf } from '../../support/dynamo-transactions.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
 const CONTACTS = 'contacts-table';
@@ -129,40 +130,7 @@ function given(entryStatus = 'sent', contact = storedContact(3)) {
 const contactPuts = () =>
   ddbMock.commandCalls(PutCommand).filter((call) => call.args[0].input.TableName === CONTACTS);
 /** The ledger entry's updates, alone or in a transaction with the journey's counters. */
-const ledgerUpdates = () =>
-  ddbMock
-    .calls()
-    .flatMap((call) => {
-      const command = call.args[0];
-      if (command instanceof UpdateCommand) return [command.input];
-      if (command instanceof TransactWriteCommand)
-        return (command.input.TransactItems ?? []).flatMap((item) => (item.Update ? [item.Update] : []));
-      return [];
-    })
-    .filter((update) => update.TableName === LEDGER && update.Key?.pk === TAG);
-
-/** The journey counters each transaction changed (attribute name -> change). */
-const counterChanges = () =>
-  ddbMock.commandCalls(TransactWriteCommand).flatMap((call) =>
-    (call.args[0].input.TransactItems ?? []).flatMap((item) => {
-      const update = item.Update;
-      if (!update || !String(update.Key?.pk).startsWith('COUNTS#')) return [];
-      const names = update.ExpressionAttributeNames ?? {};
-      const values = update.ExpressionAttributeValues ?? {};
-      return [
-        Object.fromEntries(Object.entries(names).map(([ref, name]) => [name, values[ref.replace('#', ':')]])),
-      ];
-    }),
-  );
-
-/** A transaction cancelled because its first action's condition failed. */
-const transactionConditionFailed = () =>
-  new TransactionCanceledException({
-    message:
-      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
-    CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-    $metadata: {},
-  });
+const ledgerUpdates = () => updatesOf(ddbMock, LEDGER, TAG);
 
 beforeEach(() => {
   ddbMock.on(GetCommand).resolves({});
@@ -205,7 +173,7 @@ describe('delivery feedback', () => {
     expect(update?.ExpressionAttributeValues?.[':event']).toEqual([
       '2024-05-01T12:00:02.000Z bounced Permanent/General',
     ]);
-    expect(counterChanges()).toEqual([{ 'unversioned|welcome-email|bounced': 1 }]);
+    expect(counterChanges(ddbMock)).toEqual([{ 'unversioned|welcome-email|bounced': 1 }]);
   });
 
   it('reads the contact again and reapplies when someone saved it in between', async () => {
@@ -285,7 +253,7 @@ describe('delivery feedback', () => {
       ':messageId': MESSAGE_ID,
       ':inFlight': 'in_flight',
     });
-    expect(counterChanges()).toEqual([{ 'unversioned|welcome-email|sent': 1 }]);
+    expect(counterChanges(ddbMock)).toEqual([{ 'unversioned|welcome-email|sent': 1 }]);
   });
 
   it('appends instead when another attempt settled the entry first', async () => {

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
@@ -14,6 +14,7 @@ import { byField, defineJourney, send, waitFor } from '#language/builder.ts';
 import { type RouterDeps, routeEvent } from '../../../functions/journeys/event-router.ts';
 import { scheduleName } from '../../../functions/journeys/journey-runs.ts';
 import { RunsRepository } from '../../../functions/journeys/runs-repository.ts';
+import { transactionConditionFailed } from '../../support/dynamo-transactions.ts';
 import { examples } from '../../workflows/catalogue/examples.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
@@ -208,14 +209,7 @@ describe('event router handler: goals', () => {
     // Prepare
     const run = storedRun(ABANDONED_CART, 3, 'await-order');
     listening('order.completed', run);
-    ddbMock.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message:
-          'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-        $metadata: {},
-      }),
-    );
+    ddbMock.on(TransactWriteCommand).rejects(transactionConditionFailed());
 
     // Act
     const outcomes = await handler(

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   DynamoDBDocumentClient,
@@ -20,6 +19,7 @@ import { RunsRepository } from '../../../functions/journeys/runs-repository.ts';
 import { ProductsRepository } from '../../../functions/products/products-repository.ts';
 import { findJourney } from '../../../workflows/journeys/index.ts';
 import { templates } from '../../../workflows/templates/index.ts';
+import { transactionConditionFailed } from '../../support/dynamo-transactions.ts';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const schedulerMock = mockClient(SchedulerClient);
@@ -163,14 +163,7 @@ describe('enter: a journey that starts with a pause', () => {
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(GetCommand, { TableName: STATE }).resolves({ Item: paused });
     ddbMock.on(PutCommand).resolves({});
-    ddbMock.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message:
-          'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-        $metadata: {},
-      }),
-    );
+    ddbMock.on(TransactWriteCommand).rejects(transactionConditionFailed());
     schedulerMock.on(CreateScheduleCommand).resolves({});
 
     // Act

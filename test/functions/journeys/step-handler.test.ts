@@ -20,6 +20,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { z } from 'zod';
 import { ledgerKey, ledgerTag } from '../../../functions/delivery/ledger.ts';
 import { scheduleName } from '../../../functions/journeys/journey-runs.ts';
+import { counterChanges, updatesOf } from '../../support/dynamo-transactions.ts';
 import { examples } from '../../workflows/catalogue/examples.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
@@ -173,39 +174,11 @@ function existingEntry(status: string, changes: Record<string, unknown> = {}) {
 }
 
 /** The ledger entry updates, alone or in a transaction with the journey's counters, in order. */
-function ledgerUpdates() {
-  return ddbMock
-    .calls()
-    .flatMap((call) => {
-      const command = call.args[0];
-      if (command instanceof UpdateCommand) return [command.input];
-      if (command instanceof TransactWriteCommand)
-        return (command.input.TransactItems ?? []).flatMap((item) => (item.Update ? [item.Update] : []));
-      return [];
-    })
-    .filter((update) => update.TableName === LEDGER && update.Key?.pk === LEDGER_PK);
-}
+const ledgerUpdates = () => updatesOf(ddbMock, LEDGER, LEDGER_PK);
 
 /** The values of the ledger settle updates, in order. */
 function ledgerSettles(): Array<Record<string, unknown>> {
   return ledgerUpdates().map((update) => (update.ExpressionAttributeValues ?? {}) as Record<string, unknown>);
-}
-
-/** The journey counters each transaction changed, in order (attribute name -> change). */
-function counterChanges() {
-  return ddbMock.commandCalls(TransactWriteCommand).flatMap((call) =>
-    (call.args[0].input.TransactItems ?? []).flatMap((item) => {
-      const update = item.Update;
-      if (!update || !String(update.Key?.pk).startsWith('COUNTS#')) return [];
-      const names = update.ExpressionAttributeNames ?? {};
-      const values = update.ExpressionAttributeValues ?? {};
-      return [
-        Object.fromEntries(
-          Object.entries(names).map(([placeholder, name]) => [name, values[placeholder.replace('#', ':')]]),
-        ),
-      ];
-    }),
-  );
 }
 
 describe('journey step: send', () => {
@@ -266,7 +239,7 @@ describe('journey step: send', () => {
       ConditionExpression: '#status = :readStatus AND updatedAt = :readAt',
       ExpressionAttributeValues: { ':readStatus': 'in_flight' },
     });
-    expect(counterChanges()).toEqual([{ 'unversioned|welcome-email|sent': 1 }]);
+    expect(counterChanges(ddbMock)).toEqual([{ 'unversioned|welcome-email|sent': 1 }]);
     expect(result).toMatchObject({ status: 'sent', providerMessageId: 'ses-msg-1' });
   });
 
@@ -351,7 +324,7 @@ describe('journey step: send', () => {
     expect(ledgerSettles()).toEqual([
       expect.objectContaining({ ':status': 'skipped', ':reason': 'unsubscribed' }),
     ]);
-    expect(counterChanges()).toEqual([
+    expect(counterChanges(ddbMock)).toEqual([
       { 'unversioned|welcome-email|skipped': 1, 'unversioned|welcome-email|skipped:unsubscribed': 1 },
     ]);
     expect(result).toMatchObject({ status: 'skipped', reason: 'unsubscribed' });
@@ -451,7 +424,7 @@ describe('journey step: send', () => {
     // Assess
     expect(settlesBeforeSes).toEqual([expect.objectContaining({ ':status': 'in_flight' })]);
     // Taken from failed when reopened, added to sent when sent: the counters say what the ledger holds.
-    expect(counterChanges()).toEqual([
+    expect(counterChanges(ddbMock)).toEqual([
       { 'unversioned|welcome-email|failed': -1 },
       { 'unversioned|welcome-email|sent': 1 },
     ]);
