@@ -337,10 +337,8 @@ export class ContactsRepository {
       }),
     );
     return {
-      contacts: (page.Items ?? []).map(({ pk, kind: _kind, ...rest }) => ({
-        key: { pk },
-        contact: Contact.parse(rest),
-      })),
+      // Contact.parse drops the item's own attributes (pk, kind, version): no copy without them first.
+      contacts: (page.Items ?? []).map((item) => ({ key: { pk: item.pk }, contact: Contact.parse(item) })),
       ...(page.LastEvaluatedKey ? { nextKey: page.LastEvaluatedKey } : {}),
     };
   }

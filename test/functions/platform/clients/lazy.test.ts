@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type LoadedClient, lazyClient, SdkCommand } from '#platform/clients/lazy.ts';
+import { type LoadedClient, lazyClient, SdkCommand, withoutSdkLogger } from '#platform/clients/lazy.ts';
 
 const tracedClients = vi.hoisted(() => [] as unknown[]);
 vi.mock('#platform/tracer.ts', () => ({
@@ -71,5 +71,39 @@ describe('lazyClient', () => {
     await expect(client.send(new EchoCommand({ value: 'a' }))).rejects.toThrow(
       'the SDK has no command EchoCommand',
     );
+  });
+});
+
+describe('withoutSdkLogger', () => {
+  it("takes the SDK's logger middleware out of a client's stack and leaves the rest", async () => {
+    // Prepare
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const before = client.middlewareStack.identify();
+
+    // Act
+    withoutSdkLogger(client);
+
+    // Assess
+    const after = client.middlewareStack.identify();
+    expect(before.some((entry) => entry.startsWith('loggerMiddleware'))).toBe(true);
+    expect(after.some((entry) => entry.startsWith('loggerMiddleware'))).toBe(false);
+    expect(after).toHaveLength(before.length - 1);
+    client.destroy();
+  });
+
+  it('is given every client a lazy client loads, before it is traced', async () => {
+    // Prepare
+    const removed: string[] = [];
+    const sdk = fakeSdk();
+    const client = { ...sdk.client, middlewareStack: { remove: (name: string) => removed.push(name) > 0 } };
+    const lazy = lazyClient(async (traced) => ({ client: traced(client), commands: sdk.commands }));
+
+    // Act
+    await lazy.send(new EchoCommand({ value: 'x' }));
+
+    // Assess
+    expect(removed).toEqual(['loggerMiddleware']);
+    expect(tracedClients).toEqual([client]);
   });
 });
