@@ -34,7 +34,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
       contacts: o.contacts,
       seed: o.seed,
       nowMs: o.nowMs,
-      scanSegments: 8,
+      scanSegments: 4,
       pageSize: 500,
       segment: 'lapsed-90',
     }),

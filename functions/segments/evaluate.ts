@@ -9,18 +9,18 @@
 import type { Contact } from '#catalogue/contact.ts';
 import {
   countInLastDays,
-  daysSinceLastOrder,
   EMAIL_CLICKED,
   EMAIL_OPENED,
+  isoUtcDay,
   lastEngagement,
   ORDER_COMPLETED,
-  orderTotalInWindow,
   type ProfileAggregates,
+  roundCents,
   utcDay,
 } from '#catalogue/profile-aggregates.ts';
 import { isValidTimeZone, type LocalParts, localParts } from '#language/local-time.ts';
 import type { Comparison, Condition, NumberOp, ScoreRange, SegmentDefinition } from '#language/segments.ts';
-import { type RfmScore, type RfmThresholds, rfmScore } from './rfm.ts';
+import { type OrderFigures, type RfmScore, type RfmThresholds, rfmScoreOf } from './rfm.ts';
 
 /** Whether the contact being evaluated is in the segment with this id. */
 export type ResolveSegment = (id: string) => boolean;
@@ -32,16 +32,57 @@ export interface EvaluationOptions {
   readonly defaultTimezone?: string;
 }
 
-/** One contact at one instant; shared by every segment evaluated for it. */
-export class ContactEvaluation {
+/** Per-day values of a `{ 'YYYY-MM-DD': n }` map as parallel arrays of UTC day numbers and values. */
+interface DaySeries {
+  readonly days: readonly number[];
+  readonly values: readonly number[];
+}
+
+const NO_DAYS: DaySeries = { days: [], values: [] };
+
+function daySeries(perDay: Readonly<Record<string, number>> | undefined): DaySeries {
+  if (perDay === undefined) return NO_DAYS;
+  const days: number[] = [];
+  const values: number[] = [];
+  for (const key in perDay) {
+    const value = perDay[key];
+    if (value === undefined) continue;
+    days.push(isoUtcDay(key));
+    values.push(value);
+  }
+  return { days, values };
+}
+
+/** Sum of the values of the days from `first` to `last` (both included). */
+function sumBetween(series: DaySeries, first: number, last: number): number {
+  let sum = 0;
+  for (let i = 0; i < series.days.length; i++) {
+    const day = series.days[i] ?? Number.NaN;
+    if (day >= first && day <= last) sum += series.values[i] ?? 0;
+  }
+  return sum;
+}
+
+/**
+ * One contact at one instant; shared by every segment evaluated for it. What several conditions
+ * read (the order history by day, days since the last order, RFM, the birthday) is read once.
+ */
+export class ContactEvaluation implements OrderFigures {
   readonly contact: Contact;
   readonly aggregates: ProfileAggregates;
   readonly nowMs: number;
+  /** The UTC day number of `nowMs`. */
+  readonly today: number;
   readonly resolveSegment: ResolveSegment;
   readonly options: EvaluationOptions;
-  // null: not computed yet (undefined is a valid RFM: never ordered).
+  // null: not computed yet (undefined is a valid RFM and a valid days-since: never ordered).
   private rfmMemo: RfmScore | undefined | null = null;
+  private daysSinceLastOrderMemo: number | undefined | null = null;
   private birthdayMemo: boolean | undefined;
+  private orderCounts: DaySeries | undefined;
+  private orderTotals: DaySeries | undefined;
+  /** The UTC days of the first and last orders. */
+  private orderDays: { readonly first: number; readonly last: number } | undefined;
 
   constructor(
     contact: Contact,
@@ -53,18 +94,76 @@ export class ContactEvaluation {
     this.contact = contact;
     this.aggregates = aggregates;
     this.nowMs = nowMs;
+    this.today = utcDay(nowMs);
     this.resolveSegment = resolveSegment;
     this.options = options;
   }
 
   rfm(): RfmScore | undefined {
-    if (this.rfmMemo === null) this.rfmMemo = rfmScore(this.aggregates, this.nowMs, this.options.rfm);
+    if (this.rfmMemo === null) this.rfmMemo = rfmScoreOf(this, this.options.rfm);
     return this.rfmMemo;
+  }
+
+  daysSinceLastOrder(): number | undefined {
+    if (this.daysSinceLastOrderMemo === null) {
+      const last = this.aggregates.lastOrderAt;
+      this.daysSinceLastOrderMemo =
+        last === undefined ? undefined : Math.max(0, this.today - isoUtcDay(last));
+    }
+    return this.daysSinceLastOrderMemo;
+  }
+
+  /** Events of a type on the last `days` UTC days: today and the `days - 1` before it. */
+  eventsInLastDays(type: string, days: number): number {
+    if (type !== ORDER_COMPLETED) return countInLastDays(this.aggregates, type, days, this.nowMs);
+    return this.ordersInLastDays(days);
+  }
+
+  ordersInLastDays(days: number): number {
+    const first = this.today - days + 1;
+    if (days < 1 || !this.mayHaveOrdersBetween(first, this.today)) return 0;
+    this.orderCounts ??= daySeries(this.aggregates.counts[ORDER_COMPLETED]);
+    return sumBetween(this.orderCounts, first, this.today);
+  }
+
+  /** Order totals of the days at least `toDaysAgo` and less than `fromDaysAgo` days ago (0 is today). */
+  orderTotalBetween(fromDaysAgo: number, toDaysAgo: number): number {
+    const first = this.today - fromDaysAgo + 1;
+    const last = this.today - toDaysAgo;
+    if (fromDaysAgo <= toDaysAgo || !this.mayHaveOrdersBetween(first, last)) return 0;
+    this.orderTotals ??= daySeries(this.aggregates.orderTotals);
+    return roundCents(sumBetween(this.orderTotals, first, last));
+  }
+
+  /**
+   * False when no order can fall on the days from `first` to `last`: every order is dated from the
+   * first order to the last, so the per-day maps need not be read (reading one costs more than all
+   * the rest of an evaluation).
+   */
+  private mayHaveOrdersBetween(first: number, last: number): boolean {
+    if (this.orderDays === undefined) {
+      const { firstOrderAt, lastOrderAt } = this.aggregates;
+      this.orderDays = {
+        first: firstOrderAt === undefined ? Number.NEGATIVE_INFINITY : isoUtcDay(firstOrderAt),
+        last: lastOrderAt === undefined ? Number.NaN : isoUtcDay(lastOrderAt),
+      };
+    }
+    // NaN (never ordered, or an unreadable date) compares false: no order to count.
+    return this.orderDays.last >= first && !(this.orderDays.first > last);
+  }
+
+  spentInLastDays(days: number): number {
+    return this.orderTotalBetween(days, 0);
   }
 
   isBirthday(): boolean {
     this.birthdayMemo ??= isBirthdayToday(this.contact, this.nowMs, this.options.defaultTimezone ?? 'UTC');
     return this.birthdayMemo;
+  }
+
+  /** Whether the contact is in the segment with this id (an `inSegment` condition). */
+  inSegment(id: string): boolean {
+    return this.resolveSegment(id);
   }
 
   matches(segment: SegmentDefinition): boolean {
@@ -219,26 +318,26 @@ function compile(condition: Condition): Predicate {
   if ('eventCount' in condition) {
     const { event, withinDays, op, value } = condition.eventCount;
     const test = numberTest(op, value);
-    return (e) => test(countInLastDays(e.aggregates, event, withinDays, e.nowMs));
+    return (e) => test(e.eventsInLastDays(event, withinDays));
   }
   if ('orderTotal' in condition) {
     const { fromDaysAgo, toDaysAgo = 0, op, value } = condition.orderTotal;
     const test = numberTest(op, value);
-    return (e) => test(orderTotalInWindow(e.aggregates, fromDaysAgo, toDaysAgo, e.nowMs));
+    return (e) => test(e.orderTotalBetween(fromDaysAgo, toDaysAgo));
   }
   if ('orderTotalRatio' in condition) {
     const { days, op, value } = condition.orderTotalRatio;
     const test = numberTest(op, value);
     return (e) => {
-      const before = orderTotalInWindow(e.aggregates, 2 * days, days, e.nowMs);
-      return before > 0 && test(orderTotalInWindow(e.aggregates, days, 0, e.nowMs) / before);
+      const before = e.orderTotalBetween(2 * days, days);
+      return before > 0 && test(e.orderTotalBetween(days, 0) / before);
     };
   }
   if ('daysSinceLastOrder' in condition) {
     const { op, value } = condition.daysSinceLastOrder;
     const test = numberTest(op, value);
     return (e) => {
-      const days = daysSinceLastOrder(e.aggregates, e.nowMs);
+      const days = e.daysSinceLastOrder();
       return days !== undefined && test(days);
     };
   }
@@ -250,7 +349,7 @@ function compile(condition: Condition): Predicate {
     const { action, withinDays } = condition.engaged;
     return (e) => {
       const last = lastEngagement(e.aggregates, action);
-      return last !== undefined && utcDay(e.nowMs) - utcDay(Date.parse(last)) < withinDays;
+      return last !== undefined && e.today - isoUtcDay(last) < withinDays;
     };
   }
   if ('rfm' in condition) {
@@ -272,7 +371,7 @@ function compile(condition: Condition): Predicate {
   if ('birthdayToday' in condition) return (e) => e.isBirthday();
   if ('inSegment' in condition) {
     const id = condition.inSegment;
-    return (e) => e.resolveSegment(id);
+    return (e) => e.inSegment(id);
   }
   throw new Error(`not a segment condition: ${JSON.stringify(condition).slice(0, 200)}`);
 }

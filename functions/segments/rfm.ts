@@ -65,19 +65,44 @@ function scoreAtLeast(value: number, bounds: Bounds): RfmValue {
   return 1;
 }
 
+/** What an RFM score reads of a contact's orders, at one instant. */
+export interface OrderFigures {
+  /** Whole UTC days since the last order; undefined when the contact never ordered. */
+  daysSinceLastOrder(): number | undefined;
+  /** Orders on the last `days` UTC days, today included. */
+  ordersInLastDays(days: number): number;
+  /** Order totals of the last `days` UTC days, today included. */
+  spentInLastDays(days: number): number;
+}
+
+/** The contact's RFM score from its order figures, or undefined when they never ordered. */
+export function rfmScoreOf(
+  figures: OrderFigures,
+  thresholds: Partial<RfmThresholds> = {},
+): RfmScore | undefined {
+  const days = figures.daysSinceLastOrder();
+  if (days === undefined) return undefined;
+  const windowDays = thresholds.windowDays ?? DEFAULT_RFM_THRESHOLDS.windowDays;
+  const recency = scoreAtMost(days, thresholds.recencyDays ?? DEFAULT_RFM_THRESHOLDS.recencyDays);
+  const orders = figures.ordersInLastDays(windowDays);
+  const frequency = scoreAtLeast(orders, thresholds.orders ?? DEFAULT_RFM_THRESHOLDS.orders);
+  const spent = figures.spentInLastDays(windowDays);
+  const monetary = scoreAtLeast(spent, thresholds.spent ?? DEFAULT_RFM_THRESHOLDS.spent);
+  return { recency, frequency, monetary, total: recency + frequency + monetary };
+}
+
 /** The contact's RFM score at `nowMs`, or undefined when they never ordered. */
 export function rfmScore(
   aggregates: ProfileAggregates,
   nowMs: number,
   thresholds: Partial<RfmThresholds> = {},
 ): RfmScore | undefined {
-  const days = daysSinceLastOrder(aggregates, nowMs);
-  if (days === undefined) return undefined;
-  const windowDays = thresholds.windowDays ?? DEFAULT_RFM_THRESHOLDS.windowDays;
-  const recency = scoreAtMost(days, thresholds.recencyDays ?? DEFAULT_RFM_THRESHOLDS.recencyDays);
-  const orders = countInLastDays(aggregates, ORDER_COMPLETED, windowDays, nowMs);
-  const frequency = scoreAtLeast(orders, thresholds.orders ?? DEFAULT_RFM_THRESHOLDS.orders);
-  const spent = orderTotalInWindow(aggregates, windowDays, 0, nowMs);
-  const monetary = scoreAtLeast(spent, thresholds.spent ?? DEFAULT_RFM_THRESHOLDS.spent);
-  return { recency, frequency, monetary, total: recency + frequency + monetary };
+  return rfmScoreOf(
+    {
+      daysSinceLastOrder: () => daysSinceLastOrder(aggregates, nowMs),
+      ordersInLastDays: (days) => countInLastDays(aggregates, ORDER_COMPLETED, days, nowMs),
+      spentInLastDays: (days) => orderTotalInWindow(aggregates, days, 0, nowMs),
+    },
+    thresholds,
+  );
 }

@@ -1,7 +1,12 @@
 // Each condition of the segment language on fixture contacts, and what a segment depends on.
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
-import { type ProfileAggregates, ProfileAggregates as Schema } from '#catalogue/profile-aggregates.ts';
+import {
+  countInLastDays,
+  orderTotalInWindow,
+  type ProfileAggregates,
+  ProfileAggregates as Schema,
+} from '#catalogue/profile-aggregates.ts';
 import type { Condition, SegmentDefinition } from '#language/segments.ts';
 import {
   dependsOn,
@@ -177,6 +182,48 @@ describe('behaviour', () => {
     expect(matches(ratio, contact, dropped)).toBe(true);
     expect(matches(ratio, contact, steady)).toBe(false);
     expect(matches(ratio, contact, newCustomer)).toBe(false);
+  });
+});
+
+describe('order windows', () => {
+  // Orders 3, 40, 95, 200 and 390 days ago: windows before the first, after the last and across them.
+  const agg = aggregatesOf(order(3, 12.5), order(40, 30), order(95, 7.25), order(200, 60), order(390, 5));
+  const contact = contactWith();
+
+  it('sums the same totals and counts as the aggregate queries, for every window', () => {
+    for (const from of [1, 3, 4, 41, 95, 96, 180, 201, 365, 391, 400]) {
+      for (const to of [0, 2, 3, 39, 40, 94, 95, 199, 200, 389, 390]) {
+        const total = orderTotalInWindow(agg, from, to, NOW);
+
+        // Assess: a total is matched exactly when it equals the query's answer.
+        expect(
+          matches(
+            { orderTotal: { fromDaysAgo: from, toDaysAgo: to, op: 'equals', value: total } },
+            contact,
+            agg,
+          ),
+        ).toBe(true);
+        expect(
+          matches({ orderTotal: { fromDaysAgo: from, toDaysAgo: to, op: 'gt', value: total } }, contact, agg),
+        ).toBe(false);
+      }
+      const orders = countInLastDays(agg, 'order.completed', from, NOW);
+      const counted: Condition = {
+        eventCount: { event: 'order.completed', withinDays: from, op: 'equals', value: orders },
+      };
+      expect(matches(counted, contact, agg)).toBe(true);
+    }
+  });
+
+  it('finds no order before the first nor after the last', () => {
+    // Assess: nothing in the last 3 days (0..2), nothing 391..399 days ago.
+    expect(matches({ orderTotal: { fromDaysAgo: 3, op: 'equals', value: 0 } }, contact, agg)).toBe(true);
+    expect(
+      matches({ orderTotal: { fromDaysAgo: 400, toDaysAgo: 391, op: 'equals', value: 0 } }, contact, agg),
+    ).toBe(true);
+    expect(
+      matches({ orderTotal: { fromDaysAgo: 400, toDaysAgo: 390, op: 'equals', value: 5 } }, contact, agg),
+    ).toBe(true);
   });
 });
 

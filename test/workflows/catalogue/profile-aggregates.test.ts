@@ -5,6 +5,7 @@ import {
   applyEvent,
   countInLastDays,
   daysSinceLastOrder,
+  isoUtcDay,
   lastEngagement,
   orderTotalInWindow,
   ProfileAggregates,
@@ -241,5 +242,40 @@ describe('queries', () => {
     // Assess
     expect(lastEngagement(agg, 'opened')).toBe(daysAgo(0));
     expect(lastEngagement(agg, 'clicked')).toBeUndefined();
+  });
+});
+
+describe('isoUtcDay', () => {
+  const DAY = 86_400_000;
+
+  it('gives the UTC day number Date.parse gives for day keys and UTC timestamps, 1900 to 2200', () => {
+    // Prepare: every 13th day over three centuries (leap and century years included) at two times.
+    const start = Date.UTC(1900, 0, 1);
+    const end = Date.UTC(2200, 0, 1);
+
+    for (let ms = start; ms < end; ms += 13 * DAY) {
+      const iso = new Date(ms + 23 * 3_600_000 + 59 * 60_000).toISOString();
+
+      // Assess
+      expect(isoUtcDay(iso.slice(0, 10))).toBe(Math.floor(ms / DAY));
+      expect(isoUtcDay(iso)).toBe(Math.floor(Date.parse(iso) / DAY));
+    }
+  });
+
+  it('reads leap days and the last day of each month', () => {
+    // Assess
+    expect(isoUtcDay('2024-02-29')).toBe(Date.UTC(2024, 1, 29) / DAY);
+    expect(isoUtcDay('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29) / DAY);
+    expect(isoUtcDay('2026-12-31T23:59:59.999Z')).toBe(Date.UTC(2026, 11, 31) / DAY);
+    expect(isoUtcDay('1970-01-01')).toBe(0);
+  });
+
+  it('goes through Date.parse for an offset, and is NaN for what no date reader accepts', () => {
+    // Assess: 23:30 at -05:00 is already the next UTC day.
+    expect(isoUtcDay('2026-03-01T23:30:00-05:00')).toBe(Date.UTC(2026, 2, 2) / DAY);
+    expect(isoUtcDay('2026-03-01T23:30:00+00:00')).toBe(Date.UTC(2026, 2, 1) / DAY);
+    expect(isoUtcDay('not a date')).toBeNaN();
+    expect(isoUtcDay('2026-13-01')).toBeNaN();
+    expect(isoUtcDay('2026-04-31T10:00:00Z')).toBe(Math.floor(Date.parse('2026-04-31T10:00:00Z') / DAY));
   });
 });
