@@ -113,6 +113,21 @@ export function subtractUsage(a: Usage, b: Usage): Usage {
   ) as unknown as Usage;
 }
 
+/**
+ * The storage a run added, in byte-months, from the stored items before and after it (valued from
+ * the same instant, so what was there before and did not change counts nothing): each item's growth,
+ * a new item whole. An item the run deleted or shrank adds nothing rather than a credit: its storage
+ * is counted for whatever wrote it (a waitlist entry, for the waitlisted event).
+ */
+export function storageGrowth(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): number {
+  let grown = 0;
+  for (const [key, byteMonths] of after) grown += Math.max(0, byteMonths - (before.get(key) ?? 0));
+  return grown;
+}
+
 /** a + b, field by field. */
 export function addUsage(a: Usage, b: Usage): Usage {
   return Object.fromEntries(

@@ -21,6 +21,7 @@ import {
   PRICES,
   perRun,
   STORAGE_HORIZON_MONTHS,
+  storageGrowth,
   subtractUsage,
   type Usage,
 } from './cost-model.ts';
@@ -99,10 +100,10 @@ const SCENARIOS: Scenario[] = [
 
 /**
  * What the runtime has used so far. Lambda and Express durations are the declared model's (local
- * wall time is not Lambda's); DynamoDB units, log bytes and messages are counted; storage is read
- * from the tables (byte-months until each item's TTL or the horizon), so it is taken as a whole.
+ * wall time is not Lambda's); DynamoDB units, log bytes and messages are counted. Storage is not a
+ * running total: see storedItems.
  */
-async function usageNow(runtime: LocalRuntime): Promise<Usage> {
+function usageNow(runtime: LocalRuntime): Usage {
   const sfn = runtime.stepFunctions;
   let lambdaGbSeconds = 0;
   let platformLogBytes = 0;
@@ -122,19 +123,24 @@ async function usageNow(runtime: LocalRuntime): Promise<Usage> {
     dynamoWriteUnits: runtime.dynamo.units.write,
     dynamoIndexWriteUnits: runtime.dynamo.units.indexWrite,
     logBytes: runtime.logBytes + platformLogBytes,
-    storedByteMonths: await runtime.dynamo.storedByteMonths(
-      runtime.app.tables,
-      runtime.clock.now(),
-      STORAGE_HORIZON_MONTHS,
-      // A journey's counter items are shared by all its runs of a day (16 a day): a few runs would
-      // each seem to store one, a million share them. Their writes are counted; their bytes are not.
-      (item) => !String(item.pk?.S ?? '').startsWith('COUNTS#'),
-    ),
+    storedByteMonths: 0,
     emails: runtime.ses.emails().length,
     // SMS through SNS or End User Messaging, and calls.
     sms: runtime.sns.outbox().length + runtime.smsVoice.outbox().filter((m) => m.channel === 'TEXT').length,
     calls: runtime.smsVoice.outbox().filter((m) => m.channel === 'VOICE').length,
   };
+}
+
+/** The byte-months each stored item will bill from `atMs` (until its TTL or the horizon). */
+function storedItems(runtime: LocalRuntime, atMs: number): Promise<Map<string, number>> {
+  return runtime.dynamo.storedByteMonthsByItem(
+    runtime.app.tables,
+    atMs,
+    STORAGE_HORIZON_MONTHS,
+    // A journey's counter items are shared by all its runs of a day (16 a day): a few runs would
+    // each seem to store one, a million share them. Their writes are counted; their bytes are not.
+    (item) => !String(item.pk?.S ?? '').startsWith('COUNTS#'),
+  );
 }
 
 /** The cost of processing provider feedback (SES Sent and Delivered events) for one e-mail. */
@@ -178,13 +184,17 @@ async function measure(
   }
   for (let i = 0; i < RUNS; i++) await scenario.setup?.(put, `${scenario.journeyId}-${pass}-${i}`);
   await runtime.idle();
-  const before = await usageNow(runtime);
+  const startedAt = runtime.clock.now();
+  const before = usageNow(runtime);
+  const storedBefore = await storedItems(runtime, startedAt);
   for (let i = 0; i < RUNS; i++) {
     await scenario.trigger(put, `${scenario.journeyId}-${pass}-${i}`);
     await runtime.advance(STAGGER);
   }
   await runtime.advance(scenario.runFor);
-  return subtractUsage(await usageNow(runtime), before);
+  // Both valued from the start: the hours the scenario ran do not shorten what was already stored.
+  const stored = storageGrowth(storedBefore, await storedItems(runtime, startedAt));
+  return { ...subtractUsage(usageNow(runtime), before), storedByteMonths: stored };
 }
 
 /** Measures every reference journey; returns the usage and cost per run and per million runs. */

@@ -305,20 +305,20 @@ export class LocalDynamo {
   }
 
   /**
-   * The byte-months `tables` will bill as storage from `nowMs`: each item's size with its index
-   * copies (100 bytes of overhead each) times the months it stays, until its TTL or for
-   * `horizonMonths` (an item without TTL, or one living longer). Read with consistent scans; for the
-   * cost report.
+   * The byte-months each item of `tables` will bill as storage from `nowMs`, by table and key: its
+   * size with its index copies (100 bytes of overhead each) times the months it stays, until its
+   * TTL or for `horizonMonths` (an item without TTL, or one living longer). Read with consistent
+   * scans; for the cost report.
    */
-  async storedByteMonths(
+  async storedByteMonthsByItem(
     tables: readonly LocalTable[],
     nowMs: number,
     horizonMonths: number,
     /** Which items to count (all by default). */
     include: (item: Record<string, AttributeValue>) => boolean = () => true,
-  ): Promise<number> {
+  ): Promise<Map<string, number>> {
     const monthSeconds = 30.4 * 86_400;
-    let byteMonths = 0;
+    const byteMonths = new Map<string, number>();
     for (const table of tables) {
       let start: Record<string, AttributeValue> | undefined;
       do {
@@ -348,7 +348,8 @@ export class LocalDynamo {
           const months = Number.isFinite(expires)
             ? Math.min(horizonMonths, Math.max(0, expires - nowMs / 1000) / monthSeconds)
             : horizonMonths;
-          byteMonths += storedItemBytes(table, item) * months;
+          const key = JSON.stringify(table.keySchema.map(({ AttributeName }) => item[AttributeName]));
+          byteMonths.set(`${table.name} ${key}`, storedItemBytes(table, item) * months);
         }
         start = page.LastEvaluatedKey;
       } while (start);

@@ -1,5 +1,6 @@
 // DynamoDB bills a table write's index writes too: an item entering or leaving a GSI is one write
 // there, a changed index key two, and a KEYS_ONLY index ignores changes to other attributes.
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { indexWriteUnits, storedItemBytes } from '../../../local/aws/dynamodb.ts';
 
@@ -55,5 +56,50 @@ describe('stored item bytes', () => {
     expect(storedItemBytes(table, waiting)).toBe(
       37 + 'wakeShardWAKE#1wakeAt2026-03-04'.length + 100 + keysOnly + 100,
     );
+  });
+});
+
+describe('stored byte-months by item', () => {
+  it('values each item by table and key, until its TTL or for the horizon', async () => {
+    // Prepare
+    const { LocalDynamo } = await import('../../../local/aws/dynamodb.ts');
+    const { serveAws } = await import('../../../local/aws/http-adapter.ts');
+    const dynamo = new LocalDynamo();
+    await dynamo.start();
+    const served = await serveAws((req) => dynamo.handle(req), { host: '127.0.0.1', port: 0 });
+    try {
+      const ledger = {
+        logicalId: 'Ledger',
+        name: 'ledger',
+        keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        attributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        globalSecondaryIndexes: [],
+        ttlAttribute: 'expiresAt',
+      };
+      await dynamo.createTables(served.url, [ledger]);
+      const nowMs = Date.parse('2026-03-02T00:00:00Z');
+      const month = 30.4 * 86_400;
+      const expiring = { pk: { S: 'A' }, expiresAt: { N: String(nowMs / 1000 + 2 * month) } };
+      const kept = { pk: { S: 'B' } };
+      const client = new DynamoDBClient({
+        endpoint: served.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      for (const Item of [expiring, kept])
+        await client.send(new PutItemCommand({ TableName: 'ledger', Item }));
+      client.destroy();
+
+      // Act
+      const stored = await dynamo.storedByteMonthsByItem([ledger], nowMs, 13);
+
+      // Assess: A for its 2 months left, B (no TTL) for the 13-month horizon.
+      expect([...stored.keys()].sort()).toEqual(['ledger [{"S":"A"}]', 'ledger [{"S":"B"}]']);
+      expect(stored.get('ledger [{"S":"A"}]')).toBeCloseTo(storedItemBytes(ledger, expiring) * 2, 6);
+      expect(stored.get('ledger [{"S":"B"}]')).toBeCloseTo(storedItemBytes(ledger, kept) * 13, 6);
+    } finally {
+      await served.close();
+      await dynamo.close();
+    }
   });
 });
