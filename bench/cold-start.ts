@@ -35,6 +35,7 @@ export function deploymentBuildOptions(entry: string, outfile: string): BuildOpt
     target: RELANCE_BUNDLING.target,
     minify: RELANCE_BUNDLING.minify,
     sourcemap: RELANCE_BUNDLING.sourceMap,
+    sourcesContent: RELANCE_BUNDLING.sourcesContent,
     mainFields: RELANCE_BUNDLING.mainFields,
     banner: { js: RELANCE_BUNDLING.banner },
     external: RELANCE_BUNDLING.externalModules,

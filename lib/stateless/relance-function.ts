@@ -40,6 +40,9 @@ export type TableAction =
 export const RELANCE_BUNDLING = {
   minify: true,
   sourceMap: true,
+  // Stack traces need the mappings only: without the sources' text a map is a quarter of the size
+  // (1.4 MB -> 0.4 MB for a 270 KB bundle), which NODE_OPTIONS=--enable-source-maps reads at init.
+  sourcesContent: false,
   format: OutputFormat.ESM,
   target: 'node22',
   mainFields: ['module', 'main'],
