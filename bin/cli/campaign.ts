@@ -39,9 +39,9 @@ import {
 import {
   type CostBreakdown,
   costOf,
-  DECLARED,
   expressBilledGbSeconds,
   PRICES,
+  platformLogBytesPerInvocation,
   type Usage,
 } from './cost-model.ts';
 
@@ -438,8 +438,9 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       pages +
       (e * 2 * pauses + 2 * decided),
     dynamoIndexWriteUnits: e * 2 * pauses + 2 * decided,
-    // Lambda's platform records only: the handlers log at INFO a few hundred bytes more per call.
-    logBytes: (passInvocations + journeyInvocations) * DECLARED.platformLogBytesPerInvocation,
+    // Lambda's platform records only (none at the functions' WARN system level): the handlers log
+    // at INFO a few hundred bytes more per call.
+    logBytes: (passInvocations + journeyInvocations) * platformLogBytesPerInvocation(),
     // Not estimated before the pass: runs and ledger entries left stored (see `npm run cost`).
     storedByteMonths: 0,
     emails,

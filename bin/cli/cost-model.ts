@@ -48,12 +48,22 @@ export const DECLARED = {
   /** Billed duration of one Express execution (64 MB): its Lambda tasks and transitions, in 100 ms steps. */
   expressMs: 200,
   /** Lambda's platform records per invocation in JSON format at the INFO system level (platform.start, platform.report). */
-  platformLogBytesPerInvocation: 600,
+  platformLogBytesAtInfo: 600,
+  /**
+   * The system log level of relance's functions (lib/stateless/relance-function.ts; the infra tests
+   * hold the template to it): at WARN, Lambda writes no start and report records.
+   */
+  systemLogLevel: 'WARN' as 'DEBUG' | 'INFO' | 'WARN',
   /** X-Ray's default sampling rule past its reservoir of one request a second: 5% of requests traced. */
   xraySampling: 0.05,
   /** CloudWatch Logs retention of the function log groups (one month). */
   logRetentionMonths: 1,
 } as const;
+
+/** The bytes of Lambda's own records per invocation at a system log level (none at WARN). */
+export function platformLogBytesPerInvocation(level = DECLARED.systemLogLevel): number {
+  return level === 'WARN' ? 0 : DECLARED.platformLogBytesAtInfo;
+}
 
 /** What one run (or one event) used, as counted on the local runtime. */
 export interface Usage {

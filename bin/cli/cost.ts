@@ -20,6 +20,7 @@ import {
   expressBilledGbSeconds,
   PRICES,
   perRun,
+  platformLogBytesPerInvocation,
   STORAGE_HORIZON_MONTHS,
   storageGrowth,
   subtractUsage,
@@ -110,7 +111,7 @@ function usageNow(runtime: LocalRuntime): Usage {
   for (const fn of runtime.app.functions) {
     const invocations = runtime.lambdas.counts.get(fn.name) ?? 0;
     lambdaGbSeconds += declaredLambdaGbSeconds(fn.entry, fn.memorySize, invocations);
-    platformLogBytes += invocations * DECLARED.platformLogBytesPerInvocation;
+    platformLogBytes += invocations * platformLogBytesPerInvocation(fn.systemLogLevel);
   }
   return {
     lambdaInvocations: [...runtime.lambdas.counts.values()].reduce((a, b) => a + b, 0),
@@ -353,7 +354,7 @@ export function printCostReport(results: CostResults, write: (line: string) => v
       .map(([entry, ms]) => `${entry.replace(/^functions\//, '').replace(/-handler\.ts$/, '')} ${ms} ms`)
       .join(
         ', ',
-      )}, Express ${DECLARED.expressMs} ms, ${DECLARED.platformLogBytesPerInvocation} B of platform log per invocation, X-Ray sampling ${DECLARED.xraySampling * 100}%, storage until TTL or ${STORAGE_HORIZON_MONTHS.toFixed(1)} months)`,
+      )}, Express ${DECLARED.expressMs} ms, ${DECLARED.platformLogBytesAtInfo} B of platform log per invocation at the INFO system level (relance's functions: ${DECLARED.systemLogLevel}), X-Ray sampling ${DECLARED.xraySampling * 100}%, storage until TTL or ${STORAGE_HORIZON_MONTHS.toFixed(1)} months)`,
   );
   write('');
   for (const r of journeys) {

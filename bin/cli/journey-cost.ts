@@ -15,6 +15,7 @@ import {
   DECLARED,
   declaredLambdaGbSeconds,
   expressBilledGbSeconds,
+  platformLogBytesPerInvocation,
   STORAGE_HORIZON_MONTHS,
   type Usage,
 } from './cost-model.ts';
@@ -97,7 +98,7 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
       messages * PER.messageAttempted.writeUnits +
       providerEvents * PER.feedbackEvent.writeUnits,
     dynamoIndexWriteUnits: 0,
-    logBytes: lambdaInvocations * (PER.logBytesPerInvocation + DECLARED.platformLogBytesPerInvocation),
+    logBytes: lambdaInvocations * (PER.logBytesPerInvocation + platformLogBytesPerInvocation()),
     storedByteMonths:
       entered * PER.runEntered.storedBytes * STORAGE_HORIZON_MONTHS +
       messages * PER.messageAttempted.storedBytes * (LEDGER_RETENTION_DAYS / 30.4),

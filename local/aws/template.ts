@@ -81,6 +81,8 @@ export interface LocalFunction {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
+  /** LoggingConfig.SystemLogLevel: which of Lambda's own records (start, report) it logs; INFO unless set. */
+  readonly systemLogLevel: 'DEBUG' | 'INFO' | 'WARN';
   /** The template's ReservedConcurrentExecutions: at most this many invocations at once. */
   readonly reservedConcurrency?: number;
   readonly asyncRetries: number;
@@ -620,6 +622,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
             timeoutSeconds: Number(props.Timeout ?? 3),
             memorySize: Number(props.MemorySize ?? 128),
+            systemLogLevel: systemLogLevelOf(props.LoggingConfig),
             ...(typeof props.ReservedConcurrentExecutions === 'number'
               ? { reservedConcurrency: props.ReservedConcurrentExecutions }
               : {}),
@@ -876,4 +879,10 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     });
   }
   return app;
+}
+
+/** A function's system log level from its LoggingConfig (Lambda's default, INFO, when not set). */
+function systemLogLevelOf(config: unknown): LocalFunction['systemLogLevel'] {
+  const level = (config as { SystemLogLevel?: unknown } | undefined)?.SystemLogLevel;
+  return level === 'DEBUG' || level === 'WARN' ? level : 'INFO';
 }

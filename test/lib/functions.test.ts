@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ACCEPTED_SOURCE, HTTP_SOURCE, RELANCE_SOURCE } from '#platform/env-names.ts';
+import { DECLARED, platformLogBytesPerInvocation } from '../../bin/cli/cost-model.ts';
 import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
 import { LOCAL_ENTRY_METADATA as LOCAL_RUNTIME_ENTRY_KEY } from '../../local/aws/template.ts';
 import {
@@ -92,6 +93,18 @@ describe('Lambda functions', () => {
       const logWrites = grantsOf(id, 'logs:PutLogEvents');
       expect(logWrites.flatMap(statementResources), id).toEqual([`\${${logGroupId}.Arn}`]);
     }
+  });
+
+  it("log JSON with Lambda's own records at the level the cost model prices (WARN: no start and report lines)", () => {
+    for (const [id, fn] of functions()) {
+      const config = z
+        .looseObject({ LogFormat: z.string(), SystemLogLevel: z.string() })
+        .parse(props(fn).LoggingConfig);
+
+      expect(config.LogFormat, id).toBe('JSON');
+      expect(config.SystemLogLevel, id).toBe(DECLARED.systemLogLevel);
+    }
+    expect(platformLogBytesPerInvocation()).toBe(0);
   });
 
   it('name their handler source, an existing handler file in a capability folder under functions/', () => {

@@ -17,6 +17,7 @@ function fn(name: string, entry: string, overrides: Partial<LocalFunction> = {})
     environment: { OWN_VARIABLE: name },
     timeoutSeconds: 30,
     memorySize: 256,
+    systemLogLevel: 'INFO',
     asyncRetries: 2,
     ...overrides,
   };

@@ -29,6 +29,7 @@ function writeAssembly(dir: string): void {
           Role: { 'Fn::GetAtt': ['FnRole', 'Arn'] },
           MemorySize: 256,
           Timeout: 30,
+          LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN' },
           Environment: {
             Variables: {
               TABLE_ARN: { 'Fn::ImportValue': 'Data:TableArn' },
@@ -292,6 +293,7 @@ describe('loadLocalApp', () => {
       entry: 'functions/handlers/x.ts',
       memorySize: 256,
       timeoutSeconds: 30,
+      systemLogLevel: 'WARN',
     });
   });
 
