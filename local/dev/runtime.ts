@@ -119,12 +119,20 @@ export interface RuntimeOptions {
 }
 
 interface PersistedState {
+  /** Provider events not yet due (see publishProviderEvents). */
+  readonly laterProviderEvents?: LaterProviderEvent[];
   readonly sns: unknown;
   readonly sqs: unknown;
   readonly scheduler: unknown;
   readonly secretsManager?: unknown;
   readonly emails: StoredEmail[];
   readonly clock: number;
+}
+
+/** An event a provider publishes after a delay (SES's Delivery follows its Send), with its time. */
+interface LaterProviderEvent {
+  readonly at: number;
+  readonly event: BusEventEnvelope;
 }
 
 /** A running local system. */
@@ -155,6 +163,8 @@ export class LocalRuntime {
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
+  /** Provider events dated after now, by time: put on the bus when the clock reaches them. */
+  private laterProviderEvents: LaterProviderEvent[] = [];
   private readonly scheduleRetrier: Retrier;
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
   /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
@@ -341,13 +351,10 @@ export class LocalRuntime {
       accepting: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined || this.accepting(),
     });
     // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
-    this.ses.onSent = (email) => {
-      for (const event of sesEventsFor(email, { at: this.clock.now() })) this.putProviderEvent(event);
-    };
-    this.sns.onPublish((message) => {
-      for (const event of smsDeliveryEventsFor(message, { at: this.clock.now() }))
-        this.putProviderEvent(event);
-    });
+    this.ses.onSent = (email) => this.publishProviderEvents(sesEventsFor(email, { at: this.clock.now() }));
+    this.sns.onPublish((message) =>
+      this.publishProviderEvents(smsDeliveryEventsFor(message, { at: this.clock.now() })),
+    );
     // End User Messaging sends every event to the default bus, and to the configuration set's destinations.
     this.smsVoice.onEvent((event) => {
       this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
@@ -629,6 +636,30 @@ export class LocalRuntime {
     }
   }
 
+  /**
+   * Puts on the bus what a provider publishes now and keeps what it publishes later for its time:
+   * SES's Delivery comes a second after its Send, not with it (two events of one message handled
+   * at the same instant would race on its ledger entry, which SES's timing seldom makes happen).
+   */
+  private publishProviderEvents(events: readonly BusEventEnvelope[]): void {
+    const now = this.clock.now();
+    for (const event of events) {
+      const at = Date.parse(event.time);
+      if (at > now) this.laterProviderEvents.push({ at, event });
+      else this.putProviderEvent(event);
+    }
+    // Stable: events of the same second keep the order their provider gave them.
+    this.laterProviderEvents.sort((a, b) => a.at - b.at);
+  }
+
+  /** Puts the provider events that are due. */
+  private putDueProviderEvents(): void {
+    const now = this.clock.now();
+    let due = 0;
+    while (due < this.laterProviderEvents.length && (this.laterProviderEvents[due]?.at ?? 0) <= now) due++;
+    for (const { event } of this.laterProviderEvents.splice(0, due)) this.putProviderEvent(event);
+  }
+
   /** Puts an event an AWS service publishes itself (SES, End User Messaging) on the default bus. */
   private putProviderEvent(event: BusEventEnvelope): void {
     this.bus.put({
@@ -853,8 +884,9 @@ export class LocalRuntime {
     }
   }
 
-  /** Fires every schedule due at the current time. */
+  /** Fires every schedule due at the current time (and puts the provider events that are due). */
   fireDueSchedules(): number {
+    this.putDueProviderEvents();
     const due = this.scheduler.due(this.clock.now());
     for (const { schedule, scheduledTime } of due) {
       if (!this.scheduler.markFired(schedule.Name, schedule.GroupName, scheduledTime)) continue;
@@ -943,7 +975,12 @@ export class LocalRuntime {
     const target = this.clock.now() + ms;
     await this.idle();
     for (;;) {
-      const next = this.scheduler.nextDueAt();
+      const nextSchedule = this.scheduler.nextDueAt();
+      const nextEvent = this.laterProviderEvents[0]?.at;
+      const next =
+        nextSchedule === undefined || (nextEvent !== undefined && nextEvent < nextSchedule)
+          ? nextEvent
+          : nextSchedule;
       if (next === undefined || next > target) break;
       this.clock.set(next);
       this.fireDueSchedules();
@@ -998,6 +1035,7 @@ export class LocalRuntime {
       this.scheduler.restore(state.scheduler);
       if (state.secretsManager !== undefined) this.secretsManager.restore(state.secretsManager);
       this.ses.restore(state.emails ?? []);
+      this.laterProviderEvents = [...(state.laterProviderEvents ?? [])];
     }
     // Schedules and queue messages written since the last save (or with no save at all) come back from their journals.
     this.schedulesRecoveredAtStart = this.scheduler.adoptJournal();
@@ -1014,6 +1052,7 @@ export class LocalRuntime {
       scheduler: this.scheduler.snapshot(),
       secretsManager: this.secretsManager.snapshot(),
       emails: this.ses.emails(),
+      laterProviderEvents: this.laterProviderEvents,
       clock: this.clock.now(),
     };
     writeFileSync(path, JSON.stringify(state));
