@@ -164,18 +164,17 @@ export class FeedbackRepository {
    * else appends the event to its delivery events (conditioned on it not being there yet).
    */
   async recordEvidence(evidence: LedgerEvidence, nowIso: string): Promise<EvidenceResult> {
-    if (!this.ledger) throw new Error('ledger evidence needs the ledger table');
+    const ledger = this.requireLedger();
     for (let attempt = 0; attempt < MAX_LEDGER_ATTEMPTS; attempt++) {
       await pauseBeforeRetry(attempt);
       // The entry is stored under the message's tag: one read finds it.
-      const entry = await this.ledger.entries.getByTag(evidence.tag);
+      const entry = await ledger.entries.getByTag(evidence.tag);
       if (!entry) return { outcome: 'no_entry' };
       const { ledgerKey } = entry;
       const change = ledgerChange(entry, evidence);
       if (change.kind === 'none') return { outcome: 'unchanged', ledgerKey, reason: change.reason };
       if (change.kind === 'append') {
-        if (await this.requireLedger().entries.appendEvent(entry, change.event))
-          return { outcome: 'appended', ledgerKey };
+        if (await ledger.entries.appendEvent(entry, change.event)) return { outcome: 'appended', ledgerKey };
         // Another event was recorded in between: read it again (this one may be a duplicate now).
         continue;
       }
@@ -196,8 +195,9 @@ export class FeedbackRepository {
     event: string | undefined,
     nowIso: string,
   ): Promise<boolean> {
+    const ledger = this.requireLedger();
     const update = {
-      TableName: this.requireLedger().table,
+      TableName: ledger.table,
       Key: { pk: ledgerTag(entry.ledgerKey) },
       UpdateExpression: `SET #status = :sent, #messageId = :messageId, #updatedAt = :now${
         event ? ', #events = list_append(if_not_exists(#events, :empty), :event)' : ''
@@ -228,7 +228,7 @@ export class FeedbackRepository {
           ledgerTransitionDeltas(entry, entry, { status: 'sent' }),
           event ? feedbackDeltas(entry, event) : {},
         );
-    return this.requireLedger().entries.writeCounted(entry, update, deltas);
+    return ledger.entries.writeCounted(entry, update, deltas);
   }
 
   private requireLedger() {

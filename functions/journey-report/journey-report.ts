@@ -54,7 +54,11 @@ export async function journeyReport(
   period: ReportPeriod,
 ): Promise<JourneyReport> {
   const { version, windowDays } = period;
-  const allRuns = await sources.runs.forJourney(journey.id);
+  // Counted as goal events were routed, for the window they were counted with; any other window,
+  // or a recount, reads the runs' contacts' event history.
+  const fromCounters = windowDays === ATTRIBUTION_DAYS && !period.recount;
+  // The runs themselves (a scan of the journey's runs) only for a recount or to find the first day.
+  const allRuns = fromCounters && period.since ? [] : await sources.runs.forJourney(journey.id);
   const firstDay = period.since ? dayOf(period.since) : allRuns[0] ? dayOf(allRuns[0].startedAt) : undefined;
   const lastDay = dayOf(period.until ?? period.nowIso);
   const inPeriod = (at: string) => firstDay !== undefined && dayOf(at) >= firstDay && dayOf(at) <= lastDay;
@@ -64,9 +68,6 @@ export async function journeyReport(
       ? await sources.counters.read(journey.id, daysBetween(firstDay, lastDay))
       : { sends: new Map<string, number>(), runs: new Map<string, number>() };
   const runCounts = runCountsFromCounters(counters.runs, version);
-  // Counted as goal events were routed, for the window they were counted with; any other window,
-  // or a recount, reads the runs' contacts' event history.
-  const fromCounters = windowDays === ATTRIBUTION_DAYS && !period.recount;
   const histories = new Map<string, HistoryEntry[]>();
   for (const contactId of fromCounters
     ? []

@@ -211,21 +211,29 @@ export class RunsRepository {
         }),
       );
     }
-    const sets = [
-      'journeyId = :journey',
-      'runKey = :runKey',
-      '#status = :status',
-      'contactId = :contact',
-      'triggerType = :type',
-      'triggerEventId = :eventId',
-      'startedAt = :at',
-      'updatedAt = :at',
-      'expiresAt = :expires',
-      ...(input.pause ? ['waiting = :waiting', 'wakeShard = :shard', 'wakeAt = :wakeAt'] : []),
-      ...(inline ? ['#trigger = :trigger'] : []),
-      ...(input.version ? ['version = :version'] : []),
-      ...(input.execution ? ['enteredBy = :execution'] : []),
-    ];
+    // What the entry writes, attribute by attribute: the update sets these, and a first entry (gen 1)
+    // is exactly these, so it needs no read back.
+    const written: Record<string, unknown> = {
+      journeyId: input.journeyId,
+      runKey: input.runKey,
+      status: input.pause ? 'waiting' : 'active',
+      contactId: input.contactId ?? null,
+      triggerType: input.triggerType,
+      triggerEventId: input.triggerEventId,
+      startedAt: input.at,
+      updatedAt: input.at,
+      expiresAt,
+      ...(input.pause
+        ? {
+            waiting: input.pause,
+            wakeShard: wakeShardOf(input.journeyId, input.runKey),
+            wakeAt: input.pause.until,
+          }
+        : {}),
+      ...(inline ? { trigger: input.trigger } : {}),
+      ...(input.version ? { version: input.version } : {}),
+      ...(input.execution ? { enteredBy: input.execution } : {}),
+    };
     const removes = [
       'resolution',
       'endedAt',
@@ -235,38 +243,24 @@ export class RunsRepository {
       'convertedAt',
       'conversionRevenue',
       ...(input.pause ? [] : ['waiting', 'wakeShard', 'wakeAt']),
-      ...(inline ? [] : ['#trigger']),
+      ...(inline ? [] : ['trigger']),
       ...(input.version ? [] : ['version']),
       ...(input.execution ? [] : ['enteredBy']),
     ];
+    const names = [...Object.keys(written), ...removes];
     const enter = {
       TableName: this.tableName,
       Key: runKeyOf(input.journeyId, input.runKey),
-      UpdateExpression: `SET ${sets.join(', ')} ADD gen :one REMOVE ${removes.join(', ')}`,
+      UpdateExpression: `SET ${Object.keys(written)
+        .map((name) => `#${name} = :${name}`)
+        .join(', ')} ADD gen :one REMOVE ${removes.map((name) => `#${name}`).join(', ')}`,
       ConditionExpression: input.reentry
-        ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND triggerEventId <> :eventId)'
+        ? 'attribute_not_exists(pk) OR (#status IN (:ended, :failed) AND #triggerEventId <> :triggerEventId)'
         : 'attribute_not_exists(pk)',
-      ExpressionAttributeNames: { ...STATUS, '#trigger': 'trigger' },
+      ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
       ExpressionAttributeValues: {
-        ':journey': input.journeyId,
-        ':runKey': input.runKey,
-        ':status': input.pause ? 'waiting' : 'active',
-        ':contact': input.contactId ?? null,
-        ':type': input.triggerType,
-        ':eventId': input.triggerEventId,
-        ':at': input.at,
-        ':expires': expiresAt,
+        ...Object.fromEntries(Object.entries(written).map(([name, value]) => [`:${name}`, value])),
         ':one': 1,
-        ...(inline ? { ':trigger': input.trigger } : {}),
-        ...(input.pause
-          ? {
-              ':waiting': input.pause,
-              ':shard': wakeShardOf(input.journeyId, input.runKey),
-              ':wakeAt': input.pause.until,
-            }
-          : {}),
-        ...(input.version ? { ':version': input.version } : {}),
-        ...(input.execution ? { ':execution': input.execution } : {}),
         ...(input.reentry ? { ':ended': 'ended', ':failed': 'failed' } : {}),
       },
     };
@@ -275,7 +269,9 @@ export class RunsRepository {
       enter,
       this.counters({ ...input, startedAt: input.at }, { [runCounter(input.version, 'entered')]: 1 }),
     );
+    if (entered && !input.reentry) return { entered: true, run: toRun({ ...written, gen: 1 }) };
     if (entered) {
+      // A re-entry's generation follows the ended run's: read it.
       const run = await this.get(input.journeyId, input.runKey);
       if (!run) throw new Error(`run ${input.journeyId}/${input.runKey} not found after entering it`);
       return { entered: true, run };

@@ -9,13 +9,14 @@
 import type { Contact } from '#catalogue/contact.ts';
 import {
   countInLastDays,
+  daysSinceLastOrder,
   EMAIL_CLICKED,
   EMAIL_OPENED,
   isoUtcDay,
   lastEngagement,
   ORDER_COMPLETED,
+  orderTotalInWindow,
   type ProfileAggregates,
-  roundCents,
   utcDay,
 } from '#catalogue/profile-aggregates.ts';
 import { isValidTimeZone, type LocalParts, localParts } from '#language/local-time.ts';
@@ -32,40 +33,9 @@ export interface EvaluationOptions {
   readonly defaultTimezone?: string;
 }
 
-/** Per-day values of a `{ 'YYYY-MM-DD': n }` map as parallel arrays of UTC day numbers and values. */
-interface DaySeries {
-  readonly days: readonly number[];
-  readonly values: readonly number[];
-}
-
-const NO_DAYS: DaySeries = { days: [], values: [] };
-
-function daySeries(perDay: Readonly<Record<string, number>> | undefined): DaySeries {
-  if (perDay === undefined) return NO_DAYS;
-  const days: number[] = [];
-  const values: number[] = [];
-  for (const key in perDay) {
-    const value = perDay[key];
-    if (value === undefined) continue;
-    days.push(isoUtcDay(key));
-    values.push(value);
-  }
-  return { days, values };
-}
-
-/** Sum of the values of the days from `first` to `last` (both included). */
-function sumBetween(series: DaySeries, first: number, last: number): number {
-  let sum = 0;
-  for (let i = 0; i < series.days.length; i++) {
-    const day = series.days[i] ?? Number.NaN;
-    if (day >= first && day <= last) sum += series.values[i] ?? 0;
-  }
-  return sum;
-}
-
 /**
  * One contact at one instant; shared by every segment evaluated for it. What several conditions
- * read (the order history by day, days since the last order, RFM, the birthday) is read once.
+ * read (days since the last order, RFM, the birthday) is computed once.
  */
 export class ContactEvaluation implements OrderFigures {
   readonly contact: Contact;
@@ -79,8 +49,6 @@ export class ContactEvaluation implements OrderFigures {
   private rfmMemo: RfmScore | undefined | null = null;
   private daysSinceLastOrderMemo: number | undefined | null = null;
   private birthdayMemo: boolean | undefined;
-  private orderCounts: DaySeries | undefined;
-  private orderTotals: DaySeries | undefined;
   /** The UTC days of the first and last orders. */
   private orderDays: { readonly first: number; readonly last: number } | undefined;
 
@@ -105,11 +73,8 @@ export class ContactEvaluation implements OrderFigures {
   }
 
   daysSinceLastOrder(): number | undefined {
-    if (this.daysSinceLastOrderMemo === null) {
-      const last = this.aggregates.lastOrderAt;
-      this.daysSinceLastOrderMemo =
-        last === undefined ? undefined : Math.max(0, this.today - isoUtcDay(last));
-    }
+    if (this.daysSinceLastOrderMemo === null)
+      this.daysSinceLastOrderMemo = daysSinceLastOrder(this.aggregates, this.nowMs);
     return this.daysSinceLastOrderMemo;
   }
 
@@ -122,8 +87,7 @@ export class ContactEvaluation implements OrderFigures {
   ordersInLastDays(days: number): number {
     const first = this.today - days + 1;
     if (days < 1 || !this.mayHaveOrdersBetween(first, this.today)) return 0;
-    this.orderCounts ??= daySeries(this.aggregates.counts[ORDER_COMPLETED]);
-    return sumBetween(this.orderCounts, first, this.today);
+    return countInLastDays(this.aggregates, ORDER_COMPLETED, days, this.nowMs);
   }
 
   /** Order totals of the days at least `toDaysAgo` and less than `fromDaysAgo` days ago (0 is today). */
@@ -131,8 +95,7 @@ export class ContactEvaluation implements OrderFigures {
     const first = this.today - fromDaysAgo + 1;
     const last = this.today - toDaysAgo;
     if (fromDaysAgo <= toDaysAgo || !this.mayHaveOrdersBetween(first, last)) return 0;
-    this.orderTotals ??= daySeries(this.aggregates.orderTotals);
-    return roundCents(sumBetween(this.orderTotals, first, last));
+    return orderTotalInWindow(this.aggregates, fromDaysAgo, toDaysAgo, this.nowMs);
   }
 
   /**

@@ -322,23 +322,13 @@ export class LocalDynamo {
     for (const table of tables) {
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const payload = JSON.stringify({
+        const answer = await this.dispatch('Scan', {
           TableName: table.name,
           ConsistentRead: true,
           ExclusiveStartKey: start,
         });
-        const answer = await inject(this.listener, {
-          method: 'POST',
-          url: '/',
-          headers: {
-            ...LOCAL_SIGNATURE,
-            'x-amz-target': 'DynamoDB_20120810.Scan',
-            'content-length': String(Buffer.byteLength(payload)),
-          },
-          payload,
-        });
-        if (answer.statusCode !== 200) throw new Error(`scanning ${table.name}: ${answer.payload}`);
-        const page = JSON.parse(answer.payload) as {
+        if (answer.status !== 200) throw new Error(`scanning ${table.name}: ${answer.body}`);
+        const page = JSON.parse(answer.body) as {
           Items?: Array<Record<string, AttributeValue>>;
           LastEvaluatedKey?: Record<string, AttributeValue>;
         };

@@ -975,13 +975,11 @@ export class LocalRuntime {
     const target = this.clock.now() + ms;
     await this.idle();
     for (;;) {
-      const nextSchedule = this.scheduler.nextDueAt();
-      const nextEvent = this.laterProviderEvents[0]?.at;
-      const next =
-        nextSchedule === undefined || (nextEvent !== undefined && nextEvent < nextSchedule)
-          ? nextEvent
-          : nextSchedule;
-      if (next === undefined || next > target) break;
+      const next = Math.min(
+        this.scheduler.nextDueAt() ?? Number.POSITIVE_INFINITY,
+        this.laterProviderEvents[0]?.at ?? Number.POSITIVE_INFINITY,
+      );
+      if (next > target) break;
       this.clock.set(next);
       this.fireDueSchedules();
       await this.idle();

@@ -16,18 +16,8 @@ describe('provider events at their own time', () => {
     await system.stop();
   });
 
-  async function welcomeEntry(email: string): Promise<LedgerEntry | undefined> {
-    const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
-    const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
-    const contactId = await new ContactsRepository(system.tables.contacts ?? '').findByIdentity(
-      'EMAIL',
-      email,
-    );
-    const entries = contactId
-      ? await new LedgerRepository(system.tables.ledger ?? '').forContact(contactId)
-      : [];
-    return entries.find((e) => e.journeyId === 'welcome' && e.channel === 'email');
-  }
+  const welcomeEntry = async (email: string) =>
+    (await system.ledgerFor(email)).find((e) => e.journeyId === 'welcome' && e.channel === 'email');
 
   const kinds = (entry: LedgerEntry | undefined) => (entry?.deliveryEvents ?? []).map((e) => e.split(' ')[1]);
 

@@ -20,16 +20,7 @@ describe('SMS through End User Messaging v2', () => {
       .filter((m) => m.channel === 'TEXT' && m.destinationPhoneNumber === phone);
 
   async function confirmationSms(email: string): Promise<LedgerEntry | undefined> {
-    const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
-    const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
-    const contactId = await new ContactsRepository(system.tables.contacts ?? '').findByIdentity(
-      'EMAIL',
-      email,
-    );
-    const entries = contactId
-      ? await new LedgerRepository(system.tables.ledger ?? '').forContact(contactId)
-      : [];
-    return entries.find((e) => e.stepId === 'confirmation-sms');
+    return (await system.ledgerFor(email)).find((e) => e.stepId === 'confirmation-sms');
   }
 
   async function book(email: string, phone: string): Promise<void> {

@@ -16,13 +16,6 @@ import {
 /** Monday 2 March 2026, 10:00 in Paris (09:00 UTC): daytime for contacts there. */
 const MORNING_PARIS = Date.parse('2026-03-02T09:00:00Z');
 
-async function ledgerFor(system: LocalSystem, email: string): Promise<LedgerEntry[]> {
-  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
-  const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
-  const contactId = await new ContactsRepository(system.tables.contacts ?? '').findByIdentity('EMAIL', email);
-  return contactId ? new LedgerRepository(system.tables.ledger ?? '').forContact(contactId) : [];
-}
-
 const stepOf = (entries: LedgerEntry[], stepId: string) => entries.find((e) => e.stepId === stepId);
 
 /** A local system started at `start`, and what the tests do with it. */
@@ -91,7 +84,7 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
     expect(call?.body).toMatch(/^<speak>[\s\S]*<\/speak>$/);
     expect(call?.context).toMatchObject({ journey: 'appointment', step: 'confirmation-call' });
 
-    const entry = stepOf(await ledgerFor(at.system, email), 'confirmation-call');
+    const entry = stepOf(await at.system.ledgerFor(email), 'confirmation-call');
     expect(entry).toMatchObject({
       channel: 'voice',
       status: 'sent',
@@ -122,7 +115,7 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
     await at.system.advance(minutes(1));
 
     expect(calls(phone)).toEqual([]);
-    const entry = stepOf(await ledgerFor(at.system, email), 'confirmation-call');
+    const entry = stepOf(await at.system.ledgerFor(email), 'confirmation-call');
     expect(entry).toMatchObject({ status: 'failed', reason: 'provider_rejected' });
     expect(entry?.detail).toMatch(/^ConflictException: .*not verified/);
     // The other confirmations go out regardless.
@@ -144,7 +137,7 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
 
     expect(calls(phone)).toEqual([]);
     expect(at.system.smsTo(phone)).toEqual([]);
-    const entries = await ledgerFor(at.system, email);
+    const entries = await at.system.ledgerFor(email);
     expect(stepOf(entries, 'confirmation-call')).toMatchObject({
       status: 'skipped',
       reason: 'sms_opted_out',
@@ -170,7 +163,7 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
     await at.system.advance(minutes(1));
 
     expect(calls(phone)).toEqual([]);
-    const entries = await ledgerFor(at.system, email);
+    const entries = await at.system.ledgerFor(email);
     expect(stepOf(entries, 'confirmation-call')).toMatchObject({
       status: 'skipped',
       reason: 'unsubscribed',
@@ -196,7 +189,7 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
     // The SMS waits for 08:00 there; the call comes after it.
     expect(at.system.smsTo(phone)).toEqual([]);
     expect(calls(phone)).toEqual([]);
-    expect(stepOf(await ledgerFor(at.system, email), 'confirmation-sms')).toMatchObject({
+    expect(stepOf(await at.system.ledgerFor(email), 'confirmation-sms')).toMatchObject({
       status: 'deferred',
       reason: 'quiet_hours',
       deferredUntil: '2026-03-02T16:00:00.000Z',
@@ -206,7 +199,7 @@ describe('appointment confirmations by e-mail, SMS and voice', () => {
 
     expect(at.system.smsTo(phone)).toHaveLength(1);
     expect(calls(phone)).toHaveLength(1);
-    const entries = await ledgerFor(at.system, email);
+    const entries = await at.system.ledgerFor(email);
     expect(stepOf(entries, 'confirmation-sms')).toMatchObject({ status: 'sent' });
     expect(stepOf(entries, 'confirmation-call')).toMatchObject({ status: 'sent' });
   });

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
 import type { Denial } from '../../local/aws/iam.ts';
 import { type RelanceTables, relanceTables } from '../../local/dev/relance-template.ts';
@@ -41,6 +42,8 @@ export interface LocalSystem {
   smsTo(phone: string): Array<{ message: string }>;
   /** A journey run as stored in the journey-state table. */
   run(journeyId: string, runKey: string): Promise<Run | undefined>;
+  /** The ledger entries of the contact with this e-mail address (none when there is no such contact). */
+  ledgerFor(email: string): Promise<LedgerEntry[]>;
   /** Calls IAM refused so far. */
   denials(): readonly Denial[];
   /** Stops the runtime; throws when a call was denied, unless the system was started with `allowDenials`. */
@@ -92,8 +95,12 @@ export async function startLocalSystem(
   // The test reads the tables as an administrator would, through this process's SDK clients
   // (their endpoint is set by the runtime at start).
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
+  const { ContactsRepository } = await import('../../functions/contacts/contacts-repository.ts');
+  const { LedgerRepository } = await import('../../functions/delivery/ledger-repository.ts');
   const tables = relanceTables(runtime.app);
   const runs = new RunsRepository(tables.journeyState ?? '');
+  const contacts = new ContactsRepository(tables.contacts ?? '');
+  const ledger = new LedgerRepository(tables.ledger ?? '');
   const events = busPublisher(runtime);
   return {
     runtime,
@@ -114,6 +121,10 @@ export async function startLocalSystem(
           headers: Object.fromEntries((e.headers ?? []).map((h) => [h.name, h.value])),
         })),
     run: (journeyId, runKey) => runs.get(journeyId, runKey),
+    async ledgerFor(email) {
+      const contactId = await contacts.findByIdentity('EMAIL', email);
+      return contactId ? ledger.forContact(contactId) : [];
+    },
     smsTo: (phone) =>
       runtime.sns
         .outbox()

@@ -137,8 +137,7 @@ export function dayKey(day: number): string {
   return key;
 }
 
-/** An amount rounded to the cent, as totals are kept. */
-export function roundCents(amount: number): number {
+function roundCents(amount: number): number {
   return Math.round(amount * 100) / 100;
 }
 

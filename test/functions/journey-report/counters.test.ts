@@ -278,4 +278,28 @@ describe('counters kept with the runs', () => {
     });
     expect(runCountsFromCounters((await counters.read('cart', [DAY])).runs, 'v1').entered).toBe(0);
   });
+
+  it('gives a first entry the run as stored, without reading it back', async () => {
+    // Prepare: no contact, a pause, a trigger too large to ride on the run.
+    const input = {
+      journeyId: 'welcome',
+      runKey: 'key:first',
+      reentry: false,
+      triggerType: 'contact.signed_up',
+      triggerEventId: 'evt-first',
+      trigger: { note: 'x'.repeat(600) },
+      pause: { stepId: 'wait-a-day', kind: 'wait' as const, until: '2026-03-03T10:00:00.000Z' },
+      version: 'v1',
+      execution: 'exec-first',
+      at: AT,
+      nowMs: Date.parse(AT),
+    };
+
+    // Act
+    const entered = await runs.enter(input);
+
+    // Assess
+    expect(entered.entered).toBe(true);
+    expect(entered.entered && entered.run).toEqual(await runs.get('welcome', 'key:first'));
+  });
 });

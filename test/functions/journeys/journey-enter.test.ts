@@ -100,8 +100,8 @@ describe('enter: a journey that starts with a pause', () => {
         status: values[':status'],
         triggerType: 'cart.updated',
         triggerEventId: 'evt-cart-1',
-        startedAt: values[':at'],
-        updatedAt: values[':at'],
+        startedAt: values[':startedAt'],
+        updatedAt: values[':updatedAt'],
         waiting: values[':waiting'],
       };
       return {};
