@@ -22,7 +22,10 @@ import {
 
 /** DynamoDB units and stored bytes per counted thing, as the repositories write them. */
 export const PER = {
-  /** Entering: the run and its counter in one transaction (2 items × 2 units), then the run read back. */
+  /**
+   * Entering: the run and its counter in one transaction (2 items × 2 units), then a re-entry reads
+   * the run back (its generation follows the ended run's; a first entry needs no read, counted the same).
+   */
   runEntered: { writeUnits: 4, readUnits: 1, storedBytes: 900 },
   /** Ending: the run read, then the run and its counter in one transaction. */
   runEnded: { writeUnits: 4, readUnits: 1 },
