@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -8,20 +7,19 @@ import {
   type DestinationConfig,
   type IDestination,
   type IFunction,
+  Function as LambdaFunction,
   LoggingFormat,
   Runtime,
   SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, STAGE_ENV } from '#platform/metric-names.ts';
-import { PROJECT_ROOT } from '../context.ts';
 import { StageNames } from '../stage.ts';
-import { bundleInputsHash } from './bundle-inputs.ts';
+import { functionCode, HANDLER } from './function-bundle.ts';
 
 /** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
 export type TableAction =
@@ -33,24 +31,6 @@ export type TableAction =
   | 'Scan'
   | 'BatchGetItem'
   | 'DescribeTable';
-
-/**
- * How every function is bundled for deployment (`npm run bench` builds the same bundles with these
- * settings to measure their size and initialisation time). The AWS SDK is the runtime's own.
- */
-export const RELANCE_BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  // Stack traces need the mappings only: without the sources' text a map is a quarter of the size
-  // (1.4 MB -> 0.4 MB for a 270 KB bundle), which NODE_OPTIONS=--enable-source-maps reads at init.
-  sourcesContent: false,
-  format: OutputFormat.ESM,
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  // ESM bundles of CommonJS dependencies still call require().
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
-} satisfies BundlingOptions;
 
 /** Where the local runtime finds a function's source: the template carries it as metadata. */
 export const LOCAL_ENTRY_METADATA = 'relance:entry';
@@ -66,19 +46,12 @@ export interface RelanceFunctionProps {
   readonly environment?: Record<string, string>;
 }
 
-/** Bundling named by the hash of its inputs, so an unchanged function is not bundled again (./bundle-inputs.ts). */
-function withInputsHash(scope: Construct, entry: string, bundling: BundlingOptions): BundlingOptions {
-  // Tests and the local runtime skip bundling: no hash to compute.
-  if (!Stack.of(scope).bundlingRequired) return bundling;
-  return { ...bundling, assetHash: bundleInputsHash(entry, bundling) };
-}
-
 /**
- * A Lambda with the house defaults: Node.js 22 on arm64, bundled and minified by the local esbuild,
- * source maps, JSON logs kept for a month, X-Ray tracing. `useTable` grants access and sets the
+ * A Lambda with the house defaults: Node.js 22 on arm64, bundled and minified by the local esbuild
+ * with code splitting (./function-bundle.ts), source maps, JSON logs kept for a month, X-Ray tracing. `useTable` grants access and sets the
  * table's variable together so permissions and configuration cannot drift apart.
  */
-export class RelanceFunction extends NodejsFunction {
+export class RelanceFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: RelanceFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: RetentionDays.ONE_MONTH,
@@ -97,11 +70,8 @@ export class RelanceFunction extends NodejsFunction {
     );
     super(scope, id, {
       role,
-      // From this module, not the working directory: an app in another folder builds the same bundles.
-      entry: join(PROJECT_ROOT, props.entry),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      handler: 'handler',
+      code: functionCode(scope, props.entry),
+      handler: HANDLER,
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -122,7 +92,6 @@ export class RelanceFunction extends NodejsFunction {
         [STAGE_ENV]: StageNames.of(scope).dimension,
         ...props.environment,
       },
-      bundling: withInputsHash(scope, props.entry, RELANCE_BUNDLING),
     });
     (this.node.defaultChild as CfnFunction).addMetadata(LOCAL_ENTRY_METADATA, props.entry);
   }

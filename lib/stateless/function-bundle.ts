@@ -1,0 +1,82 @@
+/**
+ * How a function's code is built for deployment: esbuild, run in this process at synth, with code
+ * splitting. The handler's entry is `index.mjs`; every module the code loads with `await import()`
+ * (the X-Ray tracer with the first AWS client, Liquid with the first render) is a chunk of its own
+ * under `chunks/`, read from disk only when that call first runs. A single-file bundle (what
+ * NodejsFunction builds) parses and links those modules, and the Node built-ins they import, at
+ * every cold start, whether the invocation reaches them or not.
+ *
+ * `npm run bench` builds the same bundles with `deploymentBuildOptions` to measure them.
+ */
+
+import { join } from 'node:path';
+import { AssetHashType, DockerImage, Stack } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { type BuildOptions, buildSync } from 'esbuild';
+import { PROJECT_ROOT } from '../context.ts';
+import { bundleInputsHash } from './bundle-inputs.ts';
+
+/** The bundling settings (part of each bundle's input hash: changing one rebuilds every bundle). */
+export const RELANCE_BUNDLING = {
+  minify: true,
+  // Stack traces need the mappings only: without the sources' text a map is a quarter of the size
+  // (1.4 MB -> 0.4 MB for a 270 KB bundle), which NODE_OPTIONS=--enable-source-maps reads at init.
+  sourcemap: true,
+  sourcesContent: false,
+  format: 'esm',
+  splitting: true,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  // ESM bundles of CommonJS dependencies still call require(): every chunk gets its own.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  // The AWS SDK is the Lambda runtime's own.
+  external: ['@aws-sdk/*'],
+} as const;
+
+/** The handler setting: `handler` exported by `index.mjs`, the entry of the function's code. */
+export const HANDLER = 'index.handler';
+
+/** The esbuild options of a function's deployed code: `entry` (absolute) built into `outdir`. */
+export function deploymentBuildOptions(entry: string, outdir: string): BuildOptions {
+  const { banner, external, mainFields, ...settings } = RELANCE_BUNDLING;
+  return {
+    ...settings,
+    entryPoints: [entry],
+    outdir,
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    mainFields: [...mainFields],
+    banner: { js: banner },
+    external: [...external],
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * The code of the function whose handler is `entry` (relative to the repository root), bundled by
+ * the local esbuild when the stack is synthesized for deployment, and named by the hash of its
+ * inputs, so an unchanged function is not bundled again (./bundle-inputs.ts). Tests and the local
+ * runtime skip bundling: the asset is then the source folder, never read.
+ */
+export function functionCode(scope: Construct, entry: string): Code {
+  const bundlingRequired = Stack.of(scope).bundlingRequired;
+  return Code.fromAsset(PROJECT_ROOT, {
+    ...(bundlingRequired
+      ? { assetHash: bundleInputsHash(entry, RELANCE_BUNDLING), assetHashType: AssetHashType.CUSTOM }
+      : { assetHashType: AssetHashType.OUTPUT }),
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws (no Docker on the machines we synth on).
+      image: DockerImage.fromRegistry('dummy'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildSync(deploymentBuildOptions(join(PROJECT_ROOT, entry), outputDir));
+          return true;
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,134 @@
+// Issue 18.2: every function's bundle was one file, so each cold start parsed and linked the X-Ray
+// tracer (120 KB, with node:http, https and tls) and Liquid (80 KB), which a function loads with
+// `await import()` on its first AWS call or render. The deployed code is now built with code
+// splitting: those modules are chunks of their own, read on the call that needs them.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentBuildOptions, functionCode, HANDLER } from '../../lib/stateless/function-bundle.ts';
+import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
+import { PROJECT_ROOT } from '../support/local-system.ts';
+import { resourcesOfType, synthRelance } from './synth.ts';
+
+/** The packages (node_modules/<name>) whose code a set of output files holds. */
+function packagesIn(metafile: Metafile, outputs: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  for (const output of outputs)
+    for (const input of Object.keys(metafile.outputs[output]?.inputs ?? {})) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      if (match?.[1]) names.add(match[1]);
+    }
+  return names;
+}
+
+/** The entry's output and every output it imports statically: what a cold start loads. */
+function loadedAtInit(metafile: Metafile): Set<string> {
+  const entry = Object.entries(metafile.outputs).find(([, output]) => output.entryPoint)?.[0];
+  if (!entry) throw new Error('no entry output');
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? [])
+      if (!imported.external && imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(entry);
+  return loaded;
+}
+
+describe('the deployed code of every function', () => {
+  const entries: string[] = [];
+  beforeAll(() => {
+    const synthesized = synthRelance();
+    try {
+      for (const fn of resourcesOfType(synthesized.app, 'AWS::Lambda::Function').values()) {
+        const entry = fn.Metadata?.[LOCAL_ENTRY_METADATA];
+        if (typeof entry === 'string') entries.push(entry);
+        expect(fn.Properties?.Handler).toBe(HANDLER);
+      }
+    } finally {
+      synthesized.dispose();
+    }
+  });
+
+  it('loads the X-Ray tracer on demand, never at init', { timeout: 120_000 }, async () => {
+    expect(entries.length).toBeGreaterThan(10);
+    const outdir = join(tmpdir(), 'relance-function-bundle-test');
+    for (const entry of entries) {
+      const result = await build({
+        ...deploymentBuildOptions(join(PROJECT_ROOT, entry), outdir),
+        write: false,
+        metafile: true,
+        sourcemap: false,
+        logLevel: 'silent',
+      });
+      const atInit = loadedAtInit(result.metafile);
+      const onDemand = Object.keys(result.metafile.outputs).filter((path) => !atInit.has(path));
+      const atInitPackages = packagesIn(result.metafile, atInit);
+      for (const lazy of ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'])
+        expect(atInitPackages.has(lazy), `${entry} loads ${lazy} at init`).toBe(false);
+      // Every function makes AWS calls: its tracer is deployed, as a chunk of its own.
+      expect(packagesIn(result.metafile, onDemand).has('@aws-lambda-powertools/tracer'), entry).toBe(true);
+    }
+  });
+});
+
+describe('a function’s code, bundled at synth', () => {
+  const fixture = join(PROJECT_ROOT, 'node_modules', '.cache', `relance-function-code-${process.pid}`);
+  const outdir = mkdtempSync(join(tmpdir(), 'relance-function-code-'));
+  beforeAll(() => {
+    mkdirSync(fixture, { recursive: true });
+    writeFileSync(
+      join(fixture, 'handler.ts'),
+      [
+        'export async function handler(event: { name: string }) {',
+        "  const { greet } = await import('./greet.ts');",
+        '  return greet(event.name);',
+        '}',
+      ].join('\n'),
+    );
+    writeFileSync(join(fixture, 'greet.ts'), "export const greet = (name: string) => 'bonjour ' + name;\n");
+  });
+  afterAll(() => {
+    rmSync(fixture, { recursive: true, force: true });
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('is index.mjs with what it imports on demand in chunks/, and runs', () => {
+    // As `cdk synth` runs it: bundling on, assets named in the template's metadata.
+    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'Bundled');
+    new LambdaFunction(stack, 'Fn', {
+      code: functionCode(stack, relative(PROJECT_ROOT, join(fixture, 'handler.ts'))),
+      handler: HANDLER,
+      runtime: Runtime.NODEJS_22_X,
+    });
+    const assembly = app.synth();
+    const template = assembly.getStackByName('Bundled').template as {
+      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+    };
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const assetPath = fn?.Metadata?.['aws:asset:path'];
+    expect(assetPath).toBeDefined();
+    const asset = join(outdir, String(assetPath));
+    expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
+    const chunks = readdirSync(join(asset, 'chunks')).filter((name) => name.endsWith('.mjs'));
+    expect(chunks.some((name) => name.startsWith('greet-'))).toBe(true);
+    // As Lambda runs it: index.mjs imported, `handler` called; the chunk is read on the call.
+    const answer = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { handler } = await import('./index.mjs'); process.stdout.write(await handler({ name: 'Léa' }));",
+      ],
+      { cwd: asset, encoding: 'utf8' },
+    );
+    expect(answer).toBe('bonjour Léa');
+  });
+});
