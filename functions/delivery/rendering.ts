@@ -7,13 +7,12 @@
  * is skipped as `missing_data`.
  */
 
-import { type Liquid, UndefinedVariableError } from 'liquidjs';
+import type { Liquid } from 'liquidjs';
 import { isValidTimeZone } from '#language/local-time.ts';
 import {
   type EmailContent,
   formatGlobals,
   type MessageTemplate,
-  relanceLiquid,
   type SmsContent,
   type VoiceScript,
 } from '#language/template.ts';
@@ -25,14 +24,25 @@ import { headerText } from './header-text.ts';
 // `lenientIf`: `{% if contact.firstName %}` and `{{ x | default: "..." }}` test for a value, so
 // a missing one is not an error there.
 const STRICT = { strictFilters: true, strictVariables: true, lenientIf: true, cache: true } as const;
-// Made on the first render: a Liquid engine reads the runtime's Intl locale when it is made, which
-// costs a cold start ~15 ms that a function rendering nothing would pay for nothing.
-let engines: { text: Liquid; html: Liquid } | undefined;
-const liquidEngines = () =>
-  (engines ??= {
-    text: relanceLiquid({ ...STRICT, outputEscape: undefined }),
-    html: relanceLiquid({ ...STRICT, outputEscape: 'escape' }),
-  });
+interface Engines {
+  readonly text: Liquid;
+  readonly html: Liquid;
+  readonly isUndefinedVariable: (error: unknown) => error is Error;
+}
+// Liquid is loaded, and its engines made, on the first render: loading it and making an engine
+// (which reads the runtime's Intl locale) would cost every cold start ~25 ms, rendering or not.
+let engines: Promise<Engines> | undefined;
+const liquidEngines = (): Promise<Engines> =>
+  (engines ??= import('#language/liquid.ts')
+    .then(({ relanceLiquid, UndefinedVariableError }) => ({
+      text: relanceLiquid({ ...STRICT, outputEscape: undefined }),
+      html: relanceLiquid({ ...STRICT, outputEscape: 'escape' }),
+      isUndefinedVariable: (error: unknown): error is Error => error instanceof UndefinedVariableError,
+    }))
+    .catch((error: unknown) => {
+      engines = undefined;
+      throw error;
+    }));
 
 /** A template read a variable that has no value, without a default: nothing should be sent. */
 export class MissingTemplateData extends Error {
@@ -57,16 +67,17 @@ export function formatLocale(contactLocale: string | undefined, variant: string)
 }
 
 async function renderPart(
-  engine: Liquid,
+  engine: 'text' | 'html',
   source: string,
   variables: Record<string, unknown>,
   globals: Record<string, unknown>,
   part: string,
 ): Promise<string> {
+  const loaded = await liquidEngines();
   try {
-    return await engine.parseAndRender(source, variables, { globals });
+    return await loaded[engine].parseAndRender(source, variables, { globals });
   } catch (error) {
-    if (error instanceof UndefinedVariableError) {
+    if (loaded.isUndefinedVariable(error)) {
       const variable = /undefined variable: ([^,\s]+)/.exec(error.message)?.[1] ?? 'a variable';
       throw new MissingTemplateData(variable, part);
     }
@@ -139,9 +150,9 @@ export async function renderMessage(
     const { content, locale: used } = pickVariant(template.content, template.locales, locale);
     const globals = globalsFor(used);
     const [subject, html, text] = await Promise.all([
-      renderPart(liquidEngines().text, content.subject, variables, globals, `${used}.subject`),
-      renderPart(liquidEngines().html, content.html, variables, globals, `${used}.html`),
-      renderPart(liquidEngines().text, content.text, variables, globals, `${used}.text`),
+      renderPart('text', content.subject, variables, globals, `${used}.subject`),
+      renderPart('html', content.html, variables, globals, `${used}.html`),
+      renderPart('text', content.text, variables, globals, `${used}.text`),
     ]);
     return { channel: 'email', subject: headerText(subject), html, text, locale: used };
   }
@@ -149,20 +160,14 @@ export async function renderMessage(
     const { content, locale: used } = pickVariant(template.content, template.locales, locale);
     const globals = globalsFor(used);
     if (content.ssml !== undefined) {
-      const body = await renderPart(liquidEngines().html, content.ssml, variables, globals, `${used}.ssml`);
+      const body = await renderPart('html', content.ssml, variables, globals, `${used}.ssml`);
       return { channel: 'voice', body: body.trim(), bodyType: 'SSML', voice: content.voice, locale: used };
     }
-    const body = await renderPart(liquidEngines().text, content.text, variables, globals, `${used}.text`);
+    const body = await renderPart('text', content.text, variables, globals, `${used}.text`);
     return { channel: 'voice', body: body.trim(), bodyType: 'TEXT', voice: content.voice, locale: used };
   }
   const { content, locale: used } = pickVariant(template.content, template.locales, locale);
-  const text = await renderPart(
-    liquidEngines().text,
-    content.text,
-    variables,
-    globalsFor(used),
-    `${used}.text`,
-  );
+  const text = await renderPart('text', content.text, variables, globalsFor(used), `${used}.text`);
   return { channel: 'sms', text: text.trim(), locale: used };
 }
 

@@ -56,7 +56,7 @@ describe('the deployed code of every function', () => {
     }
   });
 
-  it('loads the X-Ray tracer on demand, never at init', { timeout: 120_000 }, async () => {
+  it('loads the X-Ray tracer and Liquid on demand, never at init', { timeout: 120_000 }, async () => {
     expect(entries.length).toBeGreaterThan(10);
     const outdir = join(tmpdir(), 'relance-function-bundle-test');
     for (const entry of entries) {
@@ -70,7 +70,7 @@ describe('the deployed code of every function', () => {
       const atInit = loadedAtInit(result.metafile);
       const onDemand = Object.keys(result.metafile.outputs).filter((path) => !atInit.has(path));
       const atInitPackages = packagesIn(result.metafile, atInit);
-      for (const lazy of ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'])
+      for (const lazy of ['liquidjs', '@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'])
         expect(atInitPackages.has(lazy), `${entry} loads ${lazy} at init`).toBe(false);
       // Every function makes AWS calls: its tracer is deployed, as a chunk of its own.
       expect(packagesIn(result.metafile, onDemand).has('@aws-lambda-powertools/tracer'), entry).toBe(true);

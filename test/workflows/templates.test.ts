@@ -1,7 +1,7 @@
 // Every reference template speaks French too: a `fr` variant with the same parts as the default,
 // reading no variable the default does not (so the journeys' validation covers it the same way).
 import { describe, expect, it } from 'vitest';
-import { templateVariables } from '#language/template.ts';
+import { templateVariables } from '#language/liquid.ts';
 import { templates } from '../../workflows/templates/index.ts';
 
 const variablesOf = (source: string) => {

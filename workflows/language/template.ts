@@ -1,8 +1,8 @@
 /**
  * Message templates: Liquid text with per-locale variants. Rendering lives in functions/delivery;
- * this file holds the shape and the static analysis the validator uses.
+ * this file holds the shape and the filters' formatting; the Liquid engine, and the static
+ * analysis the validator runs with it, are in ./liquid.ts, which a function loads on its first render.
  */
-import { Liquid } from 'liquidjs';
 import { isValidTimeZone } from './local-time.ts';
 import type { VoiceScript, VoiceTemplate } from './voice-template.ts';
 
@@ -130,18 +130,6 @@ export function moneyFilter(this: FilterThis | undefined, value: unknown, curren
   return formatMoney(value, currency, formatOf(this));
 }
 
-/** A Liquid engine with relance's filters. */
-export function relanceLiquid(options: ConstructorParameters<typeof Liquid>[0]): Liquid {
-  const engine = new Liquid(options);
-  engine.registerFilter('local_time', localTimeFilter);
-  engine.registerFilter('money', moneyFilter);
-  return engine;
-}
-
-// Made on first use: making an engine reads the runtime's Intl locale (a cost at cold start).
-let analyserEngine: Liquid | undefined;
-const analyser = () => (analyserEngine ??= relanceLiquid({ strictFilters: true }));
-
 /** Every text of a template, across locales, by a readable name. */
 export function templateTexts(template: MessageTemplate): Array<{ name: string; source: string }> {
   const variants: Array<[string, EmailContent | SmsContent | VoiceScript]> = [
@@ -154,21 +142,4 @@ export function templateTexts(template: MessageTemplate): Array<{ name: string; 
       .filter(([part]) => !(template.channel === 'voice' && part === 'voice'))
       .map(([part, source]) => ({ name: `${locale}.${part}`, source: String(source) })),
   );
-}
-
-/**
- * The global variable paths a Liquid source reads (`contact.firstName`, `trigger.items`), or the
- * parse error. Loop-local names (`item.name` in `for item in trigger.items`) are not globals.
- */
-export function templateVariables(source: string): { paths: string[] } | { error: string } {
-  try {
-    const parsed = analyser().parse(source);
-    return {
-      paths: analyser()
-        .globalVariableSegmentsSync(parsed)
-        .map((segments) => segments.join('.')),
-    };
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
 }

@@ -7,9 +7,10 @@ import { eventFieldPaths, isEventType } from '#catalogue/catalogue.ts';
 import { isContactField } from '#catalogue/contact.ts';
 import { durationSeconds } from './duration.ts';
 import { eventPatternProblems } from './event-pattern.ts';
+import { templateVariables } from './liquid.ts';
 import { isValidTimeZone } from './local-time.ts';
 import { segmentSms } from './sms-parts.ts';
-import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts, templateVariables } from './template.ts';
+import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts } from './template.ts';
 import type {
   AttributeDeclarations,
   AttributeType,
