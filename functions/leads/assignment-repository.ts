@@ -152,16 +152,19 @@ export class AssignmentRepository {
   /**
    * Keeps what the form said (the `lead.submitted` detail) and whose lead it is, so reminders and
    * reassignments can show the lead again. The first submission wins: a redelivery changes nothing.
+   * Returns the lead as it now is (its owner, when a first delivery already routed it).
    */
   async recordSubmission(
     leadId: string,
     submission: { contactId: string; detail: Record<string, unknown>; submittedAt: string },
     at: string,
-  ): Promise<void> {
-    await dynamo.send(
+  ): Promise<LeadRecord> {
+    const { Attributes } = await dynamo.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: leadKey(leadId),
+        // The lead as it now is: the router reads it next (no second read, no extra unit).
+        ReturnValues: 'ALL_NEW',
         UpdateExpression:
           'SET leadId = :leadId, contactId = if_not_exists(contactId, :contactId), submission = if_not_exists(submission, :detail), ' +
           'submittedAt = if_not_exists(submittedAt, :submittedAt), updatedAt = :at, createdAt = if_not_exists(createdAt, :at), ' +
@@ -177,14 +180,19 @@ export class AssignmentRepository {
         },
       }),
     );
+    return StoredLead.parse({ leadId, ...Attributes });
   }
 
-  /** Stores a lead's score (creating the lead as `new` if needed); never touches ownership. */
-  async recordScore(leadId: string, result: LeadScore, at: string): Promise<void> {
-    await dynamo.send(
+  /**
+   * Stores a lead's score (creating the lead as `new` if needed); never touches ownership. Returns
+   * the lead as it now is.
+   */
+  async recordScore(leadId: string, result: LeadScore, at: string): Promise<LeadRecord> {
+    const { Attributes } = await dynamo.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: leadKey(leadId),
+        ReturnValues: 'ALL_NEW',
         UpdateExpression:
           'SET leadId = :leadId, score = :score, grade = :grade, fired = :fired, scoredAt = :at, updatedAt = :at, ' +
           'createdAt = if_not_exists(createdAt, :at), #status = if_not_exists(#status, :new)',
@@ -199,6 +207,7 @@ export class AssignmentRepository {
         },
       }),
     );
+    return StoredLead.parse({ leadId, ...Attributes });
   }
 
   /**

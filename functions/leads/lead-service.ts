@@ -85,13 +85,12 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
   if (!contactId) return { outcome: 'unassigned', reason: 'no_contact' };
   const at = new Date(deps.nowMs()).toISOString();
   const { consent: _consent, ...submission } = detail;
-  await deps.assignments.recordSubmission(
+  const existing = await deps.assignments.recordSubmission(
     detail.leadId,
     { contactId, detail: submission, submittedAt: detail.occurredAt },
     at,
   );
-  const existing = await deps.assignments.lead(detail.leadId);
-  if (existing?.owner) {
+  if (existing.owner) {
     // A redelivered event, or a retry after a crash: the lead was routed already. Announcing it
     // again may repeat the rep's e-mail but never loses it (the bus event keeps its id).
     if (existing.status !== 'assigned') return { outcome: 'unassigned', reason: 'already_handled' };
@@ -100,9 +99,12 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
     await announce(deps, { ...existing, owner }, { rule, reason: 'new' });
     return { outcome: 'assigned', repId: owner, assignmentId: assignmentIdOf(existing), rule };
   }
-  const contact = await deps.contact(contactId);
+  const [contact, history] = await Promise.all([
+    deps.contact(contactId),
+    deps.history(contactId, HISTORY_FOR_SCORING),
+  ]);
   const behaviour = [
-    ...(await deps.history(contactId, HISTORY_FOR_SCORING)).map((e) => ({
+    ...history.map((e) => ({
       type: e.type,
       occurredAt: e.occurredAt,
       detail: e.detail,
@@ -111,21 +113,27 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
     ...(contact ? engagementBehaviour(contact.aggregates, deps.nowMs()) : []),
   ];
   const score = scoreLead(detail, behaviour, deps.scoring, deps.nowMs());
-  await deps.assignments.recordScore(detail.leadId, score, at);
-  return assignAndNotify(deps, detail.leadId, { reason: 'new', exclude: [] });
+  const scored = await deps.assignments.recordScore(detail.leadId, score, at);
+  return assignAndNotify(deps, detail.leadId, { reason: 'new', exclude: [] }, { lead: scored, contact });
 }
 
-/** Routes a lead that has no owner, gives it to the first rep with room, and tells everyone. */
+/**
+ * Routes a lead that has no owner, gives it to the first rep with room, and tells everyone. `read`:
+ * the lead and its contact as the caller has just read or written them (read here otherwise).
+ */
 async function assignAndNotify(
   deps: LeadDeps,
   leadId: string,
   change: { reason: LeadAssigned['reason']; exclude: readonly string[]; previousRepId?: string },
+  read?: { readonly lead: LeadRecord; readonly contact: Contact | undefined },
 ): Promise<AssignmentOutcome> {
-  const lead = await deps.assignments.lead(leadId);
+  const lead = read?.lead ?? (await deps.assignments.lead(leadId));
   if (!lead?.contactId) return { outcome: 'unassigned', reason: 'unknown_lead' };
   const summary = summaryOf(lead);
-  const roster = await deps.roster();
-  const contact = await deps.contact(lead.contactId);
+  const [roster, contact] = await Promise.all([
+    deps.roster(),
+    read ? read.contact : deps.contact(lead.contactId),
+  ]);
   const nowMs = deps.nowMs();
   const capacityOf = (repId: string) => roster.reps.find((rep) => rep.id === repId)?.capacity;
   const at = new Date(nowMs).toISOString();

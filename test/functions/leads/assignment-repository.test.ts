@@ -145,6 +145,45 @@ async function claimOnly(leadId: string, repId: string): Promise<void> {
   );
 }
 
+// Speed to lead: the router took the lead from these writes instead of reading it back after each.
+describe('what the router writes, as it now is', () => {
+  it('gives the submission back as stored: the first one wins, and a routed lead shows its owner', async () => {
+    // Prepare
+    const submission = { contactId: 'c-s1', detail: { leadId: 'l-s1', company: 'Radium' }, submittedAt: AT };
+    const first = await repository.recordSubmission('l-s1', submission, AT);
+    await repository.assign('l-s1', 'rep-s1', 5, AT, { rule: 'territory_skills' });
+
+    // Act
+    const redelivered = await repository.recordSubmission(
+      'l-s1',
+      { ...submission, detail: { leadId: 'l-s1', company: 'Changed' } },
+      '2026-11-23T10:05:00.000Z',
+    );
+
+    // Assess
+    expect(first).toMatchObject({ leadId: 'l-s1', contactId: 'c-s1', status: 'new' });
+    expect(first.owner).toBeUndefined();
+    expect(redelivered).toMatchObject({
+      owner: 'rep-s1',
+      status: 'assigned',
+      submission: { company: 'Radium' },
+    });
+    expect(redelivered).toEqual(await repository.lead('l-s1'));
+  });
+
+  it('gives the scored lead back as stored', async () => {
+    // Prepare
+    await repository.recordSubmission('l-s2', { contactId: 'c-s2', detail: {}, submittedAt: AT }, AT);
+
+    // Act
+    const scored = await repository.recordScore('l-s2', { score: 55, grade: 'B', fired: [] }, AT);
+
+    // Assess
+    expect(scored).toMatchObject({ leadId: 'l-s2', contactId: 'c-s2', score: 55, grade: 'B', status: 'new' });
+    expect(scored).toEqual(await repository.lead('l-s2'));
+  });
+});
+
 describe('crash between the lead claim and the capacity', () => {
   it('is repaired by the retry for the same rep', async () => {
     // Prepare
