@@ -374,7 +374,10 @@ export class LambdaHost {
         bundle: true,
         platform: 'node',
         format: 'esm',
-        target: 'node20',
+        // The oldest Node the project runs on (package.json engines): with an older target, esbuild
+        // drops the import attributes of a package's JSON left external (`with { type: 'json' }`),
+        // which Node then refuses to load.
+        target: 'node20.19',
         mainFields: ['module', 'main'],
         packages: 'external',
         sourcemap: 'inline',

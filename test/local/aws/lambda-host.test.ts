@@ -75,6 +75,11 @@ describe('execution environments', () => {
     expect(lambdas.coldStarts).toBe(2);
   });
 
+  it('load a package’s JSON imported with an import attribute (esbuild kept the attribute)', async () => {
+    const lambdas = start([fn('A', 'package-json-handler.ts')]);
+    expect(await lambdas.invoke('A', {})).toEqual({ codes: 250 });
+  });
+
   it('return the result as JSON, as Lambda serializes it', async () => {
     const lambdas = start([fn('A', 'counting-handler.ts')]);
     expect(((await lambdas.invoke('A', {})) as Answer).at).toBe('1970-01-01T00:00:00.000Z');
