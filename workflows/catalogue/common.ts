@@ -4,9 +4,10 @@
 // instead of rejecting them, so producers can send extra fields without failing and a field added
 // later does not break older producers. Stripped keys never reach journeys. Every string has a
 // maximum length and every list a maximum size so that no input is unbounded.
-// The codes alone: the package's main entry also registers country names in 80 languages (700 KB
-// in every bundle that validates an event).
-import countries from 'i18n-iso-countries/index.js';
+// The package's code list alone: its main entry also registers country names in 80 languages
+// (700 KB in every bundle that validates an event), and its index module builds alpha-3 and numeric
+// lookups at load that a check of alpha-2 codes never reads.
+import countryCodes from 'i18n-iso-countries/codes.json' with { type: 'json' };
 import * as z from 'zod';
 
 /** Length and size limits shared by the event schemas (documented in docs/events.md). */
@@ -127,6 +128,11 @@ export const Currency = z
     error: (issue) => `"${String(issue.input)}" is not an ISO-4217 currency code in use`,
   });
 
+/** The alpha-2 codes of i18n-iso-countries' list (each entry: alpha-2, alpha-3, numeric, ISO 3166-2). */
+const ALPHA_2_CODES: ReadonlySet<string> = new Set(
+  countryCodes.flatMap(([alpha2]) => (alpha2 ? [alpha2] : [])),
+);
+
 /** An ISO-3166-1 alpha-2 country code: 2 upper-case letters, checked against i18n-iso-countries' list. */
 export const CountryCode = z
   .string()
@@ -134,7 +140,7 @@ export const CountryCode = z
     error: 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)',
     abort: true,
   })
-  .refine((code) => countries.isValid(code), {
+  .refine((code) => ALPHA_2_CODES.has(code), {
     error: (issue) => `"${String(issue.input)}" is not an ISO-3166-1 alpha-2 country code`,
   });
 

@@ -1,5 +1,7 @@
+import countries from 'i18n-iso-countries/index.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEventDetail } from '#catalogue/catalogue.ts';
+import { CountryCode } from '#catalogue/common.ts';
 import { defaultPhoneCountry, normalizePhone } from '#catalogue/phone.ts';
 import { exampleWith } from './helpers.ts';
 
@@ -100,5 +102,21 @@ describe('names, codes and text from producers', () => {
         ],
       });
     }
+  });
+});
+
+describe('CountryCode', () => {
+  // Read from the package's code list instead of its index module (which builds its alpha-3 and
+  // numeric lookups at every cold start): the same answer as the package's own check.
+  it('accepts exactly the two-letter codes i18n-iso-countries accepts', () => {
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    let accepted = 0;
+    for (const first of letters)
+      for (const second of letters) {
+        const code = `${first}${second}`;
+        expect(CountryCode.safeParse(code).success, code).toBe(countries.isValid(code));
+        if (countries.isValid(code)) accepted++;
+      }
+    expect(accepted).toBe(250);
   });
 });
