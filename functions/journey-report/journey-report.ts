@@ -4,8 +4,9 @@
  * event history. Counters are per UTC day, so the period is whole days. Used by `relance report`
  * and by the weekly digest function.
  */
+
+import { successors } from '#language/step-links.ts';
 import type { JourneyDefinition } from '#language/types.ts';
-import { successors } from '#language/validator.ts';
 import type { HistoryEntry } from '../contacts/events-repository.ts';
 import type { Run } from '../journeys/runs-repository.ts';
 import { type Conversions, conversions, conversionsFromCounts, type RunCounts } from './conversions.ts';

@@ -1,6 +1,5 @@
 /** The Task states of a journey after Enter/Resume: send, wait, waitFor, update, broadcast, finish, fail. */
 
-import { parseEventDetail } from '#catalogue/catalogue.ts';
 import { type Contact, contactFromView, contactView } from '#catalogue/contact.ts';
 import type { BroadcastStep, Channel, JourneyDefinition, Step } from '#language/types.ts';
 import { now, nowIso } from '#platform/clock.ts';
@@ -153,6 +152,9 @@ export async function emit(
     ]),
   );
   const eventId = `${journeyId}-${ledgerTag(`${run.runKey}#${run.gen}#${stepId}`)}`;
+  // The event catalogue (every event's schema) is loaded by the first emit step, not at cold start:
+  // most journeys emit nothing.
+  const { parseEventDetail } = await import('#catalogue/catalogue.ts');
   const parsed = parseEventDetail(step.event, {
     ...resolved,
     eventId,

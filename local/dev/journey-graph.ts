@@ -5,8 +5,8 @@
  * the nodes and edges as SVG from these coordinates.
  */
 import dagre from '@dagrejs/dagre';
+import { stepLinks } from '#language/step-links.ts';
 import type { JourneyDefinition, Step } from '#language/types.ts';
-import { stepLinks } from '#language/validator.ts';
 import type { StepFunnel } from '../../functions/journey-report/funnel.ts';
 
 const NODE_WIDTH = 210;

@@ -41,10 +41,19 @@ function loadedAtInit(metafile: Metafile): Set<string> {
   return loaded;
 }
 
+/** The source files (relative to the repository) whose code a set of output files holds. */
+function sourcesIn(metafile: Metafile, outputs: Iterable<string>): Set<string> {
+  const sources = new Set<string>();
+  for (const output of outputs)
+    for (const input of Object.keys(metafile.outputs[output]?.inputs ?? {})) sources.add(input);
+  return sources;
+}
+
 describe('the deployed code of every function', () => {
-  const entries: string[] = [];
-  beforeAll(() => {
+  const builds = new Map<string, Metafile>();
+  beforeAll(async () => {
     const synthesized = synthRelance();
+    const entries: string[] = [];
     try {
       for (const fn of resourcesOfType(synthesized.app, 'AWS::Lambda::Function').values()) {
         const entry = fn.Metadata?.[LOCAL_ENTRY_METADATA];
@@ -54,27 +63,51 @@ describe('the deployed code of every function', () => {
     } finally {
       synthesized.dispose();
     }
-  });
-
-  it('loads the X-Ray tracer and Liquid on demand, never at init', { timeout: 120_000 }, async () => {
-    expect(entries.length).toBeGreaterThan(10);
     const outdir = join(tmpdir(), 'relance-function-bundle-test');
     for (const entry of entries) {
       const result = await build({
         ...deploymentBuildOptions(join(PROJECT_ROOT, entry), outdir),
+        absWorkingDir: PROJECT_ROOT,
         write: false,
         metafile: true,
         sourcemap: false,
         logLevel: 'silent',
       });
-      const atInit = loadedAtInit(result.metafile);
-      const onDemand = Object.keys(result.metafile.outputs).filter((path) => !atInit.has(path));
-      const atInitPackages = packagesIn(result.metafile, atInit);
+      builds.set(entry, result.metafile);
+    }
+  }, 180_000);
+
+  /** What a function loads at init, and what it deploys to load on demand. */
+  const split = (entry: string) => {
+    const metafile = builds.get(entry);
+    if (!metafile) throw new Error(`${entry} was not built`);
+    const atInit = loadedAtInit(metafile);
+    const onDemand = Object.keys(metafile.outputs).filter((path) => !atInit.has(path));
+    return { metafile, atInit, onDemand };
+  };
+
+  it('loads the X-Ray tracer and Liquid on demand, never at init', () => {
+    expect(builds.size).toBeGreaterThan(10);
+    for (const entry of builds.keys()) {
+      const { metafile, atInit, onDemand } = split(entry);
+      const atInitPackages = packagesIn(metafile, atInit);
       for (const lazy of ['liquidjs', '@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'])
         expect(atInitPackages.has(lazy), `${entry} loads ${lazy} at init`).toBe(false);
       // Every function makes AWS calls: its tracer is deployed, as a chunk of its own.
-      expect(packagesIn(result.metafile, onDemand).has('@aws-lambda-powertools/tracer'), entry).toBe(true);
+      expect(packagesIn(metafile, onDemand).has('@aws-lambda-powertools/tracer'), entry).toBe(true);
     }
+  });
+
+  it('loads the event catalogue in the journey step with its first emit step, and never in the weekly digest', () => {
+    const step = split('functions/journeys/step-handler.ts');
+    expect(sourcesIn(step.metafile, step.atInit).has('workflows/catalogue/catalogue.ts')).toBe(false);
+    expect(sourcesIn(step.metafile, step.onDemand).has('workflows/catalogue/catalogue.ts')).toBe(true);
+    // The digest walks each journey's steps for its funnel: the graph, not the validator.
+    const digest = split('functions/journey-report/digest-handler.ts');
+    const digestSources = sourcesIn(digest.metafile, Object.keys(digest.metafile.outputs));
+    expect(digestSources.has('workflows/language/step-links.ts')).toBe(true);
+    expect(digestSources.has('workflows/language/validator.ts')).toBe(false);
+    expect(digestSources.has('workflows/catalogue/catalogue.ts')).toBe(false);
   });
 });
 

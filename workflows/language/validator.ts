@@ -10,6 +10,7 @@ import { eventPatternProblems } from './event-pattern.ts';
 import { templateVariables } from './liquid.ts';
 import { isValidTimeZone } from './local-time.ts';
 import { segmentSms } from './sms-parts.ts';
+import { successors } from './step-links.ts';
 import { type MessageTemplate, TEMPLATE_ROOTS, templateTexts } from './template.ts';
 import type {
   AttributeDeclarations,
@@ -591,30 +592,6 @@ function checkTemplateVariable(
   } else if (first !== undefined && !allowed.has(first)) {
     report(path, `variable "${variable}" is not provided`);
   }
-}
-
-/** Where a step can go next, each way named (`event`, `timeout`, a branch case, a split variant). */
-export function stepLinks(step: Step): Array<{ readonly to: string; readonly label?: string }> {
-  const linked = (to: string | undefined, label?: string) =>
-    to === undefined ? [] : [{ to, ...(label ? { label } : {}) }];
-  switch (step.type) {
-    case 'waitFor':
-      return [...linked(step.onEvent, step.event), ...linked(step.onTimeout, 'timeout')];
-    case 'branch':
-      return [
-        ...step.cases.flatMap((c, index) => linked(c.next, `case ${index + 1}`)),
-        ...linked(step.otherwise, 'otherwise'),
-      ];
-    case 'split':
-      return step.variants.flatMap((v) => linked(v.next, `${v.label} ${v.percent}%`));
-    default:
-      return linked(step.next);
-  }
-}
-
-/** The steps a step can go to next. */
-export function successors(step: Step): string[] {
-  return stepLinks(step).map((link) => link.to);
 }
 
 /** Unreachable steps and cycles (a run must always move forward to an end). */

@@ -17,9 +17,10 @@ import {
   waitFor,
 } from '#language/builder.ts';
 import { durationSeconds } from '#language/duration.ts';
+import { successors } from '#language/step-links.ts';
 import type { EmailTemplate, MessageTemplate } from '#language/template.ts';
 import type { Condition, JourneyDefinition, Step } from '#language/types.ts';
-import { successors, type ValidationContext, validateJourney } from '#language/validator.ts';
+import { type ValidationContext, validateJourney } from '#language/validator.ts';
 import { contactAttributes, journeys, journeyViolations, templates } from '../../../workflows/index.ts';
 import { abandonedCart } from '../../../workflows/journeys/abandoned-cart.ts';
 import { backInStock } from '../../../workflows/journeys/back-in-stock.ts';
