@@ -48,8 +48,9 @@ export interface RelanceFunctionProps {
 
 /**
  * A Lambda with the house defaults: Node.js 22 on arm64, bundled and minified by the local esbuild
- * with code splitting (./function-bundle.ts), source maps, JSON logs kept for a month, X-Ray tracing. `useTable` grants access and sets the
- * table's variable together so permissions and configuration cannot drift apart.
+ * with code splitting (./function-bundle.ts), source maps, JSON logs kept for a month, X-Ray
+ * tracing. `useTable` grants access and sets the table's variable together so permissions and
+ * configuration cannot drift apart.
  */
 export class RelanceFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: RelanceFunctionProps) {
