@@ -12,17 +12,28 @@ import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { CapsRepository } from '../delivery/caps-repository.ts';
 import { parseDeliveryPolicy } from '../delivery/delivery-policy.ts';
 import { LedgerRepository } from '../delivery/ledger-repository.ts';
-import { loadRoster } from '../leads/roster.ts';
-import { RosterRepository } from '../leads/roster-repository.ts';
+import type { RosterRepository } from '../leads/roster-repository.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { JourneyDeps } from './context.ts';
 import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { RunsRepository } from './runs-repository.ts';
 
-let rosterRepository: RosterRepository | undefined;
-/** The roster (bundled reps.json overlaid with API edits), built on first use: most journeys never need it. */
-function roster(): RosterRepository {
-  rosterRepository ??= new RosterRepository(requireEnv(LEAD_ENV.leadsTable), () => loadRoster());
+let rosterRepository: Promise<RosterRepository> | undefined;
+/**
+ * The roster (bundled reps.json overlaid with API edits), loaded with the first send to an owner:
+ * most journeys never need it, and its modules (the reps' schema reads phone numbers with
+ * libphonenumber-js, 118 KB) are a chunk of their own in the deployed code.
+ */
+function roster(): Promise<RosterRepository> {
+  rosterRepository ??= Promise.all([import('../leads/roster.ts'), import('../leads/roster-repository.ts')])
+    .then(
+      ([{ loadRoster }, { RosterRepository }]) =>
+        new RosterRepository(requireEnv(LEAD_ENV.leadsTable), () => loadRoster()),
+    )
+    .catch((error: unknown) => {
+      rosterRepository = undefined;
+      throw error;
+    });
   return rosterRepository;
 }
 
@@ -55,7 +66,7 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
     versions,
     templates,
     owners: async (repId) => {
-      const current = await roster().current();
+      const current = await (await roster()).current();
       return current.roster.reps.find((rep) => rep.id === repId);
     },
     publish: async (events) => {

@@ -98,10 +98,17 @@ describe('the deployed code of every function', () => {
     }
   });
 
-  it('loads the event catalogue in the journey step with its first emit step, and never in the weekly digest', () => {
+  it('loads the event catalogue and the roster in the journey step when a step needs them, and neither in the weekly digest', () => {
     const step = split('functions/journeys/step-handler.ts');
-    expect(sourcesIn(step.metafile, step.atInit).has('workflows/catalogue/catalogue.ts')).toBe(false);
-    expect(sourcesIn(step.metafile, step.onDemand).has('workflows/catalogue/catalogue.ts')).toBe(true);
+    const stepAtInit = sourcesIn(step.metafile, step.atInit);
+    const stepOnDemand = sourcesIn(step.metafile, step.onDemand);
+    // The catalogue with the first emit step; the roster, and libphonenumber-js its schema reads
+    // phone numbers with, with the first send to an owner.
+    for (const lazy of ['workflows/catalogue/catalogue.ts', 'functions/leads/roster-repository.ts']) {
+      expect(stepAtInit.has(lazy), lazy).toBe(false);
+      expect(stepOnDemand.has(lazy), lazy).toBe(true);
+    }
+    expect(packagesIn(step.metafile, step.atInit).has('libphonenumber-js')).toBe(false);
     // The digest walks each journey's steps for its funnel: the graph, not the validator.
     const digest = split('functions/journey-report/digest-handler.ts');
     const digestSources = sourcesIn(digest.metafile, Object.keys(digest.metafile.outputs));
