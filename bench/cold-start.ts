@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { deploymentBuildOptions } from '../lib/stateless/function-bundle.ts';
+import { deploymentBuildOptions, outputsLoadedAtInit, packageOf } from '../lib/stateless/function-bundle.ts';
 import { loadLocalApp } from '../local/aws/template.ts';
 import { synthesizeForLocal } from '../local/dev/synth.ts';
 import { count, milliseconds, type Table } from './report.ts';
@@ -37,24 +37,13 @@ interface BuiltCode {
 
 /** Splits a build's output files (JavaScript only, absolute paths) into what init loads and the rest. */
 function builtCode(metafile: Metafile, cwd: string): BuiltCode {
-  const outputs = new Map(
-    Object.entries(metafile.outputs)
-      .filter(([path]) => path.endsWith('.mjs'))
-      .map(([path, output]) => [join(cwd, path), output]),
-  );
-  const entry = [...outputs].find(([, output]) => output.entryPoint)?.[0];
-  if (!entry) throw new Error('the build wrote no entry');
-  const atInit = new Set<string>();
-  const visit = (path: string) => {
-    if (atInit.has(path)) return;
-    atInit.add(path);
-    for (const imported of outputs.get(path)?.imports ?? [])
-      if (!imported.external && imported.kind === 'import-statement') visit(join(cwd, imported.path));
-  };
-  visit(entry);
-  const onDemand = [...outputs.keys()].filter((path) => !atInit.has(path));
+  const atInit = [...outputsLoadedAtInit(metafile)].map((path) => join(cwd, path));
+  const onDemand = Object.keys(metafile.outputs)
+    .filter((path) => path.endsWith('.mjs'))
+    .map((path) => join(cwd, path))
+    .filter((path) => !atInit.includes(path));
   const bytes = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + statSync(path).size, 0);
-  return { atInit: [...atInit], onDemand, bytesAtInit: bytes(atInit), bytesOnDemand: bytes(onDemand) };
+  return { atInit, onDemand, bytesAtInit: bytes(atInit), bytesOnDemand: bytes(onDemand) };
 }
 
 /** The packages (or `project` for this repository's files) with the most bytes in the code loaded at init. */
@@ -63,8 +52,7 @@ function largestInputs(metafile: Metafile, cwd: string, atInit: readonly string[
   for (const [path, output] of Object.entries(metafile.outputs)) {
     if (!atInit.includes(join(cwd, path))) continue;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-      const name = match?.[1] ?? 'project';
+      const name = packageOf(input) ?? 'project';
       byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
     }
   }

@@ -235,16 +235,16 @@ export class LedgerRepository {
 
   /** An entry's conditional update, in one transaction with its counters when they change; false when its condition fails. */
   async writeCounted(entry: LedgerEntry, update: ItemUpdate, deltas: CounterDeltas): Promise<boolean> {
+    let written = false;
     try {
-      const written = await updateIfHolds(
+      written = await updateIfHolds(
         update,
         Object.keys(deltas).length > 0 ? this.counters(entry, deltas) : undefined,
       );
-      if (!written) this.known.delete(entry.ledgerKey);
       return written;
-    } catch (error) {
-      this.known.delete(entry.ledgerKey);
-      throw error;
+    } finally {
+      // Not written (its condition failed, or the call did): what this container knew may be stale.
+      if (!written) this.known.delete(entry.ledgerKey);
     }
   }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { AssetHashType, DockerImage, Stack } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { type BuildOptions, buildSync } from 'esbuild';
+import { type BuildOptions, buildSync, type Metafile } from 'esbuild';
 import { PROJECT_ROOT } from '../context.ts';
 import { bundleInputsHash } from './bundle-inputs.ts';
 
@@ -54,6 +54,29 @@ export function deploymentBuildOptions(entry: string, outdir: string): BuildOpti
     external: [...external],
     logLevel: 'warning',
   };
+}
+
+/**
+ * The output files of a build (as its metafile names them) that a cold start loads: the entry and
+ * every chunk it imports statically, not those loaded with `await import()`.
+ */
+export function outputsLoadedAtInit(metafile: Metafile): Set<string> {
+  const entry = Object.entries(metafile.outputs).find(([, output]) => output.entryPoint)?.[0];
+  if (!entry) throw new Error('the build wrote no entry');
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? [])
+      if (!imported.external && imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(entry);
+  return loaded;
+}
+
+/** The package a bundled input comes from (`@scope/name` or `name`), or undefined for the project's own files. */
+export function packageOf(input: string): string | undefined {
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
 }
 
 /**

@@ -10,7 +10,13 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploymentBuildOptions, functionCode, HANDLER } from '../../lib/stateless/function-bundle.ts';
+import {
+  deploymentBuildOptions,
+  functionCode,
+  HANDLER,
+  outputsLoadedAtInit,
+  packageOf,
+} from '../../lib/stateless/function-bundle.ts';
 import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
 import { PROJECT_ROOT } from '../support/local-system.ts';
 import { resourcesOfType, synthRelance } from './synth.ts';
@@ -20,25 +26,10 @@ function packagesIn(metafile: Metafile, outputs: Iterable<string>): Set<string> 
   const names = new Set<string>();
   for (const output of outputs)
     for (const input of Object.keys(metafile.outputs[output]?.inputs ?? {})) {
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-      if (match?.[1]) names.add(match[1]);
+      const name = packageOf(input);
+      if (name) names.add(name);
     }
   return names;
-}
-
-/** The entry's output and every output it imports statically: what a cold start loads. */
-function loadedAtInit(metafile: Metafile): Set<string> {
-  const entry = Object.entries(metafile.outputs).find(([, output]) => output.entryPoint)?.[0];
-  if (!entry) throw new Error('no entry output');
-  const loaded = new Set<string>();
-  const visit = (path: string) => {
-    if (loaded.has(path)) return;
-    loaded.add(path);
-    for (const imported of metafile.outputs[path]?.imports ?? [])
-      if (!imported.external && imported.kind === 'import-statement') visit(imported.path);
-  };
-  visit(entry);
-  return loaded;
 }
 
 /** The source files (relative to the repository) whose code a set of output files holds. */
@@ -81,7 +72,7 @@ describe('the deployed code of every function', () => {
   const split = (entry: string) => {
     const metafile = builds.get(entry);
     if (!metafile) throw new Error(`${entry} was not built`);
-    const atInit = loadedAtInit(metafile);
+    const atInit = outputsLoadedAtInit(metafile);
     const onDemand = Object.keys(metafile.outputs).filter((path) => !atInit.has(path));
     return { metafile, atInit, onDemand };
   };
