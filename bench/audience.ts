@@ -78,7 +78,7 @@ export async function benchAudience(options: AudienceBenchOptions): Promise<Tabl
     process.env.AWS_ACCESS_KEY_ID = 'bench';
     process.env.AWS_SECRET_ACCESS_KEY = 'bench';
     const loader = DynamoDBDocumentClient.from(admin, { marshallOptions: { removeUndefinedValues: true } });
-    const { ContactsRepository } = await import('../functions/contacts/contacts-repository.ts');
+    const { ContactsRepository, profileItem } = await import('../functions/contacts/contacts-repository.ts');
 
     // Load: profiles as ContactsRepository.save writes them, 25 per BatchWriteItem.
     let expected = 0;
@@ -89,7 +89,7 @@ export async function benchAudience(options: AudienceBenchOptions): Promise<Tabl
         const contact = next.value;
         if (evaluateAll(segments, contact, contact.aggregates, options.nowMs).has(options.segment))
           expected++;
-        items.push({ pk: `CONTACT#${contact.contactId}`, kind: 'contact', ...contact, version: 1 });
+        items.push(profileItem(contact, 1));
         if (items.length === BATCH) break;
       }
       return items;

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { benchAudience } from './audience.ts';
 import { benchColdStart } from './cold-start.ts';
+import { benchIngestHistory } from './ingest-history.ts';
 import type { BenchOptions, ChildMessage, Table } from './report.ts';
 import { benchSchedulerIdle } from './scheduler-idle.ts';
 import { benchSegments } from './segments.ts';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
       latencySeconds: o.latencySeconds,
       startMs: o.nowMs,
     }),
+  ingest: (o) => benchIngestHistory({ histories: [10, 10_000], nowMs: o.nowMs }),
   tooling: () => benchTooling(),
   wildcard: () => benchWildcard(),
   scheduler: (o) => benchSchedulerIdle(o.nowMs),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only cold-start|signups|speed|segments|audience|tooling|wildcard|scheduler] [--leads N] [--in-flight N]
+ * `npm run bench [-- --only cold-start|signups|speed|ingest|segments|audience|tooling|wildcard|scheduler] [--leads N] [--in-flight N]
  *  [--contacts N] [--seed N] [--signup-seconds N] [--signups-in-flight N] [--event-rate N] [--latency-seconds N]`
  *
  * Prints figures, and for those issue 18 sets a target, the target and whether it was met: timings
@@ -16,6 +16,7 @@ const NAMES = [
   'cold-start',
   'signups',
   'speed',
+  'ingest',
   'segments',
   'audience',
   'tooling',

@@ -18,6 +18,7 @@ import {
   UpdateCommand,
 } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
+import { aggregatesFromStorage, storedAggregates } from './stored-aggregates.ts';
 
 /** Identity items: identifiers (`EMAIL`, `EXTERNAL`: one contact each) and phone numbers (shared). */
 export type IdentityKind = 'EMAIL' | 'EXTERNAL' | 'PHONE';
@@ -110,6 +111,22 @@ const profileKey = (contactId: string) => ({ pk: `CONTACT#${contactId}` });
 const identityKey = (kind: IdentityKind, value: string) => ({ pk: `${kind}#${value}` });
 const smsOptOutKey = (phone: string) => ({ pk: `SMSOPTOUT#${phone}` });
 const ZONES_KEY = { pk: 'ZONES' };
+
+/** A contact's profile item as the table stores it (per-day aggregates encoded: ./stored-aggregates.ts). */
+export function profileItem(contact: Contact, version: number): Record<string, unknown> {
+  return {
+    ...profileKey(contact.contactId),
+    kind: 'contact',
+    ...contact,
+    aggregates: storedAggregates(contact.aggregates),
+    version,
+  };
+}
+
+/** The contact a stored profile item holds (its own attributes, pk, kind and version, dropped by the schema). */
+function contactOf(item: Record<string, unknown>): Contact {
+  return Contact.parse({ ...item, aggregates: aggregatesFromStorage(item.aggregates) });
+}
 
 function holdersOf(item: Record<string, unknown> | undefined): string[] {
   if (!item) return [];
@@ -248,9 +265,7 @@ export class ContactsRepository {
     const { Item } = await dynamo.send(
       new GetCommand({ TableName: this.tableName, Key: profileKey(contactId), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    const { pk: _pk, kind: _kind, ...rest } = Item;
-    return Contact.parse(rest);
+    return Item ? contactOf(Item) : undefined;
   }
 
   /**
@@ -262,12 +277,7 @@ export class ContactsRepository {
       await dynamo.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...profileKey(contact.contactId),
-            kind: 'contact',
-            ...contact,
-            version: (readVersion ?? 0) + 1,
-          },
+          Item: profileItem(contact, (readVersion ?? 0) + 1),
           ConditionExpression: readVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
           ...(readVersion === undefined ? {} : { ExpressionAttributeValues: { ':version': readVersion } }),
         }),
@@ -337,8 +347,7 @@ export class ContactsRepository {
       }),
     );
     return {
-      // Contact.parse drops the item's own attributes (pk, kind, version): no copy without them first.
-      contacts: (page.Items ?? []).map((item) => ({ key: { pk: item.pk }, contact: Contact.parse(item) })),
+      contacts: (page.Items ?? []).map((item) => ({ key: { pk: item.pk }, contact: contactOf(item) })),
       ...(page.LastEvaluatedKey ? { nextKey: page.LastEvaluatedKey } : {}),
     };
   }

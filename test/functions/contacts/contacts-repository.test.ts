@@ -1,9 +1,10 @@
 // The contact update primitive against a real DynamoDB API (dynalite in process): the write is
 // conditional on the version read, a conflict is retried from a fresh read, a missing contact is
 // left missing (or created), and a contact that keeps changing ends in ContactConflictError.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
+import { dayKey, ProfileAggregates, utcDay } from '#catalogue/profile-aggregates.ts';
 import type * as Repository from '../../../functions/contacts/contacts-repository.ts';
 import { newContact } from '../../../functions/contacts/profile-update.ts';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
@@ -149,5 +150,96 @@ describe('updateContact', () => {
     await expect(attempt).rejects.toThrow('contact c-4 kept changing; giving up after 3 attempts');
     expect(reads()).toBe(3);
     expect(await new repo.ContactsRepository(TABLE).get('c-4')).toMatchObject({ tags: [], version: 4 });
+  });
+});
+
+/** A contact with carts and page views every day of the aggregates' window and an order every other day. */
+function activeEveryDay(contactId: string): Contact {
+  const today = utcDay(Date.parse(AT));
+  const carts: Record<string, number> = {};
+  const views: Record<string, number> = {};
+  const orders: Record<string, number> = {};
+  const orderTotals: Record<string, number> = {};
+  for (let i = 0; i < 400; i++) {
+    const day = dayKey(today - i);
+    carts[day] = 20 + (i % 9);
+    views[day] = 3 + (i % 4);
+    if (i % 2 === 0) {
+      orders[day] = 1;
+      // Sums of amounts are kept rounded to the cent (profile-aggregates.ts).
+      orderTotals[day] = Math.round((39.98 + i) * 100) / 100;
+    }
+  }
+  return {
+    ...newContact(contactId, AT),
+    aggregates: ProfileAggregates.parse({
+      counts: { 'cart.updated': carts, 'page.viewed': views, 'order.completed': orders },
+      orderTotals,
+      orderCount: 200,
+      lastEventAt: AT,
+    }),
+  };
+}
+
+describe('profile items', () => {
+  it('stores a contact active every day of the window in a few write units (17 as maps)', async () => {
+    // Prepare
+    const contact = activeEveryDay('c-active');
+    // Two items: a write is billed by the larger of the item before and after it.
+    const put = async (Item: Record<string, unknown>) =>
+      (
+        await dynamo.documents.send(
+          new PutCommand({ TableName: TABLE, Item, ReturnConsumedCapacity: 'TOTAL' }),
+        )
+      ).ConsumedCapacity?.CapacityUnits;
+
+    // Act
+    const asMaps = await put({ pk: 'CONTACT#c-active', kind: 'contact', ...contact, version: 1 });
+    const encoded = await put(repo.profileItem({ ...contact, contactId: 'c-active-2' }, 1));
+
+    // Assess: DynamoDB bills a write by the item's size, per KB, whatever the write changes.
+    expect(asMaps).toBeGreaterThanOrEqual(15);
+    expect(encoded).toBeLessThanOrEqual(4);
+  });
+
+  it('reads back what it saved, the per-day aggregates stored as binary values', async () => {
+    // Prepare
+    const contact = activeEveryDay('c-saved');
+    const contacts = new repo.ContactsRepository(TABLE);
+
+    // Act
+    await contacts.save(contact, undefined);
+
+    // Assess
+    expect(await contacts.get('c-saved')).toEqual({ ...contact, version: 1 });
+    const { Item } = await dynamo.documents.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'CONTACT#c-saved' } }),
+    );
+    expect(Item?.aggregates.counts['cart.updated']).toBeInstanceOf(Uint8Array);
+    expect(Item?.aggregates.orderTotals).toBeInstanceOf(Uint8Array);
+  });
+
+  it('reads a profile written with maps, and encodes it on its next change', async () => {
+    // Prepare: an item as profiles were stored before the encoding.
+    const contact = activeEveryDay('c-legacy');
+    await dynamo.documents.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { pk: 'CONTACT#c-legacy', kind: 'contact', ...contact, version: 3 },
+      }),
+    );
+    const contacts = new repo.ContactsRepository(TABLE);
+
+    // Act
+    const read = await contacts.get('c-legacy');
+    await repo.updateContact(contacts, 'c-legacy', tagged('vip'));
+
+    // Assess
+    expect(read).toEqual({ ...contact, version: 3 });
+    expect(await contacts.get('c-legacy')).toEqual({ ...contact, tags: ['vip'], version: 4 });
+    const { Item } = await dynamo.documents.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'CONTACT#c-legacy' } }),
+    );
+    expect(Item?.aggregates.orderTotals).toBeInstanceOf(Uint8Array);
   });
 });

@@ -191,8 +191,8 @@ describe('contacts', () => {
     await repository.recordEngagement({ addresses: ['grace@example.com'], kind: 'clicked', at: NOW }, NOW);
 
     // Assess
-    const stored = (await client.send(new GetCommand({ TableName: CONTACTS, Key: { pk: 'CONTACT#c-2' } })))
-      .Item;
+    const { ContactsRepository } = await import('../../../functions/contacts/contacts-repository.ts');
+    const stored = await new ContactsRepository(CONTACTS).get('c-2');
     const day = NOW.slice(0, 10);
     expect(stored?.aggregates).toMatchObject({
       counts: { 'email.opened': { [day]: 1 }, 'email.clicked': { [day]: 1 } },
