@@ -28,6 +28,8 @@ export function membershipChanges(
 interface Plan {
   readonly order: readonly SegmentDefinition[];
   readonly position: ReadonlyMap<string, number>;
+  /** For each segment in `order`, the positions of the segments it refers to (all before it). */
+  readonly references: ReadonlyArray<readonly number[]>;
 }
 
 // Segment lists are fixed at deploy time: order each list once.
@@ -67,7 +69,9 @@ function planFor(segments: readonly SegmentDefinition[]): Plan {
     order.push(segment);
   };
   for (const s of segments) place(s);
-  const plan = { order, position: new Map(order.map((s, i) => [s.id, i])) };
+  const position = new Map(order.map((s, i) => [s.id, i]));
+  const references = order.map((s) => referencedIds(s.where, []).map((id) => position.get(id) ?? -1));
+  const plan = { order, position, references };
   plans.set(segments, plan);
   return plan;
 }
@@ -84,14 +88,55 @@ export function evaluateAll(
   nowMs: number,
   options?: EvaluationOptions,
 ): Set<string> {
-  const { order, position } = planFor(segments);
+  return evaluatePlanned(planFor(segments), undefined, contact, aggregates, nowMs, options);
+}
+
+/**
+ * The ids of the segments among `ids` the contact is in at `nowMs`: those segments are evaluated,
+ * with the segments they refer to (for `inSegment`), and no other. What an event changed is
+ * evaluated again this way, so one affected segment does not cost all of them.
+ */
+export function evaluateSome(
+  segments: readonly SegmentDefinition[],
+  ids: ReadonlySet<string>,
+  contact: Contact,
+  aggregates: ProfileAggregates,
+  nowMs: number,
+  options?: EvaluationOptions,
+): Set<string> {
+  const plan = planFor(segments);
+  const wanted = new Uint8Array(plan.order.length);
+  for (const id of ids) {
+    const at = plan.position.get(id);
+    if (at !== undefined) wanted[at] = 2;
+  }
+  // Referenced segments come first in the plan: one pass from the end marks what is referred to, transitively.
+  for (let i = wanted.length - 1; i >= 0; i--) {
+    if (wanted[i] === 0) continue;
+    for (const at of plan.references[i] ?? []) if (wanted[at] === 0) wanted[at] = 1;
+  }
+  const members = evaluatePlanned(plan, wanted, contact, aggregates, nowMs, options);
+  for (const id of members) if (!ids.has(id)) members.delete(id);
+  return members;
+}
+
+/** Evaluates the plan's segments in order (only those `wanted` marks, when given); their members. */
+function evaluatePlanned(
+  { order, position }: Plan,
+  wanted: Uint8Array | undefined,
+  contact: Contact,
+  aggregates: ProfileAggregates,
+  nowMs: number,
+  options: EvaluationOptions | undefined,
+): Set<string> {
   // A contact absorbed by a merge lives on in the survivor: it is in no segment.
   if (contact.mergedInto !== undefined) return new Set();
   const evaluation = new PlannedEvaluation(contact, aggregates, nowMs, position, options);
   const members = new Set<string>();
   for (let i = 0; i < order.length; i++) {
     const segment = order[i];
-    if (segment !== undefined && evaluation.matches(segment)) {
+    if (segment === undefined || (wanted !== undefined && wanted[i] === 0)) continue;
+    if (evaluation.matches(segment)) {
       evaluation.results[i] = 1;
       members.add(segment.id);
     }

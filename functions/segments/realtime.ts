@@ -8,7 +8,7 @@
 import type { Contact } from '#catalogue/contact.ts';
 import type { SegmentDefinition } from '#language/segments.ts';
 import { dependsOn, type EvaluationOptions } from './evaluate.ts';
-import { evaluateAll, membershipChanges } from './membership.ts';
+import { evaluateAll, evaluateSome, membershipChanges } from './membership.ts';
 
 /** Segment entries and exits caused by one event, kept on the profile until they are announced. */
 export interface SegmentChange {
@@ -111,7 +111,9 @@ export function withMembership(
     ? new Set(segments.map((s) => s.id))
     : affectedSegments(segments, event.type, changedPaths(before, after));
   if (affected.size === 0) return after;
-  const evaluated = evaluateAll(segments, after, after.aggregates, nowMs, options);
+  const evaluated = options?.all
+    ? evaluateAll(segments, after, after.aggregates, nowMs, options)
+    : evaluateSome(segments, affected, after, after.aggregates, nowMs, options);
   const previous = new Set(before.segments);
   const next = new Set<string>();
   for (const segment of segments) {

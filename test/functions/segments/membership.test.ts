@@ -1,7 +1,7 @@
 // Memberships across segments: dependency order, memoisation, and entries / exits.
 import { describe, expect, it } from 'vitest';
 import type { Condition, SegmentDefinition } from '#language/segments.ts';
-import { evaluateAll, membershipChanges } from '../../../functions/segments/membership.ts';
+import { evaluateAll, evaluateSome, membershipChanges } from '../../../functions/segments/membership.ts';
 import { aggregatesOf, contactWith, NOW, order } from './fixtures.ts';
 
 function seg(id: string, where: Condition): SegmentDefinition {
@@ -87,5 +87,55 @@ describe('evaluateAll', () => {
     expect(() => evaluateAll([seg('a', { inSegment: 'zzz' })], contactWith(), aggregatesOf(), NOW)).toThrow(
       /unknown segment "zzz"/,
     );
+  });
+});
+
+describe('evaluateSome', () => {
+  const segments = [
+    seg('loyal-not-vip', { all: [{ inSegment: 'loyal' }, { not: { hasTag: 'vip' } }] }),
+    seg('loyal', { all: [{ inSegment: 'customers' }, { rfm: { frequency: { gte: 2 } } }] }),
+    seg('customers', { hasOrdered: true }),
+    seg('tagged', { hasTag: 'vip' }),
+  ];
+
+  it('answers for the segments asked, from those they refer to, without evaluating the others', () => {
+    // Prepare: two orders, so customers, loyal and loyal-not-vip; `tagged` would throw if evaluated.
+    const agg = aggregatesOf(order(10, 20), order(40, 20));
+    const contact = contactWith();
+    const trap = Object.defineProperty({ ...contact }, 'tags', {
+      get: () => {
+        throw new Error('tags read: a segment outside the ones asked was evaluated');
+      },
+    });
+
+    // Act
+    const members = evaluateSome(segments, new Set(['loyal']), contact, agg, NOW);
+    const onlyCustomers = evaluateSome(segments, new Set(['customers']), trap, agg, NOW);
+
+    // Assess: loyal read customers (evaluated, not reported); the rest was not evaluated.
+    expect([...members]).toEqual(['loyal']);
+    expect([...onlyCustomers]).toEqual(['customers']);
+    expect(() => evaluateAll(segments, trap, agg, NOW)).toThrow(/tags read/);
+  });
+
+  it('gives the same answers as evaluateAll for the segments asked', () => {
+    // Prepare
+    const contacts = [
+      contactWith(),
+      contactWith({ tags: ['vip'] }),
+      contactWith({ tags: ['vip'], aggregates: aggregatesOf(order(3, 50), order(90, 10)) }),
+    ];
+
+    for (const contact of contacts) {
+      for (const id of segments.map((s) => s.id)) {
+        // Act
+        const some = evaluateSome(segments, new Set([id]), contact, contact.aggregates, NOW);
+        const all = evaluateAll(segments, contact, contact.aggregates, NOW);
+
+        // Assess
+        expect(some.has(id)).toBe(all.has(id));
+        expect(some.size).toBeLessThanOrEqual(1);
+      }
+    }
   });
 });

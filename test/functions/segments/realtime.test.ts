@@ -1,6 +1,7 @@
 // Real-time membership: after a profile change only the segments reading what changed are
 // evaluated again, and the entries and exits are recorded under the event that caused them.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ContactEvaluation } from '../../../functions/segments/evaluate.ts';
 import {
   affectedSegments,
   changedPaths,
@@ -45,6 +46,44 @@ describe('affectedSegments', () => {
 });
 
 describe('withMembership', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('evaluates the segments the change concerns, and those they refer to, not the others', () => {
+    // Prepare: an e-mail opt-out concerns email-marketable alone; a first order concerns customers
+    // and the segments built on it (lapsed-90 refers to customers).
+    const matches = vi.spyOn(ContactEvaluation.prototype, 'matches');
+    const evaluated = () => matches.mock.calls.map(([segment]) => segment.id).sort();
+    const marketable = contactWith({
+      email: 'a@b.example',
+      consent: { email: { channel: consent('opted_in'), topics: {} } },
+      segments: ['email-marketable'],
+    });
+    const optedOut = { ...marketable, consent: { email: { channel: consent('opted_out'), topics: {} } } };
+
+    // Act
+    withMembership(segments, marketable, optedOut, { type: 'consent.changed', eventId: 'evt-5' }, NOW);
+    const afterConsent = evaluated();
+    matches.mockClear();
+    withMembership(
+      segments,
+      contactWith(),
+      contactWith({ aggregates: aggregatesOf(order(0, 80)) }),
+      { type: 'order.completed', eventId: 'evt-6' },
+      NOW,
+    );
+
+    // Assess
+    expect(afterConsent).toEqual(['email-marketable']);
+    const afterOrder = evaluated();
+    expect(afterOrder).toEqual(
+      [...affectedSegments(segments, 'order.completed', new Set(['aggregates', 'stats']))].sort(),
+    );
+    expect(afterOrder).not.toContain('email-marketable');
+    expect(afterOrder).not.toContain('birthday-today');
+  });
+
   it('records an entry under the event that caused it', () => {
     // Prepare: a first order
     const before = contactWith();
