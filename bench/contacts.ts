@@ -13,6 +13,7 @@ import {
   type ProfileAggregates,
   utcDay,
 } from '#catalogue/profile-aggregates.ts';
+import { appliedEventKey } from '../functions/contacts/profile-update.ts';
 import { Random } from './random.ts';
 
 const DAY_MS = 86_400_000;
@@ -262,7 +263,7 @@ export function syntheticContact(random: Random, index: number, nowMs: number): 
     aggregates,
     segments: [],
     segmentChanges: [],
-    appliedEventIds: eventIds,
+    appliedEventKeys: eventIds.map(appliedEventKey),
     version: 1,
     createdAt: iso(createdMs),
     updatedAt: aggregates.lastEventAt ?? iso(createdMs),

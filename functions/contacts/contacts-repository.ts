@@ -18,6 +18,7 @@ import {
   UpdateCommand,
 } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
+import { appliedEventKey } from './profile-update.ts';
 import { aggregatesFromStorage, storedAggregates } from './stored-aggregates.ts';
 
 /** Identity items: identifiers (`EMAIL`, `EXTERNAL`: one contact each) and phone numbers (shared). */
@@ -123,9 +124,19 @@ export function profileItem(contact: Contact, version: number): Record<string, u
   };
 }
 
-/** The contact a stored profile item holds (its own attributes, pk, kind and version, dropped by the schema). */
+/**
+ * The contact a stored profile item holds (its own attributes, pk and kind, dropped by the schema).
+ * A profile written before it kept keys of its applied events holds their ids: read as their keys.
+ */
 function contactOf(item: Record<string, unknown>): Contact {
-  return Contact.parse({ ...item, aggregates: aggregatesFromStorage(item.aggregates) });
+  const { appliedEventIds: legacyIds, ...rest } = item;
+  return Contact.parse({
+    ...rest,
+    aggregates: aggregatesFromStorage(item.aggregates),
+    ...(rest.appliedEventKeys === undefined && Array.isArray(legacyIds)
+      ? { appliedEventKeys: legacyIds.map((id) => appliedEventKey(String(id))) }
+      : {}),
+  });
 }
 
 function holdersOf(item: Record<string, unknown> | undefined): string[] {

@@ -13,7 +13,7 @@
 import type { ChannelConsent, ConsentRecord, Contact, MergeRecord } from '#catalogue/contact.ts';
 import { IDENTITY_CONFLICT_MEMORY } from '#catalogue/contact.ts';
 import { combineAggregates, earlierOf, laterOf } from '#catalogue/profile-aggregates.ts';
-import { APPLIED_EVENT_MEMORY } from './profile-update.ts';
+import { APPLIED_EVENT_MEMORY, appliedEventKey } from './profile-update.ts';
 
 const FILLED_FIELDS = [
   'externalId',
@@ -114,8 +114,8 @@ export function mergeProfiles(
     ...absorbed.mergedFrom,
     { contactId: absorbed.contactId, ...merge },
   ];
-  next.appliedEventIds = [
-    ...new Set([...absorbed.appliedEventIds, ...survivor.appliedEventIds, merge.eventId]),
+  next.appliedEventKeys = [
+    ...new Set([...absorbed.appliedEventKeys, ...survivor.appliedEventKeys, appliedEventKey(merge.eventId)]),
   ].slice(-APPLIED_EVENT_MEMORY);
   next.createdAt = earlierOf(survivor.createdAt, absorbed.createdAt) ?? survivor.createdAt;
   next.updatedAt = at;
@@ -129,7 +129,9 @@ export function markAbsorbed(absorbed: Contact, merge: MergeRecord, at: string):
     mergedInto: merge.contactId,
     mergedBy: merge,
     segments: [],
-    appliedEventIds: [...absorbed.appliedEventIds, merge.eventId].slice(-APPLIED_EVENT_MEMORY),
+    appliedEventKeys: [...absorbed.appliedEventKeys, appliedEventKey(merge.eventId)].slice(
+      -APPLIED_EVENT_MEMORY,
+    ),
     updatedAt: at,
   };
 }

@@ -121,8 +121,11 @@ export const Contact = z.object({
   mergedBy: MergeRecord.optional(),
   /** Contacts absorbed into this one. */
   mergedFrom: z.array(MergeRecord).default([]),
-  /** The last event ids applied, so a redelivered event never counts twice. */
-  appliedEventIds: z.array(z.string()).default([]),
+  /**
+   * Keys of the last events applied (an 8-byte digest of the event id, 11 characters: see
+   * appliedEventKey in functions/contacts/profile-update.ts), so a redelivered event never counts twice.
+   */
+  appliedEventKeys: z.array(z.string()).default([]),
   version: z.number().int().default(0),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -173,7 +176,7 @@ export function isContactField(path: string): boolean {
  */
 export function contactView(contact: Contact): Record<string, unknown> {
   const {
-    appliedEventIds: _applied,
+    appliedEventKeys: _applied,
     lockedFields: _locked,
     version: _version,
     identityConflicts: _conflicts,

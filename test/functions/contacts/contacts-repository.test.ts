@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import { dayKey, ProfileAggregates, utcDay } from '#catalogue/profile-aggregates.ts';
 import type * as Repository from '../../../functions/contacts/contacts-repository.ts';
-import { newContact } from '../../../functions/contacts/profile-update.ts';
+import { appliedEventKey, newContact } from '../../../functions/contacts/profile-update.ts';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
 
 const TABLE = 'contacts-test';
@@ -217,6 +217,36 @@ describe('profile items', () => {
     );
     expect(Item?.aggregates.counts['cart.updated']).toBeInstanceOf(Uint8Array);
     expect(Item?.aggregates.orderTotals).toBeInstanceOf(Uint8Array);
+  });
+
+  it('reads the event ids a profile written before keys remembers as their keys', async () => {
+    // Prepare: an item as profiles were stored when they kept the applied events' ids.
+    const { appliedEventKeys: _keys, ...contact } = newContact('c-ids', AT);
+    await dynamo.documents.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          pk: 'CONTACT#c-ids',
+          kind: 'contact',
+          ...contact,
+          appliedEventIds: ['evt-1', 'evt-2'],
+          version: 2,
+        },
+      }),
+    );
+    const contacts = new repo.ContactsRepository(TABLE);
+
+    // Act
+    const read = await contacts.get('c-ids');
+    await repo.updateContact(contacts, 'c-ids', tagged('vip'));
+
+    // Assess: a redelivery of evt-1 is still recognised; the rewritten item keeps the keys only.
+    expect(read?.appliedEventKeys).toEqual([appliedEventKey('evt-1'), appliedEventKey('evt-2')]);
+    const { Item } = await dynamo.documents.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'CONTACT#c-ids' } }),
+    );
+    expect(Item?.appliedEventKeys).toEqual([appliedEventKey('evt-1'), appliedEventKey('evt-2')]);
+    expect(Item).not.toHaveProperty('appliedEventIds');
   });
 
   it('reads a profile written with maps, and encodes it on its next change', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConsentRecord } from '#catalogue/contact.ts';
 import { ProfileAggregates } from '#catalogue/profile-aggregates.ts';
 import { markAbsorbed, mergeProfiles, stricterConsent } from '../../../functions/contacts/profile-merge.ts';
+import { appliedEventKey } from '../../../functions/contacts/profile-update.ts';
 import { CREATED_AT, contactWith, NOW } from '../fixtures.ts';
 
 const consent = (status: ConsentRecord['status'], at: string): ConsentRecord => ({
@@ -56,7 +57,7 @@ describe('mergeProfiles', () => {
       lastEventAt: '2024-03-01T00:00:00.000Z',
     }),
     consent: { email: { channel: consent('opted_in', '2024-01-01T00:00:00Z'), topics: {} } },
-    appliedEventIds: ['e-1'],
+    appliedEventKeys: [appliedEventKey('e-1')],
   });
   const absorbed = contactWith({
     contactId: 'dup',
@@ -103,7 +104,7 @@ describe('mergeProfiles', () => {
         reason: 'identifier_owned_by_other_contact',
       },
     ],
-    appliedEventIds: ['e-2'],
+    appliedEventKeys: [appliedEventKey('e-2')],
   });
 
   it('keeps the survivor’s values and fills its empty fields from the absorbed contact', () => {
@@ -153,7 +154,7 @@ describe('mergeProfiles', () => {
     const merged = mergeProfiles(survivor, absorbed, merge, NOW);
     expect(merged.mergedFrom).toEqual([{ contactId: 'dup', ...merge }]);
     expect(merged.identityConflicts).toEqual([]);
-    expect(merged.appliedEventIds).toEqual(['e-2', 'e-1', 'evt-merge']);
+    expect(merged.appliedEventKeys).toEqual(['e-2', 'e-1', 'evt-merge'].map(appliedEventKey));
   });
 
   it('leaves both inputs untouched', () => {
@@ -171,7 +172,7 @@ describe('markAbsorbed', () => {
       mergedInto: 'keep',
       mergedBy: { contactId: 'keep', eventId: 'evt-merge', reason: 'duplicate' },
       segments: [],
-      appliedEventIds: ['evt-merge'],
+      appliedEventKeys: [appliedEventKey('evt-merge')],
     });
   });
 });

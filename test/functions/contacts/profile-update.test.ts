@@ -1,6 +1,11 @@
 // How an accepted event changes a contact profile (applyEvent): pure, idempotent per eventId.
 import { describe, expect, it } from 'vitest';
-import { APPLIED_EVENT_MEMORY, applyEvent, newContact } from '../../../functions/contacts/profile-update.ts';
+import {
+  APPLIED_EVENT_MEMORY,
+  appliedEventKey,
+  applyEvent,
+  newContact,
+} from '../../../functions/contacts/profile-update.ts';
 import { CREATED_AT, contactWith, NOW, parsedEvent } from '../fixtures.ts';
 
 /** An order of `total` at `occurredAt` with its own event id. */
@@ -27,7 +32,7 @@ describe('newContact', () => {
       segmentChanges: [],
       identityConflicts: [],
       mergedFrom: [],
-      appliedEventIds: [],
+      appliedEventKeys: [],
       version: 0,
       createdAt: CREATED_AT,
       updatedAt: CREATED_AT,
@@ -88,7 +93,7 @@ describe('applyEvent: contact.signed_up', () => {
       birthday: '1990-12-10',
       signupSource: 'footer-form',
       attributes: { plan: 'pro', seats: 3, newsletter: true },
-      appliedEventIds: ['evt-signup-1'],
+      appliedEventKeys: [appliedEventKey('evt-signup-1')],
       createdAt: CREATED_AT,
       updatedAt: NOW,
     });
@@ -295,7 +300,7 @@ describe('applyEvent: orders and carts', () => {
     expect(again.updatedAt).toBe(NOW);
   });
 
-  it(`remembers the last ${APPLIED_EVENT_MEMORY} event ids only`, () => {
+  it(`remembers the last ${APPLIED_EVENT_MEMORY} events only, by an 11-character key of their id`, () => {
     // Prepare
     let contact = contactWith();
 
@@ -305,9 +310,15 @@ describe('applyEvent: orders and carts', () => {
     }
 
     // Assess
-    expect(contact.appliedEventIds).toHaveLength(APPLIED_EVENT_MEMORY);
-    expect(contact.appliedEventIds[0]).toBe('evt-cart-1');
-    expect(contact.appliedEventIds.at(-1)).toBe(`evt-cart-${APPLIED_EVENT_MEMORY}`);
+    expect(contact.appliedEventKeys).toHaveLength(APPLIED_EVENT_MEMORY);
+    expect(contact.appliedEventKeys[0]).toBe(appliedEventKey('evt-cart-1'));
+    expect(contact.appliedEventKeys.at(-1)).toBe(appliedEventKey(`evt-cart-${APPLIED_EVENT_MEMORY}`));
+    expect(new Set(contact.appliedEventKeys.map((key) => key.length))).toEqual(new Set([11]));
+    // The oldest is forgotten: applied again; the others change nothing.
+    const remembered = applyEvent(contact, parsedEvent('cart.updated', { eventId: 'evt-cart-1' }), NOW);
+    const forgotten = applyEvent(contact, parsedEvent('cart.updated', { eventId: 'evt-cart-0' }), NOW);
+    expect(remembered).toBe(contact);
+    expect(forgotten).not.toBe(contact);
   });
 
   it('records the last cart time without touching order stats', () => {

@@ -45,7 +45,7 @@ function storedContact(version: number, changes: Record<string, unknown> = {}) {
     },
     suppressed: {},
     stats: { orderCount: 0, totalSpent: 0 },
-    appliedEventIds: [],
+    appliedEventKeys: [],
     version,
     createdAt: '2024-04-01T00:00:00.000Z',
     updatedAt: '2024-04-01T00:00:00.000Z',

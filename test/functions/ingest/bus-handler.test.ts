@@ -76,7 +76,7 @@ function storedContact(contactId: string, version: number) {
     consent: {},
     suppressed: {},
     stats: { orderCount: 0, totalSpent: 0 },
-    appliedEventIds: [],
+    appliedEventKeys: [],
     version,
     createdAt: '2024-04-01T00:00:00.000Z',
     updatedAt: '2024-04-01T00:00:00.000Z',

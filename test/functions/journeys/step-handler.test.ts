@@ -121,7 +121,7 @@ function contact(changes: Record<string, unknown> = {}) {
     consent: {},
     suppressed: {},
     stats: { orderCount: 0, totalSpent: 0 },
-    appliedEventIds: ['evt-signup-1'],
+    appliedEventKeys: [],
     version: 1,
     createdAt: '2024-05-01T11:59:00.000Z',
     updatedAt: '2024-05-01T11:59:00.000Z',

@@ -12,7 +12,7 @@ describe('isContactField', () => {
     },
   );
 
-  it.each(['nope', 'stats.nope', 'attributes.', 'tags.', 'appliedEventIds', 'version', 'consent', ''])(
+  it.each(['nope', 'stats.nope', 'attributes.', 'tags.', 'appliedEventKeys', 'version', 'consent', ''])(
     'rejects "%s"',
     (path) => {
       // Assess
@@ -28,7 +28,7 @@ describe('contactView', () => {
       email: 'ada@example.com',
       tags: ['vip', 'customer'],
       lockedFields: ['firstName'],
-      appliedEventIds: ['evt-1'],
+      appliedEventKeys: ['k7Zq2xU9bAc'],
       version: 7,
     });
 
@@ -39,7 +39,7 @@ describe('contactView', () => {
     expect(view.tags).toEqual({ vip: true, customer: true });
     expect(view).toMatchObject({ contactId: 'c-42', email: 'ada@example.com' });
     expect(view).not.toHaveProperty('lockedFields');
-    expect(view).not.toHaveProperty('appliedEventIds');
+    expect(view).not.toHaveProperty('appliedEventKeys');
     expect(view).not.toHaveProperty('version');
   });
 });
@@ -57,7 +57,7 @@ describe('Contact schema', () => {
       consent: {},
       suppressed: {},
       stats: { orderCount: 0, totalSpent: 0 },
-      appliedEventIds: [],
+      appliedEventKeys: [],
       version: 0,
     });
   });
