@@ -126,7 +126,8 @@ export function profileItem(contact: Contact, version: number): Record<string, u
 
 /**
  * The contact a stored profile item holds (its own attributes, pk and kind, dropped by the schema).
- * A profile written before it kept keys of its applied events holds their ids: read as their keys.
+ * A profile written before profiles kept keys of their applied events holds the events' ids
+ * (`appliedEventIds`): read as their keys.
  */
 function contactOf(item: Record<string, unknown>): Contact {
   const { appliedEventIds: legacyIds, ...rest } = item;

@@ -1,9 +1,9 @@
 /**
  * How a profile's per-day aggregates are stored. As a DynamoDB map each day costs its 10-byte key,
  * its number and the map's overhead (about 14 bytes); a contact active every day of the 400-day
- * window carried ~26 KB of them, and DynamoDB bills each write by the whole item's size (per 1 KB,
- * UpdateItem included), so every event of an active contact cost ~30 write units against 2 for a
- * new one. Stored here as one binary value per event type (and one for the order totals): the days
+ * window carried ~20 KB of them, and DynamoDB bills each write by the whole item's size (per 1 KB,
+ * UpdateItem included), so each of its events paid ~20 write units more for its profile than a
+ * new contact's. Stored here as one binary value per event type (and one for the order totals): the days
  * in ascending order, each as its distance from the previous day then its value, both unsigned
  * LEB128 varints (usually one byte each), so a day costs about 2 bytes.
  *
