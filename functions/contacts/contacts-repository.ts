@@ -58,6 +58,12 @@ export interface ContactUpdateOptions {
    * leaves it as is). Without it, a missing contact is left missing.
    */
   readonly create?: () => Contact;
+  /**
+   * The caller knows the contact has no profile yet (an id made for this event): the first attempt
+   * starts from `create` without reading it. A profile there after all fails the write's condition,
+   * and the next attempt reads it.
+   */
+  readonly knownMissing?: boolean;
 }
 
 export interface ContactUpdate {
@@ -94,7 +100,7 @@ export async function updateContact(
 ): Promise<ContactUpdate | undefined> {
   const attempts = options.attempts ?? DEFAULT_UPDATE_ATTEMPTS;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const stored = await contacts.get(contactId);
+    const stored = attempt === 0 && options.knownMissing ? undefined : await contacts.get(contactId);
     const current = stored ?? options.create?.();
     if (!current) return undefined;
     const changed = change(current, !stored);

@@ -46,6 +46,8 @@ export interface IdentityResolution {
   readonly conflicts: readonly ConflictNote[];
   /** Whether the contact already gives the phone number (its identity item lists it). */
   readonly phoneListed: boolean;
+  /** Whether `contactId` was made for this event: no profile can exist for it yet. */
+  readonly isNew: boolean;
 }
 
 /** Contacts read, at most, to find a number's unidentified contact among those who give it. */
@@ -120,7 +122,7 @@ export async function resolveIdentity(
       });
     }
   }
-  return { contactId, identity, conflicts, phoneListed: phoneHolders.includes(contactId) };
+  return { contactId, identity, conflicts, phoneListed: phoneHolders.includes(contactId), isNew };
 }
 
 /** Among the contacts that give a number, the oldest one with no identifier (made from the phone alone). */

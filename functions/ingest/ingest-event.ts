@@ -72,6 +72,7 @@ async function updateProfile(
   conflicts: readonly IdentityConflict[],
   segments: readonly SegmentDefinition[],
   defaultTimezone: string,
+  isNew: boolean,
 ): Promise<Contact> {
   const { contact } = await updateContact(
     contacts,
@@ -101,7 +102,7 @@ async function updateProfile(
         },
       );
     },
-    { create: () => newContact(contactId, nowIso()) },
+    { create: () => newContact(contactId, nowIso()), knownMissing: isNew },
   );
   return contact;
 }
@@ -237,9 +238,10 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
       contactId,
       nowIso(),
     );
-    const applyTo = (id: string) =>
-      updateProfile(deps.contacts, id, event, conflicts, deps.segments, deps.defaultTimezone);
-    let profile = await applyTo(contactId);
+    const applyTo = (id: string, isNew = false) =>
+      updateProfile(deps.contacts, id, event, conflicts, deps.segments, deps.defaultTimezone, isNew);
+    // A contact made for this event has no profile to read.
+    let profile = await applyTo(contactId, resolution.isNew);
     // The contact was merged into another: the event belongs to the survivor.
     for (let hop = 0; profile.mergedInto && hop < MAX_MERGE_HOPS; hop++) {
       contactId = profile.mergedInto;

@@ -137,6 +137,35 @@ describe('updateContact', () => {
     expect(await contacts.get('c-new')).toMatchObject({ contactId: 'c-new', version: 1 });
   });
 
+  it('writes a contact known to be missing without reading it, and reads one that exists after all', async () => {
+    // Prepare: c-fresh has no profile; c-there has one the caller did not expect.
+    await seed('c-there');
+    const fresh = racingRepository(0);
+    const there = racingRepository(0);
+
+    // Act
+    const created = await repo.updateContact(fresh.contacts, 'c-fresh', tagged('new'), {
+      create: () => newContact('c-fresh', AT),
+      knownMissing: true,
+    });
+    const updated = await repo.updateContact(there.contacts, 'c-there', tagged('new'), {
+      create: () => newContact('c-there', AT),
+      knownMissing: true,
+    });
+
+    // Assess: no read for the new one; the existing one kept, read after the refused write, tagged.
+    expect(fresh.reads()).toBe(0);
+    expect(created).toMatchObject({
+      changed: true,
+      contact: { contactId: 'c-fresh', tags: ['new'], version: 1 },
+    });
+    expect(there.reads()).toBe(1);
+    expect(updated).toMatchObject({
+      changed: true,
+      contact: { contactId: 'c-there', tags: ['new'], version: 2 },
+    });
+  });
+
   it('throws ContactConflictError after the last attempt, having written nothing', async () => {
     // Prepare
     await seed('c-4');

@@ -48,6 +48,7 @@ describe('resolveIdentity', () => {
         { identifier: 'phone', value: '+33600000001', otherContactId: 'ada', reason: 'phone_shared' },
       ],
       phoneListed: false,
+      isNew: true,
     });
     expect(await contacts.findByIdentity('EMAIL', 'sami@ex.com')).toBe(result.contactId);
   });
@@ -118,6 +119,7 @@ describe('resolveIdentity', () => {
         },
       ],
       phoneListed: false,
+      isNew: false,
     });
     expect(await contacts.findByIdentity('EMAIL', 'noor@ex.com')).toBe('noor');
   });
@@ -180,7 +182,7 @@ describe('resolveIdentity', () => {
     const result = await identity.resolveIdentity(racing, { email: 'race@ex.com' }, newId);
 
     // Assess
-    expect(result).toMatchObject({ contactId: 'winner', identity: { email: 'race@ex.com' } });
+    expect(result).toMatchObject({ contactId: 'winner', identity: { email: 'race@ex.com' }, isNew: false });
   });
 });
 

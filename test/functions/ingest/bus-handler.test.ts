@@ -183,6 +183,10 @@ describe('ingest from the bus', () => {
     const [emailClaim, profile, history, marker] = items;
     const contactId = String(profile?.contactId);
     expect(result).toEqual({ status: 'accepted', eventId: 'evt-signup-1', contactId });
+    // The contact was made for this event: its profile is written without being read first.
+    expect(
+      ddbMock.commandCalls(GetCommand, { TableName: CONTACTS, Key: { pk: `CONTACT#${contactId}` } }),
+    ).toHaveLength(0);
 
     const puts = ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input);
     expect(puts[0]).toMatchObject({
