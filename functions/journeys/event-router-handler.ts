@@ -8,11 +8,14 @@ import { logger } from '#platform/logger.ts';
 import { deployedJourneyVersions } from '../../workflows/versions/index.ts';
 import { routeEvent } from './event-router.ts';
 import { journeyTargetsFromEnvironment } from './journey-targets.ts';
+import { endedRunRetention } from './run-retention.ts';
 import { RunsRepository } from './runs-repository.ts';
 
 const versions = deployedJourneyVersions();
 const deps = {
-  runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
+  runs: new RunsRepository(requireEnv(ENV.journeyStateTable), {
+    endedRunRetention: endedRunRetention(versions),
+  }),
   journeys: versions.definitions(),
   versions,
   targets: journeyTargetsFromEnvironment(versions.journeyIds()),

@@ -15,7 +15,7 @@ import { cancelResume } from './cancel-resume.ts';
 import { directRunKey, eventCorrelationValue, scheduleName } from './journey-runs.ts';
 import type { JourneyTarget } from './run-scheduler.ts';
 import { startRun } from './run-starter.ts';
-import type { ListenItem, Run, RunsRepository } from './runs-repository.ts';
+import { type Listener, listensFor, type Run, type RunsRepository } from './runs-repository.ts';
 
 export interface RouterDeps {
   readonly runs: RunsRepository;
@@ -146,7 +146,7 @@ async function candidates(
   eventType: string,
   correlation: Correlation,
   value: string,
-): Promise<ListenItem[]> {
+): Promise<Listener[]> {
   const direct = directRunKey(journey, correlation, value);
   if (direct) {
     const run = await deps.runs.get(journey.id, direct);
@@ -177,7 +177,7 @@ async function countConversions(
     if (!value) continue;
     for (const listener of await candidates(deps, journey, eventType, goal.correlate, value)) {
       const run = await deps.runs.get(journey.id, listener.runKey);
-      if (!run || run.gen !== listener.gen || run.convertedAt) continue;
+      if (!run || !listensFor(listener, run) || run.convertedAt) continue;
       const windowEnd = new Date(Date.parse(run.startedAt) + ATTRIBUTION_DAYS * 86_400_000).toISOString();
       if (occurredAt < run.startedAt || occurredAt > windowEnd) continue;
       if (await deps.runs.recordConversion(run, occurredAt, total)) counted++;
@@ -204,7 +204,7 @@ export async function routeEvent(deps: RouterDeps, event: AcceptedEvent): Promis
         const key = `${listener.journeyId}#${listener.runKey}`;
         if (handled.has(key)) continue;
         const run = await deps.runs.get(journey.id, listener.runKey);
-        if (!run || run.gen !== listener.gen) continue;
+        if (!run || !listensFor(listener, run)) continue;
         handled.add(key);
         outcomes.push(await handleRun(deps, journey, run, event, correlation));
       }

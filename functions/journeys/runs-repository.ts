@@ -129,6 +129,9 @@ const TriggerDetail = z.record(z.string(), z.unknown()).default({});
 export const ListenItem = z.object({ journeyId: z.string(), runKey: z.string(), gen: z.number() });
 export type ListenItem = z.infer<typeof ListenItem>;
 
+/** A listen item as read: when the run registered it (epoch seconds, from its expiry), when known. */
+export type Listener = ListenItem & { readonly listenedAtSeconds?: number };
+
 type RunRef = Pick<Run, 'journeyId' | 'runKey' | 'gen'>;
 
 const runPk = (journeyId: string, runKey: string) => `RUN#${journeyId}#${runKey}`;
@@ -170,8 +173,33 @@ export type EnterResult =
   | { entered: true; run: Run; again?: true }
   | { entered: false; reason: string; existing?: Run };
 
+/**
+ * Whether a listener was registered by this run: its generation, and not before the run entered.
+ * An ended run of a re-entrant journey is forgotten before its listen items (run-retention.ts), so
+ * a run entered again under the same key starts over at generation 1; a listener the earlier run
+ * left (for another contact's orders, say) has that generation too, but was registered before.
+ */
+export function listensFor(listener: Listener, run: Pick<Run, 'gen' | 'startedAt'>): boolean {
+  if (listener.gen !== run.gen) return false;
+  return (
+    listener.listenedAtSeconds === undefined ||
+    listener.listenedAtSeconds >= Math.floor(Date.parse(run.startedAt) / 1000)
+  );
+}
+
+export interface RunsRepositoryOptions {
+  /**
+   * Seconds a run of the journey ended (not failed) is kept after its end, when not the 400 days
+   * from its entry (functions/journeys/run-retention.ts); without it, every run keeps those.
+   */
+  readonly endedRunRetention?: (journeyId: string) => number | undefined;
+}
+
 export class RunsRepository {
-  constructor(private readonly tableName: string) {}
+  constructor(
+    private readonly tableName: string,
+    private readonly options: RunsRepositoryOptions = {},
+  ) {}
 
   /**
    * Starts a run unless one is active for the same key (or, without re-entry, ever existed), and
@@ -417,13 +445,15 @@ export class RunsRepository {
     const current = 'startedAt' in run ? run : await this.get(run.journeyId, run.runKey);
     if (!current || current.gen !== run.gen || !['active', 'waiting', 'stalled'].includes(current.status))
       return false;
+    // A failed run keeps its 400 days: a failure stays where `relance why` and the page show it.
+    const retention = status === 'ended' ? this.options.endedRunRetention?.(run.journeyId) : undefined;
     return updateIfHolds(
       {
         TableName: this.tableName,
         Key: runKeyOf(run.journeyId, run.runKey),
         UpdateExpression: `SET #status = :status, endReason = :reason, endedAt = :at, updatedAt = :at${
           versionChange ? ', versionChanges = list_append(if_not_exists(versionChanges, :none), :change)' : ''
-        } REMOVE waiting, wakeShard, wakeAt`,
+        }${retention === undefined ? '' : ', expiresAt = :expiresAt'} REMOVE waiting, wakeShard, wakeAt`,
         ConditionExpression: 'gen = :gen AND #status IN (:active, :waiting, :stalled)',
         ExpressionAttributeNames: STATUS,
         ExpressionAttributeValues: {
@@ -435,6 +465,7 @@ export class RunsRepository {
           ':waiting': 'waiting',
           ':stalled': 'stalled',
           ...(versionChange ? { ':none': [], ':change': [versionChange] } : {}),
+          ...(retention === undefined ? {} : { ':expiresAt': Math.floor(Date.parse(at) / 1000) + retention }),
         },
       },
       this.counters(current, { [runCounter(current.version, endingMetric(status, reason))]: 1 }),
@@ -561,7 +592,7 @@ export class RunsRepository {
   }
 
   /** The runs listening for an event type with a correlation value. */
-  async listeners(eventType: string, value: string): Promise<ListenItem[]> {
+  async listeners(eventType: string, value: string): Promise<Listener[]> {
     const { Items } = await dynamo.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -570,7 +601,12 @@ export class RunsRepository {
         ConsistentRead: true,
       }),
     );
-    return (Items ?? []).map((item) => ListenItem.parse(item));
+    return (Items ?? []).map((item) => ({
+      ...ListenItem.parse(item),
+      ...(typeof item.expiresAt === 'number'
+        ? { listenedAtSeconds: item.expiresAt - RUN_RETENTION_SECONDS }
+        : {}),
+    }));
   }
 
   /** A journey's runs, oldest first (a filtered scan: for `relance report`, not for hot paths). */

@@ -16,6 +16,7 @@ import type { RosterRepository } from '../leads/roster-repository.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { JourneyDeps } from './context.ts';
 import { journeyTargetsFromEnvironment } from './journey-targets.ts';
+import { endedRunRetention } from './run-retention.ts';
 import { RunsRepository } from './runs-repository.ts';
 
 let rosterRepository: Promise<RosterRepository> | undefined;
@@ -42,7 +43,9 @@ export function journeyDepsFromEnvironment(): JourneyDeps {
   const linkSecretId = requireEnv(PREFERENCES_ENV.linkSigningSecretArn);
   const versions = deployedJourneyVersions();
   return {
-    runs: new RunsRepository(requireEnv(ENV.journeyStateTable)),
+    runs: new RunsRepository(requireEnv(ENV.journeyStateTable), {
+      endedRunRetention: endedRunRetention(versions),
+    }),
     contacts: new ContactsRepository(requireEnv(ENV.contactsTable)),
     ledger: new LedgerRepository(requireEnv(ENV.ledgerTable)),
     caps: new CapsRepository(requireEnv(ENV.ledgerTable)),
