@@ -2,18 +2,24 @@
  * Ingest's read and write units per event by the contact's history: one contact with 10 events and
  * one with 10,000 spread over the aggregates' 400-day window (carts, orders, page views), both
  * built through the ingest use case itself (functions/ingest/ingest-event.ts) on a virtual clock,
- * then one more cart event each, metered by the local DynamoDB as DynamoDB bills it on demand.
+ * then one more cart event each, metered by the local DynamoDB as DynamoDB bills it on demand, in
+ * the tables the template declares (keys, indexes and TTL) and with the ingest function's settings.
  * Issue 18.3's target: the same units for both.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { useClock } from '#platform/clock.ts';
+import { ENV } from '#platform/env-names.ts';
 import { LocalDynamo, storedItemBytes } from '../local/aws/dynamodb.ts';
 import { serveAws } from '../local/aws/http-adapter.ts';
+import { loadLocalApp } from '../local/aws/template.ts';
+import { synthesizeForLocal } from '../local/dev/synth.ts';
 import { count, type Table, verdict } from './report.ts';
 
 const DAY_MS = 86_400_000;
-const CONTACTS_KEY = [{ AttributeName: 'pk', KeyType: 'HASH' as const }];
-const TABLES = { contacts: 'bench-contacts', events: 'bench-events', products: 'bench-products' } as const;
+const INGEST_ENTRY = 'functions/ingest/bus-handler.ts';
 
 export interface IngestHistoryBenchOptions {
   /** Events of history of the light and the heavy contact. */
@@ -66,37 +72,37 @@ export async function benchIngestHistory(options: IngestHistoryBenchOptions): Pr
   let clock = options.nowMs;
   const restoreClock = useClock({ now: () => clock, scale: 0 });
   try {
-    for (const [name, keys] of [
-      [TABLES.contacts, ['pk']],
-      [TABLES.events, ['pk', 'sk']],
-      [TABLES.products, ['pk', 'sk']],
-    ] as const) {
-      await client.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-          AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    }
+    const app = loadLocalApp(
+      synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-ingest-'))),
+      served.url,
+    );
+    await dynamo.createTables(served.url, app.tables);
+    const ingestFunction = app.functions.find((fn) => fn.entry === INGEST_ENTRY);
+    if (!ingestFunction) throw new Error(`the template has no function for ${INGEST_ENTRY}`);
+    const setting = (name: string) => {
+      const value = ingestFunction.environment[name];
+      if (value === undefined) throw new Error(`the ingest function has no ${name}`);
+      return value;
+    };
+    const contactsTable = app.tables.find((table) => table.name === setting(ENV.contactsTable));
+    if (!contactsTable) throw new Error('the template has no contacts table');
     const { ingestEvent } = await import('../functions/ingest/ingest-event.ts');
     const { ContactsRepository } = await import('../functions/contacts/contacts-repository.ts');
     const { EventsRepository } = await import('../functions/contacts/events-repository.ts');
     const { ProductsRepository } = await import('../functions/products/products-repository.ts');
     const { segments } = await import('../workflows/segments/index.ts');
-    const contacts = new ContactsRepository(TABLES.contacts);
+    const contacts = new ContactsRepository(contactsTable.name);
     let ids = 0;
     const deps = {
       contacts,
-      events: new EventsRepository(TABLES.events),
-      products: new ProductsRepository(TABLES.products),
+      events: new EventsRepository(setting(ENV.eventsTable)),
+      products: new ProductsRepository(setting(ENV.productsTable)),
       publish: async () => undefined,
       reject: async (rejection: { errors: unknown }) => {
         throw new Error(`the benchmark's event was rejected: ${JSON.stringify(rejection.errors)}`);
       },
       newContactId: () => `bench-contact-${++ids}`,
-      historyRetentionDays: 400,
+      historyRetentionDays: Number(setting(ENV.historyRetentionDays)),
       segments,
       defaultTimezone: 'UTC',
     };
@@ -120,7 +126,7 @@ export async function benchIngestHistory(options: IngestHistoryBenchOptions): Pr
       }
       clock = options.nowMs;
       const { Item: profile } = await client.send(
-        new GetItemCommand({ TableName: TABLES.contacts, Key: { pk: { S: `CONTACT#${contactId}` } } }),
+        new GetItemCommand({ TableName: contactsTable.name, Key: { pk: { S: `CONTACT#${contactId}` } } }),
       );
       if (!profile) throw new Error(`no profile for ${contactId}`);
       const before = { ...dynamo.units };
@@ -136,7 +142,7 @@ export async function benchIngestHistory(options: IngestHistoryBenchOptions): Pr
         history,
         read: dynamo.units.read - before.read,
         write: dynamo.units.write - before.write,
-        profileBytes: storedItemBytes({ keySchema: CONTACTS_KEY, globalSecondaryIndexes: [] }, profile) - 100,
+        profileBytes: storedItemBytes(contactsTable, profile) - 100,
       });
     }
     const [light, heavy] = [measured[0], measured[measured.length - 1]];

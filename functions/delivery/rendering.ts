@@ -17,6 +17,7 @@ import {
   type VoiceScript,
 } from '#language/template.ts';
 import type { PollyVoice } from '#language/voice-template.ts';
+import { onFirstUse } from '#platform/first-use.ts';
 import { escapeHtml } from '#platform/html-page.ts';
 import { type TextLanguage, textLanguage } from '#platform/text-language.ts';
 import { headerText } from './header-text.ts';
@@ -31,18 +32,14 @@ interface Engines {
 }
 // Liquid is loaded, and its engines made, on the first render: loading it and making an engine
 // (which reads the runtime's Intl locale) would cost every cold start ~25 ms, rendering or not.
-let engines: Promise<Engines> | undefined;
-const liquidEngines = (): Promise<Engines> =>
-  (engines ??= import('#language/liquid.ts')
-    .then(({ relanceLiquid, UndefinedVariableError }) => ({
-      text: relanceLiquid({ ...STRICT, outputEscape: undefined }),
-      html: relanceLiquid({ ...STRICT, outputEscape: 'escape' }),
-      isUndefinedVariable: (error: unknown): error is Error => error instanceof UndefinedVariableError,
-    }))
-    .catch((error: unknown) => {
-      engines = undefined;
-      throw error;
-    }));
+const liquidEngines = onFirstUse(async (): Promise<Engines> => {
+  const { relanceLiquid, UndefinedVariableError } = await import('#language/liquid.ts');
+  return {
+    text: relanceLiquid({ ...STRICT, outputEscape: undefined }),
+    html: relanceLiquid({ ...STRICT, outputEscape: 'escape' }),
+    isUndefinedVariable: (error: unknown): error is Error => error instanceof UndefinedVariableError,
+  };
+});
 
 /** A template read a variable that has no value, without a default: nothing should be sent. */
 export class MissingTemplateData extends Error {

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';
+import { onFirstUse } from '#platform/first-use.ts';
 import { LEAD_ENV } from '#platform/lead-env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { templates } from '../../workflows/templates/index.ts';
@@ -19,24 +20,18 @@ import { journeyTargetsFromEnvironment } from './journey-targets.ts';
 import { endedRunRetention } from './run-retention.ts';
 import { RunsRepository } from './runs-repository.ts';
 
-let rosterRepository: Promise<RosterRepository> | undefined;
 /**
  * The roster (bundled reps.json overlaid with API edits), loaded with the first send to an owner:
  * most journeys never need it, and its modules (the reps' schema reads phone numbers with
  * libphonenumber-js, 118 KB) are a chunk of their own in the deployed code.
  */
-function roster(): Promise<RosterRepository> {
-  rosterRepository ??= Promise.all([import('../leads/roster.ts'), import('../leads/roster-repository.ts')])
-    .then(
-      ([{ loadRoster }, { RosterRepository }]) =>
-        new RosterRepository(requireEnv(LEAD_ENV.leadsTable), () => loadRoster()),
-    )
-    .catch((error: unknown) => {
-      rosterRepository = undefined;
-      throw error;
-    });
-  return rosterRepository;
-}
+const roster = onFirstUse(async (): Promise<RosterRepository> => {
+  const [{ loadRoster }, { RosterRepository }] = await Promise.all([
+    import('../leads/roster.ts'),
+    import('../leads/roster-repository.ts'),
+  ]);
+  return new RosterRepository(requireEnv(LEAD_ENV.leadsTable), () => loadRoster());
+});
 
 /** Everything the journey-step actions need, wired to the tables and settings in the environment. */
 export function journeyDepsFromEnvironment(): JourneyDeps {

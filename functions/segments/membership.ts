@@ -91,6 +91,10 @@ export function evaluateAll(
   return evaluatePlanned(planFor(segments), undefined, contact, aggregates, nowMs, options);
 }
 
+/** How evaluateSome marks the plan: a segment asked for (reported), or one they refer to (evaluated only). */
+const ASKED = 2;
+const REFERRED_TO = 1;
+
 /**
  * The ids of the segments among `ids` the contact is in at `nowMs`: those segments are evaluated,
  * with the segments they refer to (for `inSegment`), and no other. What an event changed is
@@ -108,19 +112,20 @@ export function evaluateSome(
   const wanted = new Uint8Array(plan.order.length);
   for (const id of ids) {
     const at = plan.position.get(id);
-    if (at !== undefined) wanted[at] = 2;
+    if (at !== undefined) wanted[at] = ASKED;
   }
   // Referenced segments come first in the plan: one pass from the end marks what is referred to, transitively.
   for (let i = wanted.length - 1; i >= 0; i--) {
     if (wanted[i] === 0) continue;
-    for (const at of plan.references[i] ?? []) if (wanted[at] === 0) wanted[at] = 1;
+    for (const at of plan.references[i] ?? []) if (wanted[at] === 0) wanted[at] = REFERRED_TO;
   }
-  const members = evaluatePlanned(plan, wanted, contact, aggregates, nowMs, options);
-  for (const id of members) if (!ids.has(id)) members.delete(id);
-  return members;
+  return evaluatePlanned(plan, wanted, contact, aggregates, nowMs, options);
 }
 
-/** Evaluates the plan's segments in order (only those `wanted` marks, when given); their members. */
+/**
+ * Evaluates the plan's segments in order, every one or (given `wanted`) those it marks; the members
+ * among every segment, or among those asked for.
+ */
 function evaluatePlanned(
   { order, position }: Plan,
   wanted: Uint8Array | undefined,
@@ -138,7 +143,7 @@ function evaluatePlanned(
     if (segment === undefined || (wanted !== undefined && wanted[i] === 0)) continue;
     if (evaluation.matches(segment)) {
       evaluation.results[i] = 1;
-      members.add(segment.id);
+      if (wanted === undefined || wanted[i] === ASKED) members.add(segment.id);
     }
   }
   return members;

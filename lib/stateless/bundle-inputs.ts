@@ -1,9 +1,9 @@
 /**
  * A content hash of what a function's bundle is built from, given to its code asset
- * (./function-bundle.ts) as its hash: the source files esbuild reaches from the entry (found by a quick unminified esbuild pass
- * that writes nothing), the bundling settings, the esbuild version and package-lock.json (the
- * packages bundled in). CDK names the staged bundle after this hash and skips bundling when
- * cdk.out already holds it, so `cdk synth` bundles only the functions whose inputs changed. The
+ * (./function-bundle.ts) as its hash: the source files esbuild reaches from the entry (found by a
+ * quick unminified esbuild pass that writes nothing), the bundling settings, the esbuild version
+ * and package-lock.json (the packages bundled in). CDK names the staged bundle after this hash and
+ * skips bundling when cdk.out already holds it, so `cdk synth` bundles only the functions whose inputs changed. The
  * asset hash still changes with every input, so a deploy uploads every changed bundle.
  */
 import { createHash } from 'node:crypto';

@@ -3,9 +3,10 @@
  * thread started on the function's first invocation, with only the environment the host is given
  * for it (the template's variables, the endpoint, credentials that identify its role) and its own
  * module instances (caches and SDK clients are never shared with another function). The handler
- * is bundled with esbuild from its source, as synth bundles it for deployment (ESM, the
- * `require` banner, packages left to node_modules; one file, where the deployed code is split), together with an optional bootstrap module
- * that runs before the handler module (the dev tool installs its clock that way).
+ * is bundled with esbuild from its source, as synth bundles it for deployment (ESM, the `require`
+ * banner, packages left to node_modules; one file, where the deployed code is split), together with
+ * an optional bootstrap module that runs before the handler module (the dev tool installs its clock
+ * that way).
  *
  * Invocations are synchronous (RequestResponse) or asynchronous (Event: retried as configured,
  * then the on-failure destination). An invocation that runs past the function's timeout fails with

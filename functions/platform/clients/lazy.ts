@@ -12,6 +12,8 @@
  * too, and each client is traced when it is made.
  */
 
+import { onFirstUse } from '../first-use.ts';
+
 /** A command for a lazily loaded client: the SDK command's class name and its input. */
 export interface Command<Input, Output> {
   readonly sdkName: string;
@@ -65,14 +67,10 @@ async function loadTraced(load: (traced: Trace) => Promise<LoadedClient>): Promi
  * failed load is tried again by the next one.
  */
 export function lazyClient(load: (traced: Trace) => Promise<LoadedClient>): LazyClient {
-  let loading: Promise<LoadedClient> | undefined;
+  const loaded = onFirstUse(() => loadTraced(load));
   return {
     async send<Input, Output>(command: Command<Input, Output>): Promise<Output> {
-      loading ??= loadTraced(load).catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      });
-      const { client, commands } = await loading;
+      const { client, commands } = await loaded();
       const SdkCommand = commands[command.sdkName] as SdkCommandClass | undefined;
       if (!SdkCommand) throw new Error(`the SDK has no command ${command.sdkName}`);
       return (await client.send(new SdkCommand(command.input))) as Output;

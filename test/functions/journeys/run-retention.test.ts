@@ -61,24 +61,29 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
+/** A run of the abandoned cart entered under `runKey` at `atMs` (by `contactId`, when given). */
+async function enterRun(runs: Runs.RunsRepository, runKey: string, atMs: number, contactId?: string) {
+  const id = contactId ?? runKey;
+  const result = await runs.enter({
+    journeyId: 'abandoned-cart',
+    runKey,
+    reentry: true,
+    ...(contactId ? { contactId } : {}),
+    triggerType: 'cart.updated',
+    triggerEventId: `evt-${id}`,
+    trigger: { eventId: `evt-${id}` },
+    at: new Date(atMs).toISOString(),
+    nowMs: atMs,
+  });
+  if (!result.entered) throw new Error('not entered');
+  return result.run;
+}
+
 describe('RunsRepository.end', () => {
   const AT = '2026-03-02T10:00:00.000Z';
   const atSeconds = Date.parse(AT) / 1000;
 
-  async function entered(runs: Runs.RunsRepository, runKey: string) {
-    const result = await runs.enter({
-      journeyId: 'abandoned-cart',
-      runKey,
-      reentry: true,
-      triggerType: 'cart.updated',
-      triggerEventId: `evt-${runKey}`,
-      trigger: { eventId: `evt-${runKey}` },
-      at: AT,
-      nowMs: Date.parse(AT),
-    });
-    if (!result.entered) throw new Error('not entered');
-    return result.run;
-  }
+  const entered = (runs: Runs.RunsRepository, runKey: string) => enterRun(runs, runKey, Date.parse(AT));
 
   const expiresAt = async (runKey: string) =>
     (
@@ -129,40 +134,22 @@ describe('listensFor', () => {
     // cart id, and the run starts over at generation 1.
     const runs = new repository.RunsRepository(TABLE, { endedRunRetention: () => 90 * DAY });
     const t0 = Date.parse('2026-03-02T10:00:00.000Z');
-    const enter = async (contactId: string, atMs: number) => {
-      const result = await runs.enter({
-        journeyId: 'abandoned-cart',
-        runKey: 'key:cart-X',
-        reentry: true,
+    const listenForOrders = (contactId: string, atMs: number) =>
+      runs.listen(
+        'order.completed',
         contactId,
-        triggerType: 'cart.updated',
-        triggerEventId: `evt-${contactId}`,
-        trigger: { eventId: `evt-${contactId}` },
-        at: new Date(atMs).toISOString(),
-        nowMs: atMs,
-      });
-      if (!result.entered) throw new Error('not entered');
-      return result.run;
-    };
-    const first = await enter('contact-a', t0);
-    await runs.listen(
-      'order.completed',
-      'contact-a',
-      { journeyId: 'abandoned-cart', runKey: 'key:cart-X', gen: 1 },
-      t0,
-    );
+        { journeyId: 'abandoned-cart', runKey: 'key:cart-X', gen: 1 },
+        atMs,
+      );
+    const first = await enterRun(runs, 'key:cart-X', t0, 'contact-a');
+    await listenForOrders('contact-a', t0);
     await runs.end(first, 'ended', 'completed', new Date(t0 + DAY * 1000).toISOString());
     await dynamo.documents.send(
       new DeleteCommand({ TableName: TABLE, Key: { pk: 'RUN#abandoned-cart#key:cart-X', sk: 'RUN' } }),
     );
     const laterMs = t0 + 100 * DAY * 1000;
-    const second = await enter('contact-b', laterMs);
-    await runs.listen(
-      'order.completed',
-      'contact-b',
-      { journeyId: 'abandoned-cart', runKey: 'key:cart-X', gen: 1 },
-      laterMs,
-    );
+    const second = await enterRun(runs, 'key:cart-X', laterMs, 'contact-b');
+    await listenForOrders('contact-b', laterMs);
 
     // Act
     const [stale] = await runs.listeners('order.completed', 'contact-a');
