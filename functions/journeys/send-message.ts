@@ -17,7 +17,6 @@ import {
   unsubscribeLinks,
 } from '../consent/signed-links.ts';
 import { ContactConflictError, updateContact } from '../contacts/contacts-repository.ts';
-import { appointmentAttachment } from '../delivery/calendar-invite.ts';
 import { sendEmail } from '../delivery/email-sender.ts';
 import {
   type LedgerEntry,
@@ -335,8 +334,12 @@ async function doubleOptInLink(
   });
 }
 
-/** The .ics invitation of the appointment that triggered the run, from the brand to the contact. */
-function calendarInviteFor(deps: JourneyDeps, request: MessageRequest, address: string) {
+/**
+ * The .ics invitation of the appointment that triggered the run, from the brand to the contact.
+ * Its writer is loaded with the first invitation: only the appointment journey sends them.
+ */
+async function calendarInviteFor(deps: JourneyDeps, request: MessageRequest, address: string) {
+  const { appointmentAttachment } = await import('../delivery/calendar-invite.ts');
   const appointment = AppointmentFields.parse(request.trigger);
   const organizerEmail = /<([^>]+)>/.exec(deps.sending.fromAddress)?.[1] ?? deps.sending.fromAddress;
   const name = [request.contact.firstName, request.contact.lastName].filter(Boolean).join(' ');
@@ -503,7 +506,7 @@ async function deliver(
             ...(deps.sending.configurationSet ? { configurationSet: deps.sending.configurationSet } : {}),
             ...(links ? { headers: listUnsubscribeHeaders(links) } : {}),
             ...(template.channel === 'email' && template.calendarInvite
-              ? { attachments: [calendarInviteFor(deps, request, address)] }
+              ? { attachments: [await calendarInviteFor(deps, request, address)] }
               : {}),
             tags,
           })

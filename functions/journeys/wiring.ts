@@ -23,7 +23,7 @@ import { RunsRepository } from './runs-repository.ts';
 /**
  * The roster (bundled reps.json overlaid with API edits), loaded with the first send to an owner:
  * most journeys never need it, and its modules (the reps' schema reads phone numbers with
- * libphonenumber-js, 118 KB) are a chunk of their own in the deployed code.
+ * libphonenumber-js, 35 KB of code) are a chunk of their own in the deployed code.
  */
 const roster = onFirstUse(async (): Promise<RosterRepository> => {
   const [{ loadRoster }, { RosterRepository }] = await Promise.all([

@@ -4,16 +4,20 @@
  * (the X-Ray tracer with the first AWS client, Liquid with the first render) is a chunk of its own
  * under `chunks/`, read from disk only when that call first runs. A single-file bundle (what
  * NodejsFunction builds) parses and links those modules, and the Node built-ins they import, at
- * every cold start, whether the invocation reaches them or not.
+ * every cold start, whether the invocation reaches them or not. Package data read at run time
+ * (the phone metadata) is copied in as a file (RUN_TIME_FILES).
  *
  * `npm run bench` builds the same bundles with `deploymentBuildOptions` to measure them.
  */
 
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { AssetHashType, DockerImage, Stack } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { type BuildOptions, buildSync, type Metafile } from 'esbuild';
+import { PHONE_METADATA_FILE } from '../../workflows/catalogue/phone.ts';
 import { PROJECT_ROOT } from '../context.ts';
 import { bundleInputsHash } from './bundle-inputs.ts';
 
@@ -57,6 +61,36 @@ export function deploymentBuildOptions(entry: string, outdir: string): BuildOpti
 }
 
 /**
+ * Package files the code reads at run time with `require` instead of bundling them, by the source
+ * module that reads them. A deployment whose code holds the module carries each file under
+ * `node_modules/`, where Node's lookup from index.mjs or chunks/ finds it, as it finds them in
+ * node_modules when the local runtime runs the source.
+ */
+export const RUN_TIME_FILES: Readonly<Record<string, readonly string[]>> = {
+  'workflows/catalogue/phone.ts': [PHONE_METADATA_FILE],
+};
+
+/**
+ * Copies into `outdir` the run-time files (RUN_TIME_FILES) of the source modules among a build's
+ * inputs (its metafile's, relative to the build's working directory); returns the copies' paths.
+ */
+export function copyRunTimeFiles(metafile: Metafile, workingDir: string, outdir: string): string[] {
+  const bundled = new Set(Object.keys(metafile.inputs).map((input) => resolve(workingDir, input)));
+  const fromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
+  const copied: string[] = [];
+  for (const [module, files] of Object.entries(RUN_TIME_FILES)) {
+    if (!bundled.has(join(PROJECT_ROOT, module))) continue;
+    for (const file of files) {
+      const target = join(outdir, 'node_modules', file);
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(fromProject.resolve(file), target);
+      copied.push(target);
+    }
+  }
+  return copied;
+}
+
+/**
  * The output files of a build (as its metafile names them) that a cold start loads: the entry and
  * every chunk it imports statically, not those loaded with `await import()`.
  */
@@ -89,14 +123,22 @@ export function functionCode(scope: Construct, entry: string): Code {
   const bundlingRequired = Stack.of(scope).bundlingRequired;
   return Code.fromAsset(PROJECT_ROOT, {
     ...(bundlingRequired
-      ? { assetHash: bundleInputsHash(entry, RELANCE_BUNDLING), assetHashType: AssetHashType.CUSTOM }
+      ? {
+          assetHash: bundleInputsHash(entry, { ...RELANCE_BUNDLING, runTimeFiles: RUN_TIME_FILES }),
+          assetHashType: AssetHashType.CUSTOM,
+        }
       : { assetHashType: AssetHashType.OUTPUT }),
     bundling: {
       // Never pulled: local bundling always succeeds or throws (no Docker on the machines we synth on).
       image: DockerImage.fromRegistry('dummy'),
       local: {
         tryBundle(outputDir: string): boolean {
-          buildSync(deploymentBuildOptions(join(PROJECT_ROOT, entry), outputDir));
+          const { metafile } = buildSync({
+            ...deploymentBuildOptions(join(PROJECT_ROOT, entry), outputDir),
+            absWorkingDir: PROJECT_ROOT,
+            metafile: true,
+          });
+          copyRunTimeFiles(metafile, PROJECT_ROOT, outputDir);
           return true;
         },
       },

@@ -2,6 +2,8 @@
 // tracer (120 KB, with node:http, https and tls) and Liquid (80 KB), which a function loads with
 // `await import()` on its first AWS call or render. The deployed code is now built with code
 // splitting: those modules are chunks of their own, read on the call that needs them.
+// The phone metadata (83 KB, in every function whose events may carry a phone number) is not
+// bundled: read from node_modules/ with the first number, and deployed there with the code.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  copyRunTimeFiles,
   deploymentBuildOptions,
   functionCode,
   HANDLER,
@@ -42,6 +45,8 @@ function sourcesIn(metafile: Metafile, outputs: Iterable<string>): Set<string> {
 
 describe('the deployed code of every function', () => {
   const builds = new Map<string, Metafile>();
+  const copies = mkdtempSync(join(tmpdir(), 'relance-run-time-files-'));
+  afterAll(() => rmSync(copies, { recursive: true, force: true }));
   beforeAll(async () => {
     const synthesized = synthRelance();
     const entries: string[] = [];
@@ -89,6 +94,23 @@ describe('the deployed code of every function', () => {
     }
   });
 
+  it('bundles no phone metadata: the functions that read phone numbers carry it as a file', () => {
+    for (const [entry, metafile] of builds) {
+      const inputs = Object.keys(metafile.inputs);
+      expect(
+        inputs.filter((input) => /libphonenumber-js\/metadata\./.test(input)),
+        entry,
+      ).toEqual([]);
+      if (inputs.includes('workflows/catalogue/phone.ts'))
+        expect(copyRunTimeFiles(metafile, PROJECT_ROOT, join(copies, entry)), entry).toEqual([
+          join(copies, entry, 'node_modules', 'libphonenumber-js', 'metadata.min.json'),
+        ]);
+    }
+    // The lead router reads phone numbers (reps', leads'); the weekly digest reads none.
+    expect(existsSync(join(copies, 'functions/leads/router-handler.ts/node_modules'))).toBe(true);
+    expect(existsSync(join(copies, 'functions/journey-report/digest-handler.ts'))).toBe(false);
+  });
+
   it('loads the event catalogue and the roster in the journey step when a step needs them, and neither in the weekly digest', () => {
     const step = split('functions/journeys/step-handler.ts');
     const stepAtInit = sourcesIn(step.metafile, step.atInit);
@@ -119,7 +141,8 @@ describe('a function’s code, bundled at synth', () => {
       [
         'export async function handler(event: { name: string }) {',
         "  const { greet } = await import('./greet.ts');",
-        '  return greet(event.name);',
+        "  const { normalizePhone } = await import('../../../workflows/catalogue/phone.ts');",
+        "  return greet(event.name) + ' ' + normalizePhone('01 23 45 67 89', 'FR');",
         '}',
       ].join('\n'),
     );
@@ -130,7 +153,7 @@ describe('a function’s code, bundled at synth', () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('is index.mjs with what it imports on demand in chunks/, and runs', () => {
+  it('is index.mjs with what it imports on demand in chunks/ and the files it reads, and runs', () => {
     // As `cdk synth` runs it: bundling on, assets named in the template's metadata.
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
     const stack = new Stack(app, 'Bundled');
@@ -150,7 +173,10 @@ describe('a function’s code, bundled at synth', () => {
     expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
     const chunks = readdirSync(join(asset, 'chunks')).filter((name) => name.endsWith('.mjs'));
     expect(chunks.some((name) => name.startsWith('greet-'))).toBe(true);
-    // As Lambda runs it: index.mjs imported, `handler` called; the chunk is read on the call.
+    expect(existsSync(join(asset, 'node_modules', 'libphonenumber-js', 'metadata.min.json'))).toBe(true);
+    // As Lambda runs it, outside this repository (no node_modules above it): index.mjs imported,
+    // `handler` called; the chunks and the phone metadata are read on the call.
+    expect(relative(PROJECT_ROOT, asset).startsWith('..')).toBe(true);
     const answer = execFileSync(
       process.execPath,
       [
@@ -160,6 +186,6 @@ describe('a function’s code, bundled at synth', () => {
       ],
       { cwd: asset, encoding: 'utf8' },
     );
-    expect(answer).toBe('bonjour Léa');
+    expect(answer).toBe('bonjour Léa +33123456789');
   });
 });

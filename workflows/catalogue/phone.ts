@@ -2,11 +2,29 @@
  * Phone numbers, read with libphonenumber-js and its `min` metadata (the number's length and
  * national pattern per country: the same verdicts as the full metadata on the numbers tested, at
  * two thirds of its size). Apart from common.ts so only the code that reads phone numbers bundles
- * the metadata.
+ * libphonenumber-js.
  */
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { createRequire } from 'node:module';
+import {
+  type CountryCode,
+  isSupportedCountry,
+  type MetadataJson,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/core';
 import * as z from 'zod';
 import { limits } from './common.ts';
+
+/**
+ * The metadata file, read from the package on the first number read and not bundled: its 83 KB
+ * would be parsed at every cold start of every function whose events may carry a phone number,
+ * whether one comes or not. The deployed code carries the file where this lookup finds it
+ * (RUN_TIME_FILES in lib/stateless/function-bundle.ts).
+ */
+export const PHONE_METADATA_FILE = 'libphonenumber-js/metadata.min.json';
+
+const readPackageFile = createRequire(import.meta.url);
+let metadata: MetadataJson | undefined;
+const phoneMetadata = (): MetadataJson => (metadata ??= readPackageFile(PHONE_METADATA_FILE) as MetadataJson);
 
 /** Country used to read phone numbers written in national format: `DEFAULT_COUNTRY`, else 'US'. */
 export function defaultPhoneCountry(): string {
@@ -15,9 +33,14 @@ export function defaultPhoneCountry(): string {
 
 /** Normalizes a phone number to E.164, reading national formats in `defaultCountry`; undefined if not valid. */
 export function normalizePhone(raw: string, defaultCountry: string): string | undefined {
-  const country = defaultCountry.toUpperCase();
-  // An unknown default country still lets international numbers (+33...) through.
-  const parsed = parsePhoneNumberFromString(raw, isSupportedCountry(country) ? country : undefined);
+  const metadata = phoneMetadata();
+  // Checked just below: an unknown default country still lets international numbers (+33...) through.
+  const country = defaultCountry.toUpperCase() as CountryCode;
+  const parsed = parsePhoneNumberFromString(
+    raw,
+    { defaultCountry: isSupportedCountry(country, metadata) ? country : undefined },
+    metadata,
+  );
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
