@@ -32,8 +32,10 @@ export const RELANCE_BUNDLING = {
   splitting: true,
   target: 'node22',
   mainFields: ['module', 'main'],
-  // ESM bundles of CommonJS dependencies still call require(): every chunk gets its own.
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  // ESM bundles of CommonJS dependencies still call require(): every chunk gets its own (under a
+  // name no bundled module imports createRequire as).
+  banner:
+    "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
   // The AWS SDK is the Lambda runtime's own.
   external: ['@aws-sdk/*'],
 } as const;

@@ -188,4 +188,25 @@ describe('a function’s code, bundled at synth', () => {
     );
     expect(answer).toBe('bonjour Léa +33123456789');
   });
+
+  it('runs unminified too: the banner declares no name a bundled module imports (phone.ts imports createRequire)', async () => {
+    const unminified = join(outdir, 'unminified');
+    const { metafile } = await build({
+      ...deploymentBuildOptions(join(fixture, 'handler.ts'), unminified),
+      minify: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    copyRunTimeFiles(metafile, process.cwd(), unminified);
+    const answer = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { handler } = await import('./index.mjs'); process.stdout.write(await handler({ name: 'Léa' }));",
+      ],
+      { cwd: unminified, encoding: 'utf8' },
+    );
+    expect(answer).toBe('bonjour Léa +33123456789');
+  });
 });
