@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { now } from '#platform/clock.ts';
-import { requireEnv } from '#platform/env.ts';
+import { parseJsonSetting, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { PASS_ENV } from '#platform/pass-env.ts';
 import { findJourney, journeys } from '../../workflows/journeys/index.ts';
@@ -33,8 +33,8 @@ function boundedName(name: string, max: number): string {
 
 /** Everything an audience pass needs, wired to the tables, state machines and schedules in the environment. */
 export function passDepsFromEnvironment(): PassDeps {
-  const settings = PassSettingsSchema.parse(JSON.parse(requireEnv(PASS_ENV.settings)));
-  const passTarget = Target.parse(JSON.parse(requireEnv(PASS_ENV.target)));
+  const settings = parseJsonSetting(PassSettingsSchema, requireEnv(PASS_ENV.settings));
+  const passTarget = parseJsonSetting(Target, requireEnv(PASS_ENV.target));
   const journeyTargets = targetsByJourney(
     journeyNamingFromEnvironment(),
     journeys.map((j) => j.id),

@@ -4,6 +4,7 @@
  * and `relance campaign --dry-run`, so the three cannot disagree.
  */
 import * as z from 'zod';
+import { parseJsonSetting } from '#platform/env.ts';
 
 /** How an e-mail topic's consent works: `opt_in` needs a recorded yes; `opt_out` sends until a no. */
 export const TopicMode = z.enum(['opt_in', 'opt_out']);
@@ -55,5 +56,5 @@ export function sendingPolicy(policy: DeliveryPolicySettings): DeliveryPolicySet
 
 /** The policy from the DELIVERY_POLICY variable's JSON (throws, naming what is wrong, when it is malformed). */
 export function parseDeliveryPolicy(json: string): DeliveryPolicySettings {
-  return DeliveryPolicySettings.parse(JSON.parse(json));
+  return parseJsonSetting(DeliveryPolicySettings, json);
 }

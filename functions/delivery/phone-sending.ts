@@ -6,7 +6,7 @@
  * delivery receipts back to the ledger.
  */
 import * as z from 'zod';
-import { optionalEnv } from '#platform/env.ts';
+import { optionalEnv, parseJsonSetting } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 
 /** A price in USD as End User Messaging takes it (a decimal string, `0.05`). */
@@ -34,6 +34,6 @@ let cached: { readonly json: string; readonly settings: PhoneSendingSettings | u
 export function phoneSending(): PhoneSendingSettings | undefined {
   const json = optionalEnv(ENV.phoneSending, '');
   if (cached?.json !== json)
-    cached = { json, settings: json ? PhoneSendingSettings.parse(JSON.parse(json)) : undefined };
+    cached = { json, settings: json ? parseJsonSetting(PhoneSendingSettings, json) : undefined };
   return cached.settings;
 }

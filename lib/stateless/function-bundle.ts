@@ -18,6 +18,7 @@ import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { type BuildOptions, buildSync, type Metafile } from 'esbuild';
 import { PHONE_METADATA_FILE } from '../../workflows/catalogue/phone.ts';
+import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { PROJECT_ROOT } from '../context.ts';
 import { bundleInputsHash } from './bundle-inputs.ts';
 
@@ -43,11 +44,23 @@ export const RELANCE_BUNDLING = {
 /** The handler setting: `handler` exported by `index.mjs`, the entry of the function's code. */
 export const HANDLER = 'index.handler';
 
+let journeyVersions: Record<string, string> | undefined;
+/**
+ * The version of each journey the code bundles (workflows/journeys/ with workflows/templates/),
+ * given to the code as RELANCE_BUNDLED_JOURNEY_VERSIONS so a cold start does not hash them again
+ * (workflows/versions/index.ts). Computed here from the same sources esbuild bundles.
+ */
+export function bundledJourneyVersions(): Record<string, string> {
+  journeyVersions ??= Object.fromEntries(bundledCatalog().current.map((v) => [v.journeyId, v.version]));
+  return journeyVersions;
+}
+
 /** The esbuild options of a function's deployed code: `entry` (absolute) built into `outdir`. */
 export function deploymentBuildOptions(entry: string, outdir: string): BuildOptions {
   const { banner, external, mainFields, ...settings } = RELANCE_BUNDLING;
   return {
     ...settings,
+    define: { RELANCE_BUNDLED_JOURNEY_VERSIONS: JSON.stringify(bundledJourneyVersions()) },
     entryPoints: [entry],
     outdir,
     entryNames: 'index',
@@ -126,7 +139,11 @@ export function functionCode(scope: Construct, entry: string): Code {
   return Code.fromAsset(PROJECT_ROOT, {
     ...(bundlingRequired
       ? {
-          assetHash: bundleInputsHash(entry, { ...RELANCE_BUNDLING, runTimeFiles: RUN_TIME_FILES }),
+          assetHash: bundleInputsHash(entry, {
+            ...RELANCE_BUNDLING,
+            runTimeFiles: RUN_TIME_FILES,
+            journeyVersions: bundledJourneyVersions(),
+          }),
           assetHashType: AssetHashType.CUSTOM,
         }
       : { assetHashType: AssetHashType.OUTPUT }),

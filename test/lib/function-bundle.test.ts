@@ -5,7 +5,15 @@
 // The phone metadata (83 KB, in every function whose events may carry a phone number) is not
 // bundled: read from node_modules/ with the first number, and deployed there with the code.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -13,6 +21,7 @@ import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bundledJourneyVersions,
   copyRunTimeFiles,
   deploymentBuildOptions,
   functionCode,
@@ -21,6 +30,7 @@ import {
   packageOf,
 } from '../../lib/stateless/function-bundle.ts';
 import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
+import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { PROJECT_ROOT } from '../support/local-system.ts';
 import { resourcesOfType, synthRelance } from './synth.ts';
 
@@ -187,6 +197,41 @@ describe('a function’s code, bundled at synth', () => {
       { cwd: asset, encoding: 'utf8' },
     );
     expect(answer).toBe('bonjour Léa +33123456789');
+  });
+
+  it('knows the version of each journey it bundles without hashing them again at a cold start', async () => {
+    const catalogHandler = join(fixture, 'catalog-handler.ts');
+    writeFileSync(
+      catalogHandler,
+      [
+        "import { bundledCatalog } from '../../../workflows/versions/index.ts';",
+        'export async function handler() {',
+        "  return bundledCatalog().current.map((v) => v.journeyId + '@' + v.version).join(' ');",
+        '}',
+      ].join('\n'),
+    );
+    const bundled = join(outdir, 'catalog');
+    await build({ ...deploymentBuildOptions(catalogHandler, bundled), logLevel: 'silent' });
+    // The versions, as the sources hash them here.
+    const expected = bundledCatalog().current.map((v) => `${v.journeyId}@${v.version}`);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(Object.entries(bundledJourneyVersions()).map(([id, version]) => `${id}@${version}`)).toEqual(
+      expected,
+    );
+    // The bundle holds them as a value (journey id: version), and answers with them.
+    const code = readFileSync(join(bundled, 'index.mjs'), 'utf8');
+    for (const [id, version] of Object.entries(bundledJourneyVersions()))
+      expect(code, id).toMatch(new RegExp(`"?${id}"?:"${version}"`));
+    const answer = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { handler } = await import('./index.mjs'); process.stdout.write(await handler());",
+      ],
+      { cwd: bundled, encoding: 'utf8' },
+    );
+    expect(answer).toBe(expected.join(' '));
   });
 
   it('runs unminified too: the banner declares no name a bundled module imports (phone.ts imports createRequire)', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { journeyVersion, versionOf } from '#language/versions.ts';
+import { buildCatalog } from '../../workflows/versions/index.ts';
 import {
   REGISTRY_DIR,
   readRegistry,
@@ -51,5 +52,26 @@ describe('the repository’s registry', () => {
     for (const version of recorded) {
       expect(versionOf(version.definition, version.templates), version.journeyId).toBe(version.version);
     }
+  });
+});
+
+describe('buildCatalog', () => {
+  it('takes the versions computed when the code was bundled as they are, and hashes the journeys it is not given', () => {
+    // Prepare
+    const welcome = original('rename', 'migrate');
+    const hashed = journeyVersion(welcome, templatesBefore);
+    const other = { ...welcome, id: 'other-journey' };
+
+    // Act: a deployed bundle gives the versions its synth computed (a made-up one here, to see it taken).
+    const given = buildCatalog([welcome, other], templatesBefore, [], { [welcome.id]: 'aaaaaaaaaaaa' });
+    const computed = buildCatalog([welcome, other], templatesBefore, []);
+
+    // Assess
+    expect(given.current.map((v) => v.version)).toEqual(['aaaaaaaaaaaa', computed.current[1]?.version]);
+    expect(given.current[0]?.templates).toEqual(hashed.templates);
+    expect(computed.current[0]?.version).toBe(hashed.version);
+    // The id is an own key: a journey named like an Object.prototype member is hashed.
+    const proto = { ...welcome, id: 'toString' };
+    expect(buildCatalog([proto], templatesBefore, []).current[0]?.version).toMatch(/^[0-9a-f]{12}$/);
   });
 });

@@ -61,17 +61,23 @@ export function versionOf(
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-/** A journey as a version: its hash, its definition and the templates it uses. */
+/**
+ * A journey as a version: its hash, its definition and the templates it uses. `knownVersion` is
+ * that hash when it was computed before from the same definition and templates (when the code was
+ * bundled): taken as it is, not computed again.
+ */
 export function journeyVersion(
   definition: JourneyDefinition,
   templates: ReadonlyMap<string, MessageTemplate>,
+  knownVersion?: string,
 ): JourneyVersion {
   const used: Record<string, MessageTemplate> = {};
   for (const id of templateIdsOf(definition)) {
     const template = templates.get(id);
     if (template) used[id] = template;
   }
-  return { journeyId: definition.id, version: versionOf(definition, used), definition, templates: used };
+  const version = knownVersion ?? versionOf(definition, used);
+  return { journeyId: definition.id, version, definition, templates: used };
 }
 
 /** The steps a run may be waiting at: a wait, a waitFor, or a send deferred by quiet hours. */
