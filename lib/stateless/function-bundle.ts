@@ -139,11 +139,9 @@ export function functionCode(scope: Construct, entry: string): Code {
   return Code.fromAsset(PROJECT_ROOT, {
     ...(bundlingRequired
       ? {
-          assetHash: bundleInputsHash(entry, {
-            ...RELANCE_BUNDLING,
-            runTimeFiles: RUN_TIME_FILES,
-            journeyVersions: bundledJourneyVersions(),
-          }),
+          // The journeys' versions (the define) are not hashed apart: they come from the journeys'
+          // and templates' sources, inputs of exactly the functions that bundle them.
+          assetHash: bundleInputsHash(entry, { ...RELANCE_BUNDLING, runTimeFiles: RUN_TIME_FILES }),
           assetHashType: AssetHashType.CUSTOM,
         }
       : { assetHashType: AssetHashType.OUTPUT }),
