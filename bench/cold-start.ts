@@ -108,7 +108,8 @@ function initTime(
     'const { user, system } = process.cpuUsage(c);',
     't = performance.now();',
     `await Promise.all(${JSON.stringify(later)}.map((p) => import(p)));`,
-    `for (const file of ${JSON.stringify(code.runTimeFiles)}) (await import('node:module')).createRequire(${JSON.stringify(pathToFileURL(entry).href)})(file);`,
+    `const readFile = (await import('node:module')).createRequire(${JSON.stringify(pathToFileURL(entry).href)});`,
+    `for (const file of ${JSON.stringify(code.runTimeFiles)}) readFile(file);`,
     'process.stdout.write(JSON.stringify([init, (user + system) / 1000, performance.now() - t]));',
   ].join(' ');
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {

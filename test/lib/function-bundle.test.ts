@@ -53,6 +53,15 @@ function sourcesIn(metafile: Metafile, outputs: Iterable<string>): Set<string> {
   return sources;
 }
 
+/** As Lambda runs a function's code in `dir`: index.mjs imported in a new process, `handler` called with `event`. */
+function invokeAsLambda(dir: string, event?: unknown): string {
+  const script = `const { handler } = await import('./index.mjs'); process.stdout.write(await handler(${JSON.stringify(event) ?? ''}));`;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+}
+
 describe('the deployed code of every function', () => {
   const builds = new Map<string, Metafile>();
   const copies = mkdtempSync(join(tmpdir(), 'relance-run-time-files-'));
@@ -187,15 +196,7 @@ describe('a function’s code, bundled at synth', () => {
     // As Lambda runs it, outside this repository (no node_modules above it): index.mjs imported,
     // `handler` called; the chunks and the phone metadata are read on the call.
     expect(relative(PROJECT_ROOT, asset).startsWith('..')).toBe(true);
-    const answer = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "const { handler } = await import('./index.mjs'); process.stdout.write(await handler({ name: 'Léa' }));",
-      ],
-      { cwd: asset, encoding: 'utf8' },
-    );
+    const answer = invokeAsLambda(asset, { name: 'Léa' });
     expect(answer).toBe('bonjour Léa +33123456789');
   });
 
@@ -222,15 +223,7 @@ describe('a function’s code, bundled at synth', () => {
     const code = readFileSync(join(bundled, 'index.mjs'), 'utf8');
     for (const [id, version] of Object.entries(bundledJourneyVersions()))
       expect(code, id).toMatch(new RegExp(`"?${id}"?:"${version}"`));
-    const answer = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "const { handler } = await import('./index.mjs'); process.stdout.write(await handler());",
-      ],
-      { cwd: bundled, encoding: 'utf8' },
-    );
+    const answer = invokeAsLambda(bundled);
     expect(answer).toBe(expected.join(' '));
   });
 
@@ -243,15 +236,7 @@ describe('a function’s code, bundled at synth', () => {
       logLevel: 'silent',
     });
     copyRunTimeFiles(metafile, process.cwd(), unminified);
-    const answer = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "const { handler } = await import('./index.mjs'); process.stdout.write(await handler({ name: 'Léa' }));",
-      ],
-      { cwd: unminified, encoding: 'utf8' },
-    );
+    const answer = invokeAsLambda(unminified, { name: 'Léa' });
     expect(answer).toBe('bonjour Léa +33123456789');
   });
 });
