@@ -19,7 +19,7 @@ import {
 } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import { appliedEventKey } from './profile-update.ts';
-import { aggregatesFromStorage, storedAggregates } from './stored-aggregates.ts';
+import { readStoredAggregates, storedAggregates } from './stored-aggregates.ts';
 
 /** Identity items: identifiers (`EMAIL`, `EXTERNAL`: one contact each) and phone numbers (shared). */
 export type IdentityKind = 'EMAIL' | 'EXTERNAL' | 'PHONE';
@@ -133,17 +133,21 @@ export function profileItem(contact: Contact, version: number): Record<string, u
 /**
  * The contact a stored profile item holds (its own attributes, pk and kind, dropped by the schema).
  * A profile written before profiles kept keys of their applied events holds the events' ids
- * (`appliedEventIds`): read as their keys.
+ * (`appliedEventIds`): read as their keys. Its encoded per-day aggregates are checked here and
+ * decoded when first read (./stored-aggregates.ts).
  */
 function contactOf(item: Record<string, unknown>): Contact {
   const { appliedEventIds: legacyIds, ...rest } = item;
-  return Contact.parse({
+  const aggregates = readStoredAggregates(item.aggregates);
+  const contact = Contact.parse({
     ...rest,
-    aggregates: aggregatesFromStorage(item.aggregates),
+    aggregates: aggregates.forSchema,
     ...(rest.appliedEventKeys === undefined && Array.isArray(legacyIds)
       ? { appliedEventKeys: legacyIds.map((id) => appliedEventKey(String(id))) }
       : {}),
   });
+  contact.aggregates = aggregates.complete(contact.aggregates);
+  return contact;
 }
 
 function holdersOf(item: Record<string, unknown> | undefined): string[] {

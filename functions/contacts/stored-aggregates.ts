@@ -55,27 +55,84 @@ function encodePerDay(perDay: Readonly<Record<string, number>>, scale: number): 
   return Uint8Array.from(out);
 }
 
-function decodePerDay(bytes: Uint8Array, scale: number): Record<string, number> {
-  const perDay: Record<string, number> = {};
+/** The last UTC day the profile's schema accepts (9999-12-31: a day key has a four-digit year). */
+const LAST_DAY = 2_932_896;
+
+/**
+ * Walks an encoded value without building it: throws CorruptAggregatesError unless every number ends,
+ * fits, dates a day up to LAST_DAY and is at least `minValue` (the schema's bound: a count is at least 1).
+ */
+function checkPerDay(bytes: Uint8Array, minValue: number): void {
   let offset = 0;
-  const readVarint = (): number => {
+  let day = 0;
+  let isDay = true;
+  while (offset < bytes.length) {
     let value = 0;
     let factor = 1;
     for (;;) {
       const byte = bytes[offset++];
       if (byte === undefined) throw new CorruptAggregatesError('stored aggregates end inside a number');
       value += (byte & 0x7f) * factor;
-      if (byte < 0x80) return value;
+      if (byte < 0x80) break;
       factor *= 0x80;
       if (factor > 2 ** 56) throw new CorruptAggregatesError('stored aggregates hold a number too large');
     }
-  };
+    if (isDay) {
+      day += value;
+      if (day > LAST_DAY) throw new CorruptAggregatesError('stored aggregates date a day past 9999');
+    } else if (value < minValue) {
+      throw new CorruptAggregatesError(`stored aggregates hold ${value} where at least ${minValue} is kept`);
+    }
+    isDay = !isDay;
+  }
+  if (!isDay) throw new CorruptAggregatesError('stored aggregates end between a day and its value');
+}
+
+/** `{ day: value }` from a value checkPerDay accepted. */
+function decodePerDay(bytes: Uint8Array, scale: number): Record<string, number> {
+  const perDay: Record<string, number> = {};
+  let offset = 0;
   let day = 0;
   while (offset < bytes.length) {
-    day += readVarint();
-    perDay[dayKey(day)] = readVarint() / scale;
+    let delta = 0;
+    let factor = 1;
+    let byte = 0x80;
+    for (; byte >= 0x80; factor *= 0x80) {
+      byte = bytes[offset++] ?? 0;
+      delta += (byte & 0x7f) * factor;
+    }
+    let value = 0;
+    byte = 0x80;
+    for (factor = 1; byte >= 0x80; factor *= 0x80) {
+      byte = bytes[offset++] ?? 0;
+      value += (byte & 0x7f) * factor;
+    }
+    day += delta;
+    perDay[dayKey(day)] = value / scale;
   }
   return perDay;
+}
+
+/**
+ * Makes `target[key]` the value `bytes` decode to, decoded the first time it is read (then an
+ * ordinary property): an audience pass reads the order days of customers and nothing else, so most
+ * stored days are never built. Enumerable like the map it stands for; assigning replaces it.
+ */
+function decodedOnFirstRead(target: object, key: string, bytes: Uint8Array, scale: number): void {
+  const settle = (on: object, value: unknown) =>
+    Object.defineProperty(on, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get(this: object) {
+      const value = decodePerDay(bytes, scale);
+      settle(this, value);
+      return value;
+    },
+    set(this: object, value: unknown) {
+      settle(this, value);
+    },
+  });
 }
 
 /** The aggregates as a profile item stores them. */
@@ -87,25 +144,54 @@ export function storedAggregates(aggregates: ProfileAggregates): StoredAggregate
 
 const isBinary = (value: unknown): value is Uint8Array => value instanceof Uint8Array;
 
+/** A stored `aggregates` attribute, read in two steps around the profile's schema. */
+export interface StoredAggregatesReading {
+  /**
+   * The attribute without its binary values, for the schema to check: per-day maps (profiles
+   * written before the encoding) and the all-time facts. The binary values are checked here.
+   */
+  readonly forSchema: unknown;
+  /** The aggregates the schema returned, with the binary values added as maps, each built when first read. */
+  complete(parsed: ProfileAggregates): ProfileAggregates;
+}
+
 /**
- * A stored `aggregates` attribute with its per-day values as maps again, ready for the profile's
- * schema: binary values decoded, maps (profiles written before the encoding) left as they are.
+ * Reads a stored `aggregates` attribute. Its binary values are checked at once (every number ends,
+ * every value in the schema's bounds: a bad item fails where it is read) but decoded only when
+ * read; the schema checks the rest.
  */
-export function aggregatesFromStorage(stored: unknown): unknown {
-  if (typeof stored !== 'object' || stored === null) return stored;
+export function readStoredAggregates(stored: unknown): StoredAggregatesReading {
+  if (typeof stored !== 'object' || stored === null)
+    return { forSchema: stored, complete: (parsed) => parsed };
   const { counts, orderTotals, ...rest } = stored as { counts?: unknown; orderTotals?: unknown };
-  let decodedCounts = counts;
+  const binaryCounts: Array<[string, Uint8Array]> = [];
+  let mapCounts = counts;
   if (typeof counts === 'object' && counts !== null) {
-    const perType: Record<string, unknown> = {};
-    for (const [type, perDay] of Object.entries(counts))
-      perType[type] = isBinary(perDay) ? decodePerDay(perDay, 1) : perDay;
-    decodedCounts = perType;
+    const maps: Record<string, unknown> = {};
+    for (const [type, perDay] of Object.entries(counts)) {
+      if (!isBinary(perDay)) maps[type] = perDay;
+      else {
+        checkPerDay(perDay, 1);
+        binaryCounts.push([type, perDay]);
+      }
+    }
+    mapCounts = maps;
   }
+  const binaryTotals = isBinary(orderTotals) ? orderTotals : undefined;
+  if (binaryTotals) checkPerDay(binaryTotals, 0);
   return {
-    ...rest,
-    ...(decodedCounts === undefined ? {} : { counts: decodedCounts }),
-    ...(orderTotals === undefined
-      ? {}
-      : { orderTotals: isBinary(orderTotals) ? decodePerDay(orderTotals, CENTS) : orderTotals }),
+    forSchema: {
+      ...rest,
+      ...(mapCounts === undefined ? {} : { counts: mapCounts }),
+      ...(orderTotals === undefined || binaryTotals ? {} : { orderTotals }),
+    },
+    complete(parsed) {
+      if (binaryCounts.length === 0 && !binaryTotals) return parsed;
+      const counts = { ...parsed.counts };
+      for (const [type, bytes] of binaryCounts) decodedOnFirstRead(counts, type, bytes, 1);
+      const aggregates = { ...parsed, counts };
+      if (binaryTotals) decodedOnFirstRead(aggregates, 'orderTotals', binaryTotals, CENTS);
+      return aggregates;
+    },
   };
 }

@@ -3,10 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { dayKey, ProfileAggregates, utcDay } from '#catalogue/profile-aggregates.ts';
 import {
-  aggregatesFromStorage,
   CorruptAggregatesError,
+  readStoredAggregates,
   storedAggregates,
 } from '../../../functions/contacts/stored-aggregates.ts';
+
+/** A stored attribute read as contactOf reads it: the schema checks what is not binary, the binary values are added. */
+function readBack(stored: unknown): ProfileAggregates {
+  const reading = readStoredAggregates(stored);
+  return reading.complete(ProfileAggregates.parse(reading.forSchema));
+}
 
 const TODAY = utcDay(Date.parse('2026-03-02T10:00:00Z'));
 
@@ -31,14 +37,14 @@ function aggregatesOver(days: number): ProfileAggregates {
   });
 }
 
-describe('storedAggregates / aggregatesFromStorage', () => {
+describe('storedAggregates / readStoredAggregates', () => {
   it.each([0, 1, 10, 400])('reads back the same aggregates (%i active days)', (days) => {
     // Prepare
     const aggregates = aggregatesOver(days);
 
     // Act
     const stored = storedAggregates(aggregates);
-    const read = ProfileAggregates.parse(aggregatesFromStorage(stored));
+    const read = readBack(stored);
 
     // Assess
     expect(read).toEqual(aggregates);
@@ -53,7 +59,7 @@ describe('storedAggregates / aggregatesFromStorage', () => {
     });
     const rounded = { ...aggregates, orderTotals: { '2026-03-01': 0.3, '2026-03-02': 123_456_789.99 } };
 
-    expect(ProfileAggregates.parse(aggregatesFromStorage(storedAggregates(rounded)))).toEqual(rounded);
+    expect(readBack(storedAggregates(rounded))).toEqual(rounded);
   });
 
   it('stores a day in about two bytes', () => {
@@ -69,25 +75,80 @@ describe('storedAggregates / aggregatesFromStorage', () => {
     expect(stored.counts['cart.updated']?.length).toBe(3 + 399 + 400);
   });
 
-  it('reads per-day maps written before the encoding as they are', () => {
+  it('reads per-day maps written before the encoding as they are, checked by the schema', () => {
     const legacy = {
       counts: { 'cart.updated': { '2026-03-01': 3 } },
       orderTotals: { '2026-03-01': 44.97 },
       orderCount: 1,
     };
 
-    expect(aggregatesFromStorage(legacy)).toEqual(legacy);
-    expect(aggregatesFromStorage(undefined)).toBeUndefined();
+    expect(readStoredAggregates(legacy).forSchema).toEqual(legacy);
+    expect(readBack(legacy)).toEqual(ProfileAggregates.parse(legacy));
+    expect(readStoredAggregates(undefined).forSchema).toBeUndefined();
+    expect(() => readBack({ counts: { 'cart.updated': { '2026-03-01': 0 } } })).toThrow();
   });
 
-  it('refuses bytes that end inside a number', () => {
-    const stored = storedAggregates(
-      ProfileAggregates.parse({ counts: { 'cart.updated': { '2026-03-01': 300 } } }),
-    );
-    const truncated = stored.counts['cart.updated']?.slice(0, -1);
+  it('reads a profile holding both maps and binary values', () => {
+    const encoded = storedAggregates(aggregatesOver(10));
+    const mixed = { ...encoded, counts: { ...encoded.counts, 'page.viewed': { '2026-03-01': 2 } } };
 
-    expect(() => aggregatesFromStorage({ ...stored, counts: { 'cart.updated': truncated } })).toThrow(
-      CorruptAggregatesError,
+    const read = readBack(mixed);
+
+    expect(read).toEqual({
+      ...aggregatesOver(10),
+      counts: { ...aggregatesOver(10).counts, 'page.viewed': { '2026-03-01': 2 } },
+    });
+  });
+
+  it('builds each per-day map when it is first read, as an ordinary property from then on', () => {
+    // Prepare
+    const read = readBack(storedAggregates(aggregatesOver(400)));
+    const expected = aggregatesOver(400);
+    const carts = () => Object.getOwnPropertyDescriptor(read.counts, 'cart.updated');
+    expect(carts()?.get).toBeTypeOf('function');
+    expect(Object.keys(read.counts)).toEqual(['cart.updated', 'order.completed']);
+
+    // Act
+    const first = read.counts['cart.updated'];
+
+    // Assess: decoded once, then kept; the other values still wait to be read.
+    expect(first).toEqual(expected.counts['cart.updated']);
+    expect(carts()?.value).toBe(first);
+    expect(read.counts['cart.updated']).toBe(first);
+    expect(Object.getOwnPropertyDescriptor(read.counts, 'order.completed')?.get).toBeTypeOf('function');
+    expect(Object.getOwnPropertyDescriptor(read, 'orderTotals')?.get).toBeTypeOf('function');
+    // Spread, JSON and assignment see maps, as with a profile read whole.
+    expect({ ...read }.orderTotals).toEqual(expected.orderTotals);
+    expect(JSON.parse(JSON.stringify(read))).toEqual(JSON.parse(JSON.stringify(expected)));
+    read.counts['order.completed'] = { '2026-03-02': 1 };
+    expect(read.counts['order.completed']).toEqual({ '2026-03-02': 1 });
+  });
+
+  describe('refuses, when the item is read, binary values the encoding never writes', () => {
+    const stored = storedAggregates(
+      ProfileAggregates.parse({
+        counts: { 'cart.updated': { '2026-03-01': 300 } },
+        orderTotals: { '2026-03-01': 12.5 },
+      }),
     );
+    const valid = stored.counts['cart.updated'] ?? new Uint8Array();
+    const day = Uint8Array.from(valid.slice(0, 3));
+    it.each([
+      ['ends inside a number', valid.slice(0, -1)],
+      ['ends between a day and its value', day],
+      ['counts zero events on a day', Uint8Array.from([...day, 0])],
+      ['dates a day past 9999', Uint8Array.from([0xff, 0xff, 0xff, 0x7f, 1])],
+      ['holds a number past 2^56', Uint8Array.from([...Array(9).fill(0xff), 1, 1])],
+    ])('a count that %s', (_, bytes) => {
+      expect(() => readStoredAggregates({ ...stored, counts: { 'cart.updated': bytes } })).toThrow(
+        CorruptAggregatesError,
+      );
+    });
+
+    it('order totals that end inside a number', () => {
+      expect(() => readStoredAggregates({ ...stored, orderTotals: stored.orderTotals.slice(0, -1) })).toThrow(
+        CorruptAggregatesError,
+      );
+    });
   });
 });
