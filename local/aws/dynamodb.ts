@@ -98,6 +98,12 @@ export class LocalDynamo {
 
   private record(operation: string, status: number, body: string, capacityRequested: boolean): string {
     const isWrite = WRITES.has(operation);
+    // A scan page is up to a megabyte: its capacity is read off the end rather than the whole body parsed.
+    const trailing = status === 200 ? splitTrailingCapacity(body) : undefined;
+    if (trailing) {
+      this.count(isWrite, trailing.capacity);
+      return capacityRequested ? body : trailing.rest;
+    }
     let parsed: { ConsumedCapacity?: Capacity | Capacity[]; __type?: string } | undefined;
     try {
       parsed = JSON.parse(body);
@@ -106,12 +112,7 @@ export class LocalDynamo {
     }
     if (!parsed) return body;
     if (status === 200 && parsed.ConsumedCapacity) {
-      const list = Array.isArray(parsed.ConsumedCapacity)
-        ? parsed.ConsumedCapacity
-        : [parsed.ConsumedCapacity];
-      const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      if (isWrite) this.units.write += units;
-      else this.units.read += units;
+      this.count(isWrite, parsed.ConsumedCapacity);
     } else if (status === 400 && String(parsed.__type).endsWith('ConditionalCheckFailedException')) {
       // A failed conditional write is still billed (at least one unit).
       this.units.write += 1;
@@ -119,6 +120,13 @@ export class LocalDynamo {
     if (capacityRequested || !parsed.ConsumedCapacity) return body;
     const { ConsumedCapacity: _dropped, ...rest } = parsed;
     return JSON.stringify(rest);
+  }
+
+  private count(isWrite: boolean, capacity: Capacity | Capacity[]): void {
+    const list = Array.isArray(capacity) ? capacity : [capacity];
+    const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+    if (isWrite) this.units.write += units;
+    else this.units.read += units;
   }
 
   /**
@@ -381,6 +389,37 @@ export class LocalDynamo {
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+const CAPACITY_KEY = '"ConsumedCapacity":';
+
+const isCapacity = (value: unknown): value is Capacity =>
+  typeof value === 'object' && value !== null && typeof (value as Capacity).CapacityUnits === 'number';
+
+/**
+ * A response body's top-level `ConsumedCapacity`, when it is the body's last member (where dynalite
+ * writes it), and the body without it; undefined otherwise (the caller then parses the whole body).
+ * The key cannot be matched inside a string value (its quotes would be escaped there); an attribute
+ * of an item named so is never last at the top level, and then what follows it does not parse as
+ * one value.
+ */
+export function splitTrailingCapacity(
+  body: string,
+): { readonly capacity: Capacity | Capacity[]; readonly rest: string } | undefined {
+  const at = body.lastIndexOf(CAPACITY_KEY);
+  const before = body[at - 1];
+  if (at < 1 || (before !== ',' && before !== '{') || !body.endsWith('}')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.slice(at + CAPACITY_KEY.length, -1));
+  } catch {
+    return undefined;
+  }
+  let capacity: Capacity | Capacity[];
+  if (isCapacity(parsed)) capacity = parsed;
+  else if (Array.isArray(parsed) && parsed.every(isCapacity)) capacity = parsed as Capacity[];
+  else return undefined;
+  return { capacity, rest: before === '{' ? '{}' : `${body.slice(0, at - 1)}}` };
 }
 
 /**

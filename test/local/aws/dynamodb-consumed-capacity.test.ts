@@ -1,0 +1,128 @@
+// The local DynamoDB counts the capacity dynalite reports for every request (the cost report's read
+// and write units) and answers a caller that did not ask for ConsumedCapacity without it, as
+// DynamoDB does. A large response's capacity is read off its end instead of parsing it whole.
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalDynamo, splitTrailingCapacity } from '../../../local/aws/dynamodb.ts';
+import { type ServedAws, serveAws } from '../../../local/aws/http-adapter.ts';
+
+describe('splitTrailingCapacity', () => {
+  it('takes the last member off a body and keeps the rest as it was', () => {
+    const answer = {
+      Count: 1,
+      Items: [{ pk: { S: 'a' } }],
+      ConsumedCapacity: { CapacityUnits: 0.5, TableName: 't' },
+    };
+    const { ConsumedCapacity, ...rest } = answer;
+
+    expect(splitTrailingCapacity(JSON.stringify(answer))).toEqual({
+      capacity: ConsumedCapacity,
+      rest: JSON.stringify(rest),
+    });
+    expect(splitTrailingCapacity(JSON.stringify({ ConsumedCapacity }))).toEqual({
+      capacity: ConsumedCapacity,
+      rest: '{}',
+    });
+  });
+
+  it('reads a list of capacities (a transaction or batch)', () => {
+    const list = [
+      { CapacityUnits: 2, TableName: 'a' },
+      { CapacityUnits: 4, TableName: 'b' },
+    ];
+
+    expect(splitTrailingCapacity(JSON.stringify({ ConsumedCapacity: list }))?.capacity).toEqual(list);
+  });
+
+  it.each([
+    ['capacity that is not the last member', { ConsumedCapacity: { CapacityUnits: 1 }, Items: [] }],
+    ['an item attribute of that name', { Item: { ConsumedCapacity: { N: '1' } } }],
+    ['the name inside a string value', { Item: { note: { S: '"ConsumedCapacity":{"CapacityUnits":9}' } } }],
+    ['no capacity', { Items: [] }],
+    ['a member of that name that is not a capacity', { Count: 0, ConsumedCapacity: { Units: 1 } }],
+  ])('leaves a body with %s to a full parse', (_, answer) => {
+    expect(splitTrailingCapacity(JSON.stringify(answer))).toBeUndefined();
+  });
+});
+
+describe('LocalDynamo capacity', () => {
+  let dynamo: LocalDynamo;
+  let served: ServedAws;
+  let client: DynamoDBClient;
+
+  beforeAll(async () => {
+    dynamo = new LocalDynamo();
+    await dynamo.start();
+    served = await serveAws((req) => dynamo.handle(req), { host: '127.0.0.1', port: 0 });
+    client = new DynamoDBClient({
+      endpoint: served.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'capacity',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    // 100 items of ~3 KB: a page of them is ~300 KB.
+    for (let batch = 0; batch < 4; batch++) {
+      await client.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            capacity: Array.from({ length: 25 }, (_, i) => ({
+              PutRequest: {
+                Item: { pk: { S: `item-${batch}-${i}` }, blob: { S: 'x'.repeat(3000) } },
+              },
+            })),
+          },
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await served.close();
+    await dynamo.close();
+  });
+
+  it('counts the units of a large scan page and answers without them when not asked', async () => {
+    const before = dynamo.units.read;
+
+    const page = await client.send(new ScanCommand({ TableName: 'capacity' }));
+
+    // 100 items of ~3 KB in one page: ~300 KB, eventually consistent (0.5 per 4 KB).
+    expect(page.Count).toBe(100);
+    expect(page.ConsumedCapacity).toBeUndefined();
+    expect(dynamo.units.read - before).toBeGreaterThanOrEqual(36);
+    expect(dynamo.units.read - before).toBeLessThanOrEqual(40);
+  });
+
+  it('answers with the units when asked, and counts them once', async () => {
+    const before = dynamo.units.read;
+
+    const page = await client.send(
+      new ScanCommand({ TableName: 'capacity', ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    const item = await client.send(
+      new GetItemCommand({
+        TableName: 'capacity',
+        Key: { pk: { S: 'item-0-0' } },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+
+    expect(item.ConsumedCapacity?.CapacityUnits).toBe(1);
+    expect(dynamo.units.read - before).toBe((page.ConsumedCapacity?.CapacityUnits ?? Number.NaN) + 1);
+  });
+});
