@@ -1,9 +1,10 @@
 // Issue 18.6: CloudFormation template validation was nearly half of every synth and of `npm start`,
 // for templates it had already passed. It now runs once per template content, and always in CI.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type IPolicyValidationContext, Stack } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, type IPolicyValidationContext, Stack } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CachedTemplateValidation, templateValidationCache } from '../../lib/template-validation.ts';
@@ -67,6 +68,19 @@ describe('template validation once per template content', () => {
     });
     expect(plugin.validate(ctx).success).toBe(true);
     expect(plugin.runs).toBe(2);
+  });
+
+  it("names the rules engine's version once it ran, the aws-cdk-lib release before (the engine not loaded for it)", () => {
+    const cdkVersion = (createRequire(import.meta.url)('aws-cdk-lib/package.json') as { version: string })
+      .version;
+    const plugin = new CachedTemplateValidation(tmp('relance-tv-cache-'));
+    const { context: ctx } = context();
+    expect(plugin.version).toBe(`bundled with aws-cdk-lib ${cdkVersion}`);
+
+    plugin.validate(ctx);
+
+    expect(plugin.version).toBe(new CloudFormationValidatePlugin().version);
+    expect(plugin.version).not.toContain('aws-cdk-lib');
   });
 
   it('never remembers a template with findings: each synth reports them', () => {
