@@ -55,12 +55,27 @@ export function bundledJourneyVersions(): Record<string, string> {
   return journeyVersions;
 }
 
+/**
+ * What the code knows of its journeys' versions, computed here from the sources it bundles: the
+ * version of each journey, and the earlier versions runs may be on (the recorded versions less the
+ * deployed ones, which its journeys already are). With these defined, the code's catalog does not
+ * import workflows/versions/recorded.ts, so it does not carry a second copy of every deployed journey
+ * and its templates as recorded JSON (workflows/versions/index.ts).
+ */
+function catalogDefines(): Record<string, string> {
+  return {
+    RELANCE_BUNDLED_CATALOG: 'true',
+    RELANCE_BUNDLED_JOURNEY_VERSIONS: JSON.stringify(bundledJourneyVersions()),
+    RELANCE_BUNDLED_EARLIER_VERSIONS: JSON.stringify(bundledCatalog().earlier),
+  };
+}
+
 /** The esbuild options of a function's deployed code: `entry` (absolute) built into `outdir`. */
 export function deploymentBuildOptions(entry: string, outdir: string): BuildOptions {
   const { banner, external, mainFields, ...settings } = RELANCE_BUNDLING;
   return {
     ...settings,
-    define: { RELANCE_BUNDLED_JOURNEY_VERSIONS: JSON.stringify(bundledJourneyVersions()) },
+    define: catalogDefines(),
     entryPoints: [entry],
     outdir,
     entryNames: 'index',

@@ -200,22 +200,30 @@ describe('a function’s code, bundled at synth', () => {
     expect(answer).toBe('bonjour Léa +33123456789');
   });
 
-  it('knows the version of each journey it bundles without hashing them again at a cold start', async () => {
+  it('knows the version of each journey it bundles, and the earlier ones, without hashing or carrying the recorded copies', async () => {
     const catalogHandler = join(fixture, 'catalog-handler.ts');
     writeFileSync(
       catalogHandler,
       [
         "import { bundledCatalog } from '../../../workflows/versions/index.ts';",
         'export async function handler() {',
-        "  return bundledCatalog().current.map((v) => v.journeyId + '@' + v.version).join(' ');",
+        '  const { current, earlier } = bundledCatalog();',
+        "  const named = (versions) => versions.map((v) => v.journeyId + '@' + v.version).join(' ');",
+        '  return JSON.stringify({ current: named(current), earlier: named(earlier), steps: earlier.map((v) => Object.keys(v.definition.steps).length) });',
         '}',
       ].join('\n'),
     );
     const bundled = join(outdir, 'catalog');
-    await build({ ...deploymentBuildOptions(catalogHandler, bundled), logLevel: 'silent' });
-    // The versions, as the sources hash them here.
-    const expected = bundledCatalog().current.map((v) => `${v.journeyId}@${v.version}`);
+    const { metafile } = await build({
+      ...deploymentBuildOptions(catalogHandler, bundled),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    // The versions, as the sources hash them here, and the earlier versions the registry holds.
+    const sources = bundledCatalog();
+    const expected = sources.current.map((v) => `${v.journeyId}@${v.version}`);
     expect(expected.length).toBeGreaterThan(5);
+    expect(sources.earlier.length).toBeGreaterThan(0);
     expect(Object.entries(bundledJourneyVersions()).map(([id, version]) => `${id}@${version}`)).toEqual(
       expected,
     );
@@ -223,8 +231,21 @@ describe('a function’s code, bundled at synth', () => {
     const code = readFileSync(join(bundled, 'index.mjs'), 'utf8');
     for (const [id, version] of Object.entries(bundledJourneyVersions()))
       expect(code, id).toMatch(new RegExp(`"?${id}"?:"${version}"`));
-    const answer = invokeAsLambda(bundled);
-    expect(answer).toBe(expected.join(' '));
+    expect(JSON.parse(invokeAsLambda(bundled))).toEqual({
+      current: expected.join(' '),
+      earlier: sources.earlier.map((v) => `${v.journeyId}@${v.version}`).join(' '),
+      steps: sources.earlier.map((v) => Object.keys(v.definition.steps).length),
+    });
+    // No recorded version file, nor the module importing them, is in the code.
+    const bundledInputs = Object.values(metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([input]) => input),
+    );
+    expect(bundledInputs.some((input) => input.includes('workflows/journeys/'))).toBe(true);
+    expect(
+      bundledInputs.filter((input) => input.includes('workflows/versions/') && !input.endsWith('index.ts')),
+    ).toEqual([]);
   });
 
   it('runs unminified too: the banner declares no name a bundled module imports (phone.ts imports createRequire)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The journey versions the runtime knows: the deployed version of each journey (the journeys and
- * templates of this bundle) and every earlier version recorded in workflows/versions/ (bundled too,
- * through recorded.ts). The step function and the event router read a run's steps here by the
+ * templates of this bundle) and every earlier version recorded in workflows/versions/ (through
+ * recorded.ts when run from the sources; given to deployed code as a constant when it is bundled). The step function and the event router read a run's steps here by the
  * version the run records; the CDK app compiles the same earlier versions into each journey's state
  * machine. The local runtime points both at the versions its cloud assembly was built with (a file
  * next to the templates), so what runs locally is what that synth deploys.
@@ -124,22 +124,31 @@ export class JourneyVersions {
 }
 
 /**
- * The version of each journey of this bundle, as computed when the deployed code was bundled
- * (esbuild's `define`, lib/stateless/function-bundle.ts); not defined when running from the sources.
- * Hashing every journey with its templates took about 15 ms of each cold start of the functions
- * that run journeys.
+ * Defined (true) in deployed code, with the two values below: what the catalog of this bundle is,
+ * computed when it was bundled from the same sources (esbuild's `define`,
+ * lib/stateless/function-bundle.ts); not defined when running from the sources. Hashing every
+ * journey with its templates took about 15 ms of each cold start of the functions that run
+ * journeys, and the recorded versions (which the bundled catalog does not import) hold a copy of
+ * every deployed journey and its templates.
  */
+declare const RELANCE_BUNDLED_CATALOG: boolean | undefined;
+/** The version of each journey of this bundle. */
 declare const RELANCE_BUNDLED_JOURNEY_VERSIONS: Readonly<Record<string, string>> | undefined;
+/** The earlier versions runs may be on: the recorded ones less those of this bundle's journeys. */
+declare const RELANCE_BUNDLED_EARLIER_VERSIONS: readonly JourneyVersion[] | undefined;
 
 let bundled: JourneyCatalog | undefined;
 /** The catalog of this bundle: its journeys and templates, and the versions recorded with it. */
 export function bundledCatalog(): JourneyCatalog {
-  bundled ??= buildCatalog(
-    journeys,
-    templates,
-    recordedVersions,
-    typeof RELANCE_BUNDLED_JOURNEY_VERSIONS === 'undefined' ? {} : RELANCE_BUNDLED_JOURNEY_VERSIONS,
-  );
+  bundled ??=
+    typeof RELANCE_BUNDLED_CATALOG !== 'undefined' && RELANCE_BUNDLED_CATALOG
+      ? buildCatalog(
+          journeys,
+          templates,
+          RELANCE_BUNDLED_EARLIER_VERSIONS ?? [],
+          RELANCE_BUNDLED_JOURNEY_VERSIONS ?? {},
+        )
+      : buildCatalog(journeys, templates, recordedVersions);
   return bundled;
 }
 
