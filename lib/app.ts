@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
@@ -70,6 +70,11 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
   Validations.of(app).addPlugins(new DeployLimitsPlugin());
   // The built-in CloudFormation validation, once per template content (always in CI).
   Validations.of(app).addPlugins(new CachedTemplateValidation(templateValidationCache()));
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag ?? true) {
+    // Loaded only here: cdk-nag is 270 modules (2 MB) the local runtime, which synthesizes without
+    // it, would otherwise load at every `npm start`.
+    const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as typeof import('cdk-nag');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
   return { data, app: stack, versions: stack.relance.versions };
 }
