@@ -43,23 +43,20 @@ let pages = 0;
 const buildStart = performance.now();
 await Promise.all(
   Array.from({ length: data.scanSegments }, async (_, segment) => {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await repository.scanPage({
-        segment,
-        totalSegments: data.scanSegments,
-        startKey,
-        limit: data.pageSize,
-      });
+    const pagesOfSegment = repository.scan({
+      segment,
+      totalSegments: data.scanSegments,
+      limit: data.pageSize,
+    });
+    for await (const contacts of pagesOfSegment) {
       pages++;
       // With the page and its contacts still held: the most this reader keeps at once.
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-      for (const { contact } of page.contacts) {
+      for (const contact of contacts) {
         scanned++;
         if (evaluateAll(segments, contact, contact.aggregates, data.nowMs).has(data.segment)) members++;
       }
-      startKey = page.nextKey;
-    } while (startKey);
+    }
   }),
 );
 const buildMs = performance.now() - buildStart;

@@ -374,8 +374,10 @@ export class ContactsRepository {
     };
   }
 
-  /** Every contact, page by page (segment of a parallel scan when `segment` is given). */
-  async *scan(options: { segment?: number; totalSegments?: number } = {}): AsyncGenerator<Contact[]> {
+  /** Every contact, page by page (segment of a parallel scan when `segment` is given; pages of at most `limit` items). */
+  async *scan(
+    options: { segment?: number; totalSegments?: number; limit?: number } = {},
+  ): AsyncGenerator<Contact[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.scanPage({ ...options, startKey });

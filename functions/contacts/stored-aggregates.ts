@@ -59,10 +59,11 @@ function encodePerDay(perDay: Readonly<Record<string, number>>, scale: number): 
 const LAST_DAY = 2_932_896;
 
 /**
- * Walks an encoded value without building it: throws CorruptAggregatesError unless every number ends,
- * fits, dates a day up to LAST_DAY and is at least `minValue` (the schema's bound: a count is at least 1).
+ * Walks an encoded value, calling `visit` with each day and its value (unscaled): throws
+ * CorruptAggregatesError unless every number ends, fits, dates a day up to LAST_DAY and is at least
+ * `minValue` (the schema's bound: a count is at least 1).
  */
-function checkPerDay(bytes: Uint8Array, minValue: number): void {
+function forEachDay(bytes: Uint8Array, minValue: number, visit?: (day: number, value: number) => void): void {
   let offset = 0;
   let day = 0;
   let isDay = true;
@@ -82,34 +83,20 @@ function checkPerDay(bytes: Uint8Array, minValue: number): void {
       if (day > LAST_DAY) throw new CorruptAggregatesError('stored aggregates date a day past 9999');
     } else if (value < minValue) {
       throw new CorruptAggregatesError(`stored aggregates hold ${value} where at least ${minValue} is kept`);
+    } else {
+      visit?.(day, value);
     }
     isDay = !isDay;
   }
   if (!isDay) throw new CorruptAggregatesError('stored aggregates end between a day and its value');
 }
 
-/** `{ day: value }` from a value checkPerDay accepted. */
+/** `{ day: value }` from an encoded value. */
 function decodePerDay(bytes: Uint8Array, scale: number): Record<string, number> {
   const perDay: Record<string, number> = {};
-  let offset = 0;
-  let day = 0;
-  while (offset < bytes.length) {
-    let delta = 0;
-    let factor = 1;
-    let byte = 0x80;
-    for (; byte >= 0x80; factor *= 0x80) {
-      byte = bytes[offset++] ?? 0;
-      delta += (byte & 0x7f) * factor;
-    }
-    let value = 0;
-    byte = 0x80;
-    for (factor = 1; byte >= 0x80; factor *= 0x80) {
-      byte = bytes[offset++] ?? 0;
-      value += (byte & 0x7f) * factor;
-    }
-    day += delta;
+  forEachDay(bytes, 0, (day, value) => {
     perDay[dayKey(day)] = value / scale;
-  }
+  });
   return perDay;
 }
 
@@ -171,14 +158,14 @@ export function readStoredAggregates(stored: unknown): StoredAggregatesReading {
     for (const [type, perDay] of Object.entries(counts)) {
       if (!isBinary(perDay)) maps[type] = perDay;
       else {
-        checkPerDay(perDay, 1);
+        forEachDay(perDay, 1);
         binaryCounts.push([type, perDay]);
       }
     }
     mapCounts = maps;
   }
   const binaryTotals = isBinary(orderTotals) ? orderTotals : undefined;
-  if (binaryTotals) checkPerDay(binaryTotals, 0);
+  if (binaryTotals) forEachDay(binaryTotals, 0);
   return {
     forSchema: {
       ...rest,

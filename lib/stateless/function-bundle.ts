@@ -63,12 +63,14 @@ export function bundledJourneyVersions(): Record<string, string> {
  * and its templates as recorded JSON (workflows/versions/index.ts).
  */
 function catalogDefines(): Record<string, string> {
-  return {
+  catalogDefined ??= {
     RELANCE_BUNDLED_CATALOG: 'true',
     RELANCE_BUNDLED_JOURNEY_VERSIONS: JSON.stringify(bundledJourneyVersions()),
     RELANCE_BUNDLED_EARLIER_VERSIONS: JSON.stringify(bundledCatalog().earlier),
   };
+  return catalogDefined;
 }
+let catalogDefined: Record<string, string> | undefined;
 
 /** The esbuild options of a function's deployed code: `entry` (absolute) built into `outdir`. */
 export function deploymentBuildOptions(entry: string, outdir: string): BuildOptions {
