@@ -4,7 +4,7 @@ import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
 import type { JourneyCatalog } from '../workflows/index.ts';
-import { readConfig } from './config.ts';
+import { ConfigValidationError, readConfig } from './config.ts';
 import { DeployLimitsPlugin } from './deploy-limits.ts';
 import { RelanceDataStack, RelanceStack, validatedVersions } from './relance-stack.ts';
 import { CachedTemplateValidation, templateValidationCache } from './template-validation.ts';
@@ -37,6 +37,12 @@ export interface BuildOptions {
 export const STAGE_CONTEXT = 'relance:stage';
 
 /**
+ * Context key keeping the ledger's former `byContact` index for one deploy of an upgrade
+ * (`cdk deploy -c relance:legacyLedgerIndex=true`, then a deploy without it): RelanceTablesProps.
+ */
+export const LEGACY_LEDGER_INDEX_CONTEXT = 'relance:legacyLedgerIndex';
+
+/**
  * Builds the repository's relance app: the `Relance` construct (lib/index.ts) in a stateless stack,
  * on the tables of a stateful stack. Refuses to synthesize while any journey, segment or scoring
  * rule has a violation. Works on an App that already has stacks (nothing is set on the App itself).
@@ -54,9 +60,19 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
   });
   // The `relance:*` context is checked before anything is built: a bad key fails synth naming it.
   const { sandbox } = readConfig(app);
+  const legacyLedgerIndex: unknown = app.node.tryGetContext(LEGACY_LEDGER_INDEX_CONTEXT);
+  if (
+    legacyLedgerIndex !== undefined &&
+    typeof legacyLedgerIndex !== 'boolean' &&
+    !/^(true|false)$/.test(String(legacyLedgerIndex))
+  )
+    throw new ConfigValidationError(
+      `${LEGACY_LEDGER_INDEX_CONTEXT}: true or false, got ${JSON.stringify(legacyLedgerIndex)}`,
+    );
   const data = new RelanceDataStack(app, `RelanceData${suffix}`, {
     description: 'relance: contacts, events, journey state, send ledger, products',
     ...(sandbox ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
+    ...(String(legacyLedgerIndex) === 'true' ? { legacyLedgerIndex: true } : {}),
   });
   const stack = new RelanceStack(app, `Relance${suffix}`, {
     description: 'relance: event bus, ingest, HTTP API and journeys',

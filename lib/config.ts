@@ -392,7 +392,7 @@ function fromCommandLine(value: unknown, fallback: unknown): { ok: true; value: 
 }
 
 /** Context keys relance reads that are not configuration (the repository's app reads them itself). */
-const OTHER_CONTEXT_KEYS = new Set(['relance:stage']);
+const OTHER_CONTEXT_KEYS = new Set(['relance:stage', 'relance:legacyLedgerIndex']);
 
 /**
  * The configuration of one relance deployment: the defaults, overlaid with every `relance:*`

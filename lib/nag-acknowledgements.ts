@@ -91,7 +91,7 @@ export function acknowledgeNagFindings(relance: Relance): void {
     acknowledge(
       roleOf(fn),
       `AwsSolutions-IAM5[Resource::${indexesOf(stack, relance.tables.ledger)}]`,
-      'A grant on the ledger table covers its byContact index ("<table>/index/*"), which the CDK adds to every ledger grant.',
+      'A grant on the ledger table covers its byContactKeys index ("<table>/index/*"), which the CDK adds to every ledger grant.',
     );
   }
 

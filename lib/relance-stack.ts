@@ -368,6 +368,7 @@ export class RelanceDataStack extends Stack {
     super(scope, id, props);
     this.tables = new RelanceTables(this, 'Tables', {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.legacyLedgerIndex ? { legacyLedgerIndex: true } : {}),
     });
   }
 }

@@ -426,7 +426,8 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       input.alreadyEntered +
       e * (1 + 2 * pauses + capped.length),
     // Run created (or refused) and ended, pause and resume, ledger entry begun and settled, cap item;
-    // plus their index writes: the wake index as a run pauses and resumes, the ledger's byContact.
+    // plus their index writes: the wake index as a run pauses and resumes, the ledger's keys-only
+    // byContactKeys as an entry is begun (its settling changes no key).
     dynamoWriteUnits:
       starts +
       input.heldOut +
@@ -436,8 +437,8 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       1 +
       workers +
       pages +
-      (e * 2 * pauses + 2 * decided),
-    dynamoIndexWriteUnits: e * 2 * pauses + 2 * decided,
+      (e * 2 * pauses + decided),
+    dynamoIndexWriteUnits: e * 2 * pauses + decided,
     // Lambda's platform records only (none at the functions' WARN system level): the handlers log
     // at INFO a few hundred bytes more per call.
     logBytes: (passInvocations + journeyInvocations) * platformLogBytesPerInvocation(),

@@ -30,12 +30,13 @@ export const PER = {
   /** Ending: the run read, then the run and its counter in one transaction. */
   runEnded: { writeUnits: 4, readUnits: 1 },
   /**
-   * A message attempted: the entry put in flight (1 unit, 1 in the byContact index), then settled
-   * with its counter in one transaction (4 units; 1 more in the index), the contact read.
+   * A message attempted: the entry put in flight (1 unit, 1 in the keys-only byContactKeys index),
+   * then settled with its counter in one transaction (4 units; nothing in the index), the contact
+   * read. Stored: the entry, and its keys in the index.
    */
-  messageAttempted: { writeUnits: 7, readUnits: 1, storedBytes: 2 * 1100 },
-  /** A provider event counted: the entry read, the event appended with its counter (4 units; 1 in the index). */
-  feedbackEvent: { writeUnits: 5, readUnits: 1 },
+  messageAttempted: { writeUnits: 6, readUnits: 1, storedBytes: 1100 + 200 },
+  /** A provider event counted: the entry read, the event appended with its counter (4 units; nothing in the index). */
+  feedbackEvent: { writeUnits: 4, readUnits: 1 },
   /** Handler log bytes an invocation writes at INFO, besides the platform records. */
   logBytesPerInvocation: 1_000,
 } as const;

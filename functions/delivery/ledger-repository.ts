@@ -3,9 +3,10 @@
  * of its ledger key (`ledgerTag`), which is also the `ledger` tag every message carries: provider
  * feedback finds the entry of a message directly, with no index item. A send begins with a
  * conditional put, so a retried step finds its entry instead of sending again; the entry then
- * records the outcome. Read by contact through the `byContact` index to answer "why".
+ * records the outcome. Read by contact through the keys-only `byContactKeys` index to answer "why".
  */
 
+import { batchGetAll } from '#platform/batch-get.ts';
 import { dynamo, GetCommand, PutCommand, QueryCommand, ScanCommand } from '#platform/clients/dynamo.ts';
 import { type ItemUpdate, updateIfHolds } from '#platform/conditional-update.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
@@ -20,6 +21,9 @@ import {
 } from '../journey-report/counters.ts';
 import { LEDGER_RETENTION_DAYS, LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
 import { MAX_DELIVERY_EVENTS } from './provider-feedback.ts';
+
+/** The ledger's keys-only index of entries by contact (`contactId`, `createdAt`). */
+export const LEDGER_BY_CONTACT_INDEX = 'byContactKeys';
 
 const LEDGER_RETENTION_SECONDS = LEDGER_RETENTION_DAYS * 86_400;
 
@@ -259,23 +263,36 @@ export class LedgerRepository {
     );
   }
 
-  /** Everything the ledger knows about a contact, oldest first. */
+  /**
+   * Everything the ledger knows about a contact, oldest first. The index holds keys only (an entry's
+   * status changes then write nothing to it), so the entries are read from the table by key.
+   */
   async forContact(contactId: string): Promise<LedgerEntry[]> {
-    const entries: LedgerEntry[] = [];
+    const keys: Array<{ pk: string }> = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await dynamo.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'byContact',
+          IndexName: LEDGER_BY_CONTACT_INDEX,
           KeyConditionExpression: 'contactId = :contact',
           ExpressionAttributeValues: { ':contact': contactId },
+          ProjectionExpression: 'pk',
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) entries.push(LedgerEntry.parse(item));
+      for (const item of page.Items ?? []) if (typeof item.pk === 'string') keys.push({ pk: item.pk });
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    const byTag = new Map<unknown, Record<string, unknown>>();
+    for (const item of await batchGetAll(this.tableName, keys, { consistent: false }))
+      byTag.set(item.pk, item);
+    const entries: LedgerEntry[] = [];
+    // In the index's order (by creation); an entry expired between the two reads is left out.
+    for (const { pk } of keys) {
+      const item = byTag.get(pk);
+      if (item) entries.push(LedgerEntry.parse(item));
+    }
     return entries;
   }
 

@@ -18,6 +18,14 @@ export interface RelanceTablesProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Keeps the ledger's `byContact` index (every attribute projected, as before this release) beside
+   * `byContactKeys`. DynamoDB cannot change an index's projection, and CloudFormation adds or removes
+   * one index per table update: a stack deployed before deploys once with this (adds the new index),
+   * then without it (removes the old one). See README, Upgrading.
+   * @default false
+   */
+  readonly legacyLedgerIndex?: boolean;
 }
 
 /**
@@ -35,7 +43,10 @@ export class RelanceTables extends Construct implements RelanceTableSet {
    * lists waiting runs by wake-up time (sparse, keys only) for the run sweeper.
    */
   readonly journeyState: ITableV2;
-  /** The send ledger: one item per (run, step, channel[, recipient]); by contact through a GSI. */
+  /**
+   * The send ledger: one item per (run, step, channel[, recipient]); by contact through the keys-only
+   * GSI `byContactKeys`, so an entry's status changes (settled, delivered, opened...) write nothing to it.
+   */
   readonly ledger: ITableV2;
   /** Per SKU: stock level, waitlist in arrival order, recent interest and price-drop notices. */
   readonly products: ITableV2;
@@ -75,10 +86,20 @@ export class RelanceTables extends Construct implements RelanceTableSet {
       timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {
-          indexName: 'byContact',
+          indexName: 'byContactKeys',
           partitionKey: { name: 'contactId', type: AttributeType.STRING },
           sortKey: { name: 'createdAt', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
+        ...(props.legacyLedgerIndex
+          ? [
+              {
+                indexName: 'byContact',
+                partitionKey: { name: 'contactId', type: AttributeType.STRING },
+                sortKey: { name: 'createdAt', type: AttributeType.STRING },
+              },
+            ]
+          : []),
       ],
     });
     this.products = new TableV2(this, 'Products', {

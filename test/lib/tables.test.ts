@@ -69,18 +69,20 @@ describe('tables', () => {
     expect(props(resource(synth.data, id)).TimeToLiveSpecification).toBeUndefined();
   });
 
-  it('indexes the ledger by contact and creation time (byContact)', () => {
+  it('indexes the ledger by contact and creation time, keys only (byContactKeys)', () => {
     const id = logicalId(synth.stacks.data.tables.ledger);
     const ledger = props(resource(synth.data, id));
 
+    // Keys only: an entry's status changes write nothing to the index (ALL wrote each one again).
     expect(ledger.GlobalSecondaryIndexes).toEqual([
-      expect.objectContaining({
-        IndexName: 'byContact',
+      {
+        IndexName: 'byContactKeys',
         KeySchema: [
           { AttributeName: 'contactId', KeyType: 'HASH' },
           { AttributeName: 'createdAt', KeyType: 'RANGE' },
         ],
-      }),
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ]);
     expect(ledger.AttributeDefinitions).toEqual(
       expect.arrayContaining([
@@ -89,6 +91,36 @@ describe('tables', () => {
       ]),
     );
   });
+});
+
+describe('with context relance:legacyLedgerIndex=true (the first deploy of an upgrade)', () => {
+  let upgradeSynth: SynthesizedRelance;
+
+  beforeAll(() => {
+    upgradeSynth = synthRelance({ 'relance:legacyLedgerIndex': 'true' });
+  });
+
+  afterAll(() => upgradeSynth?.dispose());
+
+  it('keeps the former byContact index, every attribute projected, beside byContactKeys', () => {
+    const ledger = props(resource(upgradeSynth.data, logicalId(upgradeSynth.stacks.data.tables.ledger)));
+    const keys = [
+      { AttributeName: 'contactId', KeyType: 'HASH' },
+      { AttributeName: 'createdAt', KeyType: 'RANGE' },
+    ];
+
+    // One index added to a deployed table (CloudFormation adds or removes one per update).
+    expect(ledger.GlobalSecondaryIndexes).toEqual([
+      { IndexName: 'byContactKeys', KeySchema: keys, Projection: { ProjectionType: 'KEYS_ONLY' } },
+      { IndexName: 'byContact', KeySchema: keys, Projection: { ProjectionType: 'ALL' } },
+    ]);
+  });
+});
+
+it('refuses a relance:legacyLedgerIndex that is not true or false, naming it', () => {
+  expect(() => synthRelance({ 'relance:legacyLedgerIndex': 'yes' })).toThrow(
+    /relance:legacyLedgerIndex: true or false, got "yes"/,
+  );
 });
 
 describe.each([
