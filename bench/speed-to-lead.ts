@@ -29,6 +29,8 @@ const PARIS_REP = 'julien-moreau';
 const GIVE_UP_MS = 30_000;
 
 interface Timing {
+  /** The lead's number: 1 is the first posted after the runtime started. */
+  readonly n: number;
   readonly ackMs: number;
   readonly emailMs?: number;
   readonly smsMs?: number;
@@ -129,6 +131,7 @@ async function postLead(base: string, watch: NotificationWatch, n: number): Prom
   clearTimeout(timer);
   watch.pending.delete(key);
   return {
+    n,
     ackMs,
     ...(entry.emailAt === undefined ? {} : { emailMs: entry.emailAt - startedAt }),
     ...(entry.smsAt === undefined ? {} : { smsMs: entry.smsAt - startedAt }),
@@ -155,6 +158,19 @@ async function phase(
     }),
   );
   return { timings, wallMs: performance.now() - started };
+}
+
+/** The slowest leads of a phase by their later notification, with their numbers: where the tail comes from. */
+function slowest(timings: readonly Timing[], count: number): string {
+  return [...timings]
+    .map((t) => ({
+      n: t.n,
+      ms: Math.max(t.emailMs ?? Number.POSITIVE_INFINITY, t.smsMs ?? Number.POSITIVE_INFINITY),
+    }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count)
+    .map((t) => `#${t.n} ${milliseconds(t.ms)} ms`)
+    .join(', ');
 }
 
 /** Issue 18's target: a lead form notifies its rep (e-mail and SMS both) within this p99. */
@@ -245,6 +261,7 @@ export async function benchSpeedToLead(options: SpeedBenchOptions): Promise<Tabl
           `throughput: ${leadsPerSecond(sequential)} leads/s one at a time, ${leadsPerSecond(concurrent)} leads/s with ${options.inFlight} in flight (the whole runtime and this benchmark share one Node process)`,
           `runtime ready in ${milliseconds(readyMs)} ms (synth + start); virtual clock at ${new Date(options.startMs).toISOString()}`,
           `every lead routed to ${PARIS_REP} (capacity raised through the reps API); the prospect's confirmation runs alongside`,
+          `slowest one at a time: ${slowest(sequential.timings, 3)} (#1 is the first lead after start: each function on its path starts cold, as after Lambda reclaimed an idle environment)`,
           missing === 0
             ? 'every lead notified the rep by e-mail and SMS'
             : `${missing} lead(s) without a rep e-mail or SMS after ${GIVE_UP_MS / 1000} s (left out of the figures)`,

@@ -85,24 +85,24 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
   if (!contactId) return { outcome: 'unassigned', reason: 'no_contact' };
   const at = new Date(deps.nowMs()).toISOString();
   const { consent: _consent, ...submission } = detail;
-  const existing = await deps.assignments.recordSubmission(
+  // Read while the submission is recorded: routing and the rep's e-mail need both, and each round
+  // trip on this path delays the rep's notification (a redelivered lead only wastes the reads).
+  const reads = Promise.all([deps.contact(contactId), deps.history(contactId, HISTORY_FOR_SCORING)]);
+  const recorded = deps.assignments.recordSubmission(
     detail.leadId,
     { contactId, detail: submission, submittedAt: detail.occurredAt },
     at,
   );
+  const [existing, [contact, history]] = await Promise.all([recorded, reads]);
   if (existing.owner) {
     // A redelivered event, or a retry after a crash: the lead was routed already. Announcing it
     // again may repeat the rep's e-mail but never loses it (the bus event keeps its id).
     if (existing.status !== 'assigned') return { outcome: 'unassigned', reason: 'already_handled' };
     const rule = existing.rule ?? 'manual';
     const owner = existing.owner;
-    await announce(deps, { ...existing, owner }, { rule, reason: 'new' });
+    await announce(deps, { ...existing, owner }, { rule, reason: 'new', contact, history });
     return { outcome: 'assigned', repId: owner, assignmentId: assignmentIdOf(existing), rule };
   }
-  const [contact, history] = await Promise.all([
-    deps.contact(contactId),
-    deps.history(contactId, HISTORY_FOR_SCORING),
-  ]);
   const behaviour = [
     ...history.map((e) => ({
       type: e.type,
@@ -114,18 +114,28 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
   ];
   const score = scoreLead(detail, behaviour, deps.scoring, deps.nowMs());
   const scored = await deps.assignments.recordScore(detail.leadId, score, at);
-  return assignAndNotify(deps, detail.leadId, { reason: 'new', exclude: [] }, { lead: scored, contact });
+  return assignAndNotify(
+    deps,
+    detail.leadId,
+    { reason: 'new', exclude: [] },
+    { lead: scored, contact, history },
+  );
 }
 
 /**
  * Routes a lead that has no owner, gives it to the first rep with room, and tells everyone. `read`:
- * the lead and its contact as the caller has just read or written them (read here otherwise).
+ * the lead, its contact and the contact's recent events (newest first) as the caller has just read
+ * or written them (read here otherwise).
  */
 async function assignAndNotify(
   deps: LeadDeps,
   leadId: string,
   change: { reason: LeadAssigned['reason']; exclude: readonly string[]; previousRepId?: string },
-  read?: { readonly lead: LeadRecord; readonly contact: Contact | undefined },
+  read?: {
+    readonly lead: LeadRecord;
+    readonly contact: Contact | undefined;
+    readonly history: readonly HistoryEntry[];
+  },
 ): Promise<AssignmentOutcome> {
   const lead = read?.lead ?? (await deps.assignments.lead(leadId));
   if (!lead?.contactId) return { outcome: 'unassigned', reason: 'unknown_lead' };
@@ -166,7 +176,13 @@ async function assignAndNotify(
   if (lead.status === 'unassigned') await deps.assignments.dequeue(leadId);
   const assigned = { ...((await deps.assignments.lead(leadId)) ?? lead), owner: result.repId };
   const rule = assigned.rule ?? decision.rule;
-  const assignmentId = await announce(deps, assigned, { ...change, rule, roster, contact });
+  const assignmentId = await announce(deps, assigned, {
+    ...change,
+    rule,
+    roster,
+    contact,
+    ...(read ? { history: read.history } : {}),
+  });
   return { outcome: 'assigned', repId: result.repId, assignmentId, rule };
 }
 
@@ -246,6 +262,8 @@ async function announce(
     roster?: RepRoster;
     /** The contact as routing read it (saves reading it again for the notification). */
     contact?: Contact | undefined;
+    /** The contact's recent events as routing read them, newest first (likewise). */
+    history?: readonly HistoryEntry[];
   },
 ): Promise<string> {
   const nowMs = deps.nowMs();
@@ -261,6 +279,7 @@ async function announce(
       reason: change.reason,
       nowMs,
       contact: change.contact,
+      ...(change.history ? { history: change.history } : {}),
     });
   }
   if (!lead.contactId) return assignmentId;
@@ -307,9 +326,17 @@ function scoreOf(lead: LeadRecord): LeadScoreView {
   return { score: lead.score ?? 0, grade: lead.grade ?? 'C', fired: lead.fired ?? [] };
 }
 
-async function contactHistory(deps: LeadDeps, contactId: string, known?: Contact): Promise<ContactHistory> {
-  const contact = known ?? (await deps.contact(contactId));
-  const recent = await deps.history(contactId, HISTORY_SHOWN);
+async function contactHistory(
+  deps: LeadDeps,
+  contactId: string,
+  known?: Contact,
+  knownHistory?: readonly HistoryEntry[],
+): Promise<ContactHistory> {
+  const [contact, newest] = await Promise.all([
+    known ?? deps.contact(contactId),
+    knownHistory ?? deps.history(contactId, HISTORY_SHOWN),
+  ]);
+  const recent = newest.slice(0, HISTORY_SHOWN);
   return {
     orderCount: contact?.stats.orderCount ?? 0,
     totalSpent: contact?.stats.totalSpent ?? 0,
@@ -381,6 +408,8 @@ async function notifyNewOwner(
     reason: LeadAssigned['reason'];
     nowMs: number;
     contact?: Contact | undefined;
+    /** The contact's recent events, newest first, when the caller has them. */
+    history?: readonly HistoryEntry[];
   },
 ): Promise<void> {
   const { lead, rep } = input;
@@ -388,7 +417,7 @@ async function notifyNewOwner(
   const summary = summaryOf(lead);
   const score = scoreOf(lead);
   const history = lead.contactId
-    ? await contactHistory(deps, lead.contactId, input.contact)
+    ? await contactHistory(deps, lead.contactId, input.contact, input.history)
     : { orderCount: 0, totalSpent: 0, recentEvents: [] };
   const email = newLeadEmail({
     lead: summary,
@@ -400,10 +429,31 @@ async function notifyNewOwner(
     reason: input.reason,
     submittedAt: lead.submittedAt ?? new Date(input.nowMs).toISOString(),
   });
-  await emailRep(deps, rep, email, lead.leadId);
-  if (isAvailable(rep, input.nowMs)) {
-    await smsRep(deps, rep, newLeadSms({ lead: summary, score, links }), lead.leadId);
-  }
+  await emailAndTextRep(
+    deps,
+    rep,
+    email,
+    isAvailable(rep, input.nowMs) ? newLeadSms({ lead: summary, score, links }) : undefined,
+    lead.leadId,
+  );
+}
+
+/**
+ * The rep's e-mail and, when given, SMS, sent together: the rep hears of the lead as soon as the
+ * slower of the two is accepted, not after both one by one. Either failing fails the whole (the
+ * invocation is retried; the rep may get one of them twice, never neither).
+ */
+async function emailAndTextRep(
+  deps: LeadDeps,
+  rep: Pick<SalesRep, 'email' | 'phone'>,
+  email: { subject: string; html: string; text: string },
+  sms: string | undefined,
+  leadId: string,
+): Promise<void> {
+  await Promise.all([
+    emailRep(deps, rep, email, leadId),
+    sms === undefined ? undefined : smsRep(deps, rep, sms, leadId),
+  ]);
 }
 
 /** What a rep's action link did. */
@@ -495,10 +545,13 @@ export async function handleSlaBreach(
   if (breach.stage === 'remind' || lastResort) {
     if (owner) {
       const links = await actionLinks(deps, lead.leadId, breach.assignmentId, owner.id);
-      await emailRep(deps, owner, reminderEmail({ lead: summary, score, rep: owner, links }), lead.leadId);
-      if (isAvailable(owner, deps.nowMs())) {
-        await smsRep(deps, owner, reminderSms({ lead: summary, links }), lead.leadId);
-      }
+      await emailAndTextRep(
+        deps,
+        owner,
+        reminderEmail({ lead: summary, score, rep: owner, links }),
+        isAvailable(owner, deps.nowMs()) ? reminderSms({ lead: summary, links }) : undefined,
+        lead.leadId,
+      );
     }
     return { outcome: 'reminded' };
   }
