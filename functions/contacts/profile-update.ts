@@ -4,7 +4,6 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { ParsedEvent } from '#catalogue/catalogue.ts';
 import {
   type ConsentRecord,
   type Contact,
@@ -12,6 +11,7 @@ import {
   type IdentityConflict,
   SALES_MAINTAINED_FIELDS,
 } from '#catalogue/contact.ts';
+import type { ParsedEvent } from '#catalogue/parse-event.ts';
 import { applyEvent as applyAggregates, ProfileAggregates } from '#catalogue/profile-aggregates.ts';
 
 /** How many applied events a profile remembers to make redelivery harmless. */

@@ -8,7 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { parseEventDetail } from '#catalogue/catalogue.ts';
+import { parseEvent } from '#catalogue/parse-event.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV, HTTP_SOURCE } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';
@@ -35,7 +35,7 @@ async function postEvent(event: ParsedJsonEvent): Promise<APIGatewayProxyResult>
       })),
     );
   }
-  const parsed = parseEventDetail(request.data.type, request.data.detail);
+  const parsed = await parseEvent(request.data.type, request.data.detail);
   if (!parsed.ok) {
     throw new HttpError(
       400,

@@ -5,13 +5,9 @@
  */
 
 import { createHash } from 'node:crypto';
-import {
-  type EventFieldError,
-  hasContact,
-  type ParsedEvent,
-  parseEventDetail,
-} from '#catalogue/catalogue.ts';
 import type { Contact, IdentityConflict } from '#catalogue/contact.ts';
+import { hasContact } from '#catalogue/event-types.ts';
+import { type EventFieldError, type ParsedEvent, parseEvent } from '#catalogue/parse-event.ts';
 import type { SegmentDefinition } from '#language/segments.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
@@ -195,7 +191,7 @@ function segmentChangeEvents(profile: Contact, eventId: string, occurredAt: stri
 
 /** Ingests one event. Never throws for bad input (it is rejected with the reasons); throws on faults so the caller retries. */
 export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Promise<IngestResult> {
-  const parsed = parseEventDetail(incoming.detailType, incoming.detail);
+  const parsed = await parseEvent(incoming.detailType, incoming.detail);
   if (!parsed.ok) {
     await deps.reject({ ...incoming, errors: parsed.errors, rejectedAt: nowIso() });
     return { status: 'rejected', errors: parsed.errors };

@@ -10,9 +10,10 @@
  * 3. the absorbed contact's history is copied under the survivor;
  * 4. its identity items (e-mail, external id, phone) are re-pointed to the survivor.
  */
-import type { EventFieldError } from '#catalogue/catalogue.ts';
+
 import type { Contact, MergeRecord } from '#catalogue/contact.ts';
 import type { ContactMerged } from '#catalogue/contact-merged.ts';
+import type { EventFieldError } from '#catalogue/parse-event.ts';
 import type { SegmentDefinition } from '#language/segments.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { type ContactsRepository, updateContact } from '../contacts/contacts-repository.ts';

@@ -152,10 +152,10 @@ export async function emit(
     ]),
   );
   const eventId = `${journeyId}-${ledgerTag(`${run.runKey}#${run.gen}#${stepId}`)}`;
-  // The event catalogue (every event's schema) is loaded by the first emit step, not at cold start:
-  // most journeys emit nothing.
-  const { parseEventDetail } = await import('#catalogue/catalogue.ts');
-  const parsed = parseEventDetail(step.event, {
+  // The event's schema is loaded by the first emit step of its type, not at cold start: most
+  // journeys emit nothing.
+  const { parseEvent } = await import('#catalogue/parse-event.ts');
+  const parsed = await parseEvent(step.event, {
     ...resolved,
     eventId,
     occurredAt: nowIso(),

@@ -8,7 +8,7 @@
  * computes from the lead, its recent behaviour and a clock reading.
  */
 import * as z from 'zod';
-import { eventTypes } from '#catalogue/catalogue.ts';
+import { eventTypes } from '#catalogue/event-types.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { ENGAGEMENT_EVENT_TYPES, type ProfileAggregates } from '#catalogue/profile-aggregates.ts';
 import type { Violation } from '#language/validator.ts';

@@ -127,8 +127,10 @@ export function copyRunTimeFiles(metafile: Metafile, workingDir: string, outdir:
  * every chunk it imports statically, not those loaded with `await import()`.
  */
 export function outputsLoadedAtInit(metafile: Metafile): Set<string> {
-  const entry = Object.entries(metafile.outputs).find(([, output]) => output.entryPoint)?.[0];
-  if (!entry) throw new Error('the build wrote no entry');
+  // The handler's entry is index.mjs (entryNames): a chunk loaded with `await import()` has an
+  // entry point too, and may come first in the metafile.
+  const entry = Object.keys(metafile.outputs).find((path) => /(^|\/)index\.mjs$/.test(path));
+  if (!entry) throw new Error('the build wrote no index.mjs');
   const loaded = new Set<string>();
   const visit = (path: string) => {
     if (loaded.has(path)) return;

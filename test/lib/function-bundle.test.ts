@@ -20,6 +20,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EventType, eventTypes } from '#catalogue/event-types.ts';
 import {
   bundledJourneyVersions,
   copyRunTimeFiles,
@@ -33,6 +34,31 @@ import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { PROJECT_ROOT } from '../support/local-system.ts';
 import { resourcesOfType, synthRelance } from './synth.ts';
+
+/** The module of each event type's schema (workflows/catalogue/). */
+const schemaModules: Record<EventType, string> = {
+  'contact.signed_up': 'contact-signed-up.ts',
+  'contact.updated': 'contact-updated.ts',
+  'consent.changed': 'consent-changed.ts',
+  'contact.merged': 'contact-merged.ts',
+  'cart.updated': 'cart-updated.ts',
+  'checkout.started': 'checkout-started.ts',
+  'order.completed': 'order-completed.ts',
+  'product.stock_changed': 'product-stock-changed.ts',
+  'product.price_changed': 'product-price-changed.ts',
+  'product.waitlisted': 'product-waitlisted.ts',
+  'page.viewed': 'page-viewed.ts',
+  'demo.requested': 'demo-requested.ts',
+  'webinar.attended': 'webinar-attended.ts',
+  'lead.submitted': 'lead-submitted.ts',
+  'lead.assigned': 'lead-assigned.ts',
+  'lead.contacted': 'lead-contacted.ts',
+  'lead.sla_breached': 'lead-sla-breached.ts',
+  'appointment.booked': 'appointment-booked.ts',
+  'segment.entered': 'segment-changed.ts',
+  'segment.exited': 'segment-changed.ts',
+  'audience.member': 'audience-member.ts',
+};
 
 /** The packages (node_modules/<name>) whose code a set of output files holds. */
 function packagesIn(metafile: Metafile, outputs: Iterable<string>): Set<string> {
@@ -130,13 +156,38 @@ describe('the deployed code of every function', () => {
     expect(existsSync(join(copies, 'functions/journey-report/digest-handler.ts'))).toBe(false);
   });
 
-  it('loads the event catalogue and the roster in the journey step when a step needs them, and neither in the weekly digest', () => {
+  it("builds no event type's schema at init: ingest imports each with the first event of its type", () => {
+    const schemas = eventTypes.map((type) => `workflows/catalogue/${schemaModules[type]}`);
+    for (const entry of builds.keys()) {
+      const { metafile, atInit } = split(entry);
+      const loaded = sourcesIn(metafile, atInit);
+      // The whole catalogue is for tooling and synth (its JSON Schemas and field paths).
+      expect(loaded.has('workflows/catalogue/catalogue.ts'), entry).toBe(false);
+      if (!entry.startsWith('functions/ingest/')) continue;
+      expect(
+        schemas.filter((schema) => loaded.has(schema)),
+        entry,
+      ).toEqual([]);
+      // Each type's schema is deployed, in a chunk loaded on demand.
+      const all = sourcesIn(metafile, Object.keys(metafile.outputs));
+      expect(
+        schemas.filter((schema) => !all.has(schema)),
+        entry,
+      ).toEqual([]);
+    }
+  });
+
+  it('loads the event schemas and the roster in the journey step when a step needs them, and neither in the weekly digest', () => {
     const step = split('functions/journeys/step-handler.ts');
     const stepAtInit = sourcesIn(step.metafile, step.atInit);
     const stepOnDemand = sourcesIn(step.metafile, step.onDemand);
-    // The catalogue with the first emit step; the roster, and libphonenumber-js its schema reads
-    // phone numbers with, with the first send to an owner.
-    for (const lazy of ['workflows/catalogue/catalogue.ts', 'functions/leads/roster-repository.ts']) {
+    // An event's schema with the first emit step of its type; the roster, and libphonenumber-js its
+    // schema reads phone numbers with, with the first send to an owner.
+    for (const lazy of [
+      'workflows/catalogue/parse-event.ts',
+      'workflows/catalogue/lead-sla-breached.ts',
+      'functions/leads/roster-repository.ts',
+    ]) {
       expect(stepAtInit.has(lazy), lazy).toBe(false);
       expect(stepOnDemand.has(lazy), lazy).toBe(true);
     }
@@ -147,6 +198,41 @@ describe('the deployed code of every function', () => {
     expect(digestSources.has('workflows/language/step-links.ts')).toBe(true);
     expect(digestSources.has('workflows/language/validator.ts')).toBe(false);
     expect(digestSources.has('workflows/catalogue/catalogue.ts')).toBe(false);
+  });
+});
+
+describe('what a cold start loads (outputsLoadedAtInit)', () => {
+  it('starts from index.mjs, though a chunk loaded on demand has an entry point too and comes first', () => {
+    const output = (
+      imports: Array<{ path: string; kind: 'import-statement' | 'dynamic-import' }>,
+      entryPoint?: string,
+    ) => ({
+      bytes: 1,
+      inputs: {},
+      exports: [],
+      imports,
+      ...(entryPoint ? { entryPoint } : {}),
+    });
+    const metafile: Metafile = {
+      inputs: {},
+      outputs: {
+        'out/chunks/parse-event-A.mjs': output(
+          [{ path: 'out/chunks/schema-B.mjs', kind: 'dynamic-import' }],
+          'parse-event.ts',
+        ),
+        'out/chunks/schema-B.mjs': output([], 'schema.ts'),
+        'out/chunks/chunk-C.mjs': output([]),
+        'out/index.mjs': output(
+          [
+            { path: 'out/chunks/chunk-C.mjs', kind: 'import-statement' },
+            { path: 'out/chunks/parse-event-A.mjs', kind: 'dynamic-import' },
+          ],
+          'handler.ts',
+        ),
+      },
+    };
+
+    expect([...outputsLoadedAtInit(metafile)].sort()).toEqual(['out/chunks/chunk-C.mjs', 'out/index.mjs']);
   });
 });
 

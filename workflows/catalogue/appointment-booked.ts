@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier, limits, Timestamp, TimeZone, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a meeting with a sales rep is booked. */
-export const APPOINTMENT_BOOKED = 'appointment.booked';
-
 /** A meeting between a contact (lead or customer) and a sales rep was booked. */
 export const AppointmentBooked = z
   .object({

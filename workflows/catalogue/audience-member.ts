@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the trigger a scheduled journey's run starts from. */
-export const AUDIENCE_MEMBER = 'audience.member';
-
 /**
  * A contact of a scheduled journey's audience, admitted by an audience pass. Never on the bus:
  * the pass starts the journey's state machine with it directly.

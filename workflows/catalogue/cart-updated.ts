@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Currency, HttpUrl, Identifier, LineItem, limits, Money } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent whenever a cart's content changes. */
-export const CART_UPDATED = 'cart.updated';
-
 /** The full current content of a cart; an empty `items` list means the cart was emptied. */
 export const CartUpdated = z
   .object({

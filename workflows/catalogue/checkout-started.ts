@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Currency, Identifier, Money } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a contact starts checking out a cart. */
-export const CHECKOUT_STARTED = 'checkout.started';
-
 /** A contact started checking out a cart. */
 export const CheckoutStarted = z
   .object({

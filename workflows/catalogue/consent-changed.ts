@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { isOrdinaryName, limits, notObjectMachinery, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a contact opts in or out of a channel. */
-export const CONSENT_CHANGED = 'consent.changed';
-
 /** A change of marketing consent on one channel, with the proof kept for audits. */
 export const ConsentChanged = z
   .object({

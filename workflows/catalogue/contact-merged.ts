@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { limits, multilineText } from './common.ts';
 import { ContactRef, contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event that merges two contacts into one. */
-export const CONTACT_MERGED = 'contact.merged';
-
 /**
  * Two contacts are one person: `absorbed` is merged into `contact` (the survivor). relance never
  * merges on its own (a shared phone number is not a reason); a CRM, a support tool or an operator

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { limits, profileFields, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when someone creates an account or subscribes. */
-export const CONTACT_SIGNED_UP = 'contact.signed_up';
-
 /** A new contact, with whatever profile the signup form collected. */
 export const ContactSignedUp = z
   .object({

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier, limits, profileFields, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a contact's profile or tags change. */
-export const CONTACT_UPDATED = 'contact.updated';
-
 const Tag = z.string().trim().min(1).max(limits.tag);
 
 const TagChanges = z

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event relance publishes when a lead gets an owner (first time, pass or SLA). */
-export const LEAD_ASSIGNED = 'lead.assigned';
-
 /** A lead was given to a sales rep; the SLA journey starts from it. */
 export const LeadAssigned = z
   .object({

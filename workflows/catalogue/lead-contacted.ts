@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event relance publishes when the owner of a lead responds to it. */
-export const LEAD_CONTACTED = 'lead.contacted';
-
 /**
  * The owner accepted the lead or marked it contacted (from the signed links of their notification,
  * or a CRM posting it). Either one is a response: it stops the SLA clock.

@@ -12,9 +12,6 @@ import {
 } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a lead form is submitted. */
-export const LEAD_SUBMITTED = 'lead.submitted';
-
 // Campaigns often tag only some of the three, so each one is optional.
 const Utm = z.object({
   source: text(limits.name).optional(),

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Currency, Identifier, LineItem, limits, Money } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when an order is paid. */
-export { ORDER_COMPLETED } from './profile-aggregates.ts';
-
 /** A completed order; `cartId` links it to the cart events so abandoned-cart journeys can stop. */
 export const OrderCompleted = z
   .object({

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { HttpUrl, limits, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a known contact views a page of the site. */
-export const PAGE_VIEWED = 'page.viewed';
-
 /** A known contact viewed a page: lead scoring counts pricing-page views. */
 export const PageViewed = z
   .object({

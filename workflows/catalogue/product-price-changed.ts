@@ -1,9 +1,6 @@
 import * as z from 'zod';
 import { Currency, eventBase, HttpUrl, Identifier, limits, Money, text } from './common.ts';
 
-/** Detail-type of the event sent when a SKU's price changes. */
-export const PRODUCT_PRICE_CHANGED = 'product.price_changed';
-
 /** A SKU's price changed; about a product, so it carries no contact. */
 export const ProductPriceChanged = z
   .object({

@@ -1,9 +1,6 @@
 import * as z from 'zod';
 import { eventBase, HttpUrl, Identifier, limits, text, wholeNumber } from './common.ts';
 
-/** Detail-type of the event sent when a SKU's stock level changes. */
-export const PRODUCT_STOCK_CHANGED = 'product.stock_changed';
-
 const Quantity = wholeNumber().min(0);
 
 /** A SKU's stock level changed; about a product, so it carries no contact. */

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier, limits, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a contact asks to be told when a SKU is back in stock. */
-export const PRODUCT_WAITLISTED = 'product.waitlisted';
-
 /** A contact asked to be told when the SKU is back in stock. */
 export const ProductWaitlisted = z
   .object({

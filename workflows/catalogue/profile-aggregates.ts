@@ -10,8 +10,10 @@
  */
 import * as z from 'zod';
 
-/** Orders feed the order counters and totals (defined here, not with the event's schema, so reading the aggregates never builds the catalogue). */
-export const ORDER_COMPLETED = 'order.completed';
+import { ORDER_COMPLETED } from './event-types.ts';
+
+/** Orders feed the order counters and totals. */
+export { ORDER_COMPLETED };
 
 /** E-mail engagement fed from SES events: counted per day like any event and remembered as last open / click. */
 export const EMAIL_OPENED = 'email.opened';

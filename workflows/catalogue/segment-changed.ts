@@ -2,10 +2,6 @@ import * as z from 'zod';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-types of the events relance publishes when a contact enters or leaves a segment. */
-export const SEGMENT_ENTERED = 'segment.entered';
-export const SEGMENT_EXITED = 'segment.exited';
-
 const segmentChange = {
   ...contactEventBase,
   /** The segment's id (see workflows/segments). */

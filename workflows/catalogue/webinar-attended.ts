@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { Identifier, limits, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-/** Detail-type of the event sent when a contact attended a webinar. */
-export const WEBINAR_ATTENDED = 'webinar.attended';
-
 /** A contact attended a webinar (live or replay). */
 export const WebinarAttended = z
   .object({

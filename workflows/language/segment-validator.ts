@@ -4,8 +4,8 @@
  * The schemas of segments.ts check the shape; this checks the meaning.
  */
 
-import { eventTypes } from '#catalogue/catalogue.ts';
 import { CONTACT_FIELDS } from '#catalogue/contact.ts';
+import { eventTypes } from '#catalogue/event-types.ts';
 import { AGGREGATE_WINDOW_DAYS, ENGAGEMENT_EVENT_TYPES } from '#catalogue/profile-aggregates.ts';
 import type { Comparison, Condition, ScoreRange, SegmentDefinition } from './segments.ts';
 import type { Violation } from './validator.ts';
