@@ -9,7 +9,6 @@
  * the contact's history (the event types are the catalogue's plus the two engagement ones).
  */
 import * as z from 'zod';
-
 import { ORDER_COMPLETED } from './event-types.ts';
 
 /** Orders feed the order counters and totals. */
