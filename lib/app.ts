@@ -42,6 +42,14 @@ export const STAGE_CONTEXT = 'relance:stage';
  */
 export const LEGACY_LEDGER_INDEX_CONTEXT = 'relance:legacyLedgerIndex';
 
+/** A true or false context key (`-c key=true` gives the string); any other value fails naming the key. */
+function booleanContext(app: App, key: string): boolean {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new ConfigValidationError(`${key}: true or false, got ${JSON.stringify(value)}`);
+}
+
 /**
  * Builds the repository's relance app: the `Relance` construct (lib/index.ts) in a stateless stack,
  * on the tables of a stateful stack. Refuses to synthesize while any journey, segment or scoring
@@ -60,19 +68,10 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
   });
   // The `relance:*` context is checked before anything is built: a bad key fails synth naming it.
   const { sandbox } = readConfig(app);
-  const legacyLedgerIndex: unknown = app.node.tryGetContext(LEGACY_LEDGER_INDEX_CONTEXT);
-  if (
-    legacyLedgerIndex !== undefined &&
-    typeof legacyLedgerIndex !== 'boolean' &&
-    !/^(true|false)$/.test(String(legacyLedgerIndex))
-  )
-    throw new ConfigValidationError(
-      `${LEGACY_LEDGER_INDEX_CONTEXT}: true or false, got ${JSON.stringify(legacyLedgerIndex)}`,
-    );
   const data = new RelanceDataStack(app, `RelanceData${suffix}`, {
     description: 'relance: contacts, events, journey state, send ledger, products',
     ...(sandbox ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
-    ...(String(legacyLedgerIndex) === 'true' ? { legacyLedgerIndex: true } : {}),
+    ...(booleanContext(app, LEGACY_LEDGER_INDEX_CONTEXT) ? { legacyLedgerIndex: true } : {}),
   });
   const stack = new RelanceStack(app, `Relance${suffix}`, {
     description: 'relance: event bus, ingest, HTTP API and journeys',

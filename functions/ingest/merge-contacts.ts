@@ -10,7 +10,6 @@
  * 3. the absorbed contact's history is copied under the survivor;
  * 4. its identity items (e-mail, external id, phone) are re-pointed to the survivor.
  */
-
 import type { Contact, MergeRecord } from '#catalogue/contact.ts';
 import type { ContactMerged } from '#catalogue/contact-merged.ts';
 import type { EventFieldError } from '#catalogue/parse-event.ts';

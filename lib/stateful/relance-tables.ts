@@ -56,6 +56,10 @@ export class RelanceTables extends Construct implements RelanceTableSet {
   constructor(scope: Construct, id: string, props: RelanceTablesProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const ledgerByContact = {
+      partitionKey: { name: 'contactId', type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+    };
     const common = {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -85,21 +89,8 @@ export class RelanceTables extends Construct implements RelanceTableSet {
       ...common,
       timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
-        {
-          indexName: 'byContactKeys',
-          partitionKey: { name: 'contactId', type: AttributeType.STRING },
-          sortKey: { name: 'createdAt', type: AttributeType.STRING },
-          projectionType: ProjectionType.KEYS_ONLY,
-        },
-        ...(props.legacyLedgerIndex
-          ? [
-              {
-                indexName: 'byContact',
-                partitionKey: { name: 'contactId', type: AttributeType.STRING },
-                sortKey: { name: 'createdAt', type: AttributeType.STRING },
-              },
-            ]
-          : []),
+        { indexName: 'byContactKeys', ...ledgerByContact, projectionType: ProjectionType.KEYS_ONLY },
+        ...(props.legacyLedgerIndex ? [{ indexName: 'byContact', ...ledgerByContact }] : []),
       ],
     });
     this.products = new TableV2(this, 'Products', {

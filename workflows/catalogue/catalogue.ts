@@ -11,30 +11,7 @@ import { ContactMerged } from './contact-merged.ts';
 import { ContactSignedUp } from './contact-signed-up.ts';
 import { ContactUpdated } from './contact-updated.ts';
 import { DemoRequested } from './demo-requested.ts';
-import {
-  APPOINTMENT_BOOKED,
-  AUDIENCE_MEMBER,
-  CART_UPDATED,
-  CHECKOUT_STARTED,
-  CONSENT_CHANGED,
-  CONTACT_MERGED,
-  CONTACT_SIGNED_UP,
-  CONTACT_UPDATED,
-  DEMO_REQUESTED,
-  type EventType,
-  LEAD_ASSIGNED,
-  LEAD_CONTACTED,
-  LEAD_SLA_BREACHED,
-  LEAD_SUBMITTED,
-  ORDER_COMPLETED,
-  PAGE_VIEWED,
-  PRODUCT_PRICE_CHANGED,
-  PRODUCT_STOCK_CHANGED,
-  PRODUCT_WAITLISTED,
-  SEGMENT_ENTERED,
-  SEGMENT_EXITED,
-  WEBINAR_ATTENDED,
-} from './event-types.ts';
+import type { EventType } from './event-types.ts';
 import { LeadAssigned } from './lead-assigned.ts';
 import { LeadContacted } from './lead-contacted.ts';
 import { LeadSlaBreached } from './lead-sla-breached.ts';
@@ -59,27 +36,27 @@ export type { EventFieldError, ParsedEvent, ParseEventResult } from './parse-eve
 
 /** Every event type relance accepts, keyed by EventBridge detail-type: each type of event-types.ts, no other. */
 export const eventCatalogue = {
-  [CONTACT_SIGNED_UP]: ContactSignedUp,
-  [CONTACT_UPDATED]: ContactUpdated,
-  [CONSENT_CHANGED]: ConsentChanged,
-  [CONTACT_MERGED]: ContactMerged,
-  [CART_UPDATED]: CartUpdated,
-  [CHECKOUT_STARTED]: CheckoutStarted,
-  [ORDER_COMPLETED]: OrderCompleted,
-  [PRODUCT_STOCK_CHANGED]: ProductStockChanged,
-  [PRODUCT_PRICE_CHANGED]: ProductPriceChanged,
-  [PRODUCT_WAITLISTED]: ProductWaitlisted,
-  [PAGE_VIEWED]: PageViewed,
-  [DEMO_REQUESTED]: DemoRequested,
-  [WEBINAR_ATTENDED]: WebinarAttended,
-  [LEAD_SUBMITTED]: LeadSubmitted,
-  [LEAD_ASSIGNED]: LeadAssigned,
-  [LEAD_CONTACTED]: LeadContacted,
-  [LEAD_SLA_BREACHED]: LeadSlaBreached,
-  [APPOINTMENT_BOOKED]: AppointmentBooked,
-  [SEGMENT_ENTERED]: SegmentEntered,
-  [SEGMENT_EXITED]: SegmentExited,
-  [AUDIENCE_MEMBER]: AudienceMember,
+  'contact.signed_up': ContactSignedUp,
+  'contact.updated': ContactUpdated,
+  'consent.changed': ConsentChanged,
+  'contact.merged': ContactMerged,
+  'cart.updated': CartUpdated,
+  'checkout.started': CheckoutStarted,
+  'order.completed': OrderCompleted,
+  'product.stock_changed': ProductStockChanged,
+  'product.price_changed': ProductPriceChanged,
+  'product.waitlisted': ProductWaitlisted,
+  'page.viewed': PageViewed,
+  'demo.requested': DemoRequested,
+  'webinar.attended': WebinarAttended,
+  'lead.submitted': LeadSubmitted,
+  'lead.assigned': LeadAssigned,
+  'lead.contacted': LeadContacted,
+  'lead.sla_breached': LeadSlaBreached,
+  'appointment.booked': AppointmentBooked,
+  'segment.entered': SegmentEntered,
+  'segment.exited': SegmentExited,
+  'audience.member': AudienceMember,
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** The parsed detail of an event type (after normalization: lower-cased email, E.164 phone). */

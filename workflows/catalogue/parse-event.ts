@@ -7,31 +7,7 @@
  */
 import type * as z from 'zod';
 import type { EventDetail, eventCatalogue } from './catalogue.ts';
-import {
-  APPOINTMENT_BOOKED,
-  AUDIENCE_MEMBER,
-  CART_UPDATED,
-  CHECKOUT_STARTED,
-  CONSENT_CHANGED,
-  CONTACT_MERGED,
-  CONTACT_SIGNED_UP,
-  CONTACT_UPDATED,
-  DEMO_REQUESTED,
-  type EventType,
-  isEventType,
-  LEAD_ASSIGNED,
-  LEAD_CONTACTED,
-  LEAD_SLA_BREACHED,
-  LEAD_SUBMITTED,
-  ORDER_COMPLETED,
-  PAGE_VIEWED,
-  PRODUCT_PRICE_CHANGED,
-  PRODUCT_STOCK_CHANGED,
-  PRODUCT_WAITLISTED,
-  SEGMENT_ENTERED,
-  SEGMENT_EXITED,
-  WEBINAR_ATTENDED,
-} from './event-types.ts';
+import { type EventType, isEventType } from './event-types.ts';
 
 /** A validation problem: `field` is a dotted path such as `detail.items.0.qty`, or `detail-type`. */
 export type EventFieldError = { field: string; message: string };
@@ -46,27 +22,27 @@ type EventSchema<T extends EventType> = (typeof eventCatalogue)[T];
 
 /** Each type's schema module, imported on demand (the same modules catalogue.ts imports at once). */
 const schemaLoaders: { readonly [T in EventType]: () => Promise<EventSchema<T>> } = {
-  [CONTACT_SIGNED_UP]: async () => (await import('./contact-signed-up.ts')).ContactSignedUp,
-  [CONTACT_UPDATED]: async () => (await import('./contact-updated.ts')).ContactUpdated,
-  [CONSENT_CHANGED]: async () => (await import('./consent-changed.ts')).ConsentChanged,
-  [CONTACT_MERGED]: async () => (await import('./contact-merged.ts')).ContactMerged,
-  [CART_UPDATED]: async () => (await import('./cart-updated.ts')).CartUpdated,
-  [CHECKOUT_STARTED]: async () => (await import('./checkout-started.ts')).CheckoutStarted,
-  [ORDER_COMPLETED]: async () => (await import('./order-completed.ts')).OrderCompleted,
-  [PRODUCT_STOCK_CHANGED]: async () => (await import('./product-stock-changed.ts')).ProductStockChanged,
-  [PRODUCT_PRICE_CHANGED]: async () => (await import('./product-price-changed.ts')).ProductPriceChanged,
-  [PRODUCT_WAITLISTED]: async () => (await import('./product-waitlisted.ts')).ProductWaitlisted,
-  [PAGE_VIEWED]: async () => (await import('./page-viewed.ts')).PageViewed,
-  [DEMO_REQUESTED]: async () => (await import('./demo-requested.ts')).DemoRequested,
-  [WEBINAR_ATTENDED]: async () => (await import('./webinar-attended.ts')).WebinarAttended,
-  [LEAD_SUBMITTED]: async () => (await import('./lead-submitted.ts')).LeadSubmitted,
-  [LEAD_ASSIGNED]: async () => (await import('./lead-assigned.ts')).LeadAssigned,
-  [LEAD_CONTACTED]: async () => (await import('./lead-contacted.ts')).LeadContacted,
-  [LEAD_SLA_BREACHED]: async () => (await import('./lead-sla-breached.ts')).LeadSlaBreached,
-  [APPOINTMENT_BOOKED]: async () => (await import('./appointment-booked.ts')).AppointmentBooked,
-  [SEGMENT_ENTERED]: async () => (await import('./segment-changed.ts')).SegmentEntered,
-  [SEGMENT_EXITED]: async () => (await import('./segment-changed.ts')).SegmentExited,
-  [AUDIENCE_MEMBER]: async () => (await import('./audience-member.ts')).AudienceMember,
+  'contact.signed_up': async () => (await import('./contact-signed-up.ts')).ContactSignedUp,
+  'contact.updated': async () => (await import('./contact-updated.ts')).ContactUpdated,
+  'consent.changed': async () => (await import('./consent-changed.ts')).ConsentChanged,
+  'contact.merged': async () => (await import('./contact-merged.ts')).ContactMerged,
+  'cart.updated': async () => (await import('./cart-updated.ts')).CartUpdated,
+  'checkout.started': async () => (await import('./checkout-started.ts')).CheckoutStarted,
+  'order.completed': async () => (await import('./order-completed.ts')).OrderCompleted,
+  'product.stock_changed': async () => (await import('./product-stock-changed.ts')).ProductStockChanged,
+  'product.price_changed': async () => (await import('./product-price-changed.ts')).ProductPriceChanged,
+  'product.waitlisted': async () => (await import('./product-waitlisted.ts')).ProductWaitlisted,
+  'page.viewed': async () => (await import('./page-viewed.ts')).PageViewed,
+  'demo.requested': async () => (await import('./demo-requested.ts')).DemoRequested,
+  'webinar.attended': async () => (await import('./webinar-attended.ts')).WebinarAttended,
+  'lead.submitted': async () => (await import('./lead-submitted.ts')).LeadSubmitted,
+  'lead.assigned': async () => (await import('./lead-assigned.ts')).LeadAssigned,
+  'lead.contacted': async () => (await import('./lead-contacted.ts')).LeadContacted,
+  'lead.sla_breached': async () => (await import('./lead-sla-breached.ts')).LeadSlaBreached,
+  'appointment.booked': async () => (await import('./appointment-booked.ts')).AppointmentBooked,
+  'segment.entered': async () => (await import('./segment-changed.ts')).SegmentEntered,
+  'segment.exited': async () => (await import('./segment-changed.ts')).SegmentExited,
+  'audience.member': async () => (await import('./audience-member.ts')).AudienceMember,
 };
 
 const loaded = new Map<EventType, Promise<z.ZodType>>();

@@ -2,8 +2,8 @@
  * The journey versions the runtime knows: the deployed version of each journey (the journeys and
  * templates of this bundle) and every earlier version recorded in workflows/versions/ (through
  * recorded.ts when run from the sources; given to deployed code as a constant when it is bundled).
- * The step function and the event router read a run's steps here by the version the run records; the CDK app compiles the same earlier versions into each journey's state
- * machine. The local runtime points both at the versions its cloud assembly was built with (a file
+ * The step function and the event router read a run's steps here by the version the run records;
+ * the CDK app compiles the same earlier versions into each journey's state machine. The local runtime points both at the versions its cloud assembly was built with (a file
  * next to the templates), so what runs locally is what that synth deploys.
  */
 import type { MessageTemplate } from '#language/template.ts';
