@@ -10,6 +10,11 @@ import { fileURLToPath } from 'node:url';
 /** The repository root, where cdk.json is. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+/** Whether this runs in CI (`CI=true`), where no synth or validation is answered from a cache. */
+export function isContinuousIntegration(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI === 'true' || env.CI === '1';
+}
+
 /** The `context` object of `<projectRoot>/cdk.json` (empty when the file has none). */
 export function projectContext(projectRoot: string = PROJECT_ROOT): Record<string, unknown> {
   const cdkJson: unknown = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8'));

@@ -17,13 +17,14 @@ import {
   type IPolicyValidationContext,
   type PolicyValidationPluginReport,
 } from 'aws-cdk-lib';
+import { isContinuousIntegration } from './context.ts';
 
 const CDK_LIB_VERSION = (createRequire(import.meta.url)('aws-cdk-lib/package.json') as { version: string })
   .version;
 
 /** Where passes are remembered: the project's .relance/ (never in CI). */
 export function templateValidationCache(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.CI === 'true' || env.CI === '1') return undefined;
+  if (isContinuousIntegration(env)) return undefined;
   return join(import.meta.dirname, '..', '.relance', 'cache', 'template-validation');
 }
 

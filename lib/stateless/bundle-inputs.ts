@@ -13,8 +13,8 @@ import { buildSync, version as esbuildVersion } from 'esbuild';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
-/** The hash of `entry`'s bundle inputs (entry relative to the repository root). */
-export function bundleInputsHash(entry: string, settings: unknown): string {
+/** The project's files esbuild reaches from `entry` (both relative to the repository root), sorted. */
+export function bundleInputs(entry: string): string[] {
   const result = buildSync({
     entryPoints: [entry],
     absWorkingDir: PROJECT_ROOT,
@@ -23,15 +23,20 @@ export function bundleInputsHash(entry: string, settings: unknown): string {
     metafile: true,
     platform: 'node',
     format: 'esm',
-    // Packages come from node_modules at the versions package-lock.json pins: hashed below.
+    // Packages come from node_modules at the versions package-lock.json pins (bundleInputsHash hashes it).
     packages: 'external',
     outdir: join(PROJECT_ROOT, 'cdk.out', 'bundle-inputs'),
     logLevel: 'silent',
   });
+  return Object.keys(result.metafile.inputs).sort();
+}
+
+/** The hash of `entry`'s bundle inputs (entry relative to the repository root). */
+export function bundleInputsHash(entry: string, settings: unknown): string {
   const hash = createHash('sha256')
     .update(`esbuild ${esbuildVersion}\n${JSON.stringify(settings)}\n`)
     .update(readFileSync(join(PROJECT_ROOT, 'package-lock.json')));
-  for (const input of Object.keys(result.metafile.inputs).sort())
+  for (const input of bundleInputs(entry))
     hash.update(`\n${input}\n`).update(readFileSync(join(PROJECT_ROOT, input)));
   return hash.digest('hex');
 }

@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { ENV } from '#platform/env-names.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
+import {
+  assemblyInputsHash,
+  assemblyUpToDate,
+  forgetAssemblyInputs,
+  rememberAssemblyInputs,
+} from './assembly-inputs.ts';
 import { dashboardWeb } from './dashboard.ts';
 import { playDemo } from './demo.ts';
 import {
@@ -16,7 +22,6 @@ import {
   recordedEverywhere,
 } from './journey-versions.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
-import { synthesizeForLocal } from './synth.ts';
 import { printable } from './terminal-text.ts';
 
 export interface DevOptions {
@@ -77,11 +82,16 @@ export function followOutbox(
 /**
  * Synthesizes the app into .relance/cdk.out keeping, for the runs saved under .relance/data, every
  * journey version recorded in the repository or by an earlier `relance dev` (in .relance/versions,
- * never in the repository's registry), and says what changed since the last start.
+ * never in the repository's registry), and says what changed since the last start. When nothing
+ * the assembly is built from changed since it was written (./assembly-inputs.ts), it is used as it
+ * is: aws-cdk-lib is not even loaded.
  */
-function synthesizeWithVersions(options: DevOptions): string {
+export async function synthesizeWithVersions(options: DevOptions): Promise<string> {
   const outdir = join(options.projectRoot, '.relance', 'cdk.out');
+  if (assemblyUpToDate(outdir, assemblyInputsHash(options.projectRoot))) return outdir;
   const before = assemblyCatalog(outdir);
+  forgetAssemblyInputs(outdir);
+  const { synthesizeForLocal } = await import('./synth.ts');
   synthesizeForLocal(outdir, {}, { earlier: recordedEverywhere(options.projectRoot) });
   const current = bundledCatalog().current;
   if (!options.memory) {
@@ -90,6 +100,9 @@ function synthesizeWithVersions(options: DevOptions): string {
     const localOnly = current.filter((v) => !inRepository.has(`${v.journeyId}@${v.version}`));
     recordVersions(localRegistryDir(options.projectRoot), localOnly, { now: new Date().toISOString() });
   }
+  // Hashed after recording: the versions just recorded are the deployed ones, which the synth
+  // leaves out of the earlier versions it compiles in, so the assembly is the one these inputs give.
+  rememberAssemblyInputs(outdir, assemblyInputsHash(options.projectRoot));
   if (before) {
     const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
     if (changes.length > 0) {
@@ -103,7 +116,7 @@ function synthesizeWithVersions(options: DevOptions): string {
 /** Starts the local system and keeps it running until Ctrl-C. */
 export async function dev(options: DevOptions): Promise<void> {
   const started = performance.now();
-  const cdkOut = options.cdkOut ?? synthesizeWithVersions(options);
+  const cdkOut = options.cdkOut ?? (await synthesizeWithVersions(options));
   const runtime = await startLocalRuntime({
     projectRoot: options.projectRoot,
     cdkOut,
