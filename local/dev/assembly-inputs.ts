@@ -7,6 +7,7 @@
  * the stacks (about half of a start). Never in CI (`CI=true`), where every start synthesizes and the
  * templates are validated again, as `cdk synth` does there.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isContinuousIntegration, projectContext } from '../../lib/context.ts';
@@ -18,17 +19,30 @@ export const SYNTH_MODULE = 'local/dev/synth.ts';
 /** Beside the assembly: the hash of the inputs it was synthesized from. */
 const INPUTS_FILE = 'relance-inputs.sha256';
 
-/** The hash of what `relance dev` would synthesize its assembly from, now. */
-export function assemblyInputsHash(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The hash of what the assembly is built from but the recorded journey versions: read before a
+ * synth, so a file edited while it runs is never taken for one the assembly was built from.
+ */
+export function assemblySourcesHash(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   return bundleInputsHash(SYNTH_MODULE, {
     assembly: 'relance dev',
     node: process.version,
     context: projectContext(projectRoot),
-    recorded: recordedEverywhere(projectRoot),
     env: Object.entries(env)
       .filter(([name]) => name.startsWith('CDK_'))
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   });
+}
+
+/**
+ * The hash of everything the assembly is built from: `sources` (assemblySourcesHash) and the
+ * journey versions recorded in the repository and by earlier starts, as they are now.
+ */
+export function assemblyInputsHash(projectRoot: string, sources: string): string {
+  return createHash('sha256')
+    .update(sources)
+    .update(JSON.stringify(recordedEverywhere(projectRoot)))
+    .digest('hex');
 }
 
 /** Whether `outdir` holds a whole assembly synthesized from inputs that hashed to `hash` (never in CI). */

@@ -8,6 +8,7 @@ import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
 import {
   assemblyInputsHash,
+  assemblySourcesHash,
   assemblyUpToDate,
   forgetAssemblyInputs,
   rememberAssemblyInputs,
@@ -88,7 +89,8 @@ export function followOutbox(
  */
 export async function synthesizeWithVersions(options: DevOptions): Promise<string> {
   const outdir = join(options.projectRoot, '.relance', 'cdk.out');
-  if (assemblyUpToDate(outdir, assemblyInputsHash(options.projectRoot))) return outdir;
+  const sources = assemblySourcesHash(options.projectRoot);
+  if (assemblyUpToDate(outdir, assemblyInputsHash(options.projectRoot, sources))) return outdir;
   const before = assemblyCatalog(outdir);
   forgetAssemblyInputs(outdir);
   const { synthesizeForLocal } = await import('./synth.ts');
@@ -100,9 +102,9 @@ export async function synthesizeWithVersions(options: DevOptions): Promise<strin
     const localOnly = current.filter((v) => !inRepository.has(`${v.journeyId}@${v.version}`));
     recordVersions(localRegistryDir(options.projectRoot), localOnly, { now: new Date().toISOString() });
   }
-  // Hashed after recording: the versions just recorded are the deployed ones, which the synth
-  // leaves out of the earlier versions it compiles in, so the assembly is the one these inputs give.
-  rememberAssemblyInputs(outdir, assemblyInputsHash(options.projectRoot));
+  // The versions as recorded now: those just recorded are the deployed ones, which the synth leaves
+  // out of the earlier versions it compiles in, so the assembly is the one these inputs give.
+  rememberAssemblyInputs(outdir, assemblyInputsHash(options.projectRoot, sources));
   if (before) {
     const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
     if (changes.length > 0) {

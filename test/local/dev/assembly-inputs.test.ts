@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bundleInputs } from '../../../lib/stateless/bundle-inputs.ts';
 import {
   assemblyInputsHash,
+  assemblySourcesHash,
   assemblyUpToDate,
   forgetAssemblyInputs,
   rememberAssemblyInputs,
@@ -54,17 +55,18 @@ describe('what the local assembly is synthesized from', () => {
     expect(inputs).toContain('workflows/versions/recorded.ts');
   });
 
-  it('hashes the same twice, and differently with the context, a locally recorded version or a CDK_ variable', () => {
+  it('hashes the same twice, and differently with the context, a CDK_ variable or a locally recorded version', () => {
     const env = { PATH: '/usr/bin' };
-    const first = assemblyInputsHash(project, env);
-    expect(assemblyInputsHash(project, env)).toBe(first);
-    expect(assemblyInputsHash(project, { ...env, RELANCE_LOG_LEVEL: 'DEBUG' })).toBe(first);
-    expect(assemblyInputsHash(project, { ...env, CDK_DEFAULT_REGION: 'eu-west-3' })).not.toBe(first);
-
+    const first = assemblySourcesHash(project, env);
+    expect(assemblySourcesHash(project, env)).toBe(first);
+    expect(assemblySourcesHash(project, { ...env, RELANCE_LOG_LEVEL: 'DEBUG' })).toBe(first);
+    expect(assemblySourcesHash(project, { ...env, CDK_DEFAULT_REGION: 'eu-west-3' })).not.toBe(first);
     withContext('relance:brand', { name: 'Another Shop' });
-    const otherContext = assemblyInputsHash(project, env);
-    expect(otherContext).not.toBe(first);
+    const sources = assemblySourcesHash(project, env);
+    expect(sources).not.toBe(first);
 
+    const inputs = assemblyInputsHash(project, sources);
+    expect(assemblyInputsHash(project, sources)).toBe(inputs);
     const recorded = join(project, '.relance', 'versions', 'welcome');
     mkdirSync(recorded, { recursive: true });
     writeFileSync(
@@ -77,7 +79,7 @@ describe('what the local assembly is synthesized from', () => {
         templates: [],
       }),
     );
-    expect(assemblyInputsHash(project, env)).not.toBe(otherContext);
+    expect(assemblyInputsHash(project, sources)).not.toBe(inputs);
   });
 
   it('is up to date only with a whole assembly written from the same inputs, and never in CI', () => {
