@@ -87,10 +87,13 @@ export function followOutbox(
  * the assembly is built from changed since it was written (./assembly-inputs.ts), it is used as it
  * is: aws-cdk-lib is not even loaded.
  */
-export async function synthesizeWithVersions(options: DevOptions): Promise<string> {
+export async function synthesizeWithVersions(
+  options: DevOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const outdir = join(options.projectRoot, '.relance', 'cdk.out');
-  const sources = assemblySourcesHash(options.projectRoot);
-  if (assemblyUpToDate(outdir, assemblyInputsHash(options.projectRoot, sources))) return outdir;
+  const sources = assemblySourcesHash(options.projectRoot, env);
+  if (assemblyUpToDate(outdir, assemblyInputsHash(options.projectRoot, sources), env)) return outdir;
   const before = assemblyCatalog(outdir);
   forgetAssemblyInputs(outdir);
   const { synthesizeForLocal } = await import('./synth.ts');

@@ -100,20 +100,34 @@ describe('relance dev at start', () => {
   const options = () =>
     ({ projectRoot: project, port: 0, timeScale: 1, memory: true, demo: false, apiKey: 'k' }) as const;
   const template = () => join(project, '.relance', 'cdk.out', 'Relance.template.json');
+  /** This process's environment without CI's variable: CI runs this file too. */
+  const withoutCi = () => {
+    const { CI: _ci, ...env } = process.env;
+    return env;
+  };
 
   it('synthesizes once, uses that assembly while nothing changed, and again when something did', async () => {
+    const env = withoutCi();
     const before = synths.count;
-    await synthesizeWithVersions(options());
+    await synthesizeWithVersions(options(), env);
     expect(synths.count).toBe(before + 1);
     const written = statSync(template()).mtimeMs;
 
-    await synthesizeWithVersions(options());
+    await synthesizeWithVersions(options(), env);
     expect(synths.count).toBe(before + 1);
     expect(statSync(template()).mtimeMs).toBe(written);
 
     withContext('relance:brand', { name: 'Another Shop' });
-    await synthesizeWithVersions(options());
+    await synthesizeWithVersions(options(), env);
     expect(synths.count).toBe(before + 2);
     expect(statSync(template()).mtimeMs).toBeGreaterThan(written);
+  }, 120_000);
+
+  it('synthesizes at every start in CI', async () => {
+    const env = { ...withoutCi(), CI: 'true' };
+    const before = synths.count;
+    await synthesizeWithVersions(options(), env);
+    await synthesizeWithVersions(options(), env);
+    expect(synths.count).toBe(before + 2);
   }, 120_000);
 });
