@@ -2,9 +2,8 @@
  * Cold start of every Lambda function: each handler bundled with the deployment's own esbuild
  * options (lib/stateless/function-bundle.ts, what synth runs), the size of the code loaded at init
  * and of the chunks loaded on demand, and its module initialisation time (the entry imported in a
- * fresh Node process with the function's template environment and
- * NODE_OPTIONS, the AWS SDK resolved from node_modules as Lambda resolves its own), median of
- * `processes` processes.
+ * fresh Node process with the function's template environment and NODE_OPTIONS), median of
+ * `processes` processes, then what its first calls load on top (see outputsLoadedOnFirstUse).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -16,6 +15,7 @@ import {
   copyRunTimeFiles,
   deploymentBuildOptions,
   outputsLoadedAtInit,
+  outputsLoadedOnFirstUse,
   packageOf,
 } from '../lib/stateless/function-bundle.ts';
 import { loadLocalApp } from '../local/aws/template.ts';
@@ -36,10 +36,14 @@ interface BuiltCode {
   readonly atInit: readonly string[];
   /** The chunks loaded with `await import()`, on the first call that reaches them. */
   readonly onDemand: readonly string[];
+  /** What the first calls load (outputsLoadedOnFirstUse): chunks, then modules left external. */
+  readonly firstUse: readonly string[];
+  readonly firstUseExternal: readonly string[];
   /** The package files read with `require` on first use (the phone metadata), deployed alongside. */
   readonly runTimeFiles: readonly string[];
   readonly bytesAtInit: number;
   readonly bytesOnDemand: number;
+  readonly bytesFirstUse: number;
 }
 
 /** Splits a build's output files (JavaScript only, absolute paths) into what init loads and the rest. */
@@ -49,13 +53,18 @@ function builtCode(metafile: Metafile, cwd: string, runTimeFiles: readonly strin
     .filter((path) => path.endsWith('.mjs'))
     .map((path) => join(cwd, path))
     .filter((path) => !atInit.includes(path));
+  const firstUse = outputsLoadedOnFirstUse(metafile);
+  const firstUseChunks = [...firstUse.chunks].map((path) => join(cwd, path));
   const bytes = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + statSync(path).size, 0);
   return {
     atInit,
     onDemand,
+    firstUse: firstUseChunks,
+    firstUseExternal: [...firstUse.external],
     runTimeFiles,
     bytesAtInit: bytes(atInit),
     bytesOnDemand: bytes([...onDemand, ...runTimeFiles]),
+    bytesFirstUse: bytes([...firstUseChunks, ...runTimeFiles]),
   };
 }
 
@@ -78,28 +87,30 @@ function largestInputs(metafile: Metafile, cwd: string, atInit: readonly string[
 
 const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
-/** The AWS SDK packages a bundle imports (on first use: see functions/platform/clients/lazy.ts). */
-function sdkPackages(metafile: Metafile): string[] {
-  const packages = new Set<string>();
-  for (const input of Object.values(metafile.inputs))
-    for (const imported of input.imports)
-      if (imported.external && imported.path.startsWith('@aws-sdk/')) packages.add(imported.path);
-  return [...packages].sort();
+/** The AWS SDK clients the project's code imports on first use (functions/platform/clients), bundled or not. */
+function sdkClients(metafile: Metafile): string[] {
+  const clients = new Set<string>();
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    if (packageOf(input)) continue;
+    for (const imported of imports) {
+      const client = /@aws-sdk\/client-[^/]+/.exec(imported.path)?.[0];
+      if (client && imported.kind === 'dynamic-import') clients.add(client);
+    }
+  }
+  return [...clients].sort();
 }
 
 /**
  * Imports the function's entry in a fresh process: how long the import took (module
- * initialisation) and its CPU time, then how long importing what it loads on demand takes (its
- * lazily loaded chunks and the SDK packages it calls), in ms.
+ * initialisation) and its CPU time, then how long importing what its first calls load takes, in ms.
  */
 function initTime(
   code: BuiltCode,
-  sdk: readonly string[],
   env: Record<string, string>,
-): [init: number, cpu: number, onDemand: number] {
+): [init: number, cpu: number, firstUse: number] {
   const [entry] = code.atInit;
   if (!entry) throw new Error('no entry to import');
-  const later = [...code.onDemand.map((path) => pathToFileURL(path).href), ...sdk];
+  const later = [...code.firstUse.map((path) => pathToFileURL(path).href), ...code.firstUseExternal];
   const script = [
     'let t = performance.now();',
     'const c = process.cpuUsage();',
@@ -126,7 +137,7 @@ const median = (values: readonly number[]) =>
 
 export async function benchColdStart(options: ColdStartBenchOptions): Promise<Table[]> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-cold-')));
-  // Under the project's node_modules, so the bundles' external packages resolve as in Lambda.
+  // Under the project's node_modules, where a package file read at run time resolves (the bundles leave no package external).
   const outDir = join(options.projectRoot, 'node_modules', '.cache', 'relance-bench-cold-start');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -156,8 +167,8 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
-      const sdk = sdkPackages(metafile);
-      const runs = Array.from({ length: options.processes }, () => initTime(code, sdk, env));
+      const clients = sdkClients(metafile);
+      const runs = Array.from({ length: options.processes }, () => initTime(code, env));
       const inits = runs.map(([init]) => init).sort((a, b) => a - b);
       const init = median(inits);
       if (code.bytesAtInit > largest.bytes)
@@ -170,12 +181,13 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
       rows.push([
         entry,
         kilobytes(code.bytesAtInit),
+        kilobytes(code.bytesFirstUse),
         kilobytes(code.bytesOnDemand),
         `${milliseconds(init)} ms`,
         `${milliseconds(inits[0] ?? Number.NaN)}–${milliseconds(inits.at(-1) ?? Number.NaN)} ms`,
         `${milliseconds(median(runs.map(([, cpu]) => cpu)))} ms`,
         `${milliseconds(median(runs.map(([, , later]) => later)))} ms`,
-        String(sdk.filter((p) => p.startsWith('@aws-sdk/client-')).length),
+        String(clients.length),
       ]);
     }
     const { maxBundleBytes, maxInitMs } = COLD_START_TARGETS;
@@ -186,6 +198,7 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
         columns: [
           'function',
           'at init',
+          'first-use code',
           'on demand',
           'init (median)',
           'init (range)',
@@ -198,9 +211,8 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
           `largest code loaded at init ${kilobytes(largest.bytes)} (${largest.entry}; target ≤ ${kilobytes(maxBundleBytes)}) ${mark(largest.bytes <= maxBundleBytes)}`,
           `slowest initialisation ${milliseconds(slowest.ms)} ms (${slowest.entry}; target ≤ ${maxInitMs} ms) ${mark(slowest.ms <= maxInitMs)}`,
           `largest code at init by package: ${largest.packages}`,
-          'at init = the entry (index.mjs) and the chunks it imports statically: what a cold start reads, parses and runs; on demand = the chunks loaded by `await import()` (the X-Ray tracer with the first AWS client, Liquid with the first render) and the package files read on first use (the phone metadata, with the first phone number), deployed alongside',
-          'init = `await import(index.mjs)` in a new Node process with the function’s template environment (NODE_OPTIONS=--enable-source-maps as deployed); init CPU = the CPU time of that import (median), which another job on the machine inflates less than wall time',
-          'first use = importing, after init in the same process, every on-demand chunk and file and the AWS SDK packages the function calls (external, as Lambda provides them; loaded from node_modules here): the most a first invocation adds',
+          "at init = the entry (index.mjs) and the chunks it imports statically: what a cold start reads, parses and runs; first-use code = the chunks the first calls load: those of the modules relance's code imports with `await import()` (the X-Ray tracer with the first AWS client, Liquid with the first render, an event type's schema) with their static imports, and the package files read on first use (the phone metadata); on demand = every chunk not loaded at init",
+          "first use = importing, after init in the same process, the first-use code and the AWS SDK clients the function calls (left to Lambda's copy, loaded from node_modules here): the most the first invocations add (each loads the part it reaches)",
         ],
       },
     ];

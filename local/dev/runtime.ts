@@ -412,6 +412,17 @@ export class LocalRuntime {
   }
 
   /**
+   * The environment a function of the template runs with here (see functionEnvironment): for its
+   * deployed code run outside the runtime's own sandboxes, whose calls the edge then checks
+   * against the function's role like any of its calls.
+   */
+  environmentOf(entry: string): Record<string, string> {
+    const fn = this.app.functions.find((f) => f.entry === entry);
+    if (!fn) throw new Error(`no function of the template has the handler ${entry}`);
+    return this.functionEnvironment(fn);
+  }
+
+  /**
    * A function's whole environment, as Lambda builds it: the template's variables, the reserved
    * ones, and credentials of its execution role (a local access key the edge knows it by).
    */

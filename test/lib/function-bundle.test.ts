@@ -28,6 +28,7 @@ import {
   functionCode,
   HANDLER,
   outputsLoadedAtInit,
+  outputsLoadedOnFirstUse,
   packageOf,
 } from '../../lib/stateless/function-bundle.ts';
 import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
@@ -137,6 +138,29 @@ describe('the deployed code of every function', () => {
       // Every function makes AWS calls: its tracer is deployed, as a chunk of its own.
       expect(packagesIn(metafile, onDemand).has('@aws-lambda-powertools/tracer'), entry).toBe(true);
     }
+  });
+
+  it("names what its first calls load: the SDK clients it calls (Lambda's copy), the tracer, never at init", () => {
+    const ingest = split('functions/ingest/http-handler.ts');
+    const firstUse = outputsLoadedOnFirstUse(ingest.metafile);
+    expect([...firstUse.external]).toEqual(['@aws-sdk/client-eventbridge']);
+    expect(packagesIn(ingest.metafile, firstUse.chunks).has('@aws-lambda-powertools/tracer')).toBe(true);
+    for (const chunk of firstUse.chunks) expect(ingest.atInit.has(chunk), chunk).toBe(false);
+    const step = outputsLoadedOnFirstUse(split('functions/journeys/step-handler.ts').metafile);
+    for (const client of [
+      'client-dynamodb',
+      'lib-dynamodb',
+      'client-sesv2',
+      'client-sns',
+      'client-scheduler',
+    ])
+      expect(
+        [...step.external].some((p) => p.startsWith(`@aws-sdk/${client}`)),
+        client,
+      ).toBe(true);
+    expect(
+      packagesIn(split('functions/journeys/step-handler.ts').metafile, step.chunks).has('liquidjs'),
+    ).toBe(true);
   });
 
   it('bundles no phone metadata: the functions that read phone numbers carry it as a file', () => {
