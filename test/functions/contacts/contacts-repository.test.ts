@@ -29,8 +29,9 @@ function racingRepository(races: number) {
         new UpdateCommand({
           TableName: TABLE,
           Key: { pk: `CONTACT#${contactId}` },
-          UpdateExpression: 'SET version = version + :one, attributes.rival = :reads',
-          ExpressionAttributeValues: { ':one': 1, ':reads': reads },
+          // The whole map: a profile stores no empty one (the seed has no attributes).
+          UpdateExpression: 'SET version = version + :one, attributes = :rival',
+          ExpressionAttributeValues: { ':one': 1, ':rival': { rival: reads } },
         }),
       );
     }
@@ -246,6 +247,37 @@ describe('profile items', () => {
     );
     expect(Item?.aggregates.counts['cart.updated']).toBeInstanceOf(Uint8Array);
     expect(Item?.aggregates.orderTotals).toBeInstanceOf(Uint8Array);
+  });
+
+  it('stores no empty list or map the schema defaults, and reads the contact back whole', async () => {
+    // Prepare: a new contact (every list and map empty but the applied event's key), and one tagged.
+    const contacts = new repo.ContactsRepository(TABLE);
+    const fresh = newContact('c-sparse', AT);
+    const tagged = { ...newContact('c-tagged', AT), tags: ['vip'] };
+
+    // Act
+    await contacts.save(fresh, undefined);
+    await contacts.save(tagged, undefined);
+
+    // Assess: DynamoDB bills each attribute's name and value; the defaults come back when read.
+    const stored = async (pk: string) =>
+      (await dynamo.documents.send(new GetCommand({ TableName: TABLE, Key: { pk } }))).Item ?? {};
+    const sparse = await stored('CONTACT#c-sparse');
+    for (const field of [
+      'attributes',
+      'tags',
+      'lockedFields',
+      'consent',
+      'suppressed',
+      'segments',
+      'segmentChanges',
+      'identityConflicts',
+      'mergedFrom',
+    ])
+      expect(sparse, field).not.toHaveProperty(field);
+    expect(await contacts.get('c-sparse')).toEqual({ ...fresh, version: 1 });
+    expect((await stored('CONTACT#c-tagged')).tags).toEqual(['vip']);
+    expect(await contacts.get('c-tagged')).toEqual({ ...tagged, version: 1 });
   });
 
   it('reads the event ids a profile written before keys remembers as their keys', async () => {
