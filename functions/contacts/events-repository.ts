@@ -17,6 +17,36 @@ export const HistoryEntry = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
+/**
+ * What a history item holds of its entry. The key already names the event's time and id: they are
+ * not stored again, nor the detail's copies of them when they are the entry's (as ingest's always
+ * are: `keyedDetail` says so, and a read puts them back). The cost run's cart event 534 -> 453 bytes
+ * (more with longer ids), kept as long as the history (400 days by default).
+ */
+function storedEntry({ type, eventId, occurredAt, detail }: HistoryEntry): Record<string, unknown> {
+  const { eventId: detailId, occurredAt: detailAt, ...rest } = detail;
+  return detailId === eventId && detailAt === occurredAt
+    ? { type, detail: rest, keyedDetail: true }
+    : { type, detail };
+}
+
+/** The entry a history item holds, written as storedEntry writes it or whole, as items were before. */
+function entryOf(item: Record<string, unknown>): HistoryEntry {
+  if (item.eventId !== undefined) return HistoryEntry.parse(item);
+  // `AT#<time>#<event id>`: an ISO-8601 time holds no `#`; an event id may.
+  const key = String(item.sk ?? '').slice('AT#'.length);
+  const split = key.indexOf('#');
+  const occurredAt = key.slice(0, split);
+  const eventId = key.slice(split + 1);
+  const detail = (item.detail ?? {}) as Record<string, unknown>;
+  return HistoryEntry.parse({
+    type: item.type,
+    eventId,
+    occurredAt,
+    detail: item.keyedDetail === true ? { eventId, occurredAt, ...detail } : detail,
+  });
+}
+
 export class EventsRepository {
   constructor(private readonly tableName: string) {}
 
@@ -56,7 +86,7 @@ export class EventsRepository {
         Item: {
           pk: `CONTACT#${contactId}`,
           sk: `AT#${entry.occurredAt}#${entry.eventId}`,
-          ...entry,
+          ...storedEntry(entry),
           expiresAt: Math.floor(nowMs / 1000) + retentionDays * 86_400,
         },
       }),
@@ -74,7 +104,7 @@ export class EventsRepository {
         Limit: limit,
       }),
     );
-    return (Items ?? []).map((item) => HistoryEntry.parse(item));
+    return (Items ?? []).map(entryOf);
   }
 
   /** A contact's events that happened from `from` to `until` (ISO times, both included), oldest first. */
@@ -96,7 +126,7 @@ export class EventsRepository {
         }),
       );
       startKey = page.LastEvaluatedKey;
-      entries.push(...(page.Items ?? []).map((item) => HistoryEntry.parse(item)));
+      entries.push(...(page.Items ?? []).map(entryOf));
     } while (startKey);
     return entries;
   }
@@ -115,7 +145,7 @@ export class EventsRepository {
         }),
       );
       startKey = page.LastEvaluatedKey;
-      yield (page.Items ?? []).map((item) => HistoryEntry.parse(item));
+      yield (page.Items ?? []).map(entryOf);
     } while (startKey);
   }
 }
