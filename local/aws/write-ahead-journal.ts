@@ -6,7 +6,8 @@
  * deliveries are: relance's ingest drops a repeated eventId, runs are taken once per execution and
  * the ledger sends each message once.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from './atomic-file.ts';
 
 type Line<T> = { open: T } | { done: string };
 
@@ -67,9 +68,10 @@ export class WriteAheadJournal<T> {
   /** The file rewritten with the open entries only: a new file renamed over the old, so a crash midway leaves one whole journal. */
   private rewrite(): void {
     if (this.closed) return;
-    const next = `${this.path}.next`;
-    writeFileSync(next, [...this.open.values()].map((open) => `${JSON.stringify({ open })}\n`).join(''));
-    renameSync(next, this.path);
+    writeFileAtomically(
+      this.path,
+      [...this.open.values()].map((open) => `${JSON.stringify({ open })}\n`).join(''),
+    );
     this.lines = this.open.size;
   }
 

@@ -18,6 +18,7 @@ import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import { smsKeyword } from '../../functions/delivery/provider-feedback.ts';
 import { JOURNEY_VERSIONS_FILE } from '../../workflows/versions/index.ts';
 import { LocalApiGateway } from '../aws/api-gateway.ts';
+import { writeFileAtomically } from '../aws/atomic-file.ts';
 import { type LocalClock, ScaledClock, VirtualClock } from '../aws/clock.ts';
 import { LocalCloudWatchMetrics } from '../aws/cloudwatch-metrics.ts';
 import { LocalDynamo } from '../aws/dynamodb.ts';
@@ -1033,7 +1034,15 @@ export class LocalRuntime {
   private readState(): PersistedState | undefined {
     const path = this.statePath();
     if (!path || !existsSync(path)) return undefined;
-    return JSON.parse(readFileSync(path, 'utf8')) as PersistedState;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as PersistedState;
+    } catch (error) {
+      // Saved whole since (writeFileAtomically); a file a stop cut short before stays unreadable.
+      throw new Error(
+        `${path} cannot be read (${error instanceof Error ? error.message : String(error)}): a stop was cut short while saving it. ` +
+          `Move it aside to start with the saved tables but without the saved schedules, queue messages and outbox, or remove ${this.options.dataDir} to start afresh`,
+      );
+    }
   }
 
   private restore(): void {
@@ -1064,7 +1073,7 @@ export class LocalRuntime {
       laterProviderEvents: this.laterProviderEvents,
       clock: this.clock.now(),
     };
-    writeFileSync(path, JSON.stringify(state));
+    writeFileAtomically(path, JSON.stringify(state));
   }
 
   /**
