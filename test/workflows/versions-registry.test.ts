@@ -1,6 +1,6 @@
 // The version registry on disk: one file per version, numbered per journey, and the module that
 // bundles them, regenerated with them and never out of step with the files.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,28 @@ describe('recordVersions', () => {
     expect(readRegistry(dir).map((v) => v.version)).toEqual([v1.version, v2.version]);
     const index = readFileSync(join(dir, 'recorded.ts'), 'utf8');
     expect(index).toContain(`import edit_rename_migrate_2 from './edit-rename-migrate/${v2.version}.json'`);
+    // Written beside and renamed over: nothing half-written is left for a kill to leave behind.
+    expect(
+      readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.next')),
+    ).toEqual([]);
+  });
+
+  it('reads past what a write killed midway leaves, and names a version file it cannot read', () => {
+    // Prepare: the file a killed write leaves beside a version, then a version file cut short.
+    const v1 = journeyVersion(original('rename', 'migrate'), templatesBefore);
+    const own = mkdtempSync(join(tmpdir(), 'relance-registry-'));
+    try {
+      recordVersions(own, [v1], { now: '2026-03-01T00:00:00.000Z' });
+      const file = join(own, v1.journeyId, `${v1.version}.json`);
+      writeFileSync(`${file}.next`, '{"journeyId":');
+      expect(readRegistry(own).map((v) => v.version)).toEqual([v1.version]);
+      writeFileSync(file, '');
+
+      // Act, Assess
+      expect(() => readRegistry(own)).toThrow(`${file} cannot be read: Unexpected end of JSON input`);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  * which bundles them with the functions; `relance dev` records the versions it runs in
  * .relance/versions/, so local edits never reach the repository's registry.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { JourneyVersion, RecordedVersion } from '#language/versions.ts';
 
@@ -13,6 +13,16 @@ import type { JourneyVersion, RecordedVersion } from '#language/versions.ts';
 export const REGISTRY_DIR = import.meta.dirname;
 /** The module that imports every file of the repository's registry. */
 const INDEX_FILE = 'recorded.ts';
+
+/**
+ * Writes a file beside its path and renames it over: a process killed midway (a second Ctrl-C
+ * during a synth) leaves no half-written version for every later start to fail on.
+ */
+function writeWhole(path: string, text: string): void {
+  const next = `${path}.next`;
+  writeFileSync(next, text);
+  renameSync(next, path);
+}
 
 /** Every version recorded under `dir` (empty when it does not exist). */
 export function readRegistry(dir: string): RecordedVersion[] {
@@ -22,7 +32,12 @@ export function readRegistry(dir: string): RecordedVersion[] {
     if (!journey.isDirectory()) continue;
     for (const file of readdirSync(join(dir, journey.name))) {
       if (!file.endsWith('.json')) continue;
-      versions.push(JSON.parse(readFileSync(join(dir, journey.name, file), 'utf8')) as RecordedVersion);
+      const path = join(dir, journey.name, file);
+      try {
+        versions.push(JSON.parse(readFileSync(path, 'utf8')) as RecordedVersion);
+      } catch (error) {
+        throw new Error(`${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
   return versions.sort((a, b) => a.journeyId.localeCompare(b.journeyId) || a.seq - b.seq);
@@ -70,7 +85,7 @@ export function recordVersions(
       templates: version.templates,
     };
     mkdirSync(join(dir, version.journeyId), { recursive: true });
-    writeFileSync(
+    writeWhole(
       join(dir, version.journeyId, `${version.version}.json`),
       `${JSON.stringify(recorded, null, 2)}\n`,
     );
@@ -80,7 +95,7 @@ export function recordVersions(
   if (options.index) {
     const text = registryIndex(dir, readRegistry(dir));
     const path = join(dir, INDEX_FILE);
-    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeWhole(path, text);
   }
   return added;
 }
