@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JourneyVersion } from '#language/versions.ts';
 import { isContinuousIntegration, projectContext } from '../../lib/context.ts';
 import { bundleInputsHash } from '../../lib/stateless/bundle-inputs.ts';
-import { recordedEverywhere } from './journey-versions.ts';
 
 /** The module that synthesizes the assembly, relative to the repository root: its imports are the sources. */
 export const SYNTH_MODULE = 'local/dev/synth.ts';
@@ -36,13 +36,10 @@ export function assemblySourcesHash(projectRoot: string, env: NodeJS.ProcessEnv 
 
 /**
  * The hash of everything the assembly is built from: `sources` (assemblySourcesHash) and the
- * journey versions recorded in the repository and by earlier starts, as they are now.
+ * journey versions recorded in the repository and by earlier starts (recordedEverywhere).
  */
-export function assemblyInputsHash(projectRoot: string, sources: string): string {
-  return createHash('sha256')
-    .update(sources)
-    .update(JSON.stringify(recordedEverywhere(projectRoot)))
-    .digest('hex');
+export function assemblyInputsHash(sources: string, recorded: readonly JourneyVersion[]): string {
+  return createHash('sha256').update(sources).update(JSON.stringify(recorded)).digest('hex');
 }
 
 /** Whether `outdir` holds a whole assembly synthesized from inputs that hashed to `hash` (never in CI). */

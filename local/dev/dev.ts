@@ -93,11 +93,12 @@ export async function synthesizeWithVersions(
 ): Promise<string> {
   const outdir = join(options.projectRoot, '.relance', 'cdk.out');
   const sources = assemblySourcesHash(options.projectRoot, env);
-  if (assemblyUpToDate(outdir, assemblyInputsHash(options.projectRoot, sources), env)) return outdir;
+  const earlier = recordedEverywhere(options.projectRoot);
+  if (assemblyUpToDate(outdir, assemblyInputsHash(sources, earlier), env)) return outdir;
   const before = assemblyCatalog(outdir);
   forgetAssemblyInputs(outdir);
   const { synthesizeForLocal } = await import('./synth.ts');
-  synthesizeForLocal(outdir, {}, { earlier: recordedEverywhere(options.projectRoot) });
+  synthesizeForLocal(outdir, {}, { earlier });
   const current = bundledCatalog().current;
   if (!options.memory) {
     // Only what the repository's registry does not have: local edits stay local.
@@ -107,7 +108,7 @@ export async function synthesizeWithVersions(
   }
   // The versions as recorded now: those just recorded are the deployed ones, which the synth leaves
   // out of the earlier versions it compiles in, so the assembly is the one these inputs give.
-  rememberAssemblyInputs(outdir, assemblyInputsHash(options.projectRoot, sources));
+  rememberAssemblyInputs(outdir, assemblyInputsHash(sources, recordedEverywhere(options.projectRoot)));
   if (before) {
     const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
     if (changes.length > 0) {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRunTimeFiles, deploymentBuildOptions } from '../../lib/stateless/function-bundle.ts';
+import { PARIS_COMPANY } from '../support/leads.ts';
 import { eventId, type LocalSystem, PROJECT_ROOT, startLocalSystem, T0 } from '../support/local-system.ts';
 
 const run = promisify(execFile);
@@ -100,12 +101,7 @@ describe('deployed bundles against the local AWS', () => {
       email: 'deployed.prospect@client.example',
       firstName: 'Marie',
       lastName: 'Deployed',
-      company: 'Radium SA',
-      companySize: '300',
-      country: 'FR',
-      postcode: '75011',
-      productInterest: 'analytics',
-      language: 'fr',
+      ...PARIS_COMPANY,
       message: 'Nous voulons une démo.',
     };
     const answer = await invokeDeployed('functions/leads/form-handler.ts', {

@@ -4,6 +4,7 @@
 // nobody past their capacity, no per-lead reminders, one digest to the managers per period.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relanceTables } from '../../local/dev/relance-template.ts';
+import { PARIS_COMPANY } from '../support/leads.ts';
 import { API_KEY, hours, type LocalSystem, minutes, startLocalSystem } from '../support/local-system.ts';
 
 /** Monday 2 March 2026, 11:00 in Paris: the French reps are on duty. */
@@ -31,12 +32,7 @@ function parisLead(overrides: Record<string, string> = {}): Record<string, strin
     email: `overflow.${sequence}@client.example`,
     firstName: 'Marie',
     lastName: `Overflow${sequence}`,
-    company: 'Radium SA',
-    companySize: '300',
-    country: 'FR',
-    postcode: '75011',
-    productInterest: 'analytics',
-    language: 'fr',
+    ...PARIS_COMPANY,
     ...overrides,
   };
 }

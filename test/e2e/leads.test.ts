@@ -2,6 +2,7 @@
 // SMS, the prospect's confirmation, the rep's links, the SLA journey on a virtual clock, and bad
 // input refused with nothing stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARIS_COMPANY } from '../support/leads.ts';
 import { type LocalSystem, minutes, startLocalSystem } from '../support/local-system.ts';
 
 /** Monday 2 March 2026, 11:00 in Paris: the French reps are on duty. */
@@ -33,12 +34,7 @@ function parisLead(overrides: Record<string, string> = {}): Record<string, strin
     phone: `+3361234${String(5000 + sequence).padStart(4, '0')}`,
     firstName: 'Marie',
     lastName: `Curie${sequence}`,
-    company: 'Radium SA',
-    companySize: '300',
-    country: 'FR',
-    postcode: '75011',
-    productInterest: 'analytics',
-    language: 'fr',
+    ...PARIS_COMPANY,
     smsConsent: 'on',
     message: 'Nous voulons une démo.',
     ...overrides,

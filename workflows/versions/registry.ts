@@ -5,24 +5,16 @@
  * which bundles them with the functions; `relance dev` records the versions it runs in
  * .relance/versions/, so local edits never reach the repository's registry.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { JourneyVersion, RecordedVersion } from '#language/versions.ts';
+// Written beside and renamed over: a kill during a synth leaves no half-written version behind.
+import { writeFileAtomically } from '../../local/aws/atomic-file.ts';
 
 /** The repository's registry, bundled with the functions. */
 export const REGISTRY_DIR = import.meta.dirname;
 /** The module that imports every file of the repository's registry. */
 const INDEX_FILE = 'recorded.ts';
-
-/**
- * Writes a file beside its path and renames it over: a process killed midway (a second Ctrl-C
- * during a synth) leaves no half-written version for every later start to fail on.
- */
-function writeWhole(path: string, text: string): void {
-  const next = `${path}.next`;
-  writeFileSync(next, text);
-  renameSync(next, path);
-}
 
 /** Every version recorded under `dir` (empty when it does not exist). */
 export function readRegistry(dir: string): RecordedVersion[] {
@@ -85,7 +77,7 @@ export function recordVersions(
       templates: version.templates,
     };
     mkdirSync(join(dir, version.journeyId), { recursive: true });
-    writeWhole(
+    writeFileAtomically(
       join(dir, version.journeyId, `${version.version}.json`),
       `${JSON.stringify(recorded, null, 2)}\n`,
     );
@@ -95,7 +87,7 @@ export function recordVersions(
   if (options.index) {
     const text = registryIndex(dir, readRegistry(dir));
     const path = join(dir, INDEX_FILE);
-    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeWhole(path, text);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileAtomically(path, text);
   }
   return added;
 }

@@ -15,6 +15,7 @@ import {
   SYNTH_MODULE,
 } from '../../../local/dev/assembly-inputs.ts';
 import { synthesizeWithVersions } from '../../../local/dev/dev.ts';
+import { recordedEverywhere } from '../../../local/dev/journey-versions.ts';
 import { PROJECT_ROOT } from '../../support/local-system.ts';
 
 const synths = vi.hoisted(() => ({ count: 0 }));
@@ -65,8 +66,8 @@ describe('what the local assembly is synthesized from', () => {
     const sources = assemblySourcesHash(project, env);
     expect(sources).not.toBe(first);
 
-    const inputs = assemblyInputsHash(project, sources);
-    expect(assemblyInputsHash(project, sources)).toBe(inputs);
+    const inputs = assemblyInputsHash(sources, recordedEverywhere(project));
+    expect(assemblyInputsHash(sources, recordedEverywhere(project))).toBe(inputs);
     const recorded = join(project, '.relance', 'versions', 'welcome');
     mkdirSync(recorded, { recursive: true });
     writeFileSync(
@@ -79,7 +80,7 @@ describe('what the local assembly is synthesized from', () => {
         templates: [],
       }),
     );
-    expect(assemblyInputsHash(project, sources)).not.toBe(inputs);
+    expect(assemblyInputsHash(sources, recordedEverywhere(project))).not.toBe(inputs);
   });
 
   it('is up to date only with a whole assembly written from the same inputs, and never in CI', () => {
