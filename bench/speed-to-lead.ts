@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalRuntime, startLocalRuntime } from '../local/dev/runtime.ts';
 import { synthesizeForLocal } from '../local/dev/synth.ts';
+import { PARIS_COMPANY } from '../test/support/leads.ts';
 import { count, milliseconds, percentile, type Table, verdict } from './report.ts';
 
 export interface SpeedBenchOptions {
@@ -54,12 +55,7 @@ function parisLead(n: number): Record<string, string> {
     phone: `+3361${String(n).padStart(7, '0')}`,
     firstName: 'Marie',
     lastName: `Bench${id}`,
-    company: 'Radium SA',
-    companySize: '300',
-    country: 'FR',
-    postcode: '75011',
-    productInterest: 'analytics',
-    language: 'fr',
+    ...PARIS_COMPANY,
     smsConsent: 'on',
     message: 'Nous voulons une démo.',
   };
