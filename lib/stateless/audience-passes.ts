@@ -192,7 +192,7 @@ export class AudiencePasses extends Construct {
       const schedule = journey.schedule;
       if (!schedule) continue;
       const local = 'localTime' in schedule;
-      new CfnSchedule(this, `${journey.id}-Pass`, {
+      const pass = new CfnSchedule(this, `${journey.id}-Pass`, {
         name: `${journey.id}-pass`,
         groupName,
         description: `Audience pass of journey ${journey.id} over segment ${schedule.audience.segment}`,
@@ -209,7 +209,9 @@ export class AudiencePasses extends Construct {
           retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3600 },
           deadLetterConfig: { arn: props.scheduleDeadLetters.queueArn },
         },
-      }).addDependency(this.stateMachine.node.defaultChild as never);
+      });
+      // Its target's ARN is formatted, not referenced: the schedule must not fire before the machine exists.
+      pass.node.addDependency(this.stateMachine);
     }
   }
 }

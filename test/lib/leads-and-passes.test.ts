@@ -198,4 +198,22 @@ describe('audience passes', () => {
     expect(statements.flatMap((s) => s.Action ?? [])).toEqual(['states:StartExecution', 'sqs:SendMessage']);
     expect(JSON.stringify(statements)).toContain('audience-pass');
   });
+
+  it('create each schedule after the pass state machine and its role policy, since its target ARN is formatted rather than referenced', () => {
+    // Act
+    const schedules = [...resourcesOfType(synth.app, 'AWS::Scheduler::Schedule').values()].filter((r) =>
+      String(props(r).Name).endsWith('-pass'),
+    );
+    const machine = synth.stacks.app.passes.stateMachine;
+    const policy = [...resourcesOfType(synth.app, 'AWS::IAM::Policy').entries()].find(([, r]) =>
+      JSON.stringify(props(r).Roles).includes(logicalId(machine.role)),
+    );
+
+    // Assess
+    expect(schedules.length).toBeGreaterThan(0);
+    expect(policy).toBeDefined();
+    for (const schedule of schedules) {
+      expect(schedule.DependsOn).toEqual(expect.arrayContaining([logicalId(machine), policy?.[0]]));
+    }
+  });
 });
