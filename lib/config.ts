@@ -51,9 +51,12 @@ const LeadsConfigSchema = z.strictObject({
 });
 export type LeadsConfig = z.infer<typeof LeadsConfigSchema>;
 
+// The passes' timezone is the configuration's top-level defaultTimezone, not a setting of their own.
+const { defaultTimezone: _topLevelSetting, ...passSettings } = PassSettingsSchema.shape;
+
 /** How scheduled journeys reach their segment: scan parallelism and the provider rates to stay under (the functions' own schema). */
 const AudiencePassConfigSchema = z.strictObject({
-  ...PassSettingsSchema.omit({ defaultTimezone: true }).shape,
+  ...passSettings,
   rates: z.strictObject(PassSettingsSchema.shape.rates.shape),
 });
 export type AudiencePassConfig = z.infer<typeof AudiencePassConfigSchema>;

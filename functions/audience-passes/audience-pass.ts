@@ -11,9 +11,10 @@
  * refuses a second run for the key); the page's counts are recorded once (conditional on the page
  * number).
  */
-import * as z from 'zod';
+
 import type { AudienceMember } from '#catalogue/audience-member.ts';
 import type { Contact } from '#catalogue/contact.ts';
+import * as z from '#catalogue/zod.ts';
 import { isValidTimeZone, localParts } from '#language/local-time.ts';
 import type { SegmentDefinition } from '#language/segments.ts';
 import type { Audience, JourneyDefinition } from '#language/types.ts';
@@ -24,11 +25,11 @@ import { NO_COUNTS, type PassCounts, type PassRepository } from './pass-reposito
 
 /** PASS_SETTINGS, as the CDK app writes it. */
 export const PassSettingsSchema = z.object({
-  workers: z.int().min(1).max(64),
-  pageSize: z.int().min(1).max(1000),
-  maxPagesPerInvocation: z.int().min(1).max(1000),
-  slotSeconds: z.int().min(1).max(3600),
-  rates: z.object({ email: z.number().positive(), sms: z.number().positive() }),
+  workers: z.int().check(z.gte(1)).check(z.lte(64)),
+  pageSize: z.int().check(z.gte(1)).check(z.lte(1000)),
+  maxPagesPerInvocation: z.int().check(z.gte(1)).check(z.lte(1000)),
+  slotSeconds: z.int().check(z.gte(1)).check(z.lte(3600)),
+  rates: z.object({ email: z.number().check(z.positive()), sms: z.number().check(z.positive()) }),
   defaultTimezone: z.string(),
 });
 

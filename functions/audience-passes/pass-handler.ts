@@ -4,7 +4,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { logger } from '#platform/logger.ts';
 import { planPass, runPage } from './audience-pass.ts';
 import { passDepsFromEnvironment } from './wiring.ts';
@@ -12,8 +12,12 @@ import { passDepsFromEnvironment } from './wiring.ts';
 const deps = passDepsFromEnvironment();
 
 const PassRequest = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('plan'), journeyId: z.string().min(1) }),
-  z.object({ action: z.literal('page'), passId: z.string().min(1), worker: z.int().min(0) }),
+  z.object({ action: z.literal('plan'), journeyId: z.string().check(z.minLength(1)) }),
+  z.object({
+    action: z.literal('page'),
+    passId: z.string().check(z.minLength(1)),
+    worker: z.int().check(z.gte(0)),
+  }),
 ]);
 
 async function run(raw: unknown): Promise<unknown> {

@@ -5,7 +5,7 @@
  * page never counts twice; the pass totals are the sum of its workers, read when asked.
  */
 
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
 import { dynamo, GetCommand, PutCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
@@ -15,15 +15,15 @@ const PASS_TTL_SECONDS = 400 * 86_400;
 
 export const PassCounts = z.object({
   /** Contacts read. */
-  scanned: z.number().default(0),
+  scanned: z._default(z.number(), 0),
   /** In the segment. */
-  matched: z.number().default(0),
+  matched: z._default(z.number(), 0),
   /** In the segment but not at their local time this hour (admitted by a later pass). */
-  notLocalTime: z.number().default(0),
+  notLocalTime: z._default(z.number(), 0),
   /** In the holdout share: recorded by the journey, sent nothing. */
-  heldOut: z.number().default(0),
+  heldOut: z._default(z.number(), 0),
   /** Runs started. */
-  admitted: z.number().default(0),
+  admitted: z._default(z.number(), 0),
 });
 export type PassCounts = z.infer<typeof PassCounts>;
 
@@ -39,11 +39,11 @@ export const PassRecord = z.object({
 export type PassRecord = z.infer<typeof PassRecord>;
 
 /** A worker item: its counts (kept flat on the item so pages can ADD to them) and where it is. */
-const StoredWorker = PassCounts.extend({
-  page: z.number().default(0),
-  cursor: z.record(z.string(), z.unknown()).optional(),
-  done: z.boolean().default(false),
-  finishedAt: z.string().optional(),
+const StoredWorker = z.extend(PassCounts, {
+  page: z._default(z.number(), 0),
+  cursor: z.optional(z.record(z.string(), z.unknown())),
+  done: z._default(z.boolean(), false),
+  finishedAt: z.optional(z.string()),
 });
 
 /** A worker's progress: the item with its counts grouped. */

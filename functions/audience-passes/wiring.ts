@@ -1,6 +1,6 @@
 /** Builds the audience-pass dependencies from the environment, once per container. */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { now } from '#platform/clock.ts';
 import { parseJsonSetting, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
@@ -21,7 +21,7 @@ const Target = z.object({
   stateMachineArn: z.string(),
   scheduleGroup: z.string(),
   schedulerRoleArn: z.string(),
-  deadLetterArn: z.string().optional(),
+  deadLetterArn: z.optional(z.string()),
 });
 
 /** A name within Scheduler's and Step Functions' limits (64 / 80 characters of [A-Za-z0-9-_.]). */

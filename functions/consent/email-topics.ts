@@ -1,17 +1,17 @@
 /** The e-mail topics the preference page lists (`EMAIL_TOPICS`): topic → label and consent mode. */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { requireEnv } from '#platform/env.ts';
 import { PREFERENCES_ENV } from '#platform/preferences-env.ts';
 import type { TopicMode } from '../delivery/delivery-policy.ts';
 import type { ConsentChannel } from './consent-changes.ts';
 
 export const EmailTopics = z.record(
-  z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  z.string().check(z.regex(/^[A-Za-z0-9_-]{1,100}$/)),
   z.object({
-    label: z.string().min(1),
+    label: z.string().check(z.minLength(1)),
     mode: z.enum(['opt_in', 'opt_out']),
     /** The label in other languages, by language (`fr`); `label` for the others. */
-    labels: z.record(z.string(), z.string().min(1)).optional(),
+    labels: z.optional(z.record(z.string(), z.string().check(z.minLength(1)))),
   }),
 );
 export type EmailTopics = z.infer<typeof EmailTopics>;

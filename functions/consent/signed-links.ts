@@ -5,7 +5,7 @@
  * was made for. Pure functions: the key is passed in (it lives in Secrets Manager, never in code).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 
 export const LinkPurpose = z.enum(['unsubscribe', 'preferences', 'confirm']);
 export type LinkPurpose = z.infer<typeof LinkPurpose>;
@@ -15,16 +15,13 @@ export type LinkChannel = z.infer<typeof LinkChannel>;
 
 /** What a token says; `exp` is in epoch seconds. */
 export const LinkClaims = z.strictObject({
-  contactId: z.string().min(1).max(200),
+  contactId: z.string().check(z.minLength(1)).check(z.maxLength(200)),
   purpose: LinkPurpose,
-  topic: z.string().min(1).max(100).optional(),
+  topic: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(100))),
   channel: LinkChannel,
   /** The message the link came in (its `ledger` tag), so the journey counts the unsubscribe on its step. */
-  ledger: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{22}$/)
-    .optional(),
-  exp: z.number().int().positive(),
+  ledger: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/))),
+  exp: z.int().check(z.positive()),
 });
 export type LinkClaims = z.infer<typeof LinkClaims>;
 
@@ -55,7 +52,7 @@ function mac(key: string, payload: string): Buffer {
 }
 
 /** Claims a signed token may carry: any strict schema with an expiry (epoch seconds). */
-type ExpiringClaims = z.ZodType<{ exp: number }>;
+type ExpiringClaims = z.ZodMiniType<{ exp: number }>;
 
 /**
  * A token for claims of any kind, signed with `key`. Each kind of token has its own strict schema,

@@ -7,8 +7,8 @@
  * (`SMSOPTOUT#<e164>`), kept apart from any contact because carriers apply a STOP to the number.
  */
 
-import * as z from 'zod';
 import { Contact } from '#catalogue/contact.ts';
+import * as z from '#catalogue/zod.ts';
 import {
   DescribeTableCommand,
   dynamo,
@@ -33,7 +33,7 @@ export const SmsOptOutState = z.object({
   at: z.string(),
   /** The keyword (STOP, ARRET, START...) or `provider` when the provider said the number opted out. */
   keyword: z.string(),
-  reference: z.string().optional(),
+  reference: z.optional(z.string()),
 });
 export type SmsOptOutState = z.infer<typeof SmsOptOutState>;
 

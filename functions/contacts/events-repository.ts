@@ -3,7 +3,7 @@
  * TTL) and one dedupe marker per processed event (`EVENT#<eventId>` / `DEDUPE`).
  */
 
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { dynamo, GetCommand, PutCommand, QueryCommand } from '#platform/clients/dynamo.ts';
 
 const DEDUPE_DAYS = 7;
@@ -13,7 +13,7 @@ export const HistoryEntry = z.object({
   type: z.string(),
   eventId: z.string(),
   occurredAt: z.string(),
-  detail: z.record(z.string(), z.unknown()).default({}),
+  detail: z._default(z.record(z.string(), z.unknown()), {}),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

@@ -3,7 +3,7 @@
  * DELIVERY_POLICY variable the app writes from it, the journey-step function that parses it back,
  * and `relance campaign --dry-run`, so the three cannot disagree.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { parseJsonSetting } from '#platform/env.ts';
 
 /** How an e-mail topic's consent works: `opt_in` needs a recorded yes; `opt_out` sends until a no. */
@@ -12,11 +12,11 @@ export type TopicMode = z.infer<typeof TopicMode>;
 
 /** At most `max` marketing messages per channel per contact in a rolling window of `windowDays`. */
 export const CapRuleSchema = z.strictObject({
-  max: z.number().int().min(0),
-  windowDays: z.number().positive(),
+  max: z.int().check(z.gte(0)),
+  windowDays: z.number().check(z.positive()),
 });
 
-const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+const LocalTime = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/));
 
 /** Delivery controls for the whole deployment (journeys may override caps and e-mail quiet hours). */
 export const DeliveryPolicySettings = z.strictObject({
@@ -26,7 +26,7 @@ export const DeliveryPolicySettings = z.strictObject({
     email: CapRuleSchema,
     sms: CapRuleSchema,
     /** Marketing calls; a deployment written before the voice channel gets one a week. */
-    voice: CapRuleSchema.default({ max: 1, windowDays: 7 }),
+    voice: z._default(CapRuleSchema, { max: 1, windowDays: 7 }),
   }),
   /** E-mail topics: `opt_in` needs a recorded yes (double opt-in available), `opt_out` sends until a no. */
   emailTopics: z.record(
@@ -35,11 +35,11 @@ export const DeliveryPolicySettings = z.strictObject({
       label: z.string(),
       mode: TopicMode,
       /** The label in other languages (`fr`), for the preference page of contacts speaking them. */
-      labels: z.record(z.string(), z.string()).optional(),
+      labels: z.optional(z.record(z.string(), z.string())),
     }),
   ),
   /** How long a send whose outcome is unknown waits for the provider's evidence before the policy decides. */
-  inFlightGraceSeconds: z.number().int().min(0),
+  inFlightGraceSeconds: z.int().check(z.gte(0)),
 });
 export type DeliveryPolicySettings = z.infer<typeof DeliveryPolicySettings>;
 

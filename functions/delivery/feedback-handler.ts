@@ -7,7 +7,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { nowIso } from '#platform/clock.ts';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
@@ -25,7 +25,7 @@ const repository = new FeedbackRepository({
 const configurationSet = optionalEnv(ENV.sesConfigurationSet, '');
 const deadLetters = new FeedbackDeadLetters(requireEnv(FEEDBACK_ENV.deadLettersQueueUrl));
 
-const Envelope = z.looseObject({ id: z.string().optional(), 'detail-type': z.string().optional() });
+const Envelope = z.looseObject({ id: z.optional(z.string()), 'detail-type': z.optional(z.string()) });
 
 type FeedbackResult =
   | { readonly status: 'recorded'; readonly eventType: string; readonly applied: AppliedFeedback }
@@ -55,7 +55,9 @@ async function recordFeedback(event: unknown): Promise<FeedbackResult> {
 
 /** An SNS delivery: the configuration set's event destination (End User Messaging receipts). */
 const SnsDelivery = z.object({
-  Records: z.array(z.object({ Sns: z.object({ Message: z.string(), Timestamp: z.string() }) })).min(1),
+  Records: z
+    .array(z.object({ Sns: z.object({ Message: z.string(), Timestamp: z.string() }) }))
+    .check(z.minLength(1)),
 });
 
 /** Events from the default bus, or receipts from the phone configuration set's SNS destination. */

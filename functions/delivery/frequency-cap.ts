@@ -4,14 +4,14 @@
  * repository writes the result conditionally so two journeys racing for the last slot cannot both win.
  */
 
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import type { CapRule, Channel } from '#language/types.ts';
 
 /** A send counted in a cap: its ledger key and when it left. */
 export const CapEntry = z.object({ key: z.string(), at: z.number() });
 export type CapEntry = z.infer<typeof CapEntry>;
 /** The entries of a cap item (none when the item does not exist yet). */
-export const CapEntries = z.array(CapEntry).default([]);
+export const CapEntries = z._default(z.array(CapEntry), []);
 
 export type CapDecision =
   | { readonly allowed: true; readonly entries: CapEntry[]; readonly changed: boolean }

@@ -5,7 +5,7 @@
  * faults throw, so Lambda retries and then sends the event to the same queue. The phone number is
  * never logged.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { nowIso } from '#platform/clock.ts';
 import { logger } from '#platform/logger.ts';
 import type { AppliedFeedback, FeedbackDeadLetters, FeedbackRepository } from './feedback-repository.ts';

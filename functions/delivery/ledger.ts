@@ -3,7 +3,7 @@
  * when nothing was sent, the reason. This is what `relance why` and the local page explain.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import type { Channel } from '#language/types.ts';
 
 /**
@@ -43,7 +43,7 @@ export const RenderedFrom = z.object({
   id: z.string(),
   /** When the event that set this version happened (UTC). */
   updatedAt: z.string(),
-  eventId: z.string().optional(),
+  eventId: z.optional(z.string()),
   /** True when this version is newer than the trigger the run started from. */
   newerThanTrigger: z.boolean(),
 });
@@ -57,25 +57,25 @@ export const LedgerEntry = z.object({
   runKey: z.string(),
   gen: z.number(),
   /** The journey version the run was on (absent on an unversioned deployment). */
-  version: z.string().optional(),
+  version: z.optional(z.string()),
   stepId: z.string(),
   channel: z.enum(['email', 'sms', 'voice']),
   /** A test send (`relance send-test`) to a declared test recipient: never counted in a funnel. */
-  test: z.literal(true).optional(),
+  test: z.optional(z.literal(true)),
   template: z.string(),
   category: z.enum(['marketing', 'transactional']),
   status: LedgerStatus,
   createdAt: z.string(),
   updatedAt: z.string(),
-  reason: z.string().optional(),
-  detail: z.string().optional(),
-  providerMessageId: z.string().optional(),
-  subject: z.string().optional(),
-  deferredUntil: z.string().optional(),
+  reason: z.optional(z.string()),
+  detail: z.optional(z.string()),
+  providerMessageId: z.optional(z.string()),
+  subject: z.optional(z.string()),
+  deferredUntil: z.optional(z.string()),
   /** Provider delivery events after the send (delivered, opened...), at most MAX_DELIVERY_EVENTS. */
-  deliveryEvents: z.array(z.string()).optional(),
+  deliveryEvents: z.optional(z.array(z.string())),
   /** The entity versions the message was rendered from (latest state at send time). */
-  renderedFrom: z.array(RenderedFrom).optional(),
+  renderedFrom: z.optional(z.array(RenderedFrom)),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 

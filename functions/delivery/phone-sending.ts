@@ -5,21 +5,21 @@
  * (a phone number or a pool, by ARN) and the configuration set whose event destination brings the
  * delivery receipts back to the ledger.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { optionalEnv, parseJsonSetting } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 
 /** A price in USD as End User Messaging takes it (a decimal string, `0.05`). */
-const Price = z.string().regex(/^\d{1,2}(\.\d{1,5})?$/, 'a price in USD such as "0.05"');
+const Price = z.string().check(z.regex(/^\d{1,2}(\.\d{1,5})?$/, 'a price in USD such as "0.05"'));
 
 export const PhoneSendingSettings = z.strictObject({
   smsProvider: z.enum(['sns', 'end-user-messaging']),
-  originationIdentity: z.string().min(1),
-  configurationSet: z.string().min(1),
+  originationIdentity: z.string().check(z.minLength(1)),
+  configurationSet: z.string().check(z.minLength(1)),
   /** Refuse an SMS part dearer than this (SendTextMessage MaxPrice). */
-  maxPricePerSms: Price.optional(),
+  maxPricePerSms: z.optional(Price),
   /** Refuse a call dearer than this per minute (SendVoiceMessage MaxPricePerMinute). */
-  maxPricePerMinute: Price.optional(),
+  maxPricePerMinute: z.optional(Price),
 });
 export type PhoneSendingSettings = z.infer<typeof PhoneSendingSettings>;
 

@@ -13,8 +13,9 @@
  * - Two-way SMS delivers each incoming message to an SNS topic as JSON (`originationNumber`,
  *   `destinationNumber`, `messageBody`, `inboundMessageId`...).
  */
-import * as z from 'zod';
+
 import type { ConsentRecord, Contact, Suppression } from '#catalogue/contact.ts';
+import * as z from '#catalogue/zod.ts';
 import type { Channel } from '#language/types.ts';
 import type { LedgerEntry, LedgerOutcome } from './ledger.ts';
 
@@ -81,16 +82,16 @@ export type FeedbackInterpretation =
 // ----- shared pieces ------------------------------------------------------------------------------
 
 /** A provider timestamp (ISO 8601 with or without milliseconds), normalized to `toISOString()`. */
-const Timestamp = z
-  .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'is not a timestamp' })
-  .transform((value) => new Date(value).toISOString());
+const Timestamp = z.pipe(
+  z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), { error: 'is not a timestamp' })),
+  z.transform((value) => new Date(value).toISOString()),
+);
 
 /** An E.164 phone number, as End User Messaging writes them. */
 const E164 = z
   .string()
-  .trim()
-  .regex(/^\+[1-9]\d{1,14}$/, 'is not an E.164 phone number');
+  .check(z.trim())
+  .check(z.regex(/^\+[1-9]\d{1,14}$/, 'is not an E.164 phone number'));
 
 /** The `ledger` tag relance attaches: 22 base64url characters (ledgerTag). */
 const LEDGER_TAG = /^[A-Za-z0-9_-]{22}$/;
@@ -98,7 +99,7 @@ const LEDGER_TAG = /^[A-Za-z0-9_-]{22}$/;
 /** deliveryEvents kept per ledger entry; opens and clicks beyond this are not recorded. */
 export const MAX_DELIVERY_EVENTS = 50;
 
-function issuesOf(error: z.ZodError): string[] {
+function issuesOf(error: z.core.$ZodError): string[] {
   // Paths and messages only: zod's messages never echo the input, so no address reaches a log.
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
@@ -109,19 +110,19 @@ function issuesOf(error: z.ZodError): string[] {
 const SesTags = z.record(z.string(), z.array(z.string()));
 
 const SesMail = z.looseObject({
-  messageId: z.string().min(1),
+  messageId: z.string().check(z.minLength(1)),
   timestamp: Timestamp,
   destination: z.array(z.string()),
-  tags: SesTags.default({}),
+  tags: z._default(SesTags, {}),
 });
 
-const EmailRecipient = z.looseObject({ emailAddress: z.string().min(1) });
+const EmailRecipient = z.looseObject({ emailAddress: z.string().check(z.minLength(1)) });
 
 const SesSendRecord = z.looseObject({ eventType: z.literal('Send'), mail: SesMail });
 const SesDeliveryRecord = z.looseObject({
   eventType: z.literal('Delivery'),
   mail: SesMail,
-  delivery: z.looseObject({ timestamp: Timestamp, recipients: z.array(z.string()).default([]) }),
+  delivery: z.looseObject({ timestamp: Timestamp, recipients: z._default(z.array(z.string()), []) }),
 });
 const SesBounceRecord = z.looseObject({
   eventType: z.literal('Bounce'),
@@ -129,10 +130,12 @@ const SesBounceRecord = z.looseObject({
   bounce: z.looseObject({
     /** `Permanent`, `Transient` or `Undetermined`; only a permanent bounce suppresses. */
     bounceType: z.string(),
-    bounceSubType: z.string().optional(),
+    bounceSubType: z.optional(z.string()),
     bouncedRecipients: z
-      .array(EmailRecipient.extend({ status: z.string().optional(), diagnosticCode: z.string().optional() }))
-      .min(1),
+      .array(
+        z.extend(EmailRecipient, { status: z.optional(z.string()), diagnosticCode: z.optional(z.string()) }),
+      )
+      .check(z.minLength(1)),
     timestamp: Timestamp,
   }),
 });
@@ -140,10 +143,10 @@ const SesComplaintRecord = z.looseObject({
   eventType: z.literal('Complaint'),
   mail: SesMail,
   complaint: z.looseObject({
-    complainedRecipients: z.array(EmailRecipient).min(1),
+    complainedRecipients: z.array(EmailRecipient).check(z.minLength(1)),
     timestamp: Timestamp,
-    complaintFeedbackType: z.string().nullish(),
-    complaintSubType: z.string().nullish(),
+    complaintFeedbackType: z.nullish(z.string()),
+    complaintSubType: z.nullish(z.string()),
   }),
 });
 const SesRejectRecord = z.looseObject({
@@ -159,7 +162,7 @@ const SesOpenRecord = z.looseObject({
 const SesClickRecord = z.looseObject({
   eventType: z.literal('Click'),
   mail: SesMail,
-  click: z.looseObject({ timestamp: Timestamp, link: z.string().optional() }),
+  click: z.looseObject({ timestamp: Timestamp, link: z.optional(z.string()) }),
 });
 
 /** The SES event-publishing record relance acts on (the `detail` of an SES EventBridge event). */
@@ -185,7 +188,7 @@ export type SesEvent = z.infer<typeof SesEvent>;
 
 /** SES event types relance records; the others (DeliveryDelay, Rendering Failure...) are ignored. */
 const TRACKED_SES_EVENTS: ReadonlySet<string> = new Set(
-  SesEmailEvent.options.map((o) => o.shape.eventType.value),
+  SesEmailEvent.def.options.flatMap((o) => o.shape.eventType.def.values),
 );
 
 /** The detail-type SES uses on EventBridge for each event-publishing type. */
@@ -322,14 +325,14 @@ export const SmsDeliveryEvent = z.looseObject({
   'detail-type': z.enum([SMS_DELIVERY_DETAIL_TYPE, VOICE_DELIVERY_DETAIL_TYPE]),
   time: Timestamp,
   detail: z.looseObject({
-    eventType: z.string().regex(/^(TEXT|VOICE)_/, 'a TEXT_ or VOICE_ event type'),
-    eventTimestamp: z.number().optional(),
+    eventType: z.string().check(z.regex(/^(TEXT|VOICE)_/, 'a TEXT_ or VOICE_ event type')),
+    eventTimestamp: z.optional(z.number()),
     destinationPhoneNumber: E164,
-    messageId: z.string().min(1),
-    messageStatus: z.string().optional(),
-    isFinal: z.boolean().optional(),
+    messageId: z.string().check(z.minLength(1)),
+    messageStatus: z.optional(z.string()),
+    isFinal: z.optional(z.boolean()),
     /** The `Context` given to SendTextMessage: relance's tags when it sends through End User Messaging. */
-    context: z.record(z.string(), z.string()).optional(),
+    context: z.optional(z.record(z.string(), z.string())),
   }),
 });
 export type SmsDeliveryEvent = z.infer<typeof SmsDeliveryEvent>;
@@ -484,9 +487,9 @@ export const InboundSms = z.looseObject({
   originationNumber: E164,
   destinationNumber: z.string(),
   messageBody: z.string(),
-  inboundMessageId: z.string().min(1),
-  messageKeyword: z.string().optional(),
-  previousPublishedMessageId: z.string().optional(),
+  inboundMessageId: z.string().check(z.minLength(1)),
+  messageKeyword: z.optional(z.string()),
+  previousPublishedMessageId: z.optional(z.string()),
 });
 export type InboundSms = z.infer<typeof InboundSms>;
 

@@ -1,7 +1,7 @@
 /** Lambda: every producer event on the bus. Invalid ones go to the rejected-events queue with the reasons. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { logger } from '#platform/logger.ts';
 import { METRIC } from '#platform/metric-names.ts';
 import { countMetric } from '#platform/metrics.ts';

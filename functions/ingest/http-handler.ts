@@ -7,8 +7,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
 import { parseEvent } from '#catalogue/parse-event.ts';
+import * as z from '#catalogue/zod.ts';
 import { requireEnv } from '#platform/env.ts';
 import { ENV, HTTP_SOURCE } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';

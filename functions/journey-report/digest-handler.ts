@@ -4,7 +4,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { nowIso } from '#platform/clock.ts';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
@@ -27,7 +27,7 @@ const sources = {
 };
 const recipients = z
   .array(z.email())
-  .min(1)
+  .check(z.minLength(1))
   .parse(JSON.parse(requireEnv(ENV.digestRecipients)));
 const versions = deployedJourneyVersions();
 

@@ -2,14 +2,14 @@
  * The journey-step function's one entry: Task states pass `{ action, journeyId, ... }` and get the
  * action's result. Validated here with zod, since the payload crosses a service boundary.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { broadcast, emit, fail, finish, pause, send, update } from './actions.ts';
 import type { JourneyDeps, StepContext } from './context.ts';
 import { enter, resume } from './enter-resume.ts';
 
 const Ctx = z.looseObject({ proceed: z.boolean(), journeyId: z.string() });
 /** `version`: the journey version the Task state belongs to (absent in an unversioned state machine). */
-const base = { journeyId: z.string().min(1), version: z.string().optional() };
+const base = { journeyId: z.string().check(z.minLength(1)), version: z.optional(z.string()) };
 
 export const StepRequest = z.discriminatedUnion('action', [
   z.object({
@@ -17,21 +17,21 @@ export const StepRequest = z.discriminatedUnion('action', [
     ...base,
     event: z.looseObject({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) }),
     /** The journey starts with this pause step: Enter pauses the run itself. */
-    pauseAt: z.string().optional(),
+    pauseAt: z.optional(z.string()),
     /** The execution's name: a retried or restarted execution may go on with the run it entered. */
-    execution: z.string().optional(),
+    execution: z.optional(z.string()),
   }),
   z.object({
     action: z.literal('resume'),
     ...base,
     resume: z.object({
       runKey: z.string(),
-      gen: z.number().int(),
+      gen: z.int(),
       stepId: z.string(),
       via: z.enum(['event', 'timeout', 'wait', 'defer']),
     }),
     /** The execution's name: a retried or restarted execution may go on with the run it resumed. */
-    execution: z.string().optional(),
+    execution: z.optional(z.string()),
   }),
   z.object({ action: z.enum(['wait', 'waitFor']), ...base, stepId: z.string(), ctx: Ctx }),
   z.object({
@@ -40,7 +40,7 @@ export const StepRequest = z.discriminatedUnion('action', [
     stepId: z.string(),
     ctx: Ctx,
     /** The step ends its path: the run ends in the same invocation. */
-    finish: z.boolean().optional(),
+    finish: z.optional(z.boolean()),
   }),
   z.object({ action: z.literal('finish'), ...base, ctx: Ctx }),
   z.object({ action: z.literal('fail'), ...base, state: z.record(z.string(), z.unknown()) }),

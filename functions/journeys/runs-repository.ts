@@ -8,7 +8,7 @@
  * at-least-once segments safe.
  */
 
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import {
   dynamo,
   GetCommand,
@@ -48,26 +48,26 @@ export type RunWaiting = z.infer<typeof RunWaiting>;
 export const RunResolution = z.object({
   stepId: z.string(),
   via: z.enum(['event', 'timeout', 'wait', 'defer']),
-  event: z.record(z.string(), z.unknown()).optional(),
+  event: z.optional(z.record(z.string(), z.unknown())),
   /** Set when the resumed segment took the resolution (so a duplicate start does nothing). */
-  consumedAt: z.string().optional(),
+  consumedAt: z.optional(z.string()),
   /**
    * The execution that resumed the run (claimed the wake-up or consumed the event): the same
    * execution may take it again (a retried Resume task, or an execution started again after a crash).
    */
-  execution: z.string().optional(),
+  execution: z.optional(z.string()),
 });
 export type RunResolution = z.infer<typeof RunResolution>;
 
 /** A run moved to another journey version, or ended because of one (the in-flight policy). */
 export const VersionChange = z.object({
   at: z.string(),
-  from: z.string().optional(),
+  from: z.optional(z.string()),
   to: z.string(),
   policy: z.enum(['migrate', 'exit', 'adopt']),
   /** The step the run waited at, and the step it waits at in the new version (migrate). */
   step: z.string(),
-  toStep: z.string().optional(),
+  toStep: z.optional(z.string()),
 });
 export type VersionChange = z.infer<typeof VersionChange>;
 
@@ -77,7 +77,7 @@ export const RunStall = z.object({
   reason: z.string(),
   attempts: z.number(),
   /** The step the run was waiting at when it stalled (absent on stalls recorded before it was kept). */
-  stepId: z.string().optional(),
+  stepId: z.optional(z.string()),
 });
 export type RunStall = z.infer<typeof RunStall>;
 
@@ -93,29 +93,29 @@ const StoredRun = z.object({
   runKey: z.string(),
   gen: z.number(),
   status: RunStatus,
-  contactId: z.string().optional(),
+  contactId: z.optional(z.string()),
   triggerType: z.string(),
   triggerEventId: z.string(),
   startedAt: z.string(),
   updatedAt: z.string(),
-  waiting: RunWaiting.optional(),
-  resolution: RunResolution.optional(),
-  endedAt: z.string().optional(),
-  endReason: z.string().optional(),
+  waiting: z.optional(RunWaiting),
+  resolution: z.optional(RunResolution),
+  endedAt: z.optional(z.string()),
+  endReason: z.optional(z.string()),
   /** The execution that entered the run: only it may go on with an entry that did not finish. */
-  enteredBy: z.string().optional(),
+  enteredBy: z.optional(z.string()),
   /** The trigger detail, when small enough to ride on the run item. */
-  trigger: z.record(z.string(), z.unknown()).optional(),
+  trigger: z.optional(z.record(z.string(), z.unknown())),
   /** The journey version the run is on: the one it entered on, unless a policy moved it. */
-  version: z.string().optional(),
-  versionChanges: z.array(VersionChange).optional(),
+  version: z.optional(z.string()),
+  versionChanges: z.optional(z.array(VersionChange)),
   /** Set by the sweeper when the run's wake-up was overdue; kept as history once it resumed. */
-  stall: RunStall.optional(),
+  stall: z.optional(RunStall),
   /** While it waits: when it should resume (or, once stalled, when the sweeper looks again). */
-  wakeAt: z.string().optional(),
+  wakeAt: z.optional(z.string()),
   /** When its goal event (within the attribution window) converted it, and the order total. */
-  convertedAt: z.string().optional(),
-  conversionRevenue: z.number().optional(),
+  convertedAt: z.optional(z.string()),
+  conversionRevenue: z.optional(z.number()),
 });
 
 export type Run = z.infer<typeof StoredRun> & {
@@ -123,7 +123,7 @@ export type Run = z.infer<typeof StoredRun> & {
   readonly history: RunHistoryEntry[];
 };
 
-const TriggerDetail = z.record(z.string(), z.unknown()).default({});
+const TriggerDetail = z._default(z.record(z.string(), z.unknown()), {});
 
 /** A run listening for an event (goal or waitFor), as its listen item names it. */
 export const ListenItem = z.object({ journeyId: z.string(), runKey: z.string(), gen: z.number() });

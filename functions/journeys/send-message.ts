@@ -3,8 +3,9 @@
  * (a variable with no value is a `missing_data` skip), decide with the delivery controls, call the
  * provider, record the outcome. Used by send steps and broadcasts.
  */
-import * as z from 'zod';
+
 import { type Contact, contactView } from '#catalogue/contact.ts';
+import * as z from '#catalogue/zod.ts';
 import { type MessageTemplate, templateTexts } from '#language/template.ts';
 import type { Channel, DeliverySettings, MessageCategory } from '#language/types.ts';
 import { journeyMsOfRealMs, now, nowIso } from '#platform/clock.ts';
@@ -358,7 +359,7 @@ const AppointmentFields = z.object({
   startsAt: z.string(),
   durationMinutes: z.number(),
   location: z.string(),
-  title: z.string().optional(),
+  title: z.optional(z.string()),
 });
 
 /** What a template sees of the owner: `owner.name`, `owner.firstName`, `owner.email`... */

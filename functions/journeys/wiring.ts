@@ -1,5 +1,5 @@
 /** Builds the journey-step dependencies from the environment, once per container. */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';

@@ -4,7 +4,7 @@
  * claims name the lead, the assignment and the rep, so a link acts on that assignment only: a link
  * from a lead's earlier owner, or a contact's unsubscribe token, never verifies here.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { signClaims, type VerifyFailure, verifyClaims } from '../consent/signed-links.ts';
 
 export const LeadAction = z.enum(['accept', 'contacted', 'pass']);
@@ -12,11 +12,11 @@ export type LeadAction = z.infer<typeof LeadAction>;
 
 export const LeadActionClaims = z.strictObject({
   purpose: z.literal('lead_action'),
-  leadId: z.string().min(1).max(128),
-  assignmentId: z.string().min(1).max(140),
-  repId: z.string().min(1).max(128),
+  leadId: z.string().check(z.minLength(1)).check(z.maxLength(128)),
+  assignmentId: z.string().check(z.minLength(1)).check(z.maxLength(140)),
+  repId: z.string().check(z.minLength(1)).check(z.maxLength(128)),
   action: LeadAction,
-  exp: z.number().int().positive(),
+  exp: z.int().check(z.positive()),
 });
 export type LeadActionClaims = z.infer<typeof LeadActionClaims>;
 

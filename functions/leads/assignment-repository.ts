@@ -39,7 +39,7 @@
  * crash between the assignment and the dequeue) is dropped by the next pass.
  */
 
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
 import {
   DeleteCommand,
@@ -78,30 +78,30 @@ export const LeadHistoryEntry = z.object({
   at: z.string(),
   /** `assigned`, `skipped` (the rep was full), `reassigned`, `closed`, `accepted`, `contacted`. */
   what: z.string(),
-  repId: z.string().optional(),
-  rule: AssignmentRule.optional(),
-  reason: z.string().optional(),
+  repId: z.optional(z.string()),
+  rule: z.optional(AssignmentRule),
+  reason: z.optional(z.string()),
 });
 export type LeadHistoryEntry = z.infer<typeof LeadHistoryEntry>;
 
 /** The lead item as read back (bookkeeping attributes such as `priorStatus` are left out). */
 const StoredLead = z.object({
   leadId: z.string(),
-  status: LeadStatus.default('new'),
-  owner: z.string().optional(),
-  rule: AssignmentRule.optional(),
-  assignedAt: z.string().optional(),
-  score: z.number().optional(),
-  grade: z.enum(['A', 'B', 'C']).optional(),
-  fired: z.array(z.object({ ruleId: z.string(), points: z.number() })).optional(),
-  history: z.array(LeadHistoryEntry).default([]),
-  contactId: z.string().optional(),
+  status: z._default(LeadStatus, 'new'),
+  owner: z.optional(z.string()),
+  rule: z.optional(AssignmentRule),
+  assignedAt: z.optional(z.string()),
+  score: z.optional(z.number()),
+  grade: z.optional(z.enum(['A', 'B', 'C'])),
+  fired: z.optional(z.array(z.object({ ruleId: z.string(), points: z.number() }))),
+  history: z._default(z.array(LeadHistoryEntry), []),
+  contactId: z.optional(z.string()),
   /** The `lead.submitted` detail as the form sent it. */
-  submission: z.record(z.string(), z.unknown()).optional(),
-  submittedAt: z.string().optional(),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
-  closedAt: z.string().optional(),
+  submission: z.optional(z.record(z.string(), z.unknown())),
+  submittedAt: z.optional(z.string()),
+  createdAt: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
 });
 export type LeadRecord = z.infer<typeof StoredLead>;
 

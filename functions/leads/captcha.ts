@@ -13,7 +13,7 @@
  *
  * The secret and the token are never logged nor returned, not even inside `detail`.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 
 export interface CaptchaConfig {
   /** e.g. https://challenges.cloudflare.com/turnstile/v0/siteverify */
@@ -33,7 +33,7 @@ export const DEFAULT_CAPTCHA_TIMEOUT_MS = 3000;
 
 const VerifyAnswer = z.object({
   success: z.boolean(),
-  'error-codes': z.array(z.string()).default([]),
+  'error-codes': z._default(z.array(z.string()), []),
 });
 
 /** Asks the provider whether `token` is a good captcha answer. Never throws. */

@@ -30,9 +30,10 @@
  * `budget`. A field sent twice is refused, and so are unknown fields, so nothing undeclared is ever
  * stored. Every error is reported at once, each naming its field.
  */
-import * as z from 'zod';
+
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { normalizePhone } from '#catalogue/phone.ts';
+import * as z from '#catalogue/zod.ts';
 import { mediaTypeOf } from '#platform/http/body.ts';
 import { type FieldError, parseJson } from '#platform/http/responses.ts';
 
@@ -65,25 +66,26 @@ export interface LeadFormInput {
 
 const event = LeadSubmitted.shape;
 const contact = event.contact.shape;
-const utm = event.utm.unwrap().shape;
+const utm = event.utm.def.innerType.shape;
 
 const CHECKBOX = {
   truthy: ['on', 'true', '1', 'yes'],
   falsy: ['off', 'false', '0', 'no'],
 };
-const Checkbox = z
-  .union([z.boolean(), z.stringbool({ ...CHECKBOX, case: 'insensitive' })], {
+const Checkbox = z._default(
+  z.union([z.boolean(), z.stringbool({ ...CHECKBOX, case: 'insensitive' })], {
     error: `must be a checkbox value: ${CHECKBOX.truthy.join(', ')} (ticked) or ${CHECKBOX.falsy.join(', ')}`,
-  })
-  .default(false);
+  }),
+  false,
+);
 
 const SubmissionId = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 characters: letters, digits, _ or -');
+  .check(z.regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 characters: letters, digits, _ or -'));
 
 /** The form's fields, each checked by the schema the `lead.submitted` event uses for it. */
 const LeadFormFields = z.object({
-  submissionId: SubmissionId.optional(),
+  submissionId: z.optional(SubmissionId),
   email: contact.email,
   phone: contact.phone,
   firstName: event.firstName,
@@ -91,7 +93,7 @@ const LeadFormFields = z.object({
   company: event.company,
   companySize: event.companySize,
   budget: event.budget,
-  country: z.string().toUpperCase().pipe(event.country.unwrap()).optional(),
+  country: z.optional(z.pipe(z.string().check(z.toUpperCase()), event.country.def.innerType)),
   region: event.region,
   postcode: event.postcode,
   productInterest: event.productInterest,

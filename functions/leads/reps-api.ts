@@ -14,8 +14,8 @@
  * addresses and phone numbers are never logged: rep ids only.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type * as z from 'zod';
-import { Identifier } from '#catalogue/common.ts';
+import { Identifier, limits } from '#catalogue/common.ts';
+import type * as z from '#catalogue/zod.ts';
 import { readJsonBody } from '#platform/http/body.ts';
 import { refusal } from '#platform/http/http-error.ts';
 import { clientError, type FieldError, header, json } from '#platform/http/responses.ts';
@@ -46,7 +46,7 @@ export async function answerRepsRequest(
 ): Promise<APIGatewayProxyResult> {
   if (event.resource === '/reps') return listReps(roster);
   const repId = Identifier.safeParse(event.pathParameters?.repId);
-  if (!repId.success) throw refusal(400, 'repId', `must be 1 to ${Identifier.maxLength} characters`);
+  if (!repId.success) throw refusal(400, 'repId', `must be 1 to ${limits.id} characters`);
   if (event.httpMethod === 'GET') return getRep(repId.data, roster);
   const expected = expectedVersion(event);
   if (event.httpMethod === 'PUT') return putRep(event, repId.data, expected, roster);

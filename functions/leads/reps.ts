@@ -4,16 +4,19 @@
  * timezone, time out of office and their manager. Pure schema, validation and matching; the roster
  * is loaded by roster.ts and routing.ts decides who gets a lead.
  */
-import * as z from 'zod';
+
 import { CalendarDate, CountryCode, Email, Identifier, limits, TimeZone, text } from '#catalogue/common.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { Phone } from '#catalogue/phone.ts';
+import * as z from '#catalogue/zod.ts';
 import { localParts } from '#language/local-time.ts';
 
 /** HH:MM from 00:00 to 24:00 (24:00 only makes sense as an end). */
 const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
-const ClockTime = z.string().regex(CLOCK_TIME, 'must be a time of day written HH:MM (00:00 to 24:00)');
+const ClockTime = z
+  .string()
+  .check(z.regex(CLOCK_TIME, 'must be a time of day written HH:MM (00:00 to 24:00)'));
 
 /**
  * When a rep works, in their own timezone: ISO weekdays (1 = Monday ... 7 = Sunday) and a daily
@@ -21,7 +24,10 @@ const ClockTime = z.string().regex(CLOCK_TIME, 'must be a time of day written HH
  * the day it starts on (Friday 22:00–06:00 covers Saturday 02:00). `24:00` ends at midnight.
  */
 export const WorkingHours = z.object({
-  days: z.array(z.int().min(1).max(7)).min(1).max(7),
+  days: z
+    .array(z.int().check(z.gte(1)).check(z.lte(7)))
+    .check(z.minLength(1))
+    .check(z.maxLength(7)),
   start: ClockTime,
   end: ClockTime,
 });
@@ -33,16 +39,20 @@ export type WorkingHours = z.infer<typeof WorkingHours>;
  * territory at all covers none: they get leads as an account owner, fallback member or manager only.
  */
 export const Territory = z.object({
-  countries: z.array(CountryCode).max(250).optional(),
-  regions: z.array(text(limits.name)).max(500).optional(),
-  postcodePrefixes: z.array(z.string().min(1).max(16)).max(2000).optional(),
+  countries: z.optional(z.array(CountryCode).check(z.maxLength(250))),
+  regions: z.optional(z.array(text(limits.name)).check(z.maxLength(500))),
+  postcodePrefixes: z.optional(
+    z.array(z.string().check(z.minLength(1)).check(z.maxLength(16))).check(z.maxLength(2000)),
+  ),
 });
 export type Territory = z.infer<typeof Territory>;
 
 /** What a rep sells and speaks; a list left out means no restriction. Languages are BCP-47 (`fr`, `en-US`). */
 export const Skills = z.object({
-  products: z.array(text(limits.name)).max(100).optional(),
-  languages: z.array(z.string().min(2).max(limits.locale)).max(50).optional(),
+  products: z.optional(z.array(text(limits.name)).check(z.maxLength(100))),
+  languages: z.optional(
+    z.array(z.string().check(z.minLength(2)).check(z.maxLength(limits.locale))).check(z.maxLength(50)),
+  ),
 });
 export type Skills = z.infer<typeof Skills>;
 
@@ -50,26 +60,26 @@ export const SalesRep = z.object({
   id: Identifier,
   name: text(limits.name),
   email: Email,
-  phone: Phone.optional(),
+  phone: z.optional(Phone),
   /** IANA zone the working hours and out-of-office dates are read in. */
   timezone: TimeZone,
   territory: Territory,
   skills: Skills,
   /** Most open leads the rep holds at once; 0 takes no new round-robin leads. */
-  capacity: z.int().min(0).max(100_000),
+  capacity: z.int().check(z.gte(0)).check(z.lte(100_000)),
   /** Share of the round robin relative to the other candidates (2 gets twice as many as 1). */
-  weight: z.number().positive().max(1000),
+  weight: z.number().check(z.positive()).check(z.lte(1000)),
   workingHours: WorkingHours,
   /** Inclusive local dates (YYYY-MM-DD) in the rep's timezone. */
-  outOfOffice: z.object({ from: CalendarDate, to: CalendarDate }).optional(),
-  managerId: Identifier.optional(),
+  outOfOffice: z.optional(z.object({ from: CalendarDate, to: CalendarDate })),
+  managerId: z.optional(Identifier),
   /** Member of the fallback queue: takes, in turn, leads no territory rep can take. */
-  fallback: z.boolean().optional(),
+  fallback: z.optional(z.boolean()),
 });
 export type SalesRep = z.infer<typeof SalesRep>;
 
 export const RepRoster = z.object({
-  reps: z.array(SalesRep).min(1).max(1000),
+  reps: z.array(SalesRep).check(z.minLength(1)).check(z.maxLength(1000)),
   /** Leads nobody else can take go to the queue's members, then to its manager. */
   fallbackQueue: z.object({ managerId: Identifier }),
 });

@@ -25,8 +25,8 @@
  * finished by the next writer before it commits its own change.
  */
 
-import * as z from 'zod';
 import { Identifier } from '#catalogue/common.ts';
+import * as z from '#catalogue/zod.ts';
 import { batchGetAll } from '#platform/batch-get.ts';
 import { dynamo, GetCommand, PutCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { now } from '#platform/clock.ts';
@@ -98,16 +98,16 @@ const DEFAULT_TTL_MS = 30_000;
 /** Each lost commit means another writer's commit landed, so this many concurrent writers all get through. */
 const WRITE_ATTEMPTS = 8;
 
-const Stamp = z.object({ version: z.int().min(1), updatedAt: z.string() });
+const Stamp = z.object({ version: z.int().check(z.gte(1)), updatedAt: z.string() });
 const Tombstone = z.object({ id: Identifier, deleted: z.literal(true) });
 const StoredSettings = z.object({ fallbackQueue: RepRoster.shape.fallbackQueue });
 /** An item as written to the table, keys included (what `pending` holds). */
-const StoredItem = z.looseObject({ pk: z.string(), sk: z.string(), version: z.int().min(1) });
+const StoredItem = z.looseObject({ pk: z.string(), sk: z.string(), version: z.int().check(z.gte(1)) });
 type StoredItem = z.infer<typeof StoredItem>;
 const StoredIndex = z.object({
-  repIds: z.set(z.string()).optional(),
-  revision: z.int().min(0).default(0),
-  pending: StoredItem.optional(),
+  repIds: z.optional(z.set(z.string())),
+  revision: z._default(z.int().check(z.gte(0)), 0),
+  pending: z.optional(StoredItem),
 });
 
 /** What a rep's stored item says: its edited form, or that it was removed. */

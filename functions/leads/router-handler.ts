@@ -7,10 +7,10 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { AppointmentBooked } from '#catalogue/appointment-booked.ts';
 import { LeadSlaBreached } from '#catalogue/lead-sla-breached.ts';
 import { LeadSubmitted } from '#catalogue/lead-submitted.ts';
+import * as z from '#catalogue/zod.ts';
 import { UNASSIGNED_QUEUE } from '#platform/lead-env.ts';
 import { logger } from '#platform/logger.ts';
 import { METRIC } from '#platform/metric-names.ts';

@@ -7,10 +7,11 @@
  * Everything here is pure: the model is validated once (`validateScoringModel`), then `scoreLead`
  * computes from the lead, its recent behaviour and a clock reading.
  */
-import * as z from 'zod';
+
 import { eventTypes } from '#catalogue/event-types.ts';
 import type { LeadSubmitted } from '#catalogue/lead-submitted.ts';
 import { ENGAGEMENT_EVENT_TYPES, type ProfileAggregates } from '#catalogue/profile-aggregates.ts';
+import * as z from '#catalogue/zod.ts';
 import type { Violation } from '#language/validator.ts';
 
 /** Lead fields an attribute rule may test. */
@@ -36,11 +37,11 @@ export const SCORING_FIELDS: Readonly<Record<ScoringField, 'number' | 'string'>>
 
 const RuleId = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids use lower-case letters, digits and -');
+  .check(z.minLength(1))
+  .check(z.maxLength(64))
+  .check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids use lower-case letters, digits and -'));
 
-const Scalar = z.union([z.string().min(1).max(256), z.number()]);
+const Scalar = z.union([z.string().check(z.minLength(1)).check(z.maxLength(256)), z.number()]);
 
 /** Points for an attribute of the lead, e.g. `companySize gte 250 → +10`. */
 export const AttributeRule = z.object({
@@ -48,7 +49,7 @@ export const AttributeRule = z.object({
   id: RuleId,
   field: ScoringField,
   op: z.enum(['gte', 'lte', 'equals', 'in']),
-  value: z.union([Scalar, z.array(Scalar).min(1).max(200)]),
+  value: z.union([Scalar, z.array(Scalar).check(z.minLength(1)).check(z.maxLength(200))]),
   /** May be negative (a disqualifying attribute); never 0. */
   points: z.number(),
 });
@@ -59,7 +60,7 @@ export const DetailMatch = z.union([
   z.string(),
   z.number(),
   z.boolean(),
-  z.object({ prefix: z.string().min(1).max(2048) }),
+  z.object({ prefix: z.string().check(z.minLength(1)).check(z.maxLength(2048)) }),
 ]);
 export type DetailMatch = z.infer<typeof DetailMatch>;
 
@@ -72,12 +73,12 @@ export const BehaviourRule = z.object({
   kind: z.literal('behaviour'),
   id: RuleId,
   /** Event type, e.g. `page.viewed`, `demo.requested`. */
-  event: z.string().min(1).max(128),
+  event: z.string().check(z.minLength(1)).check(z.maxLength(128)),
   /** Conditions on the event detail, by dot path (`path`, `page.url`); all must hold. */
-  match: z.record(z.string().min(1).max(128), DetailMatch).optional(),
+  match: z.optional(z.record(z.string().check(z.minLength(1)).check(z.maxLength(128)), DetailMatch)),
   points: z.number(),
-  halfLifeDays: z.number().positive(),
-  maxEvents: z.int().min(1).max(100).optional(),
+  halfLifeDays: z.number().check(z.positive()),
+  maxEvents: z.optional(z.int().check(z.gte(1)).check(z.lte(100))),
 });
 export type BehaviourRule = z.infer<typeof BehaviourRule>;
 
@@ -86,7 +87,7 @@ export type ScoringRule = z.infer<typeof ScoringRule>;
 
 /** Rules plus grade thresholds: score >= A is grade A, score >= B is grade B, else C. */
 export const ScoringModel = z.object({
-  rules: z.array(ScoringRule).max(500),
+  rules: z.array(ScoringRule).check(z.maxLength(500)),
   thresholds: z.object({ A: z.number(), B: z.number() }),
 });
 export type ScoringModel = z.infer<typeof ScoringModel>;

@@ -24,7 +24,7 @@
  * the items disappear shortly after their window, but it is not anonymization.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { dynamo, GetCommand, PutCommand, UpdateCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 import type { LeadForm } from './lead-form.ts';

@@ -1,4 +1,4 @@
-import type { output, ZodType } from 'zod';
+import * as z from '#catalogue/zod.ts';
 
 /** Reads a required environment variable once, failing at cold start with the variable's name. */
 export function requireEnv(name: string): string {
@@ -21,6 +21,9 @@ export function optionalEnv(name: string, fallback: string): string {
  * each object schema on its first parse to speed up the parses that follow (about 6 ms for the
  * delivery policy's, and none follow).
  */
-export function parseJsonSetting<Schema extends ZodType>(schema: Schema, json: string): output<Schema> {
-  return schema.parse(JSON.parse(json), { jitless: true });
+export function parseJsonSetting<Schema extends z.core.$ZodType>(
+  schema: Schema,
+  json: string,
+): z.output<Schema> {
+  return z.parse(schema, JSON.parse(json), { jitless: true });
 }

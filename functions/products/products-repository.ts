@@ -8,7 +8,7 @@
  * event arriving late never replaces a newer one.
  */
 
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { DeleteCommand, dynamo, GetCommand, PutCommand, QueryCommand } from '#platform/clients/dynamo.ts';
 import { isConditionFailure } from '#platform/dynamo-errors.ts';
 
@@ -29,24 +29,24 @@ export const StateVersion = z.object({ updatedAt: z.string(), eventId: z.string(
 export type StateVersion = z.infer<typeof StateVersion>;
 
 /** A cart as its latest `cart.updated` left it. */
-export const CartState = StateVersion.extend({
+export const CartState = z.extend(StateVersion, {
   cartId: z.string(),
   items: z.array(z.record(z.string(), z.unknown())),
   value: z.number(),
   currency: z.string(),
-  cartUrl: z.string().optional(),
+  cartUrl: z.optional(z.string()),
 });
 export type CartState = z.infer<typeof CartState>;
 
 /** A SKU's latest price. */
-export const PriceState = StateVersion.extend({ price: z.number(), currency: z.string() });
+export const PriceState = z.extend(StateVersion, { price: z.number(), currency: z.string() });
 export type PriceState = z.infer<typeof PriceState>;
 
 /** A SKU's latest stock level (`eventId` is absent on levels stored before it was recorded). */
 export const StockState = z.object({
   quantity: z.number(),
   updatedAt: z.string(),
-  eventId: z.string().optional(),
+  eventId: z.optional(z.string()),
 });
 export type StockState = z.infer<typeof StockState>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier, limits, Timestamp, TimeZone, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,21 +7,23 @@ export const AppointmentBooked = z
   .object({
     ...contactEventBase,
     appointmentId: Identifier,
-    leadId: Identifier.optional(),
+    leadId: z.optional(Identifier),
     repId: Identifier,
     startsAt: Timestamp,
-    durationMinutes: z
-      .int()
-      .min(5)
-      .max(24 * 60)
-      .default(30),
+    durationMinutes: z._default(
+      z
+        .int()
+        .check(z.gte(5))
+        .check(z.lte(24 * 60)),
+      30,
+    ),
     /** An address, or a video-call URL. */
     location: text(limits.name),
-    title: text(limits.name).optional(),
+    title: z.optional(text(limits.name)),
     /** The zone the contact reads times in; the profile's, then the deployment's, when absent. */
-    timezone: TimeZone.optional(),
+    timezone: z.optional(TimeZone),
   })
-  .meta({ description: 'A meeting between a contact and a sales rep was booked.' });
+  .check(z.describe('A meeting between a contact and a sales rep was booked.'));
 
 /** Parsed `appointment.booked` detail. */
 export type AppointmentBooked = z.infer<typeof AppointmentBooked>;

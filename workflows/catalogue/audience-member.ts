@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -16,5 +16,5 @@ export const AudienceMember = z
     /** One run per key: the contact, plus the year, month or last order as the journey's `once` says. */
     memberKey: Identifier,
   })
-  .meta({ description: 'A contact admitted to a scheduled journey by an audience pass (never on the bus).' });
+  .check(z.describe('A contact admitted to a scheduled journey by an audience pass (never on the bus).'));
 export type AudienceMember = z.infer<typeof AudienceMember>;

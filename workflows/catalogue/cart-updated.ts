@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Currency, HttpUrl, Identifier, LineItem, limits, Money } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,12 +7,12 @@ export const CartUpdated = z
   .object({
     ...contactEventBase,
     cartId: Identifier,
-    items: z.array(LineItem).max(limits.items),
+    items: z.array(LineItem).check(z.maxLength(limits.items)),
     value: Money,
     currency: Currency,
-    cartUrl: HttpUrl.optional(),
+    cartUrl: z.optional(HttpUrl),
   })
-  .meta({ description: 'The full current content of a cart; an empty items list means it was emptied.' });
+  .check(z.describe('The full current content of a cart; an empty items list means it was emptied.'));
 
 /** Parsed `cart.updated` detail. */
 export type CartUpdated = z.infer<typeof CartUpdated>;

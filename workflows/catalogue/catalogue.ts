@@ -1,7 +1,7 @@
 // The event catalogue: detail-type → zod schema, plus introspection built on it (JSON Schema, field
 // paths) for tooling and synth. At run time, functions parse events through parse-event.ts, which
 // builds one type's schema when an event of that type first arrives, instead of all of them here.
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { AppointmentBooked } from './appointment-booked.ts';
 import { AudienceMember } from './audience-member.ts';
 import { CartUpdated } from './cart-updated.ts';
@@ -57,7 +57,7 @@ export const eventCatalogue = {
   'segment.entered': SegmentEntered,
   'segment.exited': SegmentExited,
   'audience.member': AudienceMember,
-} as const satisfies Record<EventType, z.ZodType>;
+} as const satisfies Record<EventType, z.ZodMiniType>;
 
 /** The parsed detail of an event type (after normalization: lower-cased email, E.164 phone). */
 export type EventDetail<T extends EventType> = z.infer<(typeof eventCatalogue)[T]>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Currency, Identifier, Money } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -10,7 +10,7 @@ export const CheckoutStarted = z
     value: Money,
     currency: Currency,
   })
-  .meta({ description: 'A contact started checking out a cart.' });
+  .check(z.describe('A contact started checking out a cart.'));
 
 /** Parsed `checkout.started` detail. */
 export type CheckoutStarted = z.infer<typeof CheckoutStarted>;

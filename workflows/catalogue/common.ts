@@ -8,7 +8,7 @@
 // (700 KB in every bundle that validates an event), and its index module builds alpha-3 and numeric
 // lookups at load that a check of alpha-2 codes never reads.
 import countryCodes from 'i18n-iso-countries/codes.json' with { type: 'json' };
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 
 /** Length and size limits shared by the event schemas (documented in docs/events.md). */
 export const limits = {
@@ -57,19 +57,21 @@ export function withoutControlCharacters(value: string): string {
 export function text(max: number) {
   return z
     .string()
-    .refine((value) => !LINE_BREAK.test(value), { error: 'must be one line (no CR or LF)', abort: true })
-    .overwrite((value) => withoutControlCharacters(value))
-    .min(1)
-    .max(max);
+    .check(
+      z.refine((value) => !LINE_BREAK.test(value), { error: 'must be one line (no CR or LF)', abort: true }),
+    )
+    .check(z.overwrite((value) => withoutControlCharacters(value)))
+    .check(z.minLength(1))
+    .check(z.maxLength(max));
 }
 
 /** Non-empty text of at most `max` characters that may span lines; control characters other than tab and LF stripped. */
 export function multilineText(max: number) {
   return z
     .string()
-    .overwrite((value) => withoutControlCharacters(value))
-    .min(1)
-    .max(max);
+    .check(z.overwrite((value) => withoutControlCharacters(value)))
+    .check(z.minLength(1))
+    .check(z.maxLength(max));
 }
 
 /**
@@ -98,7 +100,7 @@ export const Identifier = text(limits.id);
 /** An absolute http(s) URL; other schemes (javascript:, data:...) would end up as links in messages. */
 export const HttpUrl = z
   .url({ protocol: /^https?$/, ...messageFor('invalid_format', 'must be an absolute http(s) URL') })
-  .max(limits.url);
+  .check(z.maxLength(limits.url));
 
 // 19.99 * 100 is 1998.9999999999998 in floating point: allow a few ulps of error.
 function hasAtMostTwoDecimals(value: number): boolean {
@@ -112,10 +114,10 @@ function hasAtMostTwoDecimals(value: number): boolean {
  */
 export const Money = z
   .number()
-  .min(0)
-  .refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true })
-  .overwrite((value) => Number(value.toFixed(2)))
-  .describe('Amount >= 0 with at most 2 decimals');
+  .check(z.gte(0))
+  .check(z.refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true }))
+  .check(z.overwrite((value) => Number(value.toFixed(2))))
+  .check(z.describe('Amount >= 0 with at most 2 decimals'));
 
 // The runtime's ICU data lists the ISO 4217 currencies in use (EUR, USD..., not DEM or XXX).
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
@@ -123,10 +125,14 @@ const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency
 /** An ISO-4217 currency code in use: 3 upper-case letters, checked against the runtime's ICU list. */
 export const Currency = z
   .string()
-  .regex(/^[A-Z]{3}$/, { error: 'must be an ISO-4217 currency code (3 upper-case letters)', abort: true })
-  .refine((code) => CURRENCIES.has(code), {
-    error: (issue) => `"${String(issue.input)}" is not an ISO-4217 currency code in use`,
-  });
+  .check(
+    z.regex(/^[A-Z]{3}$/, { error: 'must be an ISO-4217 currency code (3 upper-case letters)', abort: true }),
+  )
+  .check(
+    z.refine((code) => CURRENCIES.has(code), {
+      error: (issue) => `"${String(issue.input)}" is not an ISO-4217 currency code in use`,
+    }),
+  );
 
 /** The alpha-2 codes of i18n-iso-countries' list (each entry: alpha-2, alpha-3, numeric, ISO 3166-2). */
 const ALPHA_2_CODES: ReadonlySet<string> = new Set(
@@ -136,13 +142,17 @@ const ALPHA_2_CODES: ReadonlySet<string> = new Set(
 /** An ISO-3166-1 alpha-2 country code: 2 upper-case letters, checked against i18n-iso-countries' list. */
 export const CountryCode = z
   .string()
-  .regex(/^[A-Z]{2}$/, {
-    error: 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)',
-    abort: true,
-  })
-  .refine((code) => ALPHA_2_CODES.has(code), {
-    error: (issue) => `"${String(issue.input)}" is not an ISO-3166-1 alpha-2 country code`,
-  });
+  .check(
+    z.regex(/^[A-Z]{2}$/, {
+      error: 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)',
+      abort: true,
+    }),
+  )
+  .check(
+    z.refine((code) => ALPHA_2_CODES.has(code), {
+      error: (issue) => `"${String(issue.input)}" is not an ISO-3166-1 alpha-2 country code`,
+    }),
+  );
 
 function canonicalLocale(value: string): string | undefined {
   try {
@@ -155,13 +165,15 @@ function canonicalLocale(value: string): string | undefined {
 /** A BCP-47 language tag, rewritten to its canonical casing (`en-us` becomes `en-US`). */
 export const Locale = z
   .string()
-  .max(limits.locale)
-  .regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 language tag such as "en-US"')
-  .refine((value) => canonicalLocale(value) !== undefined, {
-    error: 'must be a BCP-47 language tag such as "en-US"',
-    abort: true,
-  })
-  .overwrite((value) => canonicalLocale(value) ?? value);
+  .check(z.maxLength(limits.locale))
+  .check(z.regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 language tag such as "en-US"'))
+  .check(
+    z.refine((value) => canonicalLocale(value) !== undefined, {
+      error: 'must be a BCP-47 language tag such as "en-US"',
+      abort: true,
+    }),
+  )
+  .check(z.overwrite((value) => canonicalLocale(value) ?? value));
 
 function isTimeZone(value: string): boolean {
   // Newer runtimes accept offsets such as "+02:00"; journeys need a zone name for DST.
@@ -177,8 +189,8 @@ function isTimeZone(value: string): boolean {
 /** An IANA time zone name such as "Europe/Paris" (checked against the runtime's zone data). */
 export const TimeZone = z
   .string()
-  .max(limits.timezone)
-  .refine(isTimeZone, 'must be an IANA time zone name such as "Europe/Paris"');
+  .check(z.maxLength(limits.timezone))
+  .check(z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/Paris"'));
 
 /** A calendar date written YYYY-MM-DD. */
 export const CalendarDate = z.iso.date({ error: 'must be a date written YYYY-MM-DD' });
@@ -194,63 +206,66 @@ export const Attributes = z
   .record(
     z
       .string()
-      .max(limits.attributeKey)
-      .regex(
-        /^[A-Za-z_][A-Za-z0-9_]*$/,
-        'attribute names use letters, digits and _ and do not start with a digit',
+      .check(z.maxLength(limits.attributeKey))
+      .check(
+        z.regex(
+          /^[A-Za-z_][A-Za-z0-9_]*$/,
+          'attribute names use letters, digits and _ and do not start with a digit',
+        ),
       )
-      .refine(isOrdinaryName, notObjectMachinery('attribute name')),
+      .check(z.refine(isOrdinaryName, notObjectMachinery('attribute name'))),
     // A value may be read into a message: control characters stripped, line feeds kept.
     z.union([
       z
         .string()
-        .overwrite((value) => withoutControlCharacters(value))
-        .max(limits.attributeValue),
+        .check(z.overwrite((value) => withoutControlCharacters(value)))
+        .check(z.maxLength(limits.attributeValue)),
       z.number(),
       z.boolean(),
     ]),
   )
-  .refine(
-    (value) => Object.keys(value).length <= limits.attributes,
-    `at most ${limits.attributes} attributes`,
+  .check(
+    z.refine(
+      (value) => Object.keys(value).length <= limits.attributes,
+      `at most ${limits.attributes} attributes`,
+    ),
   )
-  // The refine is invisible to JSON Schema; say the same thing there.
-  .meta({ maxProperties: limits.attributes });
+  .check(z.meta({ maxProperties: limits.attributes }));
 
 /** An email address, trimmed and lower-cased before it is checked. */
 export const Email = z
   .string()
-  .max(limits.email)
-  .trim()
-  .toLowerCase()
+  .check(z.maxLength(limits.email))
+  .check(z.trim())
+  .check(z.toLowerCase())
   .check(z.email({ error: 'is not a valid email address' }));
 
 /** Fields present on every event detail. */
 export const eventBase = {
-  eventId: Identifier.describe('Unique per event; used to drop duplicates'),
+  eventId: Identifier.check(z.describe('Unique per event; used to drop duplicates')),
   occurredAt: Timestamp,
-  source: text(limits.source).describe('The producer, e.g. "shop.example.com"'),
+  source: text(limits.source).check(z.describe('The producer, e.g. "shop.example.com"')),
 };
 
 /** Optional profile fields sent with `contact.signed_up` and `contact.updated`. */
 export const profileFields = {
-  firstName: text(limits.name).optional(),
-  lastName: text(limits.name).optional(),
-  locale: Locale.optional(),
-  timezone: TimeZone.optional(),
-  country: CountryCode.optional(),
-  birthday: CalendarDate.optional(),
-  attributes: Attributes.optional(),
+  firstName: z.optional(text(limits.name)),
+  lastName: z.optional(text(limits.name)),
+  locale: z.optional(Locale),
+  timezone: z.optional(TimeZone),
+  country: z.optional(CountryCode),
+  birthday: z.optional(CalendarDate),
+  attributes: z.optional(Attributes),
 };
 
 /** One line of a cart or an order; `price` is the unit price. */
 export const LineItem = z.object({
   sku: Identifier,
   name: text(limits.name),
-  qty: wholeNumber().min(1, 'must be at least 1').max(100_000),
+  qty: wholeNumber().check(z.gte(1, 'must be at least 1')).check(z.lte(100_000)),
   price: Money,
-  imageUrl: HttpUrl.optional(),
-  url: HttpUrl.optional(),
+  imageUrl: z.optional(HttpUrl),
+  url: z.optional(HttpUrl),
 });
 
 /** A cart or order line. */

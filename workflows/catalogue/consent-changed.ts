@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { isOrdinaryName, limits, notObjectMachinery, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -6,18 +6,17 @@ import { contactEventBase } from './contact-ref.ts';
 export const ConsentChanged = z
   .object({
     ...contactEventBase,
-    channel: z.enum(['email', 'sms', 'voice']).describe('voice: automated calls'),
-    topic: text(limits.tag)
-      .refine(isOrdinaryName, notObjectMachinery('topic name'))
-      .optional()
-      .describe('Subscription topic; absent means the whole channel'),
+    channel: z.enum(['email', 'sms', 'voice']).check(z.describe('voice: automated calls')),
+    topic: z
+      .optional(text(limits.tag).check(z.refine(isOrdinaryName, notObjectMachinery('topic name'))))
+      .check(z.describe('Subscription topic; absent means the whole channel')),
     status: z.enum(['opted_in', 'opted_out', 'pending']),
     proof: z.object({
       kind: z.enum(['form', 'double_opt_in', 'import', 'link', 'sms_keyword', 'support']),
-      reference: text(limits.name).optional().describe('Form id, ticket number, keyword...'),
+      reference: z.optional(text(limits.name)).check(z.describe('Form id, ticket number, keyword...')),
     }),
   })
-  .meta({ description: 'A contact opted in or out of a channel (optionally one topic of it).' });
+  .check(z.describe('A contact opted in or out of a channel (optionally one topic of it).'));
 
 /** Parsed `consent.changed` detail. */
 export type ConsentChanged = z.infer<typeof ConsentChanged>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { limits, multilineText } from './common.ts';
 import { ContactRef, contactEventBase } from './contact-ref.ts';
 
@@ -11,11 +11,11 @@ import { ContactRef, contactEventBase } from './contact-ref.ts';
 export const ContactMerged = z
   .object({
     ...contactEventBase,
-    contact: ContactRef.describe('The survivor: the contact that remains'),
-    absorbed: ContactRef.describe('The contact merged into the survivor'),
-    reason: multilineText(limits.message).describe('Why they are one person, for the record'),
+    contact: ContactRef.check(z.describe('The survivor: the contact that remains')),
+    absorbed: ContactRef.check(z.describe('The contact merged into the survivor')),
+    reason: multilineText(limits.message).check(z.describe('Why they are one person, for the record')),
   })
-  .meta({ description: 'Two contacts are one person: `absorbed` is merged into `contact` (the survivor).' });
+  .check(z.describe('Two contacts are one person: `absorbed` is merged into `contact` (the survivor).'));
 
 /** Parsed `contact.merged` detail. */
 export type ContactMerged = z.infer<typeof ContactMerged>;

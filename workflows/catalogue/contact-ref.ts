@@ -1,5 +1,5 @@
 /** Who an event is about: the contact reference every contact event carries. */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Email, eventBase, Identifier } from './common.ts';
 import { Phone } from './phone.ts';
 
@@ -12,30 +12,33 @@ import { Phone } from './phone.ts';
  */
 export const ContactRef = z
   .object({
-    contactId: Identifier.optional(),
-    externalId: Identifier.optional().describe(
-      "The producer's own id for the person (shop customer id, CRM id)",
-    ),
-    email: Email.optional(),
-    phone: Phone.optional(),
+    contactId: z.optional(Identifier),
+    externalId: z
+      .optional(Identifier)
+      .check(z.describe("The producer's own id for the person (shop customer id, CRM id)")),
+    email: z.optional(Email),
+    phone: z.optional(Phone),
   })
-  .refine(
-    (c) =>
-      c.contactId !== undefined ||
-      c.externalId !== undefined ||
-      c.email !== undefined ||
-      c.phone !== undefined,
-    { error: 'needs at least one of contactId, externalId, email or phone' },
+  .check(
+    z.refine(
+      (c) =>
+        c.contactId !== undefined ||
+        c.externalId !== undefined ||
+        c.email !== undefined ||
+        c.phone !== undefined,
+      { error: 'needs at least one of contactId, externalId, email or phone' },
+    ),
   )
-  // The refine is invisible to JSON Schema; say the same thing there.
-  .meta({
-    anyOf: [
-      { required: ['contactId'] },
-      { required: ['externalId'] },
-      { required: ['email'] },
-      { required: ['phone'] },
-    ],
-  });
+  .check(
+    z.meta({
+      anyOf: [
+        { required: ['contactId'] },
+        { required: ['externalId'] },
+        { required: ['email'] },
+        { required: ['phone'] },
+      ],
+    }),
+  );
 
 /** A parsed contact reference (email lower-cased, phone in E.164). */
 export type ContactRef = z.infer<typeof ContactRef>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { limits, profileFields, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,9 +7,11 @@ export const ContactSignedUp = z
   .object({
     ...contactEventBase,
     ...profileFields,
-    signupSource: text(limits.id).optional().describe('Where the signup happened, e.g. "footer-form"'),
+    signupSource: z
+      .optional(text(limits.id))
+      .check(z.describe('Where the signup happened, e.g. "footer-form"')),
   })
-  .meta({ description: 'A new contact signed up, with whatever profile the signup form collected.' });
+  .check(z.describe('A new contact signed up, with whatever profile the signup form collected.'));
 
 /** Parsed `contact.signed_up` detail. */
 export type ContactSignedUp = z.infer<typeof ContactSignedUp>;

@@ -3,7 +3,7 @@
  * by a phone number only one contact gives. Plain data and pure functions; the repository in
  * functions/contacts stores it.
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { ProfileAggregates } from './profile-aggregates.ts';
 
 const Primitive = z.union([z.string(), z.number(), z.boolean()]);
@@ -16,27 +16,27 @@ export const ConsentRecord = z.object({
   status: ConsentStatus,
   at: z.string(),
   source: z.string(),
-  proof: z.object({ kind: z.string(), reference: z.string().optional() }),
+  proof: z.object({ kind: z.string(), reference: z.optional(z.string()) }),
 });
 export type ConsentRecord = z.infer<typeof ConsentRecord>;
 
 export const ChannelConsent = z.object({
-  channel: ConsentRecord.optional(),
-  topics: z.record(z.string(), ConsentRecord).default({}),
+  channel: z.optional(ConsentRecord),
+  topics: z._default(z.record(z.string(), ConsentRecord), {}),
 });
 export type ChannelConsent = z.infer<typeof ChannelConsent>;
 
-export const Suppression = z.object({ reason: z.string(), at: z.string(), detail: z.string().optional() });
+export const Suppression = z.object({ reason: z.string(), at: z.string(), detail: z.optional(z.string()) });
 export type Suppression = z.infer<typeof Suppression>;
 
 /** Behavioural aggregates kept on the profile so journeys and segments never query history. */
 export const ContactStats = z.object({
-  orderCount: z.number().default(0),
-  totalSpent: z.number().default(0),
-  firstOrderAt: z.string().optional(),
-  lastOrderAt: z.string().optional(),
-  lastEventAt: z.string().optional(),
-  lastCartAt: z.string().optional(),
+  orderCount: z._default(z.number(), 0),
+  totalSpent: z._default(z.number(), 0),
+  firstOrderAt: z.optional(z.string()),
+  lastOrderAt: z.optional(z.string()),
+  lastEventAt: z.optional(z.string()),
+  lastCartAt: z.optional(z.string()),
 });
 export type ContactStats = z.infer<typeof ContactStats>;
 
@@ -73,60 +73,67 @@ export type MergeRecord = z.infer<typeof MergeRecord>;
 export const Contact = z.object({
   contactId: z.string(),
   /** The producer's own id for the person (shop customer id, CRM id): an identifier like e-mail. */
-  externalId: z.string().optional(),
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  locale: z.string().optional(),
-  timezone: z.string().optional(),
-  country: z.string().optional(),
-  birthday: z.string().optional(),
-  signupSource: z.string().optional(),
-  attributes: z.record(z.string(), Primitive).default({}),
-  tags: z.array(z.string()).default([]),
+  externalId: z.optional(z.string()),
+  email: z.optional(z.string()),
+  phone: z.optional(z.string()),
+  firstName: z.optional(z.string()),
+  lastName: z.optional(z.string()),
+  locale: z.optional(z.string()),
+  timezone: z.optional(z.string()),
+  country: z.optional(z.string()),
+  birthday: z.optional(z.string()),
+  signupSource: z.optional(z.string()),
+  attributes: z._default(z.record(z.string(), Primitive), {}),
+  tags: z._default(z.array(z.string()), []),
   /** Sales-owned fields: ingest never overwrites these once a rep has set them. */
-  ownerId: z.string().optional(),
-  accountId: z.string().optional(),
-  stage: z.string().optional(),
-  company: z.string().optional(),
+  ownerId: z.optional(z.string()),
+  accountId: z.optional(z.string()),
+  stage: z.optional(z.string()),
+  company: z.optional(z.string()),
   /** Fields a sales rep edited by hand; ingest leaves them alone. */
-  lockedFields: z.array(z.string()).default([]),
+  lockedFields: z._default(z.array(z.string()), []),
   /** Per channel; `voice` is consent to automated calls (SMS keywords prove `sms` only). */
-  consent: z
-    .object({
-      email: ChannelConsent.optional(),
-      sms: ChannelConsent.optional(),
-      voice: ChannelConsent.optional(),
-    })
-    .default({}),
+  consent: z._default(
+    z.object({
+      email: z.optional(ChannelConsent),
+      sms: z.optional(ChannelConsent),
+      voice: z.optional(ChannelConsent),
+    }),
+    {},
+  ),
   /** A number found invalid is suppressed for SMS; a call that proves it invalid suppresses `voice`. */
-  suppressed: z
-    .object({ email: Suppression.optional(), sms: Suppression.optional(), voice: Suppression.optional() })
-    .default({}),
-  stats: ContactStats.default({ orderCount: 0, totalSpent: 0 }),
+  suppressed: z._default(
+    z.object({
+      email: z.optional(Suppression),
+      sms: z.optional(Suppression),
+      voice: z.optional(Suppression),
+    }),
+    {},
+  ),
+  stats: z._default(ContactStats, { orderCount: 0, totalSpent: 0 }),
   /** Bounded per-day behaviour (counts, order totals, engagement) that segments read. */
-  aggregates: ProfileAggregates.default(() => ProfileAggregates.parse({})),
+  aggregates: z._default(ProfileAggregates, () => ProfileAggregates.parse({})),
   /** The segments the contact is in, as last evaluated (entering or leaving one emits an event). */
-  segments: z.array(z.string()).default([]),
+  segments: z._default(z.array(z.string()), []),
   /** Entries and exits of the last few events, kept until announced (published again on a retry). */
-  segmentChanges: z
-    .array(z.object({ eventId: z.string(), entered: z.array(z.string()), exited: z.array(z.string()) }))
-    .default([]),
+  segmentChanges: z._default(
+    z.array(z.object({ eventId: z.string(), entered: z.array(z.string()), exited: z.array(z.string()) })),
+    [],
+  ),
   /** Events whose identifiers named this contact and another one (the latest IDENTITY_CONFLICT_MEMORY). */
-  identityConflicts: z.array(IdentityConflict).default([]),
+  identityConflicts: z._default(z.array(IdentityConflict), []),
   /** Set on a contact absorbed by `contact.merged`: the contact it now lives on. Nothing is sent to it. */
-  mergedInto: z.string().optional(),
+  mergedInto: z.optional(z.string()),
   /** The merge that absorbed this contact (`contactId` is the survivor). */
-  mergedBy: MergeRecord.optional(),
+  mergedBy: z.optional(MergeRecord),
   /** Contacts absorbed into this one. */
-  mergedFrom: z.array(MergeRecord).default([]),
+  mergedFrom: z._default(z.array(MergeRecord), []),
   /**
    * Keys of the last events applied (an 8-byte digest of the event id, 11 characters: see
    * appliedEventKey in functions/contacts/profile-update.ts), so a redelivered event never counts twice.
    */
-  appliedEventKeys: z.array(z.string()).default([]),
-  version: z.number().int().default(0),
+  appliedEventKeys: z._default(z.array(z.string()), []),
+  version: z._default(z.int(), 0),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier, limits, multilineText, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,11 +7,11 @@ export const DemoRequested = z
   .object({
     ...contactEventBase,
     /** The producer's id of the request, when it has one. */
-    requestId: Identifier.optional(),
-    product: text(limits.name).optional(),
-    message: multilineText(limits.message).optional(),
+    requestId: z.optional(Identifier),
+    product: z.optional(text(limits.name)),
+    message: z.optional(multilineText(limits.message)),
   })
-  .meta({ description: 'A contact asked for a product demo.' });
+  .check(z.describe('A contact asked for a product demo.'));
 
 /** Parsed `demo.requested` detail. */
 export type DemoRequested = z.infer<typeof DemoRequested>;

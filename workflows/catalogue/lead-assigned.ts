@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -16,9 +16,9 @@ export const LeadAssigned = z
     grade: z.enum(['A', 'B', 'C']),
     /** Why the lead changed hands: a new lead, the previous rep passed it, or the SLA lapsed. */
     reason: z.enum(['new', 'passed', 'sla_lapsed']),
-    previousRepId: Identifier.optional(),
+    previousRepId: z.optional(Identifier),
   })
-  .meta({ description: 'relance gave a lead to a sales rep (published by relance, source relance.leads).' });
+  .check(z.describe('relance gave a lead to a sales rep (published by relance, source relance.leads).'));
 
 /** Parsed `lead.assigned` detail. */
 export type LeadAssigned = z.infer<typeof LeadAssigned>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -13,7 +13,7 @@ export const LeadContacted = z
     repId: Identifier,
     action: z.enum(['accepted', 'contacted']),
   })
-  .meta({ description: 'The owner of a lead accepted it or contacted the prospect.' });
+  .check(z.describe('The owner of a lead accepted it or contacted the prospect.'));
 
 /** Parsed `lead.contacted` detail. */
 export type LeadContacted = z.infer<typeof LeadContacted>;

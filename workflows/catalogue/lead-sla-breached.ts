@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { eventBase, Identifier } from './common.ts';
 
 /** The SLA of one assignment lapsed: `remind` the owner, or `reassign` the lead and tell the manager. */
@@ -9,9 +9,7 @@ export const LeadSlaBreached = z
     assignmentId: Identifier,
     stage: z.enum(['remind', 'reassign']),
   })
-  .meta({
-    description: 'The owner of a lead did not respond within the SLA (emitted by the lead-sla journey).',
-  });
+  .check(z.describe('The owner of a lead did not respond within the SLA (emitted by the lead-sla journey).'));
 
 /** Parsed `lead.sla_breached` detail. */
 export type LeadSlaBreached = z.infer<typeof LeadSlaBreached>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import {
   CountryCode,
   Identifier,
@@ -14,9 +14,9 @@ import { contactEventBase } from './contact-ref.ts';
 
 // Campaigns often tag only some of the three, so each one is optional.
 const Utm = z.object({
-  source: text(limits.name).optional(),
-  medium: text(limits.name).optional(),
-  campaign: text(limits.name).optional(),
+  source: z.optional(text(limits.name)),
+  medium: z.optional(text(limits.name)),
+  campaign: z.optional(text(limits.name)),
 });
 
 /** A B2B lead form was submitted. */
@@ -24,25 +24,25 @@ export const LeadSubmitted = z
   .object({
     ...contactEventBase,
     leadId: Identifier,
-    firstName: text(limits.name).optional(),
-    lastName: text(limits.name).optional(),
-    company: text(limits.name).optional(),
-    companySize: wholeNumber().min(1).max(10_000_000).optional(),
-    budget: Money.optional(),
-    country: CountryCode.optional(),
-    region: text(limits.name).optional(),
-    postcode: text(16).optional(),
-    productInterest: text(limits.name).optional(),
-    language: Locale.optional(),
-    message: multilineText(limits.message).optional(),
-    formId: Identifier.optional(),
-    utm: Utm.optional(),
+    firstName: z.optional(text(limits.name)),
+    lastName: z.optional(text(limits.name)),
+    company: z.optional(text(limits.name)),
+    companySize: z.optional(wholeNumber().check(z.gte(1)).check(z.lte(10_000_000))),
+    budget: z.optional(Money),
+    country: z.optional(CountryCode),
+    region: z.optional(text(limits.name)),
+    postcode: z.optional(text(16)),
+    productInterest: z.optional(text(limits.name)),
+    language: z.optional(Locale),
+    message: z.optional(multilineText(limits.message)),
+    formId: z.optional(Identifier),
+    utm: z.optional(Utm),
     /** The IANA zone the browser reported; fills the profile's timezone when it has none. */
-    timezone: TimeZone.optional(),
+    timezone: z.optional(TimeZone),
     /** Consent boxes the prospect ticked on the form; recorded with proof `form` (an unticked box records nothing). */
-    consent: z.object({ email: z.boolean().optional(), sms: z.boolean().optional() }).optional(),
+    consent: z.optional(z.object({ email: z.optional(z.boolean()), sms: z.optional(z.boolean()) })),
   })
-  .meta({ description: 'A lead form was submitted.' });
+  .check(z.describe('A lead form was submitted.'));
 
 /** Parsed `lead.submitted` detail. */
 export type LeadSubmitted = z.infer<typeof LeadSubmitted>;

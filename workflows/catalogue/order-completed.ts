@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Currency, Identifier, LineItem, limits, Money } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,12 +7,12 @@ export const OrderCompleted = z
   .object({
     ...contactEventBase,
     orderId: Identifier,
-    cartId: Identifier.optional(),
-    items: z.array(LineItem).min(1).max(limits.items),
+    cartId: z.optional(Identifier),
+    items: z.array(LineItem).check(z.minLength(1)).check(z.maxLength(limits.items)),
     total: Money,
     currency: Currency,
   })
-  .meta({ description: 'An order was completed (paid).' });
+  .check(z.describe('An order was completed (paid).'));
 
 /** Parsed `order.completed` detail. */
 export type OrderCompleted = z.infer<typeof OrderCompleted>;

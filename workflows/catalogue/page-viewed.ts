@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { HttpUrl, limits, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,12 +7,12 @@ export const PageViewed = z
   .object({
     ...contactEventBase,
     /** The page's path, e.g. `/pricing/enterprise`: what scoring rules match on. */
-    path: text(limits.url).regex(/^\//, 'must be a path starting with /'),
-    url: HttpUrl.optional(),
-    title: text(limits.name).optional(),
-    referrer: HttpUrl.optional(),
+    path: text(limits.url).check(z.regex(/^\//, 'must be a path starting with /')),
+    url: z.optional(HttpUrl),
+    title: z.optional(text(limits.name)),
+    referrer: z.optional(HttpUrl),
   })
-  .meta({ description: 'A known contact viewed a page of the site.' });
+  .check(z.describe('A known contact viewed a page of the site.'));
 
 /** Parsed `page.viewed` detail. */
 export type PageViewed = z.infer<typeof PageViewed>;

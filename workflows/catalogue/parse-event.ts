@@ -5,7 +5,7 @@
  * catalogue's schemas, and a warm one only those of the types it has seen. catalogue.ts parses with
  * every schema at hand (tooling, synth, tests), through the same `parseWithSchema`.
  */
-import type * as z from 'zod';
+import type * as z from '#catalogue/zod.ts';
 import type { EventDetail, eventCatalogue } from './catalogue.ts';
 import { type EventType, isEventType } from './event-types.ts';
 
@@ -45,7 +45,7 @@ const schemaLoaders: { readonly [T in EventType]: () => Promise<EventSchema<T>> 
   'audience.member': async () => (await import('./audience-member.ts')).AudienceMember,
 };
 
-const loaded = new Map<EventType, Promise<z.ZodType>>();
+const loaded = new Map<EventType, Promise<z.ZodMiniType>>();
 
 /** The schema of an event type, its module imported on the first call for the type. */
 export function eventSchema<T extends EventType>(type: T): Promise<EventSchema<T>> {
@@ -105,7 +105,7 @@ const producerMessages: z.core.$ZodErrorMap = (issue) => {
 export function parseWithSchema(
   type: string,
   detail: unknown,
-  schemaOf: (type: EventType) => z.ZodType,
+  schemaOf: (type: EventType) => z.ZodMiniType,
 ): ParseEventResult {
   if (!isEventType(type)) return unknownType(type);
   // zod drops a `__proto__` key without a word (JSON.parse keeps it as an own key): refuse it.

@@ -11,7 +11,7 @@ import {
   type MetadataJson,
   parsePhoneNumberFromString,
 } from 'libphonenumber-js/core';
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { limits } from './common.ts';
 
 /**
@@ -45,14 +45,14 @@ export function normalizePhone(raw: string, defaultCountry: string): string | un
 }
 
 /** A phone number in any common format, normalized to E.164 (the default country is read at parse time). */
-export const Phone = z
-  .string()
-  .max(limits.phone)
-  .transform((raw, ctx) => {
+export const Phone = z.pipe(
+  z.string().check(z.maxLength(limits.phone)),
+  z.transform((raw, ctx) => {
     const normalized = normalizePhone(raw, defaultPhoneCountry());
     if (normalized === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid phone number', input: raw });
+      ctx.issues.push({ code: 'custom', message: 'is not a valid phone number', input: raw });
       return z.NEVER;
     }
     return normalized;
-  });
+  }),
+);

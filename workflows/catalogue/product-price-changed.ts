@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Currency, eventBase, HttpUrl, Identifier, limits, Money, text } from './common.ts';
 
 /** A SKU's price changed; about a product, so it carries no contact. */
@@ -6,13 +6,13 @@ export const ProductPriceChanged = z
   .object({
     ...eventBase,
     sku: Identifier,
-    name: text(limits.name).optional(),
+    name: z.optional(text(limits.name)),
     oldPrice: Money,
     newPrice: Money,
     currency: Currency,
-    url: HttpUrl.optional(),
+    url: z.optional(HttpUrl),
   })
-  .meta({ description: "A SKU's price changed (no contact: the event is about a product)." });
+  .check(z.describe("A SKU's price changed (no contact: the event is about a product)."));
 
 /** Parsed `product.price_changed` detail. */
 export type ProductPriceChanged = z.infer<typeof ProductPriceChanged>;

@@ -1,19 +1,19 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { eventBase, HttpUrl, Identifier, limits, text, wholeNumber } from './common.ts';
 
-const Quantity = wholeNumber().min(0);
+const Quantity = wholeNumber().check(z.gte(0));
 
 /** A SKU's stock level changed; about a product, so it carries no contact. */
 export const ProductStockChanged = z
   .object({
     ...eventBase,
     sku: Identifier,
-    name: text(limits.name).optional(),
+    name: z.optional(text(limits.name)),
     previousQuantity: Quantity,
     newQuantity: Quantity,
-    url: HttpUrl.optional(),
+    url: z.optional(HttpUrl),
   })
-  .meta({ description: "A SKU's stock level changed (no contact: the event is about a product)." });
+  .check(z.describe("A SKU's stock level changed (no contact: the event is about a product)."));
 
 /** Parsed `product.stock_changed` detail. */
 export type ProductStockChanged = z.infer<typeof ProductStockChanged>;

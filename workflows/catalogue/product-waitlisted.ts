@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier, limits, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,9 +7,9 @@ export const ProductWaitlisted = z
   .object({
     ...contactEventBase,
     sku: Identifier,
-    name: text(limits.name).optional(),
+    name: z.optional(text(limits.name)),
   })
-  .meta({ description: 'A contact asked to be told when the SKU is back in stock.' });
+  .check(z.describe('A contact asked to be told when the SKU is back in stock.'));
 
 /** Parsed `product.waitlisted` detail. */
 export type ProductWaitlisted = z.infer<typeof ProductWaitlisted>;

@@ -8,7 +8,7 @@
  * default) of them, so a profile holds at most windowDays × (event types + 1) day entries whatever
  * the contact's history (the event types are the catalogue's plus the two engagement ones).
  */
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { ORDER_COMPLETED } from './event-types.ts';
 
 /** Orders feed the order counters and totals. */
@@ -32,18 +32,18 @@ const UtcTimestamp = z.iso.datetime();
 export const ProfileAggregates = z
   .object({
     /** `counts[eventType][day]`: events of that type that day. */
-    counts: z.record(z.string(), z.record(DayKey, z.int().min(1))).default({}),
+    counts: z._default(z.record(z.string(), z.record(DayKey, z.int().check(z.gte(1)))), {}),
     /** `orderTotals[day]`: sum of `order.completed` totals that day, in the shop's currency. */
-    orderTotals: z.record(DayKey, z.number().min(0)).default({}),
+    orderTotals: z._default(z.record(DayKey, z.number().check(z.gte(0))), {}),
     /** All-time, including orders older than the window. */
-    orderCount: z.int().min(0).default(0),
-    firstOrderAt: UtcTimestamp.optional(),
-    lastOrderAt: UtcTimestamp.optional(),
-    lastOpenedAt: UtcTimestamp.optional(),
-    lastClickedAt: UtcTimestamp.optional(),
-    lastEventAt: UtcTimestamp.optional(),
+    orderCount: z._default(z.int().check(z.gte(0)), 0),
+    firstOrderAt: z.optional(UtcTimestamp),
+    lastOrderAt: z.optional(UtcTimestamp),
+    lastOpenedAt: z.optional(UtcTimestamp),
+    lastClickedAt: z.optional(UtcTimestamp),
+    lastEventAt: z.optional(UtcTimestamp),
   })
-  .meta({ description: 'Behavioural aggregates of a contact: bounded per-day counters and last dates.' });
+  .check(z.describe('Behavioural aggregates of a contact: bounded per-day counters and last dates.'));
 export type ProfileAggregates = z.infer<typeof ProfileAggregates>;
 
 /** What applyEvent needs of an accepted (already deduplicated) event. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -13,11 +13,11 @@ const segmentChange = {
 /** A contact entered a segment (published by relance, source relance.segments). */
 export const SegmentEntered = z
   .object(segmentChange)
-  .meta({ description: 'A contact entered a segment (published by relance).' });
+  .check(z.describe('A contact entered a segment (published by relance).'));
 export type SegmentEntered = z.infer<typeof SegmentEntered>;
 
 /** A contact left a segment (published by relance, source relance.segments). */
 export const SegmentExited = z
   .object(segmentChange)
-  .meta({ description: 'A contact left a segment (published by relance).' });
+  .check(z.describe('A contact left a segment (published by relance).'));
 export type SegmentExited = z.infer<typeof SegmentExited>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '#catalogue/zod.ts';
 import { Identifier, limits, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
@@ -7,15 +7,16 @@ export const WebinarAttended = z
   .object({
     ...contactEventBase,
     webinarId: Identifier,
-    title: text(limits.name).optional(),
+    title: z.optional(text(limits.name)),
     /** Minutes the contact stayed. */
-    minutesAttended: z
-      .int()
-      .min(0)
-      .max(24 * 60)
-      .optional(),
+    minutesAttended: z.optional(
+      z
+        .int()
+        .check(z.gte(0))
+        .check(z.lte(24 * 60)),
+    ),
   })
-  .meta({ description: 'A contact attended a webinar.' });
+  .check(z.describe('A contact attended a webinar.'));
 
 /** Parsed `webinar.attended` detail. */
 export type WebinarAttended = z.infer<typeof WebinarAttended>;

@@ -9,14 +9,15 @@
  * These schemas check the shape only; segmentViolations (segment-validator.ts) checks the meaning: known
  * fields and events, numbers in range, references and cycles.
  */
-import * as z from 'zod';
+
 import { ConsentStatus } from '#catalogue/contact.ts';
+import * as z from '#catalogue/zod.ts';
 
 const Channel = z.enum(['email', 'sms', 'voice']);
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** Numbers compare as numbers, strings (ISO dates) in text order; a number never matches a string. */
 const Ordered = z.union([z.number(), z.string()]);
-const FieldRef = z.string().meta({ description: '`contact.<field>` or `contact.attributes.<name>`' });
+const FieldRef = z.string().check(z.describe('`contact.<field>` or `contact.attributes.<name>`'));
 
 /** A test of one profile field; a missing field only matches `notExists` and `notEquals`. */
 export const Comparison = z.discriminatedUnion('op', [
@@ -33,18 +34,18 @@ export const NumberOp = z.enum(['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte']
 export type NumberOp = z.infer<typeof NumberOp>;
 
 /** A whole score range, both ends included and optional: `{ gte: 4 }`. */
-const ScoreRange = z.strictObject({ gte: z.number().optional(), lte: z.number().optional() });
+const ScoreRange = z.strictObject({ gte: z.optional(z.number()), lte: z.optional(z.number()) });
 export type ScoreRange = z.infer<typeof ScoreRange>;
 
 export const Condition = z.union([
   Comparison,
   z.strictObject({
-    get all(): z.ZodArray<typeof Condition> {
+    get all(): z.ZodMiniArray<typeof Condition> {
       return z.array(Condition);
     },
   }),
   z.strictObject({
-    get any(): z.ZodArray<typeof Condition> {
+    get any(): z.ZodMiniArray<typeof Condition> {
       return z.array(Condition);
     },
   }),
@@ -56,7 +57,7 @@ export const Condition = z.union([
   z.strictObject({ hasTag: z.string() }),
   /** The channel's consent (or the topic's, when given) has this status; no record matches no status. */
   z.strictObject({
-    consent: z.strictObject({ channel: Channel, topic: z.string().optional(), status: ConsentStatus }),
+    consent: z.strictObject({ channel: Channel, topic: z.optional(z.string()), status: ConsentStatus }),
   }),
   z.strictObject({ notSuppressed: Channel }),
   /** Events of a type on the last `withinDays` UTC days (today included), compared with `value`. */
@@ -72,7 +73,7 @@ export const Condition = z.union([
   z.strictObject({
     orderTotal: z.strictObject({
       fromDaysAgo: z.number(),
-      toDaysAgo: z.number().optional(),
+      toDaysAgo: z.optional(z.number()),
       op: NumberOp,
       value: z.number(),
     }),
@@ -94,10 +95,10 @@ export const Condition = z.union([
   /** Every given RFM range holds (scores 1-5, total 3-15); never true for a contact who never ordered. */
   z.strictObject({
     rfm: z.strictObject({
-      recency: ScoreRange.optional(),
-      frequency: ScoreRange.optional(),
-      monetary: ScoreRange.optional(),
-      total: ScoreRange.optional(),
+      recency: z.optional(ScoreRange),
+      frequency: z.optional(ScoreRange),
+      monetary: z.optional(ScoreRange),
+      total: z.optional(ScoreRange),
     }),
   }),
   /** Today, in the contact's timezone, is their birthday (29 February is celebrated on the 28th in other years). */
@@ -109,5 +110,5 @@ export type Condition = z.infer<typeof Condition>;
 /** Stable id (lower-case letters, digits, dashes), a description for marketers, and the condition. */
 export const SegmentDefinition = z
   .strictObject({ id: z.string(), description: z.string(), where: Condition })
-  .meta({ description: 'A segment: the contacts for whom `where` holds.' });
+  .check(z.describe('A segment: the contacts for whom `where` holds.'));
 export type SegmentDefinition = z.infer<typeof SegmentDefinition>;

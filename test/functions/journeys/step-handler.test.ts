@@ -525,7 +525,7 @@ describe('journey step: payload validation', () => {
     const act = handler({ action: 'nope' }, lambdaContext());
 
     // Assess
-    await expect(act).rejects.toBeInstanceOf(z.ZodError);
+    await expect(act).rejects.toBeInstanceOf(z.core.$ZodError);
     expect(ddbMock.calls()).toHaveLength(0);
     expect(sesMock.calls()).toHaveLength(0);
   });
