@@ -20,14 +20,13 @@ import { type LedgerEntry, ledgerTag } from './ledger.ts';
 import { LedgerRepository } from './ledger-repository.ts';
 import {
   applySmsConsent,
-  applySuppression,
   type ConsentEffect,
   type EngagementEffect,
   type FeedbackEffects,
   type LedgerEvidence,
   ledgerChange,
-  type SuppressEffect,
 } from './provider-feedback.ts';
+import { applySuppression, type SuppressEffect } from './suppression.ts';
 
 /**
  * Reads of a ledger entry before giving up when its state keeps changing under us (events of one

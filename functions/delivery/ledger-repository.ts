@@ -19,8 +19,13 @@ import {
   sendCountersKey,
   shardOf,
 } from '../journey-report/counters.ts';
-import { LEDGER_RETENTION_DAYS, LedgerEntry, type LedgerOutcome, ledgerTag } from './ledger.ts';
-import { MAX_DELIVERY_EVENTS } from './provider-feedback.ts';
+import {
+  LEDGER_RETENTION_DAYS,
+  LedgerEntry,
+  type LedgerOutcome,
+  ledgerTag,
+  MAX_DELIVERY_EVENTS,
+} from './ledger.ts';
 
 /** The ledger's keys-only index of entries by contact (`contactId`, `createdAt`). */
 export const LEDGER_BY_CONTACT_INDEX = 'byContactKeys';

@@ -12,6 +12,9 @@ import type { Channel } from '#language/types.ts';
  */
 export const LEDGER_RETENTION_DAYS = 90;
 
+/** deliveryEvents kept per ledger entry; opens and clicks beyond this are not recorded. */
+export const MAX_DELIVERY_EVENTS = 50;
+
 export const LedgerStatus = z.enum(['in_flight', 'sent', 'skipped', 'deferred', 'failed']);
 export type LedgerStatus = z.infer<typeof LedgerStatus>;
 

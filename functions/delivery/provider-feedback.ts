@@ -14,10 +14,10 @@
  *   `destinationNumber`, `messageBody`, `inboundMessageId`...).
  */
 
-import type { ConsentRecord, Contact, Suppression } from '#catalogue/contact.ts';
+import type { ConsentRecord, Contact } from '#catalogue/contact.ts';
 import * as z from '#catalogue/zod.ts';
-import type { Channel } from '#language/types.ts';
-import type { LedgerEntry, LedgerOutcome } from './ledger.ts';
+import { type LedgerEntry, type LedgerOutcome, MAX_DELIVERY_EVENTS } from './ledger.ts';
+import { normalizeEmail, type SuppressEffect } from './suppression.ts';
 
 /** What a provider event says happened to a message, as recorded on its ledger entry. */
 export type DeliveryStatus =
@@ -29,15 +29,6 @@ export type DeliveryStatus =
   | 'clicked'
   | 'rejected'
   | 'undelivered';
-
-export interface SuppressEffect {
-  readonly channel: Channel;
-  /** The e-mail addresses (lower-cased) or E.164 numbers to suppress. */
-  readonly addresses: readonly string[];
-  readonly reason: 'bounce' | 'complaint' | 'invalid_number';
-  readonly at: string;
-  readonly detail?: string;
-}
 
 export interface LedgerEvidence {
   /** The `ledger` message tag: a digest of the ledger key (see ledgerTag). */
@@ -95,9 +86,6 @@ const E164 = z
 
 /** The `ledger` tag relance attaches: 22 base64url characters (ledgerTag). */
 const LEDGER_TAG = /^[A-Za-z0-9_-]{22}$/;
-
-/** deliveryEvents kept per ledger entry; opens and clicks beyond this are not recorded. */
-export const MAX_DELIVERY_EVENTS = 50;
 
 function issuesOf(error: z.core.$ZodError): string[] {
   // Paths and messages only: zod's messages never echo the input, so no address reaches a log.
@@ -259,11 +247,6 @@ function sesSuppression(record: SesEmailEvent): SuppressEffect | undefined {
     };
   }
   return undefined;
-}
-
-/** E-mail identities are stored trimmed and lower-cased (see the Email schema of the events). */
-export function normalizeEmail(address: string): string {
-  return address.trim().toLowerCase();
 }
 
 const SES_EMAIL_DETAIL_TYPES: ReadonlySet<string> = new Set(Object.values(SES_DETAIL_TYPES));
@@ -516,34 +499,6 @@ export function interpretInboundSms(raw: unknown, at: string): FeedbackInterpret
 }
 
 // ----- applying effects to a contact and a ledger entry ------------------------------------------------
-
-/**
- * The contact with `address` suppressed on a channel, or undefined when nothing changes: the
- * address is no longer the contact's (it changed since the send), or the channel is already
- * suppressed (the first reason stays).
- */
-export function applySuppression(
-  contact: Contact,
-  effect: SuppressEffect,
-  address: string,
-  nowIso: string,
-): Contact | undefined {
-  const current = effect.channel === 'email' ? contact.email : contact.phone;
-  if (current === undefined) return undefined;
-  const same =
-    effect.channel === 'email' ? normalizeEmail(current) === normalizeEmail(address) : current === address;
-  if (!same || contact.suppressed[effect.channel]) return undefined;
-  const suppression: Suppression = {
-    reason: effect.reason,
-    at: effect.at,
-    ...(effect.detail ? { detail: effect.detail } : {}),
-  };
-  return {
-    ...contact,
-    suppressed: { ...contact.suppressed, [effect.channel]: suppression },
-    updatedAt: nowIso,
-  };
-}
 
 /** The consent record an SMS keyword proves. */
 export function smsConsentRecord(effect: ConsentEffect): ConsentRecord {

@@ -26,7 +26,6 @@ import {
   type RenderedFrom,
   type SkipReason,
 } from '../delivery/ledger.ts';
-import { applySuppression } from '../delivery/provider-feedback.ts';
 import {
   MissingTemplateData,
   type RenderedMessage,
@@ -36,6 +35,7 @@ import {
 import { decideSend } from '../delivery/send-decision.ts';
 import { countingLedger } from '../delivery/send-metrics.ts';
 import { sendSms } from '../delivery/sms-sender.ts';
+import { applySuppression } from '../delivery/suppression.ts';
 import { sendVoice } from '../delivery/voice-sender.ts';
 import type { JourneyDeps } from './context.ts';
 

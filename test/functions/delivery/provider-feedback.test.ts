@@ -2,10 +2,9 @@
 // change a contact and a ledger entry only when they should.
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../../functions/delivery/ledger.ts';
-import { ledgerTag } from '../../../functions/delivery/ledger.ts';
+import { ledgerTag, MAX_DELIVERY_EVENTS } from '../../../functions/delivery/ledger.ts';
 import {
   applySmsConsent,
-  applySuppression,
   type ConsentEffect,
   deliveryEventText,
   type FeedbackEffects,
@@ -14,11 +13,10 @@ import {
   interpretProviderEvent,
   type LedgerEvidence,
   ledgerChange,
-  MAX_DELIVERY_EVENTS,
   phoneEventFromDestination,
-  type SuppressEffect,
   smsKeyword,
 } from '../../../functions/delivery/provider-feedback.ts';
+import { applySuppression, type SuppressEffect } from '../../../functions/delivery/suppression.ts';
 import { contactWith, NOW } from '../fixtures.ts';
 
 const CONFIGURATION_SET = 'relance-events';
