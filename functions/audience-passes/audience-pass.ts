@@ -25,10 +25,10 @@ import { NO_COUNTS, type PassCounts, type PassRepository } from './pass-reposito
 
 /** PASS_SETTINGS, as the CDK app writes it. */
 export const PassSettingsSchema = z.object({
-  workers: z.int().check(z.gte(1)).check(z.lte(64)),
-  pageSize: z.int().check(z.gte(1)).check(z.lte(1000)),
-  maxPagesPerInvocation: z.int().check(z.gte(1)).check(z.lte(1000)),
-  slotSeconds: z.int().check(z.gte(1)).check(z.lte(3600)),
+  workers: z.int().check(z.gte(1), z.lte(64)),
+  pageSize: z.int().check(z.gte(1), z.lte(1000)),
+  maxPagesPerInvocation: z.int().check(z.gte(1), z.lte(1000)),
+  slotSeconds: z.int().check(z.gte(1), z.lte(3600)),
   rates: z.object({ email: z.number().check(z.positive()), sms: z.number().check(z.positive()) }),
   defaultTimezone: z.string(),
 });

@@ -15,9 +15,9 @@ export type LinkChannel = z.infer<typeof LinkChannel>;
 
 /** What a token says; `exp` is in epoch seconds. */
 export const LinkClaims = z.strictObject({
-  contactId: z.string().check(z.minLength(1)).check(z.maxLength(200)),
+  contactId: z.string().check(z.minLength(1), z.maxLength(200)),
   purpose: LinkPurpose,
-  topic: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(100))),
+  topic: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   channel: LinkChannel,
   /** The message the link came in (its `ledger` tag), so the journey counts the unsubscribe on its step. */
   ledger: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/))),

@@ -79,10 +79,7 @@ const Timestamp = z.pipe(
 );
 
 /** An E.164 phone number, as End User Messaging writes them. */
-const E164 = z
-  .string()
-  .check(z.trim())
-  .check(z.regex(/^\+[1-9]\d{1,14}$/, 'is not an E.164 phone number'));
+const E164 = z.string().check(z.trim(), z.regex(/^\+[1-9]\d{1,14}$/, 'is not an E.164 phone number'));
 
 /** The `ledger` tag relance attaches: 22 base64url characters (ledgerTag). */
 const LEDGER_TAG = /^[A-Za-z0-9_-]{22}$/;

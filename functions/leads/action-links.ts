@@ -12,9 +12,9 @@ export type LeadAction = z.infer<typeof LeadAction>;
 
 export const LeadActionClaims = z.strictObject({
   purpose: z.literal('lead_action'),
-  leadId: z.string().check(z.minLength(1)).check(z.maxLength(128)),
-  assignmentId: z.string().check(z.minLength(1)).check(z.maxLength(140)),
-  repId: z.string().check(z.minLength(1)).check(z.maxLength(128)),
+  leadId: z.string().check(z.minLength(1), z.maxLength(128)),
+  assignmentId: z.string().check(z.minLength(1), z.maxLength(140)),
+  repId: z.string().check(z.minLength(1), z.maxLength(128)),
   action: LeadAction,
   exp: z.int().check(z.positive()),
 });

@@ -24,10 +24,7 @@ const ClockTime = z
  * the day it starts on (Friday 22:00–06:00 covers Saturday 02:00). `24:00` ends at midnight.
  */
 export const WorkingHours = z.object({
-  days: z
-    .array(z.int().check(z.gte(1)).check(z.lte(7)))
-    .check(z.minLength(1))
-    .check(z.maxLength(7)),
+  days: z.array(z.int().check(z.gte(1), z.lte(7))).check(z.minLength(1), z.maxLength(7)),
   start: ClockTime,
   end: ClockTime,
 });
@@ -42,7 +39,7 @@ export const Territory = z.object({
   countries: z.optional(z.array(CountryCode).check(z.maxLength(250))),
   regions: z.optional(z.array(text(limits.name)).check(z.maxLength(500))),
   postcodePrefixes: z.optional(
-    z.array(z.string().check(z.minLength(1)).check(z.maxLength(16))).check(z.maxLength(2000)),
+    z.array(z.string().check(z.minLength(1), z.maxLength(16))).check(z.maxLength(2000)),
   ),
 });
 export type Territory = z.infer<typeof Territory>;
@@ -51,7 +48,7 @@ export type Territory = z.infer<typeof Territory>;
 export const Skills = z.object({
   products: z.optional(z.array(text(limits.name)).check(z.maxLength(100))),
   languages: z.optional(
-    z.array(z.string().check(z.minLength(2)).check(z.maxLength(limits.locale))).check(z.maxLength(50)),
+    z.array(z.string().check(z.minLength(2), z.maxLength(limits.locale))).check(z.maxLength(50)),
   ),
 });
 export type Skills = z.infer<typeof Skills>;
@@ -66,9 +63,9 @@ export const SalesRep = z.object({
   territory: Territory,
   skills: Skills,
   /** Most open leads the rep holds at once; 0 takes no new round-robin leads. */
-  capacity: z.int().check(z.gte(0)).check(z.lte(100_000)),
+  capacity: z.int().check(z.gte(0), z.lte(100_000)),
   /** Share of the round robin relative to the other candidates (2 gets twice as many as 1). */
-  weight: z.number().check(z.positive()).check(z.lte(1000)),
+  weight: z.number().check(z.positive(), z.lte(1000)),
   workingHours: WorkingHours,
   /** Inclusive local dates (YYYY-MM-DD) in the rep's timezone. */
   outOfOffice: z.optional(z.object({ from: CalendarDate, to: CalendarDate })),
@@ -79,7 +76,7 @@ export const SalesRep = z.object({
 export type SalesRep = z.infer<typeof SalesRep>;
 
 export const RepRoster = z.object({
-  reps: z.array(SalesRep).check(z.minLength(1)).check(z.maxLength(1000)),
+  reps: z.array(SalesRep).check(z.minLength(1), z.maxLength(1000)),
   /** Leads nobody else can take go to the queue's members, then to its manager. */
   fallbackQueue: z.object({ managerId: Identifier }),
 });

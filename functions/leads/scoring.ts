@@ -37,11 +37,13 @@ export const SCORING_FIELDS: Readonly<Record<ScoringField, 'number' | 'string'>>
 
 const RuleId = z
   .string()
-  .check(z.minLength(1))
-  .check(z.maxLength(64))
-  .check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids use lower-case letters, digits and -'));
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids use lower-case letters, digits and -'),
+  );
 
-const Scalar = z.union([z.string().check(z.minLength(1)).check(z.maxLength(256)), z.number()]);
+const Scalar = z.union([z.string().check(z.minLength(1), z.maxLength(256)), z.number()]);
 
 /** Points for an attribute of the lead, e.g. `companySize gte 250 → +10`. */
 export const AttributeRule = z.object({
@@ -49,7 +51,7 @@ export const AttributeRule = z.object({
   id: RuleId,
   field: ScoringField,
   op: z.enum(['gte', 'lte', 'equals', 'in']),
-  value: z.union([Scalar, z.array(Scalar).check(z.minLength(1)).check(z.maxLength(200))]),
+  value: z.union([Scalar, z.array(Scalar).check(z.minLength(1), z.maxLength(200))]),
   /** May be negative (a disqualifying attribute); never 0. */
   points: z.number(),
 });
@@ -60,7 +62,7 @@ export const DetailMatch = z.union([
   z.string(),
   z.number(),
   z.boolean(),
-  z.object({ prefix: z.string().check(z.minLength(1)).check(z.maxLength(2048)) }),
+  z.object({ prefix: z.string().check(z.minLength(1), z.maxLength(2048)) }),
 ]);
 export type DetailMatch = z.infer<typeof DetailMatch>;
 
@@ -73,12 +75,12 @@ export const BehaviourRule = z.object({
   kind: z.literal('behaviour'),
   id: RuleId,
   /** Event type, e.g. `page.viewed`, `demo.requested`. */
-  event: z.string().check(z.minLength(1)).check(z.maxLength(128)),
+  event: z.string().check(z.minLength(1), z.maxLength(128)),
   /** Conditions on the event detail, by dot path (`path`, `page.url`); all must hold. */
-  match: z.optional(z.record(z.string().check(z.minLength(1)).check(z.maxLength(128)), DetailMatch)),
+  match: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(128)), DetailMatch)),
   points: z.number(),
   halfLifeDays: z.number().check(z.positive()),
-  maxEvents: z.optional(z.int().check(z.gte(1)).check(z.lte(100))),
+  maxEvents: z.optional(z.int().check(z.gte(1), z.lte(100))),
 });
 export type BehaviourRule = z.infer<typeof BehaviourRule>;
 

@@ -10,13 +10,7 @@ export const AppointmentBooked = z
     leadId: z.optional(Identifier),
     repId: Identifier,
     startsAt: Timestamp,
-    durationMinutes: z._default(
-      z
-        .int()
-        .check(z.gte(5))
-        .check(z.lte(24 * 60)),
-      30,
-    ),
+    durationMinutes: z._default(z.int().check(z.gte(5), z.lte(24 * 60)), 30),
     /** An address, or a video-call URL. */
     location: text(limits.name),
     title: z.optional(text(limits.name)),

@@ -55,23 +55,21 @@ export function withoutControlCharacters(value: string): string {
  * other control characters stripped.
  */
 export function text(max: number) {
-  return z
-    .string()
-    .check(
-      z.refine((value) => !LINE_BREAK.test(value), { error: 'must be one line (no CR or LF)', abort: true }),
-    )
-    .check(z.overwrite((value) => withoutControlCharacters(value)))
-    .check(z.minLength(1))
-    .check(z.maxLength(max));
+  return z.string().check(
+    z.refine((value) => !LINE_BREAK.test(value), { error: 'must be one line (no CR or LF)', abort: true }),
+    z.overwrite((value) => withoutControlCharacters(value)),
+    z.minLength(1),
+    z.maxLength(max),
+  );
 }
 
 /** Non-empty text of at most `max` characters that may span lines; control characters other than tab and LF stripped. */
 export function multilineText(max: number) {
-  return z
-    .string()
-    .check(z.overwrite((value) => withoutControlCharacters(value)))
-    .check(z.minLength(1))
-    .check(z.maxLength(max));
+  return z.string().check(
+    z.overwrite((value) => withoutControlCharacters(value)),
+    z.minLength(1),
+    z.maxLength(max),
+  );
 }
 
 /**
@@ -112,27 +110,23 @@ function hasAtMostTwoDecimals(value: number): boolean {
  * A money amount: a number >= 0 with at most 2 decimals, rounded to exactly 2 (0.1 + 0.2 becomes 0.3).
  * Not `multipleOf(0.01)`: JSON Schema validators such as ajv would then reject 19.99 (float error).
  */
-export const Money = z
-  .number()
-  .check(z.gte(0))
-  .check(z.refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true }))
-  .check(z.overwrite((value) => Number(value.toFixed(2))))
-  .check(z.describe('Amount >= 0 with at most 2 decimals'));
+export const Money = z.number().check(
+  z.gte(0),
+  z.refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true }),
+  z.overwrite((value) => Number(value.toFixed(2))),
+  z.describe('Amount >= 0 with at most 2 decimals'),
+);
 
 // The runtime's ICU data lists the ISO 4217 currencies in use (EUR, USD..., not DEM or XXX).
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
 /** An ISO-4217 currency code in use: 3 upper-case letters, checked against the runtime's ICU list. */
-export const Currency = z
-  .string()
-  .check(
-    z.regex(/^[A-Z]{3}$/, { error: 'must be an ISO-4217 currency code (3 upper-case letters)', abort: true }),
-  )
-  .check(
-    z.refine((code) => CURRENCIES.has(code), {
-      error: (issue) => `"${String(issue.input)}" is not an ISO-4217 currency code in use`,
-    }),
-  );
+export const Currency = z.string().check(
+  z.regex(/^[A-Z]{3}$/, { error: 'must be an ISO-4217 currency code (3 upper-case letters)', abort: true }),
+  z.refine((code) => CURRENCIES.has(code), {
+    error: (issue) => `"${String(issue.input)}" is not an ISO-4217 currency code in use`,
+  }),
+);
 
 /** The alpha-2 codes of i18n-iso-countries' list (each entry: alpha-2, alpha-3, numeric, ISO 3166-2). */
 const ALPHA_2_CODES: ReadonlySet<string> = new Set(
@@ -140,19 +134,15 @@ const ALPHA_2_CODES: ReadonlySet<string> = new Set(
 );
 
 /** An ISO-3166-1 alpha-2 country code: 2 upper-case letters, checked against i18n-iso-countries' list. */
-export const CountryCode = z
-  .string()
-  .check(
-    z.regex(/^[A-Z]{2}$/, {
-      error: 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)',
-      abort: true,
-    }),
-  )
-  .check(
-    z.refine((code) => ALPHA_2_CODES.has(code), {
-      error: (issue) => `"${String(issue.input)}" is not an ISO-3166-1 alpha-2 country code`,
-    }),
-  );
+export const CountryCode = z.string().check(
+  z.regex(/^[A-Z]{2}$/, {
+    error: 'must be an ISO-3166-1 alpha-2 country code (2 upper-case letters)',
+    abort: true,
+  }),
+  z.refine((code) => ALPHA_2_CODES.has(code), {
+    error: (issue) => `"${String(issue.input)}" is not an ISO-3166-1 alpha-2 country code`,
+  }),
+);
 
 function canonicalLocale(value: string): string | undefined {
   try {
@@ -163,17 +153,15 @@ function canonicalLocale(value: string): string | undefined {
 }
 
 /** A BCP-47 language tag, rewritten to its canonical casing (`en-us` becomes `en-US`). */
-export const Locale = z
-  .string()
-  .check(z.maxLength(limits.locale))
-  .check(z.regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 language tag such as "en-US"'))
-  .check(
-    z.refine((value) => canonicalLocale(value) !== undefined, {
-      error: 'must be a BCP-47 language tag such as "en-US"',
-      abort: true,
-    }),
-  )
-  .check(z.overwrite((value) => canonicalLocale(value) ?? value));
+export const Locale = z.string().check(
+  z.maxLength(limits.locale),
+  z.regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 language tag such as "en-US"'),
+  z.refine((value) => canonicalLocale(value) !== undefined, {
+    error: 'must be a BCP-47 language tag such as "en-US"',
+    abort: true,
+  }),
+  z.overwrite((value) => canonicalLocale(value) ?? value),
+);
 
 function isTimeZone(value: string): boolean {
   // Newer runtimes accept offsets such as "+02:00"; journeys need a zone name for DST.
@@ -189,8 +177,10 @@ function isTimeZone(value: string): boolean {
 /** An IANA time zone name such as "Europe/Paris" (checked against the runtime's zone data). */
 export const TimeZone = z
   .string()
-  .check(z.maxLength(limits.timezone))
-  .check(z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/Paris"'));
+  .check(
+    z.maxLength(limits.timezone),
+    z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/Paris"'),
+  );
 
 /** A calendar date written YYYY-MM-DD. */
 export const CalendarDate = z.iso.date({ error: 'must be a date written YYYY-MM-DD' });
@@ -206,20 +196,20 @@ export const Attributes = z
   .record(
     z
       .string()
-      .check(z.maxLength(limits.attributeKey))
       .check(
+        z.maxLength(limits.attributeKey),
         z.regex(
           /^[A-Za-z_][A-Za-z0-9_]*$/,
           'attribute names use letters, digits and _ and do not start with a digit',
         ),
-      )
-      .check(z.refine(isOrdinaryName, notObjectMachinery('attribute name'))),
+        z.refine(isOrdinaryName, notObjectMachinery('attribute name')),
+      ),
     // A value may be read into a message: control characters stripped, line feeds kept.
     z.union([
-      z
-        .string()
-        .check(z.overwrite((value) => withoutControlCharacters(value)))
-        .check(z.maxLength(limits.attributeValue)),
+      z.string().check(
+        z.overwrite((value) => withoutControlCharacters(value)),
+        z.maxLength(limits.attributeValue),
+      ),
       z.number(),
       z.boolean(),
     ]),
@@ -229,16 +219,18 @@ export const Attributes = z
       (value) => Object.keys(value).length <= limits.attributes,
       `at most ${limits.attributes} attributes`,
     ),
-  )
-  .check(z.meta({ maxProperties: limits.attributes }));
+    z.meta({ maxProperties: limits.attributes }),
+  );
 
 /** An email address, trimmed and lower-cased before it is checked. */
 export const Email = z
   .string()
-  .check(z.maxLength(limits.email))
-  .check(z.trim())
-  .check(z.toLowerCase())
-  .check(z.email({ error: 'is not a valid email address' }));
+  .check(
+    z.maxLength(limits.email),
+    z.trim(),
+    z.toLowerCase(),
+    z.email({ error: 'is not a valid email address' }),
+  );
 
 /** Fields present on every event detail. */
 export const eventBase = {
@@ -262,7 +254,7 @@ export const profileFields = {
 export const LineItem = z.object({
   sku: Identifier,
   name: text(limits.name),
-  qty: wholeNumber().check(z.gte(1, 'must be at least 1')).check(z.lte(100_000)),
+  qty: wholeNumber().check(z.gte(1, 'must be at least 1'), z.lte(100_000)),
   price: Money,
   imageUrl: z.optional(HttpUrl),
   url: z.optional(HttpUrl),

@@ -28,8 +28,6 @@ export const ContactRef = z
         c.phone !== undefined,
       { error: 'needs at least one of contactId, externalId, email or phone' },
     ),
-  )
-  .check(
     z.meta({
       anyOf: [
         { required: ['contactId'] },

@@ -2,7 +2,7 @@ import * as z from '#catalogue/zod.ts';
 import { Identifier, limits, profileFields, text } from './common.ts';
 import { contactEventBase } from './contact-ref.ts';
 
-const Tag = z.string().check(z.trim()).check(z.minLength(1)).check(z.maxLength(limits.tag));
+const Tag = z.string().check(z.trim(), z.minLength(1), z.maxLength(limits.tag));
 
 const TagChanges = z
   .object({

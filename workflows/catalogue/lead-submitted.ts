@@ -27,7 +27,7 @@ export const LeadSubmitted = z
     firstName: z.optional(text(limits.name)),
     lastName: z.optional(text(limits.name)),
     company: z.optional(text(limits.name)),
-    companySize: z.optional(wholeNumber().check(z.gte(1)).check(z.lte(10_000_000))),
+    companySize: z.optional(wholeNumber().check(z.gte(1), z.lte(10_000_000))),
     budget: z.optional(Money),
     country: z.optional(CountryCode),
     region: z.optional(text(limits.name)),

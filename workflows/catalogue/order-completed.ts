@@ -8,7 +8,7 @@ export const OrderCompleted = z
     ...contactEventBase,
     orderId: Identifier,
     cartId: z.optional(Identifier),
-    items: z.array(LineItem).check(z.minLength(1)).check(z.maxLength(limits.items)),
+    items: z.array(LineItem).check(z.minLength(1), z.maxLength(limits.items)),
     total: Money,
     currency: Currency,
   })

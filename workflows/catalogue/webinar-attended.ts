@@ -9,12 +9,7 @@ export const WebinarAttended = z
     webinarId: Identifier,
     title: z.optional(text(limits.name)),
     /** Minutes the contact stayed. */
-    minutesAttended: z.optional(
-      z
-        .int()
-        .check(z.gte(0))
-        .check(z.lte(24 * 60)),
-    ),
+    minutesAttended: z.optional(z.int().check(z.gte(0), z.lte(24 * 60))),
   })
   .check(z.describe('A contact attended a webinar.'));
 
