@@ -51,26 +51,42 @@ export function withoutControlCharacters(value: string): string {
 }
 
 /**
+ * `make` made once per limit: schemas never change once made, so one serves every field of that
+ * length (each one made is work at a function's cold start, and the event schemas use a handful of
+ * limits many times over).
+ */
+function oncePerLimit<Schema>(make: (max: number) => Schema): (max: number) => Schema {
+  const made = new Map<number, Schema>();
+  return (max) => {
+    const known = made.get(max);
+    if (known) return known;
+    const schema = make(max);
+    made.set(max, schema);
+    return schema;
+  };
+}
+
+/**
  * A non-empty line of text of at most `max` characters: CR or LF refused (it may become a header),
  * other control characters stripped.
  */
-export function text(max: number) {
-  return z.string().check(
+export const text = oncePerLimit((max) =>
+  z.string().check(
     z.refine((value) => !LINE_BREAK.test(value), { error: 'must be one line (no CR or LF)', abort: true }),
     z.overwrite((value) => withoutControlCharacters(value)),
     z.minLength(1),
     z.maxLength(max),
-  );
-}
+  ),
+);
 
 /** Non-empty text of at most `max` characters that may span lines; control characters other than tab and LF stripped. */
-export function multilineText(max: number) {
-  return z.string().check(
+export const multilineText = oncePerLimit((max) =>
+  z.string().check(
     z.overwrite((value) => withoutControlCharacters(value)),
     z.minLength(1),
     z.maxLength(max),
-  );
-}
+  ),
+);
 
 /**
  * Names JavaScript objects already carry (`constructor`, `__proto__`, `toString`...) and
