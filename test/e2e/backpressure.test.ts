@@ -3,19 +3,15 @@
 // was answered 202 is delivered, never dead-lettered.
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventId, type LocalSystem, postEvent, startLocalSystem, T0 } from '../support/local-system.ts';
+import {
+  eventId,
+  type LocalSystem,
+  postEvent,
+  signUpPosted,
+  startLocalSystem,
+} from '../support/local-system.ts';
 
-const signUp = (email: string) =>
-  JSON.stringify({
-    type: 'contact.signed_up',
-    detail: {
-      eventId: eventId('bp'),
-      occurredAt: new Date(T0).toISOString(),
-      source: 'site',
-      contact: { email },
-      firstName: 'Lin',
-    },
-  });
+const signUp = (email: string) => JSON.stringify(signUpPosted(eventId('bp'), email));
 
 describe('backpressure on the local runtime', () => {
   let system: LocalSystem | undefined;

@@ -12,7 +12,13 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRunTimeFiles, deploymentBuildOptions } from '../../lib/stateless/function-bundle.ts';
 import { PARIS_COMPANY } from '../support/leads.ts';
-import { eventId, type LocalSystem, PROJECT_ROOT, startLocalSystem, T0 } from '../support/local-system.ts';
+import {
+  eventId,
+  type LocalSystem,
+  PROJECT_ROOT,
+  signUpPosted,
+  startLocalSystem,
+} from '../support/local-system.ts';
 
 const run = promisify(execFile);
 let system: LocalSystem;
@@ -75,16 +81,7 @@ describe('deployed bundles against the local AWS', () => {
       path: '/events',
       headers: { 'content-type': 'application/json' },
       isBase64Encoded: false,
-      body: JSON.stringify({
-        type: 'contact.signed_up',
-        detail: {
-          eventId: id,
-          occurredAt: new Date(T0).toISOString(),
-          source: 'site',
-          contact: { email: 'deployed.bundle@example.com' },
-          firstName: 'Ada',
-        },
-      }),
+      body: JSON.stringify(signUpPosted(id, 'deployed.bundle@example.com', 'Ada')),
       requestContext: { identity: { sourceIp: '127.0.0.1' } },
     });
 

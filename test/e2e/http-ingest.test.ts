@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
+import {
+  API_KEY,
+  eventId,
+  type LocalSystem,
+  signUpPosted,
+  startLocalSystem,
+  T0,
+} from '../support/local-system.ts';
 
 describe('POST /events on the local API Gateway', () => {
   let system: LocalSystem;
@@ -19,18 +26,7 @@ describe('POST /events on the local API Gateway', () => {
 
   it('accepts a valid event with 202, and the welcome journey sends its e-mail', async () => {
     const id = eventId('http');
-    const response = await post(
-      JSON.stringify({
-        type: 'contact.signed_up',
-        detail: {
-          eventId: id,
-          occurredAt: new Date(T0).toISOString(),
-          source: 'site',
-          contact: { email: 'http.user@example.com' },
-          firstName: 'Lin',
-        },
-      }),
-    );
+    const response = await post(JSON.stringify(signUpPosted(id, 'http.user@example.com')));
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ accepted: true, eventId: id, type: 'contact.signed_up' });
     await system.runtime.idle();

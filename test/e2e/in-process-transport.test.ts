@@ -3,7 +3,13 @@
 // access key still applies), and the edge reaches dynalite and aws-ses-v2-local without a socket.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessKeyOf } from '../../local/aws/iam-requests.ts';
-import { API_KEY, eventId, type LocalSystem, startLocalSystem, T0 } from '../support/local-system.ts';
+import {
+  API_KEY,
+  eventId,
+  type LocalSystem,
+  signUpPosted,
+  startLocalSystem,
+} from '../support/local-system.ts';
 
 describe('the functions reach the local AWS in process', () => {
   let system: LocalSystem;
@@ -21,16 +27,7 @@ describe('the functions reach the local AWS in process', () => {
     const response = await fetch(`${system.endpoint}/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, connection: 'close' },
-      body: JSON.stringify({
-        type: 'contact.signed_up',
-        detail: {
-          eventId: eventId('transport'),
-          occurredAt: new Date(T0).toISOString(),
-          source: 'site',
-          contact: { email: 'in.process@example.com' },
-          firstName: 'Ada',
-        },
-      }),
+      body: JSON.stringify(signUpPosted(eventId('transport'), 'in.process@example.com', 'Ada')),
     });
     expect(response.status).toBe(202);
     await system.runtime.idle();

@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSeries } from '../../local/aws/cloudwatch-metrics.ts';
 import { DASHBOARD_ROUTES, metricsView } from '../../local/dev/dashboard.ts';
-import { eventId, type LocalSystem, postEvent, startLocalSystem, T0 } from '../support/local-system.ts';
+import {
+  eventId,
+  type LocalSystem,
+  postEvent,
+  signUpPosted,
+  startLocalSystem,
+} from '../support/local-system.ts';
 
 describe('metrics on the local runtime', () => {
   let system: LocalSystem;
@@ -18,16 +24,7 @@ describe('metrics on the local runtime', () => {
   it('counts the accepted event, the run started and the e-mail sent, with the Stage dimension', async () => {
     const response = await postEvent(
       system.endpoint,
-      JSON.stringify({
-        type: 'contact.signed_up',
-        detail: {
-          eventId: eventId('metrics'),
-          occurredAt: new Date(T0).toISOString(),
-          source: 'site',
-          contact: { email: 'metrics.user@example.com' },
-          firstName: 'Lin',
-        },
-      }),
+      JSON.stringify(signUpPosted(eventId('metrics'), 'metrics.user@example.com')),
     );
     expect(response.status).toBe(202);
     await system.runtime.idle();

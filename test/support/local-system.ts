@@ -195,6 +195,20 @@ export function eventId(prefix = 'evt'): string {
   return `${prefix}-${Date.now().toString(36)}-${sequence}`;
 }
 
+/** A `contact.signed_up` event as a website posts it to `POST /events`. */
+export function signUpPosted(id: string, email: string, firstName = 'Lin') {
+  return {
+    type: 'contact.signed_up',
+    detail: {
+      eventId: id,
+      occurredAt: new Date(T0).toISOString(),
+      source: 'site',
+      contact: { email },
+      firstName,
+    },
+  };
+}
+
 /** Fails a test whose functions, state machines, rules or schedules were refused a call by IAM. */
 export function failOnDenials(runtime: LocalRuntime): void {
   if (runtime.iam.denials.length === 0) return;
