@@ -124,7 +124,8 @@ const median = (values: readonly number[]) =>
 
 export async function benchColdStart(options: ColdStartBenchOptions): Promise<Table[]> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-cold-')));
-  // Under the project's node_modules, where a package file read at run time resolves (the bundles leave no package external).
+  // Under the project's node_modules, where what a bundle leaves to the runtime resolves: the AWS
+  // SDK (Lambda's own copy here) and the package files read on first use (the phone metadata).
   const outDir = join(options.projectRoot, 'node_modules', '.cache', 'relance-bench-cold-start');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
