@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type App, type PolicyValidationStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { MessageTemplate } from '#language/template.ts';
 import type { JourneyDefinition } from '#language/types.ts';
 import type { JourneyVersion } from '#language/versions.ts';
@@ -7,7 +7,8 @@ import type { JourneyCatalog } from '../workflows/index.ts';
 import { ConfigValidationError, readConfig } from './config.ts';
 import { DeployLimitsPlugin } from './deploy-limits.ts';
 import { RelanceDataStack, RelanceStack, validatedVersions } from './relance-stack.ts';
-import { CachedTemplateValidation, templateValidationCache } from './template-validation.ts';
+import { CachedTemplateValidation } from './template-validation.ts';
+import { templateValidationCache } from './template-validation-passes.ts';
 
 export { JourneyValidationError } from './relance-stack.ts';
 
@@ -31,6 +32,11 @@ export interface BuildOptions {
    * @default the `relance:stage` context, else no stage (stacks `RelanceData` and `Relance`)
    */
   readonly stage?: string;
+  /**
+   * Given the templates instead of validating them with CloudFormation's rules at synth: the caller
+   * validates them (`relance dev`, once it is ready). @default validated at synth
+   */
+  readonly deferTemplateValidation?: (stacks: readonly PolicyValidationStack[]) => void;
 }
 
 /** Context key naming the stage of the repository's app (`cdk deploy -c relance:stage=dev`). */
@@ -84,7 +90,9 @@ export function buildApp(app: App, options: BuildOptions = {}): RelanceApp {
   // Every AWS limit a deploy would hit fails synth, with or without cdk-nag (the local runtime too).
   Validations.of(app).addPlugins(new DeployLimitsPlugin());
   // The built-in CloudFormation validation, once per template content (always in CI).
-  Validations.of(app).addPlugins(new CachedTemplateValidation(templateValidationCache()));
+  Validations.of(app).addPlugins(
+    new CachedTemplateValidation(templateValidationCache(), options.deferTemplateValidation),
+  );
   if (options.nag ?? true) {
     // Loaded only here: cdk-nag is 270 modules (2 MB) the local runtime, which synthesizes without
     // it, would otherwise load at every `npm start`.

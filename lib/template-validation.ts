@@ -5,35 +5,31 @@
  * already passed. A pass is remembered by the hash of the templates it checked, with the
  * aws-cdk-lib version and the account and region it checked them for; a template with any finding
  * is never remembered, so its report is always fresh. CI (`CI=true`) always runs the validation.
+ * A caller may take the validation over (`defer`): `relance dev` runs it in a worker thread once
+ * the local system is ready, rather than make every start wait for it (./local/dev/template-check.ts).
  * Registered at the app, this plugin takes the built-in one's place (aws-cdk-lib then adds no
  * default instance); like the built-in, it does nothing when `CDK_VALIDATION=false` at synth time.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import {
   CloudFormationValidatePlugin,
   type IPolicyValidationContext,
   type PolicyValidationPluginReport,
+  type PolicyValidationStack,
 } from 'aws-cdk-lib';
-import { isContinuousIntegration } from './context.ts';
-
-const CDK_LIB_VERSION = (createRequire(import.meta.url)('aws-cdk-lib/package.json') as { version: string })
-  .version;
-
-/** Where passes are remembered: the project's .relance/ (never in CI). */
-export function templateValidationCache(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (isContinuousIntegration(env)) return undefined;
-  return join(import.meta.dirname, '..', '.relance', 'cache', 'template-validation');
-}
+import { CDK_LIB_VERSION, passRemembered, rememberPass } from './template-validation-passes.ts';
 
 export class CachedTemplateValidation extends CloudFormationValidatePlugin {
   /** Validations actually run (not answered from the cache), for tests and timings. */
   runs = 0;
 
-  /** `cacheDir`: where passes are remembered; undefined validates every time. */
-  constructor(private readonly cacheDir: string | undefined) {
+  /**
+   * `cacheDir`: where passes are remembered; undefined validates every time. `defer`: given the
+   * templates instead of validating them; the caller validates them, or finds their pass remembered.
+   */
+  constructor(
+    private readonly cacheDir: string | undefined,
+    private readonly defer?: (stacks: readonly PolicyValidationStack[]) => void,
+  ) {
     super();
   }
 
@@ -48,27 +44,14 @@ export class CachedTemplateValidation extends CloudFormationValidatePlugin {
 
   override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     if (process.env.CDK_VALIDATION === 'false') return { success: true, violations: [] };
-    const marker = this.cacheDir ? join(this.cacheDir, `${passKey(context)}.json`) : undefined;
-    if (marker && existsSync(marker)) return { success: true, violations: [] };
+    if (this.defer) {
+      this.defer(context.stackTemplates);
+      return { success: true, violations: [] };
+    }
+    if (passRemembered(this.cacheDir, context.stackTemplates)) return { success: true, violations: [] };
     this.runs++;
     const report = super.validate(context);
-    if (marker && this.cacheDir && report.success && report.violations.length === 0) {
-      mkdirSync(this.cacheDir, { recursive: true });
-      writeFileSync(
-        marker,
-        JSON.stringify({ passed: new Date().toISOString(), aws_cdk_lib: CDK_LIB_VERSION }),
-      );
-    }
+    if (report.success && report.violations.length === 0) rememberPass(this.cacheDir, context.stackTemplates);
     return report;
   }
-}
-
-/** The hash of what a pass depends on: the rules' version and each template as checked. */
-function passKey(context: IPolicyValidationContext): string {
-  const hash = createHash('sha256').update(`aws-cdk-lib ${CDK_LIB_VERSION}\n`);
-  for (const stack of context.stackTemplates) {
-    hash.update(`${stack.stackConstructPath}\n${stack.accountId ?? ''}\n${stack.region ?? ''}\n`);
-    hash.update(readFileSync(stack.templatePath));
-  }
-  return hash.digest('hex');
 }

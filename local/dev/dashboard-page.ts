@@ -469,6 +469,12 @@ const SCRIPT = String.raw`
     }
     const problems = c.unmatchedEvents + c.failedDeliveries + c.deadLetters + c.rejectedEvents + c.failedScheduleInvocations + (c.deniedCalls || 0) + (c.notRestarted || 0);
     document.getElementById('problems').textContent = problems > 0 ? problems + ' to look at in Events' : '';
+    // Whether cdk deploy would accept the templates: validated once the runtime is ready.
+    const t = s.templates;
+    const deploy = document.getElementById('deployable');
+    deploy.textContent = t ? 'templates ' + t.state + (t.state === 'deployable' ? '' : ': ' + t.detail) : '';
+    deploy.title = t ? t.findings.map((f) => f.severity + ' ' + f.rule + ': ' + f.description + ' (' + f.resources.join(', ') + ')').join('\n') : '';
+    deploy.className = t && t.state === 'not deployable' ? 'why' : 'muted';
   };
 
   const setError = (text) => { document.getElementById('error').textContent = text; };
@@ -527,6 +533,7 @@ export function renderDashboardPage(options: { clock: string; mode: string }): s
   <span>journey time <span id="clock" class="clock">${escapeHtml(options.clock.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))}</span></span>
   <span id="mode" class="muted">${escapeHtml(options.mode)}</span>
   <span id="problems" class="why"></span>
+  <span id="deployable" class="muted"></span>
   <span id="error"></span>
   <nav>${nav}</nav>
 </header>

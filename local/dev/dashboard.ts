@@ -46,6 +46,7 @@ import {
   relanceTables,
 } from './relance-template.ts';
 import type { LocalRuntime } from './runtime.ts';
+import type { TemplateCheck } from './template-check.ts';
 
 /** Caps on list lengths: the page stays responsive after a long `relance dev` session. */
 const MAX_MESSAGES = 500;
@@ -271,6 +272,8 @@ export interface StatusView {
   readonly scale: number;
   readonly endpoint: string;
   readonly counts: Record<string, number>;
+  /** Whether the templates would deploy (relance dev validates them once it is ready); absent elsewhere. */
+  readonly templates?: TemplateCheck;
 }
 
 // ----- helpers --------------------------------------------------------------------------------
@@ -783,6 +786,7 @@ export function statusView(runtime: LocalRuntime): StatusView {
     mode: runtime.clock.mode,
     scale: runtime.clock.scale,
     endpoint: runtime.endpoint,
+    ...(runtime.templateCheck ? { templates: runtime.templateCheck() } : {}),
     counts: {
       emails: runtime.ses.emails().length,
       sms: runtime.sns.outbox().length,

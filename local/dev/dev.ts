@@ -3,7 +3,9 @@
  * with the web page at `/`, optional persistence under .relance/, and the demo scenario.
  */
 import { join } from 'node:path';
+import type { PolicyValidationStack } from 'aws-cdk-lib';
 import { ENV } from '#platform/env-names.ts';
+import { templateValidationCache } from '../../lib/template-validation-passes.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
 import {
@@ -23,6 +25,13 @@ import {
   recordedEverywhere,
 } from './journey-versions.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import {
+  checkTemplates,
+  describeCheck,
+  forgetTemplatesToCheck,
+  readTemplatesToCheck,
+  writeTemplatesToCheck,
+} from './template-check.ts';
 import { printable } from './terminal-text.ts';
 
 export interface DevOptions {
@@ -80,25 +89,37 @@ export function followOutbox(
   return () => clearInterval(timer);
 }
 
+/** An assembly for the local runtime, and the stacks whose templates are left to validate (./template-check.ts). */
+export interface LocalAssembly {
+  readonly cdkOut: string;
+  /** Undefined when validation is off (`CDK_VALIDATION=false` at synth). */
+  readonly templates: PolicyValidationStack[] | undefined;
+}
+
 /**
  * Synthesizes the app into .relance/cdk.out keeping, for the runs saved under .relance/data, every
  * journey version recorded in the repository or by an earlier `relance dev` (in .relance/versions,
  * never in the repository's registry), and says what changed since the last start. When nothing
  * the assembly is built from changed since it was written (./assembly-inputs.ts), it is used as it
- * is: aws-cdk-lib is not even loaded.
+ * is: aws-cdk-lib is not even loaded. The templates are not validated here but once the runtime is
+ * ready (the synth hands them over: ./template-check.ts).
  */
 export async function synthesizeWithVersions(
   options: DevOptions,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<string> {
+): Promise<LocalAssembly> {
   const outdir = join(options.projectRoot, '.relance', 'cdk.out');
   const sources = assemblySourcesHash(options.projectRoot, env);
   const earlier = recordedEverywhere(options.projectRoot);
-  if (assemblyUpToDate(outdir, assemblyInputsHash(sources, earlier), env)) return outdir;
+  if (assemblyUpToDate(outdir, assemblyInputsHash(sources, earlier), env))
+    return { cdkOut: outdir, templates: readTemplatesToCheck(outdir) };
   const before = assemblyCatalog(outdir);
   forgetAssemblyInputs(outdir);
+  forgetTemplatesToCheck(outdir);
   const { synthesizeForLocal } = await import('./synth.ts');
-  synthesizeForLocal(outdir, {}, { earlier });
+  let templates: PolicyValidationStack[] | undefined;
+  synthesizeForLocal(outdir, {}, { earlier, deferTemplateValidation: (stacks) => (templates = [...stacks]) });
+  if (templates) writeTemplatesToCheck(outdir, templates);
   const current = bundledCatalog().current;
   if (!options.memory) {
     // Only what the repository's registry does not have: local edits stay local.
@@ -116,13 +137,15 @@ export async function synthesizeWithVersions(
       for (const line of formatJourneyChanges(changes)) say(`  ${line}`);
     }
   }
-  return outdir;
+  return { cdkOut: outdir, templates };
 }
 
 /** Starts the local system and keeps it running until Ctrl-C. */
 export async function dev(options: DevOptions): Promise<void> {
   const started = performance.now();
-  const cdkOut = options.cdkOut ?? (await synthesizeWithVersions(options));
+  const { cdkOut, templates } = options.cdkOut
+    ? { cdkOut: options.cdkOut, templates: undefined }
+    : await synthesizeWithVersions(options);
   const runtime = await startLocalRuntime({
     projectRoot: options.projectRoot,
     cdkOut,
@@ -179,8 +202,21 @@ export async function dev(options: DevOptions): Promise<void> {
       ' dynamodb scan --table-name ' +
       (runtime.app.tables.find((t) => t.logicalId.includes('Ledger'))?.name ?? 'TABLE'),
   );
+  // After the ready lines: the validation's worker then never delays the start.
+  const templateCheck = checkTemplates(templates, {
+    cacheDir: templateValidationCache(),
+    whyNot: options.cdkOut
+      ? 'the assembly was given (--cdk-out): its templates are validated where it was synthesized'
+      : 'CDK_VALIDATION=false',
+  });
+  runtime.templateCheck = templateCheck.current;
+  for (const line of describeCheck(templateCheck.current())) say(line);
   say('  stop              Ctrl-C');
   say('');
+  if (templateCheck.current().state === 'validating')
+    void templateCheck.verdict.then((verdict) => {
+      for (const line of describeCheck(verdict)) say(line);
+    });
   const stopFollowing = followOutbox(runtime);
   if (options.demo) {
     await playDemo(runtime, say);
@@ -196,6 +232,7 @@ export async function dev(options: DevOptions): Promise<void> {
   });
   say('\nstopping…');
   stopFollowing();
+  await templateCheck.stop();
   const interrupted = runtime.runningExecutions().length;
   await runtime.stop();
   say(

@@ -70,6 +70,7 @@ import type { WriteAheadJournal } from '../aws/write-ahead-journal.ts';
 import { controlRouteRefusal } from './control-routes.ts';
 import { sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor, snsNotification } from './sms-feedback.ts';
+import type { TemplateCheck } from './template-check.ts';
 
 /** Runs first in every Lambda sandbox: installs the runtime's clock for the handlers. */
 const LAMBDA_BOOTSTRAP = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
@@ -156,6 +157,8 @@ export class LocalRuntime {
   api!: LocalApiGateway;
   /** Executions that were running when the previous process died, started again at this start. */
   restartedAtStart: RestartedExecution[] = [];
+  /** Whether the templates would deploy, as `relance dev` validates them (./template-check.ts); unset elsewhere. */
+  templateCheck?: () => TemplateCheck;
   private restoreClock?: () => void;
   private ticker?: NodeJS.Timeout;
   private saver?: NodeJS.Timeout;

@@ -13,6 +13,7 @@ import {
 } from '../../local/dev/dashboard.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/dev/runtime.ts';
 import { synthesizeForLocal } from '../../local/dev/synth.ts';
+import type { TemplateCheck } from '../../local/dev/template-check.ts';
 import { API_KEY, eventId, PROJECT_ROOT, T0 } from '../support/local-system.ts';
 import { launchChromium, loopbackContext } from './browser.ts';
 
@@ -20,6 +21,21 @@ const GRACE = 'grace@example.com';
 const SUBJECT = 'Welcome to Relance Demo Shop';
 // Markup in event data must show as text on the page, never run.
 const HOSTILE = '<img src=x onerror=window.__pwned=1>';
+
+const NOT_DEPLOYABLE: TemplateCheck = {
+  state: 'not deployable',
+  detail:
+    "cdk deploy would fail: 1 finding(s), validated in 4.2 s (CloudFormation's rules, as cdk synth runs them)",
+  findings: [
+    {
+      rule: 'E3012',
+      severity: 'error',
+      description: "VisibilityTimeout: 'soon' is not of type 'integer'",
+      resources: ['Queue4A7E3555 (Small.template.json)'],
+    },
+  ],
+  seconds: 4.2,
+};
 
 describe('the local page and its JSON views', () => {
   let cdkOut: string | undefined;
@@ -65,6 +81,8 @@ describe('the local page and its JSON views', () => {
       environmentOverrides: { POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT' },
       web: dashboardWeb,
     });
+    // As relance dev sets it once its validation found what would fail a deploy (template-check.ts).
+    runtime.templateCheck = () => NOT_DEPLOYABLE;
     events = new EventBridgeClient({
       endpoint: runtime.endpoint,
       region: 'us-east-1',
@@ -136,6 +154,7 @@ describe('the local page and its JSON views', () => {
       endpoint: runtime.endpoint,
     });
     expect(status.counts.emails).toBe(1);
+    expect(status.templates).toEqual(NOT_DEPLOYABLE);
     expect(missing.status).toBe(404);
   });
 
@@ -170,6 +189,12 @@ describe('the local page and its JSON views', () => {
     );
     expect(await page.locator('#clock').textContent()).toBe('2026-03-02 10:00:00Z');
     expect(await page.locator('#events').textContent()).toContain(HOSTILE);
+    expect(await page.locator('#deployable').textContent()).toBe(
+      `templates not deployable: ${NOT_DEPLOYABLE.detail}`,
+    );
+    expect(await page.locator('#deployable').getAttribute('title')).toBe(
+      "error E3012: VisibilityTimeout: 'soon' is not of type 'integer' (Queue4A7E3555 (Small.template.json))",
+    );
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(pageErrors).toEqual([]);
     expect(blocked).toEqual([]);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { App, CloudFormationValidatePlugin, type IPolicyValidationContext, Stack } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CachedTemplateValidation, templateValidationCache } from '../../lib/template-validation.ts';
+import { CachedTemplateValidation } from '../../lib/template-validation.ts';
+import { templateValidationCache } from '../../lib/template-validation-passes.ts';
 
 const dirs: string[] = [];
 const tmp = (prefix: string) => {
