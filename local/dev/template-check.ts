@@ -143,7 +143,7 @@ export function checkTemplates(
   const started = performance.now();
   let current: TemplateCheck = {
     state: 'validating',
-    detail: `validating in the background (${RULES})`,
+    detail: `in the background (${RULES})`,
     findings: [],
   };
   const worker = new Worker(WORKER, {
