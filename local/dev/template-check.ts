@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PolicyValidationPluginReport, PolicyValidationStack } from 'aws-cdk-lib';
 import { passRemembered, rememberPass } from '../../lib/template-validation-passes.ts';
@@ -21,15 +21,21 @@ export function forgetTemplatesToCheck(outdir: string): void {
   rmSync(join(outdir, TEMPLATES_FILE), { force: true });
 }
 
+/**
+ * Keeps the stacks beside the assembly, each template's path relative to it: the assembly is reused
+ * from wherever the project is (its inputs hash without the project's own path).
+ */
 export function writeTemplatesToCheck(outdir: string, stacks: readonly PolicyValidationStack[]): void {
-  writeFileSync(join(outdir, TEMPLATES_FILE), JSON.stringify(stacks));
+  const kept = stacks.map((stack) => ({ ...stack, templatePath: relative(outdir, stack.templatePath) }));
+  writeFileSync(join(outdir, TEMPLATES_FILE), JSON.stringify(kept));
 }
 
 /** The stacks an assembly's synth left to validate; undefined when it synthesized with validation off. */
 export function readTemplatesToCheck(outdir: string): PolicyValidationStack[] | undefined {
   const file = join(outdir, TEMPLATES_FILE);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as PolicyValidationStack[];
+  const kept = JSON.parse(readFileSync(file, 'utf8')) as PolicyValidationStack[];
+  return kept.map((stack) => ({ ...stack, templatePath: resolve(outdir, stack.templatePath) }));
 }
 
 export interface TemplateFinding {
@@ -132,7 +138,19 @@ export function checkTemplates(
   });
   if (stacks === undefined)
     return settled({ state: 'not validated', detail: options.whyNot ?? 'nothing to validate', findings: [] });
-  if (passRemembered(options.cacheDir, stacks))
+  let remembered: boolean;
+  try {
+    remembered = passRemembered(options.cacheDir, stacks);
+  } catch (error) {
+    // A template gone from the assembly: nothing to validate it on, and the runtime starts anyway.
+    const reason = error instanceof Error ? error.message : String(error);
+    return settled({
+      state: 'not validated',
+      detail: `a template could not be read: ${reason}`,
+      findings: [],
+    });
+  }
+  if (remembered)
     return settled({
       state: 'deployable',
       remembered: true,

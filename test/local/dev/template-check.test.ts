@@ -3,15 +3,20 @@
 // the templates from the synth without validating them there, and validates them in a worker thread
 // once it is ready; the verdict (deployable, or the findings that would fail `cdk deploy`) is
 // printed, in /_relance/status and on the page, and a pass is remembered as a synth's is.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { App, CloudFormationValidatePlugin, type PolicyValidationStack, Stack } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { passRemembered } from '../../../lib/template-validation-passes.ts';
+import { passRemembered, rememberPass } from '../../../lib/template-validation-passes.ts';
 import { synthesizeWithVersions } from '../../../local/dev/dev.ts';
-import { checkTemplates, describeCheck } from '../../../local/dev/template-check.ts';
+import {
+  checkTemplates,
+  describeCheck,
+  readTemplatesToCheck,
+  writeTemplatesToCheck,
+} from '../../../local/dev/template-check.ts';
 import { PROJECT_ROOT } from '../../support/local-system.ts';
 
 const dirs: string[] = [];
@@ -91,6 +96,31 @@ describe('validating the templates once relance dev is ready', () => {
     expect((await checkTemplates(stacks, { cacheDir: undefined }).verdict).state).toBe('deployable');
     expect(checkTemplates(stacks, { cacheDir: undefined }).current().state).toBe('validating');
   }, 60_000);
+
+  it('finds the templates of an assembly moved with its project, and says so when one is gone', () => {
+    // Prepare: the list kept beside an assembly, then the assembly moved (the project renamed).
+    const cacheDir = tmp('relance-tc-cache-');
+    const [stack] = oneQueue();
+    if (!stack) throw new Error('no stack');
+    const outdir = dirname(stack.templatePath);
+    writeTemplatesToCheck(outdir, [stack]);
+    const moved = `${outdir}-moved`;
+    renameSync(outdir, moved);
+    dirs.push(moved);
+
+    // Act
+    const stacks = readTemplatesToCheck(moved);
+    rememberPass(cacheDir, stacks ?? []);
+    const found = checkTemplates(stacks, { cacheDir }).current();
+    rmSync(join(moved, 'Small.template.json'));
+    const gone = checkTemplates(stacks, { cacheDir }).current();
+
+    // Assess
+    expect(stacks).toEqual([{ ...stack, templatePath: join(moved, 'Small.template.json') }]);
+    expect(found).toMatchObject({ state: 'deployable', remembered: true });
+    expect(gone.state).toBe('not validated');
+    expect(gone.detail).toMatch(/^a template could not be read: ENOENT/);
+  });
 
   it('says why when there is nothing to validate, and when stopped before a verdict', async () => {
     const off = checkTemplates(undefined, { cacheDir: undefined, whyNot: 'CDK_VALIDATION=false' });
