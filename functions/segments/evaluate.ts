@@ -129,8 +129,9 @@ export class ContactEvaluation implements OrderFigures {
     return this.resolveSegment(id);
   }
 
-  matches(segment: SegmentDefinition): boolean {
-    return predicateOf(segment.where)(this);
+  /** Whether the contact is in the segment; `predicate`: its condition already compiled (segmentPredicate). */
+  matches(segment: SegmentDefinition, predicate: SegmentPredicate = predicateOf(segment.where)): boolean {
+    return predicate(this);
   }
 }
 
@@ -147,6 +148,14 @@ export function evaluateSegment(
 }
 
 type Predicate = (evaluation: ContactEvaluation) => boolean;
+
+/** A segment's condition, compiled: what a plan keeps so each contact skips the lookup. */
+export type SegmentPredicate = Predicate;
+
+/** The segment's condition, compiled once (cached by the condition object). */
+export function segmentPredicate(segment: SegmentDefinition): SegmentPredicate {
+  return predicateOf(segment.where);
+}
 
 const predicates = new WeakMap<Condition, Predicate>();
 
@@ -356,7 +365,12 @@ function localDate(nowMs: number, zone: string, fallbackZone: string): LocalPart
   return date;
 }
 
-const MONTH_DAY = /(\d{2})-(\d{2})$/;
+/** The number of the two digits at `at`, or -1. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const units = text.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : -1;
+}
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -364,10 +378,13 @@ function isLeapYear(year: number): boolean {
 
 /** Whether today, in the contact's timezone (else `defaultZone`), is their birthday (YYYY-MM-DD or --MM-DD). */
 function isBirthdayToday(contact: Contact, nowMs: number, defaultZone: string): boolean {
-  const match = contact.birthday === undefined ? null : MONTH_DAY.exec(contact.birthday);
-  if (!match) return false;
-  const month = Number(match[1]);
-  const day = Number(match[2]);
+  // `MM-DD` at the end (YYYY-MM-DD or --MM-DD), read from its character codes.
+  const birthday = contact.birthday;
+  if (birthday === undefined || birthday.length < 5 || birthday.charCodeAt(birthday.length - 3) !== 45)
+    return false;
+  const month = twoDigits(birthday, birthday.length - 5);
+  const day = twoDigits(birthday, birthday.length - 2);
+  if (month < 0 || day < 0) return false;
   const today = localDate(nowMs, contact.timezone ?? defaultZone, defaultZone);
   if (today.month === month && today.day === day) return true;
   return month === 2 && day === 29 && today.month === 2 && today.day === 28 && !isLeapYear(today.year);

@@ -5,7 +5,12 @@
 import type { Contact } from '#catalogue/contact.ts';
 import type { ProfileAggregates } from '#catalogue/profile-aggregates.ts';
 import type { Condition, SegmentDefinition } from '#language/segments.ts';
-import { ContactEvaluation, type EvaluationOptions } from './evaluate.ts';
+import {
+  ContactEvaluation,
+  type EvaluationOptions,
+  type SegmentPredicate,
+  segmentPredicate,
+} from './evaluate.ts';
 
 export interface MembershipChanges {
   readonly entered: string[];
@@ -30,6 +35,8 @@ interface Plan {
   readonly position: ReadonlyMap<string, number>;
   /** For each segment in `order`, the positions of the segments it refers to (all before it). */
   readonly references: ReadonlyArray<readonly number[]>;
+  /** For each segment in `order`, its condition compiled. */
+  readonly predicates: readonly SegmentPredicate[];
 }
 
 // Segment lists are fixed at deploy time: order each list once.
@@ -71,7 +78,7 @@ function planFor(segments: readonly SegmentDefinition[]): Plan {
   for (const s of segments) place(s);
   const position = new Map(order.map((s, i) => [s.id, i]));
   const references = order.map((s) => referencedIds(s.where, []).map((id) => position.get(id) ?? -1));
-  const plan = { order, position, references };
+  const plan = { order, position, references, predicates: order.map(segmentPredicate) };
   plans.set(segments, plan);
   return plan;
 }
@@ -127,7 +134,7 @@ export function evaluateSome(
  * among every segment, or among those asked for.
  */
 function evaluatePlanned(
-  { order, position }: Plan,
+  { order, position, predicates }: Plan,
   wanted: Uint8Array | undefined,
   contact: Contact,
   aggregates: ProfileAggregates,
@@ -141,7 +148,7 @@ function evaluatePlanned(
   for (let i = 0; i < order.length; i++) {
     const segment = order[i];
     if (segment === undefined || (wanted !== undefined && wanted[i] === 0)) continue;
-    if (evaluation.matches(segment)) {
+    if (evaluation.matches(segment, predicates[i])) {
       evaluation.results[i] = 1;
       if (wanted === undefined || wanted[i] === ASKED) members.add(segment.id);
     }

@@ -279,6 +279,13 @@ describe('birthdayToday', () => {
     expect(matches(where, contactWith())).toBe(false);
   });
 
+  it('reads the month and day at the end of the birthday, and nothing that is not two digits each', () => {
+    // Assess: the year is optional (--MM-DD); a shorter or malformed date is no birthday.
+    expect(matches(where, contactWith({ birthday: '--06-15' }))).toBe(true);
+    for (const birthday of ['1985-6-15', '1985-06-5', '06-1', '1985/06/15', '1985-0a-15', '1985-06-1x', ''])
+      expect(matches(where, contactWith({ birthday })), birthday).toBe(false);
+  });
+
   it('celebrates 29 February on the 28th in other years', () => {
     // Prepare
     const leapling = contactWith({ birthday: '2000-02-29' });
