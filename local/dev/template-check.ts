@@ -100,7 +100,7 @@ function findingsOf(report: PolicyValidationPluginReport): TemplateFinding[] {
 }
 
 /** The verdict of a report. */
-export function verdictOf(report: PolicyValidationPluginReport, elapsedSeconds: number): TemplateCheck {
+function verdictOf(report: PolicyValidationPluginReport, elapsedSeconds: number): TemplateCheck {
   const findings = findingsOf(report);
   const seconds = Math.round(elapsedSeconds * 10) / 10;
   const took = `validated in ${seconds.toFixed(1)} s (${RULES})`;

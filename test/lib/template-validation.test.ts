@@ -1,60 +1,29 @@
 // Issue 18.6: CloudFormation template validation was nearly half of every synth and of `npm start`,
 // for templates it had already passed. It now runs once per template content, and always in CI.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, CloudFormationValidatePlugin, type IPolicyValidationContext, Stack } from 'aws-cdk-lib';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloudFormationValidatePlugin, type IPolicyValidationContext } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
 import { CachedTemplateValidation } from '../../lib/template-validation.ts';
 import { templateValidationCache } from '../../lib/template-validation-passes.ts';
+import {
+  oneQueueStack,
+  setResourceProperties,
+  withTemplateValidation,
+} from '../support/template-validation.ts';
 
-const dirs: string[] = [];
-const tmp = (prefix: string) => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-};
-let savedValidation: string | undefined;
-
-beforeEach(() => {
-  // test/setup.ts turns validation off for speed; these tests are about running it.
-  savedValidation = process.env.CDK_VALIDATION;
-  delete process.env.CDK_VALIDATION;
-});
-afterEach(() => {
-  if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-  else process.env.CDK_VALIDATION = savedValidation;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = withTemplateValidation();
 
 /** A one-queue stack's template, written where the plugin reads it. */
 function context(): { context: IPolicyValidationContext; templatePath: string } {
-  const app = new App({ outdir: tmp('relance-tv-out-') });
-  const stack = new Stack(app, 'Small');
-  new Queue(stack, 'Queue');
-  const assembly = app.synth({ validateOnSynthesis: false });
-  const templatePath = assembly.getStackByName('Small').templateFullPath;
+  const { app, stack } = oneQueueStack(tmp('relance-tv-out-'));
   return {
-    templatePath,
+    templatePath: stack.templatePath,
     context: {
-      templatePaths: [templatePath],
-      stackTemplates: [{ stackConstructPath: 'Small', templatePath }],
+      templatePaths: [stack.templatePath],
+      stackTemplates: [stack],
       appConstruct: app,
     } as unknown as IPolicyValidationContext,
   };
-}
-
-function editTemplate(
-  path: string,
-  edit: (template: { Resources: Record<string, { Properties?: unknown }> }) => void,
-): void {
-  const template = JSON.parse(readFileSync(path, 'utf8')) as {
-    Resources: Record<string, { Properties?: unknown }>;
-  };
-  edit(template);
-  writeFileSync(path, JSON.stringify(template));
 }
 
 describe('template validation once per template content', () => {
@@ -64,9 +33,7 @@ describe('template validation once per template content', () => {
     expect(plugin.validate(ctx)).toMatchObject({ success: true, violations: [] });
     expect(plugin.validate(ctx)).toMatchObject({ success: true, violations: [] });
     expect(plugin.runs).toBe(1);
-    editTemplate(templatePath, (t) => {
-      for (const resource of Object.values(t.Resources)) resource.Properties = { VisibilityTimeout: 45 };
-    });
+    setResourceProperties(templatePath, { VisibilityTimeout: 45 });
     expect(plugin.validate(ctx).success).toBe(true);
     expect(plugin.runs).toBe(2);
   });
@@ -87,9 +54,7 @@ describe('template validation once per template content', () => {
   it('never remembers a template with findings: each synth reports them', () => {
     const plugin = new CachedTemplateValidation(tmp('relance-tv-cache-'));
     const { context: ctx, templatePath } = context();
-    editTemplate(templatePath, (t) => {
-      for (const resource of Object.values(t.Resources)) resource.Properties = { VisibilityTimeout: 'soon' };
-    });
+    setResourceProperties(templatePath, { VisibilityTimeout: 'soon' });
     expect(plugin.validate(ctx).violations.length).toBeGreaterThan(0);
     expect(plugin.validate(ctx).violations.length).toBeGreaterThan(0);
     expect(plugin.runs).toBe(2);

@@ -3,12 +3,10 @@
 // the templates from the synth without validating them there, and validates them in a worker thread
 // once it is ready; the verdict (deployable, or the findings that would fail `cdk deploy`) is
 // printed, in /_relance/status and on the page, and a pass is remembered as a synth's is.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { App, CloudFormationValidatePlugin, type PolicyValidationStack, Stack } from 'aws-cdk-lib';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CloudFormationValidatePlugin, type PolicyValidationStack } from 'aws-cdk-lib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { passRemembered, rememberPass } from '../../../lib/template-validation-passes.ts';
 import { synthesizeWithVersions } from '../../../local/dev/dev.ts';
 import {
@@ -18,40 +16,20 @@ import {
   writeTemplatesToCheck,
 } from '../../../local/dev/template-check.ts';
 import { PROJECT_ROOT } from '../../support/local-system.ts';
+import {
+  oneQueueStack,
+  setResourceProperties,
+  withTemplateValidation,
+} from '../../support/template-validation.ts';
 
-const dirs: string[] = [];
-const tmp = (prefix: string) => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-};
-let savedValidation: string | undefined;
-
-beforeEach(() => {
-  // test/setup.ts turns validation off for speed; these tests are about running it.
-  savedValidation = process.env.CDK_VALIDATION;
-  delete process.env.CDK_VALIDATION;
-});
-afterEach(() => {
-  if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-  else process.env.CDK_VALIDATION = savedValidation;
-  vi.restoreAllMocks();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = withTemplateValidation();
+afterEach(() => vi.restoreAllMocks());
 
 /** A one-queue stack's template, as a synth hands it over; `properties` replace the queue's. */
 function oneQueue(properties?: Record<string, unknown>): PolicyValidationStack[] {
-  const app = new App({ outdir: tmp('relance-tc-out-') });
-  new Queue(new Stack(app, 'Small'), 'Queue');
-  const templatePath = app.synth({ validateOnSynthesis: false }).getStackByName('Small').templateFullPath;
-  if (properties) {
-    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
-      Resources: Record<string, { Properties?: unknown }>;
-    };
-    for (const resource of Object.values(template.Resources)) resource.Properties = properties;
-    writeFileSync(templatePath, JSON.stringify(template));
-  }
-  return [{ stackConstructPath: 'Small', templatePath, accountId: undefined, region: undefined }];
+  const { stack } = oneQueueStack(tmp('relance-tc-out-'));
+  if (properties) setResourceProperties(stack.templatePath, properties);
+  return [stack];
 }
 
 describe('validating the templates once relance dev is ready', () => {
@@ -104,9 +82,8 @@ describe('validating the templates once relance dev is ready', () => {
     if (!stack) throw new Error('no stack');
     const outdir = dirname(stack.templatePath);
     writeTemplatesToCheck(outdir, [stack]);
-    const moved = `${outdir}-moved`;
+    const moved = join(tmp('relance-tc-moved-'), 'cdk.out');
     renameSync(outdir, moved);
-    dirs.push(moved);
 
     // Act
     const stacks = readTemplatesToCheck(moved);
