@@ -112,7 +112,13 @@ export interface RepLoad extends RepState {
 }
 
 export type AssignResult =
-  | { readonly outcome: 'assigned'; readonly repId: string; readonly resumed: boolean }
+  | {
+      readonly outcome: 'assigned';
+      readonly repId: string;
+      readonly resumed: boolean;
+      /** The lead as the claim left it (no need to read it again); absent when an earlier claim was resumed. */
+      readonly lead?: LeadRecord;
+    }
   | { readonly outcome: 'lead_taken'; readonly owner: string; readonly status: LeadStatus }
   | { readonly outcome: 'capacity_full'; readonly repId: string };
 
@@ -125,6 +131,12 @@ export interface AssignOptions {
   readonly rule?: AssignmentRule;
   /** Round-robin pass increment for the rep (routing's `passDelta`), added when capacity is taken. */
   readonly passDelta?: number;
+  /**
+   * The lead as the caller has just written it. When it has no owner the claim is written without
+   * reading the lead first (one round trip less before the rep hears of it); the claim's condition
+   * still decides, and a lead claimed meanwhile is read and handled as usual.
+   */
+  readonly known?: LeadRecord;
 }
 
 const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' });
@@ -143,7 +155,8 @@ const NAMES = { '#owner': 'owner', '#status': 'status', '#history': 'history' };
 const CLAIM_ATTEMPTS = 4;
 
 type Claim =
-  | { readonly kind: 'claimed' | 'resumed'; readonly prior: LeadStatus }
+  | { readonly kind: 'claimed'; readonly prior: LeadStatus; readonly lead: LeadRecord }
+  | { readonly kind: 'resumed'; readonly prior: LeadStatus }
   | { readonly kind: 'taken'; readonly owner: string; readonly status: LeadStatus };
 
 export class AssignmentRepository {
@@ -223,11 +236,16 @@ export class AssignmentRepository {
     options: AssignOptions = {},
   ): Promise<AssignResult> {
     if (capacity <= 0) return { outcome: 'capacity_full', repId };
-    const claim = await this.claimLead(leadId, repId, at, options.rule ?? 'manual');
+    const claim = await this.claimLead(leadId, repId, at, options.rule ?? 'manual', options.known);
     if (claim.kind === 'taken') return { outcome: 'lead_taken', owner: claim.owner, status: claim.status };
     const taken = await this.takeCapacity(leadId, repId, capacity, at, options.passDelta ?? 0);
     if (taken !== 'full') {
-      return { outcome: 'assigned', repId, resumed: claim.kind === 'resumed' || taken === 'already' };
+      return {
+        outcome: 'assigned',
+        repId,
+        resumed: claim.kind === 'resumed' || taken === 'already',
+        ...(claim.kind === 'claimed' ? { lead: claim.lead } : {}),
+      };
     }
     await this.undoClaim(leadId, repId, claim.prior, at);
     return { outcome: 'capacity_full', repId };
@@ -245,16 +263,21 @@ export class AssignmentRepository {
     at: string,
     rule: AssignmentRule,
     capacityOf?: (repId: string) => number | undefined,
+    known?: LeadRecord,
   ): Promise<AssignFirstResult> {
     const tried: string[] = [];
     let repairedOwner = false;
+    // Only the first claim may trust the caller's copy: any attempt changes the lead.
+    let copy = known;
     for (let index = 0; index < attempts.length; index++) {
       const attempt = attempts[index];
       if (!attempt) continue;
       const result = await this.assign(leadId, attempt.repId, attempt.capacity, at, {
         rule,
         passDelta: attempt.passDelta,
+        ...(copy ? { known: copy } : {}),
       });
+      copy = undefined;
       if (result.outcome === 'capacity_full') {
         tried.push(attempt.repId);
         continue;
@@ -489,9 +512,16 @@ export class AssignmentRepository {
   }
 
   /** Step 1: the lead gets this owner unless it has one; a lead already ours is resumed. */
-  private async claimLead(leadId: string, repId: string, at: string, rule: AssignmentRule): Promise<Claim> {
+  private async claimLead(
+    leadId: string,
+    repId: string,
+    at: string,
+    rule: AssignmentRule,
+    known?: LeadRecord,
+  ): Promise<Claim> {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      const current = await this.readLead(leadId);
+      const unowned = attempt === 0 && known?.owner === undefined ? known : undefined;
+      const current: Record<string, unknown> | undefined = unowned ?? (await this.readLead(leadId));
       const owner = stringOr(current?.owner);
       const status: LeadStatus = isStatus(current?.status) ? current.status : 'new';
       if (owner !== undefined) {
@@ -502,10 +532,11 @@ export class AssignmentRepository {
       }
       const entry: LeadHistoryEntry = { at, what: 'assigned', repId, rule };
       try {
-        await dynamo.send(
+        const { Attributes } = await dynamo.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: leadKey(leadId),
+            ReturnValues: 'ALL_NEW',
             UpdateExpression:
               'SET #owner = :rep, #rule = :rule, #status = :assigned, priorStatus = :prior, assignedAt = :at, ' +
               'updatedAt = :at, leadId = :leadId, createdAt = if_not_exists(createdAt, :at), ' +
@@ -524,7 +555,7 @@ export class AssignmentRepository {
             },
           }),
         );
-        return { kind: 'claimed', prior: status };
+        return { kind: 'claimed', prior: status, lead: StoredLead.parse({ leadId, ...Attributes }) };
       } catch (error) {
         // Someone claimed it between the read and the write: the next read says who.
         if (!isConditionFailure(error)) throw error;

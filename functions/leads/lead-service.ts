@@ -113,19 +113,21 @@ export async function handleLeadSubmitted(deps: LeadDeps, detail: LeadSubmitted)
     ...(contact ? engagementBehaviour(contact.aggregates, deps.nowMs()) : []),
   ];
   const score = scoreLead(detail, behaviour, deps.scoring, deps.nowMs());
-  const scored = await deps.assignments.recordScore(detail.leadId, score, at);
+  // Routing does not read the score: it is stored while the reps' loads are read.
+  const scored = deps.assignments.recordScore(detail.leadId, score, at);
   return assignAndNotify(
     deps,
     detail.leadId,
     { reason: 'new', exclude: [] },
-    { lead: scored, contact, history },
+    { lead: existing, written: scored, contact, history },
   );
 }
 
 /**
  * Routes a lead that has no owner, gives it to the first rep with room, and tells everyone. `read`:
  * the lead, its contact and the contact's recent events (newest first) as the caller has just read
- * or written them (read here otherwise).
+ * or written them (read here otherwise); `written`, a write of the lead still under way, awaited
+ * with the first read of the loads and then claimed without reading the lead again.
  */
 async function assignAndNotify(
   deps: LeadDeps,
@@ -133,10 +135,13 @@ async function assignAndNotify(
   change: { reason: LeadAssigned['reason']; exclude: readonly string[]; previousRepId?: string },
   read?: {
     readonly lead: LeadRecord;
+    readonly written?: Promise<LeadRecord>;
     readonly contact: Contact | undefined;
     readonly history: readonly HistoryEntry[];
   },
 ): Promise<AssignmentOutcome> {
+  // Awaited below: a failure before then must fail the invocation there, not crash the process.
+  read?.written?.catch(() => undefined);
   const lead = read?.lead ?? (await deps.assignments.lead(leadId));
   if (!lead?.contactId) return { outcome: 'unassigned', reason: 'unknown_lead' };
   const summary = summaryOf(lead);
@@ -152,8 +157,14 @@ async function assignAndNotify(
   const full: string[] = [];
   let decision: ReturnType<typeof chooseOwner>;
   let result: Awaited<ReturnType<AssignmentRepository['assignFirst']>>;
+  let written = read?.written;
   do {
-    const loads = await deps.assignments.loads(roster.reps.map((rep) => rep.id));
+    const [loads, known] = await Promise.all([
+      deps.assignments.loads(roster.reps.map((rep) => rep.id)),
+      written,
+    ]);
+    // Only the first claim may trust the lead as written: a rep found full changes it.
+    written = undefined;
     decision = chooseOwner({
       lead: summary,
       ...(contact?.ownerId ? { contactOwnerId: contact.ownerId } : {}),
@@ -162,7 +173,14 @@ async function assignAndNotify(
       nowMs,
       excludeRepIds: [...change.exclude, ...full],
     });
-    result = await deps.assignments.assignFirst(leadId, decision.attempts, at, decision.rule, capacityOf);
+    result = await deps.assignments.assignFirst(
+      leadId,
+      decision.attempts,
+      at,
+      decision.rule,
+      capacityOf,
+      known,
+    );
     if (result.outcome === 'all_full') full.push(...result.tried);
   } while (result.outcome === 'all_full' && result.tried.length > 0);
   if (result.outcome === 'all_full') {
@@ -174,7 +192,10 @@ async function assignAndNotify(
   }
   if (result.outcome === 'lead_taken') return { outcome: 'unassigned', reason: `owned_by_${result.owner}` };
   if (lead.status === 'unassigned') await deps.assignments.dequeue(leadId);
-  const assigned = { ...((await deps.assignments.lead(leadId)) ?? lead), owner: result.repId };
+  const assigned = {
+    ...(result.lead ?? (await deps.assignments.lead(leadId)) ?? lead),
+    owner: result.repId,
+  };
   const rule = assigned.rule ?? decision.rule;
   const assignmentId = await announce(deps, assigned, {
     ...change,

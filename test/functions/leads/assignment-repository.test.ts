@@ -38,7 +38,13 @@ describe('assign', () => {
     const result = await repository.assign('l-1', 'rep-1', 2, AT, { rule: 'round_robin', passDelta: 0.5 });
 
     // Assess
-    expect(result).toEqual({ outcome: 'assigned', repId: 'rep-1', resumed: false });
+    // The lead as the claim left it comes back with the answer: the router need not read it again.
+    expect(result).toEqual({
+      outcome: 'assigned',
+      repId: 'rep-1',
+      resumed: false,
+      lead: await repository.lead('l-1'),
+    });
     expect(await repository.lead('l-1')).toMatchObject({
       leadId: 'l-1',
       owner: 'rep-1',
@@ -52,6 +58,32 @@ describe('assign', () => {
     expect(await repository.loads(['rep-1', 'rep-never'])).toEqual({
       'rep-1': { repId: 'rep-1', open: 1, leads: ['l-1'], pass: 0.5, lastAssignedAt: AT },
       'rep-never': { repId: 'rep-never', open: 0, leads: [] },
+    });
+  });
+
+  it('claims from the caller’s copy of the lead without reading it, and a stale copy gives no second owner', async () => {
+    // Prepare: the router's copy, written before another invocation claimed the lead.
+    const copy = await repository.recordScore('l-copy', { score: 40, grade: 'B', fired: [] }, AT);
+    await repository.assign('l-copy', 'rep-copy-a', 5, AT, { rule: 'round_robin' });
+    const fresh = await repository.recordScore('l-copy-fresh', { score: 40, grade: 'B', fired: [] }, AT);
+
+    // Act
+    const stale = await repository.assign('l-copy', 'rep-copy-b', 5, AT, {
+      rule: 'round_robin',
+      known: copy,
+    });
+    const claimed = await repository.assign('l-copy-fresh', 'rep-copy-b', 5, AT, {
+      rule: 'round_robin',
+      known: fresh,
+    });
+
+    // Assess: the claim's condition read the truth; the fresh copy was claimed as written.
+    expect(stale).toEqual({ outcome: 'lead_taken', owner: 'rep-copy-a', status: 'assigned' });
+    expect((await repository.lead('l-copy'))?.owner).toBe('rep-copy-a');
+    expect((await repository.loads(['rep-copy-b']))['rep-copy-b']).toMatchObject({ leads: ['l-copy-fresh'] });
+    expect(claimed).toMatchObject({
+      outcome: 'assigned',
+      lead: { owner: 'rep-copy-b', score: 40, grade: 'B' },
     });
   });
 
@@ -109,7 +141,12 @@ describe('assign', () => {
     });
 
     // Assess
-    expect(result).toEqual({ outcome: 'assigned', repId: 'rep-12', resumed: false });
+    expect(result).toMatchObject({
+      outcome: 'assigned',
+      repId: 'rep-12',
+      resumed: false,
+      lead: { owner: 'rep-12' },
+    });
     expect(again).toEqual({ outcome: 'assigned', repId: 'rep-12', resumed: true });
     expect((await repository.loads(['rep-12']))['rep-12']).toMatchObject({
       open: 2,
@@ -232,7 +269,12 @@ describe('crash between the lead claim and the capacity', () => {
     );
 
     // Assess
-    expect(result).toEqual({ outcome: 'assigned', repId: 'rep-8b', resumed: false });
+    expect(result).toMatchObject({
+      outcome: 'assigned',
+      repId: 'rep-8b',
+      resumed: false,
+      lead: { owner: 'rep-8b' },
+    });
     expect((await repository.lead('l-8'))?.owner).toBe('rep-8b');
     const loads = await repository.loads(['rep-8a', 'rep-8b']);
     expect(loads['rep-8a']).toMatchObject({ open: 1, leads: ['l-8-other'] });
@@ -266,7 +308,12 @@ describe('assignFirst', () => {
     );
 
     // Assess
-    expect(next).toEqual({ outcome: 'assigned', repId: 'rep-9b', resumed: false });
+    expect(next).toMatchObject({
+      outcome: 'assigned',
+      repId: 'rep-9b',
+      resumed: false,
+      lead: { owner: 'rep-9b' },
+    });
     expect(none).toEqual({ outcome: 'all_full', tried: ['rep-9a', 'rep-9b'] });
   });
 });

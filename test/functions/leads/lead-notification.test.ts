@@ -139,6 +139,59 @@ describe('a submitted lead', () => {
     expect(outcome).toMatchObject({ outcome: 'assigned' });
   });
 
+  it('makes five DynamoDB calls before the rep hears of it, none of them reading the lead back', async () => {
+    // Prepare: every DynamoDB call the router makes, as sent, until the rep's e-mail.
+    const { dynamo: client } = await import('#platform/clients/dynamo.ts');
+    const send = vi.spyOn(client, 'send');
+    let beforeEmail: string[] = [];
+    const { deps: leadDeps, calls } = deps(TABLE, {
+      sendEmail: async (email) => {
+        beforeEmail = send.mock.calls.map(([command]) => command.constructor.name);
+        calls.emails.push(email);
+        return 'ses-1';
+      },
+    });
+
+    // Act
+    try {
+      await handleLeadSubmitted(leadDeps, lead('l-round-trips'));
+    } finally {
+      send.mockRestore();
+    }
+
+    // Assess: the submission, the score, the claim (which answers the lead as it left it) and the
+    // rep's load written; the reps' loads read once. The e-mail shows the score stored alongside.
+    expect([...beforeEmail].sort()).toEqual([
+      'BatchGetCommand',
+      'UpdateCommand',
+      'UpdateCommand',
+      'UpdateCommand',
+      'UpdateCommand',
+    ]);
+    expect(calls.emails[0]?.subject).toMatch(/^New lead \([ABC], \d+\)/);
+  });
+
+  it("stores the lead's score while the reps' loads are read", async () => {
+    // Prepare: the score's write completes only once the loads have been asked for.
+    const { deps: leadDeps, assignments } = deps(TABLE);
+    const loads = vi.spyOn(assignments, 'loads');
+    const recordScore = assignments.recordScore.bind(assignments);
+    assignments.recordScore = async (...args) => {
+      await vi.waitFor(() => expect(loads).toHaveBeenCalled());
+      return recordScore(...args);
+    };
+
+    // Act
+    const outcome = await handleLeadSubmitted(leadDeps, lead('l-score-alongside'));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'assigned', repId: 'julien-moreau' });
+    expect(await assignments.lead('l-score-alongside')).toMatchObject({
+      owner: 'julien-moreau',
+      grade: expect.any(String),
+    });
+  });
+
   it("sends the rep's SMS while the e-mail is still being sent, and fails if either fails", async () => {
     // Prepare: the e-mail is accepted only once the test lets it through.
     let acceptEmail: (id: string) => void = () => {};
