@@ -4,6 +4,7 @@
  * and the appointment notice. Pure functions from data to e-mail and SMS text; the lead service
  * sends them.
  */
+import { dateTimeFormat } from '#language/intl-formats.ts';
 import { escapeHtml } from '#platform/html-page.ts';
 import type { LeadActionLinks } from './action-links.ts';
 import type { SalesRep } from './reps.ts';
@@ -56,7 +57,7 @@ export function leadName(lead: LeadSummary): string {
 
 /** A time in the rep's own zone, e.g. "Mon 2 Mar 2026, 15:00 (Europe/Paris)". */
 export function repTime(iso: string, timezone: string): string {
-  const text = new Intl.DateTimeFormat('en-GB', {
+  const text = dateTimeFormat('en-GB', {
     timeZone: timezone,
     weekday: 'short',
     day: 'numeric',

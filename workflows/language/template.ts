@@ -3,6 +3,7 @@
  * this file holds the shape and the filters' formatting; the Liquid engine, and the static
  * analysis the validator runs with it, are in ./liquid.ts, which a function loads on its first render.
  */
+import { dateTimeFormat, numberFormat } from './intl-formats.ts';
 import { isValidTimeZone } from './local-time.ts';
 import type { VoiceScript, VoiceTemplate } from './voice-template.ts';
 
@@ -96,7 +97,7 @@ export function formatLocalTime(value: unknown, zones: readonly unknown[], forma
   const zone = [...zones, format.timeZone].find(
     (z): z is string => typeof z === 'string' && z !== '' && isValidTimeZone(z),
   );
-  const text = new Intl.DateTimeFormat(supportedLocale(format.locale, 'en-GB'), {
+  const text = dateTimeFormat(supportedLocale(format.locale, 'en-GB'), {
     timeZone: zone ?? 'UTC',
     dateStyle: 'full',
     timeStyle: 'short',
@@ -111,9 +112,9 @@ export function formatMoney(value: unknown, currency: unknown, format: FormatSet
   const locale = supportedLocale(format.locale, 'en-GB');
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
     // No currency known: the number the locale's way ("1 234,5" in fr-FR, "1,234.5" in en-GB).
-    return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(amount);
+    return numberFormat(locale, { maximumFractionDigits: 2 }).format(amount);
   }
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+  return numberFormat(locale, { style: 'currency', currency }).format(amount);
 }
 
 /**

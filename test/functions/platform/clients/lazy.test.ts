@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LoadedClient, lazyClient, SdkCommand, withoutSdkLogger } from '#platform/clients/lazy.ts';
 
@@ -8,6 +10,8 @@ vi.mock('#platform/tracer.ts', () => ({
     return client;
   },
 }));
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '../../../..');
 
 class EchoCommand extends SdkCommand<{ value: string }, { echoed: string }> {
   readonly sdkName = 'EchoCommand';
@@ -105,5 +109,43 @@ describe('withoutSdkLogger', () => {
     // Assess
     expect(removed).toEqual(['loggerMiddleware']);
     expect(tracedClients).toEqual([client]);
+  });
+});
+
+describe('the X-Ray SDK', () => {
+  /**
+   * The namespaces cls-hooked made in a fresh Node process (on `process.namespaces`) after a lazy
+   * client's first send, with POWERTOOLS_TRACE_ENABLED as given: aws-xray-sdk-core makes its own,
+   * and the async hook that tracks every promise with it, when it is imported.
+   */
+  function namespacesAfterFirstSend(setting: string | undefined): string[] {
+    const script = [
+      "const { lazyClient, SdkCommand } = await import('#platform/clients/lazy.ts');",
+      'class Echo { constructor(input) { this.input = input; } }',
+      'class EchoCommand extends SdkCommand { sdkName = "EchoCommand"; }',
+      'const client = lazyClient(async (traced) => ({',
+      '  client: traced({ middlewareStack: { remove: () => true }, send: async (c) => c.input }),',
+      '  commands: { EchoCommand: Echo },',
+      '}));',
+      "await client.send(new EchoCommand({ value: 'a' }));",
+      'console.log(JSON.stringify(Object.keys(process.namespaces ?? {})));',
+    ].join('\n');
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+    if (setting !== undefined) env.POWERTOOLS_TRACE_ENABLED = setting;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: PROJECT_ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    return JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as string[];
+  }
+
+  it.each([
+    ['false', []],
+    [' FALSE ', []],
+    ['true', ['AWSXRay']],
+    [undefined, ['AWSXRay']],
+  ])('with POWERTOOLS_TRACE_ENABLED=%j is loaded only when tracing may be on: %j', (setting, namespaces) => {
+    expect(namespacesAfterFirstSend(setting)).toEqual(namespaces);
   });
 });
