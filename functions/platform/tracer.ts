@@ -1,8 +1,9 @@
 /**
  * The X-Ray tracer (Powertools Tracer). Every SDK client is created through `traced`, so each AWS
  * call is a subsegment of the function's trace (the functions and state machines have active
- * tracing in the template). Outside Lambda, and on the local runtime (POWERTOOLS_TRACE_ENABLED=false),
- * tracing is off and clients are returned as they are.
+ * tracing in the template). Outside Lambda tracing is off and clients are returned as they are;
+ * with POWERTOOLS_TRACE_ENABLED=false (the local runtime) this module is not even loaded
+ * (./clients/lazy.ts).
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
