@@ -86,7 +86,6 @@ export class RelanceFunction extends LambdaFunction {
       // metrics already. Set INFO on a function to see them again while investigating it.
       systemLogLevelV2: SystemLogLevel.WARN,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'relance',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -66,7 +66,6 @@ async function invokeDeployed(entry: string, event: unknown): Promise<{ statusCo
     env: {
       PATH: process.env.PATH ?? '',
       ...system.runtime.environmentOf(entry),
-      NODE_OPTIONS: '--enable-source-maps',
     },
     cwd: bundles,
   });
