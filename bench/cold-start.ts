@@ -6,16 +6,16 @@
  * `processes` processes, then what its first calls load on top (see outputsLoadedOnFirstUse).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import {
-  copyRunTimeFiles,
   deploymentBuildOptions,
   outputsLoadedAtInit,
   outputsLoadedOnFirstUse,
+  packageFunctionCode,
   packageOf,
 } from '../lib/stateless/function-bundle.ts';
 import { loadLocalApp } from '../local/aws/template.ts';
@@ -47,7 +47,11 @@ interface BuiltCode {
 }
 
 /** Splits a build's output files (JavaScript only, absolute paths) into what init loads and the rest. */
-function builtCode(metafile: Metafile, cwd: string, runTimeFiles: readonly string[]): BuiltCode {
+function builtCode(
+  metafile: Metafile,
+  cwd: string,
+  { runTimeFiles, sdkFiles }: { runTimeFiles: readonly string[]; sdkFiles: readonly string[] },
+): BuiltCode {
   const atInit = [...outputsLoadedAtInit(metafile)].map((path) => join(cwd, path));
   const onDemand = Object.keys(metafile.outputs)
     .filter((path) => path.endsWith('.mjs'))
@@ -63,7 +67,7 @@ function builtCode(metafile: Metafile, cwd: string, runTimeFiles: readonly strin
     firstUseExternal: [...firstUse.external],
     runTimeFiles,
     bytesAtInit: bytes(atInit),
-    bytesOnDemand: bytes([...onDemand, ...runTimeFiles]),
+    bytesOnDemand: bytes([...onDemand, ...runTimeFiles, ...sdkFiles]),
     bytesFirstUse: bytes([...firstUseChunks, ...runTimeFiles]),
   };
 }
@@ -113,7 +117,7 @@ function initTime(
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env,
     encoding: 'utf8',
-    // The SDK resolves from the entry's folder, as in Lambda; `-e` resolves from the working directory.
+    // The SDK resolves from the entry's folder (its node_modules), as in Lambda; `-e` resolves from the working directory.
     cwd: dirname(entry),
   });
   return JSON.parse(out.trim().split('\n').at(-1) ?? '[]');
@@ -124,11 +128,9 @@ const median = (values: readonly number[]) =>
 
 export async function benchColdStart(options: ColdStartBenchOptions): Promise<Table[]> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-cold-')));
-  // Under the project's node_modules, where what a bundle leaves to the runtime resolves: the AWS
-  // SDK (Lambda's own copy here) and the package files read on first use (the phone metadata).
-  const outDir = join(options.projectRoot, 'node_modules', '.cache', 'relance-bench-cold-start');
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+  // Outside the project: each function's code holds all it imports (the AWS SDK clients and the
+  // package files read on first use), as its deployment does; nothing resolves from node_modules.
+  const outDir = mkdtempSync(join(tmpdir(), 'relance-bench-cold-start-'));
   try {
     // No request leaves a process: the endpoint only has to be well formed.
     const app = loadLocalApp(cdkOut, 'http://127.0.0.1:9');
@@ -144,7 +146,11 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
       });
       const metafile = result.metafile ?? { inputs: {}, outputs: {} };
       // esbuild names outputs relative to the working directory.
-      const code = builtCode(metafile, process.cwd(), copyRunTimeFiles(metafile, process.cwd(), functionDir));
+      const code = builtCode(
+        metafile,
+        process.cwd(),
+        packageFunctionCode(metafile, process.cwd(), functionDir),
+      );
       const env = {
         PATH: process.env.PATH ?? '',
         ...fn.environment,
@@ -174,7 +180,7 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
         `${milliseconds(inits[0] ?? Number.NaN)}–${milliseconds(inits.at(-1) ?? Number.NaN)} ms`,
         `${milliseconds(median(runs.map(([, cpu]) => cpu)))} ms`,
         `${milliseconds(median(runs.map(([, , later]) => later)))} ms`,
-        // The SDK clients its first calls import (functions/platform/clients), from Lambda's copy.
+        // The SDK clients its first calls import (functions/platform/clients), deployed with it.
         String(code.firstUseExternal.filter((path) => path.startsWith('@aws-sdk/client-')).length),
       ]);
     }
@@ -200,11 +206,12 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
           `slowest initialisation ${milliseconds(slowest.ms)} ms (${slowest.entry}; target ≤ ${maxInitMs} ms) ${mark(slowest.ms <= maxInitMs)}`,
           `largest code at init by package: ${largest.packages}`,
           "at init = the entry (index.mjs) and the chunks it imports statically: what a cold start reads, parses and runs; first-use code = the chunks the first calls load: those of the modules relance's code imports with `await import()` (the X-Ray tracer with the first AWS client, Liquid with the first render, an event type's schema) with their static imports, and the package files read on first use (the phone metadata); on demand = every chunk not loaded at init",
-          "first use = importing, after init in the same process, the first-use code and the AWS SDK clients the function calls (left to Lambda's copy, loaded from node_modules here): the most the first invocations add (each loads the part it reaches)",
+          'first use = importing, after init in the same process, the first-use code and the AWS SDK clients the function calls (deployed with it, built once for all functions: lib/stateless/sdk-bundle.ts): the most the first invocations add (each loads the part it reaches)',
         ],
       },
     ];
   } finally {
     rmSync(cdkOut, { recursive: true, force: true });
+    rmSync(outDir, { recursive: true, force: true });
   }
 }

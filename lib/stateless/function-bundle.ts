@@ -5,7 +5,8 @@
  * under `chunks/`, read from disk only when that call first runs. A single-file bundle (what
  * NodejsFunction builds) parses and links those modules, and the Node built-ins they import, at
  * every cold start, whether the invocation reaches them or not. Package data read at run time
- * (the phone metadata) is copied in as a file (RUN_TIME_FILES).
+ * (the phone metadata) is copied in as a file (RUN_TIME_FILES), and the AWS SDK clients the code
+ * imports as packages of its own, built once for all functions (./sdk-bundle.ts).
  *
  * `npm run bench` builds the same bundles with `deploymentBuildOptions` to measure them.
  */
@@ -21,6 +22,7 @@ import { PHONE_METADATA_FILE } from '../../workflows/catalogue/phone.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { PROJECT_ROOT } from '../context.ts';
 import { bundleInputsHash } from './bundle-inputs.ts';
+import { copySdkBundle, SDK_CHUNK_NAMES, type SdkBuildSettings } from './sdk-bundle.ts';
 
 /** The bundling settings (part of each bundle's input hash: changing one rebuilds every bundle). */
 export const RELANCE_BUNDLING = {
@@ -38,10 +40,14 @@ export const RELANCE_BUNDLING = {
   // name no bundled module imports createRequire as).
   banner:
     "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
-  // The AWS SDK is the Lambda runtime's own. Bundled, the first calls load 25-45% faster, but each
-  // function's build parses the SDK again (+0.35 s each, a fresh synth 13 -> 17 s): see README.
+  // The AWS SDK is built once for every function (./sdk-bundle.ts) and copied into each function's
+  // code with the clients it imports: each function's own build would parse it again (+0.35 s each).
   external: ['@aws-sdk/*'],
 } as const;
+
+/** The AWS SDK's build (./sdk-bundle.ts) shares the functions' settings, but bundles the SDK. */
+const { external: _builtApart, ...SDK_BUILD_SETTINGS } = RELANCE_BUNDLING;
+export const SDK_SETTINGS: SdkBuildSettings = SDK_BUILD_SETTINGS;
 
 /** The handler setting: `handler` exported by `index.mjs`, the entry of the function's code. */
 export const HANDLER = 'index.handler';
@@ -124,6 +130,21 @@ export function copyRunTimeFiles(metafile: Metafile, workingDir: string, outdir:
   return copied;
 }
 
+/**
+ * Completes a function's code built into `outdir`: the run-time files its modules read
+ * (copyRunTimeFiles) and the AWS SDK packages it imports (./sdk-bundle.ts). Returns what was copied.
+ */
+export function packageFunctionCode(
+  metafile: Metafile,
+  workingDir: string,
+  outdir: string,
+): { runTimeFiles: string[]; sdkFiles: string[] } {
+  return {
+    runTimeFiles: copyRunTimeFiles(metafile, workingDir, outdir),
+    sdkFiles: copySdkBundle(metafile, outdir, SDK_SETTINGS),
+  };
+}
+
 /** `starts` and every output they import statically, transitively (paths as the metafile names them). */
 function withStaticImports(metafile: Metafile, starts: Iterable<string>): Set<string> {
   const loaded = new Set<string>();
@@ -196,7 +217,11 @@ export function functionCode(scope: Construct, entry: string): Code {
       ? {
           // The journeys' versions (the define) are not hashed apart: they come from the journeys'
           // and templates' sources, inputs of exactly the functions that bundle them.
-          assetHash: bundleInputsHash(entry, { ...RELANCE_BUNDLING, runTimeFiles: RUN_TIME_FILES }),
+          assetHash: bundleInputsHash(entry, {
+            ...RELANCE_BUNDLING,
+            runTimeFiles: RUN_TIME_FILES,
+            sdkChunks: SDK_CHUNK_NAMES,
+          }),
           assetHashType: AssetHashType.CUSTOM,
         }
       : { assetHashType: AssetHashType.OUTPUT }),
@@ -210,7 +235,7 @@ export function functionCode(scope: Construct, entry: string): Code {
             absWorkingDir: PROJECT_ROOT,
             metafile: true,
           });
-          copyRunTimeFiles(metafile, PROJECT_ROOT, outputDir);
+          packageFunctionCode(metafile, PROJECT_ROOT, outputDir);
           return true;
         },
       },

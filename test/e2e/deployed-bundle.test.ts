@@ -1,16 +1,17 @@
 // The local runtime runs each handler from its source (bundled in one file, packages from
 // node_modules), so nothing ran the code synth deploys: here the deployed bundles themselves
-// (lib/stateless/function-bundle.ts: split into chunks, the AWS SDK left to Lambda's copy, found
-// here in the project's node_modules) run in a fresh Node process with the environment Lambda gives
+// (lib/stateless/function-bundle.ts: split into chunks, with the AWS SDK clients they call, built
+// once for all functions: lib/stateless/sdk-bundle.ts) run in a fresh Node process with the environment Lambda gives
 // the function, against the local AWS, whose edge checks each call against the function's role.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyRunTimeFiles, deploymentBuildOptions } from '../../lib/stateless/function-bundle.ts';
+import { deploymentBuildOptions, packageFunctionCode } from '../../lib/stateless/function-bundle.ts';
 import { PARIS_COMPANY } from '../support/leads.ts';
 import {
   eventId,
@@ -26,10 +27,9 @@ let bundles: string;
 
 beforeAll(async () => {
   system = await startLocalSystem();
-  // Under the project's node_modules, where the bundles' external SDK resolves, as the runtime's in Lambda.
-  const cache = join(PROJECT_ROOT, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  bundles = mkdtempSync(join(cache, 'relance-deployed-bundle-'));
+  // Outside the project: a function's code holds the AWS SDK it calls, as in Lambda, where nothing
+  // else of ours is installed; a client missing from it fails the import here.
+  bundles = mkdtempSync(join(tmpdir(), 'relance-deployed-bundle-'));
 });
 afterAll(async () => {
   await system.stop();
@@ -44,7 +44,7 @@ async function deployedCode(entry: string): Promise<string> {
     absWorkingDir: PROJECT_ROOT,
     metafile: true,
   });
-  copyRunTimeFiles(metafile, PROJECT_ROOT, outdir);
+  packageFunctionCode(metafile, PROJECT_ROOT, outdir);
   return pathToFileURL(join(outdir, 'index.mjs')).href;
 }
 
