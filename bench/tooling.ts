@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SDK_BUILD_CACHE } from '../lib/stateless/sdk-bundle.ts';
 import { type Table, verdict } from './report.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '..');
@@ -102,7 +103,9 @@ const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 export async function benchTooling(): Promise<Table[]> {
   const output = mkdtempSync(join(tmpdir(), 'relance-bench-synth-'));
   try {
-    // A fresh cdk.out and CI=true: validation runs and every function is bundled, as before.
+    // A fresh cdk.out, no SDK build kept and CI=true: validation runs, the SDK is built and every
+    // function is bundled, as in a fresh clone.
+    rmSync(SDK_BUILD_CACHE, { recursive: true, force: true });
     const synthEveryTime = await synth(output, true);
     // Once more with nothing changed: the validation pass and the bundles are reused.
     await synth(output, false);
@@ -149,7 +152,7 @@ export async function benchTooling(): Promise<Table[]> {
         notes: [
           'each from launching the command (npm or npx, Node and tsx start-up included); npm start runs relance dev in memory, without the demo',
           "npm start validates its templates (CloudFormation's rules, as cdk synth does) in a worker thread once it is ready, and prints the verdict: the local system works meanwhile",
-          'validation passes are kept in .relance/cache/template-validation by template hash; bundles in cdk.out by the hash of their inputs; npm start reuses .relance/cdk.out while the inputs it was synthesized from hash the same (local/dev/assembly-inputs.ts), never with CI=true',
+          'validation passes are kept in .relance/cache/template-validation by template hash; bundles in cdk.out by the hash of their inputs; the build of the AWS SDK (lib/stateless/sdk-bundle.ts) in node_modules/.cache, removed before the fresh synth; npm start reuses .relance/cdk.out while the inputs it was synthesized from hash the same (local/dev/assembly-inputs.ts), never with CI=true',
         ],
       },
     ];

@@ -61,6 +61,9 @@ interface SdkBuild {
   readonly metafile: Metafile;
 }
 
+/** Where the SDK's builds are kept, one folder per key (gone with node_modules, as after `npm ci`). */
+export const SDK_BUILD_CACHE = join(PROJECT_ROOT, 'node_modules', '.cache', 'relance-sdk-bundle');
+
 const builds = new Map<string, SdkBuild>();
 
 /** The SDK built once for these settings and this lockfile: from the cache, or built now (about a second). */
@@ -75,8 +78,7 @@ export function sdkBuild(settings: SdkBuildSettings): SdkBuild {
     .slice(0, 16);
   const known = builds.get(key);
   if (known) return known;
-  const cache = join(PROJECT_ROOT, 'node_modules', '.cache', 'relance-sdk-bundle');
-  const dir = join(cache, key);
+  const dir = join(SDK_BUILD_CACHE, key);
   const metafilePath = join(dir, 'metafile.json');
   if (!existsSync(metafilePath)) {
     // Built beside, then renamed: a synth running alongside never reads half a build.
