@@ -66,6 +66,15 @@ function originalName(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined
 
 /** One frame, at its source position when its file has a map; as V8 writes it otherwise. */
 export function sourceFrame(site: NodeJS.CallSite, caller?: NodeJS.CallSite): string {
+  try {
+    return mappedFrame(site, caller);
+  } catch {
+    // Formatting a stack must never throw: a map that cannot answer leaves the frame as it was.
+    return site.toString();
+  }
+}
+
+function mappedFrame(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined): string {
   const text = site.toString();
   const fileName = site.getFileName();
   const line = site.getLineNumber();

@@ -67,7 +67,7 @@ export const SDK_BUILD_CACHE = join(PROJECT_ROOT, 'node_modules', '.cache', 'rel
 const builds = new Map<string, SdkBuild>();
 
 /** The SDK built once for these settings and this lockfile: from the cache, or built now (about a second). */
-export function sdkBuild(settings: SdkBuildSettings): SdkBuild {
+export function sdkBuild(settings: SdkBuildSettings, cache = SDK_BUILD_CACHE): SdkBuild {
   const packages = sdkPackages();
   const key = createHash('sha256')
     .update(
@@ -76,9 +76,9 @@ export function sdkBuild(settings: SdkBuildSettings): SdkBuild {
     .update(readFileSync(join(PROJECT_ROOT, 'package-lock.json')))
     .digest('hex')
     .slice(0, 16);
-  const known = builds.get(key);
+  const dir = join(cache, key);
+  const known = builds.get(dir);
   if (known) return known;
-  const dir = join(SDK_BUILD_CACHE, key);
   const metafilePath = join(dir, 'metafile.json');
   if (!existsSync(metafilePath)) {
     // Built beside, then renamed: a synth running alongside never reads half a build.
@@ -116,12 +116,17 @@ export function sdkBuild(settings: SdkBuildSettings): SdkBuild {
         `${JSON.stringify({ name, type: 'module', exports: './index.mjs' })}\n`,
       );
     writeFileSync(join(building, 'metafile.json'), JSON.stringify({ inputs: {}, outputs }));
-    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dirname(dir), { recursive: true });
-    renameSync(building, dir);
+    try {
+      renameSync(building, dir);
+    } catch (error) {
+      // Another process built the same SDK meanwhile: keep its build (complete, since renamed whole).
+      rmSync(building, { recursive: true, force: true });
+      if (!existsSync(metafilePath)) throw error;
+    }
   }
   const build = { dir, metafile: JSON.parse(readFileSync(metafilePath, 'utf8')) as Metafile };
-  builds.set(key, build);
+  builds.set(dir, build);
   return build;
 }
 

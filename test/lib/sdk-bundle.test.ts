@@ -81,6 +81,28 @@ describe('the AWS SDK in a function’s code', () => {
       expect(first.metafile.outputs[`node_modules/${name}/index.mjs`], name).toBeDefined();
   });
 
+  it('is built whole by one of two synths starting at once, and both use it', async () => {
+    const cache = join(outdir, 'sdk-cache');
+    const script = `
+      const { sdkBuild } = await import(${JSON.stringify(join(PROJECT_ROOT, 'lib/stateless/sdk-bundle.ts'))});
+      const { SDK_SETTINGS } = await import(${JSON.stringify(join(PROJECT_ROOT, 'lib/stateless/function-bundle.ts'))});
+      const { dir, metafile } = sdkBuild(SDK_SETTINGS, ${JSON.stringify(cache)});
+      process.stdout.write(JSON.stringify({ dir, outputs: Object.keys(metafile.outputs).length }));`;
+    const both = await Promise.all(
+      [1, 2].map(() =>
+        run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: PROJECT_ROOT,
+          env: { ...process.env, NODE_OPTIONS: '' },
+        }),
+      ),
+    );
+    const [first, second] = both.map(({ stdout }) => JSON.parse(stdout) as { dir: string; outputs: number });
+    expect(second).toEqual(first);
+    expect(first?.outputs).toBe(Object.keys(sdkBuild(SDK_SETTINGS).metafile.outputs).length);
+    // One build kept, nothing half-built left beside it.
+    expect(readdirSync(cache)).toEqual([first?.dir.split('/').at(-1)]);
+  }, 120_000);
+
   it('refuses a package the project does not depend on, naming it', () => {
     const importing: Metafile = {
       inputs: {},
