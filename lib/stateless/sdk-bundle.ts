@@ -50,7 +50,8 @@ export interface SdkBuildSettings {
 }
 
 /** Where the chunks the packages share sit in a function's code (hashed into its asset hash). */
-export const SDK_CHUNK_NAMES = 'node_modules/@aws-sdk/.chunks/[name]-[hash]';
+// Not a dot folder: nothing that packages a function's code may skip it.
+export const SDK_CHUNK_NAMES = 'node_modules/relance-sdk-chunks/[name]-[hash]';
 
 /** Where a package's entry sits in a function's code: `import('@aws-sdk/<name>')` resolves to it. */
 const entryOf = (name: string) => `node_modules/${name}/index.mjs`;
