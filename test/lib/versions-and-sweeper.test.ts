@@ -29,9 +29,16 @@ function synth(options: Omit<BuildOptions, 'nag'>): {
   dispose(): void;
 } {
   const outdir = mkdtempSync(join(tmpdir(), 'relance-versions-'));
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  const stacks = buildApp(app, { ...options, nag: false });
-  app.synth();
+  let stacks: RelanceApp;
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    stacks = buildApp(app, { ...options, nag: false });
+    app.synth();
+  } catch (error) {
+    // A refused definition leaves no folder behind either.
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     stacks,
     app: Template.fromStack(stacks.app),

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterEach, expect, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { Contact } from '#catalogue/contact.ts';
 import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
@@ -40,9 +40,14 @@ export interface LocalProcess {
   /** A contact's ledger entries. */
   ledger(contactId: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
+  /** The app synthesized for it, removed when it stops or crashes. */
+  readonly cdkOut: string;
 }
 
 let sequence = 0;
+
+/** Every process started, in order (restartableData removes what its tests' processes synthesized). */
+const started: LocalProcess[] = [];
 
 /** Starts the runtime as a fresh process would, on `dataDir`. */
 export async function startProcess(options: ProcessOptions): Promise<LocalProcess> {
@@ -76,9 +81,10 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
   const runs = new RunsRepository(tables.journeyState ?? '');
   const contacts = new ContactsRepository(tables.contacts ?? '');
   const events = busPublisher(runtime);
-  return {
+  const localProcess: LocalProcess = {
     runtime,
     versions,
+    cdkOut,
     async put(detailType, detail) {
       sequence += 1;
       const full = {
@@ -108,6 +114,8 @@ export async function startProcess(options: ProcessOptions): Promise<LocalProces
       failOnDenials(runtime);
     },
   };
+  started.push(localProcess);
+  return localProcess;
 }
 
 /** A fresh data directory, and its removal. */
@@ -134,15 +142,22 @@ export function welcomesAcross(processes: readonly LocalProcess[], email: string
 
 /**
  * A data directory for the tests of a describe block, with the process started on it last: that
- * process is stopped and the directory removed after each test.
+ * process is stopped and the directory removed after each test, with the app synthesized for every
+ * process the test started (those before the last crashed or were stopped).
  */
 export function restartableData(): { readonly path: string; current(process: LocalProcess): LocalProcess } {
   const data = dataDirectory();
   let last: LocalProcess | undefined;
+  let startedBefore = 0;
+  beforeEach(() => {
+    startedBefore = started.length;
+  });
   afterEach(async () => {
     await last?.stop();
     last = undefined;
     data.remove();
+    for (const process of started.splice(startedBefore))
+      rmSync(process.cdkOut, { recursive: true, force: true });
   });
   return {
     path: data.path,
@@ -213,6 +228,8 @@ export async function crashOf(process: LocalProcess, timeoutMs = 20_000): Promis
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await process.runtime.crashed;
+  // A crashed process is not stopped: its synthesized app goes with it.
+  rmSync(process.cdkOut, { recursive: true, force: true });
 }
 
 /**

@@ -4,7 +4,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type BusEventEnvelope, busJournal } from '../../../local/aws/eventbridge/bus.ts';
 
 const event = (id: string): BusEventEnvelope => ({
@@ -23,6 +23,7 @@ describe('the bus journal', () => {
   const folder = mkdtempSync(join(tmpdir(), 'relance-journal-'));
   const path = join(folder, 'bus-journal.jsonl');
   afterEach(() => rmSync(path, { force: true }));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it('lists what was accepted and not delivered, in order, across a torn last line', () => {
     const journal = busJournal(path);
