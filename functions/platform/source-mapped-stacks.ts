@@ -65,7 +65,7 @@ function originalName(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined
 }
 
 /** One frame, at its source position when its file has a map; as V8 writes it otherwise. */
-export function sourceFrame(site: NodeJS.CallSite, caller?: NodeJS.CallSite): string {
+function sourceFrame(site: NodeJS.CallSite, caller?: NodeJS.CallSite): string {
   try {
     return mappedFrame(site, caller);
   } catch {
@@ -105,7 +105,7 @@ export function sourceMappedStack(error: unknown, sites: readonly NodeJS.CallSit
 }
 
 /** Whether this process should map stacks itself: a bundle with its maps, Node's mapping off. */
-export function shouldMapStacks(moduleUrl: string): boolean {
+function shouldMapStacks(moduleUrl: string): boolean {
   return (
     !process.sourceMapsEnabled &&
     moduleUrl.endsWith('.mjs') &&

@@ -65,10 +65,14 @@ interface SdkBuild {
 /** Where the SDK's builds are kept, one folder per key (gone with node_modules, as after `npm ci`). */
 export const SDK_BUILD_CACHE = join(PROJECT_ROOT, 'node_modules', '.cache', 'relance-sdk-bundle');
 
+/** Builds already found in this process, by cache folder and settings: each function's synth asks. */
 const builds = new Map<string, SdkBuild>();
 
 /** The SDK built once for these settings and this lockfile: from the cache, or built now (about a second). */
 export function sdkBuild(settings: SdkBuildSettings, cache = SDK_BUILD_CACHE): SdkBuild {
+  const asked = `${cache}\n${JSON.stringify(settings)}`;
+  const found = builds.get(asked);
+  if (found) return found;
   const packages = sdkPackages();
   const key = createHash('sha256')
     .update(
@@ -78,8 +82,6 @@ export function sdkBuild(settings: SdkBuildSettings, cache = SDK_BUILD_CACHE): S
     .digest('hex')
     .slice(0, 16);
   const dir = join(cache, key);
-  const known = builds.get(dir);
-  if (known) return known;
   const metafilePath = join(dir, 'metafile.json');
   if (!existsSync(metafilePath)) {
     // Built beside, then renamed: a synth running alongside never reads half a build.
@@ -127,7 +129,7 @@ export function sdkBuild(settings: SdkBuildSettings, cache = SDK_BUILD_CACHE): S
     }
   }
   const build = { dir, metafile: JSON.parse(readFileSync(metafilePath, 'utf8')) as Metafile };
-  builds.set(dir, build);
+  builds.set(asked, build);
   return build;
 }
 
@@ -152,7 +154,6 @@ export function copySdkBundle(
   const imports = sdkImportsOf(functionMetafile);
   if (imports.length === 0) return [];
   const { dir, metafile } = sdkBuild(settings);
-  const known = new Set(sdkPackages());
   const needed = new Set<string>();
   const visit = (path: string) => {
     if (needed.has(path)) return;
@@ -161,7 +162,8 @@ export function copySdkBundle(
       if (!imported.external) visit(imported.path);
   };
   for (const name of imports) {
-    if (!known.has(name))
+    // The build has an entry for each package the project depends on (sdkPackages).
+    if (!metafile.outputs[entryOf(name)])
       throw new Error(`${name} is imported by a function but is not a dependency in package.json`);
     visit(entryOf(name));
   }

@@ -228,8 +228,6 @@ export async function crashOf(process: LocalProcess, timeoutMs = 20_000): Promis
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await process.runtime.crashed;
-  // A crashed process is not stopped: its synthesized app goes with it.
-  rmSync(process.cdkOut, { recursive: true, force: true });
 }
 
 /**
