@@ -356,7 +356,13 @@ export class LambdaHost {
   private bundle(fn: LocalFunction): Promise<string> {
     let bundled = this.bundles.get(fn.name);
     if (!bundled) {
-      const outfile = join(this.directory(), `${fn.name}.mjs`);
+      // Split as synth splits deployed code (lib/stateless/function-bundle.ts): a module the handler
+      // imports with `await import()` stays a chunk of its own, loaded when first called, with the
+      // packages it imports. In one file, esbuild hoists those packages' imports to the top, so
+      // every function loaded them at start (the X-Ray tracer among them, whose async hook then
+      // tracked every promise although tracing is off locally).
+      const outdir = join(this.directory(), fn.name);
+      const outfile = join(outdir, 'index.mjs');
       const entry = join(this.options.projectRoot, fn.entry);
       const lines = [
         `import { serve } from ${JSON.stringify(SANDBOX_MODULE)};`,
@@ -371,7 +377,11 @@ export class LambdaHost {
           sourcefile: `${fn.name}.lambda.ts`,
           loader: 'ts',
         },
-        outfile,
+        outdir,
+        entryNames: 'index',
+        chunkNames: 'chunks/[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+        splitting: true,
         bundle: true,
         platform: 'node',
         format: 'esm',

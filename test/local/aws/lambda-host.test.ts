@@ -80,6 +80,17 @@ describe('execution environments', () => {
     expect(await lambdas.invoke('A', {})).toEqual({ codes: 250 });
   });
 
+  it('load a module the handler imports with `await import()` when it is first called, with its packages (as deployed code is split)', async () => {
+    const lambdas = start([fn('A', 'lazy-import-handler.ts')]);
+
+    const untouched = await lambdas.invoke('A', {});
+    const loaded = (await lambdas.invoke('A', { load: true })) as { languages: number };
+
+    expect(untouched).toEqual({ atStart: false, afterwards: false });
+    expect(loaded).toMatchObject({ atStart: false, afterwards: true });
+    expect(loaded.languages).toBeGreaterThan(0);
+  });
+
   it('return the result as JSON, as Lambda serializes it', async () => {
     const lambdas = start([fn('A', 'counting-handler.ts')]);
     expect(((await lambdas.invoke('A', {})) as Answer).at).toBe('1970-01-01T00:00:00.000Z');
