@@ -60,18 +60,41 @@ type ContactRefInput = {
   phone?: string | undefined;
 };
 
-/** The contact an event's `contact` reference names, or a new one; see the policy above. */
+/** What the identity items say of a reference's identifiers and phone number, before anything is claimed. */
+export interface IdentityLookup {
+  /** The contact each identifier given names (undefined: none yet). */
+  readonly owners: ReadonlyMap<IdentifierKind, string | undefined>;
+  /** The contacts that give the phone number (empty without one). */
+  readonly phoneHolders: readonly string[];
+}
+
+/**
+ * Reads the identity items of a reference (its identifiers and phone number, all at once: they are
+ * independent items). Reads only, so a caller may start it before it knows the event is new.
+ */
+export async function lookUpIdentity(
+  contacts: ContactsRepository,
+  ref: ContactRefInput,
+): Promise<IdentityLookup> {
+  const given = IDENTIFIERS.filter(({ field }) => ref[field]);
+  const [found, phoneHolders] = await Promise.all([
+    Promise.all(given.map(({ field, kind }) => contacts.findByIdentity(kind, ref[field] as string))),
+    ref.phone ? contacts.phoneHolders(ref.phone) : [],
+  ]);
+  return { owners: new Map(given.map(({ kind }, i) => [kind, found[i]])), phoneHolders };
+}
+
+/**
+ * The contact an event's `contact` reference names, or a new one; see the policy above. `lookup` is
+ * the reference's identity items as `lookUpIdentity` read them (read here when not given).
+ */
 export async function resolveIdentity(
   contacts: ContactsRepository,
   ref: ContactRefInput,
   newContactId: () => string,
+  lookup?: IdentityLookup,
 ): Promise<IdentityResolution> {
-  const owners = new Map<IdentifierKind, string | undefined>();
-  for (const { field: name, kind } of IDENTIFIERS) {
-    const value = ref[name];
-    if (value) owners.set(kind, await contacts.findByIdentity(kind, value));
-  }
-  const phoneHolders = ref.phone ? await contacts.phoneHolders(ref.phone) : [];
+  const { owners, phoneHolders } = lookup ?? (await lookUpIdentity(contacts, ref));
   const hasIdentifier = Boolean(ref.contactId || ref.externalId || ref.email);
 
   let contactId = ref.contactId ?? owners.get('EXTERNAL') ?? owners.get('EMAIL');

@@ -14,7 +14,7 @@ import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
 import { type ContactsRepository, updateContact } from '../contacts/contacts-repository.ts';
 import type { EventsRepository } from '../contacts/events-repository.ts';
-import { conflictRecords, mirrored, resolveIdentity } from '../contacts/identity.ts';
+import { conflictRecords, lookUpIdentity, mirrored, resolveIdentity } from '../contacts/identity.ts';
 import { applyEvent, newContact, withIdentityConflicts } from '../contacts/profile-update.ts';
 import type { ProductsRepository } from '../products/products-repository.ts';
 import { withMembership } from '../segments/realtime.ts';
@@ -151,9 +151,13 @@ async function updateProducts(
         now(),
       );
       if (!contactId) return;
-      for (const item of event.detail.items) {
-        await deps.products.noteInterest(item.sku, contactId, event.detail.occurredAt, 'carted', now());
-      }
+      // One interest per SKU (a cart may list one twice): independent items, written together.
+      const skus = new Set(event.detail.items.map((item) => item.sku));
+      await Promise.all(
+        [...skus].map((sku) =>
+          deps.products.noteInterest(sku, contactId, event.detail.occurredAt, 'carted', now()),
+        ),
+      );
       return;
     }
     default:
@@ -197,7 +201,17 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
     return { status: 'rejected', errors: parsed.errors };
   }
   const { eventId } = parsed.detail;
-  if (await deps.events.wasProcessed(eventId)) return { status: 'duplicate', eventId };
+  const contactRef =
+    parsed.type !== 'contact.merged' && hasContact(parsed.type) && 'contact' in parsed.detail
+      ? parsed.detail.contact
+      : undefined;
+  // The contact's identity items are read while the event's dedupe marker is (reads only: nothing
+  // is claimed for an event already processed).
+  const [processed, lookup] = await Promise.all([
+    deps.events.wasProcessed(eventId),
+    contactRef ? lookUpIdentity(deps.contacts, contactRef) : undefined,
+  ]);
+  if (processed) return { status: 'duplicate', eventId };
 
   let contactId: string | undefined;
   let segmentEvents: BusEvent[] = [];
@@ -221,8 +235,8 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
       deps.historyRetentionDays,
       now(),
     );
-  } else if (hasContact(parsed.type) && 'contact' in parsed.detail && parsed.detail.contact) {
-    const resolution = await resolveIdentity(deps.contacts, parsed.detail.contact, deps.newContactId);
+  } else if (contactRef) {
+    const resolution = await resolveIdentity(deps.contacts, contactRef, deps.newContactId, lookup);
     contactId = resolution.contactId;
     const event = {
       ...parsed,
@@ -243,26 +257,30 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
       contactId = profile.mergedInto;
       profile = await applyTo(contactId);
     }
-    for (const conflict of conflicts)
-      await recordOnOther(deps.contacts, { ...conflict, appliedTo: contactId });
+    const survivorId = contactId;
     const phone = resolution.identity.phone;
-    if (phone && profile.phone === phone && !(resolution.phoneListed && contactId === resolution.contactId)) {
-      await deps.contacts.addPhoneHolder(phone, contactId);
-    }
-    if (profile.timezone && !zonesNoted.has(profile.timezone)) {
-      await deps.contacts.noteZone(profile.timezone);
-      zonesNoted.add(profile.timezone);
-    }
+    const zone = profile.timezone && !zonesNoted.has(profile.timezone) ? profile.timezone : undefined;
+    // Once the profile is written, the rest are independent items: written together, each idempotent
+    // (a retry after one failed writes them all again).
+    await Promise.all([
+      ...conflicts.map((conflict) => recordOnOther(deps.contacts, { ...conflict, appliedTo: survivorId })),
+      phone && profile.phone === phone && !(resolution.phoneListed && survivorId === resolution.contactId)
+        ? deps.contacts.addPhoneHolder(phone, survivorId)
+        : undefined,
+      zone ? deps.contacts.noteZone(zone).then(() => zonesNoted.add(zone)) : undefined,
+      deps.events.append(
+        survivorId,
+        { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
+        deps.historyRetentionDays,
+        now(),
+      ),
+      updateProducts(deps, parsed, survivorId),
+    ]);
     segmentEvents = segmentChangeEvents(profile, eventId, parsed.detail.occurredAt);
-    await deps.events.append(
-      contactId,
-      { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
-      deps.historyRetentionDays,
-      now(),
-    );
-    acceptedDetail = { ...acceptedDetail, contact: { ...parsed.detail.contact, contactId } };
+    acceptedDetail = { ...acceptedDetail, contact: { ...contactRef, contactId } };
+  } else {
+    await updateProducts(deps, parsed, contactId);
   }
-  await updateProducts(deps, parsed, contactId);
   await deps.publish([{ source: ACCEPTED_SOURCE, detailType: parsed.type, detail: acceptedDetail }]);
   // Entries and exits go through ingest like any event (history, then journeys); a retry of this
   // event publishes them again with the same ids, so none is lost and none counts twice.

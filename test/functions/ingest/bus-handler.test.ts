@@ -232,6 +232,73 @@ describe('ingest from the bus', () => {
     expect(putEventsDetails()[0]).toMatchObject({ eventId: 'evt-signup-1', contact: { contactId } });
   });
 
+  it('reaches the accepted event of a new contact in four DynamoDB round trips: independent reads and writes go together', async () => {
+    // Prepare: every DynamoDB call waits until the test answers the round trip it belongs to.
+    const waiting: Array<() => void> = [];
+    const roundTrip = <T>(answer: T) =>
+      new Promise<T>((settle) => {
+        waiting.push(() => settle(answer));
+      });
+    ddbMock.on(GetCommand).callsFake(() => roundTrip({}));
+    ddbMock.on(PutCommand).callsFake(() => roundTrip({}));
+    ddbMock.on(UpdateCommand).callsFake(() => roundTrip({}));
+    let trips = 0;
+    const callsPerTrip: number[] = [];
+    let tripsBeforePublish: number | undefined;
+    eventBridgeMock.on(PutEventsCommand).callsFake(() => {
+      tripsBeforePublish ??= trips;
+      return { FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] };
+    });
+
+    // Act: answer all the calls in flight at once, as one round trip, until ingest ends.
+    let ended = false;
+    const ingested = handler(busEvent('contact.signed_up', examples['contact.signed_up']), lambdaContext());
+    void ingested.finally(() => {
+      ended = true;
+    });
+    while (!ended) {
+      await new Promise((next) => setImmediate(next));
+      const trip = waiting.splice(0);
+      if (trip.length === 0) continue;
+      trips++;
+      callsPerTrip.push(trip.length);
+      for (const answer of trip) answer();
+    }
+
+    // Assess: the dedupe marker with the e-mail and phone items; the e-mail's claim; the profile;
+    // the phone's holders with the history (and the zone registry, the first time this container
+    // sees the zone). Then the accepted event, then the dedupe marker.
+    expect(await ingested).toMatchObject({ status: 'accepted' });
+    expect(tripsBeforePublish).toBe(4);
+    expect(callsPerTrip.slice(0, 3)).toEqual([3, 1, 1]);
+    expect(callsPerTrip[3]).toBeGreaterThanOrEqual(2);
+    expect(putItems().map((item) => item.pk)).toEqual([
+      'EMAIL#ada@example.com',
+      expect.stringMatching(/^CONTACT#/),
+      expect.stringMatching(/^CONTACT#/),
+      'EVENT#evt-signup-1',
+    ]);
+  });
+
+  it('notes a cart’s interest in each SKU once, however many lines name it', async () => {
+    // Prepare
+    const cart = examples['cart.updated'];
+    const [line] = cart.items as Array<{ sku: string }>;
+    const detail = {
+      ...cart,
+      items: [line, { ...line, qty: 3 }, { ...line, sku: 'SKU-OTHER', name: 'Other' }],
+    };
+
+    // Act
+    await handler(busEvent('cart.updated', detail), lambdaContext());
+
+    // Assess
+    const interests = putItems()
+      .filter((item) => String(item.sk).startsWith('INTEREST#'))
+      .map((item) => item.pk);
+    expect(interests.sort()).toEqual([`SKU#${line?.sku}`, 'SKU#SKU-OTHER'].sort());
+  });
+
   it('publishes before writing the dedupe marker', async () => {
     // Prepare
     let putsWhenPublished = -1;
