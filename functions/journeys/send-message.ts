@@ -19,6 +19,7 @@ import {
 } from '../consent/signed-links.ts';
 import { ContactConflictError, updateContact } from '../contacts/contacts-repository.ts';
 import { sendEmail } from '../delivery/email-sender.ts';
+import { capRuleFor } from '../delivery/frequency-cap.ts';
 import {
   type LedgerEntry,
   type LedgerOutcome,
@@ -180,6 +181,15 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
     ...(request.renderedFrom?.length ? { renderedFrom: [...request.renderedFrom] } : {}),
   };
   const policy = deps.sending.policy;
+  // A message that may take a frequency-cap slot has its cap read while its ledger entry is begun
+  // (independent items): one round trip less before the provider. Unused when the send stops
+  // before the cap; its failure then is nobody's.
+  const capRule =
+    request.test || request.owner
+      ? undefined
+      : capRuleFor(request, request.delivery?.frequencyCap, policy.frequencyCaps);
+  const capReadAhead = capRule ? deps.caps.read(request.contact.contactId, request.channel) : undefined;
+  capReadAhead?.catch(() => undefined);
   const begun = await deps.ledger.begin(entry, now());
   if (!begun.created) {
     // The grace waits for the provider, in real time: journey time may run faster locally.
@@ -251,7 +261,15 @@ export async function sendMessage(journeyDeps: JourneyDeps, request: MessageRequ
           defaultTimezone: deps.sending.defaultTimezone,
           nowMs: now(),
         },
-        (rule) => deps.caps.take(request.contact.contactId, request.channel, rule, request.ledgerKey, now()),
+        (rule) =>
+          deps.caps.take(
+            request.contact.contactId,
+            request.channel,
+            rule,
+            request.ledgerKey,
+            now(),
+            capReadAhead,
+          ),
       );
   if (decision.outcome === 'skip') {
     // Recorded like any outcome, so `relance why` can say why nothing was sent.

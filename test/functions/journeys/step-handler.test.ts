@@ -182,6 +182,57 @@ function ledgerSettles(): Array<Record<string, unknown>> {
 }
 
 describe('journey step: send', () => {
+  it('reads the frequency cap of a marketing e-mail while its ledger entry is begun: one round trip less before SES', async () => {
+    // Prepare: every DynamoDB call waits until the test answers the round trip it belongs to.
+    const waiting: Array<() => void> = [];
+    const calls: Array<{ trip: number; what: string }> = [];
+    let trip = 0;
+    const roundTrip = (what: string, answer: object) =>
+      new Promise<object>((settle) => {
+        calls.push({ trip, what });
+        waiting.push(() => settle(answer));
+      });
+    const keyOf = (input: { Key?: { pk?: unknown }; Item?: { pk?: unknown } }) =>
+      String(input.Key?.pk ?? input.Item?.pk);
+    ddbMock
+      .on(GetCommand)
+      .callsFake((input) =>
+        roundTrip(`get ${keyOf(input)}`, keyOf(input) === 'CONTACT#c-42' ? { Item: contact() } : {}),
+      );
+    ddbMock.on(PutCommand).callsFake((input) => roundTrip(`put ${keyOf(input)}`, {}));
+    ddbMock.on(UpdateCommand).callsFake((input) => roundTrip(`update ${keyOf(input)}`, {}));
+    ddbMock.on(TransactWriteCommand).callsFake(() => roundTrip('transaction', {}));
+    let tripsBeforeSes: number | undefined;
+    sesMock.on(SendEmailCommand).callsFake(() => {
+      tripsBeforeSes ??= trip;
+      return { MessageId: 'ses-msg-1' };
+    });
+
+    // Act: answer all the calls in flight at once, as one round trip, until the step ends.
+    let ended = false;
+    const sent = handler(sendRequest, lambdaContext('journey-step'));
+    void sent.finally(() => {
+      ended = true;
+    });
+    while (!ended) {
+      await new Promise((next) => setImmediate(next));
+      const answers = waiting.splice(0);
+      if (answers.length === 0) continue;
+      trip++;
+      for (const answer of answers) answer();
+    }
+
+    // Assess
+    await sent;
+    const tripOf = (what: string) => calls.find((call) => call.what === what)?.trip;
+    expect(tripOf(`put ${LEDGER_PK}`)).toBeDefined();
+    expect(tripOf('get CAP#c-42#email')).toBe(tripOf(`put ${LEDGER_PK}`));
+    // The cap's slot is written after both, then the e-mail goes.
+    expect(tripOf('put CAP#c-42#email')).toBe((tripOf(`put ${LEDGER_PK}`) ?? 0) + 1);
+    expect(tripsBeforeSes).toBe((tripOf('put CAP#c-42#email') ?? 0) + 1);
+    expect(calls.filter((call) => call.what === 'get CAP#c-42#email')).toHaveLength(1);
+  });
+
   it('begins the ledger entry with a conditional put, sends through SES with tags, and settles it sent', async () => {
     // Prepare
     let ledgerPutsBeforeSes = -1;
