@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { ASL_VALIDATION_OPTIONS, type AslValidation, validateOffThread } from './asl-validation.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import { type AwsRequest, type AwsResponse, header, jsonResponse, parseJsonObject } from './protocol.ts';
 import type { LocalStateMachine } from './template.ts';
@@ -145,6 +146,12 @@ export function executionTimeoutSeconds(
   return Math.min(seconds ?? EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS);
 }
 
+/** The definition the interpreter runs: it times the execution out itself, on real time, at the top-level TimeoutSeconds. */
+function interpretedDefinition(machine: LocalStateMachine): unknown {
+  const timeout = executionTimeoutSeconds(machine);
+  return timeout === undefined ? machine.definition : { ...machine.definition, TimeoutSeconds: timeout };
+}
+
 class SfnError extends Error {
   constructor(
     readonly type: string,
@@ -168,6 +175,22 @@ export class StepFunctionsService {
     private readonly options: StepFunctionsOptions,
   ) {
     for (const machine of stateMachines) this.machines.set(machine.arn, machine);
+    this.validation = validateOffThread(
+      new Map(stateMachines.map((machine) => [machine.arn, interpretedDefinition(machine)])),
+    );
+  }
+
+  /** The definitions' validation, in a worker thread (./asl-validation.ts). */
+  private readonly validation: AslValidation & { start(): void };
+
+  /** Starts validating every definition (the runtime is ready); the first execution of one would. */
+  validateDefinitions(): void {
+    this.validation.start();
+  }
+
+  /** Stops validating definitions (the runtime is stopping). */
+  async close(): Promise<void> {
+    await this.validation.close();
   }
 
   get stateMachines(): LocalStateMachine[] {
@@ -239,20 +262,27 @@ export class StepFunctionsService {
     return execution;
   }
 
-  /** Interpreters by state machine: building one validates the definition, which takes a few hundred ms. */
-  private readonly interpreters = new Map<LocalStateMachine, StateMachine>();
+  /** Interpreters by state machine, built once their definition is validated. */
+  private readonly interpreters = new Map<LocalStateMachine, Promise<StateMachine>>();
 
-  private interpreterFor(machine: LocalStateMachine): StateMachine {
+  private interpreterFor(machine: LocalStateMachine): Promise<StateMachine> {
     let interpreter = this.interpreters.get(machine);
     if (!interpreter) {
-      // The interpreter times the execution out itself, on real time, at the top-level TimeoutSeconds.
-      const timeout = executionTimeoutSeconds(machine);
-      const definition =
-        timeout === undefined ? machine.definition : { ...machine.definition, TimeoutSeconds: timeout };
-      interpreter = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      interpreter = this.buildInterpreter(machine);
       this.interpreters.set(machine, interpreter);
+      // A refused definition is refused again at the next execution, as before.
+      interpreter.catch(() => this.interpreters.delete(machine));
     }
     return interpreter;
+  }
+
+  private async buildInterpreter(machine: LocalStateMachine): Promise<StateMachine> {
+    const errors = await this.validation.errorsOf(machine.arn).catch(() => undefined);
+    // Valid: built without validating again. Refused, or not validated (the worker stopped): built
+    // validating here, which throws the validator's own message for a refused one.
+    return new StateMachine(interpretedDefinition(machine) as never, {
+      validationOptions: errors?.length === 0 ? { noValidate: true } : { ...ASL_VALIDATION_OPTIONS },
+    });
   }
 
   private async run(machine: LocalStateMachine, execution: Execution): Promise<void> {
@@ -275,7 +305,7 @@ export class StepFunctionsService {
           (r) => (r.IntervalSeconds ?? 1) * 1000 * backoffScale,
         );
     }
-    const stateMachine = this.interpreterFor(machine);
+    const stateMachine = await this.interpreterFor(machine);
     const push = (type: string, details: Record<string, unknown>) =>
       execution.history.push({
         id: execution.history.length + 1,

@@ -399,6 +399,8 @@ export class LocalRuntime {
       this.save();
       this.saver = setInterval(() => this.save(), 2_000);
     }
+    // Once ready: the validator would share the cores with the start.
+    this.stepFunctions.validateDefinitions();
     return this;
   }
 
@@ -1112,6 +1114,7 @@ export class LocalRuntime {
     // next start delivers those events and begins those executions again.
     this.closeJournals();
     await this.lambdas?.close();
+    await this.stepFunctions?.close();
     await this.edge.close();
     await this.ses.close();
     await this.dynamo.close();

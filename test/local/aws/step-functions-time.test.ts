@@ -53,6 +53,7 @@ async function runOnScaledClock(
   });
   const execution = service.startExecution(flow.arn, {});
   await tracker.idle();
+  await service.close();
   return execution;
 }
 
