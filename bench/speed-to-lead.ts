@@ -226,6 +226,8 @@ export async function benchSpeedToLead(options: SpeedBenchOptions): Promise<Tabl
     port: 0,
     clock: { mode: 'virtual', start: options.startMs },
     apiKey: API_KEY,
+    // As `relance dev` runs it: state machine definitions validated off the main thread.
+    validateDefinitionsOffThread: true,
     environmentOverrides: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       // Every lead comes from this one loopback client.

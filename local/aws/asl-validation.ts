@@ -19,51 +19,62 @@ interface Verdict {
   readonly errors: string[];
 }
 
-// CommonJS, run by the worker as is (no loader): asl-validator is a CommonJS package. Definitions
-// are validated in order, a definition asked for (its key posted) first; the worker ends after the last.
+// CommonJS, run by the worker as is (no loader): asl-validator is a CommonJS package. It validates
+// the definitions it is asked for (a key: that one next; null: all the others, in order).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const validate = require(workerData.validator);
-const queue = workerData.definitions.slice();
-parentPort.on('message', (key) => {
-  const index = queue.findIndex((item) => item.key === key);
-  if (index > 0) queue.unshift(...queue.splice(index, 1));
-});
+const definitions = new Map(workerData.definitions.map((item) => [item.key, item.definition]));
+const queue = [];
+let running = false;
 const next = () => {
-  const item = queue.shift();
-  if (!item) {
-    parentPort.unref();
+  const key = queue.shift();
+  if (key === undefined) {
+    running = false;
     return;
   }
   let errors;
   try {
-    const result = validate(item.definition, workerData.options);
+    const result = validate(definitions.get(key), workerData.options);
     errors = result.isValid ? [] : [result.errorsText('; ')];
   } catch (error) {
     errors = [String(error && error.message ? error.message : error)];
   }
-  parentPort.postMessage({ key: item.key, errors });
+  definitions.delete(key);
+  parentPort.postMessage({ key, errors });
   setImmediate(next);
 };
-setImmediate(next);
+parentPort.on('message', (asked) => {
+  if (asked === null) {
+    for (const key of definitions.keys()) if (!queue.includes(key)) queue.push(key);
+  } else if (definitions.has(asked)) {
+    const at = queue.indexOf(asked);
+    if (at >= 0) queue.splice(at, 1);
+    queue.unshift(asked);
+  }
+  if (!running) {
+    running = true;
+    setImmediate(next);
+  }
+});
 `;
 
 /** Each definition's validation, by key: resolves to its errors (empty when valid). */
 export interface AslValidation {
-  /** The errors of the definition under `key` (empty: valid); rejects if it was never validated. */
+  /** The errors of the definition under `key` (empty: valid), validated next if it was not yet. */
   errorsOf(key: string): Promise<string[]>;
+  /** Validates every definition not validated yet, in order, after those asked for. */
+  validateAll(): void;
   /** Stops the worker; validations not done yet reject. */
   close(): Promise<void>;
 }
 
 /**
- * Validates `definitions` (by key) in a worker thread, in order, started by `start()` or by the
- * first `errorsOf` (which also puts the definition it asks for first): a runtime starts it once it
- * is ready, so its start does not share the cores with the validator.
+ * Validates `definitions` (by key) in a worker thread, started by the first request: each when an
+ * execution first needs it (`errorsOf`), or all of them (`validateAll`, once a runtime is ready, so
+ * its start does not share the cores with the validator).
  */
-export function validateOffThread(definitions: ReadonlyMap<string, unknown>): AslValidation & {
-  start(): void;
-} {
+export function validateOffThread(definitions: ReadonlyMap<string, unknown>): AslValidation {
   const verdicts = new Map<string, { promise: Promise<string[]>; settle: (errors: string[]) => void }>();
   let fail: (error: Error) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => {
@@ -83,15 +94,14 @@ export function validateOffThread(definitions: ReadonlyMap<string, unknown>): As
   const pending = new Set(definitions.keys());
   let worker: Worker | undefined;
   let closed = false;
-  const start = (first?: string) => {
-    if (worker || closed || pending.size === 0) return;
-    const ordered = [...definitions].sort(([a], [b]) => Number(b === first) - Number(a === first));
+  const started = (): Worker => {
+    if (worker) return worker;
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         validator: createRequire(import.meta.url).resolve('asl-validator'),
         options: ASL_VALIDATION_OPTIONS,
-        definitions: ordered.map(([key, definition]) => ({ key, definition })),
+        definitions: [...definitions].map(([key, definition]) => ({ key, definition })),
       },
     });
     // Validation must not keep the process alive, nor fail it: a definition left unvalidated is
@@ -103,17 +113,18 @@ export function validateOffThread(definitions: ReadonlyMap<string, unknown>): As
     });
     worker.on('error', (error) => fail(error));
     worker.on('exit', () => fail(new Error('the ASL validation worker stopped')));
+    return worker;
   };
   return {
-    start: () => start(),
     errorsOf(key) {
       const verdict = verdicts.get(key);
       if (!verdict) return Promise.reject(new Error(`no definition ${key} to validate`));
       if (closed) return Promise.reject(new Error('the ASL validation is closed'));
-      if (worker) {
-        if (pending.has(key)) worker.postMessage(key);
-      } else start(key);
+      if (pending.has(key)) started().postMessage(key);
       return verdict.promise;
+    },
+    validateAll() {
+      if (!closed && pending.size > 0) started().postMessage(null);
     },
     async close() {
       closed = true;

@@ -85,6 +85,13 @@ export interface Execution {
 }
 
 export interface StepFunctionsOptions {
+  /**
+   * Validate definitions in a worker thread (./asl-validation.ts) instead of on this thread when
+   * an interpreter is built. Off by default: an execution then waits for the worker's verdict
+   * while this thread goes on taking work, which changes how executions bunch up (`relance dev`
+   * turns it on; tests keep the synchronous validation their timings were written against).
+   */
+  readonly validateOffThread?: boolean;
   readonly lambdas: LambdaHost;
   readonly tracker: WorkTracker;
   /** Journey time, for the dates an execution and its history carry. */
@@ -175,22 +182,24 @@ export class StepFunctionsService {
     private readonly options: StepFunctionsOptions,
   ) {
     for (const machine of stateMachines) this.machines.set(machine.arn, machine);
-    this.validation = validateOffThread(
-      new Map(stateMachines.map((machine) => [machine.arn, interpretedDefinition(machine)])),
-    );
+    this.validation = options.validateOffThread
+      ? validateOffThread(
+          new Map(stateMachines.map((machine) => [machine.arn, interpretedDefinition(machine)])),
+        )
+      : undefined;
   }
 
-  /** The definitions' validation, in a worker thread (./asl-validation.ts). */
-  private readonly validation: AslValidation & { start(): void };
+  /** The definitions' validation in a worker thread, when `validateOffThread`. */
+  private readonly validation: AslValidation | undefined;
 
-  /** Starts validating every definition (the runtime is ready); the first execution of one would. */
+  /** Validates every definition now, off this thread, when `validateOffThread` (otherwise each at its first execution). */
   validateDefinitions(): void {
-    this.validation.start();
+    this.validation?.validateAll();
   }
 
   /** Stops validating definitions (the runtime is stopping). */
   async close(): Promise<void> {
-    await this.validation.close();
+    await this.validation?.close();
   }
 
   get stateMachines(): LocalStateMachine[] {
@@ -277,7 +286,7 @@ export class StepFunctionsService {
   }
 
   private async buildInterpreter(machine: LocalStateMachine): Promise<StateMachine> {
-    const errors = await this.validation.errorsOf(machine.arn).catch(() => undefined);
+    const errors = await this.validation?.errorsOf(machine.arn).catch(() => undefined);
     // Valid: built without validating again. Refused, or not validated (the worker stopped): built
     // validating here, which throws the validator's own message for a refused one.
     return new StateMachine(interpretedDefinition(machine) as never, {

@@ -161,6 +161,7 @@ export async function dev(options: DevOptions): Promise<void> {
       [ENV.runSweepGraceSeconds]: String(Math.max(600, Math.ceil(30 * options.timeScale))),
     },
     web: dashboardWeb,
+    validateDefinitionsOffThread: true,
   });
   const url = runtime.endpoint;
   say('');

@@ -112,6 +112,12 @@ export interface RuntimeOptions {
    * set 0 so a failing target does not hold them for minutes; attempts and ages keep their meaning.
    */
   readonly retryBackoffScale?: number;
+  /**
+   * Validates the state machine definitions in a worker thread, all of them once started, instead
+   * of each on the main thread at its first execution (which stalls every AWS call meanwhile):
+   * `relance dev` does; see StepFunctionsOptions.validateOffThread.
+   */
+  readonly validateDefinitionsOffThread?: boolean;
   /** Modules the functions' bundles take in place of others, by absolute path (test fixtures). */
   readonly moduleSubstitutes?: Readonly<Record<string, string>>;
   /** Told about every call IAM refuses (the default writes it to stderr). */
@@ -323,6 +329,7 @@ export class LocalRuntime {
       },
     });
     this.stepFunctions = new StepFunctionsService(this.app.stateMachines, {
+      ...(this.options.validateDefinitionsOffThread ? { validateOffThread: true } : {}),
       lambdas: this.lambdas,
       tracker: this.tracker,
       now,

@@ -60,14 +60,25 @@ describe('ASL validation off the main thread', () => {
     expect(errors[0]).toContain('Nowhere');
   });
 
-  it('validates first the definition asked for before it started', async () => {
+  it('validates what it is asked for first, then all the others when asked to', async () => {
     const checked = validation({ a: valid, b: valid, c: valid, asked: broken });
     const settled: string[] = [];
-    const asked = checked.errorsOf('asked').then(() => settled.push('asked'));
-    const others = ['a', 'b', 'c'].map((key) => checked.errorsOf(key).then(() => settled.push(key)));
-    await Promise.all([asked, ...others]);
+    for (const key of ['a', 'b', 'c', 'asked']) void checked.errorsOf(key).then(() => settled.push(key));
+    // Asked last, so validated first: each asked definition goes to the front of the queue.
+    expect(await checked.errorsOf('asked')).toHaveLength(1);
     expect(settled[0]).toBe('asked');
-    expect(settled).toHaveLength(4);
+    const all = validation({ a: valid, b: broken });
+    all.validateAll();
+    expect(await all.errorsOf('a')).toEqual([]);
+    expect(await all.errorsOf('b')).toHaveLength(1);
+  });
+
+  it('validates only what it is asked for, in a worker that stops with it', async () => {
+    const checked = validation({ a: valid, b: valid });
+    expect(await checked.errorsOf('a')).toEqual([]);
+    await checked.close();
+    // Never asked for before the close: never validated.
+    await expect(checked.errorsOf('b')).rejects.toThrow('closed');
   });
 
   it('rejects for a definition it was not given', async () => {
@@ -76,9 +87,14 @@ describe('ASL validation off the main thread', () => {
 });
 
 describe('Step Functions with validated definitions', () => {
-  function service(machines: LocalStateMachine[], tracker: WorkTracker) {
+  function service(machines: LocalStateMachine[], tracker: WorkTracker, validateOffThread = true) {
     const host = { invoke: async () => ({ ok: true }) } as unknown as LambdaHost;
-    const started = new StepFunctionsService(machines, { lambdas: host, tracker, now: () => 0 });
+    const started = new StepFunctionsService(machines, {
+      lambdas: host,
+      tracker,
+      now: () => 0,
+      validateOffThread,
+    });
     closing.push(started);
     return started;
   }
@@ -94,6 +110,16 @@ describe('Step Functions with validated definitions', () => {
     expect(executions[0]?.output).toEqual({ ok: true });
     // One interpreter for both executions, built once the worker passed the definition.
     expect(built).toEqual([{ noValidate: true }]);
+  });
+
+  it('validates on this thread when the interpreter is built unless told to validate off it', async () => {
+    built.length = 0;
+    const tracker = new WorkTracker();
+    const flow = machine('flow', valid);
+    const execution = service([flow], tracker, false).startExecution(flow.arn, {});
+    await tracker.idle();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(built).toEqual([{ checkArn: false, checkPaths: true }]);
   });
 
   it('fails every execution of a refused definition with the validator’s message, as before', async () => {
