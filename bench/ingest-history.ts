@@ -6,7 +6,7 @@
  * the tables the template declares (keys, indexes and TTL) and with the ingest function's settings.
  * Issue 18.3's target: the same units for both.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -71,11 +71,9 @@ export async function benchIngestHistory(options: IngestHistoryBenchOptions): Pr
   });
   let clock = options.nowMs;
   const restoreClock = useClock({ now: () => clock, scale: 0 });
+  const cdkOut = mkdtempSync(join(tmpdir(), 'relance-bench-ingest-'));
   try {
-    const app = loadLocalApp(
-      synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-ingest-'))),
-      served.url,
-    );
+    const app = loadLocalApp(synthesizeForLocal(cdkOut), served.url);
     await dynamo.createTables(served.url, app.tables);
     const ingestFunction = app.functions.find((fn) => fn.entry === INGEST_ENTRY);
     if (!ingestFunction) throw new Error(`the template has no function for ${INGEST_ENTRY}`);
@@ -169,6 +167,7 @@ export async function benchIngestHistory(options: IngestHistoryBenchOptions): Pr
     ];
   } finally {
     restoreClock();
+    rmSync(cdkOut, { recursive: true, force: true });
     client.destroy();
     await served.close();
     await dynamo.close();
