@@ -3,9 +3,10 @@
  * aws-local-stepfunctions validates a definition when its interpreter is built (asl-validator,
  * which builds and compiles its JSON schemas with ajv at every call: 130-510 ms each here); built on
  * the main thread, which serves every AWS call of every function, the first execution of each state
- * machine stalled the whole runtime that long. Here one worker thread validates every definition
- * as the runtime starts, with the options the interpreter would use, and the interpreter is built
- * without validating once its definition passed.
+ * machine stalled the whole runtime that long. Here one worker thread validates the definitions,
+ * with the options the interpreter would use: those an execution asks for first, all of them when
+ * told (`relance dev`, once ready); the interpreter is built without validating once its
+ * definition passed.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';

@@ -4,6 +4,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RoundTrips } from '../../support/round-trips.ts';
 import { examples } from '../../workflows/catalogue/examples.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
@@ -234,44 +235,28 @@ describe('ingest from the bus', () => {
 
   it('reaches the accepted event of a new contact in four DynamoDB round trips: independent reads and writes go together', async () => {
     // Prepare: every DynamoDB call waits until the test answers the round trip it belongs to.
-    const waiting: Array<() => void> = [];
-    const roundTrip = <T>(answer: T) =>
-      new Promise<T>((settle) => {
-        waiting.push(() => settle(answer));
-      });
-    ddbMock.on(GetCommand).callsFake(() => roundTrip({}));
-    ddbMock.on(PutCommand).callsFake(() => roundTrip({}));
-    ddbMock.on(UpdateCommand).callsFake(() => roundTrip({}));
-    let trips = 0;
-    const callsPerTrip: number[] = [];
+    const trips = new RoundTrips();
+    ddbMock.on(GetCommand).callsFake(() => trips.answer({}));
+    ddbMock.on(PutCommand).callsFake(() => trips.answer({}));
+    ddbMock.on(UpdateCommand).callsFake(() => trips.answer({}));
     let tripsBeforePublish: number | undefined;
     eventBridgeMock.on(PutEventsCommand).callsFake(() => {
-      tripsBeforePublish ??= trips;
+      tripsBeforePublish ??= trips.count;
       return { FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] };
     });
 
     // Act: answer all the calls in flight at once, as one round trip, until ingest ends.
-    let ended = false;
-    const ingested = handler(busEvent('contact.signed_up', examples['contact.signed_up']), lambdaContext());
-    void ingested.finally(() => {
-      ended = true;
-    });
-    while (!ended) {
-      await new Promise((next) => setImmediate(next));
-      const trip = waiting.splice(0);
-      if (trip.length === 0) continue;
-      trips++;
-      callsPerTrip.push(trip.length);
-      for (const answer of trip) answer();
-    }
+    const ingested = await trips.drive(
+      handler(busEvent('contact.signed_up', examples['contact.signed_up']), lambdaContext()),
+    );
 
     // Assess: the dedupe marker with the e-mail and phone items; the e-mail's claim; the profile;
     // the phone's holders with the history (and the zone registry, the first time this container
     // sees the zone). Then the accepted event, then the dedupe marker.
-    expect(await ingested).toMatchObject({ status: 'accepted' });
+    expect(ingested).toMatchObject({ status: 'accepted' });
     expect(tripsBeforePublish).toBe(4);
-    expect(callsPerTrip.slice(0, 3)).toEqual([3, 1, 1]);
-    expect(callsPerTrip[3]).toBeGreaterThanOrEqual(2);
+    expect(trips.callsPerTrip.slice(0, 3)).toEqual([3, 1, 1]);
+    expect(trips.callsPerTrip[3]).toBeGreaterThanOrEqual(2);
     expect(putItems().map((item) => item.pk)).toEqual([
       'EMAIL#ada@example.com',
       expect.stringMatching(/^CONTACT#/),

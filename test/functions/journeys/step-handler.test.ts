@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { ledgerKey, ledgerTag } from '../../../functions/delivery/ledger.ts';
 import { scheduleName } from '../../../functions/journeys/journey-runs.ts';
 import { counterChanges, updatesOf } from '../../support/dynamo-transactions.ts';
+import { RoundTrips } from '../../support/round-trips.ts';
 import { examples } from '../../workflows/catalogue/examples.ts';
 import { lambdaContext } from '../lambda-context.ts';
 
@@ -184,14 +185,12 @@ function ledgerSettles(): Array<Record<string, unknown>> {
 describe('journey step: send', () => {
   it('reads the frequency cap of a marketing e-mail while its ledger entry is begun: one round trip less before SES', async () => {
     // Prepare: every DynamoDB call waits until the test answers the round trip it belongs to.
-    const waiting: Array<() => void> = [];
+    const trips = new RoundTrips();
     const calls: Array<{ trip: number; what: string }> = [];
-    let trip = 0;
-    const roundTrip = (what: string, answer: object) =>
-      new Promise<object>((settle) => {
-        calls.push({ trip, what });
-        waiting.push(() => settle(answer));
-      });
+    const roundTrip = (what: string, answer: object) => {
+      calls.push({ trip: trips.count, what });
+      return trips.answer(answer);
+    };
     const keyOf = (input: { Key?: { pk?: unknown }; Item?: { pk?: unknown } }) =>
       String(input.Key?.pk ?? input.Item?.pk);
     ddbMock
@@ -204,26 +203,14 @@ describe('journey step: send', () => {
     ddbMock.on(TransactWriteCommand).callsFake(() => roundTrip('transaction', {}));
     let tripsBeforeSes: number | undefined;
     sesMock.on(SendEmailCommand).callsFake(() => {
-      tripsBeforeSes ??= trip;
+      tripsBeforeSes ??= trips.count;
       return { MessageId: 'ses-msg-1' };
     });
 
     // Act: answer all the calls in flight at once, as one round trip, until the step ends.
-    let ended = false;
-    const sent = handler(sendRequest, lambdaContext('journey-step'));
-    void sent.finally(() => {
-      ended = true;
-    });
-    while (!ended) {
-      await new Promise((next) => setImmediate(next));
-      const answers = waiting.splice(0);
-      if (answers.length === 0) continue;
-      trip++;
-      for (const answer of answers) answer();
-    }
+    await trips.drive(handler(sendRequest, lambdaContext('journey-step')));
 
     // Assess
-    await sent;
     const tripOf = (what: string) => calls.find((call) => call.what === what)?.trip;
     expect(tripOf(`put ${LEDGER_PK}`)).toBeDefined();
     expect(tripOf('get CAP#c-42#email')).toBe(tripOf(`put ${LEDGER_PK}`));

@@ -9,6 +9,7 @@ import type { LambdaHost } from '../../../local/aws/lambda-host.ts';
 import { StepFunctionsService } from '../../../local/aws/step-functions.ts';
 import type { LocalStateMachine } from '../../../local/aws/template.ts';
 import { WorkTracker } from '../../../local/aws/work-tracker.ts';
+import { expressMachine } from '../../support/state-machines.ts';
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:step';
 
@@ -28,16 +29,6 @@ vi.mock('aws-local-stepfunctions', async (importOriginal) => {
 const valid = { StartAt: 'Step', States: { Step: { Type: 'Task', Resource: FN, End: true } } };
 /** The next state is missing: Step Functions refuses such a definition (MISSING_TRANSITION_TARGET). */
 const broken = { StartAt: 'Step', States: { Step: { Type: 'Pass', Next: 'Nowhere' } } };
-
-function machine(name: string, definition: object): LocalStateMachine {
-  return {
-    logicalId: name,
-    name,
-    arn: `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`,
-    type: 'EXPRESS',
-    definition: definition as LocalStateMachine['definition'],
-  };
-}
 
 const closing: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -102,7 +93,7 @@ describe('Step Functions with validated definitions', () => {
   it('builds the interpreter of a valid definition without validating it on this thread again', async () => {
     built.length = 0;
     const tracker = new WorkTracker();
-    const flow = machine('flow', valid);
+    const flow = expressMachine('flow', valid);
     const sfn = service([flow], tracker);
     const executions = [sfn.startExecution(flow.arn, {}), sfn.startExecution(flow.arn, {})];
     await tracker.idle();
@@ -115,7 +106,7 @@ describe('Step Functions with validated definitions', () => {
   it('validates on this thread when the interpreter is built unless told to validate off it', async () => {
     built.length = 0;
     const tracker = new WorkTracker();
-    const flow = machine('flow', valid);
+    const flow = expressMachine('flow', valid);
     const execution = service([flow], tracker, false).startExecution(flow.arn, {});
     await tracker.idle();
     expect(execution.status).toBe('SUCCEEDED');
@@ -124,7 +115,7 @@ describe('Step Functions with validated definitions', () => {
 
   it('fails every execution of a refused definition with the validator’s message, as before', async () => {
     const tracker = new WorkTracker();
-    const flow = machine('flow', broken);
+    const flow = expressMachine('flow', broken);
     const sfn = service([flow], tracker);
     const first = sfn.startExecution(flow.arn, {});
     await tracker.idle();

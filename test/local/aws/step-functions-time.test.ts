@@ -10,20 +10,10 @@ import {
   executionTimeoutSeconds,
   StepFunctionsService,
 } from '../../../local/aws/step-functions.ts';
-import type { LocalStateMachine } from '../../../local/aws/template.ts';
 import { WorkTracker } from '../../../local/aws/work-tracker.ts';
+import { expressMachine } from '../../support/state-machines.ts';
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:step';
-
-function machine(name: string, definition: object): LocalStateMachine {
-  return {
-    logicalId: name,
-    name,
-    arn: `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`,
-    type: 'EXPRESS',
-    definition: definition as LocalStateMachine['definition'],
-  };
-}
 
 /** A Lambda host whose one function runs `behaviour` and records the real time of each call. */
 function lambdas(behaviour: (attempt: number) => Promise<unknown>): { host: LambdaHost; calls: number[] } {
@@ -44,7 +34,7 @@ async function runOnScaledClock(
 ): Promise<Execution> {
   const clock = new ScaledClock(720);
   const tracker = new WorkTracker();
-  const flow = machine('flow', definition);
+  const flow = expressMachine('flow', definition);
   const service = new StepFunctionsService([flow], {
     lambdas: host,
     tracker,
@@ -112,12 +102,15 @@ describe('Step Functions time under --time-scale 720', () => {
   });
 
   it('gives an Express workflow 300 s at most, and a Standard one its own TimeoutSeconds or none', () => {
-    expect(executionTimeoutSeconds(machine('a', task()))).toBe(EXPRESS_MAX_SECONDS);
-    expect(executionTimeoutSeconds(machine('b', { ...task(), TimeoutSeconds: 3600 }))).toBe(300);
-    expect(executionTimeoutSeconds(machine('c', { ...task(), TimeoutSeconds: 60 }))).toBe(60);
-    expect(executionTimeoutSeconds({ ...machine('d', task()), type: 'STANDARD' })).toBeUndefined();
+    expect(executionTimeoutSeconds(expressMachine('a', task()))).toBe(EXPRESS_MAX_SECONDS);
+    expect(executionTimeoutSeconds(expressMachine('b', { ...task(), TimeoutSeconds: 3600 }))).toBe(300);
+    expect(executionTimeoutSeconds(expressMachine('c', { ...task(), TimeoutSeconds: 60 }))).toBe(60);
+    expect(executionTimeoutSeconds({ ...expressMachine('d', task()), type: 'STANDARD' })).toBeUndefined();
     expect(
-      executionTimeoutSeconds({ ...machine('e', { ...task(), TimeoutSeconds: 3600 }), type: 'STANDARD' }),
+      executionTimeoutSeconds({
+        ...expressMachine('e', { ...task(), TimeoutSeconds: 3600 }),
+        type: 'STANDARD',
+      }),
     ).toBe(3600);
   });
 });
