@@ -54,7 +54,11 @@ describe('ASL validation off the main thread', () => {
   it('validates what it is asked for first, then all the others when asked to', async () => {
     const checked = validation({ a: valid, b: valid, c: valid, asked: broken });
     const settled: string[] = [];
-    for (const key of ['a', 'b', 'c', 'asked']) void checked.errorsOf(key).then(() => settled.push(key));
+    for (const key of ['a', 'b', 'c', 'asked'])
+      void checked.errorsOf(key).then(
+        () => settled.push(key),
+        () => undefined,
+      );
     // Asked last, so validated first: each asked definition goes to the front of the queue.
     expect(await checked.errorsOf('asked')).toHaveLength(1);
     expect(settled[0]).toBe('asked');
