@@ -95,6 +95,9 @@ export async function dynamoCeiling(
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    // ACTIVE on dynalite's next timer, as a new DynamoDB table is after a while.
+    while (!(await dynamo.handle(request('DescribeTable', { TableName: TABLE }))).body.includes('"ACTIVE"'))
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const rates = new Map<string, number>();
     for (const [operation, make] of Object.entries(OPERATIONS))
       rates.set(operation, await rate(dynamo, operation, make));

@@ -1,4 +1,6 @@
-// dynalite ships no types: the factory returns a Node HTTP server speaking the DynamoDB API.
+// dynalite ships no types: the factory returns a Node HTTP server speaking the DynamoDB API. The
+// local runtime calls dynalite's store and actions in process instead (./dynalite-engine.ts); the
+// factory serves the test that compares the two.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

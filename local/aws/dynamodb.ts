@@ -1,12 +1,11 @@
 /**
  * DynamoDB, locally: dynalite (in memory, or LevelDB under .relance/ to survive restarts) behind the
- * edge, with the template's tables created at start. Requests reach dynalite's request listener in
- * process (light-my-request builds the node request and response objects it reads and writes), so
- * no second HTTP hop follows the edge's. The edge asks
- * dynalite for the consumed capacity of every request (computed from item sizes, as DynamoDB does)
- * so the cost script counts real read and write units, then answers the caller as it asked.
+ * edge, with the template's tables created at start. Requests reach dynalite's checks and actions in
+ * process (./dynalite-engine.ts), so no second HTTP hop, nor HTTP objects, follow the edge's. The
+ * edge asks dynalite for the consumed capacity of every request (computed from item sizes, as
+ * DynamoDB does) so the cost script counts real read and write units, then answers the caller as it
+ * asked.
  */
-import type { RequestListener, Server } from 'node:http';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -17,24 +16,17 @@ import {
   ListTablesCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import { inject } from 'light-my-request';
+import { DynaliteEngine, type EngineAnswer } from './dynalite-engine.ts';
 import { type DynamoAnswer, LocalTransactions } from './dynamodb-transactions.ts';
 import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
 
-/** The headers of a signed request, as dynalite checks them (it verifies their form, not the signature). */
-const LOCAL_SIGNATURE = {
-  'content-type': 'application/x-amz-json-1.0',
-  'x-amz-date': '20260101T000000Z',
-  authorization:
-    'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
-};
+const JSON_1_0 = 'application/x-amz-json-1.0';
 
 /** The answer to a request that reaches the stand-in after it stopped (the runtime is going down). */
 const STOPPED: AwsResponse = {
   status: 500,
-  headers: { 'content-type': 'application/x-amz-json-1.0' },
+  headers: { 'content-type': JSON_1_0 },
   body: JSON.stringify({
     __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
     message: 'the local DynamoDB has stopped',
@@ -47,9 +39,11 @@ interface Capacity {
   CapacityUnits?: number;
 }
 
+const isCapacity = (value: unknown): value is Capacity =>
+  typeof value === 'object' && value !== null && typeof (value as Capacity).CapacityUnits === 'number';
+
 export class LocalDynamo {
-  private readonly server: Server;
-  private readonly listener: RequestListener;
+  private readonly engine: DynaliteEngine;
   /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
   /** Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of `write` billed for GSIs). */
@@ -71,62 +65,44 @@ export class LocalDynamo {
   private closed = false;
   /** Who waits for the requests in progress to be answered. */
   private readonly idle: Array<() => void> = [];
+  /** Numbers the answers' request ids. */
+  private requests = 0;
 
   private whenIdle(): Promise<void> {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
   constructor(path?: string) {
-    this.server = dynalite({
+    this.engine = new DynaliteEngine({
       createTableMs: 0,
       deleteTableMs: 0,
       updateTableMs: 0,
       ...(path ? { path } : {}),
     });
-    const [listener] = this.server.listeners('request') as RequestListener[];
-    if (!listener) throw new Error('dynalite created a server without a request listener');
-    this.listener = listener;
   }
 
-  /**
-   * Nothing connects to this port: dynalite's close(), which closes its LevelDB store gracefully,
-   * expects a listening server.
-   */
+  /** Opens the store: a LevelDB folder another process holds fails here, not at the first request. */
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    await this.engine.open();
   }
 
-  private record(operation: string, status: number, body: string, capacityRequested: boolean): string {
-    const isWrite = WRITES.has(operation);
-    // A scan page is up to a megabyte: its capacity is read off the end rather than the whole body parsed.
-    const trailing = status === 200 ? splitTrailingCapacity(body) : undefined;
-    if (trailing) {
-      this.count(isWrite, trailing.capacity);
-      return capacityRequested ? body : trailing.rest;
-    }
-    let parsed: { ConsumedCapacity?: Capacity | Capacity[]; __type?: string } | undefined;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body;
-    }
-    if (!parsed) return body;
-    if (status === 200 && parsed.ConsumedCapacity) {
-      this.count(isWrite, parsed.ConsumedCapacity);
-    } else if (status === 400 && String(parsed.__type).endsWith('ConditionalCheckFailedException')) {
+  /** Counts the units an answer reports and a failed conditional write's; takes them off when the caller did not ask. */
+  private record(operation: string, answer: EngineAnswer, capacityRequested: boolean): void {
+    const capacity = answer.document.ConsumedCapacity;
+    if (answer.status === 200 && capacity !== undefined) {
+      const list = Array.isArray(capacity) ? capacity : [capacity];
+      let units = 0;
+      for (const c of list) if (isCapacity(c)) units += c.CapacityUnits ?? 0;
+      if (WRITES.has(operation)) this.units.write += units;
+      else this.units.read += units;
+    } else if (
+      answer.status === 400 &&
+      String(answer.document.__type).endsWith('ConditionalCheckFailedException')
+    ) {
       // A failed conditional write is still billed (at least one unit).
       this.units.write += 1;
     }
-    if (capacityRequested || !parsed.ConsumedCapacity) return body;
-    const { ConsumedCapacity: _dropped, ...rest } = parsed;
-    return JSON.stringify(rest);
-  }
-
-  private count(isWrite: boolean, capacity: Capacity | Capacity[]): void {
-    const list = Array.isArray(capacity) ? capacity : [capacity];
-    const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-    if (isWrite) this.units.write += units;
-    else this.units.read += units;
+    if (!capacityRequested) delete answer.document.ConsumedCapacity;
   }
 
   /**
@@ -195,121 +171,84 @@ export class LocalDynamo {
             ConsumedCapacity: [...units].map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits })),
           })
         : answer.body;
-    return { status: answer.status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body };
+    return { status: answer.status, headers: { 'content-type': JSON_1_0 }, body };
   }
 
-  /** One request to dynalite, in process, with the caller's JSON body. */
+  /** One request to dynalite, in process, with the caller's input (a transaction's single-item steps). */
   private async dispatch(operation: string, input: Record<string, unknown>): Promise<DynamoAnswer> {
-    const payload = JSON.stringify(input);
-    const answer = await inject(this.listener, {
-      method: 'POST',
-      url: '/',
-      headers: {
-        ...LOCAL_SIGNATURE,
-        'x-amz-target': `DynamoDB_20120810.${operation}`,
-        'content-length': String(Buffer.byteLength(payload)),
-      },
-      payload,
-    });
-    return { status: answer.statusCode, body: answer.payload };
+    // As it would arrive over the wire: a copy, without the attributes set to undefined.
+    const answer = await this.engine.call(operation, JSON.parse(JSON.stringify(input)));
+    return { status: answer.status, body: JSON.stringify(answer.document) };
   }
 
   private async handleOne(req: AwsRequest, operation: string): Promise<AwsResponse> {
-    let body = req.body;
-    let capacityRequested = true;
-    try {
-      const input = JSON.parse(body) as { ReturnConsumedCapacity?: string };
-      if (input && typeof input === 'object' && !input.ReturnConsumedCapacity) {
-        capacityRequested = false;
-        body = JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' });
-      }
-    } catch {
-      // Not JSON: dynalite answers with the protocol's serialization error.
-    }
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = value;
-    const indexed = this.billIndexWrites ? this.indexedWrite(operation, body) : undefined;
-    const before = indexed ? await this.readItem(indexed, headers) : undefined;
-    headers['content-length'] = String(Buffer.byteLength(body));
-    const query = req.query.toString();
-    const injected = await inject(this.listener, {
-      method: req.method as 'POST',
-      url: `${req.path}${query ? `?${query}` : ''}`,
-      headers,
-      payload: body,
+    const contentType = header(req, 'content-type');
+    const checked = this.engine.check({
+      method: req.method,
+      contentType,
+      target: header(req, 'x-amz-target') ?? '',
+      signed: header(req, 'authorization') !== undefined || req.query.has('X-Amz-Algorithm'),
+      body: req.body,
     });
-    const answer = {
-      status: injected.statusCode,
-      headers: Object.fromEntries(
-        Object.entries(injected.headers).flatMap(([key, value]) =>
-          typeof value === 'string'
-            ? [[key, value]]
-            : typeof value === 'number'
-              ? [[key, String(value)]]
-              : [],
-        ),
-      ) as Record<string, string>,
-      body: injected.payload,
+    // dynalite answers in the JSON flavour it was asked in.
+    const headers = {
+      'content-type': (contentType ?? '').split(';')[0]?.trim() === JSON_1_0 ? JSON_1_0 : 'application/json',
+      'x-amzn-requestid': `LOCAL${String(++this.requests).padStart(20, '0')}`,
     };
-    const responseBody = this.record(operation, answer.status, answer.body, capacityRequested);
+    if ('status' in checked)
+      return { status: checked.status, headers, body: checked.text ?? JSON.stringify(checked.document) };
+    const { input } = checked;
+    // Capacity is always asked of dynalite, to be counted; the caller gets it only when it asked.
+    const capacityRequested =
+      input.ReturnConsumedCapacity === 'TOTAL' || input.ReturnConsumedCapacity === 'INDEXES';
+    if (!capacityRequested) input.ReturnConsumedCapacity = 'TOTAL';
+    const indexed = this.billIndexWrites ? this.indexedWrite(operation, input) : undefined;
+    const before = indexed ? await this.readItem(indexed) : undefined;
+    const answer = await this.engine.call(operation, input);
+    this.record(operation, answer, capacityRequested);
     if (indexed && answer.status === 200) {
-      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed, headers));
+      const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed));
       this.units.write += units;
       this.units.indexWrite += units;
     }
-    // The body may have changed: its CRC32 no longer holds, and the SDK checks it only when present.
-    const { 'x-amz-crc32': _crc, 'content-length': _length, ...rest } = answer.headers;
-    return { status: answer.status, headers: rest, body: responseBody };
+    return { status: answer.status, headers, body: JSON.stringify(answer.document) };
   }
 
   /** The table and key of a single-item write to a table with a GSI (BatchWriteItem is not billed for its indexes). */
   private indexedWrite(
     operation: string,
-    body: string,
+    input: Record<string, unknown>,
   ): { table: LocalTable; key: Record<string, AttributeValue> } | undefined {
     if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return undefined;
-    try {
-      const input = JSON.parse(body) as {
-        TableName?: string;
-        Key?: Record<string, AttributeValue>;
-        Item?: Record<string, AttributeValue>;
-      };
-      const table = input.TableName ? this.indexedTables.get(input.TableName) : undefined;
-      const source = input.Key ?? input.Item;
-      if (!table || !source) return undefined;
-      const key: Record<string, AttributeValue> = {};
-      for (const { AttributeName } of table.keySchema) {
-        const value = source[AttributeName];
-        if (!value) return undefined;
-        key[AttributeName] = value;
-      }
-      return { table, key };
-    } catch {
-      return undefined;
+    const { TableName, Key, Item } = input as {
+      TableName?: unknown;
+      Key?: Record<string, AttributeValue>;
+      Item?: Record<string, AttributeValue>;
+    };
+    const table = typeof TableName === 'string' ? this.indexedTables.get(TableName) : undefined;
+    const source = Key ?? Item;
+    if (!table || !source || typeof source !== 'object') return undefined;
+    const key: Record<string, AttributeValue> = {};
+    for (const { AttributeName } of table.keySchema) {
+      const value = source[AttributeName];
+      if (!value) return undefined;
+      key[AttributeName] = value;
     }
+    return { table, key };
   }
 
-  /** The item a write concerns, read in process with the caller's headers (never counted or billed). */
-  private async readItem(
-    write: { table: LocalTable; key: Record<string, AttributeValue> },
-    callerHeaders: Record<string, string>,
-  ): Promise<Record<string, AttributeValue> | undefined> {
-    const payload = JSON.stringify({ TableName: write.table.name, Key: write.key, ConsistentRead: true });
-    const headers = Object.fromEntries(
-      Object.entries(callerHeaders).filter(([name]) => !/^(x-amz-target|content-length)$/i.test(name)),
-    );
-    const answer = await inject(this.listener, {
-      method: 'POST',
-      url: '/',
-      headers: {
-        ...headers,
-        'x-amz-target': 'DynamoDB_20120810.GetItem',
-        'content-length': String(Buffer.byteLength(payload)),
-      },
-      payload,
+  /** The item a write concerns, read in process (never counted or billed). */
+  private async readItem(write: {
+    table: LocalTable;
+    key: Record<string, AttributeValue>;
+  }): Promise<Record<string, AttributeValue> | undefined> {
+    const answer = await this.engine.call('GetItem', {
+      TableName: write.table.name,
+      Key: write.key,
+      ConsistentRead: true,
     });
-    if (answer.statusCode !== 200) return undefined;
-    return (JSON.parse(answer.payload) as { Item?: Record<string, AttributeValue> }).Item;
+    if (answer.status !== 200) return undefined;
+    return answer.document.Item as Record<string, AttributeValue> | undefined;
   }
 
   /**
@@ -386,40 +325,8 @@ export class LocalDynamo {
     while (this.transaction) await this.transaction;
     this.closed = true;
     while (this.inProgress > 0) await this.whenIdle();
-    this.server.closeAllConnections?.();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.engine.close();
   }
-}
-
-const CAPACITY_KEY = '"ConsumedCapacity":';
-
-const isCapacity = (value: unknown): value is Capacity =>
-  typeof value === 'object' && value !== null && typeof (value as Capacity).CapacityUnits === 'number';
-
-/**
- * A response body's top-level `ConsumedCapacity`, when it is the body's last member (where dynalite
- * writes it), and the body without it; undefined otherwise (the caller then parses the whole body).
- * The key cannot be matched inside a string value (its quotes would be escaped there); an attribute
- * of an item named so is never last at the top level, and then what follows it does not parse as
- * one value.
- */
-export function splitTrailingCapacity(
-  body: string,
-): { readonly capacity: Capacity | Capacity[]; readonly rest: string } | undefined {
-  const at = body.lastIndexOf(CAPACITY_KEY);
-  const before = body[at - 1];
-  if (at < 1 || (before !== ',' && before !== '{') || !body.endsWith('}')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.slice(at + CAPACITY_KEY.length, -1));
-  } catch {
-    return undefined;
-  }
-  let capacity: Capacity | Capacity[];
-  if (isCapacity(parsed)) capacity = parsed;
-  else if (Array.isArray(parsed) && parsed.every(isCapacity)) capacity = parsed as Capacity[];
-  else return undefined;
-  return { capacity, rest: before === '{' ? '{}' : `${body.slice(0, at - 1)}}` };
 }
 
 /**
@@ -521,6 +428,15 @@ async function createTable(client: DynamoDBClient, table: LocalTable): Promise<v
         : {}),
     }),
   );
+  await untilActive(client, table.name);
+}
+
+/** Waits for a new table to be ACTIVE, as a DynamoDB client must (dynalite turns it so on its next timer). */
+export async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  while (
+    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus !== 'ACTIVE'
+  )
+    await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 /**

@@ -4,9 +4,9 @@
  * The adapters' shared SDK clients read AWS_ENDPOINT_URL when their module first loads, so start
  * this before importing them (lazily) and stop it in afterAll.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LocalDynamo as LocalDynamoService } from '../../local/aws/dynamodb.ts';
+import { LocalDynamo as LocalDynamoService, untilActive } from '../../local/aws/dynamodb.ts';
 import { serveAws } from '../../local/aws/http-adapter.ts';
 
 export interface LocalDynamo {
@@ -40,10 +40,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
       );
       // dynalite answers CREATING and turns the table ACTIVE on a timer, even with createTableMs 0:
       // a read before then gets ResourceNotFoundException, as DynamoDB's would.
-      while (
-        (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE'
-      )
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      await untilActive(client, name);
     },
     async stop() {
       delete process.env.AWS_ENDPOINT_URL;

@@ -1,6 +1,6 @@
 // The local DynamoDB counts the capacity dynalite reports for every request (the cost report's read
 // and write units) and answers a caller that did not ask for ConsumedCapacity without it, as
-// DynamoDB does. A large response's capacity is read off its end instead of parsing it whole.
+// DynamoDB does.
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -9,47 +9,8 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalDynamo, splitTrailingCapacity } from '../../../local/aws/dynamodb.ts';
+import { LocalDynamo } from '../../../local/aws/dynamodb.ts';
 import { type ServedAws, serveAws } from '../../../local/aws/http-adapter.ts';
-
-describe('splitTrailingCapacity', () => {
-  it('takes the last member off a body and keeps the rest as it was', () => {
-    const answer = {
-      Count: 1,
-      Items: [{ pk: { S: 'a' } }],
-      ConsumedCapacity: { CapacityUnits: 0.5, TableName: 't' },
-    };
-    const { ConsumedCapacity, ...rest } = answer;
-
-    expect(splitTrailingCapacity(JSON.stringify(answer))).toEqual({
-      capacity: ConsumedCapacity,
-      rest: JSON.stringify(rest),
-    });
-    expect(splitTrailingCapacity(JSON.stringify({ ConsumedCapacity }))).toEqual({
-      capacity: ConsumedCapacity,
-      rest: '{}',
-    });
-  });
-
-  it('reads a list of capacities (a transaction or batch)', () => {
-    const list = [
-      { CapacityUnits: 2, TableName: 'a' },
-      { CapacityUnits: 4, TableName: 'b' },
-    ];
-
-    expect(splitTrailingCapacity(JSON.stringify({ ConsumedCapacity: list }))?.capacity).toEqual(list);
-  });
-
-  it.each([
-    ['capacity that is not the last member', { ConsumedCapacity: { CapacityUnits: 1 }, Items: [] }],
-    ['an item attribute of that name', { Item: { ConsumedCapacity: { N: '1' } } }],
-    ['the name inside a string value', { Item: { note: { S: '"ConsumedCapacity":{"CapacityUnits":9}' } } }],
-    ['no capacity', { Items: [] }],
-    ['a member of that name that is not a capacity', { Count: 0, ConsumedCapacity: { Units: 1 } }],
-  ])('leaves a body with %s to a full parse', (_, answer) => {
-    expect(splitTrailingCapacity(JSON.stringify(answer))).toBeUndefined();
-  });
-});
 
 describe('LocalDynamo capacity', () => {
   let dynamo: LocalDynamo;

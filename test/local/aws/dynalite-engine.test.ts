@@ -1,0 +1,191 @@
+// dynalite's checks and actions called in process answer every request as dynalite's own HTTP
+// handler does: the same requests are sent to both (the handler through light-my-request, which
+// builds the request and response objects it reads and writes) and their statuses and documents
+// compared, request ids apart.
+import type { RequestListener } from 'node:http';
+import dynalite from 'dynalite';
+import { inject } from 'light-my-request';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynaliteEngine } from '../../../local/aws/dynalite-engine.ts';
+
+const SIGNED = {
+  'x-amz-date': '20260101T000000Z',
+  authorization:
+    'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+};
+
+interface Sent {
+  readonly method?: 'POST' | 'PUT';
+  readonly target?: string;
+  readonly contentType?: string;
+  readonly signed?: boolean;
+  readonly body: string;
+}
+
+interface Answered {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const table = (name: string) =>
+  JSON.stringify({
+    TableName: name,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+
+/** Requests in order: each runs against a store the previous ones changed the same way on both sides. */
+const REQUESTS: ReadonlyArray<readonly [string, Sent]> = [
+  ['a table created', { target: 'DynamoDB_20120810.CreateTable', body: table('things') }],
+  ['a body that is not JSON', { target: 'DynamoDB_20120810.GetItem', body: '{not json' }],
+  ['an empty body', { target: 'DynamoDB_20120810.GetItem', body: '' }],
+  ['an operation dynalite does not know', { target: 'DynamoDB_20120810.Explode', body: '{}' }],
+  ['a target without a version', { target: 'GetItem', body: '{}' }],
+  ['an unknown API version', { target: 'DynamoDB_20990101.GetItem', body: '{}' }],
+  ['an unsigned request', { target: 'DynamoDB_20120810.GetItem', signed: false, body: '{}' }],
+  [
+    'a content type that is not JSON',
+    { contentType: 'text/plain', target: 'DynamoDB_20120810.GetItem', body: '{}' },
+  ],
+  ['a method other than POST', { method: 'PUT', target: 'DynamoDB_20120810.GetItem', body: '{}' }],
+  ['a missing table name', { target: 'DynamoDB_20120810.GetItem', body: '{"Key":{"pk":{"S":"a"}}}' }],
+  [
+    'a key of the wrong type',
+    { target: 'DynamoDB_20120810.GetItem', body: '{"TableName":"things","Key":{"pk":{"N":"1"}}}' },
+  ],
+  ['a body that is a JSON list', { target: 'DynamoDB_20120810.GetItem', body: '[1,2]' }],
+  [
+    'a table that does not exist',
+    { target: 'DynamoDB_20120810.GetItem', body: '{"TableName":"nope","Key":{"pk":{"S":"a"}}}' },
+  ],
+  [
+    'an item put, with its capacity',
+    {
+      target: 'DynamoDB_20120810.PutItem',
+      body: '{"TableName":"things","Item":{"pk":{"S":"a"},"n":{"N":"1"}},"ReturnConsumedCapacity":"TOTAL"}',
+    },
+  ],
+  [
+    'a conditional put whose condition fails',
+    {
+      target: 'DynamoDB_20120810.PutItem',
+      body: '{"TableName":"things","Item":{"pk":{"S":"a"}},"ConditionExpression":"attribute_not_exists(pk)"}',
+    },
+  ],
+  [
+    'an update returning the new item',
+    {
+      target: 'DynamoDB_20120810.UpdateItem',
+      body: '{"TableName":"things","Key":{"pk":{"S":"a"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"2"}},"ReturnValues":"ALL_NEW"}',
+    },
+  ],
+  [
+    'the item read back',
+    {
+      target: 'DynamoDB_20120810.GetItem',
+      body: '{"TableName":"things","Key":{"pk":{"S":"a"}},"ConsistentRead":true}',
+    },
+  ],
+  [
+    'a scan with its capacity',
+    { target: 'DynamoDB_20120810.Scan', body: '{"TableName":"things","ReturnConsumedCapacity":"TOTAL"}' },
+  ],
+  [
+    'the tables listed',
+    { contentType: 'application/json', target: 'DynamoDB_20120810.ListTables', body: '{}' },
+  ],
+];
+
+describe('DynaliteEngine', () => {
+  let engine: DynaliteEngine;
+  let server: ReturnType<typeof dynalite>;
+  let listener: RequestListener;
+
+  beforeAll(async () => {
+    engine = new DynaliteEngine({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await engine.open();
+    server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const [found] = server.listeners('request') as RequestListener[];
+    if (!found) throw new Error('dynalite created a server without a request listener');
+    listener = found;
+    // dynalite closes its store through its server, which must be listening to close.
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const headers = (sent: Sent) => ({
+    'content-type': sent.contentType ?? 'application/x-amz-json-1.0',
+    ...(sent.target ? { 'x-amz-target': sent.target } : {}),
+    ...(sent.signed === false ? {} : SIGNED),
+  });
+
+  async function viaHandler(sent: Sent): Promise<Answered> {
+    const answer = await inject(listener, {
+      method: sent.method ?? 'POST',
+      url: '/',
+      headers: headers(sent),
+      payload: sent.body,
+    });
+    return { status: answer.statusCode, body: parsed(answer.payload) };
+  }
+
+  async function viaEngine(sent: Sent): Promise<Answered> {
+    const checked = engine.check({
+      method: sent.method ?? 'POST',
+      contentType: headers(sent)['content-type'],
+      target: sent.target ?? '',
+      signed: sent.signed !== false,
+      body: sent.body,
+    });
+    if ('status' in checked) return { status: checked.status, body: checked.text ?? checked.document };
+    const answer = await engine.call(checked.operation, checked.input);
+    return { status: answer.status, body: answer.document };
+  }
+
+  it('answers each request as dynalite’s HTTP handler does, in order', async () => {
+    const differences: string[] = [];
+    for (const [label, sent] of REQUESTS) {
+      const expected = await viaHandler(sent);
+      const actual = await viaEngine(sent);
+      if (JSON.stringify(withoutTimes(actual)) !== JSON.stringify(withoutTimes(expected)))
+        differences.push(`${label}: ${JSON.stringify(actual)} instead of ${JSON.stringify(expected)}`);
+      // A new table is ACTIVE on dynalite's next timer, on both sides.
+      if (sent.target?.endsWith('.CreateTable')) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(differences).toEqual([]);
+  });
+
+  it('answers a request that made dynalite throw with an InternalServerError instead of crashing', async () => {
+    // dynalite's handler rethrows what is not an API error (out of band, for the process to crash).
+    const answer = await engine.call('GetItem', {
+      get TableName(): string {
+        throw new Error('unreadable input');
+      },
+    });
+
+    expect(answer.status).toBe(500);
+    expect(answer.document).toMatchObject({ __type: expect.stringContaining('InternalServerError') });
+  });
+});
+
+function parsed(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}
+
+/** A document without what dynalite draws anew for each table (its id and creation time). */
+function withoutTimes(answer: Answered): Answered {
+  return JSON.parse(
+    JSON.stringify(answer, (key, value) =>
+      key === 'CreationDateTime' || key === 'TableId' ? undefined : value,
+    ),
+  ) as Answered;
+}
