@@ -86,4 +86,22 @@ describe('LocalDynamo capacity', () => {
     expect(item.ConsumedCapacity?.CapacityUnits).toBe(1);
     expect(dynamo.units.read - before).toBe((page.ConsumedCapacity?.CapacityUnits ?? Number.NaN) + 1);
   });
+
+  it('counts the units of a request that asked for none (NONE), and answers without them', async () => {
+    const before = dynamo.units.read;
+
+    const item = await client.send(
+      new GetItemCommand({
+        TableName: 'capacity',
+        Key: { pk: { S: 'item-0-0' } },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'NONE',
+      }),
+    );
+
+    // DynamoDB bills the read whatever the caller asked to be told.
+    expect(item.Item?.pk?.S).toBe('item-0-0');
+    expect(item.ConsumedCapacity).toBeUndefined();
+    expect(dynamo.units.read - before).toBe(1);
+  });
 });
