@@ -144,8 +144,10 @@ export class DynaliteEngine {
       return coral('UnknownOperationException');
     if (!request.signed)
       return coral('MissingAuthenticationTokenException', 'Request is missing Authentication Token');
-    // A body that is JSON but not an object is for the action's type checks to refuse.
     if (!request.body) return coral('SerializationException');
+    // dynalite's handler throws on a `null` body, out of band (the process would end): refused here as
+    // input that does not deserialize. Other JSON that is not an object, its type checks refuse.
+    if (data === null) return coral('SerializationException');
     return { operation, input: data as Record<string, unknown> };
   }
 

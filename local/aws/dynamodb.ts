@@ -199,10 +199,14 @@ export class LocalDynamo {
       return { status: checked.status, headers, body: checked.text ?? JSON.stringify(checked.document) };
     const { input } = checked;
     // Capacity is always asked of dynalite, to be counted; the caller gets it only when it asked.
+    // (JSON that is not an object is refused by dynalite's type checks: nothing to ask of it.)
     const capacityRequested =
-      input.ReturnConsumedCapacity === 'TOTAL' || input.ReturnConsumedCapacity === 'INDEXES';
+      typeof input !== 'object' ||
+      input.ReturnConsumedCapacity === 'TOTAL' ||
+      input.ReturnConsumedCapacity === 'INDEXES';
     if (!capacityRequested) input.ReturnConsumedCapacity = 'TOTAL';
-    const indexed = this.billIndexWrites ? this.indexedWrite(operation, input) : undefined;
+    const indexed =
+      this.billIndexWrites && typeof input === 'object' ? this.indexedWrite(operation, input) : undefined;
     const before = indexed ? await this.readItem(indexed) : undefined;
     const answer = await this.engine.call(operation, input);
     this.record(operation, answer, capacityRequested);

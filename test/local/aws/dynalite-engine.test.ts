@@ -7,6 +7,7 @@ import dynalite from 'dynalite';
 import { inject } from 'light-my-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynaliteEngine } from '../../../local/aws/dynalite-engine.ts';
+import { LocalDynamo } from '../../../local/aws/dynamodb.ts';
 
 const SIGNED = {
   'x-amz-date': '20260101T000000Z',
@@ -170,6 +171,42 @@ describe('DynaliteEngine', () => {
 
     expect(answer.status).toBe(500);
     expect(answer.document).toMatchObject({ __type: expect.stringContaining('InternalServerError') });
+  });
+});
+
+describe('LocalDynamo with a body that is JSON but not an object', () => {
+  let dynamo: LocalDynamo;
+
+  beforeAll(async () => {
+    dynamo = new LocalDynamo();
+    await dynamo.start();
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  // dynalite's own handler throws on `null` out of band (its process would end); the others it refuses.
+  it.each([
+    ['null', 'SerializationException'],
+    ['"text"', 'ValidationException'],
+    ['5', 'ValidationException'],
+    ['[1]', 'ValidationException'],
+  ])('answers %s with a 400 %s', async (body, type) => {
+    const answer = await dynamo.handle({
+      method: 'POST',
+      path: '/',
+      query: new URLSearchParams(),
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.PutItem',
+        ...SIGNED,
+      },
+      body,
+    });
+
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).__type).toMatch(new RegExp(`#${type}$`));
   });
 });
 
