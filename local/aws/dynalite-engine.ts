@@ -112,9 +112,12 @@ function answerFor(error: unknown): EngineAnswer {
 
 export class DynaliteEngine {
   private readonly store: DynaliteStore;
+  /** The LevelDB folder, when the data is kept on disk. */
+  private readonly path: string | undefined;
 
   constructor(options: DynaliteOptions = {}) {
     this.store = db.create({ ...options });
+    this.path = options.path;
   }
 
   /**
@@ -173,9 +176,23 @@ export class DynaliteEngine {
     });
   }
 
-  /** Opens the store (LevelDB opens on its first operation otherwise). */
+  /**
+   * Opens the store (LevelDB opens on its first operation otherwise), so a folder that cannot be
+   * opened is said at start, by its path and why.
+   */
   async open(): Promise<void> {
-    await this.store.db.open();
+    try {
+      await this.store.db.open();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why =
+        cause?.code === 'LEVEL_LOCKED'
+          ? 'it is in use (is another relance dev running on this data folder?)'
+          : String(cause?.message ?? (error as Error).message);
+      throw new Error(`the local DynamoDB's data at ${this.path ?? '(memory)'} could not be opened: ${why}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Closes the store once the operations in progress are done (LevelDB's files, when on disk). */

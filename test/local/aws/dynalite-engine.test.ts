@@ -2,7 +2,10 @@
 // handler does: the same requests are sent to both (the handler through light-my-request, which
 // builds the request and response objects it reads and writes) and their statuses and documents
 // compared, request ids apart.
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { inject } from 'light-my-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +162,22 @@ describe('DynaliteEngine', () => {
       if (sent.target?.endsWith('.CreateTable')) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(differences).toEqual([]);
+  });
+
+  it('says at start which data folder cannot be opened and why, when another store holds it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'relance-dynalite-engine-'));
+    const holder = new DynaliteEngine({ path: folder });
+    await holder.open();
+    try {
+      const second = new DynaliteEngine({ path: folder });
+
+      await expect(second.open()).rejects.toThrow(
+        `the local DynamoDB's data at ${folder} could not be opened: it is in use`,
+      );
+    } finally {
+      await holder.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('answers a request that made dynalite throw with an InternalServerError instead of crashing', async () => {
