@@ -91,6 +91,16 @@ export interface CheckedAnswer extends EngineAnswer {
 /** The content types dynalite reads a body in. */
 const JSON_TYPES = new Set(['application/json', 'application/x-amz-json-1.0']);
 
+/** A Content-Type header's media type, without its parameters (`; charset=...`). */
+const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';')[0]?.trim() ?? '';
+
+/** The content type dynalite answers in: the JSON flavour the request was sent in. */
+export function answerContentType(requestContentType: string | undefined): string {
+  return mediaType(requestContentType) === 'application/x-amz-json-1.0'
+    ? 'application/x-amz-json-1.0'
+    : 'application/json';
+}
+
 const coral = (type: string, message?: string): EngineAnswer => ({
   status: 400,
   document: { __type: `com.amazon.coral.service#${type}`, ...(message ? { message } : {}) },
@@ -131,8 +141,7 @@ export class DynaliteEngine {
     readonly signed: boolean;
     readonly body: string;
   }): { readonly operation: string; readonly input: Record<string, unknown> } | CheckedAnswer {
-    const contentType = (request.contentType ?? '').split(';')[0]?.trim();
-    if (request.method !== 'POST' || (request.body && !JSON_TYPES.has(contentType ?? '')))
+    if (request.method !== 'POST' || (request.body && !JSON_TYPES.has(mediaType(request.contentType))))
       return { status: 404, document: {}, text: '<UnknownOperationException/>\n' };
     let data: unknown;
     if (request.body) {

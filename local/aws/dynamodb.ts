@@ -16,7 +16,7 @@ import {
   ListTablesCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynaliteEngine, type EngineAnswer } from './dynalite-engine.ts';
+import { answerContentType, DynaliteEngine, type EngineAnswer } from './dynalite-engine.ts';
 import { type DynamoAnswer, LocalTransactions } from './dynamodb-transactions.ts';
 import { type AwsRequest, type AwsResponse, header } from './protocol.ts';
 import type { LocalTable } from './template.ts';
@@ -190,9 +190,8 @@ export class LocalDynamo {
       signed: header(req, 'authorization') !== undefined || req.query.has('X-Amz-Algorithm'),
       body: req.body,
     });
-    // dynalite answers in the JSON flavour it was asked in.
     const headers = {
-      'content-type': (contentType ?? '').split(';')[0]?.trim() === JSON_1_0 ? JSON_1_0 : 'application/json',
+      'content-type': answerContentType(contentType),
       'x-amzn-requestid': `LOCAL${String(++this.requests).padStart(20, '0')}`,
     };
     if ('status' in checked)
@@ -273,13 +272,15 @@ export class LocalDynamo {
     for (const table of tables) {
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const answer = await this.dispatch('Scan', {
+        // Read as dynalite answers, not serialized: a scan page is up to a megabyte.
+        const answer = await this.engine.call('Scan', {
           TableName: table.name,
           ConsistentRead: true,
-          ExclusiveStartKey: start,
+          ...(start ? { ExclusiveStartKey: start } : {}),
         });
-        if (answer.status !== 200) throw new Error(`scanning ${table.name}: ${answer.body}`);
-        const page = JSON.parse(answer.body) as {
+        if (answer.status !== 200)
+          throw new Error(`scanning ${table.name}: ${JSON.stringify(answer.document)}`);
+        const page = answer.document as {
           Items?: Array<Record<string, AttributeValue>>;
           LastEvaluatedKey?: Record<string, AttributeValue>;
         };

@@ -56,6 +56,17 @@ describe('LocalDynamo capacity', () => {
     await dynamo.close();
   });
 
+  /** One item of ~3 KB, read consistently: one read unit. */
+  const readFirstItem = (capacity: 'TOTAL' | 'NONE') =>
+    client.send(
+      new GetItemCommand({
+        TableName: 'capacity',
+        Key: { pk: { S: 'item-0-0' } },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: capacity,
+      }),
+    );
+
   it('counts the units of a large scan page and answers without them when not asked', async () => {
     const before = dynamo.units.read;
 
@@ -74,14 +85,7 @@ describe('LocalDynamo capacity', () => {
     const page = await client.send(
       new ScanCommand({ TableName: 'capacity', ReturnConsumedCapacity: 'TOTAL' }),
     );
-    const item = await client.send(
-      new GetItemCommand({
-        TableName: 'capacity',
-        Key: { pk: { S: 'item-0-0' } },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    const item = await readFirstItem('TOTAL');
 
     expect(item.ConsumedCapacity?.CapacityUnits).toBe(1);
     expect(dynamo.units.read - before).toBe((page.ConsumedCapacity?.CapacityUnits ?? Number.NaN) + 1);
@@ -90,14 +94,7 @@ describe('LocalDynamo capacity', () => {
   it('counts the units of a request that asked for none (NONE), and answers without them', async () => {
     const before = dynamo.units.read;
 
-    const item = await client.send(
-      new GetItemCommand({
-        TableName: 'capacity',
-        Key: { pk: { S: 'item-0-0' } },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'NONE',
-      }),
-    );
+    const item = await readFirstItem('NONE');
 
     // DynamoDB bills the read whatever the caller asked to be told.
     expect(item.Item?.pk?.S).toBe('item-0-0');
