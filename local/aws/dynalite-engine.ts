@@ -10,6 +10,7 @@
  * then each action's own type and value validations (ValidationException...), as dynalite runs them.
  */
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 
 const require = createRequire(import.meta.url);
 
@@ -23,8 +24,15 @@ interface Validations {
   checkTypes(data: unknown, types: unknown): Record<string, unknown>;
   checkValidations(data: unknown, types: unknown, custom: unknown, store: DynaliteStore): void;
 }
+/** The part of dynalite's LevelDB (an abstract-level database) its queries and scans read through. */
+interface LevelStreams {
+  keys(options?: unknown): AsyncIterable<unknown>;
+  values(options?: unknown): AsyncIterable<unknown>;
+  createKeyStream(options?: unknown): Readable;
+  createValueStream(options?: unknown): Readable;
+}
 interface DynaliteStore {
-  readonly db: { open(): Promise<void> };
+  readonly db: LevelStreams & { open(): Promise<void> };
   readonly lifecycleManager: { gracefulClose(callback: (error?: unknown) => void): void };
 }
 interface DynaliteDb {
@@ -120,6 +128,19 @@ function answerFor(error: unknown): EngineAnswer {
   };
 }
 
+/**
+ * dynalite reads a Query's or a Scan's items through a stream over a LevelDB iterator, and closes
+ * the iterator, when the stream ends or is destroyed, with `iterator.return()`, which abstract-level's
+ * iterators do not have: every Query and Scan left its iterator open in the database's resources,
+ * holding a snapshot (in memory, the items as they were; on disk, LevelDB's memory and old
+ * versions), so a runtime's memory grew with every query it answered. The streams are made here from
+ * the iterators' own async iteration instead, which closes them when it ends or is stopped.
+ */
+function closeIteratorsWithTheirStreams(db: LevelStreams): void {
+  db.createKeyStream = (options) => Readable.from(db.keys(options));
+  db.createValueStream = (options) => Readable.from(db.values(options));
+}
+
 export class DynaliteEngine {
   private readonly store: DynaliteStore;
   /** The LevelDB folder, when the data is kept on disk. */
@@ -127,6 +148,7 @@ export class DynaliteEngine {
 
   constructor(options: DynaliteOptions = {}) {
     this.store = db.create({ ...options });
+    closeIteratorsWithTheirStreams(this.store.db);
     this.path = options.path;
   }
 

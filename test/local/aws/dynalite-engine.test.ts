@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AbstractLevel } from 'abstract-level';
 import dynalite from 'dynalite';
 import { inject } from 'light-my-request';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynaliteEngine } from '../../../local/aws/dynalite-engine.ts';
 import { LocalDynamo } from '../../../local/aws/dynamodb.ts';
 
@@ -245,3 +246,92 @@ function withoutTimes(answer: Answered): Answered {
     ),
   ) as Answered;
 }
+
+// dynalite closed the LevelDB iterator of each Query and Scan with `iterator.return()`, which
+// abstract-level's iterators do not have: each one stayed open among the database's resources
+// with the snapshot it holds (a heap snapshot of a runtime with its tables on disk: 2,769 open
+// iterators after 1,630 sign-ups and their journeys).
+describe('DynaliteEngine queries and scans', () => {
+  /** The resources (iterators) databases have attached and not yet detached. */
+  const opened = new Set<unknown>();
+  type Resources = { attachResource(resource: unknown): void; detachResource(resource: unknown): void };
+  const prototype = AbstractLevel.prototype as unknown as Resources;
+  const { attachResource, detachResource } = prototype;
+
+  beforeAll(() => {
+    // Every iterator an abstract-level database opens is attached to it, and detached when closed.
+    prototype.attachResource = function (this: Resources, resource: unknown) {
+      opened.add(resource);
+      attachResource.call(this, resource);
+    };
+    prototype.detachResource = function (this: Resources, resource: unknown) {
+      opened.delete(resource);
+      detachResource.call(this, resource);
+    };
+  });
+
+  afterAll(() => {
+    prototype.attachResource = attachResource;
+    prototype.detachResource = detachResource;
+  });
+
+  it.each([
+    ['in memory', false],
+    ['on disk', true],
+  ])('closes the iterator of each query and scan once answered (%s)', async (_where, onDisk) => {
+    const folder = onDisk ? mkdtempSync(join(tmpdir(), 'relance-dynalite-iterators-')) : undefined;
+    const engine = new DynaliteEngine({ createTableMs: 0, ...(folder ? { path: folder } : {}) });
+    try {
+      await engine.open();
+      const call = async (operation: string, input: Record<string, unknown>) => {
+        const answer = await engine.call(operation, input);
+        expect(answer.status, JSON.stringify(answer.document)).toBe(200);
+        return answer.document;
+      };
+      await call('CreateTable', {
+        TableName: 'runs',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      });
+      await vi.waitFor(async () =>
+        expect(await call('DescribeTable', { TableName: 'runs' })).toMatchObject({
+          Table: { TableStatus: 'ACTIVE' },
+        }),
+      );
+      for (let n = 0; n < 5; n++)
+        await call('PutItem', { TableName: 'runs', Item: { pk: { S: 'run' }, sk: { S: `step-${n}` } } });
+      opened.clear();
+      let attached = 0;
+      const counting = prototype.attachResource;
+      prototype.attachResource = function (this: Resources, resource: unknown) {
+        attached++;
+        counting.call(this, resource);
+      };
+
+      const query = {
+        TableName: 'runs',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'run' } },
+      };
+      for (let n = 0; n < 10; n++) {
+        expect(await call('Query', query)).toMatchObject({ Count: 5 });
+        expect(await call('Query', { ...query, Limit: 1 })).toMatchObject({ Count: 1 });
+        expect(await call('Scan', { TableName: 'runs', Limit: 2 })).toMatchObject({ Count: 2 });
+      }
+
+      prototype.attachResource = counting;
+      expect(attached).toBeGreaterThanOrEqual(30);
+      await vi.waitFor(() => expect(opened.size).toBe(0));
+    } finally {
+      await engine.close();
+      if (folder) rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
