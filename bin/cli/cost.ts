@@ -125,10 +125,11 @@ function usageNow(runtime: LocalRuntime): Usage {
     dynamoIndexWriteUnits: runtime.dynamo.units.indexWrite,
     logBytes: runtime.logBytes + platformLogBytes,
     storedByteMonths: 0,
-    emails: runtime.ses.emails().length,
+    // Counted as accepted (the outboxes keep the most recent messages only).
+    emails: runtime.ses.sent.accepted,
     // SMS through SNS or End User Messaging, and calls.
-    sms: runtime.sns.outbox().length + runtime.smsVoice.outbox().filter((m) => m.channel === 'TEXT').length,
-    calls: runtime.smsVoice.outbox().filter((m) => m.channel === 'VOICE').length,
+    sms: runtime.sns.sent.accepted + runtime.smsVoice.acceptedByChannel.TEXT,
+    calls: runtime.smsVoice.acceptedByChannel.VOICE,
   };
 }
 
@@ -262,9 +263,9 @@ export async function measureJourneyCosts(
     // Feedback: the abandoned cart again, with the SES event rules on; the difference per e-mail sent.
     const cart = SCENARIOS.find((s) => s.journeyId === 'abandoned-cart');
     if (!cart) throw new Error('no abandoned-cart scenario');
-    const emailsBefore = runtime.ses.emails().length;
+    const emailsBefore = runtime.ses.sent.accepted;
     const withoutFeedback = await measure(runtime, put, cart, 'plain', true);
-    const emailsPlain = runtime.ses.emails().length - emailsBefore;
+    const emailsPlain = runtime.ses.sent.accepted - emailsBefore;
     const withFeedback = await measure(runtime, put, cart, 'feedback', true, true);
     const feedbackPerMessage = perRun(subtractUsage(withFeedback, withoutFeedback), Math.max(1, emailsPlain));
     const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));

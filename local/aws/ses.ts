@@ -4,18 +4,29 @@
  * (light-my-request builds the node request and response objects), so no second HTTP hop follows
  * the edge's. Its own port is closed as soon as the listener is taken: it would serve every e-mail
  * (and each one's signed links) on a port that checks no Host, to any page reaching it. Its store is
- * the outbox of e-mails; relance keeps its own copy so a restart with persistence keeps it.
+ * the outbox of e-mails; relance keeps its own copy (with the tags the store drops) so a restart with
+ * persistence keeps it. Both keep the most recent e-mails only (./outbox.ts).
  */
 
 import type { RequestListener, Server } from 'node:http';
+import { createRequire } from 'node:module';
 import * as sesLocal from 'aws-ses-v2-local';
 import { inject } from 'light-my-request';
+import { Outbox } from './outbox.ts';
 
 type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
 // The package is CommonJS with `exports.default`; depending on the loader the factory is one or two `.default`s deep.
 const sesModule = sesLocal as unknown as { default: SesServerFactory | { default: SesServerFactory } };
 const sesServer: SesServerFactory =
   typeof sesModule.default === 'function' ? sesModule.default : sesModule.default.default;
+
+/**
+ * The stand-in's own store (the module its server saves each e-mail to, from the same module cache):
+ * an array of every e-mail sent, which it never trims.
+ */
+const sesStore = createRequire(import.meta.url)('aws-ses-v2-local/dist/store.js') as {
+  getStoreReadonly(): { emails: unknown[] };
+};
 
 import type { AwsRequest, AwsResponse } from './protocol.ts';
 
@@ -81,13 +92,17 @@ function keptAttachment(attachment: WireAttachment): StoredAttachment {
 export class LocalSes {
   private server?: Server;
   private listener?: RequestListener;
-  private readonly kept: StoredEmail[] = [];
-  /** SendEmail calls, for cost accounting. */
-  sendCount = 0;
+  /** The e-mails sent, most recent kept; `sent.accepted` counts this process's SendEmail calls. */
+  readonly sent: Outbox<StoredEmail>;
   /** Called with each e-mail sent (the runtime publishes the events SES would publish for it). */
   onSent?: (email: StoredEmail) => void;
   /** The runtime's clock, for the time an e-mail was sent. */
   now: () => number = Date.now;
+
+  /** `outboxLimit`: the e-mails kept (./outbox.ts). */
+  constructor(options: { outboxLimit?: number } = {}) {
+    this.sent = new Outbox(options.outboxLimit);
+  }
 
   async start(): Promise<void> {
     this.server = await sesServer({ host: '127.0.0.1', port: 0 });
@@ -98,13 +113,13 @@ export class LocalSes {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** E-mails sent, oldest first. */
+  /** The e-mails kept (the most recent sent), oldest first. */
   emails(): StoredEmail[] {
-    return [...this.kept];
+    return [...this.sent.kept()];
   }
 
   restore(emails: StoredEmail[]): void {
-    this.kept.splice(0, this.kept.length, ...emails);
+    this.sent.restore(emails);
   }
 
   private async forward(req: AwsRequest): Promise<AwsResponse> {
@@ -129,7 +144,6 @@ export class LocalSes {
   readonly handler = async (req: AwsRequest): Promise<AwsResponse> => {
     const response = await this.forward(req);
     if (req.method === 'POST' && req.path === '/v2/email/outbound-emails' && response.status === 200) {
-      this.sendCount++;
       const { MessageId } = JSON.parse(response.body) as { MessageId?: string };
       // Built from the request the stand-in accepted (reading its whole store back on every send
       // would cost O(n) per e-mail); `at` is the runtime's clock, virtual or not.
@@ -158,7 +172,9 @@ export class LocalSes {
         ...(request.ConfigurationSetName ? { configurationSet: request.ConfigurationSetName } : {}),
         ...(attachments.length > 0 ? { attachments: attachments.map(keptAttachment) } : {}),
       };
-      this.kept.push(kept);
+      this.sent.add(kept);
+      const stored = sesStore.getStoreReadonly().emails;
+      if (stored.length > this.sent.limit) stored.splice(0, stored.length - this.sent.limit);
       this.onSent?.(kept);
     }
     return response;

@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BusEventEnvelope } from './eventbridge/bus.ts';
+import { Outbox } from './outbox.ts';
 import {
   AwsJsonError,
   type AwsRequest,
@@ -103,6 +104,8 @@ export interface SmsVoiceOptions {
   account?: string;
   /** New accounts start in the sandbox (verified destinations only); default true. */
   sandbox?: boolean;
+  /** Messages the outbox keeps (./outbox.ts). */
+  outboxLimit?: number;
 }
 
 type Input = Record<string, unknown>;
@@ -123,7 +126,10 @@ export class SmsVoiceV2Service {
   private readonly optOutLists = new Map<string, Set<string>>([[DEFAULT_OPT_OUT_LIST, new Set()]]);
   private readonly verified = new Set<string>();
   private readonly unreachable = new Set<string>();
-  private readonly messages: SmsVoiceMessage[] = [];
+  /** Accepted messages, most recent kept (./outbox.ts). */
+  readonly sent: Outbox<SmsVoiceMessage>;
+  /** Messages this process accepted, by channel (the outbox keeps the most recent only). */
+  readonly acceptedByChannel = { TEXT: 0, VOICE: 0 };
   private readonly listeners = new Set<EventListener>();
 
   constructor(options: SmsVoiceOptions = {}) {
@@ -131,6 +137,7 @@ export class SmsVoiceV2Service {
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '000000000000';
     this.sandbox = options.sandbox ?? true;
+    this.sent = new Outbox(options.outboxLimit);
   }
 
   /**
@@ -191,8 +198,9 @@ export class SmsVoiceV2Service {
     return this.findIdentity(reference)?.arn;
   }
 
+  /** The accepted messages kept (the most recent), oldest first. */
   outbox(): readonly SmsVoiceMessage[] {
-    return this.messages;
+    return this.sent.kept();
   }
 
   /** Listen to delivery events (the configuration set's event destination); returns unsubscribe. */
@@ -317,7 +325,8 @@ export class SmsVoiceV2Service {
     const messageType = optionalString(input, 'MessageType');
     if (messageType !== undefined) message.messageType = messageType;
     if (configurationSetName !== undefined) message.configurationSetName = configurationSetName;
-    this.messages.push(message);
+    this.sent.add(message);
+    this.acceptedByChannel[channel]++;
     if (configurationSetName !== undefined) this.publish(message, identity, configurationSetName, at);
     return { MessageId: message.messageId };
   }

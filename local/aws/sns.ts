@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { Outbox } from './outbox.ts';
 import {
   type AwsRequest,
   type AwsResponse,
@@ -46,6 +47,8 @@ export type SnsInjectedFailure = 'Throttling' | 'InvalidParameter';
 /** Constructor options; `now` lets the runtime's clock stamp messages. */
 export interface SnsOptions {
   now?: () => number;
+  /** Messages the outbox keeps (./outbox.ts). */
+  outboxLimit?: number;
 }
 
 type PublishListener = (message: SnsMessage) => void;
@@ -89,17 +92,19 @@ export class SnsService {
 
   private readonly now: () => number;
   private optedOut = new Set<string>();
-  private messages: SnsMessage[] = [];
+  /** Accepted Publish calls, most recent kept (./outbox.ts). */
+  readonly sent: Outbox<SnsMessage>;
   private listeners = new Set<PublishListener>();
   private injected: SnsInjectedFailure[] = [];
 
   constructor(options: SnsOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.sent = new Outbox(options.outboxLimit);
   }
 
-  /** Every accepted Publish, oldest first (copies). */
+  /** The accepted Publish calls kept (the most recent), oldest first (copies). */
   outbox(): SnsMessage[] {
-    return this.messages.map((m) => ({ ...m, attributes: { ...m.attributes } }));
+    return this.sent.kept().map((m) => ({ ...m, attributes: { ...m.attributes } }));
   }
 
   /** Calls `listener` for each accepted Publish; returns an unsubscribe function. */
@@ -130,7 +135,7 @@ export class SnsService {
     const parsed = snapshotSchema.safeParse(data);
     if (!parsed.success) throw new Error(`Invalid SNS snapshot: ${parsed.error.message}`);
     this.optedOut = new Set(parsed.data.optedOut);
-    this.messages = parsed.data.outbox;
+    this.sent.restore(parsed.data.outbox);
   }
 
   private handle(req: AwsRequest): AwsResponse {
@@ -168,7 +173,7 @@ export class SnsService {
       status: optedOut ? 'FAILURE' : 'SUCCESS',
       ...(optedOut ? { providerResponse: OPTED_OUT_RESPONSE } : {}),
     };
-    this.messages.push(entry);
+    this.sent.add(entry);
     this.notify(entry);
     return entry.messageId;
   }

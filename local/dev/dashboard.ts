@@ -788,9 +788,9 @@ export function statusView(runtime: LocalRuntime): StatusView {
     endpoint: runtime.endpoint,
     ...(runtime.templateCheck ? { templates: runtime.templateCheck() } : {}),
     counts: {
-      emails: runtime.ses.emails().length,
-      sms: runtime.sns.outbox().length,
-      phone: runtime.smsVoice.outbox().length,
+      emails: runtime.ses.sent.kept().length,
+      sms: runtime.sns.sent.kept().length,
+      phone: runtime.smsVoice.sent.kept().length,
       events: runtime.bus.events.length,
       unmatchedEvents: runtime.bus.unmatched.length,
       failedDeliveries: runtime.bus.failedDeliveries.length,

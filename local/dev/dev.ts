@@ -60,31 +60,42 @@ export function followOutbox(
   runtime: Pick<LocalRuntime, 'ses' | 'sns' | 'smsVoice'>,
   print: (line: string) => void = say,
 ): () => void {
-  // What a previous process sent (restored from the saved state) was printed then, not again now.
-  let emails = runtime.ses.emails().length;
-  let sms = runtime.sns.outbox().length;
-  let phone = runtime.smsVoice.outbox().length;
+  // Counted from this process's first message: what a previous process sent (restored from the
+  // saved state) was printed then, not again now.
+  let emails = runtime.ses.sent.accepted;
+  let sms = runtime.sns.sent.accepted;
+  let phone = runtime.smsVoice.sent.accepted;
+  /** Messages sent faster than the outbox keeps them (a load test) are counted, not listed. */
+  const dropped = (count: number, what: string, limit: number) => {
+    if (count > 0) print(`  … ${count} more ${what} sent (the outbox keeps the last ${limit})`);
+  };
   const timer = setInterval(() => {
-    for (const email of runtime.ses.emails().slice(emails)) {
+    const newEmails = runtime.ses.sent.since(emails);
+    emails = runtime.ses.sent.accepted;
+    dropped(newEmails.dropped, 'e-mails', runtime.ses.sent.limit);
+    for (const email of newEmails.messages) {
       print(
         `  ✉  e-mail  → ${printable(email.destination.to.join(', '))}  “${printable(email.subject)}”  ${printable(origin((name) => email.tags[name]))}`,
       );
     }
-    emails = runtime.ses.emails().length;
-    for (const message of runtime.sns.outbox().slice(sms)) {
+    const newSms = runtime.sns.sent.since(sms);
+    sms = runtime.sns.sent.accepted;
+    dropped(newSms.dropped, 'SMS', runtime.sns.sent.limit);
+    for (const message of newSms.messages) {
       print(
         `  ✆  SMS     → ${printable(message.phoneNumber)}  “${printable(message.message)}”  ${printable(origin((name) => message.attributes[`relance.${name}`]))}`,
       );
     }
-    sms = runtime.sns.outbox().length;
-    for (const message of runtime.smsVoice.outbox().slice(phone)) {
+    const newPhone = runtime.smsVoice.sent.since(phone);
+    phone = runtime.smsVoice.sent.accepted;
+    dropped(newPhone.dropped, 'SMS and calls', runtime.smsVoice.sent.limit);
+    for (const message of newPhone.messages) {
       const kind = message.channel === 'VOICE' ? `☎  call (${message.voiceId ?? '?'})` : '✆  SMS    ';
       const body = message.bodyType === 'SSML' ? message.body.replace(/<[^>]+>/g, '') : message.body;
       print(
         `  ${kind} → ${printable(message.destinationPhoneNumber)}  “${printable(body.replace(/\s+/g, ' ').trim())}”  ${printable(origin((name) => message.context[name]))}`,
       );
     }
-    phone = runtime.smsVoice.outbox().length;
   }, 250);
   return () => clearInterval(timer);
 }

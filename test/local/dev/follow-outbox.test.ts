@@ -3,6 +3,7 @@
 // printed again as if they had just been sent (they were, before this: a restart after kill -9
 // reprinted the demo's welcome e-mails and looked like duplicate sends).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Outbox } from '../../../local/aws/outbox.ts';
 import { followOutbox } from '../../../local/dev/dev.ts';
 
 type Runtime = Parameters<typeof followOutbox>[0];
@@ -13,14 +14,15 @@ const email = (to: string, subject: string) => ({
   tags: { journey: 'welcome', step: 'welcome-email' },
 });
 
-function fakeRuntime(restored: ReturnType<typeof email>[]) {
-  const emails = [...restored];
+function fakeRuntime(restored: ReturnType<typeof email>[], limit?: number) {
+  const emails = new Outbox<ReturnType<typeof email>>(limit);
+  emails.restore(restored);
   const runtime = {
-    ses: { emails: () => emails },
-    sns: { outbox: () => [] },
-    smsVoice: { outbox: () => [] },
+    ses: { sent: emails },
+    sns: { sent: new Outbox() },
+    smsVoice: { sent: new Outbox() },
   } as unknown as Runtime;
-  return { runtime, send: (to: string, subject: string) => emails.push(email(to, subject)) };
+  return { runtime, send: (to: string, subject: string) => emails.add(email(to, subject)) };
 }
 
 describe('following the outbox in the terminal', () => {
@@ -43,5 +45,23 @@ describe('following the outbox in the terminal', () => {
     expect(printed).toHaveLength(1);
     expect(printed[0]).toContain('grace@example.com');
     expect(printed[0]).toContain('[welcome / welcome-email]');
+  });
+
+  it('counts what was sent faster than the outbox keeps, and prints the messages it still has', () => {
+    // Arrange: an outbox that keeps two e-mails.
+    const { runtime, send } = fakeRuntime([], 2);
+    const printed: string[] = [];
+    const stop = followOutbox(runtime, (line) => printed.push(line));
+
+    // Act: five e-mails leave between two ticks.
+    for (const name of ['ada', 'bea', 'cy', 'dee', 'eve']) send(`${name}@example.com`, `Welcome, ${name}`);
+    vi.advanceTimersByTime(300);
+    stop();
+
+    // Assert
+    expect(printed).toHaveLength(3);
+    expect(printed[0]).toContain('3 more e-mails sent (the outbox keeps the last 2)');
+    expect(printed[1]).toContain('dee@example.com');
+    expect(printed[2]).toContain('eve@example.com');
   });
 });
