@@ -405,6 +405,9 @@ export class LambdaHost {
   }
 
   private sandboxFor(fn: LocalFunction): Promise<Sandbox> {
+    // Nothing is built once stopped: a build started then wrote into the folder close() was removing
+    // (ENOTEMPTY in close, or the folder made again and left behind).
+    if (this.closed) return Promise.reject(new Error('the Lambda host is stopped'));
     let sandbox = this.sandboxes.get(fn.name);
     if (!sandbox) {
       sandbox = this.bundle(fn).then((path) => {

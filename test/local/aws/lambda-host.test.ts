@@ -1,5 +1,7 @@
 // The local Lambda service: one execution environment per function (own environment variables,
 // own module instances), errors as the function raised them, timeouts that recycle the environment.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LambdaHost } from '../../../local/aws/lambda-host.ts';
@@ -191,10 +193,25 @@ describe('failures', () => {
     expect(failures).toEqual([{ event: { fail: 'Boom' }, error: 'Boom' }]);
   });
 
-  it('refuse invocations once stopped', async () => {
-    const lambdas = start([fn('A', 'counting-handler.ts')]);
-    await lambdas.invoke('A', {});
+  it('refuse invocations once stopped, and build nothing for them', async () => {
+    // Names no other test uses: the first one's bundle tells this host's folder apart.
+    const lambdas = start([
+      fn('stop-invoked', 'counting-handler.ts'),
+      fn('stop-never-built', 'counting-handler.ts'),
+    ]);
+    await lambdas.invoke('stop-invoked', {});
+    const cache = join(PROJECT_ROOT, 'node_modules', '.cache', 'relance-lambda');
+    const folders = readdirSync(cache)
+      .map((run) => join(cache, run))
+      .filter((folder) => existsSync(join(folder, 'stop-invoked')));
+    expect(folders).toHaveLength(1);
+
     await lambdas.close();
-    await expect(lambdas.invoke('A', {})).rejects.toThrow();
+    await expect(lambdas.invoke('stop-invoked', {})).rejects.toThrow('the Lambda host is stopped');
+    await expect(lambdas.invoke('stop-never-built', {})).rejects.toThrow('the Lambda host is stopped');
+
+    // A function first invoked after the stop was built into the folder being removed: the removal
+    // failed (ENOTEMPTY) or the folder was made again and left behind.
+    expect(folders.filter((folder) => existsSync(folder))).toEqual([]);
   });
 });
