@@ -2,7 +2,7 @@
  * What a messaging stand-in (SES, SNS, End User Messaging) keeps of the messages it accepted: the
  * most recent ones, at most `limit`. A runtime left running under load (`npm start` behind a load
  * test) would otherwise hold every message it ever sent, bodies included, until it ran out of
- * memory; the page and `relance why` read recent messages, and the ledger keeps every send's record.
+ * memory. The page and the terminal show recent messages; the ledger keeps every send's record.
  */
 
 /** Messages each outbox keeps: as many as the local page lists. */
