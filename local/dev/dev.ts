@@ -154,6 +154,14 @@ export async function synthesizeWithVersions(
 /** Starts the local system and keeps it running until Ctrl-C. */
 export async function dev(options: DevOptions): Promise<void> {
   const started = performance.now();
+  // Listened to from the start: a stop asked for while the system starts (Ctrl-C, a supervisor's
+  // SIGTERM) lets it finish starting, then stops it as any stop does. Before, a signal in that window
+  // ended the process at once, its function bundles left in node_modules/.cache.
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say('relance: starting the local system…');
   const { cdkOut, templates } = options.cdkOut
     ? { cdkOut: options.cdkOut, templates: undefined }
     : await synthesizeWithVersions(options);
@@ -237,11 +245,7 @@ export async function dev(options: DevOptions): Promise<void> {
       `demo: ask why a contact got (or did not get) a message: npm run relance -- why linus@example.com --endpoint ${url}`,
     );
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopAsked;
   say('\nstopping…');
   stopFollowing();
   await templateCheck.stop();
