@@ -273,24 +273,42 @@ async function latency(base: string, watch: WelcomeWatch, options: SignupBenchOp
 }
 
 /**
- * The memory phase (see the header): heap after GC with the kept lists full and no run waiting,
- * then again after `seconds` more of sign-ups once their runs have ended too.
+ * A runtime of the benchmark's own app (throttles lifted), on a virtual clock from `startMs`;
+ * `dataDir` keeps its tables on disk, as `npm start` does. `stop` removes what it made.
  */
-async function memoryPhase(options: SignupBenchOptions) {
+async function benchRuntime(startMs: number, dataDir?: string) {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-')));
-  const dataDir = mkdtempSync(join(tmpdir(), 'relance-bench-data-'));
   liftThrottles(cdkOut);
   const runtime = await startLocalRuntime({
     projectRoot: PROJECT_ROOT,
     cdkOut,
-    dataDir,
+    ...(dataDir ? { dataDir } : {}),
     port: 0,
-    clock: { mode: 'virtual', start: options.startMs },
+    clock: { mode: 'virtual', start: startMs },
     apiKey: API_KEY,
     environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   });
+  return {
+    runtime,
+    base: `${runtime.endpoint}/${runtime.app.stage}`,
+    async stop() {
+      await runtime.stop();
+      rmSync(cdkOut, { recursive: true, force: true });
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The memory phase (see the header): heap after GC with the kept lists full and no run waiting,
+ * then again after `seconds` more of sign-ups once their runs have ended too.
+ */
+async function memoryPhase(options: SignupBenchOptions) {
+  const { runtime, base, stop } = await benchRuntime(
+    options.startMs,
+    mkdtempSync(join(tmpdir(), 'relance-bench-data-')),
+  );
   try {
-    const base = `${runtime.endpoint}/${runtime.app.stage}`;
     const watch = new WelcomeWatch(runtime);
     await runtime.lambdas.warm();
     const settle = async () => {
@@ -327,27 +345,15 @@ async function memoryPhase(options: SignupBenchOptions) {
       },
     };
   } finally {
-    await runtime.stop();
-    rmSync(cdkOut, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 
 export async function benchSignups(options: SignupBenchOptions): Promise<Table[]> {
-  const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-bench-')));
-  liftThrottles(cdkOut);
-  const runtime = await startLocalRuntime({
-    projectRoot: PROJECT_ROOT,
-    cdkOut,
-    port: 0,
-    clock: { mode: 'virtual', start: options.startMs },
-    apiKey: API_KEY,
-    environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-  });
+  const { runtime, base, stop } = await benchRuntime(options.startMs);
   const tables: Table[] = [];
   let mix: Map<string, number> | undefined;
   try {
-    const base = `${runtime.endpoint}/${runtime.app.stage}`;
     const watch = new WelcomeWatch(runtime);
     // Every function's environment is started before the clock runs.
     await runtime.lambdas.warm();
@@ -424,8 +430,7 @@ export async function benchSignups(options: SignupBenchOptions): Promise<Table[]
       ],
     });
   } finally {
-    await runtime.stop();
-    rmSync(cdkOut, { recursive: true, force: true });
+    await stop();
   }
   const m = await memoryPhase(options);
   const perSignup = m.signups > 0 ? (m.after - m.before) / m.signups : Number.NaN;

@@ -8,6 +8,7 @@ import { ENV } from '#platform/env-names.ts';
 import { templateValidationCache } from '../../lib/template-validation-passes.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
+import type { Outbox } from '../aws/outbox.ts';
 import {
   assemblyInputsHash,
   assemblySourcesHash,
@@ -60,42 +61,41 @@ export function followOutbox(
   runtime: Pick<LocalRuntime, 'ses' | 'sns' | 'smsVoice'>,
   print: (line: string) => void = say,
 ): () => void {
-  // Counted from this process's first message: what a previous process sent (restored from the
-  // saved state) was printed then, not again now.
-  let emails = runtime.ses.sent.accepted;
-  let sms = runtime.sns.sent.accepted;
-  let phone = runtime.smsVoice.sent.accepted;
-  /** Messages sent faster than the outbox keeps them (a load test) are counted, not listed. */
-  const dropped = (count: number, what: string, limit: number) => {
-    if (count > 0) print(`  … ${count} more ${what} sent (the outbox keeps the last ${limit})`);
+  /**
+   * One outbox's new messages at each tick, counted from this process's first message: what a
+   * previous process sent (restored from the saved state) was printed then, not again now. Messages
+   * sent faster than the outbox keeps them (a load test) are counted, not listed.
+   */
+  const follow = <T>(outbox: Outbox<T>, what: string, line: (message: T) => string) => {
+    let seen = outbox.accepted;
+    return () => {
+      const { messages, dropped } = outbox.since(seen);
+      seen = outbox.accepted;
+      if (dropped > 0) print(`  … ${dropped} more ${what} sent (the outbox keeps the last ${outbox.limit})`);
+      for (const message of messages) print(line(message));
+    };
   };
-  const timer = setInterval(() => {
-    const newEmails = runtime.ses.sent.since(emails);
-    emails = runtime.ses.sent.accepted;
-    dropped(newEmails.dropped, 'e-mails', runtime.ses.sent.limit);
-    for (const email of newEmails.messages) {
-      print(
+  const ticks = [
+    follow(
+      runtime.ses.sent,
+      'e-mails',
+      (email) =>
         `  ✉  e-mail  → ${printable(email.destination.to.join(', '))}  “${printable(email.subject)}”  ${printable(origin((name) => email.tags[name]))}`,
-      );
-    }
-    const newSms = runtime.sns.sent.since(sms);
-    sms = runtime.sns.sent.accepted;
-    dropped(newSms.dropped, 'SMS', runtime.sns.sent.limit);
-    for (const message of newSms.messages) {
-      print(
+    ),
+    follow(
+      runtime.sns.sent,
+      'SMS',
+      (message) =>
         `  ✆  SMS     → ${printable(message.phoneNumber)}  “${printable(message.message)}”  ${printable(origin((name) => message.attributes[`relance.${name}`]))}`,
-      );
-    }
-    const newPhone = runtime.smsVoice.sent.since(phone);
-    phone = runtime.smsVoice.sent.accepted;
-    dropped(newPhone.dropped, 'SMS and calls', runtime.smsVoice.sent.limit);
-    for (const message of newPhone.messages) {
+    ),
+    follow(runtime.smsVoice.sent, 'SMS and calls', (message) => {
       const kind = message.channel === 'VOICE' ? `☎  call (${message.voiceId ?? '?'})` : '✆  SMS    ';
       const body = message.bodyType === 'SSML' ? message.body.replace(/<[^>]+>/g, '') : message.body;
-      print(
-        `  ${kind} → ${printable(message.destinationPhoneNumber)}  “${printable(body.replace(/\s+/g, ' ').trim())}”  ${printable(origin((name) => message.context[name]))}`,
-      );
-    }
+      return `  ${kind} → ${printable(message.destinationPhoneNumber)}  “${printable(body.replace(/\s+/g, ' ').trim())}”  ${printable(origin((name) => message.context[name]))}`;
+    }),
+  ];
+  const timer = setInterval(() => {
+    for (const tick of ticks) tick();
   }, 250);
   return () => clearInterval(timer);
 }

@@ -25,15 +25,24 @@ const sesPackageStore = createRequire(import.meta.url)('aws-ses-v2-local/dist/st
   getStoreReadonly(): { emails: Array<{ subject: string }> };
 };
 
-let served: ServedAws | undefined;
+/** What a test started, undone after it in reverse order. */
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
-  await served?.close();
-  served = undefined;
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(handler: AwsServiceHandler): Promise<string> {
-  served = await serveAws(handler, { host: '127.0.0.1', port: 0 });
-  return served.url;
+/** Serves `handler` on loopback: a client of `Client` on it, destroyed with the server after the test. */
+async function clientOf<C extends { destroy(): void }>(
+  Client: new (config: typeof client & { endpoint: string }) => C,
+  handler: AwsServiceHandler,
+): Promise<C> {
+  const served: ServedAws = await serveAws(handler, { host: '127.0.0.1', port: 0 });
+  const created = new Client({ ...client, endpoint: served.url });
+  cleanups.push(
+    () => served.close(),
+    () => created.destroy(),
+  );
+  return created;
 }
 
 describe('an outbox', () => {
@@ -72,59 +81,47 @@ describe('the messaging stand-ins keep their most recent messages', () => {
   it('SES: relance keeps the last e-mails, and so does aws-ses-v2-local store', async () => {
     const ses = new LocalSes({ outboxLimit: 3 });
     await ses.start();
-    const sesClient = new SESv2Client({ ...client, endpoint: await serve(ses.handler) });
-    try {
-      for (let n = 1; n <= 5; n++) {
-        await sesClient.send(
-          new SendEmailCommand({
-            FromEmailAddress: 'shop@example.com',
-            Destination: { ToAddresses: [`reader-${n}@example.com`] },
-            Content: { Simple: { Subject: { Data: `Letter ${n}` }, Body: { Text: { Data: 'Hello' } } } },
-          }),
-        );
-      }
-      expect(ses.emails().map((e) => e.subject)).toEqual(['Letter 3', 'Letter 4', 'Letter 5']);
-      expect(ses.sent.accepted).toBe(5);
-      const stored = sesPackageStore.getStoreReadonly().emails;
-      expect(stored.length).toBeLessThanOrEqual(3);
-      expect(stored.at(-1)?.subject).toBe('Letter 5');
-    } finally {
-      sesClient.destroy();
-      await ses.close();
+    cleanups.push(() => ses.close());
+    const sesClient = await clientOf(SESv2Client, ses.handler);
+    for (let n = 1; n <= 5; n++) {
+      await sesClient.send(
+        new SendEmailCommand({
+          FromEmailAddress: 'shop@example.com',
+          Destination: { ToAddresses: [`reader-${n}@example.com`] },
+          Content: { Simple: { Subject: { Data: `Letter ${n}` }, Body: { Text: { Data: 'Hello' } } } },
+        }),
+      );
     }
+    expect(ses.emails().map((e) => e.subject)).toEqual(['Letter 3', 'Letter 4', 'Letter 5']);
+    expect(ses.sent.accepted).toBe(5);
+    const stored = sesPackageStore.getStoreReadonly().emails;
+    expect(stored.length).toBeLessThanOrEqual(3);
+    expect(stored.at(-1)?.subject).toBe('Letter 5');
   });
 
   it('SNS: the last SMS published to phone numbers', async () => {
     const sns = new SnsService({ outboxLimit: 2 });
-    const snsClient = new SNSClient({ ...client, endpoint: await serve(sns.handler) });
-    try {
-      for (let n = 1; n <= 4; n++)
-        await snsClient.send(new PublishCommand({ PhoneNumber: '+33612345678', Message: `Code ${n}` }));
-      expect(sns.outbox().map((m) => m.message)).toEqual(['Code 3', 'Code 4']);
-      expect(sns.sent.accepted).toBe(4);
-    } finally {
-      snsClient.destroy();
-    }
+    const snsClient = await clientOf(SNSClient, sns.handler);
+    for (let n = 1; n <= 4; n++)
+      await snsClient.send(new PublishCommand({ PhoneNumber: '+33612345678', Message: `Code ${n}` }));
+    expect(sns.outbox().map((m) => m.message)).toEqual(['Code 3', 'Code 4']);
+    expect(sns.sent.accepted).toBe(4);
   });
 
   it('End User Messaging: the last SMS, with every one counted by channel', async () => {
     const service = new SmsVoiceV2Service({ sandbox: false, region: 'eu-west-3', outboxLimit: 2 });
     const identity = service.addOriginationIdentity('+33700000001');
-    const smsClient = new PinpointSMSVoiceV2Client({ ...client, endpoint: await serve(service.handler) });
-    try {
-      for (let n = 1; n <= 3; n++) {
-        await smsClient.send(
-          new SendTextMessageCommand({
-            DestinationPhoneNumber: '+33612345678',
-            OriginationIdentity: identity.arn,
-            MessageBody: `Rappel ${n}`,
-          }),
-        );
-      }
-      expect(service.outbox().map((m) => m.body)).toEqual(['Rappel 2', 'Rappel 3']);
-      expect(service.acceptedByChannel).toEqual({ TEXT: 3, VOICE: 0 });
-    } finally {
-      smsClient.destroy();
+    const smsClient = await clientOf(PinpointSMSVoiceV2Client, service.handler);
+    for (let n = 1; n <= 3; n++) {
+      await smsClient.send(
+        new SendTextMessageCommand({
+          DestinationPhoneNumber: '+33612345678',
+          OriginationIdentity: identity.arn,
+          MessageBody: `Rappel ${n}`,
+        }),
+      );
     }
+    expect(service.outbox().map((m) => m.body)).toEqual(['Rappel 2', 'Rappel 3']);
+    expect(service.acceptedByChannel).toEqual({ TEXT: 3, VOICE: 0 });
   });
 });
