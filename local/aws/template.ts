@@ -208,6 +208,8 @@ export interface LocalApp {
   readonly subscriptions: Array<{ topicArn: string; functionArn: string }>;
   /** End User Messaging v2 resources: numbers, opt-out lists, configuration sets and their SNS destinations. */
   readonly phone: LocalPhoneResources;
+  /** SES configuration sets' EventBridge destinations (enabled ones): which events SES publishes. */
+  readonly sesEventDestinations: LocalSesEventDestination[];
   stage: string;
 }
 
@@ -215,6 +217,13 @@ export interface LocalPhoneResources {
   readonly numbers: Array<{ id: string; arn: string; optOutListName?: string; twoWayTopicArn?: string }>;
   readonly optOutLists: string[];
   readonly configurationSets: Array<{ name: string; snsTopicArns: string[] }>;
+}
+
+/** An SES configuration set's enabled EventBridge destination (SES publishes only to the default bus). */
+export interface LocalSesEventDestination {
+  readonly configurationSet: string;
+  /** SES's names for the event types it publishes there: `SEND`, `DELIVERY`, `BOUNCE`... */
+  readonly eventTypes: readonly string[];
 }
 
 const arn = (service: string, resource: string) =>
@@ -287,6 +296,8 @@ class Resolver {
         return named('StageName') ?? logicalId;
       case 'AWS::SMSVOICE::ConfigurationSet':
         return named('ConfigurationSetName') ?? logicalId;
+      case 'AWS::SES::ConfigurationSet':
+        return named('Name') ?? logicalId;
       case 'AWS::SMSVOICE::OptOutList':
         return named('OptOutListName') ?? logicalId;
       case 'AWS::SMSVOICE::PhoneNumber':
@@ -530,6 +541,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     topics: [],
     subscriptions: [],
     phone: { numbers: [], optOutLists: [], configurationSets: [] },
+    sesEventDestinations: [],
     stage: 'v1',
   };
   const policiesByRole = new Map<string, PolicyDocument[]>();
@@ -737,6 +749,15 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
               .filter((topic): topic is string => typeof topic === 'string'),
           });
           break;
+        case 'AWS::SES::ConfigurationSetEventDestination': {
+          const destination = (props.EventDestination ?? {}) as JsonObject;
+          if (destination.Enabled !== true || destination.EventBridgeDestination === undefined) break;
+          app.sesEventDestinations.push({
+            configurationSet: String(props.ConfigurationSetName),
+            eventTypes: ((destination.MatchingEventTypes ?? []) as Json[]).map(String),
+          });
+          break;
+        }
         case 'AWS::ApiGateway::UsagePlan': {
           const throttle = (props.Throttle ?? {}) as JsonObject;
           if (throttle.RateLimit !== undefined || throttle.BurstLimit !== undefined)

@@ -68,7 +68,7 @@ import {
 import { WorkTracker } from '../aws/work-tracker.ts';
 import type { WriteAheadJournal } from '../aws/write-ahead-journal.ts';
 import { controlRouteRefusal } from './control-routes.ts';
-import { sesEventsFor } from './ses-feedback.ts';
+import { publishedBySes, sesEventsFor } from './ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor, snsNotification } from './sms-feedback.ts';
 import type { TemplateCheck } from './template-check.ts';
 
@@ -362,7 +362,10 @@ export class LocalRuntime {
       accepting: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined || this.accepting(),
     });
     // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
-    this.ses.onSent = (email) => this.publishProviderEvents(sesEventsFor(email, { at: this.clock.now() }));
+    this.ses.onSent = (email) =>
+      this.publishProviderEvents(
+        publishedBySes(sesEventsFor(email, { at: this.clock.now() }), this.app.sesEventDestinations),
+      );
     this.sns.onPublish((message) =>
       this.publishProviderEvents(smsDeliveryEventsFor(message, { at: this.clock.now() })),
     );

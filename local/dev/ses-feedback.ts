@@ -10,14 +10,15 @@
  *   on the global suppression list;
  * - `complaint@`: Send, Delivery, then a Complaint (feedback type `abuse`).
  *
- * An e-mail sent without a configuration set publishes nothing, as in SES. Opens and clicks need a
- * person: `sesEngagementEvent` builds one on demand.
+ * An e-mail sent without a configuration set publishes nothing, as in SES, and a configuration set
+ * publishes only the event types its enabled EventBridge destination matches (`publishedBySes`).
+ * Opens and clicks need a person: `sesEngagementEvent` builds one on demand.
  */
 import { randomUUID } from 'node:crypto';
 import { SES_CONFIGURATION_SET_TAG, SES_DETAIL_TYPES } from '../../functions/delivery/provider-feedback.ts';
 import type { BusEventEnvelope } from '../aws/eventbridge/bus.ts';
 import type { StoredEmail } from '../aws/ses.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../aws/template.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalSesEventDestination } from '../aws/template.ts';
 
 const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
 const REPORTING_MTA = 'dsn; a1-2.smtp-out.us-east-1.amazonses.com';
@@ -108,7 +109,31 @@ function envelope(
   };
 }
 
-/** The events SES publishes for a sent e-mail, in order; none without a configuration set. */
+/** SES's name of an event type in a destination's MatchingEventTypes: `Send` -> `SEND`, `DeliveryDelay` -> `DELIVERY_DELAY`. */
+export function matchingEventType(eventType: string): string {
+  return eventType
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/ /g, '_')
+    .toUpperCase();
+}
+
+/**
+ * The events of `events` SES publishes: those whose type an enabled EventBridge destination of their
+ * message's configuration set matches (every event of a message names its configuration set).
+ */
+export function publishedBySes(
+  events: readonly BusEventEnvelope[],
+  destinations: readonly LocalSesEventDestination[],
+): BusEventEnvelope[] {
+  return events.filter((event) => {
+    const detail = event.detail as { eventType?: string; mail?: { tags?: Record<string, string[]> } };
+    const configurationSet = detail.mail?.tags?.[SES_CONFIGURATION_SET_TAG]?.[0];
+    const type = matchingEventType(detail.eventType ?? '');
+    return destinations.some((d) => d.configurationSet === configurationSet && d.eventTypes.includes(type));
+  });
+}
+
+/** The events SES would publish for a sent e-mail, in order, before its destinations filter them; none without a configuration set. */
 export function sesEventsFor(email: StoredEmail, options: SesFeedbackOptions): BusEventEnvelope[] {
   const configurationSet = email.configurationSet;
   if (!configurationSet) return [];

@@ -19,7 +19,13 @@ import { matchesPattern } from '../../../local/aws/eventbridge/event-pattern.ts'
 import type { StoredEmail } from '../../../local/aws/ses.ts';
 import type { SnsMessage } from '../../../local/aws/sns.ts';
 import type { LocalRule } from '../../../local/aws/template.ts';
-import { sesEngagementEvent, sesEventsFor, simulatorOutcome } from '../../../local/dev/ses-feedback.ts';
+import {
+  matchingEventType,
+  publishedBySes,
+  sesEngagementEvent,
+  sesEventsFor,
+  simulatorOutcome,
+} from '../../../local/dev/ses-feedback.ts';
 import { inboundSmsNotification, smsDeliveryEventsFor } from '../../../local/dev/sms-feedback.ts';
 
 const CONFIGURATION_SET = 'relance-events';
@@ -83,6 +89,33 @@ function deployedRules(): LocalRule[] {
     };
   });
 }
+
+describe("SES events a configuration set's destination publishes", () => {
+  it("names each event type as a destination's MatchingEventTypes do", () => {
+    // Assess
+    expect(
+      ['Send', 'Delivery', 'Bounce', 'Complaint', 'Reject', 'Open', 'Click'].map(matchingEventType),
+    ).toEqual(['SEND', 'DELIVERY', 'BOUNCE', 'COMPLAINT', 'REJECT', 'OPEN', 'CLICK']);
+    expect(matchingEventType('DeliveryDelay')).toBe('DELIVERY_DELAY');
+    expect(matchingEventType('Rendering Failure')).toBe('RENDERING_FAILURE');
+  });
+
+  it("keeps the events whose type a destination of their message's configuration set matches", () => {
+    // Prepare: a complaint address gets Send, Delivery and Complaint.
+    const events = sesEventsFor(email('complaint@simulator.amazonses.com'), { at: AT });
+    const types = (kept: BusEventEnvelope[]) => kept.map((e) => e['detail-type']);
+
+    // Assess
+    expect(types(events)).toEqual(['Email Sent', 'Email Delivered', 'Email Complaint Received']);
+    expect(
+      types(
+        publishedBySes(events, [{ configurationSet: CONFIGURATION_SET, eventTypes: ['COMPLAINT', 'SEND'] }]),
+      ),
+    ).toEqual(['Email Sent', 'Email Complaint Received']);
+    expect(publishedBySes(events, [{ configurationSet: 'another-set', eventTypes: ['SEND'] }])).toEqual([]);
+    expect(publishedBySes(events, [])).toEqual([]);
+  });
+});
 
 describe('SES events for a sent e-mail', () => {
   it('publishes Email Sent then Email Delivered for an ordinary address, in the SES EventBridge format', () => {
