@@ -173,6 +173,10 @@ export class LocalRuntime {
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
+  /** Lambda and Step Functions targets given an event put without a trace header (each begins a trace). */
+  private untracedDeliveries = 0;
+  /** Lambda invocations by SNS for an AWS service's message (End User Messaging receipts): each begins a trace. */
+  private serviceNotifications = 0;
   /** Provider events dated after now, by time: put on the bus when the clock reaches them. */
   private laterProviderEvents: LaterProviderEvent[] = [];
   private readonly scheduleRetrier: Retrier;
@@ -265,6 +269,17 @@ export class LocalRuntime {
     return this.edge.url;
   }
 
+  /**
+   * Requests that began an X-Ray trace, for cost accounting: scheduled invocations, API requests,
+   * events put without a trace header (producers', AWS services') given to a Lambda or Step
+   * Functions target, and SNS notifications of a service's message. Everything a function calls
+   * joins its trace: in Lambda the SDK sends the invocation's trace header with every call, which
+   * EventBridge passes to targets and Step Functions to its tasks.
+   */
+  get traceRoots(): number {
+    return this.untracedDeliveries + this.scheduleFires + this.api.requestCount + this.serviceNotifications;
+  }
+
   private statePath(): string | undefined {
     return this.options.dataDir ? join(this.options.dataDir, 'state.json') : undefined;
   }
@@ -353,7 +368,8 @@ export class LocalRuntime {
       rules: this.app.rules,
       buses: this.app.buses,
       now,
-      deliver: (target, input, rule) => this.deliver(target, input, rule),
+      deliver: (target, input, rule, traced) => this.deliver(target, input, rule, traced),
+      fromFunction: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined,
       deadLetter: (arn, event, attributes, rule) => this.deadLetter(arn, event, attributes, rule),
       background: (work) => this.tracker.track(work),
       backoffScale: this.options.retryBackoffScale ?? 1,
@@ -659,6 +675,7 @@ export class LocalRuntime {
         continue;
       }
       const notification = snsNotification({ topicArn, message, at: this.clock.now() });
+      this.serviceNotifications++;
       this.tracker.track(() => this.lambdas.invokeAsync(fn.arn, notification));
     }
   }
@@ -769,8 +786,11 @@ export class LocalRuntime {
     target: LocalRuleTarget,
     input: unknown,
     rule: LocalRule,
+    traced: boolean,
   ): Promise<{ settled: Promise<unknown> } | undefined> {
     const source = rule.arn ?? rule.name;
+    if (!traced && (target.arn.includes(':states:') || target.arn.includes(':lambda:')))
+      this.untracedDeliveries++;
     if (target.arn.includes(':states:')) {
       // EventBridge starts an execution with the target's role.
       refuseIf(

@@ -52,6 +52,8 @@ export interface FailedDelivery {
 export interface AcceptedEvent {
   readonly busName: string;
   readonly event: BusEventEnvelope;
+  /** Put with a trace header (by a function): its targets join that trace instead of beginning one. */
+  readonly traced?: boolean;
 }
 
 export type BusJournal = WriteAheadJournal<AcceptedEvent>;
@@ -74,7 +76,14 @@ export interface BusOptions {
     target: LocalRuleTarget,
     input: unknown,
     rule: LocalRule,
+    /** The event was put with a trace header: the target joins that trace instead of beginning one. */
+    traced: boolean,
   ) => Promise<{ readonly settled: Promise<unknown> } | undefined>;
+  /**
+   * Whether a PutEvents call without an X-Amzn-Trace-Id header comes from a function: in Lambda the
+   * SDK sends the invocation's trace header with every call, which the local functions run without.
+   */
+  readonly fromFunction?: (req: AwsRequest) => boolean;
   /** Where accepted events are written before PutEvents answers; none keeps them in memory only. */
   readonly journal?: BusJournal;
   /** Sends an undeliverable event to a dead-letter queue (by ARN) with its message attributes. */
@@ -139,7 +148,10 @@ export class EventBusService {
     return match?.[1] ?? nameOrArn;
   }
 
-  /** Puts one event on a bus and dispatches it to matching rules. */
+  /**
+   * Puts one event on a bus and dispatches it to matching rules. `traced`: the PutEvents call
+   * carried a trace header, which EventBridge passes to the targets (AWS services' events carry none).
+   */
   put(entry: {
     busName?: string;
     source: string;
@@ -147,6 +159,7 @@ export class EventBusService {
     detail: Record<string, unknown>;
     time?: string;
     resources?: string[];
+    traced?: boolean;
   }): BusEventEnvelope {
     const event: BusEventEnvelope = {
       version: '0',
@@ -161,7 +174,7 @@ export class EventBusService {
     };
     const busName = this.busName(entry.busName);
     if (!entry.source.startsWith('aws.')) this.putCount++;
-    this.dispatch(busName, event);
+    this.dispatch({ busName, event, traced: entry.traced === true });
     return event;
   }
 
@@ -171,12 +184,13 @@ export class EventBusService {
     if (!journal) return 0;
     const pending = journal.pending();
     journal.reset();
-    for (const { busName, event } of pending) this.dispatch(busName, event);
+    for (const accepted of pending) this.dispatch(accepted);
     return pending.length;
   }
 
   /** Matches an accepted event to the bus's rules and delivers it to their targets, journaled. */
-  private dispatch(busName: string, event: BusEventEnvelope): void {
+  private dispatch(accepted: AcceptedEvent): void {
+    const { busName, event } = accepted;
     const matched = this.options.rules.filter(
       (rule) =>
         rule.enabled &&
@@ -191,13 +205,15 @@ export class EventBusService {
       rule.targets.map(
         (target) =>
           new Promise<void>((delivered) =>
-            this.options.background(() => this.deliver(rule, target, event).finally(delivered)),
+            this.options.background(() =>
+              this.deliver(rule, target, event, accepted.traced === true).finally(delivered),
+            ),
           ),
       ),
     );
     const { journal } = this.options;
     if (journal && deliveries.length > 0) {
-      journal.opened({ busName, event });
+      journal.opened(accepted);
       void Promise.all(deliveries).then(() => journal.done(event.id));
     }
   }
@@ -207,7 +223,12 @@ export class EventBusService {
     if (list.length > MAX_KEPT) list.splice(0, list.length - MAX_KEPT);
   }
 
-  private async deliver(rule: LocalRule, target: LocalRuleTarget, event: BusEventEnvelope): Promise<void> {
+  private async deliver(
+    rule: LocalRule,
+    target: LocalRuleTarget,
+    event: BusEventEnvelope,
+    traced: boolean,
+  ): Promise<void> {
     const input =
       target.input !== undefined
         ? JSON.parse(target.input)
@@ -217,7 +238,7 @@ export class EventBusService {
     let settled: Promise<unknown> | undefined;
     const outcome = await this.retrier.run(
       async () => {
-        settled = (await this.options.deliver(target, input, rule))?.settled;
+        settled = (await this.options.deliver(target, input, rule, traced))?.settled;
       },
       { maxRetries: target.maxRetries, maxEventAgeSeconds: target.maxEventAgeSeconds ?? 86_400 },
     );
@@ -266,7 +287,10 @@ export class EventBusService {
           this.throttledCount++;
           return this.error('ThrottlingException', 'Rate exceeded');
         }
-        return this.putEvents(body);
+        return this.putEvents(
+          body,
+          header(req, 'x-amzn-trace-id') !== undefined || this.options.fromFunction?.(req) === true,
+        );
       case 'ListEventBuses':
         return this.ok({ EventBuses: this.options.buses.map((b) => ({ Name: b.name, Arn: b.arn })) });
       case 'ListRules':
@@ -315,7 +339,7 @@ export class EventBusService {
     };
   }
 
-  private putEvents(body: Record<string, unknown>): AwsResponse {
+  private putEvents(body: Record<string, unknown>, traced: boolean): AwsResponse {
     const entries = body.Entries;
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
       return this.error('ValidationException', 'Entries must hold between 1 and 10 entries');
@@ -352,6 +376,7 @@ export class EventBusService {
         detail,
         ...(time ? { time } : {}),
         ...(Array.isArray(entry.Resources) ? { resources: entry.Resources.map(String) } : {}),
+        traced: traced || (typeof entry.TraceHeader === 'string' && entry.TraceHeader !== ''),
       });
       return { EventId: event.id };
     });
