@@ -409,6 +409,7 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
   const sms = sent('sms');
   const calls = sent('voice');
   const emails = sent('email');
+  const scheduleInvocations = 1 + workers * (slots - 1) + e * pauses + deferred;
   const usage: Usage = {
     lambdaInvocations: passInvocations + journeyInvocations,
     lambdaGbSeconds:
@@ -418,7 +419,9 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
       passExecutions * expressBilledGbSeconds(2 * ASSUMED_INVOCATION_MS) +
       journeyExecutions * expressBilledGbSeconds(ASSUMED_INVOCATION_MS * tasksPerExecution),
     events: e * emits,
-    scheduleInvocations: 1 + workers * (slots - 1) + e * pauses + deferred,
+    scheduleInvocations,
+    // Each scheduled start begins a trace; the runs and steps a pass starts join it.
+    traceRoots: scheduleInvocations,
     // Scan: eventually consistent, half a unit per 4 KB. Then one unit per item read: the run a refused
     // Enter reads back, the contact at Enter, the run and the contact at each resume, the cap items.
     dynamoReadUnits:

@@ -54,7 +54,11 @@ export const DECLARED = {
    * hold the template to it): at WARN, Lambda writes no start and report records.
    */
   systemLogLevel: 'WARN' as 'DEBUG' | 'INFO' | 'WARN',
-  /** X-Ray's default sampling rule past its reservoir of one request a second: 5% of requests traced. */
+  /**
+   * X-Ray's default sampling rule past its reservoir of one request a second: 5% of the requests
+   * that begin a trace are recorded (Lambda in Active mode samples a request that arrives without a
+   * trace header; one that carries a header follows its decision).
+   */
   xraySampling: 0.05,
   /** CloudWatch Logs retention of the function log groups (one month). */
   logRetentionMonths: 1,
@@ -73,6 +77,13 @@ export interface Usage {
   readonly expressGbSeconds: number;
   readonly events: number;
   readonly scheduleInvocations: number;
+  /**
+   * Requests that begin an X-Ray trace: scheduled invocations, AWS services' events (SES, End User
+   * Messaging), producers' events and API requests. X-Ray bills per trace recorded; what a traced
+   * function calls joins its trace (the SDK sends the invocation's trace header with every call,
+   * EventBridge passes a PutEvents call's header to its targets, Step Functions to its tasks).
+   */
+  readonly traceRoots: number;
   readonly dynamoReadUnits: number;
   readonly dynamoWriteUnits: number;
   /** Of the write units, those billed for global secondary indexes. */
@@ -94,6 +105,7 @@ export const ZERO_USAGE: Usage = {
   expressGbSeconds: 0,
   events: 0,
   scheduleInvocations: 0,
+  traceRoots: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
   dynamoIndexWriteUnits: 0,
@@ -186,8 +198,7 @@ export function costOf(usage: Usage): CostBreakdown {
   const logs =
     (usage.logBytes / GB) *
     (PRICES.logsIngestPerGb + PRICES.logsStoragePerGbMonth * DECLARED.logRetentionMonths);
-  const xray =
-    (usage.lambdaInvocations + usage.expressExecutions) * DECLARED.xraySampling * PRICES.xrayPerTrace;
+  const xray = usage.traceRoots * DECLARED.xraySampling * PRICES.xrayPerTrace;
   return {
     lambda,
     stepFunctions,

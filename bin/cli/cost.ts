@@ -120,6 +120,7 @@ function usageNow(runtime: LocalRuntime): Usage {
     expressGbSeconds: sfn.startedCount * expressBilledGbSeconds(DECLARED.expressMs),
     events: runtime.bus.putCount,
     scheduleInvocations: runtime.scheduleFires,
+    traceRoots: runtime.traceRoots,
     dynamoReadUnits: runtime.dynamo.units.read,
     dynamoWriteUnits: runtime.dynamo.units.write,
     dynamoIndexWriteUnits: runtime.dynamo.units.indexWrite,
@@ -355,7 +356,7 @@ export function printCostReport(results: CostResults, write: (line: string) => v
       .map(([entry, ms]) => `${entry.replace(/^functions\//, '').replace(/-handler\.ts$/, '')} ${ms} ms`)
       .join(
         ', ',
-      )}, Express ${DECLARED.expressMs} ms, ${DECLARED.platformLogBytesAtInfo} B of platform log per invocation at the INFO system level (relance's functions: ${DECLARED.systemLogLevel}), X-Ray sampling ${DECLARED.xraySampling * 100}%, storage until TTL or ${STORAGE_HORIZON_MONTHS.toFixed(1)} months)`,
+      )}, Express ${DECLARED.expressMs} ms, ${DECLARED.platformLogBytesAtInfo} B of platform log per invocation at the INFO system level (relance's functions: ${DECLARED.systemLogLevel}), X-Ray sampling ${DECLARED.xraySampling * 100}% of the requests that begin a trace, storage until TTL or ${STORAGE_HORIZON_MONTHS.toFixed(1)} months)`,
   );
   write('');
   for (const r of journeys) {
@@ -363,7 +364,7 @@ export function printCostReport(results: CostResults, write: (line: string) => v
     write(`${r.journeyId} — ${r.typical}`);
     write(
       `  per run: ${count(u.expressExecutions)} Express executions, ${count(u.scheduleInvocations)} schedule invocations, ` +
-        `${count(u.lambdaInvocations)} Lambda invocations, ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units (${count(u.dynamoIndexWriteUnits)} in indexes), ` +
+        `${count(u.lambdaInvocations)} Lambda invocations (${count(u.traceRoots)} beginning a trace), ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units (${count(u.dynamoIndexWriteUnits)} in indexes), ` +
         `${count(u.events)} events, ${count(u.logBytes / 1024)} KB of logs, ${count(u.storedByteMonths / 1024)} KB-months stored, ${count(u.emails)} e-mails, ${count(u.sms)} SMS, ${count(u.calls)} calls`,
     );
     write(

@@ -91,6 +91,8 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
     expressGbSeconds: executions * expressBilledGbSeconds(DECLARED.expressMs),
     events: providerEvents,
     scheduleInvocations: (entered - heldOut) * pauses,
+    // Wake-ups (scheduled) and SES's events begin traces; a run's entry joins its trigger's.
+    traceRoots: (entered - heldOut) * pauses + feedbackInvocations,
     dynamoReadUnits:
       entered * PER.runEntered.readUnits +
       ended * PER.runEnded.readUnits +

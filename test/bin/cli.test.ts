@@ -251,16 +251,18 @@ describe('the cost model', () => {
   });
 
   it('prices logs, X-Ray traces, storage with point-in-time recovery, and SES fees apart', () => {
+    // A million invocations of which 100,000 began a trace (the rest joined one): X-Ray bills traces.
     const usage = {
       ...ZERO_USAGE,
       lambdaInvocations: 1e6,
+      traceRoots: 1e5,
       logBytes: 1024 ** 3,
       storedByteMonths: 1024 ** 3,
       emails: 1000,
     };
     const cost = costOf(usage);
     expect(cost.logs).toBeCloseTo(0.5 + 0.03, 6);
-    expect(cost.xray).toBeCloseTo(1e6 * 0.05 * 5e-6, 6);
+    expect(cost.xray).toBeCloseTo(1e5 * 0.05 * 5e-6, 6);
     expect(cost.dynamoStorage).toBeCloseTo(0.25 + 0.2, 6);
     expect(cost.messageFees).toBeCloseTo(0.1, 6);
     expect(cost.total).toBeCloseTo(0.2 + cost.logs + cost.xray + cost.dynamoStorage, 6);
