@@ -5,7 +5,7 @@
  * repository and by earlier starts, the CDK_ environment variables, the Node and esbuild versions.
  * A start whose inputs hash as the assembly's did reuses it without loading aws-cdk-lib or building
  * the stacks (about half of a start). Never in CI (`CI=true`), where every start synthesizes and the
- * templates are validated again, as `cdk synth` does there.
+ * templates are validated again, as `cdk synth` does there, and the inputs are not hashed.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

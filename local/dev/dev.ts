@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { PolicyValidationStack } from 'aws-cdk-lib';
 import { ENV } from '#platform/env-names.ts';
+import { isContinuousIntegration } from '../../lib/context.ts';
 import { templateValidationCache } from '../../lib/template-validation-passes.ts';
 import { bundledCatalog } from '../../workflows/versions/index.ts';
 import { REGISTRY_DIR, readRegistry, recordVersions } from '../../workflows/versions/registry.ts';
@@ -120,9 +121,11 @@ export async function synthesizeWithVersions(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalAssembly> {
   const outdir = join(options.projectRoot, '.relance', 'cdk.out');
-  const sources = assemblySourcesHash(options.projectRoot, env);
+  // In CI every start synthesizes: the inputs are not hashed (an esbuild pass over the synth's
+  // sources, a fifth of a second), and the assembly is left without a hash, never to be reused.
+  const sources = isContinuousIntegration(env) ? undefined : assemblySourcesHash(options.projectRoot, env);
   const earlier = recordedEverywhere(options.projectRoot);
-  if (assemblyUpToDate(outdir, assemblyInputsHash(sources, earlier), env))
+  if (sources !== undefined && assemblyUpToDate(outdir, assemblyInputsHash(sources, earlier), env))
     return { cdkOut: outdir, templates: readTemplatesToCheck(outdir) };
   const before = assemblyCatalog(outdir);
   forgetAssemblyInputs(outdir);
@@ -140,7 +143,8 @@ export async function synthesizeWithVersions(
   }
   // The versions as recorded now: those just recorded are the deployed ones, which the synth leaves
   // out of the earlier versions it compiles in, so the assembly is the one these inputs give.
-  rememberAssemblyInputs(outdir, assemblyInputsHash(sources, recordedEverywhere(options.projectRoot)));
+  if (sources !== undefined)
+    rememberAssemblyInputs(outdir, assemblyInputsHash(sources, recordedEverywhere(options.projectRoot)));
   if (before) {
     const changes = journeyChanges(before.current, current).filter((c) => c.status !== 'unchanged');
     if (changes.length > 0) {

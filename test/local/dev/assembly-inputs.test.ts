@@ -1,7 +1,16 @@
 // Issue 18.6: `npm start` synthesized the whole app at every start (loading aws-cdk-lib and building
 // the stacks: about half of its 3.7 s here) even when nothing it is built from had changed. The
 // assembly is now remembered with the hash of its inputs, and a start with the same inputs uses it.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -124,11 +133,15 @@ describe('relance dev at start', () => {
     expect(statSync(template()).mtimeMs).toBeGreaterThan(written);
   }, 120_000);
 
-  it('synthesizes at every start in CI', async () => {
+  it('synthesizes at every start in CI, and leaves an assembly no later start reuses', async () => {
     const env = { ...withoutCi(), CI: 'true' };
     const before = synths.count;
     await synthesizeWithVersions(options(), env);
     await synthesizeWithVersions(options(), env);
     expect(synths.count).toBe(before + 2);
+    // Its inputs were not hashed: the assembly carries no hash, and the next start synthesizes.
+    expect(existsSync(join(project, '.relance', 'cdk.out', 'relance-inputs.sha256'))).toBe(false);
+    await synthesizeWithVersions(options(), withoutCi());
+    expect(synths.count).toBe(before + 3);
   }, 120_000);
 });
