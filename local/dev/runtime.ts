@@ -173,7 +173,7 @@ export class LocalRuntime {
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
-  /** Lambda and Step Functions targets given an event put without a trace header (each begins a trace). */
+  /** Events put without a trace header handed to a Lambda or Step Functions target (each begins a trace; a refused handoff none). */
   private untracedDeliveries = 0;
   /** Lambda invocations by SNS for an AWS service's message (End User Messaging receipts): each begins a trace. */
   private serviceNotifications = 0;
@@ -789,8 +789,6 @@ export class LocalRuntime {
     traced: boolean,
   ): Promise<{ settled: Promise<unknown> } | undefined> {
     const source = rule.arn ?? rule.name;
-    if (!traced && (target.arn.includes(':states:') || target.arn.includes(':lambda:')))
-      this.untracedDeliveries++;
     if (target.arn.includes(':states:')) {
       // EventBridge starts an execution with the target's role.
       refuseIf(
@@ -799,6 +797,7 @@ export class LocalRuntime {
             { action: 'states:StartExecution', resource: target.arn },
           ]),
       );
+      if (!traced) this.untracedDeliveries++;
       this.startExecution(target.arn, input);
       return;
     }
@@ -808,6 +807,7 @@ export class LocalRuntime {
       // A Lambda target is invoked with the function's permission for the rule, not with a role.
       refuseIf(this.authorizeServiceInvoke(fn, 'events.amazonaws.com', source));
       // EventBridge hands the event to Lambda asynchronously; Lambda then retries on its own.
+      if (!traced) this.untracedDeliveries++;
       const settled = this.lambdas.invokeAsync(target.arn, input);
       this.tracker.track(() => settled);
       return { settled };
