@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { benchAudience } from './audience.ts';
 import { benchColdStart } from './cold-start.ts';
+import { benchCost } from './cost.ts';
 import { benchIngestHistory } from './ingest-history.ts';
 import type { BenchOptions, ChildMessage, Table } from './report.ts';
 import { benchSchedulerIdle } from './scheduler-idle.ts';
@@ -30,6 +31,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Table[]>> = {
   tooling: () => benchTooling(),
   wildcard: () => benchWildcard(),
   scheduler: (o) => benchSchedulerIdle(o.nowMs),
+  cost: () => benchCost(),
   segments: (o) => benchSegments({ contacts: o.contacts, seed: o.seed, nowMs: o.nowMs }),
   audience: (o) =>
     benchAudience({

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only cold-start|signups|speed|ingest|segments|audience|tooling|wildcard|scheduler] [--leads N] [--in-flight N]
+ * `npm run bench [-- --only cold-start|signups|speed|ingest|segments|audience|tooling|wildcard|scheduler|cost] [--leads N] [--in-flight N]
  *  [--contacts N] [--seed N] [--signup-seconds N] [--signups-in-flight N] [--event-rate N] [--latency-seconds N]`
  *
  * Prints figures, and for those issue 18 sets a target, the target and whether it was met: timings
@@ -22,6 +22,7 @@ const NAMES = [
   'tooling',
   'wildcard',
   'scheduler',
+  'cost',
 ] as const;
 type Name = (typeof NAMES)[number];
 /** Monday 2 March 2026, 10:00 UTC (11:00 in Paris): the French reps are on duty. */
