@@ -18,7 +18,8 @@
  *   ValidationException, Reason PRICE_OVER_THRESHOLD.
  * Accepted messages land in an outbox; a configuration set's event destination is modelled by
  * `onEvent` listeners, which receive the event record (the service's event JSON) with the
- * EventBridge detail-type it carries, so the runtime can route them.
+ * EventBridge detail-type it carries, so the runtime can route them at the record's time: a second
+ * after the send.
  */
 import { randomUUID } from 'node:crypto';
 import type { BusEventEnvelope } from './eventbridge/bus.ts';
@@ -46,6 +47,11 @@ const MAX_VOICE_CHARACTERS = { TEXT: 3000, SSML: 6000 } as const;
 /** Local prices, in USD, so MaxPrice caps can be exercised. */
 const LOCAL_PRICE_PER_PART = 0.0075;
 const LOCAL_PRICE_PER_MINUTE = 0.013;
+/**
+ * A delivery receipt is dated a second after its request: carriers answer after the send, and a
+ * receipt inside the send call raced the sending step's own write of its outcome.
+ */
+const RECEIPT_DELAY_MS = 1000;
 
 export type SmsVoiceChannel = 'TEXT' | 'VOICE';
 
@@ -351,7 +357,7 @@ export class SmsVoiceV2Service {
             ? 'VOICE_FAILED'
             : 'VOICE_COMPLETED',
         eventVersion: '1.0',
-        eventTimestamp: this.now(),
+        eventTimestamp: requestedAt + RECEIPT_DELAY_MS,
         isFinal: true,
         originationPhoneNumber: identity.phoneNumber,
         destinationPhoneNumber: message.destinationPhoneNumber,

@@ -137,11 +137,20 @@ interface PersistedState {
   readonly clock: number;
 }
 
-/** An event a provider publishes after a delay (SES's Delivery follows its Send), with its time. */
-interface LaterProviderEvent {
-  readonly at: number;
-  readonly event: BusEventEnvelope;
-}
+/**
+ * What a provider publishes after a delay, with its time: an event for the default bus (SES's Send
+ * a second after the send), or a message for an SNS topic (End User Messaging's receipts).
+ */
+type LaterProviderEvent =
+  | { readonly at: number; readonly event: BusEventEnvelope }
+  | {
+      readonly at: number;
+      readonly notification: {
+        readonly topicArn: string;
+        readonly message: string;
+        readonly publisher: string;
+      };
+    };
 
 /** A running local system. */
 export class LocalRuntime {
@@ -385,12 +394,19 @@ export class LocalRuntime {
     this.sns.onPublish((message) =>
       this.publishProviderEvents(smsDeliveryEventsFor(message, { at: this.clock.now() })),
     );
-    // End User Messaging sends every event to the default bus, and to the configuration set's destinations.
+    // End User Messaging sends every event to the default bus, and to the configuration set's
+    // destinations, at the event's time (a receipt comes after the send, not inside it).
     this.smsVoice.onEvent((event) => {
-      this.putProviderEvent(smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
+      this.publishProviderEvents([smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION })]);
       const set = this.app.phone.configurationSets.find((c) => c.name === event.configurationSetName);
-      for (const topicArn of set?.snsTopicArns ?? [])
-        this.publishToTopic(topicArn, JSON.stringify(event.record), 'sms-voice.amazonaws.com');
+      const message = JSON.stringify(event.record);
+      for (const topicArn of set?.snsTopicArns ?? []) {
+        const notification = { topicArn, message, publisher: 'sms-voice.amazonaws.com' };
+        if (event.record.eventTimestamp > this.clock.now())
+          this.laterProviderEvents.push({ at: event.record.eventTimestamp, notification });
+        else this.publishToTopic(topicArn, message, notification.publisher);
+      }
+      this.laterProviderEvents.sort((a, b) => a.at - b.at);
     });
     this.api = new LocalApiGateway({
       routes: this.app.routes,
@@ -701,7 +717,15 @@ export class LocalRuntime {
     const now = this.clock.now();
     let due = 0;
     while (due < this.laterProviderEvents.length && (this.laterProviderEvents[due]?.at ?? 0) <= now) due++;
-    for (const { event } of this.laterProviderEvents.splice(0, due)) this.putProviderEvent(event);
+    for (const later of this.laterProviderEvents.splice(0, due)) {
+      if ('event' in later) this.putProviderEvent(later.event);
+      else
+        this.publishToTopic(
+          later.notification.topicArn,
+          later.notification.message,
+          later.notification.publisher,
+        );
+    }
   }
 
   /** Puts an event an AWS service publishes itself (SES, End User Messaging) on the default bus. */

@@ -64,6 +64,46 @@ describe('SMS through End User Messaging v2', () => {
     expect(entry?.deliveryEvents?.filter((e) => e.includes('delivered'))).toHaveLength(1);
   });
 
+  it('receives the receipt a second after the send, once the step has written its outcome', async () => {
+    // Prepare
+    const email = 'v2.timing@example.com';
+    const phone = '+33612340103';
+    system.runtime.smsVoice.verifyDestination(phone);
+    // Text receipts only: the appointment journey also calls the number to confirm.
+    const receipts = () =>
+      system.runtime.bus.events.filter(
+        (r) =>
+          r.event['detail-type'] === 'Text Message Delivery Status Updated' &&
+          (r.event.detail as { destinationPhoneNumber?: string }).destinationPhoneNumber === phone,
+      ).length;
+
+    // Act: the booking is handled and the SMS sent; the clock has not moved.
+    await system.put('appointment.booked', {
+      ...base(),
+      contact: { email, phone },
+      timezone: 'Europe/Paris',
+      repId: 'claire-martin',
+      appointmentId: eventId('appt'),
+      startsAt: new Date(system.runtime.clock.now() + days(3)).toISOString(),
+      durationMinutes: 30,
+      location: 'Showroom',
+    });
+    await system.runtime.idle();
+    const atSend = await confirmationSms(email);
+    const receiptsAtSend = receipts();
+    await system.advance(1_000);
+
+    // Assess: the step settled its entry itself before any receipt (one inside the send call raced
+    // that write); the receipt follows a second later and is listed once.
+    expect(texts(phone)).toHaveLength(1);
+    expect(atSend).toMatchObject({ status: 'sent', providerMessageId: texts(phone)[0]?.messageId });
+    expect(atSend?.deliveryEvents ?? []).toEqual([]);
+    expect(receiptsAtSend).toBe(0);
+    expect(receipts()).toBe(1);
+    const entry = await confirmationSms(email);
+    expect(entry?.deliveryEvents?.filter((e) => e.includes('delivered'))).toHaveLength(1);
+  });
+
   it('lists a carrier failure on the entry without suppressing the number', async () => {
     const email = 'v2.unreachable@example.com';
     const phone = '+33612340102';
