@@ -278,6 +278,11 @@ export class LocalRuntime {
     return this.edge.url;
   }
 
+  /** Whether a request is signed with the credentials of one of the template's functions. */
+  private callerIsFunction(req: AwsRequest): boolean {
+    return this.iam.principalFor(accessKeyOf(req)) !== undefined;
+  }
+
   /**
    * Requests that began an X-Ray trace, for cost accounting: scheduled invocations, API requests,
    * events put without a trace header (producers', AWS services') given to a Lambda or Step
@@ -378,13 +383,13 @@ export class LocalRuntime {
       buses: this.app.buses,
       now,
       deliver: (target, input, rule, traced) => this.deliver(target, input, rule, traced),
-      fromFunction: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined,
+      fromFunction: (req) => this.callerIsFunction(req),
       deadLetter: (arn, event, attributes, rule) => this.deadLetter(arn, event, attributes, rule),
       background: (work) => this.tracker.track(work),
       backoffScale: this.options.retryBackoffScale ?? 1,
       ...(this.journal ? { journal: this.journal } : {}),
       // Functions' own puts are part of work already accepted: only outside callers are held back.
-      accepting: (req) => this.iam.principalFor(accessKeyOf(req)) !== undefined || this.accepting(),
+      accepting: (req) => this.callerIsFunction(req) || this.accepting(),
     });
     // SES (configuration-set EventBridge destination) and End User Messaging publish to the default bus.
     this.ses.onSent = (email) =>
@@ -397,16 +402,16 @@ export class LocalRuntime {
     // End User Messaging sends every event to the default bus, and to the configuration set's
     // destinations, at the event's time (a receipt comes after the send, not inside it).
     this.smsVoice.onEvent((event) => {
-      this.publishProviderEvents([smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION })]);
+      const at = event.record.eventTimestamp;
       const set = this.app.phone.configurationSets.find((c) => c.name === event.configurationSetName);
       const message = JSON.stringify(event.record);
-      for (const topicArn of set?.snsTopicArns ?? []) {
-        const notification = { topicArn, message, publisher: 'sms-voice.amazonaws.com' };
-        if (event.record.eventTimestamp > this.clock.now())
-          this.laterProviderEvents.push({ at: event.record.eventTimestamp, notification });
-        else this.publishToTopic(topicArn, message, notification.publisher);
-      }
-      this.laterProviderEvents.sort((a, b) => a.at - b.at);
+      this.publishAtTheirTime([
+        { at, event: smsVoiceBusEvent(event, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }) },
+        ...(set?.snsTopicArns ?? []).map((topicArn) => ({
+          at,
+          notification: { topicArn, message, publisher: 'sms-voice.amazonaws.com' },
+        })),
+      ]);
     });
     this.api = new LocalApiGateway({
       routes: this.app.routes,
@@ -702,14 +707,24 @@ export class LocalRuntime {
    * at the same instant would race on its ledger entry, which SES's timing seldom makes happen).
    */
   private publishProviderEvents(events: readonly BusEventEnvelope[]): void {
+    this.publishAtTheirTime(events.map((event) => ({ at: Date.parse(event.time), event })));
+  }
+
+  /** Publishes what is due now and keeps the rest, in time order, for putDueProviderEvents. */
+  private publishAtTheirTime(items: readonly LaterProviderEvent[]): void {
     const now = this.clock.now();
-    for (const event of events) {
-      const at = Date.parse(event.time);
-      if (at > now) this.laterProviderEvents.push({ at, event });
-      else this.putProviderEvent(event);
+    for (const item of items) {
+      if (item.at > now) this.laterProviderEvents.push(item);
+      else this.publishProviderItem(item);
     }
     // Stable: events of the same second keep the order their provider gave them.
     this.laterProviderEvents.sort((a, b) => a.at - b.at);
+  }
+
+  private publishProviderItem(item: LaterProviderEvent): void {
+    if ('event' in item) this.putProviderEvent(item.event);
+    else
+      this.publishToTopic(item.notification.topicArn, item.notification.message, item.notification.publisher);
   }
 
   /** Puts the provider events that are due. */
@@ -717,15 +732,7 @@ export class LocalRuntime {
     const now = this.clock.now();
     let due = 0;
     while (due < this.laterProviderEvents.length && (this.laterProviderEvents[due]?.at ?? 0) <= now) due++;
-    for (const later of this.laterProviderEvents.splice(0, due)) {
-      if ('event' in later) this.putProviderEvent(later.event);
-      else
-        this.publishToTopic(
-          later.notification.topicArn,
-          later.notification.message,
-          later.notification.publisher,
-        );
-    }
+    for (const later of this.laterProviderEvents.splice(0, due)) this.publishProviderItem(later);
   }
 
   /** Puts an event an AWS service publishes itself (SES, End User Messaging) on the default bus. */
