@@ -2,7 +2,8 @@
  * Cold start of every Lambda function: each handler bundled with the deployment's own esbuild
  * options (lib/stateless/function-bundle.ts, what synth runs), the size of the code loaded at init
  * and of the chunks loaded on demand, and its module initialisation time (the entry imported in a
- * fresh Node process with the function's template environment and NODE_OPTIONS), median of
+ * fresh Node process with the function's template environment and NODE_OPTIONS, once the Node
+ * built-ins Lambda's runtime loads before any handler are loaded, as in Lambda), median of
  * `processes` processes, then what its first calls load on top (see outputsLoadedOnFirstUse).
  */
 import { execFileSync } from 'node:child_process';
@@ -92,17 +93,33 @@ function largestInputs(metafile: Metafile, cwd: string, atInit: readonly string[
 const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 /**
+ * The Node built-ins Lambda's Node.js runtime has loaded when it imports a function's handler. Its
+ * runtime interface client (aws-lambda-nodejs-runtime-interface-client, src/index.mjs `run`)
+ * requires them before `UserFunction.load`: http in RAPIDClient's constructor (an http.Agent for the
+ * Runtime API), net with ResponseStream.js, util and fs with LogPatch.js, path and fs with
+ * UserFunction.js, assert with InvokeContext.js. A handler importing one of them does not load it
+ * again, so a bare Node process would charge its init with the runtime's own loading.
+ */
+const LOADED_BY_LAMBDA_RUNTIME = ['http', 'net', 'util', 'fs', 'path', 'assert'] as const;
+
+/**
  * Imports the function's entry in a fresh process: how long the import took (module
  * initialisation) and its CPU time, then how long importing what its first calls load takes, in ms.
+ * `asLambda`: the built-ins Lambda's runtime loads are loaded first (LOADED_BY_LAMBDA_RUNTIME), as
+ * in Lambda; otherwise the process is bare Node.
  */
 function initTime(
   code: BuiltCode,
   env: Record<string, string>,
+  asLambda: boolean,
 ): [init: number, cpu: number, firstUse: number] {
   const [entry] = code.atInit;
   if (!entry) throw new Error('no entry to import');
   const later = [...code.firstUse.map((path) => pathToFileURL(path).href), ...code.firstUseExternal];
   const script = [
+    asLambda
+      ? `{ const require = (await import('node:module')).createRequire(import.meta.url); for (const name of ${JSON.stringify(LOADED_BY_LAMBDA_RUNTIME)}) require(name); new (require('http').Agent)({ keepAlive: true, maxSockets: 1 }); }`
+      : '',
     'let t = performance.now();',
     'const c = process.cpuUsage();',
     `await import(${JSON.stringify(pathToFileURL(entry).href)});`,
@@ -161,9 +178,10 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
-      const runs = Array.from({ length: options.processes }, () => initTime(code, env));
+      const runs = Array.from({ length: options.processes }, () => initTime(code, env, true));
       const inits = runs.map(([init]) => init).sort((a, b) => a - b);
       const init = median(inits);
+      const bare = median(Array.from({ length: options.processes }, () => initTime(code, env, false)[0]));
       if (code.bytesAtInit > largest.bytes)
         largest = {
           bytes: code.bytesAtInit,
@@ -179,6 +197,7 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
         `${milliseconds(init)} ms`,
         `${milliseconds(inits[0] ?? Number.NaN)}–${milliseconds(inits.at(-1) ?? Number.NaN)} ms`,
         `${milliseconds(median(runs.map(([, cpu]) => cpu)))} ms`,
+        `${milliseconds(bare)} ms`,
         `${milliseconds(median(runs.map(([, , later]) => later)))} ms`,
         // The SDK clients its first calls import (functions/platform/clients), deployed with it.
         String(code.firstUseExternal.filter((path) => path.startsWith('@aws-sdk/client-')).length),
@@ -197,6 +216,7 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
           'init (median)',
           'init (range)',
           'init CPU',
+          'bare Node',
           'first use',
           'clients',
         ],
@@ -206,6 +226,7 @@ export async function benchColdStart(options: ColdStartBenchOptions): Promise<Ta
           `slowest initialisation ${milliseconds(slowest.ms)} ms (${slowest.entry}; target ≤ ${maxInitMs} ms) ${mark(slowest.ms <= maxInitMs)}`,
           `largest code at init by package: ${largest.packages}`,
           "at init = the entry (index.mjs) and the chunks it imports statically: what a cold start reads, parses and runs; first-use code = the chunks the first calls load: those of the modules relance's code imports with `await import()` (the X-Ray tracer with the first AWS client, Liquid with the first render, an event type's schema) with their static imports, and the package files read on first use (the phone metadata); on demand = every chunk not loaded at init",
+          `init = importing index.mjs in a fresh process once the built-ins Lambda's Node.js runtime loads before a handler are loaded (${LOADED_BY_LAMBDA_RUNTIME.join(', ')}: its runtime interface client requires them first), as in Lambda; bare Node = the same import in a process without them (median), which also pays for loading those`,
           'first use = importing, after init in the same process, the first-use code and the AWS SDK clients the function calls (deployed with it, built once for all functions: lib/stateless/sdk-bundle.ts): the most the first invocations add (each loads the part it reaches)',
         ],
       },
