@@ -5,28 +5,48 @@
  * the edge's. Its own port is closed as soon as the listener is taken: it would serve every e-mail
  * (and each one's signed links) on a port that checks no Host, to any page reaching it. Its store is
  * the outbox of e-mails; relance keeps its own copy (with the tags the store drops) so a restart with
- * persistence keeps it. Both keep the most recent e-mails only (./outbox.ts).
+ * persistence keeps it. Both keep the most recent e-mails only (./outbox.ts). The package is loaded
+ * with the first SES request, not at start (loadStandIn).
  */
 
 import type { RequestListener, Server } from 'node:http';
 import { createRequire } from 'node:module';
-import * as sesLocal from 'aws-ses-v2-local';
 import { inject } from 'light-my-request';
 import { Outbox } from './outbox.ts';
 
 type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
-// The package is CommonJS with `exports.default`; depending on the loader the factory is one or two `.default`s deep.
-const sesModule = sesLocal as unknown as { default: SesServerFactory | { default: SesServerFactory } };
-const sesServer: SesServerFactory =
-  typeof sesModule.default === 'function' ? sesModule.default : sesModule.default.default;
+
+/** The stand-in's own store (the module its server saves each e-mail to): every e-mail, never trimmed. */
+interface SesStore {
+  getStoreReadonly(): { emails: unknown[] };
+}
+
+/** The stand-in, loaded: its request listener, its server (port closed) and its store. */
+interface SesStandIn {
+  readonly listener: RequestListener;
+  readonly server: Server;
+  readonly store: SesStore;
+}
 
 /**
- * The stand-in's own store (the module its server saves each e-mail to, from the same module cache):
- * an array of every e-mail sent, which it never trims.
+ * Loads aws-ses-v2-local (Express, nodemailer, mailparser, handlebars: about 0.4 s of a start, so
+ * on the first SES request rather than before the system says it is ready), creates its server and
+ * takes its request listener, closing its port.
  */
-const sesStore = createRequire(import.meta.url)('aws-ses-v2-local/dist/store.js') as {
-  getStoreReadonly(): { emails: unknown[] };
-};
+async function loadStandIn(): Promise<SesStandIn> {
+  const load = createRequire(import.meta.url);
+  // The package is CommonJS with `exports.default`; depending on the loader the factory is one or two `.default`s deep.
+  const sesModule = load('aws-ses-v2-local') as { default: SesServerFactory | { default: SesServerFactory } };
+  const sesServer: SesServerFactory =
+    typeof sesModule.default === 'function' ? sesModule.default : sesModule.default.default;
+  // The same module cache as the server's: the store its server saves to.
+  const store = load('aws-ses-v2-local/dist/store.js') as SesStore;
+  const server = await sesServer({ host: '127.0.0.1', port: 0 });
+  const [listener] = server.listeners('request') as RequestListener[];
+  if (!listener) throw new Error('aws-ses-v2-local created a server without a request listener');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return { listener, server, store };
+}
 
 import type { AwsRequest, AwsResponse } from './protocol.ts';
 
@@ -90,8 +110,8 @@ function keptAttachment(attachment: WireAttachment): StoredAttachment {
 }
 
 export class LocalSes {
-  private server?: Server;
-  private listener?: RequestListener;
+  private standIn?: Promise<SesStandIn>;
+  private started = false;
   /** The e-mails sent, most recent kept; `sent.accepted` counts this process's SendEmail calls. */
   readonly sent: Outbox<StoredEmail>;
   /** Called with each e-mail sent (the runtime publishes the events SES would publish for it). */
@@ -104,13 +124,15 @@ export class LocalSes {
     this.sent = new Outbox(options.outboxLimit);
   }
 
+  /** Accepts requests from now on; the stand-in itself is loaded with the first (loadStandIn). */
   async start(): Promise<void> {
-    this.server = await sesServer({ host: '127.0.0.1', port: 0 });
-    const [listener] = this.server.listeners('request') as RequestListener[];
-    if (!listener) throw new Error('aws-ses-v2-local created a server without a request listener');
-    this.listener = listener;
-    const server = this.server;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.started = true;
+  }
+
+  private loaded(): Promise<SesStandIn> {
+    if (!this.started) throw new Error('the local SES is not started');
+    this.standIn ??= loadStandIn();
+    return this.standIn;
   }
 
   /** The e-mails kept (the most recent sent), oldest first. */
@@ -122,10 +144,9 @@ export class LocalSes {
     this.sent.restore(emails);
   }
 
-  private async forward(req: AwsRequest): Promise<AwsResponse> {
-    if (!this.listener) throw new Error('the local SES is not started');
+  private async forward(req: AwsRequest, listener: RequestListener): Promise<AwsResponse> {
     const query = req.query.toString();
-    const answer = await inject(this.listener, {
+    const answer = await inject(listener, {
       method: req.method as 'POST',
       url: `${req.path}${query ? `?${query}` : ''}`,
       headers: {
@@ -142,7 +163,8 @@ export class LocalSes {
 
   /** The SES v2 REST API: forwarded to the stand-in; sent mail is kept with its tags. */
   readonly handler = async (req: AwsRequest): Promise<AwsResponse> => {
-    const response = await this.forward(req);
+    const { listener, store } = await this.loaded();
+    const response = await this.forward(req, listener);
     if (req.method === 'POST' && req.path === '/v2/email/outbound-emails' && response.status === 200) {
       const { MessageId } = JSON.parse(response.body) as { MessageId?: string };
       // Built from the request the stand-in accepted (reading its whole store back on every send
@@ -173,7 +195,7 @@ export class LocalSes {
         ...(attachments.length > 0 ? { attachments: attachments.map(keptAttachment) } : {}),
       };
       this.sent.add(kept);
-      const stored = sesStore.getStoreReadonly().emails;
+      const stored = store.getStoreReadonly().emails;
       if (stored.length > this.sent.limit) stored.splice(0, stored.length - this.sent.limit);
       this.onSent?.(kept);
     }
@@ -181,7 +203,7 @@ export class LocalSes {
   };
 
   async close(): Promise<void> {
-    // Its port was closed at start; what stays is the request listener, reached in process.
-    this.server?.closeAllConnections?.();
+    // Its port was closed when it was loaded; what stays is the request listener, reached in process.
+    if (this.standIn) (await this.standIn).server.closeAllConnections?.();
   }
 }

@@ -2,18 +2,8 @@
 // report), and no longer loads it either: cdk-nag is some 270 modules, and loading them was part of
 // every `npm start`. The app `cdk synth` runs still applies it (test/lib/validation.test.ts shows
 // it reporting a finding).
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../support/local-system.ts';
-
-/** Runs `script` (ESM) in a fresh Node process with tsx's loader, from the project root; its stdout. */
-function runFresh(script: string): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-}
+import { runFresh } from '../../support/fresh-process.ts';
 
 describe('the local synth', () => {
   it('loads no cdk-nag module', () => {
