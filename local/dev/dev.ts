@@ -17,8 +17,6 @@ import {
   forgetAssemblyInputs,
   rememberAssemblyInputs,
 } from './assembly-inputs.ts';
-import { dashboardWeb } from './dashboard.ts';
-import { playDemo } from './demo.ts';
 import {
   assemblyCatalog,
   formatJourneyChanges,
@@ -183,7 +181,9 @@ export async function dev(options: DevOptions): Promise<void> {
       // grace keeps 30 real seconds (never less than its 10 minutes), or it would call it stalled.
       [ENV.runSweepGraceSeconds]: String(Math.max(600, Math.ceil(30 * options.timeScale))),
     },
-    web: dashboardWeb,
+    // The page's module (views over every table, previews, funnels) loads with the first page
+    // request, not before the system says it is ready.
+    web: async (running, req) => (await import('./dashboard.ts')).dashboardWeb(running, req),
     validateDefinitionsOffThread: true,
   });
   const url = runtime.endpoint;
@@ -243,6 +243,7 @@ export async function dev(options: DevOptions): Promise<void> {
     });
   const stopFollowing = followOutbox(runtime);
   if (options.demo) {
+    const { playDemo } = await import('./demo.ts');
     await playDemo(runtime, say);
     say('demo: events sent; journeys go on in journey time — watch the messages below and on the page.');
     say(
