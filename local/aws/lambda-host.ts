@@ -19,12 +19,13 @@
  * function cannot take every slot of the process, and its timeout runs from when it starts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { build, type Plugin } from 'esbuild';
+import { makeBundleDirectory } from './bundle-directory.ts';
 import { serveAwsOverPort } from './in-process-http.ts';
 import type { InvokeMessage, SandboxMessage, SerializedError } from './lambda-sandbox.ts';
 import type { AwsRequest, AwsResponse } from './protocol.ts';
@@ -343,13 +344,9 @@ export class LambdaHost {
     return [...new Set(this.byArn.values())];
   }
 
-  /** Bundles live under the project's node_modules/.cache, so the packages they import resolve. */
+  /** Bundles live under the project's node_modules/.cache, so the packages they import resolve (./bundle-directory.ts). */
   private directory(): string {
-    if (!this.bundleDir) {
-      const parent = join(this.options.projectRoot, 'node_modules', '.cache', 'relance-lambda');
-      mkdirSync(parent, { recursive: true });
-      this.bundleDir = mkdtempSync(join(parent, 'run-'));
-    }
+    this.bundleDir ??= makeBundleDirectory(this.options.projectRoot);
     return this.bundleDir;
   }
 
