@@ -22,9 +22,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Removes the run folders under `parent` whose owning process has ended; returns their names. */
-export function removeAbandonedRuns(parent: string): string[] {
-  const removed: string[] = [];
+/** Removes the run folders under `parent` whose owning process has ended. */
+function removeAbandonedRuns(parent: string): void {
   for (const name of readdirSync(parent)) {
     if (!name.startsWith('run-')) continue;
     let pid: number;
@@ -35,9 +34,7 @@ export function removeAbandonedRuns(parent: string): string[] {
     }
     if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) continue;
     rmSync(join(parent, name), { recursive: true, force: true });
-    removed.push(name);
   }
-  return removed;
 }
 
 /** A new folder for this process's bundles under `projectRoot`, after removing abandoned ones. */

@@ -13,6 +13,7 @@ import type { RequestListener, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { inject } from 'light-my-request';
 import { Outbox } from './outbox.ts';
+import type { AwsRequest, AwsResponse } from './protocol.ts';
 
 type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
 
@@ -47,8 +48,6 @@ async function loadStandIn(): Promise<SesStandIn> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return { listener, server, store };
 }
-
-import type { AwsRequest, AwsResponse } from './protocol.ts';
 
 /** An attachment as the SendEmail request carried it. */
 export interface StoredAttachment {
@@ -204,6 +203,8 @@ export class LocalSes {
 
   async close(): Promise<void> {
     // Its port was closed when it was loaded; what stays is the request listener, reached in process.
-    if (this.standIn) (await this.standIn).server.closeAllConnections?.();
+    // A stand-in that failed to load has nothing to close (its requests were answered with why).
+    const standIn = await this.standIn?.catch(() => undefined);
+    standIn?.server.closeAllConnections?.();
   }
 }

@@ -1,0 +1,57 @@
+/** `relance dev` in a child process, on an assembly synthesized beforehand, with what it prints. */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { PROJECT_ROOT } from './local-system.ts';
+
+export interface DevProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Resolves, with everything printed so far, once it has printed `text`; rejects if it ends first. */
+  printed(text: string): Promise<string>;
+  /** Its exit code or signal once it has ended, and everything it printed. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
+}
+
+/**
+ * Starts `relance dev --memory --no-demo --port 0` on `cdkOut`; `nodeArgs` go to Node after tsx's
+ * loader (another `--import`, for instance).
+ */
+export function startDev(cdkOut: string, nodeArgs: readonly string[] = []): DevProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      ...nodeArgs,
+      'bin/relance.ts',
+      'dev',
+      '--memory',
+      '--no-demo',
+      '--port',
+      '0',
+      '--cdk-out',
+      cdkOut,
+    ],
+    { cwd: PROJECT_ROOT, env: { ...process.env, RELANCE_PORT: '' }, stdio: 'pipe' },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((done) =>
+    child.on('close', (code, signal) => done({ code, signal, output })),
+  );
+  const printed = (text: string) =>
+    new Promise<string>((done, fail) => {
+      const look = () => {
+        if (!output.includes(text)) return;
+        child.stdout.off('data', look);
+        done(output);
+      };
+      child.stdout.on('data', look);
+      look();
+      void ended.then(() => fail(new Error(`ended before printing "${text}":\n${output}`)));
+    });
+  return { child, printed, ended };
+}
