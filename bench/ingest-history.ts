@@ -100,7 +100,11 @@ export async function benchIngestHistory(options: IngestHistoryBenchOptions): Pr
         throw new Error(`the benchmark's event was rejected: ${JSON.stringify(rejection.errors)}`);
       },
       newContactId: () => `bench-contact-${++ids}`,
-      historyRetentionDays: Number(setting(ENV.historyRetentionDays)),
+      historyRetention: {
+        fullDays: Number(setting(ENV.historyRetentionDays)),
+        recentDays: Number(setting(ENV.recentHistoryRetentionDays)),
+        fullTypes: new Set(setting(ENV.fullHistoryEventTypes).split(',')),
+      },
       segments,
       defaultTimezone: 'UTC',
     };

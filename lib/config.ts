@@ -122,6 +122,9 @@ const DeliverabilitySchema = z.strictObject({
   optimizedSharedDelivery: z.boolean().optional(),
 });
 
+/** Days events other than goals stay in the history when recentHistoryRetentionDays is not given. */
+const DEFAULT_RECENT_HISTORY_DAYS = 90;
+
 const RelanceConfigSchema = z
   .strictObject({
     fromAddress: FromAddress,
@@ -139,7 +142,13 @@ const RelanceConfigSchema = z
     smsSenderId: z
       .string()
       .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, '1-11 letters and digits, one letter at least'),
+    /** Days a journey's goal events stay in a contact's history (the report recounts conversions from them). */
     historyRetentionDays: z.int().positive(),
+    /**
+     * Days every other event stays in a contact's history (what reps see of a lead, lead scoring,
+     * merges). Not given: 90, or historyRetentionDays when that is shorter.
+     */
+    recentHistoryRetentionDays: z.int().positive().optional(),
     delivery: DeliveryPolicySettings,
     leads: LeadsConfigSchema,
     audiencePasses: AudiencePassConfigSchema,
@@ -161,6 +170,12 @@ const RelanceConfigSchema = z
     sandbox: z.boolean(),
   })
   .superRefine((config, context) => {
+    if ((config.recentHistoryRetentionDays ?? 0) > config.historyRetentionDays)
+      context.addIssue({
+        code: 'custom',
+        path: ['recentHistoryRetentionDays'],
+        message: `is longer than historyRetentionDays (${config.historyRetentionDays}): it is the shorter of the two`,
+      });
     // The grant is on the identity: an identity of another domain or address would never authorize a send.
     if (config.senderIdentity.type !== 'existing') return;
     const name = config.senderIdentity.arn.split(':identity/')[1];
@@ -171,7 +186,12 @@ const RelanceConfigSchema = z
         path: ['senderIdentity', 'arn'],
         message: `is the identity of "${name}", not of the From address's domain or the address itself`,
       });
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    recentHistoryRetentionDays:
+      config.recentHistoryRetentionDays ?? Math.min(DEFAULT_RECENT_HISTORY_DAYS, config.historyRetentionDays),
+  }));
 export type RelanceConfig = z.output<typeof RelanceConfigSchema>;
 
 type DeepPartial<T> = T extends readonly unknown[]
@@ -200,8 +220,10 @@ export interface RelanceConfigProps {
   readonly defaultTimezone?: ConfigInput['defaultTimezone'];
   /** SMS sender id: 1-11 letters and digits, one letter at least. @default 'RELANCE' */
   readonly smsSenderId?: ConfigInput['smsSenderId'];
-  /** How long each contact's event history is kept, in days. @default 400 */
+  /** How long a journey's goal events (an order, by default) stay in each contact's history, in days. @default 400 */
   readonly historyRetentionDays?: ConfigInput['historyRetentionDays'];
+  /** How long every other event stays in each contact's history, in days (at most historyRetentionDays). @default 90, or historyRetentionDays when shorter */
+  readonly recentHistoryRetentionDays?: ConfigInput['recentHistoryRetentionDays'];
   /** Quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. @default 21:00-08:00, 5 e-mails and 2 SMS a week, the demo's topics, 300 s */
   readonly delivery?: DeepPartial<ConfigInput['delivery']>;
   /** The public lead form: allowed origins, honeypot field, rate limits, optional captcha and webhook. @default the demo shop's origins, 10 per client per minute, 20/s (burst 40) in all */
@@ -264,6 +286,8 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
     maxPricePerMinute: '0.10',
   },
   historyRetentionDays: 400,
+  // Known, not set: 90, or historyRetentionDays when that is shorter (the schema's transform).
+  recentHistoryRetentionDays: undefined,
   delivery: {
     quietHours: { start: '21:00', end: '08:00' },
     frequencyCaps: {

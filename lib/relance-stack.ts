@@ -230,6 +230,7 @@ export class Relance extends Construct {
       products: tables.products,
       config,
       names,
+      versions: this.versions,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.eventBusProps ? { eventBusProps: props.eventBusProps } : {}),
     });

@@ -14,6 +14,7 @@ import { ACCEPTED_SOURCE } from '#platform/env-names.ts';
 import type { BusEvent } from '#platform/event-publisher.ts';
 import { type ContactsRepository, updateContact } from '../contacts/contacts-repository.ts';
 import type { EventsRepository } from '../contacts/events-repository.ts';
+import { type HistoryRetention, retentionDaysOf } from '../contacts/history-retention.ts';
 import { conflictRecords, lookUpIdentity, mirrored, resolveIdentity } from '../contacts/identity.ts';
 import { applyEvent, newContact, withIdentityConflicts } from '../contacts/profile-update.ts';
 import type { ProductsRepository } from '../products/products-repository.ts';
@@ -35,7 +36,8 @@ export interface IngestDeps {
   readonly publish: (events: BusEvent[]) => Promise<unknown>;
   readonly reject: (rejection: Rejection) => Promise<void>;
   readonly newContactId: () => string;
-  readonly historyRetentionDays: number;
+  /** How long each history item is kept, by its event type. */
+  readonly historyRetention: HistoryRetention;
   /** The deployed segments: membership is kept up to date on each profile change. */
   readonly segments: readonly SegmentDefinition[];
   /** The zone of contacts without one (birthdays are in local dates). */
@@ -232,7 +234,7 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
     await deps.events.append(
       contactId,
       { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
-      deps.historyRetentionDays,
+      retentionDaysOf(deps.historyRetention, parsed.type),
       now(),
     );
   } else if (contactRef) {
@@ -271,7 +273,7 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
       deps.events.append(
         survivorId,
         { type: parsed.type, eventId, occurredAt: parsed.detail.occurredAt, detail: acceptedDetail },
-        deps.historyRetentionDays,
+        retentionDaysOf(deps.historyRetention, parsed.type),
         now(),
       ),
       updateProducts(deps, parsed, survivorId),

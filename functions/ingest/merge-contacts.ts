@@ -17,6 +17,7 @@ import type { SegmentDefinition } from '#language/segments.ts';
 import { now, nowIso } from '#platform/clock.ts';
 import { type ContactsRepository, updateContact } from '../contacts/contacts-repository.ts';
 import type { EventsRepository } from '../contacts/events-repository.ts';
+import { type HistoryRetention, retentionDaysOf } from '../contacts/history-retention.ts';
 import { markAbsorbed, mergeProfiles } from '../contacts/profile-merge.ts';
 import { withMembership } from '../segments/realtime.ts';
 
@@ -25,7 +26,8 @@ export interface MergeDeps {
   readonly events: EventsRepository;
   readonly segments: readonly SegmentDefinition[];
   readonly defaultTimezone: string;
-  readonly historyRetentionDays: number;
+  /** How long each moved history item is kept, by its type. */
+  readonly historyRetention: HistoryRetention;
 }
 
 export type MergeResult =
@@ -117,7 +119,7 @@ export async function mergeContacts(deps: MergeDeps, detail: ContactMerged): Pro
   // 3. History: the absorbed contact's events under the survivor (same keys: a retry rewrites them).
   for await (const page of deps.events.history(absorbedId)) {
     for (const entry of page) {
-      await deps.events.append(survivorId, entry, deps.historyRetentionDays, now());
+      await deps.events.append(survivorId, entry, retentionDaysOf(deps.historyRetention, entry.type), now());
     }
   }
 

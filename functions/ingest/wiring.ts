@@ -7,6 +7,7 @@ import { publishEvents } from '#platform/event-publisher.ts';
 import { segments } from '../../workflows/segments/index.ts';
 import { ContactsRepository } from '../contacts/contacts-repository.ts';
 import { EventsRepository } from '../contacts/events-repository.ts';
+import { historyRetentionFromEnvironment } from '../contacts/history-retention.ts';
 import { ProductsRepository } from '../products/products-repository.ts';
 import type { IngestDeps } from './ingest-event.ts';
 
@@ -32,7 +33,7 @@ export function ingestDepsFromEnvironment(): IngestDeps {
       );
     },
     newContactId: () => randomUUID(),
-    historyRetentionDays: Number(optionalEnv(ENV.historyRetentionDays, '400')),
+    historyRetention: historyRetentionFromEnvironment(),
     segments,
     defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
   };

@@ -33,7 +33,12 @@ export const ENV = {
   testRecipients: 'TEST_RECIPIENTS',
   /** JSON (functions/delivery/phone-sending.ts): SMS provider, origination identity, configuration set, price caps. */
   phoneSending: 'PHONE_SENDING',
+  /** Days goal events stay in a contact's history (functions/contacts/history-retention.ts). */
   historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+  /** Days every other event stays in a contact's history. */
+  recentHistoryRetentionDays: 'RECENT_HISTORY_RETENTION_DAYS',
+  /** Comma-separated: the event types kept HISTORY_RETENTION_DAYS (the journeys' goals). */
+  fullHistoryEventTypes: 'FULL_HISTORY_EVENT_TYPES',
   /** JSON: quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. */
   deliveryPolicy: 'DELIVERY_POLICY',
 } as const;

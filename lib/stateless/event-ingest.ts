@@ -5,6 +5,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCEPTED_SOURCE, ENV, RELANCE_SOURCE } from '#platform/env-names.ts';
+import { conversionGoal } from '../../functions/journey-report/counters.ts';
+import type { JourneyCatalog } from '../../workflows/versions/index.ts';
 import type { RelanceConfig } from '../config.ts';
 import type { StageNames } from '../stage.ts';
 import { RelanceFunction, SendOnlyQueueDestination } from './relance-function.ts';
@@ -15,10 +17,24 @@ export interface EventIngestProps {
   readonly products: ITableV2;
   readonly config: RelanceConfig;
   readonly names: StageNames;
+  /**
+   * The journey versions deployed and those runs may still be on: their goal events are kept in
+   * the history for `historyRetentionDays` (the report recounts conversions from them), every other
+   * event for `recentHistoryRetentionDays`.
+   */
+  readonly versions: JourneyCatalog;
   /** An existing bus to use. @default a new bus */
   readonly eventBus?: IEventBus;
   /** Settings of the new bus. @default named `Relance-<stage>-events` with a stage */
   readonly eventBusProps?: EventBusProps;
+}
+
+/** The goal event types of every journey version, deployed or earlier, sorted. */
+export function goalEventTypes(versions: JourneyCatalog): string[] {
+  const types = new Set(
+    [...versions.current, ...versions.earlier].map((v) => conversionGoal(v.definition).event),
+  );
+  return [...types].sort();
 }
 
 /** A queue with the house defaults: encrypted, TLS only, kept two weeks. */
@@ -67,6 +83,8 @@ export class EventIngest extends Construct {
         [ENV.eventBusName]: this.bus.eventBusName,
         [ENV.defaultCountry]: props.config.defaultCountry,
         [ENV.historyRetentionDays]: String(props.config.historyRetentionDays),
+        [ENV.recentHistoryRetentionDays]: String(props.config.recentHistoryRetentionDays),
+        [ENV.fullHistoryEventTypes]: goalEventTypes(props.versions).join(','),
         [ENV.defaultTimezone]: props.config.defaultTimezone,
       },
     })

@@ -61,6 +61,20 @@ describe('readConfig', () => {
     );
   });
 
+  it('keeps events other than goals 90 days by default, and refuses a recent retention longer than the full one, naming it', () => {
+    expect(configOf({}).recentHistoryRetentionDays).toBe(90);
+    // A full retention shorter than 90 days shortens the default recent one with it.
+    expect(configOf({ 'relance:historyRetentionDays': 30 }).recentHistoryRetentionDays).toBe(30);
+    expect(configOf({ 'relance:recentHistoryRetentionDays': 400 }).recentHistoryRetentionDays).toBe(400);
+    expect(configOf({ 'relance:recentHistoryRetentionDays': '30' }).recentHistoryRetentionDays).toBe(30);
+    expect(
+      failureOf({ 'relance:recentHistoryRetentionDays': 120, 'relance:historyRetentionDays': 100 }),
+    ).toContain('relance:recentHistoryRetentionDays: is longer than historyRetentionDays (100)');
+    expect(failureOf({ 'relance:recentHistoryRetentionDays': 0 })).toContain(
+      'relance:recentHistoryRetentionDays:',
+    );
+  });
+
   it('lists every problem at once', () => {
     const message = failureOf({
       'relance:smsSenderId': 'MY SHOP SENDER',

@@ -5,10 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { JourneyDefinition } from '#language/types.ts';
 import { ACCEPTED_SOURCE, HTTP_SOURCE, RELANCE_SOURCE } from '#platform/env-names.ts';
 import { DECLARED, platformLogBytesPerInvocation } from '../../bin/cli/cost-model.ts';
+import { goalEventTypes } from '../../lib/stateless/event-ingest.ts';
 import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
 import { LOCAL_ENTRY_METADATA as LOCAL_RUNTIME_ENTRY_KEY } from '../../local/aws/template.ts';
+import { welcome } from '../../workflows/journeys/welcome.ts';
 import {
   allStatements,
   functionRoleId,
@@ -211,6 +214,36 @@ describe('ingest function', () => {
 
     const sends = grantsOf(fn, 'sqs:SendMessage');
     expect(sends.flatMap(statementResources)).toContain(`\${${rejected}.Arn}`);
+  });
+
+  it("keeps the journeys' goal events (orders) in the history 400 days and every other event 90 days", () => {
+    const { fn } = ids();
+
+    const variables = z
+      .object({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) })
+      .parse(props(resource(synth.app, fn))).Environment.Variables;
+    expect(variables).toMatchObject({
+      HISTORY_RETENTION_DAYS: '400',
+      RECENT_HISTORY_RETENTION_DAYS: '90',
+      FULL_HISTORY_EVENT_TYPES: 'order.completed',
+    });
+  });
+
+  it("keeps the goal of every journey version in full, an earlier version's included", () => {
+    const version = (definition: JourneyDefinition) => ({
+      journeyId: definition.id,
+      version: 'v',
+      definition,
+      templates: {},
+    });
+    const demoGoal = { event: 'demo.requested' as const, correlate: { by: 'contact' as const } };
+
+    expect(
+      goalEventTypes({
+        current: [version({ ...welcome, goal: demoGoal }), version(welcome)],
+        earlier: [version({ ...welcome, goal: { ...demoGoal, event: 'webinar.attended' as const } })],
+      }),
+    ).toEqual(['demo.requested', 'order.completed', 'webinar.attended']);
   });
 
   it('can put events on the relance bus', () => {

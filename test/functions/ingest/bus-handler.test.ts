@@ -4,6 +4,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useClock } from '#platform/clock.ts';
 import { RoundTrips } from '../../support/round-trips.ts';
 import { examples } from '../../workflows/catalogue/examples.ts';
 import { lambdaContext } from '../lambda-context.ts';
@@ -27,6 +28,10 @@ beforeAll(async () => {
   process.env.CONTACTS_TABLE = CONTACTS;
   process.env.EVENTS_TABLE = EVENTS;
   process.env.PRODUCTS_TABLE = PRODUCTS;
+  // As the template sets them: orders (the journeys' goal) kept 400 days, other events 90.
+  process.env.HISTORY_RETENTION_DAYS = '400';
+  process.env.RECENT_HISTORY_RETENTION_DAYS = '90';
+  process.env.FULL_HISTORY_EVENT_TYPES = 'order.completed';
   ({ handler } = await import('../../../functions/ingest/bus-handler.ts'));
 });
 
@@ -282,6 +287,30 @@ describe('ingest from the bus', () => {
       .filter((item) => String(item.sk).startsWith('INTEREST#'))
       .map((item) => item.pk);
     expect(interests.sort()).toEqual([`SKU#${line?.sku}`, 'SKU#SKU-OTHER'].sort());
+  });
+
+  it('keeps a goal event (an order) in the history for the full retention, any other event (a cart) for the recent one', async () => {
+    // Prepare
+    const nowMs = Date.parse('2026-03-02T10:00:00.000Z');
+    const restoreClock = useClock({ now: () => nowMs, scale: 0 });
+
+    // Act
+    try {
+      await handler(busEvent('cart.updated', examples['cart.updated']), lambdaContext());
+      await handler(busEvent('order.completed', examples['order.completed']), lambdaContext());
+    } finally {
+      restoreClock();
+    }
+
+    // Assess
+    const history = ddbMock
+      .commandCalls(PutCommand, { TableName: EVENTS })
+      .map((call) => call.args[0].input.Item ?? {})
+      .filter((item) => String(item.sk).startsWith('AT#'));
+    expect(history.map((item) => [item.type, item.expiresAt])).toEqual([
+      ['cart.updated', nowMs / 1000 + 90 * 86_400],
+      ['order.completed', nowMs / 1000 + 400 * 86_400],
+    ]);
   });
 
   it('publishes before writing the dedupe marker', async () => {

@@ -1,7 +1,9 @@
 // The contact.merged use case against a real DynamoDB API (dynalite in process): both contacts must
 // exist; the merge is idempotent by event id, including a retry after a crash half-way.
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactMerged } from '#catalogue/contact-merged.ts';
+import { useClock } from '#platform/clock.ts';
 import type * as Repository from '../../../functions/contacts/contacts-repository.ts';
 import type * as Events from '../../../functions/contacts/events-repository.ts';
 import { newContact } from '../../../functions/contacts/profile-update.ts';
@@ -28,7 +30,13 @@ beforeAll(async () => {
   merge = await import('../../../functions/ingest/merge-contacts.ts');
   contacts = new repo.ContactsRepository(CONTACTS);
   events = new eventsModule.EventsRepository(EVENTS);
-  deps = { contacts, events, segments: [], defaultTimezone: 'UTC', historyRetentionDays: 30 };
+  deps = {
+    contacts,
+    events,
+    segments: [],
+    defaultTimezone: 'UTC',
+    historyRetention: { fullDays: 400, recentDays: 30, fullTypes: new Set(['order.completed']) },
+  };
 });
 
 afterAll(async () => {
@@ -87,6 +95,39 @@ describe('mergeContacts', () => {
     expect(await contacts.findByIdentity('EMAIL', `dup-${run}@ex.com`)).toBe(survivorId);
     expect(await contacts.phoneHolders('+33600000099')).toEqual([survivorId]);
     expect((await events.recent(survivorId, 10)).map((e) => e.eventId)).toEqual([`order-${run}`]);
+  });
+
+  it('keeps each moved event as long as its type is kept: a goal event the full retention, any other the recent one', async () => {
+    // Prepare: the absorbed contact also put a cart together (its order is there from beforeEach).
+    await events.append(
+      absorbedId,
+      { type: 'cart.updated', eventId: `cart-${run}`, occurredAt: AT, detail: {} },
+      30,
+      Date.parse(AT),
+    );
+    const restoreClock = useClock({ now: () => Date.parse(AT), scale: 0 });
+
+    // Act
+    try {
+      await merge.mergeContacts(deps, mergeEvent({ email: `dup-${run}@ex.com` }));
+    } finally {
+      restoreClock();
+    }
+
+    // Assess
+    const { Items = [] } = await dynamo.documents.send(
+      new QueryCommand({
+        TableName: EVENTS,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${survivorId}` },
+      }),
+    );
+    const expiry = Object.fromEntries(Items.map((item) => [item.type, item.expiresAt]));
+    const atSeconds = Date.parse(AT) / 1000;
+    expect(expiry).toEqual({
+      'order.completed': atSeconds + 400 * 86_400,
+      'cart.updated': atSeconds + 30 * 86_400,
+    });
   });
 
   it('merges once when the event is applied again, even after the absorbed e-mail was re-pointed', async () => {
