@@ -60,6 +60,13 @@ export const DECLARED = {
    * trace header; one that carries a header follows its decision).
    */
   xraySampling: 0.05,
+  /**
+   * The bytes a function's log record gains deployed with active tracing: Lambda sets the
+   * invocation's trace header (`_X_AMZN_TRACE_ID`) and Powertools' logger writes its root,
+   * `,"xray_trace_id":"1-5759e988-bd862e3fe1be46a994272793"`. The local runtime runs functions
+   * untraced, so its records lack it.
+   */
+  traceIdFieldBytes: 54,
   /** CloudWatch Logs retention of the function log groups (one month). */
   logRetentionMonths: 1,
 } as const;

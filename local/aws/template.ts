@@ -83,6 +83,8 @@ export interface LocalFunction {
   readonly memorySize: number;
   /** LoggingConfig.SystemLogLevel: which of Lambda's own records (start, report) it logs; INFO unless set. */
   readonly systemLogLevel: 'DEBUG' | 'INFO' | 'WARN';
+  /** TracingConfig.Mode: Active, Lambda gives every invocation an X-Ray trace header; PassThrough unless set. */
+  readonly tracing: 'Active' | 'PassThrough';
   /** The template's ReservedConcurrentExecutions: at most this many invocations at once. */
   readonly reservedConcurrency?: number;
   readonly asyncRetries: number;
@@ -635,6 +637,10 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             timeoutSeconds: Number(props.Timeout ?? 3),
             memorySize: Number(props.MemorySize ?? 128),
             systemLogLevel: systemLogLevelOf(props.LoggingConfig),
+            tracing:
+              (props.TracingConfig as { Mode?: unknown } | undefined)?.Mode === 'Active'
+                ? 'Active'
+                : 'PassThrough',
             ...(typeof props.ReservedConcurrentExecutions === 'number'
               ? { reservedConcurrency: props.ReservedConcurrentExecutions }
               : {}),

@@ -192,6 +192,11 @@ export class LocalRuntime {
   /** Schedules whose target could not be invoked (shown like a dead-letter queue). */
   /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
   logBytes = 0;
+  /**
+   * The JSON log records (EMF metric lines apart) each function wrote, by function name: deployed
+   * with active tracing, each also carries the invocation's X-Ray trace id (bin/cli/cost.ts).
+   */
+  readonly logRecords = new Map<string, number>();
   /** Events accepted by the bus and not yet delivered, on disk (with a data directory). */
   private readonly journal: BusJournal | undefined;
   /** Executions started and not yet ended, on disk (with a data directory). */
@@ -339,9 +344,11 @@ export class LocalRuntime {
       aws: { endpoint: () => this.endpoint, dispatch: (req) => this.edge.dispatchSigned(req) },
       substitutes: this.moduleSubstitutes(),
       // CloudWatch Logs turns EMF lines into metrics (the page shows them); other lines are echoed.
-      onLogLine: (_fn, line) => {
+      onLogLine: (fn, line) => {
         this.logBytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
-        return this.metrics.ingestLogLine(line) || this.options.echoFunctionLogs === false;
+        if (this.metrics.ingestLogLine(line)) return true;
+        if (line.startsWith('{')) this.logRecords.set(fn.name, (this.logRecords.get(fn.name) ?? 0) + 1);
+        return this.options.echoFunctionLogs === false;
       },
       onAsyncFailure: async (fn, event, error) => {
         if (!fn.onFailureArn) return;

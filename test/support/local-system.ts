@@ -71,6 +71,8 @@ export async function startLocalSystem(
     moduleSubstitutes?: Record<string, string>;
     /** The runtime's backlog limit (backpressure); the runtime's default otherwise. */
     maxBacklog?: number;
+    /** Whether the functions' log records are echoed (the runtime's default: they are). */
+    echoFunctionLogs?: boolean;
   } = {},
 ): Promise<LocalSystem> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
@@ -89,6 +91,7 @@ export async function startLocalSystem(
     retryBackoffScale: 0,
     ...(options.moduleSubstitutes ? { moduleSubstitutes: options.moduleSubstitutes } : {}),
     ...(options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }),
+    ...(options.echoFunctionLogs === undefined ? {} : { echoFunctionLogs: options.echoFunctionLogs }),
     // Denials are listed by `stop`, and shown when a test that expects them wants to look.
     onDenied: () => undefined,
   });

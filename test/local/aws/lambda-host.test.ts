@@ -20,6 +20,7 @@ function fn(name: string, entry: string, overrides: Partial<LocalFunction> = {})
     timeoutSeconds: 30,
     memorySize: 256,
     systemLogLevel: 'INFO',
+    tracing: 'PassThrough',
     asyncRetries: 2,
     ...overrides,
   };

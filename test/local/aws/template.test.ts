@@ -30,6 +30,7 @@ function writeAssembly(dir: string): void {
           MemorySize: 256,
           Timeout: 30,
           LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN' },
+          TracingConfig: { Mode: 'Active' },
           Environment: {
             Variables: {
               TABLE_ARN: { 'Fn::ImportValue': 'Data:TableArn' },
@@ -294,6 +295,7 @@ describe('loadLocalApp', () => {
       memorySize: 256,
       timeoutSeconds: 30,
       systemLogLevel: 'WARN',
+      tracing: 'Active',
     });
   });
 
