@@ -10,7 +10,7 @@ import './source-mapped-stacks.ts';
  * and those fields were about 200 of an INFO record's 450-650 bytes. The level, message, time, cold
  * start, request id and trace id stay, then the record's own keys.
  */
-export class RelanceLogFormatter extends LogFormatter {
+class RelanceLogFormatter extends LogFormatter {
   formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
     return new LogItem({
       attributes: {

@@ -637,10 +637,7 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
             timeoutSeconds: Number(props.Timeout ?? 3),
             memorySize: Number(props.MemorySize ?? 128),
             systemLogLevel: systemLogLevelOf(props.LoggingConfig),
-            tracing:
-              (props.TracingConfig as { Mode?: unknown } | undefined)?.Mode === 'Active'
-                ? 'Active'
-                : 'PassThrough',
+            tracing: tracingModeOf(props.TracingConfig),
             ...(typeof props.ReservedConcurrentExecutions === 'number'
               ? { reservedConcurrency: props.ReservedConcurrentExecutions }
               : {}),
@@ -906,6 +903,11 @@ export function loadLocalApp(cdkOut: string, endpoint: string): LocalApp {
     });
   }
   return app;
+}
+
+/** A function's tracing mode from its TracingConfig (Lambda's default, PassThrough, when not set). */
+function tracingModeOf(config: unknown): LocalFunction['tracing'] {
+  return (config as { Mode?: unknown } | undefined)?.Mode === 'Active' ? 'Active' : 'PassThrough';
 }
 
 /** A function's system log level from its LoggingConfig (Lambda's default, INFO, when not set). */
