@@ -35,7 +35,7 @@ export function acknowledgeNagFindings(relance: Relance): void {
     );
   }
 
-  // "*" resources: X-Ray's PutTraceSegments/PutTelemetryRecords (every function with active tracing,
+  // "*" resources: X-Ray's PutTraceSegments/PutTelemetryRecords (every traced function,
   // every traced state machine), CloudWatch Logs delivery of state machine logs, and SMS to a phone
   // number, which SNS authorizes on "*" only. No action is wildcarded.
   for (const fn of functions) {

@@ -61,10 +61,11 @@ export const DECLARED = {
    */
   xraySampling: 0.05,
   /**
-   * The bytes a function's log record gains deployed with active tracing: Lambda sets the
-   * invocation's trace header (`_X_AMZN_TRACE_ID`) and Powertools' logger writes its root,
+   * The bytes a function's log record gains deployed: Lambda sets the invocation's trace header
+   * (`_X_AMZN_TRACE_ID`) and Powertools' logger writes its root,
    * `,"xray_trace_id":"1-5759e988-bd862e3fe1be46a994272793"`. The local runtime runs functions
-   * untraced, so its records lack it.
+   * untraced, so its records lack it. Counted for PassThrough functions too: whether Lambda gives
+   * them a header when nothing upstream traced is not verified here, so the bound is kept.
    */
   traceIdFieldBytes: 54,
   /** CloudWatch Logs retention of the function log groups (one month). */

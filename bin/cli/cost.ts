@@ -113,8 +113,7 @@ function usageNow(runtime: LocalRuntime): Usage {
     const invocations = runtime.lambdas.counts.get(fn.name) ?? 0;
     lambdaGbSeconds += declaredLambdaGbSeconds(fn.entry, fn.memorySize, invocations);
     platformLogBytes += invocations * platformLogBytesPerInvocation(fn.systemLogLevel);
-    if (fn.tracing === 'Active')
-      traceIdBytes += (runtime.logRecords.get(fn.name) ?? 0) * DECLARED.traceIdFieldBytes;
+    traceIdBytes += (runtime.logRecords.get(fn.name) ?? 0) * DECLARED.traceIdFieldBytes;
   }
   return {
     lambdaInvocations: [...runtime.lambdas.counts.values()].reduce((a, b) => a + b, 0),
@@ -359,7 +358,7 @@ export function printCostReport(results: CostResults, write: (line: string) => v
       .map(([entry, ms]) => `${entry.replace(/^functions\//, '').replace(/-handler\.ts$/, '')} ${ms} ms`)
       .join(
         ', ',
-      )}, Express ${DECLARED.expressMs} ms, ${DECLARED.platformLogBytesAtInfo} B of platform log per invocation at the INFO system level (relance's functions: ${DECLARED.systemLogLevel}), ${DECLARED.traceIdFieldBytes} B of X-Ray trace id in each log record of an actively traced function, X-Ray sampling ${DECLARED.xraySampling * 100}% of the requests that begin a trace, storage until TTL or ${STORAGE_HORIZON_MONTHS.toFixed(1)} months)`,
+      )}, Express ${DECLARED.expressMs} ms, ${DECLARED.platformLogBytesAtInfo} B of platform log per invocation at the INFO system level (relance's functions: ${DECLARED.systemLogLevel}), ${DECLARED.traceIdFieldBytes} B of X-Ray trace id in each log record, X-Ray sampling ${DECLARED.xraySampling * 100}% of the requests that begin a trace, storage until TTL or ${STORAGE_HORIZON_MONTHS.toFixed(1)} months)`,
   );
   write('');
   for (const r of journeys) {

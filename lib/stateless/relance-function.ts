@@ -44,6 +44,13 @@ export interface RelanceFunctionProps {
   /** @default 30 seconds */
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+  /**
+   * Active: Lambda samples the invocations that arrive without a trace header (1 a second and 5% of
+   * the rest) and each sampled one begins a trace, which X-Ray bills. PassThrough: the function
+   * joins a trace begun upstream and begins none.
+   * @default Tracing.ACTIVE
+   */
+  readonly tracing?: Tracing.ACTIVE | Tracing.PASS_THROUGH;
 }
 
 /**
@@ -78,7 +85,7 @@ export class RelanceFunction extends LambdaFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing ?? Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       // Lambda's own start and report records (about 600 B an invocation, two thirds of what a

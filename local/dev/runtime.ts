@@ -182,9 +182,14 @@ export class LocalRuntime {
   private stopped = false;
   /** Scheduler target invocations, for cost accounting. */
   scheduleFires = 0;
-  /** Events put without a trace header handed to a Lambda or Step Functions target (each begins a trace; a refused handoff none). */
+  /** Those whose target begins a trace (a state machine, an actively traced function). */
+  private tracedFires = 0;
+  /**
+   * Events put without a trace header handed to a Step Functions target or an actively traced
+   * function (each begins a trace; a refused handoff none, a PassThrough function none).
+   */
   private untracedDeliveries = 0;
-  /** Lambda invocations by SNS for an AWS service's message (End User Messaging receipts): each begins a trace. */
+  /** Invocations of an actively traced function by SNS for an AWS service's message (End User Messaging receipts): each begins a trace. */
   private serviceNotifications = 0;
   /** Provider events dated after now, by time: put on the bus when the clock reaches them. */
   private laterProviderEvents: LaterProviderEvent[] = [];
@@ -193,8 +198,8 @@ export class LocalRuntime {
   /** Bytes the functions wrote to their logs, as CloudWatch Logs bills ingestion (each line and its event overhead). */
   logBytes = 0;
   /**
-   * The JSON log records (EMF metric lines apart) each function wrote, by function name: deployed
-   * with active tracing, each also carries the invocation's X-Ray trace id (bin/cli/cost.ts).
+   * The JSON log records (EMF metric lines apart) each function wrote, by function name: deployed,
+   * each also carries the invocation's X-Ray trace id (bin/cli/cost.ts).
    */
   readonly logRecords = new Map<string, number>();
   /** Events accepted by the bus and not yet delivered, on disk (with a data directory). */
@@ -291,12 +296,13 @@ export class LocalRuntime {
   /**
    * Requests that began an X-Ray trace, for cost accounting: scheduled invocations, API requests,
    * events put without a trace header (producers', AWS services') given to a Lambda or Step
-   * Functions target, and SNS notifications of a service's message. Everything a function calls
-   * joins its trace: in Lambda the SDK sends the invocation's trace header with every call, which
-   * EventBridge passes to targets and Step Functions to its tasks.
+   * Functions target, and SNS notifications of a service's message; for a Lambda target, only when
+   * its tracing is Active (a PassThrough function traces only what arrives sampled). Everything a
+   * function calls joins its trace: in Lambda the SDK sends the invocation's trace header with every
+   * call, which EventBridge passes to targets and Step Functions to its tasks.
    */
   get traceRoots(): number {
-    return this.untracedDeliveries + this.scheduleFires + this.api.requestCount + this.serviceNotifications;
+    return this.untracedDeliveries + this.tracedFires + this.api.requestCount + this.serviceNotifications;
   }
 
   private statePath(): string | undefined {
@@ -703,7 +709,7 @@ export class LocalRuntime {
         continue;
       }
       const notification = snsNotification({ topicArn, message, at: this.clock.now() });
-      this.serviceNotifications++;
+      if (fn.tracing === 'Active') this.serviceNotifications++;
       this.tracker.track(() => this.lambdas.invokeAsync(fn.arn, notification));
     }
   }
@@ -845,7 +851,7 @@ export class LocalRuntime {
       // A Lambda target is invoked with the function's permission for the rule, not with a role.
       refuseIf(this.authorizeServiceInvoke(fn, 'events.amazonaws.com', source));
       // EventBridge hands the event to Lambda asynchronously; Lambda then retries on its own.
-      if (!traced) this.untracedDeliveries++;
+      if (!traced && fn.tracing === 'Active') this.untracedDeliveries++;
       const settled = this.lambdas.invokeAsync(target.arn, input);
       this.tracker.track(() => settled);
       return { settled };
@@ -976,9 +982,16 @@ export class LocalRuntime {
     for (const { schedule, scheduledTime } of due) {
       if (!this.scheduler.markFired(schedule.Name, schedule.GroupName, scheduledTime)) continue;
       this.scheduleFires++;
+      if (this.beginsTrace(schedule.Target.Arn)) this.tracedFires++;
       this.tracker.track(() => this.invokeScheduleTarget(schedule));
     }
     return due.length;
+  }
+
+  /** Whether an invocation of this target without a trace header begins one: a traced state machine or function. */
+  private beginsTrace(arn: string): boolean {
+    if (arn.includes(':lambda:')) return this.lambdas.find(arn)?.tracing === 'Active';
+    return arn.includes(':states:');
   }
 
   /**

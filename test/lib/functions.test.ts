@@ -78,12 +78,19 @@ describe('Lambda functions', () => {
     synth.data.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
-  it('run Node.js 22 on arm64 with active tracing', () => {
+  it('run Node.js 22 on arm64, traced actively but the delivery feedback, which joins traces only', () => {
     synth.app.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
     });
+    const modes = functions().map(([, fn]) => [
+      fn.Metadata?.[LOCAL_ENTRY_METADATA],
+      (props(fn).TracingConfig as { Mode?: string } | undefined)?.Mode,
+    ]);
+    expect(modes.filter(([, mode]) => mode !== 'Active')).toEqual([
+      ['functions/delivery/feedback-handler.ts', 'PassThrough'],
+    ]);
+    expect(modes).toHaveLength(14);
   });
 
   it('log to their own log group, which has a retention, and may write only there', () => {
