@@ -103,9 +103,17 @@ export class LocalTransactions {
     return result;
   }
 
+  /**
+   * Forgets the tokens older than DynamoDB's ten minutes. A token is kept in the order it was first
+   * used, so the expired ones lead the map: the walk stops at the first one still valid, instead of
+   * visiting every token of the last ten minutes on every transaction.
+   */
   private forgetOldTokens(): void {
     const oldest = this.nowMs() - TOKEN_TTL_MS;
-    for (const [token, { at }] of this.tokens) if (at < oldest) this.tokens.delete(token);
+    for (const [token, { at }] of this.tokens) {
+      if (at >= oldest) break;
+      this.tokens.delete(token);
+    }
   }
 
   private async actions(input: Record<string, unknown>): Promise<Action[] | DynamoAnswer> {
