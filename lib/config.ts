@@ -149,6 +149,12 @@ const RelanceConfigSchema = z
      * merges). Not given: 90, or historyRetentionDays when that is shorter.
      */
     recentHistoryRetentionDays: z.int().positive().optional(),
+    /**
+     * Which accepted events ingest re-publishes on the bus (source relance.ingest): `listened`, the
+     * types a relance rule matches (a journey's trigger, wait, goal; the lead router); `all`, every
+     * one, for rules of your own on the relance bus. Each published event is billed by EventBridge.
+     */
+    publishAcceptedEvents: z.enum(['listened', 'all']),
     delivery: DeliveryPolicySettings,
     leads: LeadsConfigSchema,
     audiencePasses: AudiencePassConfigSchema,
@@ -224,6 +230,8 @@ export interface RelanceConfigProps {
   readonly historyRetentionDays?: ConfigInput['historyRetentionDays'];
   /** How long every other event stays in each contact's history, in days (at most historyRetentionDays). @default 90, or historyRetentionDays when shorter */
   readonly recentHistoryRetentionDays?: ConfigInput['recentHistoryRetentionDays'];
+  /** Which accepted events ingest re-publishes: those a relance rule matches, or all (for your own rules). @default 'listened' */
+  readonly publishAcceptedEvents?: ConfigInput['publishAcceptedEvents'];
   /** Quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. @default 21:00-08:00, 5 e-mails and 2 SMS a week, the demo's topics, 300 s */
   readonly delivery?: DeepPartial<ConfigInput['delivery']>;
   /** The public lead form: allowed origins, honeypot field, rate limits, optional captcha and webhook. @default the demo shop's origins, 10 per client per minute, 20/s (burst 40) in all */
@@ -288,6 +296,7 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   historyRetentionDays: 400,
   // Known, not set: 90, or historyRetentionDays when that is shorter (the schema's transform).
   recentHistoryRetentionDays: undefined,
+  publishAcceptedEvents: 'listened',
   delivery: {
     quietHours: { start: '21:00', end: '08:00' },
     frequencyCaps: {

@@ -99,6 +99,21 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Events no journey starts on, measured for their ingest alone. */
+interface EventScenario {
+  readonly type: string;
+  readonly typical: string;
+  readonly put: (put: Put, key: string) => Promise<void>;
+}
+
+const EVENT_SCENARIOS: EventScenario[] = [
+  {
+    type: 'page.viewed',
+    typical: 'a known contact views a page (no relance rule takes page views: stored, not re-published)',
+    put: (put, key) => put('page.viewed', { contact: { email: `${key}@example.com` }, path: '/pricing' }),
+  },
+];
+
 /**
  * What the runtime has used so far. Lambda and Express durations are the declared model's (local
  * wall time is not Lambda's); DynamoDB units, log bytes and messages are counted. Storage is not a
@@ -154,6 +169,14 @@ export interface FeedbackCost {
   readonly perMillionMessages: CostBreakdown;
 }
 
+/** The ingest of an event no journey starts on, per event and per million. */
+export interface EventCost {
+  readonly type: string;
+  readonly typical: string;
+  readonly perEvent: Usage;
+  readonly perMillionEvents: CostBreakdown;
+}
+
 export interface JourneyCost {
   readonly journeyId: string;
   readonly typical: string;
@@ -205,7 +228,7 @@ async function measure(
 /** Measures every reference journey; returns the usage and cost per run and per million runs. */
 export async function measureJourneyCosts(
   projectRoot: string,
-): Promise<{ journeys: JourneyCost[]; feedback: FeedbackCost }> {
+): Promise<{ journeys: JourneyCost[]; feedback: FeedbackCost; events: EventCost[] }> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-cost-')));
   const runtime = await startLocalRuntime({
     projectRoot,
@@ -271,6 +294,24 @@ export async function measureJourneyCosts(
     const emailsPlain = runtime.ses.sent.accepted - emailsBefore;
     const withFeedback = await measure(runtime, put, cart, 'feedback', true, true);
     const feedbackPerMessage = perRun(subtractUsage(withFeedback, withoutFeedback), Math.max(1, emailsPlain));
+    const events: EventCost[] = [];
+    for (const event of EVENT_SCENARIOS) {
+      // A second contact's event of the type after a first one's, so both are counted alike.
+      const scenario: Scenario = {
+        journeyId: event.type,
+        typical: event.typical,
+        setup: (p, key) => event.put(p, `${key}-seen`),
+        trigger: (p, key) => event.put(p, `${key}-seen`),
+        runFor: 0,
+      };
+      const perEvent = perRun(await measure(runtime, put, scenario, 'event', false), RUNS);
+      events.push({
+        type: event.type,
+        typical: event.typical,
+        perEvent,
+        perMillionEvents: costOf(perRun(perEvent, 1 / 1e6)),
+      });
+    }
     const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));
     return {
       journeys: results.map(({ scenario, journey, ingest }) => {
@@ -291,6 +332,7 @@ export async function measureJourneyCosts(
         perMessage: feedbackPerMessage,
         perMillionMessages: costOf(perRun(feedbackPerMessage, 1 / 1e6)),
       },
+      events,
     };
   } finally {
     client.destroy();
@@ -305,6 +347,8 @@ const count = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 export interface CostResults {
   readonly journeys: readonly JourneyCost[];
   readonly feedback: FeedbackCost;
+  /** Events no journey starts on, their ingest alone (absent: not measured). */
+  readonly events?: readonly EventCost[];
 }
 
 /** The budget: an abandoned cart entry (ingest, run, feedback; message fees apart) at or under $15 per million. */
@@ -330,7 +374,12 @@ export function costTarget(results: CostResults): CostTarget {
 
 /** The report as one JSON document (`relance cost --json`): the measurements and the target. */
 export function costDocument(results: CostResults): CostResults & { readonly target: CostTarget } {
-  return { journeys: results.journeys, feedback: results.feedback, target: costTarget(results) };
+  return {
+    journeys: results.journeys,
+    feedback: results.feedback,
+    ...(results.events ? { events: results.events } : {}),
+    target: costTarget(results),
+  };
 }
 
 /** One line per billed item of a breakdown. */
@@ -395,6 +444,17 @@ export function printCostReport(results: CostResults, write: (line: string) => v
     `  per million e-mails: ${money(feedback.perMillionMessages.total)}  (${breakdownLines(feedback.perMillionMessages).join(', ')})`,
   );
   write('');
+  for (const event of results.events ?? []) {
+    const u = event.perEvent;
+    write(`${event.type} — ${event.typical}`);
+    write(
+      `  per event: ${count(u.lambdaInvocations)} Lambda invocations, ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units, ${count(u.events)} events put, ${count(u.storedByteMonths / 1024)} KB-months stored`,
+    );
+    write(
+      `  its ingest, per million: ${money(event.perMillionEvents.total)}  (${breakdownLines(event.perMillionEvents).join(', ')})`,
+    );
+    write('');
+  }
   const target = costTarget(results);
   write(
     `target: an abandoned-cart entry at or under ${money(target.maxPerMillionEntries)} per million, message fees apart — ${target.perMillionEntries === undefined ? 'n/a' : money(target.perMillionEntries)} ${target.met ? '✓' : '✗'}`,

@@ -42,6 +42,11 @@ export interface IngestDeps {
   readonly segments: readonly SegmentDefinition[];
   /** The zone of contacts without one (birthdays are in local dates). */
   readonly defaultTimezone: string;
+  /**
+   * The accepted event types re-published on the bus: those some rule matches (each published
+   * event is billed). Every type when not given.
+   */
+  readonly publishedTypes?: ReadonlySet<string>;
 }
 
 export interface IncomingEvent {
@@ -283,7 +288,8 @@ export async function ingestEvent(deps: IngestDeps, incoming: IncomingEvent): Pr
   } else {
     await updateProducts(deps, parsed, contactId);
   }
-  await deps.publish([{ source: ACCEPTED_SOURCE, detailType: parsed.type, detail: acceptedDetail }]);
+  if (deps.publishedTypes?.has(parsed.type) ?? true)
+    await deps.publish([{ source: ACCEPTED_SOURCE, detailType: parsed.type, detail: acceptedDetail }]);
   // Entries and exits go through ingest like any event (history, then journeys); a retry of this
   // event publishes them again with the same ids, so none is lost and none counts twice.
   for (let start = 0; start < segmentEvents.length; start += 10) {

@@ -36,5 +36,13 @@ export function ingestDepsFromEnvironment(): IngestDeps {
     historyRetention: historyRetentionFromEnvironment(),
     segments,
     defaultTimezone: optionalEnv(ENV.defaultTimezone, 'UTC'),
+    ...publishedTypesFromEnvironment(),
   };
+}
+
+/** PUBLISHED_EVENT_TYPES as a set (empty: none); nothing, meaning every type, when it is `*` or not set. */
+function publishedTypesFromEnvironment(): Pick<IngestDeps, 'publishedTypes'> {
+  const listed = process.env[ENV.publishedEventTypes];
+  if (listed === undefined || listed === '*') return {};
+  return { publishedTypes: new Set(listed.split(',').filter((type) => type.length > 0)) };
 }

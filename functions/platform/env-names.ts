@@ -39,6 +39,11 @@ export const ENV = {
   recentHistoryRetentionDays: 'RECENT_HISTORY_RETENTION_DAYS',
   /** Comma-separated: the event types kept HISTORY_RETENTION_DAYS (the journeys' goals). */
   fullHistoryEventTypes: 'FULL_HISTORY_EVENT_TYPES',
+  /**
+   * Comma-separated: the accepted event types ingest re-publishes (those a relance rule matches);
+   * `*` or not set: every one.
+   */
+  publishedEventTypes: 'PUBLISHED_EVENT_TYPES',
   /** JSON: quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. */
   deliveryPolicy: 'DELIVERY_POLICY',
 } as const;

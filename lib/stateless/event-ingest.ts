@@ -1,6 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, type EventBusProps, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { CfnRule, EventBus, type EventBusProps, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -37,6 +37,28 @@ export function goalEventTypes(versions: JourneyCatalog): string[] {
   return [...types].sort();
 }
 
+/**
+ * The accepted event types some rule under `scope` matches (its pattern's source names
+ * relance.ingest), sorted and comma-separated; `*` when such a rule takes every type. Read from the
+ * rules' patterns as the template renders them, so what ingest publishes cannot drift from what the
+ * journeys and the lead router listen to.
+ */
+export function acceptedTypesMatched(scope: Construct): string {
+  const types = new Set<string>();
+  for (const construct of scope.node.findAll()) {
+    if (!(construct instanceof CfnRule)) continue;
+    const pattern = Stack.of(construct).resolve(construct.eventPattern) as
+      | { source?: unknown; 'detail-type'?: unknown }
+      | undefined;
+    const sources = Array.isArray(pattern?.source) ? pattern.source : [];
+    if (!sources.includes(ACCEPTED_SOURCE)) continue;
+    const detailTypes = pattern?.['detail-type'];
+    if (!Array.isArray(detailTypes)) return '*';
+    for (const type of detailTypes) if (typeof type === 'string') types.add(type);
+  }
+  return [...types].sort().join(',');
+}
+
 /** A queue with the house defaults: encrypted, TLS only, kept two weeks. */
 export function deadLetterQueue(scope: Construct, id: string, queueName?: string): Queue {
   return new Queue(scope, id, {
@@ -50,7 +72,8 @@ export function deadLetterQueue(scope: Construct, id: string, queueName?: string
 /**
  * The relance event bus and its ingest: producers put events on the bus (IAM), or POST them to the
  * HTTP API (http-ingest.ts), which forwards them here. The ingest function validates each one, updates the contact, then
- * re-publishes it with source `relance.ingest`; journeys listen only to those, so a journey always
+ * re-publishes it with source `relance.ingest` when a rule matches its type (or every one, with
+ * `publishAcceptedEvents: 'all'`); journeys listen only to those, so a journey always
  * sees the contact as the event left it. Invalid events go to the rejected-events queue with the
  * reason; events the function could not process after retries go to the dead-letter queue.
  */
@@ -85,6 +108,11 @@ export class EventIngest extends Construct {
         [ENV.historyRetentionDays]: String(props.config.historyRetentionDays),
         [ENV.recentHistoryRetentionDays]: String(props.config.recentHistoryRetentionDays),
         [ENV.fullHistoryEventTypes]: goalEventTypes(props.versions).join(','),
+        // Read at synthesis, once every rule of the deployment exists.
+        [ENV.publishedEventTypes]:
+          props.config.publishAcceptedEvents === 'all'
+            ? '*'
+            : Lazy.string({ produce: () => acceptedTypesMatched(scope) }),
         [ENV.defaultTimezone]: props.config.defaultTimezone,
       },
     })

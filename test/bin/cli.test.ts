@@ -222,6 +222,27 @@ describe('relance cost --json', () => {
       expect(cart).toContain(item);
   });
 
+  it('adds the ingest of events no journey starts on, each with its line', () => {
+    // Arrange
+    const pageView = {
+      type: 'page.viewed',
+      typical: 'a known contact views a page',
+      perEvent: ZERO_USAGE,
+      perMillionEvents: breakdown(4.74),
+    };
+    const results = { journeys: [journey('abandoned-cart', 12.5)], feedback, events: [pageView] };
+    const lines: string[] = [];
+
+    // Act
+    const document = costDocument(results);
+    printCostReport(results, (line) => lines.push(line));
+
+    // Assess
+    expect(document.events).toEqual([pageView]);
+    expect(lines).toContain('page.viewed — a known contact views a page');
+    expect(lines.some((line) => line.startsWith('  its ingest, per million: $4.74'))).toBe(true);
+  });
+
   it('misses the target over $15, or without an abandoned-cart measurement', () => {
     // Act
     const over = costTarget({ journeys: [journey('abandoned-cart', 15.01)], feedback });

@@ -28,7 +28,11 @@ describe('failure is visible on the local runtime', () => {
   let system: LocalSystem;
   beforeAll(async () => {
     // One SDK attempt per call, so the state machine's own retries are what is exercised, quickly.
-    system = await startLocalSystem({ environment: { AWS_MAX_ATTEMPTS: '1' } });
+    // Every accepted event published: a test adds a rule of its own for a type no journey takes.
+    system = await startLocalSystem({
+      environment: { AWS_MAX_ATTEMPTS: '1' },
+      context: { 'relance:publishAcceptedEvents': 'all' },
+    });
   });
   afterAll(async () => {
     await system.stop();

@@ -75,6 +75,14 @@ describe('readConfig', () => {
     );
   });
 
+  it('re-publishes the accepted events rules match by default, every one when asked, and names a wrong value', () => {
+    expect(configOf({}).publishAcceptedEvents).toBe('listened');
+    expect(configOf({ 'relance:publishAcceptedEvents': 'all' }).publishAcceptedEvents).toBe('all');
+    expect(failureOf({ 'relance:publishAcceptedEvents': 'some' })).toContain(
+      'relance:publishAcceptedEvents:',
+    );
+  });
+
   it('lists every problem at once', () => {
     const message = failureOf({
       'relance:smsSenderId': 'MY SHOP SENDER',

@@ -253,6 +253,35 @@ describe('ingest function', () => {
     ).toEqual(['demo.requested', 'order.completed', 'webinar.attended']);
   });
 
+  it('re-publishes the accepted event types the relance.ingest rules match, and every type when asked', () => {
+    const { fn } = ids();
+    const matched = new Set<string>();
+    for (const rule of resourcesOfType(synth.app, 'AWS::Events::Rule').values()) {
+      const pattern = props(rule).EventPattern as { source?: unknown[]; 'detail-type'?: string[] };
+      if (!pattern.source?.includes(ACCEPTED_SOURCE)) continue;
+      for (const type of pattern['detail-type'] ?? []) matched.add(type);
+    }
+    const environment = (app: typeof synth.app, id: string) =>
+      z
+        .object({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) })
+        .parse(props(resource(app, id))).Environment.Variables;
+
+    const published = String(environment(synth.app, fn).PUBLISHED_EVENT_TYPES).split(',');
+    expect(published).toEqual([...matched].sort());
+    expect(published).toEqual(expect.arrayContaining(['cart.updated', 'lead.submitted', 'order.completed']));
+    expect(published).not.toContain('page.viewed');
+
+    const all = synthRelance({ 'relance:publishAcceptedEvents': 'all' });
+    try {
+      const allFn = [...resourcesOfType(all.app, 'AWS::Lambda::Function').entries()].find(
+        ([, f]) => f.Metadata?.[LOCAL_ENTRY_METADATA] === 'functions/ingest/bus-handler.ts',
+      )?.[0];
+      expect(environment(all.app, String(allFn)).PUBLISHED_EVENT_TYPES).toBe('*');
+    } finally {
+      all.dispose();
+    }
+  });
+
   it('can put events on the relance bus', () => {
     const { fn, bus } = ids();
 
