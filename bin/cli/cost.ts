@@ -177,6 +177,15 @@ export interface EventCost {
   readonly perMillionEvents: CostBreakdown;
 }
 
+/** What a trigger posted to `POST /events` adds to its ingest: API Gateway, and the HTTP function in front of the bus. */
+export interface HttpIngestCost {
+  /** API Gateway's requests, per million entries. */
+  readonly apiGateway: number;
+  /** The HTTP function's invocations, logs and trace share, per million entries. */
+  readonly httpFunction: number;
+  readonly total: number;
+}
+
 export interface JourneyCost {
   readonly journeyId: string;
   readonly typical: string;
@@ -228,7 +237,7 @@ async function measure(
 /** Measures every reference journey; returns the usage and cost per run and per million runs. */
 export async function measureJourneyCosts(
   projectRoot: string,
-): Promise<{ journeys: JourneyCost[]; feedback: FeedbackCost; events: EventCost[] }> {
+): Promise<{ journeys: JourneyCost[]; feedback: FeedbackCost; events: EventCost[]; http: HttpIngestCost }> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-cost-')));
   const runtime = await startLocalRuntime({
     projectRoot,
@@ -277,6 +286,23 @@ export async function measureJourneyCosts(
     );
     await runtime.idle();
   };
+  // The same trigger posted to the HTTP API, as a website without AWS credentials sends it.
+  const posted: Put = async (detailType, detail) => {
+    n += 1;
+    const full = {
+      eventId: `cost-${n}`,
+      occurredAt: new Date(runtime.clock.now()).toISOString(),
+      source: 'cost.example.com',
+      ...detail,
+    };
+    const answer = await fetch(`${runtime.endpoint}/${runtime.app.stage}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'cost' },
+      body: JSON.stringify({ type: detailType, detail: full }),
+    });
+    if (answer.status !== 202) throw new Error(`POST /events: ${answer.status} ${await answer.text()}`);
+    await runtime.idle();
+  };
   try {
     const results: Array<{ scenario: Scenario; journey: Usage; ingest: Usage }> = [];
     for (const scenario of SCENARIOS) {
@@ -312,6 +338,14 @@ export async function measureJourneyCosts(
         perMillionEvents: costOf(perRun(perEvent, 1 / 1e6)),
       });
     }
+    // The abandoned cart's trigger posted instead of put: what API Gateway and the HTTP function add.
+    const cartIngest = results.find((r) => r.scenario.journeyId === 'abandoned-cart')?.ingest;
+    if (!cartIngest) throw new Error('no abandoned-cart ingest measured');
+    const requestsBefore = runtime.api.requestCount;
+    const postedIngest = perRun(await measure(runtime, posted, cart, 'http', false), RUNS);
+    const apiRequests = (runtime.api.requestCount - requestsBefore) / RUNS;
+    const httpFunction = costOf(perRun(subtractUsage(postedIngest, cartIngest), 1 / 1e6)).total;
+    const apiGateway = apiRequests * PRICES.apiGatewayPerRequest * 1e6;
     const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));
     return {
       journeys: results.map(({ scenario, journey, ingest }) => {
@@ -333,6 +367,7 @@ export async function measureJourneyCosts(
         perMillionMessages: costOf(perRun(feedbackPerMessage, 1 / 1e6)),
       },
       events,
+      http: { apiGateway, httpFunction, total: apiGateway + httpFunction },
     };
   } finally {
     client.destroy();
@@ -349,6 +384,8 @@ export interface CostResults {
   readonly feedback: FeedbackCost;
   /** Events no journey starts on, their ingest alone (absent: not measured). */
   readonly events?: readonly EventCost[];
+  /** What posting the trigger to `POST /events` adds (absent: not measured; API Gateway's price alone is printed). */
+  readonly http?: HttpIngestCost;
 }
 
 /** The budget: an abandoned cart entry (ingest, run, feedback; message fees apart) at or under $15 per million. */
@@ -378,6 +415,7 @@ export function costDocument(results: CostResults): CostResults & { readonly tar
     journeys: results.journeys,
     feedback: results.feedback,
     ...(results.events ? { events: results.events } : {}),
+    ...(results.http ? { http: results.http } : {}),
     target: costTarget(results),
   };
 }
@@ -431,7 +469,9 @@ export function printCostReport(results: CostResults, write: (line: string) => v
       `  SES fees, per million entries (apart): ${money(r.perMillionEntries.messageFees)}; SMS at your destination's rate`,
     );
     write(
-      `  if producers POST /events through API Gateway: +${money(PRICES.apiGatewayPerRequest * 1e6)} per million entries`,
+      results.http
+        ? `  if producers POST /events through API Gateway: +${money(results.http.total)} per million entries (API Gateway ${money(results.http.apiGateway)}, the HTTP function ${money(results.http.httpFunction)})`
+        : `  if producers POST /events through API Gateway: +${money(PRICES.apiGatewayPerRequest * 1e6)} per million entries`,
     );
     write('');
   }

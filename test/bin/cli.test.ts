@@ -243,6 +243,30 @@ describe('relance cost --json', () => {
     expect(lines.some((line) => line.startsWith('  its ingest, per million: $4.74'))).toBe(true);
   });
 
+  it("prices a trigger posted to POST /events with API Gateway's requests and the HTTP function, as measured", () => {
+    // Arrange
+    const http = { apiGateway: 3.5, httpFunction: 0.45, total: 3.95 };
+    const measured: string[] = [];
+    const unmeasured: string[] = [];
+
+    // Act
+    printCostReport({ journeys: [journey('abandoned-cart', 12.5)], feedback, http }, (line) =>
+      measured.push(line),
+    );
+    printCostReport({ journeys: [journey('abandoned-cart', 12.5)], feedback }, (line) =>
+      unmeasured.push(line),
+    );
+
+    // Assess
+    expect(costDocument({ journeys: [], feedback, http }).http).toEqual(http);
+    expect(measured).toContain(
+      '  if producers POST /events through API Gateway: +$3.95 per million entries (API Gateway $3.50, the HTTP function $0.45)',
+    );
+    expect(unmeasured).toContain(
+      '  if producers POST /events through API Gateway: +$3.50 per million entries',
+    );
+  });
+
   it('misses the target over $15, or without an abandoned-cart measurement', () => {
     // Act
     const over = costTarget({ journeys: [journey('abandoned-cart', 15.01)], feedback });
