@@ -190,6 +190,8 @@ export interface JourneyCost {
   readonly journeyId: string;
   readonly typical: string;
   readonly perRun: Usage;
+  /** A run's write units by table and request (`Ledger TransactWriteItems`; `index`: the copies in the table's indexes). */
+  readonly writeUnitsPerRun?: Readonly<Record<string, number>>;
   readonly perMillionRuns: CostBreakdown;
   readonly ingestPerEvent: Usage;
   readonly ingestPerMillionEvents: CostBreakdown;
@@ -205,7 +207,7 @@ async function measure(
   pass: string,
   withJourney: boolean,
   withFeedback = false,
-): Promise<Usage> {
+): Promise<Measured> {
   // Provider feedback (SES events on the default bus) is a per-message cost, measured apart.
   for (const rule of runtime.app.rules.filter((r) => r.busName === 'default')) {
     if (withFeedback) runtime.bus.disabledRules.delete(rule.name);
@@ -223,6 +225,7 @@ async function measure(
   await runtime.idle();
   const startedAt = runtime.clock.now();
   const before = usageNow(runtime);
+  const writesBefore = new Map(runtime.dynamo.writeUnitsBy);
   const storedBefore = await storedItems(runtime, startedAt);
   for (let i = 0; i < RUNS; i++) {
     await scenario.trigger(put, `${scenario.journeyId}-${pass}-${i}`);
@@ -231,7 +234,45 @@ async function measure(
   await runtime.advance(scenario.runFor);
   // Both valued from the start: the hours the scenario ran do not shorten what was already stored.
   const stored = storageGrowth(storedBefore, await storedItems(runtime, startedAt));
-  return { ...subtractUsage(usageNow(runtime), before), storedByteMonths: stored };
+  return {
+    usage: { ...subtractUsage(usageNow(runtime), before), storedByteMonths: stored },
+    writes: writesBy(runtime, writesBefore),
+  };
+}
+
+/** A measured pass: what it used, and its write units by table and request. */
+interface Measured {
+  readonly usage: Usage;
+  readonly writes: ReadonlyMap<string, number>;
+}
+
+/** The write units by table and request since `before`, each table by its short name (`Ledger`). */
+function writesBy(runtime: LocalRuntime, before: ReadonlyMap<string, number>): Map<string, number> {
+  const names = new Map(
+    runtime.app.tables.map((t) => [t.name, t.logicalId.replace(/^Tables/, '').replace(/[0-9A-F]{8}$/, '')]),
+  );
+  const since = new Map<string, number>();
+  for (const [key, units] of runtime.dynamo.writeUnitsBy) {
+    const added = units - (before.get(key) ?? 0);
+    if (added === 0) continue;
+    const [table = '', request = ''] = key.split('\t');
+    since.set(`${names.get(table) ?? table} ${request}`, added);
+  }
+  return since;
+}
+
+/** `a - b` of two write breakdowns, divided by `runs`, largest first, zeros left out. */
+function writesPerRun(
+  a: ReadonlyMap<string, number>,
+  b: ReadonlyMap<string, number>,
+  runs: number,
+): Record<string, number> {
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  const rows = [...keys]
+    .map((key): [string, number] => [key, ((a.get(key) ?? 0) - (b.get(key) ?? 0)) / runs])
+    .filter(([, units]) => Math.abs(units) > 1e-9)
+    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+  return Object.fromEntries(rows);
 }
 
 /** Measures every reference journey; returns the usage and cost per run and per million runs. */
@@ -304,13 +345,19 @@ export async function measureJourneyCosts(
     await runtime.idle();
   };
   try {
-    const results: Array<{ scenario: Scenario; journey: Usage; ingest: Usage }> = [];
+    const results: Array<{
+      scenario: Scenario;
+      journey: Usage;
+      ingest: Usage;
+      writes: Record<string, number>;
+    }> = [];
     for (const scenario of SCENARIOS) {
       const ingestOnly = await measure(runtime, put, scenario, 'ingest', false);
       const withJourney = await measure(runtime, put, scenario, 'journey', true);
-      const journey = perRun(subtractUsage(withJourney, ingestOnly), RUNS);
-      const ingest = perRun(ingestOnly, RUNS);
-      results.push({ scenario, journey, ingest });
+      const journey = perRun(subtractUsage(withJourney.usage, ingestOnly.usage), RUNS);
+      const ingest = perRun(ingestOnly.usage, RUNS);
+      const writes = writesPerRun(withJourney.writes, ingestOnly.writes, RUNS);
+      results.push({ scenario, journey, ingest, writes });
     }
     // Feedback: the abandoned cart again, with the SES event rules on; the difference per e-mail sent.
     const cart = SCENARIOS.find((s) => s.journeyId === 'abandoned-cart');
@@ -319,7 +366,10 @@ export async function measureJourneyCosts(
     const withoutFeedback = await measure(runtime, put, cart, 'plain', true);
     const emailsPlain = runtime.ses.sent.accepted - emailsBefore;
     const withFeedback = await measure(runtime, put, cart, 'feedback', true, true);
-    const feedbackPerMessage = perRun(subtractUsage(withFeedback, withoutFeedback), Math.max(1, emailsPlain));
+    const feedbackPerMessage = perRun(
+      subtractUsage(withFeedback.usage, withoutFeedback.usage),
+      Math.max(1, emailsPlain),
+    );
     const events: EventCost[] = [];
     for (const event of EVENT_SCENARIOS) {
       // A second contact's event of the type after a first one's, so both are counted alike.
@@ -330,7 +380,7 @@ export async function measureJourneyCosts(
         trigger: (p, key) => event.put(p, `${key}-seen`),
         runFor: 0,
       };
-      const perEvent = perRun(await measure(runtime, put, scenario, 'event', false), RUNS);
+      const perEvent = perRun((await measure(runtime, put, scenario, 'event', false)).usage, RUNS);
       events.push({
         type: event.type,
         typical: event.typical,
@@ -342,19 +392,20 @@ export async function measureJourneyCosts(
     const cartIngest = results.find((r) => r.scenario.journeyId === 'abandoned-cart')?.ingest;
     if (!cartIngest) throw new Error('no abandoned-cart ingest measured');
     const requestsBefore = runtime.api.requestCount;
-    const postedIngest = perRun(await measure(runtime, posted, cart, 'http', false), RUNS);
+    const postedIngest = perRun((await measure(runtime, posted, cart, 'http', false)).usage, RUNS);
     const apiRequests = (runtime.api.requestCount - requestsBefore) / RUNS;
     const httpFunction = costOf(perRun(subtractUsage(postedIngest, cartIngest), 1 / 1e6)).total;
     const apiGateway = apiRequests * PRICES.apiGatewayPerRequest * 1e6;
     const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));
     return {
-      journeys: results.map(({ scenario, journey, ingest }) => {
+      journeys: results.map(({ scenario, journey, ingest, writes }) => {
         // The feedback of each e-mail the run sent (none for a run without e-mail).
         const perEntry = addUsage(addUsage(journey, ingest), perRun(feedbackPerMessage, 1 / journey.emails));
         return {
           journeyId: scenario.journeyId,
           typical: scenario.typical,
           perRun: journey,
+          writeUnitsPerRun: writes,
           perMillionRuns: million(journey),
           ingestPerEvent: ingest,
           ingestPerMillionEvents: million(ingest),
@@ -456,6 +507,11 @@ export function printCostReport(results: CostResults, write: (line: string) => v
         `${count(u.lambdaInvocations)} Lambda invocations (${count(u.traceRoots)} beginning a trace), ${count(u.dynamoReadUnits)} read units, ${count(u.dynamoWriteUnits)} write units (${count(u.dynamoIndexWriteUnits)} in indexes), ` +
         `${count(u.events)} events, ${count(u.logBytes / 1024)} KB of logs, ${count(u.storedByteMonths / 1024)} KB-months stored, ${count(u.emails)} e-mails, ${count(u.sms)} SMS, ${count(u.calls)} calls`,
     );
+    const writes = Object.entries(r.writeUnitsPerRun ?? {});
+    if (writes.length > 0)
+      write(
+        `  the run's write units by table and request: ${writes.map(([where, units]) => `${where} ${count(units)}`).join(', ')}`,
+      );
     write(
       `  the run, per million: ${money(r.perMillionRuns.total)}  (${breakdownLines(r.perMillionRuns).join(', ')})`,
     );

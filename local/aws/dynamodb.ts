@@ -37,6 +37,7 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']
 
 interface Capacity {
   CapacityUnits?: number;
+  TableName?: string;
 }
 
 const isCapacity = (value: unknown): value is Capacity =>
@@ -54,6 +55,11 @@ export class LocalDynamo {
    * table with an index, which the cost measurement wants and nothing else needs.
    */
   billIndexWrites = false;
+  /**
+   * Write units by table and request (`<table>\t<operation>`; `<table>\tindex` for the copies a
+   * write makes in the table's indexes, when billed): where the cost report's write units went.
+   */
+  readonly writeUnitsBy = new Map<string, number>();
   private readonly indexedTables = new Map<string, LocalTable>();
   private readonly transactions = new LocalTransactions((operation, input) =>
     this.dispatch(operation, input),
@@ -86,13 +92,29 @@ export class LocalDynamo {
     await this.engine.open();
   }
 
+  private addWriteUnits(table: string, request: string, units: number): void {
+    if (units === 0) return;
+    const key = `${table}\t${request}`;
+    this.writeUnitsBy.set(key, (this.writeUnitsBy.get(key) ?? 0) + units);
+  }
+
   /** Counts the units an answer reports and a failed conditional write's; takes them off when the caller did not ask. */
-  private record(operation: string, answer: EngineAnswer, capacityRequested: boolean): void {
+  private record(
+    operation: string,
+    answer: EngineAnswer,
+    capacityRequested: boolean,
+    tableName: string | undefined,
+  ): void {
     const capacity = answer.document.ConsumedCapacity;
     if (answer.status === 200 && capacity !== undefined) {
       const list = Array.isArray(capacity) ? capacity : [capacity];
       let units = 0;
-      for (const c of list) if (isCapacity(c)) units += c.CapacityUnits ?? 0;
+      for (const c of list) {
+        if (!isCapacity(c)) continue;
+        units += c.CapacityUnits ?? 0;
+        if (WRITES.has(operation))
+          this.addWriteUnits(c.TableName ?? tableName ?? 'unknown', operation, c.CapacityUnits ?? 0);
+      }
       if (WRITES.has(operation)) this.units.write += units;
       else this.units.read += units;
     } else if (
@@ -101,6 +123,7 @@ export class LocalDynamo {
     ) {
       // A failed conditional write is still billed (at least one unit).
       this.units.write += 1;
+      this.addWriteUnits(tableName ?? 'unknown', operation, 1);
     }
     if (!capacityRequested) delete answer.document.ConsumedCapacity;
   }
@@ -154,7 +177,10 @@ export class LocalDynamo {
     }
     const { answer, units, written } = await this.transactions.write(input);
     let total = 0;
-    for (const value of units.values()) total += value;
+    for (const [table, value] of units) {
+      total += value;
+      this.addWriteUnits(table, 'TransactWriteItems', value);
+    }
     this.units.write += total;
     if (this.billIndexWrites) {
       for (const { table, before, after } of written) {
@@ -163,6 +189,7 @@ export class LocalDynamo {
         const indexUnits = indexWriteUnits(indexed, before, after);
         this.units.write += indexUnits;
         this.units.indexWrite += indexUnits;
+        this.addWriteUnits(table, 'index', indexUnits);
       }
     }
     const body =
@@ -208,11 +235,14 @@ export class LocalDynamo {
       this.billIndexWrites && typeof input === 'object' ? this.indexedWrite(operation, input) : undefined;
     const before = indexed ? await this.readItem(indexed) : undefined;
     const answer = await this.engine.call(operation, input);
-    this.record(operation, answer, capacityRequested);
+    const tableName =
+      typeof input === 'object' && typeof input.TableName === 'string' ? input.TableName : undefined;
+    this.record(operation, answer, capacityRequested, tableName);
     if (indexed && answer.status === 200) {
       const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed));
       this.units.write += units;
       this.units.indexWrite += units;
+      this.addWriteUnits(indexed.table.name, 'index', units);
     }
     return { status: answer.status, headers, body: JSON.stringify(answer.document) };
   }

@@ -243,6 +243,23 @@ describe('relance cost --json', () => {
     expect(lines.some((line) => line.startsWith('  its ingest, per million: $4.74'))).toBe(true);
   });
 
+  it("prints a run's write units by table and request, largest first, when measured", () => {
+    // Arrange
+    const cart = {
+      ...journey('abandoned-cart', 12.5),
+      writeUnitsPerRun: { 'JourneyState TransactWriteItems': 8, 'Ledger PutItem': 4, 'Ledger index': 2 },
+    };
+    const lines: string[] = [];
+
+    // Act
+    printCostReport({ journeys: [cart, journey('welcome', 20)], feedback }, (line) => lines.push(line));
+
+    // Assess: the measured journey has the line, the other none.
+    expect(lines.filter((line) => line.includes('write units by table'))).toEqual([
+      "  the run's write units by table and request: JourneyState TransactWriteItems 8, Ledger PutItem 4, Ledger index 2",
+    ]);
+  });
+
   it("prices a trigger posted to POST /events with API Gateway's requests and the HTTP function, as measured", () => {
     // Arrange
     const http = { apiGateway: 3.5, httpFunction: 0.45, total: 3.95 };
