@@ -39,7 +39,8 @@ export function goalEventTypes(versions: JourneyCatalog): string[] {
 
 /**
  * The accepted event types some rule under `scope` matches (its pattern's source names
- * relance.ingest), sorted and comma-separated; `*` when such a rule takes every type. Read from the
+ * relance.ingest), sorted and comma-separated; `*` when such a rule may take any type (no
+ * detail-type, or a content filter on it). Read from the
  * rules' patterns as the template renders them, so what ingest publishes cannot drift from what the
  * journeys and the lead router listen to.
  */
@@ -53,8 +54,9 @@ export function acceptedTypesMatched(scope: Construct): string {
     const sources = Array.isArray(pattern?.source) ? pattern.source : [];
     if (!sources.includes(ACCEPTED_SOURCE)) continue;
     const detailTypes = pattern?.['detail-type'];
-    if (!Array.isArray(detailTypes)) return '*';
-    for (const type of detailTypes) if (typeof type === 'string') types.add(type);
+    // No detail-type, or a matcher (prefix, anything-but...): the rule may take any type.
+    if (!Array.isArray(detailTypes) || detailTypes.some((type) => typeof type !== 'string')) return '*';
+    for (const type of detailTypes) types.add(type);
   }
   return [...types].sort().join(',');
 }

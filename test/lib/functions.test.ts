@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { App, Stack } from 'aws-cdk-lib';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { JourneyDefinition } from '#language/types.ts';
 import { ACCEPTED_SOURCE, HTTP_SOURCE, RELANCE_SOURCE } from '#platform/env-names.ts';
 import { DECLARED, platformLogBytesPerInvocation } from '../../bin/cli/cost-model.ts';
-import { goalEventTypes } from '../../lib/stateless/event-ingest.ts';
+import { acceptedTypesMatched, goalEventTypes } from '../../lib/stateless/event-ingest.ts';
 import { LOCAL_ENTRY_METADATA } from '../../lib/stateless/relance-function.ts';
 import { LOCAL_ENTRY_METADATA as LOCAL_RUNTIME_ENTRY_KEY } from '../../local/aws/template.ts';
 import { welcome } from '../../workflows/journeys/welcome.ts';
@@ -342,5 +344,38 @@ describe('event router', () => {
       MaximumRetryAttempts: expect.any(Number),
       DestinationConfig: { OnFailure: { Destination: expect.anything() } },
     });
+  });
+});
+
+describe('the accepted event types ingest publishes', () => {
+  /** The types `acceptedTypesMatched` reads from these rules on a bus. */
+  const matched = (...patterns: Array<Record<string, unknown>>) => {
+    const app = new App();
+    const stack = new Stack(app, 'Rules');
+    const bus = new EventBus(stack, 'Bus');
+    patterns.forEach((eventPattern, i) => {
+      new Rule(stack, `Rule${i}`, { eventBus: bus, eventPattern });
+    });
+    return acceptedTypesMatched(stack);
+  };
+
+  it("are the detail types of the rules on relance.ingest, others' left out", () => {
+    expect(
+      matched(
+        { source: [ACCEPTED_SOURCE], detailType: ['order.completed', 'cart.updated'] },
+        { source: [ACCEPTED_SOURCE], detailType: ['cart.updated'] },
+        { source: ['shop.example.com'], detailType: ['page.viewed'] },
+      ),
+    ).toBe('cart.updated,order.completed');
+  });
+
+  it('are every type when such a rule names none, or filters it by content', () => {
+    expect(matched({ source: [ACCEPTED_SOURCE] })).toBe('*');
+    expect(
+      matched({
+        source: [ACCEPTED_SOURCE],
+        detailType: [{ prefix: 'lead.' } as unknown as string],
+      }),
+    ).toBe('*');
   });
 });
