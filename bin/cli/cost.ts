@@ -305,14 +305,18 @@ export async function measureJourneyCosts(
   const client = new EventBridgeClient({ endpoint: runtime.endpoint, region: 'us-east-1' });
   const bus = runtime.app.buses[0]?.name ?? 'default';
   let n = 0;
-  const put: Put = async (detailType, detail) => {
+  /** A detail with the envelope fields every event carries: a new id, now, the producer. */
+  const enveloped = (detail: Record<string, unknown>) => {
     n += 1;
-    const full = {
+    return {
       eventId: `cost-${n}`,
       occurredAt: new Date(runtime.clock.now()).toISOString(),
       source: 'cost.example.com',
       ...detail,
     };
+  };
+  const put: Put = async (detailType, detail) => {
+    const full = enveloped(detail);
     await client.send(
       new PutEventsCommand({
         Entries: [
@@ -329,13 +333,7 @@ export async function measureJourneyCosts(
   };
   // The same trigger posted to the HTTP API, as a website without AWS credentials sends it.
   const posted: Put = async (detailType, detail) => {
-    n += 1;
-    const full = {
-      eventId: `cost-${n}`,
-      occurredAt: new Date(runtime.clock.now()).toISOString(),
-      source: 'cost.example.com',
-      ...detail,
-    };
+    const full = enveloped(detail);
     const answer = await fetch(`${runtime.endpoint}/${runtime.app.stage}/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'cost' },
@@ -372,7 +370,8 @@ export async function measureJourneyCosts(
     );
     const events: EventCost[] = [];
     for (const event of EVENT_SCENARIOS) {
-      // A second contact's event of the type after a first one's, so both are counted alike.
+      // The contact's first event goes before the measurement and creates it: the measured one is a
+      // known contact's, as most page views are.
       const scenario: Scenario = {
         journeyId: event.type,
         typical: event.typical,
