@@ -47,8 +47,8 @@ export class LocalDynamo {
   private readonly engine: DynaliteEngine;
   /** Requests per operation (GetItem, PutItem, UpdateItem...). */
   readonly counts = new Map<string, number>();
-  /** Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of `write` billed for GSIs). */
-  readonly units = { read: 0, write: 0, indexWrite: 0 };
+  /** Read units consumed, as DynamoDB would bill them on demand. */
+  private readUnits = 0;
   /**
    * Also bill the writes a table write makes in its global secondary indexes (dynalite counts the
    * table only). Off by default: it reads the item before and after each single-item write to a
@@ -60,6 +60,20 @@ export class LocalDynamo {
    * write makes in the table's indexes, when billed): where the cost report's write units went.
    */
   readonly writeUnitsBy = new Map<string, number>();
+
+  /**
+   * Capacity units consumed, as DynamoDB would bill them on demand (`indexWrite`: the part of
+   * `write` billed for GSIs); the writes summed from writeUnitsBy.
+   */
+  get units(): { read: number; write: number; indexWrite: number } {
+    let write = 0;
+    let indexWrite = 0;
+    for (const [key, value] of this.writeUnitsBy) {
+      write += value;
+      if (key.endsWith('\tindex')) indexWrite += value;
+    }
+    return { read: this.readUnits, write, indexWrite };
+  }
   private readonly indexedTables = new Map<string, LocalTable>();
   private readonly transactions = new LocalTransactions((operation, input) =>
     this.dispatch(operation, input),
@@ -108,21 +122,16 @@ export class LocalDynamo {
     const capacity = answer.document.ConsumedCapacity;
     if (answer.status === 200 && capacity !== undefined) {
       const list = Array.isArray(capacity) ? capacity : [capacity];
-      let units = 0;
       for (const c of list) {
         if (!isCapacity(c)) continue;
-        units += c.CapacityUnits ?? 0;
-        if (WRITES.has(operation))
-          this.addWriteUnits(c.TableName ?? tableName ?? 'unknown', operation, c.CapacityUnits ?? 0);
+        if (!WRITES.has(operation)) this.readUnits += c.CapacityUnits ?? 0;
+        else this.addWriteUnits(c.TableName ?? tableName ?? 'unknown', operation, c.CapacityUnits ?? 0);
       }
-      if (WRITES.has(operation)) this.units.write += units;
-      else this.units.read += units;
     } else if (
       answer.status === 400 &&
       String(answer.document.__type).endsWith('ConditionalCheckFailedException')
     ) {
       // A failed conditional write is still billed (at least one unit).
-      this.units.write += 1;
       this.addWriteUnits(tableName ?? 'unknown', operation, 1);
     }
     if (!capacityRequested) delete answer.document.ConsumedCapacity;
@@ -176,20 +185,12 @@ export class LocalDynamo {
       };
     }
     const { answer, units, written } = await this.transactions.write(input);
-    let total = 0;
-    for (const [table, value] of units) {
-      total += value;
-      this.addWriteUnits(table, 'TransactWriteItems', value);
-    }
-    this.units.write += total;
+    for (const [table, value] of units) this.addWriteUnits(table, 'TransactWriteItems', value);
     if (this.billIndexWrites) {
       for (const { table, before, after } of written) {
         const indexed = this.indexedTables.get(table);
         if (!indexed) continue;
-        const indexUnits = indexWriteUnits(indexed, before, after);
-        this.units.write += indexUnits;
-        this.units.indexWrite += indexUnits;
-        this.addWriteUnits(table, 'index', indexUnits);
+        this.addWriteUnits(table, 'index', indexWriteUnits(indexed, before, after));
       }
     }
     const body =
@@ -240,8 +241,6 @@ export class LocalDynamo {
     this.record(operation, answer, capacityRequested, tableName);
     if (indexed && answer.status === 200) {
       const units = indexWriteUnits(indexed.table, before, await this.readItem(indexed));
-      this.units.write += units;
-      this.units.indexWrite += units;
       this.addWriteUnits(indexed.table.name, 'index', units);
     }
     return { status: answer.status, headers, body: JSON.stringify(answer.document) };

@@ -709,7 +709,7 @@ export class LocalRuntime {
         continue;
       }
       const notification = snsNotification({ topicArn, message, at: this.clock.now() });
-      if (fn.tracing === 'Active') this.serviceNotifications++;
+      if (this.beginsTrace(fn.arn)) this.serviceNotifications++;
       this.tracker.track(() => this.lambdas.invokeAsync(fn.arn, notification));
     }
   }
@@ -841,7 +841,7 @@ export class LocalRuntime {
             { action: 'states:StartExecution', resource: target.arn },
           ]),
       );
-      if (!traced) this.untracedDeliveries++;
+      if (!traced && this.beginsTrace(target.arn)) this.untracedDeliveries++;
       this.startExecution(target.arn, input);
       return;
     }
@@ -851,7 +851,7 @@ export class LocalRuntime {
       // A Lambda target is invoked with the function's permission for the rule, not with a role.
       refuseIf(this.authorizeServiceInvoke(fn, 'events.amazonaws.com', source));
       // EventBridge hands the event to Lambda asynchronously; Lambda then retries on its own.
-      if (!traced && fn.tracing === 'Active') this.untracedDeliveries++;
+      if (!traced && this.beginsTrace(fn.arn)) this.untracedDeliveries++;
       const settled = this.lambdas.invokeAsync(target.arn, input);
       this.tracker.track(() => settled);
       return { settled };

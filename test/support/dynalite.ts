@@ -8,6 +8,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LocalDynamo as LocalDynamoService, untilActive } from '../../local/aws/dynamodb.ts';
 import { serveAws } from '../../local/aws/http-adapter.ts';
+import type { LocalTable } from '../../local/aws/template.ts';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -47,6 +48,28 @@ export async function startDynalite(): Promise<LocalDynamo> {
       client.destroy();
       await served.close();
       await service.close();
+    },
+  };
+}
+
+/**
+ * The local DynamoDB with index writes billed as DynamoDB bills them (the cost script's setting),
+ * on a loopback port, with tables declared as the template declares them (indexes, TTL).
+ */
+export async function startBilledDynamo(
+  tables: readonly LocalTable[],
+): Promise<{ dynamo: LocalDynamoService; endpoint: string; stop(): Promise<void> }> {
+  const dynamo = new LocalDynamoService();
+  dynamo.billIndexWrites = true;
+  await dynamo.start();
+  const served = await serveAws((req) => dynamo.handle(req), { host: '127.0.0.1', port: 0 });
+  await dynamo.createTables(served.url, tables);
+  return {
+    dynamo,
+    endpoint: served.url,
+    async stop() {
+      await served.close();
+      await dynamo.close();
     },
   };
 }

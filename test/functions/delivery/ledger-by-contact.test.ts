@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedbackRepository as Feedback } from '../../../functions/delivery/feedback-repository.ts';
 import { type LedgerEntry, ledgerTag } from '../../../functions/delivery/ledger.ts';
 import type { LedgerRepository as Ledger } from '../../../functions/delivery/ledger-repository.ts';
-import { LocalDynamo } from '../../../local/aws/dynamodb.ts';
-import { serveAws } from '../../../local/aws/http-adapter.ts';
+import type { LocalDynamo } from '../../../local/aws/dynamodb.ts';
 import type { LocalTable } from '../../../local/aws/template.ts';
+import { startBilledDynamo } from '../../support/dynalite.ts';
 
 const NOW_MS = Date.parse('2026-03-02T10:00:00.000Z');
 
@@ -43,17 +43,13 @@ let repository: new (table: string) => Ledger;
 let feedbackRepository: new (tables: { contacts: string; ledger: string }) => Feedback;
 
 beforeAll(async () => {
-  dynamo = new LocalDynamo();
-  dynamo.billIndexWrites = true;
-  await dynamo.start();
-  const served = await serveAws((req) => dynamo.handle(req), { host: '127.0.0.1', port: 0 });
-  close = served.close;
-  // The shared SDK client reads the endpoint when its module first loads.
-  process.env.AWS_ENDPOINT_URL = served.url;
-  await dynamo.createTables(served.url, [
+  const started = await startBilledDynamo([
     ledgerTable('ledger', 'KEYS_ONLY'),
     ledgerTable('ledger-all', 'ALL'),
   ]);
+  ({ dynamo, stop: close } = started);
+  // The shared SDK client reads the endpoint when its module first loads.
+  process.env.AWS_ENDPOINT_URL = started.endpoint;
   ({ LedgerRepository: repository } = await import('../../../functions/delivery/ledger-repository.ts'));
   ({ FeedbackRepository: feedbackRepository } = await import(
     '../../../functions/delivery/feedback-repository.ts'
@@ -63,7 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
   await close?.();
-  await dynamo?.close();
 });
 
 function entry(contactId: string, n: number): LedgerEntry {

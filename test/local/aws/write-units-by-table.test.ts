@@ -4,9 +4,9 @@
 // under `index`. Their sum is the total it bills.
 import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalDynamo } from '../../../local/aws/dynamodb.ts';
-import { serveAws } from '../../../local/aws/http-adapter.ts';
+import type { LocalDynamo } from '../../../local/aws/dynamodb.ts';
 import type { LocalTable } from '../../../local/aws/template.ts';
+import { startBilledDynamo } from '../../support/dynalite.ts';
 
 const indexed: LocalTable = {
   logicalId: 'entries',
@@ -33,18 +33,14 @@ const plain: LocalTable = {
 };
 
 let dynamo: LocalDynamo;
-let close: () => Promise<void>;
+let stop: () => Promise<void>;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  dynamo = new LocalDynamo();
-  dynamo.billIndexWrites = true;
-  await dynamo.start();
-  const served = await serveAws((req) => dynamo.handle(req), { host: '127.0.0.1', port: 0 });
-  close = served.close;
-  await dynamo.createTables(served.url, [indexed, plain]);
+  const started = await startBilledDynamo([indexed, plain]);
+  ({ dynamo, stop } = started);
   client = new DynamoDBClient({
-    endpoint: served.url,
+    endpoint: started.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
@@ -52,8 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
-  await close?.();
-  await dynamo?.close();
+  await stop?.();
 });
 
 describe('write units by table and request', () => {
