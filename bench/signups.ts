@@ -1,15 +1,16 @@
 /**
  * Sign-ups on the local runtime: `contact.signed_up` events posted to `POST /events` (the producers'
  * API, through the edge port as an outside client posts them) until each one's welcome e-mail is in
- * the local SES outbox. Two phases:
- * - throughput: `inFlight` producers, each posting a sign-up and waiting for its welcome e-mail
- *   before the next, for `seconds`;
+ * the local SES outbox. Three phases:
+ * - throughput, tables in memory: `inFlight` producers, each posting a sign-up and waiting for its
+ *   welcome e-mail before the next, for `seconds`;
  * - latency: an open loop at `rate` events per second for `latencySeconds`, each event timed from
  *   just before its POST to its welcome e-mail;
  * - memory, on a second runtime with its tables on disk as `npm start` runs it: the throughput loop
  *   for `seconds` once the kept lists (outboxes, executions, invocations, bus events) are full, then
  *   journey time moved past the welcome journey's wait so every run ends; the heap after a GC
- *   then, against before, per sign-up: what a handled sign-up leaves in memory.
+ *   then, against before, per sign-up: what a handled sign-up leaves in memory; and the measured
+ *   window's rate, which is what `npm start` gives.
  * A sign-up answered 429 was refused (the producer knows; nothing was accepted). One answered 202
  * whose welcome has not come within GIVE_UP_MS is late; once the runtime has nothing left in flight,
  * one still without its welcome is lost, and so is one refused with anything but a 429. Past the
@@ -335,6 +336,7 @@ async function memoryPhase(options: SignupBenchOptions) {
       before,
       after,
       signups: window.welcomed,
+      signupsPerSecond: window.welcomed / (window.wallMs / 1000),
       warmUpSignups: warmUp.welcomed,
       whileWaiting: window.heap,
       kept: {
@@ -384,7 +386,7 @@ export async function benchSignups(options: SignupBenchOptions): Promise<Table[]
       columns: ['figure', 'measured', 'target', 'verdict'],
       rows: [
         [
-          `sign-ups/s (${options.inFlight} in flight, ${options.seconds} s)`,
+          `sign-ups/s, tables in memory (${options.inFlight} in flight, ${options.seconds} s)`,
           perSecond.toFixed(1),
           `>= ${SIGNUP_TARGETS.perSecond}`,
           verdict(perSecond >= SIGNUP_TARGETS.perSecond),
@@ -436,7 +438,7 @@ export async function benchSignups(options: SignupBenchOptions): Promise<Table[]
   const perSignup = m.signups > 0 ? (m.after - m.before) / m.signups : Number.NaN;
   tables.push({
     title:
-      'Memory of the local runtime as `npm start` runs it (tables on disk): what a handled sign-up leaves in the heap',
+      'The local runtime as `npm start` runs it (tables on disk): what a handled sign-up leaves in the heap, and the rate',
     columns: ['figure', 'measured', 'target', 'verdict'],
     rows: [
       [
@@ -446,6 +448,13 @@ export async function benchSignups(options: SignupBenchOptions): Promise<Table[]
         verdict(perSignup <= SIGNUP_TARGETS.heapBytesPerSignup),
       ],
       ['heap after GC, before / after (MB)', `${megabytes(m.before)} / ${megabytes(m.after)}`, '—', ''],
+      // What `npm start` gives: the headline rate above runs its tables in memory.
+      [
+        `sign-ups/s with the tables on disk (${options.inFlight} in flight, the measured ${options.seconds} s)`,
+        m.signupsPerSecond.toFixed(1),
+        `>= ${SIGNUP_TARGETS.perSecond}`,
+        verdict(m.signupsPerSecond >= SIGNUP_TARGETS.perSecond),
+      ],
     ],
     notes: [
       `${count(m.warmUpSignups)} sign-ups first (${MEMORY_WARM_UP_SECONDS} s) to fill the kept lists, then ${count(m.signups)} measured; journey time moved 8 days after each, past the welcome journey's waits, so every run had ended`,
