@@ -275,6 +275,11 @@ function writesPerRun(
   return Object.fromEntries(rows);
 }
 
+/** The cost of a million of what `usage` measures once. */
+function perMillion(usage: Usage): CostBreakdown {
+  return costOf(perRun(usage, 1 / 1e6));
+}
+
 /** Measures every reference journey; returns the usage and cost per run and per million runs. */
 export async function measureJourneyCosts(
   projectRoot: string,
@@ -384,7 +389,7 @@ export async function measureJourneyCosts(
         type: event.type,
         typical: event.typical,
         perEvent,
-        perMillionEvents: costOf(perRun(perEvent, 1 / 1e6)),
+        perMillionEvents: perMillion(perEvent),
       });
     }
     // The abandoned cart's trigger posted instead of put: what API Gateway and the HTTP function add.
@@ -393,9 +398,8 @@ export async function measureJourneyCosts(
     const requestsBefore = runtime.api.requestCount;
     const postedIngest = perRun((await measure(runtime, posted, cart, 'http', false)).usage, RUNS);
     const apiRequests = (runtime.api.requestCount - requestsBefore) / RUNS;
-    const httpFunction = costOf(perRun(subtractUsage(postedIngest, cartIngest), 1 / 1e6)).total;
+    const httpFunction = perMillion(subtractUsage(postedIngest, cartIngest)).total;
     const apiGateway = apiRequests * PRICES.apiGatewayPerRequest * 1e6;
-    const million = (usage: Usage) => costOf(perRun(usage, 1 / 1e6));
     return {
       journeys: results.map(({ scenario, journey, ingest, writes }) => {
         // The feedback of each e-mail the run sent (none for a run without e-mail).
@@ -405,16 +409,16 @@ export async function measureJourneyCosts(
           typical: scenario.typical,
           perRun: journey,
           writeUnitsPerRun: writes,
-          perMillionRuns: million(journey),
+          perMillionRuns: perMillion(journey),
           ingestPerEvent: ingest,
-          ingestPerMillionEvents: million(ingest),
+          ingestPerMillionEvents: perMillion(ingest),
           perEntry,
-          perMillionEntries: million(perEntry),
+          perMillionEntries: perMillion(perEntry),
         };
       }),
       feedback: {
         perMessage: feedbackPerMessage,
-        perMillionMessages: costOf(perRun(feedbackPerMessage, 1 / 1e6)),
+        perMillionMessages: perMillion(feedbackPerMessage),
       },
       events,
       http: { apiGateway, httpFunction, total: apiGateway + httpFunction },

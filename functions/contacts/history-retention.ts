@@ -10,7 +10,7 @@
  * events are kept `fullDays`, the others `recentDays`; storage is billed for as long as an item is kept.
  */
 
-import { optionalEnv } from '#platform/env.ts';
+import { listEnv, optionalEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 
 export interface HistoryRetention {
@@ -44,10 +44,5 @@ function daysFromEnvironment(name: string, fallback: number): number {
 export function historyRetentionFromEnvironment(): HistoryRetention {
   const fullDays = daysFromEnvironment(ENV.historyRetentionDays, 400);
   const recentDays = daysFromEnvironment(ENV.recentHistoryRetentionDays, fullDays);
-  const types = optionalEnv(ENV.fullHistoryEventTypes, '');
-  return {
-    fullDays,
-    recentDays,
-    fullTypes: new Set(types.split(',').filter((type) => type !== '')),
-  };
+  return { fullDays, recentDays, fullTypes: new Set(listEnv(ENV.fullHistoryEventTypes)) };
 }

@@ -1,7 +1,7 @@
 /** Builds the ingest dependencies from the environment, once per container. */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand, sqs } from '#platform/clients/sqs.ts';
-import { optionalEnv, requireEnv } from '#platform/env.ts';
+import { listEnv, optionalEnv, requireEnv } from '#platform/env.ts';
 import { ENV } from '#platform/env-names.ts';
 import { publishEvents } from '#platform/event-publisher.ts';
 import { segments } from '../../workflows/segments/index.ts';
@@ -42,7 +42,7 @@ export function ingestDepsFromEnvironment(): IngestDeps {
 
 /** PUBLISHED_EVENT_TYPES as a set (empty: none); nothing, meaning every type, when it is `*` or not set. */
 function publishedTypesFromEnvironment(): Pick<IngestDeps, 'publishedTypes'> {
-  const listed = process.env[ENV.publishedEventTypes];
-  if (listed === undefined || listed === '*') return {};
-  return { publishedTypes: new Set(listed.split(',').filter((type) => type.length > 0)) };
+  const listed = listEnv(ENV.publishedEventTypes);
+  if (listed === undefined || (listed.length === 1 && listed[0] === '*')) return {};
+  return { publishedTypes: new Set(listed) };
 }

@@ -15,6 +15,12 @@ export function optionalEnv(name: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
+/** A comma-separated environment variable's entries (empty ones dropped); undefined when it is not set. */
+export function listEnv(name: string): string[] | undefined {
+  const value = process.env[name];
+  return value === undefined ? undefined : value.split(',').filter((entry) => entry !== '');
+}
+
 /**
  * A setting held in the environment as JSON, read with its schema (throws, naming the field, when it
  * is malformed). Read once, at a cold start: parsed without zod's JIT, which compiles a parser for
