@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+import { cacheRecentReads, type ReadCache } from './level-read-cache.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -145,11 +146,14 @@ export class DynaliteEngine {
   private readonly store: DynaliteStore;
   /** The LevelDB folder, when the data is kept on disk. */
   private readonly path: string | undefined;
+  /** Recent items kept in memory in front of LevelDB, when the data is kept on disk. */
+  readonly readCache: ReadCache | undefined;
 
   constructor(options: DynaliteOptions = {}) {
     this.store = db.create({ ...options });
     closeIteratorsWithTheirStreams(this.store.db);
     this.path = options.path;
+    this.readCache = options.path ? cacheRecentReads(this.store.db) : undefined;
   }
 
   /**
