@@ -10,9 +10,39 @@ type Say = (line: string) => void;
 
 const iso = (runtime: LocalRuntime, offsetMs = 0) => new Date(runtime.clock.now() + offsetMs).toISOString();
 
-/** Plays the demo scenario; resolves when every event is accepted (journeys go on in journey time). */
-export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
+/**
+ * Waits for `work` unless `signal` aborts first (then throws its reason): a stop asked for during
+ * the demo does not wait for the runtime to go idle, which it may never do once the stop began.
+ */
+function unlessStopped<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+/**
+ * Plays the demo scenario; resolves when every event is accepted (journeys go on in journey time).
+ * When `signal` aborts (the system is stopping), it sends nothing more and rejects with its reason.
+ */
+export async function playDemo(runtime: LocalRuntime, say: Say, signal?: AbortSignal): Promise<void> {
   const client = new EventBridgeClient({ endpoint: runtime.endpoint, region: 'us-east-1' });
+  try {
+    await playScenario(runtime, say, client, signal);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function playScenario(
+  runtime: LocalRuntime,
+  say: Say,
+  client: EventBridgeClient,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const bus = runtime.app.buses[0]?.name ?? 'default';
   const run = `demo-${Date.now().toString(36)}`;
   let n = 0;
@@ -24,21 +54,24 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
       source: 'demo.shop.example.com',
       ...detail,
     };
-    const result = await client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: bus,
-            Source: 'demo.shop.example.com',
-            DetailType: detailType,
-            Detail: JSON.stringify(full),
-          },
-        ],
-      }),
+    const result = await unlessStopped(
+      client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: bus,
+              Source: 'demo.shop.example.com',
+              DetailType: detailType,
+              Detail: JSON.stringify(full),
+            },
+          ],
+        }),
+      ),
+      signal,
     );
     if (result.FailedEntryCount)
       throw new Error(`demo event ${detailType} was refused: ${JSON.stringify(result.Entries)}`);
-    await runtime.idle();
+    await unlessStopped(runtime.idle(), signal);
   };
   const lamp = { sku: 'LAMP-01', name: 'Brass desk lamp', qty: 1, price: 89 };
   const mug = { sku: 'MUG-02', name: 'Stoneware mug', qty: 2, price: 14.5 };
@@ -147,6 +180,7 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
   );
   const lead = await fetch(`${runtime.endpoint}/v1/leads`, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:4747' },
     body: new URLSearchParams({
       submissionId: `${run}-lead`,
@@ -164,11 +198,11 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
       message: 'Nous voulons une démo.',
     }).toString(),
   });
+  if (lead.status !== 202)
+    throw new Error(`the lead form answered ${lead.status}: ${(await lead.text()).slice(0, 300)}`);
   const { leadId } = (await lead.json()) as { leadId?: string };
-  await runtime.idle();
-  say(
-    `demo: lead ${leadId ?? '(refused)'} accepted (${lead.status}); the rep has 1 h of journey time to respond`,
-  );
+  await unlessStopped(runtime.idle(), signal);
+  say(`demo: lead ${leadId} accepted; the rep has 1 h of journey time to respond`);
 
   // End User Messaging's sandbox calls and texts verified numbers only: Grace verified hers.
   const gracePhone = '+12125550142';
@@ -219,5 +253,4 @@ export async function playDemo(runtime: LocalRuntime, say: Say): Promise<void> {
     newPrice: 69,
     currency: 'EUR',
   });
-  client.destroy();
 }

@@ -153,6 +153,29 @@ export async function synthesizeWithVersions(
   return { cdkOut: outdir, templates };
 }
 
+/**
+ * Plays the demo unless a stop is asked for first: Ctrl-C during the demo stops the system then,
+ * not once the demo's events are all handled (a terminal's Ctrl-C also ends esbuild, which bundles
+ * the functions the demo's later events reach: before, those events never settled and the stop
+ * never came). A demo that fails says why, and the system keeps running.
+ */
+async function demo(runtime: LocalRuntime, stopAsked: Promise<void>): Promise<void> {
+  const stopping = new AbortController();
+  void stopAsked.then(() => stopping.abort(new Error('stop asked for')));
+  const { playDemo } = await import('./demo.ts');
+  try {
+    await playDemo(runtime, say, stopping.signal);
+  } catch (error) {
+    if (stopping.signal.aborted) say('demo: left unfinished, the system is stopping');
+    else say(`! demo: could not finish: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  say('demo: events sent; journeys go on in journey time — watch the messages below and on the page.');
+  say(
+    `demo: ask why a contact got (or did not get) a message: npm run relance -- why linus@example.com --endpoint ${runtime.endpoint}`,
+  );
+}
+
 /** Starts the local system and keeps it running until Ctrl-C. */
 export async function dev(options: DevOptions): Promise<void> {
   const started = performance.now();
@@ -242,14 +265,7 @@ export async function dev(options: DevOptions): Promise<void> {
       for (const line of describeCheck(verdict)) say(line);
     });
   const stopFollowing = followOutbox(runtime);
-  if (options.demo) {
-    const { playDemo } = await import('./demo.ts');
-    await playDemo(runtime, say);
-    say('demo: events sent; journeys go on in journey time — watch the messages below and on the page.');
-    say(
-      `demo: ask why a contact got (or did not get) a message: npm run relance -- why linus@example.com --endpoint ${url}`,
-    );
-  }
+  if (options.demo) await demo(runtime, stopAsked);
   await stopAsked;
   say('\nstopping…');
   stopFollowing();

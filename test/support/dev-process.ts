@@ -10,27 +10,41 @@ export interface DevProcess {
   readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
 }
 
-/**
- * Starts `relance dev --memory --no-demo --port 0` on `cdkOut`; `nodeArgs` go to Node after tsx's
- * loader (another `--import`, for instance).
- */
-export function startDev(cdkOut: string, nodeArgs: readonly string[] = []): DevProcess {
+export interface DevOptions {
+  /** Node arguments after tsx's loader (another `--import`, for instance). */
+  readonly nodeArgs?: readonly string[];
+  /** Plays the demo (`--no-demo` otherwise). */
+  readonly demo?: boolean;
+  /**
+   * In a process group of its own, as a terminal runs `npm start`: `kill(-pid)` then signals it
+   * and the processes it started (esbuild's service), as Ctrl-C does.
+   */
+  readonly ownProcessGroup?: boolean;
+}
+
+/** Starts `relance dev --memory --port 0` on `cdkOut`, with `--no-demo` unless `options.demo`. */
+export function startDev(cdkOut: string, options: DevOptions = {}): DevProcess {
   const child = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
-      ...nodeArgs,
+      ...(options.nodeArgs ?? []),
       'bin/relance.ts',
       'dev',
       '--memory',
-      '--no-demo',
+      ...(options.demo ? [] : ['--no-demo']),
       '--port',
       '0',
       '--cdk-out',
       cdkOut,
     ],
-    { cwd: PROJECT_ROOT, env: { ...process.env, RELANCE_PORT: '' }, stdio: 'pipe' },
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, RELANCE_PORT: '' },
+      stdio: 'pipe',
+      detached: options.ownProcessGroup === true,
+    },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {

@@ -45,7 +45,7 @@ describe('relance dev, until it is ready', () => {
       register,
       `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${recorder}`)}, { data: { file: ${JSON.stringify(loaded)} } });\n`,
     );
-    const dev = startDev(cdkOut, ['--import', register]);
+    const dev = startDev(cdkOut, { nodeArgs: ['--import', register] });
     try {
       const ready = await dev.printed('Ctrl-C');
       const atReady = readFileSync(loaded, 'utf8');

@@ -37,3 +37,34 @@ describe('relance dev stopped while it starts', () => {
     expect(printed).toMatch(/stopping…\s+stopped/);
   });
 });
+
+// Ctrl-C while `npm start`'s demo played did not stop relance dev: it waited for the demo to end,
+// and the terminal's Ctrl-C had also ended esbuild's service (same process group), so the demo's
+// next events, reaching functions not bundled yet, never settled: still "demo: ..." a minute later,
+// no "stopping…", until a second Ctrl-C killed it.
+describe('relance dev stopped while its demo plays', () => {
+  it('stops then, leaving the demo unfinished, as Ctrl-C in a terminal signals it', async () => {
+    const dev = startDev(cdkOut, { demo: true, ownProcessGroup: true });
+    const group = -(dev.child.pid ?? 0);
+    try {
+      // Act: Ctrl-C once the demo is under way (it sends events for several seconds more).
+      await dev.printed('demo: Grace signs up');
+      process.kill(group, 'SIGINT');
+
+      // Assert
+      const { code, signal, output } = await dev.ended;
+      expect(signal, output).toBeNull();
+      expect(code, output).toBe(0);
+      expect(output).toContain('demo: left unfinished, the system is stopping');
+      expect(output).toMatch(/stopping…[\s\S]*stopped/);
+      expect(output).not.toContain('demo: events sent');
+    } finally {
+      // Nothing left running, whatever happened.
+      try {
+        process.kill(group, 'SIGKILL');
+      } catch {
+        // Already ended.
+      }
+    }
+  }, 90_000);
+});
