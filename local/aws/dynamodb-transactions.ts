@@ -12,9 +12,12 @@
  * - each action costs two write units per KB of its item.
  *
  * How: each action is run as the single-item conditional write it describes (a condition check as
- * an update that changes nothing and is undone), in order, after reading every item; when one
- * fails, the items already written are put back as they were. The caller (LocalDynamo) runs a
- * transaction alone: requests arriving meanwhile wait for it, and it waits for those in progress.
+ * an update that changes nothing, undone when it created its item), in order, each returning the
+ * item as it was (ALL_OLD); when one fails, the items already written are put back as they were.
+ * The items are read only where that is needed: a failed action's item when its caller asked for
+ * it, and the items as written when the caller wants them (index billing). The caller (LocalDynamo)
+ * runs a transaction alone: requests arriving meanwhile wait for it, and it waits for those in
+ * progress.
  */
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -78,7 +81,11 @@ export class LocalTransactions {
     return names;
   }
 
-  async write(input: Record<string, unknown>): Promise<TransactionResult> {
+  /** `options.written`: read each item written back, for TransactionResult.written (empty otherwise). */
+  async write(
+    input: Record<string, unknown>,
+    options: { readonly written?: boolean } = {},
+  ): Promise<TransactionResult> {
     const none = { units: new Map<string, number>(), written: [] };
     const parsed = await this.actions(input);
     if ('status' in parsed) return { answer: parsed, ...none };
@@ -98,7 +105,7 @@ export class LocalTransactions {
       // The same request again: it succeeded before, so it succeeds without writing.
       if (seen) return { answer: { status: 200, body: '{}' }, ...none };
     }
-    const result = await this.apply(parsed);
+    const result = await this.apply(parsed, options.written === true);
     if (token && result.answer.status === 200) this.tokens.set(token, { digest, at: this.nowMs() });
     return result;
   }
@@ -178,18 +185,23 @@ export class LocalTransactions {
     if (answer.status !== 200) throw new Error(`undoing a transaction's write: ${answer.body}`);
   }
 
-  /** The single-item request an action runs as. */
+  /** The single-item request an action runs as; it answers with the item as it was (ALL_OLD). */
   private single(action: Action): { operation: string; input: Record<string, unknown> } {
-    const { ReturnValuesOnConditionCheckFailure: _r, ...request } = action.request;
+    const { ReturnValuesOnConditionCheckFailure: _r, ...given } = action.request;
+    const request: Record<string, unknown> = {
+      ...given,
+      ReturnValues: 'ALL_OLD',
+      ReturnConsumedCapacity: 'TOTAL',
+    };
     switch (action.kind) {
       case 'Put':
-        return { operation: 'PutItem', input: { ...request, ReturnConsumedCapacity: 'TOTAL' } };
+        return { operation: 'PutItem', input: request };
       case 'Delete':
-        return { operation: 'DeleteItem', input: { ...request, ReturnConsumedCapacity: 'TOTAL' } };
+        return { operation: 'DeleteItem', input: request };
       case 'Update':
-        return { operation: 'UpdateItem', input: { ...request, ReturnConsumedCapacity: 'TOTAL' } };
+        return { operation: 'UpdateItem', input: request };
       case 'ConditionCheck': {
-        // Evaluated by an update that removes an attribute no item has; undone afterwards.
+        // Evaluated by an update that removes an attribute no item has: undone when it created the item.
         const names = (request.ExpressionAttributeNames ?? {}) as Record<string, string>;
         return {
           operation: 'UpdateItem',
@@ -197,31 +209,31 @@ export class LocalTransactions {
             ...request,
             UpdateExpression: 'REMOVE #relanceConditionCheck',
             ExpressionAttributeNames: { ...names, '#relanceConditionCheck': '__relance_condition_check' },
-            ReturnConsumedCapacity: 'TOTAL',
           },
         };
       }
     }
   }
 
-  private async apply(actions: readonly Action[]): Promise<TransactionResult> {
-    const befores: Array<Item | undefined> = [];
-    for (const action of actions) befores.push(await this.read(action));
+  private async apply(actions: readonly Action[], withWritten: boolean): Promise<TransactionResult> {
+    // The items as they were, from each write's ALL_OLD: what a failure puts back.
+    const befores = new Map<number, Item | undefined>();
     const reasons: Array<Record<string, unknown>> = [];
     const units = new Map<string, number>();
-    const done: number[] = [];
     let failed = false;
     let fault: DynamoAnswer | undefined;
     for (const [index, action] of actions.entries()) {
       const { operation, input } = this.single(action);
       const answer = await this.dispatch(operation, input);
       if (answer.status === 200) {
-        done.push(index);
+        const { ConsumedCapacity, Attributes } = JSON.parse(answer.body) as {
+          ConsumedCapacity?: { CapacityUnits?: number };
+          Attributes?: Item;
+        };
+        befores.set(index, Attributes);
         reasons.push({ Code: 'None' });
-        const capacity = (JSON.parse(answer.body) as { ConsumedCapacity?: { CapacityUnits?: number } })
-          .ConsumedCapacity?.CapacityUnits;
         const table = action.request.TableName;
-        units.set(table, (units.get(table) ?? 0) + 2 * Math.max(1, capacity ?? 1));
+        units.set(table, (units.get(table) ?? 0) + 2 * Math.max(1, ConsumedCapacity?.CapacityUnits ?? 1));
         continue;
       }
       const type = String((JSON.parse(answer.body) as { __type?: string }).__type ?? '');
@@ -230,19 +242,23 @@ export class LocalTransactions {
         break;
       }
       failed = true;
-      const before = befores[index];
+      // The failed write changed nothing, and no other action of the transaction is on its item.
+      const current =
+        action.request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
+          ? await this.read(action)
+          : undefined;
       reasons.push({
         Code: 'ConditionalCheckFailed',
         Message: 'The conditional request failed',
-        ...(action.request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && before
-          ? { Item: before }
-          : {}),
+        ...(current ? { Item: current } : {}),
       });
     }
     const undoAll = failed || fault !== undefined;
-    for (const index of done) {
+    for (const [index, before] of befores) {
       const action = actions[index] as Action;
-      if (undoAll || action.kind === 'ConditionCheck') await this.restore(action, befores[index]);
+      // A condition check's update changes an item that exists not at all; it creates one that did not.
+      if (undoAll || (action.kind === 'ConditionCheck' && before === undefined))
+        await this.restore(action, before);
     }
     if (fault) return { answer: fault, units: new Map(), written: [] };
     if (failed)
@@ -260,9 +276,9 @@ export class LocalTransactions {
       };
     const written: Array<{ table: string; before?: Item; after?: Item }> = [];
     for (const [index, action] of actions.entries()) {
-      if (action.kind === 'ConditionCheck') continue;
+      if (!withWritten || action.kind === 'ConditionCheck') continue;
       const after = await this.read(action);
-      const before = befores[index];
+      const before = befores.get(index);
       written.push({
         table: action.request.TableName,
         ...(before ? { before } : {}),

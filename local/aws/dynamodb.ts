@@ -184,7 +184,9 @@ export class LocalDynamo {
         body: JSON.stringify({ __type: 'com.amazon.coral.service#SerializationException' }),
       };
     }
-    const { answer, units, written } = await this.transactions.write(input);
+    const { answer, units, written } = await this.transactions.write(input, {
+      written: this.billIndexWrites,
+    });
     for (const [table, value] of units) this.addWriteUnits(table, 'TransactWriteItems', value);
     if (this.billIndexWrites) {
       for (const { table, before, after } of written) {

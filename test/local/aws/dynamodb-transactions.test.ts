@@ -129,6 +129,48 @@ describe('TransactWriteItems on the local DynamoDB', () => {
     expect((await get('ledger', { pk: 't3' }))?.note).toBe('taken');
   });
 
+  it('puts back items it had changed, attribute for attribute, when a later action fails', async () => {
+    const before = { pk: 'jo', sk: 'balance', amount: 30, owner: 'Jo', tags: new Set(['vip']) };
+    await documents.send(new PutCommand({ TableName: 'accounts', Item: before }));
+    await documents.send(new PutCommand({ TableName: 'ledger', Item: { pk: 't8', note: 'taken' } }));
+
+    // Act: the debit (an update of an existing item) and the credit are written, then the ledger's
+    // condition fails.
+    const failure = await documents.send(transfer('t8', 'jo', 'kim', 10)).catch((error: unknown) => error);
+
+    // Assert
+    expect((failure as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual([
+      'None',
+      'None',
+      'ConditionalCheckFailed',
+    ]);
+    expect(await get('accounts', { pk: 'jo', sk: 'balance' })).toEqual(before);
+    expect(await get('accounts', { pk: 'kim', sk: 'balance' })).toBeUndefined();
+    expect(await get('ledger', { pk: 't8' })).toEqual({ pk: 't8', note: 'taken' });
+  });
+
+  it('leaves an existing item as it was after a condition check', async () => {
+    const item = { pk: 'lou', sk: 'balance', amount: 3 };
+    await documents.send(new PutCommand({ TableName: 'accounts', Item: item }));
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            ConditionCheck: {
+              TableName: 'accounts',
+              Key: { pk: 'lou', sk: 'balance' },
+              ConditionExpression: 'amount > :zero',
+              ExpressionAttributeValues: { ':zero': 0 },
+            },
+          },
+          { Put: { TableName: 'ledger', Item: { pk: 't9' } } },
+        ],
+      }),
+    );
+    expect(await get('accounts', { pk: 'lou', sk: 'balance' })).toEqual(item);
+    expect(await get('ledger', { pk: 't9' })).toEqual({ pk: 't9' });
+  });
+
   it('changes nothing with a condition check that holds, and never creates its item', async () => {
     await documents.send(
       new TransactWriteCommand({
