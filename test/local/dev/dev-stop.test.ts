@@ -45,7 +45,10 @@ describe('relance dev stopped while it starts', () => {
 describe('relance dev stopped while its demo plays', () => {
   it('stops then, leaving the demo unfinished, as Ctrl-C in a terminal signals it', async () => {
     const dev = startDev(cdkOut, { demo: true, ownProcessGroup: true });
-    const group = -(dev.child.pid ?? 0);
+    // Never kill(0): that would signal the test runner's own process group.
+    const pid = dev.child.pid;
+    if (pid === undefined) throw new Error('relance dev did not start');
+    const group = -pid;
     try {
       // Act: Ctrl-C once the demo is under way (it sends events for several seconds more).
       await dev.printed('demo: Grace signs up');
