@@ -256,7 +256,8 @@ export class LocalTransactions {
     const undoAll = failed || fault !== undefined;
     for (const [index, before] of befores) {
       const action = actions[index] as Action;
-      // A condition check's update changes an item that exists not at all; it creates one that did not.
+      // A condition check's update leaves an existing item as it was, and creates one that did not
+      // exist: that one is removed.
       if (undoAll || (action.kind === 'ConditionCheck' && before === undefined))
         await this.restore(action, before);
     }

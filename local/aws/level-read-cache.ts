@@ -10,8 +10,9 @@
  * begins and set from the write once it has ended, unless another write of the key overlapped it
  * (LevelDB's thread pool may apply two writes in either order, so neither is remembered); a read
  * from LevelDB is kept only when no write of any key began while it ran and none of its key was
- * under way when it began (so a read that finishes after a delete cannot put the old item back). Chained batches are made of the same `_batch`; a read with a snapshot, or in another
- * encoding than the strings cached, goes to LevelDB.
+ * under way when it began (so a read that finishes after a delete cannot put the old item back).
+ * Chained batches are made of the same `_batch`; a read with a snapshot, or in another encoding than
+ * the strings cached, goes to LevelDB.
  */
 
 type Options = { readonly valueEncoding?: unknown; readonly snapshot?: unknown };

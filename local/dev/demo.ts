@@ -47,6 +47,8 @@ async function playScenario(
   const run = `demo-${Date.now().toString(36)}`;
   let n = 0;
   const put = async (detailType: string, detail: Record<string, unknown>) => {
+    // Checked before the call starts: once the stop is asked for, no event leaves.
+    signal?.throwIfAborted();
     n += 1;
     const full = {
       eventId: `${run}-${n}`,
