@@ -75,6 +75,7 @@ export async function benchCost(): Promise<Table[]> {
       notes: [
         `every journey's entry (ingest, run, feedback of its e-mails), first run: ${entries(first)}`,
         `second run: ${entries(second)}`,
+        `of the abandoned-cart entry, every service but DynamoDB (Lambda, Step Functions, Scheduler, EventBridge, logs, X-Ray): ${dollars(first.target.otherThanDynamoDbPerMillionEntries)}`,
         'an entry = the trigger event\u2019s ingest, the run and the SES feedback of its e-mails, at AWS list prices (us-east-1, on demand); SES\u2019s per-mail fee apart; `npm run cost` prints each billed item',
       ],
     },

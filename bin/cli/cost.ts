@@ -448,8 +448,16 @@ export interface CostTarget {
   readonly maxPerMillionEntries: number;
   /** Absent when abandoned cart was not measured. */
   readonly perMillionEntries?: number;
+  /**
+   * What the entry pays every service but DynamoDB (Lambda, Step Functions, Scheduler, EventBridge,
+   * logs, X-Ray): the part no table design changes. Absent with perMillionEntries.
+   */
+  readonly otherThanDynamoDbPerMillionEntries?: number;
   readonly met: boolean;
 }
+
+/** A breakdown's total less DynamoDB's requests and storage. */
+const otherThanDynamoDb = (c: CostBreakdown) => c.total - c.dynamoDb - c.dynamoStorage;
 
 /** Whether an abandoned-cart entry stays within $15 per million, everything but the message fees counted. */
 export function costTarget(results: CostResults): CostTarget {
@@ -458,7 +466,12 @@ export function costTarget(results: CostResults): CostTarget {
   return {
     journeyId: 'abandoned-cart',
     maxPerMillionEntries,
-    ...(cart ? { perMillionEntries: cart.perMillionEntries.total } : {}),
+    ...(cart
+      ? {
+          perMillionEntries: cart.perMillionEntries.total,
+          otherThanDynamoDbPerMillionEntries: otherThanDynamoDb(cart.perMillionEntries),
+        }
+      : {}),
     met: cart !== undefined && cart.perMillionEntries.total <= maxPerMillionEntries,
   };
 }
@@ -521,8 +534,9 @@ export function printCostReport(results: CostResults, write: (line: string) => v
     write(
       `  ingest of the trigger event, per million: ${money(r.ingestPerMillionEvents.total)}  (${breakdownLines(r.ingestPerMillionEvents).join(', ')})`,
     );
+    const entry = r.perMillionEntries;
     write(
-      `  an entry (ingest + run + feedback of its e-mails), per million: ${money(r.perMillionEntries.total)}`,
+      `  an entry (ingest + run + feedback of its e-mails), per million: ${money(entry.total)}  (DynamoDB requests ${money(entry.dynamoDb)}, DynamoDB storage and PITR ${money(entry.dynamoStorage)}, every other service ${money(otherThanDynamoDb(entry))})`,
     );
     write(
       `  SES fees, per million entries (apart): ${money(r.perMillionEntries.messageFees)}; SMS at your destination's rate`,
@@ -558,5 +572,10 @@ export function printCostReport(results: CostResults, write: (line: string) => v
   write(
     `target: an abandoned-cart entry at or under ${money(target.maxPerMillionEntries)} per million, message fees apart — ${target.perMillionEntries === undefined ? 'n/a' : money(target.perMillionEntries)} ${target.met ? '✓' : '✗'}`,
   );
+  const others = target.otherThanDynamoDbPerMillionEntries;
+  if (others !== undefined && others > target.maxPerMillionEntries)
+    write(
+      `  every service but DynamoDB already costs ${money(others)} an entry (Lambda, Step Functions, Scheduler, EventBridge, logs, X-Ray): over the target before anything is read or stored`,
+    );
   return target.met;
 }

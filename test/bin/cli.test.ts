@@ -210,7 +210,13 @@ describe('relance cost --json', () => {
     // Assess
     expect(document).toEqual({
       ...results,
-      target: { journeyId: 'abandoned-cart', maxPerMillionEntries: 15, perMillionEntries: 12.5, met: true },
+      target: {
+        journeyId: 'abandoned-cart',
+        maxPerMillionEntries: 15,
+        perMillionEntries: 12.5,
+        otherThanDynamoDbPerMillionEntries: 12.5,
+        met: true,
+      },
     });
     expect(ok).toBe(true);
     expect(lines.at(-1)).toBe(
@@ -284,6 +290,47 @@ describe('relance cost --json', () => {
     );
   });
 
+  it("splits an entry into DynamoDB's part and every other service's, and says when the others alone pass the target", () => {
+    // Arrange: an entry of $40, of which DynamoDB $22 (requests 16, storage 6); the others $18.
+    const entry = {
+      ...breakdown(40),
+      stepFunctions: 4,
+      lambda: 6,
+      scheduler: 2,
+      eventBridge: 2,
+      logs: 3,
+      xray: 1,
+      dynamoDb: 16,
+      dynamoStorage: 6,
+    };
+    const cart = { ...journey('abandoned-cart', 40), perMillionEntries: entry };
+    const cheaper = {
+      ...journey('abandoned-cart', 40),
+      perMillionEntries: { ...entry, lambda: 2, logs: 1, dynamoDb: 22, total: 40 },
+    };
+    const lines: string[] = [];
+    const cheaperLines: string[] = [];
+
+    // Act
+    const met = printCostReport({ journeys: [cart], feedback }, (line) => lines.push(line));
+    printCostReport({ journeys: [cheaper], feedback }, (line) => cheaperLines.push(line));
+
+    // Assess
+    expect(met).toBe(false);
+    expect(costTarget({ journeys: [cart], feedback }).otherThanDynamoDbPerMillionEntries).toBe(18);
+    expect(lines).toContain(
+      '  an entry (ingest + run + feedback of its e-mails), per million: $40.00  (DynamoDB requests $16.00, DynamoDB storage and PITR $6.00, every other service $18.00)',
+    );
+    expect(lines.slice(-2)).toEqual([
+      'target: an abandoned-cart entry at or under $15.00 per million, message fees apart — $40.00 ✗',
+      '  every service but DynamoDB already costs $18.00 an entry (Lambda, Step Functions, Scheduler, EventBridge, logs, X-Ray): over the target before anything is read or stored',
+    ]);
+    // The others at $12: under the target, so the target line ends the report.
+    expect(cheaperLines.at(-1)).toBe(
+      'target: an abandoned-cart entry at or under $15.00 per million, message fees apart — $40.00 ✗',
+    );
+  });
+
   it('misses the target over $15, or without an abandoned-cart measurement', () => {
     // Act
     const over = costTarget({ journeys: [journey('abandoned-cart', 15.01)], feedback });
@@ -296,6 +343,7 @@ describe('relance cost --json', () => {
       journeyId: 'abandoned-cart',
       maxPerMillionEntries: 15,
       perMillionEntries: 15.01,
+      otherThanDynamoDbPerMillionEntries: 15.01,
       met: false,
     });
     expect(none).toEqual({ journeyId: 'abandoned-cart', maxPerMillionEntries: 15, met: false });
