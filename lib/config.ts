@@ -155,6 +155,15 @@ const RelanceConfigSchema = z
      * one, for rules of your own on the relance bus. Each published event is billed by EventBridge.
      */
     publishAcceptedEvents: z.enum(['listened', 'all']),
+    /**
+     * The functions' own log records (Powertools): the lowest level written, and the share of
+     * invocations that write every record down to DEBUG whatever the level (0 to 1), so a quieter
+     * level still shows whole invocations now and then. CloudWatch Logs bills each byte ingested.
+     */
+    logging: z.strictObject({
+      level: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+      debugSampleRate: z.number().min(0).max(1),
+    }),
     delivery: DeliveryPolicySettings,
     leads: LeadsConfigSchema,
     audiencePasses: AudiencePassConfigSchema,
@@ -232,6 +241,12 @@ export interface RelanceConfigProps {
   readonly recentHistoryRetentionDays?: ConfigInput['recentHistoryRetentionDays'];
   /** Which accepted events ingest re-publishes: those a relance rule matches, or all (for your own rules). @default 'listened' */
   readonly publishAcceptedEvents?: ConfigInput['publishAcceptedEvents'];
+  /**
+   * The functions' own log records: `level` (the lowest written; Lambda's own start and report
+   * records stay at WARN) and `debugSampleRate` (the share of invocations that log everything, DEBUG
+   * included). @default { level: 'INFO', debugSampleRate: 0 }
+   */
+  readonly logging?: DeepPartial<ConfigInput['logging']>;
   /** Quiet hours, frequency caps, e-mail topics and their consent mode, in-flight grace. @default 21:00-08:00, 5 e-mails and 2 SMS a week, the demo's topics, 300 s */
   readonly delivery?: DeepPartial<ConfigInput['delivery']>;
   /** The public lead form: allowed origins, honeypot field, rate limits, optional captcha and webhook. @default the demo shop's origins, 10 per client per minute, 20/s (burst 40) in all */
@@ -272,6 +287,9 @@ export class ConfigValidationError extends Error {
   override readonly name = 'ConfigValidationError';
 }
 
+/** The functions' logs by default: their INFO records, no DEBUG sampling. */
+export const DEFAULT_LOGGING: RelanceConfig['logging'] = { level: 'INFO', debugSampleRate: 0 };
+
 /** The defaults: a demo shop that synthesizes and runs locally as is. */
 const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   fromAddress: 'Relance Demo Shop <hello@shop.example.com>',
@@ -297,6 +315,7 @@ const DEFAULTS: z.input<typeof RelanceConfigSchema> = {
   // Known, not set: 90, or historyRetentionDays when that is shorter (the schema's transform).
   recentHistoryRetentionDays: undefined,
   publishAcceptedEvents: 'listened',
+  logging: DEFAULT_LOGGING,
   delivery: {
     quietHours: { start: '21:00', end: '08:00' },
     frequencyCaps: {

@@ -43,6 +43,7 @@ import { JourneyEngine } from './stateless/journey-engine.ts';
 import { LeadRouting } from './stateless/lead-routing.ts';
 import { needsPhoneMessaging, PhoneMessaging } from './stateless/phone-messaging.ts';
 import { PreferencesApi } from './stateless/preferences-api.ts';
+import { setFunctionLogging } from './stateless/relance-function.ts';
 import { ReportDigest } from './stateless/report-digest.ts';
 import { RunSweeper } from './stateless/run-sweeper.ts';
 import { SenderIdentity } from './stateless/sender-identity.ts';
@@ -204,6 +205,7 @@ export class Relance extends Construct {
     const deployed = props.journeys ?? projectJourneys;
     this.versions = validatedVersions(props, deployed);
     const config = readConfig(this, props.config);
+    setFunctionLogging(this, config.logging);
     // Everything relance builds goes here: this construct, or a nested stack of its own (stage's ~300 resources apart from the host stack's 500).
     const home: Construct = props.nestedStack
       ? new NestedStack(this, 'Stack', { description: `relance ${this.names.dimension}` })

@@ -445,6 +445,7 @@ function estimateCost(input: EstimateInput): { cost: CampaignCost; assumptions: 
     // Lambda's platform records only (none at the functions' WARN system level): the handlers log
     // at INFO a few hundred bytes more per call.
     logBytes: (passInvocations + journeyInvocations) * platformLogBytesPerInvocation(),
+    belowWarnLogBytes: 0,
     // Not estimated before the pass: runs and ledger entries left stored (see `npm run cost`).
     storedByteMonths: 0,
     emails,

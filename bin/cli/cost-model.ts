@@ -98,6 +98,11 @@ export interface Usage {
   readonly dynamoIndexWriteUnits: number;
   /** Bytes written to CloudWatch Logs at the template's log levels (handler lines, EMF, platform records). */
   readonly logBytes: number;
+  /**
+   * Of logBytes, the handlers' records below WARN (DEBUG and INFO, with their trace id): what the
+   * functions would not write with `relance:logging` at WARN. 0 where not measured (estimates).
+   */
+  readonly belowWarnLogBytes: number;
   /** Byte-months of DynamoDB storage what was written will bill (items and index copies, until their TTL or the horizon). */
   readonly storedByteMonths: number;
   readonly emails: number;
@@ -118,6 +123,7 @@ export const ZERO_USAGE: Usage = {
   dynamoWriteUnits: 0,
   dynamoIndexWriteUnits: 0,
   logBytes: 0,
+  belowWarnLogBytes: 0,
   storedByteMonths: 0,
   emails: 0,
   sms: 0,

@@ -142,6 +142,7 @@ function usageNow(runtime: LocalRuntime): Usage {
     dynamoWriteUnits: runtime.dynamo.units.write,
     dynamoIndexWriteUnits: runtime.dynamo.units.indexWrite,
     logBytes: runtime.logBytes + platformLogBytes + traceIdBytes,
+    belowWarnLogBytes: runtime.logBytesBelowWarn + runtime.logRecordsBelowWarn * DECLARED.traceIdFieldBytes,
     storedByteMonths: 0,
     // Counted as accepted (the outboxes keep the most recent messages only).
     emails: runtime.ses.sent.accepted,
@@ -198,6 +199,18 @@ export interface JourneyCost {
   /** Everything one entry costs: the trigger's ingest, the run, and the provider feedback of its e-mails. */
   readonly perEntry: Usage;
   readonly perMillionEntries: CostBreakdown;
+  /**
+   * The entry's cost with `relance:logging` at WARN: without the handlers' records below WARN.
+   * Absent when the functions wrote none (already at WARN, or nothing logged).
+   */
+  readonly perMillionEntriesAtWarn?: number;
+}
+
+/** What `usage` costs a million times with the handlers' records below WARN left out; undefined without any. */
+function perMillionAtWarn(usage: Usage): number | undefined {
+  if (usage.belowWarnLogBytes <= 0) return undefined;
+  return perMillion({ ...usage, logBytes: usage.logBytes - usage.belowWarnLogBytes, belowWarnLogBytes: 0 })
+    .total;
 }
 
 async function measure(
@@ -404,6 +417,7 @@ export async function measureJourneyCosts(
       journeys: results.map(({ scenario, journey, ingest, writes }) => {
         // The feedback of each e-mail the run sent (none for a run without e-mail).
         const perEntry = addUsage(addUsage(journey, ingest), perRun(feedbackPerMessage, 1 / journey.emails));
+        const atWarn = perMillionAtWarn(perEntry);
         return {
           journeyId: scenario.journeyId,
           typical: scenario.typical,
@@ -414,6 +428,7 @@ export async function measureJourneyCosts(
           ingestPerMillionEvents: perMillion(ingest),
           perEntry,
           perMillionEntries: perMillion(perEntry),
+          ...(atWarn === undefined ? {} : { perMillionEntriesAtWarn: atWarn }),
         };
       }),
       feedback: {
@@ -538,6 +553,10 @@ export function printCostReport(results: CostResults, write: (line: string) => v
     write(
       `  an entry (ingest + run + feedback of its e-mails), per million: ${money(entry.total)}  (DynamoDB requests ${money(entry.dynamoDb)}, DynamoDB storage and PITR ${money(entry.dynamoStorage)}, every other service ${money(otherThanDynamoDb(entry))})`,
     );
+    if (r.perMillionEntriesAtWarn !== undefined)
+      write(
+        `  with relance:logging level WARN (the handlers' INFO records left out, metrics kept): ${money(r.perMillionEntriesAtWarn)} per million entries`,
+      );
     write(
       `  SES fees, per million entries (apart): ${money(r.perMillionEntries.messageFees)}; SMS at your destination's rate`,
     );

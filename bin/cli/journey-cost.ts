@@ -105,6 +105,7 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
       providerEvents * PER.feedbackEvent.writeUnits,
     dynamoIndexWriteUnits: 0,
     logBytes: lambdaInvocations * (PER.logBytesPerInvocation + platformLogBytesPerInvocation()),
+    belowWarnLogBytes: 0,
     storedByteMonths:
       entered * PER.runEntered.storedBytes * STORAGE_HORIZON_MONTHS +
       messages * PER.messageAttempted.storedBytes * (LEDGER_RETENTION_DAYS / 30.4),

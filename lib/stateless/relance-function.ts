@@ -16,8 +16,9 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, STAGE_ENV } from '#platform/metric-names.ts';
+import { DEFAULT_LOGGING, type RelanceConfig } from '../config.ts';
 import { StageNames } from '../stage.ts';
 import { functionCode, HANDLER } from './function-bundle.ts';
 
@@ -31,6 +32,23 @@ export type TableAction =
   | 'Scan'
   | 'BatchGetItem'
   | 'DescribeTable';
+
+/** How the functions built inside a deployment log (its `config.logging`), by the construct placing it. */
+const loggingByDeployment = new WeakMap<IConstruct, RelanceConfig['logging']>();
+
+/** Gives the functions built inside `scope` from now on its log settings (the Relance construct's config). */
+export function setFunctionLogging(scope: IConstruct, logging: RelanceConfig['logging']): void {
+  loggingByDeployment.set(scope, logging);
+}
+
+/** The log settings of the deployment `scope` is part of: INFO, no sampling, outside one. */
+function functionLoggingOf(scope: IConstruct): RelanceConfig['logging'] {
+  for (const ancestor of [...scope.node.scopes].reverse()) {
+    const logging = loggingByDeployment.get(ancestor);
+    if (logging) return logging;
+  }
+  return DEFAULT_LOGGING;
+}
 
 /** Where the local runtime finds a function's source: the template carries it as metadata. */
 export const LOCAL_ENTRY_METADATA = 'relance:entry';
@@ -65,6 +83,7 @@ export class RelanceFunction extends LambdaFunction {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const logging = functionLoggingOf(scope);
     // An own role instead of AWSLambdaBasicExecutionRole: logs to its own log group only.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -94,7 +113,11 @@ export class RelanceFunction extends LambdaFunction {
       systemLogLevelV2: SystemLogLevel.WARN,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'relance',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: logging.level,
+        // Powertools draws it at each invocation (its middy middleware): that share logs at DEBUG.
+        ...(logging.debugSampleRate > 0
+          ? { POWERTOOLS_LOGGER_SAMPLE_RATE: String(logging.debugSampleRate) }
+          : {}),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         [STAGE_ENV]: StageNames.of(scope).dimension,
         ...props.environment,

@@ -84,6 +84,8 @@ export const DEFAULT_MAX_BACKLOG = 2000;
 
 /** CloudWatch Logs bills 26 bytes of metadata with each log event. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
+/** A handler's record below WARN: relance's log formatter writes the level first (functions/platform/logger.ts). */
+const BELOW_WARN_RECORD = /^\{"level":"(?:TRACE|DEBUG|INFO)"/;
 
 export interface RuntimeOptions {
   /** The backlog at which outside work is refused (see `accepting`). @default DEFAULT_MAX_BACKLOG */
@@ -202,6 +204,12 @@ export class LocalRuntime {
    * each also carries the invocation's X-Ray trace id (bin/cli/cost.ts).
    */
   readonly logRecords = new Map<string, number>();
+  /**
+   * Of logBytes and of the records, those below WARN (DEBUG and INFO): what the functions would not
+   * write at `relance:logging` level WARN (the cost report prices the difference).
+   */
+  logBytesBelowWarn = 0;
+  logRecordsBelowWarn = 0;
   /** Events accepted by the bus and not yet delivered, on disk (with a data directory). */
   private readonly journal: BusJournal | undefined;
   /** Executions started and not yet ended, on disk (with a data directory). */
@@ -351,9 +359,16 @@ export class LocalRuntime {
       substitutes: this.moduleSubstitutes(),
       // CloudWatch Logs turns EMF lines into metrics (the page shows them); other lines are echoed.
       onLogLine: (fn, line) => {
-        this.logBytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
+        const bytes = Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
+        this.logBytes += bytes;
         if (this.metrics.ingestLogLine(line)) return true;
-        if (line.startsWith('{')) this.logRecords.set(fn.name, (this.logRecords.get(fn.name) ?? 0) + 1);
+        if (line.startsWith('{')) {
+          this.logRecords.set(fn.name, (this.logRecords.get(fn.name) ?? 0) + 1);
+          if (BELOW_WARN_RECORD.test(line)) {
+            this.logBytesBelowWarn += bytes;
+            this.logRecordsBelowWarn += 1;
+          }
+        }
         return this.options.echoFunctionLogs === false;
       },
       onAsyncFailure: async (fn, event, error) => {

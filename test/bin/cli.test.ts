@@ -331,6 +331,20 @@ describe('relance cost --json', () => {
     );
   });
 
+  it("prints an entry's cost with relance:logging at WARN when measured, and nothing when not", () => {
+    // Arrange
+    const measured = { ...journey('abandoned-cart', 40), perMillionEntriesAtWarn: 38.5 };
+    const lines: string[] = [];
+
+    // Act
+    printCostReport({ journeys: [measured, journey('welcome', 20)], feedback }, (line) => lines.push(line));
+
+    // Assess: the measured journey has the line, the other none.
+    expect(lines.filter((line) => line.includes('relance:logging'))).toEqual([
+      "  with relance:logging level WARN (the handlers' INFO records left out, metrics kept): $38.50 per million entries",
+    ]);
+  });
+
   it('misses the target over $15, or without an abandoned-cart measurement', () => {
     // Act
     const over = costTarget({ journeys: [journey('abandoned-cart', 15.01)], feedback });

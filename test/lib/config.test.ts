@@ -10,7 +10,7 @@ import { ENV } from '#platform/env-names.ts';
 import { ConfigValidationError, readConfig } from '../../lib/config.ts';
 import { PROJECT_ROOT, projectContext } from '../../lib/context.ts';
 import { synthesizeForLocal } from '../../local/dev/synth.ts';
-import { logicalId, props, resource, synthRelance } from './synth.ts';
+import { logicalId, props, resource, resourcesOfType, synthRelance } from './synth.ts';
 
 const configOf = (context: Record<string, unknown>) => readConfig(new App({ context }));
 
@@ -80,6 +80,18 @@ describe('readConfig', () => {
     expect(configOf({ 'relance:publishAcceptedEvents': 'all' }).publishAcceptedEvents).toBe('all');
     expect(failureOf({ 'relance:publishAcceptedEvents': 'some' })).toContain(
       'relance:publishAcceptedEvents:',
+    );
+  });
+
+  it('logs at INFO without DEBUG sampling by default, and names a level or a sample rate it does not take', () => {
+    expect(configOf({}).logging).toEqual({ level: 'INFO', debugSampleRate: 0 });
+    expect(configOf({ 'relance:logging': { level: 'WARN' } }).logging).toEqual({
+      level: 'WARN',
+      debugSampleRate: 0,
+    });
+    expect(failureOf({ 'relance:logging': { level: 'VERBOSE' } })).toContain('relance:logging.level:');
+    expect(failureOf({ 'relance:logging': { debugSampleRate: 1.5 } })).toContain(
+      'relance:logging.debugSampleRate:',
     );
   });
 
@@ -180,6 +192,42 @@ describe('synth', () => {
       expect(Object.keys(policy.emailTopics)).toContain('newsletter');
     } finally {
       synth.dispose();
+    }
+  });
+});
+
+describe('function logging', () => {
+  it("gives every function the configured level and DEBUG sample rate, Powertools' variables", () => {
+    // Arrange
+    const quiet = synthRelance({ 'relance:logging': { level: 'WARN', debugSampleRate: 0.01 } });
+    const plain = synthRelance();
+    const functionVariables = (synth: ReturnType<typeof synthRelance>) =>
+      [...resourcesOfType(synth.app, 'AWS::Lambda::Function')]
+        .map(([id, r]) => {
+          const environment = props(r).Environment as { Variables?: Record<string, string> } | undefined;
+          return [id, environment?.Variables ?? {}] as const;
+        })
+        // CDK's own helper functions (custom resources) are not relance's: they have no Powertools.
+        .filter(([, variables]) => variables.POWERTOOLS_SERVICE_NAME === 'relance');
+    try {
+      // Act
+      const quietFunctions = functionVariables(quiet);
+      const plainFunctions = functionVariables(plain);
+
+      // Assess
+      expect(quietFunctions.length).toBeGreaterThan(10);
+      for (const [id, variables] of quietFunctions) {
+        expect([id, variables.POWERTOOLS_LOG_LEVEL]).toEqual([id, 'WARN']);
+        expect([id, variables.POWERTOOLS_LOGGER_SAMPLE_RATE]).toEqual([id, '0.01']);
+      }
+      expect(plainFunctions.length).toBe(quietFunctions.length);
+      for (const [id, variables] of plainFunctions) {
+        expect([id, variables.POWERTOOLS_LOG_LEVEL]).toEqual([id, 'INFO']);
+        expect([id, variables.POWERTOOLS_LOGGER_SAMPLE_RATE]).toEqual([id, undefined]);
+      }
+    } finally {
+      quiet.dispose();
+      plain.dispose();
     }
   });
 });

@@ -73,6 +73,8 @@ export async function startLocalSystem(
     maxBacklog?: number;
     /** Whether the functions' log records are echoed (the runtime's default: they are). */
     echoFunctionLogs?: boolean;
+    /** The functions log at their template's levels (`relance:logging`), not SILENT as in other tests. */
+    logLevelsAsDeployed?: boolean;
   } = {},
 ): Promise<LocalSystem> {
   const cdkOut = synthesizeForLocal(mkdtempSync(join(tmpdir(), 'relance-test-cdk-')), options.context);
@@ -84,7 +86,9 @@ export async function startLocalSystem(
     clock: { mode: 'virtual', start: options.start ?? T0 },
     apiKey: API_KEY,
     environmentOverrides: {
-      POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+      ...(options.logLevelsAsDeployed
+        ? {}
+        : { POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT' }),
       ...options.environment,
     },
     // Retries of failing targets do not wait in tests; their number and age limits are unchanged.
