@@ -92,3 +92,38 @@ describe('functions at the level relance:logging gives them', () => {
     expect(accepted() - acceptedBefore).toBe(1);
   });
 });
+
+describe('functions sampled whole by relance:logging.debugSampleRate', () => {
+  let system: LocalSystem;
+
+  beforeAll(async () => {
+    // Every invocation drawn: the WARN level gives way to DEBUG for each of them.
+    system = await startLocalSystem({
+      context: { 'relance:logging': { level: 'WARN', debugSampleRate: 1 } },
+      logLevelsAsDeployed: true,
+      echoFunctionLogs: false,
+    });
+  });
+  afterAll(async () => {
+    await system.stop();
+  });
+
+  it("write a sampled invocation's INFO records at WARN", async () => {
+    // Prepare
+    const ingest = system.runtime.app.functions.find((fn) => fn.entry === 'functions/ingest/bus-handler.ts');
+    if (!ingest) throw new Error('no ingest function in the template');
+
+    // Act
+    await system.put('contact.signed_up', {
+      eventId: eventId('sampled'),
+      occurredAt: new Date(system.runtime.clock.now()).toISOString(),
+      source: 'shop.test',
+      contact: { email: 'sampled@example.com' },
+    });
+    await system.runtime.idle();
+
+    // Assess: ingest's "event accepted" is written, as at INFO.
+    expect(ingest.environment.POWERTOOLS_LOGGER_SAMPLE_RATE).toBe('1');
+    expect(system.runtime.logRecords.get(ingest.name) ?? 0).toBeGreaterThanOrEqual(1);
+  });
+});
