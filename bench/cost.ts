@@ -76,6 +76,7 @@ export async function benchCost(): Promise<Table[]> {
         `every journey's entry (ingest, run, feedback of its e-mails), first run: ${entries(first)}`,
         `second run: ${entries(second)}`,
         `of the abandoned-cart entry, every service but DynamoDB (Lambda, Step Functions, Scheduler, EventBridge, logs, X-Ray): ${dollars(first.target.otherThanDynamoDbPerMillionEntries)}`,
+        `the abandoned-cart entry with relance:logging at WARN (the handlers' INFO records left out): ${dollars(first.journeys.find((j) => j.journeyId === 'abandoned-cart')?.perMillionEntriesAtWarn)}`,
         'an entry = the trigger event\u2019s ingest, the run and the SES feedback of its e-mails, at AWS list prices (us-east-1, on demand); SES\u2019s per-mail fee apart; `npm run cost` prints each billed item',
       ],
     },
