@@ -37,9 +37,24 @@ export const PER = {
   messageAttempted: { writeUnits: 6, readUnits: 1, storedBytes: 1100 + 200 },
   /** A provider event counted: the entry read, the event appended with its counter (4 units; nothing in the index). */
   feedbackEvent: { writeUnits: 4, readUnits: 1 },
-  /** Handler log bytes an invocation writes at INFO, besides the platform records. */
-  logBytesPerInvocation: 1_000,
+  /**
+   * Handler log bytes an invocation writes besides the platform records, by the functions'
+   * `relance:logging` level: at INFO (or DEBUG) its records and EMF metric lines; at WARN (or ERROR)
+   * the EMF lines alone (`npm run cost` measured 90-260 bytes an invocation for those, 200-780 with
+   * the INFO records).
+   */
+  logBytesPerInvocation: { records: 1_000, metricsOnly: 300 },
 } as const;
+
+/** The handlers' log level, as `relance:logging` sets it on the functions (POWERTOOLS_LOG_LEVEL). */
+export type HandlerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** Handler log bytes an invocation writes at `level` (PER.logBytesPerInvocation). */
+export function handlerLogBytesPerInvocation(level: HandlerLogLevel): number {
+  return level === 'DEBUG' || level === 'INFO'
+    ? PER.logBytesPerInvocation.records
+    : PER.logBytesPerInvocation.metricsOnly;
+}
 
 export interface JourneyCost {
   /** What the estimate counted. */
@@ -60,7 +75,11 @@ export interface JourneyCost {
  * more after each wait a treated run passes, at most the definition's waits), a journey-step
  * invocation per segment and per message, a feedback invocation and an event per provider event.
  */
-export function journeyCost(journey: JourneyDefinition, report: JourneyReport, memoryMb = 256): JourneyCost {
+export function journeyCost(
+  journey: JourneyDefinition,
+  report: JourneyReport,
+  { memoryMb = 256, logLevel = 'INFO' }: { memoryMb?: number; logLevel?: HandlerLogLevel } = {},
+): JourneyCost {
   const steps = Object.values(journey.steps);
   const pauses = steps.filter((step) => step.type === 'wait' || step.type === 'waitFor').length;
   const { entered, heldOut, inProgress } = report.runs;
@@ -104,7 +123,7 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
       messages * PER.messageAttempted.writeUnits +
       providerEvents * PER.feedbackEvent.writeUnits,
     dynamoIndexWriteUnits: 0,
-    logBytes: lambdaInvocations * (PER.logBytesPerInvocation + platformLogBytesPerInvocation()),
+    logBytes: lambdaInvocations * (handlerLogBytesPerInvocation(logLevel) + platformLogBytesPerInvocation()),
     belowWarnLogBytes: 0,
     storedByteMonths:
       entered * PER.runEntered.storedBytes * STORAGE_HORIZON_MONTHS +
@@ -116,8 +135,7 @@ export function journeyCost(journey: JourneyDefinition, report: JourneyReport, m
   return {
     counted: { executions, lambdaInvocations, messages, emails, sms, providerEvents },
     dollars: costOf(usage),
-    basis:
-      'estimated from the counters with the declared model (bin/cli/cost-model.ts, bin/cli/journey-cost.ts); storage until each item expires',
+    basis: `estimated from the counters with the declared model (bin/cli/cost-model.ts, bin/cli/journey-cost.ts); handler logs at ${logLevel}; storage until each item expires`,
   };
 }
 

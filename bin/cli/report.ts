@@ -12,11 +12,12 @@ import {
   journeyReport,
 } from '../../functions/journey-report/journey-report.ts';
 import { ENV } from '../../functions/platform/env-names.ts';
-import { loadLocalApp } from '../../local/aws/template.ts';
+import { projectContext } from '../../lib/context.ts';
+import { type LocalApp, loadLocalApp } from '../../local/aws/template.ts';
 import { relanceTables } from '../../local/dev/relance-template.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
 import { deploymentNow } from './audience.ts';
-import { formatJourneyCost, type JourneyCost, journeyCost } from './journey-cost.ts';
+import { formatJourneyCost, type HandlerLogLevel, type JourneyCost, journeyCost } from './journey-cost.ts';
 
 export interface ReportOptions {
   readonly projectRoot: string;
@@ -39,8 +40,39 @@ interface ReportTables {
   readonly events: string;
 }
 
-function tablesOf(options: ReportOptions): ReportTables {
-  if (options.aws) {
+const HANDLER_LOG_LEVELS: readonly string[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies HandlerLogLevel[];
+const isHandlerLogLevel = (value: unknown): value is HandlerLogLevel =>
+  typeof value === 'string' && HANDLER_LOG_LEVELS.includes(value);
+
+/**
+ * The level the journey's functions log at, for the cost estimate: the local template's (the journey
+ * step's POWERTOOLS_LOG_LEVEL); with --aws, `relance:logging` in cdk.json, as the deployment was
+ * synthesized; INFO (the default) when neither says.
+ */
+export function handlerLogLevel(options: ReportOptions, app: LocalApp | undefined): HandlerLogLevel {
+  if (app) {
+    const step = app.functions.find((fn) => fn.entry === 'functions/journeys/step-handler.ts');
+    const level = step?.environment.POWERTOOLS_LOG_LEVEL;
+    return isHandlerLogLevel(level) ? level : 'INFO';
+  }
+  const logging = projectContext(options.projectRoot)['relance:logging'];
+  const level =
+    typeof logging === 'object' && logging !== null ? (logging as { level?: unknown }).level : undefined;
+  return isHandlerLogLevel(level) ? level : 'INFO';
+}
+
+/** The local deployment's template, or none with --aws. */
+function localAppOf(options: ReportOptions): LocalApp | undefined {
+  if (options.aws) return undefined;
+  return loadLocalApp(
+    options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'),
+    options.endpoint ?? '',
+  );
+}
+
+/** The tables the report reads: the local template's, or with --aws (no template) the variables'. */
+function tablesOf(app: LocalApp | undefined): ReportTables {
+  if (!app) {
     const [ledger, journeyState, events] = [ENV.ledgerTable, ENV.journeyStateTable, ENV.eventsTable].map(
       (variable) => process.env[variable],
     );
@@ -50,10 +82,6 @@ function tablesOf(options: ReportOptions): ReportTables {
       );
     return { ledger, journeyState, events };
   }
-  const app = loadLocalApp(
-    options.cdkOut ?? join(options.projectRoot, '.relance', 'cdk.out'),
-    options.endpoint ?? '',
-  );
   const { ledger, journeyState, events } = relanceTables(app);
   if (!ledger || !journeyState || !events)
     throw new Error('the local template lacks the ledger, journey-state or events table');
@@ -78,7 +106,8 @@ export async function report(journeyId: string, options: ReportOptions): Promise
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
-  const tables = tablesOf(options);
+  const app = localAppOf(options);
+  const tables = tablesOf(app);
   // Imported now: the SDK clients are built after the endpoint is set.
   const { CountersRepository } = await import('../../functions/journey-report/counters-repository.ts');
   const { RunsRepository } = await import('../../functions/journeys/runs-repository.ts');
@@ -103,7 +132,7 @@ export async function report(journeyId: string, options: ReportOptions): Promise
       ).toISOString(),
     },
   );
-  return { ...counted, cost: journeyCost(journey, counted) };
+  return { ...counted, cost: journeyCost(journey, counted, { logLevel: handlerLogLevel(options, app) }) };
 }
 
 /** The report as lines for a terminal, its cost last. */

@@ -1,9 +1,14 @@
 // The journey's cost in `relance report`: what it counts from the report, and the dollars of each
 // counted thing at the list prices and declared durations of the cost model.
-import { describe, expect, it } from 'vitest';
-import { PRICES } from '../../bin/cli/cost-model.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DECLARED, PRICES } from '../../bin/cli/cost-model.ts';
 import { formatJourneyCost, journeyCost, PER } from '../../bin/cli/journey-cost.ts';
+import { handlerLogLevel } from '../../bin/cli/report.ts';
 import type { JourneyReport } from '../../functions/journey-report/journey-report.ts';
+import type { LocalApp } from '../../local/aws/template.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
 
 const abandonedCart = journeys.find((j) => j.id === 'abandoned-cart');
@@ -69,6 +74,23 @@ describe('the journey cost of a report', () => {
     );
   });
 
+  it("prices the handlers' logs at the deployment's level: records and metrics at INFO, metrics alone at WARN", () => {
+    // Act
+    const info = journeyCost(abandonedCart, report);
+    const warn = journeyCost(abandonedCart, report, { logLevel: 'WARN' });
+    const debug = journeyCost(abandonedCart, report, { logLevel: 'DEBUG' });
+
+    // Assess: Lambda's own records are at WARN either way, so the handlers' bytes decide.
+    const invocations = info.counted.lambdaInvocations;
+    const perByte =
+      (PRICES.logsIngestPerGb + PRICES.logsStoragePerGbMonth * DECLARED.logRetentionMonths) / 1024 ** 3;
+    expect(info.dollars.logs).toBeCloseTo(invocations * PER.logBytesPerInvocation.records * perByte, 12);
+    expect(warn.dollars.logs).toBeCloseTo(invocations * PER.logBytesPerInvocation.metricsOnly * perByte, 12);
+    expect(debug.dollars.logs).toBe(info.dollars.logs);
+    expect(warn.dollars.total).toBeLessThan(info.dollars.total);
+    expect(formatJourneyCost(warn)[0]).toContain('handler logs at WARN');
+  });
+
   it('costs nothing for a period with no run', () => {
     const empty = {
       ...report,
@@ -76,5 +98,48 @@ describe('the journey cost of a report', () => {
       steps: [],
     };
     expect(journeyCost(abandonedCart, empty).dollars.total).toBe(0);
+  });
+});
+
+describe("the log level of the report's estimate", () => {
+  const temporary: string[] = [];
+  afterAll(() => {
+    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  });
+  /** A project folder whose cdk.json holds `context`. */
+  const projectWith = (context: Record<string, unknown>) => {
+    const root = mkdtempSync(join(tmpdir(), 'relance-report-level-'));
+    temporary.push(root);
+    writeFileSync(join(root, 'cdk.json'), JSON.stringify({ app: 'true', context }));
+    return root;
+  };
+  /** A local template holding only the journey step function, with `variables`. */
+  const templateWith = (variables: Record<string, string>) =>
+    ({
+      functions: [{ entry: 'functions/journeys/step-handler.ts', environment: variables }],
+    }) as unknown as LocalApp;
+
+  it("is the local template's, whatever cdk.json says", () => {
+    const root = projectWith({ 'relance:logging': { level: 'ERROR' } });
+    const options = { projectRoot: root, aws: false };
+
+    expect(handlerLogLevel(options, templateWith({ POWERTOOLS_LOG_LEVEL: 'WARN' }))).toBe('WARN');
+    expect(handlerLogLevel(options, templateWith({}))).toBe('INFO');
+  });
+
+  it("is cdk.json's relance:logging with --aws (no template), INFO when it says none", () => {
+    expect(
+      handlerLogLevel(
+        { projectRoot: projectWith({ 'relance:logging': { level: 'WARN' } }), aws: true },
+        undefined,
+      ),
+    ).toBe('WARN');
+    expect(handlerLogLevel({ projectRoot: projectWith({}), aws: true }, undefined)).toBe('INFO');
+    expect(
+      handlerLogLevel(
+        { projectRoot: projectWith({ 'relance:logging': { level: 'LOUD' } }), aws: true },
+        undefined,
+      ),
+    ).toBe('INFO');
   });
 });
