@@ -176,6 +176,10 @@ export class StepFunctionsService {
   startedCount = 0;
   /** Wall-clock milliseconds of every finished execution, summed. */
   readonly finishedDurationsMs: number[] = [];
+  /** How to end each execution the interpreter is running (close ends them all). */
+  private readonly running = new Map<Execution, () => void>();
+  /** Closed: executions still running were ended, and none begins. */
+  private closed = false;
 
   constructor(
     stateMachines: readonly LocalStateMachine[],
@@ -197,8 +201,15 @@ export class StepFunctionsService {
     this.validation?.validateAll();
   }
 
-  /** Stops validating definitions (the runtime is stopping). */
+  /**
+   * Stops validating definitions and ends the executions still running (the runtime is stopping):
+   * their retry waits and timeouts would otherwise keep the process alive, retrying against
+   * services already closed. Each stays RUNNING, without an end: the runtime's journal begins it
+   * again at the next start (with a data directory).
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    for (const end of this.running.values()) end();
     await this.validation?.close();
   }
 
@@ -303,6 +314,9 @@ export class StepFunctionsService {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const resource = state.Resource;
       taskResourceLocalHandlers[stateName] = async (input) => {
+        // Closed: the interpreter, told to end, still retries the task; refused and not retried
+        // (`isRetryable`, the interpreter's own flag), the execution ends at once.
+        if (this.closed) throw Object.assign(new Error('Step Functions is stopping'), { isRetryable: false });
         const refused = this.options.authorizeTask?.(machine, resource);
         if (refused) throw refused;
         return (await this.options.lambdas.invoke(resource, input)) as JsonValue;
@@ -315,6 +329,7 @@ export class StepFunctionsService {
         );
     }
     const stateMachine = await this.interpreterFor(machine);
+    if (this.closed) return;
     const push = (type: string, details: Record<string, unknown>) =>
       execution.history.push({
         id: execution.history.length + 1,
@@ -333,6 +348,7 @@ export class StepFunctionsService {
         },
       },
     });
+    this.running.set(execution, () => run.abort());
     const logs = (async () => {
       for await (const log of run.eventLogs) {
         const state =
@@ -369,6 +385,8 @@ export class StepFunctionsService {
       execution.status = 'SUCCEEDED';
       push('ExecutionSucceeded', { output: execution.output });
     } catch (error) {
+      // Ended by close: no outcome (the next start begins it again).
+      if (this.closed) return;
       execution.status = 'FAILED';
       const failure = error as {
         name?: string;
@@ -383,6 +401,8 @@ export class StepFunctionsService {
         ? `The execution ran past its ${executionTimeoutSeconds(machine)} s timeout`
         : String(failure.message ?? error);
       push('ExecutionFailed', { error: execution.error, cause: execution.cause });
+    } finally {
+      this.running.delete(execution);
     }
     await logs.catch(() => undefined);
     execution.stopDate = this.options.now();
