@@ -122,6 +122,10 @@ const DeliverabilitySchema = z.strictObject({
   optimizedSharedDelivery: z.boolean().optional(),
 });
 
+/** A level the functions' own log records start at (Powertools' POWERTOOLS_LOG_LEVEL). */
+export const FunctionLogLevel = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']);
+export type FunctionLogLevel = z.output<typeof FunctionLogLevel>;
+
 /** Days events other than goals stay in the history when recentHistoryRetentionDays is not given. */
 const DEFAULT_RECENT_HISTORY_DAYS = 90;
 
@@ -161,7 +165,7 @@ const RelanceConfigSchema = z
      * level still shows whole invocations now and then. CloudWatch Logs bills each byte ingested.
      */
     logging: z.strictObject({
-      level: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+      level: FunctionLogLevel,
       debugSampleRate: z.number().min(0).max(1),
     }),
     delivery: DeliveryPolicySettings,

@@ -15,17 +15,25 @@ export class StageNameError extends Error {
   override readonly name = 'StageNameError';
 }
 
+/**
+ * What `attached` holds for the nearest of `scope` and its ancestors: a deployment's setting, kept
+ * by the construct that places it, for what is built inside it.
+ */
+export function settingOf<T>(attached: WeakMap<IConstruct, T>, scope: IConstruct): T | undefined {
+  for (const ancestor of [...scope.node.scopes].reverse()) {
+    const setting = attached.get(ancestor);
+    if (setting !== undefined) return setting;
+  }
+  return undefined;
+}
+
 /** The names of each construct that places a relance deployment, for what is built inside it. */
 const placed = new WeakMap<IConstruct, StageNames>();
 
 export class StageNames {
   /** The names of the deployment `scope` is part of (no stage outside one). */
   static of(scope: IConstruct): StageNames {
-    for (const ancestor of [...scope.node.scopes].reverse()) {
-      const names = placed.get(ancestor);
-      if (names) return names;
-    }
-    return new StageNames();
+    return settingOf(placed, scope) ?? new StageNames();
   }
 
   /** Records `names` as those of everything built inside `scope`. */

@@ -9,6 +9,7 @@
 import type { JourneyDefinition } from '#language/types.ts';
 import { LEDGER_RETENTION_DAYS } from '../../functions/delivery/ledger.ts';
 import type { JourneyReport } from '../../functions/journey-report/journey-report.ts';
+import type { FunctionLogLevel } from '../../lib/config.ts';
 import {
   type CostBreakdown,
   costOf,
@@ -46,11 +47,8 @@ export const PER = {
   logBytesPerInvocation: { records: 1_000, metricsOnly: 300 },
 } as const;
 
-/** The handlers' log level, as `relance:logging` sets it on the functions (POWERTOOLS_LOG_LEVEL). */
-export type HandlerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-
 /** Handler log bytes an invocation writes at `level` (PER.logBytesPerInvocation). */
-export function handlerLogBytesPerInvocation(level: HandlerLogLevel): number {
+export function handlerLogBytesPerInvocation(level: FunctionLogLevel): number {
   return level === 'DEBUG' || level === 'INFO'
     ? PER.logBytesPerInvocation.records
     : PER.logBytesPerInvocation.metricsOnly;
@@ -78,7 +76,7 @@ export interface JourneyCost {
 export function journeyCost(
   journey: JourneyDefinition,
   report: JourneyReport,
-  { memoryMb = 256, logLevel = 'INFO' }: { memoryMb?: number; logLevel?: HandlerLogLevel } = {},
+  { memoryMb = 256, logLevel = 'INFO' }: { memoryMb?: number; logLevel?: FunctionLogLevel } = {},
 ): JourneyCost {
   const steps = Object.values(journey.steps);
   const pauses = steps.filter((step) => step.type === 'wait' || step.type === 'waitFor').length;

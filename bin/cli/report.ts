@@ -12,12 +12,13 @@ import {
   journeyReport,
 } from '../../functions/journey-report/journey-report.ts';
 import { ENV } from '../../functions/platform/env-names.ts';
+import { FunctionLogLevel } from '../../lib/config.ts';
 import { projectContext } from '../../lib/context.ts';
 import { type LocalApp, loadLocalApp } from '../../local/aws/template.ts';
 import { relanceTables } from '../../local/dev/relance-template.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
 import { deploymentNow } from './audience.ts';
-import { formatJourneyCost, type HandlerLogLevel, type JourneyCost, journeyCost } from './journey-cost.ts';
+import { formatJourneyCost, type JourneyCost, journeyCost } from './journey-cost.ts';
 
 export interface ReportOptions {
   readonly projectRoot: string;
@@ -40,25 +41,18 @@ interface ReportTables {
   readonly events: string;
 }
 
-const HANDLER_LOG_LEVELS: readonly string[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies HandlerLogLevel[];
-const isHandlerLogLevel = (value: unknown): value is HandlerLogLevel =>
-  typeof value === 'string' && HANDLER_LOG_LEVELS.includes(value);
-
 /**
  * The level the journey's functions log at, for the cost estimate: the local template's (the journey
  * step's POWERTOOLS_LOG_LEVEL); with --aws, `relance:logging` in cdk.json, as the deployment was
  * synthesized; INFO (the default) when neither says.
  */
-export function handlerLogLevel(options: ReportOptions, app: LocalApp | undefined): HandlerLogLevel {
-  if (app) {
-    const step = app.functions.find((fn) => fn.entry === 'functions/journeys/step-handler.ts');
-    const level = step?.environment.POWERTOOLS_LOG_LEVEL;
-    return isHandlerLogLevel(level) ? level : 'INFO';
-  }
-  const logging = projectContext(options.projectRoot)['relance:logging'];
-  const level =
-    typeof logging === 'object' && logging !== null ? (logging as { level?: unknown }).level : undefined;
-  return isHandlerLogLevel(level) ? level : 'INFO';
+export function handlerLogLevel(options: ReportOptions, app: LocalApp | undefined): FunctionLogLevel {
+  const level = app
+    ? app.functions.find((fn) => fn.entry === 'functions/journeys/step-handler.ts')?.environment
+        .POWERTOOLS_LOG_LEVEL
+    : (projectContext(options.projectRoot)['relance:logging'] as { level?: unknown } | undefined)?.level;
+  const parsed = FunctionLogLevel.safeParse(level);
+  return parsed.success ? parsed.data : 'INFO';
 }
 
 /** The local deployment's template, or none with --aws. */

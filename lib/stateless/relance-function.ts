@@ -19,7 +19,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, STAGE_ENV } from '#platform/metric-names.ts';
 import { DEFAULT_LOGGING, type RelanceConfig } from '../config.ts';
-import { StageNames } from '../stage.ts';
+import { StageNames, settingOf } from '../stage.ts';
 import { functionCode, HANDLER } from './function-bundle.ts';
 
 /** The DynamoDB actions relance's repositories call (lib-dynamodb commands and DescribeTable). */
@@ -43,11 +43,7 @@ export function setFunctionLogging(scope: IConstruct, logging: RelanceConfig['lo
 
 /** The log settings of the deployment `scope` is part of: INFO, no sampling, outside one. */
 function functionLoggingOf(scope: IConstruct): RelanceConfig['logging'] {
-  for (const ancestor of [...scope.node.scopes].reverse()) {
-    const logging = loggingByDeployment.get(ancestor);
-    if (logging) return logging;
-  }
-  return DEFAULT_LOGGING;
+  return settingOf(loggingByDeployment, scope) ?? DEFAULT_LOGGING;
 }
 
 /** Where the local runtime finds a function's source: the template carries it as metadata. */

@@ -6,7 +6,9 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynaliteEngine } from '../../local/aws/dynalite-engine.ts';
 import { LocalDynamo as LocalDynamoService, untilActive } from '../../local/aws/dynamodb.ts';
+import { LocalTransactions } from '../../local/aws/dynamodb-transactions.ts';
 import { serveAws } from '../../local/aws/http-adapter.ts';
 import type { LocalTable } from '../../local/aws/template.ts';
 
@@ -72,4 +74,37 @@ export async function startBilledDynamo(
       await dynamo.close();
     },
   };
+}
+
+/**
+ * The local transactions over a dynalite engine called in process, as LocalDynamo runs them;
+ * `onRequest` hears each single-item request they make, `nowMs` is their clock (client tokens).
+ */
+export function engineTransactions(
+  engine: DynaliteEngine,
+  options: { readonly onRequest?: (operation: string) => void; readonly nowMs?: () => number } = {},
+): LocalTransactions {
+  return new LocalTransactions(async (operation, input) => {
+    options.onRequest?.(operation);
+    const answer = await engine.call(operation, JSON.parse(JSON.stringify(input)));
+    return { status: answer.status, body: JSON.stringify(answer.document) };
+  }, options.nowMs);
+}
+
+/** Creates a table keyed by a string `pk` on the engine, and waits until it is ACTIVE. */
+export async function createEngineTable(engine: DynaliteEngine, name: string): Promise<void> {
+  await engine.call('CreateTable', {
+    TableName: name,
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  // dynalite answers CREATING and turns the table ACTIVE on a timer, even with createTableMs 0.
+  const status = async () =>
+    (
+      (await engine.call('DescribeTable', { TableName: name })).document as {
+        Table?: { TableStatus?: string };
+      }
+    ).Table?.TableStatus;
+  while ((await status()) !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 5));
 }

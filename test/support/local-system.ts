@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll } from 'vitest';
 import type { LedgerEntry } from '../../functions/delivery/ledger.ts';
 import type { Run } from '../../functions/journeys/runs-repository.ts';
 import type { Denial } from '../../local/aws/iam.ts';
@@ -256,5 +257,23 @@ export function busPublisher(runtime: LocalRuntime): {
       await runtime.idle();
     },
     destroy: () => client.destroy(),
+  };
+}
+
+/**
+ * A local system for the tests of the enclosing `describe`: started before them, stopped after.
+ * Returns how to reach it inside a test.
+ */
+export function useLocalSystem(options: Parameters<typeof startLocalSystem>[0] = {}): () => LocalSystem {
+  let system: LocalSystem | undefined;
+  beforeAll(async () => {
+    system = await startLocalSystem(options);
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+  return () => {
+    if (!system) throw new Error('the local system did not start');
+    return system;
   };
 }

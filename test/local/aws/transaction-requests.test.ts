@@ -5,32 +5,15 @@
 // failure puts back; items are read again only when the caller wants them as written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynaliteEngine } from '../../../local/aws/dynalite-engine.ts';
-import { LocalTransactions } from '../../../local/aws/dynamodb-transactions.ts';
+import { createEngineTable, engineTransactions } from '../../support/dynalite.ts';
 
 const engine = new DynaliteEngine({ createTableMs: 0 });
 const requests: string[] = [];
-const transactions = new LocalTransactions(async (operation, input) => {
-  requests.push(operation);
-  const answer = await engine.call(operation, JSON.parse(JSON.stringify(input)));
-  return { status: answer.status, body: JSON.stringify(answer.document) };
-});
+const transactions = engineTransactions(engine, { onRequest: (operation) => requests.push(operation) });
 
 beforeAll(async () => {
   await engine.open();
-  await engine.call('CreateTable', {
-    TableName: 'runs',
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  // CreateTable answers while the table is still being created.
-  const status = async () =>
-    (
-      (await engine.call('DescribeTable', { TableName: 'runs' })).document as {
-        Table?: { TableStatus?: string };
-      }
-    ).Table?.TableStatus;
-  while ((await status()) !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 5));
+  await createEngineTable(engine, 'runs');
   await engine.call('PutItem', { TableName: 'runs', Item: { pk: { S: 'run-1' }, step: { S: 'wait' } } });
   // The table's key names, read once per table and kept.
   await transactions.write({ TransactItems: [{ Put: { TableName: 'runs', Item: { pk: { S: 'warm' } } } }] });

@@ -4,27 +4,16 @@
 // minutes on every transaction: at 120 transactions a second, thousands each time).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynaliteEngine } from '../../../local/aws/dynalite-engine.ts';
-import { LocalTransactions } from '../../../local/aws/dynamodb-transactions.ts';
+import { createEngineTable, engineTransactions } from '../../support/dynalite.ts';
 
 const MINUTE = 60_000;
 const engine = new DynaliteEngine({ createTableMs: 0 });
 let clock = 0;
-const transactions = new LocalTransactions(
-  async (operation, input) => {
-    const answer = await engine.call(operation, JSON.parse(JSON.stringify(input)));
-    return { status: answer.status, body: JSON.stringify(answer.document) };
-  },
-  () => clock,
-);
+const transactions = engineTransactions(engine, { nowMs: () => clock });
 
 beforeAll(async () => {
   await engine.open();
-  await engine.call('CreateTable', {
-    TableName: 'counters',
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createEngineTable(engine, 'counters');
 });
 afterAll(() => engine.close());
 

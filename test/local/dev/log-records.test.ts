@@ -2,24 +2,9 @@
 // id, which the local runtime (functions untraced) does not write: the cost report adds its bytes
 // per record, so the runtime counts each function's records, EMF metric lines apart. It also counts
 // those below WARN, which `relance:logging` at WARN leaves out (the cost report prices both).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalFunction } from '../../../local/aws/template.ts';
-import { eventId, type LocalSystem, startLocalSystem } from '../../support/local-system.ts';
-
-/** A local system for the tests of one `describe`, stopped after them; the functions' records not echoed. */
-function systemFor(options: Parameters<typeof startLocalSystem>[0]): () => LocalSystem {
-  let system: LocalSystem | undefined;
-  beforeAll(async () => {
-    system = await startLocalSystem({ ...options, echoFunctionLogs: false });
-  });
-  afterAll(async () => {
-    await system?.stop();
-  });
-  return () => {
-    if (!system) throw new Error('the local system did not start');
-    return system;
-  };
-}
+import { eventId, type LocalSystem, useLocalSystem } from '../../support/local-system.ts';
 
 /** The bus ingest function: it logs "event accepted" at INFO and counts EventsAccepted (EMF) for each event. */
 function ingestOf(system: LocalSystem): LocalFunction {
@@ -41,7 +26,7 @@ async function signUp(system: LocalSystem, name: string): Promise<void> {
 
 describe('log records counted by function', () => {
   // The functions log at INFO, as deployed by default (tests run them SILENT).
-  const system = systemFor({ environment: { POWERTOOLS_LOG_LEVEL: 'INFO' } });
+  const system = useLocalSystem({ environment: { POWERTOOLS_LOG_LEVEL: 'INFO' }, echoFunctionLogs: false });
 
   it("counts ingest's one record for an accepted event, not the EMF line of its metric", async () => {
     // Prepare
@@ -71,7 +56,11 @@ describe('log records counted by function', () => {
 });
 
 describe('functions at the level relance:logging gives them', () => {
-  const system = systemFor({ context: { 'relance:logging': { level: 'WARN' } }, logLevelsAsDeployed: true });
+  const system = useLocalSystem({
+    context: { 'relance:logging': { level: 'WARN' } },
+    logLevelsAsDeployed: true,
+    echoFunctionLogs: false,
+  });
 
   it('write no INFO record at WARN, while their metrics still reach CloudWatch', async () => {
     // Prepare
@@ -97,9 +86,10 @@ describe('functions at the level relance:logging gives them', () => {
 
 describe('functions sampled whole by relance:logging.debugSampleRate', () => {
   // Every invocation drawn: the WARN level gives way to DEBUG for each of them.
-  const system = systemFor({
+  const system = useLocalSystem({
     context: { 'relance:logging': { level: 'WARN', debugSampleRate: 1 } },
     logLevelsAsDeployed: true,
+    echoFunctionLogs: false,
   });
 
   it("write a sampled invocation's INFO records at WARN", async () => {
