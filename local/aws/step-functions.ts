@@ -75,8 +75,6 @@ export interface Execution {
   status: ExecutionStatus;
   readonly startDate: number;
   stopDate?: number;
-  /** Wall-clock milliseconds the execution took here, for cost estimates (journey time may be virtual). */
-  realDurationMs?: number;
   readonly input: unknown;
   output?: unknown;
   error?: string;
@@ -174,8 +172,6 @@ export class StepFunctionsService {
   readonly executions: Execution[] = [];
   /** Executions started since start (the list above keeps only the most recent). */
   startedCount = 0;
-  /** Wall-clock milliseconds of every finished execution, summed. */
-  readonly finishedDurationsMs: number[] = [];
   /** How to end each execution the interpreter is running (close ends them all). */
   private readonly running = new Map<Execution, () => void>();
   /** Closed: executions still running were ended, and none begins. */
@@ -306,7 +302,6 @@ export class StepFunctionsService {
   }
 
   private async run(machine: LocalStateMachine, execution: Execution): Promise<void> {
-    const realStart = performance.now();
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};
     const backoffScale = this.options.retryBackoffScale ?? 1;
@@ -406,8 +401,6 @@ export class StepFunctionsService {
     }
     await logs.catch(() => undefined);
     execution.stopDate = this.options.now();
-    execution.realDurationMs = performance.now() - realStart;
-    this.finishedDurationsMs.push(execution.realDurationMs);
     this.options.onExecutionEnd?.(execution);
   }
 
