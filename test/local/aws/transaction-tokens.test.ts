@@ -1,7 +1,8 @@
 // DynamoDB keeps a TransactWriteItems client token for ten minutes: the same request again within
 // them succeeds without writing, after them it is a new request. The stand-in forgets expired tokens
 // as transactions arrive, walking only the expired ones (it visited every token of the last ten
-// minutes on every transaction: at 120 transactions a second, thousands each time).
+// minutes on every transaction: at 120 transactions a second, thousands each time), and keeps each
+// token with a fingerprint of its request and, apart, its time, in the same order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynaliteEngine } from '../../../local/aws/dynalite-engine.ts';
 import { createEngineTable, engineTransactions } from '../../support/dynalite.ts';
@@ -72,5 +73,46 @@ describe('client tokens of TransactWriteItems', () => {
 
     // Assess: the first two counted again, the three still kept did not.
     expect(await countOf('b')).toBe(5 + 2);
+  });
+
+  it('forgets in order past the first thousand forgotten, each token with its own time', async () => {
+    // Arrange: 3,000 tokens, one a millisecond.
+    clock = 1_000 * MINUTE;
+    for (let i = 0; i < 3_000; i++) {
+      await increment(`many-${i}`, 'd');
+      clock += 1;
+    }
+
+    // Act: the first 2,000 pass their ten minutes (the list of times is cut down past 1,024), then 500 more.
+    const counts: number[] = [];
+    const repeat = async (token: string) => {
+      await increment(token, 'd');
+      counts.push(await countOf('d'));
+    };
+    clock = 1_010 * MINUTE + 2_000;
+    await repeat('many-1999');
+    await repeat('many-2000');
+    clock = 1_010 * MINUTE + 2_500;
+    await repeat('many-2499');
+    await repeat('many-2500');
+
+    // Assess: a token is new again (counted) only once its own ten minutes are over.
+    expect(counts).toEqual([3_001, 3_001, 3_002, 3_002]);
+  });
+
+  it('keeps a token run twice at once as one, so the tokens after it keep their own times', async () => {
+    // Arrange: the same new token twice concurrently, then another token a minute later.
+    clock = 2_000 * MINUTE;
+    await Promise.all([increment('twice', 'f'), increment('twice', 'f')]);
+    clock += MINUTE;
+    await increment('a-minute-later', 'g');
+
+    // Act: ten and a half minutes after the first, the second is still within its ten minutes.
+    clock = 2_010 * MINUTE + 30_000;
+    const repeat = await increment('a-minute-later', 'g');
+
+    // Assess: a success that wrote nothing.
+    expect(repeat.answer.status).toBe(200);
+    expect(await countOf('g')).toBe(1);
   });
 });
