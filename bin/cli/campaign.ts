@@ -40,6 +40,7 @@ import {
   type CostBreakdown,
   costOf,
   expressBilledGbSeconds,
+  JOURNEY_STEP_ENTRY,
   PRICES,
   platformLogBytesPerInvocation,
   type Usage,
@@ -54,7 +55,6 @@ export const SES_PRICE_PER_EMAIL = 0.1 / 1000;
 export const DEFAULT_SMS_PRICE = 0.0085;
 /** Wall time assumed per Lambda invocation (the cost report measures real ones). */
 const ASSUMED_INVOCATION_MS = 100;
-const JOURNEY_STEP_ENTRY = 'functions/journeys/step-handler.ts';
 const PASS_ENTRY = 'functions/audience-passes/pass-handler.ts';
 
 /** PASS_SETTINGS as the CDK app writes it for the audience-pass function. */

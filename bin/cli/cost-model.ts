@@ -30,6 +30,9 @@ export const PRICES = {
   sesPerEmail: 0.1 / 1000,
 } as const;
 
+/** The journey step function's handler entry: the function a journey's segments and messages run in. */
+export const JOURNEY_STEP_ENTRY = 'functions/journeys/step-handler.ts';
+
 /**
  * What the report assumes instead of measuring locally. Local wall time is not Lambda's (and flips
  * with the machine's load), so durations are declared: a warm invocation of a relance handler is a
@@ -38,7 +41,7 @@ export const PRICES = {
 export const DECLARED = {
   /** Billed duration of one warm invocation, by handler entry (functions/...); `default` for the rest. */
   lambdaMs: {
-    'functions/journeys/step-handler.ts': 120,
+    [JOURNEY_STEP_ENTRY]: 120,
     'functions/ingest/bus-handler.ts': 80,
     'functions/ingest/http-handler.ts': 40,
     'functions/journeys/event-router-handler.ts': 60,

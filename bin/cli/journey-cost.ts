@@ -16,6 +16,7 @@ import {
   DECLARED,
   declaredLambdaGbSeconds,
   expressBilledGbSeconds,
+  JOURNEY_STEP_ENTRY,
   platformLogBytesPerInvocation,
   STORAGE_HORIZON_MONTHS,
   type Usage,
@@ -102,7 +103,7 @@ export function journeyCost(
   const usage: Usage = {
     lambdaInvocations,
     lambdaGbSeconds:
-      declaredLambdaGbSeconds('functions/journeys/step-handler.ts', memoryMb, stepInvocations) +
+      declaredLambdaGbSeconds(JOURNEY_STEP_ENTRY, memoryMb, stepInvocations) +
       declaredLambdaGbSeconds('functions/delivery/feedback-handler.ts', memoryMb, feedbackInvocations),
     expressExecutions: executions,
     expressGbSeconds: executions * expressBilledGbSeconds(DECLARED.expressMs),

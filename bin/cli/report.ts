@@ -18,6 +18,7 @@ import { type LocalApp, loadLocalApp } from '../../local/aws/template.ts';
 import { relanceTables } from '../../local/dev/relance-template.ts';
 import { journeys } from '../../workflows/journeys/index.ts';
 import { deploymentNow } from './audience.ts';
+import { JOURNEY_STEP_ENTRY } from './cost-model.ts';
 import { formatJourneyCost, type JourneyCost, journeyCost } from './journey-cost.ts';
 
 export interface ReportOptions {
@@ -48,8 +49,7 @@ interface ReportTables {
  */
 export function handlerLogLevel(options: ReportOptions, app: LocalApp | undefined): FunctionLogLevel {
   const level = app
-    ? app.functions.find((fn) => fn.entry === 'functions/journeys/step-handler.ts')?.environment
-        .POWERTOOLS_LOG_LEVEL
+    ? app.functions.find((fn) => fn.entry === JOURNEY_STEP_ENTRY)?.environment.POWERTOOLS_LOG_LEVEL
     : (projectContext(options.projectRoot)['relance:logging'] as { level?: unknown } | undefined)?.level;
   const parsed = FunctionLogLevel.safeParse(level);
   return parsed.success ? parsed.data : 'INFO';

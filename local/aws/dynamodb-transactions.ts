@@ -58,6 +58,10 @@ function error(type: string, message: string, extra: Record<string, unknown> = {
 
 const validation = (message: string) => error('ValidationException', message);
 
+/** 30 bits of the request's SHA-256: a small integer, what a client token is kept with. */
+const requestFingerprint = (transactItems: unknown) =>
+  createHash('sha256').update(JSON.stringify(transactItems)).digest().readUInt32BE(0) >>> 2;
+
 export class LocalTransactions {
   /**
    * The client tokens of the last ten minutes, in the order they were first used, each with a
@@ -100,8 +104,7 @@ export class LocalTransactions {
     const parsed = await this.actions(input);
     if ('status' in parsed) return { answer: parsed, ...none };
     const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
-    const fingerprint =
-      createHash('sha256').update(JSON.stringify(input.TransactItems)).digest().readUInt32BE(0) >>> 2;
+    const fingerprint = token ? requestFingerprint(input.TransactItems) : 0;
     if (token) {
       this.forgetOldTokens();
       const seen = this.tokens.get(token);
